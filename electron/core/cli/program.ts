@@ -1,0 +1,101 @@
+/**
+ * The `rollbook` command line: the core's third host. Commands are thin: parse and validate flags, call the
+ * contract, print. Exit codes: 0 ok, 1 runtime failure, 2 usage error.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { RollbookError } from '../contract/errors';
+import { createCore, type Core } from '../core';
+import { defaultDataDir } from '../paths';
+import { osKeychain } from '../secrets/keychain';
+import { createSecretStore } from '../secrets/secret-store';
+import { ROLLBOOK_VERSION } from '../version';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** Reads the secret from stdin (no echo on a TTY). */
+  readSecret?: (prompt: string) => Promise<string>;
+  isTty?: boolean;
+}
+
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** Raised by commands for bad flag values that commander cannot check itself (exit 2). */
+export class UsageError extends Error {}
+
+export interface GlobalOptions {
+  dataDir: string;
+}
+
+export function buildProgram(io: CliIo, withCore: <T>(opts: GlobalOptions, fn: (core: Core) => Promise<T>) => Promise<T>) {
+  const program = new Command('rollbook')
+    .description('Rollbook: courses, learners and completions from iSpring Learn, TeamUp and SelfCommunity, offline.')
+    .version(ROLLBOOK_VERSION, '-v, --version')
+    .addOption(new Option('--data-dir <dir>', 'where the cache lives').default(defaultDataDir(io.env), 'the app\'s data folder, or ROLLBOOK_DATA_DIR'))
+    .showHelpAfterError('(run "rollbook --help" for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  program.enablePositionalOptions(false);
+
+  program
+    .command('info')
+    .description('show version, data folder, cache schema version and row counts')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const info = await withCore(cmd.optsWithGlobals<GlobalOptions>(), (core) => core.call('app.info'));
+      if (opts.json) {
+        io.stdout(JSON.stringify(info, null, 2) + '\n');
+        return;
+      }
+      const c = info.counts;
+      io.stdout(
+        [
+          `Rollbook ${info.version}`,
+          `Data folder:     ${info.dataDir}`,
+          `Database:        ${info.databasePath}`,
+          `Schema version:  ${info.schemaVersion}`,
+          `Accounts:        ${c.accounts}`,
+          `Courses:         ${c.courses}`,
+          `Learners:        ${c.learners}`,
+          `Progress rows:   ${c.progress}`,
+          `Sessions:        ${c.sessions}`,
+          `Attendance rows: ${c.attendance}`,
+        ].join('\n') + '\n',
+      );
+    });
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (never calls process.exit, so tests can run it in-process). */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const cores: Core[] = [];
+  const withCore = async <T>(opts: GlobalOptions, fn: (core: Core) => Promise<T>): Promise<T> => {
+    const core = createCore({ dataDir: opts.dataDir, secrets: createSecretStore(osKeychain()) });
+    cores.push(core);
+    return fn(core);
+  };
+  const program = buildProgram(io, withCore);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version "fail" with exit code 0 by design.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof UsageError) {
+      io.stderr(`error: ${error.message}\n(run "rollbook --help" for usage)\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof RollbookError) {
+      io.stderr(`error: ${error.message}\n`);
+      return EXIT.failure;
+    }
+    io.stderr(`error: unexpected failure: ${(error as Error).message}\n`);
+    return EXIT.failure;
+  } finally {
+    for (const core of cores) core.close();
+  }
+}

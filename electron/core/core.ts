@@ -1,0 +1,98 @@
+/**
+ * The core as a library: one entry, three hosts (Electron main over IPC, the `rollbook` CLI, the tests).
+ * Every contract call goes through `handle`, which validates input at the edge and turns failures into
+ * `{ code, message }` so hosts never see raw exceptions.
+ */
+import { join } from 'node:path';
+import { z } from 'zod';
+import {
+  contract,
+  isChannel,
+  type ChannelName,
+  type EventMap,
+  type EventName,
+  type InputOf,
+  type OutputOf,
+  type ParsedInputOf,
+} from './contract/channels';
+import type { Envelope } from './contract/bridge';
+import { RollbookError, toWireError } from './contract/errors';
+import { CoreEvents } from './events';
+import { DB_FILE_NAME, openDatabase } from './store/db';
+import { createAccountsRepo } from './store/accounts-repo';
+import { createSettingsRepo } from './store/settings-repo';
+import { createStatsRepo } from './store/stats-repo';
+import type { SecretStore } from './secrets/types';
+import type { CoreContext } from './api/context';
+import { appInfo } from './api/app';
+import { readSettings, updateSettings } from './api/settings';
+
+export interface CoreOptions {
+  dataDir: string;
+  secrets: SecretStore;
+  now?: () => Date;
+  /** Called with unexpected errors (bugs), for the host's log. Never receives secrets: handlers redact. */
+  onInternalError?: (error: unknown) => void;
+}
+
+type Handlers = { [C in ChannelName]: (ctx: CoreContext, input: ParsedInputOf<C>) => OutputOf<C> | Promise<OutputOf<C>> };
+
+const handlers: Handlers = {
+  'app.info': (ctx) => appInfo(ctx),
+  'settings.get': (ctx) => readSettings(ctx),
+  'settings.update': (ctx, patch) => updateSettings(ctx, patch),
+  'accounts.list': (ctx) => ctx.accounts.list(),
+};
+
+export interface Core {
+  /** Typed call for in-process hosts (CLI, tests). Throws RollbookError. */
+  call<C extends ChannelName>(channel: C, ...input: undefined extends InputOf<C> ? [InputOf<C>?] : [InputOf<C>]): Promise<OutputOf<C>>;
+  /** Untyped entry for IPC: validates the channel and input; never throws. */
+  handle(channel: unknown, input: unknown): Promise<Envelope<unknown>>;
+  on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
+  onAny(listener: <E extends EventName>(event: E, payload: EventMap[E]) => void): () => void;
+  close(): void;
+}
+
+export function createCore(options: CoreOptions): Core {
+  const db = openDatabase(options.dataDir);
+  const events = new CoreEvents();
+  const ctx: CoreContext = {
+    dataDir: options.dataDir,
+    databasePath: join(options.dataDir, DB_FILE_NAME),
+    db,
+    accounts: createAccountsRepo(db),
+    settings: createSettingsRepo(db),
+    stats: createStatsRepo(db),
+    secrets: options.secrets,
+    events,
+    now: options.now ?? (() => new Date()),
+  };
+
+  async function invoke(channel: unknown, input: unknown): Promise<unknown> {
+    if (!isChannel(channel)) throw new RollbookError('unknown_channel', `Unknown request "${String(channel)}".`);
+    const parsed = contract[channel].input.safeParse(input);
+    if (!parsed.success) {
+      throw new RollbookError('invalid_input', `Invalid input for ${channel}: ${z.prettifyError(parsed.error)}`);
+    }
+    const handler = handlers[channel] as (ctx: CoreContext, input: unknown) => unknown;
+    return await handler(ctx, parsed.data);
+  }
+
+  return {
+    async call(channel, ...input) {
+      return (await invoke(channel, input[0])) as never;
+    },
+    async handle(channel, input) {
+      try {
+        return { ok: true, value: await invoke(channel, input) };
+      } catch (error) {
+        if (!(error instanceof RollbookError)) options.onInternalError?.(error);
+        return { ok: false, error: toWireError(error) };
+      }
+    },
+    on: (event, listener) => events.on(event, listener),
+    onAny: (listener) => events.onAny(listener),
+    close: () => db.close(),
+  };
+}

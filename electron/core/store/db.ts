@@ -1,0 +1,46 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { RollbookError } from '../contract/errors';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
+
+export type Db = Database.Database;
+
+export const DB_FILE_NAME = 'rollbook.sqlite';
+
+/**
+ * Opens (creating if needed) the cache in `dataDir` and brings its schema up to date.
+ * WAL lets the window read while a sync writes; the busy timeout covers the CLI and the app touching the same file.
+ */
+export function openDatabase(dataDir: string, options: { migrateTo?: number } = {}): Db {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, DB_FILE_NAME));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db, options.migrateTo ?? SCHEMA_VERSION);
+  return db;
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function migrate(db: Db, target: number): void {
+  const current = schemaVersion(db);
+  if (current > SCHEMA_VERSION) {
+    throw new RollbookError(
+      'internal',
+      `This cache was written by a newer Rollbook (schema ${current}, this version knows ${SCHEMA_VERSION}). Update Rollbook, or choose another data folder.`,
+    );
+  }
+  for (let version = current; version < target; version += 1) {
+    const migration = MIGRATIONS[version]!;
+    // Each migration and its version bump commit together: a crash mid-migration leaves the previous version.
+    db.transaction(() => {
+      db.exec(migration.up);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,36 @@
+import type { Db } from './db';
+
+export interface CacheCounts {
+  accounts: number;
+  courses: number;
+  learners: number;
+  progress: number;
+  sessions: number;
+  attendance: number;
+}
+
+/** Row counts of the live generation of every account (what the user can see). */
+export function createStatsRepo(db: Db) {
+  const liveCount = (table: string) =>
+    db.prepare<[], { n: number }>(
+      `SELECT count(*) AS n FROM ${table} t JOIN accounts a ON a.id = t.account_id AND t.generation = a.live_generation`,
+    );
+  const statements = {
+    accounts: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM accounts'),
+    courses: liveCount('courses'),
+    learners: liveCount('learners'),
+    progress: liveCount('progress'),
+    sessions: liveCount('course_sessions'),
+    attendance: liveCount('attendance'),
+  };
+  return {
+    counts: (): CacheCounts => ({
+      accounts: statements.accounts.get()!.n,
+      courses: statements.courses.get()!.n,
+      learners: statements.learners.get()!.n,
+      progress: statements.progress.get()!.n,
+      sessions: statements.sessions.get()!.n,
+      attendance: statements.attendance.get()!.n,
+    }),
+  };
+}

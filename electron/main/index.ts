@@ -1,0 +1,59 @@
+/**
+ * Electron main: hosts the core and bridges it to the window. Everything the user can do goes through the
+ * contract (see ./ipc.ts); this file only wires the app's life cycle and hardening.
+ */
+import { app, type BrowserWindow, ipcMain, session } from 'electron';
+import { join } from 'node:path';
+import { createCore, type Core } from '../core/core';
+import { IPC_EVENT } from '../core/contract/bridge';
+import { osKeychain } from '../core/secrets/keychain';
+import { createSecretStore } from '../core/secrets/secret-store';
+import { createSenderCheck, registerContract } from './ipc';
+import { registerAppScheme, serveRenderer } from './protocol';
+import { APP_ORIGIN, originOf } from './security';
+import { createMainWindow, hardenWebContents } from './window';
+
+const devServerUrl = process.env.ELECTRON_RENDERER_URL;
+const here = import.meta.dirname;
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  registerAppScheme();
+  let core: Core | undefined;
+  let mainWindow: BrowserWindow | undefined;
+
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, devServerUrl));
+
+  void app.whenReady().then(() => {
+    // The renderer never needs a camera, notifications, geolocation…: refuse every permission.
+    session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+    session.defaultSession.setPermissionCheckHandler(() => false);
+    serveRenderer(join(here, '../renderer'));
+
+    const liveCore = createCore({
+      dataDir: app.getPath('userData'),
+      secrets: createSecretStore(osKeychain()),
+      onInternalError: (error) => console.error('[rollbook] internal error', error),
+    });
+    core = liveCore;
+    registerContract(ipcMain, liveCore, createSenderCheck(devServerUrl ? [APP_ORIGIN, originOf(devServerUrl)!] : [APP_ORIGIN]));
+
+    const window = createMainWindow({ preloadDir: join(here, '../preload'), devServerUrl });
+    mainWindow = window;
+    liveCore.onAny((event, payload) => {
+      if (!window.isDestroyed()) window.webContents.send(IPC_EVENT, event, payload);
+    });
+  });
+
+  app.on('window-all-closed', () => {
+    core?.close();
+    app.quit();
+  });
+}

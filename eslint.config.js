@@ -1,0 +1,68 @@
+// @ts-check
+import js from '@eslint/js';
+import svelte from 'eslint-plugin-svelte';
+import globals from 'globals';
+import ts from 'typescript-eslint';
+
+/**
+ * Import boundaries (VS Code-style layering; test/architecture/boundaries.test.ts checks the same rules):
+ *   electron/core  ↛ electron, main, preload, renderer
+ *   renderer       ↛ core runtime code (types only), node:*, electron
+ *   electron/main  ↛ renderer
+ */
+const coreBoundary = {
+  paths: [{ name: 'electron', message: 'electron/core is plain Node: hosts (main, CLI, tests) bring Electron, the core never does.' }],
+  patterns: [
+    { group: ['**/main/**', '**/preload/**', '**/renderer/**'], message: 'electron/core must not depend on its hosts.' },
+  ],
+};
+
+export default ts.config(
+  { ignores: ['out/**', 'node_modules/**', 'bench/results*.json', 'test-results/**'] },
+  js.configs.recommended,
+  ...ts.configs.recommended,
+  ...svelte.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    files: ['electron/core/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', coreBoundary] },
+  },
+  {
+    files: ['electron/main/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/renderer/**'], message: 'Main talks to the renderer over IPC only.' }] },
+      ],
+    },
+  },
+  {
+    files: ['renderer/**/*.ts', 'renderer/**/*.svelte', 'renderer/**/*.svelte.ts'],
+    languageOptions: {
+      globals: { ...globals.browser },
+      parserOptions: { parser: ts.parser, extraFileExtensions: ['.svelte'], projectService: false },
+    },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'The renderer only talks to the core through window.rollbook.' }],
+          patterns: [
+            { group: ['node:*'], message: 'The renderer runs in a sandboxed page: no Node APIs.' },
+            {
+              group: ['**/electron/**'],
+              allowTypeImports: true,
+              message: 'Import core code as types only (`import type`); runtime calls go through window.rollbook.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

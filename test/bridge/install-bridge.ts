@@ -1,0 +1,44 @@
+/**
+ * TEST-ONLY stand-in for the Electron preload: installs `window.rollbook` in a Playwright page before any app
+ * script runs, and forwards every call to a real core in the test process. Same contract, same envelopes, same
+ * JSON-only payloads as IPC. Lives under test/ and is never part of a production bundle.
+ */
+import type { Page } from 'playwright-core';
+import type { Core } from '../../electron/core/core';
+
+export interface BridgeOptions {
+  /** Intercepts a channel before it reaches the core (e.g. to stub a native dialog). */
+  override?: (channel: string, input: unknown) => Promise<unknown> | undefined;
+}
+
+export async function installBridge(page: Page, core: Core, options: BridgeOptions = {}): Promise<() => void> {
+  await page.exposeBinding('__rollbookInvoke', async (_source, channel: unknown, input: unknown) => {
+    const overridden = options.override?.(String(channel), input);
+    if (overridden) return { ok: true, value: await overridden };
+    return core.handle(channel, input);
+  });
+  await page.addInitScript(() => {
+    type Listener = (payload: unknown) => void;
+    const listeners = new Map<string, Set<Listener>>();
+    const w = window as unknown as {
+      __rollbookInvoke: (channel: string, input: unknown) => Promise<unknown>;
+      __rollbookEmit: (event: string, payload: unknown) => void;
+      rollbook: unknown;
+    };
+    w.__rollbookEmit = (event, payload) => listeners.get(event)?.forEach((listener) => listener(payload));
+    w.rollbook = Object.freeze({
+      invoke: (channel: string, input: unknown) => w.__rollbookInvoke(channel, input),
+      on: (event: string, listener: Listener) => {
+        let set = listeners.get(event);
+        if (!set) listeners.set(event, (set = new Set()));
+        set.add(listener);
+        return () => set.delete(listener);
+      },
+    });
+  });
+  return core.onAny((event, payload) => {
+    page
+      .evaluate(([e, p]) => (window as unknown as { __rollbookEmit: (e: string, p: unknown) => void }).__rollbookEmit(e, p), [event, payload] as const)
+      .catch(() => undefined);
+  });
+}

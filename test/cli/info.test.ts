@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/tmp';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const run = promisify(execFile);
+
+/** Runs the CLI exactly as `npm run cli -- …` does (tsx on the TypeScript entry), as a child process. */
+export async function cli(args: string[], env: NodeJS.ProcessEnv = {}, input?: string) {
+  const child = run(process.execPath, ['--import', 'tsx', resolve(ROOT, 'electron/core/cli/main.ts'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+  });
+  if (input !== undefined) {
+    child.child.stdin?.end(input);
+  }
+  try {
+    const { stdout, stderr } = await child;
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('rollbook info', () => {
+  const dir = tempDir();
+  afterAll(() => dir.cleanup());
+
+  it('prints version, data dir and schema version', async () => {
+    const result = await cli(['info', '--data-dir', dir.path]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Rollbook \d+\.\d+\.\d+/);
+    expect(result.stdout).toContain(`Data folder:     ${dir.path}`);
+    expect(result.stdout).toMatch(/Schema version:\s+2/);
+  });
+
+  it('honours ROLLBOOK_DATA_DIR and prints JSON on request', async () => {
+    const result = await cli(['info', '--json'], { ROLLBOOK_DATA_DIR: dir.path });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ dataDir: dir.path, schemaVersion: 2 });
+  });
+
+  it('exits 2 with usage on a bad flag', async () => {
+    const result = await cli(['info', '--no-such-flag', '--data-dir', dir.path]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/unknown option '--no-such-flag'/);
+    expect(result.stderr).toMatch(/rollbook --help/);
+  });
+
+  it('exits 2 on an unknown command and 0 for --help', async () => {
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: rollbook/);
+  });
+});

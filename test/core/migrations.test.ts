@@ -1,0 +1,65 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCore } from '../../electron/core/core';
+import { noKeychain } from '../../electron/core/secrets/keychain';
+import { createSecretStore } from '../../electron/core/secrets/secret-store';
+import { DB_FILE_NAME, openDatabase, schemaVersion } from '../../electron/core/store/db';
+import { SCHEMA_VERSION } from '../../electron/core/store/migrations';
+import { tempDir } from '../support/tmp';
+
+describe('cache migrations', () => {
+  const dirs: ReturnType<typeof tempDir>[] = [];
+  afterEach(() => dirs.splice(0).forEach((d) => d.cleanup()));
+
+  it('opens with WAL, foreign keys and a busy timeout', () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const db = openDatabase(dir.path);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
+    db.close();
+  });
+
+  it('migrates a database written by the first migration only, keeping its data', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    // Fixture: a cache as version 1 of the schema left it, with an account and a course.
+    const old = openDatabase(dir.path, { migrateTo: 1 });
+    expect(schemaVersion(old)).toBe(1);
+    old.prepare(
+      `INSERT INTO accounts (id, platform, label, settings_json, created_at, updated_at, live_generation)
+       VALUES ('a1', 'sample', 'Old sample', '{"platform":"sample","seed":7}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 1)`,
+    ).run();
+    old.prepare(
+      `INSERT INTO courses (account_id, generation, id, name, type, raw_json) VALUES ('a1', 1, 'c1', 'Fire safety', 'course', '{}')`,
+    ).run();
+    expect(old.prepare("SELECT name FROM sqlite_master WHERE name = 'settings'").get()).toBeUndefined();
+    old.close();
+
+    const core = createCore({ dataDir: dir.path, secrets: createSecretStore(noKeychain()) });
+    const info = await core.call('app.info');
+    expect(info.schemaVersion).toBe(SCHEMA_VERSION);
+    expect(info.counts).toMatchObject({ accounts: 1, courses: 1 });
+    expect((await core.call('accounts.list')).map((a) => a.label)).toEqual(['Old sample']);
+    // Version 2 features work on migrated data: settings persist and the course is searchable.
+    await core.call('settings.update', { theme: 'dark' });
+    core.close();
+
+    const db = new Database(join(dir.path, DB_FILE_NAME));
+    expect(db.prepare("SELECT count(*) AS n FROM courses_fts WHERE courses_fts MATCH 'safety'").get()).toEqual({ n: 1 });
+    db.close();
+  });
+
+  it('refuses a cache from a newer Rollbook instead of damaging it', () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    openDatabase(dir.path).close();
+    const db = new Database(join(dir.path, DB_FILE_NAME));
+    db.pragma(`user_version = ${SCHEMA_VERSION + 5}`);
+    db.close();
+    expect(() => openDatabase(dir.path)).toThrow(/newer Rollbook/);
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * E2E harness: the BUILT renderer (out/renderer) in real Chromium, talking through the test bridge to a real core
+ * with a real SQLite cache in a temp folder.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createCore, type Core, type CoreOptions } from '../../electron/core/core';
+import { noKeychain } from '../../electron/core/secrets/keychain';
+import { createSecretStore } from '../../electron/core/secrets/secret-store';
+import { installBridge, type BridgeOptions } from '../bridge/install-bridge';
+import { launchChromium } from '../support/chromium';
+import { serveRenderer } from '../support/static-server';
+import { tempDir } from '../support/tmp';
+
+export interface AppHarness {
+  page: Page;
+  core: Core;
+  dataDir: string;
+  consoleErrors: string[];
+  close(): Promise<void>;
+}
+
+let browser: Browser | undefined;
+let server: Awaited<ReturnType<typeof serveRenderer>> | undefined;
+
+export async function openApp(
+  options: { core?: Partial<CoreOptions>; bridge?: BridgeOptions; colorScheme?: 'light' | 'dark'; dataDir?: string } = {},
+): Promise<AppHarness> {
+  browser ??= await launchChromium();
+  server ??= await serveRenderer();
+  const dir = options.dataDir ? undefined : tempDir('rollbook-e2e-');
+  const dataDir = options.dataDir ?? dir!.path;
+  const core = createCore({ dataDir, secrets: createSecretStore(noKeychain()), ...options.core });
+  const context: BrowserContext = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    colorScheme: options.colorScheme ?? 'light',
+  });
+  const page = await context.newPage();
+  const consoleErrors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') consoleErrors.push(msg.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+  const unbridge = await installBridge(page, core, options.bridge);
+  await page.goto(server.url);
+  return {
+    page,
+    core,
+    dataDir,
+    consoleErrors,
+    async close() {
+      unbridge();
+      await context.close();
+      core.close();
+      dir?.cleanup();
+    },
+  };
+}
+
+export async function closeBrowser(): Promise<void> {
+  await browser?.close();
+  await server?.close();
+  browser = undefined;
+  server = undefined;
+}

@@ -1,0 +1,40 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { closeBrowser, openApp } from './harness';
+
+describe('app shell (built renderer, real core through the bridge)', () => {
+  afterAll(closeBrowser);
+
+  it('shows the empty state, then About with the real data dir and schema version', async () => {
+    const app = await openApp();
+    try {
+      const { page } = app;
+      await page.getByTestId('empty-state').waitFor();
+      expect(await page.getByRole('heading', { name: 'No accounts yet' }).isVisible()).toBe(true);
+
+      await page.getByRole('button', { name: 'About' }).click();
+      await page.getByTestId('about').waitFor();
+      expect(await page.getByTestId('about-data-dir').textContent()).toBe(app.dataDir);
+      const info = await app.core.call('app.info');
+      expect(await page.getByTestId('about-schema-version').textContent()).toBe(String(info.schemaVersion));
+      expect(info.schemaVersion).toBeGreaterThanOrEqual(2);
+      // The page itself cannot reach Node or Electron.
+      expect(await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
+      expect(app.consoleErrors).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('follows the theme setting through the contract', async () => {
+    const app = await openApp({ colorScheme: 'dark' });
+    try {
+      const { page } = app;
+      await page.getByRole('button', { name: 'Settings' }).click();
+      await page.getByRole('radio', { name: 'Light' }).check();
+      await page.waitForFunction(() => document.documentElement.dataset.theme === 'light');
+      expect((await app.core.call('settings.get')).theme).toBe('light');
+    } finally {
+      await app.close();
+    }
+  });
+});

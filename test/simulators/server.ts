@@ -1,0 +1,136 @@
+/**
+ * Shared plumbing for the platform simulators: a loopback HTTP server with request counting and switchable
+ * fault injection. Each simulator (ispring.ts, teamup.ts, selfcommunity.ts) supplies the routing.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Fault =
+  | { kind: 'status'; status: number; body?: string; headers?: Record<string, string>; contentType?: string }
+  | { kind: 'delay'; ms: number }
+  /** Sends the real response cut in half (a broken connection / truncated body). */
+  | { kind: 'truncate' }
+  /** Replaces the body with garbage of the right content type. */
+  | { kind: 'malformed'; body?: string }
+  /** Destroys the socket without answering. */
+  | { kind: 'hangup' };
+
+export interface FaultRule {
+  /** Matches against `METHOD path?query`, e.g. /GET \/contents/ */
+  match: RegExp;
+  fault: Fault;
+  /** How many matching requests get the fault (default: unlimited). */
+  times?: number;
+  /** Skip this many matching requests before faulting (e.g. fail on the 3rd page). */
+  after?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  at: number;
+}
+
+export interface SimResponse {
+  status: number;
+  body: string;
+  contentType: string;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (req: IncomingMessage, url: URL, body: string) => SimResponse | Promise<SimResponse>;
+
+export interface SimServer {
+  url: string;
+  requests: RecordedRequest[];
+  faults: FaultRule[];
+  addFault(rule: FaultRule): void;
+  clearFaults(): void;
+  close(): Promise<void>;
+}
+
+export async function startSimServer(handler: Handler): Promise<SimServer> {
+  const requests: RecordedRequest[] = [];
+  const faults: { rule: FaultRule; seen: number; fired: number }[] = [];
+
+  const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, headers: req.headers, at: Date.now() });
+    const key = `${req.method} ${url.pathname}${url.search}`;
+
+    let fault: Fault | undefined;
+    for (const f of faults) {
+      if (!f.rule.match.test(key)) continue;
+      f.seen += 1;
+      if (f.seen <= (f.rule.after ?? 0)) continue;
+      if (f.rule.times !== undefined && f.fired >= f.rule.times) continue;
+      f.fired += 1;
+      fault = f.rule.fault;
+      break;
+    }
+
+    try {
+      if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+      if (fault?.kind === 'hangup') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault?.kind === 'status') {
+        res.writeHead(fault.status, { 'content-type': fault.contentType ?? 'text/plain; charset=utf-8', ...fault.headers });
+        res.end(fault.body ?? '');
+        return;
+      }
+      const out = await handler(req, url, body);
+      let payload = out.body;
+      if (fault?.kind === 'malformed') payload = fault.body ?? payload.slice(0, 7) + '<<<{{not-valid' + payload.slice(7, 20);
+      const bytes = Buffer.from(payload, 'utf8');
+      if (fault?.kind === 'truncate') {
+        res.writeHead(out.status, { 'content-type': out.contentType, 'content-length': String(bytes.length), ...out.headers });
+        res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
+        res.destroy();
+        return;
+      }
+      res.writeHead(out.status, { 'content-type': out.contentType, 'content-length': String(bytes.length), ...out.headers });
+      res.end(bytes);
+    } catch (error) {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`simulator bug: ${(error as Error).message}`);
+    }
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    get faults() {
+      return faults.map((f) => f.rule);
+    },
+    addFault(rule) {
+      faults.push({ rule, seen: 0, fired: 0 });
+    },
+    clearFaults() {
+      faults.length = 0;
+    },
+    close() {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Small deterministic PRNG (mulberry32) so simulated data is the same for the same seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
