@@ -2,7 +2,7 @@
  * Electron main: hosts the core and bridges it to the window. Everything the user can do goes through the
  * contract (see ./ipc.ts); this file only wires the app's life cycle and hardening.
  */
-import { app, type BrowserWindow, ipcMain, session } from 'electron';
+import { app, type BrowserWindow, ipcMain, session, shell } from 'electron';
 import { join } from 'node:path';
 import { createCore, type Core } from '../core/core';
 import { IPC_EVENT } from '../core/contract/bridge';
@@ -10,8 +10,8 @@ import { osKeychain } from '../core/secrets/keychain';
 import { createSecretStore } from '../core/secrets/secret-store';
 import { createSenderCheck, registerContract } from './ipc';
 import { registerAppScheme, serveRenderer } from './protocol';
-import { APP_ORIGIN, originOf } from './security';
-import { createMainWindow, hardenWebContents } from './window';
+import { APP_ORIGIN, denyAllPermissions, hardenWebContents, originOf } from './security';
+import { createMainWindow } from './window';
 
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
 const here = import.meta.dirname;
@@ -29,12 +29,12 @@ if (!app.requestSingleInstanceLock()) {
     mainWindow.focus();
   });
 
-  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, devServerUrl));
+  app.on('web-contents-created', (_event, contents) =>
+    hardenWebContents(contents, { devServerUrl, openExternal: (url) => void shell.openExternal(url) }),
+  );
 
   void app.whenReady().then(() => {
-    // The renderer never needs a camera, notifications, geolocation…: refuse every permission.
-    session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-    session.defaultSession.setPermissionCheckHandler(() => false);
+    denyAllPermissions(session.defaultSession);
     serveRenderer(join(here, '../renderer'));
 
     const liveCore = createCore({

@@ -1,6 +1,8 @@
 /**
- * Window hardening, as data so tests can read it without launching Electron.
+ * Window hardening, as data and functions over Electron's types only, so tests can check it without launching
+ * Electron (and the smoke test checks the live window where a binary exists).
  */
+import type { Session, WebContents } from 'electron';
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'rollbook';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
@@ -57,4 +59,25 @@ export function isExternalLink(url: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Applied to every web contents the app creates (the main window, hidden PDF windows). */
+export function hardenWebContents(
+  contents: Pick<WebContents, 'on' | 'setWindowOpenHandler'>,
+  options: { devServerUrl?: string; openExternal: (url: string) => void },
+): void {
+  contents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url, options.devServerUrl)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    if (isExternalLink(url)) options.openExternal(url);
+    return { action: 'deny' };
+  });
+}
+
+/** The renderer never needs a camera, notifications, geolocation…: refuse every permission. */
+export function denyAllPermissions(session: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler'>): void {
+  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.setPermissionCheckHandler(() => false);
 }

@@ -1,6 +1,6 @@
-import { BrowserWindow, shell, type WebContents } from 'electron';
+import { BrowserWindow } from 'electron';
 import { join } from 'node:path';
-import { APP_ORIGIN, isAppUrl, isExternalLink, WEB_PREFERENCES } from './security';
+import { APP_ORIGIN, WEB_PREFERENCES } from './security';
 
 export function createMainWindow(options: { preloadDir: string; devServerUrl?: string }): BrowserWindow {
   const window = new BrowserWindow({
@@ -16,16 +16,4 @@ export function createMainWindow(options: { preloadDir: string; devServerUrl?: s
   window.once('ready-to-show', () => window.show());
   void window.loadURL(options.devServerUrl ?? `${APP_ORIGIN}/index.html`);
   return window;
-}
-
-/** Applied to every web contents the app creates (the main window, hidden PDF windows). */
-export function hardenWebContents(contents: WebContents, devServerUrl?: string): void {
-  contents.on('will-navigate', (event, url) => {
-    if (!isAppUrl(url, devServerUrl)) event.preventDefault();
-  });
-  contents.on('will-attach-webview', (event) => event.preventDefault());
-  contents.setWindowOpenHandler(({ url }) => {
-    if (isExternalLink(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
 }

@@ -9,6 +9,7 @@ import { defaultDataDir } from '../paths';
 import { osKeychain } from '../secrets/keychain';
 import { createSecretStore } from '../secrets/secret-store';
 import { ROLLBOOK_VERSION } from '../version';
+import { COMMANDS } from './commands';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -28,7 +29,15 @@ export interface GlobalOptions {
   dataDir: string;
 }
 
-export function buildProgram(io: CliIo, withCore: <T>(opts: GlobalOptions, fn: (core: Core) => Promise<T>) => Promise<T>) {
+export type WithCore = <T>(opts: GlobalOptions, fn: (core: Core) => Promise<T>) => Promise<T>;
+
+/** What each command module gets: where to print and how to open the core for the chosen data dir. */
+export interface CommandContext {
+  io: CliIo;
+  withCore: WithCore;
+}
+
+export function buildProgram(io: CliIo, withCore: WithCore) {
   const program = new Command('rollbook')
     .description('Rollbook: courses, learners and completions from iSpring Learn, TeamUp and SelfCommunity, offline.')
     .version(ROLLBOOK_VERSION, '-v, --version')
@@ -38,32 +47,7 @@ export function buildProgram(io: CliIo, withCore: <T>(opts: GlobalOptions, fn: (
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   program.enablePositionalOptions(false);
 
-  program
-    .command('info')
-    .description('show version, data folder, cache schema version and row counts')
-    .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const info = await withCore(cmd.optsWithGlobals<GlobalOptions>(), (core) => core.call('app.info'));
-      if (opts.json) {
-        io.stdout(JSON.stringify(info, null, 2) + '\n');
-        return;
-      }
-      const c = info.counts;
-      io.stdout(
-        [
-          `Rollbook ${info.version}`,
-          `Data folder:     ${info.dataDir}`,
-          `Database:        ${info.databasePath}`,
-          `Schema version:  ${info.schemaVersion}`,
-          `Accounts:        ${c.accounts}`,
-          `Courses:         ${c.courses}`,
-          `Learners:        ${c.learners}`,
-          `Progress rows:   ${c.progress}`,
-          `Sessions:        ${c.sessions}`,
-          `Attendance rows: ${c.attendance}`,
-        ].join('\n') + '\n',
-      );
-    });
+  for (const register of COMMANDS) register(program, { io, withCore });
 
   return program;
 }

@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../program';
+import { registerInfo } from './info';
+
+/** Every CLI command, in the order `--help` lists them. One module per command group. */
+export const COMMANDS: ((program: Command, ctx: CommandContext) => void)[] = [registerInfo];

@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import type { CommandContext, GlobalOptions } from '../program';
+
+export function registerInfo(program: Command, { io, withCore }: CommandContext): void {
+  program
+    .command('info')
+    .description('show version, data folder, cache schema version and row counts')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const info = await withCore(cmd.optsWithGlobals<GlobalOptions>(), (core) => core.call('app.info'));
+      if (opts.json) {
+        io.stdout(JSON.stringify(info, null, 2) + '\n');
+        return;
+      }
+      const c = info.counts;
+      io.stdout(
+        [
+          `Rollbook ${info.version}`,
+          `Data folder:     ${info.dataDir}`,
+          `Database:        ${info.databasePath}`,
+          `Schema version:  ${info.schemaVersion}`,
+          `Accounts:        ${c.accounts}`,
+          `Courses:         ${c.courses}`,
+          `Learners:        ${c.learners}`,
+          `Progress rows:   ${c.progress}`,
+          `Sessions:        ${c.sessions}`,
+          `Attendance rows: ${c.attendance}`,
+        ].join('\n') + '\n',
+      );
+    });
+
+}
