@@ -24,8 +24,18 @@ import { createSettingsRepo } from './store/settings-repo';
 import { createStatsRepo } from './store/stats-repo';
 import type { SecretStore } from './secrets/types';
 import type { CoreContext } from './api/context';
+import { readSettings } from './api/settings';
+import type { AccountSettings } from './contract/accounts';
+import type { Account } from './contract/channels/accounts';
+import type { HttpWaitInfo } from './http/types';
+import { createConnector, type CreateConnector } from './providers/registry';
 import { appHandlers } from './api/app';
 import { accountHandlers } from './api/accounts';
+import { syncHandlers } from './api/sync';
+import { createCacheWriter } from './store/cache-writer';
+import { createSyncRunsRepo } from './store/sync-runs-repo';
+import { SyncCoordinator } from './sync/coordinator';
+import type { RunAccountDeps } from './sync/run-account';
 
 export interface CoreOptions {
   dataDir: string;
@@ -33,6 +43,8 @@ export interface CoreOptions {
   now?: () => Date;
   /** Called with unexpected errors (bugs), for the host's log. Never receives secrets: handlers redact. */
   onInternalError?: (error: unknown) => void;
+  /** Builds connectors. Default: the real providers (providers/registry); tests may wrap or substitute it. */
+  createConnector?: CreateConnector;
 }
 
 type Handlers = { [C in ChannelName]: (ctx: CoreContext, input: ParsedInputOf<C>) => OutputOf<C> | Promise<OutputOf<C>> };
@@ -41,6 +53,7 @@ type Handlers = { [C in ChannelName]: (ctx: CoreContext, input: ParsedInputOf<C>
 const handlers: Handlers = {
   ...appHandlers,
   ...accountHandlers,
+  ...syncHandlers,
 };
 
 export interface Core {
@@ -56,16 +69,59 @@ export interface Core {
 export function createCore(options: CoreOptions): Core {
   const db = openDatabase(options.dataDir);
   const events = new CoreEvents();
+  const now = options.now ?? (() => new Date());
+  const runs = createSyncRunsRepo(db);
+  runs.markInterrupted(now().toISOString());
+  const settingsRepo = createSettingsRepo(db);
+  const build = options.createConnector ?? createConnector;
+  const connectorFor = (settings: AccountSettings, secret: string, onWait?: (info: HttpWaitInfo) => void) =>
+    build(settings, secret, { now, teamupCompletionThreshold: readSettings(ctx).teamupCompletionThreshold, onWait });
+  const accountsRepo = createAccountsRepo(db);
+  const secretOf = async (account: Account): Promise<string> => {
+    if (account.platform === 'sample') return '';
+    let secret: string | null = null;
+    try {
+      secret = await options.secrets.get(account.id);
+    } catch {
+      secret = null;
+    }
+    if (secret) return secret;
+    // Missing or unreadable: the account needs reconnecting, its cached data stays browsable.
+    if (!account.needsReconnect) {
+      accountsRepo.setNeedsReconnect(account.id, true);
+      events.emit('accounts.changed', { accounts: accountsRepo.list() });
+    }
+    throw new RollbookError(
+      'secret_missing',
+      `The secret for "${account.label}" is missing from the keychain or cannot be read. Reconnect the account (replace its secret) to sync again; its cached data is still here.`,
+    );
+  };
+  const connect: RunAccountDeps['connect'] = async (account, onWait) =>
+    connectorFor(account.settings, await secretOf(account), onWait);
+  const sync = new SyncCoordinator({
+    db,
+    writer: createCacheWriter(db),
+    runs,
+    now,
+    connect,
+    emitProgress: (progress) => events.emit('sync.progress', progress),
+    emitFinished: (run) => events.emit('sync.finished', run),
+    onInternalError: options.onInternalError,
+  });
   const ctx: CoreContext = {
     dataDir: options.dataDir,
     databasePath: join(options.dataDir, DB_FILE_NAME),
     db,
-    accounts: createAccountsRepo(db),
-    settings: createSettingsRepo(db),
+    accounts: accountsRepo,
+    connectorFor,
+    secretOf,
+    settings: settingsRepo,
     stats: createStatsRepo(db),
     secrets: options.secrets,
+    runs,
+    sync,
     events,
-    now: options.now ?? (() => new Date()),
+    now,
   };
 
   async function invoke(channel: unknown, input: unknown): Promise<unknown> {
@@ -92,6 +148,9 @@ export function createCore(options: CoreOptions): Core {
     },
     on: (event, listener) => events.on(event, listener),
     onAny: (listener) => events.onAny(listener),
-    close: () => db.close(),
+    close: () => {
+      sync.cancel();
+      db.close();
+    },
   };
 }

@@ -1,6 +1,143 @@
-import type { accountChannels } from '../contract/channels/accounts';
+/**
+ * Account management. Secrets go from the caller straight to the secret store; they are never stored in SQLite,
+ * returned, logged or put in an error message.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AccountSettings } from '../contract/accounts';
+import type { Account, accountChannels, ConnectionReport } from '../contract/channels/accounts';
+import { RollbookError } from '../contract/errors';
+import type { ConnectionInfo } from '../providers/types';
+import type { CoreContext } from './context';
 import type { HandlersFor } from './handlers';
+
+export function resolveAccount(ctx: CoreContext, ref: string): Account {
+  const account = ctx.accounts.get(ref) ?? ctx.accounts.findByLabel(ref);
+  if (!account) throw new RollbookError('account_not_found', `No account "${ref}". Run "rollbook accounts list" to see them.`);
+  return account;
+}
+
+const needsSecret = (settings: AccountSettings) => settings.platform !== 'sample';
+
+function toReport(info: ConnectionInfo): ConnectionReport {
+  return {
+    accountName: info.accountName,
+    courseCount: info.courseCount,
+    providers: info.providers ?? [],
+    notes: info.notes ?? [],
+  };
+}
+
+async function testConnection(ctx: CoreContext, settings: AccountSettings, secret: string | undefined) {
+  if (needsSecret(settings) && !secret) {
+    throw new RollbookError('invalid_input', 'This platform needs a secret (client secret, password or token).');
+  }
+  const connector = ctx.connectorFor(settings, secret ?? '');
+  const signal = AbortSignal.timeout(60_000);
+  return toReport(await connector.testConnection(signal));
+}
+
+function assertLabelFree(ctx: CoreContext, label: string, exceptId?: string) {
+  const existing = ctx.accounts.findByLabel(label);
+  if (existing && existing.id !== exceptId) {
+    throw new RollbookError('conflict', `There is already an account called "${existing.label}". Pick another label.`);
+  }
+}
+
+function changed(ctx: CoreContext) {
+  ctx.events.emit('accounts.changed', { accounts: ctx.accounts.list() });
+}
+
+async function storeSecret(ctx: CoreContext, accountId: string, secret: string, storage: 'keychain' | 'session') {
+  if (storage === 'keychain' && !(await ctx.secrets.keychainAvailable())) {
+    throw new RollbookError(
+      'keychain_unavailable',
+      'The system keychain is not available, so the secret cannot be saved. Start your keychain (on Linux: GNOME Keyring or KWallet) and try again, or choose "keep for this session only".',
+    );
+  }
+  await ctx.secrets.set(accountId, secret, storage);
+}
 
 export const accountHandlers = {
   'accounts.list': (ctx) => ctx.accounts.list(),
+
+  'accounts.keychainStatus': async (ctx) => {
+    const available = await ctx.secrets.keychainAvailable();
+    return {
+      available,
+      explanation: available
+        ? null
+        : 'No system keychain answered. Rollbook never writes secrets to disk in plain text, so without a keychain a secret can only be kept for this session (until Rollbook quits). On Linux, install and unlock GNOME Keyring or KWallet to keep secrets across restarts.',
+    };
+  },
+
+  'accounts.testDraft': (ctx, input) => testConnection(ctx, input.settings, input.secret),
+
+  'accounts.test': async (ctx, input) => {
+    const account = resolveAccount(ctx, input.account);
+    const secret = await ctx.secretOf(account);
+    return testConnection(ctx, account.settings, secret ?? undefined);
+  },
+
+  'accounts.add': async (ctx, input) => {
+    assertLabelFree(ctx, input.label);
+    const connection = await testConnection(ctx, input.settings, input.secret);
+    const id = randomUUID();
+    const now = ctx.now().toISOString();
+    if (needsSecret(input.settings)) await storeSecret(ctx, id, input.secret!, input.storage);
+    try {
+      ctx.accounts.insert({
+        id,
+        label: input.label,
+        settings: input.settings,
+        secretLocation: needsSecret(input.settings) ? input.storage : 'none',
+        now,
+      });
+    } catch (error) {
+      await ctx.secrets.delete(id).catch(() => undefined);
+      throw error;
+    }
+    changed(ctx);
+    return { account: ctx.accounts.get(id)!, connection };
+  },
+
+  'accounts.update': (ctx, input) => {
+    const account = resolveAccount(ctx, input.account);
+    const label = input.label ?? account.label;
+    assertLabelFree(ctx, label, account.id);
+    const settings = input.settings ?? account.settings;
+    if (settings.platform !== account.platform) {
+      throw new RollbookError('invalid_input', `An account cannot change platform (${account.platform} → ${settings.platform}). Add a new account instead.`);
+    }
+    ctx.accounts.update({ id: account.id, label, settings, now: ctx.now().toISOString() });
+    changed(ctx);
+    return ctx.accounts.get(account.id)!;
+  },
+
+  'accounts.replaceSecret': async (ctx, input) => {
+    const account = resolveAccount(ctx, input.account);
+    if (!needsSecret(account.settings)) throw new RollbookError('invalid_input', 'Sample accounts have no secret.');
+    const connection = await testConnection(ctx, account.settings, input.secret);
+    await storeSecret(ctx, account.id, input.secret, input.storage);
+    ctx.accounts.setSecretLocation(account.id, input.storage, ctx.now().toISOString());
+    changed(ctx);
+    return { account: ctx.accounts.get(account.id)!, connection };
+  },
+
+  'accounts.remove': async (ctx, input) => {
+    const account = resolveAccount(ctx, input.account);
+    if (ctx.sync.isRunning(account.id)) ctx.sync.cancel([account.id]);
+    // Keychain first: if it fails we have removed nothing and can say so.
+    if (account.secretLocation !== 'none') await ctx.secrets.delete(account.id);
+    if (input.keepData) {
+      ctx.accounts.setSecretLocation(account.id, 'none', ctx.now().toISOString());
+      ctx.accounts.setNeedsReconnect(account.id, true);
+    } else {
+      // One statement, one transaction: the account and (by cascade) every cached row of it.
+      ctx.db.transaction(() => ctx.accounts.remove(account.id))();
+    }
+    const settings = ctx.settings.all();
+    if (settings.selection === account.id && !input.keepData) ctx.settings.set('selection', null);
+    changed(ctx);
+    return { removed: account.id, keptData: input.keepData };
+  },
 } satisfies HandlersFor<keyof typeof accountChannels>;

@@ -1,9 +1,15 @@
+import type { AccountSettings } from '../contract/accounts';
+import type { Account } from '../contract/channels/accounts';
+import type { HttpWaitInfo } from '../http/types';
+import type { Connector } from '../providers/types';
 import type { Db } from '../store/db';
 import type { AccountsRepo } from '../store/accounts-repo';
 import type { SettingsRepo } from '../store/settings-repo';
 import type { CoreEvents } from '../events';
 import type { SecretStore } from '../secrets/types';
-import { type createStatsRepo } from '../store/stats-repo';
+import type { createStatsRepo } from '../store/stats-repo';
+import type { SyncRunsRepo } from '../store/sync-runs-repo';
+import type { SyncCoordinator } from '../sync/coordinator';
 
 /** Everything a contract handler may use. Built once by createCore. */
 export interface CoreContext {
@@ -14,6 +20,12 @@ export interface CoreContext {
   settings: SettingsRepo;
   stats: ReturnType<typeof createStatsRepo>;
   secrets: SecretStore;
+  /** A connector for settings + secret (the wizard's test, and sync). */
+  connectorFor: (settings: AccountSettings, secret: string, onWait?: (info: HttpWaitInfo) => void) => Connector;
+  /** The account's secret; marks the account "needs reconnecting" and throws secret_missing if it is gone. */
+  secretOf: (account: Account) => Promise<string>;
+  runs: SyncRunsRepo;
+  sync: SyncCoordinator;
   events: CoreEvents;
   now: () => Date;
 }

@@ -6,17 +6,20 @@
 import type { z } from 'zod';
 import { accountChannels, type AccountEvents } from './channels/accounts';
 import { appChannels, type AppEvents } from './channels/app';
+import { syncChannels, type SyncEvents } from './channels/sync';
 
 export type { Account, SecretLocation } from './channels/accounts';
 export type { AppInfo } from './channels/app';
+export type * from './channels/sync';
 
 export const contract = {
   ...appChannels,
   ...accountChannels,
+  ...syncChannels,
 } as const;
 
 /** Events the core pushes to every host (renderer via IPC, CLI to stderr). */
-export interface EventMap extends AppEvents, AccountEvents {}
+export interface EventMap extends AppEvents, AccountEvents, SyncEvents {}
 
 export type Contract = typeof contract;
 export type ChannelName = keyof Contract;

@@ -19,6 +19,8 @@ export function openDatabase(dataDir: string, options: { migrateTo?: number } = 
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // INSERT OR REPLACE must fire DELETE triggers too, or the full-text indexes keep entries for replaced rows.
+  db.pragma('recursive_triggers = ON');
   migrate(db, options.migrateTo ?? SCHEMA_VERSION);
   return db;
 }

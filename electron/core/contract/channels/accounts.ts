@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AccountSettings } from '../accounts';
+import { accountSettingsSchema, type AccountSettings } from '../accounts';
 import type { Platform } from '../domain';
 import { channel } from './define';
 
@@ -12,6 +12,7 @@ export interface Account {
   settings: AccountSettings;
   /** Where the secret is kept. The secret itself never leaves the core. */
   secretLocation: SecretLocation;
+  /** The secret is missing or unreadable (or was removed with "keep data"): cached data stays browsable. */
   needsReconnect: boolean;
   liveGeneration: number;
   lastSyncedAt: string | null;
@@ -19,8 +20,43 @@ export interface Account {
   updatedAt: string;
 }
 
+/** What a connection test found, shown before an account is saved. */
+export interface ConnectionReport {
+  accountName: string;
+  courseCount: number | null;
+  providers: { id: string; name: string }[];
+  notes: string[];
+}
+
+const label = z.string().trim().min(1, 'A label is required').max(80, 'Keep the label under 80 characters');
+/** Secrets are opaque strings; only their size is checked (a pasted file is a mistake, not a secret). */
+const secret = z.string().min(1, 'The secret is empty').max(8192, 'That secret is implausibly long');
+const storage = z.enum(['keychain', 'session']).default('keychain');
+const accountRef = z.string().trim().min(1);
+
 export const accountChannels = {
   'accounts.list': channel<Account[]>()(z.undefined()),
+  'accounts.keychainStatus': channel<{ available: boolean; explanation: string | null }>()(z.undefined()),
+  /** Tests credentials without saving anything (the wizard's "Test connection"). */
+  'accounts.testDraft': channel<ConnectionReport>()(
+    z.strictObject({ settings: accountSettingsSchema, secret: secret.optional() }),
+  ),
+  /** Tests a saved account with its stored secret. */
+  'accounts.test': channel<ConnectionReport>()(z.strictObject({ account: accountRef })),
+  /** Tests the connection first; saves nothing if it fails. */
+  'accounts.add': channel<{ account: Account; connection: ConnectionReport }>()(
+    z.strictObject({ label, settings: accountSettingsSchema, secret: secret.optional(), storage }),
+  ),
+  'accounts.update': channel<Account>()(
+    z.strictObject({ account: accountRef, label: label.optional(), settings: accountSettingsSchema.optional() }),
+  ),
+  'accounts.replaceSecret': channel<{ account: Account; connection: ConnectionReport }>()(
+    z.strictObject({ account: accountRef, secret, storage }),
+  ),
+  /** Deletes the keychain entry; with keepData the account stays (disconnected) so its cache remains browsable. */
+  'accounts.remove': channel<{ removed: string; keptData: boolean }>()(
+    z.strictObject({ account: accountRef, keepData: z.boolean().default(false) }),
+  ),
 };
 
 export interface AccountEvents {

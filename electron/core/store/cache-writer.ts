@@ -1,0 +1,135 @@
+/**
+ * Writes a sync run's data as a new *generation* of an account, beside the live one, and flips it live at the end.
+ *
+ * Why generations: readers (the window, reports, the CLI) always see one complete sync. A failure, a cancel or a
+ * killed process leaves the staging rows orphaned and invisible; they are swept at the next run. Each page is one
+ * transaction (no per-row commits), which is also what makes bulk inserts fast.
+ */
+import type { Attendance, Course, CourseSession, Learner, Progress } from '../contract/domain';
+import type { Page } from '../providers/types';
+import type { Db } from './db';
+
+export type Resource = 'courses' | 'sessions' | 'learners' | 'attendance' | 'progress';
+
+const TABLES: Record<Resource, string> = {
+  courses: 'courses',
+  sessions: 'course_sessions',
+  learners: 'learners',
+  attendance: 'attendance',
+  progress: 'progress',
+};
+
+export type CacheWriter = ReturnType<typeof createCacheWriter>;
+
+export function createCacheWriter(db: Db) {
+  const insert = {
+    courses: db.prepare(
+      `INSERT OR REPLACE INTO courses (account_id, generation, id, name, type, description, created_at, updated_at, url, raw_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    sessions: db.prepare(
+      `INSERT OR REPLACE INTO course_sessions (account_id, generation, id, course_id, name, starts_at, ends_at, status, raw_status,
+         venue, instructors_json, capacity, attending_count, raw_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    learners: db.prepare(
+      `INSERT OR REPLACE INTO learners (account_id, generation, id, name, email, first_name, last_name, raw_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    attendance: db.prepare(
+      `INSERT OR REPLACE INTO attendance (account_id, generation, session_id, learner_id, course_id, status, raw_status, raw_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    progress: db.prepare(
+      `INSERT OR REPLACE INTO progress (account_id, generation, course_id, learner_id, status, raw_status, progress_pct, score,
+         started_at, completed_at, last_activity_at, raw_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+  };
+
+  const rowWriters: { [R in Resource]: (account: string, gen: number, item: never, raw: string) => void } = {
+    courses: (a, g, c: Course, raw) =>
+      insert.courses.run(a, g, c.id, c.name, c.type, c.description, c.createdAt, c.updatedAt, c.url, raw),
+    sessions: (a, g, s: CourseSession, raw) =>
+      insert.sessions.run(a, g, s.id, s.courseId, s.name, s.startsAt, s.endsAt, s.status, s.rawStatus, s.venue,
+        JSON.stringify(s.instructors), s.capacity, s.attendingCount, raw),
+    learners: (a, g, l: Learner, raw) =>
+      insert.learners.run(a, g, l.id, l.name, l.email, l.firstName, l.lastName, raw),
+    attendance: (a, g, x: Attendance, raw) =>
+      insert.attendance.run(a, g, x.sessionId, x.learnerId, x.courseId, x.status, x.rawStatus, raw),
+    progress: (a, g, p: Progress, raw) =>
+      insert.progress.run(a, g, p.courseId, p.learnerId, p.status, p.rawStatus, p.progressPct, p.score, p.startedAt,
+        p.completedAt, p.lastActivityAt, raw),
+  };
+
+  const liveGeneration = db.prepare<[string], { live_generation: number }>('SELECT live_generation FROM accounts WHERE id = ?');
+  const maxRunGeneration = db.prepare<[string], { g: number | null }>('SELECT max(generation) AS g FROM sync_runs WHERE account_id = ?');
+  const flip = db.prepare('UPDATE accounts SET live_generation = ?, last_synced_at = ? WHERE id = ?');
+  const upsertCursor = db.prepare(
+    'INSERT INTO sync_cursors (account_id, resource, cursor) VALUES (?, ?, ?) ON CONFLICT (account_id, resource) DO UPDATE SET cursor = excluded.cursor',
+  );
+  const deleteCursors = db.prepare('DELETE FROM sync_cursors WHERE account_id = ?');
+  const cursors = db.prepare<[string], { resource: string; cursor: string }>('SELECT resource, cursor FROM sync_cursors WHERE account_id = ?');
+  const sweepStatements = Object.values(TABLES).map((table) =>
+    db.prepare(`DELETE FROM ${table} WHERE account_id = ? AND generation <> ?`),
+  );
+  const copy = (sql: string) => db.prepare<[number, string, number]>(sql);
+  const copyForward = {
+    courses: copy(`INSERT OR REPLACE INTO courses SELECT account_id, ?, id, name, type, description, created_at, updated_at, url, raw_json FROM courses WHERE account_id = ? AND generation = ?`),
+    sessions: copy(`INSERT OR REPLACE INTO course_sessions SELECT account_id, ?, id, course_id, name, starts_at, ends_at, status, raw_status, venue, instructors_json, capacity, attending_count, raw_json FROM course_sessions WHERE account_id = ? AND generation = ?`),
+    learners: copy(`INSERT OR REPLACE INTO learners SELECT account_id, ?, id, name, email, first_name, last_name, raw_json FROM learners WHERE account_id = ? AND generation = ?`),
+    attendance: copy(`INSERT OR REPLACE INTO attendance SELECT account_id, ?, session_id, learner_id, course_id, status, raw_status, raw_json FROM attendance WHERE account_id = ? AND generation = ?`),
+    progress: copy(`INSERT OR REPLACE INTO progress SELECT account_id, ?, course_id, learner_id, status, raw_status, progress_pct, score, started_at, completed_at, last_activity_at, raw_json FROM progress WHERE account_id = ? AND generation = ?`),
+  } satisfies Record<Resource, unknown>;
+
+  const live = (accountId: string) => liveGeneration.get(accountId)?.live_generation ?? 0;
+
+  /** Removes every row of the account that is not the live generation (abandoned or superseded runs). */
+  const sweep = db.transaction((accountId: string) => {
+    const keep = live(accountId);
+    for (const statement of sweepStatements) statement.run(accountId, keep);
+  });
+
+  return {
+    liveGeneration: live,
+
+    /** Picks a generation number no earlier run used, after sweeping what a crashed run may have left behind. */
+    begin(accountId: string): number {
+      sweep(accountId);
+      return Math.max(live(accountId), maxRunGeneration.get(accountId)?.g ?? 0) + 1;
+    },
+
+    /** Incremental runs start from a copy of the live rows of the resources they only partly re-fetch. */
+    copyLive: db.transaction((accountId: string, generation: number, resources: readonly Resource[]) => {
+      const from = live(accountId);
+      for (const resource of resources) copyForward[resource].run(generation, accountId, from);
+    }),
+
+    /** One page, one transaction. */
+    writePage: db.transaction(<T>(resource: Resource, accountId: string, generation: number, page: Page<T>) => {
+      const write = rowWriters[resource] as (a: string, g: number, item: T, raw: string) => void;
+      for (let i = 0; i < page.items.length; i += 1) {
+        write(accountId, generation, page.items[i]!, JSON.stringify(page.raw[i] ?? null));
+      }
+    }),
+
+    /**
+     * Makes `generation` the account's visible data, saving the cursors it covers in the same transaction, then
+     * sweeps the superseded rows (invisible already; a crash before the sweep only delays it to the next run).
+     */
+    commit(accountId: string, generation: number, at: string, newCursors: Record<string, string> | null): void {
+      db.transaction(() => {
+        flip.run(generation, at, accountId);
+        if (newCursors === null) deleteCursors.run(accountId);
+        else for (const [resource, cursor] of Object.entries(newCursors)) upsertCursor.run(accountId, resource, cursor);
+      })();
+      sweep(accountId);
+    },
+
+    /** Drops a failed or cancelled run's staging rows. */
+    discard: (accountId: string) => sweep(accountId),
+
+    cursors: (accountId: string): Record<string, string> =>
+      Object.fromEntries(cursors.all(accountId).map((row) => [row.resource, row.cursor])),
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Runs syncs for several accounts: concurrently with a small limit, one run per account at a time, each
+ * cancellable. Hosts (window, CLI) drive it through the contract.
+ */
+import type { Account } from '../contract/channels/accounts';
+import type { SyncMode, SyncRun } from '../contract/channels/sync';
+import { RollbookError } from '../contract/errors';
+import { runAccountSync, type RunAccountDeps } from './run-account';
+
+/** Two accounts at a time: enough to overlap network waits, gentle on a laptop and on the providers. */
+export const ACCOUNT_CONCURRENCY = 2;
+
+export class SyncCoordinator {
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(private readonly deps: RunAccountDeps & { emitFinished: (run: SyncRun) => void }) {}
+
+  isRunning(accountId: string): boolean {
+    return this.running.has(accountId);
+  }
+
+  async run(accounts: Account[], mode: SyncMode, signal?: AbortSignal): Promise<SyncRun[]> {
+    const busy = accounts.filter((a) => this.running.has(a.id));
+    if (busy.length > 0) {
+      throw new RollbookError('sync_running', `A sync is already running for ${busy.map((a) => a.label).join(', ')}.`);
+    }
+    const controllers = new Map(accounts.map((a) => [a.id, new AbortController()]));
+    for (const [id, controller] of controllers) this.running.set(id, controller);
+    const onOuterAbort = () => controllers.forEach((c) => c.abort());
+    signal?.addEventListener('abort', onOuterAbort, { once: true });
+
+    const results: SyncRun[] = new Array(accounts.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < accounts.length) {
+        const index = next++;
+        const account = accounts[index]!;
+        try {
+          results[index] = await runAccountSync(this.deps, account, { mode, signal: controllers.get(account.id)!.signal });
+          this.deps.emitFinished(results[index]);
+        } finally {
+          this.running.delete(account.id);
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(ACCOUNT_CONCURRENCY, accounts.length) }, worker));
+    } finally {
+      signal?.removeEventListener('abort', onOuterAbort);
+    }
+    return results;
+  }
+
+  cancel(accountIds?: string[]): string[] {
+    const ids = accountIds ?? [...this.running.keys()];
+    const cancelled: string[] = [];
+    for (const id of ids) {
+      const controller = this.running.get(id);
+      if (controller) {
+        controller.abort();
+        cancelled.push(id);
+      }
+    }
+    return cancelled;
+  }
+}
