@@ -79,12 +79,7 @@ export function createCore(options: CoreOptions): Core {
   const accountsRepo = createAccountsRepo(db);
   const secretOf = async (account: Account): Promise<string> => {
     if (account.platform === 'sample') return '';
-    let secret: string | null = null;
-    try {
-      secret = await options.secrets.get(account.id);
-    } catch {
-      secret = null;
-    }
+    const secret = await options.secrets.get(account.id).catch(() => null);
     if (secret) return secret;
     // Missing or unreadable: the account needs reconnecting, its cached data stays browsable.
     if (!account.needsReconnect) {
