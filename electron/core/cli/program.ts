@@ -10,6 +10,7 @@ import { osKeychain } from '../secrets/keychain';
 import { createSecretStore } from '../secrets/secret-store';
 import { ROLLBOOK_VERSION } from '../version';
 import { COMMANDS } from './commands';
+import { rejectSecretFlags } from './secret-input';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -17,7 +18,12 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Reads the secret from stdin (no echo on a TTY). */
   readSecret?: (prompt: string) => Promise<string>;
+  /** Asks a yes/no question on a terminal; absent when stdin is not a TTY. */
+  confirm?: (question: string) => Promise<boolean>;
+  /** stderr is a terminal: progress as a redrawn bar instead of lines. */
   isTty?: boolean;
+  /** Ctrl+C: the CLI host wires SIGINT here so long commands can cancel cleanly. */
+  onInterrupt?: (handler: () => void) => () => void;
 }
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -35,9 +41,11 @@ export type WithCore = <T>(opts: GlobalOptions, fn: (core: Core) => Promise<T>) 
 export interface CommandContext {
   io: CliIo;
   withCore: WithCore;
+  /** For commands that finish but must report failure (e.g. a sync where one account failed): exit 1. */
+  fail: () => void;
 }
 
-export function buildProgram(io: CliIo, withCore: WithCore) {
+export function buildProgram(io: CliIo, withCore: WithCore, fail: () => void = () => undefined) {
   const program = new Command('rollbook')
     .description('Rollbook: courses, learners and completions from iSpring Learn, TeamUp and SelfCommunity, offline.')
     .version(ROLLBOOK_VERSION, '-v, --version')
@@ -47,7 +55,7 @@ export function buildProgram(io: CliIo, withCore: WithCore) {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   program.enablePositionalOptions(false);
 
-  for (const register of COMMANDS) register(program, { io, withCore });
+  for (const register of COMMANDS) register(program, { io, withCore, fail });
 
   return program;
 }
@@ -60,10 +68,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     cores.push(core);
     return fn(core);
   };
-  const program = buildProgram(io, withCore);
+  let failed = false;
+  const program = buildProgram(io, withCore, () => (failed = true));
   try {
+    rejectSecretFlags(argv);
     await program.parseAsync(argv, { from: 'user' });
-    return EXIT.ok;
+    return failed ? EXIT.failure : EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version "fail" with exit code 0 by design.

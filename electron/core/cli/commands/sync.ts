@@ -1,0 +1,101 @@
+import type { Command } from 'commander';
+import type { Account } from '../../contract/channels/accounts';
+import type { SyncProgress, SyncRun } from '../../contract/channels/sync';
+import type { CliIo, CommandContext, GlobalOptions } from '../program';
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+
+function describe(p: SyncProgress, label: string): string {
+  const head = `${label}: ${p.resource ?? 'starting'} (${p.step}/${p.steps})`;
+  const rows = `${p.rows.toLocaleString('en-US')}${p.total ? ` of ${p.total.toLocaleString('en-US')}` : ''} rows, ${p.pages} pages`;
+  const wait = p.waiting
+    ? ` — waiting ${seconds(p.waiting.ms)}: ${p.waiting.reason === 'rate_limited' ? 'rate limited' : p.waiting.reason === 'budget' ? 'request budget' : 'retrying'}`
+    : '';
+  return `${head} ${rows}, ${seconds(p.elapsedMs)}${wait}`;
+}
+
+function bar(p: SyncProgress, width = 20): string {
+  const fraction = p.total ? Math.min(1, p.rows / p.total) : (p.step - 1) / p.steps;
+  const filled = Math.round(fraction * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+}
+
+/** Progress on stderr: a redrawn bar on a terminal, plain lines (on step changes and waits) otherwise. */
+function progressPrinter(io: CliIo, labels: Map<string, string>) {
+  const lastStep = new Map<string, string>();
+  return (p: SyncProgress) => {
+    const label = labels.get(p.accountId) ?? p.accountId;
+    if (p.state === 'done') return;
+    if (io.isTty) {
+      io.stderr(`\r\x1b[2K${bar(p)} ${describe(p, label)}`);
+      return;
+    }
+    const key = `${p.resource}:${p.waiting ? 'wait' : 'run'}`;
+    if (lastStep.get(p.accountId) === key) return;
+    lastStep.set(p.accountId, key);
+    io.stderr(`${describe(p, label)}\n`);
+  };
+}
+
+function summary(run: SyncRun, label: string): string {
+  const counts = Object.entries(run.counts)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
+  switch (run.outcome) {
+    case 'ok':
+      return `${label}: synced (${counts})`;
+    case 'partial':
+      return `${label}: synced with ${run.skipped.length} course(s) skipped (${counts})\n` +
+        run.skipped.map((s) => `  skipped course ${s.courseId}: ${s.reason}`).join('\n');
+    case 'cancelled':
+      return `${label}: cancelled — the previous data was kept`;
+    default:
+      return `${label}: FAILED — ${run.errorMessage ?? run.errorCode ?? 'unknown error'}`;
+  }
+}
+
+export function registerSync(program: Command, { io, withCore, fail }: CommandContext): void {
+  program
+    .command('sync')
+    .description('pull accounts into the offline cache (default: all accounts)')
+    .argument('[accounts...]', 'labels or ids')
+    .option('--full', 'full refresh instead of incremental')
+    .option('--status', "print each account's last run and data age instead of syncing")
+    .action(async (refs: string[], opts: { full?: boolean; status?: boolean }, cmd: Command) => {
+      await withCore(cmd.optsWithGlobals<GlobalOptions>(), async (core) => {
+        const accounts = await core.call('accounts.list');
+        const labels = new Map(accounts.map((a: Account) => [a.id, a.label]));
+        if (opts.status) {
+          const status = await core.call('sync.status');
+          if (status.length === 0) io.stdout('No accounts yet.\n');
+          for (const s of status) {
+            const last = s.lastRun;
+            const age = s.dataAsOf ? `data as of ${s.dataAsOf}` : 'no data yet';
+            io.stdout(`${labels.get(s.accountId)}\t${last ? `${last.outcome} at ${last.endedAt ?? last.startedAt}` : 'never synced'}\t${age}\n`);
+          }
+          return;
+        }
+        if (accounts.length === 0) {
+          io.stderr('No accounts to sync. Add one with "rollbook accounts add …".\n');
+          return;
+        }
+        const off = core.on('sync.progress', progressPrinter(io, labels));
+        const stopInterrupt = io.onInterrupt?.(() => {
+          io.stderr('\nCancelling… (the previous data is kept)\n');
+          void core.call('sync.cancel', {});
+        });
+        try {
+          const runs = await core.call('sync.run', {
+            accountIds: refs.length > 0 ? refs : undefined,
+            mode: opts.full ? 'full' : 'incremental',
+          });
+          if (io.isTty) io.stderr('\r\x1b[2K');
+          for (const run of runs) io.stderr(summary(run, labels.get(run.accountId) ?? run.accountId) + '\n');
+          if (runs.some((r) => r.outcome === 'failed' || r.outcome === 'cancelled')) fail();
+        } finally {
+          off();
+          stopInterrupt?.();
+        }
+      });
+    });
+}

@@ -1,0 +1,154 @@
+/**
+ * The sync engine's guarantees, with a scripted connector: exact data lands, a failure / cancel / skip never
+ * damages the previous generation, incremental runs resume from committed cursors.
+ */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SyncProgress } from '../../electron/core/contract/channels/sync';
+import { HttpError } from '../../electron/core/http/errors';
+import { DB_FILE_NAME } from '../../electron/core/store/db';
+import { testCore } from '../support/core';
+import { course, makeDataset, progressRow, scriptedConnector, type Script } from '../support/scripted-connector';
+
+function liveRows(dataDir: string, table: string, accountId: string) {
+  const db = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
+  try {
+    return db
+      .prepare(`SELECT t.* FROM ${table} t JOIN accounts a ON a.id = t.account_id AND t.generation = a.live_generation WHERE t.account_id = ?`)
+      .all(accountId) as Record<string, unknown>[];
+  } finally {
+    db.close();
+  }
+}
+function allRowCount(dataDir: string, table: string) {
+  const db = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
+  try {
+    return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+describe('sync engine', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+  async function setup(script: Script) {
+    const state = { script };
+    const t = testCore({ createConnector: () => scriptedConnector(state.script) });
+    cleanups.push(t.cleanup);
+    const { account } = await t.core.call('accounts.add', { label: 'Acme', settings: { platform: 'sample', seed: 1 } });
+    return { ...t, account, state };
+  }
+
+  it('pulls every resource into the cache and records the run', async () => {
+    const data = makeDataset(3, 25);
+    const { core, dataDir, account } = await setup({ data, pageSize: 10 });
+    const progress: SyncProgress[] = [];
+    core.on('sync.progress', (p) => progress.push(p));
+    const [run] = await core.call('sync.run', {});
+    expect(run).toMatchObject({ outcome: 'ok', counts: { courses: 3, learners: 25, progress: 75, sessions: 0, attendance: 0 } });
+    expect(liveRows(dataDir, 'progress', account.id)).toHaveLength(75);
+    const stored = liveRows(dataDir, 'learners', account.id).find((r) => r.id === 'l7')!;
+    expect(stored).toMatchObject({ name: 'Learner 7', email: 'l7@example.com' });
+    expect(JSON.parse(stored.raw_json as string)).toMatchObject({ scripted: true, id: 'l7' });
+    // Progress events: every step, a final done event, rows growing.
+    expect(progress.at(-1)).toMatchObject({ state: 'done', outcome: 'ok' });
+    expect(new Set(progress.map((p) => p.resource))).toEqual(new Set(['courses', 'sessions', 'learners', 'attendance', 'progress']));
+    expect((await core.call('sync.status'))[0]).toMatchObject({ running: false, lastRun: { outcome: 'ok' } });
+    expect((await core.call('sync.status'))[0]!.dataAsOf).toBe(run!.endedAt);
+  });
+
+  it('removes rows that disappeared upstream only when a sync completes, and keeps one generation', async () => {
+    const { core, dataDir, account, state } = await setup({ data: makeDataset(3, 5) });
+    await core.call('sync.run', {});
+    state.script = { data: { ...makeDataset(2, 5), courses: [course('c1'), course('c2')] } };
+    const [run] = await core.call('sync.run', { mode: 'full' });
+    expect(run!.outcome).toBe('ok');
+    expect(liveRows(dataDir, 'courses', account.id).map((r) => r.id).sort()).toEqual(['c1', 'c2']);
+    // Superseded rows are swept: only the live generation is on disk.
+    expect(allRowCount(dataDir, 'courses')).toBe(2);
+    expect(allRowCount(dataDir, 'progress')).toBe(10);
+  });
+
+  it('a failure mid-sync keeps the previous data intact and says why', async () => {
+    const { core, dataDir, account, state } = await setup({ data: makeDataset(3, 30) });
+    await core.call('sync.run', {});
+    const before = liveRows(dataDir, 'progress', account.id);
+    state.script = {
+      data: makeDataset(4, 40),
+      failAt: { resource: 'progress', page: 3, error: new HttpError('server_error', 'The server answered HTTP 503 (Service Unavailable) after 6 attempts', 503) },
+    };
+    const [run] = await core.call('sync.run', { mode: 'full' });
+    expect(run).toMatchObject({ outcome: 'failed', errorCode: 'server_error' });
+    expect(run!.errorMessage).toMatch(/HTTP 503/);
+    expect(liveRows(dataDir, 'progress', account.id)).toEqual(before);
+    expect(allRowCount(dataDir, 'progress')).toBe(before.length);
+    // And it can simply be run again.
+    state.script = { data: makeDataset(4, 40) };
+    expect((await core.call('sync.run', { mode: 'full' }))[0]!.outcome).toBe('ok');
+    expect(liveRows(dataDir, 'progress', account.id)).toHaveLength(160);
+  });
+
+  it('cancel stops promptly, keeps the old data and is recorded as cancelled', async () => {
+    const { core, dataDir, account, state } = await setup({ data: makeDataset(2, 10) });
+    await core.call('sync.run', {});
+    const before = liveRows(dataDir, 'progress', account.id);
+    state.script = { data: makeDataset(5, 200), delayMs: 20, pageSize: 5 };
+    const running = core.call('sync.run', { mode: 'full' });
+    await new Promise((r) => setTimeout(r, 150));
+    const t0 = Date.now();
+    expect(await core.call('sync.cancel', {})).toEqual({ cancelled: [account.id] });
+    const [run] = await running;
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(run).toMatchObject({ outcome: 'cancelled', errorCode: 'cancelled' });
+    expect(liveRows(dataDir, 'progress', account.id)).toEqual(before);
+    expect((await core.call('sync.history', { accountId: account.id })).map((r) => r.outcome)).toEqual(['cancelled', 'ok']);
+  });
+
+  it('forbidden courses make a partial run that still completes and names them', async () => {
+    const { core, dataDir, account } = await setup({ data: makeDataset(3, 4), forbidden: ['c2'] });
+    const [run] = await core.call('sync.run', {});
+    expect(run!.outcome).toBe('partial');
+    expect(run!.skipped).toEqual([{ courseId: 'c2', reason: expect.stringMatching(/403/) }]);
+    expect(liveRows(dataDir, 'progress', account.id)).toHaveLength(8);
+  });
+
+  it('incremental runs resume from the committed cursor and end with the same data as a full sync', async () => {
+    const data = makeDataset(2, 20);
+    const calls: Script['calls'] = [];
+    const { core, dataDir, account, state } = await setup({ data, incremental: ['progress'], calls, pageSize: 5 });
+    await core.call('sync.run', {});
+    const firstPages = calls.find((c) => c.resource === 'progress')!.pages;
+    // Upstream: one learner's progress changes after the first sync.
+    const changed = data.progress.map((p) =>
+      p.courseId === 'c1' && p.learnerId === 'l1' ? progressRow('c1', 'l1', 'completed', '2099-01-01T00:00:00.000Z') : p,
+    );
+    calls.length = 0;
+    state.script = { data: { ...data, progress: changed }, incremental: ['progress'], calls, pageSize: 5 };
+    const [run] = await core.call('sync.run', { mode: 'incremental' });
+    expect(run).toMatchObject({ outcome: 'ok', mode: 'incremental' });
+    const progressCall = calls.find((c) => c.resource === 'progress')!;
+    expect(progressCall.since).toEqual(expect.any(String));
+    expect(progressCall.pages).toBeLessThan(firstPages);
+    const incremental = liveRows(dataDir, 'progress', account.id).map(({ generation: _g, ...r }) => r);
+
+    calls.length = 0;
+    await core.call('sync.run', { mode: 'full' });
+    expect(calls.find((c) => c.resource === 'progress')!.since).toBeNull();
+    const full = liveRows(dataDir, 'progress', account.id).map(({ generation: _g, ...r }) => r);
+    expect(incremental).toHaveLength(40);
+    expect(new Set(incremental.map((r) => JSON.stringify(r)))).toEqual(new Set(full.map((r) => JSON.stringify(r))));
+    expect(incremental.find((r) => r.learner_id === 'l1' && r.course_id === 'c1')).toMatchObject({ status: 'completed' });
+  });
+
+  it('refuses a second sync of an account that is already syncing', async () => {
+    const { core } = await setup({ data: makeDataset(2, 50), delayMs: 10, pageSize: 5 });
+    const first = core.call('sync.run', {});
+    await new Promise((r) => setTimeout(r, 30));
+    await expect(core.call('sync.run', {})).rejects.toMatchObject({ code: 'sync_running' });
+    await core.call('sync.cancel', {});
+    await first;
+  });
+});
