@@ -32,7 +32,7 @@ import { createConnector, type CreateConnector } from './providers/registry';
 import { appHandlers } from './api/app';
 import { accountHandlers } from './api/accounts';
 import { syncHandlers } from './api/sync';
-import { createCacheWriter } from './store/cache-writer';
+import { clearCache, createCacheWriter } from './store/cache-writer';
 import { createSyncRunsRepo } from './store/sync-runs-repo';
 import { SyncCoordinator } from './sync/coordinator';
 import type { RunAccountDeps } from './sync/run-account';
@@ -114,6 +114,7 @@ export function createCore(options: CoreOptions): Core {
     stats: createStatsRepo(db),
     secrets: options.secrets,
     runs,
+    cache: { clearAll: () => clearCache(db) },
     sync,
     events,
     now,

@@ -8,6 +8,7 @@ import { createCore, type Core } from '../core/core';
 import { IPC_EVENT } from '../core/contract/bridge';
 import { osKeychain } from '../core/secrets/keychain';
 import { createSecretStore } from '../core/secrets/secret-store';
+import { startAutoSync } from '../core/sync/auto-sync';
 import { createSenderCheck, registerContract } from './ipc';
 import { registerAppScheme, serveRenderer } from './protocol';
 import { APP_ORIGIN, denyAllPermissions, hardenWebContents, originOf } from './security';
@@ -22,6 +23,7 @@ if (!app.requestSingleInstanceLock()) {
   registerAppScheme();
   let core: Core | undefined;
   let mainWindow: BrowserWindow | undefined;
+  let stopAutoSync: (() => void) | undefined;
 
   app.on('second-instance', () => {
     if (!mainWindow) return;
@@ -50,9 +52,11 @@ if (!app.requestSingleInstanceLock()) {
     liveCore.onAny((event, payload) => {
       if (!window.isDestroyed()) window.webContents.send(IPC_EVENT, event, payload);
     });
+    stopAutoSync = startAutoSync(liveCore, { log: (message) => console.warn(`[rollbook] ${message}`) });
   });
 
   app.on('window-all-closed', () => {
+    stopAutoSync?.();
     core?.close();
     app.quit();
   });

@@ -1,6 +1,7 @@
 import type { appChannels } from '../contract/channels/app';
 import { schemaVersion } from '../store/db';
 import { ROLLBOOK_VERSION } from '../version';
+import { RollbookError } from '../contract/errors';
 import type { HandlersFor } from './handlers';
 import { readSettings, updateSettings } from './settings';
 
@@ -14,4 +15,12 @@ export const appHandlers = {
   }),
   'settings.get': (ctx) => readSettings(ctx),
   'settings.update': (ctx, patch) => updateSettings(ctx, patch),
+  'cache.clear': (ctx) => {
+    if (ctx.accounts.list().some((a) => ctx.sync.isRunning(a.id))) {
+      throw new RollbookError('sync_running', 'A sync is running. Cancel it or wait for it to finish, then clear the cache.');
+    }
+    const cleared = ctx.cache.clearAll();
+    ctx.events.emit('accounts.changed', { accounts: ctx.accounts.list() });
+    return { cleared };
+  },
 } satisfies HandlersFor<keyof typeof appChannels>;

@@ -25,6 +25,7 @@ export interface CoreContext {
   /** The account's secret; marks the account "needs reconnecting" and throws secret_missing if it is gone. */
   secretOf: (account: Account) => Promise<string>;
   runs: SyncRunsRepo;
+  cache: { clearAll: () => number };
   sync: SyncCoordinator;
   events: CoreEvents;
   now: () => Date;

@@ -133,3 +133,15 @@ export function createCacheWriter(db: Db) {
       Object.fromEntries(cursors.all(accountId).map((row) => [row.resource, row.cursor])),
   };
 }
+
+/** "Clear cache": every data row and sync history, in one transaction; accounts (and their secrets) stay. */
+export function clearCache(db: Db): number {
+  return db.transaction(() => {
+    let removed = 0;
+    for (const table of [...Object.values(TABLES), 'sync_cursors', 'sync_runs']) {
+      removed += db.prepare(`DELETE FROM ${table}`).run().changes;
+    }
+    db.prepare('UPDATE accounts SET live_generation = 0, last_synced_at = NULL').run();
+    return removed;
+  })();
+}

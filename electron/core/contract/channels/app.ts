@@ -14,6 +14,8 @@ export const appChannels = {
   'app.info': channel<AppInfo>()(z.undefined()),
   'settings.get': channel<AppSettings>()(z.undefined()),
   'settings.update': channel<AppSettings>()(appSettingsPatchSchema),
+  /** Deletes every cached row (accounts, their settings and keychain entries stay); the next sync refills it. */
+  'cache.clear': channel<{ cleared: number }>()(z.strictObject({ confirm: z.literal(true) })),
 };
 
 export interface AppEvents {
