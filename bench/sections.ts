@@ -1,0 +1,18 @@
+/** The benchmark sections; each returns named figures. */
+import { startupSection } from './startup';
+
+export type Figure = Record<string, number | string | boolean | undefined>;
+
+export interface BenchContext {
+  quick: boolean;
+  /** Rows for throughput figures (100k; 10k quick). */
+  rows: number;
+  /** Rows for memory/query/export figures (1M; 10k quick). */
+  bigRows: number;
+  repetitions: number;
+  log: (message: string) => void;
+}
+
+export const SECTIONS: Record<string, (ctx: BenchContext) => Promise<Record<string, Figure>>> = {
+  startup: startupSection,
+};
