@@ -100,7 +100,11 @@ export function createCore(options: CoreOptions): Core {
     now,
     connect,
     emitProgress: (progress) => events.emit('sync.progress', progress),
-    emitFinished: (run) => events.emit('sync.finished', run),
+    emitFinished: (run) => {
+      events.emit('sync.finished', run);
+      // last_synced_at (and possibly needs-reconnect) changed: the sidebar's "as of" times follow.
+      events.emit('accounts.changed', { accounts: accountsRepo.list() });
+    },
     onInternalError: options.onInternalError,
   });
   const ctx: CoreContext = {
