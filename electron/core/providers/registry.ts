@@ -4,7 +4,9 @@
  */
 import type { AccountSettings } from '../contract/accounts';
 import { RollbookError } from '../contract/errors';
-import type { HttpWaitInfo } from '../http/types';
+import { createHttpClient } from '../http/client';
+import type { HttpClientOptions, HttpWaitInfo } from '../http/types';
+import { createSampleConnector } from './sample';
 import type { Connector } from './types';
 
 export interface ConnectorDeps {
@@ -16,6 +18,24 @@ export interface ConnectorDeps {
 
 export type CreateConnector = (settings: AccountSettings, secret: string, deps: ConnectorDeps) => Connector;
 
-export const createConnector: CreateConnector = (settings) => {
-  throw new RollbookError('internal', `No connector for ${settings.platform} yet.`);
+/** Per-platform politeness. TeamUp documents 250 requests/minute; the others publish no number, so stay modest. */
+const LIMITS: Record<AccountSettings['platform'], Pick<HttpClientOptions, 'maxConcurrency' | 'requestsPerMinute'>> = {
+  ispring: { maxConcurrency: 4, requestsPerMinute: 600 },
+  teamup: { maxConcurrency: 4, requestsPerMinute: 250 },
+  selfcommunity: { maxConcurrency: 4, requestsPerMinute: 600 },
+  sample: {},
+};
+
+export const createConnector: CreateConnector = (settings, secret, deps) => {
+  const http = () => {
+    const client = createHttpClient({ ...LIMITS[settings.platform], onWait: deps.onWait });
+    client.redact(secret);
+    return client;
+  };
+  switch (settings.platform) {
+    case 'sample':
+      return createSampleConnector({ settings, secret, http: http(), now: deps.now });
+    default:
+      throw new RollbookError('internal', `The ${settings.platform} connector is not available in this build.`);
+  }
 };

@@ -75,7 +75,7 @@ export function registerSync(program: Command, { io, withCore, fail }: CommandCo
           }
           return;
         }
-        if (accounts.length === 0) {
+        if (accounts.length === 0 && refs.length === 0) {
           io.stderr('No accounts to sync. Add one with "rollbook accounts add …".\n');
           return;
         }

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { generateSampleDataset, createSampleConnector } from '../../electron/core/providers/sample';
+import { createHttpClient } from '../../electron/core/http/client';
+
+const anchor = new Date('2026-06-01T12:34:56Z');
+
+describe('sample provider', () => {
+  it('is deterministic for a seed (and a day) and differs across seeds', () => {
+    expect(generateSampleDataset(1, anchor)).toEqual(generateSampleDataset(1, new Date('2026-06-01T23:00:00Z')));
+    expect(generateSampleDataset(2, anchor)).not.toEqual(generateSampleDataset(1, anchor));
+  });
+
+  it('is a realistic, consistent dataset', () => {
+    const d = generateSampleDataset(1, anchor);
+    expect(d.courses.length).toBe(24);
+    expect(d.learners.length).toBe(500);
+    expect(d.progress.length).toBeGreaterThan(1000);
+    expect(d.sessions.length).toBeGreaterThan(40);
+    const learnerIds = new Set(d.learners.map((l) => l.id));
+    const courseIds = new Set(d.courses.map((c) => c.id));
+    const sessionIds = new Set(d.sessions.map((s) => s.id));
+    expect(learnerIds.size).toBe(d.learners.length);
+    expect(courseIds.size).toBe(d.courses.length);
+    expect(d.progress.every((p) => learnerIds.has(p.learnerId) && courseIds.has(p.courseId))).toBe(true);
+    expect(d.attendance.every((a) => sessionIds.has(a.sessionId) && learnerIds.has(a.learnerId))).toBe(true);
+    const pairs = new Set(d.progress.map((p) => `${p.courseId}/${p.learnerId}`));
+    expect(pairs.size).toBe(d.progress.length);
+    expect(new Set(d.progress.map((p) => p.status))).toEqual(new Set(['not_started', 'in_progress', 'completed', 'passed', 'failed', 'incomplete']));
+    expect(d.learners.some((l) => [...l.name].some((ch) => ch.codePointAt(0)! > 127))).toBe(true);
+    expect(d.sessions.some((s) => s.status === 'scheduled' && Date.parse(s.startsAt) > anchor.getTime())).toBe(true);
+    expect(d.sessions.some((s) => s.status === 'held')).toBe(true);
+    for (const p of d.progress) {
+      expect(p.progressPct === null || (p.progressPct >= 0 && p.progressPct <= 100)).toBe(true);
+      if (p.completedAt) expect(Date.parse(p.completedAt)).toBeLessThanOrEqual(anchor.getTime());
+    }
+  });
+
+  it('streams pages through the connector interface with raw records', async () => {
+    const http = createHttpClient();
+    const connector = createSampleConnector({ settings: { platform: 'sample', seed: 3 }, secret: '', http, now: () => anchor });
+    const info = await connector.testConnection(AbortSignal.timeout(1000));
+    expect(info).toMatchObject({ accountName: 'Sample data (seed 3)', courseCount: 24 });
+    let rows = 0;
+    for await (const page of connector.progress({ signal: AbortSignal.timeout(5000) })) {
+      expect(page.items.length).toBeLessThanOrEqual(100);
+      expect(page.raw).toHaveLength(page.items.length);
+      rows += page.items.length;
+    }
+    expect(rows).toBe(generateSampleDataset(3, anchor).progress.length);
+    await http.close();
+  });
+});
