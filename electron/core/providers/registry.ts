@@ -6,6 +6,7 @@ import type { AccountSettings } from '../contract/accounts';
 import { RollbookError } from '../contract/errors';
 import { createHttpClient } from '../http/client';
 import type { HttpClientOptions, HttpWaitInfo } from '../http/types';
+import { createIspringConnector } from './ispring';
 import { createSampleConnector } from './sample';
 import type { Connector } from './types';
 
@@ -35,6 +36,8 @@ export const createConnector: CreateConnector = (settings, secret, deps) => {
   switch (settings.platform) {
     case 'sample':
       return createSampleConnector({ settings, secret, http: http(), now: deps.now });
+    case 'ispring':
+      return createIspringConnector({ settings, secret, http: http(), now: deps.now });
     default:
       throw new RollbookError('internal', `The ${settings.platform} connector is not available in this build.`);
   }
