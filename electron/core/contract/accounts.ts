@@ -55,8 +55,8 @@ export const teamupSettingsSchema = z.object({
   baseUrl: baseUrlSchema.default('https://goteamup.com/api/v2'),
   authScheme: z.enum(['bearer', 'token']).default('bearer'),
   providerId: z.string().trim().regex(/^\d+$/, 'Provider ID is a number').nullable().default(null),
-  /** Attendance share (percent) at or above which a finished course counts as completed. */
-  completionThreshold: z.number().min(0).max(100).default(80),
+  /** Attendance share (%) at or above which a finished course counts as completed; null = the app-wide setting. */
+  completionThreshold: z.number().min(0).max(100).nullable().default(null),
 });
 export type TeamupSettings = z.infer<typeof teamupSettingsSchema>;
 

@@ -8,6 +8,7 @@ import { createHttpClient } from '../http/client';
 import type { HttpClientOptions, HttpWaitInfo } from '../http/types';
 import { createIspringConnector } from './ispring';
 import { createSampleConnector } from './sample';
+import { createTeamupConnector, TEAMUP_REQUESTS_PER_MINUTE } from './teamup';
 import type { Connector } from './types';
 
 export interface ConnectorDeps {
@@ -22,7 +23,7 @@ export type CreateConnector = (settings: AccountSettings, secret: string, deps: 
 /** Per-platform politeness. TeamUp documents 250 requests/minute; the others publish no number, so stay modest. */
 const LIMITS: Record<AccountSettings['platform'], Pick<HttpClientOptions, 'maxConcurrency' | 'requestsPerMinute'>> = {
   ispring: { maxConcurrency: 4, requestsPerMinute: 600 },
-  teamup: { maxConcurrency: 4, requestsPerMinute: 250 },
+  teamup: { maxConcurrency: 4, requestsPerMinute: TEAMUP_REQUESTS_PER_MINUTE },
   selfcommunity: { maxConcurrency: 4, requestsPerMinute: 600 },
   sample: {},
 };
@@ -38,6 +39,8 @@ export const createConnector: CreateConnector = (settings, secret, deps) => {
       return createSampleConnector({ settings, secret, http: http(), now: deps.now });
     case 'ispring':
       return createIspringConnector({ settings, secret, http: http(), now: deps.now });
+    case 'teamup':
+      return createTeamupConnector({ settings, secret, http: http(), now: deps.now, defaultThreshold: deps.teamupCompletionThreshold });
     default:
       throw new RollbookError('internal', `The ${settings.platform} connector is not available in this build.`);
   }
