@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TeamupSettings } from '../../electron/core/contract/accounts';
 import type { Attendance, CourseSession } from '../../electron/core/contract/domain';
 import { createHttpClient } from '../../electron/core/http/client';
-import { HttpError } from '../../electron/core/http/errors';
+import { type HttpError } from '../../electron/core/http/errors';
 import { createTeamupConnector, deriveTeamupProgress } from '../../electron/core/providers/teamup';
 import { retainedGrowth } from '../support/memory';
 import { startTeamupSimulator, type TeamupSimOptions, type TeamupSimulator } from '../simulators/teamup';

@@ -142,14 +142,15 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     headers: status === 429 && o.retryAfterSeconds ? { 'retry-after': String(o.retryAfterSeconds) } : undefined,
   });
 
-  let sim: SimServer;
+  // Absolute next links need the server's own address, known once it listens.
+  let baseUrl = '';
   const listResponse = <T,>(url: URL, rows: T[], map: (row: T) => Record<string, unknown> = (r) => r as Record<string, unknown>): SimResponse => {
     const pageSize = Math.min(Number(url.searchParams.get('page_size') ?? 100) || 100, 100);
     const page = Number(url.searchParams.get('page') ?? 1);
     const pages = Math.max(1, Math.ceil(rows.length / pageSize));
     if (!Number.isInteger(page) || page < 1 || page > pages) return { status: 404, contentType: 'application/json', body: JSON.stringify({ detail: 'Invalid page.' }) };
     const link = (p: number) => {
-      const u = new URL(url.pathname + url.search, sim.url);
+      const u = new URL(url.pathname + url.search, baseUrl);
       u.searchParams.set('page', String(p));
       return u.toString();
     };
@@ -166,7 +167,7 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     return { status: 200, contentType: 'application/json', body: JSON.stringify(body) };
   };
 
-  sim = await startSimServer((req, url) => {
+  const sim = await startSimServer((req, url) => {
     const now = Date.now();
     while (starts.length && now - starts[0]! >= 60_000) starts.shift();
     if (starts.length >= o.requestsPerMinute) return error(429, 'rate_limited', 'Request was throttled.');
@@ -192,7 +193,7 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     // A dotted `fields` path expands the relation by itself, as in TeamUp's own example.
     const expands = (name: string) => expand.has(name) || (fields?.some((f) => f.startsWith(`${name}.`)) ?? false);
 
-    if (path === '/courses') return listResponse(url, data.courses, (c) => pick({ ...c, object: 'course', course_sessions: `${sim.url}/api/v2/related_collection` }, fields));
+    if (path === '/courses') return listResponse(url, data.courses, (c) => pick({ ...c, object: 'course', course_sessions: `${baseUrl}/api/v2/related_collection` }, fields));
     if (path === '/customers') return listResponse(url, data.customers, (c) => pick({ ...c, object: 'customer', family: null, is_lead: false }, fields));
     if (path === '/course_sessions') {
       const gte = url.searchParams.get('starts_at_gte');
@@ -204,7 +205,7 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
               ...s,
               object: 'course_session',
               venue: expands('venue') ? venue.get(s.venue) : s.venue,
-              instructors: expands('instructors') ? s.instructors.map((i) => instructor.get(i)) : `${sim.url}/api/v2/related_collection`,
+              instructors: expands('instructors') ? s.instructors.map((i) => instructor.get(i)) : `${baseUrl}/api/v2/related_collection`,
             },
             fields,
           ),
@@ -218,5 +219,6 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     return error(404, 'not_found', 'Not found.');
   });
 
+  baseUrl = sim.url;
   return Object.assign(sim, { data, options: o }) as TeamupSimulator;
 }
