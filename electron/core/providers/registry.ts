@@ -3,11 +3,11 @@
  * Connectors never read disk or the keychain: the core hands them the secret here.
  */
 import type { AccountSettings } from '../contract/accounts';
-import { RollbookError } from '../contract/errors';
 import { createHttpClient } from '../http/client';
 import type { HttpClientOptions, HttpWaitInfo } from '../http/types';
 import { createIspringConnector } from './ispring';
 import { createSampleConnector } from './sample';
+import { createSelfcommunityConnector } from './selfcommunity';
 import { createTeamupConnector, TEAMUP_REQUESTS_PER_MINUTE } from './teamup';
 import type { Connector } from './types';
 
@@ -39,9 +39,9 @@ export const createConnector: CreateConnector = (settings, secret, deps) => {
       return createSampleConnector({ settings, secret, http: http(), now: deps.now });
     case 'ispring':
       return createIspringConnector({ settings, secret, http: http(), now: deps.now });
+    case 'selfcommunity':
+      return createSelfcommunityConnector({ settings, secret, http: http(), now: deps.now });
     case 'teamup':
       return createTeamupConnector({ settings, secret, http: http(), now: deps.now, defaultThreshold: deps.teamupCompletionThreshold });
-    default:
-      throw new RollbookError('internal', `The ${settings.platform} connector is not available in this build.`);
   }
 };
