@@ -28,7 +28,7 @@ import { readSettings } from './api/settings';
 import type { AccountSettings } from './contract/accounts';
 import type { Account } from './contract/channels/accounts';
 import type { HttpWaitInfo } from './http/types';
-import { createConnector, type CreateConnector } from './providers/registry';
+import { createConnector, type ConnectorDeps, type CreateConnector } from './providers/registry';
 import { appHandlers } from './api/app';
 import { accountHandlers } from './api/accounts';
 import { syncHandlers } from './api/sync';
@@ -45,6 +45,8 @@ export interface CoreOptions {
   onInternalError?: (error: unknown) => void;
   /** Builds connectors. Default: the real providers (providers/registry); tests may wrap or substitute it. */
   createConnector?: CreateConnector;
+  /** HTTP client overrides for every connector (timeouts, retry policy). */
+  httpOptions?: ConnectorDeps['httpOptions'];
 }
 
 type Handlers = { [C in ChannelName]: (ctx: CoreContext, input: ParsedInputOf<C>) => OutputOf<C> | Promise<OutputOf<C>> };
@@ -75,7 +77,12 @@ export function createCore(options: CoreOptions): Core {
   const settingsRepo = createSettingsRepo(db);
   const build = options.createConnector ?? createConnector;
   const connectorFor = (settings: AccountSettings, secret: string, onWait?: (info: HttpWaitInfo) => void) =>
-    build(settings, secret, { now, teamupCompletionThreshold: readSettings(ctx).teamupCompletionThreshold, onWait });
+    build(settings, secret, {
+      now,
+      teamupCompletionThreshold: readSettings(ctx).teamupCompletionThreshold,
+      onWait,
+      httpOptions: options.httpOptions,
+    });
   const accountsRepo = createAccountsRepo(db);
   const secretOf = async (account: Account): Promise<string> => {
     if (account.platform === 'sample') return '';

@@ -16,6 +16,8 @@ export interface ConnectorDeps {
   /** App-wide default for TeamUp's completion threshold (an account setting may override it). */
   teamupCompletionThreshold: number;
   onWait?: (info: HttpWaitInfo) => void;
+  /** Overrides for the HTTP client (timeouts, retry policy); tests shorten them. */
+  httpOptions?: Partial<HttpClientOptions>;
 }
 
 export type CreateConnector = (settings: AccountSettings, secret: string, deps: ConnectorDeps) => Connector;
@@ -30,7 +32,7 @@ const LIMITS: Record<AccountSettings['platform'], Pick<HttpClientOptions, 'maxCo
 
 export const createConnector: CreateConnector = (settings, secret, deps) => {
   const http = () => {
-    const client = createHttpClient({ ...LIMITS[settings.platform], onWait: deps.onWait });
+    const client = createHttpClient({ ...LIMITS[settings.platform], ...deps.httpOptions, onWait: deps.onWait });
     client.redact(secret);
     return client;
   };

@@ -1,0 +1,122 @@
+/**
+ * End to end per platform: simulator on loopback → real connector and HTTP client → sync → SQLite. The cache must
+ * hold exactly the simulator's data; faults must leave the previous data intact with a readable reason.
+ */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AccountSettings } from '../../electron/core/contract/accounts';
+import { DB_FILE_NAME } from '../../electron/core/store/db';
+import { testCore } from '../support/core';
+import { startIspringSimulator } from '../simulators/ispring';
+import { startSelfcommunitySimulator } from '../simulators/selfcommunity';
+import type { SimServer } from '../simulators/server';
+import { startTeamupSimulator } from '../simulators/teamup';
+
+function live(dataDir: string, sql: string): Record<string, unknown>[] {
+  const db = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
+  try {
+    return db.prepare(sql).all() as Record<string, unknown>[];
+  } finally {
+    db.close();
+  }
+}
+const liveTable = (dataDir: string, table: string, columns = '*') =>
+  live(dataDir, `SELECT ${columns.split(', ').map((c) => `t.${c}`).join(', ')} FROM ${table} t JOIN accounts a ON a.id = t.account_id AND t.generation = a.live_generation ORDER BY 1, 2, 3`);
+
+describe('sync per platform', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function coreWith(settings: AccountSettings, secret: string, sim: SimServer) {
+    cleanups.push(() => sim.close());
+    // Fast retries keep fault tests short; the policy itself is tested in test/http.
+    const t = testCore({ httpOptions: { retry: { retries: 3, baseDelayMs: 20, maxDelayMs: 100 } } });
+    cleanups.push(t.cleanup);
+    await t.core.call('accounts.add', { label: 'Acct', settings, secret, storage: 'session' });
+    return t;
+  }
+
+  it.each([
+    ['small', { courses: 3, learners: 10, results: 20 }],
+    ['multi-page', { courses: 12, learners: 1200, results: 1500 }],
+  ] as const)('iSpring (%s): the cache holds exactly the simulator data', async (_size, size) => {
+    const sim = await startIspringSimulator({ ...size, pageSizeCap: 500 });
+    const { core, dataDir } = await coreWith({ platform: 'ispring', baseUrl: sim.url, authMode: 'token', clientId: sim.options.clientId, format: 'xml' }, sim.options.clientSecret, sim);
+    const [run] = await core.call('sync.run', {});
+    expect(run).toMatchObject({ outcome: 'ok', counts: { courses: size.courses, learners: size.learners, progress: sim.data.results.length } });
+    const progress = liveTable(dataDir, 'progress', 'course_id, learner_id, status, raw_status, progress_pct');
+    expect(progress).toHaveLength(sim.data.results.length);
+    const sample = sim.data.results[Math.floor(sim.data.results.length / 2)]!;
+    expect(progress.find((p) => p.course_id === sample.courseId && p.learner_id === sample.userId)).toMatchObject({ raw_status: sample.completionStatus, progress_pct: Number(sample.progress) });
+    const learners = liveTable(dataDir, 'learners', 'id, name, email');
+    expect(learners.map((l) => l.id).sort()).toEqual(sim.data.users.map((u) => u.userId).sort());
+    if (size.results > 1000) expect(sim.requests.filter((r) => r.path.includes('learners/results')).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('TeamUp: sessions, attendance and derived progress land; an incremental run fetches less and ends equal to a full one', async () => {
+    const sim = await startTeamupSimulator({ courses: 6, sessionsPerCourse: 20, customers: 150, rosterSize: 12 });
+    const { core, dataDir } = await coreWith({ platform: 'teamup', baseUrl: `${sim.url}/api/v2`, authScheme: 'token', providerId: '123', completionThreshold: null }, sim.options.token, sim);
+    const [first] = await core.call('sync.run', { mode: 'full' });
+    expect(first).toMatchObject({ outcome: 'ok', counts: { courses: 6, sessions: 120, learners: 150, attendance: sim.data.attendances.length } });
+    const sessions = liveTable(dataDir, 'course_sessions', 'id, venue, instructors_json, status');
+    expect(sessions).toHaveLength(120);
+    expect(sessions.find((s) => s.id === String(sim.data.sessions[0]!.id))).toMatchObject({ venue: 'Studio A', instructors_json: '["Maëlle Rousseau"]' });
+    const progress = liveTable(dataDir, 'progress', 'course_id, learner_id, status, raw_status');
+    expect(progress.length).toBe(6 * 12);
+    expect(progress.every((p) => /^\d+\/\d+ attended$/.test(String(p.raw_status)))).toBe(true);
+    const firstRequests = sim.requests.length;
+
+    // Upstream: a recent no-show is corrected to attended.
+    const recent = sim.data.attendances.find((a) => a.status === 'no_show' && Date.parse(sim.data.sessions.find((s) => s.id === a.course_session)!.starts_at) > Date.now() - 3 * 86_400_000);
+    if (recent) recent.status = 'attended';
+    const [incremental] = await core.call('sync.run', { mode: 'incremental' });
+    expect(incremental).toMatchObject({ outcome: 'ok', mode: 'incremental' });
+    const incrementalRequests = sim.requests.length - firstRequests;
+    expect(incrementalRequests).toBeLessThan(firstRequests);
+    const afterIncremental = { attendance: liveTable(dataDir, 'attendance', 'session_id, learner_id, status'), progress: liveTable(dataDir, 'progress', 'course_id, learner_id, status, raw_status, progress_pct') };
+    if (recent) expect(afterIncremental.attendance.find((a) => a.session_id === String(recent.course_session) && a.learner_id === String(recent.customer))).toMatchObject({ status: 'attended' });
+
+    await core.call('sync.run', { mode: 'full' });
+    expect(liveTable(dataDir, 'attendance', 'session_id, learner_id, status')).toEqual(afterIncremental.attendance);
+    expect(liveTable(dataDir, 'progress', 'course_id, learner_id, status, raw_status, progress_pct')).toEqual(afterIncremental.progress);
+  });
+
+  it('SelfCommunity: unmanaged courses make a partial run that names them', async () => {
+    const sim = await startSelfcommunitySimulator({ courses: 4, users: 40, membersPerCourse: 10, unmanagedCourses: [42] });
+    const { core, dataDir } = await coreWith({ platform: 'selfcommunity', baseUrl: sim.url, authMode: 'jwt', jwtUserId: 7 }, sim.options.jwtSecret, sim);
+    const [run] = await core.call('sync.run', {});
+    expect(run!.outcome).toBe('partial');
+    expect(run!.skipped).toEqual([{ courseId: '42', reason: expect.stringMatching(/not a manager/) }]);
+    expect(liveTable(dataDir, 'progress')).toHaveLength(30);
+    expect(liveTable(dataDir, 'courses')).toHaveLength(4);
+  });
+
+  it('faults mid-sync (429 storm, 500s, a malformed page) fail with a readable reason and keep the previous data', async () => {
+    const sim = await startIspringSimulator({ courses: 4, learners: 30, results: 60, pageSizeCap: 10 });
+    const { core, dataDir } = await coreWith({ platform: 'ispring', baseUrl: sim.url, authMode: 'token', clientId: sim.options.clientId, format: 'json' }, sim.options.clientSecret, sim);
+    expect((await core.call('sync.run', {}))[0]!.outcome).toBe('ok');
+    const before = liveTable(dataDir, 'progress');
+
+    sim.addFault({ match: /learners\/results.*pageToken/, fault: { kind: 'malformed' } });
+    const [malformed] = await core.call('sync.run', { mode: 'full' });
+    expect(malformed).toMatchObject({ outcome: 'failed', errorCode: 'bad_response' });
+    expect(malformed!.errorMessage).toMatch(/cannot read \(malformed JSON\)/);
+    expect(liveTable(dataDir, 'progress')).toEqual(before);
+
+    sim.clearFaults();
+    sim.addFault({ match: /users/, fault: { kind: 'status', status: 500, body: 'Internal error' } });
+    const [server] = await core.call('sync.run', { mode: 'full' });
+    expect(server).toMatchObject({ outcome: 'failed', errorCode: 'server_error' });
+    expect(server!.errorMessage).toMatch(/HTTP 500/);
+    expect(liveTable(dataDir, 'progress')).toEqual(before);
+
+    sim.clearFaults();
+    sim.addFault({ match: /contents/, times: 3, fault: { kind: 'status', status: 429, headers: { 'retry-after': '0' } } });
+    const [storm] = await core.call('sync.run', { mode: 'full' });
+    expect(storm!.outcome).toBe('ok');
+    expect(liveTable(dataDir, 'progress')).toHaveLength(before.length);
+  });
+});
