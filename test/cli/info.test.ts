@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../../electron/core/store/migrations';
 import { tempDir } from '../support/tmp';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -34,13 +35,13 @@ describe('rollbook info', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Rollbook \d+\.\d+\.\d+/);
     expect(result.stdout).toContain(`Data folder:     ${dir.path}`);
-    expect(result.stdout).toMatch(/Schema version:\s+2/);
+    expect(result.stdout).toMatch(new RegExp(`Schema version:\\s+${SCHEMA_VERSION}\\n`));
   });
 
   it('honours ROLLBOOK_DATA_DIR and prints JSON on request', async () => {
     const result = await cli(['info', '--json'], { ROLLBOOK_DATA_DIR: dir.path });
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ dataDir: dir.path, schemaVersion: 2 });
+    expect(JSON.parse(result.stdout)).toMatchObject({ dataDir: dir.path, schemaVersion: SCHEMA_VERSION });
   });
 
   it('exits 2 with usage on a bad flag', async () => {

@@ -5,6 +5,7 @@ import { createSecretStore } from '../../electron/core/secrets/secret-store';
 import { IPC_INVOKE } from '../../electron/core/contract/bridge';
 import { createSenderCheck, registerContract, type InvokeEvent } from '../../electron/main/ipc';
 import { APP_ORIGIN } from '../../electron/main/security';
+import { SCHEMA_VERSION } from '../../electron/core/store/migrations';
 import { tempDir } from '../support/tmp';
 
 type Listener = (event: InvokeEvent, ...args: unknown[]) => Promise<unknown>;
@@ -34,7 +35,7 @@ describe('IPC registration', () => {
 
   it('answers a well-formed call from the app window', async () => {
     const result = await listener(fakeFrame(`${APP_ORIGIN}/index.html`), 'app.info', undefined);
-    expect(result).toMatchObject({ ok: true, value: { dataDir: dir.path, schemaVersion: 2 } });
+    expect(result).toMatchObject({ ok: true, value: { dataDir: dir.path, schemaVersion: SCHEMA_VERSION } });
   });
 
   it('rejects malformed input with { code, message } and writes nothing', async () => {

@@ -36,6 +36,9 @@ describe('cache migrations', () => {
     old.prepare(
       `INSERT INTO courses (account_id, generation, id, name, type, raw_json) VALUES ('a1', 1, 'c1', 'Fire safety', 'course', '{}')`,
     ).run();
+    old.prepare(
+      `INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_json) VALUES ('a1', 1, 'c1', 'l1', 'completed', '{}')`,
+    ).run();
     expect(old.prepare("SELECT name FROM sqlite_master WHERE name = 'settings'").get()).toBeUndefined();
     old.close();
 
@@ -50,6 +53,8 @@ describe('cache migrations', () => {
 
     const db = new Database(join(dir.path, DB_FILE_NAME));
     expect(db.prepare("SELECT count(*) AS n FROM courses_fts WHERE courses_fts MATCH 'safety'").get()).toEqual({ n: 1 });
+    // Migration 3 computed the aggregates the views read for data cached before it existed.
+    expect(db.prepare('SELECT course_id, learners, completed FROM course_stats').all()).toEqual([{ course_id: 'c1', learners: 1, completed: 1 }]);
     db.close();
   });
 

@@ -70,7 +70,17 @@ export function createCacheWriter(db: Db) {
   );
   const deleteCursors = db.prepare('DELETE FROM sync_cursors WHERE account_id = ?');
   const cursors = db.prepare<[string], { resource: string; cursor: string }>('SELECT resource, cursor FROM sync_cursors WHERE account_id = ?');
-  const sweepStatements = Object.values(TABLES).map((table) =>
+  const computeStats = db.prepare<{ account: string; generation: number; before: string }>(`
+    INSERT OR REPLACE INTO course_stats
+    SELECT account_id, generation, course_id, count(*),
+      sum(status = 'not_started'), sum(status = 'in_progress'), sum(status = 'completed'), sum(status = 'passed'),
+      sum(status = 'failed'), sum(status = 'incomplete'),
+      min(coalesce(started_at, last_activity_at)), max(last_activity_at),
+      sum(status IN ('in_progress', 'not_started', 'incomplete') AND started_at IS NOT NULL
+          AND coalesce(last_activity_at, started_at) < @before)
+    FROM progress WHERE account_id = @account AND generation = @generation
+    GROUP BY course_id`);
+  const sweepStatements = [...Object.values(TABLES), 'course_stats'].map((table) =>
     db.prepare(`DELETE FROM ${table} WHERE account_id = ? AND generation <> ?`),
   );
   const copy = (sql: string) => db.prepare<[number, string, number]>(sql);
@@ -118,7 +128,9 @@ export function createCacheWriter(db: Db) {
      * sweeps the superseded rows (invisible already; a crash before the sweep only delays it to the next run).
      */
     commit(accountId: string, generation: number, at: string, newCursors: Record<string, string> | null): void {
+      const overdueBefore = new Date(Date.parse(at) - 30 * 86_400_000).toISOString();
       db.transaction(() => {
+        computeStats.run({ account: accountId, generation, before: overdueBefore });
         flip.run(generation, at, accountId);
         if (newCursors === null) deleteCursors.run(accountId);
         else for (const [resource, cursor] of Object.entries(newCursors)) upsertCursor.run(accountId, resource, cursor);
@@ -138,7 +150,7 @@ export function createCacheWriter(db: Db) {
 export function clearCache(db: Db): number {
   return db.transaction(() => {
     let removed = 0;
-    for (const table of [...Object.values(TABLES), 'sync_cursors', 'sync_runs']) {
+    for (const table of [...Object.values(TABLES), 'course_stats', 'sync_cursors', 'sync_runs']) {
       removed += db.prepare(`DELETE FROM ${table}`).run().changes;
     }
     db.prepare('UPDATE accounts SET live_generation = 0, last_synced_at = NULL').run();
