@@ -32,6 +32,8 @@ import { createConnector, type ConnectorDeps, type CreateConnector } from './pro
 import { appHandlers } from './api/app';
 import { accountHandlers } from './api/accounts';
 import { syncHandlers } from './api/sync';
+import { workspaceHandlers } from './api/workspace';
+import { createWorkspaceQueries } from './store/workspace-queries';
 import { clearCache, createCacheWriter } from './store/cache-writer';
 import { createSyncRunsRepo } from './store/sync-runs-repo';
 import { SyncCoordinator } from './sync/coordinator';
@@ -56,6 +58,7 @@ const handlers: Handlers = {
   ...appHandlers,
   ...accountHandlers,
   ...syncHandlers,
+  ...workspaceHandlers,
 };
 
 export interface Core {
@@ -125,6 +128,7 @@ export function createCore(options: CoreOptions): Core {
     stats: createStatsRepo(db),
     secrets: options.secrets,
     runs,
+    workspace: createWorkspaceQueries(db),
     cache: { clearAll: () => clearCache(db) },
     sync,
     events,

@@ -9,6 +9,7 @@ import type { CoreEvents } from '../events';
 import type { SecretStore } from '../secrets/types';
 import type { createStatsRepo } from '../store/stats-repo';
 import type { SyncRunsRepo } from '../store/sync-runs-repo';
+import type { WorkspaceQueries } from '../store/workspace-queries';
 import type { SyncCoordinator } from '../sync/coordinator';
 
 /** Everything a contract handler may use. Built once by createCore. */
@@ -25,6 +26,7 @@ export interface CoreContext {
   /** The account's secret; marks the account "needs reconnecting" and throws secret_missing if it is gone. */
   secretOf: (account: Account) => Promise<string>;
   runs: SyncRunsRepo;
+  workspace: WorkspaceQueries;
   cache: { clearAll: () => number };
   sync: SyncCoordinator;
   events: CoreEvents;

@@ -7,15 +7,18 @@ import type { z } from 'zod';
 import { accountChannels, type AccountEvents } from './channels/accounts';
 import { appChannels, type AppEvents } from './channels/app';
 import { syncChannels, type SyncEvents } from './channels/sync';
+import { workspaceChannels } from './channels/workspace';
 
 export type { Account, SecretLocation } from './channels/accounts';
 export type { AppInfo } from './channels/app';
 export type * from './channels/sync';
+export type * from './channels/workspace';
 
 export const contract = {
   ...appChannels,
   ...accountChannels,
   ...syncChannels,
+  ...workspaceChannels,
 } as const;
 
 /** Events the core pushes to every host (renderer via IPC, CLI to stderr). */

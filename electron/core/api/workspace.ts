@@ -1,0 +1,37 @@
+import type { workspaceChannels } from '../contract/channels/workspace';
+import { RollbookError } from '../contract/errors';
+import type { CoreContext } from './context';
+import type { HandlersFor } from './handlers';
+
+export const workspaceHandlers = {
+  'workspace.overview': (ctx, { accountIds }) => {
+    const now = ctx.now().toISOString();
+    const { accounts: _a, ...data } = ctx.workspace.overview(accountIds, now);
+    const accounts = ctx.accounts.list().filter((a) => accountIds === null || accountIds.includes(a.id));
+    return {
+      ...data,
+      totals: { ...data.totals, accounts: accounts.length },
+      freshness: accounts.map((a) => {
+        const last = ctx.runs.last(a.id);
+        return {
+          accountId: a.id,
+          label: a.label,
+          platform: a.platform,
+          dataAsOf: ctx.runs.dataAsOf(a.id),
+          lastOutcome: last?.outcome ?? null,
+          lastError: last?.outcome === 'failed' ? last.errorMessage : null,
+        };
+      }),
+    };
+  },
+  'workspace.courses': (ctx, input) => ctx.workspace.courses({ ...input, now: ctx.now().toISOString() }),
+  'workspace.course': (ctx, { accountId, courseId }) => {
+    const course = ctx.workspace.course(accountId, courseId, ctx.now().toISOString());
+    if (!course) throw new RollbookError('account_not_found', 'That course is not in the cache (it may have been removed by the last sync).');
+    return course;
+  },
+  'workspace.courseLearners': (ctx, input) => ctx.workspace.courseLearners(input),
+  'workspace.courseSessions': (ctx, { accountId, courseId }) => ctx.workspace.courseSessions(accountId, courseId),
+  'workspace.learner': (ctx, ref) => ctx.workspace.learner(ref),
+  'workspace.search': (ctx, { accountIds, query, limit }) => ctx.workspace.search(accountIds, query, limit),
+} satisfies HandlersFor<keyof typeof workspaceChannels>;

@@ -1,0 +1,137 @@
+/**
+ * What the coordinator's workspace reads: all from the offline cache (live generation), scoped by the selection
+ * (`accountIds`: some accounts, or null for all).
+ */
+import { z } from 'zod';
+import { PROGRESS_STATUSES, type Platform, type ProgressStatus } from '../domain';
+import { channel } from './define';
+
+export type StatusCounts = Record<ProgressStatus, number>;
+
+export interface CourseRow {
+  accountId: string;
+  accountLabel: string;
+  platform: Platform;
+  id: string;
+  name: string;
+  type: string;
+  learners: number;
+  /** (completed + passed) ÷ learners, 0..100; null without learners. */
+  completionRate: number | null;
+  counts: StatusCounts;
+  overdue: number;
+  nextSessionAt: string | null;
+  lastActivityAt: string | null;
+}
+
+export interface Overview {
+  totals: { accounts: number; courses: number; learners: number; completions: number; upcomingSessions: number };
+  statusDistribution: StatusCounts;
+  completionByCourse: Pick<CourseRow, 'accountId' | 'id' | 'name' | 'learners' | 'completionRate'>[];
+  lowestCompletion: Pick<CourseRow, 'accountId' | 'id' | 'name' | 'learners' | 'completionRate'>[];
+  mostOverdue: Pick<CourseRow, 'accountId' | 'id' | 'name' | 'learners' | 'overdue'>[];
+  recentCompletions: {
+    accountId: string;
+    courseId: string;
+    courseName: string;
+    learnerId: string;
+    learnerName: string;
+    email: string | null;
+    status: ProgressStatus;
+    completedAt: string;
+  }[];
+  freshness: { accountId: string; label: string; platform: Platform; dataAsOf: string | null; lastOutcome: string | null; lastError: string | null }[];
+}
+
+export interface CourseLearnerRow {
+  learnerId: string;
+  name: string;
+  email: string | null;
+  status: ProgressStatus;
+  rawStatus: string | null;
+  progressPct: number | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  lastActivityAt: string | null;
+}
+
+export interface SessionRow {
+  id: string;
+  name: string | null;
+  startsAt: string;
+  endsAt: string | null;
+  status: string;
+  venue: string | null;
+  instructors: string[];
+  capacity: number | null;
+  attending: number;
+}
+
+export interface LearnerProfile {
+  name: string;
+  email: string | null;
+  accounts: number;
+  courses: {
+    accountId: string;
+    accountLabel: string;
+    platform: Platform;
+    learnerId: string;
+    courseId: string;
+    courseName: string;
+    status: ProgressStatus;
+    rawStatus: string | null;
+    progressPct: number | null;
+    startedAt: string | null;
+    completedAt: string | null;
+    lastActivityAt: string | null;
+  }[];
+}
+
+export const COURSE_SORT_COLUMNS = ['name', 'account', 'type', 'learners', 'completionRate', 'nextSessionAt', 'lastActivityAt', 'overdue'] as const;
+export const LEARNER_SORT_COLUMNS = ['name', 'email', 'status', 'progressPct', 'completedAt', 'lastActivityAt'] as const;
+
+const scope = z.array(z.string().min(1)).max(200).nullable().default(null);
+const search = z.string().trim().max(200).optional();
+const statuses = z.array(z.enum(PROGRESS_STATUSES)).max(6).optional();
+const direction = z.enum(['asc', 'desc']).default('asc');
+const courseRef = { accountId: z.string().min(1), courseId: z.string().min(1) };
+
+export const workspaceChannels = {
+  'workspace.overview': channel<Overview>()(z.strictObject({ accountIds: scope }).default({ accountIds: null })),
+  'workspace.courses': channel<CourseRow[]>()(
+    z.strictObject({
+      accountIds: scope,
+      search,
+      platforms: z.array(z.enum(['ispring', 'teamup', 'selfcommunity', 'sample'])).optional(),
+      types: z.array(z.string().max(50)).max(50).optional(),
+      /** Courses having at least one learner in any of these statuses. */
+      statuses,
+      sort: z.strictObject({ column: z.enum(COURSE_SORT_COLUMNS), direction }).default({ column: 'name', direction: 'asc' }),
+    }),
+  ),
+  'workspace.course': channel<CourseRow & { description: string | null; url: string | null; sessions: number }>()(z.strictObject(courseRef)),
+  'workspace.courseLearners': channel<{ total: number; rows: CourseLearnerRow[] }>()(
+    z.strictObject({
+      ...courseRef,
+      search,
+      statuses,
+      sort: z.strictObject({ column: z.enum(LEARNER_SORT_COLUMNS), direction }).default({ column: 'name', direction: 'asc' }),
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(1000).default(200),
+    }),
+  ),
+  'workspace.courseSessions': channel<{
+    sessions: SessionRow[];
+    /** Learners × sessions attendance (capped at 500 learners). */
+    learners: { id: string; name: string }[];
+    cells: Record<string, Record<string, string>>;
+  }>()(z.strictObject(courseRef)),
+  'workspace.learner': channel<LearnerProfile>()(
+    z.union([z.strictObject({ email: z.string().trim().min(3).max(320) }), z.strictObject({ accountId: z.string().min(1), learnerId: z.string().min(1) })]),
+  ),
+  /** Command palette / quick search over course names and learner names and e-mails. */
+  'workspace.search': channel<{
+    courses: Pick<CourseRow, 'accountId' | 'accountLabel' | 'platform' | 'id' | 'name'>[];
+    learners: { accountId: string; learnerId: string; name: string; email: string | null }[];
+  }>()(z.strictObject({ accountIds: scope, query: z.string().trim().min(1).max(200), limit: z.number().int().min(1).max(50).default(10) })),
+};

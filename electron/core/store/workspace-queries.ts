@@ -1,0 +1,384 @@
+/**
+ * Read queries behind the workspace views. Everything reads the live generation of each account, scoped by the
+ * selection. Dynamic parts (filters, sort) come from whitelists, never from user text; prepared statements are
+ * cached per query shape.
+ */
+import type {
+  CourseLearnerRow,
+  CourseRow,
+  LearnerProfile,
+  Overview,
+  SessionRow,
+  StatusCounts,
+} from '../contract/channels/workspace';
+import type { Platform, ProgressStatus } from '../contract/domain';
+import { PROGRESS_STATUSES } from '../contract/domain';
+import type { Db } from './db';
+
+type Scope = string[] | null;
+
+/** `(… IN json_each(@ids))` keeps one statement for any selection size. */
+const SCOPE_SQL = '(@all = 1 OR %col% IN (SELECT value FROM json_each(@ids)))';
+const scopeSql = (column: string) => SCOPE_SQL.replace('%col%', column);
+const scopeParams = (ids: Scope) => ({ all: ids === null ? 1 : 0, ids: JSON.stringify(ids ?? []) });
+
+/** FTS5 trigram needs 3+ characters; the query is one quoted phrase (substring match, no operators). */
+export function ftsPhrase(query: string): string | null {
+  const q = query.trim();
+  return [...q].length >= 3 ? `"${q.replace(/"/g, '""')}"` : null;
+}
+const likePrefix = (query: string) => `${query.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+interface CourseDbRow {
+  account_id: string;
+  label: string;
+  platform: Platform;
+  id: string;
+  name: string;
+  type: string;
+  learners: number | null;
+  not_started: number | null;
+  in_progress: number | null;
+  completed: number | null;
+  passed: number | null;
+  failed: number | null;
+  incomplete: number | null;
+  overdue: number | null;
+  last_activity_at: string | null;
+  next_session_at: string | null;
+}
+
+const counts = (r: Partial<Record<ProgressStatus, number | null>>): StatusCounts =>
+  Object.fromEntries(PROGRESS_STATUSES.map((s) => [s, r[s] ?? 0])) as StatusCounts;
+const rate = (done: number, learners: number) => (learners > 0 ? Math.round((done / learners) * 1000) / 10 : null);
+
+function toCourseRow(r: CourseDbRow): CourseRow {
+  const c = counts(r);
+  const learners = r.learners ?? 0;
+  return {
+    accountId: r.account_id,
+    accountLabel: r.label,
+    platform: r.platform,
+    id: r.id,
+    name: r.name,
+    type: r.type,
+    learners,
+    completionRate: rate(c.completed + c.passed, learners),
+    counts: c,
+    overdue: r.overdue ?? 0,
+    nextSessionAt: r.next_session_at,
+    lastActivityAt: r.last_activity_at,
+  };
+}
+
+const COURSE_SELECT = `
+  SELECT c.account_id, a.label, a.platform, c.id, c.name, c.type, s.learners, s.not_started, s.in_progress, s.completed,
+    s.passed, s.failed, s.incomplete, s.overdue, s.last_activity_at,
+    (SELECT min(cs.starts_at) FROM course_sessions cs
+      WHERE cs.account_id = c.account_id AND cs.generation = c.generation AND cs.course_id = c.id
+        AND cs.starts_at > @now AND cs.status <> 'cancelled') AS next_session_at
+  FROM courses c
+  JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation
+  LEFT JOIN course_stats s ON s.account_id = c.account_id AND s.generation = c.generation AND s.course_id = c.id`;
+
+const COURSE_SORT: Record<string, string> = {
+  name: 'c.name COLLATE NOCASE',
+  account: 'a.label COLLATE NOCASE',
+  type: 'c.type',
+  learners: 'coalesce(s.learners, 0)',
+  completionRate: 'CASE WHEN coalesce(s.learners, 0) = 0 THEN -1 ELSE (s.completed + s.passed) * 1.0 / s.learners END',
+  nextSessionAt: "coalesce(next_session_at, '9999')",
+  lastActivityAt: "coalesce(s.last_activity_at, '')",
+  overdue: 'coalesce(s.overdue, 0)',
+};
+const LEARNER_SORT: Record<string, string> = {
+  name: 'coalesce(l.name, p.learner_id) COLLATE NOCASE',
+  email: "coalesce(l.email, '') COLLATE NOCASE",
+  status: 'p.status',
+  progressPct: 'coalesce(p.progress_pct, -1)',
+  completedAt: "coalesce(p.completed_at, '')",
+  lastActivityAt: "coalesce(p.last_activity_at, '')",
+};
+
+export type WorkspaceQueries = ReturnType<typeof createWorkspaceQueries>;
+
+export function createWorkspaceQueries(db: Db) {
+  const cache = new Map<string, ReturnType<Db['prepare']>>();
+  const prepare = (sql: string) => {
+    let statement = cache.get(sql);
+    if (!statement) cache.set(sql, (statement = db.prepare(sql)));
+    return statement;
+  };
+
+  function courses(input: {
+    accountIds: Scope;
+    search?: string;
+    platforms?: Platform[];
+    types?: string[];
+    statuses?: ProgressStatus[];
+    sort: { column: string; direction: 'asc' | 'desc' };
+    now: string;
+  }): CourseRow[] {
+    const where = [scopeSql('c.account_id')];
+    const params: Record<string, unknown> = { ...scopeParams(input.accountIds), now: input.now };
+    if (input.search) {
+      const phrase = ftsPhrase(input.search);
+      if (phrase) {
+        where.push('c.rowid IN (SELECT rowid FROM courses_fts WHERE courses_fts MATCH @q)');
+        params.q = phrase;
+      } else {
+        where.push("c.name LIKE @q ESCAPE '\\'");
+        params.q = likePrefix(input.search);
+      }
+    }
+    if (input.platforms?.length) {
+      where.push('a.platform IN (SELECT value FROM json_each(@platforms))');
+      params.platforms = JSON.stringify(input.platforms);
+    }
+    if (input.types?.length) {
+      where.push('c.type IN (SELECT value FROM json_each(@types))');
+      params.types = JSON.stringify(input.types);
+    }
+    if (input.statuses?.length) {
+      // Whitelisted column names: the status enum is the column list of course_stats.
+      where.push(`(${input.statuses.map((s) => `coalesce(s.${s}, 0) > 0`).join(' OR ')})`);
+    }
+    const order = `${COURSE_SORT[input.sort.column] ?? COURSE_SORT.name} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, c.name COLLATE NOCASE, c.id`;
+    const sql = `${COURSE_SELECT} WHERE ${where.join(' AND ')} ORDER BY ${order}`;
+    return (prepare(sql).all(params) as CourseDbRow[]).map(toCourseRow);
+  }
+
+  const courseOne = db.prepare(`${COURSE_SELECT} WHERE c.account_id = @accountId AND c.id = @courseId`);
+  const courseExtra = db.prepare<[string, string], { description: string | null; url: string | null; sessions: number }>(
+    `SELECT c.description, c.url, (SELECT count(*) FROM course_sessions cs WHERE cs.account_id = c.account_id
+       AND cs.generation = c.generation AND cs.course_id = c.id) AS sessions
+     FROM courses c JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation WHERE c.account_id = ? AND c.id = ?`,
+  );
+
+  function courseLearners(input: {
+    accountId: string;
+    courseId: string;
+    search?: string;
+    statuses?: ProgressStatus[];
+    sort: { column: string; direction: 'asc' | 'desc' };
+    offset: number;
+    limit: number;
+  }): { total: number; rows: CourseLearnerRow[] } {
+    const where = ['p.account_id = @accountId', 'p.course_id = @courseId'];
+    const params: Record<string, unknown> = { accountId: input.accountId, courseId: input.courseId };
+    if (input.statuses?.length) {
+      where.push('p.status IN (SELECT value FROM json_each(@statuses))');
+      params.statuses = JSON.stringify(input.statuses);
+    }
+    if (input.search) {
+      const phrase = ftsPhrase(input.search);
+      if (phrase) {
+        where.push('l.rowid IN (SELECT rowid FROM learners_fts WHERE learners_fts MATCH @q)');
+        params.q = phrase;
+      } else {
+        where.push("(l.name LIKE @q ESCAPE '\\' OR l.email LIKE @q ESCAPE '\\')");
+        params.q = likePrefix(input.search);
+      }
+    }
+    const from = `FROM progress p JOIN accounts a ON a.id = p.account_id AND p.generation = a.live_generation
+      LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
+      WHERE ${where.join(' AND ')}`;
+    const total = (prepare(`SELECT count(*) AS n ${from}`).get(params) as { n: number }).n;
+    const order = `${LEARNER_SORT[input.sort.column] ?? LEARNER_SORT.name} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, p.learner_id`;
+    const rows = prepare(
+      `SELECT p.learner_id AS learnerId, coalesce(l.name, p.learner_id) AS name, l.email, p.status, p.raw_status AS rawStatus,
+         p.progress_pct AS progressPct, p.started_at AS startedAt, p.completed_at AS completedAt, p.last_activity_at AS lastActivityAt
+       ${from} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
+    ).all({ ...params, limit: input.limit, offset: input.offset }) as CourseLearnerRow[];
+    return { total, rows };
+  }
+
+  const sessionsOf = db.prepare<[string, string], { id: string; name: string | null; starts_at: string; ends_at: string | null; status: string; venue: string | null; instructors_json: string; capacity: number | null; attending: number }>(
+    `SELECT cs.id, cs.name, cs.starts_at, cs.ends_at, cs.status, cs.venue, cs.instructors_json, cs.capacity,
+       (SELECT count(*) FROM attendance x WHERE x.account_id = cs.account_id AND x.generation = cs.generation
+          AND x.session_id = cs.id AND x.status IN ('registered', 'attended')) AS attending
+     FROM course_sessions cs JOIN accounts a ON a.id = cs.account_id AND cs.generation = a.live_generation
+     WHERE cs.account_id = ? AND cs.course_id = ? ORDER BY cs.starts_at`,
+  );
+  const attendanceOf = db.prepare<[string, string], { session_id: string; learner_id: string; status: string; name: string }>(
+    `SELECT x.session_id, x.learner_id, x.status, coalesce(l.name, x.learner_id) AS name
+     FROM attendance x JOIN accounts a ON a.id = x.account_id AND x.generation = a.live_generation
+     LEFT JOIN learners l ON l.account_id = x.account_id AND l.generation = x.generation AND l.id = x.learner_id
+     WHERE x.account_id = ? AND x.course_id = ?`,
+  );
+
+  function courseSessions(accountId: string, courseId: string) {
+    const sessions: SessionRow[] = sessionsOf.all(accountId, courseId).map((s) => ({
+      id: s.id,
+      name: s.name,
+      startsAt: s.starts_at,
+      endsAt: s.ends_at,
+      status: s.status,
+      venue: s.venue,
+      instructors: JSON.parse(s.instructors_json) as string[],
+      capacity: s.capacity,
+      attending: s.attending,
+    }));
+    const learners = new Map<string, string>();
+    const cells: Record<string, Record<string, string>> = {};
+    for (const row of attendanceOf.iterate(accountId, courseId)) {
+      if (!learners.has(row.learner_id)) {
+        if (learners.size >= 500) continue;
+        learners.set(row.learner_id, row.name);
+      }
+      (cells[row.learner_id] ??= {})[row.session_id] = row.status;
+    }
+    return {
+      sessions,
+      learners: [...learners].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name)),
+      cells,
+    };
+  }
+
+  const overviewTotals = db.prepare(
+    `SELECT count(*) AS courses, coalesce(sum(s.completed + s.passed), 0) AS completions,
+       coalesce(sum(s.not_started), 0) AS not_started, coalesce(sum(s.in_progress), 0) AS in_progress,
+       coalesce(sum(s.completed), 0) AS completed, coalesce(sum(s.passed), 0) AS passed,
+       coalesce(sum(s.failed), 0) AS failed, coalesce(sum(s.incomplete), 0) AS incomplete
+     FROM courses c JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation
+     LEFT JOIN course_stats s ON s.account_id = c.account_id AND s.generation = c.generation AND s.course_id = c.id
+     WHERE ${scopeSql('c.account_id')}`,
+  );
+  const overviewLearners = db.prepare(
+    `SELECT count(*) AS n FROM learners l JOIN accounts a ON a.id = l.account_id AND l.generation = a.live_generation WHERE ${scopeSql('l.account_id')}`,
+  );
+  const overviewUpcoming = db.prepare(
+    `SELECT count(*) AS n FROM course_sessions cs JOIN accounts a ON a.id = cs.account_id AND cs.generation = a.live_generation
+     WHERE ${scopeSql('cs.account_id')} AND cs.starts_at > @now AND cs.status <> 'cancelled'`,
+  );
+  const overviewCourses = (order: string, where = '1 = 1') =>
+    db.prepare(
+      `SELECT c.account_id AS accountId, c.id, c.name, s.learners, s.completed + s.passed AS done, s.overdue
+       FROM courses c JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation
+       JOIN course_stats s ON s.account_id = c.account_id AND s.generation = c.generation AND s.course_id = c.id
+       WHERE ${scopeSql('c.account_id')} AND ${where} ORDER BY ${order} LIMIT @limit`,
+    );
+  const byLearners = overviewCourses('s.learners DESC, c.name');
+  const lowest = overviewCourses('(s.completed + s.passed) * 1.0 / s.learners ASC, s.learners DESC', 's.learners >= 5');
+  const overdue = overviewCourses('s.overdue DESC, s.learners DESC', 's.overdue > 0');
+  const recent = db.prepare(
+    `SELECT p.account_id AS accountId, p.course_id AS courseId, coalesce(c.name, p.course_id) AS courseName, p.learner_id AS learnerId,
+       coalesce(l.name, p.learner_id) AS learnerName, l.email, p.status, p.completed_at AS completedAt
+     FROM progress p INDEXED BY progress_by_completion
+     JOIN accounts a ON a.id = p.account_id AND p.generation = a.live_generation
+     LEFT JOIN courses c ON c.account_id = p.account_id AND c.generation = p.generation AND c.id = p.course_id
+     LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
+     WHERE p.completed_at IS NOT NULL AND p.status IN ('completed', 'passed') AND ${scopeSql('p.account_id')}
+     ORDER BY p.completed_at DESC LIMIT 10`,
+  );
+
+  function overview(accountIds: Scope, now: string): Omit<Overview, 'freshness'> & { accounts: number } {
+    const scope = scopeParams(accountIds);
+    const t = overviewTotals.get(scope) as Record<string, number>;
+    const pick = (r: { accountId: string; id: string; name: string; learners: number; done: number; overdue: number }) => ({
+      accountId: r.accountId,
+      id: r.id,
+      name: r.name,
+      learners: r.learners,
+      completionRate: rate(r.done, r.learners),
+      overdue: r.overdue,
+    });
+    type R = Parameters<typeof pick>[0];
+    return {
+      accounts: 0,
+      totals: {
+        accounts: 0,
+        courses: t.courses ?? 0,
+        learners: (overviewLearners.get(scope) as { n: number }).n,
+        completions: t.completions ?? 0,
+        upcomingSessions: (overviewUpcoming.get({ ...scope, now }) as { n: number }).n,
+      },
+      statusDistribution: counts(t as Partial<Record<ProgressStatus, number>>),
+      completionByCourse: (byLearners.all({ ...scope, limit: 12 }) as R[]).map(pick).map(({ overdue: _o, ...r }) => r),
+      lowestCompletion: (lowest.all({ ...scope, limit: 5 }) as R[]).map(pick).map(({ overdue: _o, ...r }) => r),
+      mostOverdue: (overdue.all({ ...scope, limit: 5 }) as R[]).map(pick).map(({ completionRate: _c, ...r }) => r),
+      recentCompletions: recent.all(scope) as Overview['recentCompletions'],
+    };
+  }
+
+  const learnerByEmail = db.prepare(
+    `SELECT p.account_id AS accountId, a.label AS accountLabel, a.platform, p.learner_id AS learnerId, p.course_id AS courseId,
+       coalesce(c.name, p.course_id) AS courseName, p.status, p.raw_status AS rawStatus, p.progress_pct AS progressPct,
+       p.started_at AS startedAt, p.completed_at AS completedAt, p.last_activity_at AS lastActivityAt, l.name, l.email
+     FROM learners l JOIN accounts a ON a.id = l.account_id AND l.generation = a.live_generation
+     JOIN progress p ON p.account_id = l.account_id AND p.generation = l.generation AND p.learner_id = l.id
+     LEFT JOIN courses c ON c.account_id = p.account_id AND c.generation = p.generation AND c.id = p.course_id
+     WHERE lower(l.email) = lower(@email)
+     ORDER BY coalesce(p.last_activity_at, '') DESC, courseName`,
+  );
+  const learnerById = db.prepare(
+    `SELECT p.account_id AS accountId, a.label AS accountLabel, a.platform, p.learner_id AS learnerId, p.course_id AS courseId,
+       coalesce(c.name, p.course_id) AS courseName, p.status, p.raw_status AS rawStatus, p.progress_pct AS progressPct,
+       p.started_at AS startedAt, p.completed_at AS completedAt, p.last_activity_at AS lastActivityAt,
+       coalesce(l.name, p.learner_id) AS name, l.email
+     FROM progress p JOIN accounts a ON a.id = p.account_id AND p.generation = a.live_generation
+     LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
+     LEFT JOIN courses c ON c.account_id = p.account_id AND c.generation = p.generation AND c.id = p.course_id
+     WHERE p.account_id = @accountId AND p.learner_id = @learnerId
+     ORDER BY coalesce(p.last_activity_at, '') DESC, courseName`,
+  );
+  const learnerEmail = db.prepare(
+    `SELECT l.name, l.email FROM learners l JOIN accounts a ON a.id = l.account_id AND l.generation = a.live_generation
+     WHERE l.account_id = ? AND l.id = ?`,
+  );
+
+  /** One person: by e-mail across every account and platform (case-insensitive), else one account's learner. */
+  function learner(ref: { email: string } | { accountId: string; learnerId: string }): LearnerProfile {
+    let email = 'email' in ref ? ref.email : null;
+    let fallbackName: string | null = null;
+    if (!('email' in ref)) {
+      const row = learnerEmail.get(ref.accountId, ref.learnerId) as { name: string; email: string | null } | undefined;
+      email = row?.email ?? null;
+      fallbackName = row?.name ?? ref.learnerId;
+    }
+    type Row = LearnerProfile['courses'][number] & { name: string; email: string | null };
+    const rows = (email ? learnerByEmail.all({ email }) : learnerById.all(ref)) as Row[];
+    return {
+      name: rows[0]?.name ?? fallbackName ?? email ?? '',
+      email: rows[0]?.email ?? email,
+      accounts: new Set(rows.map((r) => r.accountId)).size,
+      courses: rows.map(({ name: _n, email: _e, ...course }) => course),
+    };
+  }
+
+  function search(accountIds: Scope, query: string, limit: number) {
+    const phrase = ftsPhrase(query);
+    const scope = scopeParams(accountIds);
+    const courseMatch = phrase ? 'c.rowid IN (SELECT rowid FROM courses_fts WHERE courses_fts MATCH @q)' : "c.name LIKE @q ESCAPE '\\'";
+    const learnerMatch = phrase
+      ? 'l.rowid IN (SELECT rowid FROM learners_fts WHERE learners_fts MATCH @q)'
+      : "(l.name LIKE @q ESCAPE '\\' OR l.email LIKE @q ESCAPE '\\')";
+    const q = phrase ?? likePrefix(query);
+    return {
+      courses: prepare(
+        `SELECT c.account_id AS accountId, a.label AS accountLabel, a.platform, c.id, c.name FROM courses c
+         JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation
+         WHERE ${scopeSql('c.account_id')} AND ${courseMatch} ORDER BY c.name COLLATE NOCASE LIMIT @limit`,
+      ).all({ ...scope, q, limit }) as { accountId: string; accountLabel: string; platform: Platform; id: string; name: string }[],
+      learners: prepare(
+        `SELECT l.account_id AS accountId, l.id AS learnerId, l.name, l.email FROM learners l
+         JOIN accounts a ON a.id = l.account_id AND l.generation = a.live_generation
+         WHERE ${scopeSql('l.account_id')} AND ${learnerMatch} ORDER BY l.name COLLATE NOCASE LIMIT @limit`,
+      ).all({ ...scope, q, limit }) as { accountId: string; learnerId: string; name: string; email: string | null }[],
+    };
+  }
+
+  return {
+    courses,
+    course: (accountId: string, courseId: string, now: string) => {
+      const row = courseOne.get({ accountId, courseId, now }) as CourseDbRow | undefined;
+      if (!row) return undefined;
+      return { ...toCourseRow(row), ...courseExtra.get(accountId, courseId)! };
+    },
+    courseLearners,
+    courseSessions,
+    overview,
+    learner,
+    search,
+  };
+}
