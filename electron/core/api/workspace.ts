@@ -1,6 +1,5 @@
 import type { workspaceChannels } from '../contract/channels/workspace';
 import { RollbookError } from '../contract/errors';
-import type { CoreContext } from './context';
 import type { HandlersFor } from './handlers';
 
 export const workspaceHandlers = {
