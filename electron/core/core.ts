@@ -33,6 +33,11 @@ import { appHandlers } from './api/app';
 import { accountHandlers } from './api/accounts';
 import { syncHandlers } from './api/sync';
 import { workspaceHandlers } from './api/workspace';
+import { reportHandlers } from './api/reports';
+import { createReportQueries } from './store/report-queries';
+import { createSavedReportsRepo } from './store/saved-reports-repo';
+import { chromiumPdfRenderer, type PdfRenderer } from './reports/pdf-renderer';
+import type { HostAbilities } from './api/context';
 import { createWorkspaceQueries } from './store/workspace-queries';
 import { clearCache, createCacheWriter } from './store/cache-writer';
 import { createSyncRunsRepo } from './store/sync-runs-repo';
@@ -47,6 +52,10 @@ export interface CoreOptions {
   onInternalError?: (error: unknown) => void;
   /** Builds connectors. Default: the real providers (providers/registry); tests may wrap or substitute it. */
   createConnector?: CreateConnector;
+  /** How PDFs are printed: a hidden BrowserWindow in the app; playwright-core + system Chromium elsewhere (default). */
+  pdfRenderer?: PdfRenderer;
+  /** Native abilities of the host (file dialogs, opening files). */
+  host?: HostAbilities;
   /** HTTP client overrides for every connector (timeouts, retry policy). */
   httpOptions?: ConnectorDeps['httpOptions'];
 }
@@ -59,6 +68,7 @@ const handlers: Handlers = {
   ...accountHandlers,
   ...syncHandlers,
   ...workspaceHandlers,
+  ...reportHandlers,
 };
 
 export interface Core {
@@ -129,6 +139,10 @@ export function createCore(options: CoreOptions): Core {
     secrets: options.secrets,
     runs,
     workspace: createWorkspaceQueries(db),
+    reports: createReportQueries(db),
+    savedReports: createSavedReportsRepo(db),
+    pdf: options.pdfRenderer ?? chromiumPdfRenderer(),
+    host: options.host,
     cache: { clearAll: () => clearCache(db) },
     sync,
     events,

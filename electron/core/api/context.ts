@@ -10,6 +10,14 @@ import type { SecretStore } from '../secrets/types';
 import type { createStatsRepo } from '../store/stats-repo';
 import type { SyncRunsRepo } from '../store/sync-runs-repo';
 import type { WorkspaceQueries } from '../store/workspace-queries';
+import type { ReportQueries } from '../store/report-queries';
+import type { SavedReportsRepo } from '../store/saved-reports-repo';
+import type { PdfRenderer } from '../reports/pdf-renderer';
+
+export interface HostAbilities {
+  chooseSavePath?: (suggestedName: string, format: 'csv' | 'pdf') => Promise<string | null>;
+  openPath?: (path: string, reveal: boolean) => Promise<void>;
+}
 import type { SyncCoordinator } from '../sync/coordinator';
 
 /** Everything a contract handler may use. Built once by createCore. */
@@ -27,6 +35,11 @@ export interface CoreContext {
   secretOf: (account: Account) => Promise<string>;
   runs: SyncRunsRepo;
   workspace: WorkspaceQueries;
+  reports: ReportQueries;
+  savedReports: SavedReportsRepo;
+  pdf: PdfRenderer;
+  /** Native abilities of the hosting app (file dialogs, opening files); absent in the CLI and tests. */
+  host?: HostAbilities;
   cache: { clearAll: () => number };
   sync: SyncCoordinator;
   events: CoreEvents;

@@ -8,21 +8,24 @@ import { accountChannels, type AccountEvents } from './channels/accounts';
 import { appChannels, type AppEvents } from './channels/app';
 import { syncChannels, type SyncEvents } from './channels/sync';
 import { workspaceChannels } from './channels/workspace';
+import { reportChannels, type ReportEvents } from './channels/reports';
 
 export type { Account, SecretLocation } from './channels/accounts';
 export type { AppInfo } from './channels/app';
 export type * from './channels/sync';
 export type * from './channels/workspace';
+export type * from './channels/reports';
 
 export const contract = {
   ...appChannels,
   ...accountChannels,
   ...syncChannels,
   ...workspaceChannels,
+  ...reportChannels,
 } as const;
 
 /** Events the core pushes to every host (renderer via IPC, CLI to stderr). */
-export interface EventMap extends AppEvents, AccountEvents, SyncEvents {}
+export interface EventMap extends AppEvents, AccountEvents, SyncEvents, ReportEvents {}
 
 export type Contract = typeof contract;
 export type ChannelName = keyof Contract;

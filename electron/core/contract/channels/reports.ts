@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { PLATFORMS, PROGRESS_STATUSES } from '../domain';
+import { channel } from './define';
+
+export const REPORT_KINDS = ['completions', 'attendance', 'courses', 'learner'] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
+
+export const REPORT_TITLES: Record<ReportKind, string> = {
+  completions: 'Completions',
+  attendance: 'Attendance',
+  courses: 'Course summary',
+  learner: 'Learner transcript',
+};
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Dates are YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'Not a real date');
+
+export const reportDefinitionSchema = z
+  .strictObject({
+    kind: z.enum(REPORT_KINDS),
+    /** Shown as the PDF title; defaults to the kind's name. */
+    title: z.string().trim().max(120).optional(),
+    accountIds: z.array(z.string().min(1)).max(200).nullable().default(null),
+    platforms: z.array(z.enum(PLATFORMS)).max(4).optional(),
+    courseIds: z.array(z.string().min(1)).max(500).optional(),
+    statuses: z.array(z.enum(PROGRESS_STATUSES)).max(6).optional(),
+    /** Inclusive day range on: completed-at (else last activity) for completions and transcripts, session start for
+     * attendance, last activity for the course summary. */
+    from: day.optional(),
+    to: day.optional(),
+    learnerSearch: z.string().trim().max(200).optional(),
+    /** The person for a learner transcript. */
+    learnerEmail: z.string().trim().max(320).optional(),
+  })
+  .refine((d) => d.kind !== 'learner' || Boolean(d.learnerEmail), { message: 'A learner transcript needs the learner\'s e-mail', path: ['learnerEmail'] })
+  .refine((d) => !d.from || !d.to || d.from <= d.to, { message: '"from" is after "to"', path: ['from'] });
+export type ReportDefinition = z.infer<typeof reportDefinitionSchema>;
+export type ReportDefinitionInput = z.input<typeof reportDefinitionSchema>;
+
+export interface ReportColumn {
+  key: string;
+  label: string;
+  type: 'text' | 'number' | 'date';
+}
+
+export interface ReportPreview {
+  columns: ReportColumn[];
+  rows: Record<string, string | number | null>[];
+  total: number;
+}
+
+export interface SavedReport {
+  name: string;
+  definition: ReportDefinition;
+  updatedAt: string;
+}
+
+export const exportOptionsSchema = z
+  .strictObject({
+    /** UTF-8 byte-order mark so Excel opens accents correctly (CSV). */
+    bom: z.boolean().default(true),
+    /** Dates as the locale writes them instead of ISO-8601 (CSV). */
+    localeDates: z.boolean().default(false),
+    locale: z.string().min(2).max(35).optional(),
+    /** Overwrite an existing file. */
+    force: z.boolean().default(false),
+  })
+  .default({ bom: true, localeDates: false, force: false });
+
+export const reportChannels = {
+  'reports.preview': channel<ReportPreview>()(z.strictObject({ definition: reportDefinitionSchema, limit: z.number().int().min(1).max(500).default(50) })),
+  'reports.export': channel<{ path: string; rows: number; bytes: number; truncated: boolean }>()(
+    z.strictObject({
+      definition: reportDefinitionSchema,
+      format: z.enum(['csv', 'pdf']),
+      path: z.string().min(1).max(4096),
+      options: exportOptionsSchema,
+    }),
+  ),
+  'reports.saved.list': channel<SavedReport[]>()(z.undefined()),
+  'reports.saved.save': channel<SavedReport>()(z.strictObject({ name: z.string().trim().min(1).max(80), definition: reportDefinitionSchema })),
+  'reports.saved.delete': channel<{ deleted: boolean }>()(z.strictObject({ name: z.string().trim().min(1).max(80) })),
+  /** Native "Save as…" in the app; hosts without one (CLI, tests) answer with an error or a stub. */
+  'host.chooseSavePath': channel<{ path: string | null }>()(z.strictObject({ suggestedName: z.string().min(1).max(255), format: z.enum(['csv', 'pdf']) })),
+  'host.openPath': channel<{ ok: boolean }>()(z.strictObject({ path: z.string().min(1).max(4096), reveal: z.boolean().default(false) })),
+};
+
+export interface ReportEvents {
+  'reports.progress': { path: string; rows: number; total: number | null; done: boolean };
+}

@@ -1,0 +1,64 @@
+/**
+ * Two renderers, one interface: the app prints with a hidden BrowserWindow (electron/main/pdf-window.ts); Node
+ * hosts (CLI, tests) print with playwright-core driving a system Chromium.
+ */
+import { existsSync } from 'node:fs';
+import { RollbookError } from '../contract/errors';
+
+export interface PdfOptions {
+  format: 'A4' | 'Letter';
+  landscape: boolean;
+  footerTemplate: string;
+}
+
+export interface PdfRenderer {
+  render(html: string, options: PdfOptions): Promise<Buffer>;
+}
+
+const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome', '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe', 'C:\\Program Files (x86)\\Google\\Chrome\\Application\\chrome.exe'];
+
+export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env.ROLLBOOK_CHROMIUM;
+  if (configured) {
+    if (existsSync(configured)) return configured;
+    throw new RollbookError('chromium_missing', `ROLLBOOK_CHROMIUM points to ${configured}, which does not exist. Install Chromium or Chrome, or fix the path.`);
+  }
+  const found = CANDIDATES.find((path) => existsSync(path));
+  if (!found) {
+    throw new RollbookError('chromium_missing', 'PDF export needs Chromium or Google Chrome, and none was found. Install one (e.g. "apt install chromium") or set ROLLBOOK_CHROMIUM to its path.');
+  }
+  return found;
+}
+
+export function chromiumPdfRenderer(): PdfRenderer {
+  return {
+    async render(html, options) {
+      const executablePath = findChromium();
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({
+        executablePath,
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      });
+      try {
+        const page = await browser.newPage();
+        // Reports never load anything from the network.
+        await page.route('**/*', (route) => (route.request().url().startsWith('data:') ? route.continue() : route.abort()));
+        await page.setContent(html, { waitUntil: 'load' });
+        return await page.pdf({
+          format: options.format,
+          landscape: options.landscape,
+          printBackground: true,
+          displayHeaderFooter: true,
+          headerTemplate: '<div></div>',
+          footerTemplate: options.footerTemplate,
+          margin: { top: '14mm', bottom: '16mm', left: '12mm', right: '12mm' },
+        });
+      } finally {
+        await browser.close();
+      }
+    },
+  };
+}

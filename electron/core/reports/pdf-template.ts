@@ -1,0 +1,158 @@
+/**
+ * The one HTML/CSS template every PDF report uses (rendered by Chromium in the app and in Node hosts). Everything
+ * from the cache is escaped: names are user data.
+ */
+import type { ReportColumn, ReportDefinition } from '../contract/channels/reports';
+import { REPORT_TITLES } from '../contract/channels/reports';
+import type { ProgressStatus } from '../contract/domain';
+import type { ReportRow } from '../store/report-queries';
+
+export const escapeHtml = (value: unknown): string =>
+  String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const STATUS_COLORS: Record<ProgressStatus, string> = {
+  completed: '#1f9d55',
+  passed: '#2f855a',
+  in_progress: '#3b82f6',
+  not_started: '#a0aec0',
+  incomplete: '#d69e2e',
+  failed: '#e53e3e',
+};
+
+export interface PdfReportInput {
+  definition: ReportDefinition;
+  columns: ReportColumn[];
+  rows: ReportRow[];
+  total: number;
+  truncatedAt: number | null;
+  selection: string;
+  filters: string[];
+  freshness: { label: string; dataAsOf: string | null }[];
+  generatedAt: Date;
+  locale: string;
+  statusCounts: Partial<Record<ProgressStatus, number>>;
+  bars: { label: string; value: number }[];
+}
+
+function formatDay(iso: string | null, locale: string): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
+}
+
+function formatDate(iso: string | null, locale: string): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(d) + ' UTC';
+}
+
+/** Horizontal stacked bar of the status distribution. Plain SVG: prints identically in every Chromium. */
+export function statusBarSvg(counts: Partial<Record<ProgressStatus, number>>): string {
+  const entries = (Object.keys(STATUS_COLORS) as ProgressStatus[]).map((s) => [s, counts[s] ?? 0] as const).filter(([, n]) => n > 0);
+  const total = entries.reduce((sum, [, n]) => sum + n, 0);
+  if (total === 0) return '';
+  let x = 0;
+  const rects = entries
+    .map(([status, n]) => {
+      const w = (n / total) * 600;
+      const r = `<rect x="${x.toFixed(2)}" y="0" width="${w.toFixed(2)}" height="18" fill="${STATUS_COLORS[status]}"><title>${status}: ${n}</title></rect>`;
+      x += w;
+      return r;
+    })
+    .join('');
+  const legend = entries
+    .map(([status, n], i) => `<g transform="translate(${(i % 3) * 200},${30 + Math.floor(i / 3) * 16})"><rect width="10" height="10" fill="${STATUS_COLORS[status]}"/><text x="14" y="9">${escapeHtml(status.replace('_', ' '))}: ${n} (${Math.round((n / total) * 100)}%)</text></g>`)
+    .join('');
+  return `<svg class="chart" viewBox="0 0 600 ${34 + Math.ceil(entries.length / 3) * 16}" role="img" aria-label="Status distribution">${rects}${legend}</svg>`;
+}
+
+/** Completion rate by course (top rows), one bar each. */
+export function barChartSvg(bars: { label: string; value: number }[], unit = '%'): string {
+  if (bars.length === 0) return '';
+  const height = bars.length * 18 + 4;
+  const items = bars
+    .map((b, i) => {
+      const w = Math.max(0, Math.min(100, b.value)) * 3.6;
+      return `<g transform="translate(0,${i * 18})"><text x="228" y="12" text-anchor="end">${escapeHtml(b.label.length > 38 ? `${b.label.slice(0, 37)}…` : b.label)}</text><rect x="236" y="2" width="360" height="12" fill="#edf2f7"/><rect x="236" y="2" width="${w.toFixed(1)}" height="12" fill="#4b5bd6"/><text x="${(240 + w).toFixed(1)}" y="12" class="v">${b.value}${unit}</text></g>`;
+    })
+    .join('');
+  return `<svg class="chart" viewBox="0 0 640 ${height}" role="img" aria-label="Completion rate by course">${items}</svg>`;
+}
+
+export function renderReportHtml(input: PdfReportInput): string {
+  const title = input.definition.title ?? REPORT_TITLES[input.definition.kind];
+  const head = input.columns.map((c) => `<th class="${c.type}">${escapeHtml(c.label)}</th>`).join('');
+  const body = input.rows
+    .map(
+      (row) =>
+        `<tr>${input.columns
+          .map((c) => {
+            const v = row[c.key];
+            const text = c.type === 'date' ? formatDay(v as string | null, input.locale) : typeof v === 'number' ? v.toLocaleString(input.locale) : (v ?? '');
+            return `<td class="${c.type}">${escapeHtml(text)}</td>`;
+          })
+          .join('')}</tr>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<style>
+  @page { margin: 14mm 12mm 16mm; }
+  * { box-sizing: border-box; }
+  body { font-family: 'Noto Sans', 'DejaVu Sans', 'Liberation Sans', Arial, 'Noto Sans CJK SC', 'WenQuanYi Zen Hei', sans-serif; color: #1a202c; font-size: 9pt; margin: 0; }
+  header { border-bottom: 2px solid #4b5bd6; padding-bottom: 8px; margin-bottom: 10px; }
+  h1 { font-size: 18pt; margin: 0 0 4px; }
+  .meta { color: #4a5568; font-size: 8.5pt; display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; }
+  .meta dt { font-weight: 600; }
+  .meta dd { margin: 0; }
+  .summary { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; margin: 12px 0 14px; break-inside: avoid; }
+  .summary h2 { font-size: 10pt; margin: 0 0 6px; }
+  .chart { width: 100%; font-size: 9px; }
+  .chart text { fill: #2d3748; }
+  .note { background: #fffbea; border: 1px solid #f6e05e; padding: 6px 8px; margin: 8px 0; }
+  table { width: 100%; border-collapse: collapse; }
+  thead { display: table-header-group; }
+  tr { break-inside: avoid; }
+  th { text-align: left; background: #edf2f7; border-bottom: 1px solid #a0aec0; padding: 4px 5px; font-size: 8pt; }
+  td { border-bottom: 1px solid #e2e8f0; padding: 3px 5px; vertical-align: top; overflow-wrap: break-word; }
+  td.number, th.number { text-align: right; font-variant-numeric: tabular-nums; }
+  td.date { white-space: nowrap; }
+</style></head>
+<body>
+<header>
+  <h1>${escapeHtml(title)}</h1>
+  <dl class="meta">
+    <dt>Selection</dt><dd>${escapeHtml(input.selection)}</dd>
+    <dt>Filters</dt><dd>${escapeHtml(input.filters.length ? input.filters.join(' · ') : 'none')}</dd>
+    <dt>Data as of</dt><dd>${input.freshness.map((f) => `${escapeHtml(f.label)}: ${escapeHtml(f.dataAsOf ? formatDate(f.dataAsOf, input.locale) : 'never synced')}`).join(' · ') || '—'}</dd>
+    <dt>Generated</dt><dd>${escapeHtml(formatDate(input.generatedAt.toISOString(), input.locale))} · ${input.total.toLocaleString(input.locale)} rows</dd>
+  </dl>
+</header>
+<section class="summary">
+  <div><h2>Status distribution</h2>${statusBarSvg(input.statusCounts) || '<p>No learner statuses in this report.</p>'}</div>
+  <div><h2>Completion rate by course</h2>${barChartSvg(input.bars) || '<p>No courses in this report.</p>'}</div>
+</section>
+${input.truncatedAt !== null ? `<p class="note">This PDF shows the first ${input.truncatedAt.toLocaleString(input.locale)} of ${input.total.toLocaleString(input.locale)} rows. Export CSV for every row.</p>` : ''}
+<table>
+<thead><tr>${head}</tr></thead>
+<tbody>
+${body}
+</tbody>
+</table>
+</body></html>`;
+}
+
+/** Letter for the countries that use it, A4 for everyone else. */
+export function paperFor(locale: string): 'Letter' | 'A4' {
+  const region = (() => {
+    try {
+      return new Intl.Locale(locale).maximize().region ?? '';
+    } catch {
+      return '';
+    }
+  })();
+  return ['US', 'CA', 'MX', 'PH', 'CL', 'CO', 'VE', 'PR', 'GT', 'CR', 'SV', 'DO', 'PA'].includes(region) ? 'Letter' : 'A4';
+}
+
+export const FOOTER_TEMPLATE =
+  '<div style="font-size:8px;width:100%;text-align:center;color:#4a5568;font-family:sans-serif">Page <span class="pageNumber"></span> of <span class="totalPages"></span></div>';

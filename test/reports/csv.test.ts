@@ -1,0 +1,153 @@
+import { parse } from 'csv-parse/sync';
+import Database from 'better-sqlite3';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DB_FILE_NAME } from '../../electron/core/store/db';
+import { neutralise } from '../../electron/core/reports/cells';
+import { testCore } from '../support/core';
+import { reportDataset } from '../support/report-fixture';
+import { scriptedConnector } from '../support/scripted-connector';
+import { tempDir } from '../support/tmp';
+
+describe('CSV reports', () => {
+  const t = testCore({ createConnector: () => scriptedConnector({ data: reportDataset() }) });
+  const out = tempDir('rollbook-csv-');
+  beforeAll(async () => {
+    await t.core.call('accounts.add', { label: 'Acme, Inc.', settings: { platform: 'sample', seed: 1 } });
+    await t.core.call('sync.run', {});
+  });
+  afterAll(() => {
+    t.cleanup();
+    out.cleanup();
+  });
+
+  it('round-trips through a CSV parser row by row, matching the cache query (Unicode, commas, quotes, newlines)', async () => {
+    const file = join(out.path, 'completions.csv');
+    const result = await t.core.call('reports.export', { definition: { kind: 'completions' }, format: 'csv', path: file });
+    expect(result.rows).toBe(7);
+    const bytes = readFileSync(file);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // BOM on by default
+    const records = parse(bytes, { bom: true, relax_column_count: false }) as string[][];
+    expect(records[0]).toEqual(['Account', 'Platform', 'Course ID', 'Course', 'Learner ID', 'Learner', 'Email', 'Status', 'Platform status', 'Progress %', 'Completed at', 'Last activity']);
+    const db = new Database(join(t.dataDir, DB_FILE_NAME), { readonly: true });
+    const expected = db
+      .prepare(
+        `SELECT a.label, p.course_id, c.name AS course, p.learner_id, l.name, l.email, p.status, p.raw_status, p.progress_pct, p.completed_at
+         FROM progress p JOIN accounts a ON a.id = p.account_id AND p.generation = a.live_generation
+         JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
+         JOIN courses c ON c.account_id = p.account_id AND c.generation = p.generation AND c.id = p.course_id`,
+      )
+      .all() as Record<string, string | number | null>[];
+    db.close();
+    expect(records).toHaveLength(expected.length + 1);
+    for (const row of expected) {
+      const record = records.find((r) => r[4] === row.learner_id)!;
+      expect(record[0]).toBe('Acme, Inc.');
+      expect(record[3]).toBe(row.course);
+      expect(record[5]).toBe(neutralise(String(row.name)));
+      expect(record[6]).toBe(row.email === null ? '' : neutralise(String(row.email)));
+      expect(record[8]).toBe(neutralise(String(row.raw_status)));
+      expect(Number(record[9])).toBe(row.progress_pct);
+      expect(record[10]).toBe(row.completed_at ?? '');
+    }
+    const names = records.map((r) => r[5]);
+    expect(names).toContain('O\'Brien, Siobhán "Shiv"');
+    expect(names).toContain('Line\nBreak Łukasz');
+    expect(names).toContain('王芳');
+  });
+
+  it('neutralises formula cells but leaves numbers alone', async () => {
+    const file = join(out.path, 'inject.csv');
+    await t.core.call('reports.export', { definition: { kind: 'completions' }, format: 'csv', path: file, options: { bom: false } });
+    const text = readFileSync(file, 'utf8');
+    expect(text.charCodeAt(0)).not.toBe(0xfeff);
+    const records = parse(text) as string[][];
+    const flat = records.flat();
+    expect(flat).toContain('\'=HYPERLINK("http://evil.example","click")');
+    expect(flat).toContain("'+evil@example.com");
+    expect(flat).toContain("'@SUM(A1:A9)");
+    expect(flat).toContain("'-minus@example.com");
+    expect(flat).toContain("'=1+1");
+    expect(flat.filter((c) => /^[=+\-@]/.test(c))).toEqual([]);
+    // Numbers stay numbers: unquoted in the raw text and parse as numbers.
+    expect(text).toMatch(/,100,2026-03-1\d/);
+    expect(neutralise('\tTAB')).toBe("'\tTAB");
+    expect(neutralise('\rCR')).toBe("'\rCR");
+    expect(neutralise('\0NUL')).toBe("'\0NUL");
+    expect(neutralise('plain')).toBe('plain');
+  });
+
+  it('filters by status and date range and writes locale dates on request', async () => {
+    const file = join(out.path, 'filtered.csv');
+    await t.core.call('reports.export', {
+      definition: { kind: 'completions', statuses: ['completed', 'passed'], from: '2026-03-10', to: '2026-03-13' },
+      format: 'csv',
+      path: file,
+      options: { localeDates: true, locale: 'de-DE' },
+    });
+    const records = parse(readFileSync(file), { bom: true }) as string[][];
+    const body = records.slice(1);
+    expect(body.length).toBeGreaterThan(0);
+    expect(body.every((r) => ['completed', 'passed'].includes(r[7]!))).toBe(true);
+    expect(body.every((r) => /^\d{2}\.\d{2}\.\d{2}, \d{2}:\d{2}$/.test(r[10]!))).toBe(true);
+  });
+
+  it('refuses to overwrite unless forced, and a failed export leaves no file', async () => {
+    const file = join(out.path, 'exists.csv');
+    writeFileSync(file, 'keep me');
+    await expect(t.core.call('reports.export', { definition: { kind: 'courses' }, format: 'csv', path: file })).rejects.toMatchObject({ code: 'conflict' });
+    expect(readFileSync(file, 'utf8')).toBe('keep me');
+    await t.core.call('reports.export', { definition: { kind: 'courses' }, format: 'csv', path: file, options: { force: true } });
+    expect(readFileSync(file, 'utf8')).toMatch(/Course summary|Account,Platform/);
+
+    if (process.getuid?.() !== 0) {
+      // (root ignores permissions, so this case only runs as a normal user)
+      const locked = join(out.path, 'locked');
+      mkdirSync(locked);
+      chmodSync(locked, 0o500);
+      const target = join(locked, 'report.csv');
+      const error = await t.core.call('reports.export', { definition: { kind: 'completions' }, format: 'csv', path: target }).catch((e: unknown) => e);
+      chmodSync(locked, 0o700);
+      expect(error).toMatchObject({ code: 'export_failed', message: expect.stringMatching(/Cannot write to the folder/) });
+      expect(readdirSync(locked)).toEqual([]);
+    }
+    // A failure at the last step (the name is taken by a folder): the error is clear and no partial file remains.
+    const dirTarget = join(out.path, 'a-folder.csv');
+    mkdirSync(dirTarget);
+    const failed = await t.core.call('reports.export', { definition: { kind: 'completions' }, format: 'csv', path: dirTarget, options: { force: true } }).catch((e: unknown) => e);
+    expect(failed).toMatchObject({ code: 'export_failed', message: expect.stringMatching(/Nothing was written/) });
+    expect(readdirSync(out.path).filter((f) => f.includes('.partial'))).toEqual([]);
+    expect(existsSync(join(dirTarget))).toBe(true);
+    const missing = await t.core.call('reports.export', { definition: { kind: 'completions' }, format: 'csv', path: join(out.path, 'no/such/dir/x.csv') }).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ code: 'export_failed', message: expect.stringMatching(/does not exist/) });
+  });
+
+  it('preview shows the first rows and the total; saved definitions re-run', async () => {
+    const preview = await t.core.call('reports.preview', { definition: { kind: 'completions', statuses: ['completed'] }, limit: 1 });
+    expect(preview.total).toBe(2);
+    expect(preview.rows).toHaveLength(1);
+    expect(preview.columns.map((c) => c.key)).toContain('learner_email');
+    await t.core.call('reports.saved.save', { name: 'Monthly compliance', definition: { kind: 'completions', statuses: ['completed'] } });
+    const [saved] = await t.core.call('reports.saved.list');
+    expect(saved).toMatchObject({ name: 'Monthly compliance', definition: { kind: 'completions', statuses: ['completed'], accountIds: null } });
+    expect((await t.core.call('reports.saved.delete', { name: 'monthly compliance' })).deleted).toBe(true);
+  });
+
+  it('streams a large export without holding the rows', async () => {
+    const big = testCore({ createConnector: () => scriptedConnector({ data: reportDataset(60_000), pageSize: 5000 }) });
+    try {
+      await big.core.call('accounts.add', { label: 'Big', settings: { platform: 'sample', seed: 1 } });
+      await big.core.call('sync.run', {});
+      const file = join(out.path, 'big.csv');
+      global.gc?.();
+      const before = process.memoryUsage().heapUsed;
+      const result = await big.core.call('reports.export', { definition: { kind: 'completions' }, format: 'csv', path: file });
+      expect(result.rows).toBe(60_007);
+      expect(process.memoryUsage().heapUsed - before).toBeLessThan(60 * 2 ** 20);
+      expect(readFileSync(file, 'utf8').split('\r\n').length).toBeGreaterThan(60_000);
+    } finally {
+      big.cleanup();
+    }
+  }, 60_000);
+});

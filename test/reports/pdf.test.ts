@@ -1,0 +1,95 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testCore } from '../support/core';
+import { reportDataset } from '../support/report-fixture';
+import { scriptedConnector } from '../support/scripted-connector';
+import { tempDir } from '../support/tmp';
+
+const ARTIFACTS = resolve(import.meta.dirname, '../../test-results');
+const pdftotext = (file: string, ...args: string[]) => execFileSync('pdftotext', ['-layout', ...args, file, '-'], { encoding: 'utf8' });
+/** Reading-order text with whitespace collapsed: names wrapped inside a table cell read as one string again. */
+const flatText = (file: string) => execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+const pages = (file: string) => Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))![1]);
+
+describe('PDF reports (Chromium via playwright-core)', () => {
+  const t = testCore({ createConnector: () => scriptedConnector({ data: reportDataset(0) }) });
+  const big = testCore({ createConnector: () => scriptedConnector({ data: reportDataset(5_000), pageSize: 1000 }) });
+  const out = tempDir('rollbook-pdf-');
+  beforeAll(async () => {
+    for (const c of [t.core, big.core]) {
+      await c.call('accounts.add', { label: 'Acme Training', settings: { platform: 'sample', seed: 1 } });
+      await c.call('sync.run', {});
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+  afterAll(() => {
+    t.cleanup();
+    big.cleanup();
+    out.cleanup();
+  });
+
+  it('a small report: title, filters, every learner as real text, page X of Y; page 1 rendered as an artifact', async () => {
+    const file = join(out.path, 'small.pdf');
+    await t.core.call('reports.export', {
+      definition: { kind: 'completions', title: 'Monthly compliance', courseIds: ['C1', 'C2'], statuses: ['completed', 'passed', 'failed', 'in_progress', 'not_started', 'incomplete'] },
+      format: 'pdf',
+      path: file,
+      options: { locale: 'en-GB' },
+    });
+    const text = pdftotext(file);
+    expect(text).toContain('Monthly compliance');
+    expect(text).toMatch(/courses: C1, C2/);
+    expect(text).toMatch(/Acme Training/);
+    expect(text).toMatch(/Page 1 of \d+/);
+    const flat = flatText(file);
+    const small = await t.core.call('reports.preview', { definition: { kind: 'completions' }, limit: 500 });
+    expect(small.rows).toHaveLength(7);
+    for (const row of small.rows) expect(flat).toContain(String(row.learner_name).replace(/\s+/g, ' '));
+    expect(flat).toContain('Fire Safety, Level 1');
+    execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', file, join(ARTIFACTS, 'report-small')]);
+    expect(readdirSync(ARTIFACTS).some((f) => f.startsWith('report-small'))).toBe(true);
+  }, 60_000);
+
+  it('renders Unicode names and a transcript for one person', async () => {
+    const file = join(out.path, 'transcript.pdf');
+    await t.core.call('reports.export', { definition: { kind: 'learner', learnerEmail: 'ZOE@example.com' }, format: 'pdf', path: file });
+    const text = flatText(file);
+    expect(text).toContain('Learner transcript');
+    expect(text).toContain('Zoë Ångström');
+    expect(text).toContain('zoe@example.com');
+    const unicode = join(out.path, 'unicode.pdf');
+    await t.core.call('reports.export', { definition: { kind: 'completions', courseIds: ['C1', 'C2'], learnerSearch: 'Ολυμπία' }, format: 'pdf', path: unicode });
+    expect(flatText(unicode)).toContain('Ολυμπία Παπαδοπούλου');
+    expect(flatText(unicode)).not.toContain('Zoë');
+  }, 60_000);
+
+  it('5,000 rows: a multi-page PDF with the header row repeated on later pages', async () => {
+    const file = join(out.path, 'big.pdf');
+    const t0 = Date.now();
+    const result = await big.core.call('reports.export', { definition: { kind: 'completions' }, format: 'pdf', path: file });
+    expect(result.rows).toBe(5_007);
+    expect(Date.now() - t0).toBeLessThan(45_000);
+    const n = pages(file);
+    expect(n).toBeGreaterThan(20);
+    const page2 = pdftotext(file, '-f', '2', '-l', '2');
+    expect(page2).toMatch(/Account\s+Platform\s+Course\s+Learner\s+Email\s+Status/);
+    expect(page2).toMatch(new RegExp(`Page 2 of ${n}`));
+  }, 90_000);
+
+  it('Chromium missing: a clear error and no file', async () => {
+    const previous = process.env.ROLLBOOK_CHROMIUM;
+    process.env.ROLLBOOK_CHROMIUM = '/nonexistent/chromium';
+    try {
+      const file = join(out.path, 'never.pdf');
+      const error = await t.core.call('reports.export', { definition: { kind: 'courses' }, format: 'pdf', path: file }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'chromium_missing', message: expect.stringMatching(/ROLLBOOK_CHROMIUM/) });
+      expect(existsSync(file)).toBe(false);
+      expect(readdirSync(out.path).filter((f) => f.includes('.partial'))).toEqual([]);
+    } finally {
+      if (previous === undefined) delete process.env.ROLLBOOK_CHROMIUM;
+      else process.env.ROLLBOOK_CHROMIUM = previous;
+    }
+  });
+});
