@@ -93,8 +93,14 @@ export function buildReportQuery(def: ReportDefinition, now: string): Built {
         where.push('p.status IN (SELECT value FROM json_each(@statuses))');
         params.statuses = JSON.stringify(def.statuses);
       }
-      if (from) (where.push('coalesce(p.completed_at, p.last_activity_at) >= @from'), (params.from = from));
-      if (to) (where.push('coalesce(p.completed_at, p.last_activity_at) < @to'), (params.to = to));
+      if (from) {
+        where.push('coalesce(p.completed_at, p.last_activity_at) >= @from');
+        params.from = from;
+      }
+      if (to) {
+        where.push('coalesce(p.completed_at, p.last_activity_at) < @to');
+        params.to = to;
+      }
       if (def.kind === 'learner') {
         where.push('lower(l.email) = lower(@email)');
         params.email = def.learnerEmail;
@@ -118,8 +124,14 @@ export function buildReportQuery(def: ReportDefinition, now: string): Built {
     }
     case 'attendance': {
       common(def, where, params, 'x.course_id');
-      if (from) (where.push('s.starts_at >= @from'), (params.from = from));
-      if (to) (where.push('s.starts_at < @to'), (params.to = to));
+      if (from) {
+        where.push('s.starts_at >= @from');
+        params.from = from;
+      }
+      if (to) {
+        where.push('s.starts_at < @to');
+        params.to = to;
+      }
       learnerFilter(def, where, params);
       return {
         sql: `SELECT a.label AS account, coalesce(c.name, x.course_id) AS course_name, x.session_id, s.starts_at AS session_start,
@@ -137,8 +149,14 @@ export function buildReportQuery(def: ReportDefinition, now: string): Built {
     case 'courses': {
       common(def, where, params, 'c.id');
       if (def.statuses?.length) where.push(`(${def.statuses.map((s) => `coalesce(st.${s}, 0) > 0`).join(' OR ')})`);
-      if (from) (where.push('st.last_activity_at >= @from'), (params.from = from));
-      if (to) (where.push('coalesce(st.first_activity_at, st.last_activity_at) < @to'), (params.to = to));
+      if (from) {
+        where.push('st.last_activity_at >= @from');
+        params.from = from;
+      }
+      if (to) {
+        where.push('coalesce(st.first_activity_at, st.last_activity_at) < @to');
+        params.to = to;
+      }
       params.now = now;
       return {
         sql: `SELECT a.label AS account, a.platform, c.id AS course_id, c.name AS course_name, coalesce(st.learners, 0) AS learners,
