@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/tmp';
-import { cli } from './info.test';
+import { cli } from '../support/cli';
 
 describe('rollbook accounts / sync (sample platform, no network)', () => {
   const dir = tempDir();

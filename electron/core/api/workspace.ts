@@ -26,9 +26,11 @@ export const workspaceHandlers = {
   'workspace.courses': (ctx, input) => ctx.workspace.courses({ ...input, now: ctx.now().toISOString() }),
   'workspace.course': (ctx, { accountId, courseId }) => {
     const course = ctx.workspace.course(accountId, courseId, ctx.now().toISOString());
-    if (!course) throw new RollbookError('account_not_found', 'That course is not in the cache (it may have been removed by the last sync).');
+    if (!course) throw new RollbookError('not_found', 'That course is not in the cache (it may have been removed by the last sync).');
     return course;
   },
+  'workspace.facets': (ctx, { accountIds }) => ctx.workspace.facets(accountIds),
+  'workspace.learners': (ctx, input) => ctx.workspace.learners(input),
   'workspace.courseLearners': (ctx, input) => ctx.workspace.courseLearners(input),
   'workspace.courseSessions': (ctx, { accountId, courseId }) => ctx.workspace.courseSessions(accountId, courseId),
   'workspace.learner': (ctx, ref) => ctx.workspace.learner(ref),

@@ -85,7 +85,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     if (error instanceof RollbookError) {
       io.stderr(`error: ${error.message}\n`);
-      return EXIT.failure;
+      // Input the core rejected is a usage error too (the CLI validates most flags before calling it).
+      return error.code === 'invalid_input' ? EXIT.usage : EXIT.failure;
     }
     io.stderr(`error: unexpected failure: ${(error as Error).message}\n`);
     return EXIT.failure;

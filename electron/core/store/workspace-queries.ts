@@ -4,8 +4,10 @@
  * cached per query shape.
  */
 import type {
+  CourseFacets,
   CourseLearnerRow,
   CourseRow,
+  LearnerRow,
   LearnerProfile,
   Overview,
   SessionRow,
@@ -346,6 +348,71 @@ export function createWorkspaceQueries(db: Db) {
     };
   }
 
+  const facetTypes = db.prepare(
+    `SELECT c.type AS value, count(*) AS count FROM courses c JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation
+     WHERE ${scopeSql('c.account_id')} GROUP BY c.type ORDER BY c.type`,
+  );
+  const facetAccounts = db.prepare(
+    `SELECT a.id AS value, a.label, a.platform, count(c.id) AS count FROM accounts a
+     LEFT JOIN courses c ON c.account_id = a.id AND c.generation = a.live_generation
+     WHERE ${scopeSql('a.id')} GROUP BY a.id ORDER BY a.platform, a.label COLLATE NOCASE`,
+  );
+
+  function facets(accountIds: Scope): CourseFacets {
+    const scope = scopeParams(accountIds);
+    const accounts = facetAccounts.all(scope) as CourseFacets['accounts'];
+    const platforms = new Map<Platform, number>();
+    for (const a of accounts) platforms.set(a.platform, (platforms.get(a.platform) ?? 0) + a.count);
+    return {
+      types: facetTypes.all(scope) as CourseFacets['types'],
+      platforms: [...platforms].map(([value, count]) => ({ value, count })),
+      accounts,
+    };
+  }
+
+  const LEARNER_DIRECTORY_SORT: Record<string, string> = {
+    name: 'l.name COLLATE NOCASE',
+    email: "coalesce(l.email, '') COLLATE NOCASE",
+  };
+
+  /**
+   * The Learners directory. Per-learner aggregates come from correlated subqueries over the one page being shown
+   * (≤ 1000 rows, each an index range scan on progress_by_learner), so a 100k-learner account pages in milliseconds.
+   */
+  function learners(input: {
+    accountIds: Scope;
+    search?: string;
+    sort: { column: string; direction: 'asc' | 'desc' };
+    offset: number;
+    limit: number;
+  }): { total: number; rows: LearnerRow[] } {
+    const where = [scopeSql('l.account_id')];
+    const params: Record<string, unknown> = scopeParams(input.accountIds);
+    if (input.search) {
+      const phrase = ftsPhrase(input.search);
+      if (phrase) {
+        where.push('l.rowid IN (SELECT rowid FROM learners_fts WHERE learners_fts MATCH @q)');
+        params.q = phrase;
+      } else {
+        where.push("(l.name LIKE @q ESCAPE '\\' OR l.email LIKE @q ESCAPE '\\')");
+        params.q = likePrefix(input.search);
+      }
+    }
+    const from = `FROM learners l JOIN accounts a ON a.id = l.account_id AND l.generation = a.live_generation WHERE ${where.join(' AND ')}`;
+    const total = (prepare(`SELECT count(*) AS n ${from}`).get(params) as { n: number }).n;
+    const order = `${LEARNER_DIRECTORY_SORT[input.sort.column] ?? LEARNER_DIRECTORY_SORT.name} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, l.account_id, l.id`;
+    const rows = prepare(
+      `SELECT l.account_id AS accountId, a.label AS accountLabel, a.platform, l.id AS learnerId, l.name, l.email,
+         (SELECT count(*) FROM progress p WHERE p.account_id = l.account_id AND p.generation = l.generation AND p.learner_id = l.id) AS courses,
+         (SELECT count(*) FROM progress p WHERE p.account_id = l.account_id AND p.generation = l.generation AND p.learner_id = l.id
+            AND p.status IN ('completed', 'passed')) AS completed,
+         (SELECT max(p.last_activity_at) FROM progress p WHERE p.account_id = l.account_id AND p.generation = l.generation
+            AND p.learner_id = l.id) AS lastActivityAt
+       ${from} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
+    ).all({ ...params, limit: input.limit, offset: input.offset }) as LearnerRow[];
+    return { total, rows };
+  }
+
   function search(accountIds: Scope, query: string, limit: number) {
     const phrase = ftsPhrase(query);
     const scope = scopeParams(accountIds);
@@ -378,6 +445,8 @@ export function createWorkspaceQueries(db: Db) {
     courseLearners,
     courseSessions,
     overview,
+    facets,
+    learners,
     learner,
     search,
   };

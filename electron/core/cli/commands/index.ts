@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../program';
 import { registerAccounts } from './accounts';
 import { registerInfo } from './info';
+import { registerReport } from './report';
 import { registerSync } from './sync';
 
 /** Every CLI command, in the order `--help` lists them. One module per command group. */
-export const COMMANDS: ((program: Command, ctx: CommandContext) => void)[] = [registerInfo, registerAccounts, registerSync];
+export const COMMANDS: ((program: Command, ctx: CommandContext) => void)[] = [registerInfo, registerAccounts, registerSync, registerReport];

@@ -3,7 +3,7 @@
  * (`accountIds`: some accounts, or null for all).
  */
 import { z } from 'zod';
-import { PROGRESS_STATUSES, type Platform, type ProgressStatus } from '../domain';
+import { PLATFORMS, PROGRESS_STATUSES, type Platform, type ProgressStatus } from '../domain';
 import { channel } from './define';
 
 export type StatusCounts = Record<ProgressStatus, number>;
@@ -19,6 +19,10 @@ export interface CourseRow {
   /** (completed + passed) ÷ learners, 0..100; null without learners. */
   completionRate: number | null;
   counts: StatusCounts;
+  /**
+   * Learners who started but have not finished (in_progress, not_started with a start date, incomplete) and show no
+   * activity in the 30 days before the sync that produced the data: the ones a coordinator should chase.
+   */
   overdue: number;
   nextSessionAt: string | null;
   lastActivityAt: string | null;
@@ -87,6 +91,27 @@ export interface LearnerProfile {
   }[];
 }
 
+/** One person in one account (the Learners directory); the profile merges accounts by e-mail. */
+export interface LearnerRow {
+  accountId: string;
+  accountLabel: string;
+  platform: Platform;
+  learnerId: string;
+  name: string;
+  email: string | null;
+  courses: number;
+  /** Completed or passed. */
+  completed: number;
+  lastActivityAt: string | null;
+}
+
+/** The filter values that exist in the selection, with how many courses have each. */
+export interface CourseFacets {
+  types: { value: string; count: number }[];
+  platforms: { value: Platform; count: number }[];
+  accounts: { value: string; label: string; platform: Platform; count: number }[];
+}
+
 export const COURSE_SORT_COLUMNS = ['name', 'account', 'type', 'learners', 'completionRate', 'nextSessionAt', 'lastActivityAt', 'overdue'] as const;
 export const LEARNER_SORT_COLUMNS = ['name', 'email', 'status', 'progressPct', 'completedAt', 'lastActivityAt'] as const;
 
@@ -102,7 +127,7 @@ export const workspaceChannels = {
     z.strictObject({
       accountIds: scope,
       search,
-      platforms: z.array(z.enum(['ispring', 'teamup', 'selfcommunity', 'sample'])).optional(),
+      platforms: z.array(z.enum(PLATFORMS)).max(4).optional(),
       types: z.array(z.string().max(50)).max(50).optional(),
       /** Courses having at least one learner in any of these statuses. */
       statuses,
@@ -128,6 +153,17 @@ export const workspaceChannels = {
   }>()(z.strictObject(courseRef)),
   'workspace.learner': channel<LearnerProfile>()(
     z.union([z.strictObject({ email: z.string().trim().min(3).max(320) }), z.strictObject({ accountId: z.string().min(1), learnerId: z.string().min(1) })]),
+  ),
+  'workspace.facets': channel<CourseFacets>()(z.strictObject({ accountIds: scope }).default({ accountIds: null })),
+  /** The Learners directory: paged (100k-learner accounts), sorted by name or e-mail. */
+  'workspace.learners': channel<{ total: number; rows: LearnerRow[] }>()(
+    z.strictObject({
+      accountIds: scope,
+      search,
+      sort: z.strictObject({ column: z.enum(['name', 'email']), direction }).default({ column: 'name', direction: 'asc' }),
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(1000).default(200),
+    }),
   ),
   /** Command palette / quick search over course names and learner names and e-mails. */
   'workspace.search': channel<{

@@ -1,0 +1,98 @@
+import { Argument, type Command, Option } from 'commander';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { REPORT_KINDS, reportDefinitionSchema, type ReportDefinitionInput } from '../../contract/channels/reports';
+import { PLATFORMS, PROGRESS_STATUSES } from '../../contract/domain';
+import { UsageError, type CommandContext, type GlobalOptions } from '../program';
+
+interface ReportFlags {
+  format: 'csv' | 'pdf';
+  out: string;
+  account: string[];
+  platform?: string[];
+  course: string[];
+  status: string[];
+  from?: string;
+  to?: string;
+  learner?: string;
+  search?: string;
+  bom: boolean;
+  localeDates?: boolean;
+  saved?: string;
+  saveAs?: string;
+  force?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerReport(program: Command, { io, withCore }: CommandContext): void {
+  program
+    .command('report')
+    .description('export a report from the offline cache as CSV or PDF')
+    .addArgument(new Argument('[kind]', 'completions, attendance, courses or learner (transcript)').choices([...REPORT_KINDS]))
+    .addOption(new Option('--format <format>', 'csv or pdf').choices(['csv', 'pdf']).default('csv'))
+    .requiredOption('--out <file>', 'where to write the report')
+    .option('--account <label|id>', 'only this account (repeatable)', collect, [])
+    .addOption(new Option('--platform <platform>', 'only this platform (repeatable)').choices([...PLATFORMS]).argParser(collect))
+    .option('--course <id>', 'only this course id (repeatable)', collect, [])
+    .option('--status <status>', `only these statuses (repeatable): ${PROGRESS_STATUSES.join(', ')}`, collect, [])
+    .option('--from <YYYY-MM-DD>', 'first day (completed-at or last activity; session start for attendance)')
+    .option('--to <YYYY-MM-DD>', 'last day, inclusive')
+    .option('--learner <email>', 'the learner for a transcript')
+    .option('--search <text>', 'learner name or e-mail contains')
+    .option('--no-bom', 'CSV without the UTF-8 byte-order mark')
+    .option('--locale-dates', 'CSV dates as your locale writes them (default ISO-8601)')
+    .option('--saved <name>', 'run a saved report definition (flags given here override it)')
+    .option('--save-as <name>', 'also save this definition under a name')
+    .option('--force', 'overwrite --out if it exists')
+    .action(async (kind: string | undefined, flags: ReportFlags, cmd: Command) => {
+      const bad = flags.status.filter((s) => !(PROGRESS_STATUSES as readonly string[]).includes(s));
+      if (bad.length) throw new UsageError(`Unknown status ${bad.map((s) => `"${s}"`).join(', ')}. Use: ${PROGRESS_STATUSES.join(', ')}.`);
+      await withCore(cmd.optsWithGlobals<GlobalOptions>(), async (core) => {
+        let base: Partial<ReportDefinitionInput> = {};
+        if (flags.saved) {
+          const saved = (await core.call('reports.saved.list')).find((r) => r.name.toLowerCase() === flags.saved!.toLowerCase());
+          if (!saved) throw new UsageError(`No saved report "${flags.saved}".`);
+          base = saved.definition;
+        }
+        if (!kind && !base.kind) throw new UsageError('Say which report: completions, attendance, courses or learner (or --saved NAME).');
+        const accounts = await core.call('accounts.list');
+        const accountIds = flags.account.map((ref) => {
+          const found = accounts.find((a) => a.id === ref || a.label.toLowerCase() === ref.toLowerCase());
+          if (!found) throw new UsageError(`No account "${ref}". Run "rollbook accounts list" to see them.`);
+          return found.id;
+        });
+        const draft: ReportDefinitionInput = {
+          ...base,
+          kind: (kind ?? base.kind) as ReportDefinitionInput['kind'],
+          ...(accountIds.length ? { accountIds } : {}),
+          ...(flags.platform?.length ? { platforms: flags.platform as ReportDefinitionInput['platforms'] } : {}),
+          ...(flags.course.length ? { courseIds: flags.course } : {}),
+          ...(flags.status.length ? { statuses: flags.status as ReportDefinitionInput['statuses'] } : {}),
+          ...(flags.from ? { from: flags.from } : {}),
+          ...(flags.to ? { to: flags.to } : {}),
+          ...(flags.learner ? { learnerEmail: flags.learner } : {}),
+          ...(flags.search ? { learnerSearch: flags.search } : {}),
+        };
+        const parsed = reportDefinitionSchema.safeParse(draft);
+        if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));
+        if (flags.saveAs) await core.call('reports.saved.save', { name: flags.saveAs, definition: parsed.data });
+        const path = resolve(flags.out);
+        const off = core.on('reports.progress', (p) => {
+          if (!p.done && p.rows > 0) io.stderr(`${io.isTty ? '\r\x1b[2K' : ''}${p.rows.toLocaleString('en-US')} rows…${io.isTty ? '' : '\n'}`);
+        });
+        try {
+          const result = await core.call('reports.export', {
+            definition: parsed.data,
+            format: flags.format,
+            path,
+            options: { bom: flags.bom, localeDates: flags.localeDates ?? false, force: flags.force ?? false },
+          });
+          if (io.isTty) io.stderr('\r\x1b[2K');
+          io.stdout(`Wrote ${result.rows.toLocaleString('en-US')} rows to ${result.path} (${result.bytes.toLocaleString('en-US')} bytes)${result.truncated ? ' — the PDF shows the first rows only; export CSV for all' : ''}.\n`);
+        } finally {
+          off();
+        }
+      });
+    });
+}

@@ -1,0 +1,62 @@
+import { parse } from 'csv-parse/sync';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/tmp';
+import { cli } from '../support/cli';
+
+describe('rollbook report', () => {
+  const dir = tempDir();
+  const out = tempDir('rollbook-cli-out-');
+  const run = (...args: string[]) => cli([...args, '--data-dir', dir.path]);
+  beforeAll(async () => {
+    expect((await run('accounts', 'add', 'sample', '--label', 'Demo')).code).toBe(0);
+    expect((await run('sync')).code).toBe(0);
+  });
+  afterAll(() => {
+    dir.cleanup();
+    out.cleanup();
+  });
+
+  it('writes a filtered CSV, refuses to overwrite, and overwrites with --force', async () => {
+    const file = join(out.path, 'done.csv');
+    const first = await run('report', 'completions', '--format', 'csv', '--out', file, '--account', 'Demo', '--status', 'completed', '--status', 'passed', '--from', '2026-01-01', '--to', '2099-12-31', '--no-bom');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^Wrote \d[\d,]* rows to .*done\.csv/);
+    const rows = parse(readFileSync(file)) as string[][];
+    expect(rows[0]![0]).toBe('Account');
+    expect(rows.slice(1).every((r) => r[7] === 'completed' || r[7] === 'passed')).toBe(true);
+    expect(readFileSync(file)[0]).not.toBe(0xef);
+    const again = await run('report', 'completions', '--out', file);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already exists.*--force/);
+    expect((await run('report', 'completions', '--out', file, '--force')).code).toBe(0);
+  });
+
+  it('bad status, bad dates and unknown kinds exit 2 with a message', async () => {
+    const file = join(out.path, 'x.csv');
+    const status = await run('report', 'completions', '--out', file, '--status', 'done');
+    expect(status.code).toBe(2);
+    expect(status.stderr).toMatch(/Unknown status "done"/);
+    const date = await run('report', 'completions', '--out', file, '--from', '2026-13-45');
+    expect(date.code).toBe(2);
+    expect(date.stderr).toMatch(/Not a real date|YYYY-MM-DD/);
+    const order = await run('report', 'completions', '--out', file, '--from', '2026-05-01', '--to', '2026-04-01');
+    expect(order.code).toBe(2);
+    expect((await run('report', 'grades', '--out', file)).code).toBe(2);
+    const transcript = await run('report', 'learner', '--out', file);
+    expect(transcript.code).toBe(2);
+    expect(transcript.stderr).toMatch(/needs the learner's e-mail/);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('saves a definition and re-runs it by name; PDF export works from the CLI', async () => {
+    const file = join(out.path, 'saved.csv');
+    expect((await run('report', 'courses', '--out', file, '--save-as', 'Monthly compliance')).code).toBe(0);
+    const rerun = join(out.path, 'rerun.pdf');
+    const pdf = await run('report', '--saved', 'monthly compliance', '--format', 'pdf', '--out', rerun);
+    expect(pdf.code).toBe(0);
+    expect(readFileSync(rerun).subarray(0, 5).toString()).toBe('%PDF-');
+    writeFileSync(join(out.path, 'keep.txt'), 'x');
+  }, 60_000);
+});
