@@ -9,7 +9,9 @@ import { IPC_EVENT } from '../core/contract/bridge';
 import { osKeychain } from '../core/secrets/keychain';
 import { createSecretStore } from '../core/secrets/secret-store';
 import { startAutoSync } from '../core/sync/auto-sync';
+import { electronHost } from './host';
 import { createSenderCheck, registerContract } from './ipc';
+import { electronPdfRenderer } from './pdf-window';
 import { registerAppScheme, serveRenderer } from './protocol';
 import { APP_ORIGIN, denyAllPermissions, hardenWebContents, originOf } from './security';
 import { createMainWindow } from './window';
@@ -43,6 +45,8 @@ if (!app.requestSingleInstanceLock()) {
       dataDir: app.getPath('userData'),
       secrets: createSecretStore(osKeychain()),
       onInternalError: (error) => console.error('[rollbook] internal error', error),
+      pdfRenderer: electronPdfRenderer(),
+      host: electronHost(),
     });
     core = liveCore;
     registerContract(ipcMain, liveCore, createSenderCheck(devServerUrl ? [APP_ORIGIN, originOf(devServerUrl)!] : [APP_ORIGIN]));

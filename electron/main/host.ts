@@ -1,0 +1,23 @@
+/** Native abilities the core may ask the app for: the Save dialog and opening exported files. */
+import { BrowserWindow, dialog, shell } from 'electron';
+import { app } from 'electron';
+import { join } from 'node:path';
+import type { HostAbilities } from '../core/api/context';
+
+export function electronHost(): HostAbilities {
+  return {
+    async chooseSavePath(suggestedName, format) {
+      const parent = BrowserWindow.getFocusedWindow() ?? undefined;
+      const options = {
+        defaultPath: join(app.getPath('documents'), suggestedName),
+        filters: format === 'csv' ? [{ name: 'CSV (comma-separated)', extensions: ['csv'] }] : [{ name: 'PDF document', extensions: ['pdf'] }],
+      };
+      const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
+      return result.canceled || !result.filePath ? null : result.filePath;
+    },
+    async openPath(path, reveal) {
+      if (reveal) shell.showItemInFolder(path);
+      else await shell.openPath(path);
+    },
+  };
+}
