@@ -22,7 +22,7 @@ export function electronPdfRenderer(): PdfRenderer {
           displayHeaderFooter: true,
           headerTemplate: '<div></div>',
           footerTemplate: options.footerTemplate,
-          margins: { marginType: 'custom', top: 0.55, bottom: 0.63, left: 0.47, right: 0.47 },
+          margins: { top: 0.55, bottom: 0.63, left: 0.47, right: 0.47 },
         });
       } finally {
         window.destroy();
