@@ -23,6 +23,9 @@ export interface FaultRule {
   times?: number;
   /** Skip this many matching requests before faulting (e.g. fail on the 3rd page). */
   after?: number;
+  /** Fault only this share of matching requests (0..1), drawn from `random` (seed it for repeatable runs). */
+  probability?: number;
+  random?: () => number;
 }
 
 export interface RecordedRequest {
@@ -30,6 +33,8 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingMessage['headers'];
   at: number;
+  /** The status answered (absent for hang-ups). */
+  status?: number;
 }
 
 export interface SimResponse {
@@ -59,7 +64,8 @@ export async function startSimServer(handler: Handler): Promise<SimServer> {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, headers: req.headers, at: Date.now() });
+    const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname + url.search, headers: req.headers, at: Date.now() };
+    requests.push(record);
     const key = `${req.method} ${url.pathname}${url.search}`;
 
     let fault: Fault | undefined;
@@ -68,6 +74,7 @@ export async function startSimServer(handler: Handler): Promise<SimServer> {
       f.seen += 1;
       if (f.seen <= (f.rule.after ?? 0)) continue;
       if (f.rule.times !== undefined && f.fired >= f.rule.times) continue;
+      if (f.rule.probability !== undefined && (f.rule.random ?? Math.random)() >= f.rule.probability) continue;
       f.fired += 1;
       fault = f.rule.fault;
       break;
@@ -80,11 +87,13 @@ export async function startSimServer(handler: Handler): Promise<SimServer> {
         return;
       }
       if (fault?.kind === 'status') {
+        record.status = fault.status;
         res.writeHead(fault.status, { 'content-type': fault.contentType ?? 'text/plain; charset=utf-8', ...fault.headers });
         res.end(fault.body ?? '');
         return;
       }
       const out = await handler(req, url, body);
+      record.status = out.status;
       let payload = out.body;
       if (fault?.kind === 'malformed') payload = fault.body ?? payload.slice(0, 7) + '<<<{{not-valid' + payload.slice(7, 20);
       const bytes = Buffer.from(payload, 'utf8');

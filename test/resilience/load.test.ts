@@ -1,0 +1,84 @@
+/**
+ * Load: five accounts on three platforms sync at once while the simulators answer 30% of requests with 429 or 503.
+ * Every sync completes, each account's request budget holds (counted by the simulators), and retries stay bounded
+ * (no request storm).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { testCore } from '../support/core';
+import { startIspringSimulator } from '../simulators/ispring';
+import { startSelfcommunitySimulator } from '../simulators/selfcommunity';
+import { seededRandom, type SimServer } from '../simulators/server';
+import { startTeamupSimulator } from '../simulators/teamup';
+
+const BUDGET = 40;
+const WINDOW_MS = 1_000;
+
+describe('load with 30% 429/503', () => {
+  const sims: SimServer[] = [];
+  const t = testCore({
+    // A tight budget over a short window makes the budget bind within a test-sized run.
+    httpOptions: { requestsPerMinute: BUDGET, budgetWindowMs: WINDOW_MS, retry: { retries: 8, baseDelayMs: 20, maxDelayMs: 200 } } as never,
+  });
+  afterAll(async () => {
+    t.cleanup();
+    await Promise.all(sims.map((s) => s.close()));
+  });
+
+  it('every sync completes, budgets hold, no storm', async () => {
+    const random = seededRandom(42);
+    const flaky = (sim: SimServer) => {
+      sim.addFault({ match: /./, probability: 0.15, random, fault: { kind: 'status', status: 429 } });
+      sim.addFault({ match: /./, probability: 0.15 / 0.85, random, fault: { kind: 'status', status: 503 } });
+      sims.push(sim);
+      return sim;
+    };
+    const ispringA = flaky(await startIspringSimulator({ seed: 1, courses: 8, learners: 800, results: 3000, pageSizeCap: 40 }));
+    const ispringB = flaky(await startIspringSimulator({ seed: 2, courses: 6, learners: 400, results: 1500, pageSizeCap: 40 }));
+    const teamupA = flaky(await startTeamupSimulator({ seed: 3, courses: 4, customers: 2500, sessionsPerCourse: 10 }));
+    const teamupB = flaky(await startTeamupSimulator({ seed: 4, courses: 3, customers: 1500, sessionsPerCourse: 8 }));
+    const community = flaky(await startSelfcommunitySimulator({ seed: 5, courses: 5, users: 2000, membersPerCourse: 300 }));
+
+    const add = (label: string, settings: never, secret: string) => t.core.call('accounts.add', { label, settings, secret, storage: 'session' });
+    // Connection tests are made before the faults matter: clear them, add, then re-arm.
+    const armed = sims.map((s) => [...s.faults]);
+    sims.forEach((s) => s.clearFaults());
+    await add('iSpring A', { platform: 'ispring', baseUrl: ispringA.url, authMode: 'token', clientId: (ispringA as never as { options: { clientId: string } }).options.clientId, format: 'json' } as never, (ispringA as never as { options: { clientSecret: string } }).options.clientSecret);
+    await add('iSpring B', { platform: 'ispring', baseUrl: ispringB.url, authMode: 'token', clientId: (ispringB as never as { options: { clientId: string } }).options.clientId, format: 'xml' } as never, (ispringB as never as { options: { clientSecret: string } }).options.clientSecret);
+    await add('TeamUp A', { platform: 'teamup', baseUrl: `${teamupA.url}/api/v2`, authScheme: 'bearer', providerId: null, completionThreshold: null } as never, 'tu-m2m-token-7Gk2pQ9x');
+    await add('TeamUp B', { platform: 'teamup', baseUrl: `${teamupB.url}/api/v2`, authScheme: 'token', providerId: null, completionThreshold: null } as never, 'tu-m2m-token-7Gk2pQ9x');
+    await add('Community', { platform: 'selfcommunity', baseUrl: community.url, authMode: 'token', jwtUserId: null } as never, 'sc-access-token-Qm93x1');
+    sims.forEach((s, i) => armed[i]!.forEach((rule) => s.addFault(rule)));
+    const before = sims.map((s) => s.requests.length);
+
+    const totals: { requests: number; succeeded: number; failed: number }[] = [];
+    const t0 = Date.now();
+    const runs = await t.core.call('sync.run', { mode: 'full' });
+    const elapsed = Date.now() - t0;
+    expect(runs.map((r) => [r.outcome, r.errorMessage])).toEqual(runs.map(() => ['ok', null]));
+
+    sims.forEach((sim, i) => {
+      const requests = sim.requests.slice(before[i]);
+      const succeeded = requests.filter((r) => r.status === 200).length;
+      const failed = requests.filter((r) => r.status === 429 || r.status === 503).length;
+      // Budget: no window of WINDOW_MS holds more than BUDGET request starts (each simulator serves one account).
+      const starts = requests.map((r) => r.at).sort((a, b) => a - b);
+      for (let j = 0; j < starts.length; j += 1) {
+        // The client counts at dispatch, the server at arrival: allow 100 ms of skew between the two clocks of events.
+        const inWindow = starts.filter((s) => s >= starts[j]! && s < starts[j]! + WINDOW_MS - 100).length;
+        expect(inWindow).toBeLessThanOrEqual(BUDGET);
+      }
+      // No storm: with 30% failures a page takes 1/(1-0.3) ≈ 1.43 attempts on average; allow 2×.
+      expect(requests.length).toBeLessThanOrEqual(succeeded * 2);
+      totals.push({ requests: requests.length, succeeded, failed });
+    });
+    // The faults really fired (~30% of all requests).
+    const all = totals.reduce((a, x) => ({ requests: a.requests + x.requests, failed: a.failed + x.failed }), { requests: 0, failed: 0 });
+    expect(all.failed / all.requests).toBeGreaterThan(0.2);
+    // The budget really bound: the busiest account needed more than one window.
+    const busiest = Math.max(...totals.map((x) => x.requests));
+    expect(busiest).toBeGreaterThan(BUDGET);
+    expect(elapsed).toBeGreaterThanOrEqual(((busiest - BUDGET) / BUDGET) * WINDOW_MS * 0.9);
+    const counts = await t.core.call('app.info');
+    expect(counts.counts.courses).toBe(8 + 6 + 4 + 3 + 5);
+  }, 120_000);
+});
