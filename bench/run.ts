@@ -45,6 +45,7 @@ writeFileSync(file, JSON.stringify(output, null, 2) + '\n');
 const rows: string[][] = [['section', 'figure', 'value', 'baseline / target', 'ratio', 'met']];
 for (const [section, figures] of Object.entries(results)) {
   for (const [name, f] of Object.entries(figures)) {
+    // The figure's own value is its first key that is not a baseline, ratio, target or verdict.
     const value = Object.entries(f).find(([k]) => !['baseline', 'ratio', 'target', 'met', 'unit'].some((x) => k.startsWith(x)));
     const baseline = Object.entries(f).find(([k]) => k.startsWith('baseline'));
     rows.push([

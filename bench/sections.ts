@@ -1,5 +1,9 @@
 /** The benchmark sections; each returns named figures. */
 import { startupSection } from './startup';
+import { syncSection } from './sync';
+import { memorySection } from './memory';
+import { queriesSection } from './queries';
+import { exportsSection } from './exports';
 
 export type Figure = Record<string, number | string | boolean | undefined>;
 
@@ -14,5 +18,9 @@ export interface BenchContext {
 }
 
 export const SECTIONS: Record<string, (ctx: BenchContext) => Promise<Record<string, Figure>>> = {
+  sync: syncSection,
+  memory: memorySection,
+  queries: queriesSection,
+  exports: exportsSection,
   startup: startupSection,
 };

@@ -1,0 +1,29 @@
+/** Peak memory of a sync of 1M progress rows (--quick: 10k), measured in a child process: target ≤ 300 MB RSS. */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startIspringSimulator } from '../test/simulators/ispring';
+import { tempDir } from '../test/support/tmp';
+import type { BenchContext, Figure } from './sections';
+import { round } from './stats';
+
+export async function memorySection(ctx: BenchContext): Promise<Record<string, Figure>> {
+  const rows = ctx.bigRows;
+  const sim = await startIspringSimulator({ courses: Math.max(10, rows / 100), learners: Math.max(100, rows / 10), results: rows });
+  const dir = tempDir('rollbook-bench-memory-');
+  try {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'memory-child.ts'), dir.path, sim.url, sim.options.clientId, sim.options.clientSecret],
+      { maxBuffer: 1 << 20, timeout: 30 * 60_000 },
+    );
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { outcome: string; rows: number; seconds: number; peakRssMb: number };
+    ctx.log(`sync of ${result.rows} rows: ${result.outcome} in ${round(result.seconds)} s, peak RSS ${round(result.peakRssMb)} MB`);
+    return {
+      sync_peak_rss: { mb: round(result.peakRssMb), rows: result.rows, seconds: round(result.seconds), target: '≤ 300 MB', met: result.peakRssMb <= 300 && result.outcome === 'ok' },
+    };
+  } finally {
+    await sim.close();
+    dir.cleanup();
+  }
+}
