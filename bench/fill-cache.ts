@@ -38,7 +38,10 @@ export function fillCache(dataDir: string, size: FillSize): { accountIds: string
     let batch: Course[] = [];
     for (let c = 0; c < courses; c += 1) {
       batch.push({ id: `c${c}`, name: `Course ${c} — ${LAST[c % LAST.length]} safety ${c % 97}`, type: c % 5 === 0 ? 'learning_track' : 'course', description: null, createdAt: null, updatedAt: null, url: null });
-      if (batch.length === 1000) (writer.writePage('courses', id, generation, page(batch)), (batch = []));
+      if (batch.length === 1000) {
+        writer.writePage('courses', id, generation, page(batch));
+        batch = [];
+      }
     }
     if (batch.length) writer.writePage('courses', id, generation, page(batch));
 
@@ -47,7 +50,10 @@ export function fillCache(dataDir: string, size: FillSize): { accountIds: string
       const first = FIRST[l % FIRST.length]!;
       const last = LAST[Math.floor(l / FIRST.length) % LAST.length]!;
       lbatch.push({ id: `l${l}`, name: `${first} ${last} ${l}`, email: `learner${l}@example.com`, firstName: first, lastName: last });
-      if (lbatch.length === 1000) (writer.writePage('learners', id, generation, page(lbatch)), (lbatch = []));
+      if (lbatch.length === 1000) {
+        writer.writePage('learners', id, generation, page(lbatch));
+        lbatch = [];
+      }
     }
     if (lbatch.length) writer.writePage('learners', id, generation, page(lbatch));
 
@@ -62,7 +68,10 @@ export function fillCache(dataDir: string, size: FillSize): { accountIds: string
         const day = 1 + ((l + k) % 28);
         const at = `2026-0${1 + ((l + c) % 5)}-${String(day).padStart(2, '0')}T10:00:00.000Z`;
         pbatch.push({ courseId: `c${c}`, learnerId: `l${l}`, status, rawStatus: status, progressPct: status === 'completed' || status === 'passed' ? 100 : (l * 37) % 100, score: null, startedAt: at, completedAt: status === 'completed' || status === 'passed' ? at : null, lastActivityAt: at });
-        if (pbatch.length === 5000) (writer.writePage('progress', id, generation, page(pbatch)), (pbatch = []));
+        if (pbatch.length === 5000) {
+        writer.writePage('progress', id, generation, page(pbatch));
+        pbatch = [];
+      }
       }
     }
     if (pbatch.length) writer.writePage('progress', id, generation, page(pbatch));
