@@ -15,7 +15,7 @@ beforeAll(async () => {
     maxInFlight = Math.max(maxInFlight, inFlight);
     try {
       if (url.pathname === '/slow') await new Promise((r) => setTimeout(r, 80));
-      if (url.pathname === '/echo-secret') return { status: 500, contentType: 'text/plain', body: 'token=sup3r-s3cret-value failed' };
+      if (url.pathname.startsWith('/echo-secret')) return { status: 500, contentType: 'text/plain', body: 'token=sup3r-s3cret-value failed' };
       return { status: 200, contentType: 'application/json', body: JSON.stringify({ path: url.pathname }) };
     } finally {
       inFlight -= 1;
@@ -96,10 +96,17 @@ describe('HTTP client', () => {
     sim.clearFaults();
     // undici's timers are coarse below a second, so the test uses a 500 ms limit against a 2.5 s stall.
     sim.addFault({ match: /\/hang/, fault: { kind: 'delay', ms: 2500 } });
-    const client = createHttpClient({ retry: { retries: 1, baseDelayMs: 10, maxDelayMs: 10 }, timeouts: { headersMs: 500 } });
-    expect((await failure(client.request({ url: `${sim.url}/hang` }))).code).toBe('timeout');
+    const waits: HttpWaitInfo[] = [];
+    const client = createHttpClient({ retry: { retries: 1, baseDelayMs: 10, maxDelayMs: 10 }, timeouts: { headersMs: 500 }, onWait: (w) => waits.push(w) });
+    const timedOut = await failure(client.request({ url: `${sim.url}/hang` }));
+    expect(timedOut.code).toBe('timeout');
+    expect(timedOut.message).toMatch(/took too long .* after 2 attempts/);
     sim.addFault({ match: /\/drop/, times: 1, fault: { kind: 'hangup' } });
+    waits.length = 0;
+    const before = sim.requests.length;
     expect((await client.request({ url: `${sim.url}/drop` })).status).toBe(200);
+    expect(sim.requests.length - before).toBe(2);
+    expect(waits).toEqual([expect.objectContaining({ reason: 'retry' })]);
     sim.addFault({ match: /\/truncated/, fault: { kind: 'truncate' } });
     expect((await failure(client.request({ url: `${sim.url}/truncated` }))).code).toBe('network');
     await client.close();
@@ -154,6 +161,28 @@ describe('HTTP client', () => {
     expect(text).not.toContain('sup3r-s3cret-value');
     expect(text).not.toContain('access_token');
     expect(error.excerpt).toBe('token=••• failed');
+    // A secret in the path (some APIs take keys there) is redacted from the message too.
+    const inPath = await failure(client.request({ url: `${sim.url}/echo-secret/sup3r-s3cret-value` }));
+    expect(inPath.message).toContain('/echo-secret/•••');
+    expect(inPath.message).not.toContain('sup3r-s3cret-value');
+    await client.close();
+  });
+
+  it('cancels a request queued behind the budget', async () => {
+    sim.clearFaults();
+    const waits: HttpWaitInfo[] = [];
+    const client = createHttpClient({ requestsPerMinute: 1, onWait: (w) => waits.push(w) });
+    await client.request({ url: `${sim.url}/first` });
+    const controller = new AbortController();
+    const pending = client.request({ url: `${sim.url}/second`, signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(waits).toEqual([expect.objectContaining({ reason: 'budget' })]);
+    expect(waits[0]!.ms).toBeGreaterThan(55_000);
+    const t0 = Date.now();
+    controller.abort();
+    expect((await failure(pending)).code).toBe('cancelled');
+    expect(Date.now() - t0).toBeLessThan(100);
+    expect(sim.requests.some((r) => r.path === '/second')).toBe(false);
     await client.close();
   });
 

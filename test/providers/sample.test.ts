@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { generateSampleDataset, createSampleConnector } from '../../electron/core/providers/sample';
+import { generateSampleDataset, createSampleConnector, SAMPLE_FIXED_ANCHOR } from '../../electron/core/providers/sample';
+import type { Page } from '../../electron/core/providers/types';
 import { createHttpClient } from '../../electron/core/http/client';
 
 const anchor = new Date('2026-06-01T12:34:56Z');
@@ -21,12 +22,24 @@ describe('sample provider', () => {
     const sessionIds = new Set(d.sessions.map((s) => s.id));
     expect(learnerIds.size).toBe(d.learners.length);
     expect(courseIds.size).toBe(d.courses.length);
+    expect(sessionIds.size).toBe(d.sessions.length);
+    expect(new Set(d.attendance.map((a) => `${a.sessionId}/${a.learnerId}`)).size).toBe(d.attendance.length);
+    expect(new Set(d.learners.filter((l) => l.email).map((l) => l.email)).size).toBe(d.learners.filter((l) => l.email).length);
+    expect(d.learners.every((l) => l.email === null || /^[a-z0-9.]+@example\.org$/.test(l.email))).toBe(true);
+    expect(d.sessions.every((s) => courseIds.has(s.courseId))).toBe(true);
+    expect(d.attendance.every((a) => d.sessions.find((s) => s.id === a.sessionId)!.courseId === a.courseId)).toBe(true);
+    expect(new Set(d.courses.map((c) => c.type))).toEqual(new Set(['course', 'learning_track', 'assessment', 'class']));
+    expect(new Set(d.sessions.map((s) => s.status))).toEqual(new Set(['held', 'scheduled', 'cancelled']));
+    expect(new Set(d.attendance.map((a) => a.status))).toEqual(new Set(['attended', 'no_show', 'registered', 'late_cancelled']));
     expect(d.progress.every((p) => learnerIds.has(p.learnerId) && courseIds.has(p.courseId))).toBe(true);
     expect(d.attendance.every((a) => sessionIds.has(a.sessionId) && learnerIds.has(a.learnerId))).toBe(true);
     const pairs = new Set(d.progress.map((p) => `${p.courseId}/${p.learnerId}`));
     expect(pairs.size).toBe(d.progress.length);
     expect(new Set(d.progress.map((p) => p.status))).toEqual(new Set(['not_started', 'in_progress', 'completed', 'passed', 'failed', 'incomplete']));
-    expect(d.learners.some((l) => [...l.name].some((ch) => ch.codePointAt(0)! > 127))).toBe(true);
+    const names = d.learners.map((l) => l.name);
+    expect(names.filter((n) => /[^ -~]/.test(n)).length).toBeGreaterThan(100);
+    // Names in their own scripts (Han, Greek, Cyrillic…), not only accented Latin.
+    expect(names.some((n) => /\p{Script=Han}|\p{Script=Greek}|\p{Script=Cyrillic}/u.test(n))).toBe(true);
     expect(d.sessions.some((s) => s.status === 'scheduled' && Date.parse(s.startsAt) > anchor.getTime())).toBe(true);
     expect(d.sessions.some((s) => s.status === 'held')).toBe(true);
     for (const p of d.progress) {
@@ -47,6 +60,22 @@ describe('sample provider', () => {
       rows += page.items.length;
     }
     expect(rows).toBe(generateSampleDataset(3, anchor).progress.length);
+    expect(connector.incremental.size).toBe(0);
+    await http.close();
+  });
+
+  it('without a clock, a seed alone pins the dataset', async () => {
+    const http = createHttpClient();
+    const collect = async <T>(pages: AsyncIterable<Page<T>>) => {
+      const out: T[] = [];
+      for await (const page of pages) out.push(...page.items);
+      return out;
+    };
+    const connector = () => createSampleConnector({ settings: { platform: 'sample', seed: 5 }, secret: '', http });
+    const signal = AbortSignal.timeout(5000);
+    const sessions = await collect(connector().sessions({ signal }));
+    expect(sessions).toEqual(await collect(connector().sessions({ signal })));
+    expect(sessions).toEqual(generateSampleDataset(5, SAMPLE_FIXED_ANCHOR).sessions);
     await http.close();
   });
 });

@@ -29,6 +29,7 @@ function codeForStatus(status: number): HttpErrorCode {
   if (status === 401) return 'auth_failed';
   if (status === 403) return 'forbidden';
   if (status === 404) return 'not_found';
+  if (status === 408) return 'timeout';
   if (status === 429) return 'rate_limited';
   if (status >= 500) return 'server_error';
   return 'bad_response';
@@ -38,6 +39,9 @@ function codeForStatus(status: number): HttpErrorCode {
 function describeUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
+
+/** A desktop sync can simply be run again later; no single wait (even a long Retry-After) blocks it longer. */
+const MAX_WAIT_MS = 10 * 60_000;
 
 export interface HttpClientTestOptions {
   /** Sliding window for the per-minute budget; tests shrink it. */
@@ -64,11 +68,18 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
     for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('•••');
     return out.replace(/\b(Bearer|Token|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, '$1 •••');
   };
-  const excerptOf = (body: string) => redactText(body.replace(/\s+/g, ' ').trim()).slice(0, 200);
+  // Redact before collapsing whitespace (a secret may contain some) and before cutting (half a secret is a leak).
+  const excerptOf = (body: string) => Array.from(redactText(body).replace(/\s+/g, ' ').trim()).slice(0, 200).join('');
+  // URL paths can carry ids or tokens too (some APIs put keys in the path), so messages are redacted as well.
+  const fail = (code: HttpErrorCode, message: string, status?: number, excerpt?: string, cause?: unknown) =>
+    new HttpError(code, redactText(message), status, excerpt, cause === undefined ? undefined : { cause });
 
   async function attempt(req: HttpRequest, url: URL): Promise<HttpResponse> {
     const release = await slots.acquire(req.signal);
     try {
+      // The budget is taken once a slot is held, so what it records is when the request really goes out:
+      // the server counts sends, retries included.
+      if (budget) await budget.take(req.signal, (ms) => options.onWait?.({ reason: 'budget', ms }));
       const headers: Record<string, string> = { 'user-agent': userAgent, ...lowerKeys(req.headers ?? {}) };
       for (const [name, value] of Object.entries(headers)) {
         if (name === 'authorization') secrets.add(value.replace(/^\S+\s+/, ''));
@@ -106,14 +117,7 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
       let lastError: HttpError | undefined;
 
       for (let tries = 0; ; tries += 1) {
-        if (req.signal?.aborted) throw cancelled(req.signal);
-        if (budget) {
-          await budget
-            .take(req.signal, (ms) => options.onWait?.({ reason: 'budget', ms }))
-            .catch(() => {
-              throw cancelled(req.signal);
-            });
-        }
+        if (req.signal?.aborted) throw cancelled();
 
         let retryAfterMs: number | null = null;
         try {
@@ -121,7 +125,7 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
           if (response.status < 400) return response;
           const code = codeForStatus(response.status);
           const statusText = STATUS_TEXT[response.status] ?? 'error';
-          lastError = new HttpError(
+          lastError = fail(
             code,
             `The server answered HTTP ${response.status} (${statusText}) for ${method} ${describeUrl(url)}${tries > 0 ? ` after ${tries + 1} attempts` : ''}.`,
             response.status,
@@ -132,8 +136,9 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
         } catch (error) {
           if (error instanceof HttpError && error === lastError && !isRetryableStatus(error.status ?? 0)) throw error;
           if (!(error instanceof HttpError)) {
-            if (req.signal?.aborted) throw cancelled(req.signal);
-            lastError = transportError(error, method, url, tries);
+            // Aborts surface from undici, the slot queue or the budget wait; all of them mean "cancelled".
+            if (req.signal?.aborted) throw cancelled();
+            lastError = transportError(error, method, url, tries, fail);
           }
         }
 
@@ -141,10 +146,10 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
         const backoff = backoffDelay(tries, retry.baseDelayMs, retry.maxDelayMs);
         // Retry-After is the server telling us when it will talk again: never go earlier, and never wait longer than
         // a sane cap for a desktop app (a run can simply be re-tried later).
-        const waitMs = retryAfterMs !== null ? Math.max(retryAfterMs, Math.min(backoff, 1000)) : backoff;
+        const waitMs = Math.min(retryAfterMs !== null ? Math.max(retryAfterMs, Math.min(backoff, 1000)) : backoff, MAX_WAIT_MS);
         options.onWait?.({ reason: lastError!.code === 'rate_limited' ? 'rate_limited' : 'retry', ms: waitMs, status: lastError!.status });
-        await sleep(Math.min(waitMs, 10 * 60_000), req.signal).catch(() => {
-          throw cancelled(req.signal);
+        await sleep(waitMs, req.signal).catch(() => {
+          throw cancelled();
         });
       }
     },
@@ -157,11 +162,17 @@ function lowerKeys(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-function cancelled(_signal: AbortSignal | undefined): HttpError {
+function cancelled(): HttpError {
   return new HttpError('cancelled', 'The request was cancelled.');
 }
 
-function transportError(error: unknown, method: string, url: URL, tries: number): HttpError {
+function transportError(
+  error: unknown,
+  method: string,
+  url: URL,
+  tries: number,
+  fail: (code: HttpErrorCode, message: string, status?: number, excerpt?: string, cause?: unknown) => HttpError,
+): HttpError {
   const where = `${method} ${describeUrl(url)}${tries > 0 ? ` after ${tries + 1} attempts` : ''}`;
   const code = (error as { code?: string })?.code ?? '';
   if (
@@ -173,7 +184,7 @@ function transportError(error: unknown, method: string, url: URL, tries: number)
     code === 'UND_ERR_CONNECT_TIMEOUT' ||
     code === 'ETIMEDOUT'
   ) {
-    return new HttpError('timeout', `The server took too long to answer ${where}. Check your connection, or try again later.`, undefined, undefined, { cause: error });
+    return fail('timeout', `The server took too long to answer ${where}. Check your connection, or try again later.`, undefined, undefined, error);
   }
   const reason =
     code === 'ECONNREFUSED'
@@ -183,5 +194,5 @@ function transportError(error: unknown, method: string, url: URL, tries: number)
         : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED'
           ? 'the connection was dropped'
           : 'the network failed';
-  return new HttpError('network', `Could not reach ${url.host}: ${reason} (${where}). Check the address and your connection.`, undefined, undefined, { cause: error });
+  return fail('network', `Could not reach ${url.host}: ${reason} (${where}). Check the address and your connection.`, undefined, undefined, error);
 }

@@ -9,7 +9,11 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
-/** Exponential backoff with full jitter (AWS architecture blog): spreads retries of many clients apart. */
+/**
+ * Exponential backoff with "equal jitter" (AWS architecture blog): a random wait in [ceiling/2, ceiling]. Like full
+ * jitter it spreads the retries of several accounts apart, but it never retries almost at once after a 429/503,
+ * which for one desktop client (not a fleet) would only spend budget on another refusal.
+ */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
   return Math.round(ceiling / 2 + random() * (ceiling / 2));

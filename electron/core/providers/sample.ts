@@ -1,8 +1,8 @@
 /**
  * The embedded "sample" provider: a realistic, deterministic training catalogue that needs no network and no
  * secret. It is what a new user explores before adding a real account, and what CLI demos run on. Same seed and
- * same day → same dataset (dates are anchored to the start of the current UTC day so the demo always has recent
- * completions and upcoming sessions).
+ * same anchor day → same dataset. The app passes its clock (`init.now`) so the demo always has recent completions
+ * and upcoming sessions; without one the anchor is a fixed day, so a seed alone pins the dataset.
  */
 import type { SampleSettings } from '../contract/accounts';
 import type {
@@ -18,6 +18,7 @@ import type { Connector, ConnectorInit, Page } from './types';
 
 const PAGE_SIZE = 100;
 const DAY = 86_400_000;
+export const SAMPLE_FIXED_ANCHOR = new Date('2026-06-01T00:00:00Z');
 
 const FIRST_NAMES = [
   'Zoë', 'Łukasz', 'José', 'Siobhán', 'Olympía', 'Ahmed', 'Mei', 'Ingrid', 'Kwame', 'Priya', 'Lars', 'Ana', 'Søren',
@@ -238,7 +239,7 @@ async function* paged<T>(rows: T[], signal: AbortSignal): AsyncIterable<Page<T>>
 
 export function createSampleConnector(init: ConnectorInit<SampleSettings>): Connector {
   let dataset: SampleDataset | undefined;
-  const data = () => (dataset ??= generateSampleDataset(init.settings.seed, (init.now ?? (() => new Date()))()));
+  const data = () => (dataset ??= generateSampleDataset(init.settings.seed, init.now?.() ?? SAMPLE_FIXED_ANCHOR));
   return {
     platform: 'sample',
     incremental: new Set(),
