@@ -21,6 +21,9 @@ export function openDatabase(dataDir: string, options: { migrateTo?: number } = 
   db.pragma('busy_timeout = 5000');
   // INSERT OR REPLACE must fire DELETE triggers too, or the full-text indexes keep entries for replaced rows.
   db.pragma('recursive_triggers = ON');
+  // The default 2 MB page cache thrashes when a sync inserts 1M rows into several B-trees keyed by provider UUIDs
+  // (random order): 64 MB keeps the hot pages resident and roughly doubles bulk-insert speed.
+  db.pragma('cache_size = -65536');
   migrate(db, options.migrateTo ?? SCHEMA_VERSION);
   return db;
 }

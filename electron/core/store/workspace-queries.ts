@@ -83,9 +83,17 @@ const COURSE_SELECT = `
   JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation
   LEFT JOIN course_stats s ON s.account_id = c.account_id AND s.generation = c.generation AND s.course_id = c.id`;
 
+/**
+ * Sort key for names: case- and accent-insensitive, so "Ångström" sorts with the A's and "Émile" with the E's
+ * (SQLite's NOCASE folds ASCII only). Registered on the connection as rb_fold().
+ */
+export function foldForSort(value: string): string {
+  return value.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
 const COURSE_SORT: Record<string, string> = {
-  name: 'c.name COLLATE NOCASE',
-  account: 'a.label COLLATE NOCASE',
+  name: 'rb_fold(c.name)',
+  account: 'rb_fold(a.label)',
   type: 'c.type',
   learners: 'coalesce(s.learners, 0)',
   completionRate: 'CASE WHEN coalesce(s.learners, 0) = 0 THEN -1 ELSE (s.completed + s.passed) * 1.0 / s.learners END',
@@ -94,8 +102,8 @@ const COURSE_SORT: Record<string, string> = {
   overdue: 'coalesce(s.overdue, 0)',
 };
 const LEARNER_SORT: Record<string, string> = {
-  name: 'coalesce(l.name, p.learner_id) COLLATE NOCASE',
-  email: "coalesce(l.email, '') COLLATE NOCASE",
+  name: 'rb_fold(coalesce(l.name, p.learner_id))',
+  email: "lower(coalesce(l.email, ''))",
   status: 'p.status',
   progressPct: 'coalesce(p.progress_pct, -1)',
   completedAt: "coalesce(p.completed_at, '')",
@@ -105,12 +113,40 @@ const LEARNER_SORT: Record<string, string> = {
 export type WorkspaceQueries = ReturnType<typeof createWorkspaceQueries>;
 
 export function createWorkspaceQueries(db: Db) {
+  db.function('rb_fold', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? foldForSort(value) : value));
   const cache = new Map<string, ReturnType<Db['prepare']>>();
   const prepare = (sql: string) => {
     let statement = cache.get(sql);
     if (!statement) cache.set(sql, (statement = db.prepare(sql)));
     return statement;
   };
+
+  /**
+   * Paged tables (100k learners) scroll page by page. Sorting 100k rows by a folded name costs a few hundred ms, so
+   * the sorted rowids of the last few (query, parameters) are kept and each page is a lookup of ≤ 1000 rowids.
+   * Valid while no account's live generation changes: every sync commit and "clear cache" changes one, and rows are
+   * never edited in place within a generation.
+   */
+  const generations = db.prepare<[], { sig: string | null }>("SELECT group_concat(id || ':' || live_generation) AS sig FROM accounts");
+  const ordered = new Map<string, number[]>();
+  function orderedRowids(sql: string, params: Record<string, unknown>): number[] {
+    const key = JSON.stringify([generations.get()?.sig, sql, params]);
+    let ids = ordered.get(key);
+    if (ids) ordered.delete(key);
+    else ids = (prepare(sql).raw(true).all(params) as [number][]).map((r) => r[0]);
+    ordered.set(key, ids);
+    if (ordered.size > 6) ordered.delete(ordered.keys().next().value!);
+    return ids;
+  }
+  function rowsAt<T>(ids: number[], page: { offset: number; limit: number }, sql: string): T[] {
+    const slice = ids.slice(page.offset, page.offset + page.limit);
+    if (slice.length === 0) return [];
+    const byId = new Map((prepare(sql).all({ ids: JSON.stringify(slice) }) as { _id: number }[]).map((r) => [r._id, r]));
+    return slice.map((id) => {
+      const { _id: _, ...row } = byId.get(id)!;
+      return row as T;
+    });
+  }
 
   function courses(input: {
     accountIds: Scope;
@@ -145,7 +181,7 @@ export function createWorkspaceQueries(db: Db) {
       // Whitelisted column names: the status enum is the column list of course_stats.
       where.push(`(${input.statuses.map((s) => `coalesce(s.${s}, 0) > 0`).join(' OR ')})`);
     }
-    const order = `${COURSE_SORT[input.sort.column] ?? COURSE_SORT.name} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, c.name COLLATE NOCASE, c.id`;
+    const order = `${COURSE_SORT[input.sort.column] ?? COURSE_SORT.name} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, rb_fold(c.name), c.id`;
     const sql = `${COURSE_SELECT} WHERE ${where.join(' AND ')} ORDER BY ${order}`;
     return (prepare(sql).all(params) as CourseDbRow[]).map(toCourseRow);
   }
@@ -185,14 +221,17 @@ export function createWorkspaceQueries(db: Db) {
     const from = `FROM progress p JOIN accounts a ON a.id = p.account_id AND p.generation = a.live_generation
       LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
       WHERE ${where.join(' AND ')}`;
-    const total = (prepare(`SELECT count(*) AS n ${from}`).get(params) as { n: number }).n;
     const order = `${LEARNER_SORT[input.sort.column] ?? LEARNER_SORT.name} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, p.learner_id`;
-    const rows = prepare(
-      `SELECT p.learner_id AS learnerId, coalesce(l.name, p.learner_id) AS name, l.email, p.status, p.raw_status AS rawStatus,
+    const ids = orderedRowids(`SELECT p.rowid AS id ${from} ORDER BY ${order}`, params);
+    const rows = rowsAt<CourseLearnerRow>(
+      ids,
+      input,
+      `SELECT p.rowid AS _id, p.learner_id AS learnerId, coalesce(l.name, p.learner_id) AS name, l.email, p.status, p.raw_status AS rawStatus,
          p.progress_pct AS progressPct, p.started_at AS startedAt, p.completed_at AS completedAt, p.last_activity_at AS lastActivityAt
-       ${from} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
-    ).all({ ...params, limit: input.limit, offset: input.offset }) as CourseLearnerRow[];
-    return { total, rows };
+       FROM progress p LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
+       WHERE p.rowid IN (SELECT value FROM json_each(@ids))`,
+    );
+    return { total: ids.length, rows };
   }
 
   const sessionsOf = db.prepare<[string, string], { id: string; name: string | null; starts_at: string; ends_at: string | null; status: string; venue: string | null; instructors_json: string; capacity: number | null; attending: number }>(
@@ -260,7 +299,7 @@ export function createWorkspaceQueries(db: Db) {
        JOIN course_stats s ON s.account_id = c.account_id AND s.generation = c.generation AND s.course_id = c.id
        WHERE ${scopeSql('c.account_id')} AND ${where} ORDER BY ${order} LIMIT @limit`,
     );
-  const byLearners = overviewCourses('s.learners DESC, c.name');
+  const byLearners = overviewCourses('s.learners DESC, rb_fold(c.name)');
   const lowest = overviewCourses('(s.completed + s.passed) * 1.0 / s.learners ASC, s.learners DESC', 's.learners >= 5');
   const overdue = overviewCourses('s.overdue DESC, s.learners DESC', 's.overdue > 0');
   const recent = db.prepare(
@@ -371,8 +410,8 @@ export function createWorkspaceQueries(db: Db) {
   }
 
   const LEARNER_DIRECTORY_SORT: Record<string, string> = {
-    name: 'l.name COLLATE NOCASE',
-    email: "coalesce(l.email, '') COLLATE NOCASE",
+    name: 'rb_fold(l.name)',
+    email: "lower(coalesce(l.email, ''))",
   };
 
   /**
@@ -399,18 +438,20 @@ export function createWorkspaceQueries(db: Db) {
       }
     }
     const from = `FROM learners l JOIN accounts a ON a.id = l.account_id AND l.generation = a.live_generation WHERE ${where.join(' AND ')}`;
-    const total = (prepare(`SELECT count(*) AS n ${from}`).get(params) as { n: number }).n;
     const order = `${LEARNER_DIRECTORY_SORT[input.sort.column] ?? LEARNER_DIRECTORY_SORT.name} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, l.account_id, l.id`;
-    const rows = prepare(
-      `SELECT l.account_id AS accountId, a.label AS accountLabel, a.platform, l.id AS learnerId, l.name, l.email,
+    const ids = orderedRowids(`SELECT l.rowid AS id ${from} ORDER BY ${order}`, params);
+    const rows = rowsAt<LearnerRow>(
+      ids,
+      input,
+      `SELECT l.rowid AS _id, l.account_id AS accountId, a.label AS accountLabel, a.platform, l.id AS learnerId, l.name, l.email,
          (SELECT count(*) FROM progress p WHERE p.account_id = l.account_id AND p.generation = l.generation AND p.learner_id = l.id) AS courses,
          (SELECT count(*) FROM progress p WHERE p.account_id = l.account_id AND p.generation = l.generation AND p.learner_id = l.id
             AND p.status IN ('completed', 'passed')) AS completed,
          (SELECT max(p.last_activity_at) FROM progress p WHERE p.account_id = l.account_id AND p.generation = l.generation
             AND p.learner_id = l.id) AS lastActivityAt
-       ${from} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
-    ).all({ ...params, limit: input.limit, offset: input.offset }) as LearnerRow[];
-    return { total, rows };
+       FROM learners l JOIN accounts a ON a.id = l.account_id WHERE l.rowid IN (SELECT value FROM json_each(@ids))`,
+    );
+    return { total: ids.length, rows };
   }
 
   function search(accountIds: Scope, query: string, limit: number) {
@@ -425,12 +466,12 @@ export function createWorkspaceQueries(db: Db) {
       courses: prepare(
         `SELECT c.account_id AS accountId, a.label AS accountLabel, a.platform, c.id, c.name FROM courses c
          JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation
-         WHERE ${scopeSql('c.account_id')} AND ${courseMatch} ORDER BY c.name COLLATE NOCASE LIMIT @limit`,
+         WHERE ${scopeSql('c.account_id')} AND ${courseMatch} ORDER BY rb_fold(c.name) LIMIT @limit`,
       ).all({ ...scope, q, limit }) as { accountId: string; accountLabel: string; platform: Platform; id: string; name: string }[],
       learners: prepare(
         `SELECT l.account_id AS accountId, l.id AS learnerId, l.name, l.email FROM learners l
          JOIN accounts a ON a.id = l.account_id AND l.generation = a.live_generation
-         WHERE ${scopeSql('l.account_id')} AND ${learnerMatch} ORDER BY l.name COLLATE NOCASE LIMIT @limit`,
+         WHERE ${scopeSql('l.account_id')} AND ${learnerMatch} ORDER BY rb_fold(l.name) LIMIT @limit`,
       ).all({ ...scope, q, limit }) as { accountId: string; learnerId: string; name: string; email: string | null }[],
     };
   }

@@ -128,6 +128,7 @@ export async function runAccountSync(
         emit();
       }
       counts[resource] = rows;
+      writer.flush(resource);
       // The cursor is the run's start: anything changed after it is picked up next time. It is only saved with the
       // generation flip, i.e. after the rows it covers are committed.
       if (isIncremental(connector, resource)) newCursors[resource] = startedAt;
