@@ -10,7 +10,8 @@ import { RateBudget, Semaphore } from './limits';
 import { backoffDelay, isRetryableStatus, parseRetryAfter, sleep } from './retry';
 import type { HttpClient, HttpClientOptions, HttpErrorCode, HttpRequest, HttpResponse } from './types';
 
-export const USER_AGENT = `Rollbook/${ROLLBOOK_VERSION} (desktop reporting; +https://github.com/rollbook)`;
+/** Names the app and its version; no URL (Rollbook has no public site to point at). */
+export const USER_AGENT = `Rollbook/${ROLLBOOK_VERSION}`;
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',

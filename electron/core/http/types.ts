@@ -52,7 +52,7 @@ export interface HttpClient {
 }
 
 export interface HttpClientOptions {
-  /** Default `Rollbook/<version> (+https://rollbook.app)`. */
+  /** Default `Rollbook/<version>`. */
   userAgent?: string;
   /** Requests in flight at once for this account. Default 4. */
   maxConcurrency?: number;
