@@ -42,12 +42,12 @@ describe('hostile responses', () => {
   beforeAll(async () => {
     ispring = await startIspringSimulator({ courses: 5, learners: 60, results: 200, pageSizeCap: 30 });
     teamup = await startTeamupSimulator({ courses: 3, customers: 250 });
-    community = await startSelfcommunitySimulator({ courses: 3, users: 250 });
+    community = await startSelfcommunitySimulator({ courses: 3, users: 400, membersPerCourse: 250 });
     targets.push(
       { name: 'iSpring (XML)', sim: ispring, match: /learners\/results.*pageToken/, settings: () => ({ platform: 'ispring', baseUrl: ispring.url, authMode: 'token', clientId: ispring.options.clientId, format: 'xml' }), secret: ispring.options.clientSecret },
       { name: 'iSpring (JSON)', sim: ispring, match: /users\/v2.*pageToken/, settings: () => ({ platform: 'ispring', baseUrl: ispring.url, authMode: 'token', clientId: ispring.options.clientId, format: 'json' }), secret: ispring.options.clientSecret },
       { name: 'TeamUp', sim: teamup, match: /customers.*page=2/, settings: () => ({ platform: 'teamup', baseUrl: `${teamup.url}/api/v2`, authScheme: 'bearer', providerId: null, completionThreshold: null }), secret: teamup.options.token },
-      { name: 'SelfCommunity', sim: community, match: /\/user\/.*offset=100/, settings: () => ({ platform: 'selfcommunity', baseUrl: community.url, authMode: 'token', jwtUserId: null }), secret: community.options.accessToken },
+      { name: 'SelfCommunity', sim: community, match: /course\/\d+\/users\/.*offset=100/, settings: () => ({ platform: 'selfcommunity', baseUrl: community.url, authMode: 'token', jwtUserId: null }), secret: community.options.accessToken },
     );
   });
   afterAll(async () => {

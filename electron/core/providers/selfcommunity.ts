@@ -1,21 +1,37 @@
 /**
- * SelfCommunity connector (API v2, courses). Authenticates with a user's Bearer access token, or signs its own
- * short-lived HS256 JWT with the community's secret, acting as a chosen user. Learner progress comes from each
- * course's dashboard table (`/course/{id}/users/`), which only the course's creator or managers may read: courses
- * the identity cannot manage are reported as skipped, not as a failed sync.
+ * SelfCommunity connector (API v2, courses; see shared/api/selfcommunity.md). Authenticates with a user's Bearer
+ * access token, or signs its own short-lived HS256 JWT with the community's secret, acting as a chosen user.
  *
- * Not incremental: no SelfCommunity list filters by modification time, so every run reads everything.
+ * - Courses: `/course/search/` = every course the identity can see, so the report lists all of them and the run
+ *   names the ones whose learners it could not read.
+ * - Progress: each course's dashboard table (`/course/{id}/users/`), which only the course's creator or managers may
+ *   read. A 403 there is reported through `onSkip` (the course is skipped, the run goes on).
+ * - Learners: the same dashboard rows (id, username, real name), so every progress row has its learner and members
+ *   who never joined a course are not paged through. No list route carries e-mail: only `/user/me/` (the caller) and
+ *   the admin-only, one-user-per-request `/account/search/` do, which would cost a request per learner per sync, so
+ *   e-mail stays null.
+ * - No sessions or attendance exist on SelfCommunity.
+ *
+ * Not incremental: no course or member list filters by modification time, and a completion rate changes without any
+ * timestamp moving when a manager publishes or unpublishes a lesson (rates count published lessons only), so a
+ * windowed read could keep stale percentages. Every run reads everything.
  */
 import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { SelfcommunitySettings } from '../contract/accounts';
 import type { Course, Learner, Progress, ProgressStatus } from '../contract/domain';
+import { RollbookError } from '../contract/errors';
 import { HttpError } from '../http/errors';
+import type { HttpResponse } from '../http/types';
 import type { Connector, ConnectorInit, Page, ResourceScope } from './types';
 
+/** The docs name no maximum page size; 100 is what DRF deployments commonly allow, and `next` is followed anyway. */
 const PAGE_SIZE = 100;
-/** Our own JWTs live 30 minutes and are re-signed a minute before they expire. */
-const JWT_LIFETIME_S = 30 * 60;
+/** Our JWTs live 10 minutes and are re-signed when less than a minute is left (no server round-trip needed). */
+export const SELFCOMMUNITY_JWT_LIFETIME_S = 10 * 60;
+const JWT_RENEW_MARGIN_S = 60;
+const MANAGER = new Set(['creator', 'manager']);
 
 type Raw = Record<string, unknown>;
 const rec = (v: unknown): Raw => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : {});
@@ -26,34 +42,58 @@ const iso = (v: unknown): string | null => {
   const ms = Date.parse(s);
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 };
+/** Completion rates are documented as integers, but the SDK rounds them, so accept floats and numeric strings. */
+const rate = (v: unknown): number | null => {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+  return Number.isFinite(n) ? Math.min(100, Math.max(0, Math.round(n * 100) / 100)) : null;
+};
 
-/** 100% → completed; 0% with no activity → not started; anything else → in progress. */
-export function selfcommunityStatus(rate: number | null, lastActiveAt: string | null): ProgressStatus {
-  if (rate !== null && rate >= 100) return 'completed';
-  if ((rate === null || rate === 0) && !lastActiveAt) return 'not_started';
+/** A paginated envelope, or a plain array (some SelfCommunity lists are not paginated). */
+const envelopeSchema = z.union([
+  z.array(z.unknown()),
+  z.looseObject({ results: z.array(z.unknown()), next: z.string().nullish(), count: z.number().nullish() }),
+]);
+const rowSchema = z.looseObject({ id: z.union([z.number().int(), z.string().regex(/^\S+$/)]) });
+
+/** 100% → completed; 0% (or unknown) with no activity → not started; anything else → in progress. */
+export function selfcommunityStatus(completionRate: number | null, lastActiveAt: string | null): ProgressStatus {
+  if (completionRate !== null && completionRate >= 100) return 'completed';
+  if ((completionRate === null || completionRate === 0) && !lastActiveAt) return 'not_started';
   return 'in_progress';
 }
 
 export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySettings>): Connector {
-  const { settings, secret, http } = init;
+  const { settings, http } = init;
+  // Secrets pasted from the admin console often carry a trailing newline.
+  const secret = init.secret.trim();
   const now = init.now ?? (() => new Date());
-  const base = settings.baseUrl.replace(/\/+$/, '').replace(/\/api\/v2$/, '');
-  const origin = new URL(base).origin;
-  let jwt: { token: string; exp: number } | null = null;
+  const base = new URL(settings.baseUrl.replace(/\/+$/, '').replace(/\/api\/v2$/, ''));
+  const root = base.toString().replace(/\/+$/, '');
+  const host = base.host;
+  http.redact(init.secret);
   http.redact(secret);
 
-  async function bearer(): Promise<string> {
-    if (settings.authMode !== 'jwt') return secret;
-    const nowS = Math.floor(now().getTime() / 1000);
-    if (jwt && jwt.exp - 60 > nowS) return jwt.token;
+  const api = (path: string, params: Record<string, string> = {}) => {
+    const query = new URLSearchParams(params).toString();
+    return `${root}/api/v2/${path}${query ? `?${query}` : ''}`;
+  };
+
+  // ---- auth ------------------------------------------------------------------------------------------------------
+
+  let jwt: { token: string; exp: number } | null = null;
+  let signing: Promise<string> | null = null;
+
+  async function signJwt(): Promise<string> {
     if (!settings.jwtUserId) {
-      throw new HttpError('auth_failed', 'SelfCommunity JWT mode needs the id of the user to act as (a course manager). Set it in the account settings.');
+      throw new RollbookError('invalid_input', 'This SelfCommunity account signs its own tokens (JWT) but has no user id to act as. Enter the id of a course creator or manager in the account settings.');
     }
-    const exp = nowS + JWT_LIFETIME_S;
+    const iat = Math.floor(now().getTime() / 1000);
+    const exp = iat + SELFCOMMUNITY_JWT_LIFETIME_S;
+    // Claims as SelfCommunity documents them (simplejwt style): user_id, token_type "access", jti, iat, exp in seconds.
     const token = await new SignJWT({ user_id: settings.jwtUserId, token_type: 'access' })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setJti(randomUUID())
-      .setIssuedAt(nowS)
+      .setIssuedAt(iat)
       .setExpirationTime(exp)
       .sign(new TextEncoder().encode(secret));
     http.redact(token);
@@ -61,119 +101,273 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     return token;
   }
 
-  async function getJson(url: string, signal: AbortSignal): Promise<unknown> {
-    const send = async () =>
-      http.request({ url, headers: { Authorization: `Bearer ${await bearer()}`, Accept: 'application/json' }, signal });
-    let response;
+  async function bearer(): Promise<string> {
+    if (settings.authMode !== 'jwt') return secret;
+    const nowS = Math.floor(now().getTime() / 1000);
+    if (jwt && jwt.exp - JWT_RENEW_MARGIN_S > nowS) return jwt.token;
+    // Parallel requests share one signature instead of each minting a token.
+    signing ??= signJwt().finally(() => {
+      signing = null;
+    });
+    return signing;
+  }
+
+  /** After a 401 on a token we signed: is the signature (the secret) wrong, or is the user refused? */
+  async function diagnoseJwt(signal: AbortSignal): Promise<'signature' | 'user' | 'unknown'> {
     try {
-      response = await send();
+      await http.request({
+        method: 'POST',
+        url: api('jwt/verify_token/'),
+        headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ token: jwt?.token ?? '' }),
+        signal,
+        retry: false,
+      });
+      return 'user';
     } catch (error) {
-      // A JWT we signed can be refused for clock skew: sign a fresh one once, like the SDK refreshes on 401.
-      if (!(error instanceof HttpError && error.code === 'auth_failed' && settings.authMode === 'jwt' && jwt)) throw error;
-      jwt = null;
-      response = await send();
+      return error instanceof HttpError && error.code === 'auth_failed' ? 'signature' : 'unknown';
+    }
+  }
+
+  // ---- errors ----------------------------------------------------------------------------------------------------
+
+  /** The provider's own words from an error body: `{"errors":[{message}|{field,messages}]}` or DRF's `{"detail"}`. */
+  function providerSays(excerpt: string | undefined): string | null {
+    if (!excerpt) return null;
+    try {
+      const body = rec(JSON.parse(excerpt));
+      if (typeof body.detail === 'string') return body.detail;
+      const first = rec(Array.isArray(body.errors) ? body.errors[0] : undefined);
+      const message = str(first.message) ?? str(rec(Array.isArray(first.messages) ? first.messages[0] : undefined).message);
+      return message ? (first.field && first.field !== 'non_field_errors' ? `${String(first.field)}: ${message}` : message) : null;
+    } catch {
+      return null; // not JSON, or cut off by the excerpt limit
+    }
+  }
+
+  async function explain(error: unknown, url: string, signal: AbortSignal): Promise<never> {
+    if (!(error instanceof HttpError)) throw error;
+    const path = new URL(url).pathname;
+    const said = providerSays(error.excerpt);
+    const saying = said ? ` SelfCommunity said: "${said.slice(0, 160)}".` : '';
+    const make = (message: string) => new HttpError(error.code, message, error.status, error.excerpt, { cause: error });
+    switch (error.code) {
+      case 'auth_failed': {
+        if (settings.authMode !== 'jwt') {
+          throw make('SelfCommunity rejected the access token (HTTP 401): it is wrong, expired or revoked. Create a new access token for this community and save it in the account settings.');
+        }
+        const why = await diagnoseJwt(signal);
+        if (why === 'user') {
+          throw make(`SelfCommunity accepted the JWT signature but refused user id ${settings.jwtUserId} (HTTP 401). Check that this user exists and is active in the community, or choose another user id.`);
+        }
+        throw make(
+          `SelfCommunity rejected the token Rollbook signed (HTTP 401). Check the JWT secret key (make.selfcommunity.io → Integrations → JWT) and that this computer's clock is right${why === 'unknown' ? `, and that user id ${settings.jwtUserId} exists` : ''}.`,
+        );
+      }
+      case 'forbidden':
+        throw make(`SelfCommunity refused access to ${path} (HTTP 403). The Community APIs may be switched off for this community (Integrations in make.selfcommunity.io), or this user lacks the permission.${saying}`);
+      case 'not_found':
+        throw make(`SelfCommunity has nothing at ${path} on ${host} (HTTP 404). Check the community address (the community's own host, e.g. https://community.example.com) and that the Community APIs are enabled.${saying}`);
+      case 'rate_limited':
+        throw make(`SelfCommunity kept asking Rollbook to slow down (HTTP 429) on ${path}, even after waiting. Sync again in a few minutes.`);
+      case 'server_error':
+        throw make(`SelfCommunity had a server error (HTTP ${error.status ?? '5xx'}) on ${path}, even after retrying. Try again later; if it persists, check SelfCommunity's status or contact their support.`);
+      case 'timeout':
+        throw make(`SelfCommunity at ${host} took too long to answer ${path}. Check your connection, or try again later.`);
+      case 'network':
+        throw make(`Could not reach SelfCommunity at ${host}. ${error.message}`);
+      case 'bad_response':
+        if (error.message.startsWith('SelfCommunity')) throw error;
+        throw make(`SelfCommunity refused the request for ${path} (HTTP ${error.status ?? '?'}).${saying} This looks like a Rollbook problem; please report it.`);
+      default:
+        throw error;
+    }
+  }
+
+  const badResponse = (message: string, response?: HttpResponse, cause?: unknown) =>
+    new HttpError('bad_response', message, response?.status, undefined, cause === undefined ? undefined : { cause });
+
+  // ---- transport ---------------------------------------------------------------------------------------------------
+
+  async function getJson(url: string, signal: AbortSignal): Promise<unknown> {
+    const send = async () => http.request({ url, headers: { Authorization: `Bearer ${await bearer()}`, Accept: 'application/json' }, signal });
+    let response: HttpResponse;
+    try {
+      try {
+        response = await send();
+      } catch (error) {
+        // A JWT can be refused for clock drift or a secret rotated mid-run: sign a fresh one once, as the SDK refreshes
+        // once on 401. Static tokens cannot be renewed, so their 401 is final.
+        if (!(error instanceof HttpError && error.code === 'auth_failed' && settings.authMode === 'jwt' && jwt)) throw error;
+        jwt = null;
+        response = await send();
+      }
+    } catch (error) {
+      return explain(error, url, signal);
+    }
+    const path = new URL(url).pathname;
+    if (response.status >= 300) {
+      throw badResponse(`SelfCommunity redirected ${path} (HTTP ${response.status}) instead of answering. Check the community address in the account settings.`, response);
     }
     try {
       return JSON.parse(response.body) as unknown;
     } catch (error) {
-      throw new HttpError('bad_response', `SelfCommunity sent a response Rollbook cannot read (malformed JSON) for ${new URL(url).pathname}. Try again later.`, response.status, response.body.slice(0, 120), { cause: error });
+      throw badResponse(`SelfCommunity sent a response Rollbook cannot read (malformed JSON) for ${path}. Try again later; if it keeps happening, the community address may point at a web page rather than the API.`, response, error);
     }
   }
 
-  /** limit/offset lists: follows absolute `next` links (same host only); also accepts a plain array. */
-  async function* list<T>(path: string, params: Record<string, string>, map: (raw: Raw) => T, scope: { signal: AbortSignal }): AsyncIterable<Page<T>> {
-    let url: string | null = `${base}${path}?${new URLSearchParams({ limit: String(PAGE_SIZE), offset: '0', ...params })}`;
-    const seen = new Set<string>();
+  /** DRF builds `next` from the request it saw: behind a TLS proxy that can be http:// or another port. */
+  function nextUrl(next: string, current: string): string {
+    const url = new URL(next, current);
+    if (url.hostname !== base.hostname) {
+      throw badResponse(`SelfCommunity pointed the next page at another host (${url.hostname}); Rollbook stopped rather than send your credentials there.`);
+    }
+    url.protocol = base.protocol;
+    url.port = base.port;
+    return url.toString();
+  }
+
+  /**
+   * One limit/offset list, page by page, following `next` (absolute, as documented; relative accepted) until null.
+   * Rows without an id make the page unreadable rather than silently dropped.
+   */
+  async function* list<T>(path: string, params: Record<string, string>, map: (raw: Raw) => T, what: string, signal: AbortSignal): AsyncGenerator<Page<T>> {
+    let url: string | null = api(path, { limit: String(PAGE_SIZE), offset: '0', ...params });
+    const seen = new Set<string>([url]);
     while (url) {
-      scope.signal.throwIfAborted();
-      const body = await getJson(url, scope.signal);
-      const results = Array.isArray(body) ? body : rec(body).results;
-      if (!Array.isArray(results)) throw new HttpError('bad_response', `SelfCommunity answered ${path} without a results list.`);
-      const raw = results.map(rec);
-      const count = rec(body).count;
-      if (raw.length > 0) yield { items: raw.map(map), raw, total: typeof count === 'number' ? count : null };
-      const next = Array.isArray(body) ? null : str(rec(body).next);
-      if (next && new URL(next, base).origin !== origin) {
-        throw new HttpError('bad_response', `SelfCommunity pointed the next page at another host (${new URL(next).host}); Rollbook stopped rather than send your token there.`);
+      signal.throwIfAborted();
+      const parsed = envelopeSchema.safeParse(await getJson(url, signal));
+      if (!parsed.success) throw badResponse(`SelfCommunity answered ${new URL(url).pathname} without a list of ${what}. Try again later.`);
+      const body = parsed.data;
+      const rows = Array.isArray(body) ? body : body.results;
+      const raw: Raw[] = [];
+      for (const row of rows) {
+        if (!rowSchema.safeParse(row).success) throw badResponse(`SelfCommunity sent one of the ${what} without an id (${new URL(url).pathname}). Try again later.`);
+        raw.push(row as Raw);
       }
-      url = next && raw.length > 0 && !seen.has(next) ? new URL(next, base).toString() : null;
+      if (raw.length > 0) yield { items: raw.map(map), raw, total: Array.isArray(body) ? raw.length : (body.count ?? null) };
+      const next: string | null = Array.isArray(body) || raw.length === 0 ? null : (body.next ?? null);
+      url = next ? nextUrl(next, url) : null;
+      if (url && seen.has(url)) url = null; // a server repeating a page link must not loop forever
       if (url) seen.add(url);
     }
   }
 
-  const explain = (error: unknown): never => {
-    if (!(error instanceof HttpError)) throw error;
-    switch (error.code) {
-      case 'auth_failed':
-        throw new HttpError(
-          'auth_failed',
-          settings.authMode === 'jwt'
-            ? 'SelfCommunity rejected the signed token (HTTP 401). Check the JWT secret key (Integrations → JWT in make.selfcommunity.io) and the user id.'
-            : 'SelfCommunity rejected the access token (HTTP 401). It may have expired: create a new one and replace the secret.',
-          error.status,
-          error.excerpt,
-        );
-      case 'forbidden':
-        throw new HttpError('forbidden', 'SelfCommunity refused access (HTTP 403): the Community APIs may be off for this community, or this user lacks the permission.', error.status, error.excerpt);
-      case 'network':
-      case 'timeout':
-        throw new HttpError(error.code, `Could not reach SelfCommunity at ${new URL(base).host}. ${error.message}`, error.status, error.excerpt);
-      default:
-        throw error;
-    }
-  };
-  const guarded = <T>(make: () => AsyncIterable<T>): AsyncIterable<T> => ({
-    async *[Symbol.asyncIterator]() {
-      try {
-        yield* make();
-      } catch (error) {
-        explain(error);
-      }
-    },
-  });
+  // ---- mapping -----------------------------------------------------------------------------------------------------
 
-  const toCourse = (raw: Raw): Course => ({
-    id: str(raw.id) ?? '',
-    name: str(raw.name) ?? `Course ${str(raw.id)}`,
-    type: str(raw.type) ?? 'self-paced',
-    description: str(raw.description),
-    createdAt: iso(raw.created_at),
-    updatedAt: null,
-    url: str(raw.slug) ? `${base}/course/${str(raw.id)}/${str(raw.slug)}/` : null,
-  });
-  const toLearner = (raw: Raw): Learner => ({
-    id: str(raw.id) ?? '',
-    name: str(raw.real_name) ?? str(raw.username) ?? `User ${str(raw.id)}`,
-    // E-mail is only on /user/me/ and the admin account search; ordinary user objects do not carry it.
-    email: str(raw.email),
-    firstName: null,
-    lastName: null,
-  });
-  const toProgress = (courseId: string) => (raw: Raw): Progress => {
-    const rate = typeof raw.user_completion_rate === 'number' ? raw.user_completion_rate : raw.user_completion_rate == null ? null : Number(raw.user_completion_rate);
-    const lastActiveAt = iso(raw.last_active_at);
-    const status = selfcommunityStatus(Number.isFinite(rate) ? rate : null, lastActiveAt);
+  const toCourse = (raw: Raw): Course => {
+    const id = String(raw.id);
+    const slug = str(raw.slug);
     return {
-      learnerId: str(raw.id) ?? '',
-      courseId,
-      status,
-      rawStatus: rate === null ? str(raw.join_status) : `${Math.round(rate * 100) / 100}%`,
-      progressPct: rate,
-      score: null,
-      startedAt: iso(raw.joined_at),
-      // The API has no completion timestamp; the last lesson completion is the best available answer.
-      completedAt: status === 'completed' ? lastActiveAt : null,
-      lastActivityAt: lastActiveAt,
+      id,
+      name: str(raw.name) ?? `Course ${id}`,
+      type: (str(raw.type) ?? 'course').toLowerCase(),
+      description: str(raw.description)?.trim() || null,
+      createdAt: iso(raw.created_at),
+      updatedAt: null, // SelfCommunity exposes no modification time
+      // The web app's course route is /course/:id/:slug/ (SDK defaultRoutes).
+      url: slug ? `${root}/course/${encodeURIComponent(id)}/${encodeURIComponent(slug)}/` : null,
     };
   };
 
-  /** Explains a 403 on a course dashboard with the caller's join status (the seed endpoint). */
+  const toLearner = (raw: Raw): Learner => {
+    const id = String(raw.id);
+    return {
+      id,
+      name: str(raw.real_name)?.trim() || str(raw.username) || `User ${id}`,
+      email: str(raw.email), // absent from every list SelfCommunity documents; kept should a deployment add it
+      // real_name is one free-text field; splitting it would guess wrong for many names.
+      firstName: null,
+      lastName: null,
+    };
+  };
+
+  const toProgress =
+    (courseId: string) =>
+    (raw: Raw): Progress => {
+      const pct = rate(raw.user_completion_rate);
+      const lastActiveAt = iso(raw.last_active_at);
+      const status = selfcommunityStatus(pct, lastActiveAt);
+      return {
+        learnerId: String(raw.id),
+        courseId,
+        status,
+        rawStatus: pct !== null ? `${pct}%` : str(raw.join_status),
+        progressPct: pct,
+        score: null,
+        // Joining is the closest SelfCommunity has to "started".
+        startedAt: iso(raw.joined_at),
+        // No completion timestamp exists; the last lesson completion (last_active_at) is when the rate reached 100%.
+        completedAt: status === 'completed' ? lastActiveAt : null,
+        lastActivityAt: lastActiveAt,
+      };
+    };
+
+  // ---- per-course dashboards ---------------------------------------------------------------------------------------
+
+  /**
+   * Why a course's learner table is closed. The dashboard's own 403 is what decides (the docs do not say whether a
+   * community admin may bypass the manager rule, so no course is skipped on its listed join_status alone); the
+   * caller's join status from `/course/{id}/status/` then turns the bare 403 into a reason the user can act on.
+   */
   async function whyForbidden(courseId: string, signal: AbortSignal): Promise<string> {
+    let status: string | null;
     try {
-      const status = str(rec(await getJson(`${base}/api/v2/course/${encodeURIComponent(courseId)}/status/`, signal)).status);
-      return `not a manager of this course (your status: ${status ?? 'not a member'}); only its creator or managers can read learner progress.`;
-    } catch {
-      return 'SelfCommunity refused access to this course\'s learner table (HTTP 403).';
+      status = str(rec(await getJson(api(`course/${encodeURIComponent(courseId)}/status/`), signal)).status);
+    } catch (error) {
+      if (error instanceof HttpError && error.code === 'not_found') return 'the course is no longer visible to this user (deleted or made secret since the course list was read).';
+      if (error instanceof HttpError && (error.code === 'cancelled' || error.code === 'auth_failed')) throw error;
+      return 'SelfCommunity refused its learner table (HTTP 403); only the course creator or its managers can read learner progress.';
+    }
+    const who = settings.authMode === 'jwt' ? `user ${settings.jwtUserId}` : 'this token\'s user';
+    if (status && MANAGER.has(status)) {
+      return `SelfCommunity refused its learner table (HTTP 403) although ${who} is its ${status}. Check that user's permissions in the community.`;
+    }
+    return `${who} is not a manager of this course (status: ${status ?? 'not a member'}); only its creator or managers can read learner progress. Make that user a manager of the course${settings.authMode === 'jwt' ? ', or act as its creator' : ''}.`;
+  }
+
+  /**
+   * The joined learners of each course (dashboard rows), oldest join first so that people joining mid-sync are
+   * appended rather than shifting pages already read. Forbidden and vanished courses are handed to `onClosed`.
+   */
+  async function* dashboards<T>(
+    courseIds: AsyncIterable<string>,
+    map: (courseId: string) => (raw: Raw) => T,
+    signal: AbortSignal,
+    onClosed: (courseId: string, error: HttpError) => Promise<void>,
+  ): AsyncGenerator<Page<T>> {
+    for await (const courseId of courseIds) {
+      const path = `course/${encodeURIComponent(courseId)}/users/`;
+      try {
+        for await (const page of list(path, { statuses: JSON.stringify(['joined']), ordering: 'joined_at' }, map(courseId), 'learners', signal)) {
+          yield { ...page, total: null };
+        }
+      } catch (error) {
+        if (error instanceof HttpError && (error.code === 'forbidden' || error.code === 'not_found')) {
+          await onClosed(courseId, error);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  async function* courseIdsOf(scope: ResourceScope): AsyncGenerator<string> {
+    if (scope.courseIds) {
+      yield* scope.courseIds;
+      return;
+    }
+    for await (const page of courses(scope)) for (const course of page.items) yield course.id;
+  }
+
+  async function* courses(scope: ResourceScope): AsyncGenerator<Page<Course>> {
+    // Ascending ids: courses created mid-sync land on the last page instead of shifting the pages still to read.
+    const seen = new Set<string>();
+    for await (const page of list('course/search/', { ordering: 'id' }, toCourse, 'courses', scope.signal)) {
+      const keep = page.items.map((c) => !seen.has(c.id));
+      for (const c of page.items) seen.add(c.id);
+      const items = page.items.filter((_, i) => keep[i]);
+      if (items.length > 0) yield { items, raw: page.raw.filter((_, i) => keep[i]), total: page.total };
     }
   }
 
@@ -182,38 +376,60 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     incremental: new Set(),
 
     async testConnection(signal) {
-      try {
-        const me = rec(await getJson(`${base}/api/v2/user/me/`, signal));
-        const courses = rec(await getJson(`${base}/api/v2/course/search/?limit=1&offset=0`, signal));
-        const who = str(me.real_name) ?? str(me.username) ?? `user ${str(me.id)}`;
-        return {
-          accountName: `SelfCommunity (${new URL(base).host}) as ${who}`,
-          courseCount: typeof courses.count === 'number' ? courses.count : null,
-          notes: str(me.role) === 'admin' ? [] : ['Learner progress is readable only for courses this user created or manages.'],
-        };
-      } catch (error) {
-        return explain(error);
+      const user = rec(await getJson(api('user/me/'), signal));
+      const first = envelopeSchema.safeParse(await getJson(api('course/search/', { limit: '20', offset: '0', ordering: 'id' }), signal));
+      if (!first.success) throw badResponse('SelfCommunity answered the course search without a list of courses. Check the community address.');
+      const rows = (Array.isArray(first.data) ? first.data : first.data.results).map(rec);
+      const count = Array.isArray(first.data) ? rows.length : (first.data.count ?? null);
+      const managed = rows.filter((r) => MANAGER.has(String(r.join_status))).length;
+      const who = str(user.real_name) ?? str(user.username) ?? `user ${str(user.id)}`;
+      const notes: string[] = [];
+      if (settings.authMode === 'jwt') notes.push(`Acting as user ${settings.jwtUserId} through a token Rollbook signs itself.`);
+      if (rows.length > 0) {
+        notes.push(
+          managed === rows.length
+            ? `This user creates or manages ${rows.length === count ? 'every course' : `all of the first ${rows.length} courses`}.`
+            : `This user creates or manages ${managed} of the ${rows.length === count ? rows.length : `first ${rows.length}`} courses. Learner progress is readable only for those; the others will be listed as skipped.`,
+        );
+      }
+      return { accountName: `${who} on ${host}`, courseCount: count, notes };
+    },
+
+    courses,
+    sessions: async function* () {},
+    attendance: async function* () {},
+
+    async *learners(scope) {
+      // A learner enrolled in several courses appears once; this keeps one id per distinct learner, not the rows.
+      const seen = new Set<string>();
+      for await (const page of dashboards(courseIdsOf(scope), () => toLearner, scope.signal, async () => {
+        // The progress step reports closed courses; here they simply contribute no learners.
+      })) {
+        const keep = page.items.map((l) => !seen.has(l.id));
+        for (const l of page.items) seen.add(l.id);
+        const items = page.items.filter((_, i) => keep[i]);
+        if (items.length > 0) yield { items, raw: page.raw.filter((_, i) => keep[i]), total: null };
       }
     },
 
-    courses: (scope) => guarded(() => list('/api/v2/course/search/', {}, toCourse, scope)),
-    learners: (scope) => guarded(() => list('/api/v2/user/', {}, toLearner, scope)),
-    sessions: () => guarded(async function* () {}),
-    attendance: () => guarded(async function* () {}),
-    progress: (scope: ResourceScope) =>
-      guarded(async function* () {
-        for (const courseId of scope.courseIds ?? []) {
-          try {
-            yield* list(`/api/v2/course/${encodeURIComponent(courseId)}/users/`, { statuses: JSON.stringify(['joined']) }, toProgress(courseId), scope);
-          } catch (error) {
-            if (error instanceof HttpError && error.code === 'forbidden') {
-              scope.onSkip?.({ courseId, reason: await whyForbidden(courseId, scope.signal) });
-              continue;
-            }
-            if (error instanceof HttpError && error.code === 'not_found') continue; // removed since the course list
-            throw error;
-          }
+    progress(scope) {
+      return dashboards(courseIdsOf(scope), toProgress, scope.signal, async (courseId, error) => {
+        if (error.code === 'forbidden') {
+          scope.onSkip?.({ courseId, reason: await whyForbidden(courseId, scope.signal) });
+          return;
         }
-      }),
+        // 404 on the dashboard: either the course vanished since the course list, or this server lacks the route.
+        try {
+          await getJson(api(`course/${encodeURIComponent(courseId)}/status/`), scope.signal);
+        } catch (statusError) {
+          if (statusError instanceof HttpError && statusError.code === 'not_found') {
+            scope.onSkip?.({ courseId, reason: 'the course is no longer visible to this user (deleted or made secret since the course list was read).' });
+            return;
+          }
+          throw statusError;
+        }
+        throw error;
+      });
+    },
   };
 }
