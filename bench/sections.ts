@@ -4,6 +4,7 @@ import { syncSection } from './sync';
 import { memorySection } from './memory';
 import { queriesSection } from './queries';
 import { exportsSection } from './exports';
+import { rendererSection } from './renderer';
 
 export type Figure = Record<string, number | string | boolean | undefined>;
 
@@ -22,5 +23,6 @@ export const SECTIONS: Record<string, (ctx: BenchContext) => Promise<Record<stri
   memory: memorySection,
   queries: queriesSection,
   exports: exportsSection,
+  renderer: rendererSection,
   startup: startupSection,
 };
