@@ -1,56 +1,104 @@
 /**
- * A local TeamUp API v2: Bearer/Token/JWT auth, provider header rules, DRF pagination with absolute next links,
- * expand/fields, date-window filters, format=xml (<root>/<list-item>), the error envelope, and a 250/min limiter.
+ * A local TeamUp API v2 (see /work/shared/api/teamup.md, "Simulator checklist"): Bearer/Token/JWT auth, the
+ * provider and request-mode headers, DRF pagination with absolute next links, `expand` (dotted, depth ≤ 4, deferred
+ * fields only on request) and `fields` (dotted allow-list), date-window filters, `format=xml` (<root>/<list-item>),
+ * the error envelope, and a per-token requests-per-minute limiter answering 429.
+ *
+ * Where the docs leave a behaviour unknown, an option picks the variant (auth schemes accepted, error body style,
+ * timestamp style, whether dotted `fields` expand by themselves, oversized page sizes, XML by default).
+ * Filtered lists are computed once per distinct query and then sliced per page, so a 100k-row list costs
+ * O(page) per request.
  */
+import type { IncomingMessage } from 'node:http';
 import { seededRandom, startSimServer, type SimResponse, type SimServer } from './server';
+
+export type TeamupScheme = 'bearer' | 'token' | 'jwt';
 
 export interface TeamupSimOptions {
   seed?: number;
-  providers?: { id: number; name: string }[];
+  /** A number of generated providers (Unicode names) or an explicit list. More than one → header required. */
+  providers?: number | { id: number; name: string }[];
   token?: string;
   courses?: number;
   sessionsPerCourse?: number;
   customers?: number;
-  /** Customers enrolled per course. */
+  /** Customers registered per course: attendances = non-cancelled sessions × roster size. */
   rosterSize?: number;
-  /** The "now" the simulator's data is built around (sessions before it are held). */
+  /** Share of held-session registrations generated as `not_registered` (one guess at early cancellations). */
+  cancellationRate?: number;
+  /** The "now" the data is built around (sessions before it are held). */
   now?: Date;
   requestsPerMinute?: number;
+  /** The limiter's window (60 s like TeamUp; tests shrink it). */
+  rateWindowMs?: number;
   /** Send Retry-After on 429 (a simulator extension; TeamUp documents none). */
   retryAfterSeconds?: number | null;
-  /** Paths answering 403 permission_denied. */
+  /** Path prefixes answering 403 permission_denied. */
   forbid?: string[];
   /** Serve /auth/application (else 404, so clients fall back to /providers). */
   hasApplicationEndpoint?: boolean;
+  /** Authorization schemes the server accepts (default all three, case-insensitive). */
+  acceptedSchemes?: TeamupScheme[];
+  /** TeamUp's documented envelope, or DRF's bare `{"detail": …}` (unknown which real 401/403/404s use). */
+  errorStyle?: 'envelope' | 'detail';
+  /** `2026-01-02T09:00:00+00:00` (observed), `…Z`, or `….000Z` (the docs' examples). */
+  timestamps?: 'offset' | 'utc' | 'millis';
+  /** A dotted `fields` path expands its relation without `expand` (the docs' example suggests so). */
+  fieldsImplyExpand?: boolean;
+  /** Format when the request names none (a misconfigured proxy or server); `format=` always wins. */
+  defaultFormat?: 'json' | 'xml';
+  maxPageSize?: number;
+  /** DRF clamps an oversized page_size silently (the default here); `error` answers 400 instead. */
+  oversizedPageSize?: 'clamp' | 'error';
 }
 
+type Provider = { id: number; name: string };
 export interface TeamupFixture {
-  courses: { id: number; name: string | null; published: boolean }[];
+  courses: { id: number; name: string | null; published: boolean; offering_type: number }[];
   sessions: { id: number; course: number; name: string | null; starts_at: string; ends_at: string; status: 'active' | 'cancelled'; attending_count: number; max_occupancy: number | null; venue: number; instructors: number[] }[];
   customers: { id: number; first_name: string | null; last_name: string | null; email: string | null; created_at: string }[];
-  attendances: { id: number; course_session: number; customer: number; status: 'registered' | 'attended' | 'no_show' }[];
-  venues: { id: number; name: string }[];
+  attendances: { id: number; course_session: number; customer: number; status: 'registered' | 'attended' | 'no_show' | 'not_registered' }[];
+  venues: { id: number; name: string; timezone: string }[];
   instructors: { id: number; name: string }[];
+  offeringTypes: { id: number; name: string }[];
 }
+
+type ResolvedOptions = Required<Omit<TeamupSimOptions, 'providers' | 'forbid' | 'retryAfterSeconds'>> & {
+  providers: Provider[];
+  forbid: string[];
+  retryAfterSeconds: number | null;
+};
 
 export interface TeamupSimulator extends SimServer {
   data: TeamupFixture;
-  options: TeamupSimOptions & { token: string; providers: { id: number; name: string }[] };
+  options: ResolvedOptions;
+  /** Rebuild the query cache after adding or removing rows in `data` (editing a row's fields needs nothing). */
+  reindex(): void;
 }
 
 const FIRST = ['Zoë', 'Łukasz', 'José', 'Siobhán', 'Ολυμπία', 'Ахмед', null, 'Mei', 'Kwame', 'Noémie'];
 const LAST = ['Ångström', 'Żółć', 'Núñez', "O'Brien", 'Παπαδοπούλου', 'Ибрагимов', 'Chen', null, 'Mensah', 'Dubois'];
+const PROVIDER_NAMES = ['Flow Studio — Kraków', 'Flow Studio — Łódź', 'Ζεν Γιόγκα Αθήνα', 'Студия Движение', 'Café Pilates Montréal'];
 
-export function generateTeamupFixture(o: Required<Pick<TeamupSimOptions, 'seed' | 'courses' | 'sessionsPerCourse' | 'customers' | 'rosterSize'>> & { now: Date }): TeamupFixture {
+function stamp(ms: number, style: ResolvedOptions['timestamps']): string {
+  const iso = new Date(ms).toISOString();
+  return style === 'millis' ? iso : style === 'utc' ? iso.replace('.000Z', 'Z') : iso.replace('.000Z', '+00:00');
+}
+
+export function generateTeamupFixture(
+  o: Pick<ResolvedOptions, 'seed' | 'courses' | 'sessionsPerCourse' | 'customers' | 'rosterSize' | 'now'> & Partial<Pick<ResolvedOptions, 'timestamps' | 'cancellationRate'>>,
+): TeamupFixture {
   const random = seededRandom(o.seed);
-  const venues = [{ id: 1, name: 'Studio A' }, { id: 2, name: 'Main Hall' }, { id: 3, name: 'Online (Zoom)' }];
+  const style = o.timestamps ?? 'offset';
+  const venues = [{ id: 1, name: 'Studio A', timezone: 'Europe/Warsaw' }, { id: 2, name: 'Main Hall', timezone: 'Europe/Warsaw' }, { id: 3, name: 'Online (Zoom)', timezone: 'UTC' }];
   const instructors = [{ id: 11, name: 'Maëlle Rousseau' }, { id: 12, name: 'Jonas Lindqvist' }, { id: 13, name: 'Adaeze Nwosu' }];
+  const offeringTypes = [{ id: 21, name: 'Teacher training' }, { id: 22, name: 'Beginner course' }];
   const customers = Array.from({ length: o.customers }, (_, i) => ({
     id: 5000 + i,
     first_name: FIRST[i % FIRST.length]!,
     last_name: LAST[(i * 3) % LAST.length]!,
     email: i % 9 === 4 ? null : `customer${i}@studio.example`,
-    created_at: '2025-09-01T10:00:00+00:00',
+    created_at: stamp(Date.parse('2025-09-01T10:00:00Z') + i * 60_000, style),
   }));
   const courses: TeamupFixture['courses'] = [];
   const sessions: TeamupFixture['sessions'] = [];
@@ -60,8 +108,8 @@ export function generateTeamupFixture(o: Required<Pick<TeamupSimOptions, 'seed' 
   let attendanceId = 70_000;
   for (let c = 0; c < o.courses; c += 1) {
     const courseId = 300 + c;
-    courses.push({ id: courseId, name: c % 6 === 5 ? null : `Course ${c + 1}: ${['Reformer Pilates', 'Yoga Teacher Training', 'Spin Certification'][c % 3]}`, published: true });
-    // Course c starts (c mod 4) weeks before "now" − some are over, some running, some in the future.
+    courses.push({ id: courseId, name: c % 6 === 5 ? null : `Course ${c + 1}: ${['Reformer Pilates', 'Yoga Teacher Training', 'Spin Certification'][c % 3]}`, published: c % 7 !== 6, offering_type: offeringTypes[c % 2]!.id });
+    // Course c starts 1, 3, 5 or 7 weeks before "now": some are over, some running.
     const first = o.now.getTime() - ((c % 4) * 2 + 1) * week + 3_600_000 * (9 + (c % 8));
     const roster = Array.from({ length: Math.min(o.rosterSize, customers.length) }, (_, k) => customers[(c * 13 + k) % customers.length]!);
     for (let n = 0; n < o.sessionsPerCourse; n += 1) {
@@ -72,11 +120,11 @@ export function generateTeamupFixture(o: Required<Pick<TeamupSimOptions, 'seed' 
         id: sessionId,
         course: courseId,
         name: n % 2 ? null : `Session ${n + 1}`,
-        starts_at: new Date(start).toISOString().replace('.000Z', '+00:00'),
-        ends_at: new Date(start + 60 * 60_000).toISOString().replace('.000Z', '+00:00'),
+        starts_at: stamp(start, style),
+        ends_at: stamp(start + 60 * 60_000, style),
         status: cancelled ? 'cancelled' : 'active',
         attending_count: roster.length,
-        max_occupancy: c % 3 === 0 ? null : 20,
+        max_occupancy: c % 3 === 0 ? null : c % 3 === 1 ? 0 : 20,
         venue: venues[c % venues.length]!.id,
         instructors: [instructors[c % instructors.length]!.id],
       });
@@ -85,23 +133,50 @@ export function generateTeamupFixture(o: Required<Pick<TeamupSimOptions, 'seed' 
         attendanceId += 1;
         const held = start <= o.now.getTime();
         const roll = random();
-        attendances.push({ id: attendanceId, course_session: sessionId, customer: customer.id, status: !held ? 'registered' : roll < 0.8 ? 'attended' : roll < 0.95 ? 'no_show' : 'registered' });
+        const status = !held ? 'registered' : o.cancellationRate && roll < o.cancellationRate ? 'not_registered' : roll < 0.8 ? 'attended' : roll < 0.95 ? 'no_show' : 'registered';
+        attendances.push({ id: attendanceId, course_session: sessionId, customer: customer.id, status });
       }
     }
   }
-  return { courses, sessions, customers, attendances, venues, instructors };
+  return { courses, sessions, customers, attendances, venues, instructors, offeringTypes };
 }
 
-function pick(obj: Record<string, unknown>, fields: string[] | null): Record<string, unknown> {
-  if (!fields) return obj;
-  const out: Record<string, unknown> = {};
-  for (const field of fields) {
-    const [head, ...rest] = field.split('.');
-    if (!(head! in obj)) continue;
-    const value = obj[head!];
-    if (rest.length === 0) out[head!] = value;
-    else if (Array.isArray(value)) out[head!] = value.map((v, i) => ({ ...((out[head!] as Record<string, unknown>[] | undefined)?.[i] ?? {}), ...pick(v as Record<string, unknown>, [rest.join('.')]) }));
-    else if (value && typeof value === 'object') out[head!] = { ...((out[head!] as Record<string, unknown>) ?? {}), ...pick(value as Record<string, unknown>, [rest.join('.')]) };
+// ---------------------------------------------------------------------------------------------------------------
+// Rendering: expand / deferred / fields
+
+type Raw = Record<string, unknown>;
+/** A parsed dotted-path list: `venue,instructors.name` → {venue: {}, instructors: {name: {}}}. */
+type Tree = Map<string, Tree>;
+
+function treeOf(paths: string[]): Tree {
+  const root: Tree = new Map();
+  for (const path of paths) {
+    let node = root;
+    for (const part of path.split('.').filter(Boolean)) {
+      if (!node.has(part)) node.set(part, new Map());
+      node = node.get(part)!;
+    }
+  }
+  return root;
+}
+const depthOf = (tree: Tree): number => Math.max(0, ...[...tree.values()].map((t) => 1 + depthOf(t)));
+
+interface Kind {
+  object: string;
+  base(row: never): Raw;
+  one?: Record<string, { kind: string; get(row: never): { id: number } | undefined }>;
+  many?: Record<string, { kind: string; get(row: never): { id: number }[]; url(row: never): string }>;
+  deferred?: Record<string, (row: never) => unknown>;
+}
+
+function pick(value: unknown, tree: Tree): unknown {
+  if (Array.isArray(value)) return value.map((v) => pick(v, tree));
+  if (!value || typeof value !== 'object') return value;
+  const out: Raw = {};
+  for (const [name, sub] of tree) {
+    if (!(name in (value as Raw))) continue;
+    const field = (value as Raw)[name];
+    out[name] = sub.size === 0 ? field : pick(field, sub);
   }
   return out;
 }
@@ -114,111 +189,396 @@ function toXml(value: unknown): string {
   return escapeXml(String(value));
 }
 
+class ApiError {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly message: string,
+    readonly fieldErrors: Record<string, string[]> = {},
+    /** DRF-generated errors (bad page) are always `{"detail": …}`. */
+    readonly drf = false,
+  ) {}
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
 export async function startTeamupSimulator(options: TeamupSimOptions = {}): Promise<TeamupSimulator> {
-  const o = {
+  const providers: Provider[] =
+    typeof options.providers === 'number'
+      ? Array.from({ length: options.providers }, (_, i) => ({ id: 123 + i * 111, name: PROVIDER_NAMES[i % PROVIDER_NAMES.length]! + (i >= PROVIDER_NAMES.length ? ` ${i + 1}` : '') }))
+      : (options.providers ?? [{ id: 123, name: 'Flow Studio — Kraków' }]);
+  const o: ResolvedOptions = {
     seed: 1,
-    providers: [{ id: 123, name: 'Flow Studio — Kraków' }],
     token: 'tu-m2m-token-7Gk2pQ9x',
     courses: 5,
     sessionsPerCourse: 6,
     customers: 40,
     rosterSize: 8,
+    cancellationRate: 0,
     now: new Date(),
     requestsPerMinute: 250,
-    retryAfterSeconds: null as number | null,
+    rateWindowMs: 60_000,
     hasApplicationEndpoint: true,
+    acceptedSchemes: ['bearer', 'token', 'jwt'],
+    errorStyle: 'envelope',
+    timestamps: 'offset',
+    fieldsImplyExpand: true,
+    defaultFormat: 'json',
+    maxPageSize: 100,
+    oversizedPageSize: 'clamp',
     ...options,
+    providers,
+    forbid: options.forbid ?? [],
+    retryAfterSeconds: options.retryAfterSeconds ?? null,
   };
   const data = generateTeamupFixture(o);
-  const starts: number[] = [];
-  const venue = new Map(data.venues.map((v) => [v.id, v]));
-  const instructor = new Map(data.instructors.map((i) => [i.id, i]));
-  const session = new Map(data.sessions.map((s) => [s.id, s]));
+  let baseUrl = ''; // known once the server listens: next links and related collections are absolute
+  const api = () => `${baseUrl}/api/v2`;
 
-  const error = (status: number, code: string, message: string): SimResponse => ({
-    status,
-    contentType: 'application/json',
-    body: JSON.stringify({ code, field_errors: {}, message, type: 'invalid_request_error' }),
-    headers: status === 429 && o.retryAfterSeconds ? { 'retry-after': String(o.retryAfterSeconds) } : undefined,
-  });
+  type Customer = TeamupFixture['customers'][number];
+  type Session = TeamupFixture['sessions'][number];
+  type Attendance = TeamupFixture['attendances'][number];
+  type CourseRow = TeamupFixture['courses'][number];
+  let byId: { course: Map<number, CourseRow>; session: Map<number, Session>; customer: Map<number, Customer>; venue: Map<number, { id: number }>; instructor: Map<number, { id: number }>; offeringType: Map<number, { id: number }>; provider: Map<number, Provider> };
+  const queryCache = new Map<string, unknown[]>();
+  const reindex = () => {
+    byId = {
+      course: new Map(data.courses.map((r) => [r.id, r])),
+      session: new Map(data.sessions.map((r) => [r.id, r])),
+      customer: new Map(data.customers.map((r) => [r.id, r])),
+      venue: new Map(data.venues.map((r) => [r.id, r])),
+      instructor: new Map(data.instructors.map((r) => [r.id, r])),
+      offeringType: new Map(data.offeringTypes.map((r) => [r.id, r])),
+      provider: new Map(o.providers.map((r) => [r.id, r])),
+    };
+    queryCache.clear();
+  };
+  reindex();
 
-  // Absolute next links need the server's own address, known once it listens.
-  let baseUrl = '';
-  const listResponse = <T,>(url: URL, rows: T[], map: (row: T) => Record<string, unknown> = (r) => r as Record<string, unknown>): SimResponse => {
-    const pageSize = Math.min(Number(url.searchParams.get('page_size') ?? 100) || 100, 100);
-    const page = Number(url.searchParams.get('page') ?? 1);
+  const KINDS: Record<string, Kind> = {
+    provider: {
+      object: 'provider',
+      base: (p: Provider) => ({ name: p.name, description: null, country: 'PL', currency: { iso_currency_code: 'pln', symbol: 'zł', position: 'after' } }),
+      deferred: { address: () => ({ street: 'ul. Długa 1', city: 'Kraków', timezone: 'Europe/Warsaw' }), contact_info: () => ({ email: 'hello@studio.example' }) },
+    },
+    venue: {
+      object: 'venue',
+      base: (v: TeamupFixture['venues'][number]) => ({ name: v.name, description: null, address: '', timezone: v.timezone, venue_type: v.id === 3 ? 'online' : 'physical', archived: false, is_online: v.id === 3 }),
+    },
+    instructor: {
+      object: 'instructor',
+      base: (i: TeamupFixture['instructors'][number]) => ({ name: i.name, picture_url: '', description: '', staff: i.id + 1000 }),
+      deferred: { availability_schedules: () => [] },
+    },
+    offering_type: { object: 'offering_type', base: (t: TeamupFixture['offeringTypes'][number]) => ({ name: t.name, description: null, status: 'active' }) },
+    course: {
+      object: 'course',
+      base: (c: CourseRow) => ({ name: c.name, published: c.published }),
+      one: { offering_type: { kind: 'offering_type', get: (c: CourseRow) => byId.offeringType.get(c.offering_type) } },
+      many: {
+        course_sessions: {
+          kind: 'course_session',
+          get: (c: CourseRow) => data.sessions.filter((s) => s.course === c.id),
+          url: (c: CourseRow) => `${api()}/course_sessions?course=${c.id}`,
+        },
+      },
+    },
+    course_session: {
+      object: 'course_session',
+      base: (s: Session) => ({
+        name: s.name,
+        starts_at: s.starts_at,
+        ends_at: s.ends_at,
+        status: s.status,
+        attending_count: s.attending_count,
+        max_occupancy: s.max_occupancy,
+        customer_url: `/p/${o.providers[0]!.id}-studio/c/${s.course}`,
+        provider_url: `/dashboard/course_sessions/${s.id}`,
+      }),
+      one: {
+        venue: { kind: 'venue', get: (s: Session) => byId.venue.get(s.venue) },
+        course: { kind: 'course', get: (s: Session) => byId.course.get(s.course) },
+      },
+      many: {
+        instructors: {
+          kind: 'instructor',
+          get: (s: Session) => s.instructors.map((i) => byId.instructor.get(i)!).filter(Boolean),
+          url: (s: Session) => `${api()}/instructors?course_session=${s.id}`,
+        },
+      },
+    },
+    course_session_attendance: {
+      object: 'course_session_attendance',
+      base: (a: Attendance) => ({ status: a.status }),
+      one: {
+        course_session: { kind: 'course_session', get: (a: Attendance) => byId.session.get(a.course_session) },
+        customer: { kind: 'customer', get: (a: Attendance) => byId.customer.get(a.customer) },
+      },
+    },
+    customer: {
+      object: 'customer',
+      base: (c: Customer) => ({ first_name: c.first_name, last_name: c.last_name, email: c.email, created_at: c.created_at, family: null, family_role: null, is_lead: false, participating: true, visibility: 'visible' }),
+      one: { provider: { kind: 'provider', get: () => o.providers[0] } },
+      deferred: {
+        credit_balance: () => ({ decimal: 0, string: '0,00 zł', iso_currency_code: 'pln', currency_symbol: 'zł', currency_symbol_position: 'after' }),
+        field_values: () => [],
+        sms_account: () => null,
+      },
+    },
+  };
+
+  /** Rejects unknown or too-deep expansions the way a validating API would. */
+  function checkExpand(kind: string, tree: Tree, at: string[] = []): void {
+    const def = KINDS[kind]!;
+    for (const [name, sub] of tree) {
+      const path = [...at, name].join('.');
+      const relation = def.one?.[name] ?? def.many?.[name];
+      if (relation) checkExpand(relation.kind, sub, [...at, name]);
+      else if (!def.deferred?.[name] || sub.size > 0) throw new ApiError(400, 'parameter_invalid', `Cannot expand "${path}".`, { expand: [`"${path}" is not expandable.`] });
+    }
+  }
+
+  function render(kind: string, row: { id: number }, expand: Tree): Raw {
+    const def = KINDS[kind]!;
+    const out: Raw = { id: row.id, object: def.object, ...def.base(row as never) };
+    for (const [name, rel] of Object.entries(def.one ?? {})) {
+      const target = rel.get(row as never);
+      const sub = expand.get(name);
+      out[name] = sub && target ? render(rel.kind, target, sub) : (target?.id ?? null);
+    }
+    for (const [name, rel] of Object.entries(def.many ?? {})) {
+      const sub = expand.get(name);
+      out[name] = sub ? rel.get(row as never).map((t) => render(rel.kind, t, sub)) : rel.url(row as never);
+    }
+    for (const [name, value] of Object.entries(def.deferred ?? {})) if (expand.has(name)) out[name] = value(row as never);
+    return out;
+  }
+
+  /** Parses `expand` and `fields` for one request into a renderer for its rows. */
+  function shaper(kind: string, url: URL): (row: { id: number }) => unknown {
+    const fields = url.searchParams.get('fields');
+    const fieldTree = fields ? treeOf(fields.split(',')) : null;
+    const expand = treeOf((url.searchParams.get('expand') ?? '').split(','));
+    if (depthOf(expand) > 4) throw new ApiError(400, 'parameter_invalid', 'Expansion is limited to 4 levels.', { expand: ['Too many levels.'] });
+    checkExpand(kind, expand);
+    if (fieldTree && o.fieldsImplyExpand) {
+      // `fields=venue.name` expands `venue` by itself (the relation part of each dotted path only).
+      const merge = (k: string, from: Tree, into: Tree) => {
+        const def = KINDS[k]!;
+        for (const [name, sub] of from) {
+          const rel = def.one?.[name] ?? def.many?.[name];
+          if (!rel || sub.size === 0) continue;
+          if (!into.has(name)) into.set(name, new Map());
+          merge(rel.kind, sub, into.get(name)!);
+        }
+      };
+      merge(kind, fieldTree, expand);
+    }
+    return (row) => {
+      const full = render(kind, row, expand);
+      return fieldTree ? pick(full, fieldTree) : full;
+    };
+  }
+
+  const formatOf = (req: IncomingMessage, url: URL): string => {
+    const asked = url.searchParams.get('format');
+    if (asked) return asked;
+    const accept = String(req.headers.accept ?? '');
+    if (/xml/.test(accept) && !/json/.test(accept)) return 'xml';
+    return o.defaultFormat;
+  };
+
+  function respond(format: string, status: number, body: unknown, headers?: Record<string, string>): SimResponse {
+    if (format === 'xml') {
+      return { status, contentType: 'application/xml; charset=utf-8', body: `<?xml version="1.0" encoding="utf-8"?>\n<root>${toXml(body)}</root>`, headers };
+    }
+    return { status, contentType: 'application/json', body: JSON.stringify(body), headers };
+  }
+
+  function errorBody(error: ApiError): unknown {
+    if (error.drf || o.errorStyle === 'detail') return { detail: error.message };
+    return { code: error.code, field_errors: error.fieldErrors, message: error.message, type: error.status === 409 ? 'conflict' : 'invalid_request_error' };
+  }
+
+  function list<T extends { id: number }>(url: URL, kind: string, filterKey: string, compute: () => T[]): { count: number; next: string | null; previous: string | null; results: unknown[] } {
+    const asked = url.searchParams.get('page_size');
+    let pageSize = asked && /^\d+$/.test(asked) && Number(asked) > 0 ? Number(asked) : o.maxPageSize;
+    if (pageSize > o.maxPageSize) {
+      if (o.oversizedPageSize === 'error') throw new ApiError(400, 'parameter_invalid', `page_size must be at most ${o.maxPageSize}.`, { page_size: [`Ensure this value is less than or equal to ${o.maxPageSize}.`] });
+      pageSize = o.maxPageSize;
+    }
+    const shape = shaper(kind, url);
+    const key = `${url.pathname}?${filterKey}`;
+    let rows = queryCache.get(key) as T[] | undefined;
+    if (!rows) {
+      rows = compute();
+      if (queryCache.size >= 16) queryCache.delete(queryCache.keys().next().value!);
+      queryCache.set(key, rows);
+    }
+    const pageParam = url.searchParams.get('page') ?? '1';
+    const page = /^\d+$/.test(pageParam) ? Number(pageParam) : NaN;
     const pages = Math.max(1, Math.ceil(rows.length / pageSize));
-    if (!Number.isInteger(page) || page < 1 || page > pages) return { status: 404, contentType: 'application/json', body: JSON.stringify({ detail: 'Invalid page.' }) };
+    if (!(page >= 1 && page <= pages)) throw new ApiError(404, 'not_found', 'Invalid page.', {}, true);
     const link = (p: number) => {
       const u = new URL(url.pathname + url.search, baseUrl);
       u.searchParams.set('page', String(p));
       return u.toString();
     };
-    const body = {
+    return {
       count: rows.length,
       next: page < pages ? link(page + 1) : null,
       previous: page > 1 ? link(page - 1) : null,
-      // Only the requested page is rendered: O(page size) per request even for 100k-row lists.
-      results: rows.slice((page - 1) * pageSize, page * pageSize).map(map),
+      results: rows.slice((page - 1) * pageSize, page * pageSize).map(shape),
     };
-    if (url.searchParams.get('format') === 'xml') {
-      return { status: 200, contentType: 'application/xml', body: `<?xml version="1.0" encoding="utf-8"?>\n<root>${toXml(body)}</root>` };
+  }
+
+  // ---- filters
+  const FILTERS: Record<string, string[]> = {
+    '/courses': ['published'],
+    '/course_sessions': ['course', 'starts_at_gte', 'starts_at_lte', 'ends_at_gte', 'ends_at_lte', 'status', 'venues', 'instructors', 'sort'],
+    '/course_session_attendances': ['customer', 'course_session_starts_at_gte', 'course_session_starts_at_lte'],
+    '/customers': ['ids', 'query'],
+  };
+  const filterKey = (path: string, url: URL) => (FILTERS[path] ?? []).map((f) => `${f}=${url.searchParams.get(f) ?? ''}`).join('&');
+  const instant = (url: URL, name: string): number | null => {
+    const value = url.searchParams.get(name);
+    if (value === null) return null;
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(value)) throw new ApiError(400, 'parameter_invalid', `Enter a valid date/time for ${name}.`, { [name]: ['Enter a valid date/time.'] });
+    return ms;
+  };
+  const ids = (url: URL, name: string): Set<number> | null => {
+    const value = url.searchParams.get(name);
+    if (value === null) return null;
+    const parts = value.split(',');
+    if (!parts.every((p) => /^\d+$/.test(p))) throw new ApiError(400, 'parameter_invalid', `"${name}" takes comma-separated integers.`, { [name]: ['Enter a whole number.'] });
+    return new Set(parts.map(Number));
+  };
+  const within = (ms: number, gte: number | null, lte: number | null) => (gte === null || ms >= gte) && (lte === null || ms <= lte);
+
+  function sessionRows(url: URL): Session[] {
+    const course = ids(url, 'course');
+    const venues = ids(url, 'venues');
+    const instructor = ids(url, 'instructors');
+    const [sg, sl, eg, el] = ['starts_at_gte', 'starts_at_lte', 'ends_at_gte', 'ends_at_lte'].map((n) => instant(url, n));
+    const status = url.searchParams.get('status');
+    const rows = data.sessions.filter(
+      (s) =>
+        (!course || course.has(s.course)) &&
+        (!venues || venues.has(s.venue)) &&
+        (!instructor || s.instructors.some((i) => instructor.has(i))) &&
+        (!status || s.status === status) &&
+        within(Date.parse(s.starts_at), sg!, sl!) &&
+        within(Date.parse(s.ends_at), eg!, el!),
+    );
+    const sort = url.searchParams.get('sort');
+    if (sort === 'start' || sort === '-start') rows.sort((a, b) => (Date.parse(a.starts_at) - Date.parse(b.starts_at)) * (sort === 'start' ? 1 : -1));
+    return rows;
+  }
+
+  function attendanceRows(url: URL): Attendance[] {
+    const customer = ids(url, 'customer');
+    const gte = instant(url, 'course_session_starts_at_gte');
+    const lte = instant(url, 'course_session_starts_at_lte');
+    if (!customer && gte === null && lte === null) return data.attendances;
+    const startOf = new Map<number, number>();
+    return data.attendances.filter((a) => {
+      if (customer && !customer.has(a.customer)) return false;
+      let start = startOf.get(a.course_session);
+      if (start === undefined) startOf.set(a.course_session, (start = Date.parse(byId.session.get(a.course_session)!.starts_at)));
+      return within(start, gte, lte);
+    });
+  }
+
+  function customerRows(url: URL): Customer[] {
+    const only = ids(url, 'ids');
+    const query = url.searchParams.get('query')?.toLocaleLowerCase();
+    return data.customers.filter((c) => (!only || only.has(c.id)) && (!query || [c.first_name, c.last_name, c.email].some((v) => v?.toLocaleLowerCase().includes(query))));
+  }
+
+  // ---- rate limiting: a sliding window per caller (token, or the address when unauthenticated)
+  const windows = new Map<string, { starts: number[]; head: number }>();
+  function overLimit(caller: string): boolean {
+    const now = Date.now();
+    let w = windows.get(caller);
+    if (!w) windows.set(caller, (w = { starts: [], head: 0 }));
+    while (w.head < w.starts.length && now - w.starts[w.head]! >= o.rateWindowMs) w.head += 1;
+    if (w.head > 1024) {
+      w.starts = w.starts.slice(w.head);
+      w.head = 0;
     }
-    return { status: 200, contentType: 'application/json', body: JSON.stringify(body) };
+    if (w.starts.length - w.head >= o.requestsPerMinute) return true;
+    w.starts.push(now);
+    return false;
+  }
+
+  const COLLECTIONS: Record<string, { kind: string; rows: (url: URL) => { id: number }[]; one: (id: number) => { id: number } | undefined; needsProvider: boolean }> = {
+    '/courses': { kind: 'course', rows: (url) => data.courses.filter((c) => url.searchParams.get('published') === null || String(c.published) === url.searchParams.get('published')), one: (id) => byId.course.get(id), needsProvider: true },
+    '/course_sessions': { kind: 'course_session', rows: sessionRows, one: (id) => byId.session.get(id), needsProvider: true },
+    '/course_session_attendances': { kind: 'course_session_attendance', rows: attendanceRows, one: (id) => data.attendances.find((a) => a.id === id), needsProvider: true },
+    '/customers': { kind: 'customer', rows: customerRows, one: (id) => byId.customer.get(id), needsProvider: true },
+    '/venues': { kind: 'venue', rows: () => data.venues, one: (id) => byId.venue.get(id), needsProvider: true },
+    '/instructors': { kind: 'instructor', rows: () => data.instructors, one: (id) => byId.instructor.get(id), needsProvider: true },
+    '/offering_types': { kind: 'offering_type', rows: () => data.offeringTypes, one: (id) => byId.offeringType.get(id), needsProvider: true },
+    '/providers': { kind: 'provider', rows: () => o.providers, one: (id) => byId.provider.get(id), needsProvider: false },
   };
 
-  const sim = await startSimServer((req, url) => {
-    const now = Date.now();
-    while (starts.length && now - starts[0]! >= 60_000) starts.shift();
-    if (starts.length >= o.requestsPerMinute) return error(429, 'rate_limited', 'Request was throttled.');
-    starts.push(now);
-
+  function route(req: IncomingMessage, url: URL, format: string): SimResponse {
     const auth = String(req.headers.authorization ?? '');
-    const match = /^(Bearer|Token|JWT)\s+(.+)$/i.exec(auth);
-    if (!match || match[2] !== o.token) return error(401, 'not_authenticated', 'Invalid token.');
-    const provider = req.headers['teamup-provider-id'];
-    if (provider !== undefined && !o.providers.some((p) => String(p.id) === provider)) return error(403, 'provider_invalid', 'Invalid provider.');
-    const path = url.pathname.replace(/^\/api\/v2/, '');
-    if (o.forbid?.some((f) => path.startsWith(f))) return error(403, 'permission_denied', 'You do not have permission to perform this action.');
+    if (overLimit(auth || String(req.socket.remoteAddress))) {
+      const headers = o.retryAfterSeconds !== null ? { 'retry-after': String(o.retryAfterSeconds) } : undefined;
+      return respond(format, 429, errorBody(new ApiError(429, 'rate_limited', 'Request was throttled.')), headers);
+    }
+    const match = /^(\w+)\s+(\S+)$/.exec(auth);
+    const scheme = match?.[1]!.toLowerCase() as TeamupScheme | undefined;
+    if (!match || !scheme || !o.acceptedSchemes.includes(scheme) || match[2] !== o.token) {
+      throw new ApiError(401, 'not_authenticated', match ? 'Invalid token.' : 'Authentication credentials were not provided.');
+    }
+    const mode = req.headers['teamup-request-mode'];
+    if (mode !== undefined && mode !== 'provider' && mode !== 'customer') throw new ApiError(400, 'parameter_invalid', 'Teamup-Request-Mode must be customer or provider.');
+    // An M2M token always runs in provider (staff) mode.
+    if (mode === 'customer') throw new ApiError(403, 'mode_not_allowed', 'These credentials cannot be used in customer mode.');
+    const providerHeader = req.headers['teamup-provider-id'];
+    if (providerHeader !== undefined && !o.providers.some((p) => String(p.id) === providerHeader)) {
+      throw new ApiError(403, 'provider_invalid', 'The credentials do not have access to this provider.');
+    }
+
+    const path = url.pathname.replace(/^\/api\/v2/, '').replace(/\/+$/, '') || '/';
+    if (o.forbid.some((f) => path.startsWith(f))) throw new ApiError(403, 'permission_denied', 'You do not have permission to perform this action.');
+
     if (path === '/auth/application') {
-      if (!o.hasApplicationEndpoint) return error(404, 'not_found', 'Not found.');
-      return { status: 200, contentType: 'application/json', body: JSON.stringify({ id: 77, name: 'Rollbook reporting', object: 'authenticated_application', scoped_providers: o.providers.map((p) => ({ ...p, object: 'scoped_provider' })) }) };
+      if (!o.hasApplicationEndpoint) throw new ApiError(404, 'not_found', 'Not found.');
+      return respond(format, 200, { id: 77, name: 'Rollbook reporting', object: 'authenticated_application', scoped_providers: o.providers.map((p) => ({ ...p, object: 'scoped_provider' })) });
     }
-    if (path === '/providers') return listResponse(url, o.providers.map((p) => ({ ...p, object: 'provider' })));
-    // Data endpoints need a provider when the token reaches several.
-    if (o.providers.length > 1 && provider === undefined) return error(400, 'provider_required', 'TeamUp-Provider-ID header is required.');
+    if (path === '/auth/profiles') {
+      return respond(format, 200, list(url, 'provider', '', () => o.providers));
+    }
 
-    const fields = url.searchParams.get('fields')?.split(',') ?? null;
-    const expand = new Set(url.searchParams.get('expand')?.split(',') ?? []);
-    // A dotted `fields` path expands the relation by itself, as in TeamUp's own example.
-    const expands = (name: string) => expand.has(name) || (fields?.some((f) => f.startsWith(`${name}.`)) ?? false);
+    const [, collection, id, extra] = /^(\/[a-z_]+)(?:\/(\d+))?(\/.*)?$/.exec(path) ?? [];
+    const def = collection ? COLLECTIONS[collection] : undefined;
+    if (!def || extra) throw new ApiError(404, 'not_found', 'Not found.');
+    if (def.needsProvider && o.providers.length > 1 && providerHeader === undefined) {
+      throw new ApiError(400, 'provider_required', 'The credentials reach several providers: send the TeamUp-Provider-ID header.', { 'TeamUp-Provider-ID': ['This header is required.'] });
+    }
+    if (id !== undefined) {
+      const row = def.one(Number(id));
+      if (!row) throw new ApiError(404, 'not_found', 'Not found.');
+      return respond(format, 200, shaper(def.kind, url)(row));
+    }
+    return respond(format, 200, list(url, def.kind, filterKey(collection!, url), () => def.rows(url)));
+  }
 
-    if (path === '/courses') return listResponse(url, data.courses, (c) => pick({ ...c, object: 'course', course_sessions: `${baseUrl}/api/v2/related_collection` }, fields));
-    if (path === '/customers') return listResponse(url, data.customers, (c) => pick({ ...c, object: 'customer', family: null, is_lead: false }, fields));
-    if (path === '/course_sessions') {
-      const gte = url.searchParams.get('starts_at_gte');
-      const course = url.searchParams.get('course')?.split(',').map(Number);
-      const rows = data.sessions.filter((s) => (!gte || Date.parse(s.starts_at) >= Date.parse(gte)) && (!course || course.includes(s.course)));
-      return listResponse(url, rows, (s) =>
-          pick(
-            {
-              ...s,
-              object: 'course_session',
-              venue: expands('venue') ? venue.get(s.venue) : s.venue,
-              instructors: expands('instructors') ? s.instructors.map((i) => instructor.get(i)) : `${baseUrl}/api/v2/related_collection`,
-            },
-            fields,
-          ),
-      );
+  const sim = await startSimServer((req, url) => {
+    const format = formatOf(req, url);
+    // DRF answers an unknown format suffix with 404 before anything else.
+    if (format !== 'json' && format !== 'xml') return respond('json', 404, { detail: 'Not found.' });
+    try {
+      return route(req, url, format);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      return respond(format, error.status, errorBody(error));
     }
-    if (path === '/course_session_attendances') {
-      const gte = url.searchParams.get('course_session_starts_at_gte');
-      const rows = gte ? data.attendances.filter((a) => Date.parse(session.get(a.course_session)!.starts_at) >= Date.parse(gte)) : data.attendances;
-      return listResponse(url, rows, (a) => pick({ ...a, object: 'course_session_attendance', course_session: expands('course_session') ? session.get(a.course_session) : a.course_session }, fields));
-    }
-    return error(404, 'not_found', 'Not found.');
   });
-
   baseUrl = sim.url;
-  return Object.assign(sim, { data, options: o }) as TeamupSimulator;
+  return Object.assign(sim, { data, options: o, reindex }) as TeamupSimulator;
 }

@@ -1,11 +1,14 @@
 /**
- * TeamUp connector (API v2). Courses run as dated course sessions; there is no learner-level completion in the API,
- * so course progress is derived from course-session attendance (attended ÷ held sessions, completed at or above the
+ * TeamUp connector (API v2, M2M token). Courses run as dated course sessions; the API has no learner-level completion,
+ * so course progress is derived from course-session attendance (attended ÷ held sessions; completed at or above the
  * account's threshold once the course's last session has ended).
  *
- * JSON is TeamUp's default format and the only one this connector asks for; `format=xml` exists (the simulator
- * serves it) but offers nothing JSON lacks.
+ * Format: TeamUp answers JSON by default and that is what the connector asks for. `format=xml` exists but carries
+ * nothing JSON lacks; an XML body (a proxy or server ignoring `Accept`) is still read, in the DRF shape the docs
+ * imply (`<root>`, `<list-item>`, empty element = null), because values there arrive as strings the mappers coerce.
  */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { z } from 'zod';
 import type { TeamupSettings } from '../contract/accounts';
 import type {
   Attendance,
@@ -18,106 +21,256 @@ import type {
   SessionStatus,
 } from '../contract/domain';
 import { HttpError } from '../http/errors';
+import type { HttpResponse } from '../http/types';
 import type { Connector, ConnectorInit, Page, ResourceScope } from './types';
 
 /** Documented: 250 requests per minute per caller. The core gives TeamUp accounts a client with this budget. */
 export const TEAMUP_REQUESTS_PER_MINUTE = 250;
-const PAGE_SIZE = 100;
+/** Documented default and maximum `page_size` for list endpoints. */
+export const TEAMUP_PAGE_SIZE = 100;
+export const TEAMUP_DEFAULT_COMPLETION_THRESHOLD = 80;
 /** Attendance gets marked after the fact: an incremental run re-reads sessions from a week before its cursor. */
 const LATE_MARKING_MS = 7 * 86_400_000;
+/** Course ids per `course=` filter: keeps URLs short (≈ 1 kB) while costing one extra request per 100 courses. */
+const COURSE_FILTER_CHUNK = 100;
+/** Derived progress is emitted in pages of this size (a course can have thousands of learners). */
+const PROGRESS_PAGE = 500;
 
 type Raw = Record<string, unknown>;
+type AuthScheme = TeamupSettings['authScheme'];
+const SCHEME_WORD: Record<AuthScheme, string> = { bearer: 'Bearer', token: 'Token' };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tolerant readers: expandable fields are an id or an object, XML makes every value a string, nulls are common.
 
 const rec = (v: unknown): Raw => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : {});
-const str = (v: unknown): string | null => (v === null || v === undefined || v === '' ? null : String(v));
+const str = (v: unknown): string | null => {
+  if (v === null || v === undefined || typeof v === 'object') return null;
+  const s = String(v).trim();
+  return s === '' ? null : s;
+};
+const num = (v: unknown): number | null => {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  const s = str(v);
+  return s !== null && /^-?\d+(\.\d+)?$/.test(s) ? Number(s) : null;
+};
 const iso = (v: unknown): string | null => {
   const s = str(v);
   if (!s) return null;
   const ms = Date.parse(s);
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 };
-/** Expandable fields are an id (int) when not expanded and an object when expanded. */
-const idOf = (v: unknown): string | null => (v && typeof v === 'object' ? str(rec(v).id) : str(v));
+/** TeamUp ids are integers; JSON gives numbers, XML digit strings. */
+const idOf = (v: unknown): string | null => {
+  const raw = v && typeof v === 'object' && !Array.isArray(v) ? (v as Raw).id : v;
+  if (typeof raw === 'number') return Number.isSafeInteger(raw) ? String(raw) : null;
+  const s = str(raw);
+  return s !== null && /^\d{1,18}$/.test(s) ? s : null;
+};
+/** A to-many field: an array of objects when expanded, a related-collection URL when not. */
+const namesOf = (v: unknown): string[] =>
+  Array.isArray(v) ? v.map((item) => str(rec(item).name)).filter((name): name is string => name !== null) : [];
 
-export function toSession(raw: Raw, now: Date): CourseSession {
-  const startsAt = iso(raw.starts_at) ?? new Date(0).toISOString();
-  const rawStatus = str(raw.status);
-  const status: SessionStatus = rawStatus === 'cancelled' ? 'cancelled' : Date.parse(startsAt) <= now.getTime() ? 'held' : 'scheduled';
-  const instructors = Array.isArray(raw.instructors) ? raw.instructors.map((i) => str(rec(i).name)).filter((n): n is string => n !== null) : [];
-  const max = typeof raw.max_occupancy === 'number' ? raw.max_occupancy : null;
-  return {
-    id: str(raw.id) ?? '',
-    courseId: idOf(raw.course) ?? '',
-    name: str(raw.name),
-    startsAt,
-    endsAt: iso(raw.ends_at),
-    status,
-    rawStatus,
-    venue: raw.venue && typeof raw.venue === 'object' ? str(rec(raw.venue).name) : null,
-    instructors,
-    // null and 0 both mean "unlimited" in TeamUp.
-    capacity: max && max > 0 ? max : null,
-    attendingCount: typeof raw.attending_count === 'number' ? raw.attending_count : null,
-  };
+const xml = new XMLParser({
+  ignoreAttributes: true,
+  ignoreDeclaration: true,
+  parseTagValue: false,
+  trimValues: true,
+  isArray: (name) => name === 'list-item',
+});
+
+/** DRF's XML renderer: lists are `<list-item>` runs, null is an empty element. */
+function fromXml(node: unknown): unknown {
+  if (node === '' || node === undefined || node === null) return null;
+  if (Array.isArray(node)) return node.map(fromXml);
+  if (typeof node !== 'object') return node;
+  const entries = Object.entries(node as Raw);
+  if (entries.length === 1 && entries[0]![0] === 'list-item') return (entries[0]![1] as unknown[]).map(fromXml);
+  return Object.fromEntries(entries.map(([key, value]) => [key, fromXml(value)]));
 }
+
+const envelopeSchema = z.object({
+  count: z.unknown().optional(),
+  next: z.unknown().optional(),
+  // An empty XML <results/> reads as null.
+  results: z.union([z.array(z.unknown()), z.null()]).transform((r) => r ?? []),
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Mapping
 
 const ATTENDANCE: Record<string, AttendanceStatus> = {
   registered: 'registered',
   attended: 'attended',
   no_show: 'no_show',
+  // Event attendances only; course-session attendances have no cancellation status.
   late_cancelled: 'late_cancelled',
+  // Probably what an early cancellation turns into (unverified).
   not_registered: 'cancelled',
+  cancelled: 'cancelled',
 };
 
-/**
- * Course progress per learner from that course's sessions and attendance:
- * - held = not cancelled and already started; share = attended ÷ held;
- * - the course's last (non-cancelled) session has ended → `completed` at or above the threshold, else `incomplete`;
- * - otherwise `in_progress` once something was held, `not_started` before.
- */
-export function deriveTeamupProgress(
-  courseId: string,
-  sessions: CourseSession[],
-  attendance: Attendance[],
-  thresholdPct: number,
-  now: Date,
-): Progress[] {
-  const live = sessions.filter((s) => s.status !== 'cancelled');
-  const heldIds = new Set(live.filter((s) => Date.parse(s.startsAt) <= now.getTime()).map((s) => s.id));
-  const last = live.reduce<CourseSession | null>((a, s) => (!a || s.startsAt > a.startsAt ? s : a), null);
-  const lastEnd = last ? Date.parse(last.endsAt ?? last.startsAt) : Infinity;
-  const ended = last !== null && lastEnd <= now.getTime();
-  const startOf = new Map(live.map((s) => [s.id, s.startsAt]));
+/** Why a row is unusable; the page is refused as a whole (a half-read page would be a silent gap). */
+class BadRow extends Error {}
 
-  const byLearner = new Map<string, { attended: number; lastAttended: string | null; first: string | null }>();
-  for (const a of attendance) {
-    if (!startOf.has(a.sessionId)) continue;
-    const entry = byLearner.get(a.learnerId) ?? { attended: 0, lastAttended: null, first: null };
-    const start = startOf.get(a.sessionId)!;
-    if (!entry.first || start < entry.first) entry.first = start;
-    if (heldIds.has(a.sessionId) && a.status === 'attended') {
-      entry.attended += 1;
-      if (!entry.lastAttended || start > entry.lastAttended) entry.lastAttended = start;
-    }
-    byLearner.set(a.learnerId, entry);
+export function toSession(raw: Raw, now: Date): CourseSession {
+  const id = idOf(raw.id);
+  const courseId = idOf(raw.course);
+  const startsAt = iso(raw.starts_at);
+  if (!id || !courseId || !startsAt) throw new BadRow(`a course session without ${!id ? 'an id' : !courseId ? 'a course' : 'a start time'}`);
+  const rawStatus = str(raw.status);
+  const status: SessionStatus = rawStatus === 'cancelled' ? 'cancelled' : Date.parse(startsAt) <= now.getTime() ? 'held' : 'scheduled';
+  const max = num(raw.max_occupancy);
+  return {
+    id,
+    courseId,
+    name: str(raw.name),
+    startsAt,
+    endsAt: iso(raw.ends_at),
+    status,
+    rawStatus,
+    venue: str(rec(raw.venue).name),
+    instructors: namesOf(raw.instructors),
+    // null and 0 both mean "unlimited" in TeamUp.
+    capacity: max !== null && max > 0 ? max : null,
+    attendingCount: num(raw.attending_count),
+  };
+}
+
+function toCourse(raw: Raw): Course {
+  const id = idOf(raw.id);
+  if (!id) throw new BadRow('a course without an id');
+  return { id, name: str(raw.name) ?? `Course ${id}`, type: 'course', description: null, createdAt: null, updatedAt: null, url: null };
+}
+
+function toLearner(raw: Raw): Learner {
+  const id = idOf(raw.id);
+  if (!id) throw new BadRow('a customer without an id');
+  const firstName = str(raw.first_name);
+  const lastName = str(raw.last_name);
+  const email = str(raw.email);
+  // Customers have no single name field.
+  const name = [firstName, lastName].filter(Boolean).join(' ') || email || `Customer ${id}`;
+  return { id, name, email, firstName, lastName };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Progress derived from attendance
+
+interface LearnerTally {
+  enrolled: boolean;
+  attended: number;
+  firstAttendedMs: number;
+  lastAttendedMs: number;
+}
+interface CourseTally {
+  held: number;
+  lastEndMs: number;
+  learners: Map<string, LearnerTally>;
+}
+
+/**
+ * Accumulates what the progress rule needs, streaming: memory is one small entry per session and per learner × course
+ * (the size of the output), never the attendance rows themselves. Sessions must be added before their attendance.
+ */
+export class TeamupProgressTally {
+  private readonly sessions = new Map<string, { courseId: string; startMs: number; held: boolean }>();
+  private readonly courses = new Map<string, CourseTally>();
+
+  constructor(private readonly now: Date) {}
+
+  private course(courseId: string): CourseTally {
+    let course = this.courses.get(courseId);
+    if (!course) this.courses.set(courseId, (course = { held: 0, lastEndMs: -Infinity, learners: new Map() }));
+    return course;
   }
 
-  const held = heldIds.size;
-  return [...byLearner.entries()].map(([learnerId, e]) => {
-    const share = held === 0 ? 0 : (e.attended / held) * 100;
-    const status: ProgressStatus = held === 0 ? 'not_started' : ended ? (share >= thresholdPct ? 'completed' : 'incomplete') : 'in_progress';
-    return {
-      learnerId,
-      courseId,
-      status,
-      rawStatus: `${e.attended}/${held} attended`,
-      progressPct: Math.round(share * 100) / 100,
-      score: null,
-      startedAt: e.first,
-      completedAt: status === 'completed' ? new Date(lastEnd).toISOString() : null,
-      lastActivityAt: e.lastAttended,
-    };
-  });
+  addSession(session: CourseSession): void {
+    const course = this.course(session.courseId);
+    // Cancelled sessions neither count as held nor decide when the course ends.
+    if (session.rawStatus === 'cancelled' || session.status === 'cancelled' || this.sessions.has(session.id)) return;
+    const startMs = Date.parse(session.startsAt);
+    const held = startMs <= this.now.getTime();
+    this.sessions.set(session.id, { courseId: session.courseId, startMs, held });
+    if (held) course.held += 1;
+    course.lastEndMs = Math.max(course.lastEndMs, Date.parse(session.endsAt ?? session.startsAt));
+  }
+
+  addAttendance(row: Attendance): void {
+    const session = this.sessions.get(row.sessionId);
+    if (!session) return; // a cancelled session, or outside the sessions read
+    const course = this.course(session.courseId);
+    let learner = course.learners.get(row.learnerId);
+    if (!learner) course.learners.set(row.learnerId, (learner = { enrolled: false, attended: 0, firstAttendedMs: Infinity, lastAttendedMs: -Infinity }));
+    if (row.status !== 'cancelled') learner.enrolled = true;
+    if (session.held && row.status === 'attended') {
+      learner.attended += 1;
+      learner.firstAttendedMs = Math.min(learner.firstAttendedMs, session.startMs);
+      learner.lastAttendedMs = Math.max(learner.lastAttendedMs, session.startMs);
+    }
+  }
+
+  courseIds(): string[] {
+    return [...this.courses.keys()];
+  }
+
+  progressOf(courseId: string, thresholdPct: number): Progress[] {
+    const course = this.courses.get(courseId);
+    if (!course) return [];
+    const ended = course.held > 0 && course.lastEndMs <= this.now.getTime();
+    const out: Progress[] = [];
+    for (const [learnerId, t] of course.learners) {
+      if (!t.enrolled) continue;
+      // Offset pages can repeat a row when data shifts mid-read: never report more than everything.
+      const attended = Math.min(t.attended, course.held);
+      const share = course.held === 0 ? 0 : (attended / course.held) * 100;
+      const status: ProgressStatus =
+        course.held === 0 ? 'not_started' : ended ? (share >= thresholdPct ? 'completed' : 'incomplete') : 'in_progress';
+      out.push({
+        learnerId,
+        courseId,
+        status,
+        rawStatus: `${attended}/${course.held} attended`,
+        progressPct: Math.round(share * 100) / 100,
+        score: null,
+        startedAt: Number.isFinite(t.firstAttendedMs) ? new Date(t.firstAttendedMs).toISOString() : null,
+        completedAt: status === 'completed' ? new Date(course.lastEndMs).toISOString() : null,
+        lastActivityAt: Number.isFinite(t.lastAttendedMs) ? new Date(t.lastAttendedMs).toISOString() : null,
+      });
+    }
+    return out;
+  }
+}
+
+/**
+ * The course progress rule, per learner × course:
+ * - held = not cancelled and already started (relative to `now`); share = attended ÷ held;
+ * - once the course's last non-cancelled session has ended: `completed` at or above `thresholdPct`, else `incomplete`;
+ * - before that `in_progress`, or `not_started` while nothing has been held yet;
+ * - a learner counts as registered with any attendance row that is not a cancellation.
+ */
+export function deriveTeamupProgress(input: {
+  courseId: string;
+  sessions: Iterable<CourseSession>;
+  attendance: Iterable<Attendance>;
+  thresholdPct: number;
+  now: Date;
+}): Progress[] {
+  const tally = new TeamupProgressTally(input.now);
+  for (const session of input.sessions) if (session.courseId === input.courseId) tally.addSession(session);
+  for (const row of input.attendance) tally.addAttendance(row);
+  return tally.progressOf(input.courseId, input.thresholdPct);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Connector
+
+function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+function progressPages(rows: Progress[]): Page<Progress>[] {
+  return [...chunks(rows, PROGRESS_PAGE)].map((items) => ({ items, raw: items.map((r) => ({ derivedFrom: 'course_session_attendances', ...r })) }));
 }
 
 export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { defaultThreshold?: number }): Connector {
@@ -125,182 +278,327 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
   const now = init.now ?? (() => new Date());
   const base = settings.baseUrl.replace(/\/+$/, '');
   const origin = new URL(base).origin;
-  const threshold = settings.completionThreshold ?? init.defaultThreshold ?? 80;
+  const host = new URL(base).host;
+  const threshold = settings.completionThreshold ?? init.defaultThreshold ?? TEAMUP_DEFAULT_COMPLETION_THRESHOLD;
   http.redact(secret);
 
-  const headers = (): Record<string, string> => ({
-    Authorization: `${settings.authScheme === 'token' ? 'Token' : 'Bearer'} ${secret}`,
+  // The docs disagree on the Authorization scheme (Bearer in the guide, Token in clients): on a 401 try the other
+  // once, and keep whichever TeamUp accepted.
+  let scheme: AuthScheme = settings.authScheme;
+  let triedOtherScheme = false;
+  const notes: string[] = [];
+  /** Session id → course id from the sessions read, for attendance rows whose session came back unexpanded. */
+  const sessionCourse = new Map<string, string>();
+
+  const headers = (withProvider = true): Record<string, string> => ({
+    Authorization: `${SCHEME_WORD[scheme]} ${secret}`,
     Accept: 'application/json',
-    ...(settings.providerId ? { 'TeamUp-Provider-ID': settings.providerId } : {}),
+    ...(withProvider && settings.providerId ? { 'TeamUp-Provider-ID': settings.providerId } : {}),
   });
+  const redact = (text: string) => (secret.length >= 4 ? text.split(secret).join('•••') : text);
+  const pathOf = (url: URL) => url.pathname.replace(new URL(base).pathname, '') || '/';
 
-  async function getJson(url: string, signal: AbortSignal): Promise<Raw> {
-    const response = await http.request({ url, headers: headers(), signal });
-    try {
-      const parsed = JSON.parse(response.body) as unknown;
-      if (!parsed || typeof parsed !== 'object') throw new Error('not an object');
-      return parsed as Raw;
-    } catch (error) {
-      throw new HttpError('bad_response', `TeamUp sent a response Rollbook cannot read (malformed JSON) for ${new URL(url).pathname}. Try again later.`, response.status, response.body.slice(0, 120), { cause: error });
-    }
-  }
+  /** TeamUp's own explanation from an error body (`message` in its envelope, `detail` from DRF), already redacted. */
+  const teamupSays = (error: HttpError): string => {
+    const said = /"(?:message|detail)"\s*:\s*"([^"]{1,160})"/.exec(error.excerpt ?? '')?.[1];
+    return said ? ` TeamUp said: "${redact(said)}".` : '';
+  };
 
-  /** Follows DRF-style `next` links; refuses to send the token to any other origin. */
-  async function* list<T>(path: string, params: Record<string, string>, map: (raw: Raw) => T, scope: ResourceScope): AsyncIterable<Page<T>> {
-    let url: string | null = `${base}${path}?${new URLSearchParams({ page_size: String(PAGE_SIZE), ...params })}`;
-    const seen = new Set<string>();
-    while (url) {
-      scope.signal.throwIfAborted();
-      const body = await getJson(url, scope.signal);
-      if (!Array.isArray(body.results)) {
-        throw new HttpError('bad_response', `TeamUp answered ${path} without a results list. Try again later.`);
-      }
-      const raw = body.results.map(rec);
-      if (raw.length > 0) yield { items: raw.map(map), raw, total: typeof body.count === 'number' ? body.count : null };
-      const next = str(body.next);
-      if (next && new URL(next, base).origin !== origin) {
-        throw new HttpError('bad_response', `TeamUp pointed the next page at another host (${new URL(next).host}); Rollbook stopped rather than send your token there.`);
-      }
-      url = next && !seen.has(next) && raw.length > 0 ? new URL(next, base).toString() : null;
-      if (url) seen.add(url);
-    }
-  }
-
-  const explain = (error: unknown): never => {
-    if (!(error instanceof HttpError)) throw error;
+  /** Rewrites the HTTP layer's generic errors into what a TeamUp user can act on. Never includes the token. */
+  const explain = (error: unknown, url: URL): unknown => {
+    if (!(error instanceof HttpError)) return error;
+    const path = pathOf(url);
+    const keep = (code: HttpError['code'], message: string) => new HttpError(code, message, error.status, error.excerpt, { cause: error });
+    const excerpt = error.excerpt ?? '';
+    const provider = settings.providerId ? `provider ${settings.providerId}` : 'the provider (none chosen)';
     switch (error.code) {
       case 'auth_failed':
-        throw new HttpError('auth_failed', `TeamUp rejected the API token (HTTP 401). Check the token, and the Authorization scheme (currently "${settings.authScheme === 'token' ? 'Token' : 'Bearer'}") in the account settings.`, error.status, error.excerpt);
+        return keep(
+          'auth_failed',
+          `TeamUp rejected the API token (HTTP 401; Rollbook tried both the "Bearer" and "Token" schemes). Check that the M2M token is complete and has not expired or been revoked (TeamUp: Settings → Integrations → API Integration), then enter it again.`,
+        );
       case 'forbidden':
-        throw new HttpError('forbidden', `TeamUp refused access (HTTP 403): the token lacks a staff permission (courses need "manage events" or "attendances") or cannot reach provider ${settings.providerId ?? '(none set)'}.`, error.status, error.excerpt);
+        if (/provider/i.test(excerpt)) {
+          return keep('forbidden', `TeamUp says this token cannot act for ${provider} (HTTP 403). Run "Test connection" and pick one of the providers it lists.`);
+        }
+        if (/mode_not_allowed/.test(excerpt)) {
+          return keep('forbidden', `TeamUp refused the request mode for ${path} (HTTP 403). Use an M2M token, which runs in provider (staff) mode.`);
+        }
+        return keep(
+          'forbidden',
+          `TeamUp refused ${path} (HTTP 403): the token lacks the staff permission it needs (courses and course sessions need "Manage events", "Attendances" or "Developer"), or cannot reach ${provider}. Ask a TeamUp admin to grant it, or create a token with admin permissions.${teamupSays(error)}`,
+        );
+      case 'not_found':
+        return keep('not_found', `TeamUp has no ${path} at ${host} (HTTP 404). Check the API address in the account settings (normally https://goteamup.com/api/v2).`);
+      case 'rate_limited':
+        return keep('rate_limited', `TeamUp kept answering "too many requests" (its limit is ${TEAMUP_REQUESTS_PER_MINUTE} per minute per token) for ${path}. Another app may be using the same token; try again in a few minutes.`);
+      case 'server_error':
+        return keep('server_error', `TeamUp had a server error (HTTP ${error.status ?? '5xx'}) on ${path}. This is on TeamUp's side; try again later.`);
+      case 'bad_response':
+        if (error.status === 400 && /provider/i.test(excerpt)) {
+          return keep('bad_response', `The token reaches several TeamUp providers (businesses) and TeamUp needs to know which one to read. Run "Test connection" and pick one.`);
+        }
+        if (error.status === 400) return keep('bad_response', `TeamUp refused the request to ${path} (HTTP 400).${teamupSays(error)} Please report this to Rollbook's developers.`);
+        return error;
       case 'network':
       case 'timeout':
-        throw new HttpError(error.code, `Could not reach TeamUp at ${new URL(base).host}. ${error.message}`, error.status, error.excerpt);
+        return keep(error.code, `Could not reach TeamUp at ${host}. ${error.message}`);
       default:
-        throw error;
+        return error;
     }
   };
-  const guarded = <T>(make: () => AsyncIterable<T>): AsyncIterable<T> => ({
-    async *[Symbol.asyncIterator]() {
+
+  async function send(url: URL, signal: AbortSignal, withProvider: boolean): Promise<HttpResponse> {
+    try {
+      return await http.request({ url, headers: headers(withProvider), signal });
+    } catch (error) {
+      if (!(error instanceof HttpError) || error.code !== 'auth_failed' || triedOtherScheme) throw explain(error, url);
+      triedOtherScheme = true;
+      const configured = scheme;
+      scheme = configured === 'bearer' ? 'token' : 'bearer';
       try {
-        yield* make();
-      } catch (error) {
-        explain(error);
+        const response = await http.request({ url, headers: headers(withProvider), signal });
+        notes.push(`TeamUp rejected the "${SCHEME_WORD[configured]}" Authorization scheme but accepted "${SCHEME_WORD[scheme]}": choose "${SCHEME_WORD[scheme]}" in the account settings.`);
+        return response;
+      } catch (retryError) {
+        scheme = configured;
+        throw explain(retryError, url);
       }
-    },
-  });
+    }
+  }
 
-  const toCourse = (raw: Raw): Course => ({
-    id: str(raw.id) ?? '',
-    name: str(raw.name) ?? `Course ${str(raw.id)}`,
-    type: 'course',
-    description: null,
-    createdAt: null,
-    updatedAt: null,
-    url: null,
-  });
-  const toLearner = (raw: Raw): Learner => {
-    const firstName = str(raw.first_name);
-    const lastName = str(raw.last_name);
-    const email = str(raw.email);
-    return { id: str(raw.id) ?? '', name: [firstName, lastName].filter(Boolean).join(' ') || email || `Customer ${str(raw.id)}`, email, firstName, lastName };
+  function parse(response: HttpResponse, url: URL): Raw {
+    const type = response.headers['content-type'] ?? '';
+    const text = response.body.trim();
+    const looksXml = type.includes('xml') || (!type.includes('json') && text.startsWith('<'));
+    const fail = (cause: unknown) =>
+      new HttpError(
+        'bad_response',
+        `TeamUp sent a response Rollbook cannot read (${looksXml ? 'malformed XML' : 'malformed JSON'}) for ${pathOf(url)}. Try again later; if it keeps happening, TeamUp may be having problems.`,
+        response.status,
+        redact(text.slice(0, 120)),
+        { cause },
+      );
+    try {
+      if (looksXml) {
+        if (XMLValidator.validate(text) !== true) throw new Error('invalid XML');
+        const doc = rec(xml.parse(text));
+        return rec(fromXml(doc.root ?? doc));
+      }
+      const value = JSON.parse(text) as unknown;
+      if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
+      return value as Raw;
+    } catch (error) {
+      throw fail(error);
+    }
+  }
+
+  const get = async (url: URL, signal: AbortSignal, withProvider = true): Promise<Raw> => parse(await send(url, signal, withProvider), url);
+
+  function urlFor(path: string, params: Record<string, string> = {}): URL {
+    const url = new URL(`${base}${path}`);
+    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+    return url;
+  }
+
+  /** A `next` link we are willing to send the token to: same origin as the account's base URL. */
+  function nextUrl(next: unknown, current: URL): URL | null {
+    const link = str(next);
+    if (!link) return null;
+    let url: URL;
+    try {
+      url = new URL(link, current);
+    } catch {
+      throw new HttpError('bad_response', `TeamUp sent an unreadable next-page link for ${pathOf(current)}. Try again later.`);
+    }
+    if (url.origin !== origin) {
+      throw new HttpError('bad_response', `TeamUp pointed the next page of ${pathOf(current)} at another host (${url.host}); Rollbook stopped rather than send your token there.`);
+    }
+    return url;
+  }
+
+  /**
+   * Streams a DRF-style list page by page: `page_size`=100, then absolute `next` links (which keep the query) until
+   * null. Only the current page is held.
+   */
+  async function* pages(path: string, params: Record<string, string>, signal: AbortSignal, withProvider = true): AsyncGenerator<{ rows: Raw[]; total: number | null }> {
+    let url: URL | null = urlFor(path, { ...params, page_size: String(TEAMUP_PAGE_SIZE) });
+    let first = true;
+    // Page URLs already read (one short string per page): a next link back to one of them would loop forever.
+    const visited = new Set<string>();
+    while (url) {
+      visited.add(url.href);
+      signal.throwIfAborted();
+      let body: Raw;
+      try {
+        body = await get(url, signal, withProvider);
+      } catch (error) {
+        // DRF's "Invalid page.": the list shrank while we paged through it, so there is nothing more to read.
+        if (!first && error instanceof HttpError && error.code === 'not_found' && /invalid page/i.test(error.excerpt ?? '')) return;
+        throw error;
+      }
+      const envelope = envelopeSchema.safeParse(body);
+      if (!envelope.success) {
+        throw new HttpError('bad_response', `TeamUp answered ${pathOf(url)} without a results list, so Rollbook cannot read it. Try again later.`);
+      }
+      const rows = envelope.data.results.map(rec);
+      yield { rows, total: num(envelope.data.count) };
+      const next = nextUrl(envelope.data.next, url);
+      // An empty page that still links on would loop forever too.
+      url = next && rows.length > 0 && !visited.has(next.href) ? next : null;
+      first = false;
+    }
+  }
+
+  /** Maps a list's rows, refusing the page (a typed error) when a row lacks what the model requires. */
+  async function* mapped<T>(
+    path: string,
+    params: Record<string, string>,
+    scope: ResourceScope,
+    map: (raw: Raw) => T | null | Promise<T | null>,
+    total = true,
+  ): AsyncGenerator<Page<T>> {
+    for await (const page of pages(path, params, scope.signal)) {
+      const items: T[] = [];
+      const raw: unknown[] = [];
+      for (const row of page.rows) {
+        let item: T | null;
+        try {
+          item = await map(row);
+        } catch (error) {
+          if (!(error instanceof BadRow)) throw error;
+          throw new HttpError('bad_response', `TeamUp sent ${error.message} in ${path}, so Rollbook cannot store it. Try again later; if it keeps happening, report it to TeamUp.`);
+        }
+        if (item === null) continue;
+        items.push(item);
+        raw.push(row);
+      }
+      if (items.length > 0) yield { items, raw, total: total ? page.total : null };
+    }
+  }
+
+  /** The filter value in the form TeamUp was seen to accept: whole seconds with an explicit `+00:00` offset. */
+  const windowStart = (since: string | null | undefined): string | null => {
+    const ms = since ? Date.parse(since) : NaN;
+    return Number.isNaN(ms) ? null : new Date(Math.floor((ms - LATE_MARKING_MS) / 1000) * 1000).toISOString().replace('.000Z', '+00:00');
   };
-  const toAttendance = (raw: Raw): Attendance => {
-    const rawStatus = str(raw.status) ?? 'registered';
-    const session = rec(raw.course_session);
-    return {
-      learnerId: idOf(raw.customer) ?? '',
-      sessionId: idOf(raw.course_session) ?? '',
-      courseId: idOf(session.course) ?? '',
-      status: ATTENDANCE[rawStatus] ?? 'registered',
-      rawStatus,
-    };
+
+  // `expand` + dotted `fields` bring venue and instructor names with each session page: no call per session.
+  const SESSION_QUERY = {
+    expand: 'venue,instructors',
+    fields: 'id,name,starts_at,ends_at,status,attending_count,max_occupancy,course,venue.name,instructors.name',
   };
+  // Rosters cannot be filtered by session or course: read by date window, each row carrying its session's course.
+  const ATTENDANCE_QUERY = { expand: 'course_session', fields: 'id,status,customer,course_session.id,course_session.course' };
 
-  const windowStart = (since: string | null | undefined) =>
-    since ? new Date(Date.parse(since) - LATE_MARKING_MS).toISOString() : null;
+  async function courseOfSession(sessionId: string, signal: AbortSignal): Promise<string> {
+    const known = sessionCourse.get(sessionId);
+    if (known) return known;
+    // Only when the server ignored the expansion: one lookup per unknown session, remembered.
+    const session = await get(urlFor(`/course_sessions/${sessionId}`, { fields: 'id,course' }), signal);
+    const courseId = idOf(session.course);
+    if (!courseId) throw new BadRow(`course session ${sessionId} without a course`);
+    sessionCourse.set(sessionId, courseId);
+    return courseId;
+  }
 
-  // `expand` + dotted `fields` fetch venue and instructor names with the sessions: no call per session.
-  const sessionParams = { expand: 'venue,instructors', fields: 'id,name,starts_at,ends_at,status,attending_count,max_occupancy,course,venue.name,instructors.name' };
+  async function* sessions(scope: ResourceScope): AsyncGenerator<Page<CourseSession>> {
+    const from = windowStart(scope.since);
+    const window: Record<string, string> = from ? { starts_at_gte: from } : {};
+    const at = now();
+    // With the run's course ids, read only those courses' sessions (a course created mid-run is left for next time).
+    const groups = scope.courseIds ? [...chunks(scope.courseIds, COURSE_FILTER_CHUNK)] : [null];
+    for (const group of groups) {
+      const filter: Record<string, string> = group ? { course: group.join(',') } : {};
+      for await (const page of mapped('/course_sessions', { ...SESSION_QUERY, ...window, ...filter }, scope, (r) => toSession(r, at), groups.length === 1)) {
+        for (const s of page.items) sessionCourse.set(s.id, s.courseId);
+        yield page;
+      }
+    }
+  }
+
+  function attendance(scope: ResourceScope): AsyncGenerator<Page<Attendance>> {
+    const from = windowStart(scope.since);
+    return mapped('/course_session_attendances', { ...ATTENDANCE_QUERY, ...(from ? { course_session_starts_at_gte: from } : {}) }, scope, async (raw) => {
+      const sessionId = idOf(raw.course_session);
+      if (!sessionId) throw new BadRow('an attendance without a course session');
+      const learnerId = idOf(raw.customer);
+      if (!learnerId) return null; // no customer attached: nothing to report on
+      const rawStatus = str(raw.status) ?? 'registered';
+      const courseId = idOf(rec(raw.course_session).course) ?? (await courseOfSession(sessionId, scope.signal));
+      return { learnerId, sessionId, courseId, status: ATTENDANCE[rawStatus] ?? 'registered', rawStatus };
+    });
+  }
+
+  async function* progress(scope: ResourceScope): AsyncGenerator<Page<Progress>> {
+    const at = now();
+    if (scope.cached) {
+      const cached = scope.cached;
+      let courseIds = scope.courseIds;
+      if (!courseIds) {
+        const ids: string[] = [];
+        for await (const page of mapped('/courses', { fields: 'id' }, scope, (r) => idOf(r.id))) ids.push(...page.items);
+        courseIds = ids;
+      }
+      for (const courseId of courseIds) {
+        scope.signal.throwIfAborted();
+        const rows = deriveTeamupProgress({ courseId, sessions: cached.sessionsOf(courseId), attendance: cached.attendanceOf(courseId), thresholdPct: threshold, now: at });
+        yield* progressPages(rows);
+      }
+      return;
+    }
+    // Direct use (no staging cache): one pass over sessions, one over attendance, tallied as they stream.
+    const tally = new TeamupProgressTally(at);
+    for await (const page of sessions({ signal: scope.signal, courseIds: scope.courseIds })) page.items.forEach((s) => tally.addSession(s));
+    for await (const page of attendance({ signal: scope.signal })) page.items.forEach((a) => tally.addAttendance(a));
+    for (const courseId of scope.courseIds ?? tally.courseIds()) yield* progressPages(tally.progressOf(courseId, threshold));
+  }
+
+  async function listProviders(signal: AbortSignal): Promise<{ accountName: string | null; providers: { id: string; name: string }[] }> {
+    const toProvider = (p: unknown) => ({ id: idOf(p) ?? '', name: str(rec(p).name) ?? `Provider ${idOf(p) ?? '?'}` });
+    // Provider discovery runs without TeamUp-Provider-ID: a wrong id must not hide the list of right ones.
+    try {
+      const app = await get(urlFor('/auth/application'), signal, false);
+      const scoped = Array.isArray(app.scoped_providers) ? app.scoped_providers.map(toProvider).filter((p) => p.id) : [];
+      if (scoped.length > 0) return { accountName: str(app.name), providers: scoped };
+    } catch (error) {
+      if (!(error instanceof HttpError) || (error.code !== 'not_found' && error.code !== 'forbidden')) throw error;
+    }
+    const providers: { id: string; name: string }[] = [];
+    for await (const page of pages('/providers', {}, signal, false)) {
+      providers.push(...page.rows.map(toProvider).filter((p) => p.id));
+      if (providers.length >= 1000) break; // a picker, not an export
+    }
+    return { accountName: null, providers };
+  }
 
   const connector: Connector = {
     platform: 'teamup',
     incremental: new Set(['sessions', 'attendance']),
 
     async testConnection(signal) {
-      try {
-        let providers: { id: string; name: string }[] = [];
-        let accountName = 'TeamUp';
-        try {
-          const app = await getJson(`${base}/auth/application`, signal);
-          providers = (Array.isArray(app.scoped_providers) ? app.scoped_providers : []).map((p) => ({ id: str(rec(p).id) ?? '', name: str(rec(p).name) ?? '' }));
-          accountName = str(app.name) ?? accountName;
-        } catch (error) {
-          if (!(error instanceof HttpError) || (error.code !== 'not_found' && error.code !== 'forbidden')) throw error;
-          const list = await getJson(`${base}/providers?page_size=${PAGE_SIZE}`, signal);
-          providers = (Array.isArray(list.results) ? list.results : []).map((p) => ({ id: str(rec(p).id) ?? '', name: str(rec(p).name) ?? '' }));
-        }
-        const chosen = providers.find((p) => p.id === settings.providerId);
-        const notes: string[] = [];
-        if (providers.length > 1 && !settings.providerId) {
-          notes.push(`The token reaches ${providers.length} providers: pick one (provider id) to sync.`);
-          return { accountName, courseCount: null, providers, notes };
-        }
-        const courses = await getJson(`${base}/courses?page_size=1`, signal);
-        return {
-          accountName: chosen ? `${accountName} — ${chosen.name}` : providers.length === 1 ? `${accountName} — ${providers[0]!.name}` : accountName,
-          courseCount: typeof courses.count === 'number' ? courses.count : null,
-          providers,
-          notes,
-        };
-      } catch (error) {
-        return explain(error);
+      const { accountName, providers } = await listProviders(signal);
+      const chosen = providers.find((p) => p.id === settings.providerId);
+      if (settings.providerId && providers.length > 0 && !chosen) {
+        throw new HttpError(
+          'forbidden',
+          `This TeamUp token cannot reach provider ${settings.providerId}. It reaches: ${providers.slice(0, 10).map((p) => `${p.name} (${p.id})`).join(', ')}. Pick one of these.`,
+        );
       }
+      const single = providers.length === 1 ? providers[0]! : undefined;
+      const name = chosen?.name ?? single?.name ?? accountName ?? 'TeamUp';
+      if (providers.length > 1 && !settings.providerId) {
+        return { accountName: name, courseCount: null, providers, notes: [`The token reaches ${providers.length} providers (businesses): pick the one to sync.`, ...notes] };
+      }
+      const courses = await get(urlFor('/courses', { page_size: '1', fields: 'id' }), signal);
+      return { accountName: name, courseCount: num(courses.count), providers, notes: [...notes] };
     },
 
-    courses: (scope) => guarded(() => list('/courses', {}, toCourse, scope)),
-    learners: (scope) => guarded(() => list('/customers', { fields: 'id,first_name,last_name,email' }, toLearner, scope)),
-    sessions: (scope) =>
-      guarded(() => {
-        const from = windowStart(scope.since);
-        return list('/course_sessions', { ...sessionParams, ...(from ? { starts_at_gte: from } : {}) }, (r) => toSession(r, now()), scope);
-      }),
-    // No session filter exists on course-session attendances: pull them by date window and group locally.
-    attendance: (scope) =>
-      guarded(() => {
-        const from = windowStart(scope.since);
-        return list(
-          '/course_session_attendances',
-          { expand: 'course_session', fields: 'id,status,customer,course_session.id,course_session.course', ...(from ? { course_session_starts_at_gte: from } : {}) },
-          toAttendance,
-          scope,
-        );
-      }),
-    progress: (scope) =>
-      guarded(async function* () {
-        const at = now();
-        if (scope.cached) {
-          for (const courseId of scope.courseIds ?? []) {
-            scope.signal.throwIfAborted();
-            const rows = deriveTeamupProgress(courseId, scope.cached.sessionsOf(courseId), scope.cached.attendanceOf(courseId), threshold, at);
-            if (rows.length > 0) yield { items: rows, raw: rows.map((r) => ({ derivedFrom: 'course_session_attendances', ...r })) };
-          }
-          return;
-        }
-        // Without a staging cache (direct use): fetch sessions and attendance, then derive per course.
-        const sessions = new Map<string, CourseSession[]>();
-        for await (const page of connector.sessions({ signal: scope.signal })) {
-          for (const s of page.items) sessions.set(s.courseId, [...(sessions.get(s.courseId) ?? []), s]);
-        }
-        const attendance = new Map<string, Attendance[]>();
-        for await (const page of connector.attendance({ signal: scope.signal })) {
-          for (const a of page.items) attendance.set(a.courseId, [...(attendance.get(a.courseId) ?? []), a]);
-        }
-        for (const [courseId, list] of sessions) {
-          const rows = deriveTeamupProgress(courseId, list, attendance.get(courseId) ?? [], threshold, at);
-          if (rows.length > 0) yield { items: rows, raw: rows.map((r) => ({ derivedFrom: 'course_session_attendances', ...r })) };
-        }
-      }),
+    courses: (scope) => mapped('/courses', {}, scope, toCourse),
+    learners: (scope) => mapped('/customers', { fields: 'id,first_name,last_name,email' }, scope, toLearner),
+    sessions,
+    attendance,
+    progress,
   };
   return connector;
 }
