@@ -1,13 +1,16 @@
 /**
- * CSV export: RFC 4180 via csv-stringify, streamed row by row from SQLite to a temp file with back-pressure.
+ * CSV export: RFC 4180 via csv-stringify, streamed from SQLite to a temp file in batches with back-pressure.
+ * Rows are stringified a batch at a time (csv-stringify's sync API) instead of one stream event per row: same
+ * library, same output, a fraction of the per-row overhead, and memory bounded by one batch.
  */
-import { stringify } from 'csv-stringify';
+import { stringify } from 'csv-stringify/sync';
 import { createWriteStream } from 'node:fs';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
 import type { ReportColumn } from '../contract/channels/reports';
 import type { ReportRow } from '../store/report-queries';
 import { cell } from './cells';
+
+const BATCH = 2_000;
 
 export interface CsvOptions {
   bom: boolean;
@@ -18,21 +21,34 @@ export interface CsvOptions {
 }
 
 export async function writeCsv(file: string, columns: ReportColumn[], rows: Iterable<ReportRow>, options: CsvOptions): Promise<number> {
+  const out = createWriteStream(file, { flags: 'wx' });
+  const failed = new Promise<never>((_, reject) => out.once('error', reject));
+  const format = { record_delimiter: 'windows', cast: { number: (n: number) => String(n) } } as const;
+  const write = async (text: string) => {
+    if (!out.write(text)) await Promise.race([once(out, 'drain'), failed]);
+  };
   let count = 0;
-  function* records() {
+  try {
+    await write(stringify([columns.map((c) => c.label)], { ...format, bom: options.bom }));
+    let batch: (string | number | null)[][] = [];
     for (const row of rows) {
-      options.signal?.throwIfAborted();
-      count += 1;
-      if (count % 10_000 === 0) options.onRows?.(count);
-      yield columns.map((c) => cell(row[c.key] ?? null, c, options.locale));
+      batch.push(columns.map((c) => cell(row[c.key] ?? null, c, options.locale)));
+      if (batch.length === BATCH) {
+        options.signal?.throwIfAborted();
+        await write(stringify(batch, format));
+        count += batch.length;
+        batch = [];
+        if (count % 20_000 === 0) options.onRows?.(count);
+      }
     }
+    if (batch.length) await write(stringify(batch, format));
+    count += batch.length;
+    out.end();
+    await Promise.race([once(out, 'finish'), failed]);
+  } catch (error) {
+    out.destroy();
+    throw error;
   }
-  await pipeline(
-    Readable.from(records(), { objectMode: true, highWaterMark: 256 }),
-    stringify({ bom: options.bom, header: true, columns: columns.map((c) => c.label), record_delimiter: 'windows', cast: { number: (n) => String(n) } }),
-    createWriteStream(file, { flags: 'wx' }),
-    { signal: options.signal },
-  );
   options.onRows?.(count);
   return count;
 }

@@ -168,6 +168,8 @@ export function createCacheWriter(db: Db) {
      */
     commit(accountId: string, generation: number, at: string, newCursors: Record<string, string> | null): void {
       const overdueBefore = new Date(Date.parse(at) - 30 * 86_400_000).toISOString();
+      // Anything still staged (callers that did not flush per resource) lands before the aggregates and the flip.
+      for (const resource of Object.keys(TABLES) as Resource[]) moveStaged[resource]();
       db.transaction(() => {
         computeStats.run({ account: accountId, generation, before: overdueBefore });
         flip.run(generation, at, accountId);
