@@ -10,6 +10,9 @@ export function electronHost(): HostAbilities {
       const parent = BrowserWindow.getFocusedWindow() ?? undefined;
       const options = {
         defaultPath: join(app.getPath('documents'), suggestedName),
+        // The renderer then exports with force: the user already agreed to replace an existing file here
+        // (macOS and Windows always ask; Linux only with this flag).
+        properties: ['showOverwriteConfirmation' as const, 'createDirectory' as const],
         filters: format === 'csv' ? [{ name: 'CSV (comma-separated)', extensions: ['csv'] }] : [{ name: 'PDF document', extensions: ['pdf'] }],
       };
       const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);

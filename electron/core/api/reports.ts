@@ -1,3 +1,4 @@
+import type { ParsedInputOf } from '../contract/channels';
 import type { reportChannels } from '../contract/channels/reports';
 import { RollbookError } from '../contract/errors';
 import { exportReport } from '../reports/export';
@@ -11,31 +12,38 @@ function accountLabels(ctx: CoreContext, ids: string[] | null): string {
   return labels.join(', ');
 }
 
+type ExportInput = ParsedInputOf<'reports.export'>;
+
+function runExport(ctx: CoreContext, input: ExportInput) {
+  return exportReport(
+    {
+      queries: ctx.reports,
+      pdf: ctx.pdf,
+      now: ctx.now,
+      accountLabels: (ids) => accountLabels(ctx, ids),
+      onProgress: (rows, total, done) => ctx.events.emit('reports.progress', { path: input.path, rows, total, done }),
+    },
+    // PDFs and locale dates follow the app's format setting unless the caller names a locale.
+    { ...input, options: { ...input.options, locale: input.options.locale ?? (ctx.settings.all().locale as string | undefined) } },
+  );
+}
+
 export const reportHandlers = {
   'reports.preview': (ctx, { definition, limit }) => {
     const now = ctx.now().toISOString();
-    const rows = [];
-    for (const row of ctx.reports.iterate(definition, now)) {
-      rows.push(row);
-      if (rows.length >= limit) break;
-    }
-    return { columns: REPORT_COLUMNS[definition.kind], rows, total: ctx.reports.count(definition, now) };
+    const rows = ctx.reports.head(definition, now, limit);
+    return { columns: REPORT_COLUMNS[definition.kind], rows, ...ctx.reports.summary(definition, now) };
   },
-  'reports.export': (ctx, input) =>
-    exportReport(
-      {
-        queries: ctx.reports,
-        pdf: ctx.pdf,
-        now: ctx.now,
-        accountLabels: (ids) => accountLabels(ctx, ids),
-        onProgress: (rows, total, done) => ctx.events.emit('reports.progress', { path: input.path, rows, total, done }),
-      },
-      { ...input, options: { ...input.options, locale: input.options.locale ?? ctx.settings.all().locale as string | undefined } },
-    ),
+  'reports.export': (ctx, input) => runExport(ctx, input),
   'reports.saved.list': (ctx) => ctx.savedReports.list(),
   'reports.saved.save': (ctx, saved) => {
     ctx.savedReports.save(saved, ctx.now().toISOString());
     return ctx.savedReports.get(saved.name)!;
+  },
+  'reports.saved.run': (ctx, { name, ...rest }) => {
+    const saved = ctx.savedReports.get(name);
+    if (!saved) throw new RollbookError('invalid_input', `There is no saved report "${name}". Saved reports: ${ctx.savedReports.list().map((r) => r.name).join(', ') || 'none'}.`);
+    return runExport(ctx, { definition: saved.definition, ...rest });
   },
   'reports.saved.delete': (ctx, { name }) => ({ deleted: ctx.savedReports.remove(name) }),
   'host.chooseSavePath': async (ctx, input) => {

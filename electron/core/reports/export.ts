@@ -43,10 +43,13 @@ export async function exportReport(
   const temp = await prepareTarget(path, options.force);
   try {
     if (format === 'csv') {
+      // Counting first costs one more pass over the index, and buys a real progress bar for long exports.
+      const expected = deps.queries.count(definition, now);
+      deps.onProgress?.(0, expected, false);
       const rows = await writeCsv(temp, columns, deps.queries.iterate(definition, now), {
         bom: options.bom,
         locale: options.localeDates ? (options.locale ?? Intl.DateTimeFormat().resolvedOptions().locale) : null,
-        onRows: (n) => deps.onProgress?.(n, null, false),
+        onRows: (n) => deps.onProgress?.(n, Math.max(n, expected), false),
       });
       const bytes = await commitTarget(temp, path);
       deps.onProgress?.(rows, rows, true);

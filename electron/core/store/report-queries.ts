@@ -3,6 +3,7 @@
  * never holds 1M rows in memory. Filters are bound parameters; the only dynamic SQL is whitelisted fragments.
  */
 import type { ReportColumn, ReportDefinition, ReportKind } from '../contract/channels/reports';
+import { PROGRESS_STATUSES } from '../contract/domain';
 import type { Db } from './db';
 import { ftsPhrase } from './workspace-queries';
 
@@ -76,8 +77,9 @@ function learnerFilter(def: ReportDefinition, where: string[], params: Record<st
     where.push('l.rowid IN (SELECT rowid FROM learners_fts WHERE learners_fts MATCH @learnerQ)');
     params.learnerQ = phrase;
   } else {
+    // One or two characters: too short for the trigram index, so a substring scan (still "contains").
     where.push("(l.name LIKE @learnerQ ESCAPE '\\' OR l.email LIKE @learnerQ ESCAPE '\\')");
-    params.learnerQ = `${def.learnerSearch.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    params.learnerQ = `%${def.learnerSearch.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   }
 }
 
@@ -185,28 +187,47 @@ export function buildReportQuery(def: ReportDefinition, now: string): Built {
 export type ReportQueries = ReturnType<typeof createReportQueries>;
 
 export function createReportQueries(db: Db) {
+  const freshness = db.prepare<{ accountIds: string | null; platforms: string | null }, { label: string; dataAsOf: string | null }>(
+    `SELECT a.label, (SELECT r.ended_at FROM sync_runs r WHERE r.account_id = a.id AND r.outcome IN ('ok', 'partial')
+       ORDER BY r.id DESC LIMIT 1) AS dataAsOf
+     FROM accounts a
+     WHERE (@accountIds IS NULL OR a.id IN (SELECT value FROM json_each(@accountIds)))
+       AND (@platforms IS NULL OR a.platform IN (SELECT value FROM json_each(@platforms)))
+     ORDER BY a.label COLLATE NOCASE`,
+  );
   return {
     /** Streams rows; the caller may stop early (preview). */
     iterate(def: ReportDefinition, now: string): IterableIterator<ReportRow> {
       const { sql, params } = buildReportQuery(def, now);
       return db.prepare(sql).iterate(params) as IterableIterator<ReportRow>;
     },
+    /** The first rows only: with LIMIT, SQLite keeps a top-N sorter instead of sorting every row. */
+    head(def: ReportDefinition, now: string, limit: number): ReportRow[] {
+      const { sql, params } = buildReportQuery(def, now);
+      return db.prepare(`${sql} LIMIT @limit`).all({ ...params, limit }) as ReportRow[];
+    },
     count(def: ReportDefinition, now: string): number {
       const { sql, params } = buildReportQuery(def, now);
       return (db.prepare(`SELECT count(*) AS n FROM (${sql})`).get(params) as { n: number }).n;
     },
-    /** Per-account "data as of" for report headers. */
+    /** The row count and the split by normalised status over the whole report (see ReportPreview), in one pass. */
+    summary(def: ReportDefinition, now: string): { total: number; breakdown: Record<string, number> } {
+      const { sql, params } = buildReportQuery(def, now);
+      if (def.kind === 'courses') {
+        const sums = PROGRESS_STATUSES.map((s) => `coalesce(sum(${s}), 0) AS ${s}`).join(', ');
+        const { total, ...breakdown } = db.prepare(`SELECT count(*) AS total, ${sums} FROM (${sql})`).get(params) as Record<string, number>;
+        return { total: total!, breakdown };
+      }
+      const column = def.kind === 'attendance' ? 'attendance_status' : 'status';
+      const rows = db.prepare(`SELECT ${column} AS status, count(*) AS n FROM (${sql}) GROUP BY 1`).all(params) as { status: string; n: number }[];
+      return { total: rows.reduce((sum, r) => sum + r.n, 0), breakdown: Object.fromEntries(rows.map((r) => [r.status, r.n])) };
+    },
+    /** Per-account "data as of" for report headers: the accounts the definition covers. */
     freshness(def: ReportDefinition): { label: string; dataAsOf: string | null }[] {
-      const rows = db
-        .prepare(
-          `SELECT a.label, (SELECT r.ended_at FROM sync_runs r WHERE r.account_id = a.id AND r.outcome IN ('ok', 'partial')
-             ORDER BY r.id DESC LIMIT 1) AS dataAsOf FROM accounts a ORDER BY a.label COLLATE NOCASE`,
-        )
-        .all() as { label: string; dataAsOf: string | null; id?: string }[];
-      const ids = def.accountIds;
-      if (!ids) return rows;
-      const labels = new Set((db.prepare('SELECT label FROM accounts WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as { label: string }[]).map((r) => r.label));
-      return rows.filter((r) => labels.has(r.label));
+      return freshness.all({
+        accountIds: def.accountIds ? JSON.stringify(def.accountIds) : null,
+        platforms: def.platforms?.length ? JSON.stringify(def.platforms) : null,
+      });
     },
   };
 }

@@ -79,7 +79,7 @@ export function registerReport(program: Command, { io, withCore }: CommandContex
         if (flags.saveAs) await core.call('reports.saved.save', { name: flags.saveAs, definition: parsed.data });
         const path = resolve(flags.out);
         const off = core.on('reports.progress', (p) => {
-          if (!p.done && p.rows > 0) io.stderr(`${io.isTty ? '\r\x1b[2K' : ''}${p.rows.toLocaleString('en-US')} rows…${io.isTty ? '' : '\n'}`);
+          if (!p.done && p.rows > 0) io.stderr(`${io.isTty ? '\r\x1b[2K' : ''}${p.rows.toLocaleString('en-US')}${p.total ? ` of ${p.total.toLocaleString('en-US')}` : ''} rows…${io.isTty ? '' : '\n'}`);
         });
         try {
           const result = await core.call('reports.export', {

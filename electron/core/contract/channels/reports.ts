@@ -46,12 +46,26 @@ export interface ReportPreview {
   columns: ReportColumn[];
   rows: Record<string, string | number | null>[];
   total: number;
+  /**
+   * How the whole report (not just the previewed rows) splits by normalised status: learner statuses for
+   * completions, transcripts and course summaries (learners per status, summed over courses), attendance statuses
+   * for attendance.
+   */
+  breakdown: Record<string, number>;
 }
 
 export interface SavedReport {
   name: string;
   definition: ReportDefinition;
   updatedAt: string;
+}
+
+export interface ExportResult {
+  path: string;
+  /** Rows written (a PDF stops at its row limit: then `truncated`). */
+  rows: number;
+  bytes: number;
+  truncated: boolean;
 }
 
 export const exportOptionsSchema = z
@@ -68,7 +82,7 @@ export const exportOptionsSchema = z
 
 export const reportChannels = {
   'reports.preview': channel<ReportPreview>()(z.strictObject({ definition: reportDefinitionSchema, limit: z.number().int().min(1).max(500).default(50) })),
-  'reports.export': channel<{ path: string; rows: number; bytes: number; truncated: boolean }>()(
+  'reports.export': channel<ExportResult>()(
     z.strictObject({
       definition: reportDefinitionSchema,
       format: z.enum(['csv', 'pdf']),
@@ -78,6 +92,15 @@ export const reportChannels = {
   ),
   'reports.saved.list': channel<SavedReport[]>()(z.undefined()),
   'reports.saved.save': channel<SavedReport>()(z.strictObject({ name: z.string().trim().min(1).max(80), definition: reportDefinitionSchema })),
+  /** Exports a saved definition as it was saved ("Monthly compliance" → this month's file). */
+  'reports.saved.run': channel<ExportResult>()(
+    z.strictObject({
+      name: z.string().trim().min(1).max(80),
+      format: z.enum(['csv', 'pdf']),
+      path: z.string().min(1).max(4096),
+      options: exportOptionsSchema,
+    }),
+  ),
   'reports.saved.delete': channel<{ deleted: boolean }>()(z.strictObject({ name: z.string().trim().min(1).max(80) })),
   /** Native "Save as…" in the app; hosts without one (CLI, tests) answer with an error or a stub. */
   'host.chooseSavePath': channel<{ path: string | null }>()(z.strictObject({ suggestedName: z.string().min(1).max(255), format: z.enum(['csv', 'pdf']) })),
