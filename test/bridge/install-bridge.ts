@@ -12,22 +12,24 @@ export interface BridgeOptions {
 }
 
 export async function installBridge(page: Page, core: Core, options: BridgeOptions = {}): Promise<() => void> {
+  // Envelopes cross as JSON text: Playwright's structured serialisation of a 10k-row answer takes seconds, a
+  // string takes milliseconds (Electron's IPC clone is fast too, so this keeps the page's timing realistic).
   await page.exposeBinding('__rollbookInvoke', async (_source, channel: unknown, input: unknown) => {
     const overridden = options.override?.(String(channel), input);
-    if (overridden) return { ok: true, value: await overridden };
-    return core.handle(channel, input);
+    if (overridden) return JSON.stringify({ ok: true, value: await overridden });
+    return JSON.stringify(await core.handle(channel, input));
   });
   await page.addInitScript(() => {
     type Listener = (payload: unknown) => void;
     const listeners = new Map<string, Set<Listener>>();
     const w = window as unknown as {
-      __rollbookInvoke: (channel: string, input: unknown) => Promise<unknown>;
+      __rollbookInvoke: (channel: string, input: unknown) => Promise<string>;
       __rollbookEmit: (event: string, payload: unknown) => void;
       rollbook: unknown;
     };
     w.__rollbookEmit = (event, payload) => listeners.get(event)?.forEach((listener) => listener(payload));
     w.rollbook = Object.freeze({
-      invoke: (channel: string, input: unknown) => w.__rollbookInvoke(channel, input),
+      invoke: async (channel: string, input: unknown) => JSON.parse(await w.__rollbookInvoke(channel, input)) as unknown,
       on: (event: string, listener: Listener) => {
         let set = listeners.get(event);
         if (!set) listeners.set(event, (set = new Set()));

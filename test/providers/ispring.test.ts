@@ -1,12 +1,26 @@
+/**
+ * The iSpring Learn connector against the local simulator over loopback, through the real HTTP client. Expected
+ * values are built from the simulator's dataset by the rules of the reference (not by calling the connector's own
+ * mapping), so a parsing slip in any wrapping/format variant shows up as a row mismatch.
+ */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IspringSettings } from '../../electron/core/contract/accounts';
-import type { Progress } from '../../electron/core/contract/domain';
+import type { Course, Learner, Progress, ProgressStatus } from '../../electron/core/contract/domain';
 import { createHttpClient } from '../../electron/core/http/client';
 import { HttpError } from '../../electron/core/http/errors';
-import { createIspringConnector, normaliseStatus } from '../../electron/core/providers/ispring';
-import type { Connector } from '../../electron/core/providers/types';
-import { retainedGrowth } from '../support/memory';
-import { startIspringSimulator, type IspringSimOptions, type IspringSimulator } from '../simulators/ispring';
+import type { HttpClientOptions } from '../../electron/core/http/types';
+import { createIspringConnector } from '../../electron/core/providers/ispring';
+import { isoDate, normaliseStatus, parseBody } from '../../electron/core/providers/ispring-parse';
+import type { Connector, Page } from '../../electron/core/providers/types';
+import { gc } from '../support/memory';
+import {
+  ISPRING_DISPLAY,
+  startIspringSimulator,
+  type IspringFixture,
+  type IspringResult,
+  type IspringSimOptions,
+  type IspringSimulator,
+} from '../simulators/ispring';
 
 const sims: IspringSimulator[] = [];
 const clients: ReturnType<typeof createHttpClient>[] = [];
@@ -15,202 +29,645 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
 });
 
-async function setup(options: IspringSimOptions = {}, settings: Partial<IspringSettings> & { mode?: 'token' | 'legacy'; secret?: string } = {}, clientOptions = {}) {
+const FAST_RETRY: HttpClientOptions = { retry: { retries: 3, baseDelayMs: 10, maxDelayMs: 40 } };
+
+interface SetupOptions {
+  mode?: 'token' | 'legacy';
+  format?: 'json' | 'xml';
+  secret?: string;
+  baseUrl?: (simUrl: string) => string;
+  client?: HttpClientOptions;
+  now?: () => Date;
+}
+
+async function setup(options: IspringSimOptions = {}, s: SetupOptions = {}) {
   const sim = await startIspringSimulator(options);
   sims.push(sim);
-  const http = createHttpClient({ retry: { retries: 3, baseDelayMs: 10, maxDelayMs: 50 }, ...clientOptions });
+  return { sim, ...connect(sim, s) };
+}
+
+function connect(sim: IspringSimulator, s: SetupOptions = {}) {
+  const http = createHttpClient({ ...FAST_RETRY, ...s.client });
   clients.push(http);
-  const mode = settings.mode ?? 'token';
-  const base = { baseUrl: sim.url, format: settings.format ?? 'json' } as const;
-  const s: IspringSettings =
+  const mode = s.mode ?? 'token';
+  const common = { platform: 'ispring' as const, baseUrl: s.baseUrl ? s.baseUrl(sim.url) : sim.url, format: s.format ?? 'json' };
+  const settings: IspringSettings =
     mode === 'token'
-      ? { platform: 'ispring', authMode: 'token', clientId: sim.options.clientId, ...base }
-      : { platform: 'ispring', authMode: 'legacy', accountUrl: sim.options.accountUrl, login: sim.options.login, ...base };
-  const secret = settings.secret ?? (mode === 'token' ? sim.options.clientSecret : sim.options.password);
-  const connector = createIspringConnector({ settings: { ...s, ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}) }, secret, http });
-  return { sim, connector, secret, http };
+      ? { ...common, authMode: 'token', clientId: sim.options.clientId }
+      : { ...common, authMode: 'legacy', accountUrl: sim.options.accountUrl, login: sim.options.login };
+  const secret = s.secret ?? (mode === 'token' ? sim.options.clientSecret : sim.options.password);
+  return { connector: createIspringConnector({ settings, secret, http, now: s.now }), secret };
 }
 
-async function collect<T>(iterable: AsyncIterable<{ items: T[] }>): Promise<{ rows: T[]; pages: number }> {
+const signal = () => AbortSignal.timeout(15_000);
+
+async function collect<T>(pages: AsyncIterable<Page<T>>): Promise<{ rows: T[]; pages: number }> {
   const rows: T[] = [];
-  let pages = 0;
-  for await (const page of iterable) {
+  let count = 0;
+  for await (const page of pages) {
+    expect(page.raw).toHaveLength(page.items.length);
     rows.push(...page.items);
-    pages += 1;
+    count += 1;
   }
-  return { rows, pages };
+  return { rows, pages: count };
 }
 
-async function syncAll(connector: Connector, onSkip?: (s: { courseId: string }) => void) {
-  const signal = AbortSignal.timeout(20_000);
-  const courses = await collect(connector.courses({ signal }));
-  const learners = await collect(connector.learners({ signal }));
-  const progress = await collect(connector.progress({ signal, courseIds: courses.rows.map((c) => c.id), onSkip }));
+async function failure(promise: Promise<unknown>): Promise<HttpError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(HttpError);
+  return error as HttpError;
+}
+
+/** Every secret the run used: the client secret, the legacy password, and every access token the server issued. */
+function secretsOf(sim: IspringSimulator, extra: string[] = []): string[] {
+  const tokens = sim.requests.map((r) => String(r.headers.authorization ?? '').replace(/^Bearer\s+/i, '')).filter(Boolean);
+  return [sim.options.clientSecret, sim.options.password, ...new Set(tokens), ...extra];
+}
+
+function expectNoSecret(error: HttpError, secrets: string[]) {
+  const surface = JSON.stringify({ message: error.message, excerpt: error.excerpt, wire: error.toWire(), stack: error.stack });
+  for (const secret of secrets) expect(surface).not.toContain(secret);
+}
+
+// ----------------------------------------------------------------------------------- expectations from the dataset
+
+const DOMAIN: Record<string, ProgressStatus> = {
+  not_started: 'not_started',
+  in_progress: 'in_progress',
+  pending: 'in_progress',
+  complete: 'completed',
+  passed: 'passed',
+  failed: 'failed',
+  incomplete: 'incomplete',
+  accepted: 'passed',
+  declined: 'failed',
+};
+const TYPE: Record<string, string> = {
+  Course: 'course',
+  LearningTrack: 'learning_track',
+  Quiz: 'quiz',
+  iSpringSuiteModule: 'ispring_suite_module',
+  PDFDocument: 'pdf_document',
+};
+const utc = (offsetDateTime: string | undefined) => (offsetDateTime ? new Date(Date.parse(offsetDateTime)).toISOString() : null);
+
+function expectedCourses(data: IspringFixture): Course[] {
+  return data.courses.map((c) => ({
+    id: c.contentItemId,
+    name: c.title,
+    type: TYPE[c.contentItemType]!,
+    description: c.description ?? c.subtitle ?? null,
+    createdAt: utc(c.addedDate),
+    updatedAt: null,
+    url: c.viewUrl,
+  }));
+}
+
+function expectedLearners(data: IspringFixture): Learner[] {
+  return data.users.map((u) => {
+    const f = new Map(u.fields);
+    const firstName = f.get('FIRST_NAME') ?? null;
+    const lastName = f.get('LAST_NAME') ?? null;
+    const email = f.get('EMAIL') ?? null;
+    const name = firstName && lastName ? `${firstName} ${lastName}` : (f.get('LOGIN') ?? email ?? u.userId);
+    return { id: u.userId, name, email, firstName, lastName };
+  });
+}
+
+function expectedFromResults(rows: IspringResult[]): Omit<Progress, 'rawStatus'>[] {
+  return rows.map((r) => {
+    const status = DOMAIN[r.completionStatus]!;
+    const completedAt = utc(r.completionDate);
+    const startedAt = status === 'not_started' ? null : `${r.accessDate}T00:00:00.000Z`;
+    return {
+      learnerId: r.userId,
+      courseId: r.courseId,
+      status,
+      progressPct: Number(r.progress),
+      score: r.awardedScore ? Number(r.awardedScore) : null,
+      startedAt,
+      completedAt,
+      lastActivityAt: completedAt ?? startedAt,
+    };
+  });
+}
+
+function expectedFromFinalStatuses(rows: IspringResult[]): Omit<Progress, 'rawStatus'>[] {
+  return rows.map((r) => {
+    const completedAt = utc(r.completionDate);
+    const viewedAt = utc(r.lastViewDate);
+    return {
+      learnerId: r.userId,
+      courseId: r.courseId,
+      status: DOMAIN[r.completionStatus]!,
+      progressPct: Number(r.progress),
+      score: null,
+      startedAt: null,
+      completedAt,
+      lastActivityAt: [viewedAt, completedAt].filter(Boolean).sort().pop() ?? null,
+    };
+  });
+}
+
+const key = (p: { learnerId?: string; userId?: string; courseId: string }) => `${p.courseId}/${p.learnerId ?? p.userId}`;
+const byKey = <T extends { courseId: string }>(rows: T[]) => [...rows].sort((a, b) => (key(a) < key(b) ? -1 : 1));
+const withoutRaw = (rows: Progress[]) => rows.map(({ rawStatus: _raw, ...rest }) => rest);
+
+/** Checks the raw statuses: snake_case from results, display text (either casing) from final_statuses. */
+function expectRawStatuses(rows: Progress[], data: IspringFixture, style: 'snake' | 'display') {
+  const source = new Map(data.results.map((r) => [key(r), r]));
+  for (const p of rows) {
+    const r = source.get(key(p))!;
+    if (style === 'snake') expect(p.rawStatus).toBe(r.completionStatus);
+    else expect(ISPRING_DISPLAY[r.completionStatus]).toContain(p.rawStatus);
+  }
+}
+
+async function syncAll(connector: Connector, onSkip?: (s: { courseId: string; reason: string }) => void) {
+  const s = signal();
+  const courses = await collect(connector.courses({ signal: s }));
+  const learners = await collect(connector.learners({ signal: s }));
+  const progress = await collect(connector.progress({ signal: s, courseIds: courses.rows.map((c) => c.id), onSkip }));
   return { courses, learners, progress };
 }
 
-const key = (p: Progress) => `${p.courseId}/${p.learnerId}`;
+const resultsRequests = (sim: IspringSimulator) => sim.requests.filter((r) => r.path.startsWith('/learners/results'));
+const finalRequests = (sim: IspringSimulator) => sim.requests.filter((r) => r.path.endsWith('/final_statuses'));
 
-describe('iSpring Learn connector', () => {
-  it.each(['json', 'xml'] as const)('token auth, %s: pages through every resource (≥ 3 pages each)', async (format) => {
-    const { sim, connector } = await setup({ courses: 7, learners: 25, results: 70, pageSizeCap: 3 }, { format });
+// ------------------------------------------------------------------------------------------------------ tests
+
+describe('iSpring Learn connector: auth, paging, formats', () => {
+  it.each(['json', 'xml'] as const)('API key, %s: every resource over ≥ 3 pages equals the dataset', async (format) => {
+    const { sim, connector } = await setup({ courses: 8, learners: 25, results: 70, pageSizeCap: 3 }, { format });
     const { courses, learners, progress } = await syncAll(connector);
     expect(courses.pages).toBeGreaterThanOrEqual(3);
-    expect(courses.rows.map((c) => c.id)).toEqual(sim.data.courses.map((c) => c.contentItemId));
-    expect(learners.rows).toHaveLength(25);
-    expect(progress.rows).toHaveLength(sim.data.results.length);
+    expect(learners.pages).toBeGreaterThanOrEqual(3);
     expect(progress.pages).toBeGreaterThanOrEqual(3);
-    // Spot checks against the simulator's data.
-    const r = sim.data.results.find((x) => x.progress.includes('.'))!;
-    const p = progress.rows.find((x) => x.learnerId === r.userId && x.courseId === r.courseId)!;
-    expect(p.progressPct).toBe(Number(r.progress));
-    expect(p.rawStatus).toBe(r.completionStatus);
-    const done = sim.data.results.find((x) => x.completionDate)!;
-    const pd = progress.rows.find((x) => key(x) === `${done.courseId}/${done.userId}`)!;
-    expect(pd.completedAt).toBe(new Date(Date.parse(done.completionDate!)).toISOString());
-    expect(sim.requests.every((req) => req.headers.accept === (format === 'json' ? 'application/json' : 'application/xml') || req.path === '/api/v3/token')).toBe(true);
-    expect(sim.tokensIssued).toBe(1); // cached across requests
+    expect(courses.rows).toEqual(expectedCourses(sim.data));
+    expect(learners.rows).toEqual(expectedLearners(sim.data));
+    expect(byKey(withoutRaw(progress.rows))).toEqual(byKey(expectedFromResults(sim.data.results)));
+    expectRawStatuses(progress.rows, sim.data, 'snake');
+    // Fractional progress stays fractional; inactive users' rows are included (userStatuses asked for).
+    expect(progress.rows.some((p) => p.progressPct !== null && !Number.isInteger(p.progressPct))).toBe(true);
+    expect(sim.data.users.some((u) => u.status !== 1)).toBe(true);
+
+    const api = sim.requests.filter((r) => r.path !== '/api/v3/token');
+    expect(api.every((r) => r.headers.accept === (format === 'json' ? 'application/json' : 'application/xml'))).toBe(true);
+    expect(api.every((r) => /^Bearer \S+$/.test(String(r.headers.authorization)) && r.headers['x-auth-password'] === undefined)).toBe(true);
+    expect(resultsRequests(sim).every((r) => r.path.includes('userStatuses%5B%5D=5'))).toBe(true);
+    expect(sim.tokensIssued).toBe(1); // cached across every request
+    const tokenRequest = sim.requests.find((r) => r.path === '/api/v3/token')!;
+    expect(tokenRequest.headers['content-type']).toBe('application/x-www-form-urlencoded');
   });
 
-  it('legacy X-Auth headers work, and a wrong password is a precise auth error without the secret', async () => {
-    const { connector } = await setup({}, { mode: 'legacy', format: 'xml' });
-    expect((await connector.testConnection(AbortSignal.timeout(5000))).courseCount).toBe(6);
-    const bad = await setup({}, { mode: 'legacy', secret: 'wrong-password-123' });
-    const error = await bad.connector.testConnection(AbortSignal.timeout(5000)).catch((e: unknown) => e as HttpError);
-    expect(error).toBeInstanceOf(HttpError);
-    expect((error as HttpError).code).toBe('auth_failed');
-    expect((error as HttpError).message).toMatch(/login or password/);
-    expect(JSON.stringify({ m: (error as HttpError).message, e: (error as HttpError).excerpt })).not.toContain('wrong-password-123');
+  it('legacy credentials: the three X-Auth headers on every call, no token', async () => {
+    const { sim, connector } = await setup({ courses: 4, learners: 9, results: 20, pageSizeCap: 4 }, { mode: 'legacy', format: 'xml' });
+    const { courses, learners, progress } = await syncAll(connector);
+    expect(courses.rows).toEqual(expectedCourses(sim.data));
+    expect(learners.rows).toEqual(expectedLearners(sim.data));
+    expect(byKey(withoutRaw(progress.rows))).toEqual(byKey(expectedFromResults(sim.data.results)));
+    expect(sim.requests.some((r) => r.path === '/api/v3/token')).toBe(false);
+    for (const r of sim.requests) {
+      expect(r.headers).toMatchObject({ 'x-auth-account-url': sim.options.accountUrl, 'x-auth-email': sim.options.login, 'x-auth-password': sim.options.password });
+      expect(r.headers.authorization).toBeUndefined();
+    }
+    const info = await connector.testConnection(signal());
+    expect(info).toMatchObject({ accountName: 'acme.ispringlearn.com', courseCount: 4 });
   });
 
-  it('a wrong client secret fails at once (no retries) with a readable message', async () => {
-    const { sim, connector } = await setup({}, { secret: 'not-the-secret-xyz' });
-    const error = (await connector.testConnection(AbortSignal.timeout(5000)).catch((e: unknown) => e)) as HttpError;
+  it('wrong client secret → auth_failed at once (one token request), naming iSpring, never the secret', async () => {
+    const wrong = 'WRONG-secret-Zk29-ÅÄÖ';
+    const { sim, connector } = await setup({}, { secret: wrong });
+    const error = await failure(connector.testConnection(signal()));
     expect(error.code).toBe('auth_failed');
-    expect(error.message).toMatch(/client ID or client secret/);
+    expect(error.message).toMatch(/^iSpring Learn rejected the client ID or secret \(HTTP 401\)/);
     expect(sim.requests.filter((r) => r.path === '/api/v3/token')).toHaveLength(1);
-    expect(`${error.message}${error.excerpt}`).not.toContain('not-the-secret-xyz');
+    expect(sim.requests).toHaveLength(1);
+    expectNoSecret(error, [...secretsOf(sim), wrong]);
   });
 
-  it('accepts an /api/vN prefix in the base URL', async () => {
-    const sim = await startIspringSimulator();
-    sims.push(sim);
-    const http = createHttpClient();
-    clients.push(http);
-    const connector = createIspringConnector({
-      settings: { platform: 'ispring', authMode: 'token', clientId: sim.options.clientId, baseUrl: `${sim.url}/api/v2`, format: 'json' },
-      secret: sim.options.clientSecret,
-      http,
-    });
-    expect((await collect(connector.courses({ signal: AbortSignal.timeout(5000) }))).rows).toHaveLength(6);
-    expect(sim.requests.some((r) => r.path.startsWith('/api/v2/contents'))).toBe(true);
+  it('wrong legacy password → auth_failed about login/password; a 403 token answer → forbidden about API access', async () => {
+    const wrong = 'WRONG-legacy-pass-77';
+    const { sim, connector } = await setup({}, { mode: 'legacy', secret: wrong });
+    const error = await failure(collect(connector.courses({ signal: signal() })));
+    expect(error.code).toBe('auth_failed');
+    expect(error.message).toMatch(/iSpring Learn rejected the login or password/);
+    expectNoSecret(error, [...secretsOf(sim), wrong]);
+
+    sim.options.forbid = ['token'];
+    const denied = await failure(collect(connect(sim).connector.courses({ signal: signal() })));
+    expect(denied.code).toBe('forbidden');
+    expect(denied.message).toMatch(/iSpring Learn refused to issue an API token.*API key/);
+    expectNoSecret(denied, secretsOf(sim));
+
+    sim.options.forbid = ['contents', 'content'];
+    const noApi = await failure(connect(sim).connector.testConnection(signal()));
+    expect(noApi.code).toBe('forbidden');
+    expect(noApi.message).toMatch(/iSpring Learn refused access to \/contents \(HTTP 403\).*no REST API access/);
   });
 
-  it('renews an expired token once and carries on mid-run', async () => {
-    const { sim, connector } = await setup({ pageSizeCap: 2, courses: 6 });
+  it.each([
+    ['bare host', (u: string) => u, ''],
+    ['trailing slash', (u: string) => `${u}/`, ''],
+    ['/api/v2 prefix', (u: string) => `${u}/api/v2`, '/api/v2'],
+    ['/index.php/api/v2 prefix', (u: string) => `${u}/index.php/api/v2`, '/index.php/api/v2'],
+  ])('base URL with %s: data under the prefix, the token at /api/v3/token', async (_name, baseUrl, prefix) => {
+    const { sim, connector } = await setup({ courses: 3 }, { baseUrl });
+    expect((await collect(connector.courses({ signal: signal() }))).rows).toHaveLength(3);
+    expect(sim.requests.map((r) => r.path.split('?')[0])).toEqual(['/api/v3/token', `${prefix}/contents`]);
+  });
+
+  it('renews the token before its expiry by the clock, without a 401', async () => {
+    let clock = Date.parse('2026-03-01T09:00:00Z');
+    const { sim, connector } = await setup({ courses: 6, pageSizeCap: 2 }, { now: () => new Date(clock) });
+    let pages = 0;
+    for await (const _page of connector.courses({ signal: signal() })) {
+      pages += 1;
+      if (pages === 1) clock += 24 * 60_000; // still fresh: no new token
+      if (pages === 2) clock += 2 * 60_000; // 26 min: inside the renewal margin of a 30-min token
+    }
+    expect(pages).toBe(3);
+    expect(sim.tokensIssued).toBe(2);
+    expect(sim.expiredTokenHits).toBe(0);
+    expect(sim.requests.map((r) => r.path.split('?')[0])).toEqual(['/api/v3/token', '/contents', '/contents', '/api/v3/token', '/contents']);
+  });
+
+  it('a token expiring mid-run (server side) is renewed once and the run continues', async () => {
+    const { sim, connector } = await setup({ courses: 6, learners: 10, results: 20, pageSizeCap: 2 });
     const seen: string[] = [];
-    for await (const page of connector.courses({ signal: AbortSignal.timeout(5000) })) {
+    for await (const page of connector.courses({ signal: signal() })) {
       seen.push(...page.items.map((c) => c.id));
       if (seen.length === 2) sim.expireTokens();
     }
-    expect(seen).toHaveLength(6);
+    expect(seen).toEqual(sim.data.courses.map((c) => c.contentItemId));
     expect(sim.tokensIssued).toBe(2);
+    expect(sim.expiredTokenHits).toBe(1);
+
+    // A real TTL running out while a request is on its way.
+    sim.options.tokenTtlSeconds = 1;
+    const fresh = connect(sim).connector;
+    sim.addFault({ match: /GET \/users\/v2.*pageToken/, times: 1, fault: { kind: 'delay', ms: 1100 } });
+    const learners = await collect(fresh.learners({ signal: signal() }));
+    expect(learners.rows).toHaveLength(10);
+    expect(sim.expiredTokenHits).toBe(2);
+    expect(sim.tokensIssued).toBe(4);
   });
 
-  it('falls back to per-course final statuses when the results API is forbidden', async () => {
-    const { sim, connector } = await setup({ forbid: ['results'], booleans: 'digits' }, { format: 'xml' });
-    const forbiddenCourse = sim.data.courses[2]!.contentItemId;
-    sim.options.forbiddenCourses = [forbiddenCourse];
-    const skipped: string[] = [];
-    const { progress } = await syncAll(connector, (s) => skipped.push(s.courseId));
-    expect(skipped).toEqual([forbiddenCourse]);
-    const expected = sim.data.results.filter((r) => r.courseId !== forbiddenCourse);
-    expect(progress.rows).toHaveLength(expected.length);
-    // Display-text statuses map onto the same vocabulary; the raw text is kept.
-    const raws = new Set(progress.rows.map((p) => p.rawStatus));
-    expect([...raws].some((r) => r === 'In progress' || r === 'In Progress')).toBe(true);
-    for (const p of progress.rows) {
-      const r = expected.find((x) => x.userId === p.learnerId && x.courseId === p.courseId)!;
-      expect(p.status).toBe(normaliseStatus(r.completionStatus));
-      // lastViewDate is left out for never-opened items: no activity date then.
-      if (!r.lastViewDate && !r.completionDate) expect(p.lastActivityAt).toBeNull();
-    }
-    const note = await connector.testConnection(AbortSignal.timeout(5000));
-    expect(note.notes?.join(' ')).toMatch(/final statuses/);
+  it('a fresh token still refused → one renewal only, then auth_failed without any token in the message', async () => {
+    const { sim, connector } = await setup();
+    sim.addFault({ match: /GET \/contents/, fault: { kind: 'status', status: 401, body: 'Unauthorized' } });
+    const error = await failure(collect(connector.courses({ signal: signal() })));
+    expect(error.code).toBe('auth_failed');
+    expect(error.message).toMatch(/iSpring Learn refused a freshly issued access token/);
+    expect(sim.tokensIssued).toBe(2);
+    expect(sim.requests.filter((r) => r.path.startsWith('/contents'))).toHaveLength(2);
+    expectNoSecret(error, secretsOf(sim));
   });
-
-  it('handles XML traps: single-item lists, empty lists (wrapper or missing), user fields by name, missing names', async () => {
-    for (const emptyLists of ['wrapper', 'missing'] as const) {
-      const { sim, connector } = await setup({ courses: 1, learners: 14, results: 1, emptyLists }, { format: 'xml' });
-      const { courses, learners, progress } = await syncAll(connector);
-      expect(courses.rows).toHaveLength(1);
-      expect(progress.rows).toHaveLength(1);
-      const noEmail = learners.rows[5]!;
-      expect(noEmail.email).toBeNull();
-      const noName = learners.rows[7]!;
-      expect(noName.name).toBe('user8'); // falls back to LOGIN
-      expect(learners.rows[0]).toMatchObject({ name: 'Zoë Ångström', email: 'user1@acme.example', firstName: 'Zoë' });
-      expect(learners.rows.some((l) => l.name.includes('王'))).toBe(true);
-      // An incremental window with nothing new: empty lists in both styles.
-      const none = await collect(connector.progress({ signal: AbortSignal.timeout(5000), since: '2099-01-01T00:00:00.000Z', courseIds: [] }));
-      expect(none.rows).toEqual([]);
-      expect(sim.requests.some((r) => r.path.includes('completionDate%5BstartDate%5D'))).toBe(true);
-    }
-  });
-
-  it('maps statuses from both vocabularies, case-insensitively', () => {
-    expect(['In progress', 'in_progress', 'IN PROGRESS', 'pending'].map(normaliseStatus)).toEqual(Array(4).fill('in_progress'));
-    expect(['Complete', 'complete', 'completed'].map(normaliseStatus)).toEqual(Array(3).fill('completed'));
-    expect(['Passed', 'accepted'].map(normaliseStatus)).toEqual(['passed', 'passed']);
-    expect(['Failed', 'declined', 'Incomplete', 'Not started', 'weird'].map(normaliseStatus)).toEqual(['failed', 'failed', 'incomplete', 'not_started', 'not_started']);
-  });
-
-  it('faults: 429 with and without Retry-After and 503 are retried; 404 plain text and malformed pages are typed errors', async () => {
-    const { sim, connector } = await setup({ pageSizeCap: 2 });
-    sim.addFault({ match: /contents/, times: 1, fault: { kind: 'status', status: 429, headers: { 'retry-after': '1' } } });
-    sim.addFault({ match: /users/, times: 2, fault: { kind: 'status', status: 429 } });
-    sim.addFault({ match: /learners/, times: 1, after: 1, fault: { kind: 'status', status: 503 } });
-    const t0 = Date.now();
-    const { courses, learners, progress } = await syncAll(connector);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
-    expect(courses.rows).toHaveLength(6);
-    expect(learners.rows).toHaveLength(20);
-    expect(progress.rows).toHaveLength(sim.data.results.length);
-
-    sim.clearFaults();
-    sim.addFault({ match: /contents/, after: 1, fault: { kind: 'malformed' } });
-    const malformed = await collect(connector.courses({ signal: AbortSignal.timeout(5000) })).catch((e: unknown) => e as HttpError);
-    expect(malformed).toMatchObject({ code: 'bad_response' });
-    expect((malformed as HttpError).message).toMatch(/malformed JSON/);
-
-    sim.clearFaults();
-    sim.addFault({ match: /contents/, fault: { kind: 'status', status: 500, body: '<html>oops</html>' } });
-    const server = (await collect(connector.courses({ signal: AbortSignal.timeout(5000) })).catch((e: unknown) => e)) as HttpError;
-    expect(server.code).toBe('server_error');
-    expect(server.status).toBe(500);
-  });
-
-  it('an unknown course in final_statuses (plain-text 404) is skipped, not fatal', async () => {
-    const { connector } = await setup({ forbid: ['results'] }, { format: 'xml' });
-    const { rows } = await collect(connector.progress({ signal: AbortSignal.timeout(5000), courseIds: ['00000000-dead-beef-0000-000000000000'] }));
-    expect(rows).toEqual([]);
-  });
-
-  it('slow responses time out with a readable message', async () => {
-    const { sim, connector } = await setup({}, {}, { timeouts: { headersMs: 500 }, retry: { retries: 0 } });
-    sim.addFault({ match: /contents/, fault: { kind: 'delay', ms: 2500 } });
-    const error = (await connector.testConnection(AbortSignal.timeout(10_000)).catch((e: unknown) => e)) as HttpError;
-    expect(error.code).toBe('timeout');
-    expect(error.message).toMatch(/Could not reach iSpring Learn/);
-  });
-
-  it('streams 100k progress rows page by page with flat memory', async () => {
-    const { connector } = await setup({ courses: 50, learners: 2000, results: 100_000 });
-    const { rows, maxPage, growthBytes } = await retainedGrowth(connector.progress({ signal: AbortSignal.timeout(60_000), courseIds: [] }));
-    expect(rows).toBe(100_000);
-    expect(maxPage).toBeLessThanOrEqual(1000);
-    // 100k normalised rows held at once would retain ~40 MB; streaming retains about one page.
-    expect(growthBytes).toBeLessThan(10 * 2 ** 20);
-  }, 60_000);
 });
 
+describe('iSpring Learn connector: XML and JSON traps', () => {
+  const SIZE = { courses: 5, learners: 7, results: 16, pageSizeCap: 3 } as const;
+  const variants: [string, IspringSimOptions, 'xml' | 'json'][] = [
+    ['documented wrappers, empty wrapper', { wrapping: 'documented', emptyLists: 'wrapper' }, 'xml'],
+    ['documented wrappers, missing wrapper', { wrapping: 'documented', emptyLists: 'missing' }, 'xml'],
+    ['items straight under <response>', { wrapping: 'bare' }, 'xml'],
+    ['doubled <response><response>', { wrapping: 'nested', emptyLists: 'missing' }, 'xml'],
+    ['booleans as 1/0', { booleans: 'digits' }, 'xml'],
+    ['booleans mixed true/0', { booleans: 'mixed' }, 'xml'],
+    ['optional elements empty', { optionalElements: 'empty' }, 'xml'],
+    ['optional elements null (JSON)', { optionalElements: 'null' }, 'json'],
+    ['optional elements empty strings (JSON)', { optionalElements: 'empty' }, 'json'],
+    ['display-text statuses everywhere', { statuses: 'display' }, 'xml'],
+    ['snake_case statuses everywhere', { statuses: 'snake' }, 'json'],
+    ['dates with Z', { dates: 'utc' }, 'xml'],
+    ['dates in the account zone', { dates: 'zoned' }, 'json'],
+    ['dates without offset', { dates: 'naive' }, 'xml'],
+    ['server ignores Accept (JSON for XML)', { ignoreAccept: 'json' }, 'xml'],
+    ['server ignores Accept (XML for JSON), mislabelled text/plain', { ignoreAccept: 'xml', xmlContentType: 'text/plain' }, 'json'],
+    ['nextPageToekn typo + trailing empty page', { tokenField: 'nextPageToekn', trailingEmptyPage: true }, 'xml'],
+    ['JSON one-element lists as objects', { jsonSingleAsObject: true }, 'json'],
+    ['JSON one-element lists as objects, nested', { jsonSingleAsObject: true, wrapping: 'nested' }, 'json'],
+    ['JSON documented', {}, 'json'],
+  ];
+
+  it.each(variants)('%s: both progress sources read exactly the dataset', async (_name, options, format) => {
+    const { sim, connector } = await setup({ ...SIZE, ...options }, { format });
+    const { courses, learners, progress } = await syncAll(connector);
+    expect(courses.rows).toEqual(expectedCourses(sim.data));
+    expect(learners.rows).toEqual(expectedLearners(sim.data));
+    expect(byKey(withoutRaw(progress.rows))).toEqual(byKey(expectedFromResults(sim.data.results)));
+    expectRawStatuses(progress.rows, sim.data, options.statuses === 'display' ? 'display' : 'snake');
+
+    // The same data through per-course final_statuses (display statuses, optional dates, one- and zero-item lists).
+    sim.options.forbid = ['results'];
+    const viaFinal = connect(sim, { format }).connector;
+    const fallback = await collect(viaFinal.progress({ signal: signal(), courseIds: courses.rows.map((c) => c.id) }));
+    expect(byKey(withoutRaw(fallback.rows))).toEqual(byKey(expectedFromFinalStatuses(sim.data.results)));
+    expectRawStatuses(fallback.rows, sim.data, options.statuses === 'snake' ? 'snake' : 'display');
+  });
+
+  it('the dataset really holds the traps: one-field users, name fallbacks, one- and zero-row courses, Unicode', async () => {
+    const { sim, connector } = await setup({ courses: 5, learners: 25, results: 40 }, { format: 'xml' });
+    const { learners, progress } = await syncAll(connector);
+    const byId = new Map(learners.rows.map((l) => [l.id, l]));
+    const user = (i: number) => byId.get(sim.data.users[i]!.userId)!;
+    expect(user(0)).toMatchObject({ name: 'Zoë Ångström', email: 'user1@acme.example', firstName: 'Zoë', lastName: 'Ångström' });
+    expect(user(2)).toEqual({ id: sim.data.users[2]!.userId, name: 'solo3', email: null, firstName: null, lastName: null }); // single <field>
+    expect(user(5).email).toBeNull();
+    expect(user(7).name).toBe('user8'); // no names → login
+    expect(user(12).name).toBe('user13@acme.example'); // no names, no login → e-mail
+    expect(learners.rows.some((l) => l.name.includes('王')) && learners.rows.some((l) => l.name.includes('Øster & Søn'))).toBe(true);
+    const perCourse = (id: string) => progress.rows.filter((p) => p.courseId === id).length;
+    expect(perCourse(sim.data.courses[3]!.contentItemId)).toBe(1);
+    expect(perCourse(sim.data.courses[4]!.contentItemId)).toBe(0);
+    const courses = await collect(connector.courses({ signal: signal() }));
+    expect(courses.rows.find((c) => c.name.includes('<révision>'))?.name).toBe('Sécurité incendie — module 4, "avancé" & <révision>');
+  });
+
+  it('parses by the body, not the label: HTML pages, plain text and broken documents are bad_response', () => {
+    const response = (body: string, type: string) => ({ status: 200, headers: { 'content-type': type }, body, url: 'https://h/contents' });
+    expect(parseBody(response('{"contentItems":[]}', 'application/xml'))).toEqual({ contentItems: [] });
+    expect(parseBody(response('\uFEFF<?xml version="1.0"?><response/>', 'application/json'))).toEqual({ response: '' });
+    for (const [body, detail] of [
+      ['<!DOCTYPE html><html><body>Sign in</body></html>', /web page/],
+      ['<html><head></head><body></body></html>', /web page/],
+      ['Service temporarily unavailable', /plain text/],
+      ['<response><contentItems><contentItem></contentItems>', /malformed XML/],
+      ['{"contentItems": [', /malformed JSON/],
+      ['', /empty body/],
+    ] as const) {
+      const error = (() => {
+        try {
+          parseBody(response(body, 'application/xml'));
+        } catch (e) {
+          return e as HttpError;
+        }
+      })();
+      expect(error?.code).toBe('bad_response');
+      expect(error?.message).toMatch(detail);
+      expect(error?.message).toMatch(/^iSpring Learn sent a response Rollbook cannot read/);
+    }
+  });
+
+  it('statuses and dates: both vocabularies, any casing; offsets, date-only and tolerated forms → ISO UTC', () => {
+    expect(['In progress', 'In Progress', 'in_progress', 'IN PROGRESS', 'Pending'].map((s) => normaliseStatus(s))).toEqual(Array(5).fill('in_progress'));
+    expect(['Complete', 'complete', 'Completed', 'Passed', 'accepted', 'Failed', 'declined', 'Incomplete', 'Not started', 'not_started'].map((s) => normaliseStatus(s))).toEqual([
+      'completed', 'completed', 'completed', 'passed', 'passed', 'failed', 'failed', 'incomplete', 'not_started', 'not_started',
+    ]);
+    // Unknown or missing: the progress figure decides.
+    expect([normaliseStatus('Overdue', 40), normaliseStatus(null, 100), normaliseStatus('', 0), normaliseStatus('???', null)]).toEqual(['in_progress', 'completed', 'not_started', 'not_started']);
+    expect(isoDate('2019-10-26T12:35:10+00:00')).toBe('2019-10-26T12:35:10.000Z');
+    expect(isoDate('2019-10-26T14:35:10+02:00')).toBe('2019-10-26T12:35:10.000Z');
+    expect(isoDate('2019-10-26T14:35:10+0200')).toBe('2019-10-26T12:35:10.000Z');
+    expect(isoDate('2019-10-26T12:35:10Z')).toBe('2019-10-26T12:35:10.000Z');
+    expect(isoDate('2019-10-26 12:35:10')).toBe('2019-10-26T12:35:10.000Z');
+    expect(isoDate('2019-09-26')).toBe('2019-09-26T00:00:00.000Z');
+    expect(isoDate('1572093310')).toBe('2019-10-26T12:35:10.000Z');
+    expect([isoDate(''), isoDate('0000-00-00 00:00:00'), isoDate('soon'), isoDate(undefined)]).toEqual([null, null, null, null]);
+  });
+});
+
+describe('iSpring Learn connector: progress sources and windows', () => {
+  it('results forbidden (403) → per-course final statuses; a forbidden course is skipped and reported', async () => {
+    const { sim, connector } = await setup({ courses: 6, learners: 12, results: 40, forbid: ['results'] }, { format: 'xml' });
+    const forbiddenCourse = sim.data.courses[1]!.contentItemId;
+    sim.options.forbiddenCourses = [forbiddenCourse];
+    const skipped: { courseId: string; reason: string }[] = [];
+    const { progress } = await syncAll(connector, (s) => skipped.push(s));
+    expect(skipped).toEqual([{ courseId: forbiddenCourse, reason: expect.stringMatching(/HTTP 403.*Can edit/) }]);
+    const expected = sim.data.results.filter((r) => r.courseId !== forbiddenCourse);
+    expect(byKey(withoutRaw(progress.rows))).toEqual(byKey(expectedFromFinalStatuses(expected)));
+    expect(progress.rows.some((p) => p.rawStatus === 'In progress') && progress.rows.some((p) => p.rawStatus === 'In Progress')).toBe(true);
+    // Never-opened rows have no activity date; only finished rows a completion date.
+    for (const p of progress.rows) {
+      if (p.status === 'not_started') expect(p.lastActivityAt).toBeNull();
+      expect(p.completedAt === null).toBe(!['completed', 'passed', 'failed'].includes(p.status));
+    }
+    expect(resultsRequests(sim)).toHaveLength(1); // tried once, then remembered
+    const info = await connector.testConnection(signal());
+    expect(info.notes?.join(' ')).toMatch(/final statuses/);
+  });
+
+  it('final statuses stream with a bounded look-ahead; unknown courses (plain-text 404) are skipped quietly', async () => {
+    const { sim, connector } = await setup({ courses: 14, learners: 10, results: 80, forbid: ['results'] });
+    const ids = [...sim.data.courses.map((c) => c.contentItemId)];
+    ids.splice(3, 0, '00000000-dead-beef-0000-000000000000');
+    const skipped: string[] = [];
+    let maxAhead = 0;
+    const rows: Progress[] = [];
+    for await (const page of connector.progress({ signal: signal(), courseIds: ids, onSkip: (s) => skipped.push(s.courseId) })) {
+      rows.push(...page.items);
+      const consumed = ids.indexOf(page.items[0]!.courseId) + 1;
+      maxAhead = Math.max(maxAhead, finalRequests(sim).length - consumed);
+      await new Promise((r) => setTimeout(r, 5)); // a slow consumer: the connector must not run away
+    }
+    expect(rows).toHaveLength(sim.data.results.length);
+    expect(skipped).toEqual([]);
+    expect(maxAhead).toBeLessThanOrEqual(4);
+    expect(finalRequests(sim)).toHaveLength(ids.length);
+    const unknown = sim.requests.find((r) => r.path.includes('dead-beef'))!;
+    expect(unknown.status).toBe(404);
+  });
+
+  it('without course ids, the fallback lists the courses itself', async () => {
+    const { sim, connector } = await setup({ courses: 4, learners: 6, results: 12, forbid: ['results'] }, { format: 'xml' });
+    const { rows } = await collect(connector.progress({ signal: signal() }));
+    expect(rows).toHaveLength(sim.data.results.length);
+  });
+
+  it('neither source allowed: testConnection says so; progress skips every course', async () => {
+    const { sim, connector } = await setup({ courses: 3, results: 10, forbid: ['results', 'final_statuses'] });
+    const info = await connector.testConnection(signal());
+    expect(info.notes?.join(' ')).toMatch(/Neither the learner results API nor per-course final statuses/);
+    const skipped: string[] = [];
+    const { rows } = await collect(connector.progress({ signal: signal(), courseIds: sim.data.courses.map((c) => c.contentItemId), onSkip: (s) => skipped.push(s.courseId) }));
+    expect(rows).toEqual([]);
+    expect(skipped).toHaveLength(3);
+  });
+
+  it('a server refusing userStatuses=5 (400) is asked again with 1 and 3; blocked users stay, terminated are not served', async () => {
+    const { sim, connector } = await setup({ courses: 4, learners: 30, results: 60, inactiveShare: 0.5, userStatusValues: [1, 3] });
+    const { rows } = await collect(connector.progress({ signal: signal(), courseIds: [] }));
+    const status = new Map(sim.data.users.map((u) => [u.userId, u.status]));
+    const expected = sim.data.results.filter((r) => status.get(r.userId) !== 5);
+    expect(expected.length).toBeLessThan(sim.data.results.length);
+    expect(rows.map(key).sort()).toEqual(expected.map(key).sort());
+    expect(resultsRequests(sim).map((r) => r.status)).toEqual([400, 200]);
+  });
+
+  it('incremental: completed-in-window plus every open row, no duplicates; the window reaches back a day', async () => {
+    const { sim, connector } = await setup({ courses: 6, learners: 30, results: 120, pageSizeCap: 7 });
+    expect(connector.incremental.has('progress')).toBe(true);
+    const since = '2026-03-10T00:00:00.000Z';
+    const { rows } = await collect(connector.progress({ signal: signal(), since, courseIds: [] }));
+    const windowStart = Date.parse(since) - 86_400_000;
+    const open = new Set(['not_started', 'in_progress', 'pending', 'incomplete']);
+    const expected = sim.data.results.filter((r) => (r.completionDate && Date.parse(r.completionDate) >= windowStart) || open.has(r.completionStatus));
+    expect(expected.length).toBeLessThan(sim.data.results.length);
+    expect(rows.map(key).sort()).toEqual(expected.map(key).sort());
+    const paths = resultsRequests(sim).map((r) => decodeURIComponent(r.path));
+    expect(paths.some((p) => p.includes('completionDate[startDate]=2026-03-09T00:00:00.000Z'))).toBe(true);
+    expect(paths.some((p) => p.includes('completionStatuses[]=in_progress'))).toBe(true);
+  });
+
+  it('testConnection: account name from the course links, the course count and the progress note', async () => {
+    const { sim, connector } = await setup({ courses: 7, pageSizeCap: 3 });
+    expect(await connector.testConnection(signal())).toEqual({
+      accountName: 'acme.ispringlearn.com',
+      courseCount: 7,
+      notes: [expect.stringMatching(/learner results API/)],
+    });
+    const empty = await setup({ courses: 0, results: 0 });
+    expect(await empty.connector.testConnection(signal())).toMatchObject({ accountName: new URL(empty.sim.url).host, courseCount: 0 });
+    expect(sim.tokensIssued).toBe(1);
+  });
+});
+
+describe('iSpring Learn connector: faults', () => {
+  it('404 plain text: /contents and /users/v2 missing → the older /content and /users; all missing → not_found naming the address', async () => {
+    const { sim, connector } = await setup({ courses: 5, learners: 8, missing: ['contents', 'users/v2'] }, { format: 'xml' });
+    const courses = await collect(connector.courses({ signal: signal() }));
+    expect(courses.rows).toEqual(expectedCourses(sim.data));
+    const learners = await collect(connector.learners({ signal: signal() }));
+    expect(learners.rows).toEqual(expectedLearners(sim.data));
+    expect(sim.requests.map((r) => `${r.status} ${r.path.split('?')[0]}`)).toEqual(['200 /api/v3/token', '404 /contents', '200 /content', '404 /users/v2', '200 /users']);
+
+    const wrongBase = await failure(collect(connect(sim, { mode: 'legacy', baseUrl: (u) => `${u}/lms` }).connector.courses({ signal: signal() })));
+    expect(wrongBase.code).toBe('not_found');
+    expect(wrongBase.message).toMatch(/^iSpring Learn has no \/content at http:\/\/127\.0\.0\.1:\d+\/lms \(HTTP 404\)\. Check the API address/);
+  });
+
+  it('429 with Retry-After: 1 and without, 500 and 503 once each → retried and complete', async () => {
+    const { sim, connector } = await setup({ courses: 6, learners: 9, results: 30, pageSizeCap: 4 });
+    sim.addFault({ match: /GET \/contents/, times: 1, after: 1, fault: { kind: 'status', status: 429, headers: { 'retry-after': '1' } } });
+    sim.addFault({ match: /GET \/users\/v2/, times: 2, fault: { kind: 'status', status: 429 } });
+    sim.addFault({ match: /GET \/learners\/results/, times: 1, after: 1, fault: { kind: 'status', status: 503 } });
+    sim.addFault({ match: /GET \/learners\/results/, times: 1, after: 3, fault: { kind: 'status', status: 500, body: 'oops' } });
+    const started = Date.now();
+    const { courses, learners, progress } = await syncAll(connector);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(courses.rows).toEqual(expectedCourses(sim.data));
+    expect(learners.rows).toHaveLength(9);
+    expect(progress.rows).toHaveLength(sim.data.results.length);
+    expect(sim.requests.filter((r) => r.status === 429 || r.status === 503 || r.status === 500)).toHaveLength(5);
+  });
+
+  it('persistent 500 and 429 → server_error / rate_limited naming iSpring', async () => {
+    const { sim, connector } = await setup({}, { client: { retry: { retries: 1, baseDelayMs: 5, maxDelayMs: 10 } } });
+    sim.addFault({ match: /GET \/contents/, fault: { kind: 'status', status: 500, body: '<html>oops</html>' } });
+    const server = await failure(collect(connector.courses({ signal: signal() })));
+    expect(server).toMatchObject({ code: 'server_error', status: 500 });
+    expect(server.message).toMatch(/^iSpring Learn had a server error \(HTTP 500\) on \/contents/);
+    sim.clearFaults();
+    sim.addFault({ match: /GET \/users/, fault: { kind: 'status', status: 429 } });
+    const limited = await failure(collect(connector.learners({ signal: signal() })));
+    expect(limited.code).toBe('rate_limited');
+    expect(limited.message).toMatch(/^iSpring Learn kept asking Rollbook to slow down/);
+    expectNoSecret(limited, secretsOf(sim));
+  });
+
+  it('slow answers → timeout naming iSpring; a slow answer once is retried', async () => {
+    const { sim, connector } = await setup({}, { client: { timeouts: { headersMs: 300 }, retry: { retries: 0 } } });
+    sim.addFault({ match: /GET \/contents/, times: 1, fault: { kind: 'delay', ms: 1000 } });
+    const error = await failure(connector.testConnection(signal()));
+    expect(error.code).toBe('timeout');
+    expect(error.message).toMatch(/^iSpring Learn at 127\.0\.0\.1:\d+ did not answer in time/);
+    expectNoSecret(error, secretsOf(sim));
+
+    sim.addFault({ match: /GET \/contents/, times: 1, fault: { kind: 'delay', ms: 1000 } });
+    const patient = connect(sim, { client: { timeouts: { headersMs: 300 }, retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 10 } } }).connector;
+    expect((await collect(patient.courses({ signal: signal() }))).rows).toHaveLength(6);
+  });
+
+  it('connection refused → network error: host unreachable', async () => {
+    const { sim } = await setup();
+    const url = sim.url;
+    await sim.close();
+    sims.splice(sims.indexOf(sim), 1);
+    const http = createHttpClient({ retry: { retries: 0 } });
+    clients.push(http);
+    const connector = createIspringConnector({
+      settings: { platform: 'ispring', authMode: 'legacy', baseUrl: url, accountUrl: 'https://acme.ispringlearn.com', login: 'admin', format: 'xml' },
+      secret: 'pw-unreachable-123',
+      http,
+    });
+    const error = await failure(connector.testConnection(signal()));
+    expect(error.code).toBe('network');
+    expect(error.message).toMatch(/^iSpring Learn at 127\.0\.0\.1:\d+ is unreachable \(the connection was refused\)\. Check the API address/);
+    expectNoSecret(error, ['pw-unreachable-123']);
+  });
+
+  it('a truncated body is retried; malformed XML/JSON, HTML and foreign shapes → bad_response', async () => {
+    const { sim, connector } = await setup({ courses: 6, learners: 9, results: 20, pageSizeCap: 4 }, { format: 'xml' });
+    sim.addFault({ match: /GET \/contents.*pageToken/, times: 1, fault: { kind: 'truncate' } });
+    expect((await collect(connector.courses({ signal: signal() }))).rows).toHaveLength(6);
+
+    const cases: [RegExp, string | undefined, 'xml' | 'json', RegExp][] = [
+      [/GET \/learners\/results.*pageToken/, undefined, 'xml', /cannot read \(malformed XML\) for \/learners\/results/],
+      [/GET \/users\/v2.*pageToken/, undefined, 'json', /cannot read \(malformed JSON\) for \/users\/v2/],
+      [/GET \/contents/, '<!DOCTYPE html><html><body>Login</body></html>', 'xml', /web page instead of API data/],
+      [/GET \/users\/v2/, '{"count": 2, "results": [{"id": 1}]}', 'json', /answered \/users\/v2 without a userProfiles list/],
+      [/GET \/learners\/results/, '{"results": [{"id": 1, "courseId": "c"}]}', 'json', /an item without userId in \/learners\/results/],
+      [/GET \/contents/, '<response><contentItems><contentItem><title>x</title></contentItem></contentItems></response>', 'xml', /an item without contentItemId/],
+    ];
+    for (const [match, body, format, message] of cases) {
+      sim.clearFaults();
+      sim.addFault({ match, fault: { kind: 'malformed', body } });
+      const c = connect(sim, { format }).connector;
+      const error = await failure(syncAll(c));
+      expect(error.code).toBe('bad_response');
+      expect(error.message).toMatch(message);
+      expectNoSecret(error, secretsOf(sim));
+    }
+  });
+
+  it('cancelling mid-stream stops at once', async () => {
+    const { sim, connector } = await setup({ courses: 10, pageSizeCap: 2 });
+    const controller = new AbortController();
+    let pages = 0;
+    const error = await (async () => {
+      for await (const _ of connector.courses({ signal: controller.signal })) {
+        pages += 1;
+        controller.abort();
+      }
+    })().then(
+      () => null,
+      (e: unknown) => e as Error & { code?: string },
+    );
+    expect(pages).toBe(1);
+    expect(error?.name === 'AbortError' || error?.code === 'cancelled').toBe(true);
+    expect(sim.requests.filter((r) => r.path.startsWith('/contents'))).toHaveLength(1);
+  });
+});
+
+describe('iSpring Learn connector: streaming', () => {
+  it('100k progress rows: one page in hand at a time, flat heap', async () => {
+    const { sim, connector } = await setup({ courses: 60, learners: 2000, results: 100_000 });
+    expect(sim.data.results).toHaveLength(100_000);
+    gc();
+    const start = process.memoryUsage().heapUsed;
+    let rows = 0;
+    let pages = 0;
+    let growth = 0;
+    let largest = 0;
+    for await (const page of connector.progress({ signal: AbortSignal.timeout(30_000), courseIds: [] })) {
+      pages += 1;
+      rows += page.items.length;
+      largest = Math.max(largest, page.items.length);
+      // The next page has not been asked for before this one is handed over.
+      expect(resultsRequests(sim)).toHaveLength(pages);
+      if (pages % 20 === 0) {
+        gc();
+        growth = Math.max(growth, process.memoryUsage().heapUsed - start);
+      }
+    }
+    expect(rows).toBe(100_000);
+    expect(pages).toBe(100);
+    expect(largest).toBe(1000);
+    // Holding 100k normalised rows would retain ~40 MB; streaming holds about one page.
+    expect(growth).toBeLessThan(12 * 2 ** 20);
+  }, 30_000);
+});

@@ -1,16 +1,27 @@
 /**
- * A local iSpring Learn: both auth modes, XML by default and JSON on request, token paging, the documented list
- * wrappings and XML traps (switchable), plain-text 404s, and 403s per endpoint. Data from a seeded generator.
+ * A local iSpring Learn (see /work/shared/api/ispring-learn.md, "Simulator guidance"): both auth modes checked for
+ * real, expiring tokens, `pageToken`/`nextPageToken` paging, XML by default and JSON by `Accept`, the documented
+ * wrappers, and a switch for every trap and every unknown the reference lists (wrapping style, booleans, omitted vs
+ * empty optional elements, status vocabulary, date style, Bearer prefix, a server ignoring Accept, plain-text
+ * errors, per-endpoint 403/404, `userStatuses` semantics, a trailing empty page, the `nextPageToekn` typo).
+ *
+ * The dataset is generated once from a seed; list queries are filtered once per distinct query and a page render
+ * touches only the page's rows, so 100k progress rows cost O(page) per request.
  */
-import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { seededRandom, startSimServer, type SimResponse, type SimServer } from './server';
+
+export type IspringEndpoint = 'token' | 'contents' | 'content' | 'users/v2' | 'users' | 'results' | 'final_statuses';
 
 export interface IspringSimOptions {
   seed?: number;
   courses?: number;
   learners?: number;
-  /** Progress rows (learner × course results); spread over the courses. */
+  /** Progress rows (learner × course results), spread over the courses. */
   results?: number;
+  /** Page size when the request gives none (documented: 1000). */
+  defaultPageSize?: number;
+  /** Largest page served whatever `pageSize` asks. */
   pageSizeCap?: number;
   clientId?: string;
   clientSecret?: string;
@@ -18,113 +29,293 @@ export interface IspringSimOptions {
   login?: string;
   password?: string;
   tokenTtlSeconds?: number;
-  /** XML booleans as `true`/`false` or `1`/`0`. */
-  booleans?: 'words' | 'digits';
+  /** `required`: only `Bearer <token>`; `optional`: the raw token too (older doc pages show it bare). */
+  bearer?: 'required' | 'optional';
+  /** XML booleans as `true`/`false`, `1`/`0`, or alternating row by row. */
+  booleans?: 'words' | 'digits' | 'mixed';
   /** How an empty list is rendered: an empty wrapper element, or no wrapper at all. */
   emptyLists?: 'wrapper' | 'missing';
-  /** Endpoints answering 403: e.g. ['results'] forces the final_statuses fallback. */
-  forbid?: ('results' | 'final_statuses' | 'contents' | 'users')[];
+  /**
+   * `documented`: §5 exactly (`<response><contentItems><contentItem>`, root `<statuses>`); `bare`: items straight under
+   * `<response>` (as the non-paged lists do); `nested`: an extra `<response>` (one doc sample), `<response><statuses>`.
+   */
+  wrapping?: 'documented' | 'bare' | 'nested';
+  /** JSON: a one-element list rendered as the element itself (a naive converter's bug). */
+  jsonSingleAsObject?: boolean;
+  /** Optional elements left out (documented), sent empty (`<x/>`, `""`) or null. */
+  optionalElements?: 'omit' | 'empty' | 'null';
+  /** `documented`: display text in final_statuses, snake_case in results; or one vocabulary everywhere. */
+  statuses?: 'documented' | 'display' | 'snake';
+  /** Date-times: `+00:00` (samples), `Z`, the account's zone (`+02:00`), or no offset at all (`2026-01-05 14:05:00`). */
+  dates?: 'offset' | 'utc' | 'zoned' | 'naive';
+  /** Answer in this format whatever `Accept` says (a server or proxy that ignores it). */
+  ignoreAccept?: 'xml' | 'json' | null;
+  /** Content-Type sent with XML bodies (a mislabelled server: `text/plain`, `text/html`…). */
+  xmlContentType?: string;
+  /** Error bodies: the spec's ErrorResponse in the asked format, or plain text. */
+  errorBodies?: 'spec' | 'text';
+  /** The spec's typo on one endpoint, applied everywhere when chosen. */
+  tokenField?: 'nextPageToken' | 'nextPageToekn';
+  /** The last page still carries a token that leads to an empty page (unknown whether iSpring does this). */
+  trailingEmptyPage?: boolean;
+  /** Share of users who are blocked (3) or whose employment ended (5): hidden from results unless `userStatuses` asks. */
+  inactiveShare?: number;
+  /** `userStatuses` values the server accepts; any other value answers 400. */
+  userStatusValues?: number[];
+  /** Endpoints answering 403 `Permission denied`: e.g. ['results'] forces the final_statuses fallback. */
+  forbid?: IspringEndpoint[];
   /** Courses whose final_statuses answer 403. */
   forbiddenCourses?: string[];
+  /** Endpoints that do not exist on this host (plain-text 404). */
+  missing?: IspringEndpoint[];
 }
 
-export interface IspringFixture {
-  courses: { contentItemId: string; title: string; description?: string; addedDate: string; viewUrl: string; contentItemType: string }[];
-  users: { userId: string; fields: [string, string][] }[];
-  results: { userId: string; courseId: string; completionStatus: string; progress: string; accessDate: string; completionDate?: string; lastViewDate?: string; awardedScore?: string; isOverdue: boolean }[];
+export interface IspringCourse {
+  contentItemId: string;
+  title: string;
+  subtitle?: string;
+  description?: string;
+  userId: string;
+  addedDate: string;
+  viewUrl: string;
+  type: string;
+  contentItemType: string;
 }
+export interface IspringUser {
+  userId: string;
+  /** 1 active, 3 blocked, 5 employment ended (the non-v2 endpoints report 5 as 3). */
+  status: 1 | 3 | 5;
+  departmentId: string;
+  addedDate: string;
+  lastLoginDate?: string;
+  fields: [string, string][];
+  groups: string[];
+}
+export interface IspringResult {
+  userId: string;
+  courseId: string;
+  /** snake_case, as the results API sends it. */
+  completionStatus: string;
+  /** Text, possibly fractional (`90.91`). */
+  progress: string;
+  /** Date only. */
+  accessDate: string;
+  /** Canonical `…+00:00`; rendered in the chosen date style. Only for finished rows. */
+  completionDate?: string;
+  /** Only for rows ever opened (final_statuses). */
+  lastViewDate?: string;
+  awardedScore?: string;
+  passingScore?: string;
+  timeSpent?: number;
+  isOverdue: boolean;
+}
+export interface IspringFixture {
+  courses: IspringCourse[];
+  users: IspringUser[];
+  results: IspringResult[];
+}
+
+type ResolvedOptions = Required<Omit<IspringSimOptions, 'ignoreAccept'>> & { ignoreAccept: 'xml' | 'json' | null };
 
 export interface IspringSimulator extends SimServer {
   data: IspringFixture;
-  options: Required<Omit<IspringSimOptions, 'forbid' | 'forbiddenCourses'>> & Pick<IspringSimOptions, 'forbid' | 'forbiddenCourses'>;
+  /** Live: changing a field changes the next answers. */
+  options: ResolvedOptions;
   /** Invalidates every issued token (as if they expired). */
   expireTokens(): void;
-  tokensIssued: number;
+  readonly tokensIssued: number;
+  /** Requests refused for an expired or unknown token. */
+  readonly expiredTokenHits: number;
 }
 
-const FIRST = ['Zoë', 'Łukasz', 'José', 'Siobhán', '王', 'Ολυμπία', 'Ахмед', 'Ingrid', 'Kwame', 'Noémie'];
-const LAST = ['Ångström', 'Żółć', 'Núñez', "O'Brien", '芳', 'Παπαδοπούλου', 'Ибрагимов', 'Berg, Jr.', 'Mensah', 'Dubois "Nono"'];
-const DISPLAY: Record<string, string[]> = {
+const FIRST = ['Zoë', 'Łukasz', 'José', 'Siobhán', '王', 'Ολυμπία', 'Ахмед', 'Ingrid', 'Kwame', 'Noémie', 'Aoife', 'محمد'];
+const LAST = ['Ångström', 'Żółć', 'Núñez', "O'Brien", '芳', 'Παπαδοπούλου', 'Ибрагимов', 'Berg, Jr.', 'Mensah', 'Dubois <QA>', 'Nguyễn', 'Øster & Søn'];
+const TYPES = ['Course', 'Course', 'LearningTrack', 'Quiz', 'iSpringSuiteModule', 'PDFDocument'];
+/** Display text per snake_case status; two casings where iSpring products disagree. */
+export const ISPRING_DISPLAY: Record<string, string[]> = {
   not_started: ['Not started', 'Not Started'],
   in_progress: ['In progress', 'In Progress'],
-  complete: ['Complete', 'Completed'],
+  pending: ['Pending'],
+  complete: ['Complete'],
   passed: ['Passed'],
   failed: ['Failed'],
   incomplete: ['Incomplete'],
+  accepted: ['Accepted'],
+  declined: ['Declined'],
 };
+const RESULT_STATUSES = ['not_started', 'in_progress', 'in_progress', 'complete', 'passed', 'passed', 'failed', 'incomplete', 'pending', 'accepted', 'declined'];
+const FINISHED = new Set(['complete', 'passed', 'failed', 'accepted', 'declined']);
+const COMPLETION_STATUSES = new Set([...RESULT_STATUSES]);
 
 function uuid(random: () => number): string {
   const hex = () => Math.floor(random() * 16).toString(16);
   const part = (n: number) => Array.from({ length: n }, hex).join('');
-  return `${part(8)}-${part(4)}-1${part(3)}-${part(4)}-${part(12)}`;
+  return `${part(8)}-${part(4)}-1${part(3)}-${['8', '9', 'a', 'b'][Math.floor(random() * 4)]}${part(3)}-${part(12)}`;
 }
 
-export function generateIspringFixture(o: { seed: number; courses: number; learners: number; results: number }): IspringFixture {
+const pad = (n: number) => String(n).padStart(2, '0');
+const offsetDate = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+
+/**
+ * Courses, users and results from a seed. Guarantees, when sizes allow: a user with a single field (only LOGIN), users
+ * without names (login fallback) and one without login and names (e-mail fallback), fractional progress, one course
+ * with exactly one result row and one with none (one-item and empty final_statuses lists), inactive users.
+ */
+export function generateIspringFixture(o: { seed: number; courses: number; learners: number; results: number; inactiveShare?: number; accountUrl?: string }): IspringFixture {
   const random = seededRandom(o.seed);
-  const courses = Array.from({ length: o.courses }, (_, i) => ({
-    contentItemId: uuid(random),
-    title: i % 7 === 3 ? `Sécurité incendie — module ${i + 1}, "avancé"` : `Course ${i + 1}: ${['Fire Safety', 'GDPR', 'First Aid', 'Onboarding'][i % 4]}`,
-    ...(i % 3 === 0 ? {} : { description: `Description of course ${i + 1}` }),
-    addedDate: new Date(Date.UTC(2025, i % 12, 1 + (i % 27), 9, 30)).toISOString().replace('.000Z', '+00:00'),
-    viewUrl: `https://acme.ispringlearn.com/app/course/${i + 1}`,
-    contentItemType: i % 5 === 4 ? 'LearningTrack' : 'Course',
-  }));
-  const users = Array.from({ length: o.learners }, (_, i) => {
-    const fields: [string, string][] = [['LOGIN', `user${i + 1}`]];
-    if (i % 11 !== 5) fields.push(['EMAIL', `user${i + 1}@acme.example`]);
-    if (i % 13 !== 7) {
-      fields.push(['FIRST_NAME', FIRST[i % FIRST.length]!]);
-      fields.push(['LAST_NAME', LAST[(i * 3) % LAST.length]!]);
-    }
-    fields.push(['JOB_TITLE', 'Trainee']);
-    return { userId: uuid(random), fields };
+  const account = o.accountUrl ?? 'https://acme.ispringlearn.com';
+  const authorId = uuid(random);
+  const courses: IspringCourse[] = Array.from({ length: o.courses }, (_, i) => {
+    const id = uuid(random);
+    return {
+      contentItemId: id,
+      title:
+        i % 7 === 3
+          ? `Sécurité incendie — module ${i + 1}, "avancé" & <révision>`
+          : `Course ${i + 1}: ${['Fire Safety', 'GDPR für Einsteiger', 'Первая помощь', '新员工入职', 'Ética'][i % 5]}`,
+      ...(i % 4 === 1 ? { subtitle: `Subtitle ${i + 1}` } : {}),
+      ...(i % 3 === 0 ? {} : { description: `Description of course ${i + 1} — ünïcödé` }),
+      userId: authorId,
+      addedDate: offsetDate(Date.UTC(2025, i % 12, 1 + (i % 27), 9, 30)),
+      viewUrl: `${account}/app/content/${id}`,
+      type: 'Course',
+      contentItemType: TYPES[i % TYPES.length]!,
+    };
   });
-  const statuses = ['not_started', 'in_progress', 'complete', 'passed', 'failed', 'incomplete'];
-  const results: IspringFixture['results'] = [];
-  const perCourse = Math.max(1, Math.ceil(o.results / Math.max(1, o.courses)));
-  outer: for (let c = 0; c < courses.length; c += 1) {
-    for (let k = 0; k < perCourse; k += 1) {
-      if (results.length >= o.results) break outer;
-      const user = users[(c * 31 + k) % users.length]!;
-      if (k >= users.length) break;
-      const status = statuses[Math.floor(random() * statuses.length)]!;
-      const done = status === 'complete' || status === 'passed' || status === 'failed';
-      const progress = done ? '100' : status === 'not_started' ? '0' : (Math.round(random() * 9999) / 100).toFixed(2).replace(/\.?0+$/, '');
-      const day = 1 + Math.floor(random() * 27);
-      results.push({
-        userId: user.userId,
-        courseId: courses[c]!.contentItemId,
-        completionStatus: status,
-        progress,
-        accessDate: `2026-0${1 + (c % 5)}-${String(day).padStart(2, '0')}`,
-        ...(done ? { completionDate: `2026-0${1 + (c % 5)}-${String(day).padStart(2, '0')}T14:05:00+02:00` } : {}),
-        ...(status === 'not_started' ? {} : { lastViewDate: `2026-0${1 + (c % 5)}-${String(day).padStart(2, '0')}T15:00:00+00:00` }),
-        ...(done && c % 2 === 0 ? { awardedScore: String(50 + Math.floor(random() * 50)) } : {}),
-        isOverdue: random() < 0.1,
-      });
+  const inactiveShare = o.inactiveShare ?? 0.1;
+  const departmentId = uuid(random);
+  const users: IspringUser[] = Array.from({ length: o.learners }, (_, i) => {
+    const fields: [string, string][] = [];
+    if (i === 2) {
+      fields.push(['LOGIN', `solo${i + 1}`]); // the only field: a one-element <fields> list
+    } else {
+      if (i % 19 !== 12) fields.push(['LOGIN', `user${i + 1}`]);
+      if (i % 11 !== 5) fields.push(['EMAIL', `user${i + 1}@acme.example`]);
+      if (i % 13 !== 7 && i % 19 !== 12) {
+        fields.push(['FIRST_NAME', FIRST[i % FIRST.length]!]);
+        fields.push(['LAST_NAME', LAST[(i * 5) % LAST.length]!]);
+      }
+      fields.push(['JOB_TITLE', i % 2 ? 'Trainee' : 'Ingénieure']);
     }
-  }
+    const roll = random();
+    const status: IspringUser['status'] = i < 3 ? 1 : roll < inactiveShare / 2 ? 3 : roll < inactiveShare ? 5 : 1;
+    return {
+      userId: uuid(random),
+      status,
+      departmentId,
+      addedDate: offsetDate(Date.UTC(2024, i % 12, 1 + (i % 27), 8)),
+      ...(i % 5 === 4 ? {} : { lastLoginDate: offsetDate(Date.UTC(2026, 0, 1 + (i % 27), 7, 45)) }),
+      fields,
+      groups: i % 6 === 0 ? [] : i % 6 === 1 ? [departmentId] : [departmentId, authorId],
+    };
+  });
+
+  // The last course gets no rows and the one before it a single row (when there are ≥ 3 courses); the others
+  // share the rest round-robin, each (user, course) pair at most once.
+  const results: IspringResult[] = [];
+  const L = users.length;
+  const shared = o.courses >= 3 ? o.courses - 2 : o.courses;
+  const single = o.courses >= 3 && o.results > 0 ? 1 : 0;
+  const target = Math.min(o.results - single, shared * L);
+  const row = (c: number, k: number): IspringResult => {
+    const status = RESULT_STATUSES[Math.floor(random() * RESULT_STATUSES.length)]!;
+    const done = FINISHED.has(status);
+    const progress = done
+      ? '100'
+      : status === 'not_started'
+        ? '0'
+        : k % 3 === 0
+          ? String(10 + Math.floor(random() * 80))
+          : (Math.round(random() * 9899) / 100 + 1).toFixed(2).replace(/0+$/, '').replace(/\.$/, '');
+    const month = 1 + (c % 5);
+    const day = 1 + Math.floor(random() * 27);
+    const at = (h: number, m: number) => offsetDate(Date.UTC(2026, month - 1, day, h, m));
+    const scored = done && c % 2 === 0;
+    return {
+      userId: users[(c * 31 + k) % L]!.userId,
+      courseId: courses[c]!.contentItemId,
+      completionStatus: status,
+      progress,
+      accessDate: `2026-${pad(month)}-${pad(day)}`,
+      ...(done ? { completionDate: at(12, 5) } : {}),
+      ...(status === 'not_started' ? {} : { lastViewDate: at(13, 33) }),
+      ...(scored ? { awardedScore: String(50 + Math.floor(random() * 500) / 10), passingScore: '60' } : {}),
+      ...(status === 'not_started' ? {} : { timeSpent: Math.floor(random() * 7200) }),
+      isOverdue: random() < 0.15,
+    };
+  };
+  for (let r = 0; r < target; r += 1) results.push(row(r % shared, Math.floor(r / shared)));
+  if (single) results.push(row(o.courses - 2, 0));
   return { courses, users, results };
 }
 
-const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+// --------------------------------------------------------------------------------------------------- rendering
 
-function toXml(name: string, value: unknown, booleans: 'words' | 'digits'): string {
-  if (value === undefined) return '';
-  if (Array.isArray(value)) return value.map((v) => toXml(name, v, booleans)).join('');
-  if (typeof value === 'boolean') return `<${name}>${booleans === 'words' ? String(value) : value ? '1' : '0'}</${name}>`;
-  if (value && typeof value === 'object') {
-    return `<${name}>${Object.entries(value).map(([k, v]) => toXml(k, v, booleans)).join('')}</${name}>`;
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A value the renderer can place in XML or JSON: `undefined` = an optional element without a value. */
+type Value = string | number | boolean | undefined | Value[] | { [key: string]: Value } | List;
+/** A list of repeated `<item>` elements (XML) / an array (JSON). */
+class List {
+  constructor(
+    readonly item: string,
+    readonly values: Value[],
+  ) {}
+
+  /** Lets JSON.stringify render a page directly when no JSON trap is switched on (the 100k-row fast path). */
+  toJSON(): Value[] {
+    return this.values;
   }
+}
+
+interface Renderer {
+  booleans: 'words' | 'digits';
+  optional: 'omit' | 'empty' | 'null';
+  singleAsObject: boolean;
+}
+
+function xmlOf(name: string, value: Value, r: Renderer): string {
+  if (value === undefined) return r.optional === 'omit' ? '' : `<${name}/>`;
+  if (value instanceof List) return `<${name}>${value.values.map((v) => xmlOf(value.item, v, r)).join('')}</${name}>`;
+  if (Array.isArray(value)) return value.map((v) => xmlOf(name, v, r)).join('');
+  if (typeof value === 'boolean') return `<${name}>${r.booleans === 'words' ? String(value) : value ? '1' : '0'}</${name}>`;
+  if (typeof value === 'object') return `<${name}>${Object.entries(value).map(([k, v]) => xmlOf(k, v, r)).join('')}</${name}>`;
   return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
 
+function jsonOf(value: Value, r: Renderer): unknown {
+  // Documented JSON (optional keys left out, real booleans, real arrays) is what JSON.stringify does by itself.
+  if (r.optional === 'omit' && r.booleans === 'words' && !r.singleAsObject) return value;
+  if (value instanceof List) {
+    const items = value.values.map((v) => jsonOf(v, r));
+    return r.singleAsObject && items.length === 1 ? items[0] : items;
+  }
+  if (Array.isArray(value)) return value.map((v) => jsonOf(v, r));
+  if (typeof value === 'boolean') return r.booleans === 'words' ? value : value ? 1 : 0;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined) {
+        if (r.optional === 'empty') out[k] = '';
+        else if (r.optional === 'null') out[k] = null;
+        continue;
+      }
+      out[k] = jsonOf(v, r);
+    }
+    return out;
+  }
+  return value;
+}
+
+// ------------------------------------------------------------------------------------------------------ server
+
 export async function startIspringSimulator(options: IspringSimOptions = {}): Promise<IspringSimulator> {
-  const o = {
+  const o: ResolvedOptions = {
     seed: 1,
     courses: 6,
     learners: 20,
     results: 60,
+    defaultPageSize: 1000,
     pageSizeCap: 1000,
     clientId: 'f0e1d2c3-0000-1111-2222-333344445555',
     clientSecret: 'isp-client-secret-ÄÖ-123',
@@ -132,113 +323,325 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     login: 'admin@acme.example',
     password: 'legacy-p@ss-word',
     tokenTtlSeconds: 1800,
-    booleans: 'words' as const,
-    emptyLists: 'wrapper' as const,
+    bearer: 'optional',
+    booleans: 'words',
+    emptyLists: 'wrapper',
+    wrapping: 'documented',
+    jsonSingleAsObject: false,
+    optionalElements: 'omit',
+    statuses: 'documented',
+    dates: 'offset',
+    ignoreAccept: null,
+    xmlContentType: 'application/xml; charset=utf-8',
+    errorBodies: 'spec',
+    tokenField: 'nextPageToken',
+    trailingEmptyPage: false,
+    inactiveShare: 0.1,
+    userStatusValues: [1, 3, 5],
+    forbid: [],
+    forbiddenCourses: [],
+    missing: [],
     ...options,
   };
   const data = generateIspringFixture(o);
+  const userStatus = new Map(data.users.map((u) => [u.userId, u.status]));
+  const courseTitle = new Map(data.courses.map((c) => [c.contentItemId, c.title]));
+  const courseIds = new Set(data.courses.map((c) => c.contentItemId));
+  /** Result rows per course, built once (final_statuses is not paged: a course's rows go out in one answer). */
+  const byCourse = new Map<string, IspringResult[]>();
+  for (const r of data.results) {
+    const list = byCourse.get(r.courseId);
+    if (list) list.push(r);
+    else byCourse.set(r.courseId, [r]);
+  }
   const tokens = new Map<string, number>();
   let tokensIssued = 0;
+  let expiredTokenHits = 0;
+  let tokenCounter = 0;
+  /** Filtered result lists per distinct filter query; a handful at a time. */
+  const queryCache = new Map<string, IspringResult[]>();
 
-  const respond = (req: { headers: Record<string, string | string[] | undefined> }, root: string, body: unknown, json: unknown): SimResponse => {
-    const accept = String(req.headers.accept ?? '');
-    if (accept.includes('application/json')) return { status: 200, contentType: 'application/json', body: JSON.stringify(json) };
-    return { status: 200, contentType: 'application/xml', body: `<?xml version="1.0" encoding="UTF-8"?>\n${toXml(root, body, o.booleans)}` };
+  const formatOf = (req: IncomingMessage): 'xml' | 'json' => {
+    if (o.ignoreAccept) return o.ignoreAccept;
+    return String(req.headers.accept ?? '').includes('application/json') ? 'json' : 'xml';
   };
-  const error = (req: { headers: Record<string, string | string[] | undefined> }, status: number, message: string): SimResponse => {
-    const accept = String(req.headers.accept ?? '');
-    if (accept.includes('application/json')) return { status, contentType: 'application/json', body: JSON.stringify({ code: status, message }) };
-    return { status, contentType: 'application/xml', body: `<?xml version="1.0"?><response><code>${status}</code><message>${escapeXml(message)}</message></response>` };
+  const renderer = (row: number): Renderer => ({
+    booleans: o.booleans === 'mixed' ? (row % 2 ? 'digits' : 'words') : o.booleans,
+    optional: o.optionalElements,
+    singleAsObject: o.jsonSingleAsObject,
+  });
+
+  /** Renders a date-time in the chosen style (data holds `…+00:00`). */
+  const dt = (value: string | undefined): string | undefined => {
+    if (value === undefined) return undefined;
+    const ms = Date.parse(value);
+    switch (o.dates) {
+      case 'offset':
+        return value;
+      case 'utc':
+        return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      case 'zoned':
+        return new Date(ms + 2 * 3600_000).toISOString().replace(/\.\d{3}Z$/, '+02:00');
+      case 'naive':
+        return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
+    }
   };
 
-  function page<T>(rows: T[], url: URL): { rows: T[]; next: string | null } {
-    const size = Math.min(Number(url.searchParams.get('pageSize') ?? 1000) || 1000, o.pageSizeCap);
+  function send(req: IncomingMessage, format: 'xml' | 'json', xmlBody: string, json: unknown, status = 200): SimResponse {
+    if (format === 'json') return { status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(json) };
+    return { status, contentType: o.xmlContentType, body: `<?xml version="1.0" encoding="UTF-8"?>\n${xmlBody}` };
+  }
+
+  function error(req: IncomingMessage, status: number, message: string): SimResponse {
+    if (o.errorBodies === 'text') return { status, contentType: 'text/plain; charset=utf-8', body: message };
+    const format = formatOf(req);
+    return send(req, format, `<response><code>${status}</code><message>${escapeXml(message)}</message></response>`, { code: status, message }, status);
+  }
+  const notFound = (message = 'Not Found'): SimResponse => ({ status: 404, contentType: 'text/plain; charset=utf-8', body: message });
+
+  /**
+   * One page of a list endpoint. The token is base64 of `<offset>.<last key>` (the docs' tokens look like base64 of
+   * the last id): O(1) to resume, and a token from another list is refused with 400.
+   */
+  function pageOf<T>(rows: T[], keyOf: (row: T) => string, url: URL): { rows: T[]; next: string | null } | 'bad' {
+    const sizeParam = url.searchParams.get('pageSize');
+    const asked = sizeParam === null ? o.defaultPageSize : Number(sizeParam);
+    if (!Number.isInteger(asked) || asked < 1) return 'bad';
+    const size = Math.min(asked, o.pageSizeCap);
     const token = url.searchParams.get('pageToken');
-    const start = token ? Number(Buffer.from(token, 'base64').toString('utf8').split(':')[1]) : 0;
+    let start = 0;
+    if (token) {
+      const [offset, ...key] = Buffer.from(token, 'base64').toString('utf8').split('.');
+      start = Number(offset);
+      if (!Number.isInteger(start) || start < 1 || start > rows.length || keyOf(rows[start - 1]!) !== key.join('.')) return 'bad';
+    }
     const slice = rows.slice(start, start + size);
     const end = start + slice.length;
-    return { rows: slice, next: end < rows.length ? Buffer.from(`offset:${end}`).toString('base64') : null };
+    const more = end < rows.length || (o.trailingEmptyPage && slice.length > 0);
+    return { rows: slice, next: more && slice.length > 0 ? Buffer.from(`${end}.${keyOf(slice[slice.length - 1]!)}`).toString('base64') : null };
+  }
+
+  /** A paged list answer in the chosen wrapping. */
+  function listAnswer(req: IncomingMessage, wrapper: string, item: string, xmlItems: Value[], jsonItems: Value[], next: string | null): SimResponse {
+    const format = formatOf(req);
+    const r = renderer(0);
+    const tokenName = o.tokenField;
+    if (format === 'json') {
+      const body: Record<string, unknown> = { [wrapper]: jsonOf(new List(item, jsonItems), r) };
+      if (next) body[tokenName] = next;
+      else if (o.wrapping === 'nested') body[tokenName] = null;
+      return send(req, format, '', o.wrapping === 'nested' ? { response: body } : body);
+    }
+    const items = xmlItems.map((v, i) => xmlOf(item, v, renderer(i))).join('');
+    const list = items === '' ? (o.emptyLists === 'wrapper' && o.wrapping !== 'bare' ? `<${wrapper}/>` : '') : o.wrapping === 'bare' ? items : `<${wrapper}>${items}</${wrapper}>`;
+    const token = next ? `<${tokenName}>${next}</${tokenName}>` : o.wrapping === 'bare' ? `<${tokenName}/>` : '';
+    const inner = `${list}${token}`;
+    const doc = o.wrapping === 'nested' ? `<response><response>${inner}</response></response>` : inner === '' ? '<response/>' : `<response>${inner}</response>`;
+    return send(req, format, doc, null);
+  }
+
+  const courseValue = (c: IspringCourse): Value => ({
+    contentItemId: c.contentItemId,
+    title: c.title,
+    subtitle: c.subtitle,
+    description: c.description,
+    userId: c.userId,
+    addedDate: dt(c.addedDate),
+    viewUrl: c.viewUrl,
+    type: c.type,
+    contentItemType: c.contentItemType,
+  });
+
+  const userValue = (u: IspringUser, v2: boolean): Value => ({
+    userId: u.userId,
+    role: 'learner',
+    roleId: '00000000-0000-0000-0000-000000000001',
+    departmentId: u.departmentId,
+    // The non-v2 endpoints report "employment ended" (5) as inactive (3).
+    status: v2 ? u.status : u.status === 5 ? 3 : u.status,
+    fields: new List('field', u.fields.map(([name, value]) => ({ name, value }))),
+    addedDate: dt(u.addedDate),
+    lastLoginDate: dt(u.lastLoginDate),
+    userRoles: new List('userRole', [{ roleId: '00000000-0000-0000-0000-000000000001', roleType: 'learner' }]),
+    groups: u.groups.length ? new List('id', u.groups) : undefined,
+  });
+
+  const displayStatus = (r: IspringResult, i: number) => {
+    const texts = ISPRING_DISPLAY[r.completionStatus]!;
+    return texts[i % texts.length]!;
+  };
+
+  const resultValue = (r: IspringResult, i: number): Value => ({
+    userId: r.userId,
+    courseId: r.courseId,
+    courseTitle: courseTitle.get(r.courseId),
+    accessDate: r.accessDate,
+    completionStatus: o.statuses === 'display' ? displayStatus(r, i) : r.completionStatus,
+    isOverdue: r.isOverdue,
+    completionDate: dt(r.completionDate),
+    timeSpent: r.timeSpent,
+    awardedScore: r.awardedScore,
+    passingScore: r.passingScore,
+    progress: r.progress,
+  });
+
+  const finalStatusValue = (r: IspringResult, i: number): Value => ({
+    userId: r.userId,
+    status: o.statuses === 'snake' ? r.completionStatus : displayStatus(r, i),
+    progress: r.progress,
+    completionDate: dt(r.completionDate),
+    lastViewDate: dt(r.lastViewDate),
+  });
+
+  /** `name[]` and `name` (the spec leaves the brackets off some names). */
+  const many = (url: URL, name: string): string[] => [...url.searchParams.getAll(`${name}[]`), ...url.searchParams.getAll(name)];
+
+  function filteredResults(url: URL): IspringResult[] | string {
+    const userIds = many(url, 'userIds');
+    const courseIdsFilter = many(url, 'courseIds');
+    const completion = many(url, 'completionStatuses');
+    const statusesAsked = many(url, 'userStatuses');
+    const range = (field: string) => [url.searchParams.get(`${field}[startDate]`), url.searchParams.get(`${field}[endDate]`)] as const;
+    const [cFrom, cTo] = range('completionDate');
+    const [aFrom, aTo] = range('accessDate');
+    if (userIds.some((id) => !/^[0-9a-f-]{36}$/i.test(id))) return 'a bad UUID in userIds';
+    if (completion.some((s) => !COMPLETION_STATUSES.has(s))) return 'an unknown completion status';
+    if (statusesAsked.some((s) => !o.userStatusValues.includes(Number(s)))) return 'an unknown user status';
+    const times = [cFrom, cTo, aFrom, aTo].map((v) => (v === null ? null : Date.parse(v)));
+    if (times.some((t) => t !== null && Number.isNaN(t))) return 'a bad date';
+    const key = [userIds, courseIdsFilter, completion, statusesAsked, times].map((x) => JSON.stringify(x)).join('|');
+    const cached = queryCache.get(key);
+    if (cached) return cached;
+    const statuses = new Set((statusesAsked.length ? statusesAsked : ['1']).map(Number));
+    const users = new Set(userIds);
+    const coursesWanted = new Set(courseIdsFilter);
+    const wanted = new Set(completion);
+    const [tcFrom, tcTo, taFrom, taTo] = times;
+    const inRange = (value: string | undefined, from: number | null, to: number | null) => {
+      if (from === null && to === null) return true;
+      if (value === undefined) return false;
+      const t = Date.parse(value);
+      return (from === null || t >= from) && (to === null || t <= to);
+    };
+    const everyone = [1, 3, 5].every((s) => statuses.has(s));
+    const rows =
+      !everyone || users.size || coursesWanted.size || wanted.size || times.some((t) => t !== null)
+        ? data.results.filter(
+            (r) =>
+              statuses.has(userStatus.get(r.userId) ?? 1) &&
+              (!users.size || users.has(r.userId)) &&
+              (!coursesWanted.size || coursesWanted.has(r.courseId)) &&
+              (!wanted.size || wanted.has(r.completionStatus)) &&
+              inRange(r.completionDate, tcFrom!, tcTo!) &&
+              inRange(r.accessDate, taFrom!, taTo!),
+          )
+        : data.results; // the full list is served as is: no copy of a 100k-row array per query
+    if (queryCache.size >= 16) queryCache.clear();
+    queryCache.set(key, rows);
+    return rows;
+  }
+
+  function authorised(req: IncomingMessage): boolean {
+    const auth = req.headers.authorization;
+    if (auth !== undefined) {
+      const bearer = /^Bearer\s+(\S+)$/i.exec(auth);
+      const value = bearer ? bearer[1]! : o.bearer === 'optional' ? auth.trim() : null;
+      const expiry = value === null ? undefined : tokens.get(value);
+      if (expiry === undefined || expiry < Date.now()) {
+        expiredTokenHits += 1;
+        return false;
+      }
+      return true;
+    }
+    const h = req.headers;
+    return h['x-auth-account-url'] === o.accountUrl && h['x-auth-email'] === o.login && h['x-auth-password'] === o.password;
   }
 
   const sim = await startSimServer((req, url, body) => {
-    const path = url.pathname.replace(/^\/api\/v\d+/, '');
-    if (req.method === 'POST' && url.pathname === '/api/v3/token') {
+    if (url.pathname === '/api/v3/token') {
+      if (req.method !== 'POST') return error(req, 400, 'Bad Request');
+      if (o.missing.includes('token')) return notFound();
+      if (o.forbid.includes('token')) return error(req, 403, 'Permission denied');
+      if (!String(req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) return error(req, 400, 'Bad Request');
       const form = new URLSearchParams(body);
-      if (form.get('grant_type') !== 'client_credentials') return error(req, 400, 'Bad Request');
+      if (form.get('grant_type') !== 'client_credentials' || !form.get('client_id')) return error(req, 400, 'Bad Request');
       if (form.get('client_id') !== o.clientId || form.get('client_secret') !== o.clientSecret) return error(req, 401, 'Unauthorized');
-      const token = randomUUID().replace(/-/g, '');
+      tokenCounter += 1;
+      const token = Buffer.from(`tok-${o.seed}-${tokenCounter}-${Date.now()}`).toString('base64url');
       tokens.set(token, Date.now() + o.tokenTtlSeconds * 1000);
       tokensIssued += 1;
-      return { status: 200, contentType: 'application/json', body: JSON.stringify({ access_token: token, expires_in: o.tokenTtlSeconds, token_type: 'bearer' }) };
+      const answer = { access_token: token, expires_in: o.tokenTtlSeconds, token_type: 'bearer' };
+      const format = formatOf(req);
+      return send(req, format, xmlOf('response', answer, renderer(0)), answer);
     }
 
-    // Auth: a Bearer token, or the three legacy headers.
-    const auth = String(req.headers.authorization ?? '');
-    if (auth) {
-      const token = auth.replace(/^Bearer\s+/i, '');
-      const expiry = tokens.get(token);
-      if (!expiry || expiry < Date.now()) return error(req, 401, 'Unauthorized');
-    } else {
-      const h = req.headers;
-      if (h['x-auth-account-url'] !== o.accountUrl || h['x-auth-email'] !== o.login || h['x-auth-password'] !== o.password) {
-        return error(req, 401, 'Unauthorized');
-      }
-    }
+    // Paths work bare (documented) and under an /api/vN or /index.php/api/vN prefix (seen in the wild).
+    const path = url.pathname.replace(/^(\/index\.php)?\/api\/v\d+(?=\/)/, '');
+    if (req.method !== 'GET') return notFound();
+    if (!authorised(req)) return error(req, 401, 'Unauthorized');
+    const gate = (endpoint: IspringEndpoint): SimResponse | null =>
+      o.missing.includes(endpoint) ? notFound() : o.forbid.includes(endpoint) ? error(req, 403, 'Permission denied') : null;
 
     if (path === '/contents') {
-      if (o.forbid?.includes('contents')) return error(req, 403, 'Permission denied');
-      const { rows, next } = page(data.courses, url);
-      return respond(req, 'response', { contentItems: rows.length ? { contentItem: rows } : undefined, nextPageToken: next ?? undefined }, { contentItems: rows, ...(next ? { nextPageToken: next } : {}) });
+      const refused = gate('contents');
+      if (refused) return refused;
+      const p = pageOf(data.courses, (c) => c.contentItemId, url);
+      if (p === 'bad') return error(req, 400, 'Bad Request');
+      const items = p.rows.map(courseValue);
+      return listAnswer(req, 'contentItems', 'contentItem', items, items, p.next);
     }
-    if (path === '/users/v2') {
-      if (o.forbid?.includes('users')) return error(req, 403, 'Permission denied');
-      const { rows, next } = page(data.users, url);
-      const xmlUsers = rows.map((u) => ({ userId: u.userId, role: 'learner', status: 1, fields: { field: u.fields.map(([name, value]) => ({ name, value })) } }));
-      const jsonUsers = rows.map((u) => ({ userId: u.userId, role: 'learner', status: 1, fields: u.fields.map(([name, value]) => ({ name, value })) }));
-      return respond(req, 'response', { userProfiles: rows.length ? { userProfile: xmlUsers } : undefined, nextPageToken: next ?? undefined }, { userProfiles: jsonUsers, ...(next ? { nextPageToken: next } : {}) });
+    if (path === '/content') {
+      // Not paged: every item straight under <response>; JSON is a bare array.
+      const refused = gate('content');
+      if (refused) return refused;
+      const items = data.courses.map(courseValue);
+      const format = formatOf(req);
+      return send(req, format, `<response>${items.map((v, i) => xmlOf('contentItem', v, renderer(i))).join('')}</response>`, items.map((v) => jsonOf(v, renderer(0))));
+    }
+    if (path === '/users/v2' || path === '/users') {
+      const v2 = path === '/users/v2';
+      const refused = gate(v2 ? 'users/v2' : 'users');
+      if (refused) return refused;
+      const p = pageOf(data.users, (u) => u.userId, url);
+      if (p === 'bad') return error(req, 400, 'Bad Request');
+      const items = p.rows.map((u) => userValue(u, v2));
+      return listAnswer(req, 'userProfiles', 'userProfile', items, items, p.next);
     }
     if (path === '/learners/results') {
-      if (o.forbid?.includes('results')) return error(req, 403, 'Permission denied');
-      let rows = data.results;
-      const completedFrom = url.searchParams.get('completionDate[startDate]');
-      const accessFrom = url.searchParams.get('accessDate[startDate]');
-      if (completedFrom) rows = rows.filter((r) => r.completionDate && Date.parse(r.completionDate) >= Date.parse(completedFrom));
-      if (accessFrom) rows = rows.filter((r) => Date.parse(r.accessDate) >= Date.parse(accessFrom));
-      const p = page(rows, url);
-      const items = p.rows.map((r) => ({
-        userId: r.userId,
-        courseId: r.courseId,
-        courseTitle: data.courses.find((c) => c.contentItemId === r.courseId)?.title,
-        accessDate: r.accessDate,
-        completionStatus: r.completionStatus,
-        isOverdue: r.isOverdue,
-        progress: r.progress,
-        completionDate: r.completionDate,
-        awardedScore: r.awardedScore,
-      }));
-      if (items.length === 0 && o.emptyLists === 'missing') return respond(req, 'response', {}, { results: [] });
-      return respond(req, 'response', { results: items.length ? { result: items } : '', nextPageToken: p.next ?? undefined }, { results: items, ...(p.next ? { nextPageToken: p.next } : {}) });
+      const refused = gate('results');
+      if (refused) return refused;
+      const rows = filteredResults(url);
+      if (typeof rows === 'string') return error(req, 400, `Bad Request: ${rows}`);
+      const p = pageOf(rows, (r) => `${r.userId}/${r.courseId}`, url);
+      if (p === 'bad') return error(req, 400, 'Bad Request');
+      const items = p.rows.map(resultValue);
+      return listAnswer(req, 'results', 'result', items, items, p.next);
     }
     const finals = /^\/content\/([^/]+)\/final_statuses$/.exec(path);
     if (finals) {
+      if (o.missing.includes('final_statuses')) return notFound();
       const courseId = decodeURIComponent(finals[1]!);
-      if (!data.courses.some((c) => c.contentItemId === courseId)) return { status: 404, contentType: 'text/plain', body: 'Unknown content item' };
-      if (o.forbid?.includes('final_statuses') || o.forbiddenCourses?.includes(courseId)) return error(req, 403, 'Permission denied');
-      const rows = data.results
-        .filter((r) => r.courseId === courseId)
-        .map((r, i) => ({
-          userId: r.userId,
-          status: DISPLAY[r.completionStatus]![i % DISPLAY[r.completionStatus]!.length]!,
-          progress: r.progress,
-          completionDate: r.completionDate,
-          lastViewDate: r.lastViewDate,
-        }));
-      return respond(req, 'statuses', rows.length ? { status: rows } : '', rows);
+      if (!courseIds.has(courseId)) return notFound('Unknown content item');
+      if (o.forbid.includes('final_statuses') || o.forbiddenCourses.includes(courseId)) return error(req, 403, 'Permission denied');
+      const rows = (byCourse.get(courseId) ?? []).map(finalStatusValue);
+      const format = formatOf(req);
+      if (format === 'json') {
+        const list = jsonOf(new List('status', rows), renderer(0));
+        return send(req, format, '', o.wrapping === 'nested' ? { statuses: list } : list);
+      }
+      const items = rows.map((v, i) => xmlOf('status', v, renderer(i))).join('');
+      const statuses = items === '' && o.emptyLists === 'missing' ? '' : `<statuses>${items}</statuses>`;
+      const doc = o.wrapping === 'documented' ? statuses || '<statuses/>' : o.wrapping === 'nested' ? `<response>${statuses}</response>` : `<response>${items}</response>`;
+      return send(req, format, doc, null);
     }
-    return { status: 404, contentType: 'text/plain', body: 'Not found' };
+    return notFound();
   });
 
   const out = Object.assign(sim, { data, options: o, expireTokens: () => tokens.clear() });
-  Object.defineProperty(out, 'tokensIssued', { get: () => tokensIssued });
+  // Counters stay live (Object.assign would copy a getter's value once).
+  Object.defineProperties(out, {
+    tokensIssued: { get: () => tokensIssued, enumerable: true },
+    expiredTokenHits: { get: () => expiredTokenHits, enumerable: true },
+  });
   return out as IspringSimulator;
 }

@@ -5,7 +5,7 @@
 import type { AccountSettings } from '../../electron/core/contract/accounts';
 import type { Attendance, Course, CourseSession, Learner, Progress } from '../../electron/core/contract/domain';
 import { createAccountsRepo } from '../../electron/core/store/accounts-repo';
-import { createCacheWriter, type Resource } from '../../electron/core/store/cache-writer';
+import { createCacheWriter, type CacheWriter, type Resource } from '../../electron/core/store/cache-writer';
 import type { Db } from '../../electron/core/store/db';
 
 export interface Dataset {
@@ -23,8 +23,7 @@ export function addAccount(db: Db, id: string, label: string, settings: AccountS
 
 const PAGE = 5_000;
 
-function writeAll(db: Db, accountId: string, generation: number, data: Dataset): void {
-  const writer = createCacheWriter(db);
+function writeAll(writer: CacheWriter, accountId: string, generation: number, data: Dataset): void {
   const order: [Resource, unknown[] | undefined][] = [
     ['courses', data.courses],
     ['sessions', data.sessions],
@@ -37,6 +36,8 @@ function writeAll(db: Db, accountId: string, generation: number, data: Dataset):
       const items = rows!.slice(i, i + PAGE);
       writer.writePage(resource, accountId, generation, { items, raw: items });
     }
+    // Pages land in staging tables; a finished resource moves into its table (as a sync does).
+    writer.flush(resource);
   }
 }
 
@@ -44,7 +45,7 @@ function writeAll(db: Db, accountId: string, generation: number, data: Dataset):
 export function writeLive(db: Db, accountId: string, data: Dataset, at = '2026-06-01T12:00:00.000Z'): number {
   const writer = createCacheWriter(db);
   const generation = writer.begin(accountId);
-  writeAll(db, accountId, generation, data);
+  writeAll(writer, accountId, generation, data);
   writer.commit(accountId, generation, at, null);
   return generation;
 }
@@ -53,7 +54,7 @@ export function writeLive(db: Db, accountId: string, data: Dataset, at = '2026-0
 export function writeStaging(db: Db, accountId: string, data: Dataset): number {
   const writer = createCacheWriter(db);
   const generation = writer.begin(accountId);
-  writeAll(db, accountId, generation, data);
+  writeAll(writer, accountId, generation, data);
   return generation;
 }
 

@@ -1,393 +1,489 @@
 /**
- * iSpring Learn connector. Speaks both auth modes (API-key tokens and legacy X-Auth headers), both formats (XML is
- * the server default; JSON on request) and survives the API's documented quirks: lists wrapped three different
- * ways, single-item and empty lists, booleans as true/0, fractional progress, omitted optional elements, display-text
- * vs snake_case statuses, and plain-text 404 bodies.
+ * iSpring Learn connector (see /work/shared/api/ispring-learn.md). Speaks both auth modes (API-key tokens and the
+ * legacy X-Auth headers), asks for the account's format but reads whatever comes back (./ispring-parse), pages with
+ * `pageToken`/`nextPageToken`, and streams every resource one page at a time.
  */
-import { XMLParser } from 'fast-xml-parser';
 import type { IspringSettings } from '../contract/accounts';
-import type { Course, Learner, Progress, ProgressStatus } from '../contract/domain';
+import type { Course, Learner, Progress } from '../contract/domain';
 import { HttpError } from '../http/errors';
 import type { HttpResponse } from '../http/types';
-import type { Connector, ConnectorInit, Page, ResourceScope } from './types';
+import {
+  listOf,
+  MissingIdError,
+  nextPageToken,
+  parseBody,
+  text,
+  toCourse,
+  toLearner,
+  toProgressFromFinalStatus,
+  toProgressFromResult,
+  tokenOf,
+  type Raw,
+} from './ispring-parse';
+import type { ConnectionInfo, Connector, ConnectorInit, Page, ResourceScope } from './types';
 
-/** The API default; fewer, larger pages are what the server is tuned for. */
+export { normaliseStatus, parseBody } from './ispring-parse';
+
+/** The API default; the server is tuned for it and anything larger is undocumented. */
 const PAGE_SIZE = 1000;
-/** Tokens live 30 minutes; renew a little early so a long sync never sends a dying token. */
-const TOKEN_RENEW_MS = 25 * 60_000;
+/** Documented token life when the answer leaves `expires_in` out. */
+const DEFAULT_TOKEN_TTL_S = 1800;
+/** Per-course final_statuses requests kept in flight ahead of the consumer (the HTTP client caps concurrency too). */
+const FINAL_STATUS_LOOKAHEAD = 4;
+/**
+ * Incremental windows reach back this much further than the previous run's start: the cursor is our clock, the
+ * filter is the server's, and the docs do not say whether dates are UTC or the account's time zone (±14 h).
+ */
+const WINDOW_OVERLAP_MS = 24 * 60 * 60_000;
+/** Statuses that can still change without a new completion date; an incremental run re-reads all of them. */
+const OPEN_STATUSES = ['not_started', 'in_progress', 'pending', 'incomplete'];
+/**
+ * `/learners/results` shows active users only unless `userStatuses` says otherwise (1 active, 3 blocked, 5 employment
+ * ended; 5 is a /v2 value). Reports need every learner the user list shows, so ask for all; a server that refuses a
+ * value (400) is asked again with fewer, and finally with none.
+ */
+const USER_STATUS_FILTERS = [['1', '3', '5'], ['1', '3'], []] as const;
 
-type Raw = Record<string, unknown>;
+type Endpoint = { path: string; wrapper: string; item: string; idField: string };
+const CONTENTS: Endpoint[] = [
+  { path: '/contents', wrapper: 'contentItems', item: 'contentItem', idField: 'contentItemId' },
+  // The non-paged list predates /contents; some regional or older hosts may only have it.
+  { path: '/content', wrapper: 'contentItems', item: 'contentItem', idField: 'contentItemId' },
+];
+const USERS: Endpoint[] = [
+  { path: '/users/v2', wrapper: 'userProfiles', item: 'userProfile', idField: 'userId' },
+  { path: '/users', wrapper: 'userProfiles', item: 'userProfile', idField: 'userId' },
+];
+const RESULTS: Endpoint = { path: '/learners/results', wrapper: 'results', item: 'result', idField: 'userId' };
 
-// ---------------------------------------------------------------------------------------------- parsing (both formats)
+/** `https://host`, `https://host/` or `https://host/api/v2`: paths are appended as given. */
+function normaliseBase(baseUrl: string): string {
+  return baseUrl.trim().replace(/\/+$/, '');
+}
 
-/** Elements that are list items wherever they appear (single items must still become lists). */
-const LIST_ITEMS = new Set(['contentItem', 'userProfile', 'result', 'field', 'enrollment', 'department', 'group']);
+/** The token endpoint is always `/api/v3/token`, whatever version prefix the base URL carries for the data calls. */
+function tokenUrlFor(base: string): string {
+  return `${base.replace(/\/api\/v\d+$/i, '').replace(/\/index\.php$/i, '')}/api/v3/token`;
+}
 
-const xml = new XMLParser({
-  ignoreAttributes: true,
-  ignoreDeclaration: true,
-  parseTagValue: false, // ids, progress and booleans stay strings; we convert deliberately
-  trimValues: true,
-  // `status` is both the item of <statuses> and a field inside it: only the former is a list.
-  isArray: (name, jpath) => LIST_ITEMS.has(name) || jpath === 'statuses.status',
-});
-
-export function parseBody(response: HttpResponse): unknown {
-  const type = response.headers['content-type'] ?? '';
-  const text = response.body.trim();
-  const looksXml = type.includes('xml') || (!type.includes('json') && text.startsWith('<'));
+const hostOf = (url: string): string => {
   try {
-    if (looksXml) {
-      const doc = xml.parse(text, true) as Raw;
-      if (Object.keys(doc).length === 0) throw new Error('empty XML document');
-      return doc;
-    }
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new HttpError(
-      'bad_response',
-      `iSpring Learn sent a response Rollbook cannot read (${looksXml ? 'malformed XML' : 'malformed JSON'}) for ${new URL(response.url).pathname}. Try again; if it persists, the server may be misconfigured.`,
-      response.status,
-      text.slice(0, 120),
-      { cause: error },
-    );
+    return new URL(url).host;
+  } catch {
+    return url;
   }
-}
-
-const asRecord = (value: unknown): Raw => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Raw) : {});
-
-/** A list wherever it sits: `[…]`, a single object, an empty wrapper (`''`) or nothing at all. */
-function asList(value: unknown): Raw[] {
-  if (Array.isArray(value)) return value.map(asRecord);
-  if (value && typeof value === 'object') return [value as Raw];
-  return [];
-}
-
-/** Unwraps `<response>` (XML) and finds the list under its plural wrapper or directly inside. */
-function listOf(doc: unknown, wrapper: string, item: string): Raw[] {
-  if (Array.isArray(doc)) return doc.map(asRecord);
-  const root = asRecord(doc);
-  const body = root.response !== undefined ? asRecord(root.response) : root;
-  if (body[wrapper] !== undefined) {
-    const inner = body[wrapper];
-    return Array.isArray(inner) ? inner.map(asRecord) : asList(asRecord(inner)[item]);
-  }
-  return asList(body[item]);
-}
-
-function nextToken(doc: unknown): string | null {
-  const root = asRecord(doc);
-  const body = root.response !== undefined ? asRecord(root.response) : root;
-  // The spec also spells it `nextPageToekn` on one endpoint.
-  const token = body.nextPageToken ?? body.nextPageToekn;
-  return typeof token === 'string' && token.trim() !== '' ? token.trim() : typeof token === 'number' ? String(token) : null;
-}
-
-const text = (value: unknown): string | null => {
-  if (value === undefined || value === null) return null;
-  const s = String(typeof value === 'object' ? '' : value).trim();
-  return s === '' ? null : s;
 };
-
-const decimal = (value: unknown): number | null => {
-  const s = text(value);
-  if (s === null) return null;
-  const n = Number(s.replace(',', '.'));
-  return Number.isFinite(n) ? n : null;
-};
-
-/** Date-times carry offsets (`+00:00`), enrollment dates are date-only: both become ISO-8601 UTC. */
-export function isoDate(value: unknown): string | null {
-  const s = text(value);
-  if (!s) return null;
-  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : s);
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
-}
-
-/** Display text (`In progress`) and snake_case (`in_progress`) onto one vocabulary; case-insensitive. */
-export function normaliseStatus(raw: string | null): ProgressStatus {
-  const key = (raw ?? '').trim().toLowerCase().replace(/[\s-]+/g, '_');
-  switch (key) {
-    case 'complete':
-    case 'completed':
-      return 'completed';
-    case 'passed':
-    case 'accepted':
-      return 'passed';
-    case 'failed':
-    case 'declined':
-      return 'failed';
-    case 'incomplete':
-      return 'incomplete';
-    case 'in_progress':
-    case 'pending':
-      return 'in_progress';
-    default:
-      return 'not_started';
-  }
-}
-
-/** `Course` → `course`, `LearningTrack` → `learning_track`. */
-const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-
-function toCourse(item: Raw): Course {
-  const type = text(item.contentItemType) ?? text(item.type) ?? 'course';
-  return {
-    id: text(item.contentItemId) ?? '',
-    name: text(item.title) ?? '(untitled)',
-    type: snake(type),
-    description: text(item.description),
-    createdAt: isoDate(item.addedDate),
-    updatedAt: null,
-    url: text(item.viewUrl),
-  };
-}
-
-/** User fields are a name/value list (`<fields><field><name>EMAIL</name>…`), found by name, not by property. */
-function userFields(item: Raw): Map<string, string> {
-  const fields = new Map<string, string>();
-  const raw = item.fields;
-  const list = Array.isArray(raw) ? raw : asList(asRecord(raw).field);
-  for (const field of list.map(asRecord)) {
-    const name = text(field.name);
-    const value = text(field.value);
-    if (name && value) fields.set(name.toUpperCase(), value);
-  }
-  // Tolerate the spec's (wrong) object form too: { EMAIL: "…" }.
-  if (list.length === 0) for (const [k, v] of Object.entries(asRecord(raw))) if (text(v)) fields.set(k.toUpperCase(), text(v)!);
-  return fields;
-}
-
-function toLearner(item: Raw): Learner {
-  const f = userFields(item);
-  const firstName = f.get('FIRST_NAME') ?? null;
-  const lastName = f.get('LAST_NAME') ?? null;
-  const email = f.get('EMAIL') ?? null;
-  const id = text(item.userId) ?? '';
-  const name = [firstName, lastName].filter(Boolean).join(' ') || f.get('LOGIN') || email || id;
-  return { id, name, email, firstName, lastName };
-}
-
-function toProgressFromResult(item: Raw): Progress {
-  const rawStatus = text(item.completionStatus);
-  return {
-    learnerId: text(item.userId) ?? '',
-    courseId: text(item.courseId) ?? '',
-    status: normaliseStatus(rawStatus),
-    rawStatus,
-    progressPct: decimal(item.progress),
-    score: decimal(item.awardedScore),
-    startedAt: isoDate(item.accessDate),
-    completedAt: isoDate(item.completionDate),
-    lastActivityAt: isoDate(item.completionDate) ?? isoDate(item.accessDate),
-  };
-}
-
-function toProgressFromFinalStatus(item: Raw, courseId: string): Progress {
-  const rawStatus = text(item.status);
-  return {
-    learnerId: text(item.userId) ?? '',
-    courseId,
-    status: normaliseStatus(rawStatus),
-    rawStatus,
-    progressPct: decimal(item.progress),
-    score: null,
-    startedAt: null,
-    completedAt: isoDate(item.completionDate),
-    lastActivityAt: isoDate(item.lastViewDate) ?? isoDate(item.completionDate),
-  };
-}
-
-// ------------------------------------------------------------------------------------------------------- connector
 
 export function createIspringConnector(init: ConnectorInit<IspringSettings>): Connector {
   const { settings, secret, http } = init;
   const now = init.now ?? (() => new Date());
-  const base = settings.baseUrl.replace(/\/+$/, '');
+  const base = normaliseBase(settings.baseUrl);
+  const host = hostOf(base);
   const accept = settings.format === 'xml' ? 'application/xml' : 'application/json';
-  let token: { value: string; renewAt: number } | null = null;
   http.redact(secret);
 
-  async function fetchToken(signal: AbortSignal): Promise<string> {
-    if (settings.authMode !== 'token') throw new Error('unreachable');
-    const origin = new URL(base).origin;
-    const body = new URLSearchParams({ client_id: settings.clientId, client_secret: secret, grant_type: 'client_credentials' });
-    const response = await http.request({
-      method: 'POST',
-      url: `${origin}/api/v3/token`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: body.toString(),
-      signal,
-      retry: false,
-    });
-    const doc = parseBody(response);
-    const root = asRecord(asRecord(doc).response ?? doc);
-    const value = text(root.access_token);
-    if (!value) throw new HttpError('bad_response', 'iSpring Learn answered the token request without an access token.', response.status);
-    http.redact(value);
-    const ttlMs = (decimal(root.expires_in) ?? 1800) * 1000;
-    token = { value, renewAt: now().getTime() + Math.min(TOKEN_RENEW_MS, ttlMs * 0.8) };
-    return value;
+  // ------------------------------------------------------------------------------------------------ errors
+
+  const worded = new WeakSet<object>();
+  /** Words an error once: a token-request error passing up through a data request keeps its token wording. */
+  function word(error: unknown, path: string, phase: 'token' | 'api'): unknown {
+    if (!(error instanceof HttpError) || worded.has(error)) return error;
+    const out = explain(error, { path, phase });
+    worded.add(out as object);
+    return out;
   }
 
-  async function authHeaders(signal: AbortSignal): Promise<Record<string, string>> {
-    if (settings.authMode === 'legacy') {
-      return { 'X-Auth-Account-Url': settings.accountUrl, 'X-Auth-Email': settings.login, 'X-Auth-Password': secret };
-    }
-    const value = token && token.renewAt > now().getTime() ? token.value : await fetchToken(signal);
-    return { Authorization: `Bearer ${value}` };
-  }
-
-  /** GET with auth; in token mode a 401 means the token died early: get a new one and retry once. */
-  async function get(path: string, params: URLSearchParams, signal: AbortSignal): Promise<unknown> {
-    const url = `${base}${path}${params.size ? `?${params}` : ''}`;
-    const send = async () => http.request({ url, headers: { accept, ...(await authHeaders(signal)) }, signal });
-    try {
-      return parseBody(await send());
-    } catch (error) {
-      if (error instanceof HttpError && error.code === 'auth_failed' && settings.authMode === 'token' && token) {
-        token = null;
-        return parseBody(await send());
+  /** Rewrites a transport/HTTP error into one that names iSpring Learn and says what to do. Never adds a secret. */
+  function explain(error: HttpError, context: { path: string; phase: 'token' | 'api' }): HttpError {
+    const keep = (code: HttpError['code'], message: string) => new HttpError(code, message, error.status, error.excerpt, { cause: error });
+    const status = error.status === undefined ? '' : ` (HTTP ${error.status})`;
+    if (context.phase === 'token') {
+      switch (error.code) {
+        case 'auth_failed':
+        case 'bad_response':
+          if (error.status === 400 || error.status === 401) {
+            return keep('auth_failed', `iSpring Learn rejected the client ID or secret${status}. Check the API key in your iSpring Learn account (client ID and secret) and enter them again.`);
+          }
+          break;
+        case 'forbidden':
+          return keep('forbidden', `iSpring Learn refused to issue an API token${status}: the API key may be disabled, or the account's plan has no REST API access. Ask the account owner to check the API key.`);
+        case 'not_found':
+          return keep('not_found', `There is no iSpring Learn token service at ${host}${status}. Check the API address (for example https://api-learn.ispringlearn.com), or use login and password if the account predates API keys.`);
       }
-      throw error;
+    }
+    switch (error.code) {
+      case 'auth_failed':
+        return settings.authMode === 'legacy'
+          ? keep('auth_failed', `iSpring Learn rejected the login or password${status}. Check the login (it may differ from the e-mail), the password and the account URL ${settings.accountUrl}.`)
+          : keep('auth_failed', `iSpring Learn refused a freshly issued access token${status} for ${context.path}. The API key may have been revoked or lack access; check it in your iSpring Learn account.`);
+      case 'forbidden':
+        return keep('forbidden', `iSpring Learn refused access to ${context.path}${status}: this ${settings.authMode === 'legacy' ? 'user' : 'API key'} has no REST API access or lacks the permission. Use an account administrator, and check that the plan includes the API.`);
+      case 'not_found':
+        return keep('not_found', `iSpring Learn has no ${context.path} at ${base}${status}. Check the API address in the account settings (for example https://api-learn.ispringlearn.com).`);
+      case 'network': {
+        // The HTTP layer says why (refused, unresolvable, dropped); keep that, drop its generic advice.
+        const reason = /: (the [^(]+?) \(/.exec(error.message)?.[1] ?? 'the network failed';
+        if (reason.includes('dropped')) return keep('network', `iSpring Learn at ${host} dropped the connection. Try again; if it keeps happening, check your internet connection or proxy.`);
+        return keep('network', `iSpring Learn at ${host} is unreachable (${reason}). Check the API address in the account settings and your internet connection.`);
+      }
+      case 'timeout':
+        return keep('timeout', `iSpring Learn at ${host} did not answer in time${status}. Check your connection, or try again later.`);
+      case 'rate_limited':
+        return keep('rate_limited', `iSpring Learn kept asking Rollbook to slow down${status}. Try the sync again later.`);
+      case 'server_error':
+        return keep('server_error', `iSpring Learn had a server error${status} on ${context.path}. Try again later; if it persists, contact iSpring support.`);
+      case 'bad_response':
+        if (error.status !== undefined && error.status >= 400 && error.status < 500) {
+          return keep('bad_response', `iSpring Learn refused the request to ${context.path}${status}. Please report this to Rollbook's developers.`);
+        }
+        return error;
+      default:
+        return error; // cancelled, and bad_response already worded by the parser
     }
   }
 
-  async function* paged<T>(
-    path: string,
-    wrapper: string,
-    item: string,
-    map: (raw: Raw) => T,
-    scope: ResourceScope,
-    filters: [string, string][] = [],
-  ): AsyncIterable<Page<T>> {
+  // -------------------------------------------------------------------------------------------------- auth
+
+  let token: { value: string; renewAt: number } | null = null;
+  let tokenInFlight: Promise<string> | null = null;
+
+  async function fetchToken(signal: AbortSignal): Promise<string> {
+    if (settings.authMode !== 'token') throw new Error('token auth is not configured');
+    const form = new URLSearchParams({ client_id: settings.clientId, client_secret: secret, grant_type: 'client_credentials' });
+    const url = tokenUrlFor(base);
+    let response: HttpResponse;
+    try {
+      // No retries: a wrong secret must be reported at once, not hammered.
+      response = await http.request({
+        method: 'POST',
+        url,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+        body: form.toString(),
+        signal,
+        retry: false,
+      });
+    } catch (error) {
+      throw word(error, '/api/v3/token', 'token');
+    }
+    const issued = tokenOf(parseBody(response));
+    if (!issued) {
+      throw new HttpError('bad_response', 'iSpring Learn answered the token request without an access token. Check the API address in the account settings.', response.status);
+    }
+    http.redact(issued.accessToken);
+    const ttlMs = (issued.expiresInSeconds && issued.expiresInSeconds > 0 ? issued.expiresInSeconds : DEFAULT_TOKEN_TTL_S) * 1000;
+    // Renew well before expiry (5 minutes early for the usual 30) so a long sync never sends a dying token.
+    token = { value: issued.accessToken, renewAt: now().getTime() + ttlMs - Math.min(5 * 60_000, ttlMs / 6) };
+    return issued.accessToken;
+  }
+
+  /** One token request at a time, shared by every caller that needs it. */
+  function currentToken(signal: AbortSignal): Promise<string> {
+    if (token && now().getTime() < token.renewAt) return Promise.resolve(token.value);
+    tokenInFlight ??= fetchToken(signal).finally(() => {
+      tokenInFlight = null;
+    });
+    return tokenInFlight;
+  }
+
+  async function authHeaders(signal: AbortSignal): Promise<{ headers: Record<string, string>; token: string | null }> {
+    if (settings.authMode === 'legacy') {
+      // Documented names; X-Auth-Email carries the login despite its name.
+      return { headers: { 'X-Auth-Account-Url': settings.accountUrl, 'X-Auth-Email': settings.login, 'X-Auth-Password': secret }, token: null };
+    }
+    // The token is tied to the account, so no X-Auth-Account-Url in this mode.
+    const value = await currentToken(signal);
+    return { headers: { Authorization: `Bearer ${value}` }, token: value };
+  }
+
+  // ----------------------------------------------------------------------------------------------- requests
+
+  /** GET → parsed document. In token mode a 401 means the token died early: get a new one and retry once. */
+  async function get(path: string, params: URLSearchParams, signal: AbortSignal): Promise<unknown> {
+    const query = params.toString();
+    const url = `${base}${path}${query ? `?${query}` : ''}`;
+    let used: string | null = null;
+    const send = async () => {
+      const auth = await authHeaders(signal);
+      used = auth.token;
+      return http.request({ url, headers: { Accept: accept, ...auth.headers }, signal });
+    };
+    try {
+      let response: HttpResponse;
+      try {
+        response = await send();
+      } catch (error) {
+        const expired = error instanceof HttpError && error.code === 'auth_failed' && settings.authMode === 'token' && !worded.has(error);
+        if (!expired) throw error;
+        // Only drop the token this request used; a concurrent request may already have renewed it.
+        if (token?.value === used) token = null;
+        response = await send();
+      }
+      return parseBody(response);
+    } catch (error) {
+      throw word(error, path, 'api');
+    }
+  }
+
+  /** Refuses a page whose shape is not the expected list (a proxy page, an error object with HTTP 200, …). */
+  function itemsOf(doc: unknown, endpoint: Endpoint): Raw[] {
+    const items = listOf(doc, endpoint.wrapper, endpoint.item, endpoint.idField);
+    if (items === null) {
+      throw new HttpError('bad_response', `iSpring Learn answered ${endpoint.path} without a ${endpoint.wrapper} list, so Rollbook cannot read it. Try again; if it keeps happening, check the API address.`);
+    }
+    return items;
+  }
+
+  function mapPage<T>(raw: Raw[], map: (item: Raw) => T, path: string): Page<T> {
+    try {
+      return { items: raw.map(map), raw };
+    } catch (error) {
+      if (!(error instanceof MissingIdError)) throw error;
+      throw new HttpError('bad_response', `iSpring Learn sent ${error.message} in ${path}, so Rollbook cannot store it. Try again later; if it keeps happening, report it to iSpring support.`);
+    }
+  }
+
+  /** Big non-paged answers are handed on in page-sized slices so the writer's batches stay bounded. */
+  function* slices<T>(page: Page<T>): Generator<Page<T>> {
+    for (let start = 0; start < page.items.length; start += PAGE_SIZE) {
+      yield { items: page.items.slice(start, start + PAGE_SIZE), raw: page.raw.slice(start, start + PAGE_SIZE) };
+    }
+  }
+
+  /**
+   * Pages of one paged endpoint, one request per page, the next requested only when the consumer asks for it.
+   * Stops when the token is missing or empty, on an empty page, or on a token already followed (a server loop).
+   */
+  async function* paged<T>(endpoint: Endpoint, map: (item: Raw) => T, signal: AbortSignal, filters: [string, string][] = []): AsyncGenerator<Page<T>> {
     let pageToken: string | null = null;
-    const seen = new Set<string>();
+    const followed = new Set<string>();
     do {
-      scope.signal.throwIfAborted();
+      signal.throwIfAborted();
       const params = new URLSearchParams([['pageSize', String(PAGE_SIZE)], ...filters]);
       if (pageToken) params.set('pageToken', pageToken);
-      const doc = await get(path, params, scope.signal);
-      const raw = listOf(doc, wrapper, item);
-      if (raw.length > 0) yield { items: raw.map(map), raw };
-      pageToken = nextToken(doc);
-      // Safety nets: stop on an empty page or a token we have already followed.
-      if (raw.length === 0 || (pageToken && seen.has(pageToken))) break;
-      if (pageToken) seen.add(pageToken);
+      const doc = await get(endpoint.path, params, signal);
+      const raw = itemsOf(doc, endpoint);
+      pageToken = nextPageToken(doc);
+      if (raw.length === 0) return;
+      yield* slices(mapPage(raw, map, endpoint.path));
+      if (pageToken && followed.has(pageToken)) return;
+      if (pageToken) followed.add(pageToken);
     } while (pageToken);
   }
 
-  const explain = (error: unknown): never => {
-    if (!(error instanceof HttpError)) throw error;
-    const host = new URL(base).host;
-    switch (error.code) {
-      case 'auth_failed':
-        throw new HttpError(
-          'auth_failed',
-          settings.authMode === 'token'
-            ? 'iSpring Learn rejected the client ID or client secret (HTTP 401). Check the API key under Account settings → API in iSpring Learn.'
-            : 'iSpring Learn rejected the login or password (HTTP 401). Check them by signing in to iSpring Learn.',
-          error.status,
-          error.excerpt,
-        );
-      case 'forbidden':
-        throw new HttpError(
-          'forbidden',
-          'iSpring Learn refused access (HTTP 403): this user has no REST API access or lacks the permission. The API needs the Business plan and an administrator role.',
-          error.status,
-          error.excerpt,
-        );
-      case 'network':
-      case 'timeout':
-        throw new HttpError(error.code, `Could not reach iSpring Learn at ${host}. ${error.message}`, error.status, error.excerpt);
-      default:
-        throw error;
-    }
-  };
-  const guarded = <T>(iterable: AsyncIterable<T>): AsyncIterable<T> => ({
-    async *[Symbol.asyncIterator]() {
+  /** The first endpoint that exists: a 404 on the first page moves on to the older equivalent. */
+  async function* firstAvailable<T>(endpoints: Endpoint[], map: (item: Raw) => T, signal: AbortSignal): AsyncGenerator<Page<T>> {
+    for (const [index, endpoint] of endpoints.entries()) {
+      let started = false;
       try {
-        yield* iterable;
+        for await (const page of paged(endpoint, map, signal)) {
+          started = true;
+          yield page;
+        }
+        return;
       } catch (error) {
-        explain(error);
+        const missing = error instanceof HttpError && error.code === 'not_found' && !started && index < endpoints.length - 1;
+        if (!missing) throw error;
       }
-    },
-  });
-
-  /** Probes whether the account may use the results API (one call covering every course). */
-  async function resultsAllowed(signal: AbortSignal): Promise<boolean> {
-    try {
-      await get('/learners/results', new URLSearchParams({ pageSize: '1' }), signal);
-      return true;
-    } catch (error) {
-      if (error instanceof HttpError && (error.code === 'forbidden' || error.code === 'not_found')) return false;
-      throw error;
     }
   }
 
-  async function* progressViaFinalStatuses(scope: ResourceScope): AsyncIterable<Page<Progress>> {
-    for (const courseId of scope.courseIds ?? []) {
-      scope.signal.throwIfAborted();
-      let doc: unknown;
+  // ----------------------------------------------------------------------------------------------- progress
+
+  /** Whether /learners/results is usable (learnt on first use: a 403/404 there switches to final_statuses). */
+  let resultsAvailable: boolean | null = null;
+  let userStatusFilter = 0;
+
+  /**
+   * Pages of /learners/results with one set of filters. A 400 on the very first page (the server refusing a
+   * `userStatuses` value) retries with the next, smaller status filter; nothing has been yielded by then.
+   */
+  async function* resultPages(signal: AbortSignal, filters: [string, string][], skip?: (item: Raw) => boolean): AsyncGenerator<Page<Progress>> {
+    for (;;) {
+      const statuses: [string, string][] = USER_STATUS_FILTERS[userStatusFilter]!.map((s) => ['userStatuses[]', s]);
+      let started = false;
       try {
-        doc = await get(`/content/${encodeURIComponent(courseId)}/final_statuses`, new URLSearchParams(), scope.signal);
+        for await (const page of paged(RESULTS, toProgressFromResult, signal, [...statuses, ...filters])) {
+          started = true;
+          if (!skip) {
+            yield page;
+            continue;
+          }
+          const keep = page.items.map((_, i) => !skip(page.raw[i] as Raw));
+          const items = page.items.filter((_, i) => keep[i]);
+          if (items.length > 0) yield { items, raw: page.raw.filter((_, i) => keep[i]) };
+        }
+        return;
       } catch (error) {
-        if (error instanceof HttpError && error.code === 'not_found') continue; // deleted since the course list
-        if (error instanceof HttpError && error.code === 'forbidden') {
-          scope.onSkip?.({ courseId, reason: 'iSpring Learn refused access to this course\'s statuses (HTTP 403: "Can edit" access is needed).' });
+        const refused = error instanceof HttpError && error.status === 400 && !started && userStatusFilter < USER_STATUS_FILTERS.length - 1;
+        if (!refused) throw error;
+        userStatusFilter += 1;
+      }
+    }
+  }
+
+  async function* progressFromResults(scope: ResourceScope): AsyncGenerator<Page<Progress>> {
+    if (!scope.since) {
+      yield* resultPages(scope.signal, []);
+      return;
+    }
+    const sinceMs = Date.parse(scope.since);
+    if (!Number.isFinite(sinceMs)) {
+      yield* resultPages(scope.signal, []);
+      return;
+    }
+    // The API filters by completion and access dates only; progress of a learner still working changes without
+    // either. So an incremental window is: everything completed in the window, plus every row still open (those are
+    // re-read in full). Rows finished before the window cannot have changed without a new completion date.
+    const windowStart = new Date(sinceMs - WINDOW_OVERLAP_MS).toISOString();
+    yield* resultPages(scope.signal, [['completionDate[startDate]', windowStart]]);
+    const inWindow = (item: Raw) => {
+      const done = Date.parse(text(item.completionDate) ?? '');
+      return Number.isFinite(done) && done >= Date.parse(windowStart);
+    };
+    yield* resultPages(scope.signal, OPEN_STATUSES.map((s) => ['completionStatuses[]', s]), inWindow);
+  }
+
+  async function finalStatusesOf(courseId: string, signal: AbortSignal): Promise<Page<Progress> | { skip: string } | null> {
+    const path = `/content/${encodeURIComponent(courseId)}/final_statuses`;
+    let doc: unknown;
+    try {
+      doc = await get(path, new URLSearchParams(), signal);
+    } catch (error) {
+      // A plain-text 404 `Unknown content item`: deleted since the course list was read.
+      if (error instanceof HttpError && error.code === 'not_found') return null;
+      if (error instanceof HttpError && error.code === 'forbidden') {
+        return { skip: 'iSpring Learn refused access to this course\'s statuses (HTTP 403): the user needs "Can edit" access to it.' };
+      }
+      throw error;
+    }
+    const raw = itemsOf(doc, { path: '/content/{id}/final_statuses', wrapper: 'statuses', item: 'status', idField: 'userId' });
+    return mapPage(raw, (item) => toProgressFromFinalStatus(item, courseId), path);
+  }
+
+  async function* courseIdsOf(scope: ResourceScope): AsyncGenerator<string> {
+    if (scope.courseIds) {
+      yield* scope.courseIds;
+      return;
+    }
+    for await (const page of firstAvailable(CONTENTS, toCourse, scope.signal)) for (const course of page.items) yield course.id;
+  }
+
+  /**
+   * One request per course, a few in flight ahead of the consumer (ordered), so an account with a thousand courses is
+   * not a thousand sequential round trips; never more than the look-ahead is held.
+   */
+  async function* progressFromFinalStatuses(scope: ResourceScope): AsyncGenerator<Page<Progress>> {
+    type Outcome = { courseId: string; result: Promise<{ ok: true; value: Awaited<ReturnType<typeof finalStatusesOf>> } | { ok: false; error: unknown }> };
+    const queue: Outcome[] = [];
+    const ids = courseIdsOf(scope);
+    const start = (courseId: string): Outcome => ({
+      courseId,
+      result: finalStatusesOf(courseId, scope.signal).then(
+        (value) => ({ ok: true as const, value }),
+        (error: unknown) => ({ ok: false as const, error }),
+      ),
+    });
+    let exhausted = false;
+    const refill = async () => {
+      while (!exhausted && queue.length < FINAL_STATUS_LOOKAHEAD) {
+        const next = await ids.next();
+        if (next.done) exhausted = true;
+        else queue.push(start(next.value));
+      }
+    };
+    try {
+      await refill();
+      while (queue.length > 0) {
+        const head = queue.shift()!;
+        const outcome = await head.result;
+        if (!outcome.ok) throw outcome.error;
+        await refill();
+        const value = outcome.value;
+        if (value === null) continue;
+        if ('skip' in value) {
+          scope.onSkip?.({ courseId: head.courseId, reason: value.skip });
           continue;
         }
-        throw error;
+        if (value.items.length > 0) yield* slices(value);
       }
-      const raw = listOf(doc, 'statuses', 'status');
-      if (raw.length > 0) yield { items: raw.map((r) => toProgressFromFinalStatus(r, courseId)), raw };
+    } finally {
+      await ids.return(undefined);
     }
+  }
+
+  // ----------------------------------------------------------------------------------------------- connector
+
+  async function* courses(scope: ResourceScope): AsyncGenerator<Page<Course>> {
+    yield* firstAvailable(CONTENTS, toCourse, scope.signal);
+  }
+
+  async function* learners(scope: ResourceScope): AsyncGenerator<Page<Learner>> {
+    yield* firstAvailable(USERS, toLearner, scope.signal);
+  }
+
+  async function* progress(scope: ResourceScope): AsyncGenerator<Page<Progress>> {
+    // Two sources. /learners/results is one paged call for every course, with snake_case statuses, scores and date
+    // filters (so incremental windows work): preferred. /content/{id}/final_statuses is one call per course and only
+    // needs "Can edit" on each item, so users whose role cannot read results (403) still get progress that way. A
+    // 403/404 on the first results page is therefore not fatal; after rows have been yielded it is.
+    if (resultsAvailable !== false) {
+      let started = false;
+      try {
+        for await (const page of progressFromResults(scope)) {
+          started = true;
+          yield page;
+        }
+        resultsAvailable = true;
+        return;
+      } catch (error) {
+        const refused = error instanceof HttpError && (error.code === 'forbidden' || error.code === 'not_found') && !started;
+        if (!refused) throw error;
+        resultsAvailable = false;
+      }
+    }
+    // final_statuses has no date filter: an incremental run reads it in full (the sync upserts what it gets).
+    yield* progressFromFinalStatuses(scope);
+  }
+
+  /** Which progress source this account can use, in words for the user. */
+  async function progressNote(signal: AbortSignal, firstCourseId: string | null): Promise<string> {
+    try {
+      await get(RESULTS.path, new URLSearchParams([['pageSize', '1']]), signal);
+      resultsAvailable = true;
+      return 'Progress comes from the learner results API (one paged call for all courses; incremental syncs supported).';
+    } catch (error) {
+      if (!(error instanceof HttpError) || (error.code !== 'forbidden' && error.code !== 'not_found')) throw error;
+      resultsAvailable = false;
+    }
+    if (!firstCourseId) return 'The learner results API is not available to this user; Rollbook will read per-course final statuses instead.';
+    const probe = await finalStatusesOf(firstCourseId, signal);
+    if (probe && 'skip' in probe) {
+      return 'Neither the learner results API nor per-course final statuses are allowed for this user: progress cannot be synced. Use an account administrator.';
+    }
+    return 'The learner results API is not allowed for this user; Rollbook reads per-course final statuses instead (one request per course, full syncs only).';
   }
 
   return {
     platform: 'ispring',
-    // New completions and new enrolments since the last run come from date windows on the results API; a full
-    // refresh (always available) also catches progress changes of learners still in progress.
     incremental: new Set(['progress']),
 
-    async testConnection(signal) {
-      try {
-        let courses = 0;
-        for await (const page of paged('/contents', 'contentItems', 'contentItem', toCourse, { signal })) courses += page.items.length;
-        const notes = (await resultsAllowed(signal))
-          ? ['Progress from the learner results API.']
-          : ['The learner results API is not allowed for this user; Rollbook will read per-course final statuses instead.'];
-        const accountUrl = settings.authMode === 'legacy' ? settings.accountUrl : base;
-        return { accountName: `iSpring Learn (${new URL(accountUrl).host})`, courseCount: courses, notes };
-      } catch (error) {
-        return explain(error);
+    async testConnection(signal): Promise<ConnectionInfo> {
+      let courseCount = 0;
+      let firstCourseId: string | null = null;
+      let accountHost: string | null = settings.authMode === 'legacy' ? hostOf(settings.accountUrl) : null;
+      for await (const page of courses({ signal })) {
+        courseCount += page.items.length;
+        firstCourseId ??= page.items[0]?.id ?? null;
+        // The API has no "account info" call; a course's view link names the account's own address.
+        if (!accountHost) for (const course of page.items) if (course.url) accountHost = hostOf(course.url);
       }
+      const notes = [await progressNote(signal, firstCourseId)];
+      return { accountName: accountHost ?? host, courseCount, notes };
     },
-
-    courses: (scope) => guarded(paged('/contents', 'contentItems', 'contentItem', toCourse, scope)),
-    sessions: () => guarded((async function* () {})()),
-    attendance: () => guarded((async function* () {})()),
-    learners: (scope) => guarded(paged('/users/v2', 'userProfiles', 'userProfile', toLearner, scope)),
-
-    progress: (scope) =>
-      guarded(
-        (async function* () {
-          // One paged call for every course is far cheaper than a call per course, but it needs permission for
-          // the results API. Accounts that only have "Can edit" on items fall back to per-course final statuses,
-          // which is the endpoint the product was first specified from.
-          if (!(await resultsAllowed(scope.signal))) {
-            yield* progressViaFinalStatuses(scope);
-            return;
-          }
-          if (scope.since) {
-            // Incremental: rows completed or accessed since the last run (deep-object date filters).
-            for (const field of ['completionDate', 'accessDate']) {
-              yield* paged('/learners/results', 'results', 'result', toProgressFromResult, scope, [[`${field}[startDate]`, scope.since]]);
-            }
-            return;
-          }
-          yield* paged('/learners/results', 'results', 'result', toProgressFromResult, scope);
-        })(),
-      ),
+    courses,
+    sessions: async function* () {},
+    attendance: async function* () {},
+    learners,
+    progress,
   };
 }

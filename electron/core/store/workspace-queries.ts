@@ -181,7 +181,7 @@ export function createWorkspaceQueries(db: Db) {
       // Whitelisted column names: the status enum is the column list of course_stats.
       where.push(`(${input.statuses.map((s) => `coalesce(s.${s}, 0) > 0`).join(' OR ')})`);
     }
-    const order = `${COURSE_SORT[input.sort.column] ?? COURSE_SORT.name} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, rb_fold(c.name), c.id`;
+    const order = `${COURSE_SORT[input.sort.column] ?? COURSE_SORT.name} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, rb_fold(c.name), rb_fold(a.label), c.account_id, c.id`;
     const sql = `${COURSE_SELECT} WHERE ${where.join(' AND ')} ORDER BY ${order}`;
     return (prepare(sql).all(params) as CourseDbRow[]).map(toCourseRow);
   }
@@ -299,7 +299,7 @@ export function createWorkspaceQueries(db: Db) {
        JOIN course_stats s ON s.account_id = c.account_id AND s.generation = c.generation AND s.course_id = c.id
        WHERE ${scopeSql('c.account_id')} AND ${where} ORDER BY ${order} LIMIT @limit`,
     );
-  const byLearners = overviewCourses('s.learners DESC, rb_fold(c.name)');
+  const byLearners = overviewCourses('s.learners DESC, c.name COLLATE NOCASE, c.account_id');
   const lowest = overviewCourses('(s.completed + s.passed) * 1.0 / s.learners ASC, s.learners DESC', 's.learners >= 5');
   const overdue = overviewCourses('s.overdue DESC, s.learners DESC', 's.overdue > 0');
   const recent = db.prepare(

@@ -1,0 +1,351 @@
+/**
+ * Reading iSpring Learn responses: XML (the server's default) and JSON, parsed by what the body really is rather than
+ * by what was asked for, and normalised onto the domain model. Every documented trap is handled here (see
+ * /work/shared/api/ispring-learn.md §10): lists wrapped three ways, one-item and empty lists, the element `status`
+ * being both a list item and a field, booleans as `true`/`0`, fractional progress as text, optional elements left
+ * out, display-text vs snake_case statuses, date-times with offsets next to date-only values.
+ */
+import { XMLParser } from 'fast-xml-parser';
+import type { Course, Learner, Progress, ProgressStatus } from '../contract/domain';
+import { HttpError } from '../http/errors';
+import type { HttpResponse } from '../http/types';
+
+export type Raw = Record<string, unknown>;
+
+/** Elements that are list items wherever they appear, so a single one still becomes a one-element list. */
+const LIST_ITEMS = new Set(['contentItem', 'userProfile', 'result', 'field', 'enrollment', 'department', 'group', 'userRole', 'module']);
+
+const xml = new XMLParser({
+  ignoreAttributes: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  // Ids (UUIDs, sometimes digits), progress (`90.91`) and booleans (`true`/`0`) stay text; conversion is deliberate.
+  parseTagValue: false,
+  trimValues: true,
+  // `<status>` is the item of `<statuses>` (final_statuses) and, inside it, the status text. Only the item is a list;
+  // a bare `<response><status>…` (items straight under the root) is the same item.
+  isArray: (name, jpath) => {
+    if (LIST_ITEMS.has(name)) return true;
+    if (name !== 'status') return false;
+    const parts = String(jpath).split('.');
+    const parent = parts[parts.length - 2];
+    return parent === 'statuses' || (parent === 'response' && parts.length === 2);
+  },
+});
+
+const asRecord = (value: unknown): Raw => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Raw) : {});
+const isObject = (value: unknown): value is Raw => !!value && typeof value === 'object' && !Array.isArray(value);
+
+/** Where a response came from, for messages: the path only (queries can carry personal data). */
+const where = (response: HttpResponse): string => {
+  try {
+    return new URL(response.url).pathname;
+  } catch {
+    return 'the API';
+  }
+};
+
+/**
+ * Parses a body as XML or JSON by sniffing its first character (a server or proxy may ignore `Accept` or label the
+ * body wrongly), falling back to the Content-Type. Unreadable bodies and HTML pages become `bad_response`.
+ */
+export function parseBody(response: HttpResponse): unknown {
+  const type = (response.headers['content-type'] ?? '').toLowerCase();
+  const body = response.body.replace(/^\uFEFF/, '').trim();
+  const first = body[0];
+  const looksXml = first === '<' || (first === undefined && type.includes('xml'));
+  const looksJson = first === '{' || first === '[';
+  const kind = looksXml ? 'XML' : looksJson || type.includes('json') ? 'JSON' : 'text';
+  const fail = (detail: string, cause?: unknown) =>
+    new HttpError(
+      'bad_response',
+      `iSpring Learn sent a response Rollbook cannot read (${detail}) for ${where(response)}. Try again; if it keeps happening, check the API address in the account settings.`,
+      response.status,
+      body.slice(0, 120),
+      cause === undefined ? undefined : { cause },
+    );
+  if (body === '') throw fail('an empty body');
+  if (looksXml) {
+    if (/^<!doctype html|^<html[\s>]/i.test(body)) throw fail('a web page instead of API data');
+    let doc: Raw;
+    try {
+      doc = xml.parse(body, true) as Raw;
+    } catch (error) {
+      throw fail('malformed XML', error);
+    }
+    const roots = Object.keys(doc);
+    if (roots.length === 0) throw fail('malformed XML');
+    if (roots.some((root) => root.toLowerCase() === 'html')) throw fail('a web page instead of API data');
+    return doc;
+  }
+  if (kind === 'JSON') {
+    try {
+      return JSON.parse(body) as unknown;
+    } catch (error) {
+      throw fail('malformed JSON', error);
+    }
+  }
+  throw fail(`plain text where XML or JSON was expected`);
+}
+
+/** Unwraps `<response>` (and the doubled `<response><response>` one doc sample shows); JSON may mirror it. */
+export function bodyOf(doc: unknown): unknown {
+  let node = doc;
+  for (let depth = 0; depth < 3; depth += 1) {
+    const record = asRecord(node);
+    if (!('response' in record)) break;
+    node = record.response;
+  }
+  return node;
+}
+
+function asList(value: unknown): Raw[] {
+  if (Array.isArray(value)) return value.filter(isObject);
+  if (isObject(value)) return [value];
+  // An empty element (`<results/>`, `<results></results>`) parses to '' and means "none".
+  return [];
+}
+
+/**
+ * The items of a list response, whichever way it is wrapped: `{wrapper: [...]}`, `<wrapper><item/>…</wrapper>`,
+ * items straight under the root, a JSON array, a one-item list turned into an object, an empty or missing wrapper.
+ * Returns null when the document holds none of these (a page of something else), so the caller can refuse it.
+ */
+export function listOf(doc: unknown, wrapper: string, item: string, idField?: string): Raw[] | null {
+  const body = bodyOf(doc);
+  if (Array.isArray(body)) return body.filter(isObject);
+  if (body === '' || body === null || body === undefined) return []; // `<response/>`
+  if (!isObject(body)) return null;
+  if (wrapper in body) {
+    const inner = body[wrapper];
+    if (Array.isArray(inner)) return inner.filter(isObject);
+    if (!isObject(inner)) return [];
+    if (isObject(inner[item]) || Array.isArray(inner[item])) return asList(inner[item]);
+    // JSON from a naive converter: a one-element list became the element itself.
+    return Object.keys(inner).length > 0 ? [inner] : [];
+  }
+  if (item in body && (isObject(body[item]) || Array.isArray(body[item]))) return asList(body[item]);
+  // A bare JSON list of one, collapsed into the item itself.
+  if (idField && text(body[idField]) !== null) return [body];
+  // A page with nothing in it may leave the list out altogether and keep only the (empty) token.
+  const others = Object.keys(body).filter((key) => key !== 'nextPageToken' && key !== 'nextPageToekn');
+  return others.length === 0 ? [] : null;
+}
+
+/** The next page's token, or null at the end. The spec also spells it `nextPageToekn`; some types make it a number. */
+export function nextPageToken(doc: unknown): string | null {
+  const body = asRecord(bodyOf(doc));
+  const token = body.nextPageToken ?? body.nextPageToekn;
+  if (typeof token === 'number' && Number.isFinite(token)) return String(token);
+  return typeof token === 'string' && token.trim() !== '' ? token.trim() : null;
+}
+
+/** The access token from `/api/v3/token` (JSON, or XML under `<response>`). */
+export function tokenOf(doc: unknown): { accessToken: string; expiresInSeconds: number | null } | null {
+  const body = asRecord(bodyOf(doc));
+  const accessToken = text(body.access_token ?? body.accessToken);
+  if (!accessToken) return null;
+  return { accessToken, expiresInSeconds: decimal(body.expires_in ?? body.expiresIn) };
+}
+
+// ------------------------------------------------------------------------------------------------------- scalars
+
+/** Text or null: missing, `null`, empty elements (`<x/>` → '') and nested objects all mean "not given". */
+export function text(value: unknown): string | null {
+  if (value === undefined || value === null || typeof value === 'object') return null;
+  const s = String(value).trim();
+  return s === '' ? null : s;
+}
+
+/** Decimal from `90.91`, `20`, `100`, `90,91` or a JSON number; never truncated to an integer. */
+export function decimal(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  const s = text(value);
+  if (s === null) return null;
+  const n = Number(s.replace(',', '.'));
+  return Number.isFinite(n) ? n : null;
+}
+
+/** `true`/`false`, `1`/`0` (both appear in XML for the same field), JSON booleans or numbers. */
+export function bool(value: unknown): boolean | null {
+  if (typeof value === 'boolean') return value;
+  const s = text(value)?.toLowerCase();
+  if (s === 'true' || s === '1' || s === 'yes') return true;
+  if (s === 'false' || s === '0' || s === 'no') return false;
+  return null;
+}
+
+/**
+ * ISO-8601 UTC from what iSpring sends: date-times with an offset (`2019-10-26T12:35:10+00:00`), date-only values
+ * (`2019-09-26`, midnight UTC), and, tolerated, `Z`, `+0200`, a space for `T`, no offset at all (read as UTC: the
+ * samples all carry +00:00) or epoch seconds/milliseconds.
+ */
+export function isoDate(value: unknown): string | null {
+  const s = text(value);
+  if (!s) return null;
+  let ms: number;
+  if (/^\d{10}$/.test(s)) ms = Number(s) * 1000;
+  else if (/^\d{13}$/.test(s)) ms = Number(s);
+  else if (/^\d{4}-\d{2}-\d{2}$/.test(s)) ms = Date.parse(`${s}T00:00:00Z`);
+  else {
+    const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(s);
+    if (!m) return null;
+    const zone = m[3] === undefined ? 'Z' : m[3].toUpperCase() === 'Z' ? 'Z' : m[3].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
+    ms = Date.parse(`${m[1]}T${m[2]}${zone}`);
+  }
+  return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : null;
+}
+
+// ------------------------------------------------------------------------------------------------------ statuses
+
+const STATUS_WORDS: Record<string, ProgressStatus> = {
+  not_started: 'not_started',
+  not_attempted: 'not_started',
+  assigned: 'not_started',
+  in_progress: 'in_progress',
+  started: 'in_progress',
+  attempted: 'in_progress',
+  // Submitted and waiting for review (assignments): the learner is not done yet.
+  pending: 'in_progress',
+  complete: 'completed',
+  completed: 'completed',
+  passed: 'passed',
+  // An accepted assignment counts as passed, a declined one as failed.
+  accepted: 'passed',
+  failed: 'failed',
+  not_passed: 'failed',
+  declined: 'failed',
+  incomplete: 'incomplete',
+};
+
+/**
+ * One vocabulary for both of iSpring's: display text from final_statuses (`In progress`, `In Progress`, `Passed`) and
+ * snake_case from the results API (`in_progress`). Unknown or missing values fall back on the progress figure.
+ */
+export function normaliseStatus(raw: string | null, progressPct: number | null = null): ProgressStatus {
+  const key = (raw ?? '').trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const known = STATUS_WORDS[key];
+  if (known) return known;
+  if (progressPct === null || progressPct <= 0) return 'not_started';
+  return progressPct >= 100 ? 'completed' : 'in_progress';
+}
+
+// ----------------------------------------------------------------------------------------------- domain mapping
+
+/** Thrown for an item that cannot be keyed (no id): the page is refused rather than half stored. */
+export class MissingIdError extends Error {}
+
+function required(item: Raw, field: string): string {
+  const value = text(item[field]);
+  if (!value) throw new MissingIdError(`an item without ${field}`);
+  return value;
+}
+
+/** `Course` → `course`, `LearningTrack` → `learning_track`, `PDFDocument` → `pdf_document`, `iSpringSuiteModule` → `ispring_suite_module`. */
+export function snakeType(type: string): string {
+  return type
+    .trim()
+    .replace(/^iSpring/, 'Ispring')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[\s-]+/g, '_')
+    .toLowerCase();
+}
+
+export function toCourse(item: Raw): Course {
+  const id = required(item, 'contentItemId');
+  return {
+    id,
+    name: text(item.title) ?? `Untitled item ${id}`,
+    type: snakeType(text(item.contentItemType) ?? text(item.type) ?? 'course'),
+    description: text(item.description) ?? text(item.subtitle),
+    createdAt: isoDate(item.addedDate),
+    updatedAt: null,
+    url: text(item.viewUrl),
+  };
+}
+
+/** User fields are name/value pairs (`<fields><field><name>EMAIL</name><value>…`), found by name. */
+export function userFields(item: Raw): Map<string, string> {
+  const fields = new Map<string, string>();
+  const raw = item.fields;
+  const record = asRecord(raw);
+  // A list, `<fields><field>…`, or a one-pair list collapsed into the pair itself.
+  const pairs = Array.isArray(raw) ? raw.filter(isObject) : 'name' in record ? [record] : asList(record.field);
+  for (const pair of pairs) {
+    const name = text(pair.name);
+    const value = text(pair.value);
+    if (name && value) fields.set(name.toUpperCase(), value);
+  }
+  // The spec (wrongly, per the docs and real clients) models fields as an object: { EMAIL: "…" }. Accept that too.
+  if (pairs.length === 0) {
+    for (const [name, value] of Object.entries(record)) {
+      const v = text(value);
+      if (v && name !== 'field') fields.set(name.toUpperCase(), v);
+    }
+  }
+  return fields;
+}
+
+export function toLearner(item: Raw): Learner {
+  const id = required(item, 'userId');
+  const fields = userFields(item);
+  const firstName = fields.get('FIRST_NAME') ?? text(item.firstName) ?? null;
+  const lastName = fields.get('LAST_NAME') ?? text(item.lastName) ?? null;
+  const email = fields.get('EMAIL') ?? text(item.email) ?? null;
+  const login = fields.get('LOGIN') ?? text(item.login);
+  const fullName = [firstName, lastName].filter(Boolean).join(' ');
+  return { id, name: fullName || login || email || id, email, firstName, lastName };
+}
+
+const percent = (value: unknown): number | null => {
+  const n = decimal(value);
+  return n === null ? null : Math.min(100, Math.max(0, n));
+};
+
+/** A row of `/learners/results` (snake_case statuses). */
+export function toProgressFromResult(item: Raw): Progress {
+  const rawStatus = text(item.completionStatus);
+  const progressPct = percent(item.progress);
+  const status = normaliseStatus(rawStatus, progressPct);
+  const completedAt = isoDate(item.completionDate);
+  // accessDate is when the course was opened to the learner: the best "started" the API gives, but only once the
+  // learner has begun. The results API has no view date, so the latest known activity is completion or access.
+  const accessedAt = status === 'not_started' ? null : isoDate(item.accessDate);
+  return {
+    learnerId: required(item, 'userId'),
+    courseId: required(item, 'courseId'),
+    status,
+    rawStatus,
+    progressPct,
+    score: decimal(item.awardedScore),
+    startedAt: accessedAt,
+    completedAt,
+    lastActivityAt: isoDate(item.lastViewDate) ?? completedAt ?? accessedAt,
+  };
+}
+
+/** A `<status>` of `/content/{id}/final_statuses` (display-text statuses; completionDate and lastViewDate optional). */
+export function toProgressFromFinalStatus(item: Raw, courseId: string): Progress {
+  const rawStatus = text(item.status);
+  const progressPct = percent(item.progress);
+  const completedAt = isoDate(item.completionDate);
+  const lastViewedAt = isoDate(item.lastViewDate);
+  return {
+    learnerId: required(item, 'userId'),
+    courseId,
+    status: normaliseStatus(rawStatus, progressPct),
+    rawStatus,
+    progressPct,
+    score: decimal(item.awardedScore ?? item.score),
+    startedAt: null,
+    completedAt,
+    lastActivityAt: latest(lastViewedAt, completedAt),
+  };
+}
+
+function latest(a: string | null, b: string | null): string | null {
+  if (!a) return b;
+  if (!b) return a;
+  return a > b ? a : b;
+}

@@ -1,0 +1,213 @@
+/**
+ * The account being added or edited: every platform's non-secret settings, the secret (kept only here until it is
+ * handed to the core, never shown back), and the outcome of "Test connection".
+ */
+import type { AccountSettings } from '../../../electron/core/contract/accounts';
+import type { Account } from '../../../electron/core/contract/channels';
+import type { ConnectionReport } from '../../../electron/core/contract/channels/accounts';
+import type { Platform } from '../../../electron/core/contract/domain';
+import type { ErrorCode } from '../../../electron/core/contract/errors';
+import { PLATFORMS } from './platforms';
+import { urlProblem } from './urls';
+import { call, CoreError, errorMessage } from './rollbook';
+
+export interface Failure {
+  code: ErrorCode | 'unknown';
+  title: string;
+  message: string;
+}
+
+/** A heading that says which kind of failure it was; the core's message says exactly what and what to do. */
+const FAILURE_TITLES: Partial<Record<ErrorCode, string>> = {
+  auth_failed: 'Wrong credentials',
+  forbidden: 'No API access',
+  network: 'Cannot reach the server',
+  timeout: 'The server did not answer',
+  not_found: 'Nothing at that address',
+  bad_response: 'Unexpected answer from the server',
+  server_error: 'The platform had an error',
+  rate_limited: 'Too many requests',
+  keychain_unavailable: 'The keychain is not available',
+  conflict: 'That label is taken',
+  invalid_input: 'Check the form',
+};
+
+export function toFailure(error: unknown): Failure {
+  const code = error instanceof CoreError ? error.code : 'unknown';
+  return { code, title: FAILURE_TITLES[code as ErrorCode] ?? 'Connection failed', message: errorMessage(error) };
+}
+
+export const DEFAULT_URLS: Record<Exclude<Platform, 'sample'>, string> = {
+  ispring: 'https://api-learn.ispringlearn.com',
+  teamup: 'https://goteamup.com/api/v2',
+  selfcommunity: '',
+};
+
+export class AccountDraft {
+  platform = $state<Platform>('ispring');
+  label = $state('');
+  baseUrl = $state(DEFAULT_URLS.ispring);
+  // iSpring Learn
+  ispringAuth = $state<'token' | 'legacy'>('token');
+  clientId = $state('');
+  accountUrl = $state('');
+  login = $state('');
+  format = $state<'json' | 'xml'>('json');
+  // TeamUp
+  authScheme = $state<'bearer' | 'token'>('bearer');
+  providerId = $state('');
+  providers = $state.raw<{ id: string; name: string }[]>([]);
+  threshold = $state('');
+  // SelfCommunity
+  scAuth = $state<'token' | 'jwt'>('token');
+  jwtUserId = $state('');
+  // Sample
+  seed = $state(1);
+
+  secret = $state('');
+  sessionOnly = $state(false);
+  /** Show validation messages (after the first attempt, not while typing the first time). */
+  touched = $state(false);
+
+  testing = $state(false);
+  report = $state.raw<ConnectionReport | null>(null);
+  failure = $state.raw<Failure | null>(null);
+  saving = $state(false);
+
+  readonly needsSecret = $derived(this.platform !== 'sample');
+  readonly secretLabel = $derived.by(() => {
+    switch (this.platform) {
+      case 'ispring':
+        return this.ispringAuth === 'token' ? 'Client secret' : 'Password';
+      case 'teamup':
+        return 'API token';
+      case 'selfcommunity':
+        return this.scAuth === 'token' ? 'Access token' : 'JWT signing secret';
+      default:
+        return 'Secret';
+    }
+  });
+
+  /** Field → problem, for the fields the platform uses. */
+  readonly problems = $derived.by(() => {
+    const p: Record<string, string> = {};
+    if (!this.label.trim()) p.label = 'A label is required.';
+    else if (this.label.trim().length > 80) p.label = 'Keep the label under 80 characters.';
+    if (this.platform === 'sample') {
+      if (!Number.isInteger(this.seed)) p.seed = 'The seed is a whole number.';
+      return p;
+    }
+    const url = urlProblem(this.baseUrl);
+    if (url) p.baseUrl = url;
+    if (this.platform === 'ispring') {
+      if (this.ispringAuth === 'token' && !this.clientId.trim()) p.clientId = 'The client ID is required.';
+      if (this.ispringAuth === 'legacy') {
+        const account = urlProblem(this.accountUrl);
+        if (account) p.accountUrl = account;
+        if (!this.login.trim()) p.login = 'The login is required.';
+      }
+    }
+    if (this.platform === 'teamup') {
+      if (this.providerId && !/^\d+$/.test(this.providerId.trim())) p.providerId = 'The provider ID is a number.';
+      if (this.threshold && !(Number(this.threshold) >= 0 && Number(this.threshold) <= 100)) p.threshold = 'Between 0 and 100.';
+    }
+    if (this.platform === 'selfcommunity' && this.scAuth === 'jwt' && !/^\d+$/.test(this.jwtUserId.trim())) {
+      p.jwtUserId = 'The user ID is a number.';
+    }
+    return p;
+  });
+  readonly settingsValid = $derived(Object.keys(this.problems).filter((k) => k !== 'label').length === 0);
+
+  setPlatform(platform: Platform): void {
+    if (platform === this.platform) return;
+    const previousDefault = this.platform === 'sample' ? '' : DEFAULT_URLS[this.platform];
+    this.platform = platform;
+    if (platform !== 'sample' && (!this.baseUrl || this.baseUrl === previousDefault)) this.baseUrl = DEFAULT_URLS[platform];
+    this.report = null;
+    this.failure = null;
+    this.providers = [];
+  }
+
+  /** The edit form starts from a saved account. */
+  static from(account: Account): AccountDraft {
+    const d = new AccountDraft();
+    const s = account.settings;
+    d.platform = s.platform;
+    d.label = account.label;
+    if (s.platform === 'sample') d.seed = s.seed;
+    else d.baseUrl = s.baseUrl;
+    if (s.platform === 'ispring') {
+      d.ispringAuth = s.authMode;
+      d.format = s.format;
+      if (s.authMode === 'token') d.clientId = s.clientId;
+      else {
+        d.accountUrl = s.accountUrl;
+        d.login = s.login;
+      }
+    }
+    if (s.platform === 'teamup') {
+      d.authScheme = s.authScheme;
+      d.providerId = s.providerId ?? '';
+      d.threshold = s.completionThreshold === null ? '' : String(s.completionThreshold);
+    }
+    if (s.platform === 'selfcommunity') {
+      d.scAuth = s.authMode;
+      d.jwtUserId = s.jwtUserId === null ? '' : String(s.jwtUserId);
+    }
+    return d;
+  }
+
+  settings(): AccountSettings {
+    const baseUrl = this.baseUrl.trim();
+    switch (this.platform) {
+      case 'ispring':
+        return this.ispringAuth === 'token'
+          ? { platform: 'ispring', baseUrl, authMode: 'token', clientId: this.clientId.trim(), format: this.format }
+          : { platform: 'ispring', baseUrl, authMode: 'legacy', accountUrl: this.accountUrl.trim(), login: this.login.trim(), format: this.format };
+      case 'teamup':
+        return {
+          platform: 'teamup',
+          baseUrl,
+          authScheme: this.authScheme,
+          providerId: this.providerId.trim() || null,
+          completionThreshold: this.threshold.trim() === '' ? null : Number(this.threshold),
+        };
+      case 'selfcommunity':
+        return { platform: 'selfcommunity', baseUrl, authMode: this.scAuth, jwtUserId: this.scAuth === 'jwt' ? Number(this.jwtUserId) : null };
+      default:
+        return { platform: 'sample', seed: this.seed };
+    }
+  }
+
+  /** "Test connection": what the credentials reach, or exactly why not. Saves nothing. */
+  async test(): Promise<boolean> {
+    this.touched = true;
+    if (!this.settingsValid || (this.needsSecret && !this.secret)) return false;
+    this.testing = true;
+    this.failure = null;
+    this.report = null;
+    try {
+      const report = await call('accounts.testDraft', { settings: this.settings(), secret: this.needsSecret ? this.secret : undefined });
+      this.report = report;
+      if (this.platform === 'teamup') {
+        this.providers = report.providers;
+        if (!this.providerId && report.providers.length === 1) this.providerId = report.providers[0]!.id;
+      }
+      if (!this.label.trim()) this.label = suggestLabel(this.platform, report.accountName);
+      return true;
+    } catch (error) {
+      this.failure = toFailure(error);
+      return false;
+    } finally {
+      this.testing = false;
+    }
+  }
+
+  /** A TeamUp token that reaches several providers needs one picked before saving. */
+  readonly needsProvider = $derived(this.platform === 'teamup' && this.providers.length > 1 && !this.providerId);
+}
+
+function suggestLabel(platform: Platform, accountName: string): string {
+  const name = accountName.replace(/^(iSpring Learn|TeamUp|SelfCommunity)\s*[—(-]\s*/, '').replace(/[()]/g, '').trim();
+  return (name || PLATFORMS[platform].label).slice(0, 80);
+}

@@ -1,0 +1,105 @@
+/**
+ * The Courses list: search, filters and sort, and the rows they select. Lives as long as the window, so opening a
+ * course and coming back finds the same list. Every keystroke queries the cache (milliseconds); a stale answer
+ * that arrives after a newer one is dropped.
+ */
+import type { CourseFacets, CourseRow } from '../../../electron/core/contract/channels';
+import type { Platform, ProgressStatus } from '../../../electron/core/contract/domain';
+import { loadPref, savePref } from './persisted';
+import { call, errorMessage } from './rollbook';
+
+export const COURSE_COLUMNS = ['name', 'account', 'type', 'learners', 'completionRate', 'nextSessionAt', 'lastActivityAt', 'overdue'] as const;
+export type CourseColumn = (typeof COURSE_COLUMNS)[number];
+export interface Sort<C extends string> {
+  column: C;
+  direction: 'asc' | 'desc';
+}
+
+const isCourseSort = (value: unknown): value is Sort<CourseColumn> =>
+  typeof value === 'object' &&
+  value !== null &&
+  COURSE_COLUMNS.includes((value as Sort<string>).column as CourseColumn) &&
+  ['asc', 'desc'].includes((value as Sort<string>).direction);
+
+/** Numbers and dates read best largest/newest first; names A→Z. */
+export const FIRST_DIRECTION: Record<CourseColumn, 'asc' | 'desc'> = {
+  name: 'asc',
+  account: 'asc',
+  type: 'asc',
+  learners: 'desc',
+  completionRate: 'desc',
+  nextSessionAt: 'asc',
+  lastActivityAt: 'desc',
+  overdue: 'desc',
+};
+
+export class CoursesState {
+  search = $state('');
+  platform = $state<Platform | ''>('');
+  accountId = $state('');
+  type = $state('');
+  status = $state<ProgressStatus | ''>('');
+  sort = $state.raw<Sort<CourseColumn>>(loadPref('courses.sort', { column: 'name', direction: 'asc' }, isCourseSort));
+
+  rows = $state.raw<CourseRow[]>([]);
+  facets = $state.raw<CourseFacets | null>(null);
+  loading = $state(false);
+  loaded = $state(false);
+  error = $state<string | null>(null);
+  /** Keyboard position in the table, kept while a course is open. */
+  activeIndex = $state(0);
+
+  readonly filtered = $derived(Boolean(this.search.trim() || this.platform || this.accountId || this.type || this.status));
+  #seq = 0;
+  #lastQuery = '';
+
+  setSort(column: CourseColumn): void {
+    this.sort =
+      this.sort.column === column
+        ? { column, direction: this.sort.direction === 'asc' ? 'desc' : 'asc' }
+        : { column, direction: FIRST_DIRECTION[column] };
+    savePref('courses.sort', this.sort);
+  }
+
+  clearFilters(): void {
+    this.search = '';
+    this.platform = '';
+    this.accountId = '';
+    this.type = '';
+    this.status = '';
+  }
+
+  /** Reads every reactive input synchronously (so an $effect calling it tracks them), then queries. */
+  async load(scope: string[] | null): Promise<void> {
+    const seq = ++this.#seq;
+    const accountIds = this.accountId ? (scope === null || scope.includes(this.accountId) ? [this.accountId] : []) : scope;
+    const input = {
+      accountIds,
+      search: this.search.trim() || undefined,
+      platforms: this.platform ? [this.platform] : undefined,
+      types: this.type ? [this.type] : undefined,
+      statuses: this.status ? [this.status] : undefined,
+      sort: this.sort,
+    };
+    // A different question starts at the top of its answer; a reload of the same one keeps the place.
+    const query = JSON.stringify(input);
+    if (query !== this.#lastQuery) {
+      this.#lastQuery = query;
+      this.activeIndex = 0;
+    }
+    this.loading = true;
+    try {
+      const [rows, facets] = await Promise.all([call('workspace.courses', input), call('workspace.facets', { accountIds: scope })]);
+      if (seq !== this.#seq) return;
+      this.rows = rows;
+      this.facets = facets;
+      this.error = null;
+      this.loaded = true;
+      if (this.activeIndex >= rows.length) this.activeIndex = Math.max(0, rows.length - 1);
+    } catch (error) {
+      if (seq === this.#seq) this.error = errorMessage(error);
+    } finally {
+      if (seq === this.#seq) this.loading = false;
+    }
+  }
+}

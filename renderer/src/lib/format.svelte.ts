@@ -1,0 +1,62 @@
+/**
+ * Dates and numbers in the user's locale (the OS's unless Settings picks one) and time zone. Every timestamp from
+ * the core is UTC ISO-8601; the window shows local time and keeps the UTC value for a hover title.
+ */
+import { sameLocalDay } from './dates';
+
+export { utcTitle } from './dates';
+
+class Formats {
+  /** BCP 47 tag, or undefined for the OS locale. */
+  locale = $state<string | undefined>(undefined);
+  /** Ticks every 30 s so "5 min ago" stays true. */
+  now = $state(Date.now());
+
+  readonly #date = $derived(new Intl.DateTimeFormat(this.locale, { dateStyle: 'medium' }));
+  readonly #dateTime = $derived(new Intl.DateTimeFormat(this.locale, { dateStyle: 'medium', timeStyle: 'short' }));
+  readonly #time = $derived(new Intl.DateTimeFormat(this.locale, { timeStyle: 'short' }));
+  readonly #weekday = $derived(new Intl.DateTimeFormat(this.locale, { weekday: 'short', day: 'numeric', month: 'short' }));
+  readonly #number = $derived(new Intl.NumberFormat(this.locale));
+  readonly #percent = $derived(new Intl.NumberFormat(this.locale, { style: 'percent', maximumFractionDigits: 0 }));
+  readonly #relative = $derived(new Intl.RelativeTimeFormat(this.locale, { numeric: 'auto' }));
+
+  readonly effectiveLocale = $derived(this.#number.resolvedOptions().locale);
+
+  date = (iso: string | null | undefined) => (iso ? this.#date.format(new Date(iso)) : '—');
+  dateTime = (iso: string | null | undefined) => (iso ? this.#dateTime.format(new Date(iso)) : '—');
+  time = (iso: string | null | undefined) => (iso ? this.#time.format(new Date(iso)) : '—');
+  /** "Mon 8 Jun": session columns. */
+  day = (iso: string | null | undefined) => (iso ? this.#weekday.format(new Date(iso)) : '—');
+  number = (value: number | null | undefined) => (value === null || value === undefined ? '—' : this.#number.format(value));
+  /** `rate` is 0..100. */
+  percent = (rate: number | null | undefined) => (rate === null || rate === undefined ? '—' : this.#percent.format(rate / 100));
+
+  /** "3 min ago", "yesterday", "in 2 days". */
+  relative = (iso: string | null | undefined): string => {
+    if (!iso) return '—';
+    // The clock ticks every 30 s; a timestamp from a moment ago must not read as "in a moment".
+    const seconds = (Date.parse(iso) - Math.max(this.now, Date.now())) / 1000;
+    const abs = Math.abs(seconds);
+    if (abs < 45) return 'just now';
+    const units: [Intl.RelativeTimeFormatUnit, number][] = [
+      ['minute', 60],
+      ['hour', 3600],
+      ['day', 86_400],
+      ['week', 604_800],
+      ['month', 2_592_000],
+      ['year', 31_536_000],
+    ];
+    let unit = units[0]!;
+    for (const candidate of units) if (abs >= candidate[1] * 0.9) unit = candidate;
+    return this.#relative.format(Math.round(seconds / unit[1]), unit[0]);
+  };
+
+  /** Same-day timestamps as "14:02", older ones with the date. */
+  smart = (iso: string | null | undefined): string => {
+    if (!iso) return '—';
+    const at = Date.parse(iso);
+    return sameLocalDay(at, this.now) ? this.#time.format(at) : this.#dateTime.format(at);
+  };
+}
+
+export const formats = new Formats();

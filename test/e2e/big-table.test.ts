@@ -1,0 +1,79 @@
+/**
+ * A course with 100,000 learners in the built renderer: the learners table pages through the cache while
+ * scrolling, reaches the last learner, and keeps the DOM small (virtualised rows).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../electron/core/store/db';
+import { tempDir } from '../support/tmp';
+import { addAccount, course, learner, progress, writeLive } from '../workspace/fixture';
+import { closeBrowser, openApp, type AppHarness } from './harness';
+import { firstColumn } from './helpers';
+
+const LEARNERS = 100_000;
+const name = (i: number) => `Learner ${String(i).padStart(6, '0')}`;
+
+describe('100k-learner course', () => {
+  const dir = tempDir('rollbook-e2e-big-');
+  let app: AppHarness;
+
+  beforeAll(async () => {
+    const db = openDatabase(dir.path);
+    addAccount(db, 'big', 'Big Academy', { platform: 'sample', seed: 1 });
+    const learners = Array.from({ length: LEARNERS }, (_, i) => learner(`L${i}`, name(i), `l${i}@big.example`));
+    writeLive(db, 'big', {
+      courses: [course('MASS', 'Mass Onboarding'), course('SMALL', 'Small Workshop', 'class')],
+      learners,
+      progress: [
+        ...learners.map((l, i) => progress('MASS', l.id, i % 3 === 0 ? 'completed' : 'in_progress', { progressPct: i % 101 })),
+        progress('SMALL', 'L1', 'completed'),
+      ],
+    });
+    db.close();
+    app = await openApp({ dataDir: dir.path });
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await closeBrowser();
+    dir.cleanup();
+  });
+
+  const domRows = () => app.page.evaluate(() => document.querySelectorAll('[role="row"]').length);
+
+  it('scrolls to the last of 100,000 learners with under 200 rows in the DOM', async () => {
+    const { page } = app;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Courses', exact: true }).click();
+    await page.getByTestId('courses-table').getByRole('row', { name: /Mass Onboarding/ }).click();
+    await expect.poll(() => page.getByTestId('learner-count').textContent(), { timeout: 15_000 }).toContain('100,000 learners');
+    expect(await firstColumn(page, 'learners-table')).toContain(name(0));
+    expect(await domRows()).toBeLessThan(200);
+
+    // Scroll like a user dragging the scrollbar to the bottom: the last page loads and renders.
+    await page.getByTestId('learners-table').evaluate((grid) => grid.scrollTo({ top: grid.scrollHeight }));
+    await expect.poll(async () => (await firstColumn(page, 'learners-table')).at(-1), { timeout: 15_000 }).toBe(name(LEARNERS - 1));
+    expect(await domRows()).toBeLessThan(200);
+
+    // Back to the top and down again by keyboard: Home, then End, then Enter opens the last learner.
+    const grid = page.getByTestId('learners-table');
+    await grid.focus();
+    await page.keyboard.press('Home');
+    await expect.poll(async () => (await firstColumn(page, 'learners-table'))[0]).toBe(name(0));
+    await page.keyboard.press('End');
+    await expect.poll(async () => (await firstColumn(page, 'learners-table')).at(-1), { timeout: 15_000 }).toBe(name(LEARNERS - 1));
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#view-title').textContent()).toBe(name(LEARNERS - 1));
+    expect(await domRows()).toBeLessThan(200);
+    expect(app.consoleErrors).toEqual([]);
+  });
+
+  it('filters and searches the 100k rows through the cache', async () => {
+    const { page } = app;
+    await page.keyboard.press('Escape');
+    await page.getByRole('combobox', { name: 'Status' }).selectOption('completed');
+    await expect.poll(() => page.getByTestId('learner-count').textContent()).toContain('33,334 learners');
+    await page.getByTestId('learner-search').fill('099999');
+    await expect.poll(() => firstColumn(page, 'learners-table')).toEqual([name(99999)]);
+    await page.getByTestId('learner-search').fill('099998');
+    await expect.poll(() => page.getByTestId('learner-count').textContent()).toContain('0 learners');
+    await expect.poll(() => page.getByText('No matching learners').isVisible()).toBe(true);
+  });
+});
