@@ -110,6 +110,8 @@ const LEARNER_SORT: Record<string, string> = {
   lastActivityAt: "coalesce(p.last_activity_at, '')",
 };
 
+const SEARCH_CANDIDATES = 20;
+
 export type WorkspaceQueries = ReturnType<typeof createWorkspaceQueries>;
 
 export function createWorkspaceQueries(db: Db) {
@@ -454,6 +456,11 @@ export function createWorkspaceQueries(db: Db) {
     return { total: ids.length, rows };
   }
 
+  /**
+   * Search as you type: a short query can match 200k learners ("lea" in every e-mail); sorting all of them on every
+   * keystroke costs hundreds of ms. Take the first `limit × SEARCH_CANDIDATES` matches and sort those — the list
+   * sharpens as the user types, and each keystroke stays within a few ms.
+   */
   function search(accountIds: Scope, query: string, limit: number) {
     const phrase = ftsPhrase(query);
     const scope = scopeParams(accountIds);
@@ -464,15 +471,15 @@ export function createWorkspaceQueries(db: Db) {
     const q = phrase ?? likePrefix(query);
     return {
       courses: prepare(
-        `SELECT c.account_id AS accountId, a.label AS accountLabel, a.platform, c.id, c.name FROM courses c
+        `SELECT * FROM (SELECT c.account_id AS accountId, a.label AS accountLabel, a.platform, c.id, c.name FROM courses c
          JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation
-         WHERE ${scopeSql('c.account_id')} AND ${courseMatch} ORDER BY rb_fold(c.name) LIMIT @limit`,
-      ).all({ ...scope, q, limit }) as { accountId: string; accountLabel: string; platform: Platform; id: string; name: string }[],
+         WHERE ${scopeSql('c.account_id')} AND ${courseMatch} LIMIT @candidates) ORDER BY rb_fold(name) LIMIT @limit`,
+      ).all({ ...scope, q, limit, candidates: limit * SEARCH_CANDIDATES }) as { accountId: string; accountLabel: string; platform: Platform; id: string; name: string }[],
       learners: prepare(
-        `SELECT l.account_id AS accountId, l.id AS learnerId, l.name, l.email FROM learners l
+        `SELECT * FROM (SELECT l.account_id AS accountId, l.id AS learnerId, l.name, l.email FROM learners l
          JOIN accounts a ON a.id = l.account_id AND l.generation = a.live_generation
-         WHERE ${scopeSql('l.account_id')} AND ${learnerMatch} ORDER BY rb_fold(l.name) LIMIT @limit`,
-      ).all({ ...scope, q, limit }) as { accountId: string; learnerId: string; name: string; email: string | null }[],
+         WHERE ${scopeSql('l.account_id')} AND ${learnerMatch} LIMIT @candidates) ORDER BY rb_fold(name) LIMIT @limit`,
+      ).all({ ...scope, q, limit, candidates: limit * SEARCH_CANDIDATES }) as { accountId: string; learnerId: string; name: string; email: string | null }[],
     };
   }
 
