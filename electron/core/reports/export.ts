@@ -46,7 +46,9 @@ export async function exportReport(
       // Counting first costs one more pass over the index, and buys a real progress bar for long exports.
       const expected = deps.queries.count(definition, now);
       deps.onProgress?.(0, expected, false);
-      const rows = await writeCsv(temp, columns, deps.queries.iterate(definition, now), {
+      // Completions can run to millions of rows: stream them in key order (grouped by course) rather than sort first.
+      const order = definition.kind === 'completions' ? 'storage' : 'human';
+      const rows = await writeCsv(temp, columns, deps.queries.iterate(definition, now, order), {
         bom: options.bom,
         locale: options.localeDates ? (options.locale ?? Intl.DateTimeFormat().resolvedOptions().locale) : null,
         onRows: (n) => deps.onProgress?.(n, Math.max(n, expected), false),

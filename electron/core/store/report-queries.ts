@@ -83,7 +83,14 @@ function learnerFilter(def: ReportDefinition, where: string[], params: Record<st
   }
 }
 
-export function buildReportQuery(def: ReportDefinition, now: string): Built {
+/**
+ * `human` sorts by account, course and learner names (previews and PDFs, which are capped); `storage` streams in
+ * primary-key order, already grouped by course, so a 1M-row CSV starts writing at once instead of sorting first.
+ */
+export type ReportOrder = 'human' | 'storage';
+
+export function buildReportQuery(def: ReportDefinition, now: string, order: ReportOrder = 'human'): Built {
+  const orderBy = (clause: string) => (order === 'human' ? `ORDER BY ${clause}` : '');
   const where: string[] = [];
   const params: Record<string, unknown> = {};
   const { from, to } = range(def);
@@ -120,7 +127,7 @@ export function buildReportQuery(def: ReportDefinition, now: string): Built {
           ${def.kind === 'learner' ? 'JOIN' : 'LEFT JOIN'} learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
           LEFT JOIN courses c ON c.account_id = p.account_id AND c.generation = p.generation AND c.id = p.course_id
           ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-          ORDER BY a.label COLLATE NOCASE, course_name COLLATE NOCASE, learner_name COLLATE NOCASE, p.learner_id`,
+          ${orderBy('a.label COLLATE NOCASE, course_name COLLATE NOCASE, learner_name COLLATE NOCASE, p.learner_id')}`,
         params,
       };
     }
@@ -144,7 +151,7 @@ export function buildReportQuery(def: ReportDefinition, now: string): Built {
           LEFT JOIN courses c ON c.account_id = x.account_id AND c.generation = x.generation AND c.id = x.course_id
           LEFT JOIN learners l ON l.account_id = x.account_id AND l.generation = x.generation AND l.id = x.learner_id
           ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-          ORDER BY a.label COLLATE NOCASE, course_name COLLATE NOCASE, s.starts_at, learner_name COLLATE NOCASE`,
+          ${orderBy('a.label COLLATE NOCASE, course_name COLLATE NOCASE, s.starts_at, learner_name COLLATE NOCASE')}`,
         params,
       };
     }
@@ -177,7 +184,7 @@ export function buildReportQuery(def: ReportDefinition, now: string): Built {
           FROM courses c ${LIVE('c')}
           LEFT JOIN course_stats st ON st.account_id = c.account_id AND st.generation = c.generation AND st.course_id = c.id
           ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-          ORDER BY a.label COLLATE NOCASE, c.name COLLATE NOCASE, c.id`,
+          ${orderBy('a.label COLLATE NOCASE, c.name COLLATE NOCASE, c.id')}`,
         params,
       };
     }
@@ -197,8 +204,8 @@ export function createReportQueries(db: Db) {
   );
   return {
     /** Streams rows; the caller may stop early (preview). */
-    iterate(def: ReportDefinition, now: string): IterableIterator<ReportRow> {
-      const { sql, params } = buildReportQuery(def, now);
+    iterate(def: ReportDefinition, now: string, order: ReportOrder = 'human'): IterableIterator<ReportRow> {
+      const { sql, params } = buildReportQuery(def, now, order);
       return db.prepare(sql).iterate(params) as IterableIterator<ReportRow>;
     },
     /** The first rows only: with LIMIT, SQLite keeps a top-N sorter instead of sorting every row. */
