@@ -35,7 +35,7 @@ export async function rendererSection(ctx: BenchContext): Promise<Record<string,
       await installBridge(page, core);
       const t0 = Date.now();
       await page.goto(server.url, { waitUntil: 'commit' });
-      await page.getByRole('button', { name: 'Courses', exact: true }).first().click();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Courses', exact: true }).click();
       await page.locator('[data-testid="courses-table"] [role="row"][data-index="0"]').waitFor();
       loads.push(Date.now() - t0);
       const count = await page.locator('[data-testid="course-count"]').textContent();
@@ -49,7 +49,7 @@ export async function rendererSection(ctx: BenchContext): Promise<Record<string,
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     await installBridge(page, core);
     await page.goto(server.url);
-    await page.getByRole('button', { name: 'Courses', exact: true }).first().click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Courses', exact: true }).click();
     await page.locator('[data-testid="courses-table"] [role="row"][data-index="0"]').click();
     const table = page.locator('[data-testid="learners-table"]');
     await table.locator('[role="row"][data-index="0"]').waitFor();

@@ -19,6 +19,9 @@ export async function installBridge(page: Page, core: Core, options: BridgeOptio
     if (overridden) return JSON.stringify({ ok: true, value: await overridden });
     return JSON.stringify(await core.handle(channel, input));
   });
+  // Functions serialised into the page may carry esbuild's `__name` helper when the host runs under tsx (the
+  // benchmarks); define a no-op so the script works however it was compiled.
+  await page.addInitScript({ content: 'globalThis.__name ??= (fn) => fn;' });
   await page.addInitScript(() => {
     type Listener = (payload: unknown) => void;
     const listeners = new Map<string, Set<Listener>>();
