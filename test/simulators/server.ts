@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { prng } from '../../electron/core/providers/sample';
 
 export type Fault =
   | { kind: 'status'; status: number; body?: string; headers?: Record<string, string>; contentType?: string }
@@ -132,14 +133,5 @@ export async function startSimServer(handler: Handler): Promise<SimServer> {
   };
 }
 
-/** Small deterministic PRNG (mulberry32) so simulated data is the same for the same seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG so simulated data is the same for the same seed (the sample provider's mulberry32). */
+export const seededRandom = prng;

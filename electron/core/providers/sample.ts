@@ -66,7 +66,7 @@ const VENUES = ['Studio A', 'Studio B', 'Main Hall', 'Rooftop Terrace', 'Online 
 const INSTRUCTORS = ['Maëlle Rousseau', 'Jonas Lindqvist', 'Adaeze Nwosu', 'Carmen Ruiz', 'Hiroshi Mori', 'Nora Ó Súilleabháin'];
 
 /** mulberry32: tiny, fast, good enough for demo data, and identical on every machine. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
