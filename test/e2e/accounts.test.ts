@@ -101,6 +101,17 @@ describe('accounts UI', () => {
     expect(JSON.stringify(saved)).not.toContain(sim.options.clientSecret);
     await expect.poll(async () => (await core.call('sync.status')).find((s) => s.accountId === saved!.id)?.lastRun?.outcome, { timeout: 20_000 }).toBe('ok');
     await expect.poll(() => page.getByTestId('total-courses').textContent()).toBe('6');
+
+    // Both accounts are in the sidebar; switching between them changes the course list.
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('button', { name: 'Courses', exact: true }).click();
+    await expect.poll(() => page.getByTestId('course-count').textContent()).toMatch(/^\s*6 courses/);
+    const ispringCourses = await page.getByTestId('courses-table').getByRole('row').nth(1).textContent();
+    await nav.getByRole('button', { name: 'Demo' }).click();
+    await expect.poll(() => page.getByTestId('course-count').textContent()).toMatch(/^\s*24 courses/);
+    expect(await page.getByTestId('courses-table').getByRole('row').nth(1).textContent()).not.toBe(ispringCourses);
+    await nav.getByRole('button', { name: 'Acme iSpring' }).click();
+    await expect.poll(() => page.getByTestId('course-count').textContent()).toMatch(/^\s*6 courses/);
   });
 
   it('shows live progress while a sync runs, and cancels it', async () => {
