@@ -106,7 +106,7 @@ export async function syncSection(ctx: BenchContext): Promise<Record<string, Fig
         const r = await rollbookSync({ platform: 'ispring', baseUrl: ispring.url, authMode: 'token', clientId: ispring.options.clientId, format }, ispring.options.clientSecret);
         ours.push(r.rows / r.seconds);
         rows = r.rows;
-        const tokenRes = await request(`${ispring.url}/api/v3/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: ispring.options.clientId, client_secret: ispring.options.clientSecret, grant_type: 'client_credentials' }).toString() });
+        const tokenRes = await request(`${ispring.url}/api/v3/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: new URLSearchParams({ client_id: ispring.options.clientId, client_secret: ispring.options.clientSecret, grant_type: 'client_credentials' }).toString() });
         const { access_token } = (await tokenRes.body.json()) as { access_token: string };
         const b = await baseline(ispringPages(ispring.url, access_token, format === 'json' ? 'application/json' : 'application/xml'));
         base.push(b.rows / b.seconds);
