@@ -11,14 +11,16 @@ let maxInFlight = 0;
 
 beforeAll(async () => {
   sim = await startSimServer(async (_req, url) => {
-    inFlight += 1;
+    // Only /slow requests count: a stalled request from the timeout test may still be sleeping on the server.
+    const counted = url.pathname === '/slow';
+    if (counted) inFlight += 1;
     maxInFlight = Math.max(maxInFlight, inFlight);
     try {
       if (url.pathname === '/slow') await new Promise((r) => setTimeout(r, 80));
       if (url.pathname.startsWith('/echo-secret')) return { status: 500, contentType: 'text/plain', body: 'token=sup3r-s3cret-value failed' };
       return { status: 200, contentType: 'application/json', body: JSON.stringify({ path: url.pathname }) };
     } finally {
-      inFlight -= 1;
+      if (counted) inFlight -= 1;
     }
   });
 });
