@@ -5,7 +5,7 @@
 import type { ReportColumn, ReportDefinition, ReportKind } from '../contract/channels/reports';
 import { PROGRESS_STATUSES } from '../contract/domain';
 import type { Db } from './db';
-import { ftsPhrase } from './workspace-queries';
+import { textMatch } from './text-match';
 
 export type ReportRow = Record<string, string | number | null>;
 
@@ -72,15 +72,10 @@ function common(def: ReportDefinition, where: string[], params: Record<string, u
 
 function learnerFilter(def: ReportDefinition, where: string[], params: Record<string, unknown>) {
   if (!def.learnerSearch) return;
-  const phrase = ftsPhrase(def.learnerSearch);
-  if (phrase) {
-    where.push('l.rowid IN (SELECT rowid FROM learners_fts WHERE learners_fts MATCH @learnerQ)');
-    params.learnerQ = phrase;
-  } else {
-    // One or two characters: too short for the trigram index, so a substring scan (still "contains").
-    where.push("(l.name LIKE @learnerQ ESCAPE '\\' OR l.email LIKE @learnerQ ESCAPE '\\')");
-    params.learnerQ = `%${def.learnerSearch.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  }
+  // Report filters match anywhere in a name, even for one or two characters.
+  const match = textMatch('learner', 'l', def.learnerSearch, 'learnerQ', 'substring');
+  where.push(match.sql);
+  params.learnerQ = match.value;
 }
 
 /**

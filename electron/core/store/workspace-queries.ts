@@ -16,6 +16,7 @@ import type {
 import type { Platform, ProgressStatus } from '../contract/domain';
 import { PROGRESS_STATUSES } from '../contract/domain';
 import type { Db } from './db';
+import { textMatch } from './text-match';
 
 type Scope = string[] | null;
 
@@ -24,12 +25,6 @@ const SCOPE_SQL = '(@all = 1 OR %col% IN (SELECT value FROM json_each(@ids)))';
 const scopeSql = (column: string) => SCOPE_SQL.replace('%col%', column);
 const scopeParams = (ids: Scope) => ({ all: ids === null ? 1 : 0, ids: JSON.stringify(ids ?? []) });
 
-/** FTS5 trigram needs 3+ characters; the query is one quoted phrase (substring match, no operators). */
-export function ftsPhrase(query: string): string | null {
-  const q = query.trim();
-  return [...q].length >= 3 ? `"${q.replace(/"/g, '""')}"` : null;
-}
-const likePrefix = (query: string) => `${query.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 interface CourseDbRow {
   account_id: string;
@@ -162,14 +157,9 @@ export function createWorkspaceQueries(db: Db) {
     const where = [scopeSql('c.account_id')];
     const params: Record<string, unknown> = { ...scopeParams(input.accountIds), now: input.now };
     if (input.search) {
-      const phrase = ftsPhrase(input.search);
-      if (phrase) {
-        where.push('c.rowid IN (SELECT rowid FROM courses_fts WHERE courses_fts MATCH @q)');
-        params.q = phrase;
-      } else {
-        where.push("c.name LIKE @q ESCAPE '\\'");
-        params.q = likePrefix(input.search);
-      }
+      const match = textMatch('course', 'c', input.search);
+      where.push(match.sql);
+      params.q = match.value;
     }
     if (input.platforms?.length) {
       where.push('a.platform IN (SELECT value FROM json_each(@platforms))');
@@ -211,14 +201,9 @@ export function createWorkspaceQueries(db: Db) {
       params.statuses = JSON.stringify(input.statuses);
     }
     if (input.search) {
-      const phrase = ftsPhrase(input.search);
-      if (phrase) {
-        where.push('l.rowid IN (SELECT rowid FROM learners_fts WHERE learners_fts MATCH @q)');
-        params.q = phrase;
-      } else {
-        where.push("(l.name LIKE @q ESCAPE '\\' OR l.email LIKE @q ESCAPE '\\')");
-        params.q = likePrefix(input.search);
-      }
+      const match = textMatch('learner', 'l', input.search);
+      where.push(match.sql);
+      params.q = match.value;
     }
     const from = `FROM progress p JOIN accounts a ON a.id = p.account_id AND p.generation = a.live_generation
       LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
@@ -430,14 +415,9 @@ export function createWorkspaceQueries(db: Db) {
     const where = [scopeSql('l.account_id')];
     const params: Record<string, unknown> = scopeParams(input.accountIds);
     if (input.search) {
-      const phrase = ftsPhrase(input.search);
-      if (phrase) {
-        where.push('l.rowid IN (SELECT rowid FROM learners_fts WHERE learners_fts MATCH @q)');
-        params.q = phrase;
-      } else {
-        where.push("(l.name LIKE @q ESCAPE '\\' OR l.email LIKE @q ESCAPE '\\')");
-        params.q = likePrefix(input.search);
-      }
+      const match = textMatch('learner', 'l', input.search);
+      where.push(match.sql);
+      params.q = match.value;
     }
     const from = `FROM learners l JOIN accounts a ON a.id = l.account_id AND l.generation = a.live_generation WHERE ${where.join(' AND ')}`;
     const order = `${LEARNER_DIRECTORY_SORT[input.sort.column] ?? LEARNER_DIRECTORY_SORT.name} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, l.account_id, l.id`;
@@ -462,13 +442,12 @@ export function createWorkspaceQueries(db: Db) {
    * sharpens as the user types, and each keystroke stays within a few ms.
    */
   function search(accountIds: Scope, query: string, limit: number) {
-    const phrase = ftsPhrase(query);
     const scope = scopeParams(accountIds);
-    const courseMatch = phrase ? 'c.rowid IN (SELECT rowid FROM courses_fts WHERE courses_fts MATCH @q)' : "c.name LIKE @q ESCAPE '\\'";
-    const learnerMatch = phrase
-      ? 'l.rowid IN (SELECT rowid FROM learners_fts WHERE learners_fts MATCH @q)'
-      : "(l.name LIKE @q ESCAPE '\\' OR l.email LIKE @q ESCAPE '\\')";
-    const q = phrase ?? likePrefix(query);
+    const course = textMatch('course', 'c', query);
+    const learner = textMatch('learner', 'l', query);
+    const courseMatch = course.sql;
+    const learnerMatch = learner.sql;
+    const q = course.value;
     return {
       courses: prepare(
         `SELECT * FROM (SELECT c.account_id AS accountId, a.label AS accountLabel, a.platform, c.id, c.name FROM courses c
