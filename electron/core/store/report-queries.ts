@@ -78,14 +78,9 @@ function learnerFilter(def: ReportDefinition, where: string[], params: Record<st
   params.learnerQ = match.value;
 }
 
-/**
- * `human` sorts by account, course and learner names (previews and PDFs, which are capped); `storage` streams in
- * primary-key order, already grouped by course, so a 1M-row CSV starts writing at once instead of sorting first.
- */
-export type ReportOrder = 'human' | 'storage';
-
-export function buildReportQuery(def: ReportDefinition, now: string, order: ReportOrder = 'human'): Built {
-  const orderBy = (clause: string) => (order === 'human' ? `ORDER BY ${clause}` : '');
+/** Rows come sorted by account, course and learner names: files list them exactly as the preview shows them. */
+export function buildReportQuery(def: ReportDefinition, now: string): Built {
+  const orderBy = (clause: string) => `ORDER BY ${clause}`;
   const where: string[] = [];
   const params: Record<string, unknown> = {};
   const { from, to } = range(def);
@@ -199,8 +194,8 @@ export function createReportQueries(db: Db) {
   );
   return {
     /** Streams rows; the caller may stop early (preview). */
-    iterate(def: ReportDefinition, now: string, order: ReportOrder = 'human'): IterableIterator<ReportRow> {
-      const { sql, params } = buildReportQuery(def, now, order);
+    iterate(def: ReportDefinition, now: string): IterableIterator<ReportRow> {
+      const { sql, params } = buildReportQuery(def, now);
       return db.prepare(sql).iterate(params) as IterableIterator<ReportRow>;
     },
     /** The first rows only: with LIMIT, SQLite keeps a top-N sorter instead of sorting every row. */
