@@ -80,7 +80,6 @@ function learnerFilter(def: ReportDefinition, where: string[], params: Record<st
 
 /** Rows come sorted by account, course and learner names: files list them exactly as the preview shows them. */
 export function buildReportQuery(def: ReportDefinition, now: string): Built {
-  const orderBy = (clause: string) => `ORDER BY ${clause}`;
   const where: string[] = [];
   const params: Record<string, unknown> = {};
   const { from, to } = range(def);
@@ -117,7 +116,7 @@ export function buildReportQuery(def: ReportDefinition, now: string): Built {
           ${def.kind === 'learner' ? 'JOIN' : 'LEFT JOIN'} learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
           LEFT JOIN courses c ON c.account_id = p.account_id AND c.generation = p.generation AND c.id = p.course_id
           ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-          ${orderBy('a.label COLLATE NOCASE, course_name COLLATE NOCASE, learner_name COLLATE NOCASE, p.learner_id')}`,
+          ORDER BY a.label COLLATE NOCASE, course_name COLLATE NOCASE, learner_name COLLATE NOCASE, p.learner_id`,
         params,
       };
     }
@@ -141,7 +140,7 @@ export function buildReportQuery(def: ReportDefinition, now: string): Built {
           LEFT JOIN courses c ON c.account_id = x.account_id AND c.generation = x.generation AND c.id = x.course_id
           LEFT JOIN learners l ON l.account_id = x.account_id AND l.generation = x.generation AND l.id = x.learner_id
           ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-          ${orderBy('a.label COLLATE NOCASE, course_name COLLATE NOCASE, s.starts_at, learner_name COLLATE NOCASE')}`,
+          ORDER BY a.label COLLATE NOCASE, course_name COLLATE NOCASE, s.starts_at, learner_name COLLATE NOCASE`,
         params,
       };
     }
@@ -174,7 +173,7 @@ export function buildReportQuery(def: ReportDefinition, now: string): Built {
           FROM courses c ${LIVE('c')}
           LEFT JOIN course_stats st ON st.account_id = c.account_id AND st.generation = c.generation AND st.course_id = c.id
           ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-          ${orderBy('a.label COLLATE NOCASE, c.name COLLATE NOCASE, c.id')}`,
+          ORDER BY a.label COLLATE NOCASE, c.name COLLATE NOCASE, c.id`,
         params,
       };
     }
