@@ -54,6 +54,28 @@ describe('workspace queries (two sample accounts)', () => {
     expect(both.map((c) => c.accountLabel).sort()).toEqual(['North', 'South']);
   });
 
+  it('course pages: the Courses view pages through exactly the full list, in its order, under every sort', async () => {
+    for (const sort of [
+      { column: 'name', direction: 'asc' },
+      { column: 'completionRate', direction: 'desc' },
+      { column: 'nextSessionAt', direction: 'asc' },
+      { column: 'account', direction: 'desc' },
+    ] as const) {
+      const all = await t.core.call('workspace.courses', { accountIds: null, sort });
+      const pages = [];
+      for (let offset = 0; offset < all.length + 7; offset += 7) {
+        const page = await t.core.call('workspace.coursePage', { accountIds: null, sort, offset, limit: 7 });
+        expect(page.total).toBe(48);
+        pages.push(...page.rows);
+      }
+      expect(pages).toEqual(all);
+    }
+    const filtered = await t.core.call('workspace.coursePage', { accountIds: [a1], types: ['class'], search: 'a', limit: 3 });
+    const expected = await t.core.call('workspace.courses', { accountIds: [a1], types: ['class'], search: 'a' });
+    expect(filtered).toEqual({ total: expected.length, rows: expected.slice(0, 3) });
+    await expect(t.core.call('workspace.coursePage', { accountIds: null, limit: 5000 } as never)).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+
   it('course learners: paged, filtered by status, searchable without diacritics', async () => {
     const fire = d1.courses.find((c) => c.name.startsWith('Fire'))!;
     const expected = d1.progress.filter((p) => p.courseId === fire.id);

@@ -24,6 +24,7 @@ export const workspaceHandlers = {
     };
   },
   'workspace.courses': (ctx, input) => ctx.workspace.courses({ ...input, now: ctx.now().toISOString() }),
+  'workspace.coursePage': (ctx, input) => ctx.workspace.coursePage({ ...input, now: ctx.now().toISOString() }),
   'workspace.course': (ctx, { accountId, courseId }) => {
     const course = ctx.workspace.course(accountId, courseId, ctx.now().toISOString());
     if (!course) throw new RollbookError('not_found', 'That course is not in the cache (it may have been removed by the last sync).');

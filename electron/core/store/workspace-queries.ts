@@ -16,7 +16,7 @@ import type {
 import type { Platform, ProgressStatus } from '../contract/domain';
 import { PROGRESS_STATUSES } from '../contract/domain';
 import type { Db } from './db';
-import { textMatch } from './text-match';
+import { ftsPhrase, textMatch } from './text-match';
 
 type Scope = string[] | null;
 
@@ -68,15 +68,17 @@ function toCourseRow(r: CourseDbRow): CourseRow {
   };
 }
 
-const COURSE_SELECT = `
-  SELECT c.account_id, a.label, a.platform, c.id, c.name, c.type, s.learners, s.not_started, s.in_progress, s.completed,
-    s.passed, s.failed, s.incomplete, s.overdue, s.last_activity_at,
-    (SELECT min(cs.starts_at) FROM course_sessions cs
+const NEXT_SESSION_SQL = `(SELECT min(cs.starts_at) FROM course_sessions cs
       WHERE cs.account_id = c.account_id AND cs.generation = c.generation AND cs.course_id = c.id
-        AND cs.starts_at > @now AND cs.status <> 'cancelled') AS next_session_at
+        AND cs.starts_at > @now AND cs.status <> 'cancelled')`;
+const COURSE_FROM = `
   FROM courses c
   JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation
   LEFT JOIN course_stats s ON s.account_id = c.account_id AND s.generation = c.generation AND s.course_id = c.id`;
+const COURSE_SELECT = `
+  SELECT c.account_id, a.label, a.platform, c.id, c.name, c.type, s.learners, s.not_started, s.in_progress, s.completed,
+    s.passed, s.failed, s.incomplete, s.overdue, s.last_activity_at, ${NEXT_SESSION_SQL} AS next_session_at
+  ${COURSE_FROM}`;
 
 /**
  * Sort key for names: case- and accent-insensitive, so "Ångström" sorts with the A's and "Émile" with the E's
@@ -92,7 +94,7 @@ const COURSE_SORT: Record<string, string> = {
   type: 'c.type',
   learners: 'coalesce(s.learners, 0)',
   completionRate: 'CASE WHEN coalesce(s.learners, 0) = 0 THEN -1 ELSE (s.completed + s.passed) * 1.0 / s.learners END',
-  nextSessionAt: "coalesce(next_session_at, '9999')",
+  nextSessionAt: `coalesce(${NEXT_SESSION_SQL}, '9999')`,
   lastActivityAt: "coalesce(s.last_activity_at, '')",
   overdue: 'coalesce(s.overdue, 0)',
 };
@@ -110,7 +112,17 @@ const SEARCH_CANDIDATES = 20;
 export type WorkspaceQueries = ReturnType<typeof createWorkspaceQueries>;
 
 export function createWorkspaceQueries(db: Db) {
-  db.function('rb_fold', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? foldForSort(value) : value));
+  // Names repeat across sorts and pages; folding (NFKD + regex) costs more than a map lookup.
+  const folded = new Map<string, string>();
+  db.function('rb_fold', { deterministic: true }, (value: unknown) => {
+    if (typeof value !== 'string') return value;
+    let key = folded.get(value);
+    if (key === undefined) {
+      if (folded.size >= 100_000) folded.clear();
+      folded.set(value, (key = foldForSort(value)));
+    }
+    return key;
+  });
   const cache = new Map<string, ReturnType<Db['prepare']>>();
   const prepare = (sql: string) => {
     let statement = cache.get(sql);
@@ -135,17 +147,17 @@ export function createWorkspaceQueries(db: Db) {
     if (ordered.size > 6) ordered.delete(ordered.keys().next().value!);
     return ids;
   }
-  function rowsAt<T>(ids: number[], page: { offset: number; limit: number }, sql: string): T[] {
+  function rowsAt<T>(ids: number[], page: { offset: number; limit: number }, sql: string, extra: Record<string, unknown> = {}): T[] {
     const slice = ids.slice(page.offset, page.offset + page.limit);
     if (slice.length === 0) return [];
-    const byId = new Map((prepare(sql).all({ ids: JSON.stringify(slice) }) as { _id: number }[]).map((r) => [r._id, r]));
+    const byId = new Map((prepare(sql).all({ ...extra, ids: JSON.stringify(slice) }) as { _id: number }[]).map((r) => [r._id, r]));
     return slice.map((id) => {
       const { _id: _, ...row } = byId.get(id)!;
       return row as T;
     });
   }
 
-  function courses(input: {
+  interface CourseQuery {
     accountIds: Scope;
     search?: string;
     platforms?: Platform[];
@@ -153,7 +165,10 @@ export function createWorkspaceQueries(db: Db) {
     statuses?: ProgressStatus[];
     sort: { column: string; direction: 'asc' | 'desc' };
     now: string;
-  }): CourseRow[] {
+  }
+
+  /** WHERE, ORDER BY and parameters of a Courses-view question; shared by the full list and the paged one. */
+  function courseQuery(input: CourseQuery): { where: string; order: string; params: Record<string, unknown> } {
     const where = [scopeSql('c.account_id')];
     const params: Record<string, unknown> = { ...scopeParams(input.accountIds), now: input.now };
     if (input.search) {
@@ -173,9 +188,32 @@ export function createWorkspaceQueries(db: Db) {
       // Whitelisted column names: the status enum is the column list of course_stats.
       where.push(`(${input.statuses.map((s) => `coalesce(s.${s}, 0) > 0`).join(' OR ')})`);
     }
-    const order = `${COURSE_SORT[input.sort.column] ?? COURSE_SORT.name} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, rb_fold(c.name), rb_fold(a.label), c.account_id, c.id`;
-    const sql = `${COURSE_SELECT} WHERE ${where.join(' AND ')} ORDER BY ${order}`;
-    return (prepare(sql).all(params) as CourseDbRow[]).map(toCourseRow);
+    // SQLite computes every ORDER BY term for every row up front, and rb_fold() is a call into JS: the name is folded
+    // once (not again as a tie-breaker when it is the sort), and account labels break ties case-insensitively.
+    const column = COURSE_SORT[input.sort.column] ? input.sort.column : 'name';
+    const ties = column === 'name' ? 'a.label COLLATE NOCASE' : 'rb_fold(c.name), a.label COLLATE NOCASE';
+    const order = `${COURSE_SORT[column]} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, ${ties}, c.account_id, c.id`;
+    return { where: where.join(' AND '), order, params };
+  }
+
+  function courses(input: CourseQuery): CourseRow[] {
+    const { where, order, params } = courseQuery(input);
+    return (prepare(`${COURSE_SELECT} WHERE ${where} ORDER BY ${order}`).all(params) as CourseDbRow[]).map(toCourseRow);
+  }
+
+  /**
+   * The Courses view asks for the screenful it shows: 10k courses would be megabytes across IPC on every keystroke.
+   * The sort runs over rowids only (no per-row "next session" lookup unless that is the sort), and the rows of the
+   * page are read by rowid.
+   */
+  function coursePage(input: CourseQuery & { offset: number; limit: number }): { total: number; rows: CourseRow[] } {
+    const { where, order, params } = courseQuery(input);
+    const sortSql = `SELECT c.rowid AS id ${COURSE_FROM} WHERE ${where} ORDER BY ${order}`;
+    // `now` changes on every call; unless the order depends on it, leaving it out lets the next page reuse the order.
+    const { now: _, ...timeless } = params;
+    const ids = orderedRowids(sortSql, sortSql.includes('@now') ? params : timeless);
+    const rows = rowsAt<CourseDbRow>(ids, input, `${COURSE_SELECT.replace('SELECT', 'SELECT c.rowid AS _id,')} WHERE c.rowid IN (SELECT value FROM json_each(@ids))`, { now: input.now });
+    return { total: ids.length, rows: rows.map(toCourseRow) };
   }
 
   const courseOne = db.prepare(`${COURSE_SELECT} WHERE c.account_id = @accountId AND c.id = @courseId`);
@@ -441,29 +479,41 @@ export function createWorkspaceQueries(db: Db) {
    * keystroke costs hundreds of ms. Take the first `limit × SEARCH_CANDIDATES` matches and sort those — the list
    * sharpens as the user types, and each keystroke stays within a few ms.
    */
+  /**
+   * Quick search shows the first few matches, so it must not gather every match first: with three or more
+   * characters the trigram index drives the join and stops at the candidate limit (a `rowid IN (…)` filter would
+   * collect all 200k rows that contain "lear" before the limit applies); shorter queries are NOCASE-index prefix
+   * lookups. The candidates are then sorted by name.
+   */
   function search(accountIds: Scope, query: string, limit: number) {
     const scope = scopeParams(accountIds);
-    const course = textMatch('course', 'c', query);
-    const learner = textMatch('learner', 'l', query);
-    const courseMatch = course.sql;
-    const learnerMatch = learner.sql;
-    const q = course.value;
+    const phrase = ftsPhrase(query);
+    const params = { ...scope, q: phrase ?? textMatch('course', 'c', query).value, limit, candidates: limit * SEARCH_CANDIDATES };
+    const courseFrom = phrase
+      ? 'FROM courses_fts f JOIN courses c ON c.rowid = f.rowid'
+      : 'FROM courses c';
+    const courseMatch = phrase ? 'courses_fts MATCH @q' : textMatch('course', 'c', query).sql;
+    const learnerFrom = phrase
+      ? 'FROM learners_fts f JOIN learners l ON l.rowid = f.rowid'
+      : 'FROM learners l';
+    const learnerMatch = phrase ? 'learners_fts MATCH @q' : textMatch('learner', 'l', query).sql;
     return {
       courses: prepare(
-        `SELECT * FROM (SELECT c.account_id AS accountId, a.label AS accountLabel, a.platform, c.id, c.name FROM courses c
+        `SELECT * FROM (SELECT c.account_id AS accountId, a.label AS accountLabel, a.platform, c.id, c.name ${courseFrom}
          JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation
-         WHERE ${scopeSql('c.account_id')} AND ${courseMatch} LIMIT @candidates) ORDER BY rb_fold(name) LIMIT @limit`,
-      ).all({ ...scope, q, limit, candidates: limit * SEARCH_CANDIDATES }) as { accountId: string; accountLabel: string; platform: Platform; id: string; name: string }[],
+         WHERE ${courseMatch} AND ${scopeSql('c.account_id')} LIMIT @candidates) ORDER BY rb_fold(name) LIMIT @limit`,
+      ).all(params) as { accountId: string; accountLabel: string; platform: Platform; id: string; name: string }[],
       learners: prepare(
-        `SELECT * FROM (SELECT l.account_id AS accountId, l.id AS learnerId, l.name, l.email FROM learners l
+        `SELECT * FROM (SELECT l.account_id AS accountId, l.id AS learnerId, l.name, l.email ${learnerFrom}
          JOIN accounts a ON a.id = l.account_id AND l.generation = a.live_generation
-         WHERE ${scopeSql('l.account_id')} AND ${learnerMatch} LIMIT @candidates) ORDER BY rb_fold(name) LIMIT @limit`,
-      ).all({ ...scope, q, limit, candidates: limit * SEARCH_CANDIDATES }) as { accountId: string; learnerId: string; name: string; email: string | null }[],
+         WHERE ${learnerMatch} AND ${scopeSql('l.account_id')} LIMIT @candidates) ORDER BY rb_fold(name) LIMIT @limit`,
+      ).all(params) as { accountId: string; learnerId: string; name: string; email: string | null }[],
     };
   }
 
   return {
     courses,
+    coursePage,
     course: (accountId: string, courseId: string, now: string) => {
       const row = courseOne.get({ accountId, courseId, now }) as CourseDbRow | undefined;
       if (!row) return undefined;

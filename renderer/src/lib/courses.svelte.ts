@@ -1,12 +1,13 @@
 /**
  * The Courses list: search, filters and sort, and the rows they select. Lives as long as the window, so opening a
- * course and coming back finds the same list. Every keystroke queries the cache (milliseconds); a stale answer
- * that arrives after a newer one is dropped.
+ * course and coming back finds the same list. Every keystroke queries the cache (milliseconds); rows arrive a
+ * screenful at a time (10k courses would be megabytes per keystroke), and answers to an older question are dropped.
  */
 import type { CourseFacets, CourseRow } from '../../../electron/core/contract/channels';
+import { PagedRows } from './paged.svelte';
 import type { Platform, ProgressStatus } from '../../../electron/core/contract/domain';
 import { loadPref, savePref } from './persisted';
-import { call, errorMessage } from './rollbook';
+import { call } from './rollbook';
 
 export const COURSE_COLUMNS = ['name', 'account', 'type', 'learners', 'completionRate', 'nextSessionAt', 'lastActivityAt', 'overdue'] as const;
 export type CourseColumn = (typeof COURSE_COLUMNS)[number];
@@ -41,11 +42,8 @@ export class CoursesState {
   status = $state<ProgressStatus | ''>('');
   sort = $state.raw<Sort<CourseColumn>>(loadPref('courses.sort', { column: 'name', direction: 'asc' }, isCourseSort));
 
-  rows = $state.raw<CourseRow[]>([]);
+  readonly rows = new PagedRows<CourseRow>(200);
   facets = $state.raw<CourseFacets | null>(null);
-  loading = $state(false);
-  loaded = $state(false);
-  error = $state<string | null>(null);
   /** Keyboard position in the table, kept while a course is open. */
   activeIndex = $state(0);
 
@@ -87,19 +85,10 @@ export class CoursesState {
       this.#lastQuery = query;
       this.activeIndex = 0;
     }
-    this.loading = true;
-    try {
-      const [rows, facets] = await Promise.all([call('workspace.courses', input), call('workspace.facets', { accountIds: scope })]);
-      if (seq !== this.#seq) return;
-      this.rows = rows;
-      this.facets = facets;
-      this.error = null;
-      this.loaded = true;
-      if (this.activeIndex >= rows.length) this.activeIndex = Math.max(0, rows.length - 1);
-    } catch (error) {
-      if (seq === this.#seq) this.error = errorMessage(error);
-    } finally {
-      if (seq === this.#seq) this.loading = false;
-    }
+    const facets = call('workspace.facets', { accountIds: scope });
+    await this.rows.reset((offset, limit) => call('workspace.coursePage', { ...input, offset, limit }));
+    // Facets only fill the filter menus; if reading them fails, the rows' own error is what the view shows.
+    const answer = await facets.catch(() => null);
+    if (answer && seq === this.#seq) this.facets = answer;
   }
 }

@@ -2,6 +2,8 @@
  * Where the window is. Top-level sections come from the sidebar; course and learner pages are pushed on a small
  * stack so Esc (or the back button) returns to exactly where the user came from — the same filtered list.
  */
+import { loadPref, savePref } from './persisted';
+
 export type Section = 'overview' | 'courses' | 'learners' | 'sync' | 'reports' | 'settings' | 'about';
 export type CourseTab = 'learners' | 'sessions' | 'attendance';
 
@@ -21,10 +23,20 @@ export const SECTION_TITLES: Record<Section, string> = {
 };
 
 const sameRoute = (a: Route, b: Route) => JSON.stringify(a) === JSON.stringify(b);
+const isSection = (value: unknown): value is Section => typeof value === 'string' && Object.hasOwn(SECTION_TITLES, value);
 
 export class Navigator {
-  route = $state.raw<Route>({ name: 'overview' });
+  /** The window reopens on the section it was closed on, like any desktop app (detail pages are not restored). */
+  #route = $state.raw<Route>({ name: loadPref('section', 'overview', isSection) });
   #stack = $state.raw<Route[]>([]);
+
+  get route(): Route {
+    return this.#route;
+  }
+  set route(route: Route) {
+    this.#route = route;
+    if (route.name !== 'course' && route.name !== 'learner') savePref('section', route.name);
+  }
 
   /** The sidebar item that owns the current page. */
   readonly section: Section = $derived(

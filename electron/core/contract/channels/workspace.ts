@@ -120,20 +120,23 @@ const search = z.string().trim().max(200).optional();
 const statuses = z.array(z.enum(PROGRESS_STATUSES)).max(6).optional();
 const direction = z.enum(['asc', 'desc']).default('asc');
 const courseRef = { accountId: z.string().min(1), courseId: z.string().min(1) };
+const page = { offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(200) };
+const courseFilter = {
+  accountIds: scope,
+  search,
+  platforms: z.array(z.enum(PLATFORMS)).max(4).optional(),
+  types: z.array(z.string().max(50)).max(50).optional(),
+  /** Courses having at least one learner in any of these statuses. */
+  statuses,
+  sort: z.strictObject({ column: z.enum(COURSE_SORT_COLUMNS), direction }).default({ column: 'name', direction: 'asc' }),
+};
 
 export const workspaceChannels = {
   'workspace.overview': channel<Overview>()(z.strictObject({ accountIds: scope }).default({ accountIds: null })),
-  'workspace.courses': channel<CourseRow[]>()(
-    z.strictObject({
-      accountIds: scope,
-      search,
-      platforms: z.array(z.enum(PLATFORMS)).max(4).optional(),
-      types: z.array(z.string().max(50)).max(50).optional(),
-      /** Courses having at least one learner in any of these statuses. */
-      statuses,
-      sort: z.strictObject({ column: z.enum(COURSE_SORT_COLUMNS), direction }).default({ column: 'name', direction: 'asc' }),
-    }),
-  ),
+  /** Every matching course (report pickers, the CLI); the Courses view pages through `workspace.coursePage`. */
+  'workspace.courses': channel<CourseRow[]>()(z.strictObject(courseFilter)),
+  /** One screenful of the Courses view and how many courses match in all. */
+  'workspace.coursePage': channel<{ total: number; rows: CourseRow[] }>()(z.strictObject({ ...courseFilter, ...page })),
   'workspace.course': channel<CourseRow & { description: string | null; url: string | null; sessions: number }>()(z.strictObject(courseRef)),
   'workspace.courseLearners': channel<{ total: number; rows: CourseLearnerRow[] }>()(
     z.strictObject({
@@ -141,8 +144,7 @@ export const workspaceChannels = {
       search,
       statuses,
       sort: z.strictObject({ column: z.enum(LEARNER_SORT_COLUMNS), direction }).default({ column: 'name', direction: 'asc' }),
-      offset: z.number().int().min(0).default(0),
-      limit: z.number().int().min(1).max(1000).default(200),
+      ...page,
     }),
   ),
   'workspace.courseSessions': channel<{
@@ -161,8 +163,7 @@ export const workspaceChannels = {
       accountIds: scope,
       search,
       sort: z.strictObject({ column: z.enum(['name', 'email']), direction }).default({ column: 'name', direction: 'asc' }),
-      offset: z.number().int().min(0).default(0),
-      limit: z.number().int().min(1).max(1000).default(200),
+      ...page,
     }),
   ),
   /** Command palette / quick search over course names and learner names and e-mails. */
