@@ -1,23 +1,50 @@
 /** How report values become spreadsheet cells. */
 import type { ReportColumn } from '../contract/channels/reports';
+import type { ReportValue } from '../store/report-queries';
+
+const FORMULA_START = /^[=+\-@\t\r\0]/;
+/**
+ * Quotes exactly where csv-stringify (which wrote these files before) quoted with a CRLF record delimiter: a quote,
+ * a comma or a CRLF. A bare LF or CR stays unquoted, as it always has: files must not change between versions.
+ */
+const NEEDS_QUOTES = /[",]|\r\n/;
+/** A cell needs the slow path when it could start a formula or needs quotes. */
+const NEEDS_CARE = /^[=+\-@\t\r\0]|[",]|\r\n/;
 
 /**
  * Formula-injection guard (OWASP "CSV injection"): a text cell starting with = + - @ tab CR or NUL is prefixed with
  * a single quote so spreadsheets show it as text instead of running it. Numbers are never touched.
  */
 export function neutralise(value: string): string {
-  return /^[=+\-@\t\r\0]/.test(value) ? `'${value}` : value;
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+/** RFC 4180 field: quoted (quotes doubled) only when NEEDS_QUOTES says so. */
+export function csvField(text: string): string {
+  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 export function formatDate(iso: string, locale: string | null): string {
   if (!locale) return iso;
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short' }).format(date);
+  return Number.isNaN(date.getTime()) ? iso : dateFormat(locale).format(date);
 }
 
-export function cell(value: string | number | null, column: ReportColumn, locale: string | null): string | number | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'number') return value;
-  if (column.type === 'date') return neutralise(formatDate(value, locale));
-  return neutralise(value);
+// Building an Intl.DateTimeFormat costs far more than formatting with one; exports format every date cell.
+let cachedFormat: { locale: string; format: Intl.DateTimeFormat } | null = null;
+function dateFormat(locale: string): Intl.DateTimeFormat {
+  if (cachedFormat?.locale !== locale) cachedFormat = { locale, format: new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short' }) };
+  return cachedFormat.format;
+}
+
+/**
+ * One value as CSV text: numbers as they are, dates in the locale if asked, text through the formula guard, then
+ * RFC 4180 quoting. Most cells need neither, and one regular
+ * expression test tells, so the common case allocates nothing.
+ */
+export function csvCell(value: ReportValue | undefined, column: ReportColumn, locale: string | null): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return String(value);
+  const text = column.type === 'date' && locale ? formatDate(value, locale) : value;
+  return NEEDS_CARE.test(text) ? csvField(neutralise(text)) : text;
 }

@@ -7,7 +7,8 @@ import { PROGRESS_STATUSES } from '../contract/domain';
 import type { Db } from './db';
 import { textMatch } from './text-match';
 
-export type ReportRow = Record<string, string | number | null>;
+export type ReportValue = string | number | null;
+export type ReportRow = Record<string, ReportValue>;
 
 const col = (key: string, label: string, type: ReportColumn['type'] = 'text'): ReportColumn => ({ key, label, type });
 
@@ -55,7 +56,7 @@ function range(def: ReportDefinition) {
   };
 }
 
-function common(def: ReportDefinition, where: string[], params: Record<string, unknown>, courseColumn: string) {
+function accountScope(def: ReportDefinition, where: string[], params: Record<string, unknown>) {
   if (def.accountIds) {
     where.push('a.id IN (SELECT value FROM json_each(@accountIds))');
     params.accountIds = JSON.stringify(def.accountIds);
@@ -64,10 +65,40 @@ function common(def: ReportDefinition, where: string[], params: Record<string, u
     where.push('a.platform IN (SELECT value FROM json_each(@platforms))');
     params.platforms = JSON.stringify(def.platforms);
   }
+}
+
+function courseFilter(def: ReportDefinition, where: string[], params: Record<string, unknown>, courseColumn: string) {
   if (def.courseIds?.length) {
     where.push(`${courseColumn} IN (SELECT value FROM json_each(@courseIds))`);
     params.courseIds = JSON.stringify(def.courseIds);
   }
+}
+
+function common(def: ReportDefinition, where: string[], params: Record<string, unknown>, courseColumn: string) {
+  accountScope(def, where, params);
+  courseFilter(def, where, params, courseColumn);
+}
+
+/** The filters on progress rows (p) and their learners (l) shared by completions and transcripts. */
+function progressWhere(def: ReportDefinition, where: string[], params: Record<string, unknown>) {
+  const { from, to } = range(def);
+  if (def.statuses?.length) {
+    where.push('p.status IN (SELECT value FROM json_each(@statuses))');
+    params.statuses = JSON.stringify(def.statuses);
+  }
+  if (from) {
+    where.push('coalesce(p.completed_at, p.last_activity_at) >= @from');
+    params.from = from;
+  }
+  if (to) {
+    where.push('coalesce(p.completed_at, p.last_activity_at) < @to');
+    params.to = to;
+  }
+  if (def.kind === 'learner') {
+    where.push('lower(l.email) = lower(@email)');
+    params.email = def.learnerEmail;
+  }
+  learnerFilter(def, where, params);
 }
 
 function learnerFilter(def: ReportDefinition, where: string[], params: Record<string, unknown>) {
@@ -78,32 +109,77 @@ function learnerFilter(def: ReportDefinition, where: string[], params: Record<st
   params.learnerQ = match.value;
 }
 
-/** Rows come sorted by account, course and learner names: files list them exactly as the preview shows them. */
-export function buildReportQuery(def: ReportDefinition, now: string): Built {
+/**
+ * The completions report in preview order without sorting every row: the few thousand courses are sorted by
+ * (account, course name) first, then each course's progress rows are read through the primary key and only the rows
+ * of one course name are sorted by learner (SQLite's "LAST 2 TERMS OF ORDER BY" sorter). Sorting 1M rows at once
+ * was half of a 1M-row export. Courses with the same name (ignoring case) form one block, exactly as in a full sort;
+ * the course id orders one learner's rows within such a block.
+ * The course list comes from the progress rows themselves (skip-scan: one primary-key seek per course), so
+ * progress for a course missing from `courses` still appears, under its id.
+ * `where` may use p (progress) and l (learners).
+ */
+function completionsInCourseOrder(def: ReportDefinition, where: string[], params: Record<string, unknown>): string {
+  const scopeWhere: string[] = [];
+  accountScope(def, scopeWhere, params);
+  const courseWhere: string[] = [];
+  courseFilter(def, courseWhere, params, 'i.course_id');
+  return `WITH RECURSIVE
+      scope AS MATERIALIZED (
+        SELECT a.id AS account_id, a.live_generation AS generation, a.label COLLATE NOCASE AS label, a.platform FROM accounts a
+        ${scopeWhere.length ? `WHERE ${scopeWhere.join(' AND ')}` : ''}),
+      ids(account_id, generation, course_id) AS (
+        SELECT s.account_id, s.generation,
+          (SELECT min(p.course_id) FROM progress p WHERE p.account_id = s.account_id AND p.generation = s.generation)
+        FROM scope s
+        UNION ALL
+        SELECT i.account_id, i.generation,
+          (SELECT min(p.course_id) FROM progress p WHERE p.account_id = i.account_id AND p.generation = i.generation AND p.course_id > i.course_id)
+        FROM ids i WHERE i.course_id IS NOT NULL),
+      k AS MATERIALIZED (
+        SELECT s.account_id, s.generation, s.label, s.platform, i.course_id, coalesce(c.name, i.course_id) COLLATE NOCASE AS course_name
+        FROM ids i JOIN scope s ON s.account_id = i.account_id
+        LEFT JOIN courses c ON c.account_id = i.account_id AND c.generation = i.generation AND c.id = i.course_id
+        WHERE ${['i.course_id IS NOT NULL', ...courseWhere].join(' AND ')}
+        ORDER BY s.label, course_name)
+    SELECT k.label AS account, k.platform, p.course_id, k.course_name, p.learner_id, coalesce(l.name, p.learner_id) AS learner_name,
+      l.email AS learner_email, p.status, p.raw_status, p.progress_pct, p.completed_at, p.last_activity_at
+    FROM k CROSS JOIN progress p INDEXED BY sqlite_autoindex_progress_1 ON p.account_id = k.account_id AND p.generation = k.generation AND p.course_id = k.course_id
+    LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
+    ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY k.label, k.course_name, learner_name COLLATE NOCASE, p.learner_id, p.course_id`;
+}
+
+/**
+ * Rows come sorted by account, course and learner names: files list them exactly as the preview shows them.
+ * `unsorted` is for callers that only group the rows, `count` for the row total alone (one column, `n`).
+ */
+export function buildReportQuery(def: ReportDefinition, now: string, shape: 'sorted' | 'unsorted' | 'count' = 'sorted'): Built {
+  if (shape === 'count' && def.kind !== 'completions' && def.kind !== 'learner') {
+    const { sql, params } = buildReportQuery(def, now, 'unsorted');
+    return { sql: `SELECT count(*) AS n FROM (${sql})`, params };
+  }
+  const orderBy = (terms: string) => (shape === 'sorted' ? `ORDER BY ${terms}` : '');
   const where: string[] = [];
   const params: Record<string, unknown> = {};
   const { from, to } = range(def);
   switch (def.kind) {
     case 'completions':
     case 'learner': {
+      if (def.kind === 'completions' && shape === 'sorted') {
+        progressWhere(def, where, params);
+        return { sql: completionsInCourseOrder(def, where, params), params };
+      }
       common(def, where, params, 'p.course_id');
-      if (def.statuses?.length) {
-        where.push('p.status IN (SELECT value FROM json_each(@statuses))');
-        params.statuses = JSON.stringify(def.statuses);
+      progressWhere(def, where, params);
+      const learners = `${def.kind === 'learner' ? 'JOIN' : 'LEFT JOIN'} learners l
+        ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id`;
+      const filters = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      if (shape === 'count') {
+        // A course always joins one row or none, so it cannot change the count; a learner only when filtered on.
+        const joinLearners = def.kind === 'learner' || Boolean(def.learnerSearch);
+        return { sql: `SELECT count(*) AS n FROM progress p ${LIVE('p')} ${joinLearners ? learners : ''} ${filters}`, params };
       }
-      if (from) {
-        where.push('coalesce(p.completed_at, p.last_activity_at) >= @from');
-        params.from = from;
-      }
-      if (to) {
-        where.push('coalesce(p.completed_at, p.last_activity_at) < @to');
-        params.to = to;
-      }
-      if (def.kind === 'learner') {
-        where.push('lower(l.email) = lower(@email)');
-        params.email = def.learnerEmail;
-      }
-      learnerFilter(def, where, params);
       const select =
         def.kind === 'learner'
           ? `coalesce(l.name, p.learner_id) AS learner_name, l.email AS learner_email, a.label AS account, a.platform, p.course_id,
@@ -113,10 +189,10 @@ export function buildReportQuery(def: ReportDefinition, now: string): Built {
              p.completed_at, p.last_activity_at`;
       return {
         sql: `SELECT ${select} FROM progress p ${LIVE('p')}
-          ${def.kind === 'learner' ? 'JOIN' : 'LEFT JOIN'} learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
+          ${learners}
           LEFT JOIN courses c ON c.account_id = p.account_id AND c.generation = p.generation AND c.id = p.course_id
-          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-          ORDER BY a.label COLLATE NOCASE, course_name COLLATE NOCASE, learner_name COLLATE NOCASE, p.learner_id`,
+          ${filters}
+          ${orderBy('a.label COLLATE NOCASE, course_name COLLATE NOCASE, learner_name COLLATE NOCASE, p.learner_id')}`,
         params,
       };
     }
@@ -140,7 +216,7 @@ export function buildReportQuery(def: ReportDefinition, now: string): Built {
           LEFT JOIN courses c ON c.account_id = x.account_id AND c.generation = x.generation AND c.id = x.course_id
           LEFT JOIN learners l ON l.account_id = x.account_id AND l.generation = x.generation AND l.id = x.learner_id
           ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-          ORDER BY a.label COLLATE NOCASE, course_name COLLATE NOCASE, s.starts_at, learner_name COLLATE NOCASE`,
+          ${orderBy('a.label COLLATE NOCASE, course_name COLLATE NOCASE, s.starts_at, learner_name COLLATE NOCASE')}`,
         params,
       };
     }
@@ -173,7 +249,7 @@ export function buildReportQuery(def: ReportDefinition, now: string): Built {
           FROM courses c ${LIVE('c')}
           LEFT JOIN course_stats st ON st.account_id = c.account_id AND st.generation = c.generation AND st.course_id = c.id
           ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-          ORDER BY a.label COLLATE NOCASE, c.name COLLATE NOCASE, c.id`,
+          ${orderBy('a.label COLLATE NOCASE, c.name COLLATE NOCASE, c.id')}`,
         params,
       };
     }
@@ -197,18 +273,27 @@ export function createReportQueries(db: Db) {
       const { sql, params } = buildReportQuery(def, now);
       return db.prepare(sql).iterate(params) as IterableIterator<ReportRow>;
     },
+    /** Like `iterate`, as arrays in REPORT_COLUMNS order: no object per row, for exports of any size. */
+    iterateValues(def: ReportDefinition, now: string): IterableIterator<ReportValue[]> {
+      const { sql, params } = buildReportQuery(def, now);
+      const statement = db.prepare(sql).raw();
+      const names = statement.columns().map((c) => c.name);
+      const keys = REPORT_COLUMNS[def.kind].map((c) => c.key);
+      if (names.join() !== keys.join()) throw new Error(`The ${def.kind} query selects ${names.join()}, expected ${keys.join()}`);
+      return statement.iterate(params) as IterableIterator<ReportValue[]>;
+    },
     /** The first rows only: with LIMIT, SQLite keeps a top-N sorter instead of sorting every row. */
     head(def: ReportDefinition, now: string, limit: number): ReportRow[] {
       const { sql, params } = buildReportQuery(def, now);
       return db.prepare(`${sql} LIMIT @limit`).all({ ...params, limit }) as ReportRow[];
     },
     count(def: ReportDefinition, now: string): number {
-      const { sql, params } = buildReportQuery(def, now);
-      return (db.prepare(`SELECT count(*) AS n FROM (${sql})`).get(params) as { n: number }).n;
+      const { sql, params } = buildReportQuery(def, now, 'count');
+      return (db.prepare(sql).get(params) as { n: number }).n;
     },
     /** The row count and the split by normalised status over the whole report (see ReportPreview), in one pass. */
     summary(def: ReportDefinition, now: string): { total: number; breakdown: Record<string, number> } {
-      const { sql, params } = buildReportQuery(def, now);
+      const { sql, params } = buildReportQuery(def, now, 'unsorted');
       if (def.kind === 'courses') {
         const sums = PROGRESS_STATUSES.map((s) => `coalesce(sum(${s}), 0) AS ${s}`).join(', ');
         const { total, ...breakdown } = db.prepare(`SELECT count(*) AS total, ${sums} FROM (${sql})`).get(params) as Record<string, number>;

@@ -1,0 +1,79 @@
+/**
+ * The completions report streams in course order and sorts one course name at a time (report-queries.ts). Its rows
+ * must equal a plain full ORDER BY over the same joins, including the awkward cases: course names equal but for case
+ * (one block), progress for a course or learner missing from the cache, several accounts, and every filter.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReportDefinition } from '../../electron/core/contract/channels/reports';
+import { openDatabase, type Db } from '../../electron/core/store/db';
+import { buildReportQuery, createReportQueries } from '../../electron/core/store/report-queries';
+import { tempDir } from '../support/tmp';
+
+/** The report as one full sort: what the preview order means. */
+const FULL_SORT = `SELECT a.label, a.platform, p.course_id, coalesce(c.name, p.course_id) AS course_name, p.learner_id,
+    coalesce(l.name, p.learner_id) AS learner_name, l.email, p.status, p.raw_status, p.progress_pct, p.completed_at, p.last_activity_at
+  FROM progress p JOIN accounts a ON a.id = p.account_id AND p.generation = a.live_generation
+  LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
+  LEFT JOIN courses c ON c.account_id = p.account_id AND c.generation = p.generation AND c.id = p.course_id
+  WHERE %where
+  ORDER BY a.label COLLATE NOCASE, course_name COLLATE NOCASE, learner_name COLLATE NOCASE, p.learner_id, p.course_id`;
+
+describe('completions order', () => {
+  const dir = tempDir('rollbook-report-order-');
+  let db: Db;
+  beforeAll(() => {
+    db = openDatabase(dir.path);
+    const account = db.prepare(`INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, updated_at) VALUES (?, 'sample', ?, '{}', ?, '', '')`);
+    const course = db.prepare(`INSERT INTO courses (account_id, generation, id, name, type, raw_json) VALUES (?, ?, ?, ?, 'course', '{}')`);
+    const learner = db.prepare(`INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES (?, ?, ?, ?, ?, '{}')`);
+    const progress = db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status, progress_pct, completed_at, last_activity_at, raw_json)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')`);
+    const names = ['Same name', 'SAME NAME', 'same name', 'Ångström', 'angstrom', 'Zebra', '=cmd', 'b', 'B', 'a'];
+    const learners = ['Zoë', 'zoe', 'ZOE', 'Ángel', 'Ángel 𝒜', 'Ángel ﬀ', 'bob', 'Bob', 'alice', "O'Brien"];
+    const statuses = ['completed', 'passed', 'in_progress', 'failed'];
+    db.transaction(() => {
+      for (const [a, [id, label, generation]] of ([['acc-b', 'beta', 2], ['acc-a', 'Alpha', 1], ['acc-c', 'ALPHA 2', 3]] as const).entries()) {
+        account.run(id, label, generation);
+        // An old generation that must never show.
+        course.run(id, generation - 1, 'c0', 'Old generation');
+        progress.run(id, generation - 1, 'c0', 'l0', 'passed', 'passed', 100, null, null);
+        names.forEach((name, c) => course.run(id, generation, `c${c}`, name));
+        learners.forEach((name, l) => learner.run(id, generation, `l${l}`, name, l === 3 ? null : `${name}@example.com`));
+        for (let c = 0; c < names.length + 2; c += 1) {
+          // c10 and c11 are not in `courses`; l10 and l11 are not in `learners`.
+          for (let l = (c + a) % 3; l < learners.length + 2; l += 1 + ((c + l) % 2)) {
+            const status = statuses[(c + l) % statuses.length]!;
+            const day = `2026-0${1 + ((c + l) % 5)}-1${l % 10}T10:00:00.000Z`;
+            progress.run(id, generation, `c${c}`, `l${l}`, status, status, (c * 7 + l) % 3 === 0 ? 100 : 12.5, status === 'completed' ? day : null, day);
+          }
+        }
+      }
+    })();
+  });
+  afterAll(() => {
+    db.close();
+    dir.cleanup();
+  });
+
+  const definitions: ReportDefinition[] = [
+    { kind: 'completions', accountIds: null },
+    { kind: 'completions', accountIds: ['acc-a', 'acc-c'] },
+    { kind: 'completions', accountIds: null, platforms: ['sample'], courseIds: ['c0', 'c1', 'c2', 'c11'] },
+    { kind: 'completions', accountIds: null, statuses: ['completed', 'failed'], from: '2026-02-01', to: '2026-04-30' },
+    { kind: 'completions', accountIds: null, learnerSearch: 'ángel' },
+    { kind: 'completions', accountIds: null, learnerSearch: 'zo' },
+  ];
+
+  it.each(definitions)('equals one full sort over the joins: %j', (definition) => {
+    const queries = createReportQueries(db);
+    const { sql, params } = buildReportQuery(definition, '2026-06-01T00:00:00.000Z', 'count');
+    const where = /WHERE (.*)$/s.exec(sql)?.[1] ?? '1';
+    const expected = db.prepare(FULL_SORT.replace('%where', where)).raw().all(params) as unknown[][];
+    expect(expected.length).toBeGreaterThan(0);
+    const rows = [...queries.iterateValues(definition, '2026-06-01T00:00:00.000Z')];
+    const key = (r: unknown[]) => JSON.stringify(r);
+    expect(rows.map(key)).toEqual(expected.map(key));
+    expect(queries.count(definition, '2026-06-01T00:00:00.000Z')).toBe(expected.length);
+    expect(queries.head(definition, '2026-06-01T00:00:00.000Z', 5).map((r) => Object.values(r))).toEqual(expected.slice(0, 5));
+  });
+});
