@@ -1,4 +1,5 @@
 /** Peak memory of a sync of 1M progress rows (--quick: 10k), measured in a child process: target ≤ 300 MB RSS. */
+import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,9 +13,14 @@ export async function memorySection(ctx: BenchContext): Promise<Record<string, F
   const sim = await startIspringSimulator({ courses: Math.max(10, rows / 100), learners: Math.max(100, rows / 10), results: rows });
   const dir = tempDir('rollbook-bench-memory-');
   try {
+    // The child runs bundled JavaScript under plain Node, as the app and the CLI ship (electron-vite bundles them):
+    // a TypeScript loader would add its own tens of MB to the figure.
+    // Inside the project tree, so its package imports resolve to node_modules.
+    const child = join(import.meta.dirname, '..', 'node_modules', '.cache', 'rollbook-bench', 'memory-child.mjs');
+    await build({ entryPoints: [join(import.meta.dirname, 'memory-child.ts')], outfile: child, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'error' });
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'memory-child.ts'), dir.path, sim.url, sim.options.clientId, sim.options.clientSecret],
+      [child, join(dir.path, 'data'), sim.url, sim.options.clientId, sim.options.clientSecret],
       { maxBuffer: 1 << 20, timeout: 30 * 60_000 },
     );
     const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { outcome: string; rows: number; seconds: number; peakRssMb: number };
