@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { RollbookError } from '../contract/errors';
+import { PAGINATE_TABLE } from './paginate-table';
 
 export interface PdfOptions {
   format: 'A4' | 'Letter';
@@ -13,6 +14,17 @@ export interface PdfOptions {
 
 export interface PdfRenderer {
   render(html: string, options: PdfOptions): Promise<Buffer>;
+}
+
+const MARGIN_MM = { top: 14, bottom: 16, left: 12, right: 12 };
+const PAPER_MM = { A4: { width: 210, height: 297 }, Letter: { width: 215.9, height: 279.4 } };
+const PX_PER_MM = 96 / 25.4;
+
+/** The printable area of one page, in CSS pixels. */
+function contentBox(options: PdfOptions): { width: number; height: number } {
+  const paper = PAPER_MM[options.format];
+  const [width, height] = options.landscape ? [paper.height, paper.width] : [paper.width, paper.height];
+  return { width: (width - MARGIN_MM.left - MARGIN_MM.right) * PX_PER_MM, height: (height - MARGIN_MM.top - MARGIN_MM.bottom) * PX_PER_MM };
 }
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable',
@@ -46,7 +58,12 @@ export function chromiumPdfRenderer(): PdfRenderer {
         const page = await browser.newPage();
         // Reports never load anything from the network.
         await page.route('**/*', (route) => (route.request().url().startsWith('data:') ? route.continue() : route.abort()));
+        // Lay the page out once as it will print (print media, page width) so the table can be cut into pages.
+        const box = contentBox(options);
+        await page.emulateMedia({ media: 'print' });
+        await page.setViewportSize({ width: Math.round(box.width), height: Math.round(box.height) });
         await page.setContent(html, { waitUntil: 'load' });
+        await page.evaluate(`(${PAGINATE_TABLE})(${box.height})`);
         return await page.pdf({
           format: options.format,
           landscape: options.landscape,
@@ -54,7 +71,7 @@ export function chromiumPdfRenderer(): PdfRenderer {
           displayHeaderFooter: true,
           headerTemplate: '<div></div>',
           footerTemplate: options.footerTemplate,
-          margin: { top: '14mm', bottom: '16mm', left: '12mm', right: '12mm' },
+          margin: { top: `${MARGIN_MM.top}mm`, bottom: `${MARGIN_MM.bottom}mm`, left: `${MARGIN_MM.left}mm`, right: `${MARGIN_MM.right}mm` },
         });
       } finally {
         await browser.close();

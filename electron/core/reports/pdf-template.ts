@@ -34,16 +34,31 @@ export interface PdfReportInput {
   bars: { label: string; value: number }[];
 }
 
+/** Intl formatters are costly to build and a 10,000-row PDF formats tens of thousands of cells: one set per locale. */
+const FORMATTERS = new Map<string, { day: Intl.DateTimeFormat; dateTime: Intl.DateTimeFormat; number: Intl.NumberFormat }>();
+function formatters(locale: string) {
+  let cached = FORMATTERS.get(locale);
+  if (!cached) {
+    cached = {
+      day: new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }),
+      dateTime: new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }),
+      number: new Intl.NumberFormat(locale),
+    };
+    FORMATTERS.set(locale, cached);
+  }
+  return cached;
+}
+
 function formatDay(iso: string | null, locale: string): string {
   if (!iso) return '';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
+  return Number.isNaN(d.getTime()) ? iso : formatters(locale).day.format(d);
 }
 
 function formatDate(iso: string | null, locale: string): string {
   if (!iso) return '';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(d) + ' UTC';
+  return Number.isNaN(d.getTime()) ? iso : `${formatters(locale).dateTime.format(d)} UTC`;
 }
 
 /** Horizontal stacked bar of the status distribution. Plain SVG: prints identically in every Chromium. */
@@ -88,7 +103,7 @@ export function renderReportHtml(input: PdfReportInput): string {
         `<tr>${input.columns
           .map((c) => {
             const v = row[c.key];
-            const text = c.type === 'date' ? formatDay(v as string | null, input.locale) : typeof v === 'number' ? v.toLocaleString(input.locale) : (v ?? '');
+            const text = c.type === 'date' ? formatDay(v as string | null, input.locale) : typeof v === 'number' ? formatters(input.locale).number.format(v) : (v ?? '');
             return `<td class="${c.type}">${escapeHtml(text)}</td>`;
           })
           .join('')}</tr>`,

