@@ -46,7 +46,7 @@ export async function exportReport(
       // Counting first costs one more pass over the index, and buys a real progress bar for long exports.
       const expected = deps.queries.count(definition, now);
       deps.onProgress?.(0, expected, false);
-      // The file lists rows in the order the preview shows them (a sort before the first row: see bench/README).
+      // The file lists rows in the order the preview shows them (see completionsInCourseOrder in report-queries).
       const rows = await writeCsv(temp, columns, deps.queries.iterateValues(definition, now), {
         bom: options.bom,
         locale: options.localeDates ? (options.locale ?? Intl.DateTimeFormat().resolvedOptions().locale) : null,

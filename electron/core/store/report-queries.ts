@@ -112,11 +112,14 @@ function learnerFilter(def: ReportDefinition, where: string[], params: Record<st
 /**
  * The completions report in preview order without sorting every row: the few thousand courses are sorted by
  * (account, course name) first, then each course's progress rows are read through the primary key and only the rows
- * of one course name are sorted by learner (SQLite's "LAST 2 TERMS OF ORDER BY" sorter). Sorting 1M rows at once
+ * of one course name are sorted by learner (SQLite's "LAST 3 TERMS OF ORDER BY" sorter). Sorting 1M rows at once
  * was half of a 1M-row export. Courses with the same name (ignoring case) form one block, exactly as in a full sort;
  * the course id orders one learner's rows within such a block.
  * The course list comes from the progress rows themselves (skip-scan: one primary-key seek per course), so
  * progress for a course missing from `courses` still appears, under its id.
+ * The progress primary key's index is named because, with every column selected, the planner otherwise builds an
+ * automatic index over all progress rows for this join. The name is SQLite's for the table's first key constraint;
+ * a schema change that renamed it would fail every report query in test/reports, not silently slow down.
  * `where` may use p (progress) and l (learners).
  */
 function completionsInCourseOrder(def: ReportDefinition, where: string[], params: Record<string, unknown>): string {
@@ -144,7 +147,8 @@ function completionsInCourseOrder(def: ReportDefinition, where: string[], params
         ORDER BY s.label, course_name)
     SELECT k.label AS account, k.platform, p.course_id, k.course_name, p.learner_id, coalesce(l.name, p.learner_id) AS learner_name,
       l.email AS learner_email, p.status, p.raw_status, p.progress_pct, p.completed_at, p.last_activity_at
-    FROM k CROSS JOIN progress p INDEXED BY sqlite_autoindex_progress_1 ON p.account_id = k.account_id AND p.generation = k.generation AND p.course_id = k.course_id
+    FROM k CROSS JOIN progress p INDEXED BY sqlite_autoindex_progress_1
+      ON p.account_id = k.account_id AND p.generation = k.generation AND p.course_id = k.course_id
     LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY k.label, k.course_name, learner_name COLLATE NOCASE, p.learner_id, p.course_id`;
