@@ -50,6 +50,7 @@ export class CoursesState {
   readonly filtered = $derived(Boolean(this.search.trim() || this.platform || this.accountId || this.type || this.status));
   #seq = 0;
   #lastQuery = '';
+  #version = -1;
 
   setSort(column: CourseColumn): void {
     this.sort =
@@ -67,9 +68,12 @@ export class CoursesState {
     this.status = '';
   }
 
-  /** Reads every reactive input synchronously (so an $effect calling it tracks them), then queries. */
-  async load(scope: string[] | null): Promise<void> {
-    const seq = ++this.#seq;
+  /**
+   * Reads every reactive input synchronously (so an $effect calling it tracks them), then queries. `version` is the
+   * app's data version: the same question at the same version is answered already (or on its way), e.g. when the
+   * window started on Courses and fetched them before the view mounted.
+   */
+  async load(scope: string[] | null, version = 0): Promise<void> {
     const accountIds = this.accountId ? (scope === null || scope.includes(this.accountId) ? [this.accountId] : []) : scope;
     const input = {
       accountIds,
@@ -81,10 +85,13 @@ export class CoursesState {
     };
     // A different question starts at the top of its answer; a reload of the same one keeps the place.
     const query = JSON.stringify(input);
+    if (query === this.#lastQuery && version === this.#version && !this.rows.error) return;
     if (query !== this.#lastQuery) {
       this.#lastQuery = query;
       this.activeIndex = 0;
     }
+    this.#version = version;
+    const seq = ++this.#seq;
     const facets = call('workspace.facets', { accountIds: scope });
     await this.rows.reset((offset, limit) => call('workspace.coursePage', { ...input, offset, limit }));
     // Facets only fill the filter menus; if reading them fails, the rows' own error is what the view shows.
