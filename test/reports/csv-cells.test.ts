@@ -1,6 +1,7 @@
 /**
  * The CSV line builder against csv-stringify, which wrote report files before it: the same bytes for hostile cells
- * (formula starts, quotes, commas, line breaks), numbers, dates and empty values.
+ * (formula starts, quotes, commas, line breaks), numbers, dates and empty values. One deliberate difference: a lone
+ * CR or LF is quoted too (csv-stringify quoted only CRLF), so spreadsheets keep such a cell in its row.
  */
 import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ const date: ReportColumn = { key: 'd', label: 'D', type: 'date' };
 /** What the previous writer produced for one cell: the guard, then csv-stringify with a CRLF record delimiter. */
 function previous(value: string | number | null, column: ReportColumn, locale: string | null): string {
   const guarded = value === null ? null : typeof value === 'number' ? value : neutralise(column.type === 'date' ? formatDate(value, locale) : value);
-  return stringify([[guarded, 'x']], { record_delimiter: 'windows', cast: { number: (n: number) => String(n) } }).slice(0, -'x\r\n'.length - 1);
+  return stringify([[guarded, 'x']], { record_delimiter: 'windows', quoted_match: /[\r\n]/, cast: { number: (n: number) => String(n) } }).slice(0, -'x\r\n'.length - 1);
 }
 
 const HOSTILE = [
@@ -26,6 +27,12 @@ const HOSTILE = [
 describe('CSV cells', () => {
   it('text cells match csv-stringify byte for byte, guard included', () => {
     for (const value of HOSTILE) expect([value, csvCell(value, text, null)]).toEqual([value, previous(value, text, null)]);
+  });
+
+  it('any line break inside a cell is quoted, so a spreadsheet keeps the row whole', () => {
+    expect(csvCell('Line\nBreak', text, null)).toBe('"Line\nBreak"');
+    expect(csvCell('CR\rinside', text, null)).toBe('"CR\rinside"');
+    expect(csvCell('\rCR', text, null)).toBe('"\'\rCR"');
   });
 
   it('numbers are written as JavaScript prints them and never guarded; null is empty', () => {

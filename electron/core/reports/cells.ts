@@ -4,12 +4,13 @@ import type { ReportValue } from '../store/report-queries';
 
 const FORMULA_START = /^[=+\-@\t\r\0]/;
 /**
- * Quotes exactly where csv-stringify (which wrote these files before) quoted with a CRLF record delimiter: a quote,
- * a comma or a CRLF. A bare LF or CR stays unquoted, as it always has: files must not change between versions.
+ * RFC 4180 quoting: a quote, a comma or any line break. A bare LF or CR must be quoted too: Excel, Numbers and
+ * LibreOffice all end a row at one, so an unquoted "Line⏎Break" name would split the row in two. (csv-stringify,
+ * which wrote these files before, quoted only CRLF with a CRLF record delimiter.)
  */
-const NEEDS_QUOTES = /[",]|\r\n/;
+const NEEDS_QUOTES = /[",\r\n]/;
 /** A cell needs the slow path when it could start a formula or needs quotes. */
-const NEEDS_CARE = /^[=+\-@\t\r\0]|[",]|\r\n/;
+const NEEDS_CARE = /^[=+\-@\t\r\0]|[",\r\n]/;
 
 /**
  * Formula-injection guard (OWASP "CSV injection"): a text cell starting with = + - @ tab CR or NUL is prefixed with
