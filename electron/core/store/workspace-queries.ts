@@ -209,9 +209,10 @@ export function createWorkspaceQueries(db: Db) {
   function coursePage(input: CourseQuery & { offset: number; limit: number }): { total: number; rows: CourseRow[] } {
     const { where, order, params } = courseQuery(input);
     const sortSql = `SELECT c.rowid AS id ${COURSE_FROM} WHERE ${where} ORDER BY ${order}`;
-    // `now` changes on every call; unless the order depends on it, leaving it out lets the next page reuse the order.
+    // `now` changes on every call. Unless the order depends on it, it is left out so the next page reuses the order;
+    // when it does (next session), it counts in whole minutes, so the pages of one scroll agree on what "next" is.
     const { now: _, ...timeless } = params;
-    const ids = orderedRowids(sortSql, sortSql.includes('@now') ? params : timeless);
+    const ids = orderedRowids(sortSql, sortSql.includes('@now') ? { ...params, now: `${input.now.slice(0, 16)}:00.000Z` } : timeless);
     const rows = rowsAt<CourseDbRow>(ids, input, `${COURSE_SELECT.replace('SELECT', 'SELECT c.rowid AS _id,')} WHERE c.rowid IN (SELECT value FROM json_each(@ids))`, { now: input.now });
     return { total: ids.length, rows: rows.map(toCourseRow) };
   }
