@@ -188,6 +188,23 @@ describe('HTTP client', () => {
     await client.close();
   });
 
+  it("sends nothing to an origin other than the account's, whatever the connector asks", async () => {
+    const client = createHttpClient({ ...fast, origin: sim.url, service: 'TeamUp' });
+    expect(JSON.parse((await client.request({ url: `${sim.url}/ok` })).body)).toEqual({ path: '/ok' });
+    const before = sim.requests.length;
+    // Same host, another port: another origin (a server could be listening there).
+    const elsewhere = new URL(sim.url);
+    elsewhere.port = String(Number(elsewhere.port) + 1);
+    for (const url of [`${elsewhere.origin}/next?page=2`, 'https://evil.example/api/v2/customers?page=2', `${sim.url.replace('http:', 'https:')}/ok`]) {
+      const error = await failure(client.request({ url, headers: { authorization: 'Bearer sup3r-s3cret-value' } }));
+      expect(error.code).toBe('bad_response');
+      expect(error.message).toMatch(/^TeamUp pointed Rollbook at another host \(.+\).*stopped rather than send your credentials there/);
+      expect(error.message).not.toContain('sup3r-s3cret-value');
+    }
+    expect(sim.requests.length).toBe(before);
+    await client.close();
+  });
+
   it('parses Retry-After dates', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
     expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:05 GMT', now)).toBe(5000);

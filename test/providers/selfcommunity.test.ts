@@ -9,6 +9,7 @@ import { RollbookError } from '../../electron/core/contract/errors';
 import { createHttpClient } from '../../electron/core/http/client';
 import { HttpError } from '../../electron/core/http/errors';
 import type { HttpClientOptions } from '../../electron/core/http/types';
+import { accountHttpOptions } from '../../electron/core/providers/registry';
 import { createSelfcommunityConnector, SELFCOMMUNITY_JWT_LIFETIME_S, selfcommunityStatus } from '../../electron/core/providers/selfcommunity';
 import type { SkippedCourse } from '../../electron/core/providers/types';
 import { retainedGrowth } from '../support/memory';
@@ -31,9 +32,10 @@ interface Setup {
 async function setup(o: Setup = {}) {
   const sim = await startSelfcommunitySimulator(o.sim);
   sims.push(sim);
-  const http = createHttpClient({ retry: { retries: 3, baseDelayMs: 10, maxDelayMs: 40 }, ...o.http });
-  clients.push(http);
   const settings: SelfcommunitySettings = { platform: 'selfcommunity', baseUrl: sim.url, authMode: 'token', jwtUserId: null, ...o.settings };
+  // As the registry builds it: credentials may only go to the account's origin.
+  const http = createHttpClient({ retry: { retries: 3, baseDelayMs: 10, maxDelayMs: 40 }, ...accountHttpOptions(settings), ...o.http });
+  clients.push(http);
   const secret = o.secret ?? (settings.authMode === 'jwt' ? sim.options.jwtSecret : sim.options.accessToken);
   const connector = createSelfcommunityConnector({ settings, secret, http, now: o.now });
   return { sim, connector, settings };

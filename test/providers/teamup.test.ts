@@ -7,6 +7,7 @@ import type { Attendance, CourseSession } from '../../electron/core/contract/dom
 import { createHttpClient, type HttpClientTestOptions } from '../../electron/core/http/client';
 import { HttpError } from '../../electron/core/http/errors';
 import type { HttpClientOptions } from '../../electron/core/http/types';
+import { accountHttpOptions } from '../../electron/core/providers/registry';
 import { createTeamupConnector, deriveTeamupProgress, TEAMUP_REQUESTS_PER_MINUTE } from '../../electron/core/providers/teamup';
 import type { CachedRunReader, Page } from '../../electron/core/providers/types';
 import { retainedGrowth } from '../support/memory';
@@ -30,10 +31,12 @@ async function setup(
 ) {
   const sim = await startTeamupSimulator({ now: NOW, ...options });
   sims.push(sim);
-  const http = createHttpClient({ retry: { retries: 3, baseDelayMs: 10, maxDelayMs: 50 }, ...clientOptions });
+  const account: TeamupSettings = { platform: 'teamup', baseUrl: `${sim.url}/api/v2`, authScheme: 'bearer', providerId: null, completionThreshold: null, ...settings };
+  // As the registry builds it: credentials may only go to the account's origin.
+  const http = createHttpClient({ retry: { retries: 3, baseDelayMs: 10, maxDelayMs: 50 }, ...accountHttpOptions(account), ...clientOptions });
   clients.push(http);
   const connector = createTeamupConnector({
-    settings: { platform: 'teamup', baseUrl: `${sim.url}/api/v2`, authScheme: 'bearer', providerId: null, completionThreshold: null, ...settings },
+    settings: account,
     secret: secret ?? sim.options.token,
     http,
     now: () => NOW,

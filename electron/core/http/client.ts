@@ -114,6 +114,9 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
     async request(req) {
       const url = new URL(req.url);
       const method = req.method ?? 'GET';
+      if (options.origin && url.origin !== options.origin) {
+        throw fail('bad_response', `${options.service ?? 'The server'} pointed Rollbook at another host (${url.hostname}) for ${method} ${describeUrl(url)}; Rollbook stopped rather than send your credentials there. The account's address is ${options.origin}.`);
+      }
       const maxRetries = req.retry === false ? 0 : retry.retries;
       let lastError: HttpError | undefined;
 

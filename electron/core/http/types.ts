@@ -62,4 +62,11 @@ export interface HttpClientOptions {
   retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number };
   /** Told about every wait (429 Retry-After, backoff, budget) so sync progress can show it. */
   onWait?: (info: HttpWaitInfo) => void;
+  /**
+   * The account's origin. A request anywhere else is refused before it leaves, whatever the connector asks: a `next`
+   * link or redirect target in an answer can never carry the account's credentials to another host.
+   */
+  origin?: string;
+  /** Who the client talks to, for messages ("TeamUp pointed Rollbook at another host …"). */
+  service?: string;
 }

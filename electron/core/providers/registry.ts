@@ -3,6 +3,7 @@
  * Connectors never read disk or the keychain: the core hands them the secret here.
  */
 import type { AccountSettings } from '../contract/accounts';
+import { PLATFORM_LABELS } from '../contract/domain';
 import { createHttpClient } from '../http/client';
 import type { HttpClientOptions, HttpWaitInfo } from '../http/types';
 import { createIspringConnector } from './ispring';
@@ -30,9 +31,14 @@ const LIMITS: Record<AccountSettings['platform'], Pick<HttpClientOptions, 'maxCo
   sample: {},
 };
 
+/** Where an account's credentials may go (its base URL's origin; the client refuses anything else) and its name. */
+export function accountHttpOptions(settings: AccountSettings): Pick<HttpClientOptions, 'origin' | 'service'> {
+  return { origin: 'baseUrl' in settings ? new URL(settings.baseUrl).origin : undefined, service: PLATFORM_LABELS[settings.platform] };
+}
+
 export const createConnector: CreateConnector = (settings, secret, deps) => {
   const http = () => {
-    const client = createHttpClient({ ...LIMITS[settings.platform], ...deps.httpOptions, onWait: deps.onWait });
+    const client = createHttpClient({ ...LIMITS[settings.platform], ...deps.httpOptions, onWait: deps.onWait, ...accountHttpOptions(settings) });
     client.redact(secret);
     return client;
   };

@@ -216,12 +216,12 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     }
   }
 
-  /** DRF builds `next` from the request it saw: behind a TLS proxy that can be http:// or another port. */
+  /**
+   * DRF builds `next` from the request it saw: behind a TLS proxy that can be http:// or another port, so those are
+   * put back to the account's. Another host stays another host, and the HTTP client refuses to send anything there.
+   */
   function nextUrl(next: string, current: string): string {
     const url = new URL(next, current);
-    if (url.hostname !== base.hostname) {
-      throw badResponse(`SelfCommunity pointed the next page at another host (${url.hostname}); Rollbook stopped rather than send your credentials there.`);
-    }
     url.protocol = base.protocol;
     url.port = base.port;
     return url.toString();
