@@ -54,15 +54,30 @@ describe('crash safety', () => {
   it(`survives SIGKILL at ${KILLS} random points mid-sync`, async () => {
     const previous = makeDataset(3, 30); // 90 progress rows
     const next = makeDataset(4, 60); // 240 progress rows, what the child syncs
-    const seed = testCore({ dataDir: dir.path, createConnector: () => scriptedConnector({ data: previous }) });
-    await seed.core.call('accounts.add', { label: 'Acme', settings: { platform: 'sample', seed: 1 } });
-    expect((await seed.core.call('sync.run', {}))[0]!.outcome).toBe('ok');
-    seed.core.close();
+    const seedCache = async (dataDir: string) => {
+      const seed = testCore({ dataDir, createConnector: () => scriptedConnector({ data: previous }) });
+      await seed.core.call('accounts.add', { label: 'Acme', settings: { platform: 'sample', seed: 1 } });
+      expect((await seed.core.call('sync.run', {}))[0]!.outcome).toBe('ok');
+      seed.core.close();
+    };
+    await seedCache(dir.path);
+
+    // How many progress lines a whole run prints on this machine (events are throttled in time, so it varies), so
+    // the kill points spread over the whole run wherever the test runs.
+    const calibration = tempDir('rollbook-crash-calibration-');
+    let events: number;
+    try {
+      await seedCache(calibration.path);
+      events = (await killMidSync(calibration.path, Number.POSITIVE_INFINITY)).lines.filter((l) => l.startsWith('progress')).length;
+    } finally {
+      calibration.cleanup();
+    }
+    expect(events).toBeGreaterThanOrEqual(5);
 
     let killedMidway = 0;
     for (let i = 0; i < KILLS; i += 1) {
-      // The child prints ~12 progress lines over a full run; kill anywhere from the first event to just past the end.
-      const afterEvents = 1 + Math.floor(Math.random() * 13);
+      // Anywhere from the first progress event to just past the end of the run.
+      const afterEvents = 1 + Math.floor(Math.random() * (events + 1));
       const { killed } = await killMidSync(dir.path, afterEvents);
       if (killed) killedMidway += 1;
 
