@@ -24,8 +24,8 @@ export function openDatabase(dataDir: string, options: { migrateTo?: number } = 
   // The default 2 MB page cache thrashes when a sync inserts 1M rows into several B-trees keyed by provider UUIDs
   // (random order): 64 MB keeps the hot pages resident and roughly doubles bulk-insert speed.
   db.pragma('cache_size = -65536');
-  // Sync staging tables (TEMP) are written once and read once in order: a small cache is enough, and without this
-  // line they would get their own 64 MB (the setting above applies to every schema of the connection).
+  // Sync staging tables (TEMP) are written once and read once in order: 8 MB of cache is plenty (the line above sets
+  // the main schema only; the temp schema keeps the build's default of 16 MB unless told otherwise).
   db.pragma('temp.cache_size = -8192');
   migrate(db, options.migrateTo ?? SCHEMA_VERSION);
   return db;
