@@ -21,9 +21,10 @@ export function openDatabase(dataDir: string, options: { migrateTo?: number } = 
   db.pragma('busy_timeout = 5000');
   // INSERT OR REPLACE must fire DELETE triggers too, or the full-text indexes keep entries for replaced rows.
   db.pragma('recursive_triggers = ON');
-  // The default 2 MB page cache thrashes when a sync inserts 1M rows into several B-trees keyed by provider UUIDs
-  // (random order): 64 MB keeps the hot pages resident and roughly doubles bulk-insert speed.
-  db.pragma('cache_size = -65536');
+  // 16 MB of page cache. Syncs move staged rows in key order (mostly appends), and reads of a 1M-row cache are
+  // served from the OS's file cache just as fast: measured against 64 MB, a 1M-row sync took the same time
+  // (98.6 s vs 95.7 s) with 108 MB less peak memory (330 vs 438 MB), and the view queries' p95 did not move.
+  db.pragma('cache_size = -16384');
   // Sync staging tables (TEMP) are written once and read once in order: 8 MB of cache is plenty (the line above sets
   // the main schema only; the temp schema keeps the build's default of 16 MB unless told otherwise).
   db.pragma('temp.cache_size = -8192');
