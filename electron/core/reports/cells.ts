@@ -10,7 +10,7 @@ const FORMULA_START = /^[=+\-@\t\r\0]/;
  */
 const NEEDS_QUOTES = /[",\r\n]/;
 /** A cell needs the slow path when it could start a formula or needs quotes. */
-const NEEDS_CARE = /^[=+\-@\t\r\0]|[",\r\n]/;
+const NEEDS_CARE = new RegExp(`${FORMULA_START.source}|${NEEDS_QUOTES.source}`);
 
 /**
  * Formula-injection guard (OWASP "CSV injection"): a text cell starting with = + - @ tab CR or NUL is prefixed with

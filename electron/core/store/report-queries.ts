@@ -56,6 +56,19 @@ function range(def: ReportDefinition) {
   };
 }
 
+/** The report's period (whole days, the end inclusive) on one timestamp expression. */
+function periodFilter(def: ReportDefinition, timestamp: string, where: string[], params: Record<string, unknown>) {
+  const { from, to } = range(def);
+  if (from) {
+    where.push(`${timestamp} >= @from`);
+    params.from = from;
+  }
+  if (to) {
+    where.push(`${timestamp} < @to`);
+    params.to = to;
+  }
+}
+
 function accountScope(def: ReportDefinition, where: string[], params: Record<string, unknown>) {
   if (def.accountIds) {
     where.push('a.id IN (SELECT value FROM json_each(@accountIds))');
@@ -81,19 +94,11 @@ function common(def: ReportDefinition, where: string[], params: Record<string, u
 
 /** The filters on progress rows (p) and their learners (l) shared by completions and transcripts. */
 function progressWhere(def: ReportDefinition, where: string[], params: Record<string, unknown>) {
-  const { from, to } = range(def);
   if (def.statuses?.length) {
     where.push('p.status IN (SELECT value FROM json_each(@statuses))');
     params.statuses = JSON.stringify(def.statuses);
   }
-  if (from) {
-    where.push('coalesce(p.completed_at, p.last_activity_at) >= @from');
-    params.from = from;
-  }
-  if (to) {
-    where.push('coalesce(p.completed_at, p.last_activity_at) < @to');
-    params.to = to;
-  }
+  periodFilter(def, 'coalesce(p.completed_at, p.last_activity_at)', where, params);
   if (def.kind === 'learner') {
     where.push('lower(l.email) = lower(@email)');
     params.email = def.learnerEmail;
@@ -202,14 +207,7 @@ export function buildReportQuery(def: ReportDefinition, now: string, shape: 'sor
     }
     case 'attendance': {
       common(def, where, params, 'x.course_id');
-      if (from) {
-        where.push('s.starts_at >= @from');
-        params.from = from;
-      }
-      if (to) {
-        where.push('s.starts_at < @to');
-        params.to = to;
-      }
+      periodFilter(def, 's.starts_at', where, params);
       learnerFilter(def, where, params);
       return {
         sql: `SELECT a.label AS account, coalesce(c.name, x.course_id) AS course_name, x.session_id, s.starts_at AS session_start,

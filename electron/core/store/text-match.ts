@@ -29,3 +29,16 @@ export function textMatch(kind: 'course' | 'learner', alias: string, query: stri
   const sql = kind === 'course' ? like.replace('%s', 'name') : `(${like.replace('%s', 'name')} OR ${like.replace('%s', 'email')})`;
   return { sql, value: `${short === 'substring' ? '%' : ''}${escapeLike(query)}%` };
 }
+
+/**
+ * The same match as a row source that yields matches as it finds them, for "the first few matches" queries: with a
+ * phrase the trigram index drives the join (a `rowid IN (…)` filter would collect every match before a LIMIT
+ * applies: all 200k rows that contain "lear"); a short query is a LIKE prefix, answered by the NOCASE indexes.
+ */
+export function textSource(kind: 'course' | 'learner', alias: string, query: string, param = 'q'): { from: string; where: string; value: string } {
+  const table = kind === 'course' ? 'courses' : 'learners';
+  const phrase = ftsPhrase(query);
+  if (phrase) return { from: `${table}_fts f JOIN ${table} ${alias} ON ${alias}.rowid = f.rowid`, where: `${table}_fts MATCH @${param}`, value: phrase };
+  const match = textMatch(kind, alias, query, param);
+  return { from: `${table} ${alias}`, where: match.sql, value: match.value };
+}

@@ -16,7 +16,7 @@ import type {
 import type { Platform, ProgressStatus } from '../contract/domain';
 import { PROGRESS_STATUSES } from '../contract/domain';
 import type { Db } from './db';
-import { ftsPhrase, textMatch } from './text-match';
+import { textMatch, textSource } from './text-match';
 
 type Scope = string[] | null;
 
@@ -75,10 +75,9 @@ const COURSE_FROM = `
   FROM courses c
   JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation
   LEFT JOIN course_stats s ON s.account_id = c.account_id AND s.generation = c.generation AND s.course_id = c.id`;
-const COURSE_SELECT = `
-  SELECT c.account_id, a.label, a.platform, c.id, c.name, c.type, s.learners, s.not_started, s.in_progress, s.completed,
-    s.passed, s.failed, s.incomplete, s.overdue, s.last_activity_at, ${NEXT_SESSION_SQL} AS next_session_at
-  ${COURSE_FROM}`;
+const COURSE_COLUMNS = `c.account_id, a.label, a.platform, c.id, c.name, c.type, s.learners, s.not_started, s.in_progress,
+    s.completed, s.passed, s.failed, s.incomplete, s.overdue, s.last_activity_at, ${NEXT_SESSION_SQL} AS next_session_at`;
+const COURSE_SELECT = `SELECT ${COURSE_COLUMNS} ${COURSE_FROM}`;
 
 /**
  * Sort key for names: case- and accent-insensitive, so "Ångström" sorts with the A's and "Émile" with the E's
@@ -213,7 +212,7 @@ export function createWorkspaceQueries(db: Db) {
     // when it does (next session), it counts in whole minutes, so the pages of one scroll agree on what "next" is.
     const { now: _, ...timeless } = params;
     const ids = orderedRowids(sortSql, sortSql.includes('@now') ? { ...params, now: `${input.now.slice(0, 16)}:00.000Z` } : timeless);
-    const rows = rowsAt<CourseDbRow>(ids, input, `${COURSE_SELECT.replace('SELECT', 'SELECT c.rowid AS _id,')} WHERE c.rowid IN (SELECT value FROM json_each(@ids))`, { now: input.now });
+    const rows = rowsAt<CourseDbRow>(ids, input, `SELECT c.rowid AS _id, ${COURSE_COLUMNS} ${COURSE_FROM} WHERE c.rowid IN (SELECT value FROM json_each(@ids))`, { now: input.now });
     return { total: ids.length, rows: rows.map(toCourseRow) };
   }
 
@@ -476,38 +475,23 @@ export function createWorkspaceQueries(db: Db) {
   }
 
   /**
-   * Search as you type: a short query can match 200k learners ("lea" in every e-mail); sorting all of them on every
-   * keystroke costs hundreds of ms. Take the first `limit × SEARCH_CANDIDATES` matches and sort those — the list
-   * sharpens as the user types, and each keystroke stays within a few ms.
-   */
-  /**
-   * Quick search shows the first few matches, so it must not gather every match first: with three or more
-   * characters the trigram index drives the join and stops at the candidate limit (a `rowid IN (…)` filter would
-   * collect all 200k rows that contain "lear" before the limit applies); shorter queries are NOCASE-index prefix
-   * lookups. The candidates are then sorted by name.
+   * Quick search: the first `limit × SEARCH_CANDIDATES` matches (read as the index finds them), sorted by name. Sorting
+   * every match of a one-letter query costs hundreds of ms; the list sharpens as the user types instead.
    */
   function search(accountIds: Scope, query: string, limit: number) {
-    const scope = scopeParams(accountIds);
-    const phrase = ftsPhrase(query);
-    const params = { ...scope, q: phrase ?? textMatch('course', 'c', query).value, limit, candidates: limit * SEARCH_CANDIDATES };
-    const courseFrom = phrase
-      ? 'FROM courses_fts f JOIN courses c ON c.rowid = f.rowid'
-      : 'FROM courses c';
-    const courseMatch = phrase ? 'courses_fts MATCH @q' : textMatch('course', 'c', query).sql;
-    const learnerFrom = phrase
-      ? 'FROM learners_fts f JOIN learners l ON l.rowid = f.rowid'
-      : 'FROM learners l';
-    const learnerMatch = phrase ? 'learners_fts MATCH @q' : textMatch('learner', 'l', query).sql;
+    const course = textSource('course', 'c', query);
+    const learner = textSource('learner', 'l', query);
+    const params = { ...scopeParams(accountIds), q: course.value, limit, candidates: limit * SEARCH_CANDIDATES };
     return {
       courses: prepare(
-        `SELECT * FROM (SELECT c.account_id AS accountId, a.label AS accountLabel, a.platform, c.id, c.name ${courseFrom}
+        `SELECT * FROM (SELECT c.account_id AS accountId, a.label AS accountLabel, a.platform, c.id, c.name FROM ${course.from}
          JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation
-         WHERE ${courseMatch} AND ${scopeSql('c.account_id')} LIMIT @candidates) ORDER BY rb_fold(name) LIMIT @limit`,
+         WHERE ${course.where} AND ${scopeSql('c.account_id')} LIMIT @candidates) ORDER BY rb_fold(name) LIMIT @limit`,
       ).all(params) as { accountId: string; accountLabel: string; platform: Platform; id: string; name: string }[],
       learners: prepare(
-        `SELECT * FROM (SELECT l.account_id AS accountId, l.id AS learnerId, l.name, l.email ${learnerFrom}
+        `SELECT * FROM (SELECT l.account_id AS accountId, l.id AS learnerId, l.name, l.email FROM ${learner.from}
          JOIN accounts a ON a.id = l.account_id AND l.generation = a.live_generation
-         WHERE ${learnerMatch} AND ${scopeSql('l.account_id')} LIMIT @candidates) ORDER BY rb_fold(name) LIMIT @limit`,
+         WHERE ${learner.where} AND ${scopeSql('l.account_id')} LIMIT @candidates) ORDER BY rb_fold(name) LIMIT @limit`,
       ).all(params) as { accountId: string; learnerId: string; name: string; email: string | null }[],
     };
   }

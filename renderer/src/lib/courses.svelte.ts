@@ -4,8 +4,8 @@
  * screenful at a time (10k courses would be megabytes per keystroke), and answers to an older question are dropped.
  */
 import type { CourseFacets, CourseRow } from '../../../electron/core/contract/channels';
-import { PagedRows } from './paged.svelte';
 import type { Platform, ProgressStatus } from '../../../electron/core/contract/domain';
+import { PagedRows } from './paged.svelte';
 import { loadPref, savePref } from './persisted';
 import { call } from './rollbook';
 
