@@ -80,7 +80,9 @@ describe('PDF reports (Chromium via playwright-core)', () => {
     // header row and no page is left with a stray row or two.
     for (const p of [Math.ceil(n / 2), n]) expect(pdftotext(file, '-f', String(p), '-l', String(p))).toMatch(/Account\s+Platform\s+Course\s+Learner/);
     const rowsOn = (p: number) => (pdftotext(file, '-f', String(p), '-l', String(p)).match(/\d{4}\s*$/gm) ?? []).length;
-    expect(rowsOn(Math.ceil(n / 2))).toBeGreaterThan(10);
+    // Columns are sized to what they hold (pdf-template.ts columnWidths), so rows print on one line: a landscape
+    // page holds about 30 of them, where the automatic table layout wrapped short columns and fitted 17.
+    expect(rowsOn(Math.ceil(n / 2))).toBeGreaterThan(25);
   }, 90_000);
 
   it('Chromium missing: a clear error and no file', async () => {

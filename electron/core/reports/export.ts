@@ -85,8 +85,11 @@ export async function exportReport(
       .sort((a, b) => b.learners - a.learners)
       .slice(0, 12)
       .map((c) => ({ label: c.name, value: Math.round((c.done / c.learners) * 1000) / 10 }));
+    // Every report table is wide (8+ columns): landscape keeps names and dates on one line.
+    const page = { format: paperFor(locale), landscape: true };
     const html = renderReportHtml({
       definition,
+      page,
       // Ids are for machines: the CSV has them, the printed table stays readable without them.
       columns: columns.filter((c) => !c.key.endsWith('_id')),
       rows,
@@ -101,12 +104,7 @@ export async function exportReport(
       bars,
     });
     deps.onProgress?.(total, total, false);
-    const pdf = await deps.pdf.render(html, {
-      format: paperFor(locale),
-      // Every report table is wide (8+ columns): landscape keeps names and dates on one line.
-      landscape: true,
-      footerTemplate: FOOTER_TEMPLATE,
-    });
+    const pdf = await deps.pdf.render(html, { ...page, footerTemplate: FOOTER_TEMPLATE });
     await fs.writeFile(temp, pdf, { flag: 'wx' });
     const bytes = await commitTarget(temp, path);
     deps.onProgress?.(total, total, true);

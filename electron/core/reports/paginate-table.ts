@@ -31,10 +31,17 @@ export const PAGINATE_TABLE = /* js */ `(pageHeight) => {
       used += height;
     }
   }
+  // Every page's table keeps the first one's column widths: its own colgroup when the template gave one (fixed
+  // layout), else the widths Chromium's automatic layout chose, frozen in pixels.
+  const ownGroup = table.querySelector(':scope > colgroup');
   const freeze = (target) => {
-    const group = document.createElement('colgroup');
-    for (const width of widths) group.appendChild(document.createElement('col')).style.width = width + 'px';
-    target.prepend(group);
+    if (ownGroup) {
+      if (target !== table) target.prepend(ownGroup.cloneNode(true));
+    } else {
+      const group = document.createElement('colgroup');
+      for (const width of widths) group.appendChild(document.createElement('col')).style.width = width + 'px';
+      target.prepend(group);
+    }
     target.style.tableLayout = 'fixed';
   };
   freeze(table);

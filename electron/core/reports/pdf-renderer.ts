@@ -4,27 +4,17 @@
  */
 import { existsSync } from 'node:fs';
 import { RollbookError } from '../contract/errors';
+import { contentBox, MARGIN_MM, type PaperFormat } from './page-geometry';
 import { PAGINATE_TABLE } from './paginate-table';
 
 export interface PdfOptions {
-  format: 'A4' | 'Letter';
+  format: PaperFormat;
   landscape: boolean;
   footerTemplate: string;
 }
 
 export interface PdfRenderer {
   render(html: string, options: PdfOptions): Promise<Buffer>;
-}
-
-const MARGIN_MM = { top: 14, bottom: 16, left: 12, right: 12 };
-const PAPER_MM = { A4: { width: 210, height: 297 }, Letter: { width: 215.9, height: 279.4 } };
-const PX_PER_MM = 96 / 25.4;
-
-/** The printable area of one page, in CSS pixels. */
-function contentBox(options: PdfOptions): { width: number; height: number } {
-  const paper = PAPER_MM[options.format];
-  const [width, height] = options.landscape ? [paper.height, paper.width] : [paper.width, paper.height];
-  return { width: (width - MARGIN_MM.left - MARGIN_MM.right) * PX_PER_MM, height: (height - MARGIN_MM.top - MARGIN_MM.bottom) * PX_PER_MM };
 }
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable',
@@ -59,7 +49,7 @@ export function chromiumPdfRenderer(): PdfRenderer {
         // Reports never load anything from the network.
         await page.route('**/*', (route) => (route.request().url().startsWith('data:') ? route.continue() : route.abort()));
         // Lay the page out once as it will print (print media, page width) so the table can be cut into pages.
-        const box = contentBox(options);
+        const box = contentBox(options.format, options.landscape);
         await page.emulateMedia({ media: 'print' });
         await page.setViewportSize({ width: Math.round(box.width), height: Math.round(box.height) });
         await page.setContent(html, { waitUntil: 'load' });

@@ -6,6 +6,7 @@ import type { ReportColumn, ReportDefinition } from '../contract/channels/report
 import { REPORT_TITLES } from '../contract/channels/reports';
 import type { ProgressStatus } from '../contract/domain';
 import type { ReportRow } from '../store/report-queries';
+import { contentBox, type PaperFormat } from './page-geometry';
 
 export const escapeHtml = (value: unknown): string =>
   String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -32,6 +33,8 @@ export interface PdfReportInput {
   locale: string;
   statusCounts: Partial<Record<ProgressStatus, number>>;
   bars: { label: string; value: number }[];
+  /** The page it will print on: the table's columns are sized to its width. */
+  page: { format: PaperFormat; landscape: boolean };
 }
 
 /** Intl formatters are costly to build and a 10,000-row PDF formats tens of thousands of cells: one set per locale. */
@@ -94,27 +97,97 @@ export function barChartSvg(bars: { label: string; value: number }[], unit = '%'
   return `<svg class="chart" viewBox="0 0 640 ${height}" role="img" aria-label="Completion rate by course">${items}</svg>`;
 }
 
+/** Widths are counted in half-ems; a column never gets less than 3 em, and past 24 em long text wraps instead. */
+const MIN_HALF_EMS = 6;
+const MAX_HALF_EMS = 48;
+
+/**
+ * Rough advance widths in ems, of DejaVu Sans: the widest face the font stack falls back to (Arial and its metric
+ * twins are narrower, so columns sized this way never wrap for them). Good enough to size columns without a layout
+ * engine.
+ */
+function textEms(text: string): number {
+  let ems = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x2e || c === 0x2c || c === 0x3a || c === 0x27 || c === 0x69 || c === 0x6c || c === 0x6a || c === 0x49) ems += 0.32;
+    else if (c === 0x6d || c === 0x77 || c === 0x40 || c === 0x4d || c === 0x57) ems += 0.98;
+    else if (c >= 0x41 && c <= 0x5a) ems += 0.72;
+    else if (c >= 0x2e80) ems += 1; // CJK and other full-width scripts
+    else ems += 0.62;
+  }
+  return ems;
+}
+
+/**
+ * Column widths (percentages of the table) in proportion to what each column usually holds: its 95th-percentile
+ * text width, and at least its header's longest word, plus the cell's padding. Most rows then print on one line.
+ * When the columns do not all fit, only the widest are narrowed (to one common width), so long names and e-mails
+ * wrap while short columns never do. Chromium's automatic table layout gave every long e-mail its full width and
+ * wrapped the short columns instead (two-line rows, twice the pages), and it must measure every cell before placing
+ * the first; a fixed layout does not.
+ */
+export function columnWidths(headers: string[], widthCounts: number[][], availableHalfEms: number): number[] {
+  const wanted = headers.map((header, c) => {
+    const counts = widthCounts[c]!;
+    const total = counts.reduce((a, b) => a + b, 0);
+    let typical = 0;
+    for (let seen = counts[0]!; typical + 1 < counts.length && seen < total * 0.95; ) seen += counts[++typical]!;
+    const word = Math.max(...header.split(/\s+/).map((w) => Math.ceil(textEms(w) * 2)));
+    // 6 px of padding is 0.8 em (two half-ems with the rounding); the header is set slightly smaller than the cells.
+    return Math.min(MAX_HALF_EMS, Math.max(MIN_HALF_EMS, typical, Math.ceil(word * 0.95))) + 2;
+  });
+  let widths = wanted;
+  if (wanted.reduce((a, b) => a + b, 0) > availableHalfEms) {
+    // The highest cap that fits: columns narrower than it keep their width.
+    const sorted = [...wanted].sort((a, b) => a - b);
+    let rest = availableHalfEms;
+    let cap = 0;
+    for (let i = 0; i < sorted.length; i += 1) {
+      cap = rest / (sorted.length - i);
+      if (sorted[i]! >= cap) break;
+      rest -= sorted[i]!;
+    }
+    widths = wanted.map((w) => Math.min(w, cap));
+  }
+  const sum = widths.reduce((a, b) => a + b, 0);
+  return widths.map((w) => Math.round((w / sum) * 1000) / 10);
+}
+
+/** Table cells are set at 7.5pt: this many CSS pixels per em. */
+const CELL_EM_PX = (7.5 * 96) / 72;
+
 export function renderReportHtml(input: PdfReportInput): string {
   const title = input.definition.title ?? REPORT_TITLES[input.definition.kind];
-  const head = input.columns.map((c) => `<th class="${c.type}">${escapeHtml(c.label)}</th>`).join('');
+  const head = input.columns.map((c) => `<th>${escapeHtml(c.label)}</th>`).join('');
+  // Per column, how many cells have each text width (in half-ems, capped): enough for a percentile.
+  const widthCounts = input.columns.map(() => new Array<number>(MAX_HALF_EMS + 1).fill(0));
   const body = input.rows
     .map(
       (row) =>
         `<tr>${input.columns
-          .map((c) => {
+          .map((c, i) => {
             const v = row[c.key];
-            const text = c.type === 'date' ? formatDay(v as string | null, input.locale) : typeof v === 'number' ? formatters(input.locale).number.format(v) : (v ?? '');
-            return `<td class="${c.type}">${escapeHtml(text)}</td>`;
+            const text = String(c.type === 'date' ? formatDay(v as string | null, input.locale) : typeof v === 'number' ? formatters(input.locale).number.format(v) : (v ?? ''));
+            widthCounts[i]![Math.min(MAX_HALF_EMS, Math.ceil(textEms(text) * 2))]! += 1;
+            return `<td>${escapeHtml(text)}</td>`;
           })
           .join('')}</tr>`,
     )
     .join('\n');
+  const available = Math.floor((contentBox(input.page.format, input.page.landscape).width / CELL_EM_PX) * 2);
+  const cols = columnWidths(input.columns.map((c) => c.label), widthCounts, available).map((w) => `<col style="width:${w}%">`).join('');
+  // Alignment per column, not per cell: a class on each of 100,000 cells is a third of the HTML Chromium must parse.
+  const numberColumns = input.columns
+    .map((c, i) => (c.type === 'number' ? `td:nth-child(${i + 1}), th:nth-child(${i + 1})` : null))
+    .filter((selector) => selector !== null);
+  const numberCss = numberColumns.length ? `${numberColumns.join(', ')} { text-align: right; font-variant-numeric: tabular-nums; }` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>
   @page { margin: 14mm 12mm 16mm; }
   * { box-sizing: border-box; }
-  body { font-family: 'Noto Sans', 'DejaVu Sans', 'Liberation Sans', Arial, 'Noto Sans CJK SC', 'WenQuanYi Zen Hei', sans-serif; color: #1a202c; font-size: 9pt; margin: 0; }
+  body { font-family: Arial, 'Liberation Sans', Helvetica, 'Noto Sans', 'DejaVu Sans', 'Noto Sans CJK SC', 'WenQuanYi Zen Hei', sans-serif; color: #1a202c; font-size: 9pt; margin: 0; }
   header { border-bottom: 2px solid #4b5bd6; padding-bottom: 8px; margin-bottom: 10px; }
   h1 { font-size: 18pt; margin: 0 0 4px; }
   .meta { color: #4a5568; font-size: 8.5pt; display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; }
@@ -125,13 +198,12 @@ export function renderReportHtml(input: PdfReportInput): string {
   .chart { width: 100%; font-size: 9px; }
   .chart text { fill: #2d3748; }
   .note { background: #fffbea; border: 1px solid #f6e05e; padding: 6px 8px; margin: 8px 0; }
-  table { width: 100%; border-collapse: collapse; }
+  table { width: 100%; border-collapse: collapse; table-layout: fixed; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; }
-  th { text-align: left; background: #edf2f7; border-bottom: 1px solid #a0aec0; padding: 4px 5px; font-size: 8pt; }
-  td { border-bottom: 1px solid #e2e8f0; padding: 3px 5px; vertical-align: top; overflow-wrap: break-word; }
-  td.number, th.number { text-align: right; font-variant-numeric: tabular-nums; }
-  td.date { white-space: nowrap; }
+  th { text-align: left; background: #edf2f7; border-bottom: 1px solid #a0aec0; padding: 2px 3px; font-size: 7pt; vertical-align: bottom; }
+  td { border-bottom: 1px solid #e2e8f0; padding: 2px 3px; vertical-align: top; overflow-wrap: anywhere; font-size: 7.5pt; line-height: 1.3; }
+  ${numberCss}
 </style></head>
 <body>
 <header>
@@ -149,6 +221,7 @@ export function renderReportHtml(input: PdfReportInput): string {
 </section>
 ${input.truncatedAt !== null ? `<p class="note">This PDF shows the first ${input.truncatedAt.toLocaleString(input.locale)} of ${input.total.toLocaleString(input.locale)} rows. Export CSV for every row.</p>` : ''}
 <table>
+<colgroup>${cols}</colgroup>
 <thead><tr>${head}</tr></thead>
 <tbody>
 ${body}
@@ -158,7 +231,7 @@ ${body}
 }
 
 /** Letter for the countries that use it, A4 for everyone else. */
-export function paperFor(locale: string): 'Letter' | 'A4' {
+export function paperFor(locale: string): PaperFormat {
   const region = (() => {
     try {
       return new Intl.Locale(locale).maximize().region ?? '';
