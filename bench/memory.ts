@@ -1,5 +1,4 @@
 /** Peak memory of a sync of 1M progress rows (--quick: 10k), measured in a child process: target ≤ 300 MB RSS. */
-import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,6 +6,7 @@ import { startIspringSimulator } from '../test/simulators/ispring';
 import { tempDir } from '../test/support/tmp';
 import type { BenchContext, Figure } from './sections';
 import { round } from './stats';
+import { BENCH_BUILD_DIR, bundle } from './worker-bundle';
 
 export async function memorySection(ctx: BenchContext): Promise<Record<string, Figure>> {
   const rows = ctx.bigRows;
@@ -15,9 +15,9 @@ export async function memorySection(ctx: BenchContext): Promise<Record<string, F
   try {
     // The child runs bundled JavaScript under plain Node, as the app and the CLI ship (electron-vite bundles them):
     // a TypeScript loader would add its own tens of MB to the figure.
-    // Inside the project tree, so its package imports resolve to node_modules.
-    const child = join(import.meta.dirname, '..', 'node_modules', '.cache', 'rollbook-bench', 'memory-child.mjs');
-    await build({ entryPoints: [join(import.meta.dirname, 'memory-child.ts')], outfile: child, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'error' });
+    // It syncs in a worker thread, as both hosts do; the worker's bundle sits beside it, where findSyncWorker looks.
+    const child = join(BENCH_BUILD_DIR, 'memory-child.js');
+    await bundle({ 'memory-child': join(import.meta.dirname, 'memory-child.ts'), 'sync-worker': join(import.meta.dirname, '..', 'electron', 'core', 'sync', 'sync-worker.ts') });
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [child, join(dir.path, 'data'), sim.url, sim.options.clientId, sim.options.clientSecret],

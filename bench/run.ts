@@ -4,7 +4,7 @@
  * `npm run bench -- --quick` runs the same suite at 10k rows (same output shape) in under two minutes.
  * `--only a,b` runs some sections (sync, memory, queries, exports, renderer, startup).
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machineInfo } from './stats';
 import { SECTIONS, type BenchContext, type Figure } from './sections';
@@ -37,8 +37,12 @@ for (const [name, run] of Object.entries(SECTIONS)) {
   }
 }
 
-const output = { machine: machineInfo(), quick, elapsedSeconds: Math.round((performance.now() - started) / 1000), results };
 const file = join(import.meta.dirname, quick ? 'results-quick.json' : 'results.json');
+// `--only` re-measures some sections: the others keep their last figures (each section says when it was measured).
+const stamp = new Date().toISOString();
+for (const figures of Object.values(results)) for (const figure of Object.values(figures)) figure.measured_at ??= stamp;
+const previous = only && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { results?: typeof results }).results ?? {} : {};
+const output = { machine: machineInfo(), quick, elapsedSeconds: Math.round((performance.now() - started) / 1000), results: { ...previous, ...results } };
 writeFileSync(file, JSON.stringify(output, null, 2) + '\n');
 
 // The table: one line per figure, value beside baseline/target and whether it met it.

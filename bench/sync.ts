@@ -16,13 +16,16 @@ import { startTeamupSimulator } from '../test/simulators/teamup';
 import { tempDir } from '../test/support/tmp';
 import type { BenchContext, Figure } from './sections';
 import { median, round } from './stats';
+import { bundledSyncWorker } from './worker-bundle';
+import type { SyncWorkerEntry } from '../electron/core/sync/worker-sync';
 
 /** Runs Rollbook's real sync of one account and returns rows written and seconds. */
-async function rollbookSync(settings: object, secret: string): Promise<{ rows: number; seconds: number }> {
+async function rollbookSync(settings: object, secret: string, syncWorker: SyncWorkerEntry): Promise<{ rows: number; seconds: number }> {
   const dir = tempDir('rollbook-bench-sync-');
   // The per-minute politeness budgets are lifted (the baseline has none): with them a 100k-row SelfCommunity sync
   // would measure the budget (600 requests/min × 100 rows), not the code. The load test checks the budgets hold.
-  const core = createCore({ dataDir: dir.path, secrets: createSecretStore(noKeychain()), httpOptions: { requestsPerMinute: 0 } });
+  // The sync runs in a worker thread, as in the app and the CLI.
+  const core = createCore({ dataDir: dir.path, secrets: createSecretStore(noKeychain()), httpOptions: { requestsPerMinute: 0 }, syncWorker });
   try {
     await core.call('accounts.add', { label: 'Bench', settings: settings as never, secret, storage: 'session' });
     const t0 = performance.now();
@@ -90,6 +93,7 @@ async function* nextPages(first: string, headers: Record<string, string>) {
 export async function syncSection(ctx: BenchContext): Promise<Record<string, Figure>> {
   const n = ctx.rows;
   const figures: Record<string, Figure> = {};
+  const worker = await bundledSyncWorker();
   const record = (name: string, ours: number[], base: number[], rows: number) => {
     const value = round(median(ours));
     const b = round(median(base));
@@ -105,7 +109,7 @@ export async function syncSection(ctx: BenchContext): Promise<Record<string, Fig
       const base: number[] = [];
       let rows = 0;
       for (let i = 0; i < ctx.repetitions; i += 1) {
-        const r = await rollbookSync({ platform: 'ispring', baseUrl: ispring.url, authMode: 'token', clientId: ispring.options.clientId, format }, ispring.options.clientSecret);
+        const r = await rollbookSync({ platform: 'ispring', baseUrl: ispring.url, authMode: 'token', clientId: ispring.options.clientId, format }, ispring.options.clientSecret, worker);
         ours.push(r.rows / r.seconds);
         rows = r.rows;
         const tokenRes = await request(`${ispring.url}/api/v3/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: new URLSearchParams({ client_id: ispring.options.clientId, client_secret: ispring.options.clientSecret, grant_type: 'client_credentials' }).toString() });
@@ -128,7 +132,7 @@ export async function syncSection(ctx: BenchContext): Promise<Record<string, Fig
     const base: number[] = [];
     let rows = 0;
     for (let i = 0; i < ctx.repetitions; i += 1) {
-      const r = await rollbookSync({ platform: 'teamup', baseUrl: `${teamup.url}/api/v2`, authScheme: 'bearer', providerId: null, completionThreshold: null }, teamup.options.token);
+      const r = await rollbookSync({ platform: 'teamup', baseUrl: `${teamup.url}/api/v2`, authScheme: 'bearer', providerId: null, completionThreshold: null }, teamup.options.token, worker);
       ours.push(r.rows / r.seconds);
       rows = r.rows;
       const headers = { authorization: `Bearer ${teamup.options.token}` };
@@ -154,7 +158,7 @@ export async function syncSection(ctx: BenchContext): Promise<Record<string, Fig
     const base: number[] = [];
     let rows = 0;
     for (let i = 0; i < ctx.repetitions; i += 1) {
-      const r = await rollbookSync({ platform: 'selfcommunity', baseUrl: community.url, authMode: 'token', jwtUserId: null }, community.options.accessToken);
+      const r = await rollbookSync({ platform: 'selfcommunity', baseUrl: community.url, authMode: 'token', jwtUserId: null }, community.options.accessToken, worker);
       ours.push(r.rows / r.seconds);
       rows = r.rows;
       const headers = { authorization: `Bearer ${community.options.accessToken}` };

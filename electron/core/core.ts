@@ -27,6 +27,7 @@ import type { CoreContext } from './api/context';
 import { readSettings } from './api/settings';
 import type { AccountSettings } from './contract/accounts';
 import type { Account } from './contract/channels/accounts';
+import type { SyncMode, SyncRun } from './contract/channels/sync';
 import type { HttpWaitInfo } from './http/types';
 import { createConnector, type ConnectorDeps, type CreateConnector } from './providers/registry';
 import { appHandlers } from './api/app';
@@ -42,7 +43,8 @@ import { createWorkspaceQueries } from './store/workspace-queries';
 import { clearCache, createCacheWriter } from './store/cache-writer';
 import { createSyncRunsRepo } from './store/sync-runs-repo';
 import { SyncCoordinator } from './sync/coordinator';
-import type { RunAccountDeps } from './sync/run-account';
+import { runAccountSync, type RunAccountDeps } from './sync/run-account';
+import { syncWorkerPool, type SyncJobHost, type SyncWorkerEntry } from './sync/worker-sync';
 
 export interface CoreOptions {
   dataDir: string;
@@ -58,6 +60,11 @@ export interface CoreOptions {
   host?: HostAbilities;
   /** HTTP client overrides for every connector (timeouts, retry policy). */
   httpOptions?: ConnectorDeps['httpOptions'];
+  /**
+   * Run each account's sync in a worker thread (sync/worker-sync.ts); hosts pass `findSyncWorker()`. Without it
+   * syncs run inline, which a substituted `createConnector` needs (functions do not cross threads).
+   */
+  syncWorker?: SyncWorkerEntry;
 }
 
 type Handlers = { [C in ChannelName]: (ctx: CoreContext, input: ParsedInputOf<C>) => OutputOf<C> | Promise<OutputOf<C>> };
@@ -111,21 +118,39 @@ export function createCore(options: CoreOptions): Core {
       `The secret for "${account.label}" is missing from the keychain or cannot be read. Reconnect the account (replace its secret) to sync again; its cached data is still here.`,
     );
   };
-  const connect: RunAccountDeps['connect'] = async (account, onWait) =>
-    connectorFor(account.settings, await secretOf(account), onWait);
-  const sync = new SyncCoordinator({
+  if (options.syncWorker && options.createConnector) {
+    throw new RollbookError('internal', 'A substituted createConnector cannot run in a sync worker: pass one or the other.');
+  }
+  const inlineDeps: RunAccountDeps = {
     db,
     writer: createCacheWriter(db),
     runs,
     now,
-    connect,
+    connect: async (account, onWait) => connectorFor(account.settings, await secretOf(account), onWait),
     emitProgress: (progress) => events.emit('sync.progress', progress),
+    onInternalError: options.onInternalError,
+  };
+  let closed = false;
+  const pool = options.syncWorker ? syncWorkerPool(options.syncWorker) : null;
+  const jobHost: SyncJobHost = { runs, now, emitProgress: inlineDeps.emitProgress, onInternalError: options.onInternalError, isClosed: () => closed };
+  const runAccount = async (account: Account, run: { mode: SyncMode; signal: AbortSignal }): Promise<SyncRun> => {
+    if (!pool) return runAccountSync(inlineDeps, account, run);
+    // The keychain is read here, on the host's thread; a missing secret is recorded as a failed run, as inline.
+    const secret = await secretOf(account).catch((error: unknown) => error as Error);
+    if (secret instanceof Error) return runAccountSync({ ...inlineDeps, connect: () => Promise.reject(secret) }, account, run);
+    return pool.run(
+      jobHost,
+      { dataDir: options.dataDir, account, secret, mode: run.mode, teamupCompletionThreshold: readSettings(ctx).teamupCompletionThreshold, httpOptions: options.httpOptions },
+      { signal: run.signal },
+    );
+  };
+  const sync = new SyncCoordinator({
+    runAccount,
     emitFinished: (run) => {
       events.emit('sync.finished', run);
       // last_synced_at (and possibly needs-reconnect) changed: the sidebar's "as of" times follow.
       events.emit('accounts.changed', { accounts: accountsRepo.list() });
     },
-    onInternalError: options.onInternalError,
   });
   const ctx: CoreContext = {
     dataDir: options.dataDir,
@@ -174,7 +199,9 @@ export function createCore(options: CoreOptions): Core {
     on: (event, listener) => events.on(event, listener),
     onAny: (listener) => events.onAny(listener),
     close: () => {
+      // Running syncs are told to stop (a worker's job closes its own connection when it does).
       sync.cancel();
+      closed = true;
       db.close();
     },
   };

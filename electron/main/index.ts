@@ -5,6 +5,7 @@
 import { app, type BrowserWindow, ipcMain, session, shell } from 'electron';
 import { join } from 'node:path';
 import { createCore, type Core } from '../core/core';
+import { findSyncWorker } from '../core/sync/worker-sync';
 import { IPC_EVENT } from '../core/contract/bridge';
 import { osKeychain } from '../core/secrets/keychain';
 import { createSecretStore } from '../core/secrets/secret-store';
@@ -47,6 +48,7 @@ if (!app.requestSingleInstanceLock()) {
       onInternalError: (error) => console.error('[rollbook] internal error', error),
       pdfRenderer: electronPdfRenderer(),
       host: electronHost(),
+      syncWorker: findSyncWorker(),
     });
     core = liveCore;
     registerContract(ipcMain, liveCore, createSenderCheck(devServerUrl ? [APP_ORIGIN, originOf(devServerUrl)!] : [APP_ORIGIN]));

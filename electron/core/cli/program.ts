@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { RollbookError } from '../contract/errors';
 import { createCore, type Core } from '../core';
+import { findSyncWorker } from '../sync/worker-sync';
 import { defaultDataDir } from '../paths';
 import { osKeychain } from '../secrets/keychain';
 import { createSecretStore } from '../secrets/secret-store';
@@ -64,7 +65,7 @@ export function buildProgram(io: CliIo, withCore: WithCore, fail: () => void = (
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const cores: Core[] = [];
   const withCore = async <T>(opts: GlobalOptions, fn: (core: Core) => Promise<T>): Promise<T> => {
-    const core = createCore({ dataDir: opts.dataDir, secrets: createSecretStore(osKeychain()) });
+    const core = createCore({ dataDir: opts.dataDir, secrets: createSecretStore(osKeychain()), syncWorker: findSyncWorker() });
     cores.push(core);
     return fn(core);
   };

@@ -5,7 +5,6 @@
 import type { Account } from '../contract/channels/accounts';
 import type { SyncMode, SyncRun } from '../contract/channels/sync';
 import { RollbookError } from '../contract/errors';
-import { runAccountSync, type RunAccountDeps } from './run-account';
 
 /** Two accounts at a time: enough to overlap network waits, gentle on a laptop and on the providers. */
 export const ACCOUNT_CONCURRENCY = 2;
@@ -13,7 +12,13 @@ export const ACCOUNT_CONCURRENCY = 2;
 export class SyncCoordinator {
   private readonly running = new Map<string, AbortController>();
 
-  constructor(private readonly deps: RunAccountDeps & { emitFinished: (run: SyncRun) => void }) {}
+  constructor(
+    private readonly deps: {
+      /** One account's whole run (inline, or in a worker thread): never throws, the outcome is in the run. */
+      runAccount: (account: Account, options: { mode: SyncMode; signal: AbortSignal }) => Promise<SyncRun>;
+      emitFinished: (run: SyncRun) => void;
+    },
+  ) {}
 
   isRunning(accountId: string): boolean {
     return this.running.has(accountId);
@@ -36,7 +41,7 @@ export class SyncCoordinator {
         const index = next++;
         const account = accounts[index]!;
         try {
-          results[index] = await runAccountSync(this.deps, account, { mode, signal: controllers.get(account.id)!.signal });
+          results[index] = await this.deps.runAccount(account, { mode, signal: controllers.get(account.id)!.signal });
           this.deps.emitFinished(results[index]);
         } finally {
           this.running.delete(account.id);

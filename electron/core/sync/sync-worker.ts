@@ -1,0 +1,51 @@
+/**
+ * Worker-thread entry: syncs accounts (runAccountSync) on its own SQLite connections, one job at a time, and reports
+ * progress and each finished run to the core. See worker-sync.ts for why syncs run here.
+ */
+import { parentPort } from 'node:worker_threads';
+import { createConnector } from '../providers/registry';
+import { createCacheWriter } from '../store/cache-writer';
+import { openDatabase } from '../store/db';
+import { createSyncRunsRepo } from '../store/sync-runs-repo';
+import { runAccountSync } from './run-account';
+import type { FromWorker, SyncJob, ToWorker } from './worker-protocol';
+
+const port = parentPort!;
+const post = (message: FromWorker) => port.postMessage(message);
+const now = () => new Date();
+const controllers = new Map<number, AbortController>();
+
+async function run(job: number, input: SyncJob): Promise<void> {
+  const controller = new AbortController();
+  controllers.set(job, controller);
+  // A connection per job (opening one takes milliseconds): a warm worker can serve any cache and holds none between.
+  const db = openDatabase(input.dataDir);
+  // Another account's worker may hold the write lock for a long move or sweep; waiting for it is this thread's job.
+  db.pragma('busy_timeout = 600000');
+  try {
+    const result = await runAccountSync(
+      {
+        db,
+        writer: createCacheWriter(db),
+        runs: createSyncRunsRepo(db),
+        now,
+        connect: async (account, onWait) =>
+          createConnector(account.settings, input.secret, { now, teamupCompletionThreshold: input.teamupCompletionThreshold, onWait, httpOptions: input.httpOptions }),
+        emitProgress: (progress) => post({ type: 'progress', job, progress }),
+        onInternalError: (error) =>
+          post({ type: 'internal-error', job, name: (error as Error)?.name ?? 'Error', message: String((error as Error)?.message ?? error), stack: (error as Error)?.stack }),
+      },
+      input.account,
+      { mode: input.mode, signal: controller.signal },
+    );
+    post({ type: 'done', job, run: result });
+  } finally {
+    controllers.delete(job);
+    db.close();
+  }
+}
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'run') void run(message.job, message.input);
+  else controllers.get(message.job)?.abort();
+});

@@ -1,0 +1,119 @@
+/**
+ * Syncs in a worker thread (sync/worker-sync.ts), as the app and the CLI run them: the same data lands as inline,
+ * progress reaches the core's events, cancel keeps the previous data, the main thread stays free meanwhile, and a
+ * worker that dies is a recorded failure, not a hang.
+ */
+import Database from 'better-sqlite3';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SyncProgress } from '../../electron/core/contract/channels/sync';
+import { DB_FILE_NAME } from '../../electron/core/store/db';
+import { findSyncWorker } from '../../electron/core/sync/worker-sync';
+import { startIspringSimulator } from '../simulators/ispring';
+import { testCore } from '../support/core';
+import { tempDir } from '../support/tmp';
+
+const liveCount = (dataDir: string, table: string) => {
+  const db = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
+  try {
+    return (db.prepare(`SELECT count(*) AS n FROM ${table} t JOIN accounts a ON a.id = t.account_id AND t.generation = a.live_generation`).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+};
+
+describe('sync in a worker thread', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function setup(syncWorker = findSyncWorker(), onInternalError?: (error: unknown) => void) {
+    const sim = await startIspringSimulator({ courses: 30, learners: 400, results: 2_500, pageSizeCap: 500 });
+    cleanups.push(() => sim.close());
+    const t = testCore({ syncWorker, onInternalError, httpOptions: { retry: { retries: 2, baseDelayMs: 20, maxDelayMs: 50 } } });
+    cleanups.push(t.cleanup);
+    const settings = { platform: 'ispring' as const, baseUrl: sim.url, authMode: 'token' as const, clientId: sim.options.clientId, format: 'json' as const };
+    await t.core.call('accounts.add', { label: 'Worker', settings, secret: sim.options.clientSecret, storage: 'session' });
+    return { sim, ...t };
+  }
+
+  it('finds its code: the TypeScript source here, the bundle beside a built entry', () => {
+    const source = findSyncWorker();
+    expect(source?.url.pathname).toMatch(/electron\/core\/sync\/sync-worker\.ts$/);
+    expect(source?.execArgv).toEqual(['--import', 'tsx']);
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    writeFileSync(join(dir.path, 'sync-worker.js'), '');
+    const entry = pathToFileURL(join(dir.path, 'cli.js')).href;
+    expect(findSyncWorker(entry)?.url.href).toBe(pathToFileURL(join(dir.path, 'sync-worker.js')).href);
+    // From a shared chunk one folder below the entries.
+    expect(findSyncWorker(pathToFileURL(join(dir.path, 'chunks', 'core-abc.js')).href)?.url.href).toBe(pathToFileURL(join(dir.path, 'sync-worker.js')).href);
+    expect(findSyncWorker(pathToFileURL(join(dir.path, 'deeper', 'still', 'x.js')).href)).toBeUndefined();
+  });
+
+  it('writes exactly the simulator\'s data, with progress on the core\'s events, and the main thread stays free', async () => {
+    const { core, dataDir, sim } = await setup();
+    const progress: SyncProgress[] = [];
+    core.on('sync.progress', (p) => progress.push(p));
+    // The main thread keeps serving timers (and, in the app, the window) while the worker syncs.
+    let ticks = 0;
+    const timer = setInterval(() => (ticks += 1), 5);
+    const [run] = await core.call('sync.run', { mode: 'full' });
+    clearInterval(timer);
+    expect(run).toMatchObject({ outcome: 'ok', counts: { courses: 30, learners: 400, progress: sim.data.results.length } });
+    expect(liveCount(dataDir, 'progress')).toBe(sim.data.results.length);
+    expect(liveCount(dataDir, 'learners')).toBe(400);
+    expect(progress.map((p) => p.resource)).toEqual(expect.arrayContaining(['courses', 'learners', 'progress']));
+    expect(progress.every((p) => p.runId === run!.id)).toBe(true);
+    expect(progress.at(-1)).toMatchObject({ state: 'done', outcome: 'ok' });
+    expect(ticks).toBeGreaterThan(0);
+    // The history and the views read what the worker wrote.
+    expect((await core.call('sync.history', {}))[0]).toMatchObject({ id: run!.id, outcome: 'ok' });
+    expect((await core.call('workspace.overview', {})).totals.learners).toBe(400);
+
+    // A second sync reuses the warm worker and replaces the generation.
+    const [again] = await core.call('sync.run', { mode: 'full' });
+    expect(again!.outcome).toBe('ok');
+    expect(liveCount(dataDir, 'progress')).toBe(sim.data.results.length);
+  }, 60_000);
+
+  it('cancel stops the worker\'s run and keeps the previous data', async () => {
+    const { core, dataDir, sim } = await setup();
+    await core.call('sync.run', { mode: 'full' });
+    const before = liveCount(dataDir, 'progress');
+    sim.addFault({ match: /learners\/results/, fault: { kind: 'delay', ms: 400 } });
+    let cancelled = false;
+    core.on('sync.progress', (p) => {
+      if (p.resource === 'progress' && !cancelled) {
+        cancelled = true;
+        void core.call('sync.cancel', {});
+      }
+    });
+    const [run] = await core.call('sync.run', { mode: 'full' });
+    expect(run!.outcome).toBe('cancelled');
+    expect(run!.errorMessage).toMatch(/previous data was kept/);
+    expect(liveCount(dataDir, 'progress')).toBe(before);
+  }, 60_000);
+
+  it('a worker that dies mid-run is a recorded failure with a clear message, and the data stays', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    // A worker entry that crashes as soon as it is given a job.
+    const crashing = join(dir.path, 'crash-worker.mjs');
+    writeFileSync(crashing, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => { throw new Error('boom'); });\n");
+    const errors: unknown[] = [];
+    const { core } = await setup({ url: pathToFileURL(crashing) }, (error) => errors.push(error));
+    const [run] = await Promise.race([
+      core.call('sync.run', { mode: 'full' }),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the sync hung')), 20_000)),
+    ]);
+    expect(run).toMatchObject({ outcome: 'failed', errorCode: 'internal' });
+    expect(run!.errorMessage).toMatch(/stopped unexpectedly.*previous data was kept/);
+    expect((await core.call('sync.history', {}))[0]).toMatchObject({ id: run!.id, outcome: 'failed' });
+    // The crash itself goes to the host's log of internal errors.
+    expect(String(errors[0])).toMatch(/boom/);
+  }, 30_000);
+});
