@@ -28,7 +28,6 @@ export function openDatabase(dataDir: string, options: { migrateTo?: number } = 
   // Sync staging tables (TEMP) are written once and read once in order: 8 MB of cache is plenty (the line above sets
   // the main schema only; the temp schema keeps the build's default of 16 MB unless told otherwise).
   db.pragma('temp.cache_size = -8192');
-  for (const pr of (process.env.DIAG_PRAGMA ?? '').split(';').filter(Boolean)) db.pragma(pr);
   migrate(db, options.migrateTo ?? SCHEMA_VERSION);
   return db;
 }
