@@ -97,8 +97,8 @@ export function barChartSvg(bars: { label: string; value: number }[], unit = '%'
   return `<svg class="chart" viewBox="0 0 640 ${height}" role="img" aria-label="Completion rate by course">${items}</svg>`;
 }
 
-/** Widths are counted in half-ems; a column never gets less than 3 em, and past 24 em long text wraps instead. */
-const MIN_HALF_EMS = 6;
+/** Widths are counted in half-ems; a column never gets less than 2.5 em, and past 24 em long text wraps instead. */
+const MIN_HALF_EMS = 5;
 const MAX_HALF_EMS = 48;
 
 /**
@@ -119,39 +119,58 @@ function textEms(text: string): number {
   return ems;
 }
 
+/** The highest width cap under which `wanted` fits `available`: columns narrower than it keep their width. */
+function capToFit(wanted: number[], available: number): number[] {
+  const sorted = [...wanted].sort((a, b) => a - b);
+  let rest = available;
+  let cap = 0;
+  for (let i = 0; i < sorted.length; i += 1) {
+    cap = rest / (sorted.length - i);
+    if (sorted[i]! >= cap) break;
+    rest -= sorted[i]!;
+  }
+  return wanted.map((w) => Math.min(w, cap));
+}
+
 /**
  * Column widths (percentages of the table) in proportion to what each column usually holds: its 95th-percentile
- * text width, and at least its header's longest word, plus the cell's padding. Most rows then print on one line.
- * When the columns do not all fit, only the widest are narrowed (to one common width), so long names and e-mails
- * wrap while short columns never do. Chromium's automatic table layout gave every long e-mail its full width and
- * wrapped the short columns instead (two-line rows, twice the pages), and it must measure every cell before placing
- * the first; a fixed layout does not.
+ * text width plus the cell's padding, so most rows print on one line. Chromium's automatic table layout gave every
+ * long e-mail its full width and wrapped the short columns instead (two-line rows, twice the pages), and it must
+ * measure every cell before placing the first; a fixed layout does not.
+ *
+ * When space is short, content comes before header words (rows are read thirty times a page, the header once): a
+ * 16-column course summary headed "Completed", "Incomplete", "attendance %" breaks those words rather than its course
+ * names. When even the content does not fit, only the widest columns are narrowed, to one common width, so long
+ * names and e-mails wrap while short columns never do.
  */
 export function columnWidths(headers: string[], widthCounts: number[][], availableHalfEms: number): number[] {
-  const wanted = headers.map((header, c) => {
-    const counts = widthCounts[c]!;
+  // 6 px of padding is 0.8 em: two half-ems with the rounding.
+  const PADDING = 2;
+  const content = widthCounts.map((counts) => {
     const total = counts.reduce((a, b) => a + b, 0);
     let typical = 0;
     for (let seen = counts[0]!; typical + 1 < counts.length && seen < total * 0.95; ) seen += counts[++typical]!;
-    const word = Math.max(...header.split(/\s+/).map((w) => Math.ceil(textEms(w) * 2)));
-    // 6 px of padding is 0.8 em (two half-ems with the rounding); the header is set slightly smaller than the cells.
-    return Math.min(MAX_HALF_EMS, Math.max(MIN_HALF_EMS, typical, Math.ceil(word * 0.95))) + 2;
+    return Math.min(MAX_HALF_EMS, Math.max(MIN_HALF_EMS, typical)) + PADDING;
   });
-  let widths = wanted;
-  if (wanted.reduce((a, b) => a + b, 0) > availableHalfEms) {
-    // The highest cap that fits: columns narrower than it keep their width.
-    const sorted = [...wanted].sort((a, b) => a - b);
-    let rest = availableHalfEms;
-    let cap = 0;
-    for (let i = 0; i < sorted.length; i += 1) {
-      cap = rest / (sorted.length - i);
-      if (sorted[i]! >= cap) break;
-      rest -= sorted[i]!;
+  // The header is set slightly smaller than the cells.
+  const withHeaders = headers.map((header, c) => {
+    const word = Math.max(...header.split(/\s+/).map((w) => Math.ceil(textEms(w) * 2 * 0.95)));
+    return Math.max(content[c]!, Math.min(MAX_HALF_EMS, word) + PADDING);
+  });
+  const sum = (widths: number[]) => widths.reduce((a, b) => a + b, 0);
+  let widths = withHeaders;
+  if (sum(withHeaders) > availableHalfEms) {
+    const slack = availableHalfEms - sum(content);
+    if (slack >= 0) {
+      // Every column gets its content's width; header words share what is left in proportion to their need.
+      const need = sum(withHeaders) - sum(content);
+      widths = content.map((w, c) => w + ((withHeaders[c]! - w) * slack) / need);
+    } else {
+      widths = capToFit(content, availableHalfEms);
     }
-    widths = wanted.map((w) => Math.min(w, cap));
   }
-  const sum = widths.reduce((a, b) => a + b, 0);
-  return widths.map((w) => Math.round((w / sum) * 1000) / 10);
+  const total = sum(widths);
+  return widths.map((w) => Math.round((w / total) * 1000) / 10);
 }
 
 /** Table cells are set at 7.5pt: this many CSS pixels per em. */
@@ -201,7 +220,7 @@ export function renderReportHtml(input: PdfReportInput): string {
   table { width: 100%; border-collapse: collapse; table-layout: fixed; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; }
-  th { text-align: left; background: #edf2f7; border-bottom: 1px solid #a0aec0; padding: 2px 3px; font-size: 7pt; vertical-align: bottom; }
+  th { text-align: left; background: #edf2f7; border-bottom: 1px solid #a0aec0; padding: 2px 3px; font-size: 7pt; vertical-align: bottom; overflow-wrap: anywhere; }
   td { border-bottom: 1px solid #e2e8f0; padding: 2px 3px; vertical-align: top; overflow-wrap: anywhere; font-size: 7.5pt; line-height: 1.3; }
   ${numberCss}
 </style></head>
