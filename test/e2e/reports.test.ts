@@ -180,11 +180,16 @@ describe('reports view', () => {
     await page.getByRole('radio', { name: /^Completions/ }).check();
     await checkbox('Failed').check();
     await checkbox('North Campus').uncheck();
+    // A chosen course: after a reload its chip must show the name again (looked up by id), not the id.
+    const [course] = await core.call('workspace.courses', { accountIds: [south] });
+    await page.getByTestId('course-find').fill(course!.name);
+    await page.getByRole('list', { name: 'Matching courses' }).getByRole('button').first().click();
+    await expect.poll(() => page.getByRole('list', { name: 'Chosen courses' }).textContent()).toContain(course!.name);
     await page.getByTestId('save-name').fill('Monthly compliance');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect.poll(() => page.getByTestId('saved-reports').textContent()).toContain('Monthly compliance');
     const [saved] = await core.call('reports.saved.list');
-    expect(saved).toMatchObject({ name: 'Monthly compliance', definition: { kind: 'completions', statuses: ['failed'], accountIds: [south] } });
+    expect(saved).toMatchObject({ name: 'Monthly compliance', definition: { kind: 'completions', statuses: ['failed'], accountIds: [south], courseIds: [course!.id] } });
 
     await page.reload();
     await openReports();
@@ -194,7 +199,8 @@ describe('reports view', () => {
     await expect.poll(() => page.getByRole('radio', { name: /^Completions/ }).isChecked()).toBe(true);
     expect(await checkbox('Failed').isChecked()).toBe(true);
     expect(await checkbox('North Campus').isChecked()).toBe(false);
-    await expectCount(await total({ kind: 'completions', statuses: ['failed'], accountIds: [south] }));
+    await expect.poll(() => page.getByRole('list', { name: 'Chosen courses' }).textContent()).toContain(course!.name);
+    await expectCount(await total({ kind: 'completions', statuses: ['failed'], accountIds: [south], courseIds: [course!.id] }));
     expect(await page.getByRole('button', { name: 'Update' }).count()).toBe(1);
 
     await page.getByRole('button', { name: 'Delete saved report Monthly compliance' }).click();

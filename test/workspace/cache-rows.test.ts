@@ -116,6 +116,10 @@ describe('workspace queries over exact cache rows', () => {
     expect(await names({ accountIds: [B, C] })).toEqual(['Yoga Level 1', 'Zoology 101']);
     expect(await names({ accountIds: [] })).toEqual([]);
     expect(await names({ accountIds: [A], platforms: ['teamup'] })).toEqual([]);
+    // By id (a saved report's course chips), within the account scope; unknown ids are simply absent.
+    expect(await names({ accountIds: null, ids: ['IC1', 'TC1', 'nope'] })).toEqual(['Sécurité incendie', 'Yoga Level 1']);
+    expect(await names({ accountIds: [B, C], ids: ['IC1', 'TC1'] })).toEqual(['Yoga Level 1']);
+    expect(await names({ accountIds: null, ids: [] })).toEqual([]);
   });
 
   it('sorts by every column, both directions, ties by name', async () => {

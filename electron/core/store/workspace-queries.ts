@@ -162,6 +162,7 @@ export function createWorkspaceQueries(db: Db) {
     platforms?: Platform[];
     types?: string[];
     statuses?: ProgressStatus[];
+    ids?: string[];
     sort: { column: string; direction: 'asc' | 'desc' };
     now: string;
   }
@@ -182,6 +183,10 @@ export function createWorkspaceQueries(db: Db) {
     if (input.types?.length) {
       where.push('c.type IN (SELECT value FROM json_each(@types))');
       params.types = JSON.stringify(input.types);
+    }
+    if (input.ids) {
+      where.push('c.id IN (SELECT value FROM json_each(@courseIds))');
+      params.courseIds = JSON.stringify(input.ids);
     }
     if (input.statuses?.length) {
       // Whitelisted column names: the status enum is the column list of course_stats.

@@ -128,6 +128,8 @@ const courseFilter = {
   types: z.array(z.string().max(50)).max(50).optional(),
   /** Courses having at least one learner in any of these statuses. */
   statuses,
+  /** Only these course ids (a saved report's chosen courses, to show their names). */
+  ids: z.array(z.string().min(1).max(500)).max(1000).optional(),
   sort: z.strictObject({ column: z.enum(COURSE_SORT_COLUMNS), direction }).default({ column: 'name', direction: 'asc' }),
 };
 
