@@ -1,0 +1,56 @@
+/**
+ * Ctrl+C during `rollbook sync`: the sync (in its worker thread) stops within a second or two, the CLI exits 1 with
+ * the reason, and the previous data stays.
+ */
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../support/cli';
+import { realKeychainAvailable } from '../support/keychain';
+import { tempDir } from '../support/tmp';
+import { startIspringSimulator, type IspringSimulator } from '../simulators/ispring';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+describe('CLI interrupt', () => {
+  const dir = tempDir();
+  let sim: IspringSimulator;
+  let keychain = false;
+  beforeAll(async () => {
+    keychain = await realKeychainAvailable();
+    sim = await startIspringSimulator({ courses: 10, learners: 200, results: 1_500, pageSizeCap: 50 });
+  });
+  afterAll(async () => {
+    await sim.close().catch(() => undefined);
+    if (keychain) await cli(['accounts', 'remove', 'Slow LMS', '--yes', '--data-dir', dir.path]);
+    dir.cleanup();
+  });
+
+  it('Ctrl+C stops a running sync quickly, exits 1 and keeps the previous data', async (ctx) => {
+    if (!keychain) return ctx.skip(); // the CLI keeps secrets only in the OS keychain
+    const run = (args: string[], env: Record<string, string> = {}) => cli([...args, '--data-dir', dir.path], env);
+    const add = await run(['accounts', 'add', 'ispring', '--label', 'Slow LMS', '--base-url', sim.url, '--client-id', sim.options.clientId], { ROLLBOOK_SECRET: sim.options.clientSecret });
+    expect(add.code, add.stderr).toBe(0);
+    expect((await run(['sync'])).code).toBe(0);
+    const before = JSON.parse((await run(['info', '--json'])).stdout).counts;
+    expect(before.progress).toBeGreaterThan(500); // more than ten pages of 50
+
+    // Every results page now takes a second: the sync is still running when Ctrl+C comes.
+    sim.addFault({ match: /learners\/results/, fault: { kind: 'delay', ms: 1_000 } });
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'electron/core/cli/main.ts'), 'sync', '--data-dir', dir.path], { cwd: ROOT });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    await expect.poll(() => stderr, { timeout: 20_000 }).toMatch(/progress \(5\/5\)/);
+    const interruptedAt = Date.now();
+    child.kill('SIGINT');
+    const code = await exited;
+    const stoppedIn = Date.now() - interruptedAt;
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/Slow LMS: (CANCELLED|cancelled).*previous data was kept/i);
+    // A page in flight may finish (one second), nothing more.
+    expect(stoppedIn).toBeLessThan(5_000);
+    expect(JSON.parse((await run(['info', '--json'])).stdout).counts).toEqual(before);
+    expect((await run(['sync', '--status'])).stdout).toMatch(/Slow LMS\tcancelled at /);
+  }, 90_000);
+});
