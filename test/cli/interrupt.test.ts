@@ -5,15 +5,15 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli } from '../support/cli';
+import { cliIspringAccount } from '../support/cli-account';
 import { realKeychainAvailable } from '../support/keychain';
-import { tempDir } from '../support/tmp';
 import { startIspringSimulator, type IspringSimulator } from '../simulators/ispring';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
 describe('CLI interrupt', () => {
-  const dir = tempDir();
+  const account = cliIspringAccount('Slow LMS');
+  const { dir, run } = account;
   let sim: IspringSimulator;
   let keychain = false;
   beforeAll(async () => {
@@ -22,17 +22,12 @@ describe('CLI interrupt', () => {
   });
   afterAll(async () => {
     await sim.close().catch(() => undefined);
-    if (keychain) await cli(['accounts', 'remove', 'Slow LMS', '--yes', '--data-dir', dir.path]);
-    dir.cleanup();
+    await account.cleanup();
   });
 
   it('Ctrl+C stops a running sync quickly, exits 1 and keeps the previous data', async (ctx) => {
     if (!keychain) return ctx.skip(); // the CLI keeps secrets only in the OS keychain
-    const run = (args: string[], env: Record<string, string> = {}) => cli([...args, '--data-dir', dir.path], env);
-    const add = await run(['accounts', 'add', 'ispring', '--label', 'Slow LMS', '--base-url', sim.url, '--client-id', sim.options.clientId], { ROLLBOOK_SECRET: sim.options.clientSecret });
-    expect(add.code, add.stderr).toBe(0);
-    expect((await run(['sync'])).code).toBe(0);
-    const before = JSON.parse((await run(['info', '--json'])).stdout).counts;
+    const before = await account.addAndSync(sim);
     expect(before.progress).toBeGreaterThan(500); // more than ten pages of 50
 
     // Every results page now takes a second: the sync is still running when Ctrl+C comes.

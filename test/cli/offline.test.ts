@@ -6,13 +6,13 @@ import { parse } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli } from '../support/cli';
+import { cliIspringAccount } from '../support/cli-account';
 import { realKeychainAvailable } from '../support/keychain';
-import { tempDir } from '../support/tmp';
 import { startIspringSimulator, type IspringSimulator } from '../simulators/ispring';
 
 describe('CLI offline', () => {
-  const dir = tempDir();
+  const account = cliIspringAccount('Offline LMS');
+  const { dir, run } = account;
   let sim: IspringSimulator;
   let keychain = false;
   beforeAll(async () => {
@@ -21,17 +21,12 @@ describe('CLI offline', () => {
   });
   afterAll(async () => {
     await sim.close().catch(() => undefined);
-    if (keychain) await cli(['accounts', 'remove', 'Offline LMS', '--yes', '--data-dir', dir.path]);
-    dir.cleanup();
+    await account.cleanup();
   });
 
   it('a failed sync exits 1 with the reason; browsing and reports still work from the cache', async (ctx) => {
     if (!keychain) return ctx.skip(); // the CLI keeps secrets only in the OS keychain
-    const run = (args: string[], env: Record<string, string> = {}) => cli([...args, '--data-dir', dir.path], env);
-    const add = await run(['accounts', 'add', 'ispring', '--label', 'Offline LMS', '--base-url', sim.url, '--client-id', sim.options.clientId], { ROLLBOOK_SECRET: sim.options.clientSecret });
-    expect(add.code, add.stderr).toBe(0);
-    expect((await run(['sync'])).code).toBe(0);
-    const before = JSON.parse((await run(['info', '--json'])).stdout).counts;
+    const before = await account.addAndSync(sim);
     expect(before.progress).toBe(50);
 
     await sim.close();
