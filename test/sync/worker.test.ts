@@ -116,4 +116,20 @@ describe('sync in a worker thread', () => {
     // The crash itself goes to the host's log of internal errors.
     expect(String(errors[0])).toMatch(/boom/);
   }, 30_000);
+
+  it('a worker whose code is missing, or that cannot be started at all, is a recorded failure too', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    for (const entry of [
+      { url: pathToFileURL(join(dir.path, 'gone.mjs')) },
+      // Node refuses this before any thread exists: the constructor throws.
+      { url: findSyncWorker()!.url, execArgv: ['--not-a-node-flag'] },
+    ]) {
+      const { core } = await setup(entry);
+      const [run] = await core.call('sync.run', { mode: 'full' });
+      expect(run).toMatchObject({ outcome: 'failed', errorCode: 'internal' });
+      expect(run!.errorMessage).toMatch(/stopped unexpectedly/);
+      expect((await core.call('sync.history', {}))[0]).toMatchObject({ id: run!.id, outcome: 'failed' });
+    }
+  }, 30_000);
 });

@@ -84,7 +84,15 @@ export class SyncWorkerPool {
 
   run(host: SyncJobHost, input: SyncJob, options: { signal: AbortSignal }): Promise<SyncRun> {
     return new Promise<SyncRun>((resolve) => {
-      const pooled = this.workers.find((w) => w.busy === null) ?? this.start();
+      let pooled: PooledWorker;
+      try {
+        pooled = this.workers.find((w) => w.busy === null) ?? this.start();
+      } catch (error) {
+        // A worker that cannot even be created (bad options, no threads left) fails the run like one that died.
+        host.onInternalError?.(error);
+        resolve(this.recordFailure({ host, accountId: input.account.id, mode: input.mode, runId: null, settle: () => undefined }));
+        return;
+      }
       const id = this.nextJob++;
       const cancel = () => pooled.worker.postMessage({ type: 'cancel', job: id } satisfies ToWorker);
       this.jobs.set(id, {
