@@ -6,7 +6,7 @@ import { startIspringSimulator } from '../test/simulators/ispring';
 import { tempDir } from '../test/support/tmp';
 import type { BenchContext, Figure } from './sections';
 import { round } from './stats';
-import { BENCH_BUILD_DIR, bundle } from './worker-bundle';
+import { BENCH_BUILD_DIR, bundle, SYNC_WORKER_SOURCE } from './worker-bundle';
 
 export async function memorySection(ctx: BenchContext): Promise<Record<string, Figure>> {
   const rows = ctx.bigRows;
@@ -17,7 +17,7 @@ export async function memorySection(ctx: BenchContext): Promise<Record<string, F
     // a TypeScript loader would add its own tens of MB to the figure.
     // It syncs in a worker thread, as both hosts do; the worker's bundle sits beside it, where findSyncWorker looks.
     const child = join(BENCH_BUILD_DIR, 'memory-child.js');
-    await bundle({ 'memory-child': join(import.meta.dirname, 'memory-child.ts'), 'sync-worker': join(import.meta.dirname, '..', 'electron', 'core', 'sync', 'sync-worker.ts') });
+    await bundle({ 'memory-child': join(import.meta.dirname, 'memory-child.ts'), 'sync-worker': SYNC_WORKER_SOURCE });
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [child, join(dir.path, 'data'), sim.url, sim.options.clientId, sim.options.clientSecret],

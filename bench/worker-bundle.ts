@@ -15,7 +15,9 @@ export async function bundle(entries: Record<string, string>): Promise<void> {
   await build({ entryPoints: entries, outdir: BENCH_BUILD_DIR, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'error' });
 }
 
+export const SYNC_WORKER_SOURCE = join(import.meta.dirname, '..', 'electron', 'core', 'sync', 'sync-worker.ts');
+
 export async function bundledSyncWorker(): Promise<SyncWorkerEntry> {
-  await bundle({ 'sync-worker': join(import.meta.dirname, '..', 'electron', 'core', 'sync', 'sync-worker.ts') });
+  await bundle({ 'sync-worker': SYNC_WORKER_SOURCE });
   return { url: pathToFileURL(join(BENCH_BUILD_DIR, 'sync-worker.js')) };
 }

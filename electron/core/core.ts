@@ -89,10 +89,9 @@ export interface Core {
 }
 
 export function createCore(options: CoreOptions): Core {
-  const db = openDatabase(options.dataDir);
   // Syncs write from worker threads: a write here (settings, saved reports, an account edit) may wait for a worker's
   // move of a big account's rows (seconds per 100k). Waiting is what the same write did when syncs ran on this thread.
-  db.pragma('busy_timeout = 60000');
+  const db = openDatabase(options.dataDir, { busyTimeoutMs: 60_000 });
   const events = new CoreEvents();
   const now = options.now ?? (() => new Date());
   const runs = createSyncRunsRepo(db);

@@ -3,6 +3,7 @@
  * window, no external browser needed). Node hosts use playwright-core instead (core/reports/pdf-renderer.ts).
  */
 import { BrowserWindow } from 'electron';
+import { MARGIN_MM } from '../core/reports/page-geometry';
 import type { PdfRenderer } from '../core/reports/pdf-renderer';
 import { WEB_PREFERENCES } from './security';
 
@@ -22,7 +23,8 @@ export function electronPdfRenderer(): PdfRenderer {
           displayHeaderFooter: true,
           headerTemplate: '<div></div>',
           footerTemplate: options.footerTemplate,
-          margins: { top: 0.55, bottom: 0.63, left: 0.47, right: 0.47 },
+          // printToPDF takes inches.
+          margins: { top: MARGIN_MM.top / 25.4, bottom: MARGIN_MM.bottom / 25.4, left: MARGIN_MM.left / 25.4, right: MARGIN_MM.right / 25.4 },
         });
       } finally {
         window.destroy();

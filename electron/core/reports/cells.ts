@@ -1,6 +1,7 @@
 /** How report values become spreadsheet cells. */
 import type { ReportColumn } from '../contract/channels/reports';
 import type { ReportValue } from '../store/report-queries';
+import { dateTimeFormat } from './intl-cache';
 
 const FORMULA_START = /^[=+\-@\t\r\0]/;
 /**
@@ -28,15 +29,10 @@ export function csvField(text: string): string {
 export function formatDate(iso: string, locale: string | null): string {
   if (!locale) return iso;
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : dateFormat(locale).format(date);
+  return Number.isNaN(date.getTime()) ? iso : dateTimeFormat(locale, CSV_DATE).format(date);
 }
 
-// Building an Intl.DateTimeFormat costs far more than formatting with one; exports format every date cell.
-let cachedFormat: { locale: string; format: Intl.DateTimeFormat } | null = null;
-function dateFormat(locale: string): Intl.DateTimeFormat {
-  if (cachedFormat?.locale !== locale) cachedFormat = { locale, format: new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short' }) };
-  return cachedFormat.format;
-}
+const CSV_DATE: Intl.DateTimeFormatOptions = { dateStyle: 'short', timeStyle: 'short' };
 
 /**
  * One value as CSV text: numbers as they are, dates in the locale if asked, text through the formula guard, then

@@ -2,7 +2,7 @@
  * Chromium lays out one long table across pages in time that grows faster than the row count (a 5,000-row report
  * spent ~11 s in page.pdf, ~5 s when the same rows were split into several tables). So before printing, the Node
  * renderer measures the rows once in print media at the page width and cuts the table into one table per page,
- * each with its own header row and the original column widths: pages look as Chromium would paginate them (rows are
+ * each with its own header row and the template's column widths: pages look as Chromium would paginate them (rows are
  * never split, the header repeats), in a third to half less time. Row heights come from screen text metrics; a row that
  * grows by a line in print would only spill over (Chromium then paginates that one table natively).
  *
@@ -15,7 +15,6 @@ export const PAGINATE_TABLE = /* js */ `(pageHeight) => {
   const rows = Array.from(table.tBodies[0].rows);
   if (rows.length < 2) return 1;
   // Read every position before changing anything: one layout, not one per row.
-  const widths = Array.from(table.tHead.rows[0].cells, (cell) => cell.getBoundingClientRect().width);
   const head = table.tHead.getBoundingClientRect().height;
   const top = table.getBoundingClientRect().top + window.scrollY;
   const tops = rows.map((row) => row.getBoundingClientRect().top + window.scrollY);
@@ -31,26 +30,14 @@ export const PAGINATE_TABLE = /* js */ `(pageHeight) => {
       used += height;
     }
   }
-  // Every page's table keeps the first one's column widths: its own colgroup when the template gave one (fixed
-  // layout), else the widths Chromium's automatic layout chose, frozen in pixels.
-  const ownGroup = table.querySelector(':scope > colgroup');
-  const freeze = (target) => {
-    if (ownGroup) {
-      if (target !== table) target.prepend(ownGroup.cloneNode(true));
-    } else {
-      const group = document.createElement('colgroup');
-      for (const width of widths) group.appendChild(document.createElement('col')).style.width = width + 'px';
-      target.prepend(group);
-    }
-    target.style.tableLayout = 'fixed';
-  };
-  freeze(table);
+  // Every page's table keeps the column widths the template gave the first (its colgroup, fixed layout).
+  const columns = table.querySelector(':scope > colgroup');
   let previous = table;
   starts.forEach((start, k) => {
     const end = k + 1 < starts.length ? starts[k + 1] : rows.length;
     const page = table.cloneNode(false);
     page.style.breakBefore = 'page';
-    freeze(page);
+    if (columns) page.append(columns.cloneNode(true));
     page.append(table.tHead.cloneNode(true));
     const body = page.appendChild(document.createElement('tbody'));
     for (let i = start; i < end; i += 1) body.append(rows[i]);

@@ -6,7 +6,8 @@ import type { ReportColumn, ReportDefinition } from '../contract/channels/report
 import { REPORT_TITLES } from '../contract/channels/reports';
 import type { ProgressStatus } from '../contract/domain';
 import type { ReportRow } from '../store/report-queries';
-import { contentBox, type PaperFormat } from './page-geometry';
+import { dateTimeFormat, numberFormat } from './intl-cache';
+import { contentBox, MARGIN_MM, type PaperFormat } from './page-geometry';
 
 export const escapeHtml = (value: unknown): string =>
   String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -37,31 +38,19 @@ export interface PdfReportInput {
   page: { format: PaperFormat; landscape: boolean };
 }
 
-/** Intl formatters are costly to build and a 10,000-row PDF formats tens of thousands of cells: one set per locale. */
-const FORMATTERS = new Map<string, { day: Intl.DateTimeFormat; dateTime: Intl.DateTimeFormat; number: Intl.NumberFormat }>();
-function formatters(locale: string) {
-  let cached = FORMATTERS.get(locale);
-  if (!cached) {
-    cached = {
-      day: new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }),
-      dateTime: new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }),
-      number: new Intl.NumberFormat(locale),
-    };
-    FORMATTERS.set(locale, cached);
-  }
-  return cached;
-}
+const DAY: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeZone: 'UTC' };
+const DAY_TIME: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' };
 
 function formatDay(iso: string | null, locale: string): string {
   if (!iso) return '';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : formatters(locale).day.format(d);
+  return Number.isNaN(d.getTime()) ? iso : dateTimeFormat(locale, DAY).format(d);
 }
 
 function formatDate(iso: string | null, locale: string): string {
   if (!iso) return '';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : `${formatters(locale).dateTime.format(d)} UTC`;
+  return Number.isNaN(d.getTime()) ? iso : `${dateTimeFormat(locale, DAY_TIME).format(d)} UTC`;
 }
 
 /** Horizontal stacked bar of the status distribution. Plain SVG: prints identically in every Chromium. */
@@ -187,7 +176,7 @@ export function renderReportHtml(input: PdfReportInput): string {
         `<tr>${input.columns
           .map((c, i) => {
             const v = row[c.key];
-            const text = String(c.type === 'date' ? formatDay(v as string | null, input.locale) : typeof v === 'number' ? formatters(input.locale).number.format(v) : (v ?? ''));
+            const text = String(c.type === 'date' ? formatDay(v as string | null, input.locale) : typeof v === 'number' ? numberFormat(input.locale).format(v) : (v ?? ''));
             widthCounts[i]![Math.min(MAX_HALF_EMS, Math.ceil(textEms(text) * 2))]! += 1;
             return `<td>${escapeHtml(text)}</td>`;
           })
@@ -204,7 +193,7 @@ export function renderReportHtml(input: PdfReportInput): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>
-  @page { margin: 14mm 12mm 16mm; }
+  @page { margin: ${MARGIN_MM.top}mm ${MARGIN_MM.right}mm ${MARGIN_MM.bottom}mm ${MARGIN_MM.left}mm; }
   * { box-sizing: border-box; }
   body { font-family: Arial, 'Liberation Sans', Helvetica, 'Noto Sans', 'DejaVu Sans', 'Noto Sans CJK SC', 'WenQuanYi Zen Hei', sans-serif; color: #1a202c; font-size: 9pt; margin: 0; }
   header { border-bottom: 2px solid #4b5bd6; padding-bottom: 8px; margin-bottom: 10px; }

@@ -12,13 +12,17 @@ export const DB_FILE_NAME = 'rollbook.sqlite';
  * Opens (creating if needed) the cache in `dataDir` and brings its schema up to date.
  * WAL lets the window read while a sync writes; the busy timeout covers the CLI and the app touching the same file.
  */
-export function openDatabase(dataDir: string, options: { migrateTo?: number } = {}): Db {
+/**
+ * `busyTimeoutMs`: how long a write waits for another connection's (the CLI's, another sync worker's) write lock
+ * before failing; default 5 s.
+ */
+export function openDatabase(dataDir: string, options: { migrateTo?: number; busyTimeoutMs?: number } = {}): Db {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, DB_FILE_NAME));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   // INSERT OR REPLACE must fire DELETE triggers too, or the full-text indexes keep entries for replaced rows.
   db.pragma('recursive_triggers = ON');
   // 16 MB of page cache. Syncs move staged rows in key order (mostly appends), and reads of a 1M-row cache are

@@ -19,9 +19,8 @@ async function run(job: number, input: SyncJob): Promise<void> {
   const controller = new AbortController();
   controllers.set(job, controller);
   // A connection per job (opening one takes milliseconds): a warm worker can serve any cache and holds none between.
-  const db = openDatabase(input.dataDir);
   // Another account's worker may hold the write lock for a long move or sweep; waiting for it is this thread's job.
-  db.pragma('busy_timeout = 600000');
+  const db = openDatabase(input.dataDir, { busyTimeoutMs: 600_000 });
   try {
     const result = await runAccountSync(
       {

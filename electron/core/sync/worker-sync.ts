@@ -90,7 +90,7 @@ export class SyncWorkerPool {
       } catch (error) {
         // A worker that cannot even be created (bad options, no threads left) fails the run like one that died.
         host.onInternalError?.(error);
-        resolve(this.recordFailure({ host, accountId: input.account.id, mode: input.mode, runId: null, settle: () => undefined }));
+        resolve(this.recordFailure({ host, accountId: input.account.id, mode: input.mode, runId: null }));
         return;
       }
       const id = this.nextJob++;
@@ -169,7 +169,7 @@ export class SyncWorkerPool {
    * The worker died without a result (out of memory, a crash in native code, a bug before the run began): the run
    * is recorded as failed, like one a killed process leaves behind, and the next run sweeps its staged rows.
    */
-  private recordFailure(job: Job): SyncRun {
+  private recordFailure(job: Omit<Job, 'settle'>): SyncRun {
     const { runs, now, isClosed } = job.host;
     const at = now().toISOString();
     const failure = { endedAt: at, outcome: 'failed' as const, counts: {}, skipped: [], errorCode: 'internal' };
