@@ -61,11 +61,13 @@ export async function startSimServer(handler: Handler): Promise<SimServer> {
   const faults: { rule: FaultRule; seen: number; fired: number }[] = [];
 
   const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    // Arrival time, taken before the body is read: budget tests compare it with the client's dispatch times.
+    const at = Date.now();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname + url.search, headers: req.headers, at: Date.now() };
+    const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname + url.search, headers: req.headers, at };
     requests.push(record);
     const key = `${req.method} ${url.pathname}${url.search}`;
 
