@@ -4,7 +4,9 @@
  */
 import type { ReportColumn, ReportDefinition, ReportKind } from '../contract/channels/reports';
 import { PROGRESS_STATUSES } from '../contract/domain';
+import Database from 'better-sqlite3';
 import type { Db } from './db';
+import { LEARNER_MAP_LIMIT, streamCompletions } from './completions-stream';
 import { textMatch } from './text-match';
 
 export type ReportValue = string | number | null;
@@ -43,6 +45,13 @@ export const REPORT_COLUMNS: Record<ReportKind, ReportColumn[]> = {
 
 interface Built {
   sql: string;
+  params: Record<string, unknown>;
+}
+
+export interface CompletionsByCourse {
+  courses: string;
+  /** One course's rows, with NULL where the course's and the learner's columns go: binds @kAccount, @kGeneration and @kCourse besides `params`. */
+  progress: string;
   params: Record<string, unknown>;
 }
 
@@ -128,6 +137,18 @@ function learnerFilter(def: ReportDefinition, where: string[], params: Record<st
  * `where` may use p (progress) and l (learners).
  */
 function completionsInCourseOrder(def: ReportDefinition, where: string[], params: Record<string, unknown>): string {
+  return `${courseOrder(def, params)}
+    SELECT k.label AS account, k.platform, p.course_id, k.course_name, p.learner_id, coalesce(l.name, p.learner_id) AS learner_name,
+      l.email AS learner_email, p.status, p.raw_status, p.progress_pct, p.completed_at, p.last_activity_at
+    FROM k CROSS JOIN progress p INDEXED BY sqlite_autoindex_progress_1
+      ON p.account_id = k.account_id AND p.generation = k.generation AND p.course_id = k.course_id
+    LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
+    ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY k.label, k.course_name, learner_name COLLATE NOCASE, p.learner_id, p.course_id`;
+}
+
+/** The CTEs behind completionsInCourseOrder: `k` is the report's courses in (account, course name) order. */
+function courseOrder(def: ReportDefinition, params: Record<string, unknown>): string {
   const scopeWhere: string[] = [];
   accountScope(def, scopeWhere, params);
   const courseWhere: string[] = [];
@@ -149,14 +170,24 @@ function completionsInCourseOrder(def: ReportDefinition, where: string[], params
         FROM ids i JOIN scope s ON s.account_id = i.account_id
         LEFT JOIN courses c ON c.account_id = i.account_id AND c.generation = i.generation AND c.id = i.course_id
         WHERE ${['i.course_id IS NOT NULL', ...courseWhere].join(' AND ')}
-        ORDER BY s.label, course_name)
-    SELECT k.label AS account, k.platform, p.course_id, k.course_name, p.learner_id, coalesce(l.name, p.learner_id) AS learner_name,
-      l.email AS learner_email, p.status, p.raw_status, p.progress_pct, p.completed_at, p.last_activity_at
-    FROM k CROSS JOIN progress p INDEXED BY sqlite_autoindex_progress_1
-      ON p.account_id = k.account_id AND p.generation = k.generation AND p.course_id = k.course_id
-    LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
-    ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY k.label, k.course_name, learner_name COLLATE NOCASE, p.learner_id, p.course_id`;
+        ORDER BY s.label, course_name)`;
+}
+
+/**
+ * The completions report for exports as two queries (completions-stream.ts): its courses in report order, and one
+ * course's progress rows, with no learner join.
+ */
+function completionsByCourse(def: ReportDefinition): CompletionsByCourse {
+  const params: Record<string, unknown> = {};
+  const where: string[] = [];
+  progressWhere(def, where, params);
+  const courses = `${courseOrder(def, params)}
+    SELECT account_id AS accountId, generation, label, platform, course_id AS courseId, course_name AS courseName FROM k ORDER BY label, course_name`;
+  // Rows come in REPORT_COLUMNS.completions shape; the NULLs are the course's and learner's, filled in by the caller.
+  const progress = `SELECT NULL, NULL, NULL, NULL, p.learner_id, NULL, NULL, p.status, p.raw_status, p.progress_pct, p.completed_at, p.last_activity_at
+    FROM progress p INDEXED BY sqlite_autoindex_progress_1
+    WHERE ${['p.account_id = @kAccount', 'p.generation = @kGeneration', 'p.course_id = @kCourse', ...where].join(' AND ')}`;
+  return { courses, progress, params };
 }
 
 /**
@@ -260,7 +291,26 @@ export function buildReportQuery(def: ReportDefinition, now: string, shape: 'sor
 
 export type ReportQueries = ReturnType<typeof createReportQueries>;
 
-export function createReportQueries(db: Db) {
+/**
+ * Exports read through their own read-only connection, in one read transaction, for two reasons. The export yields
+ * to the event loop between chunks for as long as it runs: on the shared connection an open statement made every
+ * write meanwhile (a settings change, a saved report) fail with "connection is busy". And the per-course reads of
+ * completions-stream must all see one snapshot: a sync that finished mid-export would otherwise swap generations
+ * under it and the rest of the file would come out empty. (WAL keeps the snapshot's pages for as long as it is open.)
+ */
+function* readSnapshot<T>(db: Db, read: (reader: Db) => Iterable<T>): Generator<T> {
+  const reader = db.memory ? db : new Database(db.name, { readonly: true, fileMustExist: true });
+  const own = reader !== db;
+  try {
+    if (own) reader.exec('BEGIN');
+    yield* read(reader);
+  } finally {
+    if (own) reader.close();
+  }
+}
+
+export function createReportQueries(db: Db, options: { learnerMapLimit?: number } = {}) {
+  const learnerMapLimit = options.learnerMapLimit ?? LEARNER_MAP_LIMIT;
   const freshness = db.prepare<{ accountIds: string | null; platforms: string | null }, { label: string; dataAsOf: string | null }>(
     `SELECT a.label, (SELECT r.ended_at FROM sync_runs r WHERE r.account_id = a.id AND r.outcome IN ('ok', 'partial')
        ORDER BY r.id DESC LIMIT 1) AS dataAsOf
@@ -277,12 +327,18 @@ export function createReportQueries(db: Db) {
     },
     /** Like `iterate`, as arrays in REPORT_COLUMNS order: no object per row, for exports of any size. */
     iterateValues(def: ReportDefinition, now: string): IterableIterator<ReportValue[]> {
-      const { sql, params } = buildReportQuery(def, now);
-      const statement = db.prepare(sql).raw();
-      const names = statement.columns().map((c) => c.name);
-      const keys = REPORT_COLUMNS[def.kind].map((c) => c.key);
-      if (names.join() !== keys.join()) throw new Error(`The ${def.kind} query selects ${names.join()}, expected ${keys.join()}`);
-      return statement.iterate(params) as IterableIterator<ReportValue[]>;
+      return readSnapshot(db, (reader) => {
+        if (def.kind === 'completions' && !def.learnerSearch) {
+          const rows = streamCompletions(reader, def, completionsByCourse(def), learnerMapLimit);
+          if (rows) return rows;
+        }
+        const { sql, params } = buildReportQuery(def, now);
+        const statement = reader.prepare(sql).raw();
+        const names = statement.columns().map((c) => c.name);
+        const keys = REPORT_COLUMNS[def.kind].map((c) => c.key);
+        if (names.join() !== keys.join()) throw new Error(`The ${def.kind} query selects ${names.join()}, expected ${keys.join()}`);
+        return statement.iterate(params) as IterableIterator<ReportValue[]>;
+      });
     },
     /** The first rows only: with LIMIT, SQLite keeps a top-N sorter instead of sorting every row. */
     head(def: ReportDefinition, now: string, limit: number): ReportRow[] {

@@ -1,0 +1,141 @@
+/**
+ * The completions report for exports, without the learner join. Looking up each row's learner in SQLite (two B-tree
+ * seeks: the learners key, then its row) was more than half of a 1M-row export; reading the scope's learners once
+ * into a map and sorting each course block here gives the same rows in the same order (test/reports/order.test.ts
+ * compares both against one full sort) at about twice the speed.
+ * The map costs memory in proportion to learners, not rows, so past `learnerLimit` learners the caller keeps the SQL
+ * join instead: memory stays flat whatever the cache holds.
+ */
+import type { ReportDefinition } from '../contract/channels/reports';
+import type { Db } from './db';
+import type { CompletionsByCourse, ReportValue } from './report-queries';
+
+/** About 150 bytes of heap each: 300k learners is ~45 MB for the length of an export. */
+export const LEARNER_MAP_LIMIT = 300_000;
+
+/**
+ * SQLite's order for TEXT: code points (= UTF-8 bytes), after folding ASCII letters when `nocase` (NOCASE folds
+ * nothing else, so 'É' and 'é' stay apart). JS's own `<` compares UTF-16 units, which puts astral characters
+ * (surrogate pairs) before U+E000..U+FFFF: the shift below moves them after.
+ */
+function sqliteCompare(a: string, b: string, nocase: boolean): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i += 1) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (nocase) {
+      if (x >= 65 && x <= 90) x += 32;
+      if (y >= 65 && y <= 90) y += 32;
+      if (x === y) continue;
+    }
+    if (x >= 0xd800) x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+    if (y >= 0xd800) y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** Where the sort keys sit in a report row (REPORT_COLUMNS.completions). */
+const LEARNER_NAME = 5;
+const LEARNER_ID = 4;
+const COURSE_ID = 2;
+
+/** ORDER BY learner_name COLLATE NOCASE, learner_id, course_id: the SQL path's order within a block. */
+function compareRows(a: ReportValue[], b: ReportValue[]): number {
+  return (
+    sqliteCompare(a[LEARNER_NAME] as string, b[LEARNER_NAME] as string, true) ||
+    sqliteCompare(a[LEARNER_ID] as string, b[LEARNER_ID] as string, false) ||
+    sqliteCompare(a[COURSE_ID] as string, b[COURSE_ID] as string, false)
+  );
+}
+
+/** Block boundaries: equal under NOCASE. */
+const nocaseEqual = (a: string, b: string) => a === b || (a.length === b.length && sqliteCompare(a, b, true) === 0);
+
+/** Per account: learner id → index into `names` and `emails` (small integers: no object per learner). */
+interface Learners {
+  byAccount: Map<string, Map<string, number>>;
+  names: string[];
+  emails: (string | null)[];
+}
+
+/** The scope's live learners, or null when there are more than `limit`. */
+function loadLearners(db: Db, def: ReportDefinition, limit: number): Learners | null {
+  const scope = db
+    .prepare<{ accountIds: string | null; platforms: string | null }, { id: string; generation: number }>(
+      `SELECT a.id, a.live_generation AS generation FROM accounts a
+       WHERE a.live_generation IS NOT NULL
+         AND (@accountIds IS NULL OR a.id IN (SELECT value FROM json_each(@accountIds)))
+         AND (@platforms IS NULL OR a.platform IN (SELECT value FROM json_each(@platforms)))`,
+    )
+    .all({ accountIds: def.accountIds ? JSON.stringify(def.accountIds) : null, platforms: def.platforms?.length ? JSON.stringify(def.platforms) : null });
+  const count = db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM learners WHERE account_id = ? AND generation = ?');
+  let total = 0;
+  for (const account of scope) {
+    total += count.get(account.id, account.generation)!.n;
+    if (total > limit) return null;
+  }
+  const read = db.prepare<[string, number], [string, string, string | null]>('SELECT id, name, email FROM learners WHERE account_id = ? AND generation = ?').raw();
+  const learners: Learners = { byAccount: new Map(), names: [], emails: [] };
+  for (const account of scope) {
+    const byId = new Map<string, number>();
+    for (const [id, name, email] of read.iterate(account.id, account.generation)) {
+      byId.set(id, learners.names.length);
+      learners.names.push(name);
+      learners.emails.push(email);
+    }
+    learners.byAccount.set(account.id, byId);
+  }
+  return learners;
+}
+
+interface CourseRow {
+  accountId: string;
+  generation: number;
+  label: string;
+  platform: string;
+  courseId: string;
+  courseName: string;
+}
+
+/**
+ * Rows in REPORT_COLUMNS.completions order, or null when the scope has too many learners for the map. Courses come
+ * in report order; a block is the courses of one account label and one course name, both ignoring case as NOCASE
+ * does, and its rows are sorted together, exactly as the single query's ORDER BY would.
+ */
+export function streamCompletions(db: Db, def: ReportDefinition, query: CompletionsByCourse, learnerLimit: number): IterableIterator<ReportValue[]> | null {
+  const learners = loadLearners(db, def, learnerLimit);
+  if (!learners) return null;
+  const courses = db.prepare<Record<string, unknown>, CourseRow>(query.courses).all(query.params);
+  const progress = db.prepare(query.progress).raw();
+  const { names, emails } = learners;
+  return (function* () {
+    let block: ReportValue[][] = [];
+    let previous: CourseRow | null = null;
+    for (const course of courses) {
+      if (previous && !(nocaseEqual(course.label, previous.label) && nocaseEqual(course.courseName, previous.courseName))) {
+        yield* block.sort(compareRows);
+        block = [];
+      }
+      previous = course;
+      const ids = learners.byAccount.get(course.accountId);
+      // all() over iterate(): one course's rows are few, and stepping from C++ in one call is ~30% cheaper.
+      const rows = progress.all({ ...query.params, kAccount: course.accountId, kGeneration: course.generation, kCourse: course.courseId }) as ReportValue[][];
+      // Filled in place: the row array SQLite made is the report row, and the course's strings are shared.
+      for (const row of rows) {
+        const learnerId = row[LEARNER_ID] as string;
+        const at = ids?.get(learnerId);
+        row[0] = course.label;
+        row[1] = course.platform;
+        row[COURSE_ID] = course.courseId;
+        row[3] = course.courseName;
+        row[LEARNER_NAME] = at === undefined ? learnerId : names[at]!;
+        if (at !== undefined) row[6] = emails[at]!;
+        block.push(row);
+      }
+    }
+    yield* block.sort(compareRows);
+  })();
+}
