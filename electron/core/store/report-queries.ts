@@ -2,9 +2,9 @@
  * The rows behind each report, streamed from the live generation (better-sqlite3 `iterate`): an export of 1M rows
  * never holds 1M rows in memory. Filters are bound parameters; the only dynamic SQL is whitelisted fragments.
  */
+import Database from 'better-sqlite3';
 import type { ReportColumn, ReportDefinition, ReportKind } from '../contract/channels/reports';
 import { PROGRESS_STATUSES } from '../contract/domain';
-import Database from 'better-sqlite3';
 import type { Db } from './db';
 import { LEARNER_MAP_LIMIT, streamCompletions } from './completions-stream';
 import { textMatch } from './text-match';
