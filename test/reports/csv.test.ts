@@ -134,15 +134,24 @@ describe('CSV reports', () => {
     expect((await t.core.call('reports.saved.delete', { name: 'monthly compliance' })).deleted).toBe(true);
   });
 
-  it('streams a large export without holding the rows', async () => {
+  it('streams a large export without holding the rows, and other writes go on meanwhile', async () => {
     const big = testCore({ createConnector: () => scriptedConnector({ data: reportDataset(60_000), pageSize: 5000 }) });
     try {
       await big.core.call('accounts.add', { label: 'Big', settings: { platform: 'sample', seed: 1 } });
       await big.core.call('sync.run', {});
       const file = join(out.path, 'big.csv');
+      // The window keeps working while an export runs: a write in the middle of it (here at the first progress
+      // event) used to fail with "This database connection is busy executing a query".
+      const writes: Promise<unknown>[] = [];
+      const off = big.core.on('reports.progress', ({ rows, done }) => {
+        if (rows > 0 && !done && writes.length === 0) writes.push(big.core.call('settings.update', { theme: 'dark' }));
+      });
       global.gc?.();
       const before = process.memoryUsage().heapUsed;
       const result = await big.core.call('reports.export', { definition: { kind: 'completions' }, format: 'csv', path: file });
+      off();
+      expect(writes).toHaveLength(1);
+      await expect(writes[0]).resolves.toMatchObject({ theme: 'dark' });
       expect(result.rows).toBe(60_007);
       expect(process.memoryUsage().heapUsed - before).toBeLessThan(60 * 2 ** 20);
       expect(readFileSync(file, 'utf8').split('\r\n').length).toBeGreaterThan(60_000);
