@@ -46,7 +46,7 @@ if (!app.requestSingleInstanceLock()) {
       dataDir: app.getPath('userData'),
       secrets: createSecretStore(osKeychain()),
       onInternalError: (error) => console.error('[rollbook] internal error', error),
-      pdfRenderer: electronPdfRenderer(),
+      pdfRenderer: electronPdfRenderer((error) => console.warn('[rollbook] PDF pagination skipped; printing as one table:', error)),
       host: electronHost(),
       syncWorker: findSyncWorker(),
     });

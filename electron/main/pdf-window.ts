@@ -1,21 +1,45 @@
 /**
  * The app's PDF renderer: the report HTML printed by a hidden, sandboxed BrowserWindow (same Chromium as the
  * window, no external browser needed). Node hosts use playwright-core instead (core/reports/pdf-renderer.ts).
+ *
+ * Like the Node renderer, it cuts the table into one table per page before printing (paginate-table.ts): Chromium
+ * lays out one long table in superlinear time, so a 5,000-row report printed as a single table took about twice as
+ * long, and pages cut this way look the same in the app and the CLI. The page itself may not run scripts (the
+ * report's CSP, core/reports/pdf-template.ts); the pagination is injected from here, which that CSP does not govern.
  */
 import { BrowserWindow } from 'electron';
-import { MARGIN_MM } from '../core/reports/page-geometry';
+import { contentBox, MARGIN_MM } from '../core/reports/page-geometry';
+import { PAGINATE_TABLE } from '../core/reports/paginate-table';
 import type { PdfRenderer } from '../core/reports/pdf-renderer';
 import { WEB_PREFERENCES } from './security';
 
-export function electronPdfRenderer(): PdfRenderer {
+/** Pagination is an optimisation: if it has not finished by then, the report prints as one table. */
+const PAGINATE_TIMEOUT_MS = 30_000;
+
+export function electronPdfRenderer(onError?: (error: unknown) => void): PdfRenderer {
   return {
     async render(html, options) {
+      // The table is measured at the printed width: the window's content area is the page's printable box.
+      const box = contentBox(options.format, options.landscape);
       const window = new BrowserWindow({
         show: false,
-        webPreferences: { ...WEB_PREFERENCES, javascript: false },
+        width: Math.round(box.width),
+        height: Math.round(box.height),
+        useContentSize: true,
+        webPreferences: WEB_PREFERENCES,
       });
+      // Nothing in a report navigates or opens windows; if anything tried, it would go nowhere.
+      window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+      window.webContents.on('will-navigate', (event) => event.preventDefault());
       try {
         await window.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(html)}`);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          window.webContents.executeJavaScript(`(${PAGINATE_TABLE})(${box.height})`),
+          new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('Paginating the report timed out.')), PAGINATE_TIMEOUT_MS))),
+        ])
+          .catch((error: unknown) => onError?.(error))
+          .finally(() => clearTimeout(timer));
         return await window.webContents.printToPDF({
           pageSize: options.format,
           landscape: options.landscape,

@@ -14,6 +14,7 @@ import {
   isAppUrl,
   WEB_PREFERENCES,
 } from '../../electron/main/security';
+import { REPORT_CSP } from '../../electron/core/reports/pdf-template';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -31,6 +32,15 @@ describe('Electron hardening', () => {
     // The window really uses them (and a bundled CJS preload, which sandbox requires).
     const windowSource = readFileSync(resolve(ROOT, 'electron/main/window.ts'), 'utf8');
     expect(windowSource).toMatch(/webPreferences: \{ \.\.\.WEB_PREFERENCES, preload: join\(options\.preloadDir, 'index\.cjs'\) \}/);
+  });
+
+  it('the hidden PDF window: the same web preferences, no navigation or new windows, and a report page that may run and load nothing', () => {
+    const pdfSource = readFileSync(resolve(ROOT, 'electron/main/pdf-window.ts'), 'utf8');
+    expect(pdfSource).toMatch(/webPreferences: WEB_PREFERENCES,/);
+    expect(pdfSource).toMatch(/setWindowOpenHandler\(\(\) => \(\{ action: 'deny' \}\)\)/);
+    expect(pdfSource).toMatch(/on\('will-navigate', \(event\) => event\.preventDefault\(\)\)/);
+    // Its page's own CSP (test/reports/pdf-pagination.test.ts shows it stopping a script and a request in Chromium).
+    expect(REPORT_CSP.split('; ')).toEqual(["default-src 'none'", "style-src 'unsafe-inline'", 'img-src data:']);
   });
 
   it('CSP allows scripts only from the app itself', () => {

@@ -162,6 +162,13 @@ export function columnWidths(headers: string[], widthCounts: number[][], availab
   return widths.map((w) => Math.round((w / total) * 1000) / 10);
 }
 
+/**
+ * The report page may not load or run anything of its own: every value in it is escaped, and this is the second
+ * line. The renderers' own pagination (paginate-table.ts) is injected by the embedder (Playwright's evaluate,
+ * Electron's executeJavaScript), which a page's CSP does not govern.
+ */
+export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
 /** Table cells are set at 7.5pt: this many CSS pixels per em. */
 const CELL_EM_PX = (7.5 * 96) / 72;
 
@@ -191,7 +198,9 @@ export function renderReportHtml(input: PdfReportInput): string {
     .filter((selector) => selector !== null);
   const numberCss = numberColumns.length ? `${numberColumns.join(', ')} { text-align: right; font-variant-numeric: tabular-nums; }` : '';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
+<title>${escapeHtml(title)}</title>
 <style>
   @page { margin: ${MARGIN_MM.top}mm ${MARGIN_MM.right}mm ${MARGIN_MM.bottom}mm ${MARGIN_MM.left}mm; }
   * { box-sizing: border-box; }
