@@ -1,8 +1,8 @@
 /**
  * The completions report for exports, without the learner join. Looking up each row's learner in SQLite (two B-tree
- * seeks: the learners key, then its row) was more than half of a 1M-row export; reading the scope's learners once
- * into a map and sorting each course block here gives the same rows in the same order (test/reports/order.test.ts
- * compares both against one full sort) at about twice the speed.
+ * seeks: the learners key, then its row) was about half of the query's time; reading the scope's learners once into
+ * a map and sorting each course block here gives the same rows in the same order (test/reports/order.test.ts
+ * compares both against one full sort), and took a 1M-row CSV export from ~5.0 to ~3.7 s on the bench machine.
  * The map costs memory in proportion to learners, not rows, so past `learnerLimit` learners the caller keeps the SQL
  * join instead: memory stays flat whatever the cache holds.
  */
