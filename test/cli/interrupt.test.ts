@@ -4,34 +4,22 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cliIspringAccount } from '../support/cli-account';
-import { realKeychainAvailable } from '../support/keychain';
-import { startIspringSimulator, type IspringSimulator } from '../simulators/ispring';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
 describe('CLI interrupt', () => {
-  const account = cliIspringAccount('Slow LMS');
+  const account = cliIspringAccount('Slow LMS', { courses: 10, learners: 200, results: 1_500, pageSizeCap: 50 });
   const { dir, run } = account;
-  let sim: IspringSimulator;
-  let keychain = false;
-  beforeAll(async () => {
-    keychain = await realKeychainAvailable();
-    sim = await startIspringSimulator({ courses: 10, learners: 200, results: 1_500, pageSizeCap: 50 });
-  });
-  afterAll(async () => {
-    await sim.close().catch(() => undefined);
-    await account.cleanup();
-  });
 
   it('Ctrl+C stops a running sync quickly, exits 1 and keeps the previous data', async (ctx) => {
-    if (!keychain) return ctx.skip(); // the CLI keeps secrets only in the OS keychain
-    const before = await account.addAndSync(sim);
+    if (!account.keychain) return ctx.skip(); // the CLI keeps secrets only in the OS keychain
+    const before = await account.addAndSync();
     expect(before.progress).toBeGreaterThan(500); // more than ten pages of 50
 
     // Every results page now takes a second: the sync is still running when Ctrl+C comes.
-    sim.addFault({ match: /learners\/results/, fault: { kind: 'delay', ms: 1_000 } });
+    account.sim.addFault({ match: /learners\/results/, fault: { kind: 'delay', ms: 1_000 } });
     const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'electron/core/cli/main.ts'), 'sync', '--data-dir', dir.path], { cwd: ROOT });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -6,7 +6,6 @@
  * The map costs memory in proportion to learners, not rows, so past `learnerLimit` learners the caller keeps the SQL
  * join instead: memory stays flat whatever the cache holds.
  */
-import type { ReportDefinition } from '../contract/channels/reports';
 import type { Db } from './db';
 import type { CompletionsByCourse, ReportValue } from './report-queries';
 
@@ -61,36 +60,6 @@ interface Learners {
   emails: (string | null)[];
 }
 
-/** The scope's live learners, or null when there are more than `limit`. */
-function loadLearners(db: Db, def: ReportDefinition, limit: number): Learners | null {
-  const scope = db
-    .prepare<{ accountIds: string | null; platforms: string | null }, { id: string; generation: number }>(
-      `SELECT a.id, a.live_generation AS generation FROM accounts a
-       WHERE a.live_generation IS NOT NULL
-         AND (@accountIds IS NULL OR a.id IN (SELECT value FROM json_each(@accountIds)))
-         AND (@platforms IS NULL OR a.platform IN (SELECT value FROM json_each(@platforms)))`,
-    )
-    .all({ accountIds: def.accountIds ? JSON.stringify(def.accountIds) : null, platforms: def.platforms?.length ? JSON.stringify(def.platforms) : null });
-  const count = db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM learners WHERE account_id = ? AND generation = ?');
-  let total = 0;
-  for (const account of scope) {
-    total += count.get(account.id, account.generation)!.n;
-    if (total > limit) return null;
-  }
-  const read = db.prepare<[string, number], [string, string, string | null]>('SELECT id, name, email FROM learners WHERE account_id = ? AND generation = ?').raw();
-  const learners: Learners = { byAccount: new Map(), names: [], emails: [] };
-  for (const account of scope) {
-    const byId = new Map<string, number>();
-    for (const [id, name, email] of read.iterate(account.id, account.generation)) {
-      byId.set(id, learners.names.length);
-      learners.names.push(name);
-      learners.emails.push(email);
-    }
-    learners.byAccount.set(account.id, byId);
-  }
-  return learners;
-}
-
 interface CourseRow {
   accountId: string;
   generation: number;
@@ -101,14 +70,41 @@ interface CourseRow {
 }
 
 /**
+ * The live learners of the accounts the report's courses belong to, or null when there are more than `limit`.
+ * The accounts come from the course list (already filtered by the report's scope, at the generation it read), so the
+ * scope is decided in one place, courseOrder in report-queries; an account without courses has no rows to fill.
+ */
+function loadLearners(db: Db, courses: CourseRow[], limit: number): Learners | null {
+  const scope = new Map(courses.map((c) => [c.accountId, c.generation]));
+  const count = db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM learners WHERE account_id = ? AND generation = ?');
+  let total = 0;
+  for (const [account, generation] of scope) {
+    total += count.get(account, generation)!.n;
+    if (total > limit) return null;
+  }
+  const read = db.prepare<[string, number], [string, string, string | null]>('SELECT id, name, email FROM learners WHERE account_id = ? AND generation = ?').raw();
+  const learners: Learners = { byAccount: new Map(), names: [], emails: [] };
+  for (const [account, generation] of scope) {
+    const byId = new Map<string, number>();
+    for (const [id, name, email] of read.iterate(account, generation)) {
+      byId.set(id, learners.names.length);
+      learners.names.push(name);
+      learners.emails.push(email);
+    }
+    learners.byAccount.set(account, byId);
+  }
+  return learners;
+}
+
+/**
  * Rows in REPORT_COLUMNS.completions order, or null when the scope has too many learners for the map. Courses come
  * in report order; a block is the courses of one account label and one course name, both ignoring case as NOCASE
  * does, and its rows are sorted together, exactly as the single query's ORDER BY would.
  */
-export function streamCompletions(db: Db, def: ReportDefinition, query: CompletionsByCourse, learnerLimit: number): IterableIterator<ReportValue[]> | null {
-  const learners = loadLearners(db, def, learnerLimit);
-  if (!learners) return null;
+export function streamCompletions(db: Db, query: CompletionsByCourse, learnerLimit: number): IterableIterator<ReportValue[]> | null {
   const courses = db.prepare<Record<string, unknown>, CourseRow>(query.courses).all(query.params);
+  const learners = loadLearners(db, courses, learnerLimit);
+  if (!learners) return null;
   const progress = db.prepare(query.progress).raw();
   const { names, emails } = learners;
   return (function* () {

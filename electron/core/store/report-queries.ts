@@ -329,7 +329,7 @@ export function createReportQueries(db: Db, options: { learnerMapLimit?: number 
     iterateValues(def: ReportDefinition, now: string): IterableIterator<ReportValue[]> {
       return readSnapshot(db, (reader) => {
         if (def.kind === 'completions' && !def.learnerSearch) {
-          const rows = streamCompletions(reader, def, completionsByCourse(def), learnerMapLimit);
+          const rows = streamCompletions(reader, completionsByCourse(def), learnerMapLimit);
           if (rows) return rows;
         }
         const { sql, params } = buildReportQuery(def, now);
