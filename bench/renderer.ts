@@ -95,18 +95,22 @@ export async function rendererSection(ctx: BenchContext): Promise<Record<string,
         el.scrollTop = (total * i) / steps;
         await new Promise((r) => requestAnimationFrame(() => r(null)));
       }
+      // How long the rows in view stay placeholders once the scroll stops (a jump fetches when the view rests).
+      const stopped = performance.now();
+      while (el.querySelector('.skeleton') && performance.now() - stopped < 5_000) await new Promise((r) => requestAnimationFrame(() => r(null)));
+      const filledMs = performance.now() - stopped;
       await new Promise((r) => setTimeout(r, 500));
       running = false;
-      return { frames, rows: el.querySelectorAll('[role="row"]').length };
+      return { frames, rows: el.querySelectorAll('[role="row"]').length, filledMs };
     });
     const lastRow = await table.locator('[role="row"]').last().getAttribute('aria-rowindex');
     await page.context().close();
     core.close();
     const long = scroll.frames.filter((f) => f > 50).length;
-    ctx.log(`courses view: median ${median(loads)} ms (from Overview with a click: ${median(viaClick)} ms); scroll: ${scroll.frames.length} frames, ${long} over 50 ms, ${scroll.rows} rows in DOM, last aria-rowindex ${lastRow}`);
+    ctx.log(`courses view: median ${median(loads)} ms (from Overview with a click: ${median(viaClick)} ms); scroll: ${scroll.frames.length} frames, ${long} over 50 ms, ${scroll.rows} rows in DOM, last aria-rowindex ${lastRow}, rows filled ${round(scroll.filledMs)} ms after the scroll stopped`);
     return {
       courses_view_first_paint: { ms: round(median(loads)), via_overview_click_ms: round(median(viaClick)), target: '≤ 300 ms', met: median(loads) <= 300 },
-      scroll_100k_rows: { long_frames: long, frames: scroll.frames.length, dom_rows: scroll.rows, target: '0 frames > 50 ms, < 200 rows in DOM', met: long === 0 && scroll.rows < 200 },
+      scroll_100k_rows: { long_frames: long, frames: scroll.frames.length, dom_rows: scroll.rows, filled_after_stop_ms: round(scroll.filledMs), target: '0 frames > 50 ms, < 200 rows in DOM', met: long === 0 && scroll.rows < 200 },
     };
   } finally {
     await browser.close();
