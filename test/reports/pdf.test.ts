@@ -6,6 +6,9 @@ import { testCore } from '../support/core';
 import { reportDataset } from '../support/report-fixture';
 import { scriptedConnector } from '../support/scripted-connector';
 import { tempDir } from '../support/tmp';
+import { chromiumPdfRenderer } from '../../electron/core/reports/pdf-renderer';
+import { FOOTER_TEMPLATE } from '../../electron/core/reports/pdf-template';
+import { writeFileSync } from 'node:fs';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-results');
 const pdftotext = (file: string, ...args: string[]) => execFileSync('pdftotext', ['-layout', ...args, file, '-'], { encoding: 'utf8' });
@@ -84,6 +87,22 @@ describe('PDF reports (Chromium via playwright-core)', () => {
     // page holds about 30 of them, where the automatic table layout wrapped short columns and fitted 17.
     expect(rowsOn(Math.ceil(n / 2))).toBeGreaterThan(25);
   }, 90_000);
+
+  it('a browser warmed while rows are read prints the next report; one left unclaimed is closed, and the next render starts its own', async () => {
+    const renderer = chromiumPdfRenderer({ warmIdleMs: 300 });
+    const page = (n: number) => `<!doctype html><html><body><h1>Warm ${n}</h1><table><thead><tr><th>A</th></tr></thead><tbody><tr><td>row ${n}</td></tr></tbody></table></body></html>`;
+    const options = { format: 'A4' as const, landscape: true, footerTemplate: FOOTER_TEMPLATE };
+    renderer.warm!();
+    renderer.warm!(); // a second warm() while one is pending reuses it
+    const first = join(out.path, 'warm-1.pdf');
+    writeFileSync(first, await renderer.render(page(1), options));
+    expect(flatText(first)).toContain('Warm 1');
+    renderer.warm!();
+    await new Promise((r) => setTimeout(r, 3_000)); // launched, then closed unclaimed
+    const second = join(out.path, 'warm-2.pdf');
+    writeFileSync(second, await renderer.render(page(2), options));
+    expect(flatText(second)).toContain('row 2');
+  }, 60_000);
 
   it('Chromium missing: a clear error and no file', async () => {
     const previous = process.env.ROLLBOOK_CHROMIUM;

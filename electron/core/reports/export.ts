@@ -13,6 +13,8 @@ import { FOOTER_TEMPLATE, paperFor, renderReportHtml } from './pdf-template';
 
 /** PDFs are for reading: past this many rows the PDF says so and points to the CSV. */
 export const PDF_ROW_LIMIT = 10_000;
+/** Rows read between two turns of the event loop while a PDF's rows are collected. */
+const YIELD_EVERY = 1_000;
 
 export interface ExportDeps {
   queries: ReportQueries;
@@ -57,6 +59,8 @@ export async function exportReport(
       return { path, rows, bytes, truncated: false };
     }
 
+    // Chromium starts while the rows are read (the loop yields now and then, which also keeps IPC answering).
+    deps.pdf.warm?.();
     const locale = options.locale ?? Intl.DateTimeFormat().resolvedOptions().locale;
     const rows: ReportRow[] = [];
     const statusCounts: Partial<Record<ProgressStatus, number>> = {};
@@ -64,6 +68,7 @@ export async function exportReport(
     let total = 0;
     for (const row of deps.queries.iterate(definition, now)) {
       total += 1;
+      if (total % YIELD_EVERY === 0) await new Promise(setImmediate);
       if (rows.length < PDF_ROW_LIMIT) rows.push(row);
       const status = row.status as ProgressStatus | undefined;
       if (status) statusCounts[status] = (statusCounts[status] ?? 0) + 1;

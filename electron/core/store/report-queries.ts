@@ -320,10 +320,10 @@ export function createReportQueries(db: Db, options: { learnerMapLimit?: number 
      ORDER BY a.label COLLATE NOCASE`,
   );
   return {
-    /** Streams rows; the caller may stop early (preview). */
+    /** Streams rows as objects (the PDF), through the export's own snapshot: the caller may yield between rows. */
     iterate(def: ReportDefinition, now: string): IterableIterator<ReportRow> {
       const { sql, params } = buildReportQuery(def, now);
-      return db.prepare(sql).iterate(params) as IterableIterator<ReportRow>;
+      return readSnapshot(db, (reader) => reader.prepare(sql).iterate(params) as IterableIterator<ReportRow>);
     },
     /** Like `iterate`, as arrays in REPORT_COLUMNS order: no object per row, for exports of any size. */
     iterateValues(def: ReportDefinition, now: string): IterableIterator<ReportValue[]> {
