@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportDefinition } from '../../electron/core/contract/channels/reports';
 import { openDatabase, type Db } from '../../electron/core/store/db';
+import { computeCourseStats } from '../../electron/core/store/cache-writer';
 import { buildReportQuery, createReportQueries } from '../../electron/core/store/report-queries';
 import { tempDir } from '../support/tmp';
 
@@ -49,6 +50,8 @@ describe('completions order', () => {
             progress.run(id, generation, `c${c}`, `l${l}`, status, status, (c * 7 + l) % 3 === 0 ? 100 : 12.5, status === 'completed' ? day : null, day);
           }
         }
+        // What a sync's commit stores beside its rows: exports total their progress bar from it.
+        computeCourseStats(db, { account: id, generation, before: '2026-05-01T00:00:00.000Z' });
       }
     })();
   });
@@ -62,6 +65,7 @@ describe('completions order', () => {
     { kind: 'completions', accountIds: ['acc-a', 'acc-c'] },
     { kind: 'completions', accountIds: null, platforms: ['sample'], courseIds: ['c0', 'c1', 'c2', 'c11'] },
     { kind: 'completions', accountIds: null, statuses: ['completed', 'failed'], from: '2026-02-01', to: '2026-04-30' },
+    { kind: 'completions', accountIds: ['acc-b'], statuses: ['in_progress', 'passed'], courseIds: ['c1', 'c3', 'c10'] },
     { kind: 'completions', accountIds: null, learnerSearch: 'ángel' },
     { kind: 'completions', accountIds: null, learnerSearch: 'zo' },
   ];

@@ -30,6 +30,28 @@ const KEY_ORDER: Record<Resource, string> = {
 
 export type CacheWriter = ReturnType<typeof createCacheWriter>;
 
+type CourseStatsParams = { account: string; generation: number; before: string };
+
+/**
+ * A generation's per-course aggregates, computed at commit (the Courses and Overview views read these instead of
+ * grouping progress rows; export progress bars total them). `before`: activity older than this is overdue.
+ */
+const COURSE_STATS_SQL = `
+    INSERT OR REPLACE INTO course_stats
+    SELECT account_id, generation, course_id, count(*),
+      sum(status = 'not_started'), sum(status = 'in_progress'), sum(status = 'completed'), sum(status = 'passed'),
+      sum(status = 'failed'), sum(status = 'incomplete'),
+      min(coalesce(started_at, last_activity_at)), max(last_activity_at),
+      sum(status IN ('in_progress', 'not_started', 'incomplete') AND started_at IS NOT NULL
+          AND coalesce(last_activity_at, started_at) < @before)
+    FROM progress WHERE account_id = @account AND generation = @generation
+    GROUP BY course_id`;
+
+/** For fixtures that write progress rows directly: the aggregates a commit would have computed. */
+export function computeCourseStats(db: Db, params: CourseStatsParams): void {
+  db.prepare<CourseStatsParams>(COURSE_STATS_SQL).run(params);
+}
+
 /**
  * Pages land first in per-connection TEMP staging tables without indexes (cheap appends), and each resource is
  * moved into its real table once, sorted by primary key. Inserting provider UUIDs in arrival order into indexed
@@ -92,16 +114,7 @@ export function createCacheWriter(db: Db) {
   );
   const deleteCursors = db.prepare('DELETE FROM sync_cursors WHERE account_id = ?');
   const cursors = db.prepare<[string], { resource: string; cursor: string }>('SELECT resource, cursor FROM sync_cursors WHERE account_id = ?');
-  const computeStats = db.prepare<{ account: string; generation: number; before: string }>(`
-    INSERT OR REPLACE INTO course_stats
-    SELECT account_id, generation, course_id, count(*),
-      sum(status = 'not_started'), sum(status = 'in_progress'), sum(status = 'completed'), sum(status = 'passed'),
-      sum(status = 'failed'), sum(status = 'incomplete'),
-      min(coalesce(started_at, last_activity_at)), max(last_activity_at),
-      sum(status IN ('in_progress', 'not_started', 'incomplete') AND started_at IS NOT NULL
-          AND coalesce(last_activity_at, started_at) < @before)
-    FROM progress WHERE account_id = @account AND generation = @generation
-    GROUP BY course_id`);
+  const computeStats = db.prepare<CourseStatsParams>(COURSE_STATS_SQL);
   const sweepStatements = [...Object.values(TABLES), 'course_stats'].map((table) =>
     db.prepare(`DELETE FROM ${table} WHERE account_id = ? AND generation <> ?`),
   );
