@@ -92,8 +92,10 @@ export class CoursesState {
     }
     this.#version = version;
     const seq = ++this.#seq;
+    // The rows are asked for first: the core answers in order, and the facets (only the filter menus) take longer.
+    const rows = this.rows.reset((offset, limit) => call('workspace.coursePage', { ...input, offset, limit }));
     const facets = call('workspace.facets', { accountIds: scope });
-    await this.rows.reset((offset, limit) => call('workspace.coursePage', { ...input, offset, limit }));
+    await rows;
     // Facets only fill the filter menus; if reading them fails, the rows' own error is what the view shows.
     const answer = await facets.catch(() => null);
     if (answer && seq === this.#seq) this.facets = answer;
