@@ -1,6 +1,7 @@
 /**
  * A course with 100,000 learners in the built renderer: the learners table pages through the cache while
- * scrolling, reaches the last learner, and keeps the DOM small (virtualised rows).
+ * scrolling, reaches the last learner, and keeps the DOM small (virtualised rows). A drag that jumps past the loaded
+ * rows asks for rows once it rests, not on every frame (each frame's two pages made frames long).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../electron/core/store/db';
@@ -15,6 +16,8 @@ const name = (i: number) => `Learner ${String(i).padStart(6, '0')}`;
 describe('100k-learner course', () => {
   const dir = tempDir('rollbook-e2e-big-');
   let app: AppHarness;
+  /** Offsets of the learner pages the window asked the core for. */
+  const asked: number[] = [];
 
   beforeAll(async () => {
     const db = openDatabase(dir.path);
@@ -29,7 +32,15 @@ describe('100k-learner course', () => {
       ],
     });
     db.close();
-    app = await openApp({ dataDir: dir.path });
+    app = await openApp({
+      dataDir: dir.path,
+      bridge: {
+        override: (channel, input) => {
+          if (channel === 'workspace.courseLearners') asked.push((input as { offset: number }).offset);
+          return undefined;
+        },
+      },
+    });
   }, 60_000);
   afterAll(async () => {
     await app?.close();
@@ -65,9 +76,34 @@ describe('100k-learner course', () => {
     expect(app.consoleErrors).toEqual([]);
   });
 
-  it('filters and searches the 100k rows through the cache', async () => {
+  it('a fast drag asks for rows when it rests, and the rows then match their positions', async () => {
     const { page } = app;
     await page.keyboard.press('Escape');
+    const grid = page.getByTestId('learners-table');
+    await expect.poll(async () => (await firstColumn(page, 'learners-table')).length).toBeGreaterThan(0);
+    asked.length = 0;
+    // Thirty frames, each jumping ~3,000 rows: what dragging the scrollbar does.
+    await grid.evaluate(async (el) => {
+      const total = el.scrollHeight - el.clientHeight;
+      for (let i = 1; i <= 30; i += 1) {
+        el.scrollTop = (total * i) / 31;
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+      }
+    });
+    const whileMoving = asked.length;
+    // Asking on every frame was two pages a frame (60 here); a frame slower than the rest time may let one through.
+    expect(whileMoving).toBeLessThan(10);
+    await expect.poll(() => grid.evaluate((el) => el.querySelectorAll('.skeleton').length), { timeout: 15_000 }).toBe(0);
+    expect(asked.length).toBeGreaterThan(whileMoving);
+    const rows = await grid.evaluate((el) =>
+      [...el.querySelectorAll<HTMLElement>('[role="row"][data-index]')].map((row) => [Number(row.dataset.index), row.querySelector('[role="gridcell"]')?.textContent?.trim() ?? '']),
+    );
+    expect(rows.length).toBeGreaterThan(5);
+    for (const [index, text] of rows) expect(text).toContain(name(index as number));
+  });
+
+  it('filters and searches the 100k rows through the cache', async () => {
+    const { page } = app;
     await page.getByRole('combobox', { name: 'Status' }).selectOption('completed');
     await expect.poll(() => page.getByTestId('learner-count').textContent()).toContain('33,334 learners');
     await page.getByTestId('learner-search').fill('099999');
