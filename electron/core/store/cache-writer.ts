@@ -47,7 +47,7 @@ const COURSE_STATS_SQL = `
     FROM progress WHERE account_id = @account AND generation = @generation
     GROUP BY course_id`;
 
-/** For fixtures that write progress rows directly: the aggregates a commit would have computed. */
+/** The aggregates a commit computes; fixtures that write progress rows directly call it too. */
 export function computeCourseStats(db: Db, params: CourseStatsParams): void {
   db.prepare<CourseStatsParams>(COURSE_STATS_SQL).run(params);
 }
@@ -114,7 +114,6 @@ export function createCacheWriter(db: Db) {
   );
   const deleteCursors = db.prepare('DELETE FROM sync_cursors WHERE account_id = ?');
   const cursors = db.prepare<[string], { resource: string; cursor: string }>('SELECT resource, cursor FROM sync_cursors WHERE account_id = ?');
-  const computeStats = db.prepare<CourseStatsParams>(COURSE_STATS_SQL);
   const sweepStatements = [...Object.values(TABLES), 'course_stats'].map((table) =>
     db.prepare(`DELETE FROM ${table} WHERE account_id = ? AND generation <> ?`),
   );
@@ -184,7 +183,7 @@ export function createCacheWriter(db: Db) {
       // Anything still staged (callers that did not flush per resource) lands before the aggregates and the flip.
       for (const resource of Object.keys(TABLES) as Resource[]) moveStaged[resource]();
       db.transaction(() => {
-        computeStats.run({ account: accountId, generation, before: overdueBefore });
+        computeCourseStats(db, { account: accountId, generation, before: overdueBefore });
         flip.run(generation, at, accountId);
         if (newCursors === null) deleteCursors.run(accountId);
         else for (const [resource, cursor] of Object.entries(newCursors)) upsertCursor.run(accountId, resource, cursor);
