@@ -63,10 +63,9 @@ describe('load with 30% 429/503', () => {
       // Budget: no window of WINDOW_MS holds more than BUDGET request starts (each simulator serves one account).
       const starts = requests.map((r) => r.at).sort((a, b) => a - b);
       for (let j = 0; j < starts.length; j += 1) {
-        // The client counts at dispatch, the server at arrival, and both share one event loop with five syncs: on a
-        // loaded 2-core CI machine a request arrived more than 100 ms after dispatch (41 in a window once). Any
-        // arrival window 200 ms shorter than the budget's holds only requests dispatched within one budget window.
-        const inWindow = starts.filter((s) => s >= starts[j]! && s < starts[j]! + WINDOW_MS - 200).length;
+        // Counted at arrival, over the full window: the client runs each window from the answer, which comes after
+        // the arrival, so a request that arrives late (one event loop, five syncs, two cores) cannot crowd a window.
+        const inWindow = starts.filter((s) => s >= starts[j]! && s < starts[j]! + WINDOW_MS).length;
         expect(inWindow).toBeLessThanOrEqual(BUDGET);
       }
       // No storm: with 30% failures a page takes 1/(1-0.3) ≈ 1.43 attempts on average; allow 2×.

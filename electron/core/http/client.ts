@@ -77,10 +77,11 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
 
   async function attempt(req: HttpRequest, url: URL): Promise<HttpResponse> {
     const release = await slots.acquire(req.signal);
+    let answered: (() => void) | undefined;
     try {
       // The budget is taken once a slot is held, so what it records is when the request really goes out:
       // the server counts sends, retries included.
-      if (budget) await budget.take(req.signal, (ms) => options.onWait?.({ reason: 'budget', ms }));
+      if (budget) answered = await budget.take(req.signal, (ms) => options.onWait?.({ reason: 'budget', ms }));
       const headers: Record<string, string> = { 'user-agent': userAgent, ...lowerKeys(req.headers ?? {}) };
       for (const [name, value] of Object.entries(headers)) {
         if (name === 'authorization') secrets.add(value.replace(/^\S+\s+/, ''));
@@ -95,6 +96,7 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
         headersTimeout: timeouts.headersMs,
         bodyTimeout: timeouts.bodyMs,
       });
+      answered?.();
       const body = await response.body.text();
       const flat: Record<string, string> = {};
       for (const [name, value] of Object.entries(response.headers)) {
@@ -102,6 +104,7 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
       }
       return { status: response.statusCode, headers: flat, body, url: url.toString() };
     } finally {
+      answered?.();
       release();
     }
   }

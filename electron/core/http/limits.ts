@@ -39,9 +39,15 @@ export class Semaphore {
 /**
  * Sliding-window budget: at most `limit` request starts in any `windowMs`. Every attempt counts, retries included,
  * because that is what the server counts.
+ *
+ * The server counts arrivals, which the client cannot see: a request may reach the server any time between its
+ * dispatch and its response. So an attempt counts from dispatch until its response comes back, and its window
+ * runs from the response. Measured from dispatch alone, a slow first request and a quick sixth one can land in
+ * one server window (seen on a loaded CI machine). The cost is one round trip per window.
  */
 export class RateBudget {
-  private readonly starts: number[] = [];
+  /** Per attempt: when its window started, or null while it is still in flight. */
+  private readonly entries: { at: number | null }[] = [];
 
   constructor(
     private readonly limit: number,
@@ -52,15 +58,28 @@ export class RateBudget {
   /** Milliseconds to wait before the next request may start (0 = now). */
   delay(): number {
     const now = this.now();
-    while (this.starts.length > 0 && now - this.starts[0]! >= this.windowMs) this.starts.shift();
-    return this.starts.length < this.limit ? 0 : this.windowMs - (now - this.starts[0]!) + 1;
+    for (let i = this.entries.length - 1; i >= 0; i -= 1) {
+      const at = this.entries[i]!.at;
+      if (at !== null && now - at >= this.windowMs) this.entries.splice(i, 1);
+    }
+    if (this.entries.length < this.limit) return 0;
+    // An attempt in flight frees its place no sooner than a window after it answers, so no sooner than a window
+    // from now; the wait is re-checked when it ends.
+    let soonest = this.windowMs;
+    for (const { at } of this.entries) soonest = Math.min(soonest, this.windowMs - (now - (at ?? now)));
+    return soonest + 1;
   }
 
-  async take(signal: AbortSignal | undefined, onWait: (ms: number) => void): Promise<void> {
+  /** Waits for room, records the attempt, and returns the call to make once its response (or failure) arrives. */
+  async take(signal: AbortSignal | undefined, onWait: (ms: number) => void): Promise<() => void> {
     for (let wait = this.delay(); wait > 0; wait = this.delay()) {
       onWait(wait);
       await sleep(wait, signal);
     }
-    this.starts.push(this.now());
+    const entry: { at: number | null } = { at: null };
+    this.entries.push(entry);
+    return () => {
+      if (entry.at === null) entry.at = this.now();
+    };
   }
 }
