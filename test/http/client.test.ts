@@ -129,7 +129,8 @@ describe('HTTP client', () => {
     const t0 = Date.now();
     controller.abort();
     expect((await failure(pending)).code).toBe('cancelled');
-    expect(Date.now() - t0).toBeLessThan(150);
+    // The wait it interrupts is 30 s; a second is 'promptly' with room for a loaded CI machine's pauses.
+    expect(Date.now() - t0).toBeLessThan(1000);
     await client.close();
   });
 
@@ -184,7 +185,7 @@ describe('HTTP client', () => {
     const t0 = Date.now();
     controller.abort();
     expect((await failure(pending)).code).toBe('cancelled');
-    expect(Date.now() - t0).toBeLessThan(100);
+    expect(Date.now() - t0).toBeLessThan(1000); // against a wait of more than 55 s
     expect(sim.requests.some((r) => r.path === '/second')).toBe(false);
     await client.close();
   });
