@@ -102,6 +102,31 @@ describe('100k-learner course', () => {
     for (const [index, text] of rows) expect(text).toContain(name(index as number));
   });
 
+  it('fills the view whatever the window height, and renders only the rows in view', async () => {
+    const { page } = app;
+    const grid = page.getByTestId('learners-table');
+    await grid.evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
+    await expect.poll(() => grid.evaluate((el) => el.querySelectorAll('.skeleton').length), { timeout: 15_000 }).toBe(0);
+    // Rows in the DOM, and whether they reach the bottom of the scroller (no blank band under the last row).
+    const coverage = () =>
+      grid.evaluate((el) => {
+        const rows = [...el.querySelectorAll('[role="row"][data-index]')];
+        const bottom = Math.max(...rows.map((row) => row.getBoundingClientRect().bottom));
+        return { rows: rows.length, covered: bottom >= el.getBoundingClientRect().bottom - 1 };
+      });
+    const size = page.viewportSize()!;
+    try {
+      await page.setViewportSize({ width: size.width, height: 1600 });
+      await expect.poll(coverage).toMatchObject({ covered: true });
+      const tall = (await coverage()).rows;
+      await page.setViewportSize({ width: size.width, height: 500 });
+      await expect.poll(async () => (await coverage()).rows).toBeLessThan(tall - 20);
+      expect((await coverage()).covered).toBe(true);
+    } finally {
+      await page.setViewportSize(size);
+    }
+  });
+
   it('filters and searches the 100k rows through the cache', async () => {
     const { page } = app;
     await page.getByRole('combobox', { name: 'Status' }).selectOption('completed');
