@@ -68,9 +68,15 @@ export async function exportsSection(ctx: BenchContext): Promise<Record<string, 
       const courses = ctx.quick ? 1_000 : 10_000;
       const courseIds = Array.from({ length: Math.min(500, Math.ceil(pdfRows / (rows / courses))) }, (_, i) => `c${i}`);
       const pdfCount = (await core.call('reports.preview', { definition: { kind: 'completions', courseIds }, limit: 1 })).total;
-      const t2 = performance.now();
-      await core.call('reports.export', { definition: { kind: 'completions', courseIds }, format: 'pdf', path: join(dir.path, 'big.pdf') });
-      const pdfSeconds = round((performance.now() - t2) / 1000, 2);
+      // Median of several, like every other figure: one export alone swung by seconds on a noisy machine.
+      const pdfTimes: number[] = [];
+      for (let i = 0; i < Math.min(3, ctx.repetitions); i += 1) {
+        const t2 = performance.now();
+        await core.call('reports.export', { definition: { kind: 'completions', courseIds }, format: 'pdf', path: join(dir.path, `big-${i}.pdf`) });
+        pdfTimes.push((performance.now() - t2) / 1000);
+      }
+      const pdfSeconds = round(median(pdfTimes), 2);
+      ctx.log(`pdf: ${pdfTimes.map((s) => round(s, 2)).join(', ')} s`);
       return {
         csv_completions: { rows_per_s: rate, baseline_rows_per_s: baseline, ratio: round(rate / baseline, 2), rows, heap_growth_mb: round(heapGrowth / 2 ** 20), target: '≥ 300k rows/s, flat memory', met: rate >= 300_000 },
         pdf: { seconds: pdfSeconds, rows: Math.min(pdfCount, 10_000), target: `≤ 10 s for ${pdfRows} rows`, met: pdfSeconds <= 10 },
