@@ -89,7 +89,9 @@ describe('PDF reports (Chromium via playwright-core)', () => {
   }, 90_000);
 
   it('a browser warmed while rows are read prints the next report; one left unclaimed is closed, and the next render starts its own', async () => {
-    const renderer = chromiumPdfRenderer({ warmIdleMs: 300 });
+    let idleClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (idleClosed = resolve));
+    const renderer = chromiumPdfRenderer({ warmIdleMs: 300, onIdleClosed: () => idleClosed() });
     const page = (n: number) => `<!doctype html><html><body><h1>Warm ${n}</h1><table><thead><tr><th>A</th></tr></thead><tbody><tr><td>row ${n}</td></tr></tbody></table></body></html>`;
     const options = { format: 'A4' as const, landscape: true, footerTemplate: FOOTER_TEMPLATE };
     renderer.warm!();
@@ -98,7 +100,7 @@ describe('PDF reports (Chromium via playwright-core)', () => {
     writeFileSync(first, await renderer.render(page(1), options));
     expect(flatText(first)).toContain('Warm 1');
     renderer.warm!();
-    await new Promise((r) => setTimeout(r, 3_000)); // launched, then closed unclaimed
+    await closed; // launched, then closed unclaimed (the first warm was claimed, so this is the second)
     const second = join(out.path, 'warm-2.pdf');
     writeFileSync(second, await renderer.render(page(2), options));
     expect(flatText(second)).toContain('row 2');

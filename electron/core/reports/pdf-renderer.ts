@@ -68,7 +68,7 @@ async function openPrinter(): Promise<Printer> {
   }
 }
 
-export function chromiumPdfRenderer(options: { warmIdleMs?: number } = {}): PdfRenderer {
+export function chromiumPdfRenderer(options: { warmIdleMs?: number; /** After an unclaimed warm browser is closed. */ onIdleClosed?: () => void } = {}): PdfRenderer {
   let warmed: Promise<Printer> | null = null;
   let idle: NodeJS.Timeout | undefined;
   const claim = (): Promise<Printer> => {
@@ -87,7 +87,7 @@ export function chromiumPdfRenderer(options: { warmIdleMs?: number } = {}): PdfR
       idle = setTimeout(() => {
         if (warmed !== printer) return;
         warmed = null;
-        void printer.then(({ browser }) => browser.close(), () => undefined);
+        void printer.then(({ browser }) => browser.close(), () => undefined).then(() => options.onIdleClosed?.());
       }, options.warmIdleMs ?? WARM_IDLE_MS);
       idle.unref();
     },

@@ -8,6 +8,7 @@ import { PROGRESS_STATUSES } from '../contract/domain';
 import type { Db } from './db';
 import { LEARNER_MAP_LIMIT, streamCompletions } from './completions-stream';
 import { textMatch } from './text-match';
+import { liveJoin } from './live-rows';
 
 export type ReportValue = string | number | null;
 export type ReportRow = Record<string, ReportValue>;
@@ -54,8 +55,6 @@ export interface CompletionsByCourse {
   progress: string;
   params: Record<string, unknown>;
 }
-
-const LIVE = (alias: string) => `JOIN accounts a ON a.id = ${alias}.account_id AND ${alias}.generation = a.live_generation`;
 
 /** Inclusive days → half-open ISO range, so `to=2026-03-31` includes the whole last day. */
 function range(def: ReportDefinition) {
@@ -203,7 +202,7 @@ function completionsCountFromStats(def: ReportDefinition): Built | null {
   // Column names from the enum, never from the definition's strings.
   const statuses = def.statuses?.length ? PROGRESS_STATUSES.filter((s) => def.statuses!.includes(s)) : null;
   const rows = statuses ? statuses.map((s) => `s.${s}`).join(' + ') || '0' : 's.learners';
-  return { sql: `SELECT coalesce(sum(${rows}), 0) AS n FROM course_stats s ${LIVE('s')} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params };
+  return { sql: `SELECT coalesce(sum(${rows}), 0) AS n FROM course_stats s ${liveJoin('s')} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params };
 }
 
 /**
@@ -234,7 +233,7 @@ export function buildReportQuery(def: ReportDefinition, now: string, shape: 'sor
       if (shape === 'count') {
         // A course always joins one row or none, so it cannot change the count; a learner only when filtered on.
         const joinLearners = def.kind === 'learner' || Boolean(def.learnerSearch);
-        return { sql: `SELECT count(*) AS n FROM progress p ${LIVE('p')} ${joinLearners ? learners : ''} ${filters}`, params };
+        return { sql: `SELECT count(*) AS n FROM progress p ${liveJoin('p')} ${joinLearners ? learners : ''} ${filters}`, params };
       }
       const select =
         def.kind === 'learner'
@@ -244,7 +243,7 @@ export function buildReportQuery(def: ReportDefinition, now: string, shape: 'sor
              coalesce(l.name, p.learner_id) AS learner_name, l.email AS learner_email, p.status, p.raw_status, p.progress_pct,
              p.completed_at, p.last_activity_at`;
       return {
-        sql: `SELECT ${select} FROM progress p ${LIVE('p')}
+        sql: `SELECT ${select} FROM progress p ${liveJoin('p')}
           ${learners}
           LEFT JOIN courses c ON c.account_id = p.account_id AND c.generation = p.generation AND c.id = p.course_id
           ${filters}
@@ -260,7 +259,7 @@ export function buildReportQuery(def: ReportDefinition, now: string, shape: 'sor
         sql: `SELECT a.label AS account, coalesce(c.name, x.course_id) AS course_name, x.session_id, s.starts_at AS session_start,
             s.ends_at AS session_end, s.status AS session_status, x.learner_id, coalesce(l.name, x.learner_id) AS learner_name,
             l.email AS learner_email, x.status AS attendance_status
-          FROM attendance x ${LIVE('x')}
+          FROM attendance x ${liveJoin('x')}
           JOIN course_sessions s ON s.account_id = x.account_id AND s.generation = x.generation AND s.id = x.session_id
           LEFT JOIN courses c ON c.account_id = x.account_id AND c.generation = x.generation AND c.id = x.course_id
           LEFT JOIN learners l ON l.account_id = x.account_id AND l.generation = x.generation AND l.id = x.learner_id
@@ -295,7 +294,7 @@ export function buildReportQuery(def: ReportDefinition, now: string, shape: 'sor
                JOIN course_sessions s ON s.account_id = x.account_id AND s.generation = x.generation AND s.id = x.session_id
                WHERE x.account_id = c.account_id AND x.generation = c.generation AND x.course_id = c.id
                  AND s.status <> 'cancelled' AND s.starts_at <= @now) AS average_attendance
-          FROM courses c ${LIVE('c')}
+          FROM courses c ${liveJoin('c')}
           LEFT JOIN course_stats st ON st.account_id = c.account_id AND st.generation = c.generation AND st.course_id = c.id
           ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
           ${orderBy('a.label COLLATE NOCASE, c.name COLLATE NOCASE, c.id')}`,

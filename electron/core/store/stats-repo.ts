@@ -1,4 +1,5 @@
 import type { Db } from './db';
+import { liveJoin } from './live-rows';
 
 export interface CacheCounts {
   accounts: number;
@@ -13,7 +14,7 @@ export interface CacheCounts {
 export function createStatsRepo(db: Db) {
   const liveCount = (table: string) =>
     db.prepare<[], { n: number }>(
-      `SELECT count(*) AS n FROM ${table} t JOIN accounts a ON a.id = t.account_id AND t.generation = a.live_generation`,
+      `SELECT count(*) AS n FROM ${table} t ${liveJoin('t')}`,
     );
   const statements = {
     accounts: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM accounts'),
@@ -22,7 +23,7 @@ export function createStatsRepo(db: Db) {
     // From the per-course aggregates each commit stores (a row per course with progress, its row count in
     // `learners`): counting 1M live progress rows took ~140 ms, most of the About page's wait; this takes ~2 ms.
     progress: db.prepare<[], { n: number }>(
-      'SELECT coalesce(sum(s.learners), 0) AS n FROM course_stats s JOIN accounts a ON a.id = s.account_id AND s.generation = a.live_generation',
+      `SELECT coalesce(sum(s.learners), 0) AS n FROM course_stats s ${liveJoin('s')}`,
     ),
     sessions: liveCount('course_sessions'),
     attendance: liveCount('attendance'),

@@ -17,6 +17,7 @@ import type { Platform, ProgressStatus } from '../contract/domain';
 import { PROGRESS_STATUSES } from '../contract/domain';
 import type { Db } from './db';
 import { textMatch, textSource } from './text-match';
+import { liveJoin } from './live-rows';
 
 type Scope = string[] | null;
 
@@ -73,7 +74,7 @@ const NEXT_SESSION_SQL = `(SELECT min(cs.starts_at) FROM course_sessions cs
         AND cs.starts_at > @now AND cs.status <> 'cancelled')`;
 const COURSE_FROM = `
   FROM courses c
-  JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation
+  ${liveJoin('c')}
   LEFT JOIN course_stats s ON s.account_id = c.account_id AND s.generation = c.generation AND s.course_id = c.id`;
 const COURSE_COLUMNS = `c.account_id, a.label, a.platform, c.id, c.name, c.type, s.learners, s.not_started, s.in_progress,
     s.completed, s.passed, s.failed, s.incomplete, s.overdue, s.last_activity_at, ${NEXT_SESSION_SQL} AS next_session_at`;
@@ -225,7 +226,7 @@ export function createWorkspaceQueries(db: Db) {
   const courseExtra = db.prepare<[string, string], { description: string | null; url: string | null; sessions: number }>(
     `SELECT c.description, c.url, (SELECT count(*) FROM course_sessions cs WHERE cs.account_id = c.account_id
        AND cs.generation = c.generation AND cs.course_id = c.id) AS sessions
-     FROM courses c JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation WHERE c.account_id = ? AND c.id = ?`,
+     FROM courses c ${liveJoin('c')} WHERE c.account_id = ? AND c.id = ?`,
   );
 
   function courseLearners(input: {
@@ -248,7 +249,7 @@ export function createWorkspaceQueries(db: Db) {
       where.push(match.sql);
       params.q = match.value;
     }
-    const from = `FROM progress p JOIN accounts a ON a.id = p.account_id AND p.generation = a.live_generation
+    const from = `FROM progress p ${liveJoin('p')}
       LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
       WHERE ${where.join(' AND ')}`;
     const order = `${LEARNER_SORT[input.sort.column] ?? LEARNER_SORT.name} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, p.learner_id`;
@@ -268,12 +269,12 @@ export function createWorkspaceQueries(db: Db) {
     `SELECT cs.id, cs.name, cs.starts_at, cs.ends_at, cs.status, cs.venue, cs.instructors_json, cs.capacity,
        (SELECT count(*) FROM attendance x WHERE x.account_id = cs.account_id AND x.generation = cs.generation
           AND x.session_id = cs.id AND x.status IN ('registered', 'attended')) AS attending
-     FROM course_sessions cs JOIN accounts a ON a.id = cs.account_id AND cs.generation = a.live_generation
+     FROM course_sessions cs ${liveJoin('cs')}
      WHERE cs.account_id = ? AND cs.course_id = ? ORDER BY cs.starts_at`,
   );
   const attendanceOf = db.prepare<[string, string], { session_id: string; learner_id: string; status: string; name: string }>(
     `SELECT x.session_id, x.learner_id, x.status, coalesce(l.name, x.learner_id) AS name
-     FROM attendance x JOIN accounts a ON a.id = x.account_id AND x.generation = a.live_generation
+     FROM attendance x ${liveJoin('x')}
      LEFT JOIN learners l ON l.account_id = x.account_id AND l.generation = x.generation AND l.id = x.learner_id
      WHERE x.account_id = ? AND x.course_id = ?`,
   );
@@ -311,21 +312,21 @@ export function createWorkspaceQueries(db: Db) {
        coalesce(sum(s.not_started), 0) AS not_started, coalesce(sum(s.in_progress), 0) AS in_progress,
        coalesce(sum(s.completed), 0) AS completed, coalesce(sum(s.passed), 0) AS passed,
        coalesce(sum(s.failed), 0) AS failed, coalesce(sum(s.incomplete), 0) AS incomplete
-     FROM courses c JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation
+     FROM courses c ${liveJoin('c')}
      LEFT JOIN course_stats s ON s.account_id = c.account_id AND s.generation = c.generation AND s.course_id = c.id
      WHERE ${scopeSql('c.account_id')}`,
   );
   const overviewLearners = db.prepare(
-    `SELECT count(*) AS n FROM learners l JOIN accounts a ON a.id = l.account_id AND l.generation = a.live_generation WHERE ${scopeSql('l.account_id')}`,
+    `SELECT count(*) AS n FROM learners l ${liveJoin('l')} WHERE ${scopeSql('l.account_id')}`,
   );
   const overviewUpcoming = db.prepare(
-    `SELECT count(*) AS n FROM course_sessions cs JOIN accounts a ON a.id = cs.account_id AND cs.generation = a.live_generation
+    `SELECT count(*) AS n FROM course_sessions cs ${liveJoin('cs')}
      WHERE ${scopeSql('cs.account_id')} AND cs.starts_at > @now AND cs.status <> 'cancelled'`,
   );
   const overviewCourses = (order: string, where = '1 = 1') =>
     db.prepare(
       `SELECT c.account_id AS accountId, c.id, c.name, s.learners, s.completed + s.passed AS done, s.overdue
-       FROM courses c JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation
+       FROM courses c ${liveJoin('c')}
        JOIN course_stats s ON s.account_id = c.account_id AND s.generation = c.generation AND s.course_id = c.id
        WHERE ${scopeSql('c.account_id')} AND ${where} ORDER BY ${order} LIMIT @limit`,
     );
@@ -336,7 +337,7 @@ export function createWorkspaceQueries(db: Db) {
     `SELECT p.account_id AS accountId, p.course_id AS courseId, coalesce(c.name, p.course_id) AS courseName, p.learner_id AS learnerId,
        coalesce(l.name, p.learner_id) AS learnerName, l.email, p.status, p.completed_at AS completedAt
      FROM progress p INDEXED BY progress_by_completion
-     JOIN accounts a ON a.id = p.account_id AND p.generation = a.live_generation
+     ${liveJoin('p')}
      LEFT JOIN courses c ON c.account_id = p.account_id AND c.generation = p.generation AND c.id = p.course_id
      LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
      WHERE p.completed_at IS NOT NULL AND p.status IN ('completed', 'passed') AND ${scopeSql('p.account_id')}
@@ -376,7 +377,7 @@ export function createWorkspaceQueries(db: Db) {
     `SELECT p.account_id AS accountId, a.label AS accountLabel, a.platform, p.learner_id AS learnerId, p.course_id AS courseId,
        coalesce(c.name, p.course_id) AS courseName, p.status, p.raw_status AS rawStatus, p.progress_pct AS progressPct,
        p.started_at AS startedAt, p.completed_at AS completedAt, p.last_activity_at AS lastActivityAt, l.name, l.email
-     FROM learners l JOIN accounts a ON a.id = l.account_id AND l.generation = a.live_generation
+     FROM learners l ${liveJoin('l')}
      JOIN progress p ON p.account_id = l.account_id AND p.generation = l.generation AND p.learner_id = l.id
      LEFT JOIN courses c ON c.account_id = p.account_id AND c.generation = p.generation AND c.id = p.course_id
      WHERE lower(l.email) = lower(@email)
@@ -387,14 +388,14 @@ export function createWorkspaceQueries(db: Db) {
        coalesce(c.name, p.course_id) AS courseName, p.status, p.raw_status AS rawStatus, p.progress_pct AS progressPct,
        p.started_at AS startedAt, p.completed_at AS completedAt, p.last_activity_at AS lastActivityAt,
        coalesce(l.name, p.learner_id) AS name, l.email
-     FROM progress p JOIN accounts a ON a.id = p.account_id AND p.generation = a.live_generation
+     FROM progress p ${liveJoin('p')}
      LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
      LEFT JOIN courses c ON c.account_id = p.account_id AND c.generation = p.generation AND c.id = p.course_id
      WHERE p.account_id = @accountId AND p.learner_id = @learnerId
      ORDER BY coalesce(p.last_activity_at, '') DESC, courseName`,
   );
   const learnerEmail = db.prepare(
-    `SELECT l.name, l.email FROM learners l JOIN accounts a ON a.id = l.account_id AND l.generation = a.live_generation
+    `SELECT l.name, l.email FROM learners l ${liveJoin('l')}
      WHERE l.account_id = ? AND l.id = ?`,
   );
 
@@ -418,7 +419,7 @@ export function createWorkspaceQueries(db: Db) {
   }
 
   const facetTypes = db.prepare(
-    `SELECT c.type AS value, count(*) AS count FROM courses c JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation
+    `SELECT c.type AS value, count(*) AS count FROM courses c ${liveJoin('c')}
      WHERE ${scopeSql('c.account_id')} GROUP BY c.type ORDER BY c.type`,
   );
   const facetAccounts = db.prepare(
@@ -462,7 +463,7 @@ export function createWorkspaceQueries(db: Db) {
       where.push(match.sql);
       params.q = match.value;
     }
-    const from = `FROM learners l JOIN accounts a ON a.id = l.account_id AND l.generation = a.live_generation WHERE ${where.join(' AND ')}`;
+    const from = `FROM learners l ${liveJoin('l')} WHERE ${where.join(' AND ')}`;
     const order = `${LEARNER_DIRECTORY_SORT[input.sort.column] ?? LEARNER_DIRECTORY_SORT.name} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, l.account_id, l.id`;
     const ids = orderedRowids(`SELECT l.rowid AS id ${from} ORDER BY ${order}`, params);
     const rows = rowsAt<LearnerRow>(
@@ -490,12 +491,12 @@ export function createWorkspaceQueries(db: Db) {
     return {
       courses: prepare(
         `SELECT * FROM (SELECT c.account_id AS accountId, a.label AS accountLabel, a.platform, c.id, c.name FROM ${course.from}
-         JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation
+         ${liveJoin('c')}
          WHERE ${course.where} AND ${scopeSql('c.account_id')} LIMIT @candidates) ORDER BY rb_fold(name) LIMIT @limit`,
       ).all(params) as { accountId: string; accountLabel: string; platform: Platform; id: string; name: string }[],
       learners: prepare(
         `SELECT * FROM (SELECT l.account_id AS accountId, l.id AS learnerId, l.name, l.email FROM ${learner.from}
-         JOIN accounts a ON a.id = l.account_id AND l.generation = a.live_generation
+         ${liveJoin('l')}
          WHERE ${learner.where} AND ${scopeSql('l.account_id')} LIMIT @candidates) ORDER BY rb_fold(name) LIMIT @limit`,
       ).all(params) as { accountId: string; learnerId: string; name: string; email: string | null }[],
     };
