@@ -4,14 +4,14 @@
 import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SelfcommunitySettings } from '../../electron/core/contract/accounts';
-import type { Progress } from '../../electron/core/contract/domain';
+import type { Learner, Progress } from '../../electron/core/contract/domain';
 import { RollbookError } from '../../electron/core/contract/errors';
 import { createHttpClient } from '../../electron/core/http/client';
 import { HttpError } from '../../electron/core/http/errors';
 import type { HttpClientOptions } from '../../electron/core/http/types';
 import { accountHttpOptions } from '../../electron/core/providers/registry';
 import { createSelfcommunityConnector, SELFCOMMUNITY_JWT_LIFETIME_S, selfcommunityStatus } from '../../electron/core/providers/selfcommunity';
-import type { SkippedCourse } from '../../electron/core/providers/types';
+import type { Page, SkippedCourse } from '../../electron/core/providers/types';
 import { retainedGrowth } from '../support/memory';
 import { startSelfcommunitySimulator, type SelfcommunitySimOptions, type SelfcommunitySimulator, type SimMember } from '../simulators/selfcommunity';
 
@@ -41,15 +41,19 @@ async function setup(o: Setup = {}) {
   return { sim, connector, settings };
 }
 
-async function collect<T>(pages: AsyncIterable<{ items: T[]; raw: unknown[] }>) {
+async function collect<T>(pages: AsyncIterable<Page<T>>) {
   const rows: T[] = [];
+  // Learners arrive with the progress pages that first list them.
+  const learners: Learner[] = [];
   let count = 0;
   for await (const page of pages) {
     expect(page.raw).toHaveLength(page.items.length);
+    expect(page.learners?.raw.length).toBe(page.learners?.items.length);
     rows.push(...page.items);
+    learners.push(...(page.learners?.items ?? []));
     count += 1;
   }
-  return { rows, pages: count };
+  return { rows, learners, pages: count };
 }
 const failure = async (work: Promise<unknown>): Promise<HttpError> => {
   const error = await work.then(
@@ -113,15 +117,16 @@ describe('SelfCommunity connector', () => {
     const expected = sim.data.courses.flatMap((c) => sim.data.learnersOf(c.id)).map(expectedProgress);
     expect([...progress.rows].sort(byKey)).toEqual([...expected].sort(byKey));
 
-    const learners = await collect(connector.learners({ signal: signal(), courseIds: ids }));
+    // Every learner once, from the same pages: the learners step itself reads nothing.
     const distinct = new Set(sim.data.courses.flatMap((c) => sim.data.learnersOf(c.id).map((m) => String(m.user))));
-    expect(learners.rows.map((l) => l.id).sort()).toEqual([...distinct].sort());
+    expect(progress.learners.map((l) => l.id).sort()).toEqual([...distinct].sort());
+    expect(await collect(connector.learners({ signal: signal(), courseIds: ids }))).toEqual({ rows: [], learners: [], pages: 0 });
 
     const paths = sim.requests.map((r) => new URL(r.path, sim.url));
     expect(paths.every((u) => u.pathname.endsWith('/'))).toBe(true);
     const users = paths.filter((u) => u.pathname === '/api/v2/course/41/users/');
-    // Read once by progress and once by learners, each following `next` to the third page.
-    expect(users.map((u) => u.searchParams.get('offset'))).toEqual(['0', '5', '10', '0', '5', '10']);
+    // Read once, following `next` to the third page.
+    expect(users.map((u) => u.searchParams.get('offset'))).toEqual(['0', '5', '10']);
     // JSON-array filter; oldest join first, so people joining mid-sync land on the last page instead of shifting pages.
     expect(users.every((u) => u.searchParams.get('statuses') === '["joined"]' && u.searchParams.get('ordering') === 'joined_at')).toBe(true);
     expect(progress.rows.filter((r) => r.courseId === '41').map((r) => r.startedAt)).toEqual(sim.data.learnersOf(41).map((m) => isoOf(m.joined_at)));
@@ -146,7 +151,7 @@ describe('SelfCommunity connector', () => {
     expect(rows.some((r) => r.progressPct !== null && !Number.isInteger(r.progressPct))).toBe(true);
     expect(rows.some((r) => r.lastActivityAt === null)).toBe(true);
 
-    const learners = (await collect(connector.learners({ signal: signal(), courseIds: ['40'] }))).rows;
+    const learners = (await collect(connector.progress({ signal: signal(), courseIds: ['40'] }))).learners;
     const byId = new Map(learners.map((l) => [l.id, l]));
     for (const m of sim.data.learnersOf(40)) {
       const u = sim.data.user(m.user)!;
@@ -155,7 +160,7 @@ describe('SelfCommunity connector', () => {
     expect(learners.map((l) => l.name)).toEqual(expect.arrayContaining(['Ολυμπία Παπαδοπούλου', 'Łukasz Żółć', '王芳', 'member7']));
     // Without the run's course ids, the connector reads the course list itself.
     const everyone = new Set(sim.data.courses.flatMap((c) => sim.data.learnersOf(c.id).map((m) => String(m.user))));
-    expect(new Set((await collect(connector.learners({ signal: signal() }))).rows.map((l) => l.id))).toEqual(everyone);
+    expect(new Set((await collect(connector.progress({ signal: signal() }))).learners.map((l) => l.id))).toEqual(everyone);
   });
 
   it('signs an HS256 JWT with the documented claims, reuses it, and re-signs before it expires', async () => {
@@ -247,7 +252,7 @@ describe('SelfCommunity connector', () => {
     sim.knobs.hidden.add(44); // deleted between the course list and the progress step
 
     const skipped: SkippedCourse[] = [];
-    const { rows } = await collect(connector.progress({ signal: signal(), courseIds: ids, onSkip: (s) => skipped.push(s) }));
+    const { rows, learners } = await collect(connector.progress({ signal: signal(), courseIds: ids, onSkip: (s) => skipped.push(s) }));
     expect(skipped).toEqual([
       { courseId: '41', reason: expect.stringMatching(/^this token's user is not a manager of this course \(status: joined\)/) },
       { courseId: '43', reason: expect.stringMatching(/refused its learner table \(HTTP 403\) although this token's user is its creator/) },
@@ -257,9 +262,8 @@ describe('SelfCommunity connector', () => {
     expect(rows).toHaveLength(3 * 8);
     expect(sim.requests.some((r) => r.path === '/api/v2/course/41/status/')).toBe(true);
 
-    // Learners come from the readable dashboards only, and closed courses do not fail that step either.
-    const learners = await collect(connector.learners({ signal: signal(), courseIds: ids }));
-    expect(new Set(learners.rows.map((l) => l.id))).toEqual(new Set(rows.map((r) => r.learnerId)));
+    // Learners come from the readable dashboards only, each once.
+    expect(learners.map((l) => l.id).sort()).toEqual([...new Set(rows.map((r) => r.learnerId))].sort());
 
     // Unknown #1 in the doc: if the server lets an admin read courses it does not manage, they are simply synced.
     sim.knobs.adminBypass = true;

@@ -92,6 +92,14 @@ describe('sync per platform', () => {
     expect(run!.skipped).toEqual([{ courseId: '42', reason: expect.stringMatching(/not a manager/) }]);
     expect(liveTable(dataDir, 'progress')).toHaveLength(30);
     expect(liveTable(dataDir, 'courses')).toHaveLength(4);
+    // Learners come with the progress pages: the members of the readable courses, each once, and every dashboard
+    // page is read once in the whole run.
+    const members = new Set([40, 41, 43].flatMap((id) => sim.data.learnersOf(id).map((m) => String(m.user))));
+    expect(liveTable(dataDir, 'learners', 'id, name, email').map((l) => l.id).sort()).toEqual([...members].sort());
+    expect(run!.counts.learners).toBe(members.size);
+    const dashboards = sim.requests.filter((r) => /\/course\/\d+\/users\//.test(r.path)).map((r) => r.path);
+    expect(dashboards.length).toBeGreaterThan(0);
+    expect(new Set(dashboards).size).toBe(dashboards.length);
   });
 
   it('faults mid-sync (429 storm, 500s, a malformed page) fail with a readable reason and keep the previous data', async () => {

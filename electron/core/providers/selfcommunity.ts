@@ -399,21 +399,14 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     sessions: async function* () {},
     attendance: async function* () {},
 
-    async *learners(scope) {
-      // A learner enrolled in several courses appears once; this keeps one id per distinct learner, not the rows.
-      const seen = new Set<string>();
-      for await (const page of dashboards(courseIdsOf(scope), () => toLearner, scope.signal, async () => {
-        // The progress step reports closed courses; here they simply contribute no learners.
-      })) {
-        const keep = page.items.map((l) => !seen.has(l.id));
-        for (const l of page.items) seen.add(l.id);
-        const items = page.items.filter((_, i) => keep[i]);
-        if (items.length > 0) yield { items, raw: page.raw.filter((_, i) => keep[i]), total: null };
-      }
-    },
+    // Members are listed only on the course dashboards, beside their progress: the progress pages bring them
+    // (Page.learners), so each dashboard is read once, not once per resource.
+    learners: async function* () {},
 
-    progress(scope) {
-      return dashboards(courseIdsOf(scope), toProgress, scope.signal, async (courseId, error) => {
+    async *progress(scope) {
+      // A learner enrolled in several courses is passed on once, with the first page that lists them.
+      const met = new Set<string>();
+      const onClosed = async (courseId: string, error: HttpError) => {
         if (error.code === 'forbidden') {
           scope.onSkip?.({ courseId, reason: await whyForbidden(courseId, scope.signal) });
           return;
@@ -429,7 +422,17 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
           throw statusError;
         }
         throw error;
-      });
+      };
+      for await (const page of dashboards(courseIdsOf(scope), toProgress, scope.signal, onClosed)) {
+        const learners: NonNullable<Page<Progress>['learners']> = { items: [], raw: [] };
+        page.items.forEach((row, i) => {
+          if (met.has(row.learnerId)) return;
+          met.add(row.learnerId);
+          learners.items.push(toLearner(page.raw[i] as Raw));
+          learners.raw.push(page.raw[i]);
+        });
+        yield learners.items.length > 0 ? { ...page, learners } : page;
+      }
     },
   };
 }

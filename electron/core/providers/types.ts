@@ -13,6 +13,11 @@ export interface Page<T> {
   raw: unknown[];
   /** Total rows for the whole resource when the API says (drives the progress bar's estimate). */
   total?: number | null;
+  /**
+   * Learners first met on this page, for platforms that list learners only beside their progress (SelfCommunity's
+   * course dashboards): reading those pages once for both halves the requests a sync makes.
+   */
+  learners?: { items: Learner[]; raw: unknown[] };
 }
 
 export interface ConnectionInfo {
@@ -57,6 +62,7 @@ export interface Connector {
   courses(scope: ResourceScope): AsyncIterable<Page<Course>>;
   /** Platforms without sessions yield nothing. */
   sessions(scope: ResourceScope): AsyncIterable<Page<CourseSession>>;
+  /** A platform whose learners arrive with their progress rows (Page.learners) yields nothing here. */
   learners(scope: ResourceScope): AsyncIterable<Page<Learner>>;
   /** Platforms without attendance yield nothing. */
   attendance(scope: ResourceScope): AsyncIterable<Page<Attendance>>;

@@ -117,6 +117,11 @@ export async function runAccountSync(
       for await (const page of pagesOf(connector, resource, scope)) {
         options.signal.throwIfAborted();
         writer.writePage(resource, account.id, generation, page);
+        if (page.learners && page.learners.items.length > 0) {
+          // Staged now, moved into the table with everything else at commit.
+          writer.writePage('learners', account.id, generation, page.learners);
+          counts.learners = (counts.learners ?? 0) + page.learners.items.length;
+        }
         if (resource === 'courses') for (const course of page.items as { id: string }[]) courseIds.push(course.id);
         rows += page.items.length;
         progress.pages += 1;
