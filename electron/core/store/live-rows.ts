@@ -4,3 +4,12 @@
  * that rule, for a table aliased `alias`; it names the account `a`.
  */
 export const liveJoin = (alias: string): string => `JOIN accounts a ON a.id = ${alias}.account_id AND ${alias}.generation = a.live_generation`;
+
+/**
+ * The number of live rows of `table` (every data table's key starts with account_id, generation) over the accounts
+ * `accountWhere` selects (on `a`), counted one account's key range at a time: joining each row to its account
+ * instead costs a lookup per row (200k learners: ~25 ms against ~8 ms).
+ */
+export const liveCountSql = (table: string, accountWhere = '1 = 1'): string =>
+  `SELECT coalesce(sum((SELECT count(*) FROM ${table} t WHERE t.account_id = a.id AND t.generation = a.live_generation)), 0) AS n
+   FROM accounts a WHERE ${accountWhere}`;

@@ -1,5 +1,5 @@
 import type { Db } from './db';
-import { liveJoin } from './live-rows';
+import { liveCountSql, liveJoin } from './live-rows';
 
 export interface CacheCounts {
   accounts: number;
@@ -12,10 +12,7 @@ export interface CacheCounts {
 
 /** Row counts of the live generation of every account (what the user can see). */
 export function createStatsRepo(db: Db) {
-  const liveCount = (table: string) =>
-    db.prepare<[], { n: number }>(
-      `SELECT count(*) AS n FROM ${table} t ${liveJoin('t')}`,
-    );
+  const liveCount = (table: string) => db.prepare<[], { n: number }>(liveCountSql(table));
   const statements = {
     accounts: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM accounts'),
     courses: liveCount('courses'),
