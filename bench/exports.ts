@@ -65,7 +65,7 @@ export async function exportsSection(ctx: BenchContext): Promise<Record<string, 
       }
       const rate = round(median(ours));
       const baseline = round(median(base));
-      ctx.log(`csv: ${rate} rows/s (baseline ${baseline}), heap growth ${round(heapGrowth / 2 ** 20)} MB`);
+      ctx.log(`csv: ${rate} rows/s (${ours.map((r) => round(r)).join(', ')}; baseline ${baseline}: ${base.map((r) => round(r)).join(', ')}), heap growth ${round(heapGrowth / 2 ** 20)} MB`);
 
       // A ~5,000-row report: enough courses to reach 5,000 completions.
       const pdfRows = 5_000;
