@@ -39,13 +39,15 @@ describe('cache migrations', () => {
     old.prepare(
       `INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_json) VALUES ('a1', 1, 'c1', 'l1', 'completed', '{}')`,
     ).run();
+    old.prepare(`INSERT INTO learners (account_id, generation, id, name, raw_json) VALUES ('a1', 1, 'l1', 'Ada', '{}'), ('a1', 2, 'l2', 'Unsynced', '{}')`).run();
     expect(old.prepare("SELECT name FROM sqlite_master WHERE name = 'settings'").get()).toBeUndefined();
     old.close();
 
     const core = createCore({ dataDir: dir.path, secrets: createSecretStore(noKeychain()) });
     const info = await core.call('app.info');
     expect(info.schemaVersion).toBe(SCHEMA_VERSION);
-    expect(info.counts).toMatchObject({ accounts: 1, courses: 1 });
+    // Migration 5 stored the live generation's learner total the counts read (not the unfinished generation's).
+    expect(info.counts).toMatchObject({ accounts: 1, courses: 1, learners: 1 });
     expect((await core.call('accounts.list')).map((a) => a.label)).toEqual(['Old sample']);
     // Version 2 features work on migrated data: settings persist and the course is searchable.
     await core.call('settings.update', { theme: 'dark' });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportDefinition } from '../../electron/core/contract/channels/reports';
 import { openDatabase, type Db } from '../../electron/core/store/db';
-import { computeCourseStats } from '../../electron/core/store/cache-writer';
+import { computeStats } from '../../electron/core/store/cache-writer';
 import { buildReportQuery, createReportQueries } from '../../electron/core/store/report-queries';
 import { tempDir } from '../support/tmp';
 
@@ -51,7 +51,7 @@ describe('completions order', () => {
           }
         }
         // What a sync's commit stores beside its rows: exports total their progress bar from it.
-        computeCourseStats(db, { account: id, generation, before: '2026-05-01T00:00:00.000Z' });
+        computeStats(db, { account: id, generation, before: '2026-05-01T00:00:00.000Z' });
       }
     })();
   });

@@ -47,9 +47,15 @@ const COURSE_STATS_SQL = `
     FROM progress WHERE account_id = @account AND generation = @generation
     GROUP BY course_id`;
 
-/** The aggregates a commit computes; fixtures that write progress rows directly call it too. */
-export function computeCourseStats(db: Db, params: CourseStatsParams): void {
+/** A generation's totals (the Overview's learner count reads these instead of counting learner rows). */
+const GENERATION_STATS_SQL = `
+    INSERT OR REPLACE INTO generation_stats
+    SELECT @account, @generation, count(*) FROM learners WHERE account_id = @account AND generation = @generation`;
+
+/** The aggregates a commit computes; fixtures that write rows directly call it too. */
+export function computeStats(db: Db, params: CourseStatsParams): void {
   db.prepare<CourseStatsParams>(COURSE_STATS_SQL).run(params);
+  db.prepare<Omit<CourseStatsParams, 'before'>>(GENERATION_STATS_SQL).run({ account: params.account, generation: params.generation });
 }
 
 /**
@@ -114,7 +120,7 @@ export function createCacheWriter(db: Db) {
   );
   const deleteCursors = db.prepare('DELETE FROM sync_cursors WHERE account_id = ?');
   const cursors = db.prepare<[string], { resource: string; cursor: string }>('SELECT resource, cursor FROM sync_cursors WHERE account_id = ?');
-  const sweepStatements = [...Object.values(TABLES), 'course_stats'].map((table) =>
+  const sweepStatements = [...Object.values(TABLES), 'course_stats', 'generation_stats'].map((table) =>
     db.prepare(`DELETE FROM ${table} WHERE account_id = ? AND generation <> ?`),
   );
   const copy = (sql: string) => db.prepare<[number, string, number]>(sql);
@@ -183,7 +189,7 @@ export function createCacheWriter(db: Db) {
       // Anything still staged (callers that did not flush per resource) lands before the aggregates and the flip.
       for (const resource of Object.keys(TABLES) as Resource[]) moveStaged[resource]();
       db.transaction(() => {
-        computeCourseStats(db, { account: accountId, generation, before: overdueBefore });
+        computeStats(db, { account: accountId, generation, before: overdueBefore });
         flip.run(generation, at, accountId);
         if (newCursors === null) deleteCursors.run(accountId);
         else for (const [resource, cursor] of Object.entries(newCursors)) upsertCursor.run(accountId, resource, cursor);
@@ -206,7 +212,7 @@ export function createCacheWriter(db: Db) {
 export function clearCache(db: Db): number {
   return db.transaction(() => {
     let removed = 0;
-    for (const table of [...Object.values(TABLES), 'course_stats', 'sync_cursors', 'sync_runs']) {
+    for (const table of [...Object.values(TABLES), 'course_stats', 'generation_stats', 'sync_cursors', 'sync_runs']) {
       removed += db.prepare(`DELETE FROM ${table}`).run().changes;
     }
     db.prepare('UPDATE accounts SET live_generation = 0, last_synced_at = NULL').run();
