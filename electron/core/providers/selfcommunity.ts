@@ -327,24 +327,40 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
   }
 
   /**
-   * The joined learners of each course (dashboard rows), oldest join first so that people joining mid-sync are
-   * appended rather than shifting pages already read. Forbidden and vanished courses are handed to `onClosed`.
+   * Why a course's dashboard was refused or missing, passed to the run as a skip; anything else is the run's failure.
+   * 404 means either the course vanished since the course list or this server lacks the route: its status tells.
    */
-  async function* dashboards<T>(
-    courseIds: AsyncIterable<string>,
-    map: (courseId: string) => (raw: Raw) => T,
-    signal: AbortSignal,
-    onClosed: (courseId: string, error: HttpError) => Promise<void>,
-  ): AsyncGenerator<Page<T>> {
-    for await (const courseId of courseIds) {
+  async function skipClosed(courseId: string, error: HttpError, scope: ResourceScope): Promise<void> {
+    if (error.code === 'forbidden') {
+      scope.onSkip?.({ courseId, reason: await whyForbidden(courseId, scope.signal) });
+      return;
+    }
+    try {
+      await getJson(api(`course/${encodeURIComponent(courseId)}/status/`), scope.signal);
+    } catch (statusError) {
+      if (statusError instanceof HttpError && statusError.code === 'not_found') {
+        scope.onSkip?.({ courseId, reason: 'the course is no longer visible to this user (deleted or made secret since the course list was read).' });
+        return;
+      }
+      throw statusError;
+    }
+    throw error;
+  }
+
+  /**
+   * Each course's joined learners (dashboard rows) as progress, oldest join first so that people joining mid-sync are
+   * appended rather than shifting pages already read. Forbidden and vanished courses are skipped, not failures.
+   */
+  async function* dashboards(scope: ResourceScope): AsyncGenerator<Page<Progress>> {
+    for await (const courseId of courseIdsOf(scope)) {
       const path = `course/${encodeURIComponent(courseId)}/users/`;
       try {
-        for await (const page of list(path, { statuses: JSON.stringify(['joined']), ordering: 'joined_at' }, map(courseId), 'learners', signal)) {
+        for await (const page of list(path, { statuses: JSON.stringify(['joined']), ordering: 'joined_at' }, toProgress(courseId), 'learners', scope.signal)) {
           yield { ...page, total: null };
         }
       } catch (error) {
         if (error instanceof HttpError && (error.code === 'forbidden' || error.code === 'not_found')) {
-          await onClosed(courseId, error);
+          await skipClosed(courseId, error, scope);
           continue;
         }
         throw error;
@@ -406,24 +422,7 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     async *progress(scope) {
       // A learner enrolled in several courses is passed on once, with the first page that lists them.
       const met = new Set<string>();
-      const onClosed = async (courseId: string, error: HttpError) => {
-        if (error.code === 'forbidden') {
-          scope.onSkip?.({ courseId, reason: await whyForbidden(courseId, scope.signal) });
-          return;
-        }
-        // 404 on the dashboard: either the course vanished since the course list, or this server lacks the route.
-        try {
-          await getJson(api(`course/${encodeURIComponent(courseId)}/status/`), scope.signal);
-        } catch (statusError) {
-          if (statusError instanceof HttpError && statusError.code === 'not_found') {
-            scope.onSkip?.({ courseId, reason: 'the course is no longer visible to this user (deleted or made secret since the course list was read).' });
-            return;
-          }
-          throw statusError;
-        }
-        throw error;
-      };
-      for await (const page of dashboards(courseIdsOf(scope), toProgress, scope.signal, onClosed)) {
+      for await (const page of dashboards(scope)) {
         const learners: NonNullable<Page<Progress>['learners']> = { items: [], raw: [] };
         page.items.forEach((row, i) => {
           if (met.has(row.learnerId)) return;

@@ -1,5 +1,5 @@
 import type { Db } from './db';
-import { liveCountSql, liveJoin } from './live-rows';
+import { liveCountSql, liveJoin, liveLearnerTotalSql } from './live-rows';
 
 export interface CacheCounts {
   accounts: number;
@@ -17,7 +17,7 @@ export function createStatsRepo(db: Db) {
     accounts: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM accounts'),
     courses: liveCount('courses'),
     // Stored at each commit (generation_stats), like the progress total below.
-    learners: db.prepare<[], { n: number }>(`SELECT coalesce(sum(g.learners), 0) AS n FROM generation_stats g ${liveJoin('g')}`),
+    learners: db.prepare<[], { n: number }>(liveLearnerTotalSql()),
     // From the per-course aggregates each commit stores (a row per course with progress, its row count in
     // `learners`): counting 1M live progress rows took ~140 ms, most of the About page's wait; this takes ~2 ms.
     progress: db.prepare<[], { n: number }>(

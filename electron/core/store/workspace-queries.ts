@@ -17,7 +17,7 @@ import type { Platform, ProgressStatus } from '../contract/domain';
 import { PROGRESS_STATUSES } from '../contract/domain';
 import type { Db } from './db';
 import { textMatch, textSource } from './text-match';
-import { liveJoin } from './live-rows';
+import { liveJoin, liveLearnerTotalSql } from './live-rows';
 
 type Scope = string[] | null;
 
@@ -316,9 +316,7 @@ export function createWorkspaceQueries(db: Db) {
      LEFT JOIN course_stats s ON s.account_id = c.account_id AND s.generation = c.generation AND s.course_id = c.id
      WHERE ${scopeSql('c.account_id')}`,
   );
-  const overviewLearners = db.prepare(
-    `SELECT coalesce(sum(g.learners), 0) AS n FROM generation_stats g ${liveJoin('g')} WHERE ${scopeSql('g.account_id')}`,
-  );
+  const overviewLearners = db.prepare(liveLearnerTotalSql(scopeSql('a.id')));
   const overviewUpcoming = db.prepare(
     `SELECT count(*) AS n FROM course_sessions cs ${liveJoin('cs')}
      WHERE ${scopeSql('cs.account_id')} AND cs.starts_at > @now AND cs.status <> 'cancelled'`,
