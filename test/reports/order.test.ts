@@ -90,3 +90,34 @@ describe('completions order', () => {
     expect(queries.head(definition, '2026-06-01T00:00:00.000Z', 5).map((r) => Object.values(r))).toEqual(expected.slice(0, 5));
   });
 });
+
+describe('completions export with more learners than one read slice', () => {
+  it('names every learner: the learner map is read in key-ordered slices and none is lost between them', () => {
+    const dir = tempDir('rollbook-report-slices-');
+    const db = openDatabase(dir.path);
+    try {
+      db.prepare(`INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, updated_at) VALUES ('acc', 'sample', 'Big', '{}', 1, '', '')`).run();
+      db.prepare(`INSERT INTO courses (account_id, generation, id, name, type, raw_json) VALUES ('acc', 1, 'c1', 'Course', 'course', '{}')`).run();
+      const learner = db.prepare(`INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES ('acc', 1, ?, ?, ?, '{}')`);
+      const progress = db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_json) VALUES ('acc', 1, 'c1', ?, 'completed', '{}')`);
+      const total = 3 * 4096 + 7;
+      db.transaction(() => {
+        // Ids that sort differently as text and as numbers, and an empty id: the first slice must not skip it.
+        for (let i = 0; i < total; i += 1) {
+          const id = i === 0 ? '' : String(i);
+          learner.run(id, `Learner ${(i * 7919) % total}`, `l${i}@example.com`);
+          progress.run(id);
+        }
+        computeStats(db, { account: 'acc', generation: 1, before: '2026-05-01T00:00:00.000Z' });
+      })();
+      const rows = [...createReportQueries(db).iterateValues({ kind: 'completions', accountIds: null }, '2026-06-01T00:00:00.000Z')];
+      const expected = db.prepare(FULL_SORT.replace('%where', '1')).raw().all() as unknown[][];
+      expect(rows).toHaveLength(total);
+      expect(rows.filter((r) => r[6] === null)).toEqual([]);
+      expect(rows.map((r) => JSON.stringify(r))).toEqual(expected.map((r) => JSON.stringify(r)));
+    } finally {
+      db.close();
+      dir.cleanup();
+    }
+  });
+});
