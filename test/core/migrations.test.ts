@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCore } from '../../electron/core/core';
 import { noKeychain } from '../../electron/core/secrets/keychain';
 import { createSecretStore } from '../../electron/core/secrets/secret-store';
-import { DB_FILE_NAME, openDatabase, schemaVersion } from '../../electron/core/store/db';
+import { DB_FILE_NAME, openDatabase, PAGE_SIZE, schemaVersion } from '../../electron/core/store/db';
 import { SCHEMA_VERSION } from '../../electron/core/store/migrations';
 import { tempDir } from '../support/tmp';
 
@@ -21,6 +21,28 @@ describe('cache migrations', () => {
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
     db.close();
+  });
+
+  it('makes new caches with large pages and opens a cache made with 4 KB pages as it is, data and all', () => {
+    const fresh = tempDir();
+    const older = tempDir();
+    dirs.push(fresh, older);
+    const db = openDatabase(fresh.path);
+    expect(db.pragma('page_size', { simple: true })).toBe(PAGE_SIZE);
+    db.close();
+    // A cache from before the change: SQLite's default page size, WAL, schema and a row.
+    const file = new Database(join(older.path, DB_FILE_NAME));
+    file.pragma('page_size = 4096');
+    file.pragma('journal_mode = WAL');
+    file.close();
+    const first = openDatabase(older.path);
+    first.prepare(`INSERT INTO accounts (id, platform, label, settings_json, created_at, updated_at) VALUES ('a1', 'sample', 'Kept', '{}', '', '')`).run();
+    first.close();
+    const again = openDatabase(older.path);
+    expect(again.pragma('page_size', { simple: true })).toBe(4096);
+    expect(again.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(again.prepare('SELECT label FROM accounts').pluck().all()).toEqual(['Kept']);
+    again.close();
   });
 
   it('migrates a database written by the first migration only, keeping its data', async () => {
