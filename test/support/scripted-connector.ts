@@ -24,6 +24,11 @@ export interface Script {
   forbidden?: string[];
   /** Resources that honour `since` (rows with lastActivityAt/startsAt >= since). */
   incremental?: ('sessions' | 'attendance' | 'progress')[];
+  /**
+   * Learners come beside this resource's pages (Page.learners, as SelfCommunity's progress pages bring them) instead
+   * of from learners(), a page's worth on each page and the rest on the last.
+   */
+  learnersWith?: 'courses' | 'progress';
   /** Records every call: resource + since. */
   calls?: { resource: string; since: string | null | undefined; pages: number }[];
 }
@@ -67,7 +72,13 @@ export function scriptedConnector(script: Script): Connector {
       if (script.failAt && script.failAt.resource === resource && script.failAt.page === page) throw script.failAt.error;
       const items = rows.slice(i, i + pageSize);
       count += 1;
-      yield { items, raw: items.map((item) => ({ scripted: true, ...item })), total: rows.length };
+      const carried = script.learnersWith === resource ? script.data.learners.slice(i, i + pageSize >= rows.length ? undefined : i + pageSize) : [];
+      yield {
+        items,
+        raw: items.map((item) => ({ scripted: true, ...item })),
+        total: rows.length,
+        ...(carried.length > 0 ? { learners: { items: carried, raw: carried.map((l) => ({ scripted: true, ...l })) } } : {}),
+      };
     }
     script.calls?.push({ resource, since: scope.since, pages: count });
   }
@@ -79,7 +90,7 @@ export function scriptedConnector(script: Script): Connector {
     testConnection: async () => ({ accountName: 'Scripted', courseCount: script.data.courses.length }),
     courses: (scope) => pages('courses', script.data.courses, scope),
     sessions: (scope) => pages('sessions', script.data.sessions, scope),
-    learners: (scope) => pages('learners', script.data.learners, scope),
+    learners: (scope) => pages('learners', script.learnersWith ? [] : script.data.learners, scope),
     attendance: (scope) => pages('attendance', script.data.attendance, scope),
     progress: (scope) => {
       for (const courseId of script.forbidden ?? []) scope.onSkip?.({ courseId, reason: 'HTTP 403: not a manager of this course' });

@@ -60,6 +60,13 @@ describe('sync engine', () => {
     expect((await core.call('sync.status'))[0]!.dataAsOf).toBe(run!.endedAt);
   });
 
+  it.each(['courses', 'progress'] as const)('learners that arrive beside %s pages are stored and counted once, whichever step brings them', async (learnersWith) => {
+    const { core, dataDir, account } = await setup({ data: makeDataset(3, 25), pageSize: 10, learnersWith });
+    const [run] = await core.call('sync.run', {});
+    expect(run).toMatchObject({ outcome: 'ok', counts: { courses: 3, learners: 25, progress: 75 } });
+    expect(liveRows(dataDir, 'learners', account.id).map((r) => r.id).sort()).toEqual(makeDataset(3, 25).learners.map((l) => l.id).sort());
+  });
+
   it('removes rows that disappeared upstream only when a sync completes, and keeps one generation', async () => {
     const { core, dataDir, account, state } = await setup({ data: makeDataset(3, 5) });
     await core.call('sync.run', {});

@@ -5,7 +5,7 @@
  * being both a list item and a field, booleans as `true`/`0`, fractional progress as text, optional elements left
  * out, display-text vs snake_case statuses, date-times with offsets next to date-only values.
  */
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, type MatcherView } from 'fast-xml-parser';
 import type { Course, Learner, Progress, ProgressStatus } from '../contract/domain';
 import { HttpError } from '../http/errors';
 import type { HttpResponse } from '../http/types';
@@ -29,8 +29,8 @@ const xml = new XMLParser({
   // a bare `<response><status>…` (items straight under the root) is the same item.
   isArray: (name, path) => {
     if (LIST_ITEMS.has(name)) return true;
-    if (name !== 'status' || typeof path === 'string') return false;
-    const parts = path.toArray();
+    if (name !== 'status') return false;
+    const parts = (path as MatcherView).toArray(); // jPath: false above
     const parent = parts[parts.length - 2];
     return parent === 'statuses' || (parent === 'response' && parts.length === 2);
   },

@@ -78,10 +78,14 @@ interface CourseRow {
  */
 function loadLearners(db: Db, courses: CourseRow[], limit: number): Learners | null {
   const scope = new Map(courses.map((c) => [c.accountId, c.generation]));
-  const count = db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM learners WHERE account_id = ? AND generation = ?');
+  // The total each commit stores (generation_stats); counting walks every learner's key, from disk when cold.
+  const count = db.prepare<{ account: string; generation: number }, { n: number }>(
+    `SELECT coalesce((SELECT learners FROM generation_stats WHERE account_id = @account AND generation = @generation),
+       (SELECT count(*) FROM learners WHERE account_id = @account AND generation = @generation)) AS n`,
+  );
   let total = 0;
   for (const [account, generation] of scope) {
-    total += count.get(account, generation)!.n;
+    total += count.get({ account, generation })!.n;
     if (total > limit) return null;
   }
   // Read in slices along the key (keyset pages): stepping from C++ with all() is cheaper than iterate(), and a slice

@@ -114,6 +114,8 @@ export async function runAccountSync(
         cached: createRunReader(deps.db, account.id, generation),
       };
       let rows = 0;
+      // Rows an earlier step already brought for this resource (Page.learners) stay counted.
+      const carried = counts[resource] ?? 0;
       for await (const page of pagesOf(connector, resource, scope)) {
         options.signal.throwIfAborted();
         writer.writePage(resource, account.id, generation, page);
@@ -129,10 +131,10 @@ export async function runAccountSync(
         progress.total = page.total ?? progress.total;
         progress.state = 'running';
         progress.waiting = null;
-        counts[resource] = rows;
+        counts[resource] = carried + rows;
         emit();
       }
-      counts[resource] = rows;
+      counts[resource] = carried + rows;
       writer.flush(resource);
       // The cursor is the run's start: anything changed after it is picked up next time. It is only saved with the
       // generation flip, i.e. after the rows it covers are committed.
