@@ -1,17 +1,20 @@
 /**
  * Exports: CSV of 1M completion rows (target ≥ 300k rows/s, flat memory) beside a hand-written baseline (iterate +
- * naive quoting + one write stream), and a 5,000-row PDF (target ≤ 10 s).
+ * naive quoting + one write stream), and a 5,000-row PDF (target ≤ 10 s). The CSV is written as the app and the CLI
+ * write it: by the bundled CSV workers (reports/csv-in-workers.ts), as many as the machine has cores, up to four.
  */
 import Database from 'better-sqlite3';
 import { createWriteStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { createCore } from '../electron/core/core';
+import { csvThreads } from '../electron/core/reports/csv-in-workers';
 import { noKeychain } from '../electron/core/secrets/keychain';
 import { createSecretStore } from '../electron/core/secrets/secret-store';
 import { DB_FILE_NAME } from '../electron/core/store/db';
 import { tempDir } from '../test/support/tmp';
 import { fillCache } from './fill-cache';
+import { bundledCsvWorker } from './worker-bundle';
 import type { BenchContext, Figure } from './sections';
 import { median, round } from './stats';
 
@@ -20,21 +23,30 @@ export async function exportsSection(ctx: BenchContext): Promise<Record<string, 
   try {
     const rows = ctx.bigRows;
     fillCache(dir.path, { courses: ctx.quick ? 1_000 : 10_000, learners: rows / 5, progress: rows });
-    const core = createCore({ dataDir: dir.path, secrets: createSecretStore(noKeychain()) });
+    const csvWorkers = { entry: await bundledCsvWorker() };
+    const core = createCore({ dataDir: dir.path, secrets: createSecretStore(noKeychain()), csvWorkers });
     try {
       const ours: number[] = [];
       const base: number[] = [];
       let heapGrowth = 0;
+      // The workers' heaps are not in this thread's heapUsed: the process's resident memory tells for all of them.
+      let rssGrowth = 0;
       for (let i = 0; i < Math.min(3, ctx.repetitions); i += 1) {
         global.gc?.();
-        const heap0 = process.memoryUsage().heapUsed;
+        const { heapUsed: heap0, rss: rss0 } = process.memoryUsage();
         let peak = 0;
-        const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed - heap0)), 50);
+        let rssPeak = 0;
+        const timer = setInterval(() => {
+          const now = process.memoryUsage();
+          peak = Math.max(peak, now.heapUsed - heap0);
+          rssPeak = Math.max(rssPeak, now.rss - rss0);
+        }, 50);
         const t0 = performance.now();
         const result = await core.call('reports.export', { definition: { kind: 'completions' }, format: 'csv', path: join(dir.path, `ours-${i}.csv`) });
         ours.push(result.rows / ((performance.now() - t0) / 1000));
         clearInterval(timer);
         heapGrowth = Math.max(heapGrowth, peak);
+        rssGrowth = Math.max(rssGrowth, rssPeak);
 
         // Baseline: the same join, iterated, each field naively quoted, written to one stream.
         const db = new Database(join(dir.path, DB_FILE_NAME), { readonly: true });
@@ -65,7 +77,7 @@ export async function exportsSection(ctx: BenchContext): Promise<Record<string, 
       }
       const rate = round(median(ours));
       const baseline = round(median(base));
-      ctx.log(`csv: ${rate} rows/s (${ours.map((r) => round(r)).join(', ')}; baseline ${baseline}: ${base.map((r) => round(r)).join(', ')}), heap growth ${round(heapGrowth / 2 ** 20)} MB`);
+      ctx.log(`csv: ${rate} rows/s (${ours.map((r) => round(r)).join(', ')}; baseline ${baseline}: ${base.map((r) => round(r)).join(', ')}), heap growth ${round(heapGrowth / 2 ** 20)} MB, resident growth ${round(rssGrowth / 2 ** 20)} MB`);
 
       // A ~5,000-row report: enough courses to reach 5,000 completions.
       const pdfRows = 5_000;
@@ -82,7 +94,7 @@ export async function exportsSection(ctx: BenchContext): Promise<Record<string, 
       const pdfSeconds = round(median(pdfTimes), 2);
       ctx.log(`pdf: ${pdfTimes.map((s) => round(s, 2)).join(', ')} s`);
       return {
-        csv_completions: { rows_per_s: rate, baseline_rows_per_s: baseline, ratio: round(rate / baseline, 2), rows, heap_growth_mb: round(heapGrowth / 2 ** 20), target: '≥ 300k rows/s, flat memory', met: rate >= 300_000 },
+        csv_completions: { rows_per_s: rate, baseline_rows_per_s: baseline, ratio: round(rate / baseline, 2), rows, heap_growth_mb: round(heapGrowth / 2 ** 20), rss_growth_mb: round(rssGrowth / 2 ** 20), threads: csvThreads(csvWorkers, rows), target: '≥ 300k rows/s, flat memory', met: rate >= 300_000 },
         pdf: { seconds: pdfSeconds, rows: Math.min(pdfCount, 10_000), target: `≤ 10 s for ${pdfRows} rows`, met: pdfSeconds <= 10 },
       };
     } finally {

@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SyncWorkerEntry } from '../electron/core/sync/worker-sync';
+import type { WorkerEntry } from '../electron/core/worker-entry';
 
 /** Inside the project tree, so the bundles' package imports resolve to node_modules. */
 export const BENCH_BUILD_DIR = join(import.meta.dirname, '..', 'node_modules', '.cache', 'rollbook-bench');
@@ -16,6 +17,14 @@ export async function bundle(entries: Record<string, string>): Promise<void> {
 }
 
 export const SYNC_WORKER_SOURCE = join(import.meta.dirname, '..', 'electron', 'core', 'sync', 'sync-worker.ts');
+
+export const CSV_WORKER_SOURCE = join(import.meta.dirname, '..', 'electron', 'core', 'reports', 'csv-worker.ts');
+
+/** The CSV export worker, bundled as the app and the CLI ship it. */
+export async function bundledCsvWorker(): Promise<WorkerEntry> {
+  await bundle({ 'csv-worker': CSV_WORKER_SOURCE });
+  return { url: pathToFileURL(join(BENCH_BUILD_DIR, 'csv-worker.js')) };
+}
 
 export async function bundledSyncWorker(): Promise<SyncWorkerEntry> {
   await bundle({ 'sync-worker': SYNC_WORKER_SOURCE });

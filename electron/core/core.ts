@@ -45,6 +45,7 @@ import { createSyncRunsRepo } from './store/sync-runs-repo';
 import { SyncCoordinator } from './sync/coordinator';
 import { runAccountSync, type RunAccountDeps } from './sync/run-account';
 import { syncWorkerPool, type SyncJobHost, type SyncWorkerEntry } from './sync/worker-sync';
+import type { CsvWorkers } from './reports/csv-in-workers';
 
 export interface CoreOptions {
   dataDir: string;
@@ -65,6 +66,8 @@ export interface CoreOptions {
    * syncs run inline, which a substituted `createConnector` needs (functions do not cross threads).
    */
   syncWorker?: SyncWorkerEntry;
+  /** Write large completions CSVs in worker threads (reports/csv-in-workers.ts); hosts pass `findCsvWorkers()`. */
+  csvWorkers?: CsvWorkers;
 }
 
 type Handlers = { [C in ChannelName]: (ctx: CoreContext, input: ParsedInputOf<C>) => OutputOf<C> | Promise<OutputOf<C>> };
@@ -169,6 +172,7 @@ export function createCore(options: CoreOptions): Core {
     reports: createReportQueries(db),
     savedReports: createSavedReportsRepo(db),
     pdf: options.pdfRenderer ?? chromiumPdfRenderer(),
+    csvWorkers: options.csvWorkers,
     host: options.host,
     cache: { clearAll: () => clearCache(db) },
     sync,

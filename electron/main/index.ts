@@ -6,6 +6,7 @@ import { app, type BrowserWindow, ipcMain, session, shell } from 'electron';
 import { join } from 'node:path';
 import { createCore, type Core } from '../core/core';
 import { findSyncWorker } from '../core/sync/worker-sync';
+import { findCsvWorkers } from '../core/reports/csv-in-workers';
 import { IPC_EVENT } from '../core/contract/bridge';
 import { osKeychain } from '../core/secrets/keychain';
 import { createSecretStore } from '../core/secrets/secret-store';
@@ -49,6 +50,7 @@ if (!app.requestSingleInstanceLock()) {
       pdfRenderer: electronPdfRenderer((error) => console.warn('[rollbook] PDF pagination skipped; printing as one table:', error)),
       host: electronHost(),
       syncWorker: findSyncWorker(),
+      csvWorkers: findCsvWorkers(),
     });
     core = liveCore;
     registerContract(ipcMain, liveCore, createSenderCheck(devServerUrl ? [APP_ORIGIN, originOf(devServerUrl)!] : [APP_ORIGIN]));

@@ -13,6 +13,7 @@ import type { WorkspaceQueries } from '../store/workspace-queries';
 import type { ReportQueries } from '../store/report-queries';
 import type { SavedReportsRepo } from '../store/saved-reports-repo';
 import type { PdfRenderer } from '../reports/pdf-renderer';
+import type { CsvWorkers } from '../reports/csv-in-workers';
 
 export interface HostAbilities {
   chooseSavePath?: (suggestedName: string, format: 'csv' | 'pdf') => Promise<string | null>;
@@ -38,6 +39,8 @@ export interface CoreContext {
   reports: ReportQueries;
   savedReports: SavedReportsRepo;
   pdf: PdfRenderer;
+  /** Absent: CSV exports run on the calling thread. */
+  csvWorkers?: CsvWorkers;
   /** Native abilities of the hosting app (file dialogs, opening files); absent in the CLI and tests. */
   host?: HostAbilities;
   cache: { clearAll: () => number };

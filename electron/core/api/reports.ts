@@ -19,6 +19,7 @@ function runExport(ctx: CoreContext, input: ExportInput) {
     {
       queries: ctx.reports,
       pdf: ctx.pdf,
+      csvWorkers: ctx.csvWorkers,
       now: ctx.now,
       accountLabels: (ids) => accountLabels(ctx, ids),
       onProgress: (rows, total, done) => ctx.events.emit('reports.progress', { path: input.path, rows, total, done }),

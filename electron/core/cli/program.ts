@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { RollbookError } from '../contract/errors';
 import { createCore, type Core } from '../core';
 import { findSyncWorker } from '../sync/worker-sync';
+import { findCsvWorkers } from '../reports/csv-in-workers';
 import { defaultDataDir } from '../paths';
 import { osKeychain } from '../secrets/keychain';
 import { createSecretStore } from '../secrets/secret-store';
@@ -65,7 +66,7 @@ export function buildProgram(io: CliIo, withCore: WithCore, fail: () => void = (
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const cores: Core[] = [];
   const withCore = async <T>(opts: GlobalOptions, fn: (core: Core) => Promise<T>): Promise<T> => {
-    const core = createCore({ dataDir: opts.dataDir, secrets: createSecretStore(osKeychain()), syncWorker: findSyncWorker() });
+    const core = createCore({ dataDir: opts.dataDir, secrets: createSecretStore(osKeychain()), syncWorker: findSyncWorker(), csvWorkers: findCsvWorkers() });
     cores.push(core);
     return fn(core);
   };

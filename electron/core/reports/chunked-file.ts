@@ -7,25 +7,40 @@
  */
 import { promises as fs } from 'node:fs';
 
-const CHUNK = 1 << 20;
+/** Bytes per chunk. */
+export const CHUNK_BYTES = 1 << 20;
+const CHUNK = CHUNK_BYTES;
 /** UTF-16 code units gathered before they are encoded. */
 const BATCH_UNITS = 32 * 1024;
 /** UTF-8 needs at most 3 bytes per UTF-16 code unit. */
 const MAX_BYTES_PER_UNIT = 3;
 
-export interface ChunkedFile {
+export interface ChunkedOutput {
   /** True when the buffer is nearly full: the caller should `flush()` before appending more. */
   append(text: string): boolean;
   flush(): Promise<void>;
+}
+
+export interface ChunkedFile extends ChunkedOutput {
   /** Flushes and closes. */
   close(): Promise<void>;
   /** Closes without flushing, after a failure. */
   abandon(): Promise<void>;
 }
 
-export async function createChunkedFile(path: string): Promise<ChunkedFile> {
-  const handle = await fs.open(path, 'wx');
-  const buffer = Buffer.allocUnsafe(CHUNK);
+/**
+ * Where full chunks go. With `next`, the sink keeps each chunk's buffer it is given (a worker transfers it to another
+ * thread) and `next` supplies the buffer for the following chunk, of any length (CHUNK_BYTES is best); without it,
+ * the one buffer is reused once `write` has settled.
+ */
+export interface ChunkSink {
+  write(bytes: Uint8Array): Promise<void> | void;
+  next?: () => Buffer;
+}
+
+/** The batching and buffering of a ChunkedFile, for any sink. */
+export function createChunkedOutput(sink: ChunkSink): ChunkedOutput {
+  let buffer = sink.next ? sink.next() : Buffer.allocUnsafe(CHUNK);
   let used = 0;
   let batch: string[] = [];
   let batchUnits = 0;
@@ -38,17 +53,13 @@ export async function createChunkedFile(path: string): Promise<ChunkedFile> {
       const text = batch.length === 1 ? batch[0]! : batch.join('');
       batch = [];
       batchUnits = 0;
-      if (oversize === null && used + text.length * MAX_BYTES_PER_UNIT <= CHUNK) used += buffer.write(text, used);
+      // The fit is judged against this buffer's own length: a sink's `next` may hand back a shorter one, and
+      // Buffer#write silently stops at the end (that lost rows once). The exact byte count only near the end.
+      const room = buffer.length - used;
+      if (oversize === null && (text.length * MAX_BYTES_PER_UNIT <= room || Buffer.byteLength(text) <= room)) used += buffer.write(text, used);
       else oversize = oversize === null ? text : oversize + text;
     }
-    return oversize !== null || used + BATCH_UNITS * MAX_BYTES_PER_UNIT > CHUNK;
-  };
-  const flush = async () => {
-    encodeBatch();
-    if (used > 0) await handle.write(buffer, 0, used);
-    used = 0;
-    if (oversize !== null) await handle.write(oversize);
-    oversize = null;
+    return oversize !== null || used + BATCH_UNITS * MAX_BYTES_PER_UNIT > buffer.length;
   };
   return {
     append(text) {
@@ -56,10 +67,32 @@ export async function createChunkedFile(path: string): Promise<ChunkedFile> {
       batchUnits += text.length;
       return batchUnits >= BATCH_UNITS && encodeBatch();
     },
-    flush,
+    async flush() {
+      encodeBatch();
+      if (used > 0) {
+        await sink.write(buffer.subarray(0, used));
+        if (sink.next) buffer = sink.next();
+      }
+      used = 0;
+      if (oversize !== null) {
+        const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(oversize));
+        bytes.write(oversize);
+        await sink.write(bytes);
+      }
+      oversize = null;
+    },
+  };
+}
+
+export async function createChunkedFile(path: string): Promise<ChunkedFile> {
+  const handle = await fs.open(path, 'wx');
+  const out = createChunkedOutput({ write: (bytes) => handle.write(bytes).then(() => undefined) });
+  return {
+    append: out.append,
+    flush: out.flush,
     async close() {
       try {
-        await flush();
+        await out.flush();
       } finally {
         await handle.close();
       }

@@ -18,19 +18,31 @@ export interface CsvOptions {
   signal?: AbortSignal;
 }
 
+/** The header record, with the byte-order mark Excel needs to read UTF-8 when asked. */
+export function csvHeader(columns: ReportColumn[], bom: boolean): string {
+  return `${bom ? '\ufeff' : ''}${columns.map((c) => csvField(c.label)).join(',')}\r\n`;
+}
+
+/** Turns a value array in `columns` order into one CSV record, CRLF included. */
+export function csvRecord(columns: ReportColumn[], locale: string | null): (row: ReportValue[]) => string {
+  const width = columns.length;
+  return (row) => {
+    let line = csvCell(row[0], columns[0]!, locale);
+    for (let i = 1; i < width; i += 1) line += `,${csvCell(row[i], columns[i]!, locale)}`;
+    return `${line}\r\n`;
+  };
+}
+
 /** `rows` are value arrays in `columns` order (ReportQueries.iterateValues). */
 export async function writeCsv(file: string, columns: ReportColumn[], rows: Iterable<ReportValue[]>, options: CsvOptions): Promise<number> {
   const out = await createChunkedFile(file);
-  const { locale } = options;
-  const width = columns.length;
+  const record = csvRecord(columns, options.locale);
   let count = 0;
   try {
-    out.append(`${options.bom ? '\ufeff' : ''}${columns.map((c) => csvField(c.label)).join(',')}\r\n`);
+    out.append(csvHeader(columns, options.bom));
     for (const row of rows) {
-      let line = csvCell(row[0], columns[0]!, locale);
-      for (let i = 1; i < width; i += 1) line += `,${csvCell(row[i], columns[i]!, locale)}`;
       count += 1;
-      if (out.append(`${line}\r\n`)) {
+      if (out.append(record(row))) {
         options.signal?.throwIfAborted();
         await out.flush();
       }

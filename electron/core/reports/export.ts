@@ -8,6 +8,7 @@ import type { ProgressStatus } from '../contract/domain';
 import { REPORT_COLUMNS, type ReportQueries, type ReportRow } from '../store/report-queries';
 import { commitTarget, discard, prepareTarget } from './atomic-file';
 import { writeCsv } from './csv';
+import { csvThreads, writeCsvInWorkers, type CsvWorkers } from './csv-in-workers';
 import type { PdfRenderer } from './pdf-renderer';
 import { FOOTER_TEMPLATE, paperFor, renderReportHtml } from './pdf-template';
 
@@ -22,6 +23,8 @@ export interface ExportDeps {
   now: () => Date;
   accountLabels: (ids: string[] | null) => string;
   onProgress?: (rows: number, total: number | null, done: boolean) => void;
+  /** Large completions CSVs are written by worker threads when the host has their code (csv-in-workers.ts). */
+  csvWorkers?: CsvWorkers;
 }
 
 export function describeFilters(def: ReportDefinition): string[] {
@@ -49,11 +52,17 @@ export async function exportReport(
       const expected = deps.queries.count(definition, now);
       deps.onProgress?.(0, expected, false);
       // The file lists rows in the order the preview shows them (see completionsInCourseOrder in report-queries).
-      const rows = await writeCsv(temp, columns, deps.queries.iterateValues(definition, now), {
-        bom: options.bom,
-        locale: options.localeDates ? (options.locale ?? Intl.DateTimeFormat().resolvedOptions().locale) : null,
-        onRows: (n) => deps.onProgress?.(n, Math.max(n, expected), false),
-      });
+      const locale = options.localeDates ? (options.locale ?? Intl.DateTimeFormat().resolvedOptions().locale) : null;
+      const onRows = (n: number) => deps.onProgress?.(n, Math.max(n, expected), false);
+      const threads = csvThreads(deps.csvWorkers, expected);
+      const plan = threads > 0 ? deps.queries.completionsPlan(definition) : null;
+      let rows: number | 'stale' = 'stale';
+      if (plan) rows = await writeCsvInWorkers(temp, { ...plan, columns, locale }, { workers: deps.csvWorkers!, threads, bom: options.bom, onRows });
+      if (rows === 'stale') {
+        // No workers, or a sync swapped generations under them: this thread writes it from its own snapshot.
+        await discard(temp);
+        rows = await writeCsv(temp, columns, deps.queries.iterateValues(definition, now), { bom: options.bom, locale, onRows });
+      }
       const bytes = await commitTarget(temp, path);
       deps.onProgress?.(rows, rows, true);
       return { path, rows, bytes, truncated: false };

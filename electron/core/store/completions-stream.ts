@@ -56,13 +56,14 @@ function compareRows(a: ReportValue[], b: ReportValue[]): number {
 const nocaseEqual = (a: string, b: string) => a === b || (a.length === b.length && sqliteCompare(a, b, true) === 0);
 
 /** Per account: learner id → index into `names` and `emails` (small integers: no object per learner). */
-interface Learners {
+export interface Learners {
   byAccount: Map<string, Map<string, number>>;
   names: string[];
   emails: (string | null)[];
 }
 
-interface CourseRow {
+/** One course of the report, in report order, with the generation of its account the report reads. */
+export interface CourseRow {
   accountId: string;
   generation: number;
   label: string;
@@ -71,23 +72,36 @@ interface CourseRow {
   courseName: string;
 }
 
+/** The report's courses in report order (already filtered by its scope: courseOrder in report-queries). */
+export function readCourses(db: Db, query: CompletionsByCourse): CourseRow[] {
+  return db.prepare<Record<string, unknown>, CourseRow>(query.courses).all(query.params);
+}
+
+/** The accounts the courses belong to, with the generation read for each. */
+export function scopeOf(courses: CourseRow[]): Map<string, number> {
+  return new Map(courses.map((c) => [c.accountId, c.generation]));
+}
+
 /**
- * The live learners of the accounts the report's courses belong to, or null when there are more than `limit`.
- * The accounts come from the course list (already filtered by the report's scope, at the generation it read), so the
- * scope is decided in one place, courseOrder in report-queries; an account without courses has no rows to fill.
+ * Whether the live learners of the courses' accounts fit the map (`limit`). The accounts come from the course list,
+ * so the scope is decided in one place; an account without courses has no rows to fill.
  */
-function loadLearners(db: Db, courses: CourseRow[], limit: number): Learners | null {
-  const scope = new Map(courses.map((c) => [c.accountId, c.generation]));
+export function learnersFit(db: Db, courses: CourseRow[], limit: number): boolean {
   // The total each commit stores (generation_stats); counting walks every learner's key, from disk when cold.
   const count = db.prepare<{ account: string; generation: number }, { n: number }>(
     `SELECT coalesce((SELECT learners FROM generation_stats WHERE account_id = @account AND generation = @generation),
        (SELECT count(*) FROM learners WHERE account_id = @account AND generation = @generation)) AS n`,
   );
   let total = 0;
-  for (const [account, generation] of scope) {
+  for (const [account, generation] of scopeOf(courses)) {
     total += count.get({ account, generation })!.n;
-    if (total > limit) return null;
+    if (total > limit) return false;
   }
+  return true;
+}
+
+/** The learners of the courses' accounts, at the generations the course list read. */
+export function loadLearners(db: Db, courses: CourseRow[]): Learners {
   // Read in slices along the key (keyset pages): stepping from C++ with all() is cheaper than iterate(), and a slice
   // at a time keeps all() from building one array of every learner (200k: ~134 against ~244 ms to read, +0 MB).
   const sliceOf = (after: string) =>
@@ -97,7 +111,7 @@ function loadLearners(db: Db, courses: CourseRow[], limit: number): Learners | n
   const first = sliceOf('');
   const next = sliceOf(' AND id > ?');
   const learners: Learners = { byAccount: new Map(), names: [], emails: [] };
-  for (const [account, generation] of scope) {
+  for (const [account, generation] of scopeOf(courses)) {
     const byId = new Map<string, number>();
     for (let after: string | null = null; ; ) {
       const rows: [string, string, string | null][] = after === null ? first.all(account, generation) : next.all(account, generation, after);
@@ -115,17 +129,27 @@ function loadLearners(db: Db, courses: CourseRow[], limit: number): Learners | n
 }
 
 /**
- * Rows in REPORT_COLUMNS.completions order, or null when the scope has too many learners for the map. Courses come
- * in report order; a block is the courses of one account label and one course name, both ignoring case as NOCASE
- * does, and its rows are sorted together, exactly as the single query's ORDER BY would.
+ * Where each block starts in the course list: a block is the courses of one account label and one course name, both
+ * ignoring case as NOCASE does, and its rows are sorted together. A run of whole blocks can be written on its own.
  */
-export function streamCompletions(db: Db, query: CompletionsByCourse, learnerLimit: number): IterableIterator<ReportValue[]> | null {
-  const courses = db.prepare<Record<string, unknown>, CourseRow>(query.courses).all(query.params);
-  const learners = loadLearners(db, courses, learnerLimit);
-  if (!learners) return null;
+export function blockStarts(courses: CourseRow[]): number[] {
+  const starts: number[] = [];
+  courses.forEach((course, i) => {
+    const previous = courses[i - 1];
+    if (!previous || !(nocaseEqual(course.label, previous.label) && nocaseEqual(course.courseName, previous.courseName))) starts.push(i);
+  });
+  return starts;
+}
+
+/**
+ * The rows of a run of courses in REPORT_COLUMNS.completions order; the run must start at a block (blockStarts) and
+ * end before one, and the courses come in report order, so the rows come exactly as the single query's ORDER BY
+ * would give them.
+ */
+export function completionsReader(db: Db, query: CompletionsByCourse, learners: Learners): (courses: CourseRow[]) => Generator<ReportValue[]> {
   const progress = db.prepare(query.progress).raw();
   const { names, emails } = learners;
-  return (function* () {
+  return function* (courses) {
     let block: ReportValue[][] = [];
     let previous: CourseRow | null = null;
     for (const course of courses) {
@@ -151,5 +175,12 @@ export function streamCompletions(db: Db, query: CompletionsByCourse, learnerLim
       }
     }
     yield* block.sort(compareRows);
-  })();
+  };
+}
+
+/** Rows in REPORT_COLUMNS.completions order, or null when the scope has too many learners for the map. */
+export function streamCompletions(db: Db, query: CompletionsByCourse, learnerLimit: number): IterableIterator<ReportValue[]> | null {
+  const courses = readCourses(db, query);
+  if (!learnersFit(db, courses, learnerLimit)) return null;
+  return completionsReader(db, query, loadLearners(db, courses))(courses);
 }

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import type { ReportColumn, ReportDefinition, ReportKind } from '../contract/channels/reports';
 import { PROGRESS_STATUSES } from '../contract/domain';
 import type { Db } from './db';
-import { LEARNER_MAP_LIMIT, streamCompletions } from './completions-stream';
+import { LEARNER_MAP_LIMIT, learnersFit, readCourses, streamCompletions, type CourseRow } from './completions-stream';
 import { textMatch } from './text-match';
 import { liveJoin } from './live-rows';
 
@@ -354,6 +354,17 @@ export function createReportQueries(db: Db, options: { learnerMapLimit?: number 
         if (names.join() !== keys.join()) throw new Error(`The ${def.kind} query selects ${names.join()}, expected ${keys.join()}`);
         return statement.iterate(params) as IterableIterator<ReportValue[]>;
       });
+    },
+    /**
+     * What CSV workers need to write a completions export (reports/csv-in-workers), or null when it goes through
+     * `iterateValues` (another kind, a learner search, too many learners for the map, an in-memory cache). The course
+     * list is one statement, so one snapshot; the workers check it is still live before reading.
+     */
+    completionsPlan(def: ReportDefinition): { databasePath: string; query: CompletionsByCourse; courses: CourseRow[] } | null {
+      if (def.kind !== 'completions' || def.learnerSearch || db.memory) return null;
+      const query = completionsByCourse(def);
+      const courses = readCourses(db, query);
+      return learnersFit(db, courses, learnerMapLimit) ? { databasePath: db.name, query, courses } : null;
     },
     /** The first rows only: with LIMIT, SQLite keeps a top-N sorter instead of sorting every row. */
     head(def: ReportDefinition, now: string, limit: number): ReportRow[] {

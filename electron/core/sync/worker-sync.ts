@@ -7,19 +7,14 @@
  * generation can be capped: left alone, V8 grows it to 128 MB on a long sync's steady garbage, which was most of the
  * difference between a 1M-row sync's live data (~60 MB) and its peak RSS (~330 MB).
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SyncMode, SyncProgress, SyncRun } from '../contract/channels/sync';
 import type { SyncRunsRepo } from '../store/sync-runs-repo';
+import { findWorker, type WorkerEntry } from '../worker-entry';
 import type { FromWorker, SyncJob, ToWorker } from './worker-protocol';
 
 /** Where the worker's code is, and how to start it. */
-export interface SyncWorkerEntry {
-  url: URL;
-  /** For the TypeScript sources (development, tests): a loader. */
-  execArgv?: string[];
-}
+export type SyncWorkerEntry = WorkerEntry;
 
 /**
  * The young generation of a sync worker. Measured on a 1M-row sync: 16 MB peaks at 277–289 MB RSS, where V8's own
@@ -28,18 +23,9 @@ export interface SyncWorkerEntry {
  */
 const YOUNG_GENERATION_MB = 16;
 
-/**
- * Finds the worker's code beside the running core: the bundled `sync-worker.js` (electron-vite builds it next to the
- * app's and the CLI's entries; this module may sit in a shared chunk one folder below), or the TypeScript source
- * when the core itself runs from source under tsx. Undefined when neither exists: syncs then run inline.
- */
+/** The bundled `sync-worker.js` beside the app's and the CLI's entries, or the TypeScript source under tsx. */
 export function findSyncWorker(from: string = import.meta.url): SyncWorkerEntry | undefined {
-  if (from.endsWith('.ts')) return { url: new URL('./sync-worker.ts', from), execArgv: ['--import', 'tsx'] };
-  for (const candidate of ['./sync-worker.js', '../sync-worker.js']) {
-    const url = new URL(candidate, from);
-    if (existsSync(fileURLToPath(url))) return { url };
-  }
-  return undefined;
+  return findWorker('sync-worker', './sync-worker.ts', from);
 }
 
 /** The core a job belongs to: where its progress goes and where a failure is recorded. */

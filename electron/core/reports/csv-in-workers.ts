@@ -1,0 +1,170 @@
+/**
+ * A large completions CSV, written by worker threads. One thread reading, sorting and formatting 1M rows spent
+ * ~3–3.5 s; the rows of separate blocks (completions-stream) do not depend on each other, so the course list is cut
+ * into segments of whole blocks that the workers claim in turn, each formatting its segment into encoded chunks and
+ * handing them over (transferred, not copied). This thread only puts the chunks in the file in segment order, so
+ * it stays free for IPC meanwhile. Memory stays bounded: a worker runs at most a few segments ahead of the file, and a
+ * segment ahead of it hands over only a few chunks before waiting for its turn.
+ */
+import { promises as fs } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { blockStarts } from '../store/completions-stream';
+import { findWorker, type WorkerEntry } from '../worker-entry';
+import { csvHeader } from './csv';
+import { CONTROL, CONTROL_WORDS, type CsvJob, type FromCsvWorker } from './csv-worker-protocol';
+
+/** Workers of one export: each holds its own learner map (up to ~50 MB at the map's limit), so a few at most. */
+const MAX_THREADS = 4;
+/** Segments per thread: enough for one thread to take over when the other is slowed down, few enough to stay cheap. */
+const SEGMENTS_PER_THREAD = 32;
+/**
+ * Below this many rows one thread is quick anyway (50k rows: ~0.2 s), and starting workers (~50 ms each, bundled)
+ * would be most of the time.
+ */
+const MIN_ROWS = 50_000;
+/**
+ * As for sync workers: left alone V8 grows each worker's young generation on the steady garbage of row arrays. On a
+ * 1M-row export with two workers, 16 MB peaked at 373–390 MB for the whole process, V8's own sizing at 461–482 MB,
+ * with the same worker CPU time.
+ */
+const YOUNG_GENERATION_MB = 16;
+
+export interface CsvWorkers {
+  entry: WorkerEntry;
+  /** Default: the machine's cores, at most MAX_THREADS. Fewer than two: no workers. */
+  threads?: number;
+  /** Default MIN_ROWS. */
+  minRows?: number;
+  /** Courses per segment, at least (tests). Default: the course list over threads × SEGMENTS_PER_THREAD. */
+  segmentCourses?: number;
+}
+
+/** The bundled `csv-worker.js` beside the app's and the CLI's entries, or the TypeScript source under tsx. */
+export function findCsvWorkers(from: string = import.meta.url): CsvWorkers | undefined {
+  const entry = findWorker('csv-worker', './csv-worker.ts', from);
+  return entry && { entry };
+}
+
+/** How many threads this export gets; 0 = write it on the calling thread. */
+export function csvThreads(workers: CsvWorkers | undefined, expectedRows: number): number {
+  if (!workers || expectedRows < (workers.minRows ?? MIN_ROWS)) return 0;
+  const threads = workers.threads ?? Math.min(MAX_THREADS, availableParallelism());
+  return threads >= 2 ? threads : 0;
+}
+
+/** Whole blocks, at least `size` courses each (a block larger than that is one segment). */
+function segmentStarts(courses: CsvJob['courses'], size: number): number[] {
+  const starts: number[] = [];
+  for (const start of blockStarts(courses)) {
+    if (starts.length === 0 || start - starts[starts.length - 1]! >= size) starts.push(start);
+  }
+  return starts;
+}
+
+export interface CsvInWorkersOptions {
+  workers: CsvWorkers;
+  threads: number;
+  bom: boolean;
+  onRows?: (rows: number) => void;
+}
+
+/**
+ * Writes the header and the job's rows to a new `file`; the row count, or 'stale' when a sync replaced an account's
+ * generation after the course list was read (the caller then writes the export on its own thread, from a fresh
+ * snapshot). A worker's failure rejects; the caller removes the file.
+ */
+export async function writeCsvInWorkers(file: string, job: Omit<CsvJob, 'segmentStarts' | 'control' | 'recycle'>, options: CsvInWorkersOptions): Promise<number | 'stale'> {
+  const { threads } = options;
+  const size = options.workers.segmentCourses ?? Math.max(1, Math.ceil(job.courses.length / (threads * SEGMENTS_PER_THREAD)));
+  const starts = segmentStarts(job.courses, size);
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT));
+  const handle = await fs.open(file, 'wx');
+  const workers: Worker[] = [];
+  const ports: MessagePort[] = [];
+  try {
+    await handle.write(csvHeader(job.columns, options.bom));
+    if (starts.length === 0) return 0;
+    return await new Promise<number | 'stale'>((resolve, reject) => {
+      const pending = new Map<number, { chunks: { bytes: Uint8Array; from: MessagePort }[]; rows: number | null }>();
+      const segment = (index: number) => {
+        let entry = pending.get(index);
+        if (!entry) pending.set(index, (entry = { chunks: [], rows: null }));
+        return entry;
+      };
+      let current = 0;
+      let rows = 0;
+      let writing = false;
+      let settled = false;
+      let exited = 0;
+      const finish = (outcome: number | 'stale' | Error) => {
+        if (settled) return;
+        settled = true;
+        Atomics.store(control, CONTROL.stop, 1);
+        Atomics.notify(control, CONTROL.written);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      // Writes what is ready, in segment order; one pass at a time (messages arriving meanwhile are picked up by it).
+      const pump = async () => {
+        if (writing || settled) return;
+        writing = true;
+        try {
+          for (;;) {
+            const entry = pending.get(current);
+            if (!entry) break;
+            const chunk = entry.chunks.shift();
+            if (chunk) {
+              await handle.write(chunk.bytes);
+              chunk.from.postMessage(chunk.bytes.buffer, [chunk.bytes.buffer as ArrayBuffer]);
+              continue;
+            }
+            if (entry.rows === null) break;
+            pending.delete(current);
+            rows += entry.rows;
+            current += 1;
+            Atomics.store(control, CONTROL.written, current);
+            Atomics.notify(control, CONTROL.written);
+            options.onRows?.(rows);
+          }
+        } catch (error) {
+          finish(error as Error);
+        } finally {
+          writing = false;
+        }
+        if (current === starts.length) finish(rows);
+        // A worker posts all it wrote before it exits, so with every worker gone nothing more can come: segments still
+        // missing would be a bug, and better an error than an export that never ends.
+        else if (exited === workers.length) finish(new Error('The CSV workers stopped before every row was written.'));
+      };
+      for (let i = 0; i < Math.min(threads, starts.length); i += 1) {
+        const { port1: recycle, port2: workerEnd } = new MessageChannel();
+        ports.push(recycle);
+        const worker = new Worker(options.workers.entry.url, {
+          execArgv: options.workers.entry.execArgv,
+          resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+        });
+        workers.push(worker);
+        worker.on('message', (message: FromCsvWorker) => {
+          if (message.type === 'stale') return finish('stale');
+          const entry = segment(message.segment);
+          if (message.type === 'chunk') entry.chunks.push({ bytes: message.bytes, from: recycle });
+          else entry.rows = message.rows;
+          void pump();
+        });
+        worker.on('error', (error) => finish(new Error(`A CSV worker failed: ${error.message}`, { cause: error })));
+        worker.on('exit', (code) => {
+          exited += 1;
+          if (code !== 0) finish(new Error(`A CSV worker stopped (exit code ${code}) before its rows were written.`));
+          else void pump();
+        });
+        const fullJob: CsvJob = { ...job, segmentStarts: starts, control: control.buffer as SharedArrayBuffer, recycle: workerEnd };
+        worker.postMessage(fullJob, [workerEnd]);
+      }
+    });
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+    for (const port of ports) port.close();
+    await handle.close();
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Messages between an export and its CSV worker threads (csv-in-workers.ts). Everything here crosses threads by
+ * structured clone (plain data) except the chunks, whose buffers are transferred, and the control words, shared.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { ReportColumn } from '../contract/channels/reports';
+import type { CourseRow } from '../store/completions-stream';
+import type { CompletionsByCourse } from '../store/report-queries';
+
+/** What every worker of one export is given. */
+export interface CsvJob {
+  /** The cache file: each worker reads it through its own read-only connection. */
+  databasePath: string;
+  query: CompletionsByCourse;
+  /** The report's courses in report order, as the host read them (labels included: the workers do not reread them). */
+  courses: CourseRow[];
+  /** Segment i is courses[segmentStarts[i]] up to the next start: whole blocks (completions-stream blockStarts). */
+  segmentStarts: number[];
+  columns: ReportColumn[];
+  locale: string | null;
+  /** Int32 words at the CONTROL indexes. */
+  control: SharedArrayBuffer;
+  /**
+   * The host sends each chunk's buffer back here once written, and the worker reuses it. Left to garbage collection,
+   * the written buffers piled up on the host's thread (it allocates too little to collect often): +256 MB resident
+   * on a 1M-row export.
+   */
+  recycle: MessagePort;
+}
+
+/** Indexes into the shared control words. */
+export const CONTROL = {
+  /** The next segment a worker may claim (Atomics.add). */
+  next: 0,
+  /** Segments the host has written to the file, in order; workers wait on it. */
+  written: 1,
+  /** Non-zero: the export is over (failed or stale); workers stop. */
+  stop: 2,
+} as const;
+export const CONTROL_WORDS = 3;
+
+export type FromCsvWorker =
+  /** A sync swapped an account's generation after the host read the course list: the host starts over inline. */
+  | { type: 'stale' }
+  | { type: 'chunk'; segment: number; bytes: Uint8Array }
+  | { type: 'segment-end'; segment: number; rows: number };

@@ -1,0 +1,82 @@
+/**
+ * Worker-thread entry: writes segments of a completions CSV (csv-in-workers.ts says why and how). Each worker reads
+ * through its own read-only connection in one read transaction, after checking that every account still has the
+ * generation the host's course list was read at: rows of a live generation never change, so the workers and the host
+ * see the same data, and a sync that swapped one in between sends the export back to the host.
+ */
+import Database from 'better-sqlite3';
+import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
+import { completionsReader, loadLearners, scopeOf } from '../store/completions-stream';
+import { CHUNK_BYTES, createChunkedOutput } from './chunked-file';
+import { csvRecord } from './csv';
+import { CONTROL, type CsvJob, type FromCsvWorker } from './csv-worker-protocol';
+
+/** Segments a worker may run ahead of the file: enough to keep both threads busy, few enough to bound memory. */
+const WINDOW = 4;
+/** Chunks (1 MB) a segment ahead of the file may hand over before it waits for its turn. */
+const AHEAD_CHUNKS = 4;
+
+const port = parentPort!;
+const post = (message: FromCsvWorker, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
+
+class Stopped extends Error {}
+
+async function run(job: CsvJob): Promise<void> {
+  const control = new Int32Array(job.control);
+  /** Blocks this thread (it has nothing else to do) until `ready`, or throws Stopped once the export is over. */
+  const waitUntil = (ready: () => boolean) => {
+    for (;;) {
+      if (Atomics.load(control, CONTROL.stop) !== 0) throw new Stopped();
+      if (ready()) return;
+      Atomics.wait(control, CONTROL.written, Atomics.load(control, CONTROL.written), 50);
+    }
+  };
+  const db = new Database(job.databasePath, { readonly: true, fileMustExist: true });
+  try {
+    db.exec('BEGIN');
+    const live = db.prepare<[string], number>('SELECT live_generation FROM accounts WHERE id = ?').pluck();
+    for (const [account, generation] of scopeOf(job.courses)) {
+      if (live.get(account) !== generation) return post({ type: 'stale' });
+    }
+    const rowsOf = completionsReader(db, job.query, loadLearners(db, job.courses));
+    const record = csvRecord(job.columns, job.locale);
+    const { segmentStarts: starts } = job;
+    // A buffer the host has written and sent back, or a new one (allocUnsafeSlow: its own memory, never a slice of
+    // Node's shared pool, so it can be transferred whole).
+    const nextBuffer = () => {
+      // Text too long for a chunk goes over in a buffer of its own size: only full-size ones are worth keeping.
+      const returned = receiveMessageOnPort(job.recycle)?.message as ArrayBuffer | undefined;
+      return returned?.byteLength === CHUNK_BYTES ? Buffer.from(returned) : Buffer.allocUnsafeSlow(CHUNK_BYTES);
+    };
+    for (;;) {
+      const segment = Atomics.add(control, CONTROL.next, 1);
+      if (segment >= starts.length) break;
+      waitUntil(() => segment - Atomics.load(control, CONTROL.written) <= WINDOW);
+      let chunks = 0;
+      const out = createChunkedOutput({
+        next: nextBuffer,
+        write: (bytes) => {
+          chunks += 1;
+          // The segment the file is at never waits; one ahead of it waits once it has handed over a few chunks.
+          if (chunks > AHEAD_CHUNKS) waitUntil(() => Atomics.load(control, CONTROL.written) >= segment);
+          post({ type: 'chunk', segment, bytes }, [bytes.buffer as ArrayBuffer]);
+        },
+      });
+      let rows = 0;
+      for (const row of rowsOf(job.courses.slice(starts[segment], starts[segment + 1]))) {
+        rows += 1;
+        if (out.append(record(row))) await out.flush();
+      }
+      await out.flush();
+      post({ type: 'segment-end', segment, rows });
+    }
+  } catch (error) {
+    if (!(error instanceof Stopped)) throw error;
+  } finally {
+    db.close();
+    job.recycle.close();
+  }
+}
+
+// A failure rejects unhandled, which ends the thread and reaches the host as the worker's 'error' event.
+port.once('message', (job: CsvJob) => void run(job));

@@ -1,0 +1,245 @@
+/**
+ * Large completions CSVs are written by worker threads (reports/csv-in-workers.ts): segments of whole blocks,
+ * claimed in turn and put in the file in order. The file must be byte for byte the one a single thread writes, for
+ * every filter and option, whatever the segment size; a sync that swaps a generation between the course list and the
+ * workers sends the export back to one thread, and a failing worker fails the export without leaving a file.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReportDefinition } from '../../electron/core/contract/channels/reports';
+import { createCore, type Core } from '../../electron/core/core';
+import { csvThreads, findCsvWorkers, type CsvWorkers } from '../../electron/core/reports/csv-in-workers';
+import { exportReport, type ExportDeps } from '../../electron/core/reports/export';
+import { noKeychain } from '../../electron/core/secrets/keychain';
+import { createSecretStore } from '../../electron/core/secrets/secret-store';
+import { computeStats } from '../../electron/core/store/cache-writer';
+import { openDatabase, type Db } from '../../electron/core/store/db';
+import { createReportQueries } from '../../electron/core/store/report-queries';
+import { tempDir } from '../support/tmp';
+
+const NOW = new Date('2026-06-01T00:00:00.000Z');
+const workersHere = findCsvWorkers()!;
+
+/** Accounts with course names equal but for case (one block across courses), hostile cells, and learners missing. */
+function fill(db: Db, generation: number, suffix = '') {
+  const account = db.prepare(`INSERT OR REPLACE INTO accounts (id, platform, label, settings_json, live_generation, created_at, updated_at) VALUES (?, 'sample', ?, '{}', ?, '', '')`);
+  const course = db.prepare(`INSERT INTO courses (account_id, generation, id, name, type, raw_json) VALUES (?, ?, ?, ?, 'course', '{}')`);
+  const learner = db.prepare(`INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES (?, ?, ?, ?, ?, '{}')`);
+  const progress = db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status, progress_pct, completed_at, last_activity_at, raw_json)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')`);
+  const courseNames = ['Same name', 'SAME NAME', 'Fire, "Safety"', '=cmd', 'Ångström', 'b', 'B', 'Line\nBreak', '王芳', 'zz'];
+  const learnerNames = ['Zoë', 'zoe', '=HYPERLINK("x")', 'O\'Brien, "Shiv"', 'Ángel 𝒜', '@SUM(A1)', 'é', 'É', 'bob', 'Bob'];
+  const statuses = ['completed', 'passed', 'in_progress', 'failed'];
+  db.transaction(() => {
+    for (const [a, [id, label]] of ([['acc-b', 'beta'], ['acc-a', 'Alpha'], ['acc-c', 'ALPHA 2']] as const).entries()) {
+      account.run(id, label, generation);
+      courseNames.forEach((name, c) => course.run(id, generation, `c${c}`, `${name}${suffix}`));
+      for (let l = 0; l < 60; l += 1) learner.run(id, generation, `l${l}`, `${learnerNames[l % learnerNames.length]} ${l}${suffix}`, l % 7 ? `l${l}@example.com` : null);
+      // c10 is not in `courses`; l60 and l61 are not in `learners`.
+      for (let c = 0; c <= courseNames.length; c += 1) {
+        for (let l = (c + a) % 3; l < 62; l += 1 + ((c + l) % 3)) {
+          const status = statuses[(c + l) % statuses.length]!;
+          const day = `2026-0${1 + ((c + l) % 5)}-1${l % 10}T10:00:00.000Z`;
+          progress.run(id, generation, `c${c}`, `l${l}`, status, l % 11 ? status : '-1+1', (c * 7 + l) % 3 === 0 ? 100 : 12.5, status === 'completed' ? day : null, day);
+        }
+      }
+      computeStats(db, { account: id, generation, before: '2026-05-01T00:00:00.000Z' });
+    }
+  })();
+}
+
+describe('CSV in worker threads', () => {
+  const dir = tempDir('rollbook-csv-workers-');
+  let inline: Core;
+  const cores: Core[] = [];
+  const inWorkers = (workers: Partial<CsvWorkers>) => {
+    const core = createCore({ dataDir: dir.path, secrets: createSecretStore(noKeychain()), now: () => NOW, csvWorkers: { ...workersHere, minRows: 0, ...workers } });
+    cores.push(core);
+    return core;
+  };
+  let files = 0;
+  const exportWith = async (core: Core, definition: ReportDefinition, options: { bom?: boolean; localeDates?: boolean; locale?: string } = {}) => {
+    const path = join(dir.path, `out-${(files += 1)}.csv`);
+    const progress: [number, number | null, boolean][] = [];
+    const off = core.on('reports.progress', (p) => p.path === path && progress.push([p.rows, p.total, p.done]));
+    const result = await core.call('reports.export', { definition, format: 'csv', path, options });
+    off();
+    return { bytes: readFileSync(path), result, progress };
+  };
+
+  beforeAll(() => {
+    const db = openDatabase(dir.path);
+    fill(db, 1);
+    db.close();
+    inline = createCore({ dataDir: dir.path, secrets: createSecretStore(noKeychain()), now: () => NOW });
+  });
+  afterAll(() => {
+    for (const core of [inline, ...cores]) core.close();
+    dir.cleanup();
+  });
+
+  const definitions: ReportDefinition[] = [
+    { kind: 'completions', accountIds: null },
+    { kind: 'completions', accountIds: ['acc-a', 'acc-c'] },
+    { kind: 'completions', accountIds: null, courseIds: ['c0', 'c1', 'c2', 'c10'] },
+    { kind: 'completions', accountIds: null, statuses: ['completed', 'failed'], from: '2026-02-01', to: '2026-04-30' },
+  ];
+
+  it.each([
+    { threads: 2, segmentCourses: 1 },
+    { threads: 3, segmentCourses: 4 },
+    { threads: 2, segmentCourses: 1_000 },
+  ])('writes the same bytes as one thread, for every filter ($threads threads, segments of $segmentCourses courses)', async (workers) => {
+    const core = inWorkers(workers);
+    for (const definition of definitions) {
+      for (const options of [{}, { bom: false, localeDates: true, locale: 'de-DE' }]) {
+        const one = await exportWith(inline, definition, options);
+        const many = await exportWith(core, definition, options);
+        expect(many.result.rows).toBe(one.result.rows);
+        expect(many.bytes.equals(one.bytes)).toBe(true);
+        expect(one.result.rows).toBeGreaterThan(0);
+        // The progress bar moves forward and ends at the file's rows.
+        const rows = many.progress.map(([n]) => n);
+        expect(rows).toEqual([...rows].sort((x, y) => x - y));
+        expect(many.progress.at(-1)).toEqual([many.result.rows, many.result.rows, true]);
+      }
+    }
+  });
+
+  it('an empty selection is a header alone', async () => {
+    const one = await exportWith(inline, { kind: 'completions', accountIds: ['nobody'] });
+    const many = await exportWith(inWorkers({ threads: 2 }), { kind: 'completions', accountIds: ['nobody'] });
+    expect(many.bytes.toString()).toBe(one.bytes.toString());
+    expect(many.result.rows).toBe(0);
+  });
+
+  it('keeps small exports, single cores and learner searches on one thread', () => {
+    expect(csvThreads(undefined, 1e6)).toBe(0);
+    expect(csvThreads({ ...workersHere, threads: 1 }, 1e6)).toBe(0);
+    expect(csvThreads({ ...workersHere, threads: 2 }, 49_999)).toBe(0);
+    expect(csvThreads({ ...workersHere, threads: 2 }, 50_000)).toBe(2);
+    const db = openDatabase(dir.path);
+    try {
+      const queries = createReportQueries(db);
+      expect(queries.completionsPlan({ kind: 'completions', accountIds: null, learnerSearch: 'zo' })).toBeNull();
+      expect(queries.completionsPlan({ kind: 'attendance', accountIds: null })).toBeNull();
+      expect(createReportQueries(db, { learnerMapLimit: 10 }).completionsPlan({ kind: 'completions', accountIds: null })).toBeNull();
+      expect(queries.completionsPlan({ kind: 'completions', accountIds: null })?.courses).toHaveLength(33);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('finds its code: the TypeScript source here, the bundle beside a built entry', () => {
+    expect(workersHere.entry.url.pathname).toMatch(/electron\/core\/reports\/csv-worker\.ts$/);
+    const built = tempDir();
+    try {
+      writeFileSync(join(built.path, 'csv-worker.js'), '');
+      expect(findCsvWorkers(pathToFileURL(join(built.path, 'chunks', 'core-abc.js')).href)?.entry.url.href).toBe(pathToFileURL(join(built.path, 'csv-worker.js')).href);
+      expect(findCsvWorkers(pathToFileURL(join(built.path, 'deeper', 'still', 'x.js')).href)).toBeUndefined();
+    } finally {
+      built.cleanup();
+    }
+  });
+
+  it('keeps segments of several chunks in order while the next segment waits its turn', async () => {
+    // Three courses of 25k rows, ~4.8 MB of CSV each: a segment ahead of the file hands over a few 1 MB chunks and waits.
+    const big = tempDir('rollbook-csv-workers-big-');
+    const db = openDatabase(big.path);
+    try {
+      db.prepare(`INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, updated_at) VALUES ('acc', 'sample', 'Acme', '{}', 1, '', '')`).run();
+      const padding = 'x'.repeat(80);
+      db.transaction(() => {
+        for (let l = 0; l < 25_000; l += 1) {
+          db.prepare(`INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES ('acc', 1, ?, ?, ?, '{}')`).run(`l${l}`, `Learner ${l % 997} ${padding}`, `l${l}@example.com`);
+        }
+        for (let c = 0; c < 3; c += 1) {
+          db.prepare(`INSERT INTO courses (account_id, generation, id, name, type, raw_json) VALUES ('acc', 1, ?, ?, 'course', '{}')`).run(`c${c}`, `Course ${c}`);
+          db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status, progress_pct, last_activity_at, raw_json)
+            SELECT 'acc', 1, ?, id, 'completed', 'completed', 100, '2026-03-01T10:00:00.000Z', '{}' FROM learners`).run(`c${c}`);
+        }
+        computeStats(db, { account: 'acc', generation: 1, before: '2026-05-01T00:00:00.000Z' });
+      })();
+    } finally {
+      db.close();
+    }
+    const one = createCore({ dataDir: big.path, secrets: createSecretStore(noKeychain()), now: () => NOW });
+    const many = createCore({ dataDir: big.path, secrets: createSecretStore(noKeychain()), now: () => NOW, csvWorkers: { ...workersHere, threads: 2, segmentCourses: 1 } });
+    try {
+      const a = await exportWith(one, { kind: 'completions', accountIds: null });
+      const b = await exportWith(many, { kind: 'completions', accountIds: null });
+      expect(b.result.rows).toBe(75_000);
+      expect(b.bytes.length).toBeGreaterThan(12 * 2 ** 20);
+      expect(b.bytes.equals(a.bytes)).toBe(true);
+    } finally {
+      one.close();
+      many.close();
+      big.cleanup();
+    }
+  });
+
+  describe('when things go wrong', () => {
+    const own = tempDir('rollbook-csv-workers-wrong-');
+    let db: Db;
+    beforeAll(() => {
+      db = openDatabase(own.path);
+      fill(db, 1, ' (gen 1)');
+    });
+    afterAll(() => {
+      db.close();
+      own.cleanup();
+    });
+    const deps = (queries: ExportDeps['queries']): ExportDeps => ({
+      queries,
+      pdf: { render: () => Promise.reject(new Error('no PDFs here')) },
+      now: () => NOW,
+      accountLabels: () => 'All accounts',
+      csvWorkers: { ...workersHere, threads: 2, minRows: 0, segmentCourses: 2 },
+    });
+    const options = { bom: true, localeDates: false, force: false };
+
+    it('a sync that swaps a generation after the course list was read sends the export back to one thread', async () => {
+      const queries = createReportQueries(db);
+      const path = join(own.path, 'swapped.csv');
+      const result = await exportReport(
+        deps({
+          ...queries,
+          completionsPlan: (def) => {
+            const plan = queries.completionsPlan(def);
+            // A sync commits generation 2 and sweeps generation 1 right after the course list was read.
+            fill(db, 2, ' (gen 2)');
+            db.transaction(() => {
+              for (const table of ['progress', 'learners', 'courses', 'course_stats', 'generation_stats']) db.prepare(`DELETE FROM ${table} WHERE generation <> 2`).run();
+            })();
+            return plan;
+          },
+        }),
+        { definition: { kind: 'completions', accountIds: null }, format: 'csv', path, options },
+      );
+      const text = readFileSync(path, 'utf8');
+      const lines = text.trimEnd().split('\r\n');
+      // Every row, all from the new generation: none lost to the swept one, none mixed.
+      expect(result.rows).toBeGreaterThan(500);
+      expect(text).not.toContain('(gen 1)');
+      expect(text.split('(gen 2)').length - 1).toBeGreaterThanOrEqual(result.rows);
+      expect(lines.length).toBeGreaterThan(result.rows);
+      const again = await exportReport(deps(createReportQueries(db)), { definition: { kind: 'completions', accountIds: null }, format: 'csv', path: join(own.path, 'after.csv'), options });
+      expect(readFileSync(join(own.path, 'after.csv')).equals(readFileSync(path))).toBe(true);
+      expect(again.rows).toBe(result.rows);
+    });
+
+    it('a worker that fails fails the export with a clear error and leaves no file', async () => {
+      const queries = createReportQueries(db);
+      const path = join(own.path, 'failed.csv');
+      const error = await exportReport(
+        deps({ ...queries, completionsPlan: (def) => ({ ...queries.completionsPlan(def)!, databasePath: join(own.path, 'missing', 'rollbook.sqlite') }) }),
+        { definition: { kind: 'completions', accountIds: null }, format: 'csv', path, options },
+      ).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'export_failed', message: expect.stringMatching(/CSV worker failed.*Nothing was written/s) });
+      expect(existsSync(path)).toBe(false);
+      expect(readdirSync(own.path).filter((name) => name.includes('failed.csv'))).toEqual([]);
+    });
+  });
+});
