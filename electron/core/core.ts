@@ -173,6 +173,7 @@ export function createCore(options: CoreOptions): Core {
     savedReports: createSavedReportsRepo(db),
     pdf: options.pdfRenderer ?? chromiumPdfRenderer(),
     csvWorkers: options.csvWorkers,
+    syncInWorker: pool !== null,
     host: options.host,
     cache: { clearAll: () => clearCache(db) },
     sync,

@@ -13,6 +13,8 @@ describe('rollbook info', () => {
     expect(result.stdout).toMatch(/^Rollbook \d+\.\d+\.\d+/);
     expect(result.stdout).toContain(`Data folder:     ${dir.path}`);
     expect(result.stdout).toMatch(new RegExp(`Schema version:\\s+${SCHEMA_VERSION}\\n`));
+    // Run from source, the workers are the TypeScript entries (test/cli/built-cli.test.ts checks the bundles).
+    expect(result.stdout).toContain('Worker threads:  sync, CSV export\n');
   });
 
   it('honours ROLLBOOK_DATA_DIR and prints JSON on request', async () => {

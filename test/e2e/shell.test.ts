@@ -17,6 +17,9 @@ describe('app shell (built renderer, real core through the bridge)', () => {
       const info = await app.core.call('app.info');
       expect(await page.getByTestId('about-schema-version').textContent()).toBe(String(info.schemaVersion));
       expect(info.schemaVersion).toBeGreaterThanOrEqual(2);
+      // This harness's core runs syncs and exports inline: About says so, and how to fix it.
+      expect(info.workers).toEqual({ sync: false, csvExport: false });
+      expect(await page.getByTestId('about-workers').textContent()).toMatch(/Syncs run on the main thread; CSV exports on the main thread\. Reinstalling/);
       // The page itself cannot reach Node or Electron.
       expect(await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
       expect(app.consoleErrors).toEqual([]);

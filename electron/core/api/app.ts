@@ -12,6 +12,7 @@ export const appHandlers = {
     databasePath: ctx.databasePath,
     schemaVersion: schemaVersion(ctx.db),
     counts: ctx.stats.counts(),
+    workers: { sync: ctx.syncInWorker, csvExport: ctx.csvWorkers !== undefined },
   }),
   'settings.get': (ctx) => readSettings(ctx),
   'settings.update': (ctx, patch) => updateSettings(ctx, patch),

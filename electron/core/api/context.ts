@@ -41,6 +41,8 @@ export interface CoreContext {
   pdf: PdfRenderer;
   /** Absent: CSV exports run on the calling thread. */
   csvWorkers?: CsvWorkers;
+  /** Whether syncs run in worker threads (the host passed their code). */
+  syncInWorker: boolean;
   /** Native abilities of the hosting app (file dialogs, opening files); absent in the CLI and tests. */
   host?: HostAbilities;
   cache: { clearAll: () => number };

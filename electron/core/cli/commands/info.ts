@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
+import type { AppInfo } from '../../contract/channels/app';
 import type { CommandContext, GlobalOptions } from '../program';
+
+function workerList(workers: AppInfo['workers']): string {
+  const names = [workers.sync && 'sync', workers.csvExport && 'CSV export'].filter(Boolean);
+  return names.length ? names.join(', ') : 'none (their code was not found beside the CLI; work runs on the main thread)';
+}
 
 export function registerInfo(program: Command, { io, withCore }: CommandContext): void {
   program
@@ -25,6 +31,7 @@ export function registerInfo(program: Command, { io, withCore }: CommandContext)
           `Progress rows:   ${c.progress}`,
           `Sessions:        ${c.sessions}`,
           `Attendance rows: ${c.attendance}`,
+          `Worker threads:  ${workerList(info.workers)}`,
         ].join('\n') + '\n',
       );
     });
