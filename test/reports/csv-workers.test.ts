@@ -123,10 +123,11 @@ describe('CSV in worker threads', () => {
     const db = openDatabase(dir.path);
     try {
       const queries = createReportQueries(db);
-      expect(queries.completionsPlan({ kind: 'completions', accountIds: null, learnerSearch: 'zo' })).toBeNull();
-      expect(queries.completionsPlan({ kind: 'attendance', accountIds: null })).toBeNull();
-      expect(createReportQueries(db, { learnerMapLimit: 10 }).completionsPlan({ kind: 'completions', accountIds: null })).toBeNull();
-      expect(queries.completionsPlan({ kind: 'completions', accountIds: null })?.courses).toHaveLength(33);
+      expect(queries.completionsScope({ kind: 'completions', accountIds: null, learnerSearch: 'zo' })).toBeNull();
+      expect(queries.completionsScope({ kind: 'attendance', accountIds: null })).toBeNull();
+      expect(createReportQueries(db, { learnerMapLimit: 10 }).completionsScope({ kind: 'completions', accountIds: null })).toBeNull();
+      expect(queries.completionsScope({ kind: 'completions', accountIds: ['acc-a', 'acc-c'] })?.accounts.sort()).toEqual([['acc-a', 1], ['acc-c', 1]]);
+      expect(queries.completionsCourses({ kind: 'completions', accountIds: null }).courses).toHaveLength(33);
     } finally {
       db.close();
     }
@@ -200,33 +201,54 @@ describe('CSV in worker threads', () => {
     });
     const options = { bom: true, localeDates: false, force: false };
 
-    it('a sync that swaps a generation after the course list was read sends the export back to one thread', async () => {
+    /** A sync commits generation `next` and sweeps the one before, as the cache writer's swap does. */
+    const swap = (next: number) => {
+      fill(db, next, ` (gen ${next})`);
+      db.transaction(() => {
+        for (const table of ['progress', 'learners', 'courses', 'course_stats', 'generation_stats']) db.prepare(`DELETE FROM ${table} WHERE generation <> ?`).run(next);
+      })();
+    };
+
+    it.each([
+      { when: 'after the scope was read, before the workers open their snapshots', at: 'scope' as const },
+      { when: 'after the workers loaded their learners, before the course list was read', at: 'courses' as const },
+      // The workers boot while the course list is read (from source, under tsx, in hundreds of milliseconds).
+      { when: 'after the course list was read, before the workers open their snapshots', at: 'booting' as const },
+    ])('a sync that swaps a generation $when sends the export back to one thread', async ({ at }) => {
+      const generation = (db.prepare(`SELECT live_generation FROM accounts WHERE id = 'acc-a'`).pluck().get() as number) + 1;
       const queries = createReportQueries(db);
-      const path = join(own.path, 'swapped.csv');
+      const path = join(own.path, `swapped-${at}.csv`);
+      let swapped = false;
       const result = await exportReport(
         deps({
           ...queries,
-          completionsPlan: (def) => {
-            const plan = queries.completionsPlan(def);
-            // A sync commits generation 2 and sweeps generation 1 right after the course list was read.
-            fill(db, 2, ' (gen 2)');
-            db.transaction(() => {
-              for (const table of ['progress', 'learners', 'courses', 'course_stats', 'generation_stats']) db.prepare(`DELETE FROM ${table} WHERE generation <> 2`).run();
-            })();
-            return plan;
+          completionsScope: (def) => {
+            const scope = queries.completionsScope(def);
+            if (at === 'scope') swapped = (swap(generation), true);
+            return scope;
+          },
+          completionsCourses: (def) => {
+            if (at === 'courses') {
+              // Long enough for both workers to have opened their snapshots at the old generation.
+              const until = Date.now() + 1_500;
+              while (Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+              swapped = (swap(generation), true);
+            }
+            const read = queries.completionsCourses(def);
+            if (at === 'booting') swapped = (swap(generation), true);
+            return read;
           },
         }),
         { definition: { kind: 'completions', accountIds: null }, format: 'csv', path, options },
       );
+      expect(swapped).toBe(true);
       const text = readFileSync(path, 'utf8');
-      const lines = text.trimEnd().split('\r\n');
       // Every row, all from the new generation: none lost to the swept one, none mixed.
       expect(result.rows).toBeGreaterThan(500);
-      expect(text).not.toContain('(gen 1)');
-      expect(text.split('(gen 2)').length - 1).toBeGreaterThanOrEqual(result.rows);
-      expect(lines.length).toBeGreaterThan(result.rows);
-      const again = await exportReport(deps(createReportQueries(db)), { definition: { kind: 'completions', accountIds: null }, format: 'csv', path: join(own.path, 'after.csv'), options });
-      expect(readFileSync(join(own.path, 'after.csv')).equals(readFileSync(path))).toBe(true);
+      expect(text).not.toContain(`(gen ${generation - 1})`);
+      expect(text.split(`(gen ${generation})`).length - 1).toBeGreaterThanOrEqual(result.rows);
+      const again = await exportReport(deps(createReportQueries(db)), { definition: { kind: 'completions', accountIds: null }, format: 'csv', path: join(own.path, `after-${at}.csv`), options });
+      expect(readFileSync(join(own.path, `after-${at}.csv`)).equals(readFileSync(path))).toBe(true);
       expect(again.rows).toBe(result.rows);
     });
 
@@ -234,7 +256,7 @@ describe('CSV in worker threads', () => {
       const queries = createReportQueries(db);
       const path = join(own.path, 'failed.csv');
       const error = await exportReport(
-        deps({ ...queries, completionsPlan: (def) => ({ ...queries.completionsPlan(def)!, databasePath: join(own.path, 'missing', 'rollbook.sqlite') }) }),
+        deps({ ...queries, completionsScope: (def) => ({ ...queries.completionsScope(def)!, databasePath: join(own.path, 'missing', 'rollbook.sqlite') }) }),
         { definition: { kind: 'completions', accountIds: null }, format: 'csv', path, options },
       ).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'export_failed', message: expect.stringMatching(/CSV worker failed.*Nothing was written/s) });

@@ -5,19 +5,13 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { ReportColumn } from '../contract/channels/reports';
 import type { CourseRow } from '../store/completions-stream';
-import type { CompletionsByCourse } from '../store/report-queries';
+import type { CompletionsByCourse, CsvScope } from '../store/report-queries';
 
-/** What every worker of one export is given. */
-export interface CsvJob {
-  /** The cache file: each worker reads it through its own read-only connection. */
-  databasePath: string;
-  query: CompletionsByCourse;
-  /** The report's courses in report order, as the host read them (labels included: the workers do not reread them). */
-  courses: CourseRow[];
-  /** Segment i is courses[segmentStarts[i]] up to the next start: whole blocks (completions-stream blockStarts). */
-  segmentStarts: number[];
-  columns: ReportColumn[];
-  locale: string | null;
+/**
+ * Sent as soon as the workers start: each opens its own read-only connection, checks in one read transaction that the
+ * accounts still have these generations, and loads its learner map while the host reads the course list.
+ */
+export interface CsvPrepare extends CsvScope {
   /** Int32 words at the CONTROL indexes. */
   control: SharedArrayBuffer;
   /**
@@ -26,6 +20,17 @@ export interface CsvJob {
    * on a 1M-row export.
    */
   recycle: MessagePort;
+}
+
+/** Then what to write. */
+export interface CsvJob {
+  query: CompletionsByCourse;
+  /** The report's courses in report order, as the host read them (labels included: the workers do not reread them). */
+  courses: CourseRow[];
+  /** Segment i is courses[segmentStarts[i]] up to the next start: whole blocks (completions-stream blockStarts). */
+  segmentStarts: number[];
+  columns: ReportColumn[];
+  locale: string | null;
 }
 
 /** Indexes into the shared control words. */
@@ -40,7 +45,7 @@ export const CONTROL = {
 export const CONTROL_WORDS = 3;
 
 export type FromCsvWorker =
-  /** A sync swapped an account's generation after the host read the course list: the host starts over inline. */
+  /** A sync swapped an account's generation after the host read it: the host writes the export itself. */
   | { type: 'stale' }
   | { type: 'chunk'; segment: number; bytes: Uint8Array }
   | { type: 'segment-end'; segment: number; rows: number };

@@ -1,15 +1,16 @@
 /**
  * Worker-thread entry: writes segments of a completions CSV (csv-in-workers.ts says why and how). Each worker reads
  * through its own read-only connection in one read transaction, after checking that every account still has the
- * generation the host's course list was read at: rows of a live generation never change, so the workers and the host
- * see the same data, and a sync that swapped one in between sends the export back to the host.
+ * generation the host read: rows of a live generation never change, so the workers and the host see the same data,
+ * and a sync that swapped one in between sends the export back to the host.
  */
 import Database from 'better-sqlite3';
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
-import { completionsReader, loadLearners, scopeOf } from '../store/completions-stream';
+import type Sqlite from 'better-sqlite3';
+import { completionsReader, loadLearners, type Learners } from '../store/completions-stream';
 import { CHUNK_BYTES, createChunkedOutput } from './chunked-file';
 import { csvRecord } from './csv';
-import { CONTROL, type CsvJob, type FromCsvWorker } from './csv-worker-protocol';
+import { CONTROL, type CsvJob, type CsvPrepare, type FromCsvWorker } from './csv-worker-protocol';
 
 /** Segments a worker may run ahead of the file: enough to keep both threads busy, few enough to bound memory. */
 const WINDOW = 4;
@@ -21,8 +22,25 @@ const post = (message: FromCsvWorker, transfer?: ArrayBuffer[]) => port.postMess
 
 class Stopped extends Error {}
 
-async function run(job: CsvJob): Promise<void> {
-  const control = new Int32Array(job.control);
+/** Opens the snapshot and loads the learner map; null when an account's generation is no longer live. */
+function prepare(input: CsvPrepare): { db: Sqlite.Database; learners: Learners } | null {
+  const db = new Database(input.databasePath, { readonly: true, fileMustExist: true });
+  try {
+    db.exec('BEGIN');
+    const live = db.prepare<[string], number>('SELECT live_generation FROM accounts WHERE id = ?').pluck();
+    if (input.accounts.some(([account, generation]) => live.get(account) !== generation)) {
+      db.close();
+      return null;
+    }
+    return { db, learners: loadLearners(db, new Map(input.accounts)) };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+async function run(input: CsvPrepare, db: Sqlite.Database, learners: Learners, job: CsvJob): Promise<void> {
+  const control = new Int32Array(input.control);
   /** Blocks this thread (it has nothing else to do) until `ready`, or throws Stopped once the export is over. */
   const waitUntil = (ready: () => boolean) => {
     for (;;) {
@@ -31,21 +49,15 @@ async function run(job: CsvJob): Promise<void> {
       Atomics.wait(control, CONTROL.written, Atomics.load(control, CONTROL.written), 50);
     }
   };
-  const db = new Database(job.databasePath, { readonly: true, fileMustExist: true });
   try {
-    db.exec('BEGIN');
-    const live = db.prepare<[string], number>('SELECT live_generation FROM accounts WHERE id = ?').pluck();
-    for (const [account, generation] of scopeOf(job.courses)) {
-      if (live.get(account) !== generation) return post({ type: 'stale' });
-    }
-    const rowsOf = completionsReader(db, job.query, loadLearners(db, job.courses));
+    const rowsOf = completionsReader(db, job.query, learners);
     const record = csvRecord(job.columns, job.locale);
     const { segmentStarts: starts } = job;
     // A buffer the host has written and sent back, or a new one (allocUnsafeSlow: its own memory, never a slice of
     // Node's shared pool, so it can be transferred whole).
     const nextBuffer = () => {
       // Text too long for a chunk goes over in a buffer of its own size: only full-size ones are worth keeping.
-      const returned = receiveMessageOnPort(job.recycle)?.message as ArrayBuffer | undefined;
+      const returned = receiveMessageOnPort(input.recycle)?.message as ArrayBuffer | undefined;
       return returned?.byteLength === CHUNK_BYTES ? Buffer.from(returned) : Buffer.allocUnsafeSlow(CHUNK_BYTES);
     };
     for (;;) {
@@ -74,9 +86,16 @@ async function run(job: CsvJob): Promise<void> {
     if (!(error instanceof Stopped)) throw error;
   } finally {
     db.close();
-    job.recycle.close();
+    input.recycle.close();
   }
 }
 
-// A failure rejects unhandled, which ends the thread and reaches the host as the worker's 'error' event.
-port.once('message', (job: CsvJob) => void run(job));
+port.once('message', (input: CsvPrepare) => {
+  // A failure throws (or rejects) unhandled, which ends the thread and reaches the host as the worker's 'error' event.
+  const prepared = prepare(input);
+  if (!prepared) {
+    input.recycle.close();
+    return post({ type: 'stale' });
+  }
+  port.once('message', (job: CsvJob) => void run(input, prepared.db, prepared.learners, job));
+});

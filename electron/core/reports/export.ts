@@ -8,7 +8,7 @@ import type { ProgressStatus } from '../contract/domain';
 import { REPORT_COLUMNS, type ReportQueries, type ReportRow } from '../store/report-queries';
 import { commitTarget, discard, prepareTarget } from './atomic-file';
 import { writeCsv } from './csv';
-import { csvThreads, writeCsvInWorkers, type CsvWorkers } from './csv-in-workers';
+import { csvThreads, startCsvWorkers, type CsvWorkers } from './csv-in-workers';
 import type { PdfRenderer } from './pdf-renderer';
 import { FOOTER_TEMPLATE, paperFor, renderReportHtml } from './pdf-template';
 
@@ -54,10 +54,24 @@ export async function exportReport(
       // The file lists rows in the order the preview shows them (see completionsInCourseOrder in report-queries).
       const locale = options.localeDates ? (options.locale ?? Intl.DateTimeFormat().resolvedOptions().locale) : null;
       const onRows = (n: number) => deps.onProgress?.(n, Math.max(n, expected), false);
-      const threads = csvThreads(deps.csvWorkers, expected);
-      const plan = threads > 0 ? deps.queries.completionsPlan(definition) : null;
+      const workers = deps.csvWorkers;
+      const threads = csvThreads(workers, expected);
+      const scope = workers && threads > 0 ? deps.queries.completionsScope(definition) : null;
       let rows: number | 'stale' = 'stale';
-      if (plan) rows = await writeCsvInWorkers(temp, { ...plan, columns, locale }, { workers: deps.csvWorkers!, threads, bom: options.bom, onRows });
+      if (workers && scope) {
+        // The workers load their learner maps while this thread reads the course list.
+        const group = startCsvWorkers(workers.entry, threads, scope);
+        try {
+          const { query, courses } = deps.queries.completionsCourses(definition);
+          const generations = new Map(scope.accounts);
+          // Courses read at another generation than the workers' (a sync committed in between): written here instead.
+          if (courses.every((c) => generations.get(c.accountId) === c.generation)) {
+            rows = await group.write(temp, { query, courses, columns, locale }, { bom: options.bom, onRows, segmentCourses: workers.segmentCourses });
+          }
+        } finally {
+          await group.stop();
+        }
+      }
       if (rows === 'stale') {
         // No workers, or a sync swapped generations under them: this thread writes it from its own snapshot.
         await discard(temp);

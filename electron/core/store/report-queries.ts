@@ -306,6 +306,12 @@ export function buildReportQuery(def: ReportDefinition, now: string, shape: 'sor
 
 export type ReportQueries = ReturnType<typeof createReportQueries>;
 
+/** A completions export's accounts and their live generations, and the cache they are in. */
+export interface CsvScope {
+  databasePath: string;
+  accounts: [accountId: string, generation: number][];
+}
+
 /**
  * Exports read through their own read-only connection, in one read transaction, for two reasons. The export yields
  * to the event loop between chunks for as long as it runs: on the shared connection an open statement made every
@@ -356,15 +362,25 @@ export function createReportQueries(db: Db, options: { learnerMapLimit?: number 
       });
     },
     /**
-     * What CSV workers need to write a completions export (reports/csv-in-workers), or null when it goes through
-     * `iterateValues` (another kind, a learner search, too many learners for the map, an in-memory cache). The course
-     * list is one statement, so one snapshot; the workers check it is still live before reading.
+     * The accounts a completions export covers, with their live generations: what CSV workers load their learner
+     * maps for (reports/csv-in-workers) while the course list is read. Null when the export goes through
+     * `iterateValues` instead: another kind, a learner search, too many learners for the map, an in-memory cache.
      */
-    completionsPlan(def: ReportDefinition): { databasePath: string; query: CompletionsByCourse; courses: CourseRow[] } | null {
+    completionsScope(def: ReportDefinition): CsvScope | null {
       if (def.kind !== 'completions' || def.learnerSearch || db.memory) return null;
+      const where: string[] = [];
+      const params: Record<string, unknown> = {};
+      accountScope(def, where, params);
+      const accounts = db
+        .prepare<Record<string, unknown>, [string, number]>(`SELECT a.id, a.live_generation FROM accounts a ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`)
+        .raw()
+        .all(params);
+      return learnersFit(db, new Map(accounts), learnerMapLimit) ? { databasePath: db.name, accounts } : null;
+    },
+    /** A completions export's courses in report order, for CSV workers: one statement, so one snapshot. */
+    completionsCourses(def: ReportDefinition): { query: CompletionsByCourse; courses: CourseRow[] } {
       const query = completionsByCourse(def);
-      const courses = readCourses(db, query);
-      return learnersFit(db, courses, learnerMapLimit) ? { databasePath: db.name, query, courses } : null;
+      return { query, courses: readCourses(db, query) };
     },
     /** The first rows only: with LIMIT, SQLite keeps a top-N sorter instead of sorting every row. */
     head(def: ReportDefinition, now: string, limit: number): ReportRow[] {
