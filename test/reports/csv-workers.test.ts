@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportDefinition } from '../../electron/core/contract/channels/reports';
 import { createCore, type Core } from '../../electron/core/core';
-import { csvThreads, findCsvWorkers, type CsvWorkers } from '../../electron/core/reports/csv-in-workers';
+import { csvThreads, findCsvWorkers, startCsvWorkers, type CsvWorkers } from '../../electron/core/reports/csv-in-workers';
 import { exportReport, type ExportDeps } from '../../electron/core/reports/export';
 import { noKeychain } from '../../electron/core/secrets/keychain';
 import { createSecretStore } from '../../electron/core/secrets/secret-store';
@@ -178,6 +178,32 @@ describe('CSV in worker threads', () => {
       one.close();
       many.close();
       big.cleanup();
+    }
+  });
+
+  it('stops its workers promptly at any moment, without killing them (a thread killed inside SQLite can abort the process)', async () => {
+    // Called off while the workers start, read their learners, or wait for the course list: each must exit by itself.
+    const many = tempDir('rollbook-csv-workers-stop-');
+    const db = openDatabase(many.path);
+    try {
+      db.prepare(`INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, updated_at) VALUES ('acc', 'sample', 'Acme', '{}', 1, '', '')`).run();
+      db.prepare(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 149999)
+        INSERT INTO learners (account_id, generation, id, name, email, raw_json) SELECT 'acc', 1, 'l' || i, 'Learner ' || i, 'l' || i || '@example.com', '{}' FROM n`).run();
+    } finally {
+      db.close();
+    }
+    try {
+      // The last round waits until the workers have surely loaded their maps and wait for the course list.
+      for (const delay of [100, 250, 400, 550, 700, 4_000]) {
+        const group = startCsvWorkers(workersHere.entry, 3, { databasePath: join(many.path, 'rollbook.sqlite'), accounts: [['acc', 1]] });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        const t0 = performance.now();
+        await group.stop();
+        // Each worker noticed at its next check: well under the time a whole learner map takes.
+        expect(performance.now() - t0).toBeLessThan(5_000);
+      }
+    } finally {
+      many.cleanup();
     }
   });
 

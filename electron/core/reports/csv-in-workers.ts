@@ -13,7 +13,7 @@ import { blockStarts } from '../store/completions-stream';
 import { findWorker, type WorkerEntry } from '../worker-entry';
 import { csvHeader } from './csv';
 import type { CsvScope } from '../store/report-queries';
-import { CONTROL, CONTROL_WORDS, type CsvJob, type CsvPrepare, type FromCsvWorker } from './csv-worker-protocol';
+import { CONTROL, CONTROL_WORDS, type CsvJob, type CsvPrepare, type FromCsvWorker, type ToCsvWorker } from './csv-worker-protocol';
 
 /** Workers of one export: each holds its own learner map (up to ~50 MB at the map's limit), so a few at most. */
 const MAX_THREADS = 4;
@@ -30,6 +30,8 @@ const MIN_ROWS = 50_000;
  * with the same worker CPU time.
  */
 const YOUNG_GENERATION_MB = 16;
+/** How long `stop` waits for the workers to exit before it lets them finish on their own. */
+const STOP_WAIT_MS = 10_000;
 
 export interface CsvWorkers {
   entry: WorkerEntry;
@@ -103,6 +105,7 @@ export function startCsvWorkers(entry: WorkerEntry, threads: number, scope: CsvS
       if (listener) listener.failed(failure);
       else early.error ??= failure;
     });
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     worker.on('exit', (code) => {
       early.exited += 1;
       if (code !== 0) {
@@ -112,7 +115,7 @@ export function startCsvWorkers(entry: WorkerEntry, threads: number, scope: CsvS
       } else listener?.exited();
     });
     worker.postMessage({ ...scope, control: control.buffer as SharedArrayBuffer, recycle: workerEnd } satisfies CsvPrepare, [workerEnd]);
-    return { worker, recycle };
+    return { worker, recycle, exited };
   });
 
   return {
@@ -187,16 +190,24 @@ export function startCsvWorkers(entry: WorkerEntry, threads: number, scope: CsvS
           };
           if (early.error) return finish(early.error);
           if (early.stale) return finish('stale');
-          for (const { worker } of workers) worker.postMessage({ ...job, segmentStarts: starts } satisfies CsvJob);
+          for (const { worker } of workers) worker.postMessage({ type: 'job', job: { ...job, segmentStarts: starts } } satisfies ToCsvWorker);
         });
       } finally {
         await handle.close();
       }
     },
     async stop() {
+      // Cooperative: each worker exits at its next check (between reads, never inside one; see CONTROL.stop).
       Atomics.store(control, CONTROL.stop, 1);
       Atomics.notify(control, CONTROL.written);
-      await Promise.all(workers.map(({ worker }) => worker.terminate()));
+      for (const { worker } of workers) worker.postMessage({ type: 'stop' } satisfies ToCsvWorker);
+      let late: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<'late'>((resolve) => (late = setTimeout(() => resolve('late'), STOP_WAIT_MS)));
+      if ((await Promise.race([Promise.all(workers.map((w) => w.exited)), gaveUp])) === 'late') {
+        // A check is at most one read away, so this means a bug; leave the thread to finish rather than kill it.
+        for (const { worker } of workers) worker.unref();
+      }
+      clearTimeout(late);
       for (const { recycle } of workers) recycle.close();
     },
   };

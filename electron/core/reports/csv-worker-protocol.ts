@@ -22,7 +22,9 @@ export interface CsvPrepare extends CsvScope {
   recycle: MessagePort;
 }
 
-/** Then what to write. */
+/** Then what to write, or that the export goes on without it. */
+export type ToCsvWorker = { type: 'job'; job: CsvJob } | { type: 'stop' };
+
 export interface CsvJob {
   query: CompletionsByCourse;
   /** The report's courses in report order, as the host read them (labels included: the workers do not reread them). */
@@ -39,7 +41,11 @@ export const CONTROL = {
   next: 0,
   /** Segments the host has written to the file, in order; workers wait on it. */
   written: 1,
-  /** Non-zero: the export is over (failed or stale); workers stop. */
+  /**
+   * Non-zero: the export is over (failed or stale); workers stop at their next check and exit on their own. Never
+   * `Worker.terminate()` one that may be inside SQLite: better-sqlite3 then fails to raise its error in the dying
+   * thread and aborts the whole process (seen once in the test suite: "Error::New napi_get_last_error_info").
+   */
   stop: 2,
 } as const;
 export const CONTROL_WORDS = 3;

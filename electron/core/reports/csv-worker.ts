@@ -2,15 +2,16 @@
  * Worker-thread entry: writes segments of a completions CSV (csv-in-workers.ts says why and how). Each worker reads
  * through its own read-only connection in one read transaction, after checking that every account still has the
  * generation the host read: rows of a live generation never change, so the workers and the host see the same data,
- * and a sync that swapped one in between sends the export back to the host.
+ * and a sync that swapped one in between sends the export back to the host. A worker stops only at its own checks of
+ * the shared stop word (see CONTROL.stop) and then exits by itself.
  */
 import Database from 'better-sqlite3';
-import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import type Sqlite from 'better-sqlite3';
+import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { completionsReader, loadLearners, type Learners } from '../store/completions-stream';
 import { CHUNK_BYTES, createChunkedOutput } from './chunked-file';
 import { csvRecord } from './csv';
-import { CONTROL, type CsvJob, type CsvPrepare, type FromCsvWorker } from './csv-worker-protocol';
+import { CONTROL, type CsvJob, type CsvPrepare, type FromCsvWorker, type ToCsvWorker } from './csv-worker-protocol';
 
 /** Segments a worker may run ahead of the file: enough to keep both threads busy, few enough to bound memory. */
 const WINDOW = 4;
@@ -23,7 +24,7 @@ const post = (message: FromCsvWorker, transfer?: ArrayBuffer[]) => port.postMess
 class Stopped extends Error {}
 
 /** Opens the snapshot and loads the learner map; null when an account's generation is no longer live. */
-function prepare(input: CsvPrepare): { db: Sqlite.Database; learners: Learners } | null {
+function prepare(input: CsvPrepare, checkStop: () => void): { db: Sqlite.Database; learners: Learners } | null {
   const db = new Database(input.databasePath, { readonly: true, fileMustExist: true });
   try {
     db.exec('BEGIN');
@@ -32,19 +33,21 @@ function prepare(input: CsvPrepare): { db: Sqlite.Database; learners: Learners }
       db.close();
       return null;
     }
-    return { db, learners: loadLearners(db, new Map(input.accounts)) };
+    return { db, learners: loadLearners(db, new Map(input.accounts), checkStop) };
   } catch (error) {
     db.close();
     throw error;
   }
 }
 
-async function run(input: CsvPrepare, db: Sqlite.Database, learners: Learners, job: CsvJob): Promise<void> {
-  const control = new Int32Array(input.control);
+async function run(input: CsvPrepare, control: Int32Array, db: Sqlite.Database, learners: Learners, job: CsvJob): Promise<void> {
+  const checkStop = () => {
+    if (Atomics.load(control, CONTROL.stop) !== 0) throw new Stopped();
+  };
   /** Blocks this thread (it has nothing else to do) until `ready`, or throws Stopped once the export is over. */
   const waitUntil = (ready: () => boolean) => {
     for (;;) {
-      if (Atomics.load(control, CONTROL.stop) !== 0) throw new Stopped();
+      checkStop();
       if (ready()) return;
       Atomics.wait(control, CONTROL.written, Atomics.load(control, CONTROL.written), 50);
     }
@@ -54,13 +57,14 @@ async function run(input: CsvPrepare, db: Sqlite.Database, learners: Learners, j
     const record = csvRecord(job.columns, job.locale);
     const { segmentStarts: starts } = job;
     // A buffer the host has written and sent back, or a new one (allocUnsafeSlow: its own memory, never a slice of
-    // Node's shared pool, so it can be transferred whole).
+    // Node's shared pool, so it can be transferred whole). Text too long for a chunk goes over in a buffer of its own
+    // size: only full-size ones are worth keeping.
     const nextBuffer = () => {
-      // Text too long for a chunk goes over in a buffer of its own size: only full-size ones are worth keeping.
       const returned = receiveMessageOnPort(input.recycle)?.message as ArrayBuffer | undefined;
       return returned?.byteLength === CHUNK_BYTES ? Buffer.from(returned) : Buffer.allocUnsafeSlow(CHUNK_BYTES);
     };
     for (;;) {
+      checkStop();
       const segment = Atomics.add(control, CONTROL.next, 1);
       if (segment >= starts.length) break;
       waitUntil(() => segment - Atomics.load(control, CONTROL.written) <= WINDOW);
@@ -68,6 +72,7 @@ async function run(input: CsvPrepare, db: Sqlite.Database, learners: Learners, j
       const out = createChunkedOutput({
         next: nextBuffer,
         write: (bytes) => {
+          checkStop();
           chunks += 1;
           // The segment the file is at never waits; one ahead of it waits once it has handed over a few chunks.
           if (chunks > AHEAD_CHUNKS) waitUntil(() => Atomics.load(control, CONTROL.written) >= segment);
@@ -92,10 +97,26 @@ async function run(input: CsvPrepare, db: Sqlite.Database, learners: Learners, j
 
 port.once('message', (input: CsvPrepare) => {
   // A failure throws (or rejects) unhandled, which ends the thread and reaches the host as the worker's 'error' event.
-  const prepared = prepare(input);
+  const control = new Int32Array(input.control);
+  let prepared: ReturnType<typeof prepare>;
+  try {
+    prepared = prepare(input, () => {
+      if (Atomics.load(control, CONTROL.stop) !== 0) throw new Stopped();
+    });
+  } catch (error) {
+    input.recycle.close();
+    if (error instanceof Stopped) return;
+    throw error;
+  }
   if (!prepared) {
     input.recycle.close();
     return post({ type: 'stale' });
   }
-  port.once('message', (job: CsvJob) => void run(input, prepared.db, prepared.learners, job));
+  const { db, learners } = prepared;
+  // With no listener left the thread ends by itself once this returns.
+  port.once('message', (message: ToCsvWorker) => {
+    if (message.type === 'job') return void run(input, control, db, learners, message.job);
+    db.close();
+    input.recycle.close();
+  });
 });
