@@ -4,7 +4,8 @@
  * into segments of whole blocks that the workers claim in turn, each formatting its segment into encoded chunks and
  * handing them over (transferred, not copied). This thread only puts the chunks in the file in segment order, so
  * it stays free for IPC meanwhile. Memory stays bounded: a worker runs at most a few segments ahead of the file, and a
- * segment ahead of it hands over only a few chunks before waiting for its turn.
+ * segment ahead of it hands over only a few chunks before waiting for its turn. Workers are never terminated; they
+ * stop themselves (see CONTROL.stop).
  */
 import { promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -20,8 +21,8 @@ const MAX_THREADS = 4;
 /** Segments per thread: enough for one thread to take over when the other is slowed down, few enough to stay cheap. */
 const SEGMENTS_PER_THREAD = 32;
 /**
- * Below this many rows one thread is quick anyway (50k rows: ~0.2 s), and starting workers (~50 ms each, bundled)
- * would be most of the time.
+ * Below this many rows one thread is quick anyway (50k rows: ~0.2 s), and starting workers (~80 ms to ready, bundled)
+ * and loading their learner maps would be most of the time.
  */
 const MIN_ROWS = 50_000;
 /**
