@@ -20,6 +20,19 @@ import { createReportQueries } from '../../electron/core/store/report-queries';
 import { tempDir } from '../support/tmp';
 
 const NOW = new Date('2026-06-01T00:00:00.000Z');
+
+/** A cache of its own with one live account, 'acc' at generation 1, filled by `rows`. */
+function accountCache(prefix: string, rows: (db: Db) => void) {
+  const dir = tempDir(prefix);
+  const db = openDatabase(dir.path);
+  try {
+    db.prepare(`INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, updated_at) VALUES ('acc', 'sample', 'Acme', '{}', 1, '', '')`).run();
+    db.transaction(() => rows(db))();
+  } finally {
+    db.close();
+  }
+  return dir;
+}
 const workersHere = findCsvWorkers()!;
 
 /** Accounts with course names equal but for case (one block across courses), hostile cells, and learners missing. */
@@ -147,25 +160,18 @@ describe('CSV in worker threads', () => {
 
   it('keeps segments of several chunks in order while the next segment waits its turn', async () => {
     // Three courses of 25k rows, ~4.8 MB of CSV each: a segment ahead of the file hands over a few 1 MB chunks and waits.
-    const big = tempDir('rollbook-csv-workers-big-');
-    const db = openDatabase(big.path);
-    try {
-      db.prepare(`INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, updated_at) VALUES ('acc', 'sample', 'Acme', '{}', 1, '', '')`).run();
-      const padding = 'x'.repeat(80);
-      db.transaction(() => {
-        for (let l = 0; l < 25_000; l += 1) {
-          db.prepare(`INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES ('acc', 1, ?, ?, ?, '{}')`).run(`l${l}`, `Learner ${l % 997} ${padding}`, `l${l}@example.com`);
-        }
-        for (let c = 0; c < 3; c += 1) {
-          db.prepare(`INSERT INTO courses (account_id, generation, id, name, type, raw_json) VALUES ('acc', 1, ?, ?, 'course', '{}')`).run(`c${c}`, `Course ${c}`);
-          db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status, progress_pct, last_activity_at, raw_json)
-            SELECT 'acc', 1, ?, id, 'completed', 'completed', 100, '2026-03-01T10:00:00.000Z', '{}' FROM learners`).run(`c${c}`);
-        }
-        computeStats(db, { account: 'acc', generation: 1, before: '2026-05-01T00:00:00.000Z' });
-      })();
-    } finally {
-      db.close();
-    }
+    const padding = 'x'.repeat(80);
+    const big = accountCache('rollbook-csv-workers-big-', (db) => {
+      for (let l = 0; l < 25_000; l += 1) {
+        db.prepare(`INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES ('acc', 1, ?, ?, ?, '{}')`).run(`l${l}`, `Learner ${l % 997} ${padding}`, `l${l}@example.com`);
+      }
+      for (let c = 0; c < 3; c += 1) {
+        db.prepare(`INSERT INTO courses (account_id, generation, id, name, type, raw_json) VALUES ('acc', 1, ?, ?, 'course', '{}')`).run(`c${c}`, `Course ${c}`);
+        db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status, progress_pct, last_activity_at, raw_json)
+          SELECT 'acc', 1, ?, id, 'completed', 'completed', 100, '2026-03-01T10:00:00.000Z', '{}' FROM learners`).run(`c${c}`);
+      }
+      computeStats(db, { account: 'acc', generation: 1, before: '2026-05-01T00:00:00.000Z' });
+    });
     const one = createCore({ dataDir: big.path, secrets: createSecretStore(noKeychain()), now: () => NOW });
     const many = createCore({ dataDir: big.path, secrets: createSecretStore(noKeychain()), now: () => NOW, csvWorkers: { ...workersHere, threads: 2, segmentCourses: 1 } });
     try {
@@ -183,15 +189,10 @@ describe('CSV in worker threads', () => {
 
   it('stops its workers promptly at any moment, without killing them (a thread killed inside SQLite can abort the process)', async () => {
     // Called off while the workers start, read their learners, or wait for the course list: each must exit by itself.
-    const many = tempDir('rollbook-csv-workers-stop-');
-    const db = openDatabase(many.path);
-    try {
-      db.prepare(`INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, updated_at) VALUES ('acc', 'sample', 'Acme', '{}', 1, '', '')`).run();
+    const many = accountCache('rollbook-csv-workers-stop-', (db) => {
       db.prepare(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 149999)
         INSERT INTO learners (account_id, generation, id, name, email, raw_json) SELECT 'acc', 1, 'l' || i, 'Learner ' || i, 'l' || i || '@example.com', '{}' FROM n`).run();
-    } finally {
-      db.close();
-    }
+    });
     try {
       // The last round waits until the workers have surely loaded their maps and wait for the course list.
       for (const delay of [100, 250, 400, 550, 700, 4_000]) {
