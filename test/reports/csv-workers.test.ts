@@ -196,7 +196,7 @@ describe('CSV in worker threads', () => {
     try {
       // The last round waits until the workers have surely loaded their maps and wait for the course list.
       for (const delay of [100, 250, 400, 550, 700, 4_000]) {
-        const group = startCsvWorkers(workersHere.entry, 3, { databasePath: join(many.path, 'rollbook.sqlite'), accounts: [['acc', 1]] });
+        const group = startCsvWorkers(workersHere, 3, { databasePath: join(many.path, 'rollbook.sqlite'), accounts: [['acc', 1]] });
         await new Promise((resolve) => setTimeout(resolve, delay));
         const t0 = performance.now();
         await group.stop();

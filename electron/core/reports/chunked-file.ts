@@ -9,7 +9,6 @@ import { promises as fs } from 'node:fs';
 
 /** Bytes per chunk. */
 export const CHUNK_BYTES = 1 << 20;
-const CHUNK = CHUNK_BYTES;
 /** UTF-16 code units gathered before they are encoded. */
 const BATCH_UNITS = 32 * 1024;
 /** UTF-8 needs at most 3 bytes per UTF-16 code unit. */
@@ -40,7 +39,7 @@ export interface ChunkSink {
 
 /** The batching and buffering of a ChunkedFile, for any sink. */
 export function createChunkedOutput(sink: ChunkSink): ChunkedOutput {
-  let buffer = sink.next ? sink.next() : Buffer.allocUnsafe(CHUNK);
+  let buffer = sink.next ? sink.next() : Buffer.allocUnsafe(CHUNK_BYTES);
   let used = 0;
   let batch: string[] = [];
   let batchUnits = 0;

@@ -69,8 +69,6 @@ function segmentStarts(courses: CsvJob['courses'], size: number): number[] {
 export interface CsvWriteOptions {
   bom: boolean;
   onRows?: (rows: number) => void;
-  /** CsvWorkers.segmentCourses. */
-  segmentCourses?: number;
 }
 
 export interface CsvWorkerGroup {
@@ -88,7 +86,7 @@ export interface CsvWorkerGroup {
  * Starts `threads` workers on an export's scope at once: they open their snapshots and load their learner maps
  * while the caller reads the course list (~65 ms warm, ~0.7 s from a cold disk, for 10k courses).
  */
-export function startCsvWorkers(entry: WorkerEntry, threads: number, scope: CsvScope): CsvWorkerGroup {
+export function startCsvWorkers({ entry, segmentCourses }: CsvWorkers, threads: number, scope: CsvScope): CsvWorkerGroup {
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT));
   type Listener = { message: (from: MessagePort, message: FromCsvWorker) => void; failed: (error: Error) => void; exited: () => void };
   let listener: Listener | null = null;
@@ -106,15 +104,17 @@ export function startCsvWorkers(entry: WorkerEntry, threads: number, scope: CsvS
       if (listener) listener.failed(failure);
       else early.error ??= failure;
     });
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    worker.on('exit', (code) => {
-      early.exited += 1;
-      if (code !== 0) {
-        const failure = new Error(`A CSV worker stopped (exit code ${code}) before its rows were written.`);
-        if (listener) listener.failed(failure);
-        else early.error ??= failure;
-      } else listener?.exited();
-    });
+    const exited = new Promise<void>((resolve) =>
+      worker.once('exit', (code) => {
+        early.exited += 1;
+        resolve();
+        if (code !== 0) {
+          const failure = new Error(`A CSV worker stopped (exit code ${code}) before its rows were written.`);
+          if (listener) listener.failed(failure);
+          else early.error ??= failure;
+        } else listener?.exited();
+      }),
+    );
     worker.postMessage({ ...scope, control: control.buffer as SharedArrayBuffer, recycle: workerEnd } satisfies CsvPrepare, [workerEnd]);
     return { worker, recycle, exited };
   });
@@ -122,7 +122,7 @@ export function startCsvWorkers(entry: WorkerEntry, threads: number, scope: CsvS
   return {
     async write(file, job, options) {
       const size = Math.max(1, Math.ceil(job.courses.length / (threads * SEGMENTS_PER_THREAD)));
-      const starts = segmentStarts(job.courses, options.segmentCourses ?? size);
+      const starts = segmentStarts(job.courses, segmentCourses ?? size);
       const handle = await fs.open(file, 'wx');
       try {
         await handle.write(csvHeader(job.columns, options.bom));

@@ -23,6 +23,11 @@ const post = (message: FromCsvWorker, transfer?: ArrayBuffer[]) => port.postMess
 
 class Stopped extends Error {}
 
+/** Throws Stopped once the export is over: called between reads, so a worker ends itself (see CONTROL.stop). */
+const stopCheck = (control: Int32Array) => () => {
+  if (Atomics.load(control, CONTROL.stop) !== 0) throw new Stopped();
+};
+
 /** Opens the snapshot and loads the learner map; null when an account's generation is no longer live. */
 function prepare(input: CsvPrepare, checkStop: () => void): { db: Sqlite.Database; learners: Learners } | null {
   const db = new Database(input.databasePath, { readonly: true, fileMustExist: true });
@@ -41,9 +46,7 @@ function prepare(input: CsvPrepare, checkStop: () => void): { db: Sqlite.Databas
 }
 
 async function run(input: CsvPrepare, control: Int32Array, db: Sqlite.Database, learners: Learners, job: CsvJob): Promise<void> {
-  const checkStop = () => {
-    if (Atomics.load(control, CONTROL.stop) !== 0) throw new Stopped();
-  };
+  const checkStop = stopCheck(control);
   /** Blocks this thread (it has nothing else to do) until `ready`, or throws Stopped once the export is over. */
   const waitUntil = (ready: () => boolean) => {
     for (;;) {
@@ -100,9 +103,7 @@ port.once('message', (input: CsvPrepare) => {
   const control = new Int32Array(input.control);
   let prepared: ReturnType<typeof prepare>;
   try {
-    prepared = prepare(input, () => {
-      if (Atomics.load(control, CONTROL.stop) !== 0) throw new Stopped();
-    });
+    prepared = prepare(input, stopCheck(control));
   } catch (error) {
     input.recycle.close();
     if (error instanceof Stopped) return;

@@ -60,13 +60,13 @@ export async function exportReport(
       let rows: number | 'stale' = 'stale';
       if (workers && scope) {
         // The workers load their learner maps while this thread reads the course list.
-        const group = startCsvWorkers(workers.entry, threads, scope);
+        const group = startCsvWorkers(workers, threads, scope);
         try {
           const { query, courses } = deps.queries.completionsCourses(definition);
           const generations = new Map(scope.accounts);
           // Courses read at another generation than the workers' (a sync committed in between): written here instead.
           if (courses.every((c) => generations.get(c.accountId) === c.generation)) {
-            rows = await group.write(temp, { query, courses, columns, locale }, { bom: options.bom, onRows, segmentCourses: workers.segmentCourses });
+            rows = await group.write(temp, { query, courses, columns, locale }, { bom: options.bom, onRows });
           }
         } finally {
           await group.stop();
