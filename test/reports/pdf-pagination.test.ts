@@ -5,13 +5,17 @@
  * does and check they agree, and that the report's own CSP keeps anything that slipped into the HTML from running
  * while the embedder's pagination still runs.
  */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_COLUMNS, type ReportRow } from '../../electron/core/store/report-queries';
 import { contentBox } from '../../electron/core/reports/page-geometry';
-import { PAGINATE_TABLE } from '../../electron/core/reports/paginate-table';
+import { PAGINATE_TABLE, SHOW_IF_STILL_HIDDEN } from '../../electron/core/reports/paginate-table';
 import { renderReportHtml } from '../../electron/core/reports/pdf-template';
 import { launchChromium } from '../support/chromium';
+import { tempDir } from '../support/tmp';
 
 const page = { format: 'A4' as const, landscape: true };
 const box = contentBox(page.format, page.landscape);
@@ -55,6 +59,17 @@ async function paginate(target: Page, html: string): Promise<string[]> {
   return target.locator('table').evaluateAll((tables) => tables.map((t) => (t as HTMLTableElement).tBodies[0]?.rows[0]?.textContent ?? ''));
 }
 
+/** Prints as both hosts do after paginating, and returns the PDF's text and page count. */
+async function printed(target: Page, name: string): Promise<{ text: string; pages: number }> {
+  const file = join(out.path, `${name}.pdf`);
+  writeFileSync(file, await target.pdf({ format: page.format, landscape: page.landscape, margin: { top: '12mm', bottom: '12mm', left: '10mm', right: '10mm' } }));
+  const info = execFileSync('pdfinfo', [file], { encoding: 'utf8' });
+  return { text: execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' }), pages: Number(/Pages:\s+(\d+)/.exec(info)![1]) };
+}
+
+const emailsIn = (text: string) => new Set(text.match(/learner\d+@example\.com/g) ?? []).size;
+const out = tempDir('rollbook-pagination-');
+
 describe('PDF pagination in both hosts', () => {
   let browser: Browser;
   beforeAll(async () => {
@@ -62,7 +77,15 @@ describe('PDF pagination in both hosts', () => {
   });
   afterAll(async () => {
     await browser.close();
+    out.cleanup();
   });
+
+  /** A page laid out as the Node renderer lays it out before cutting: print media, the page's width. */
+  const printPage = async () => {
+    const target = await (await browser.newContext({ viewport: { width: Math.round(box.width), height: Math.round(box.height) } })).newPage();
+    await target.emulateMedia({ media: 'print' });
+    return target;
+  };
 
   it('cuts the same rows into the same pages in print media (Node renderer) and in a window sized to the page (app)', async () => {
     const html = reportHtml(1500);
@@ -89,6 +112,45 @@ describe('PDF pagination in both hosts', () => {
     expect(await target.title()).not.toBe('ran');
     expect(requests.filter((url) => url.startsWith('http'))).toEqual([]);
     expect(pages.length).toBeGreaterThan(3);
+    await target.context().close();
+  });
+
+  it("keeps the cut report hidden until 'beforeprint' (no screen layout of it), and the PDF then holds every row", async () => {
+    const target = await printPage();
+    const cut = await paginate(target, reportHtml(600));
+    expect(cut.length).toBeGreaterThan(10);
+    expect(await target.evaluate('document.body.style.display')).toBe('none');
+    const pdf = await printed(target, 'shown');
+    expect(await target.evaluate(`(${SHOW_IF_STILL_HIDDEN})()`)).toBe(false);
+    expect(emailsIn(pdf.text)).toBe(600);
+    expect(pdf.pages).toBe(cut.length);
+    await target.context().close();
+  });
+
+  it("a printer that skips 'beforeprint' makes a blank PDF: the hosts' check shows the report and the reprint holds every row", async () => {
+    const target = await printPage();
+    await paginate(target, reportHtml(300));
+    // Runs after the pagination's own listener and hides the report again, as if the event had never come.
+    await target.evaluate(`window.addEventListener('beforeprint', () => { document.body.style.display = 'none'; }, { once: true })`);
+    expect(emailsIn((await printed(target, 'blank')).text)).toBe(0);
+    expect(await target.evaluate(`(${SHOW_IF_STILL_HIDDEN})()`)).toBe(true);
+    const reprint = await printed(target, 'reprint');
+    expect(emailsIn(reprint.text)).toBe(300);
+    expect(await target.evaluate(`(${SHOW_IF_STILL_HIDDEN})()`)).toBe(false);
+    await target.context().close();
+  });
+
+  it('a page that grows in print beyond its page is sliced across two pages, with no row lost', async () => {
+    const target = await printPage();
+    const cut = await paginate(target, reportHtml(600));
+    // One row on a middle page gets far taller than the screen measured it.
+    await target.evaluate(`(() => {
+      const table = document.querySelectorAll('table')[5];
+      table.tBodies[0].rows[3].cells[0].style.height = '200px';
+    })()`);
+    const pdf = await printed(target, 'grown');
+    expect(emailsIn(pdf.text)).toBe(600);
+    expect(pdf.pages).toBe(cut.length + 1);
     await target.context().close();
   });
 });

@@ -4,7 +4,9 @@
  * renderer measures the rows once in print media at the page width and cuts the table into one table per page,
  * each with its own header row and the template's column widths: pages look as Chromium would paginate them (rows are
  * never split, the header repeats), in a third to half less time. Row heights come from screen text metrics; a row that
- * grows by a line in print would only spill over (Chromium then paginates that one table natively).
+ * grew by a line in print would make its page's block a little taller than the page, and Chromium would slice that
+ * block across two pages (that row might be cut in two, but nothing is lost). Once cut, the document is hidden until the print begins ('beforeprint'),
+ * and the hosts check afterwards that it was shown.
  *
  * Plain JavaScript source, not a function: it runs in the page, where bundler helpers do not exist.
  */
@@ -35,14 +37,35 @@ export const PAGINATE_TABLE = /* js */ `(pageHeight) => {
   let previous = table;
   starts.forEach((start, k) => {
     const end = k + 1 < starts.length ? starts[k + 1] : rows.length;
-    const page = table.cloneNode(false);
-    page.style.breakBefore = 'page';
+    // Each page's table sits in an inline block, which print lays out whole instead of fragmenting it: page.pdf of a
+    // 5,000-row report took ~1 s less. Should a table ever outgrow its page, Chromium slices the block across pages.
+    const sheet = document.createElement('div');
+    sheet.style.cssText = 'break-before: page; line-height: 0';
+    const block = sheet.appendChild(document.createElement('div'));
+    block.style.cssText = 'display: inline-block; width: 100%; vertical-align: top; line-height: normal';
+    const page = block.appendChild(table.cloneNode(false));
     if (columns) page.append(columns.cloneNode(true));
     page.append(table.tHead.cloneNode(true));
     const body = page.appendChild(document.createElement('tbody'));
     for (let i = start; i < end; i += 1) body.append(rows[i]);
-    previous.after(page);
-    previous = page;
+    previous.after(sheet);
+    previous = sheet;
   });
+  // Print lays the cut tables out again at the page size anyway. Shown meanwhile, they would first get a full screen
+  // layout of their own in the next frame (~1.6 s of a 5,000-row report in a trace); hidden, that frame is free.
+  if (starts.length > 0) {
+    document.body.style.display = 'none';
+    window.addEventListener('beforeprint', () => { document.body.style.display = ''; }, { once: true });
+  }
   return starts.length + 1;
+}`;
+
+/**
+ * Run after printing: shows the report again if the printer never announced itself (no 'beforeprint': a Chromium or
+ * Electron that skips it). True means the PDF just made was blank and must be printed again.
+ */
+export const SHOW_IF_STILL_HIDDEN = /* js */ `() => {
+  if (document.body.style.display !== 'none') return false;
+  document.body.style.display = '';
+  return true;
 }`;
