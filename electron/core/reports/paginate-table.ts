@@ -5,8 +5,8 @@
  * each with its own header row and the template's column widths: pages look as Chromium would paginate them (rows are
  * never split, the header repeats), in a third to half less time. Row heights come from screen text metrics; a row that
  * grew by a line in print would make its page's block a little taller than the page, and Chromium would slice that
- * block across two pages (that row might be cut in two, but nothing is lost). Once cut, the document is hidden until the print begins ('beforeprint'),
- * and the hosts check afterwards that it was shown.
+ * block across two pages (that row might be cut in two, but nothing is lost). Once cut, the document is hidden until
+ * the print begins ('beforeprint'), and the hosts check afterwards that it was shown.
  *
  * Plain JavaScript source, not a function: it runs in the page, where bundler helpers do not exist.
  */
