@@ -30,7 +30,8 @@ if (!app.requestSingleInstanceLock()) {
   let stopAutoSync: (() => void) | undefined;
 
   app.on('second-instance', () => {
-    if (!mainWindow) return;
+    // Destroyed: this process is quitting and only waiting for a sync worker's last SQLite statement to return.
+    if (!mainWindow || mainWindow.isDestroyed()) return;
     if (mainWindow.isMinimized()) mainWindow.restore();
     mainWindow.focus();
   });
