@@ -22,7 +22,11 @@ describe('rollbook accounts / sync (sample platform, no network)', () => {
 
     const sync = await run('sync');
     expect(sync.code).toBe(0);
-    expect(sync.stderr).toMatch(/Demo: courses \(1\/5\)/); // plain progress lines when stderr is not a TTY
+    // Plain lines when stderr is not a TTY: one per finished step, with the rows it brought, then the summary.
+    expect(sync.stderr).toMatch(/^Demo: courses \(1\/5\) 24 rows, [\d.]+ s$/m);
+    expect(sync.stderr).toMatch(/^Demo: learners \(3\/5\) 500 rows, [\d.]+ s$/m);
+    expect(sync.stderr.match(/^Demo: \w+ \(\d\/5\) /gm)).toHaveLength(5);
+    expect(sync.stderr).not.toMatch(/ 0 rows/);
     expect(sync.stderr).toMatch(/Demo: synced \(24 courses, \d+ sessions, 500 learners, \d+ attendance, \d+ progress\)/);
 
     const info = await run('info', '--json');

@@ -20,20 +20,35 @@ function bar(p: SyncProgress, width = 20): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
 }
 
-/** Progress on stderr: a redrawn bar on a terminal, plain lines (on step changes and waits) otherwise. */
+/**
+ * Progress on stderr: a redrawn bar on a terminal. Otherwise (a log, a pipe) plain lines: one as each step ends, with
+ * the rows it brought, and one as each wait begins. A line at a step's start could only ever say "0 rows".
+ */
 function progressPrinter(io: CliIo, labels: Map<string, string>) {
-  const lastStep = new Map<string, string>();
+  const steps = new Map<string, SyncProgress>();
+  const waiting = new Set<string>();
   return (p: SyncProgress) => {
     const label = labels.get(p.accountId) ?? p.accountId;
-    if (p.state === 'done') return;
     if (io.isTty) {
-      io.stderr(`\r\x1b[2K${bar(p)} ${describe(p, label)}`);
+      if (p.state !== 'done') io.stderr(`\r\x1b[2K${bar(p)} ${describe(p, label)}`);
       return;
     }
-    const key = `${p.resource}:${p.waiting ? 'wait' : 'run'}`;
-    if (lastStep.get(p.accountId) === key) return;
-    lastStep.set(p.accountId, key);
-    io.stderr(`${describe(p, label)}\n`);
+    const step = steps.get(p.accountId);
+    if (step?.resource && (p.state === 'done' || p.resource !== step.resource)) {
+      const rows = (p.counts[step.resource] ?? 0).toLocaleString('en-US');
+      io.stderr(`${label}: ${step.resource} (${step.step}/${step.steps}) ${rows} rows, ${seconds(p.elapsedMs)}\n`);
+    }
+    if (p.state === 'done') {
+      steps.delete(p.accountId);
+      waiting.delete(p.accountId);
+      return;
+    }
+    steps.set(p.accountId, p);
+    if (!p.waiting) waiting.delete(p.accountId);
+    else if (!waiting.has(p.accountId)) {
+      waiting.add(p.accountId);
+      io.stderr(`${describe(p, label)}\n`);
+    }
   };
 }
 
