@@ -20,12 +20,16 @@ function bar(p: SyncProgress, width = 20): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
 }
 
+/** Without a terminal, a long step still shows it is alive this often. */
+const HEARTBEAT_MS = 30_000;
+
 /**
  * Progress on stderr: a redrawn bar on a terminal. Otherwise (a log, a pipe) plain lines: one as each step ends, with
- * the rows it brought, and one as each wait begins. A line at a step's start could only ever say "0 rows".
+ * the rows it brought, one every half minute of a long step, and one as each wait begins. A line at a step's start
+ * could only ever say "0 rows".
  */
-function progressPrinter(io: CliIo, labels: Map<string, string>) {
-  const steps = new Map<string, SyncProgress>();
+export function progressPrinter(io: CliIo, labels: Map<string, string>) {
+  const steps = new Map<string, { progress: SyncProgress; printedAt: number }>();
   const waiting = new Set<string>();
   return (p: SyncProgress) => {
     const label = labels.get(p.accountId) ?? p.accountId;
@@ -34,20 +38,28 @@ function progressPrinter(io: CliIo, labels: Map<string, string>) {
       return;
     }
     const step = steps.get(p.accountId);
-    if (step?.resource && (p.state === 'done' || p.resource !== step.resource)) {
-      const rows = (p.counts[step.resource] ?? 0).toLocaleString('en-US');
-      io.stderr(`${label}: ${step.resource} (${step.step}/${step.steps}) ${rows} rows, ${seconds(p.elapsedMs)}\n`);
+    const resource = step?.progress.resource;
+    if (step && resource && (p.state === 'done' || p.resource !== resource)) {
+      const rows = (p.counts[resource] ?? 0).toLocaleString('en-US');
+      io.stderr(`${label}: ${resource} (${step.progress.step}/${step.progress.steps}) ${rows} rows, ${seconds(p.elapsedMs)}\n`);
     }
     if (p.state === 'done') {
       steps.delete(p.accountId);
       waiting.delete(p.accountId);
       return;
     }
-    steps.set(p.accountId, p);
-    if (!p.waiting) waiting.delete(p.accountId);
-    else if (!waiting.has(p.accountId)) {
+    const sameStep = step !== undefined && p.resource === resource;
+    const printedAt = sameStep ? step.printedAt : p.elapsedMs;
+    steps.set(p.accountId, { progress: p, printedAt });
+    if (p.waiting) {
+      if (!waiting.has(p.accountId)) io.stderr(`${describe(p, label)}\n`);
       waiting.add(p.accountId);
-      io.stderr(`${describe(p, label)}\n`);
+    } else {
+      waiting.delete(p.accountId);
+      if (sameStep && p.elapsedMs - printedAt >= HEARTBEAT_MS) {
+        io.stderr(`${describe(p, label)}\n`);
+        steps.set(p.accountId, { progress: p, printedAt: p.elapsedMs });
+      }
     }
   };
 }

@@ -1,0 +1,43 @@
+/**
+ * `rollbook sync` without a terminal (a log, a pipe): one line as each step ends with the rows it brought, one every
+ * half minute of a long step, and one as each wait begins. Fed the core's progress events directly.
+ */
+import { describe, expect, it } from 'vitest';
+import { progressPrinter } from '../../electron/core/cli/commands/sync';
+import type { SyncProgress } from '../../electron/core/contract/channels/sync';
+
+function event(over: Partial<SyncProgress>): SyncProgress {
+  return { accountId: 'a1', runId: 1, state: 'running', resource: 'courses', step: 1, steps: 5, pages: 0, rows: 0, total: null, counts: {}, waiting: null, elapsedMs: 0, outcome: 'running', ...over };
+}
+
+describe('CLI sync progress lines', () => {
+  it('prints each step as it ends, a heartbeat in a long step, and each wait once', () => {
+    const lines: string[] = [];
+    const print = progressPrinter({ stdout: () => undefined, stderr: (text) => lines.push(text), env: {}, isTty: false }, new Map([['a1', 'Acme']]));
+    print(event({ elapsedMs: 0 }));
+    print(event({ rows: 40, pages: 1, counts: { courses: 40 }, elapsedMs: 200 }));
+    print(event({ resource: 'progress', step: 5, counts: { courses: 40 }, elapsedMs: 300 }));
+    print(event({ resource: 'progress', step: 5, rows: 1_000, pages: 10, counts: { courses: 40, progress: 1_000 }, elapsedMs: 20_000 }));
+    print(event({ resource: 'progress', step: 5, rows: 3_000, pages: 30, counts: { courses: 40, progress: 3_000 }, elapsedMs: 31_000 }));
+    print(event({ resource: 'progress', step: 5, state: 'waiting', rows: 3_000, counts: { courses: 40, progress: 3_000 }, waiting: { reason: 'rate_limited', ms: 20_000 }, elapsedMs: 32_000 }));
+    print(event({ resource: 'progress', step: 5, state: 'waiting', rows: 3_000, counts: { courses: 40, progress: 3_000 }, waiting: { reason: 'rate_limited', ms: 19_000 }, elapsedMs: 33_000 }));
+    print(event({ resource: 'progress', step: 5, rows: 5_000, counts: { courses: 40, progress: 5_000 }, elapsedMs: 55_000 }));
+    print(event({ resource: 'progress', step: 5, state: 'done', outcome: 'ok', rows: 5_000, counts: { courses: 40, progress: 5_000 }, elapsedMs: 56_000 }));
+    expect(lines).toEqual([
+      'Acme: courses (1/5) 40 rows, 0.3 s\n',
+      'Acme: progress (5/5) 3,000 rows, 30 pages, 31 s\n',
+      'Acme: progress (5/5) 3,000 rows, 0 pages, 32 s — waiting 20 s: rate limited\n',
+      'Acme: progress (5/5) 5,000 rows, 56 s\n',
+    ]);
+  });
+
+  it('on a terminal, redraws one bar and prints no lines', () => {
+    const out: string[] = [];
+    const print = progressPrinter({ stdout: () => undefined, stderr: (text) => out.push(text), env: {}, isTty: true }, new Map());
+    print(event({ rows: 10 }));
+    print(event({ state: 'done' }));
+    expect(out).toHaveLength(1);
+    expect(out[0]!.startsWith('\r\u001b[2K[')).toBe(true);
+    expect(out[0]).toMatch(/\[-+\] a1: courses \(1\/5\) 10 rows/);
+  });
+});
