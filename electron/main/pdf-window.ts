@@ -9,7 +9,7 @@
  */
 import { BrowserWindow } from 'electron';
 import { contentBox, MARGIN_MM } from '../core/reports/page-geometry';
-import { PAGINATE_TABLE, SHOW_IF_STILL_HIDDEN } from '../core/reports/paginate-table';
+import { PAGINATE_TABLE, printShown } from '../core/reports/paginate-table';
 import type { PdfRenderer } from '../core/reports/pdf-renderer';
 import { WEB_PREFERENCES } from './security';
 
@@ -40,20 +40,21 @@ export function electronPdfRenderer(onError?: (error: unknown) => void): PdfRend
         ])
           .catch((error: unknown) => onError?.(error))
           .finally(() => clearTimeout(timer));
-        const print = () =>
-          window.webContents.printToPDF({
-            pageSize: options.format,
-            landscape: options.landscape,
-            printBackground: true,
-            displayHeaderFooter: true,
-            headerTemplate: '<div></div>',
-            footerTemplate: options.footerTemplate,
-            // printToPDF takes inches.
-            margins: { top: MARGIN_MM.top / 25.4, bottom: MARGIN_MM.bottom / 25.4, left: MARGIN_MM.left / 25.4, right: MARGIN_MM.right / 25.4 },
-          });
-        const pdf = await print();
-        // The cut report hides until 'beforeprint'; were that event ever skipped, the PDF would be blank.
-        return (await window.webContents.executeJavaScript(`(${SHOW_IF_STILL_HIDDEN})()`)) === true ? await print() : pdf;
+        // The cut report hides until 'beforeprint'; printShown prints again if that event was ever skipped.
+        return await printShown(
+          () =>
+            window.webContents.printToPDF({
+              pageSize: options.format,
+              landscape: options.landscape,
+              printBackground: true,
+              displayHeaderFooter: true,
+              headerTemplate: '<div></div>',
+              footerTemplate: options.footerTemplate,
+              // printToPDF takes inches.
+              margins: { top: MARGIN_MM.top / 25.4, bottom: MARGIN_MM.bottom / 25.4, left: MARGIN_MM.left / 25.4, right: MARGIN_MM.right / 25.4 },
+            }),
+          (script) => window.webContents.executeJavaScript(script),
+        );
       } finally {
         window.destroy();
       }

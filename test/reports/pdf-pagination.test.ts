@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_COLUMNS, type ReportRow } from '../../electron/core/store/report-queries';
 import { contentBox } from '../../electron/core/reports/page-geometry';
-import { PAGINATE_TABLE, SHOW_IF_STILL_HIDDEN } from '../../electron/core/reports/paginate-table';
+import { PAGINATE_TABLE, printShown, SHOW_IF_STILL_HIDDEN } from '../../electron/core/reports/paginate-table';
 import { renderReportHtml } from '../../electron/core/reports/pdf-template';
 import { launchChromium } from '../support/chromium';
 import { tempDir } from '../support/tmp';
@@ -138,6 +138,31 @@ describe('PDF pagination in both hosts', () => {
     expect(emailsIn(reprint.text)).toBe(300);
     expect(await target.evaluate(`(${SHOW_IF_STILL_HIDDEN})()`)).toBe(false);
     await target.context().close();
+  });
+
+  it("both hosts print through printShown: a skipped 'beforeprint' costs a second print, and that PDF holds every row", async () => {
+    const target = await printPage();
+    await paginate(target, reportHtml(300));
+    await target.evaluate(`window.addEventListener('beforeprint', () => { document.body.style.display = 'none'; }, { once: true })`);
+    let prints = 0;
+    const pdf = await printShown(
+      () => ((prints += 1), printed(target, `shown-${prints}`)),
+      (script) => target.evaluate(script),
+    );
+    expect(prints).toBe(2);
+    expect(emailsIn(pdf.text)).toBe(300);
+    // A printer that fires the event prints once.
+    const again = await printPage();
+    await paginate(again, reportHtml(300));
+    prints = 0;
+    const once = await printShown(
+      () => ((prints += 1), printed(again, 'once')),
+      (script) => again.evaluate(script),
+    );
+    expect(prints).toBe(1);
+    expect(emailsIn(once.text)).toBe(300);
+    await target.context().close();
+    await again.context().close();
   });
 
   it('a page that grows in print beyond its page is sliced across two pages, with no row lost', async () => {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { RollbookError } from '../contract/errors';
 import { contentBox, MARGIN_MM, type PaperFormat } from './page-geometry';
-import { PAGINATE_TABLE, SHOW_IF_STILL_HIDDEN } from './paginate-table';
+import { PAGINATE_TABLE, printShown } from './paginate-table';
 
 export interface PdfOptions {
   format: PaperFormat;
@@ -100,18 +100,19 @@ export function chromiumPdfRenderer(options: { warmIdleMs?: number; /** After an
         await page.setViewportSize({ width: Math.round(box.width), height: Math.round(box.height) });
         await page.setContent(html, { waitUntil: 'load' });
         await page.evaluate(`(${PAGINATE_TABLE})(${box.height})`);
-        const print = () =>
-          page.pdf({
-            format: pdfOptions.format,
-            landscape: pdfOptions.landscape,
-            printBackground: true,
-            displayHeaderFooter: true,
-            headerTemplate: '<div></div>',
-            footerTemplate: pdfOptions.footerTemplate,
-            margin: { top: `${MARGIN_MM.top}mm`, bottom: `${MARGIN_MM.bottom}mm`, left: `${MARGIN_MM.left}mm`, right: `${MARGIN_MM.right}mm` },
-          });
-        const pdf = await print();
-        return (await page.evaluate<boolean>(`(${SHOW_IF_STILL_HIDDEN})()`)) ? await print() : pdf;
+        return await printShown(
+          () =>
+            page.pdf({
+              format: pdfOptions.format,
+              landscape: pdfOptions.landscape,
+              printBackground: true,
+              displayHeaderFooter: true,
+              headerTemplate: '<div></div>',
+              footerTemplate: pdfOptions.footerTemplate,
+              margin: { top: `${MARGIN_MM.top}mm`, bottom: `${MARGIN_MM.bottom}mm`, left: `${MARGIN_MM.left}mm`, right: `${MARGIN_MM.right}mm` },
+            }),
+          (script) => page.evaluate(script),
+        );
       } finally {
         // The PDF is in hand: the caller writes it while Chromium shuts down (~0.2–0.3 s here), not after.
         void browser.close().catch(() => undefined);

@@ -29,38 +29,31 @@ const HEARTBEAT_MS = 30_000;
  * could only ever say "0 rows".
  */
 export function progressPrinter(io: CliIo, labels: Map<string, string>) {
-  const steps = new Map<string, { progress: SyncProgress; printedAt: number }>();
-  const waiting = new Set<string>();
+  /** Per account: its last event, and when (in the run's elapsed time) its last line was printed. */
+  const last = new Map<string, { progress: SyncProgress; printedAt: number }>();
   return (p: SyncProgress) => {
     const label = labels.get(p.accountId) ?? p.accountId;
     if (io.isTty) {
       if (p.state !== 'done') io.stderr(`\r\x1b[2K${bar(p)} ${describe(p, label)}`);
       return;
     }
-    const step = steps.get(p.accountId);
-    const resource = step?.progress.resource;
-    if (step && resource && (p.state === 'done' || p.resource !== resource)) {
-      const rows = (p.counts[resource] ?? 0).toLocaleString('en-US');
-      io.stderr(`${label}: ${resource} (${step.progress.step}/${step.progress.steps}) ${rows} rows, ${seconds(p.elapsedMs)}\n`);
+    const before = last.get(p.accountId);
+    const ended = before?.progress.resource && (p.state === 'done' || p.resource !== before.progress.resource) ? before.progress : null;
+    if (ended?.resource) {
+      const rows = (p.counts[ended.resource] ?? 0).toLocaleString('en-US');
+      io.stderr(`${label}: ${ended.resource} (${ended.step}/${ended.steps}) ${rows} rows, ${seconds(p.elapsedMs)}\n`);
     }
     if (p.state === 'done') {
-      steps.delete(p.accountId);
-      waiting.delete(p.accountId);
+      last.delete(p.accountId);
       return;
     }
-    const sameStep = step !== undefined && p.resource === resource;
-    const printedAt = sameStep ? step.printedAt : p.elapsedMs;
-    steps.set(p.accountId, { progress: p, printedAt });
-    if (p.waiting) {
-      if (!waiting.has(p.accountId)) io.stderr(`${describe(p, label)}\n`);
-      waiting.add(p.accountId);
-    } else {
-      waiting.delete(p.accountId);
-      if (sameStep && p.elapsedMs - printedAt >= HEARTBEAT_MS) {
-        io.stderr(`${describe(p, label)}\n`);
-        steps.set(p.accountId, { progress: p, printedAt: p.elapsedMs });
-      }
+    let printedAt = before && !ended ? before.printedAt : p.elapsedMs;
+    // A wait as it begins; in a long step, a line every half minute.
+    if (p.waiting ? !before?.progress.waiting : p.elapsedMs - printedAt >= HEARTBEAT_MS) {
+      io.stderr(`${describe(p, label)}\n`);
+      printedAt = p.elapsedMs;
     }
+    last.set(p.accountId, { progress: p, printedAt });
   };
 }
 
