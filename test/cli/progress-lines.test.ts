@@ -31,6 +31,21 @@ describe('CLI sync progress lines', () => {
     ]);
   });
 
+  it('says which rows of other resources a step brought (SelfCommunity lists learners beside their progress)', () => {
+    const lines: string[] = [];
+    const print = progressPrinter({ stdout: () => undefined, stderr: (text) => lines.push(text), env: {}, isTty: false }, new Map([['a1', 'Community']]));
+    print(event({ resource: 'learners', step: 3, counts: { courses: 4 }, elapsedMs: 100 }));
+    print(event({ resource: 'attendance', step: 4, counts: { courses: 4, learners: 0 }, elapsedMs: 110 }));
+    print(event({ resource: 'progress', step: 5, counts: { courses: 4, learners: 0, attendance: 0 }, elapsedMs: 120 }));
+    print(event({ resource: 'progress', step: 5, rows: 200, counts: { courses: 4, learners: 30, attendance: 0, progress: 200 }, elapsedMs: 400 }));
+    print(event({ resource: 'progress', step: 5, state: 'done', outcome: 'ok', rows: 250, counts: { courses: 4, learners: 35, attendance: 0, progress: 250 }, elapsedMs: 500 }));
+    expect(lines).toEqual([
+      'Community: learners (3/5) 0 rows, 0.1 s\n',
+      'Community: attendance (4/5) 0 rows, 0.1 s\n',
+      'Community: progress (5/5) 250 rows (with 35 learners), 0.5 s\n',
+    ]);
+  });
+
   it('on a terminal, redraws one bar and prints no lines', () => {
     const out: string[] = [];
     const print = progressPrinter({ stdout: () => undefined, stderr: (text) => out.push(text), env: {}, isTty: true }, new Map());

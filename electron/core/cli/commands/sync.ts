@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Account } from '../../contract/channels/accounts';
-import type { SyncProgress, SyncRun } from '../../contract/channels/sync';
+import type { SyncProgress, SyncResource, SyncRun } from '../../contract/channels/sync';
 import type { CliIo, CommandContext, GlobalOptions } from '../program';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
@@ -29,8 +29,11 @@ const HEARTBEAT_MS = 30_000;
  * could only ever say "0 rows".
  */
 export function progressPrinter(io: CliIo, labels: Map<string, string>) {
-  /** Per account: its last event, and when (in the run's elapsed time) its last line was printed. */
-  const last = new Map<string, { progress: SyncProgress; printedAt: number }>();
+  /**
+   * Per account: its last event, when (in the run's elapsed time) its last line was printed, and the counts as its
+   * current step began.
+   */
+  const last = new Map<string, { progress: SyncProgress; printedAt: number; stepStart: SyncProgress['counts'] }>();
   return (p: SyncProgress) => {
     const label = labels.get(p.accountId) ?? p.accountId;
     if (io.isTty) {
@@ -39,9 +42,9 @@ export function progressPrinter(io: CliIo, labels: Map<string, string>) {
     }
     const before = last.get(p.accountId);
     const ended = before?.progress.resource && (p.state === 'done' || p.resource !== before.progress.resource) ? before.progress : null;
-    if (ended?.resource) {
+    if (ended?.resource && before) {
       const rows = (p.counts[ended.resource] ?? 0).toLocaleString('en-US');
-      io.stderr(`${label}: ${ended.resource} (${ended.step}/${ended.steps}) ${rows} rows, ${seconds(p.elapsedMs)}\n`);
+      io.stderr(`${label}: ${ended.resource} (${ended.step}/${ended.steps}) ${rows} rows${alongside(ended.resource, before.stepStart, p.counts)}, ${seconds(p.elapsedMs)}\n`);
     }
     if (p.state === 'done') {
       last.delete(p.accountId);
@@ -53,8 +56,19 @@ export function progressPrinter(io: CliIo, labels: Map<string, string>) {
       io.stderr(`${describe(p, label)}\n`);
       printedAt = p.elapsedMs;
     }
-    last.set(p.accountId, { progress: p, printedAt });
+    last.set(p.accountId, { progress: p, printedAt, stepStart: before && !ended ? before.stepStart : p.counts });
   };
+}
+
+/**
+ * Rows of other resources a step brought. SelfCommunity lists its learners only beside their progress, so its learners
+ * step ends with 0 rows and its progress step brings them: the line says so rather than leaving "0 learners" standing.
+ */
+function alongside(resource: SyncResource, start: SyncProgress['counts'], end: SyncProgress['counts']): string {
+  const others = (Object.keys(end) as SyncResource[])
+    .filter((r) => r !== resource && (end[r] ?? 0) > (start[r] ?? 0))
+    .map((r) => `${((end[r] ?? 0) - (start[r] ?? 0)).toLocaleString('en-US')} ${r}`);
+  return others.length > 0 ? ` (with ${others.join(', ')})` : '';
 }
 
 function summary(run: SyncRun, label: string): string {
