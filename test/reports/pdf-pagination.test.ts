@@ -5,7 +5,6 @@
  * does and check they agree, and that the report's own CSP keeps anything that slipped into the HTML from running
  * while the embedder's pagination still runs.
  */
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -15,6 +14,7 @@ import { contentBox } from '../../electron/core/reports/page-geometry';
 import { PAGINATE_TABLE, printShown, SHOW_IF_STILL_HIDDEN } from '../../electron/core/reports/paginate-table';
 import { renderReportHtml } from '../../electron/core/reports/pdf-template';
 import { launchChromium } from '../support/chromium';
+import { pdfPages, pdfText } from '../support/pdf-read';
 import { tempDir } from '../support/tmp';
 
 const page = { format: 'A4' as const, landscape: true };
@@ -63,8 +63,7 @@ async function paginate(target: Page, html: string): Promise<string[]> {
 async function printed(target: Page, name: string): Promise<{ text: string; pages: number }> {
   const file = join(out.path, `${name}.pdf`);
   writeFileSync(file, await target.pdf({ format: page.format, landscape: page.landscape, margin: { top: '12mm', bottom: '12mm', left: '10mm', right: '10mm' } }));
-  const info = execFileSync('pdfinfo', [file], { encoding: 'utf8' });
-  return { text: execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' }), pages: Number(/Pages:\s+(\d+)/.exec(info)![1]) };
+  return { text: pdfText(file), pages: pdfPages(file) };
 }
 
 const emailsIn = (text: string) => new Set(text.match(/learner\d+@example\.com/g) ?? []).size;

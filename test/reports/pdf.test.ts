@@ -6,15 +6,12 @@ import { testCore } from '../support/core';
 import { reportDataset } from '../support/report-fixture';
 import { scriptedConnector } from '../support/scripted-connector';
 import { tempDir } from '../support/tmp';
+import { pdfFlatText, pdfPages, pdfText } from '../support/pdf-read';
 import { chromiumPdfRenderer } from '../../electron/core/reports/pdf-renderer';
 import { FOOTER_TEMPLATE } from '../../electron/core/reports/pdf-template';
 import { writeFileSync } from 'node:fs';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-results');
-const pdftotext = (file: string, ...args: string[]) => execFileSync('pdftotext', ['-layout', ...args, file, '-'], { encoding: 'utf8' });
-/** Reading-order text with whitespace collapsed: names wrapped inside a table cell read as one string again. */
-const flatText = (file: string) => execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
-const pages = (file: string) => Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))![1]);
 
 describe('PDF reports (Chromium via playwright-core)', () => {
   const t = testCore({ createConnector: () => scriptedConnector({ data: reportDataset(0) }) });
@@ -41,12 +38,12 @@ describe('PDF reports (Chromium via playwright-core)', () => {
       path: file,
       options: { locale: 'en-GB' },
     });
-    const text = pdftotext(file);
+    const text = pdfText(file, '-layout');
     expect(text).toContain('Monthly compliance');
     expect(text).toMatch(/courses: C1, C2/);
     expect(text).toMatch(/Acme Training/);
     expect(text).toMatch(/Page 1 of \d+/);
-    const flat = flatText(file);
+    const flat = pdfFlatText(file);
     const small = await t.core.call('reports.preview', { definition: { kind: 'completions' }, limit: 500 });
     expect(small.rows).toHaveLength(7);
     for (const row of small.rows) expect(flat).toContain(String(row.learner_name).replace(/\s+/g, ' '));
@@ -58,14 +55,14 @@ describe('PDF reports (Chromium via playwright-core)', () => {
   it('renders Unicode names and a transcript for one person', async () => {
     const file = join(out.path, 'transcript.pdf');
     await t.core.call('reports.export', { definition: { kind: 'learner', learnerEmail: 'ZOE@example.com' }, format: 'pdf', path: file });
-    const text = flatText(file);
+    const text = pdfFlatText(file);
     expect(text).toContain('Learner transcript');
     expect(text).toContain('Zoë Ångström');
     expect(text).toContain('zoe@example.com');
     const unicode = join(out.path, 'unicode.pdf');
     await t.core.call('reports.export', { definition: { kind: 'completions', courseIds: ['C1', 'C2'], learnerSearch: 'Ολυμπία' }, format: 'pdf', path: unicode });
-    expect(flatText(unicode)).toContain('Ολυμπία Παπαδοπούλου');
-    expect(flatText(unicode)).not.toContain('Zoë');
+    expect(pdfFlatText(unicode)).toContain('Ολυμπία Παπαδοπούλου');
+    expect(pdfFlatText(unicode)).not.toContain('Zoë');
   }, 60_000);
 
   it('5,000 rows: a multi-page PDF with the header row repeated on later pages', async () => {
@@ -74,15 +71,15 @@ describe('PDF reports (Chromium via playwright-core)', () => {
     const result = await big.core.call('reports.export', { definition: { kind: 'completions' }, format: 'pdf', path: file });
     expect(result.rows).toBe(5_007);
     expect(Date.now() - t0).toBeLessThan(45_000);
-    const n = pages(file);
+    const n = pdfPages(file);
     expect(n).toBeGreaterThan(20);
-    const page2 = pdftotext(file, '-f', '2', '-l', '2');
+    const page2 = pdfText(file, '-layout', '-f', '2', '-l', '2');
     expect(page2).toMatch(/Account\s+Platform\s+Course\s+Learner\s+Email\s+Status/);
     expect(page2).toMatch(new RegExp(`Page 2 of ${n}`));
     // The table is cut into one table per page before printing (paginate-table.ts): every page still opens with the
     // header row and no page is left with a stray row or two.
-    for (const p of [Math.ceil(n / 2), n]) expect(pdftotext(file, '-f', String(p), '-l', String(p))).toMatch(/Account\s+Platform\s+Course\s+Learner/);
-    const rowsOn = (p: number) => (pdftotext(file, '-f', String(p), '-l', String(p)).match(/\d{4}\s*$/gm) ?? []).length;
+    for (const p of [Math.ceil(n / 2), n]) expect(pdfText(file, '-layout', '-f', String(p), '-l', String(p))).toMatch(/Account\s+Platform\s+Course\s+Learner/);
+    const rowsOn = (p: number) => (pdfText(file, '-layout', '-f', String(p), '-l', String(p)).match(/\d{4}\s*$/gm) ?? []).length;
     // Columns are sized to what they hold (pdf-template.ts columnWidths), so rows print on one line: a landscape
     // page holds about 30 of them, where the automatic table layout wrapped short columns and fitted 17.
     expect(rowsOn(Math.ceil(n / 2))).toBeGreaterThan(25);
@@ -98,12 +95,12 @@ describe('PDF reports (Chromium via playwright-core)', () => {
     renderer.warm!(); // a second warm() while one is pending reuses it
     const first = join(out.path, 'warm-1.pdf');
     writeFileSync(first, await renderer.render(page(1), options));
-    expect(flatText(first)).toContain('Warm 1');
+    expect(pdfFlatText(first)).toContain('Warm 1');
     renderer.warm!();
     await closed; // launched, then closed unclaimed (the first warm was claimed, so this is the second)
     const second = join(out.path, 'warm-2.pdf');
     writeFileSync(second, await renderer.render(page(2), options));
-    expect(flatText(second)).toContain('row 2');
+    expect(pdfFlatText(second)).toContain('row 2');
   }, 60_000);
 
   it('Chromium missing: a clear error and no file', async () => {
