@@ -146,6 +146,40 @@ describe('CSV in worker threads', () => {
     }
   });
 
+  it("loads learner maps only for the accounts with rows in the chosen courses", () => {
+    const own = tempDir('rollbook-csv-scope-');
+    const db = openDatabase(own.path);
+    try {
+      const account = db.prepare(`INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, updated_at) VALUES (?, 'sample', ?, '{}', 1, '', '')`);
+      const learner = db.prepare(`INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES (?, 1, ?, 'L', NULL, '{}')`);
+      const progress = db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status, progress_pct, completed_at, last_activity_at, raw_json)
+        VALUES (?, ?, ?, 'l0', 'completed', 'completed', 100, NULL, NULL, '{}')`);
+      db.transaction(() => {
+        for (const id of ['x', 'y']) {
+          account.run(id, id);
+          for (let l = 0; l < 6; l += 1) learner.run(id, `l${l}`);
+        }
+        // 'orphan' has progress rows but no row in `courses`; 'old' exists only in a generation that is not live.
+        progress.run('x', 1, 'kx');
+        progress.run('x', 1, 'orphan');
+        progress.run('y', 1, 'ky');
+        progress.run('y', 2, 'old');
+      })();
+      const scopeOf = (courseIds: string[], limit?: number) =>
+        createReportQueries(db, limit ? { learnerMapLimit: limit } : {}).completionsScope({ kind: 'completions', accountIds: null, courseIds })?.accounts.sort() ?? null;
+      expect(scopeOf(['kx'])).toEqual([['x', 1]]);
+      expect(scopeOf(['orphan'])).toEqual([['x', 1]]);
+      expect(scopeOf(['kx', 'ky'])).toEqual([['x', 1], ['y', 1]]);
+      expect(scopeOf(['old'])).toEqual([]);
+      // Six learners per account: one account's map fits a limit of 10, both do not.
+      expect(scopeOf(['ky'], 10)).toEqual([['y', 1]]);
+      expect(scopeOf(['kx', 'ky'], 10)).toBeNull();
+    } finally {
+      db.close();
+      own.cleanup();
+    }
+  });
+
   it('finds its code: the TypeScript source here, the bundle beside a built entry', () => {
     expect(workersHere.entry.url.pathname).toMatch(/electron\/core\/reports\/csv-worker\.ts$/);
     const built = tempDir();
