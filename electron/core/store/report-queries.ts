@@ -371,12 +371,12 @@ export function createReportQueries(db: Db, options: { learnerMapLimit?: number 
       const where: string[] = [];
       const params: Record<string, unknown> = {};
       accountScope(def, where, params);
-      if (def.courseIds?.length) {
-        // Only accounts with rows in the chosen courses: every other account's learner map would be loaded by each
-        // worker for nothing (and could push the scope past the map's limit).
-        where.push(`EXISTS (SELECT 1 FROM progress p WHERE p.account_id = a.id AND p.generation = a.live_generation
-          AND p.course_id IN (SELECT value FROM json_each(@courseIds)))`);
-        params.courseIds = JSON.stringify(def.courseIds);
+      // Only accounts with rows in the chosen courses: every other account's learner map would be loaded by each
+      // worker for nothing (and could push the scope past the map's limit).
+      const inCourses: string[] = [];
+      courseFilter(def, inCourses, params, 'p.course_id');
+      if (inCourses.length) {
+        where.push(`EXISTS (SELECT 1 FROM progress p WHERE p.account_id = a.id AND p.generation = a.live_generation AND ${inCourses.join(' AND ')})`);
       }
       const accounts = db
         .prepare<Record<string, unknown>, [string, number]>(`SELECT a.id, a.live_generation FROM accounts a ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`)

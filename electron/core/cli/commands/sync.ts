@@ -41,22 +41,24 @@ export function progressPrinter(io: CliIo, labels: Map<string, string>) {
       return;
     }
     const before = last.get(p.accountId);
-    const ended = before?.progress.resource && (p.state === 'done' || p.resource !== before.progress.resource) ? before.progress : null;
-    if (ended?.resource && before) {
-      const rows = (p.counts[ended.resource] ?? 0).toLocaleString('en-US');
-      io.stderr(`${label}: ${ended.resource} (${ended.step}/${ended.steps}) ${rows} rows${alongside(ended.resource, before.stepStart, p.counts)}, ${seconds(p.elapsedMs)}\n`);
+    const ended = before?.progress.resource && (p.state === 'done' || p.resource !== before.progress.resource) ? before.progress.resource : null;
+    if (before && ended) {
+      const rows = (p.counts[ended] ?? 0).toLocaleString('en-US');
+      io.stderr(`${label}: ${ended} (${before.progress.step}/${before.progress.steps}) ${rows} rows${alongside(ended, before.stepStart, p.counts)}, ${seconds(p.elapsedMs)}\n`);
     }
     if (p.state === 'done') {
       last.delete(p.accountId);
       return;
     }
-    let printedAt = before && !ended ? before.printedAt : p.elapsedMs;
+    // Within a step, keep when its last line was printed and the counts it began with; a new step starts both afresh.
+    const sameStep = before && !ended ? before : null;
+    let printedAt = sameStep?.printedAt ?? p.elapsedMs;
     // A wait as it begins; in a long step, a line every half minute.
     if (p.waiting ? !before?.progress.waiting : p.elapsedMs - printedAt >= HEARTBEAT_MS) {
       io.stderr(`${describe(p, label)}\n`);
       printedAt = p.elapsedMs;
     }
-    last.set(p.accountId, { progress: p, printedAt, stepStart: before && !ended ? before.stepStart : p.counts });
+    last.set(p.accountId, { progress: p, printedAt, stepStart: sameStep?.stepStart ?? p.counts });
   };
 }
 
