@@ -70,8 +70,8 @@ export async function exportsSection(ctx: BenchContext): Promise<Record<string, 
         await once(out, 'finish');
         base.push(n / ((performance.now() - t1) / 1000));
         db.close();
-        // ~200 MB each, deleted now rather than at the end. Kept, the first PDF after them took 15 and 22 s in two full
-        // runs against 5–8 s for the next two (the disk writing them back, it seems); deleted, 6.4 s.
+        // ~200 MB each, deleted now rather than at the end: kept, they slowed the PDF that follows them (the disk
+        // writing them back, it seems).
         rmSync(join(dir.path, `ours-${i}.csv`));
         rmSync(join(dir.path, `base-${i}.csv`));
       }

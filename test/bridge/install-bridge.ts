@@ -14,8 +14,8 @@ export interface BridgeOptions {
 export async function installBridge(page: Page, core: Core, options: BridgeOptions = {}): Promise<() => void> {
   // Calls and answers cross as JSON text over a raw CDP binding, and each answer is handed to the page as a call
   // argument: Playwright's own exposeBinding delivers results through its utility script and costs the page's main
-  // thread ~2.5× more per answer (~20 ms for a 200-row page on a slow VM), which would be charged to the app in the
-  // scroll and first-paint benchmarks. Electron's IPC clone costs ~1 ms for the same payload.
+  // thread more than twice as much per answer, far more than Electron's IPC clone of the same payload, and that would
+  // be charged to the app in the scroll and first-paint benchmarks.
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Runtime.enable');
   await cdp.send('Runtime.addBinding', { name: '__rollbookInvoke' });

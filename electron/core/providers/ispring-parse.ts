@@ -23,7 +23,7 @@ const xml = new XMLParser({
   parseTagValue: false,
   trimValues: true,
   // Callbacks get the parser's path object instead of a path string built for every element and value: the strings
-  // were ~12% of parsing a 1,000-row results page. Only `status` needs the path (below).
+  // were a noticeable share of parsing a results page. Only `status` needs the path (below).
   jPath: false,
   // `<status>` is the item of `<statuses>` (final_statuses) and, inside it, the status text. Only the item is a list;
   // a bare `<response><status>…` (items straight under the root) is the same item.

@@ -1,6 +1,6 @@
 /**
- * A large completions CSV, written by worker threads. One thread reading, sorting and formatting 1M rows spent
- * ~3–3.5 s; the rows of separate blocks (completions-stream) do not depend on each other, so the course list is cut
+ * A large completions CSV, written by worker threads. Reading, sorting and formatting a big export keeps one thread
+ * busy; the rows of separate blocks (completions-stream) do not depend on each other, so the course list is cut
  * into segments of whole blocks that the workers claim in turn, each formatting its segment into encoded chunks and
  * handing them over (transferred, not copied). This thread only puts the chunks in the file in segment order, so
  * it stays free for IPC meanwhile. Memory stays bounded: a worker runs at most a few segments ahead of the file, and a
@@ -21,14 +21,13 @@ const MAX_THREADS = 4;
 /** Segments per thread: enough for one thread to take over when the other is slowed down, few enough to stay cheap. */
 const SEGMENTS_PER_THREAD = 32;
 /**
- * Below this many rows one thread is quick anyway (50k rows: ~0.2 s), and starting workers (~80 ms to ready, bundled)
- * and loading their learner maps would be most of the time.
+ * Below this many rows one thread is quick anyway, and starting workers and loading their learner maps would be most
+ * of the time.
  */
 const MIN_ROWS = 50_000;
 /**
- * As for sync workers: left alone V8 grows each worker's young generation on the steady garbage of row arrays. On a
- * 1M-row export with two workers, 16 MB peaked at 373–390 MB for the whole process, V8's own sizing at 461–482 MB,
- * with the same worker CPU time.
+ * As for sync workers: left alone V8 grows each worker's young generation on the steady garbage of row arrays.
+ * Capped, a large export's process peaks well lower at the same worker CPU time (bench/README.md).
  */
 const YOUNG_GENERATION_MB = 16;
 /** How long `stop` waits for the workers to exit before it lets them finish on their own. */
@@ -84,7 +83,7 @@ export interface CsvWorkerGroup {
 
 /**
  * Starts `threads` workers on an export's scope at once: they open their snapshots and load their learner maps
- * while the caller reads the course list (~65 ms warm, ~0.7 s from a cold disk, for 10k courses).
+ * while the caller reads the course list, which takes longest from a cold disk.
  */
 export function startCsvWorkers({ entry, segmentCourses }: CsvWorkers, threads: number, scope: CsvScope): CsvWorkerGroup {
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT));

@@ -16,8 +16,8 @@ export interface CsvPrepare extends CsvScope {
   control: SharedArrayBuffer;
   /**
    * The host sends each chunk's buffer back here once written, and the worker reuses it. Left to garbage collection,
-   * the written buffers piled up on the host's thread (it allocates too little to collect often): +256 MB resident
-   * on a 1M-row export.
+   * the written buffers piled up on the host's thread (it allocates too little to collect often), and resident
+   * memory grew with the export's size.
    */
   recycle: MessagePort;
 }

@@ -1,7 +1,7 @@
 /**
  * CSV export: RFC 4180 with CRLF records, streamed from SQLite to a temp file a chunk at a time.
- * A hand-written line builder replaced csv-stringify here: on 1M rows the library spent ~5 s of CPU where this loop
- * spends well under one, and cells.ts keeps the same quoting rules and the formula guard (test/reports/csv-cells).
+ * A hand-written line builder replaced csv-stringify here: the library's per-row generality cost several times what
+ * this loop spends, and cells.ts keeps the same quoting rules and the formula guard (test/reports/csv-cells).
  */
 import type { ReportColumn } from '../contract/channels/reports';
 import type { ReportValue } from '../store/report-queries';

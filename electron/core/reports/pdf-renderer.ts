@@ -48,7 +48,7 @@ interface Printer {
   page: Page;
 }
 
-/** Launching Chromium and opening its first page take ~1–2 s on a slow machine: a warm() overlaps them with the query. */
+/** Chromium's launch and first page take seconds on a slow machine: warm() overlaps them with the query. */
 async function openPrinter(): Promise<Printer> {
   const executablePath = findChromium();
   const { chromium } = await import('playwright-core');
@@ -114,7 +114,7 @@ export function chromiumPdfRenderer(options: { warmIdleMs?: number; /** After an
           (script) => page.evaluate(script),
         );
       } finally {
-        // The PDF is in hand: the caller writes it while Chromium shuts down (~0.2–0.3 s here), not after.
+        // The PDF is in hand: the caller writes it while Chromium shuts down, not after.
         void browser.close().catch(() => undefined);
       }
     },

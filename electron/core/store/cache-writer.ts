@@ -61,7 +61,7 @@ export function computeStats(db: Db, params: CourseStatsParams): void {
 /**
  * Pages land first in per-connection TEMP staging tables without indexes (cheap appends), and each resource is
  * moved into its real table once, sorted by primary key. Inserting provider UUIDs in arrival order into indexed
- * tables is ~4× slower (random B-tree inserts); a crash simply loses the TEMP tables, never live data.
+ * tables is several times slower (random B-tree inserts); a crash simply loses the TEMP tables, never live data.
  */
 function ensureStaging(db: Db): void {
   for (const table of Object.values(TABLES)) {

@@ -2,14 +2,14 @@
  * The completions report for exports, without the learner join. Looking up each row's learner in SQLite (two B-tree
  * seeks: the learners key, then its row) was about half of the query's time; reading the scope's learners once into
  * a map and sorting each course block here gives the same rows in the same order (test/reports/order.test.ts
- * compares both against one full sort), and took a 1M-row CSV export from ~5.0 to ~3.7 s on the bench machine.
+ * compares both against one full sort) for markedly less CPU per large export.
  * The map costs memory in proportion to learners, not rows, so past `learnerLimit` learners the caller keeps the SQL
  * join instead: memory stays flat whatever the cache holds.
  */
 import type { Db } from './db';
 import type { CompletionsByCourse, ReportValue } from './report-queries';
 
-/** About 170 bytes of heap each (measured: 32 MB for 200k): 300k learners is ~50 MB for the length of an export. */
+/** About 170 bytes of heap per learner: the limit keeps a map near 50 MB for the length of an export. */
 export const LEARNER_MAP_LIMIT = 300_000;
 
 const LEARNER_SLICE = 4096;
@@ -100,7 +100,7 @@ export function learnersFit(db: Db, scope: Map<string, number>, limit: number): 
 /** The learners of the accounts in `scope`, at its generations. `onSlice` runs between reads (a worker's stop check). */
 export function loadLearners(db: Db, scope: Map<string, number>, onSlice?: () => void): Learners {
   // Read in slices along the key (keyset pages): stepping from C++ with all() is cheaper than iterate(), and a slice
-  // at a time keeps all() from building one array of every learner (200k: ~134 against ~244 ms to read, +0 MB).
+  // at a time keeps all() from building one array of every learner.
   const sliceOf = (after: string) =>
     db.prepare<[string, number, ...string[]], [string, string, string | null]>(
       `SELECT id, name, email FROM learners WHERE account_id = ? AND generation = ?${after} ORDER BY id LIMIT ${LEARNER_SLICE}`,
@@ -157,7 +157,7 @@ export function completionsReader(db: Db, query: CompletionsByCourse, learners: 
       }
       previous = course;
       const ids = learners.byAccount.get(course.accountId);
-      // all() over iterate(): one course's rows are few, and stepping from C++ in one call is ~30% cheaper.
+      // all() over iterate(): one course's rows are few, and stepping from C++ in one call is cheaper.
       const rows = progress.all({ ...query.params, kAccount: course.accountId, kGeneration: course.generation, kCourse: course.courseId }) as ReportValue[][];
       // Filled in place: the row array SQLite made is the report row, and the course's strings are shared.
       for (const row of rows) {

@@ -19,7 +19,7 @@ export function createStatsRepo(db: Db) {
     // Stored at each commit (generation_stats), like the progress total below.
     learners: db.prepare<[], { n: number }>(liveLearnerTotalSql()),
     // From the per-course aggregates each commit stores (a row per course with progress, its row count in
-    // `learners`): counting 1M live progress rows took ~140 ms, most of the About page's wait; this takes ~2 ms.
+    // `learners`): counting every live progress row was most of the About page's wait; this reads a row per course.
     progress: db.prepare<[], { n: number }>(
       `SELECT coalesce(sum(s.learners), 0) AS n FROM course_stats s ${liveJoin('s')}`,
     ),

@@ -4,8 +4,8 @@
  * Why: moving a big sync's staged rows into their tables is one long synchronous SQLite statement (seconds for
  * 100k rows), which on the main thread froze every other request, and in the app the window's IPC with it. A worker
  * has its own connection (WAL lets the main thread keep reading meanwhile) and its own V8 heap, whose young
- * generation can be capped: left alone, V8 grows it to 128 MB on a long sync's steady garbage, which was most of the
- * difference between a 1M-row sync's live data (~60 MB) and its peak RSS (~330 MB).
+ * generation can be capped: left alone, V8 sizes it from the machine's memory and lets a long sync's steady garbage
+ * grow it, which was most of the difference between a big sync's live data and its peak RSS.
  */
 import { Worker } from 'node:worker_threads';
 import type { SyncMode, SyncProgress, SyncRun } from '../contract/channels/sync';
@@ -17,9 +17,8 @@ import type { FromWorker, SyncJob, ToWorker } from './worker-protocol';
 export type SyncWorkerEntry = WorkerEntry;
 
 /**
- * The young generation of a sync worker. Measured on a 1M-row sync: 16 MB peaks at 277–289 MB RSS, where V8's own
- * sizing grows it to 128 MB and peaks at 329 MB, in the same time. 8 MB peaks at 271 MB but costs ~12% on XML syncs,
- * whose parsing allocates the most.
+ * The young generation of a sync worker: small enough to keep a big sync's peak RSS under its target, at no cost in
+ * time. Smaller still saves little memory and slows XML syncs, whose parsing allocates the most (bench/README.md).
  */
 const YOUNG_GENERATION_MB = 16;
 

@@ -1,7 +1,7 @@
 /**
  * Per-generation totals, stored at commit beside the per-course ones (course_stats). The Overview's learner count
- * walked every learner's key on each visit (200k: ~10 ms warm), and on the first visit after a start read all of
- * those index pages from disk: 0.26–1.8 s on the bench VM, on the view the window opens with.
+ * walked every learner's key on each visit, and on the first visit after a start read all of those index pages
+ * from disk, on the view the window opens with.
  */
 export const up = /* sql */ `
 CREATE TABLE generation_stats (
