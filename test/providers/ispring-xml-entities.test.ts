@@ -60,3 +60,13 @@ describe('iSpring XML entities', () => {
     expect(doc).toEqual({ response: { title: 'x', note: '&a;' } });
   });
 });
+
+describe('iSpring XML entities at scale', () => {
+  it('decodes every escape on a large page (the expansion limits do not trip on the built-ins)', () => {
+    const items = Array.from({ length: 40_000 }, (_, i) => `<contentItem><contentItemId>c${i}</contentItemId><title>R&amp;D &lt;${i}&gt; &amp; Co</title></contentItem>`);
+    const doc = parseBody(response(`<response><contentItems>${items.join('')}</contentItems></response>`));
+    const list = listOf(doc, 'contentItems', 'contentItem')!;
+    expect(list).toHaveLength(40_000);
+    expect(text(list[39_999]!.title)).toBe('R&D <39999> & Co');
+  });
+});

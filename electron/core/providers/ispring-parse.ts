@@ -23,16 +23,17 @@ const xml = new XMLParser({
   parseTagValue: false,
   trimValues: true,
   // Entities, set here rather than left to the library's defaults: a document with a DOCTYPE never reaches the parser
-  // (see parseBody), so the only entities are XML's five built-in ones (`&amp;` in "Health &amp; Safety"), which are
-  // decoded in one pass. The limits on declared entities are a second wall should a DOCTYPE ever get through.
+  // (see parseBody), so the only entities are XML's five built-in ones (`&amp;` in "Health &amp; Safety"), decoded in
+  // one pass. The limits on declared entities are a second wall should a DOCTYPE ever get through. The built-ins count
+  // against the two expansion totals too, and a large page holds many, so those stay open: a built-in never grows the
+  // text (the length limit counts growth).
   processEntities: {
     enabled: true,
     maxEntityCount: 1,
     maxEntitySize: 1,
     maxExpansionDepth: 1,
-    maxTotalExpansions: 1,
-    maxExpandedLength: 1,
-    appliesTo: 'external',
+    maxTotalExpansions: Number.POSITIVE_INFINITY,
+    maxExpandedLength: 100_000,
   },
   htmlEntities: false,
   // Callbacks get the parser's path object instead of a path string built for every element and value: the strings
