@@ -106,8 +106,10 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
     let answered: (() => void) | undefined;
     // The idle timeouts alone let a server trickle a byte before each one fires and hold a sync for ever; this
     // bounds the whole exchange, from sending to the last byte. It starts once the request really goes out.
-    const deadline = new AbortController();
+    const controller = new AbortController();
+    const forward = () => controller.abort(req.signal!.reason);
     let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     try {
       // The budget is taken once a slot is held, so what it records is when the request really goes out:
       // the server counts sends, retries included.
@@ -117,13 +119,17 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
         if (name === 'authorization') secrets.add(value.replace(/^\S+\s+/, ''));
         if (/password|secret|token/i.test(name)) secrets.add(value);
       }
-      timer = setTimeout(() => deadline.abort(), timeouts.totalMs);
-      const signal = req.signal ? AbortSignal.any([req.signal, deadline.signal]) : deadline.signal;
+      if (req.signal?.aborted) throw req.signal.reason;
+      req.signal?.addEventListener('abort', forward, { once: true });
+      timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, timeouts.totalMs);
       const response = await request(url, {
         method,
         headers,
         body: req.body,
-        signal,
+        signal: controller.signal,
         dispatcher: isLoopbackHost(url.hostname) ? direct : proxied,
         headersTimeout: timeouts.headersMs,
         bodyTimeout: timeouts.bodyMs,
@@ -132,7 +138,7 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
       const tooLarge = () =>
         fail(
           'bad_response',
-          `The server's answer to ${method} ${describeUrl(url)} is larger than ${formatBytes(maxBodyBytes)}, the most Rollbook reads in one answer; it stopped reading. The server may be misconfigured; try again later or ask its administrator.`,
+          `The server's answer to ${method} ${describeUrl(url)} is larger than ${formatBytes(maxBodyBytes)}, the most Rollbook reads in one answer, so it stopped reading. The server may be misconfigured; try again later or ask its administrator.`,
           response.statusCode,
         );
       const declared = Number(response.headers['content-length']);
@@ -159,7 +165,7 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
       }
       return { status: response.statusCode, headers: flat, body, url: url.toString() };
     } catch (error) {
-      if (deadline.signal.aborted && !req.signal?.aborted) {
+      if (timedOut && !req.signal?.aborted) {
         throw fail(
           'timeout',
           `The server took longer than ${describeWait(timeouts.totalMs)} to send its whole answer to ${method} ${describeUrl(url)}; Rollbook stopped waiting. Check your connection, or try again later.`,
@@ -171,6 +177,7 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
       throw error;
     } finally {
       clearTimeout(timer);
+      req.signal?.removeEventListener('abort', forward);
       answered?.();
       release();
     }
