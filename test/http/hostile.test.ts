@@ -9,6 +9,12 @@ import { createHttpClient, isLoopbackHost } from '../../electron/core/http/clien
 import { HttpError } from '../../electron/core/http/errors';
 import { describeWait } from '../../electron/core/http/retry';
 import type { HttpWaitInfo } from '../../electron/core/http/types';
+import type { AccountSettings } from '../../electron/core/contract/accounts';
+import { startIspringSimulator } from '../simulators/ispring';
+import { startSelfcommunitySimulator } from '../simulators/selfcommunity';
+import type { SimServer } from '../simulators/server';
+import { startTeamupSimulator } from '../simulators/teamup';
+import { testCore } from '../support/core';
 
 interface Loopback {
   url: string;
@@ -147,6 +153,7 @@ describe('hostile servers', () => {
     const error = await failure(client.request({ url: `${hostile.url}/trickle` }));
     expect(error.code).toBe('timeout');
     expect(error.message).toMatch(/took longer than 2 s to send its whole answer to GET .*\/trickle; Rollbook stopped waiting/);
+    expect(error.stoppedBy).toBe('total_time');
     expect(requests).toHaveLength(1);
     await client.close();
   });
@@ -158,6 +165,7 @@ describe('hostile servers', () => {
     expect(error.code).toBe('rate_limited');
     expect(error.status).toBe(429);
     expect(error.message).toMatch(/HTTP 429 .*; the server asked Rollbook to wait 1,157 days before trying again, and Rollbook gave up/);
+    expect(error.stoppedBy).toBe('retry_wait');
     expect(waits).toEqual([]);
     expect(requests).toHaveLength(1);
     await client.close();
@@ -180,6 +188,42 @@ describe('hostile servers', () => {
     expect(describeWait(99_999_999_000)).toBe('1,157 days');
     expect(describeWait(27 * 3_600_000 + 47 * 60_000)).toBe('27 h 47 min');
   });
+});
+
+describe("Rollbook's limits through the connectors", () => {
+  const platforms: [string, () => Promise<{ sim: SimServer; settings: AccountSettings; secret: string }>][] = [
+    ['iSpring Learn', async () => {
+      const sim = await startIspringSimulator();
+      return { sim, settings: { platform: 'ispring', baseUrl: sim.url, authMode: 'token', clientId: sim.options.clientId, format: 'json' }, secret: sim.options.clientSecret };
+    }],
+    ['TeamUp', async () => {
+      const sim = await startTeamupSimulator();
+      return { sim, settings: { platform: 'teamup', baseUrl: `${sim.url}/api/v2`, authScheme: 'bearer', providerId: '123', completionThreshold: null }, secret: sim.options.token };
+    }],
+    ['SelfCommunity', async () => {
+      const sim = await startSelfcommunitySimulator();
+      return { sim, settings: { platform: 'selfcommunity', baseUrl: sim.url, authMode: 'token', jwtUserId: null }, secret: sim.options.accessToken };
+    }],
+  ];
+
+  for (const [name, start] of platforms) {
+    it(`${name}: a sync told to wait 1,157 days stops and says so`, { timeout: 20_000 }, async () => {
+      const { sim, settings, secret } = await start();
+      const t = testCore();
+      try {
+        await t.core.call('accounts.add', { label: 'A', settings, secret, storage: 'session' });
+        // Every API read from here on: the connection test above went through.
+        sim.addFault({ match: /^GET /, fault: { kind: 'status', status: 429, headers: { 'retry-after': '99999999' } } });
+        const [run] = await t.core.call('sync.run', {});
+        expect(run!.outcome).toBe('failed');
+        expect(run!.errorCode).toBe('rate_limited');
+        expect(run!.errorMessage).toContain(`${name} asked Rollbook to wait 1,157 days before trying again, and Rollbook gave up`);
+      } finally {
+        t.cleanup();
+        await sim.close();
+      }
+    });
+  }
 });
 
 describe('proxies from the environment', () => {

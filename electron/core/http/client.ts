@@ -8,7 +8,7 @@ import { ROLLBOOK_VERSION } from '../version';
 import { HttpError } from './errors';
 import { RateBudget, Semaphore } from './limits';
 import { backoffDelay, describeWait, isRetryableStatus, parseRetryAfter, sleep } from './retry';
-import type { HttpClient, HttpClientOptions, HttpErrorCode, HttpRequest, HttpResponse } from './types';
+import type { HttpClient, HttpClientOptions, HttpErrorCode, HttpLimit, HttpRequest, HttpResponse } from './types';
 
 /** Names the app and its version; no URL (Rollbook has no public site to point at). */
 export const USER_AGENT = `Rollbook/${ROLLBOOK_VERSION}`;
@@ -98,8 +98,10 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
   // Redact before collapsing whitespace (a secret may contain some) and before cutting (half a secret is a leak).
   const excerptOf = (body: string) => Array.from(redactText(body).replace(/\s+/g, ' ').trim()).slice(0, 200).join('');
   // URL paths can carry ids or tokens too (some APIs put keys in the path), so messages are redacted as well.
-  const fail = (code: HttpErrorCode, message: string, status?: number, excerpt?: string, cause?: unknown) =>
-    new HttpError(code, redactText(message), status, excerpt, cause === undefined ? undefined : { cause });
+  const fail = (code: HttpErrorCode, message: string, status?: number, excerpt?: string, cause?: unknown, stoppedBy?: HttpLimit) =>
+    new HttpError(code, redactText(message), status, excerpt, cause === undefined && !stoppedBy ? undefined : { cause, stoppedBy });
+  /** Who answered, in messages about Rollbook's own limits ("TeamUp took longer than …"). */
+  const who = (capital: boolean) => options.service ?? (capital ? 'The server' : 'the server');
 
   async function attempt(req: HttpRequest, url: URL, method: string): Promise<HttpResponse> {
     const release = await slots.acquire(req.signal);
@@ -138,8 +140,11 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
       const tooLarge = () =>
         fail(
           'bad_response',
-          `The server's answer to ${method} ${describeUrl(url)} is larger than ${formatBytes(maxBodyBytes)}, the most Rollbook reads in one answer, so it stopped reading. The server may be misconfigured; try again later or ask its administrator.`,
+          `${who(true)}'s answer to ${method} ${describeUrl(url)} is larger than ${formatBytes(maxBodyBytes)}, the most Rollbook reads in one answer, so it stopped reading. The server may be misconfigured; try again later or ask its administrator.`,
           response.statusCode,
+          undefined,
+          undefined,
+          'body_size',
         );
       const declared = Number(response.headers['content-length']);
       if (Number.isFinite(declared) && declared > maxBodyBytes) {
@@ -168,10 +173,11 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
       if (timedOut && !req.signal?.aborted) {
         throw fail(
           'timeout',
-          `The server took longer than ${describeWait(timeouts.totalMs)} to send its whole answer to ${method} ${describeUrl(url)}; Rollbook stopped waiting. Check your connection, or try again later.`,
+          `${who(true)} took longer than ${describeWait(timeouts.totalMs)} to send its whole answer to ${method} ${describeUrl(url)}; Rollbook stopped waiting. Check your connection, or try again later.`,
           undefined,
           undefined,
           error,
+          'total_time',
         );
       }
       throw error;
@@ -232,11 +238,11 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
         // run again later, so when the server asks for longer than one wait or all of a request's waits may take,
         // Rollbook says so and stops instead of sitting silent for that long.
         if (retryAfterMs !== null && retryAfterMs > retry.maxWaitMs) {
-          throw gaveUp(lastError!, `the server asked Rollbook to wait ${describeWait(retryAfterMs)} before trying again`);
+          throw gaveUp(lastError!, `${who(false)} asked Rollbook to wait ${describeWait(retryAfterMs)} before trying again`);
         }
         const waitMs = Math.min(retryAfterMs !== null ? Math.max(retryAfterMs, Math.min(backoff, 1000)) : backoff, retry.maxWaitMs);
         if (waitedMs + waitMs > retry.maxTotalWaitMs) {
-          const asked = retryAfterMs !== null ? `the server asked Rollbook to wait ${describeWait(retryAfterMs)} more` : 'it kept failing';
+          const asked = retryAfterMs !== null ? `${who(false)} asked Rollbook to wait ${describeWait(retryAfterMs)} more` : 'it kept failing';
           throw gaveUp(lastError!, `${asked} after ${describeWait(waitedMs)} of waits between retries`);
         }
         waitedMs += waitMs;
@@ -258,6 +264,8 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
       `${last.message.replace(/\.$/, '')}; ${why}, and Rollbook gave up rather than wait any longer. Try again later.`,
       last.status,
       last.excerpt,
+      undefined,
+      'retry_wait',
     );
   }
 }

@@ -12,6 +12,9 @@ export type HttpErrorCode =
   | 'bad_response'
   | 'cancelled';
 
+/** Rollbook's own limits on one request: body size, total time, and waiting before retries. */
+export type HttpLimit = 'body_size' | 'total_time' | 'retry_wait';
+
 export interface HttpRequest {
   method?: 'GET' | 'POST';
   /** Absolute URL (connectors resolve paths against the account's base URL). */
