@@ -73,7 +73,14 @@ export interface HttpClientTestOptions {
 
 export function createHttpClient(options: HttpClientOptions & HttpClientTestOptions = {}): HttpClient & { close(): Promise<void> } {
   const timeouts = { connectMs: 10_000, headersMs: 30_000, bodyMs: 60_000, totalMs: 5 * 60_000, ...options.timeouts };
-  const retry = { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxWaitMs: 2 * 60_000, maxTotalWaitMs: 5 * 60_000, ...options.retry };
+  const retry = {
+    retries: 5,
+    baseDelayMs: 500,
+    maxDelayMs: 30_000,
+    maxWaitMs: 2 * 60_000,
+    maxTotalWaitMs: 5 * 60_000,
+    ...options.retry,
+  };
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const userAgent = options.userAgent ?? USER_AGENT;
   // One pair of dispatchers per client (= per account): keep-alive pools per origin, proxies from HTTP(S)_PROXY /
@@ -98,8 +105,14 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
   // Redact before collapsing whitespace (a secret may contain some) and before cutting (half a secret is a leak).
   const excerptOf = (body: string) => Array.from(redactText(body).replace(/\s+/g, ' ').trim()).slice(0, 200).join('');
   // URL paths can carry ids or tokens too (some APIs put keys in the path), so messages are redacted as well.
-  const fail = (code: HttpErrorCode, message: string, status?: number, excerpt?: string, cause?: unknown, stoppedBy?: HttpLimit) =>
-    new HttpError(code, redactText(message), status, excerpt, cause === undefined && !stoppedBy ? undefined : { cause, stoppedBy });
+  const fail = (
+    code: HttpErrorCode,
+    message: string,
+    status?: number,
+    excerpt?: string,
+    cause?: unknown,
+    stoppedBy?: HttpLimit,
+  ) => new HttpError(code, redactText(message), status, excerpt, cause === undefined && !stoppedBy ? undefined : { cause, stoppedBy });
   /** Who answered, in messages about Rollbook's own limits ("TeamUp took longer than …"). */
   const who = (capital: boolean) => options.service ?? (capital ? 'The server' : 'the server');
 
@@ -240,10 +253,11 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
         if (retryAfterMs !== null && retryAfterMs > retry.maxWaitMs) {
           throw gaveUp(lastError!, `${who(false)} asked Rollbook to wait ${describeWait(retryAfterMs)} before trying again`);
         }
-        const waitMs = Math.min(retryAfterMs !== null ? Math.max(retryAfterMs, Math.min(backoff, 1000)) : backoff, retry.maxWaitMs);
+        const asked = retryAfterMs !== null ? Math.max(retryAfterMs, Math.min(backoff, 1000)) : backoff;
+        const waitMs = Math.min(asked, retry.maxWaitMs);
         if (waitedMs + waitMs > retry.maxTotalWaitMs) {
-          const asked = retryAfterMs !== null ? `${who(false)} asked Rollbook to wait ${describeWait(retryAfterMs)} more` : 'it kept failing';
-          throw gaveUp(lastError!, `${asked} after ${describeWait(waitedMs)} of waits between retries`);
+          const why = retryAfterMs !== null ? `${who(false)} asked Rollbook to wait ${describeWait(retryAfterMs)} more` : 'it kept failing';
+          throw gaveUp(lastError!, `${why} after ${describeWait(waitedMs)} of waits between retries`);
         }
         waitedMs += waitMs;
         options.onWait?.({ reason: lastError!.code === 'rate_limited' ? 'rate_limited' : 'retry', ms: waitMs, status: lastError!.status });

@@ -99,7 +99,8 @@ export class AccountDraft {
   readonly movesServer = $derived.by(() => {
     const saved = this.savedOrigins;
     if (!saved || this.platform === 'sample') return false;
-    const addresses = [this.baseUrl, this.platform === 'ispring' && this.ispringAuth === 'legacy' ? this.accountUrl : ''];
+    const legacy = this.platform === 'ispring' && this.ispringAuth === 'legacy';
+    const addresses = [this.baseUrl, legacy ? this.accountUrl : ''];
     return addresses.map(originOf).some((origin) => origin !== null && !saved.includes(origin));
   });
 
@@ -132,7 +133,9 @@ export class AccountDraft {
     if (this.movesServer && !this.secret) p.secret = 'This is another server: enter its secret to save the new address.';
     return p;
   });
-  readonly settingsValid = $derived(Object.keys(this.problems).filter((k) => k !== 'label' && k !== 'secret').length === 0);
+  readonly settingsValid = $derived(
+    Object.keys(this.problems).filter((k) => k !== 'label' && k !== 'secret').length === 0,
+  );
 
   setPlatform(platform: Platform): void {
     if (platform === this.platform) return;

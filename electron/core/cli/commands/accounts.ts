@@ -161,7 +161,7 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
       .description('change an account\'s label or settings, or replace its secret')
       .argument('<account>', 'label or id')
       .option('--label <label>', 'new label')
-      .option('--replace-secret', 'read a new secret from ROLLBOOK_SECRET or stdin (asked anyway when the address moves to another server)'),
+      .option('--replace-secret', 'read a new secret from ROLLBOOK_SECRET or stdin (asked anyway when the address moves server)'),
   ).action(async (ref: string, flags: PlatformFlags & { replaceSecret?: boolean }, cmd: Command) => {
     await withCore(cmd.optsWithGlobals<GlobalOptions>(), async (core) => {
       const all = await core.call('accounts.list');
@@ -172,7 +172,8 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
       const settings = touched ? settingsFrom(current.platform, platformFlags, current.settings) : undefined;
       // The saved secret is never sent to another server: a new address there needs the secret again.
       const before = credentialOrigins(current.settings);
-      const moved = !!settings && current.secretLocation !== 'none' && credentialOrigins(settings).some((o) => !before.includes(o));
+      const moved =
+        !!settings && current.secretLocation !== 'none' && credentialOrigins(settings).some((o) => !before.includes(o));
       if (moved && !replaceSecret) {
         io.stderr('The new address is another server; Rollbook does not send the saved secret there, so it needs the secret again.\n');
       }
@@ -185,7 +186,11 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
       }
       // With a secret, the core tests the new settings with it and saves nothing unless that works.
       const updated = await core.call('accounts.update', { account: current.id, label, settings, secret });
-      io.stdout(secret === undefined ? `Updated "${updated.label}".\n` : `Connected and updated "${updated.label}"; secret: ${where(updated)}.\n`);
+      io.stdout(
+        secret === undefined
+          ? `Updated "${updated.label}".\n`
+          : `Connected and updated "${updated.label}"; secret: ${where(updated)}.\n`,
+      );
     });
   });
 
