@@ -159,6 +159,8 @@ describe('accounts UI', () => {
     await core.call('accounts.update', {
       account: 'Acme iSpring',
       settings: { platform: 'ispring', baseUrl: sim.url, authMode: 'token', clientId: sim.options.clientId, format: 'json' },
+      // Another server than before: the secret has to come along.
+      secret: sim.options.clientSecret,
     });
     await page.getByRole('button', { name: 'Settings' }).click();
     const list = page.getByTestId('settings-accounts');

@@ -3,7 +3,7 @@
  * returned, logged or put in an error message.
  */
 import { randomUUID } from 'node:crypto';
-import type { AccountSettings } from '../contract/accounts';
+import { credentialOrigins, type AccountSettings } from '../contract/accounts';
 import type { Account, accountChannels, ConnectionReport } from '../contract/channels/accounts';
 import { RollbookError } from '../contract/errors';
 import type { ConnectionInfo } from '../providers/types';
@@ -100,7 +100,7 @@ export const accountHandlers = {
     return { account: ctx.accounts.get(id)!, connection };
   },
 
-  'accounts.update': (ctx, input) => {
+  'accounts.update': async (ctx, input) => {
     const account = resolveAccount(ctx, input.account);
     const label = input.label ?? account.label;
     assertLabelFree(ctx, label, account.id);
@@ -108,7 +108,40 @@ export const accountHandlers = {
     if (settings.platform !== account.platform) {
       throw new RollbookError('invalid_input', `An account cannot change platform (${account.platform} → ${settings.platform}). Add a new account instead.`);
     }
-    ctx.accounts.update({ id: account.id, label, settings, now: ctx.now().toISOString() });
+    if (input.secret === undefined) {
+      // The stored secret was given for the old address; sending it to a new one (a typo, or a host that asks for
+      // it) could hand it to a stranger. An account without a secret has nothing to send.
+      const before = credentialOrigins(account.settings);
+      const moved = credentialOrigins(settings).find((origin) => !before.includes(origin));
+      if (moved && account.secretLocation !== 'none') {
+        throw new RollbookError(
+          'secret_required',
+          `The new address (${moved}) is another server than before (${before.join(', ')}). Rollbook does not send the saved secret to a new server: enter the secret again to save the new address.`,
+        );
+      }
+      ctx.accounts.update({ id: account.id, label, settings, now: ctx.now().toISOString() });
+      changed(ctx);
+      return ctx.accounts.get(account.id)!;
+    }
+    if (!needsSecret(settings)) throw new RollbookError('invalid_input', 'Sample accounts have no secret.');
+    // The new settings with the new secret, tested before anything is saved.
+    await testConnection(ctx, settings, input.secret);
+    const storage = input.storage ?? (account.secretLocation === 'session' ? 'session' : 'keychain');
+    await storeSecret(ctx, account.id, input.secret, storage);
+    try {
+      ctx.db.transaction(() => {
+        const now = ctx.now().toISOString();
+        ctx.accounts.update({ id: account.id, label, settings, now });
+        ctx.accounts.setSecretLocation(account.id, storage, now);
+      })();
+    } catch (error) {
+      // The new secret must not stay with the old address: drop it, and the account asks to be reconnected.
+      await ctx.secrets.delete(account.id).catch(() => undefined);
+      ctx.accounts.setSecretLocation(account.id, 'none', ctx.now().toISOString());
+      ctx.accounts.setNeedsReconnect(account.id, true);
+      changed(ctx);
+      throw error;
+    }
     changed(ctx);
     return ctx.accounts.get(account.id)!;
   },

@@ -75,6 +75,18 @@ export const sampleSettingsSchema = z.object({
 });
 export type SampleSettings = z.infer<typeof sampleSettingsSchema>;
 
+/**
+ * Where an account's credentials and identity go: the origins (scheme, host, port) of its addresses. A secret was
+ * given for these; an edit that changes them must be given the secret again.
+ */
+export function credentialOrigins(settings: AccountSettings): string[] {
+  const urls = [
+    'baseUrl' in settings ? settings.baseUrl : null,
+    'accountUrl' in settings ? settings.accountUrl : null,
+  ];
+  return urls.filter((u): u is string => !!u).map((u) => new URL(u).origin);
+}
+
 export const accountSettingsSchema = z.union([
   ispringSettingsSchema,
   teamupSettingsSchema,

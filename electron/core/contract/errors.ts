@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'account_not_found'
   | 'keychain_unavailable'
   | 'secret_missing'
+  | 'secret_required'
   | 'sync_running'
   | 'chromium_missing'
   | 'export_failed'

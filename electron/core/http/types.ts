@@ -12,6 +12,9 @@ export type HttpErrorCode =
   | 'bad_response'
   | 'cancelled';
 
+/** Rollbook's own limits on one request: body size, total time, and waiting before retries. */
+export type HttpLimit = 'body_size' | 'total_time' | 'retry_wait';
+
 export interface HttpRequest {
   method?: 'GET' | 'POST';
   /** Absolute URL (connectors resolve paths against the account's base URL). */
@@ -58,8 +61,18 @@ export interface HttpClientOptions {
   maxConcurrency?: number;
   /** Client-side budget; null = unlimited. TeamUp: 250/min. */
   requestsPerMinute?: number | null;
-  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number };
-  retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Idle limits (connect, first header, between body chunks) and `totalMs`, one attempt's whole exchange from
+   * sending to the last byte (default 5 min): a server trickling its answer cannot hold a sync for ever.
+   */
+  timeouts?: { connectMs?: number; headersMs?: number; bodyMs?: number; totalMs?: number };
+  /**
+   * `maxWaitMs` caps one wait before a retry (default 2 min) and `maxTotalWaitMs` all of one request's waits
+   * (default 5 min). A Retry-After beyond `maxWaitMs` fails the request at once, saying what the server asked.
+   */
+  retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number; maxWaitMs?: number; maxTotalWaitMs?: number };
+  /** The most one response body may hold (default 64 MB); a larger one is cut off as soon as it passes the limit. */
+  maxBodyBytes?: number;
   /** Told about every wait (429 Retry-After, backoff, budget) so sync progress can show it. */
   onWait?: (info: HttpWaitInfo) => void;
   /**

@@ -22,6 +22,20 @@ const xml = new XMLParser({
   // Ids (UUIDs, sometimes digits), progress (`90.91`) and booleans (`true`/`0`) stay text; conversion is deliberate.
   parseTagValue: false,
   trimValues: true,
+  // Entities, set here rather than left to the library's defaults: a document with a DOCTYPE never reaches the parser
+  // (see parseBody), so the only entities are XML's five built-in ones (`&amp;` in "Health &amp; Safety"), decoded in
+  // one pass. The limits on declared entities are a second wall should a DOCTYPE ever get through. The built-ins count
+  // against the two expansion totals too, and a large page holds many, so those stay open: a built-in never grows the
+  // text (the length limit counts growth).
+  processEntities: {
+    enabled: true,
+    maxEntityCount: 1,
+    maxEntitySize: 1,
+    maxExpansionDepth: 1,
+    maxTotalExpansions: Number.POSITIVE_INFINITY,
+    maxExpandedLength: 100_000,
+  },
+  htmlEntities: false,
   // Callbacks get the parser's path object instead of a path string built for every element and value: the strings
   // were a noticeable share of parsing a results page. Only `status` needs the path (below).
   jPath: false,
@@ -35,6 +49,19 @@ const xml = new XMLParser({
     return parent === 'statuses' || (parent === 'response' && parts.length === 2);
   },
 });
+
+/** Whether a DOCTYPE stands before the root element (after the declaration, processing instructions, comments). */
+function declaresDoctype(body: string): boolean {
+  let i = 0;
+  for (;;) {
+    while (i < body.length && /\s/.test(body[i]!)) i += 1;
+    const close = body.startsWith('<?', i) ? '?>' : body.startsWith('<!--', i) ? '-->' : null;
+    const at = close ? body.indexOf(close, i) : -1;
+    if (at < 0) break;
+    i = at + close!.length;
+  }
+  return body.slice(i, i + 9).toUpperCase() === '<!DOCTYPE';
+}
 
 const asRecord = (value: unknown): Raw => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Raw) : {});
 const isObject = (value: unknown): value is Raw => !!value && typeof value === 'object' && !Array.isArray(value);
@@ -70,6 +97,8 @@ export function parseBody(response: HttpResponse): unknown {
   if (body === '') throw fail('an empty body');
   if (looksXml) {
     if (/^<!doctype html|^<html[\s>]/i.test(body)) throw fail('a web page instead of API data');
+    // API data never declares a DTD; one that does is where entity bombs and external entities live.
+    if (declaresDoctype(body)) throw fail('a DOCTYPE declaration, which API data never has');
     let doc: Raw;
     try {
       doc = xml.parse(body, true) as Raw;

@@ -95,6 +95,7 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
 
   /** Rewrites a transport/HTTP error into one that names iSpring Learn and says what to do. Never adds a secret. */
   function explain(error: HttpError, context: { path: string; phase: 'token' | 'api' }): HttpError {
+    if (error.stoppedBy) return error; // one of Rollbook's own limits: the message already says which, and why
     const keep = (code: HttpError['code'], message: string) => new HttpError(code, message, error.status, error.excerpt, { cause: error });
     const status = error.status === undefined ? '' : ` (HTTP ${error.status})`;
     if (context.phase === 'token') {

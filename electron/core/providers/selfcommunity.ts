@@ -147,6 +147,7 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
 
   async function explain(error: unknown, url: string, signal: AbortSignal): Promise<never> {
     if (!(error instanceof HttpError)) throw error;
+    if (error.stoppedBy) throw error; // one of Rollbook's own limits: the message already says which, and why
     const path = new URL(url).pathname;
     const said = providerSays(error.excerpt);
     const saying = said ? ` SelfCommunity said: "${said.slice(0, 160)}".` : '';

@@ -306,6 +306,7 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
   /** Rewrites the HTTP layer's generic errors into what a TeamUp user can act on. Never includes the token. */
   const explain = (error: unknown, url: URL): unknown => {
     if (!(error instanceof HttpError)) return error;
+    if (error.stoppedBy) return error; // one of Rollbook's own limits: the message already says which, and why
     const path = pathOf(url);
     const keep = (code: HttpError['code'], message: string) => new HttpError(code, message, error.status, error.excerpt, { cause: error });
     const excerpt = error.excerpt ?? '';

@@ -8,7 +8,7 @@ import type { ConnectionReport } from '../../../electron/core/contract/channels/
 import type { Platform } from '../../../electron/core/contract/domain';
 import type { ErrorCode } from '../../../electron/core/contract/errors';
 import { PLATFORMS } from './platforms';
-import { urlProblem } from './urls';
+import { originOf, urlProblem } from './urls';
 import { call, CoreError, errorMessage } from './rollbook';
 
 export interface Failure {
@@ -30,6 +30,7 @@ const FAILURE_TITLES: Partial<Record<ErrorCode, string>> = {
   keychain_unavailable: 'The keychain is not available',
   conflict: 'That label is taken',
   invalid_input: 'Check the form',
+  secret_required: 'Enter the secret again',
 };
 
 export function toFailure(error: unknown): Failure {
@@ -69,6 +70,12 @@ export class AccountDraft {
   /** Show validation messages (after the first attempt, not while typing the first time). */
   touched = $state(false);
 
+  /**
+   * Edit form: the servers (origins) the saved secret was given for; null when none is saved. The core never sends
+   * that secret to another server, so an address moved elsewhere needs the secret again.
+   */
+  savedOrigins = $state.raw<string[] | null>(null);
+
   testing = $state(false);
   report = $state.raw<ConnectionReport | null>(null);
   failure = $state.raw<Failure | null>(null);
@@ -86,6 +93,15 @@ export class AccountDraft {
       default:
         return 'Secret';
     }
+  });
+
+  /** The edited address points at another server than the saved secret belongs to. */
+  readonly movesServer = $derived.by(() => {
+    const saved = this.savedOrigins;
+    if (!saved || this.platform === 'sample') return false;
+    const legacy = this.platform === 'ispring' && this.ispringAuth === 'legacy';
+    const addresses = [this.baseUrl, legacy ? this.accountUrl : ''];
+    return addresses.map(originOf).some((origin) => origin !== null && !saved.includes(origin));
   });
 
   /** Field → problem, for the fields the platform uses. */
@@ -114,9 +130,12 @@ export class AccountDraft {
     if (this.platform === 'selfcommunity' && this.scAuth === 'jwt' && !/^\d+$/.test(this.jwtUserId.trim())) {
       p.jwtUserId = 'The user ID is a number.';
     }
+    if (this.movesServer && !this.secret) p.secret = 'This is another server: enter its secret to save the new address.';
     return p;
   });
-  readonly settingsValid = $derived(Object.keys(this.problems).filter((k) => k !== 'label').length === 0);
+  readonly settingsValid = $derived(
+    Object.keys(this.problems).filter((k) => k !== 'label' && k !== 'secret').length === 0,
+  );
 
   setPlatform(platform: Platform): void {
     if (platform === this.platform) return;
@@ -136,6 +155,11 @@ export class AccountDraft {
     d.label = account.label;
     if (s.platform === 'sample') d.seed = s.seed;
     else d.baseUrl = s.baseUrl;
+    if (account.secretLocation !== 'none') {
+      const saved = [d.baseUrl, s.platform === 'ispring' && s.authMode === 'legacy' ? s.accountUrl : ''];
+      d.savedOrigins = saved.map(originOf).filter((o): o is string => o !== null);
+      d.sessionOnly = account.secretLocation === 'session';
+    }
     if (s.platform === 'ispring') {
       d.ispringAuth = s.authMode;
       d.format = s.format;

@@ -16,3 +16,12 @@ export function urlProblem(value: string): string | null {
     ? 'Rollbook only sends credentials over https (http is allowed for localhost).'
     : `Unsupported scheme "${url.protocol}"; use an https:// address.`;
 }
+
+/** The origin (scheme, host, port) of an address, or null while it is not a URL yet. */
+export function originOf(value: string): string | null {
+  try {
+    return new URL(value.trim()).origin;
+  } catch {
+    return null;
+  }
+}

@@ -1,6 +1,6 @@
 import { Argument, type Command, Option } from 'commander';
 import { z } from 'zod';
-import { accountSettingsSchema, type AccountSettings } from '../../contract/accounts';
+import { accountSettingsSchema, credentialOrigins, type AccountSettings } from '../../contract/accounts';
 import type { Account, ConnectionReport } from '../../contract/channels/accounts';
 import { PLATFORM_LABELS, PLATFORMS, type Platform } from '../../contract/domain';
 import { UsageError, type CliIo, type CommandContext, type GlobalOptions } from '../program';
@@ -161,7 +161,7 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
       .description('change an account\'s label or settings, or replace its secret')
       .argument('<account>', 'label or id')
       .option('--label <label>', 'new label')
-      .option('--replace-secret', 'read a new secret from ROLLBOOK_SECRET or stdin'),
+      .option('--replace-secret', 'read a new secret from ROLLBOOK_SECRET or stdin (asked anyway when the address moves server)'),
   ).action(async (ref: string, flags: PlatformFlags & { replaceSecret?: boolean }, cmd: Command) => {
     await withCore(cmd.optsWithGlobals<GlobalOptions>(), async (core) => {
       const all = await core.call('accounts.list');
@@ -169,17 +169,28 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
       if (!current) throw new UsageError(`No account "${ref}". Run "rollbook accounts list" to see them.`);
       const { label, replaceSecret, ...platformFlags } = flags;
       const touched = Object.values(platformFlags).some((v) => v !== undefined);
-      const updated = await core.call('accounts.update', {
-        account: current.id,
-        label,
-        settings: touched ? settingsFrom(current.platform, platformFlags, current.settings) : undefined,
-      });
-      if (replaceSecret) {
-        const secret = await readSecret(io, SECRET_NAME[current.platform]);
+      const settings = touched ? settingsFrom(current.platform, platformFlags, current.settings) : undefined;
+      // The saved secret is never sent to another server: a new address there needs the secret again.
+      const before = credentialOrigins(current.settings);
+      const moved =
+        !!settings && current.secretLocation !== 'none' && credentialOrigins(settings).some((o) => !before.includes(o));
+      if (moved && !replaceSecret) {
+        io.stderr('The new address is another server; Rollbook does not send the saved secret there, so it needs the secret again.\n');
+      }
+      const secret = replaceSecret || moved ? await readSecret(io, SECRET_NAME[current.platform]) : undefined;
+      if (secret !== undefined && settings === undefined && label === undefined) {
         const { connection } = await core.call('accounts.replaceSecret', { account: current.id, secret });
         printConnection(io, connection);
+        io.stdout(`Updated "${current.label}".\n`);
+        return;
       }
-      io.stdout(`Updated "${updated.label}".\n`);
+      // With a secret, the core tests the new settings with it and saves nothing unless that works.
+      const updated = await core.call('accounts.update', { account: current.id, label, settings, secret });
+      io.stdout(
+        secret === undefined
+          ? `Updated "${updated.label}".\n`
+          : `Connected and updated "${updated.label}"; secret: ${where(updated)}.\n`,
+      );
     });
   });
 

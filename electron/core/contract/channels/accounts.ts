@@ -47,8 +47,19 @@ export const accountChannels = {
   'accounts.add': channel<{ account: Account; connection: ConnectionReport }>()(
     z.strictObject({ label, settings: accountSettingsSchema, secret: secret.optional(), storage }),
   ),
+  /**
+   * A change of address that moves the account to another origin (scheme, host or port) needs the secret again:
+   * the stored one is never sent to the new address. With a secret, the new settings are tested first and saved only
+   * if the connection works.
+   */
   'accounts.update': channel<Account>()(
-    z.strictObject({ account: accountRef, label: label.optional(), settings: accountSettingsSchema.optional() }),
+    z.strictObject({
+      account: accountRef,
+      label: label.optional(),
+      settings: accountSettingsSchema.optional(),
+      secret: secret.optional(),
+      storage: z.enum(['keychain', 'session']).optional(),
+    }),
   ),
   'accounts.replaceSecret': channel<{ account: Account; connection: ConnectionReport }>()(
     z.strictObject({ account: accountRef, secret, storage }),
