@@ -101,7 +101,8 @@ export function createCore(options: CoreOptions): Core {
   const now = options.now ?? (() => new Date());
   const runs = createSyncRunsRepo(db);
   const locks = createSyncLocks(db);
-  writeTransaction(db, () => runs.markInterrupted(now().toISOString(), locks.busyAccounts()))();
+  // Checked with a read first: a start (every CLI command) then never queues behind another process's long write.
+  if (runs.anyRunning()) writeTransaction(db, () => runs.markInterrupted(now().toISOString(), locks.busyAccounts()))();
   const settingsRepo = createSettingsRepo(db);
   const build = options.createConnector ?? createConnector;
   const connectorFor = (settings: AccountSettings, secret: string, onWait?: (info: HttpWaitInfo) => void) =>

@@ -1,8 +1,8 @@
 /**
  * Two processes on one cache: this process syncs six accounts again and again (two at a time, in the real sync
  * worker) while a second process, the `rollbook` CLI, syncs three of the same accounts and exports reports from the
- * same cache. No run may fail ("database is locked", a swept generation), the file must stay sound, and every account
- * must end with exactly the rows its provider serves.
+ * same cache. No run may fail ("database is locked", a swept generation), no two runs of one account may overlap, the
+ * file must stay sound, and every account must end with exactly the rows its provider serves.
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -121,8 +121,16 @@ describe('two processes syncing and exporting one cache', () => {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     // Every run either process recorded ended well: none was failed, interrupted or left running.
     expect(db.prepare("SELECT outcome, error_message AS message FROM sync_runs WHERE outcome <> 'ok'").all()).toEqual([]);
-    const cliSyncs = db.prepare("SELECT count(*) AS n FROM sync_runs").get() as { n: number };
-    expect(cliSyncs.n).toBe(runs.length + CLI_ROUNDS * SHARED.length);
+    const recorded = db.prepare<[], { account_id: string; started_at: string; ended_at: string }>(
+      'SELECT account_id, started_at, ended_at FROM sync_runs ORDER BY account_id, started_at',
+    ).all();
+    expect(recorded).toHaveLength(runs.length + CLI_ROUNDS * SHARED.length);
+    // One run per account at a time, across both processes: each began after the account's previous one ended.
+    const overlapping = recorded.filter((run, i) => {
+      const previous = recorded[i - 1];
+      return previous?.account_id === run.account_id && Date.parse(run.started_at) < Date.parse(previous.ended_at);
+    });
+    expect(overlapping).toEqual([]);
     for (const [accountId, counts] of expected) expect(liveCounts(db, accountId), accountId).toEqual(counts);
   }, 240_000);
 });

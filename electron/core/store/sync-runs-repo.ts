@@ -52,6 +52,8 @@ export function createSyncRunsRepo(db: Db) {
      WHERE outcome = 'running' AND account_id NOT IN (SELECT value FROM json_each(?))`,
   );
 
+  const anyRunning = db.prepare<[], number>("SELECT EXISTS (SELECT 1 FROM sync_runs WHERE outcome = 'running')").pluck();
+
   return {
     start: (accountId: string, generation: number, mode: SyncMode, at: string) =>
       Number(insert.run(accountId, generation, mode, at).lastInsertRowid),
@@ -76,6 +78,8 @@ export function createSyncRunsRepo(db: Db) {
       return row ? toRun(row) : null;
     },
     dataAsOf: (accountId: string) => lastGood.get(accountId)?.ended_at ?? null,
+    /** Whether any run is recorded as running (a read: no write lock wanted). */
+    anyRunning: () => anyRunning.get() === 1,
     /** Call in a write transaction with the busy accounts read in it, so no run starts between the two. */
     markInterrupted: (at: string, busyAccounts: readonly string[]) => interrupt.run(at, JSON.stringify(busyAccounts)).changes,
   };
