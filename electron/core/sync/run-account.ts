@@ -54,8 +54,8 @@ export interface RunAccountOptions {
 export async function runAccountSync(deps: RunAccountDeps, account: Account, options: RunAccountOptions): Promise<SyncRun> {
   const owner = options.owner ?? randomUUID();
   if (!(await waitForAccount(deps, account, owner, options.signal))) return cancelledWhileWaiting(deps, account, options.mode);
-  // The heartbeat only matters if this process's pid is reused after a crash; a failed one (a long wait for the
-  // write lock that timed out) is not worth failing the sync for.
+  // The heartbeat tells a live holder from a crashed one whose pid another program now has. A beat that failed (it
+  // waited too long for the write lock) is not worth failing the sync for: the lock goes stale only after many.
   const heartbeat = setInterval(() => {
     try {
       deps.locks.heartbeat(account.id, owner);
