@@ -17,6 +17,25 @@ const coreBoundary = {
   ],
 };
 
+/**
+ * Writes to the cache take the write lock as their transaction begins (store/db.ts, writeTransaction says why): a
+ * deferred transaction that writes fails with "database is locked" when another connection commits meanwhile.
+ */
+const cacheTransactionRules = [
+  {
+    selector: "CallExpression[callee.property.name='transaction']",
+    message: 'Use writeTransaction(db, fn) from store/db.ts: a deferred transaction that writes fails on a lock instead of waiting.',
+  },
+  {
+    selector: "CallExpression[callee.property.name=/^(exec|prepare)$/][arguments.0.value=/^\\s*BEGIN/i]",
+    message: 'Use writeTransaction(db, fn), or beginReadSnapshot(db) on a read-only connection (store/db.ts).',
+  },
+  {
+    selector: "CallExpression[callee.property.name=/^(exec|prepare)$/][arguments.0.quasis.0.value.raw=/^\\s*BEGIN/i]",
+    message: 'Use writeTransaction(db, fn), or beginReadSnapshot(db) on a read-only connection (store/db.ts).',
+  },
+];
+
 export default ts.config(
   { ignores: ['out/**', 'node_modules/**', 'bench/results*.json', 'test-results/**'] },
   js.configs.recommended,
@@ -31,7 +50,10 @@ export default ts.config(
   },
   {
     files: ['electron/core/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', coreBoundary] },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', coreBoundary],
+      'no-restricted-syntax': ['error', ...cacheTransactionRules],
+    },
   },
   {
     files: ['electron/main/**/*.ts'],

@@ -3,6 +3,7 @@
  * Every contract call goes through `handle`, which validates input at the edge and turns failures into
  * `{ code, message }` so hosts never see raw exceptions.
  */
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
@@ -18,7 +19,7 @@ import {
 import type { Envelope } from './contract/bridge';
 import { RollbookError, toWireError } from './contract/errors';
 import { CoreEvents } from './events';
-import { DB_FILE_NAME, openDatabase } from './store/db';
+import { DB_FILE_NAME, openDatabase, writeTransaction } from './store/db';
 import { createAccountsRepo } from './store/accounts-repo';
 import { createSettingsRepo } from './store/settings-repo';
 import { createStatsRepo } from './store/stats-repo';
@@ -41,6 +42,7 @@ import { chromiumPdfRenderer, type PdfRenderer } from './reports/pdf-renderer';
 import type { HostAbilities } from './api/context';
 import { createWorkspaceQueries } from './store/workspace-queries';
 import { clearCache, createCacheWriter } from './store/cache-writer';
+import { createSyncLocks } from './store/sync-locks-repo';
 import { createSyncRunsRepo } from './store/sync-runs-repo';
 import { SyncCoordinator } from './sync/coordinator';
 import { runAccountSync, type RunAccountDeps } from './sync/run-account';
@@ -98,7 +100,9 @@ export function createCore(options: CoreOptions): Core {
   const events = new CoreEvents();
   const now = options.now ?? (() => new Date());
   const runs = createSyncRunsRepo(db);
-  runs.markInterrupted(now().toISOString());
+  const locks = createSyncLocks(db);
+  // Checked with a read first: a start (every CLI command) then never queues behind another process's long write.
+  if (runs.anyRunning()) writeTransaction(db, () => runs.markInterrupted(now().toISOString(), locks.busyAccounts()))();
   const settingsRepo = createSettingsRepo(db);
   const build = options.createConnector ?? createConnector;
   const connectorFor = (settings: AccountSettings, secret: string, onWait?: (info: HttpWaitInfo) => void) =>
@@ -130,6 +134,7 @@ export function createCore(options: CoreOptions): Core {
     db,
     writer: createCacheWriter(db),
     runs,
+    locks,
     now,
     connect: async (account, onWait) => connectorFor(account.settings, await secretOf(account), onWait),
     emitProgress: (progress) => events.emit('sync.progress', progress),
@@ -137,15 +142,26 @@ export function createCore(options: CoreOptions): Core {
   };
   let closed = false;
   const pool = options.syncWorker ? syncWorkerPool(options.syncWorker) : null;
-  const jobHost: SyncJobHost = { runs, now, emitProgress: inlineDeps.emitProgress, onInternalError: options.onInternalError, isClosed: () => closed };
+  const jobHost: SyncJobHost = { runs, locks, now, emitProgress: inlineDeps.emitProgress, onInternalError: options.onInternalError, isClosed: () => closed };
+  // Account locks of runs on this thread: closing the cache under one leaves it no connection to release its own.
+  const inlineLocks = new Map<string, string>();
+  const runInline = async (deps: RunAccountDeps, account: Account, run: { mode: SyncMode; signal: AbortSignal }) => {
+    const owner = randomUUID();
+    inlineLocks.set(owner, account.id);
+    try {
+      return await runAccountSync(deps, account, { ...run, owner });
+    } finally {
+      inlineLocks.delete(owner);
+    }
+  };
   const runAccount = async (account: Account, run: { mode: SyncMode; signal: AbortSignal }): Promise<SyncRun> => {
-    if (!pool) return runAccountSync(inlineDeps, account, run);
+    if (!pool) return runInline(inlineDeps, account, run);
     // The keychain is read here, on the host's thread; a missing secret is recorded as a failed run, as inline.
     const secret = await secretOf(account).catch((error: unknown) => error as Error);
-    if (secret instanceof Error) return runAccountSync({ ...inlineDeps, connect: () => Promise.reject(secret) }, account, run);
+    if (secret instanceof Error) return runInline({ ...inlineDeps, connect: () => Promise.reject(secret) }, account, run);
     return pool.run(
       jobHost,
-      { dataDir: options.dataDir, account, secret, mode: run.mode, teamupCompletionThreshold: readSettings(ctx).teamupCompletionThreshold, httpOptions: options.httpOptions },
+      { dataDir: options.dataDir, account, secret, mode: run.mode, owner: randomUUID(), teamupCompletionThreshold: readSettings(ctx).teamupCompletionThreshold, httpOptions: options.httpOptions },
       { signal: run.signal },
     );
   };
@@ -209,6 +225,7 @@ export function createCore(options: CoreOptions): Core {
       // Running syncs are told to stop (a worker's job closes its own connection when it does).
       sync.cancel();
       closed = true;
+      for (const [owner, accountId] of inlineLocks) locks.release(accountId, owner);
       db.close();
     },
   };

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCore } from '../../electron/core/core';
 import { noKeychain } from '../../electron/core/secrets/keychain';
 import { createSecretStore } from '../../electron/core/secrets/secret-store';
-import { DB_FILE_NAME, openDatabase, PAGE_SIZE, schemaVersion } from '../../electron/core/store/db';
+import { DB_FILE_NAME, DEFAULT_BUSY_TIMEOUT_MS, openDatabase, PAGE_SIZE, schemaVersion } from '../../electron/core/store/db';
 import { SCHEMA_VERSION } from '../../electron/core/store/migrations';
 import { tempDir } from '../support/tmp';
 
@@ -18,7 +18,7 @@ describe('cache migrations', () => {
     const db = openDatabase(dir.path);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(DEFAULT_BUSY_TIMEOUT_MS);
     expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
     db.close();
   });

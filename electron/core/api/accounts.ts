@@ -7,6 +7,7 @@ import { credentialOrigins, type AccountSettings } from '../contract/accounts';
 import type { Account, accountChannels, ConnectionReport } from '../contract/channels/accounts';
 import { RollbookError } from '../contract/errors';
 import type { ConnectionInfo } from '../providers/types';
+import { writeTransaction } from '../store/db';
 import type { CoreContext } from './context';
 import type { HandlersFor } from './handlers';
 
@@ -166,7 +167,7 @@ export const accountHandlers = {
       ctx.accounts.setNeedsReconnect(account.id, true);
     } else {
       // One statement, one transaction: the account and (by cascade) every cached row of it.
-      ctx.db.transaction(() => ctx.accounts.remove(account.id))();
+      writeTransaction(ctx.db, () => ctx.accounts.remove(account.id))();
     }
     const settings = ctx.settings.all();
     if (settings.selection === account.id && !input.keepData) ctx.settings.set('selection', null);

@@ -1,4 +1,5 @@
 import { appSettingsSchema, type AppSettings, type AppSettingsPatch } from '../contract/settings';
+import { writeTransaction } from '../store/db';
 import type { CoreContext } from './context';
 
 export function readSettings(ctx: CoreContext): AppSettings {
@@ -8,7 +9,7 @@ export function readSettings(ctx: CoreContext): AppSettings {
 }
 
 export function updateSettings(ctx: CoreContext, patch: AppSettingsPatch): AppSettings {
-  ctx.db.transaction(() => {
+  writeTransaction(ctx.db, () => {
     for (const [key, value] of Object.entries(patch)) if (value !== undefined) ctx.settings.set(key, value);
   })();
   const next = readSettings(ctx);

@@ -8,6 +8,7 @@
 import Database from 'better-sqlite3';
 import type Sqlite from 'better-sqlite3';
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
+import { beginReadSnapshot } from '../store/db';
 import { completionsReader, loadLearners, type Learners } from '../store/completions-stream';
 import { CHUNK_BYTES, createChunkedOutput } from './chunked-file';
 import { csvRecord } from './csv';
@@ -32,7 +33,7 @@ const stopCheck = (control: Int32Array) => () => {
 function prepare(input: CsvPrepare, checkStop: () => void): { db: Sqlite.Database; learners: Learners } | null {
   const db = new Database(input.databasePath, { readonly: true, fileMustExist: true });
   try {
-    db.exec('BEGIN');
+    beginReadSnapshot(db);
     const live = db.prepare<[string], number>('SELECT live_generation FROM accounts WHERE id = ?').pluck();
     if (input.accounts.some(([account, generation]) => live.get(account) !== generation)) {
       db.close();

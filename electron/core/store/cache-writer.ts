@@ -7,7 +7,7 @@
  */
 import type { Attendance, Course, CourseSession, Learner, Progress } from '../contract/domain';
 import type { Page } from '../providers/types';
-import type { Db } from './db';
+import { tempTransaction, writeTransaction, type Db } from './db';
 
 export type Resource = 'courses' | 'sessions' | 'learners' | 'attendance' | 'progress';
 
@@ -135,7 +135,7 @@ export function createCacheWriter(db: Db) {
   const moveStaged = Object.fromEntries(
     (Object.keys(TABLES) as Resource[]).map((resource) => {
       const table = TABLES[resource];
-      return [resource, db.transaction(() => {
+      return [resource, writeTransaction(db, () => {
         db.prepare(`INSERT OR REPLACE INTO main.${table} SELECT * FROM ${stage(table)} ORDER BY ${KEY_ORDER[resource]}`).run();
         db.prepare(`DELETE FROM ${stage(table)}`).run();
       })];
@@ -148,7 +148,7 @@ export function createCacheWriter(db: Db) {
   const live = (accountId: string) => liveGeneration.get(accountId)?.live_generation ?? 0;
 
   /** Removes every row of the account that is not the live generation (abandoned or superseded runs). */
-  const sweep = db.transaction((accountId: string) => {
+  const sweep = writeTransaction(db, (accountId: string) => {
     const keep = live(accountId);
     for (const statement of sweepStatements) statement.run(accountId, keep);
   });
@@ -164,7 +164,7 @@ export function createCacheWriter(db: Db) {
     },
 
     /** Incremental runs start from a copy of the live rows of the resources they only partly re-fetch. */
-    copyLive: db.transaction((accountId: string, generation: number, resources: readonly Resource[]) => {
+    copyLive: writeTransaction(db, (accountId: string, generation: number, resources: readonly Resource[]) => {
       const from = live(accountId);
       for (const resource of resources) copyForward[resource].run(generation, accountId, from);
     }),
@@ -172,9 +172,9 @@ export function createCacheWriter(db: Db) {
     /** Moves a finished resource's staged pages into its table (one transaction, primary-key order). */
     flush: (resource: Resource) => moveStaged[resource](),
 
-    /** One page, one transaction (into the staging table). */
-    writePage: db.transaction(<T>(resource: Resource, accountId: string, generation: number, page: Page<T>) => {
-      const write = rowWriters[resource] as (a: string, g: number, item: T, raw: string) => void;
+    /** One page, one transaction (into the staging table, TEMP: it waits for no other connection). */
+    writePage: tempTransaction(db, (resource: Resource, accountId: string, generation: number, page: Page<unknown>) => {
+      const write = rowWriters[resource] as (a: string, g: number, item: unknown, raw: string) => void;
       for (let i = 0; i < page.items.length; i += 1) {
         write(accountId, generation, page.items[i]!, JSON.stringify(page.raw[i] ?? null));
       }
@@ -188,7 +188,7 @@ export function createCacheWriter(db: Db) {
       const overdueBefore = new Date(Date.parse(at) - 30 * 86_400_000).toISOString();
       // Anything still staged (callers that did not flush per resource) lands before the aggregates and the flip.
       for (const resource of Object.keys(TABLES) as Resource[]) moveStaged[resource]();
-      db.transaction(() => {
+      writeTransaction(db, () => {
         computeStats(db, { account: accountId, generation, before: overdueBefore });
         flip.run(generation, at, accountId);
         if (newCursors === null) deleteCursors.run(accountId);
@@ -210,7 +210,7 @@ export function createCacheWriter(db: Db) {
 
 /** "Clear cache": every data row and sync history, in one transaction; accounts (and their secrets) stay. */
 export function clearCache(db: Db): number {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     let removed = 0;
     for (const table of [...Object.values(TABLES), 'course_stats', 'generation_stats', 'sync_cursors', 'sync_runs']) {
       removed += db.prepare(`DELETE FROM ${table}`).run().changes;

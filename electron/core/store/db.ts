@@ -5,23 +5,25 @@ import { RollbookError } from '../contract/errors';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 
 export type Db = Database.Database;
+type TransactionBody = Parameters<Db['transaction']>[0];
 
 export const DB_FILE_NAME = 'rollbook.sqlite';
 
 /** Bytes per database page for caches created by this version. */
 export const PAGE_SIZE = 16_384;
 
+/** How long a write waits by default for another connection's (a sync worker's, the CLI's) write lock. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 60_000;
+
 /**
  * Opens (creating if needed) the cache in `dataDir` and brings its schema up to date.
  * WAL lets the window read while a sync writes; the busy timeout covers the CLI and the app touching the same file.
- */
-/**
- * `busyTimeoutMs`: how long a write waits for another connection's (the CLI's, another sync worker's) write lock
- * before failing; default 5 s.
+ * `busyTimeoutMs`: how long a write waits for another connection's write lock before failing. It only applies to
+ * writes that take the lock first: see `writeTransaction`.
  */
 export function openDatabase(dataDir: string, options: { migrateTo?: number; busyTimeoutMs?: number } = {}): Db {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, DB_FILE_NAME));
+  const db = new Database(join(dataDir, DB_FILE_NAME), { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
   // 16 KB pages for a new cache (an existing file keeps the size it was made with: changing it takes a VACUUM outside
   // WAL mode). A sync's key-ordered move is faster than with the 4 KB default (fewer, fuller pages per B-tree and
   // per WAL commit); the page cache is set in bytes below, so its memory is the same.
@@ -29,7 +31,6 @@ export function openDatabase(dataDir: string, options: { migrateTo?: number; bus
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   // INSERT OR REPLACE must fire DELETE triggers too, or the full-text indexes keep entries for replaced rows.
   db.pragma('recursive_triggers = ON');
   // 16 MB of page cache. Syncs move staged rows in key order (mostly appends), and reads of a 1M-row cache are
@@ -41,6 +42,38 @@ export function openDatabase(dataDir: string, options: { migrateTo?: number; bus
   db.pragma('temp.cache_size = -8192');
   migrate(db, options.migrateTo ?? SCHEMA_VERSION);
   return db;
+}
+
+/**
+ * Wraps `fn` in a transaction that takes the write lock as it begins (BEGIN IMMEDIATE). Every transaction that writes
+ * the cache goes through here (eslint.config.js forbids `db.transaction(` elsewhere in the core). Why: in WAL mode a
+ * plain (deferred) transaction starts as a read and upgrades to a write at its first write statement; if another
+ * connection committed in between, SQLite refuses the upgrade at once with "database is locked", whatever the busy
+ * timeout. A transaction that asks for the write lock first waits for it instead (as does a single write statement
+ * outside a transaction: it takes the lock before it reads). Nested calls become savepoints.
+ */
+export function writeTransaction<F extends TransactionBody>(db: Db, fn: F): Database.Transaction<F>['immediate'] {
+  // eslint-disable-next-line no-restricted-syntax -- the one place a transaction is made
+  return db.transaction(fn).immediate;
+}
+
+/**
+ * A transaction that writes only this connection's TEMP tables (sync staging): it never needs the cache's write
+ * lock, so it must not wait for other connections' writes as `writeTransaction` would.
+ */
+export function tempTransaction<F extends TransactionBody>(db: Db, fn: F): Database.Transaction<F>['deferred'] {
+  // eslint-disable-next-line no-restricted-syntax -- TEMP tables only: no lock on the cache to take
+  return db.transaction(fn).deferred;
+}
+
+/**
+ * Starts the read transaction of a read-only connection (exports): one snapshot for everything read through it. Only
+ * read-only connections may hold a deferred transaction open: they never need to upgrade it.
+ */
+export function beginReadSnapshot(db: Db): void {
+  if (!db.readonly) throw new Error('beginReadSnapshot is for read-only connections: writers use writeTransaction.');
+  // eslint-disable-next-line no-restricted-syntax -- a read-only connection's snapshot
+  db.exec('BEGIN');
 }
 
 export function schemaVersion(db: Db): number {
@@ -57,8 +90,10 @@ function migrate(db: Db, target: number): void {
   }
   for (let version = current; version < target; version += 1) {
     const migration = MIGRATIONS[version]!;
-    // Each migration and its version bump commit together: a crash mid-migration leaves the previous version.
-    db.transaction(() => {
+    // Each migration and its version bump commit together: a crash mid-migration leaves the previous version. The
+    // version is read again under the write lock: another process opening the same cache may have just applied it.
+    writeTransaction(db, () => {
+      if (schemaVersion(db) !== version) return;
       db.exec(migration.up);
       db.pragma(`user_version = ${version + 1}`);
     })();

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import type { ReportColumn, ReportDefinition, ReportKind } from '../contract/channels/reports';
 import { PROGRESS_STATUSES } from '../contract/domain';
-import type { Db } from './db';
+import { beginReadSnapshot, type Db } from './db';
 import { LEARNER_MAP_LIMIT, learnersFit, readCourses, streamCompletions, type CourseRow } from './completions-stream';
 import { textMatch } from './text-match';
 import { liveJoin } from './live-rows';
@@ -324,7 +324,7 @@ function* readSnapshot<T>(db: Db, read: (reader: Db) => Iterable<T>): Generator<
   const reader = db.memory ? db : new Database(db.name, { readonly: true, fileMustExist: true });
   const own = reader !== db;
   try {
-    if (own) reader.exec('BEGIN');
+    if (own) beginReadSnapshot(reader);
     yield* read(reader);
   } finally {
     if (own) reader.close();

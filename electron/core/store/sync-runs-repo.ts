@@ -44,12 +44,15 @@ export function createSyncRunsRepo(db: Db) {
   const lastGood = db.prepare<[string], { ended_at: string }>(
     "SELECT ended_at FROM sync_runs WHERE account_id = ? AND outcome IN ('ok', 'partial') ORDER BY id DESC LIMIT 1",
   );
-  // A process killed mid-sync leaves 'running' rows behind; at start-up nothing is running, so they were interrupted.
-  const interrupt = db.prepare(
+  // A process killed mid-sync leaves 'running' rows behind; at start-up this process runs nothing, so they were
+  // interrupted, except those of accounts another live process (or core) is syncing now (sync-locks-repo).
+  const interrupt = db.prepare<[string, string]>(
     `UPDATE sync_runs SET outcome = 'failed', ended_at = coalesce(ended_at, ?), error_code = 'internal',
        error_message = 'The sync was interrupted (Rollbook quit or crashed). The previous data was kept; run it again.'
-     WHERE outcome = 'running'`,
+     WHERE outcome = 'running' AND account_id NOT IN (SELECT value FROM json_each(?))`,
   );
+
+  const anyRunning = db.prepare<[], number>("SELECT EXISTS (SELECT 1 FROM sync_runs WHERE outcome = 'running')").pluck();
 
   return {
     start: (accountId: string, generation: number, mode: SyncMode, at: string) =>
@@ -75,6 +78,9 @@ export function createSyncRunsRepo(db: Db) {
       return row ? toRun(row) : null;
     },
     dataAsOf: (accountId: string) => lastGood.get(accountId)?.ended_at ?? null,
-    markInterrupted: (at: string) => interrupt.run(at).changes,
+    /** Whether any run is recorded as running (a read: no write lock wanted). */
+    anyRunning: () => anyRunning.get() === 1,
+    /** Call in a write transaction with the busy accounts read in it, so no run starts between the two. */
+    markInterrupted: (at: string, busyAccounts: readonly string[]) => interrupt.run(at, JSON.stringify(busyAccounts)).changes,
   };
 }

@@ -3,6 +3,8 @@
  * then flip it live. Never leaves a half-updated account: on failure or cancel the staging rows are discarded and
  * the previous generation stays visible.
  */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Account } from '../contract/channels/accounts';
 import {
   SYNC_RESOURCES,
@@ -18,11 +20,13 @@ import type { CacheWriter } from '../store/cache-writer';
 import { createRunReader } from '../store/run-reader';
 import type { SyncRunsRepo } from '../store/sync-runs-repo';
 import type { Db } from '../store/db';
+import { LOCK_HEARTBEAT_MS, type SyncLocks } from '../store/sync-locks-repo';
 
 export interface RunAccountDeps {
   db: Db;
   writer: CacheWriter;
   runs: SyncRunsRepo;
+  locks: SyncLocks;
   now: () => Date;
   /** Builds the connector; `onWait` is how rate-limit waits reach the progress bar. */
   connect: (account: Account, onWait: (info: HttpWaitInfo) => void) => Promise<Connector>;
@@ -33,11 +37,103 @@ export interface RunAccountDeps {
 /** Progress events at most this often per account (a 1M-row sync has 10k pages). */
 const PROGRESS_INTERVAL_MS = 100;
 
-export async function runAccountSync(
-  deps: RunAccountDeps,
-  account: Account,
-  options: { mode: SyncMode; signal: AbortSignal },
-): Promise<SyncRun> {
+/** How often a run waiting for another process's sync of the same account looks again. */
+const LOCK_POLL_MS = 500;
+
+export interface RunAccountOptions {
+  mode: SyncMode;
+  signal: AbortSignal;
+  /** Names this run in the account's cross-process lock; the host makes it so it can release a dead worker's lock. */
+  owner?: string;
+}
+
+/**
+ * Waits until no other run (in another process, or another core of this one) is syncing the account, saying so as a
+ * 'waiting' progress state, then syncs it holding the account's lock.
+ */
+export async function runAccountSync(deps: RunAccountDeps, account: Account, options: RunAccountOptions): Promise<SyncRun> {
+  const owner = options.owner ?? randomUUID();
+  if (!(await waitForAccount(deps, account, owner, options.signal))) return cancelledWhileWaiting(deps, account, options.mode);
+  // The heartbeat tells a live holder from a crashed one whose pid another program now has. A beat that failed (it
+  // waited too long for the write lock) is not worth failing the sync for: the lock goes stale only after many.
+  const heartbeat = setInterval(() => {
+    try {
+      deps.locks.heartbeat(account.id, owner);
+    } catch {
+      // The next beat tries again.
+    }
+  }, LOCK_HEARTBEAT_MS);
+  heartbeat.unref();
+  try {
+    return await syncAccount(deps, account, options);
+  } finally {
+    clearInterval(heartbeat);
+    // A closed cache (the core closing under an inline run) is released by the core itself.
+    if (deps.db.open) deps.locks.release(account.id, owner);
+  }
+}
+
+/** False if the run was cancelled while it waited. */
+async function waitForAccount(deps: RunAccountDeps, account: Account, owner: string, signal: AbortSignal): Promise<boolean> {
+  const started = performance.now();
+  let told = false;
+  while (!signal.aborted && !deps.locks.tryAcquire(account.id, owner)) {
+    if (!told) {
+      told = true;
+      deps.emitProgress({
+        accountId: account.id,
+        runId: 0,
+        state: 'waiting',
+        resource: null,
+        step: 0,
+        steps: SYNC_RESOURCES.length,
+        pages: 0,
+        rows: 0,
+        total: null,
+        counts: {},
+        waiting: { reason: 'other_process', ms: 0 },
+        elapsedMs: Math.round(performance.now() - started),
+        outcome: 'running',
+      });
+    }
+    await sleep(LOCK_POLL_MS, undefined, { signal }).catch(() => undefined);
+  }
+  return !signal.aborted;
+}
+
+function cancelledWhileWaiting(deps: RunAccountDeps, account: Account, mode: SyncMode): SyncRun {
+  const at = deps.now().toISOString();
+  // Generation 0: the run wrote nothing.
+  const id = deps.runs.start(account.id, 0, mode, at);
+  deps.runs.finish({
+    id,
+    endedAt: at,
+    outcome: 'cancelled',
+    counts: {},
+    skipped: [],
+    errorCode: 'cancelled',
+    errorMessage: 'The sync was cancelled while it waited for another Rollbook process syncing this account. The previous data was kept.',
+  });
+  const run = deps.runs.get(id)!;
+  deps.emitProgress({
+    accountId: account.id,
+    runId: id,
+    state: 'done',
+    resource: null,
+    step: 0,
+    steps: SYNC_RESOURCES.length,
+    pages: 0,
+    rows: 0,
+    total: null,
+    counts: {},
+    waiting: null,
+    elapsedMs: 0,
+    outcome: 'cancelled',
+  });
+  return run;
+}
+
+async function syncAccount(deps: RunAccountDeps, account: Account, options: RunAccountOptions): Promise<SyncRun> {
   const { writer, runs } = deps;
   const startedAt = deps.now().toISOString();
   const started = performance.now();

@@ -6,6 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { createConnector } from '../providers/registry';
 import { createCacheWriter } from '../store/cache-writer';
 import { openDatabase } from '../store/db';
+import { createSyncLocks } from '../store/sync-locks-repo';
 import { createSyncRunsRepo } from '../store/sync-runs-repo';
 import { runAccountSync } from './run-account';
 import type { FromWorker, SyncJob, ToWorker } from './worker-protocol';
@@ -27,6 +28,7 @@ async function run(job: number, input: SyncJob): Promise<void> {
         db,
         writer: createCacheWriter(db),
         runs: createSyncRunsRepo(db),
+        locks: createSyncLocks(db),
         now,
         connect: async (account, onWait) =>
           createConnector(account.settings, input.secret, { now, teamupCompletionThreshold: input.teamupCompletionThreshold, onWait, httpOptions: input.httpOptions }),
@@ -35,7 +37,7 @@ async function run(job: number, input: SyncJob): Promise<void> {
           post({ type: 'internal-error', job, name: (error as Error)?.name ?? 'Error', message: String((error as Error)?.message ?? error), stack: (error as Error)?.stack }),
       },
       input.account,
-      { mode: input.mode, signal: controller.signal },
+      { mode: input.mode, signal: controller.signal, owner: input.owner },
     );
     post({ type: 'done', job, run: result });
   } finally {

@@ -13,6 +13,8 @@ export interface SyncJob {
   account: Account;
   secret: string;
   mode: SyncMode;
+  /** The run's name in the account's cross-process lock (the host releases it if the worker dies). */
+  owner: string;
   teamupCompletionThreshold: number;
   httpOptions?: Partial<Omit<HttpClientOptions, 'onWait'>>;
 }

@@ -9,6 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { SyncMode, SyncProgress, SyncRun } from '../contract/channels/sync';
+import type { SyncLocks } from '../store/sync-locks-repo';
 import type { SyncRunsRepo } from '../store/sync-runs-repo';
 import { findWorker, type WorkerEntry } from '../worker-entry';
 import type { FromWorker, SyncJob, ToWorker } from './worker-protocol';
@@ -30,6 +31,7 @@ export function findSyncWorker(from: string = import.meta.url): SyncWorkerEntry 
 /** The core a job belongs to: where its progress goes and where a failure is recorded. */
 export interface SyncJobHost {
   runs: SyncRunsRepo;
+  locks: SyncLocks;
   now: () => Date;
   emitProgress: (progress: SyncProgress) => void;
   onInternalError?: (error: unknown) => void;
@@ -50,6 +52,7 @@ interface Job {
   host: SyncJobHost;
   accountId: string;
   mode: SyncMode;
+  owner: string;
   runId: number | null;
   settle: (run: SyncRun) => void;
 }
@@ -75,7 +78,7 @@ export class SyncWorkerPool {
       } catch (error) {
         // A worker that cannot even be created (bad options, no threads left) fails the run like one that died.
         host.onInternalError?.(error);
-        resolve(this.recordFailure({ host, accountId: input.account.id, mode: input.mode, runId: null }));
+        resolve(this.recordFailure({ host, accountId: input.account.id, mode: input.mode, owner: input.owner, runId: null }));
         return;
       }
       const id = this.nextJob++;
@@ -84,6 +87,7 @@ export class SyncWorkerPool {
         host,
         accountId: input.account.id,
         mode: input.mode,
+        owner: input.owner,
         runId: null,
         settle: (run) => {
           this.jobs.delete(id);
@@ -113,7 +117,8 @@ export class SyncWorkerPool {
       const job = this.jobs.get(message.job);
       if (!job) return;
       if (message.type === 'progress') {
-        job.runId = message.progress.runId;
+        // 0 while the run waits for another process's sync of the account: no run row yet.
+        if (message.progress.runId > 0) job.runId = message.progress.runId;
         job.host.emitProgress(message.progress);
       } else if (message.type === 'done') {
         job.settle(message.run);
@@ -155,7 +160,7 @@ export class SyncWorkerPool {
    * is recorded as failed, like one a killed process leaves behind, and the next run sweeps its staged rows.
    */
   private recordFailure(job: Omit<Job, 'settle'>): SyncRun {
-    const { runs, now, isClosed } = job.host;
+    const { runs, locks, now, isClosed } = job.host;
     const at = now().toISOString();
     const failure = { endedAt: at, outcome: 'failed' as const, counts: {}, skipped: [], errorCode: 'internal' };
     // Closing: the cache is being closed too; the next start marks the run interrupted (sync-runs-repo).
@@ -165,6 +170,9 @@ export class SyncWorkerPool {
     }
     const id = job.runId ?? runs.start(job.accountId, 0, job.mode, at);
     runs.finish({ id, ...failure, errorMessage: 'The sync stopped unexpectedly. The previous data was kept; run it again.' });
+    // The worker's lock on the account (if it got that far) died with it; this process lives on, so it would not
+    // look stale to other processes for a long while.
+    locks.release(job.accountId, job.owner);
     return runs.get(id)!;
   }
 }

@@ -6,6 +6,7 @@ import type { CliIo, CommandContext, GlobalOptions } from '../program';
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
 function describe(p: SyncProgress, label: string): string {
+  if (p.waiting?.reason === 'other_process') return `${label}: waiting for another Rollbook process that is syncing this account…`;
   const head = `${label}: ${p.resource ?? 'starting'} (${p.step}/${p.steps})`;
   const rows = `${p.rows.toLocaleString('en-US')}${p.total ? ` of ${p.total.toLocaleString('en-US')}` : ''} rows, ${p.pages} pages`;
   const wait = p.waiting
@@ -15,7 +16,7 @@ function describe(p: SyncProgress, label: string): string {
 }
 
 function bar(p: SyncProgress, width = 20): string {
-  const fraction = p.total ? Math.min(1, p.rows / p.total) : (p.step - 1) / p.steps;
+  const fraction = p.total ? Math.min(1, p.rows / p.total) : Math.max(0, p.step - 1) / p.steps;
   const filled = Math.round(fraction * width);
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
 }

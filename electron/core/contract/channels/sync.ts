@@ -33,8 +33,11 @@ export interface SyncProgress {
   /** Total rows for the current resource when the API gives a count. */
   total: number | null;
   counts: Partial<Record<SyncResource, number>>;
-  /** Present while waiting on a rate limit or a retry: "waiting 20 s: rate limited". */
-  waiting: { reason: 'rate_limited' | 'retry' | 'budget'; ms: number } | null;
+  /**
+   * Present while waiting on a rate limit or a retry ("waiting 20 s: rate limited"), or, before the run begins, for
+   * another Rollbook process that is syncing the same account ('other_process': `ms` is 0, the wait's length unknown).
+   */
+  waiting: { reason: 'rate_limited' | 'retry' | 'budget' | 'other_process'; ms: number } | null;
   elapsedMs: number;
   outcome: SyncOutcome;
 }
