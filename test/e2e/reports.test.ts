@@ -1,7 +1,7 @@
 /**
  * The report builder in the built renderer, against a real core holding two synced sample accounts: the preview
  * follows the filters (checked against the core's own answers), Save as… writes real CSV and PDF files (the native
- * dialog and "open file" are stubbed in the bridge), saved definitions survive a reload, transcripts need an e-mail,
+ * dialog and "open file" are stubbed in the core's host), saved definitions survive a reload, transcripts need an e-mail,
  * and the view passes axe with visible keyboard focus.
  */
 import { parse } from 'csv-parse/sync';
@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportDefinitionInput } from '../../electron/core/contract/channels';
+import { SaveGrants } from '../../electron/main/trusted-files';
 import { tempDir } from '../support/tmp';
 import { closeBrowser, openApp, type AppHarness } from './harness';
 import { axeViolations, describeViolations, screenshot } from './helpers';
@@ -25,18 +26,20 @@ describe('reports view', () => {
   const opened: { path: string; reveal: boolean }[] = [];
 
   beforeAll(async () => {
+    // The host's Save dialog answers with a one-time token the export presents, as the app's does (main/host.ts).
+    const grants = new SaveGrants();
     app = await openApp({
-      bridge: {
-        override: (channel, input) => {
-          if (channel === 'host.chooseSavePath') {
-            dialogs.push(input as { suggestedName: string; format: string });
-            return Promise.resolve({ path: savePath });
-          }
-          if (channel === 'host.openPath') {
-            opened.push(input as { path: string; reveal: boolean });
-            return Promise.resolve({ ok: true });
-          }
-          return undefined;
+      core: {
+        host: {
+          chooseSavePath: (suggestedName, format) => {
+            dialogs.push({ suggestedName, format });
+            return Promise.resolve(savePath === null ? null : { path: savePath, saveToken: grants.grant(savePath) });
+          },
+          claimSavePath: (token) => grants.claim(token),
+          openPath: (path, reveal) => {
+            opened.push({ path, reveal });
+            return Promise.resolve();
+          },
         },
       },
     });
