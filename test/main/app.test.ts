@@ -4,59 +4,15 @@
  * check, events forwarded to the window, the dev server honoured only in development, navigation and link policy,
  * and denied permissions.
  */
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { IPC_EVENT, IPC_INVOKE, type Envelope } from '../../electron/core/contract/bridge';
+import { IPC_EVENT } from '../../electron/core/contract/bridge';
 import { startTeamupSimulator, type TeamupSimulator } from '../simulators/teamup';
-import type * as FakeElectron from './fake-electron';
+import { APP_PAGE, launch, stopApp, topFrame, type Frame } from './launch';
 
 vi.mock('electron', () => import('./fake-electron'));
 
-type Fake = typeof FakeElectron;
-
-interface Frame {
-  url: string;
-  parent: Frame | null;
-}
-const topFrame = (url: string): Frame => ({ url, parent: null });
-const APP_PAGE = topFrame('app://rollbook/index.html');
-
-interface Launched {
-  fake: Fake;
-  invoke: (channel: string, input?: unknown, frame?: Frame | null) => Promise<Envelope<unknown>>;
-  window: InstanceType<Fake['BrowserWindow']>;
-}
-
-let launched: Fake | undefined;
-
-/** Imports main afresh (its module body is the app's start) with a fresh fake electron, then lets Electron be ready. */
-async function launch(options: { lock?: boolean; isPackaged?: boolean; devUrl?: string } = {}): Promise<Launched> {
-  vi.resetModules();
-  const fake = (await import('electron')) as unknown as Fake;
-  fake.resetFake();
-  launched = fake;
-  fake.state.singleInstanceLock = options.lock ?? true;
-  fake.app.isPackaged = options.isPackaged ?? true;
-  if (options.devUrl === undefined) delete process.env.ELECTRON_RENDERER_URL;
-  else process.env.ELECTRON_RENDERER_URL = options.devUrl;
-  await import('../../electron/main/index');
-  fake.app.ready();
-  if (options.lock === false) return { fake, invoke: () => Promise.reject(new Error('no IPC')), window: undefined as never };
-  await vi.waitFor(() => expect(fake.state.windows.length).toBe(1), { timeout: 10_000 });
-  const handler = fake.state.ipcHandlers.get(IPC_INVOKE)!;
-  const invoke = (channel: string, input?: unknown, frame: Frame | null = APP_PAGE) =>
-    handler({ senderFrame: frame }, channel, input) as Promise<Envelope<unknown>>;
-  return { fake, invoke, window: fake.state.windows[0]! };
-}
-
-afterEach(() => {
-  if (!launched) return;
-  launched.app.emit('window-all-closed');
-  for (const dir of launched.state.paths.values()) rmSync(dir, { recursive: true, force: true });
-  launched = undefined;
-  delete process.env.ELECTRON_RENDERER_URL;
-});
+afterEach(stopApp);
 
 describe('Electron main, started under a fake electron', () => {
   let teamup: TeamupSimulator;
