@@ -24,6 +24,8 @@ describe('reports view', () => {
   let savePath: string | null = null;
   const dialogs: { suggestedName: string; format: string }[] = [];
   const opened: { path: string; reveal: boolean }[] = [];
+  /** What the window sent to reports.export: main refuses a path or force from it (test/main). */
+  const exportInputs: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     // The host's Save dialog answers with a one-time token the export presents, as the app's does (main/host.ts).
@@ -40,6 +42,12 @@ describe('reports view', () => {
             opened.push({ path, reveal });
             return Promise.resolve();
           },
+        },
+      },
+      bridge: {
+        override: (channel, input) => {
+          if (channel === 'reports.export') exportInputs.push(input as Record<string, unknown>);
+          return undefined;
         },
       },
     });
@@ -141,6 +149,8 @@ describe('reports view', () => {
     const result = page.getByTestId('export-result');
     await expect.poll(() => result.textContent(), { timeout: 15_000 }).toContain(`Saved ${n.toLocaleString('en-US')} rows`);
     expect(dialogs.at(-1)).toEqual({ suggestedName: expect.stringMatching(/^Completions \d{4}-\d{2}-\d{2}\.csv$/), format: 'csv' });
+    const { definition: _sent, ...target } = exportInputs.at(-1)!;
+    expect(target).toEqual({ format: 'csv', saveToken: expect.any(String), options: { bom: true, localeDates: false } });
     const records = parse(readFileSync(savePath), { bom: true }) as string[][];
     expect(records).toHaveLength(n + 1);
     expect(records.slice(1).every((r) => r[7] === 'in_progress')).toBe(true);
