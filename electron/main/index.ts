@@ -47,7 +47,8 @@ if (!app.requestSingleInstanceLock()) {
   app.on('web-contents-created', (_event, contents) =>
     hardenWebContents(contents, {
       devServerUrl,
-      openExternal: (url) => void openLink(url).catch((error: unknown) => console.warn('[rollbook] could not open a link:', error)),
+      openExternal: (url) =>
+        void openLink(url).catch((error: unknown) => console.warn('[rollbook] could not open a link:', error)),
     }),
   );
 

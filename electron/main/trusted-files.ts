@@ -46,7 +46,9 @@ export function openRefusal(trusted: TrustedFiles, path: string): string | null 
     return 'The file is no longer there; it may have been moved or deleted. Export it again.';
   }
   if (!stat.isFile()) return 'The file was replaced by something that is not a plain file; Rollbook will not open it.';
-  if (process.platform !== 'win32' && (stat.mode & 0o111) !== 0) return 'The file was made executable; Rollbook will not open it.';
+  if (process.platform !== 'win32' && (stat.mode & 0o111) !== 0) {
+    return 'The file was made executable; Rollbook will not open it.';
+  }
   return null;
 }
 

@@ -19,7 +19,10 @@ function exportTarget(ctx: CoreContext, input: ExportInput): { path: string; for
   if (input.path !== undefined) return { path: input.path, force: input.options.force };
   const path = input.saveToken !== undefined ? (ctx.host?.claimSavePath?.(input.saveToken) ?? null) : null;
   if (path === null) {
-    throw new RollbookError('forbidden_path', 'This export was not started from the Save dialog (or was already written). Choose "Save as…" again.');
+    throw new RollbookError(
+      'forbidden_path',
+      'This export was not started from the Save dialog (or was already written). Choose "Save as…" again.',
+    );
   }
   // The dialog already asked before replacing an existing file.
   return { path, force: true };
@@ -41,7 +44,11 @@ async function runExport(ctx: CoreContext, input: ExportInput) {
       definition: input.definition,
       format: input.format,
       path,
-      options: { ...input.options, force, locale: input.options.locale ?? (ctx.settings.all().locale as string | undefined) },
+      options: {
+        ...input.options,
+        force,
+        locale: input.options.locale ?? (ctx.settings.all().locale as string | undefined),
+      },
     },
   );
   ctx.host?.fileWritten?.(result.path);

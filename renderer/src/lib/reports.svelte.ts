@@ -289,7 +289,8 @@ export class ReportBuilder {
     const definition = this.definition;
     let chosen: { path: string; saveToken: string } | { path: null; saveToken: null };
     try {
-      chosen = await call('host.chooseSavePath', { suggestedName: suggestedFileName(this.reportTitle, format), format });
+      const suggestedName = suggestedFileName(this.reportTitle, format);
+      chosen = await call('host.chooseSavePath', { suggestedName, format });
     } catch (error) {
       this.exportError = errorMessage(error);
       return;

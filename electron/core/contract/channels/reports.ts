@@ -88,8 +88,12 @@ const exportTarget = {
   path: z.string().min(1).max(4096).optional(),
   saveToken: z.string().min(1).max(100).optional(),
 };
-const hasOneTarget = (input: { path?: string; saveToken?: string }) => (input.path === undefined) !== (input.saveToken === undefined);
-const oneTarget = { message: 'Give either "path" or "saveToken" (from host.chooseSavePath), not both', path: ['path'] };
+const hasOneTarget = (input: { path?: string; saveToken?: string }) =>
+  (input.path === undefined) !== (input.saveToken === undefined);
+const oneTarget = {
+  message: 'Give either "path" or "saveToken" (from host.chooseSavePath), not both',
+  path: ['path'],
+};
 
 export const reportChannels = {
   'reports.preview': channel<ReportPreview>()(z.strictObject({ definition: reportDefinitionSchema, limit: z.number().int().min(1).max(500).default(50) })),
@@ -118,7 +122,9 @@ export const reportChannels = {
   ),
   'reports.saved.delete': channel<{ deleted: boolean }>()(z.strictObject({ name: z.string().trim().min(1).max(80) })),
   /** Native "Save as…" in the app; `saveToken` is what reports.export presents. Hosts without one (CLI) refuse. */
-  'host.chooseSavePath': channel<{ path: string; saveToken: string } | { path: null; saveToken: null }>()(z.strictObject({ suggestedName: z.string().min(1).max(255), format: z.enum(['csv', 'pdf']) })),
+  'host.chooseSavePath': channel<{ path: string; saveToken: string } | { path: null; saveToken: null }>()(
+    z.strictObject({ suggestedName: z.string().min(1).max(255), format: z.enum(['csv', 'pdf']) }),
+  ),
   /** Opens (or shows in its folder) a file the app wrote in this run; anything else is refused (forbidden_path). */
   'host.openPath': channel<{ ok: boolean }>()(z.strictObject({ path: z.string().min(1).max(4096), reveal: z.boolean().default(false) })),
 };
