@@ -1,7 +1,8 @@
 /**
  * Electron hardening policies as data and functions: the CSPs, which origins count as the app, the dev server
- * rule and course links (the link policy: test/main/links.test.ts). How main applies them (the live window's options, the protocol's headers,
- * navigation, IPC senders, the PDF window) is tested by running electron/main under a fake electron in test/main/.
+ * rule and course links (the link policy: test/main/links.test.ts). How main applies them (the live window's
+ * options, the protocol's headers, navigation, IPC senders, the PDF window) is tested by running electron/main
+ * under a fake electron in test/main/.
  */
 import { describe, expect, it } from 'vitest';
 import { webLink } from '../../electron/core/api/workspace';
@@ -28,15 +29,17 @@ describe('Electron hardening policies', () => {
     expect(devServerUrl(false, env('http://127.0.0.1:5173/'))).toBe('http://127.0.0.1:5173/');
     expect(devServerUrl(true, env('http://localhost:5173'))).toBeUndefined();
     expect(devServerUrl(false, {})).toBeUndefined();
-    for (const url of ['https://evil.example', 'file:///tmp/index.html', 'http://localhost.evil.example', 'javascript:1', 'nonsense']) {
+    for (const url of ['https://evil.example', 'file:///x.html', 'http://localhost.evil.example', 'about:blank']) {
       expect(devServerUrl(false, env(url)), url).toBeUndefined();
     }
   });
 
   it('a course\'s address becomes a link only if it is a well-formed http(s) URL', () => {
-    expect(webLink('https://acme.ispringlearn.com/app/courses/42')).toBe('https://acme.ispringlearn.com/app/courses/42');
+    expect(webLink('https://acme.ispringlearn.com/courses/42')).toBe('https://acme.ispringlearn.com/courses/42');
     expect(webLink(' http://example.com/x ')).toBe('http://example.com/x');
-    for (const url of [null, '', 'javascript:alert(1)', 'JAVASCRIPT:alert(1)', 'file:///etc/passwd', '\\\\host\\share\\x.exe', 'data:text/html,x', 'https://user:pw@example.com/', '/relative/path', 'not a url', 'https://']) {
+    const refused = [null, '', 'javascript:alert(1)', 'JAVASCRIPT:alert(1)', 'file:///etc/passwd', '\\\\host\\x.exe'];
+    refused.push('data:text/html,x', 'https://user:pw@example.com/', '/relative/path', 'not a url', 'https://');
+    for (const url of refused) {
       expect(webLink(url), String(url)).toBeNull();
     }
   });

@@ -5,7 +5,8 @@
  * opened or written: exports go only where the Save dialog pointed (once), and only files this run wrote open.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHANNELS } from '../../electron/core/contract/channels';
@@ -90,6 +91,12 @@ describe('a compromised renderer', () => {
     options,
   });
 
+  const exportTo = async (file: string) => {
+    const token = await chooseSave(file);
+    expect(await app.invoke('reports.export', exportInput({ saveToken: token }))).toMatchObject({ ok: true });
+  };
+  const FORBIDDEN = { ok: false, error: { code: 'forbidden_path' } };
+
   it('exports only where the Save dialog pointed, once per answer', async () => {
     const chosen = join(docs, 'Completions.csv');
     const token = await chooseSave(chosen);
@@ -100,7 +107,7 @@ describe('a compromised renderer', () => {
 
     // The same answer cannot be spent twice (a renderer replaying it to overwrite the file later).
     writeFileSync(chosen, 'edited by the user');
-    expect(await app.invoke('reports.export', exportInput({ saveToken: token }))).toMatchObject({ ok: false, error: { code: 'forbidden_path' } });
+    expect(await app.invoke('reports.export', exportInput({ saveToken: token }))).toMatchObject(FORBIDDEN);
     expect(readFileSync(chosen, 'utf8')).toBe('edited by the user');
 
     // A made-up token, or one with a path or force beside it, writes nothing.
@@ -112,14 +119,15 @@ describe('a compromised renderer', () => {
       exportInput({ saveToken: another }, { force: false }),
     ]) {
       const answer = await app.invoke('reports.export', input);
-      expect(answer, JSON.stringify(input)).toMatchObject({ ok: false, error: { code: expect.stringMatching(/^(forbidden_path|invalid_input)$/) } });
+      const code = expect.stringMatching(/^(forbidden_path|invalid_input)$/);
+      expect(answer, JSON.stringify(input)).toMatchObject({ ok: false, error: { code } });
     }
     expect(existsSync(join(docs, 'Second.csv'))).toBe(false);
   });
 
   it('every channel, fed hostile paths, writes and opens nothing outside what main allowed', async () => {
     const legit = join(docs, 'Legit.csv');
-    expect(await app.invoke('reports.export', exportInput({ saveToken: await chooseSave(legit) }))).toMatchObject({ ok: true });
+    await exportTo(legit);
     app.fake.state.shellCalls.length = 0;
     app.fake.state.saveDialogAnswer = { canceled: true };
     const inTestFolders = (path: string) => [victim.path, dataDir, docs].some((dir) => path.startsWith(dir));
@@ -131,7 +139,8 @@ describe('a compromised renderer', () => {
         // Writes only at paths inside this test's folders: the tests run as root here, and were main's check ever
         // broken, a forced export to /etc/passwd or /dev/sda would really happen.
         if (inTestFolders(path)) {
-          inputs.push(exportInput({ path }, { force: true }), exportInput({ path }), { name: 'Monthly', format: 'csv', path, options: { force: true } });
+          inputs.push(exportInput({ path }, { force: true }), exportInput({ path }));
+          inputs.push({ name: 'Monthly', format: 'csv', path, options: { force: true } });
         }
         for (const input of inputs) {
           const answer = await app.invoke(channel, input);
@@ -159,27 +168,29 @@ describe('a compromised renderer', () => {
 
   it('a file the app wrote no longer opens once it is swapped for a symlink, a program or something else', async () => {
     const file = join(docs, 'Swapped.csv');
-    expect(await app.invoke('reports.export', exportInput({ saveToken: await chooseSave(file) }))).toMatchObject({ ok: true });
+    await exportTo(file);
     app.fake.state.shellCalls.length = 0;
 
     chmodSync(file, 0o755);
-    expect(await app.invoke('host.openPath', { path: file })).toMatchObject({ ok: false, error: { code: 'forbidden_path' } });
+    expect(await app.invoke('host.openPath', { path: file })).toMatchObject(FORBIDDEN);
     rmSync(file);
     symlinkSync('/bin/sh', file);
-    expect(await app.invoke('host.openPath', { path: file })).toMatchObject({ ok: false, error: { code: 'forbidden_path' } });
+    expect(await app.invoke('host.openPath', { path: file })).toMatchObject(FORBIDDEN);
     rmSync(file);
     mkdirSync(file);
-    expect(await app.invoke('host.openPath', { path: file, reveal: true })).toMatchObject({ ok: false, error: { code: 'forbidden_path' } });
+    expect(await app.invoke('host.openPath', { path: file, reveal: true })).toMatchObject(FORBIDDEN);
     rmSync(file, { recursive: true });
-    expect(await app.invoke('host.openPath', { path: file })).toMatchObject({ ok: false, error: { code: 'forbidden_path' } });
+    expect(await app.invoke('host.openPath', { path: file })).toMatchObject(FORBIDDEN);
     expect(app.fake.state.shellCalls).toEqual([]);
   });
 
   it('an executable name is refused even if the dialog pointed there', async () => {
     const program = join(docs, 'Report.exe');
-    expect(await app.invoke('reports.export', exportInput({ saveToken: await chooseSave(program) }))).toMatchObject({ ok: true });
+    await exportTo(program);
     app.fake.state.shellCalls.length = 0;
-    expect(await app.invoke('host.openPath', { path: program })).toMatchObject({ ok: false, error: { code: 'forbidden_path', message: expect.stringMatching(/programs/) } });
+    expect(await app.invoke('host.openPath', { path: program })).toMatchObject(FORBIDDEN);
+    const answer = await app.invoke('host.openPath', { path: program });
+    expect(answer).toMatchObject({ error: { message: expect.stringMatching(/programs/) } });
     expect(app.fake.state.shellCalls).toEqual([]);
     rmSync(program);
   });

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdtempSync } from 'node:fs';
 
 type Listener = (...args: unknown[]) => unknown;
+type LoadTarget = { file?: string; url?: string };
 
 class Emitter {
   readonly listeners = new Map<string, Listener[]>();
@@ -47,7 +48,7 @@ export const state = {
   permissionRequestHandler: undefined as Listener | undefined,
   permissionCheckHandler: undefined as Listener | undefined,
   /** Called when a window loads a page (loadFile/loadURL), before the load resolves. */
-  onLoad: undefined as ((window: FakeBrowserWindow, target: { file?: string; url?: string }) => void | Promise<void>) | undefined,
+  onLoad: undefined as ((window: FakeBrowserWindow, target: LoadTarget) => void | Promise<void>) | undefined,
 };
 
 let readyResolve: () => void = () => undefined;
@@ -174,7 +175,10 @@ export { FakeBrowserWindow as BrowserWindow };
 export const dialog = {
   showSaveDialog(...args: unknown[]): Promise<{ canceled: boolean; filePath?: string }> {
     const [parent, options] = args.length === 2 ? args : [null, args[0]];
-    state.saveDialogCalls.push({ parent: parent as FakeBrowserWindow | null, options: options as Record<string, unknown> });
+    state.saveDialogCalls.push({
+      parent: parent as FakeBrowserWindow | null,
+      options: options as Record<string, unknown>,
+    });
     return Promise.resolve(state.saveDialogAnswer);
   },
   showMessageBox(...args: unknown[]): Promise<{ response: number; checkboxChecked: boolean }> {
@@ -235,4 +239,4 @@ export const session = {
   },
 };
 
-export default { app, BrowserWindow: FakeBrowserWindow, dialog, shell, protocol, net, ipcMain, session, state, resetFake };
+export default { app, BrowserWindow: FakeBrowserWindow, dialog, shell, protocol, net, ipcMain, session };

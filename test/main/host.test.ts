@@ -19,7 +19,7 @@ describe('the Electron host', () => {
   afterAll(() => dir.cleanup());
   beforeEach(() => resetFake());
 
-  it('Save as…: the documents folder, the format\'s filter, overwrite confirmation, over the focused window', async () => {
+  it('Save as…: in documents, the format\'s filter, overwrite confirmation, over the focused window', async () => {
     const host = electronHost(new TrustedFiles());
     const window = new BrowserWindow({});
     state.focused = window;

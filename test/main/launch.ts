@@ -26,7 +26,9 @@ export interface Launched {
 
 let launched: Fake | undefined;
 
-export async function launch(options: { lock?: boolean; isPackaged?: boolean; devUrl?: string } = {}): Promise<Launched> {
+export async function launch(
+  options: { lock?: boolean; isPackaged?: boolean; devUrl?: string } = {},
+): Promise<Launched> {
   vi.resetModules();
   // The instance main sees: vitest keeps a mocked module across resetModules, so it is reset rather than reloaded.
   const fake = (await import('electron')) as unknown as Fake;
@@ -38,7 +40,9 @@ export async function launch(options: { lock?: boolean; isPackaged?: boolean; de
   else process.env.ELECTRON_RENDERER_URL = options.devUrl;
   await import('../../electron/main/index');
   fake.app.ready();
-  if (options.lock === false) return { fake, invoke: () => Promise.reject(new Error('no IPC')), window: undefined as never };
+  if (options.lock === false) {
+    return { fake, invoke: () => Promise.reject(new Error('no IPC')), window: undefined as never };
+  }
   await vi.waitFor(() => expect(fake.state.windows.length).toBe(1), { timeout: 10_000 });
   const handler = fake.state.ipcHandlers.get(IPC_INVOKE)!;
   const invoke = (channel: string, input?: unknown, frame: Frame | null = APP_PAGE) =>

@@ -44,7 +44,9 @@ describe('the PDF window', () => {
       loaded.push({ ...target, html, mode: target.file ? statSync(target.file).mode & 0o777 : 0 });
     };
     const file = join(out.path, 'big.pdf');
-    const result = await t.core.call('reports.export', { definition: { kind: 'completions' }, format: 'pdf', path: file, options: { locale: 'en-GB' } });
+    const definition = { kind: 'completions' } as const;
+    const options = { locale: 'en-GB' };
+    const result = await t.core.call('reports.export', { definition, format: 'pdf', path: file, options });
     expect(result).toMatchObject({ rows, truncated: false });
     expect(readFileSync(file).subarray(0, 5).toString()).toBe('%PDF-');
 
@@ -57,14 +59,17 @@ describe('the PDF window', () => {
     expect(encodeURIComponent(page!.html).length).toBeGreaterThan(2 * 1024 * 1024);
     expect(page!.html.trimEnd()).toMatch(/<\/html>$/);
     expect(page!.html.match(/<tr>/g)?.length).toBe(rows + 1);
-    for (const name of ['Learner 00000', `Learner ${String(rows - 8).padStart(5, '0')}`, 'Zoë Ångström', '王芳']) expect(page!.html).toContain(name);
+    for (const name of ['Learner 00000', `Learner ${String(rows - 8).padStart(5, '0')}`, 'Zoë Ångström', '王芳']) {
+      expect(page!.html).toContain(name);
+    }
     expect(existsSync(page!.file!)).toBe(false);
   });
 
   it('prints in a hidden window with the app\'s web preferences that cannot navigate or open windows', async () => {
     state.windows.length = 0;
     state.onLoad = undefined;
-    await t.core.call('reports.export', { definition: { kind: 'courses' }, format: 'pdf', path: join(out.path, 'small.pdf'), options: {} });
+    const path = join(out.path, 'small.pdf');
+    await t.core.call('reports.export', { definition: { kind: 'courses' }, format: 'pdf', path, options: {} });
     expect(state.windows).toHaveLength(1);
     const [window] = state.windows;
     expect(window!.options).toMatchObject({ show: false, webPreferences: WEB_PREFERENCES });

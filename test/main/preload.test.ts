@@ -43,7 +43,9 @@ function loadPreload() {
       return { contextBridge, ipcRenderer };
     },
   });
-  const emit = (...args: unknown[]) => [...(listeners.get(IPC_EVENT) ?? [])].forEach((l) => l({ sender: 'ipc' }, ...args));
+  const emit = (...args: unknown[]) => {
+    for (const listener of [...(listeners.get(IPC_EVENT) ?? [])]) listener({ sender: 'ipc' }, ...args);
+  };
   return { exposed, invoked, listeners, required, emit };
 }
 
@@ -64,7 +66,8 @@ describe('the built preload', () => {
   it('invoke forwards the channel and input on the one invoke channel and returns the envelope', async () => {
     const { invoke } = preload.exposed[0]!.api as unknown as { invoke: (c: string, i?: unknown) => Promise<unknown> };
     const input = { definition: { kind: 'completions' }, limit: 5 };
-    await expect(invoke('reports.preview', input)).resolves.toEqual({ ok: true, value: { echoed: [IPC_INVOKE, 'reports.preview', input] } });
+    const echoed = [IPC_INVOKE, 'reports.preview', input];
+    await expect(invoke('reports.preview', input)).resolves.toEqual({ ok: true, value: { echoed } });
     await invoke('app.info');
     expect(preload.invoked).toEqual([
       [IPC_INVOKE, 'reports.preview', input],

@@ -40,7 +40,8 @@ describe('the app:// protocol', () => {
   const get = (url: string) => serve(new Request(url));
 
   it('registers app: as a standard, secure scheme before the app is ready', () => {
-    expect(state.privilegedSchemes).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }]);
+    const privileges = expect.objectContaining({ standard: true, secure: true });
+    expect(state.privilegedSchemes).toEqual([{ scheme: 'app', privileges }]);
     expect(serve).toBeTypeOf('function');
   });
 
