@@ -6,6 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { webLink } from '../../electron/core/api/workspace';
+import { testCore } from '../support/core';
+import { reportDataset } from '../support/report-fixture';
+import { scriptedConnector } from '../support/scripted-connector';
 import { REPORT_CSP } from '../../electron/core/reports/pdf-template';
 import { CONTENT_SECURITY_POLICY, devServerUrl, isAppUrl } from '../../electron/main/security';
 
@@ -41,6 +44,22 @@ describe('Electron hardening policies', () => {
     refused.push('data:text/html,x', 'https://user:pw@example.com/', '/relative/path', 'not a url', 'https://');
     for (const url of refused) {
       expect(webLink(url), String(url)).toBeNull();
+    }
+  });
+
+  it('the window gets a course\'s address from the cache only as a web link', async () => {
+    const data = reportDataset();
+    data.courses[0]!.url = 'javascript:alert(document.domain)';
+    data.courses[1]!.url = 'https://acme.example/courses/2';
+    const t = testCore({ createConnector: () => scriptedConnector({ data }) });
+    try {
+      const { account } = await t.core.call('accounts.add', { label: 'Acme', settings: { platform: 'sample', seed: 1 } });
+      await t.core.call('sync.run', {});
+      const course = (courseId: string) => t.core.call('workspace.course', { accountId: account.id, courseId });
+      expect((await course('C1')).url).toBeNull();
+      expect((await course('C2')).url).toBe('https://acme.example/courses/2');
+    } finally {
+      t.cleanup();
     }
   });
 });
