@@ -1,26 +1,43 @@
-/** Native abilities the core may ask the app for: the Save dialog and opening exported files. */
+/**
+ * Native abilities the core may ask the app for: the Save dialog and opening exported files. This is where the main
+ * process decides what the window may touch: writes go only where this dialog pointed (a one-time token), and only
+ * files this run wrote (TrustedFiles) are opened or shown.
+ */
 import { BrowserWindow, dialog, shell } from 'electron';
 import { app } from 'electron';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { HostAbilities } from '../core/api/context';
+import { RollbookError } from '../core/contract/errors';
+import { openRefusal, SaveGrants, type TrustedFiles } from './trusted-files';
 
-export function electronHost(): HostAbilities {
+export function electronHost(trusted: TrustedFiles, grants = new SaveGrants()): HostAbilities {
   return {
     async chooseSavePath(suggestedName, format) {
       const parent = BrowserWindow.getFocusedWindow() ?? undefined;
       const options = {
         defaultPath: join(app.getPath('documents'), suggestedName),
-        // The renderer then exports with force: the user already agreed to replace an existing file here
+        // The export then replaces the file: the user already agreed to replace an existing file here
         // (macOS and Windows always ask; Linux only with this flag).
         properties: ['showOverwriteConfirmation' as const, 'createDirectory' as const],
         filters: format === 'csv' ? [{ name: 'CSV (comma-separated)', extensions: ['csv'] }] : [{ name: 'PDF document', extensions: ['pdf'] }],
       };
       const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
-      return result.canceled || !result.filePath ? null : result.filePath;
+      if (result.canceled || !result.filePath) return null;
+      return { path: result.filePath, saveToken: grants.grant(result.filePath) };
     },
+    claimSavePath: (saveToken) => grants.claim(saveToken),
+    fileWritten: (path) => trusted.add(path),
     async openPath(path, reveal) {
-      if (reveal) shell.showItemInFolder(path);
-      else await shell.openPath(path);
+      const file = resolve(path);
+      const refusal = openRefusal(trusted, file);
+      if (refusal) throw new RollbookError('forbidden_path', refusal);
+      if (reveal) {
+        shell.showItemInFolder(file);
+        return;
+      }
+      // shell.openPath reports failure as a message, not an exception.
+      const failure = await shell.openPath(file);
+      if (failure) throw new RollbookError('export_failed', `The file could not be opened: ${failure}`);
     },
   };
 }

@@ -2,23 +2,24 @@
  * Electron main: hosts the core and bridges it to the window. Everything the user can do goes through the
  * contract (see ./ipc.ts); this file only wires the app's life cycle and hardening.
  */
-import { app, type BrowserWindow, ipcMain, session, shell } from 'electron';
+import { app, type BrowserWindow, ipcMain, session } from 'electron';
 import { join } from 'node:path';
 import { createCore, type Core } from '../core/core';
 import { findSyncWorker } from '../core/sync/worker-sync';
 import { findCsvWorkers } from '../core/reports/csv-in-workers';
-import { IPC_EVENT } from '../core/contract/bridge';
 import { osKeychain } from '../core/secrets/keychain';
 import { createSecretStore } from '../core/secrets/secret-store';
 import { startAutoSync } from '../core/sync/auto-sync';
 import { electronHost } from './host';
-import { createSenderCheck, registerContract } from './ipc';
+import { createSenderCheck, forwardEvents, registerContract } from './ipc';
+import { accountOrigins, confirmLink, createLinkOpener, openInBrowser } from './links';
 import { electronPdfRenderer } from './pdf-window';
 import { registerAppScheme, serveRenderer } from './protocol';
-import { APP_ORIGIN, denyAllPermissions, hardenWebContents, originOf } from './security';
+import { APP_ORIGIN, denyAllPermissions, devServerUrl as devServerFrom, hardenWebContents, originOf } from './security';
+import { TrustedFiles } from './trusted-files';
 import { createMainWindow } from './window';
 
-const devServerUrl = process.env.ELECTRON_RENDERER_URL;
+const devServerUrl = devServerFrom(app.isPackaged, process.env);
 const here = import.meta.dirname;
 
 if (!app.requestSingleInstanceLock()) {
@@ -28,6 +29,13 @@ if (!app.requestSingleInstanceLock()) {
   let core: Core | undefined;
   let mainWindow: BrowserWindow | undefined;
   let stopAutoSync: (() => void) | undefined;
+  /** Files this run wrote; the only ones the window may open. Other writers (logs, diagnostics) add theirs. */
+  const trustedFiles = new TrustedFiles();
+  const openLink = createLinkOpener({
+    trustedOrigins: async () => (core ? accountOrigins(await core.call('accounts.list')) : []),
+    confirm: confirmLink,
+    open: openInBrowser,
+  });
 
   app.on('second-instance', () => {
     // Destroyed: this process is quitting and only waiting for a sync worker's last SQLite statement to return.
@@ -37,7 +45,11 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   app.on('web-contents-created', (_event, contents) =>
-    hardenWebContents(contents, { devServerUrl, openExternal: (url) => void shell.openExternal(url) }),
+    hardenWebContents(contents, {
+      devServerUrl,
+      openExternal: (url) =>
+        void openLink(url).catch((error: unknown) => console.warn('[rollbook] could not open a link:', error)),
+    }),
   );
 
   void app.whenReady().then(() => {
@@ -49,7 +61,7 @@ if (!app.requestSingleInstanceLock()) {
       secrets: createSecretStore(osKeychain()),
       onInternalError: (error) => console.error('[rollbook] internal error', error),
       pdfRenderer: electronPdfRenderer((error) => console.warn('[rollbook] PDF pagination skipped; printing as one table:', error)),
-      host: electronHost(),
+      host: electronHost(trustedFiles),
       syncWorker: findSyncWorker(),
       csvWorkers: findCsvWorkers(),
     });
@@ -58,9 +70,7 @@ if (!app.requestSingleInstanceLock()) {
 
     const window = createMainWindow({ preloadDir: join(here, '../preload'), devServerUrl });
     mainWindow = window;
-    liveCore.onAny((event, payload) => {
-      if (!window.isDestroyed()) window.webContents.send(IPC_EVENT, event, payload);
-    });
+    forwardEvents(liveCore, window);
     stopAutoSync = startAutoSync(liveCore, { log: (message) => console.warn(`[rollbook] ${message}`) });
   });
 

@@ -1,11 +1,12 @@
 /**
  * The one place IPC handlers are registered. Every contract call arrives on a single channel and is checked here:
- * (a) it must come from the app's own top-level frame, (b) the core validates the input against the contract's
- * schema, (c) the answer is an envelope `{ ok, value } | { ok, error: { code, message } }` because Electron
- * strips thrown Error objects. Only types are imported from electron so tests can drive this with fake events.
+ * (a) it must come from the app's own top-level frame, (b) it may not name a file to write (windowInputRefusal),
+ * (c) the core validates the input against the contract's schema, (d) the answer is an envelope
+ * `{ ok, value } | { ok, error: { code, message } }` because Electron strips thrown Error objects. Only types are
+ * imported from electron so tests can drive this with fake events.
  */
-import type { IpcMainInvokeEvent } from 'electron';
-import { IPC_INVOKE, type Envelope } from '../core/contract/bridge';
+import type { BrowserWindow, IpcMainInvokeEvent } from 'electron';
+import { IPC_EVENT, IPC_INVOKE, type Envelope } from '../core/contract/bridge';
 import type { Core } from '../core/core';
 import { originOf } from './security';
 
@@ -25,6 +26,26 @@ export function createSenderCheck(allowedOrigins: readonly string[]) {
   };
 }
 
+/**
+ * Channels whose input may name a file to write for in-process hosts (the CLI's --out, tests). The window may not:
+ * it presents the token the Save dialog gave it (host.ts), so a compromised renderer cannot pick a file to overwrite.
+ */
+const WRITES_A_FILE = new Set(['reports.export', 'reports.saved.run']);
+
+/** Why the window may not send this input, or null. */
+export function windowInputRefusal(channel: unknown, input: unknown): string | null {
+  if (typeof channel !== 'string' || !WRITES_A_FILE.has(channel)) return null;
+  if (typeof input !== 'object' || input === null) return null;
+  const { path, saveToken, options } = input as { path?: unknown; saveToken?: unknown; options?: unknown };
+  if (path !== undefined || typeof saveToken !== 'string') {
+    return 'The window may only export where the Save dialog pointed; choose "Save as…" again.';
+  }
+  if (typeof options === 'object' && options !== null && 'force' in options) {
+    return 'The window may not ask to overwrite files; the Save dialog asks the user.';
+  }
+  return null;
+}
+
 export function registerContract(
   ipc: IpcRegistrar,
   core: Pick<Core, 'handle'>,
@@ -37,6 +58,18 @@ export function registerContract(
         error: { code: 'forbidden_sender', message: 'This request did not come from the Rollbook window and was refused.' },
       };
     }
+    const refusal = windowInputRefusal(channel, input);
+    if (refusal) return { ok: false, error: { code: 'forbidden_path', message: refusal } };
     return core.handle(channel, input);
+  });
+}
+
+/** Every core event goes to the window while it lives (a destroyed window is a quitting app). */
+export function forwardEvents(
+  core: Pick<Core, 'onAny'>,
+  window: Pick<BrowserWindow, 'isDestroyed' | 'webContents'>,
+): () => void {
+  return core.onAny((event, payload) => {
+    if (!window.isDestroyed()) window.webContents.send(IPC_EVENT, event, payload);
   });
 }

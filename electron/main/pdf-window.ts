@@ -8,6 +8,9 @@
  * report's CSP, core/reports/pdf-template.ts); the pagination is injected from here, which that CSP does not govern.
  */
 import { BrowserWindow } from 'electron';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { contentBox, MARGIN_MM } from '../core/reports/page-geometry';
 import { PAGINATE_TABLE, printShown } from '../core/reports/paginate-table';
 import type { PdfRenderer } from '../core/reports/pdf-renderer';
@@ -15,6 +18,18 @@ import { WEB_PREFERENCES } from './security';
 
 /** Pagination is an optimisation: if it has not finished by then, the report prints as one table. */
 const PAGINATE_TIMEOUT_MS = 30_000;
+
+/** Loads `html` from a private temp file (readable by this user only), removed once the page has loaded. */
+export async function loadHtml(window: Pick<BrowserWindow, 'loadFile'>, html: string): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'rollbook-pdf-'));
+  try {
+    const file = join(dir, 'report.html');
+    await writeFile(file, html, { encoding: 'utf8', mode: 0o600 });
+    await window.loadFile(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 export function electronPdfRenderer(onError?: (error: unknown) => void): PdfRenderer {
   return {
@@ -32,7 +47,8 @@ export function electronPdfRenderer(onError?: (error: unknown) => void): PdfRend
       window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
       window.webContents.on('will-navigate', (event) => event.preventDefault());
       try {
-        await window.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(html)}`);
+        // From a file, not a data: URL: Chromium refuses URLs over 2 MB, and a 10,000-row report is several.
+        await loadHtml(window, html);
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
           window.webContents.executeJavaScript(`(${PAGINATE_TABLE})(${box.height})`),

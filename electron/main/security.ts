@@ -45,6 +45,23 @@ export function originOf(url: string): string | null {
   }
 }
 
+/**
+ * The dev server electron-vite starts (`npm run dev` sets ELECTRON_RENDERER_URL), honoured only in an unpackaged
+ * app and only on this machine: a packaged build always loads app:// and trusts no other origin for IPC, whatever
+ * the environment says.
+ */
+export function devServerUrl(isPackaged: boolean, env: NodeJS.ProcessEnv): string | undefined {
+  const url = env.ELECTRON_RENDERER_URL;
+  if (isPackaged || !url) return undefined;
+  try {
+    const { protocol, hostname } = new URL(url);
+    const loopback = hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+    return (protocol === 'http:' || protocol === 'https:') && loopback ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Only the app's own pages may be navigated to; anything else is refused. */
 export function isAppUrl(url: string, devServerUrl?: string): boolean {
   const origin = originOf(url);

@@ -1,106 +1,65 @@
 /**
- * Electron hardening, checked without launching Electron: the window's web preferences, the CSP, navigation and
- * window-open policy, and the permission handler. The Electron smoke test checks the live window where a binary
- * exists.
+ * Electron hardening policies as data and functions: the CSPs, which origins count as the app, the dev server
+ * rule and course links (the link policy: test/main/links.test.ts). How main applies them (the live window's
+ * options, the protocol's headers, navigation, IPC senders, the PDF window) is tested by running electron/main
+ * under a fake electron in test/main/.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  APP_ORIGIN,
-  CONTENT_SECURITY_POLICY,
-  denyAllPermissions,
-  hardenWebContents,
-  isAppUrl,
-  WEB_PREFERENCES,
-} from '../../electron/main/security';
+import { webLink } from '../../electron/core/api/workspace';
+import { testCore } from '../support/core';
+import { reportDataset } from '../support/report-fixture';
+import { scriptedConnector } from '../support/scripted-connector';
 import { REPORT_CSP } from '../../electron/core/reports/pdf-template';
+import { CONTENT_SECURITY_POLICY, devServerUrl, isAppUrl } from '../../electron/main/security';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-
-describe('Electron hardening', () => {
-  it('window web preferences: sandbox, context isolation, no node integration, web security', () => {
-    expect(WEB_PREFERENCES).toMatchObject({
-      sandbox: true,
-      contextIsolation: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      webviewTag: false,
-    });
-    // The window really uses them (and a bundled CJS preload, which sandbox requires).
-    const windowSource = readFileSync(resolve(ROOT, 'electron/main/window.ts'), 'utf8');
-    expect(windowSource).toMatch(/webPreferences: \{ \.\.\.WEB_PREFERENCES, preload: join\(options\.preloadDir, 'index\.cjs'\) \}/);
-  });
-
-  it('the hidden PDF window: the same web preferences, no navigation or new windows, and a report page that may run and load nothing', () => {
-    const pdfSource = readFileSync(resolve(ROOT, 'electron/main/pdf-window.ts'), 'utf8');
-    expect(pdfSource).toMatch(/webPreferences: WEB_PREFERENCES,/);
-    expect(pdfSource).toMatch(/setWindowOpenHandler\(\(\) => \(\{ action: 'deny' \}\)\)/);
-    expect(pdfSource).toMatch(/on\('will-navigate', \(event\) => event\.preventDefault\(\)\)/);
-    // Its page's own CSP (test/reports/pdf-pagination.test.ts shows it stopping a script and a request in Chromium).
-    expect(REPORT_CSP.split('; ')).toEqual(["default-src 'none'", "style-src 'unsafe-inline'", 'img-src data:']);
-  });
-
-  it('CSP allows scripts only from the app itself', () => {
+describe('Electron hardening policies', () => {
+  it('the app\'s CSP allows scripts only from the app itself; a report page may run and load nothing', () => {
     const directives = Object.fromEntries(CONTENT_SECURITY_POLICY.split('; ').map((d) => [d.split(' ')[0], d]));
     expect(directives['script-src']).toBe("script-src 'self'");
     expect(directives['default-src']).toBe("default-src 'self'");
     expect(directives['object-src']).toBe("object-src 'none'");
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline|\*/);
-    const protocolSource = readFileSync(resolve(ROOT, 'electron/main/protocol.ts'), 'utf8');
-    expect(protocolSource).toContain("headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY)");
+    // test/reports/pdf-pagination.test.ts shows this CSP stopping a script and a request in Chromium.
+    expect(REPORT_CSP.split('; ')).toEqual(["default-src 'none'", "style-src 'unsafe-inline'", 'img-src data:']);
   });
 
-  it('denies navigation away from the app and every new window; only http(s) links go to the OS browser', () => {
-    const listeners = new Map<string, (event: { preventDefault: () => void }, url: string) => void>();
-    let openHandler: ((details: { url: string }) => { action: string }) | undefined;
-    const opened: string[] = [];
-    const contents = {
-      on: (name: string, fn: (event: { preventDefault: () => void }, url: string) => void) => listeners.set(name, fn),
-      setWindowOpenHandler: (fn: (details: { url: string }) => { action: string }) => (openHandler = fn),
-    };
-    hardenWebContents(contents as never, { openExternal: (url) => opened.push(url) });
-
-    const navigate = (url: string) => {
-      let prevented = false;
-      listeners.get('will-navigate')!({ preventDefault: () => (prevented = true) }, url);
-      return prevented;
-    };
-    expect(navigate(`${APP_ORIGIN}/index.html`)).toBe(false);
-    expect(navigate('https://evil.example/')).toBe(true);
-    expect(navigate('file:///etc/passwd')).toBe(true);
-    expect(navigate('app://other/')).toBe(true);
-
-    for (const url of ['https://ispring.example/course/1', 'http://example.com', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share']) {
-      expect(openHandler!({ url })).toEqual({ action: 'deny' });
-    }
-    expect(opened).toEqual(['https://ispring.example/course/1', 'http://example.com']);
-
-    let webviewPrevented = false;
-    listeners.get('will-attach-webview')!({ preventDefault: () => (webviewPrevented = true) }, '');
-    expect(webviewPrevented).toBe(true);
-  });
-
-  it('accepts the dev server only when one is configured', () => {
+  it('accepts the dev server only when one is configured, and honours one only unpackaged and on loopback', () => {
+    expect(isAppUrl('app://rollbook/index.html')).toBe(true);
     expect(isAppUrl('http://localhost:5173/')).toBe(false);
     expect(isAppUrl('http://localhost:5173/', 'http://localhost:5173')).toBe(true);
+    const env = (url: string) => ({ ELECTRON_RENDERER_URL: url });
+    expect(devServerUrl(false, env('http://localhost:5173'))).toBe('http://localhost:5173');
+    expect(devServerUrl(false, env('http://127.0.0.1:5173/'))).toBe('http://127.0.0.1:5173/');
+    expect(devServerUrl(true, env('http://localhost:5173'))).toBeUndefined();
+    expect(devServerUrl(false, {})).toBeUndefined();
+    for (const url of ['https://evil.example', 'file:///x.html', 'http://localhost.evil.example', 'about:blank']) {
+      expect(devServerUrl(false, env(url)), url).toBeUndefined();
+    }
   });
 
-  it('denies every permission request and check', () => {
-    let request: ((c: unknown, p: string, cb: (granted: boolean) => void) => void) | undefined;
-    let check: (() => boolean) | undefined;
-    denyAllPermissions({
-      setPermissionRequestHandler: (fn: never) => (request = fn),
-      setPermissionCheckHandler: (fn: never) => (check = fn),
-    } as never);
-    const answers: boolean[] = [];
-    for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read']) request!({}, permission, (g) => answers.push(g));
-    expect(answers).toEqual([false, false, false, false]);
-    expect(check!()).toBe(false);
-    const mainSource = readFileSync(resolve(ROOT, 'electron/main/index.ts'), 'utf8');
-    expect(mainSource).toContain('denyAllPermissions(session.defaultSession)');
-    expect(mainSource).toContain('requestSingleInstanceLock');
+  it('a course\'s address becomes a link only if it is a well-formed http(s) URL', () => {
+    expect(webLink('https://acme.ispringlearn.com/courses/42')).toBe('https://acme.ispringlearn.com/courses/42');
+    expect(webLink(' http://example.com/x ')).toBe('http://example.com/x');
+    const refused = [null, '', 'javascript:alert(1)', 'JAVASCRIPT:alert(1)', 'file:///etc/passwd', '\\\\host\\x.exe'];
+    refused.push('data:text/html,x', 'https://user:pw@example.com/', '/relative/path', 'not a url', 'https://');
+    for (const url of refused) {
+      expect(webLink(url), String(url)).toBeNull();
+    }
+  });
+
+  it('the window gets a course\'s address from the cache only as a web link', async () => {
+    const data = reportDataset();
+    data.courses[0]!.url = 'javascript:alert(document.domain)';
+    data.courses[1]!.url = 'https://acme.example/courses/2';
+    const t = testCore({ createConnector: () => scriptedConnector({ data }) });
+    try {
+      const { account } = await t.core.call('accounts.add', { label: 'Acme', settings: { platform: 'sample', seed: 1 } });
+      await t.core.call('sync.run', {});
+      const course = (courseId: string) => t.core.call('workspace.course', { accountId: account.id, courseId });
+      expect((await course('C1')).url).toBeNull();
+      expect((await course('C2')).url).toBe('https://acme.example/courses/2');
+    } finally {
+      t.cleanup();
+    }
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The report builder in the built renderer, against a real core holding two synced sample accounts: the preview
  * follows the filters (checked against the core's own answers), Save as… writes real CSV and PDF files (the native
- * dialog and "open file" are stubbed in the bridge), saved definitions survive a reload, transcripts need an e-mail,
+ * dialog and "open file" are stubbed in the core's host), saved definitions survive a reload, transcripts need an e-mail,
  * and the view passes axe with visible keyboard focus.
  */
 import { parse } from 'csv-parse/sync';
@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportDefinitionInput } from '../../electron/core/contract/channels';
+import { SaveGrants } from '../../electron/main/trusted-files';
 import { tempDir } from '../support/tmp';
 import { closeBrowser, openApp, type AppHarness } from './harness';
 import { axeViolations, describeViolations, screenshot } from './helpers';
@@ -23,19 +24,29 @@ describe('reports view', () => {
   let savePath: string | null = null;
   const dialogs: { suggestedName: string; format: string }[] = [];
   const opened: { path: string; reveal: boolean }[] = [];
+  /** What the window sent to reports.export: main refuses a path or force from it (test/main). */
+  const exportInputs: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
+    // The host's Save dialog answers with a one-time token the export presents, as the app's does (main/host.ts).
+    const grants = new SaveGrants();
     app = await openApp({
+      core: {
+        host: {
+          chooseSavePath: (suggestedName, format) => {
+            dialogs.push({ suggestedName, format });
+            return Promise.resolve(savePath === null ? null : { path: savePath, saveToken: grants.grant(savePath) });
+          },
+          claimSavePath: (token) => grants.claim(token),
+          openPath: (path, reveal) => {
+            opened.push({ path, reveal });
+            return Promise.resolve();
+          },
+        },
+      },
       bridge: {
         override: (channel, input) => {
-          if (channel === 'host.chooseSavePath') {
-            dialogs.push(input as { suggestedName: string; format: string });
-            return Promise.resolve({ path: savePath });
-          }
-          if (channel === 'host.openPath') {
-            opened.push(input as { path: string; reveal: boolean });
-            return Promise.resolve({ ok: true });
-          }
+          if (channel === 'reports.export') exportInputs.push(input as Record<string, unknown>);
           return undefined;
         },
       },
@@ -138,6 +149,8 @@ describe('reports view', () => {
     const result = page.getByTestId('export-result');
     await expect.poll(() => result.textContent(), { timeout: 15_000 }).toContain(`Saved ${n.toLocaleString('en-US')} rows`);
     expect(dialogs.at(-1)).toEqual({ suggestedName: expect.stringMatching(/^Completions \d{4}-\d{2}-\d{2}\.csv$/), format: 'csv' });
+    const { definition: _sent, ...target } = exportInputs.at(-1)!;
+    expect(target).toEqual({ format: 'csv', saveToken: expect.any(String), options: { bom: true, localeDates: false } });
     const records = parse(readFileSync(savePath), { bom: true }) as string[][];
     expect(records).toHaveLength(n + 1);
     expect(records.slice(1).every((r) => r[7] === 'in_progress')).toBe(true);

@@ -15,8 +15,21 @@ import type { SavedReportsRepo } from '../store/saved-reports-repo';
 import type { PdfRenderer } from '../reports/pdf-renderer';
 import type { CsvWorkers } from '../reports/csv-in-workers';
 
+/**
+ * What the hosting app can do natively. In the Electron app these decide what the window may touch: the window
+ * writes only where the Save dialog pointed (a one-time token) and opens only files the app wrote.
+ */
 export interface HostAbilities {
-  chooseSavePath?: (suggestedName: string, format: 'csv' | 'pdf') => Promise<string | null>;
+  /** The native Save dialog: the chosen path (to show) and the token an export must present to write there. */
+  chooseSavePath?: (
+    suggestedName: string,
+    format: 'csv' | 'pdf',
+  ) => Promise<{ path: string; saveToken: string } | null>;
+  /** The path behind a token chooseSavePath issued, once; null for any other token. */
+  claimSavePath?: (saveToken: string) => string | null;
+  /** Told of every file an export wrote, so the host may open it later. */
+  fileWritten?: (path: string) => void;
+  /** Throws RollbookError('forbidden_path') for anything the host will not open. */
   openPath?: (path: string, reveal: boolean) => Promise<void>;
 }
 import type { SyncCoordinator } from '../sync/coordinator';

@@ -14,19 +14,45 @@ function accountLabels(ctx: CoreContext, ids: string[] | null): string {
 
 type ExportInput = ParsedInputOf<'reports.export'>;
 
-function runExport(ctx: CoreContext, input: ExportInput) {
-  return exportReport(
+/** The file an export writes: the caller's path, or the one behind a token the host's Save dialog issued. */
+function exportTarget(ctx: CoreContext, input: ExportInput): { path: string; force: boolean } {
+  if (input.path !== undefined) return { path: input.path, force: input.options.force };
+  const path = input.saveToken !== undefined ? (ctx.host?.claimSavePath?.(input.saveToken) ?? null) : null;
+  if (path === null) {
+    throw new RollbookError(
+      'forbidden_path',
+      'This export was not started from the Save dialog (or was already written). Choose "Save as…" again.',
+    );
+  }
+  // The dialog already asked before replacing an existing file.
+  return { path, force: true };
+}
+
+async function runExport(ctx: CoreContext, input: ExportInput) {
+  const { path, force } = exportTarget(ctx, input);
+  const result = await exportReport(
     {
       queries: ctx.reports,
       pdf: ctx.pdf,
       csvWorkers: ctx.csvWorkers,
       now: ctx.now,
       accountLabels: (ids) => accountLabels(ctx, ids),
-      onProgress: (rows, total, done) => ctx.events.emit('reports.progress', { path: input.path, rows, total, done }),
+      onProgress: (rows, total, done) => ctx.events.emit('reports.progress', { path, rows, total, done }),
     },
     // PDFs and locale dates follow the app's format setting unless the caller names a locale.
-    { ...input, options: { ...input.options, locale: input.options.locale ?? (ctx.settings.all().locale as string | undefined) } },
+    {
+      definition: input.definition,
+      format: input.format,
+      path,
+      options: {
+        ...input.options,
+        force,
+        locale: input.options.locale ?? (ctx.settings.all().locale as string | undefined),
+      },
+    },
   );
+  ctx.host?.fileWritten?.(result.path);
+  return result;
 }
 
 export const reportHandlers = {
@@ -49,7 +75,7 @@ export const reportHandlers = {
   'reports.saved.delete': (ctx, { name }) => ({ deleted: ctx.savedReports.remove(name) }),
   'host.chooseSavePath': async (ctx, input) => {
     if (!ctx.host?.chooseSavePath) throw new RollbookError('internal', 'This host has no file dialog; pass the output path directly.');
-    return { path: await ctx.host.chooseSavePath(input.suggestedName, input.format) };
+    return (await ctx.host.chooseSavePath(input.suggestedName, input.format)) ?? { path: null, saveToken: null };
   },
   'host.openPath': async (ctx, input) => {
     if (!ctx.host?.openPath) throw new RollbookError('internal', 'This host cannot open files.');

@@ -2,6 +2,23 @@ import type { workspaceChannels } from '../contract/channels/workspace';
 import { RollbookError } from '../contract/errors';
 import type { HandlersFor } from './handlers';
 
+/**
+ * A course's address comes from the platform's API and becomes a link in the window: only a well-formed http(s) URL
+ * without credentials in it does; anything else (javascript:, file:, a UNC path, junk) is dropped.
+ */
+export function webLink(url: string | null): string | null {
+  if (!url) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return null;
+  if (!parsed.hostname || parsed.username || parsed.password) return null;
+  return parsed.href;
+}
+
 export const workspaceHandlers = {
   'workspace.overview': (ctx, { accountIds }) => {
     const now = ctx.now().toISOString();
@@ -28,7 +45,7 @@ export const workspaceHandlers = {
   'workspace.course': (ctx, { accountId, courseId }) => {
     const course = ctx.workspace.course(accountId, courseId, ctx.now().toISOString());
     if (!course) throw new RollbookError('not_found', 'That course is not in the cache (it may have been removed by the last sync).');
-    return course;
+    return { ...course, url: webLink(course.url) };
   },
   'workspace.facets': (ctx, { accountIds }) => ctx.workspace.facets(accountIds),
   'workspace.learners': (ctx, input) => ctx.workspace.learners(input),

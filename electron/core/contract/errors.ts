@@ -8,6 +8,7 @@ export type ErrorCode =
   | HttpErrorCode
   | 'invalid_input'
   | 'forbidden_sender'
+  | 'forbidden_path'
   | 'unknown_channel'
   | 'conflict'
   | 'account_not_found'

@@ -287,22 +287,24 @@ export class ReportBuilder {
     this.exportError = null;
     this.result = null;
     const definition = this.definition;
-    let path: string | null;
+    let chosen: { path: string; saveToken: string } | { path: null; saveToken: null };
     try {
-      ({ path } = await call('host.chooseSavePath', { suggestedName: suggestedFileName(this.reportTitle, format), format }));
+      const suggestedName = suggestedFileName(this.reportTitle, format);
+      chosen = await call('host.chooseSavePath', { suggestedName, format });
     } catch (error) {
       this.exportError = errorMessage(error);
       return;
     }
-    if (!path) return;
-    this.exporting = { format, path, rows: 0, total: this.preview?.total ?? null };
+    if (chosen.path === null) return;
+    this.exporting = { format, path: chosen.path, rows: 0, total: this.preview?.total ?? null };
     try {
+      // The app writes only where its Save dialog pointed: the export presents the dialog's token, not a path (the
+      // dialog also asked before replacing an existing file).
       const written = await call('reports.export', {
         definition,
         format,
-        path,
-        // The save dialog already asked before replacing an existing file.
-        options: { bom: this.bom, localeDates: this.localeDates, force: true },
+        saveToken: chosen.saveToken,
+        options: { bom: this.bom, localeDates: this.localeDates },
       });
       this.result = { format, ...written };
     } catch (error) {

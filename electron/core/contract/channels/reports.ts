@@ -80,30 +80,52 @@ export const exportOptionsSchema = z
   })
   .default({ bom: true, localeDates: false, force: false });
 
+/**
+ * Where an export writes: a `path` (in-process hosts: the CLI's --out, tests) or the `saveToken` the host's Save
+ * dialog issued (the window, which may never name a path itself; Electron main refuses `path` and `force` from it).
+ */
+const exportTarget = {
+  path: z.string().min(1).max(4096).optional(),
+  saveToken: z.string().min(1).max(100).optional(),
+};
+const hasOneTarget = (input: { path?: string; saveToken?: string }) =>
+  (input.path === undefined) !== (input.saveToken === undefined);
+const oneTarget = {
+  message: 'Give either "path" or "saveToken" (from host.chooseSavePath), not both',
+  path: ['path'],
+};
+
 export const reportChannels = {
   'reports.preview': channel<ReportPreview>()(z.strictObject({ definition: reportDefinitionSchema, limit: z.number().int().min(1).max(500).default(50) })),
   'reports.export': channel<ExportResult>()(
-    z.strictObject({
-      definition: reportDefinitionSchema,
-      format: z.enum(['csv', 'pdf']),
-      path: z.string().min(1).max(4096),
-      options: exportOptionsSchema,
-    }),
+    z
+      .strictObject({
+        definition: reportDefinitionSchema,
+        format: z.enum(['csv', 'pdf']),
+        ...exportTarget,
+        options: exportOptionsSchema,
+      })
+      .refine(hasOneTarget, oneTarget),
   ),
   'reports.saved.list': channel<SavedReport[]>()(z.undefined()),
   'reports.saved.save': channel<SavedReport>()(z.strictObject({ name: z.string().trim().min(1).max(80), definition: reportDefinitionSchema })),
   /** Exports a saved definition as it was saved ("Monthly compliance" → this month's file). */
   'reports.saved.run': channel<ExportResult>()(
-    z.strictObject({
-      name: z.string().trim().min(1).max(80),
-      format: z.enum(['csv', 'pdf']),
-      path: z.string().min(1).max(4096),
-      options: exportOptionsSchema,
-    }),
+    z
+      .strictObject({
+        name: z.string().trim().min(1).max(80),
+        format: z.enum(['csv', 'pdf']),
+        ...exportTarget,
+        options: exportOptionsSchema,
+      })
+      .refine(hasOneTarget, oneTarget),
   ),
   'reports.saved.delete': channel<{ deleted: boolean }>()(z.strictObject({ name: z.string().trim().min(1).max(80) })),
-  /** Native "Save as…" in the app; hosts without one (CLI, tests) answer with an error or a stub. */
-  'host.chooseSavePath': channel<{ path: string | null }>()(z.strictObject({ suggestedName: z.string().min(1).max(255), format: z.enum(['csv', 'pdf']) })),
+  /** Native "Save as…" in the app; `saveToken` is what reports.export presents. Hosts without one (CLI) refuse. */
+  'host.chooseSavePath': channel<{ path: string; saveToken: string } | { path: null; saveToken: null }>()(
+    z.strictObject({ suggestedName: z.string().min(1).max(255), format: z.enum(['csv', 'pdf']) }),
+  ),
+  /** Opens (or shows in its folder) a file the app wrote in this run; anything else is refused (forbidden_path). */
   'host.openPath': channel<{ ok: boolean }>()(z.strictObject({ path: z.string().min(1).max(4096), reveal: z.boolean().default(false) })),
 };
 

@@ -1,0 +1,75 @@
+/**
+ * What the window may ask the main process to open or write. The renderer is treated as untrusted: it can only
+ * name files this run of the app wrote itself (TrustedFiles) and write only where the main process's own Save
+ * dialog pointed (SaveGrants). Both live in main-process memory and end with the process.
+ */
+import { randomUUID } from 'node:crypto';
+import { lstatSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+
+/** Files this run wrote (exports, diagnostics, logs): the only ones "Open" and "Show in folder" may touch. */
+export class TrustedFiles {
+  readonly #paths = new Set<string>();
+
+  add(path: string): void {
+    this.#paths.add(resolve(path));
+  }
+
+  has(path: string): boolean {
+    return this.#paths.has(resolve(path));
+  }
+}
+
+/**
+ * Extensions the OS would run rather than show. The app never writes one, so a trusted path with such a name means
+ * something is wrong; refusing it costs nothing.
+ */
+const EXECUTABLE_EXTENSIONS = new Set(
+  [
+    'exe', 'com', 'bat', 'cmd', 'msi', 'msix', 'msp', 'scr', 'pif', 'cpl', 'lnk', 'url', 'reg', 'hta', 'vbs', 'vbe',
+    'js', 'jse', 'mjs', 'cjs', 'wsf', 'wsh', 'ps1', 'psm1', 'jar', 'app', 'command', 'sh', 'bash', 'zsh', 'csh',
+    'desktop', 'appimage', 'run', 'bin', 'py', 'pl', 'rb', 'dmg', 'pkg', 'deb', 'rpm', 'terminal', 'workflow',
+  ].map((ext) => `.${ext}`),
+);
+
+/**
+ * Why `path` may not be opened, or null if it may: it must be a file this run wrote, still a plain file (not a
+ * symlink or device put in its place) and nothing the OS would execute.
+ */
+export function openRefusal(trusted: TrustedFiles, path: string): string | null {
+  if (!trusted.has(path)) return 'Rollbook only opens files it wrote itself in this session (exports, diagnostics).';
+  if (EXECUTABLE_EXTENSIONS.has(extname(path).toLowerCase())) return 'Rollbook never opens programs or scripts.';
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return 'The file is no longer there; it may have been moved or deleted. Export it again.';
+  }
+  if (!stat.isFile()) return 'The file was replaced by something that is not a plain file; Rollbook will not open it.';
+  if (process.platform !== 'win32' && (stat.mode & 0o111) !== 0) {
+    return 'The file was made executable; Rollbook will not open it.';
+  }
+  return null;
+}
+
+/**
+ * Save-dialog answers, as one-time tokens. The window never names a path to write: it presents the token the dialog
+ * gave it, and the export writes to the path behind it. Scheduled reports (to come) get their path from their own
+ * configured folder and grant themselves a token here the same way, in the main process.
+ */
+export class SaveGrants {
+  readonly #grants = new Map<string, string>();
+
+  grant(path: string): string {
+    const token = randomUUID();
+    this.#grants.set(token, resolve(path));
+    return token;
+  }
+
+  /** The path behind a token, once; null for a token this process never issued (or already used). */
+  claim(token: string): string | null {
+    const path = this.#grants.get(token);
+    this.#grants.delete(token);
+    return path ?? null;
+  }
+}
