@@ -53,6 +53,8 @@ describe('accounts UI', () => {
     await dialog().waitFor({ state: 'detached' });
 
     expect((await core.call('accounts.list')).map((a) => [a.label, a.platform, a.secretLocation])).toEqual([['Demo', 'sample', 'none']]);
+    // The window's syncs run in the bundled sync worker, as in the app.
+    expect((await core.call('app.info')).workers).toEqual({ sync: true, csvExport: true });
     await expect.poll(() => page.getByTestId('total-courses').textContent(), { timeout: 15_000 }).toBe('24');
     expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Demo' }).getAttribute('aria-pressed')).toBe('true');
   });

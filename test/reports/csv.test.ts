@@ -11,7 +11,7 @@ import { scriptedConnector } from '../support/scripted-connector';
 import { tempDir } from '../support/tmp';
 
 describe('CSV reports', () => {
-  const t = testCore({ createConnector: () => scriptedConnector({ data: reportDataset() }) });
+  const t = testCore({ inlineSync: true, createConnector: () => scriptedConnector({ data: reportDataset() }) });
   const out = tempDir('rollbook-csv-');
   beforeAll(async () => {
     await t.core.call('accounts.add', { label: 'Acme, Inc.', settings: { platform: 'sample', seed: 1 } });
@@ -135,7 +135,7 @@ describe('CSV reports', () => {
   });
 
   it('streams a large export without holding the rows, and other writes go on meanwhile', async () => {
-    const big = testCore({ createConnector: () => scriptedConnector({ data: reportDataset(60_000), pageSize: 5000 }) });
+    const big = testCore({ inlineSync: true, createConnector: () => scriptedConnector({ data: reportDataset(60_000), pageSize: 5000 }) });
     try {
       await big.core.call('accounts.add', { label: 'Big', settings: { platform: 'sample', seed: 1 } });
       await big.core.call('sync.run', {});

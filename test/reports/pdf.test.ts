@@ -14,8 +14,8 @@ import { writeFileSync } from 'node:fs';
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-results');
 
 describe('PDF reports (Chromium via playwright-core)', () => {
-  const t = testCore({ createConnector: () => scriptedConnector({ data: reportDataset(0) }) });
-  const big = testCore({ createConnector: () => scriptedConnector({ data: reportDataset(5_000), pageSize: 1000 }) });
+  const t = testCore({ inlineSync: true, createConnector: () => scriptedConnector({ data: reportDataset(0) }) });
+  const big = testCore({ inlineSync: true, createConnector: () => scriptedConnector({ data: reportDataset(5_000), pageSize: 1000 }) });
   const out = tempDir('rollbook-pdf-');
   beforeAll(async () => {
     for (const c of [t.core, big.core]) {

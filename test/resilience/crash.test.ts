@@ -55,7 +55,7 @@ describe('crash safety', () => {
     const previous = makeDataset(3, 30); // 90 progress rows
     const next = makeDataset(4, 60); // 240 progress rows, what the child syncs
     const seedCache = async (dataDir: string) => {
-      const seed = testCore({ dataDir, createConnector: () => scriptedConnector({ data: previous }) });
+      const seed = testCore({ dataDir, inlineSync: true, createConnector: () => scriptedConnector({ data: previous }) });
       await seed.core.call('accounts.add', { label: 'Acme', settings: { platform: 'sample', seed: 1 } });
       expect((await seed.core.call('sync.run', {}))[0]!.outcome).toBe('ok');
       seed.core.close();
@@ -100,7 +100,7 @@ describe('crash safety', () => {
     expect(killedMidway).toBeGreaterThan(KILLS / 2);
 
     // A rerun completes and the interrupted runs are recorded as such, not left "running".
-    const rerun = testCore({ dataDir: dir.path, createConnector: () => scriptedConnector({ data: next }) });
+    const rerun = testCore({ dataDir: dir.path, inlineSync: true, createConnector: () => scriptedConnector({ data: next }) });
     try {
       expect((await rerun.core.call('sync.run', { mode: 'full' }))[0]!.outcome).toBe('ok');
       expect((await rerun.core.call('app.info')).counts.progress).toBe(240);

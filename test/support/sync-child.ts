@@ -13,6 +13,7 @@ const data = makeDataset(Number(courses), Number(learners));
 const core = createCore({
   dataDir: dataDir!,
   secrets: createSecretStore(noKeychain()),
+  inlineSync: true,
   createConnector: () => scriptedConnector({ data, delayMs: Number(delayMs), pageSize: 20 }),
 });
 core.on('sync.progress', (p) => process.stdout.write(`progress ${p.resource} ${p.rows}\n`));

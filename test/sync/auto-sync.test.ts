@@ -8,7 +8,7 @@ describe('auto-sync and clear cache', () => {
   afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
   async function setup() {
-    const t = testCore({ createConnector: () => scriptedConnector({ data: makeDataset(2, 5) }) });
+    const t = testCore({ inlineSync: true, createConnector: () => scriptedConnector({ data: makeDataset(2, 5) }) });
     cleanups.push(t.cleanup);
     await t.core.call('accounts.add', { label: 'Acme', settings: { platform: 'sample', seed: 1 } });
     return t;

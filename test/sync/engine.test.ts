@@ -36,7 +36,7 @@ describe('sync engine', () => {
 
   async function setup(script: Script) {
     const state = { script };
-    const t = testCore({ createConnector: () => scriptedConnector(state.script) });
+    const t = testCore({ inlineSync: true, createConnector: () => scriptedConnector(state.script) });
     cleanups.push(t.cleanup);
     const { account } = await t.core.call('accounts.add', { label: 'Acme', settings: { platform: 'sample', seed: 1 } });
     return { ...t, account, state };
