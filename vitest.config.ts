@@ -13,6 +13,8 @@ export default defineConfig({
           // Hang guards only, generous for a busy two-core machine (slower tests set their own).
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          // expect.poll waits 1 s by default: a wait for the window or a child process, not a time limit.
+          expect: { poll: { timeout: 15_000 } },
           pool: 'forks',
         },
       },
@@ -23,6 +25,7 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 180_000,
           hookTimeout: 180_000,
+          expect: { poll: { timeout: 15_000 } },
           pool: 'forks',
           fileParallelism: false,
         },

@@ -139,6 +139,7 @@ describe('reports view', () => {
     await expect.poll(() => result.textContent(), { timeout: 15_000 }).toContain(`Saved ${n.toLocaleString('en-US')} rows`);
     expect(dialogs.at(-1)).toEqual({ suggestedName: expect.stringMatching(/^Completions \d{4}-\d{2}-\d{2}\.csv$/), format: 'csv' });
     const records = parse(readFileSync(savePath), { bom: true }) as string[][];
+    expect(n).toBeGreaterThan(0);
     expect(records).toHaveLength(n + 1);
     expect(records.slice(1).every((r) => r[7] === 'in_progress')).toBe(true);
     const expectedFirst = (await core.call('reports.preview', { definition, limit: 1 })).rows[0]!;

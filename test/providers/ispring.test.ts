@@ -215,6 +215,8 @@ describe('iSpring Learn connector: auth, paging, formats', () => {
     expect(sim.data.users.some((u) => u.status !== 1)).toBe(true);
 
     const api = sim.requests.filter((r) => r.path !== '/api/v3/token');
+    expect(api.length).toBeGreaterThan(0);
+    expect(resultsRequests(sim).length).toBeGreaterThan(0);
     expect(api.every((r) => r.headers.accept === (format === 'json' ? 'application/json' : 'application/xml'))).toBe(true);
     expect(api.every((r) => /^Bearer \S+$/.test(String(r.headers.authorization)) && r.headers['x-auth-password'] === undefined)).toBe(true);
     expect(resultsRequests(sim).every((r) => r.path.includes('userStatuses%5B%5D=5'))).toBe(true);
