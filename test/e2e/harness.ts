@@ -28,13 +28,21 @@ let server: Awaited<ReturnType<typeof serveRenderer>> | undefined;
 type HarnessCoreOptions = Omit<Partial<CoreOptions>, 'createConnector' | 'inlineSync' | 'syncWorker' | 'csvWorkers'>;
 
 export async function openApp(
-  options: { core?: HarnessCoreOptions; bridge?: BridgeOptions; colorScheme?: 'light' | 'dark'; dataDir?: string } = {},
+  options: {
+    core?: HarnessCoreOptions;
+    bridge?: BridgeOptions;
+    colorScheme?: 'light' | 'dark';
+    dataDir?: string;
+    /** An install that lost its worker bundles: syncs and exports on the main thread (About warns about it). */
+    withoutWorkers?: true;
+  } = {},
 ): Promise<AppHarness> {
   browser ??= await launchChromium();
   server ??= await serveRenderer();
   const dir = options.dataDir ? undefined : tempDir('rollbook-e2e-');
   const dataDir = options.dataDir ?? dir!.path;
-  const core = createCore({ dataDir, secrets: createSecretStore(noKeychain()), ...options.core, ...builtWorkers() });
+  const workers = options.withoutWorkers ? { inlineSync: true as const } : builtWorkers();
+  const core = createCore({ dataDir, secrets: createSecretStore(noKeychain()), ...options.core, ...workers });
   const context: BrowserContext = await browser.newContext({
     viewport: { width: 1280, height: 800 },
     colorScheme: options.colorScheme ?? 'light',

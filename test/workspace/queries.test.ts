@@ -5,7 +5,8 @@ import { testCore } from '../support/core';
 const NOW = new Date('2026-06-01T12:00:00Z');
 
 describe('workspace queries (two sample accounts)', () => {
-  const t = testCore({ now: () => NOW });
+  // The sample data is anchored on the injected clock, which a sync worker does not take (it syncs at real time).
+  const t = testCore({ now: () => NOW, inlineSync: true });
   let a1 = '';
   let a2 = '';
   const d1 = generateSampleDataset(1, NOW);
