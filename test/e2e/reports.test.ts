@@ -64,7 +64,7 @@ describe('reports view', () => {
   /** "1,234 rows": the preview's count line, once it shows this total. */
   const expectCount = async (n: number) => {
     const text = `${n.toLocaleString('en-US')} ${n === 1 ? 'row' : 'rows'}`;
-    await expect.poll(async () => (await count().textContent())?.trim() ?? '', { timeout: 10_000 }).toMatch(new RegExp(`^${text}\\b`));
+    await expect.poll(async () => (await count().textContent())?.trim() ?? '').toMatch(new RegExp(`^${text}\\b`));
   };
   const headers = () => app.page.getByTestId('preview-table').locator('thead th').allTextContents();
   const checkbox = (name: string) => app.page.getByTestId('reports-view').getByRole('checkbox', { name, exact: true });
@@ -156,7 +156,7 @@ describe('reports view', () => {
     await page.getByLabel('Title on the PDF').fill('Who is still going');
     savePath = join(out.path, 'in-progress.pdf');
     await page.getByTestId('export-pdf').click();
-    await expect.poll(() => result.textContent(), { timeout: 30_000 }).toContain('in-progress.pdf');
+    await expect.poll(() => result.textContent(), { timeout: 60_000 }).toContain('in-progress.pdf');
     expect(dialogs.at(-1)?.suggestedName).toMatch(/^Who is still going \d{4}-\d{2}-\d{2}\.pdf$/);
     expect(readFileSync(savePath).subarray(0, 5).toString()).toBe('%PDF-');
 

@@ -50,7 +50,7 @@ describe('PDF reports (Chromium via playwright-core)', () => {
     expect(flat).toContain('Fire Safety, Level 1');
     execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', file, join(ARTIFACTS, 'report-small')]);
     expect(readdirSync(ARTIFACTS).some((f) => f.startsWith('report-small'))).toBe(true);
-  }, 60_000);
+  }, 120_000);
 
   it('renders Unicode names and a transcript for one person', async () => {
     const file = join(out.path, 'transcript.pdf');
@@ -63,7 +63,7 @@ describe('PDF reports (Chromium via playwright-core)', () => {
     await t.core.call('reports.export', { definition: { kind: 'completions', courseIds: ['C1', 'C2'], learnerSearch: 'Ολυμπία' }, format: 'pdf', path: unicode });
     expect(pdfFlatText(unicode)).toContain('Ολυμπία Παπαδοπούλου');
     expect(pdfFlatText(unicode)).not.toContain('Zoë');
-  }, 60_000);
+  }, 120_000);
 
   it('5,000 rows: a multi-page PDF with the header row repeated on later pages', async () => {
     const file = join(out.path, 'big.pdf');
@@ -100,7 +100,7 @@ describe('PDF reports (Chromium via playwright-core)', () => {
     const second = join(out.path, 'warm-2.pdf');
     writeFileSync(second, await renderer.render(page(2), options));
     expect(pdfFlatText(second)).toContain('row 2');
-  }, 60_000);
+  }, 120_000);
 
   it('Chromium missing: a clear error and no file', async () => {
     const previous = process.env.ROLLBOOK_CHROMIUM;
