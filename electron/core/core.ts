@@ -100,6 +100,16 @@ export interface Core {
 }
 
 export function createCore(options: CoreOptions): Core {
+  if (options.createConnector && !options.inlineSync) {
+    throw new RollbookError(
+      'internal',
+      'A substituted createConnector can only sync on this thread: pass inlineSync: true for that, or use the real ' +
+        'connectors (with faults injected in the simulators) to sync in the worker.',
+    );
+  }
+  if (options.syncWorker && options.inlineSync) {
+    throw new RollbookError('internal', 'Both syncWorker and inlineSync were given: pass one (the worker syncs as the app).');
+  }
   // Syncs write from worker threads: a write here (settings, saved reports, an account edit) may wait for a worker's
   // move of a big account's rows (seconds per 100k). Waiting is what the same write did when syncs ran on this thread.
   const db = openDatabase(options.dataDir, { busyTimeoutMs: 60_000 });
@@ -131,16 +141,6 @@ export function createCore(options: CoreOptions): Core {
       `The secret for "${account.label}" is missing from the keychain or cannot be read. Reconnect the account (replace its secret) to sync again; its cached data is still here.`,
     );
   };
-  if (options.createConnector && !options.inlineSync) {
-    throw new RollbookError(
-      'internal',
-      'A substituted createConnector can only sync on this thread: pass inlineSync: true for that, or use the real ' +
-        'connectors (with faults injected in the simulators) to sync in the worker.',
-    );
-  }
-  if (options.syncWorker && options.inlineSync) {
-    throw new RollbookError('internal', 'Both syncWorker and inlineSync were given: pass one (the worker syncs as the app).');
-  }
   const inlineDeps: RunAccountDeps = {
     db,
     writer: createCacheWriter(db),

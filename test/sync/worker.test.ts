@@ -9,10 +9,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SyncProgress } from '../../electron/core/contract/channels/sync';
+import { createCore } from '../../electron/core/core';
+import { noKeychain } from '../../electron/core/secrets/keychain';
+import { createSecretStore } from '../../electron/core/secrets/secret-store';
 import { DB_FILE_NAME } from '../../electron/core/store/db';
 import { findSyncWorker } from '../../electron/core/sync/worker-sync';
 import { startIspringSimulator } from '../simulators/ispring';
 import { testCore } from '../support/core';
+import { makeDataset, scriptedConnector } from '../support/scripted-connector';
 import { tempDir } from '../support/tmp';
 
 const liveGeneration = (dataDir: string) => {
@@ -48,6 +52,17 @@ describe('sync in a worker thread', () => {
     await t.core.call('accounts.add', { label: 'Worker', settings, secret: sim.options.clientSecret, storage: 'session' });
     return { sim, ...t };
   }
+
+  it('a core never falls back to this thread silently: a substituted connector needs inlineSync, which a worker excludes', () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const base = { dataDir: dir.path, secrets: createSecretStore(noKeychain()) };
+    const scripted = () => scriptedConnector({ data: makeDataset(1, 1) });
+    expect(() => createCore({ ...base, createConnector: scripted })).toThrow(/inlineSync: true/);
+    expect(() => createCore({ ...base, createConnector: scripted, syncWorker: findSyncWorker() })).toThrow(/inlineSync: true/);
+    expect(() => createCore({ ...base, inlineSync: true, syncWorker: findSyncWorker() })).toThrow(/Both syncWorker and inlineSync/);
+    createCore({ ...base, inlineSync: true, createConnector: scripted }).close();
+  });
 
   it('finds its code: the TypeScript source here, the bundle beside a built entry', () => {
     const source = findSyncWorker();
