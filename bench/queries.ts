@@ -1,6 +1,7 @@
 /**
  * Cache queries on a big cache (1M progress rows, 200k learners, 10k courses; --quick: 10k/2k/1k), through the real
- * contract: Courses view with aggregates, search as you type, one course's learners page, Overview aggregates.
+ * contract: Courses view with aggregates, search as you type, one course's learners page, Overview aggregates, the
+ * Learners directory's last page.
  */
 import { createCore } from '../electron/core/core';
 import { noKeychain } from '../electron/core/secrets/keychain';
@@ -46,12 +47,15 @@ export async function queriesSection(ctx: BenchContext): Promise<Record<string, 
       const search = await timeIt(typed.length * 3, (i) => core.call('workspace.search', { accountIds: null, query: typed[i % typed.length]!, limit: 10 }));
       const learnersPage = await timeIt(30, (i) => core.call('workspace.courseLearners', { accountId: 'bench-1', courseId: `c${(i * 37) % size.courses}`, offset: 0, limit: 200 }));
       const overview = await timeIt(10, () => core.call('workspace.overview', { accountIds: null }));
+      // The Learners directory scrolled to its end: the deepest offset the window asks for.
+      const directoryEnd = await timeIt(10, () => core.call('workspace.learners', { accountIds: null, offset: size.learners - 50, limit: 50 }));
       return {
         courses_view: figure(courses, 50),
         courses_view_sorted: figure(sorted, 50),
         search_as_you_type: figure(search, 10),
         course_learners_page: figure(learnersPage, 20),
         overview: figure(overview, 100),
+        learners_directory_end: figure(directoryEnd, 500),
       };
     } finally {
       core.close();

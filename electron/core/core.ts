@@ -55,8 +55,16 @@ export interface CoreOptions {
   now?: () => Date;
   /** Called with unexpected errors (bugs), for the host's log. Never receives secrets: handlers redact. */
   onInternalError?: (error: unknown) => void;
-  /** Builds connectors. Default: the real providers (providers/registry); tests may wrap or substitute it. */
+  /**
+   * Builds connectors. Default: the real providers (providers/registry). A substitute (tests of the engine) cannot
+   * cross into a sync worker, so it needs `inlineSync: true`.
+   */
   createConnector?: CreateConnector;
+  /**
+   * Sync on this thread. Only for tests that script the connector: said explicitly, so a core meant to sync as the
+   * app does (in its worker) never falls back to this thread because a test substituted something.
+   */
+  inlineSync?: true;
   /** How PDFs are printed: a hidden BrowserWindow in the app; playwright-core + system Chromium elsewhere (default). */
   pdfRenderer?: PdfRenderer;
   /** Native abilities of the host (file dialogs, opening files). */
@@ -65,7 +73,7 @@ export interface CoreOptions {
   httpOptions?: ConnectorDeps['httpOptions'];
   /**
    * Run each account's sync in a worker thread (sync/worker-sync.ts); hosts pass `findSyncWorker()`. Without it
-   * syncs run inline, which a substituted `createConnector` needs (functions do not cross threads).
+   * (a build that lost the worker's bundle) syncs run on this thread.
    */
   syncWorker?: SyncWorkerEntry;
   /** Write large completions CSVs in worker threads (reports/csv-in-workers.ts); hosts pass `findCsvWorkers()`. */
@@ -94,6 +102,16 @@ export interface Core {
 }
 
 export function createCore(options: CoreOptions): Core {
+  if (options.createConnector && !options.inlineSync) {
+    throw new RollbookError(
+      'internal',
+      'A substituted createConnector can only sync on this thread: pass inlineSync: true for that, or use the real ' +
+        'connectors (with faults injected in the simulators) to sync in the worker.',
+    );
+  }
+  if (options.syncWorker && options.inlineSync) {
+    throw new RollbookError('internal', 'Both syncWorker and inlineSync were given: pass one (the worker syncs as the app).');
+  }
   // Syncs write from worker threads: a write here (settings, saved reports, an account edit) may wait for a worker's
   // move of a big account's rows (seconds per 100k). Waiting is what the same write did when syncs ran on this thread.
   const db = openDatabase(options.dataDir, { busyTimeoutMs: 60_000 });
@@ -127,9 +145,6 @@ export function createCore(options: CoreOptions): Core {
       `The secret for "${account.label}" is missing from the keychain or cannot be read. Reconnect the account (replace its secret) to sync again; its cached data is still here.`,
     );
   };
-  if (options.syncWorker && options.createConnector) {
-    throw new RollbookError('internal', 'A substituted createConnector cannot run in a sync worker: pass one or the other.');
-  }
   const inlineDeps: RunAccountDeps = {
     db,
     writer: createCacheWriter(db),

@@ -24,6 +24,7 @@ describe('accounts with the OS keychain', () => {
   function core(check?: (secret: string) => void) {
     const t = testCore({
       keychain: osKeychain(),
+      inlineSync: true,
       createConnector: (_settings, secret) => {
         check?.(secret);
         return scriptedConnector({ data: makeDataset(2, 3) });
@@ -75,6 +76,7 @@ describe('accounts with the OS keychain', () => {
     if (!available) return ctx.skip();
     const t = testCore({
       keychain: osKeychain(),
+      inlineSync: true,
       createConnector: () => ({
         ...scriptedConnector({ data: makeDataset(1, 1) }),
         testConnection: async () => {
@@ -94,7 +96,7 @@ describe('accounts with the OS keychain', () => {
 
 describe('accounts without a keychain', () => {
   it('explains, refuses to persist, and offers session-only storage that never touches disk', async () => {
-    const t = testCore({ createConnector: () => scriptedConnector({ data: makeDataset(2, 2) }) });
+    const t = testCore({ inlineSync: true, createConnector: () => scriptedConnector({ data: makeDataset(2, 2) }) });
     try {
       const status = await t.core.call('accounts.keychainStatus');
       expect(status.available).toBe(false);
@@ -114,7 +116,7 @@ describe('accounts without a keychain', () => {
   });
 
   it('validates labels and URLs: unique labels, https except loopback', async () => {
-    const t = testCore({ createConnector: () => scriptedConnector({ data: makeDataset(1, 1) }) });
+    const t = testCore({ inlineSync: true, createConnector: () => scriptedConnector({ data: makeDataset(1, 1) }) });
     try {
       await t.core.call('accounts.add', { label: 'Demo', settings: { platform: 'sample', seed: 1 } });
       await expect(t.core.call('accounts.add', { label: 'demo', settings: { platform: 'sample', seed: 2 } })).rejects.toMatchObject({ code: 'conflict' });

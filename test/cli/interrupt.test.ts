@@ -25,16 +25,17 @@ describe('CLI interrupt', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     // Plain lines come as steps end: attendance's comes as the progress step begins.
-    await expect.poll(() => stderr, { timeout: 20_000 }).toMatch(/attendance \(4\/5\)/);
+    await expect.poll(() => stderr, { timeout: 60_000 }).toMatch(/attendance \(4\/5\)/);
     const interruptedAt = Date.now();
     child.kill('SIGINT');
     const code = await exited;
     const stoppedIn = Date.now() - interruptedAt;
     expect(code).toBe(1);
     expect(stderr).toMatch(/Slow LMS: (CANCELLED|cancelled).*previous data was kept/i);
-    // A page in flight may finish (one second), nothing more.
-    expect(stoppedIn).toBeLessThan(5_000);
+    // Stopped, not finished: the thirty pages still to come would take thirty seconds (a page in flight is
+    // abandoned at once; the bound only leaves room for a paused machine).
+    expect(stoppedIn).toBeLessThan(15_000);
     expect(JSON.parse((await run(['info', '--json'])).stdout).counts).toEqual(before);
     expect((await run(['sync', '--status'])).stdout).toMatch(/Slow LMS\tcancelled at /);
-  }, 90_000);
+  }, 150_000);
 });

@@ -25,6 +25,7 @@ describe('rollbook report', () => {
     expect(first.stdout).toMatch(/^Wrote \d[\d,]* rows to .*done\.csv/);
     const rows = parse(readFileSync(file)) as string[][];
     expect(rows[0]![0]).toBe('Account');
+    expect(rows.length).toBeGreaterThan(1);
     expect(rows.slice(1).every((r) => r[7] === 'completed' || r[7] === 'passed')).toBe(true);
     expect(readFileSync(file)[0]).not.toBe(0xef);
     const again = await run('report', 'completions', '--out', file);

@@ -53,6 +53,8 @@ describe('accounts UI', () => {
     await dialog().waitFor({ state: 'detached' });
 
     expect((await core.call('accounts.list')).map((a) => [a.label, a.platform, a.secretLocation])).toEqual([['Demo', 'sample', 'none']]);
+    // The window's syncs run in the bundled sync worker, as in the app.
+    expect((await core.call('app.info')).workers).toEqual({ sync: true, csvExport: true });
     await expect.poll(() => page.getByTestId('total-courses').textContent(), { timeout: 15_000 }).toBe('24');
     expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Demo' }).getAttribute('aria-pressed')).toBe('true');
   });
@@ -115,9 +117,13 @@ describe('accounts UI', () => {
   });
 
   it('shows live progress while a sync runs, and cancels it', async () => {
-    const { page } = app;
-    // Slow answers keep the run going long enough to watch it.
-    sim.addFault({ match: /users|results|contents/, fault: { kind: 'delay', ms: 300 } });
+    const { page, core } = app;
+    const account = (await core.call('accounts.list')).find((a) => a.label === 'Acme iSpring')!;
+    expect(account.lastSyncedAt).not.toBeNull();
+    // Slow answers keep the run going long enough to watch it, and results held back past the test's end make sure
+    // it can only end by the cancel.
+    sim.addFault({ match: /users|contents/, fault: { kind: 'delay', ms: 300 } });
+    sim.addFault({ match: /results/, fault: { kind: 'delay', ms: 300_000 } });
     try {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sync', exact: true }).click();
       const card = page.getByTestId('sync-card').filter({ hasText: 'Acme iSpring' });
@@ -131,7 +137,9 @@ describe('accounts UI', () => {
     } finally {
       sim.clearFaults();
     }
-    // Cancelling kept the data of the last good run.
+    // Cancelling kept the data of the last good run: its generation, and its time.
+    expect((await core.call('sync.history', { accountId: account.id }))[0]).toMatchObject({ outcome: 'cancelled' });
+    expect((await core.call('accounts.list')).find((a) => a.id === account.id)!.lastSyncedAt).toBe(account.lastSyncedAt);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Overview', exact: true }).click();
     await expect.poll(() => page.getByTestId('total-courses').textContent()).toBe('6');
   });

@@ -1,12 +1,14 @@
 /**
  * E2E harness: the BUILT renderer (out/renderer) in real Chromium, talking through the test bridge to a real core
- * with a real SQLite cache in a temp folder.
+ * with a real SQLite cache in a temp folder. As in the app, the core syncs in the bundled sync worker and writes large
+ * CSVs in the bundled CSV workers (out/main): faults are injected in the simulators, not by substituting connectors.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createCore, type Core, type CoreOptions } from '../../electron/core/core';
 import { noKeychain } from '../../electron/core/secrets/keychain';
 import { createSecretStore } from '../../electron/core/secrets/secret-store';
 import { installBridge, type BridgeOptions } from '../bridge/install-bridge';
+import { builtWorkers } from '../support/built';
 import { launchChromium } from '../support/chromium';
 import { serveRenderer } from '../support/static-server';
 import { tempDir } from '../support/tmp';
@@ -22,14 +24,25 @@ export interface AppHarness {
 let browser: Browser | undefined;
 let server: Awaited<ReturnType<typeof serveRenderer>> | undefined;
 
+/** Core options a test may change; the rest (how it syncs and exports) is the app's. */
+type HarnessCoreOptions = Omit<Partial<CoreOptions>, 'createConnector' | 'inlineSync' | 'syncWorker' | 'csvWorkers'>;
+
 export async function openApp(
-  options: { core?: Partial<CoreOptions>; bridge?: BridgeOptions; colorScheme?: 'light' | 'dark'; dataDir?: string } = {},
+  options: {
+    core?: HarnessCoreOptions;
+    bridge?: BridgeOptions;
+    colorScheme?: 'light' | 'dark';
+    dataDir?: string;
+    /** An install that lost its worker bundles: syncs and exports on the main thread (About warns about it). */
+    withoutWorkers?: true;
+  } = {},
 ): Promise<AppHarness> {
   browser ??= await launchChromium();
   server ??= await serveRenderer();
   const dir = options.dataDir ? undefined : tempDir('rollbook-e2e-');
   const dataDir = options.dataDir ?? dir!.path;
-  const core = createCore({ dataDir, secrets: createSecretStore(noKeychain()), ...options.core });
+  const workers = options.withoutWorkers ? { inlineSync: true as const } : builtWorkers();
+  const core = createCore({ dataDir, secrets: createSecretStore(noKeychain()), ...options.core, ...workers });
   const context: BrowserContext = await browser.newContext({
     viewport: { width: 1280, height: 800 },
     colorScheme: options.colorScheme ?? 'light',

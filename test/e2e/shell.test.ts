@@ -17,12 +17,26 @@ describe('app shell (built renderer, real core through the bridge)', () => {
       const info = await app.core.call('app.info');
       expect(await page.getByTestId('about-schema-version').textContent()).toBe(String(info.schemaVersion));
       expect(info.schemaVersion).toBeGreaterThanOrEqual(2);
-      // This harness's core runs syncs and exports inline: About says so, and how to fix it.
-      expect(info.workers).toEqual({ sync: false, csvExport: false });
-      expect(await page.getByTestId('about-workers').textContent()).toMatch(/Syncs run on the main thread; CSV exports on the main thread\. Reinstalling/);
+      // As in the app, syncs and large exports run in the bundled workers.
+      expect(info.workers).toEqual({ sync: true, csvExport: true });
+      expect(await page.getByTestId('about-workers').textContent()).toMatch(/Syncs and large CSV exports run in worker threads\./);
       // The page itself cannot reach Node or Electron.
       expect(await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
       expect(app.consoleErrors).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('About warns when the worker bundles are missing, and says how to fix it', async () => {
+    const app = await openApp({ withoutWorkers: true });
+    try {
+      const { page } = app;
+      await page.getByRole('button', { name: 'About' }).click();
+      expect((await app.core.call('app.info')).workers).toEqual({ sync: false, csvExport: false });
+      await expect
+        .poll(() => page.getByTestId('about-workers').textContent())
+        .toMatch(/Syncs run on the main thread; CSV exports on the main thread\. Reinstalling/);
     } finally {
       await app.close();
     }

@@ -25,6 +25,7 @@ describe('sample provider', () => {
     expect(sessionIds.size).toBe(d.sessions.length);
     expect(new Set(d.attendance.map((a) => `${a.sessionId}/${a.learnerId}`)).size).toBe(d.attendance.length);
     expect(new Set(d.learners.filter((l) => l.email).map((l) => l.email)).size).toBe(d.learners.filter((l) => l.email).length);
+    for (const list of [d.courses, d.learners, d.sessions, d.attendance, d.progress]) expect(list.length).toBeGreaterThan(0);
     expect(d.learners.every((l) => l.email === null || /^[a-z0-9.]+@example\.org$/.test(l.email))).toBe(true);
     expect(d.sessions.every((s) => courseIds.has(s.courseId))).toBe(true);
     expect(d.attendance.every((a) => d.sessions.find((s) => s.id === a.sessionId)!.courseId === a.courseId)).toBe(true);

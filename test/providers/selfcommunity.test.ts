@@ -123,6 +123,7 @@ describe('SelfCommunity connector', () => {
     expect(await collect(connector.learners({ signal: signal(), courseIds: ids }))).toEqual({ rows: [], learners: [], pages: 0 });
 
     const paths = sim.requests.map((r) => new URL(r.path, sim.url));
+    expect(paths.length).toBeGreaterThan(0);
     expect(paths.every((u) => u.pathname.endsWith('/'))).toBe(true);
     const users = paths.filter((u) => u.pathname === '/api/v2/course/41/users/');
     // Read once, following `next` to the third page.
@@ -190,6 +191,7 @@ describe('SelfCommunity connector', () => {
     expect(renewed.size).toBe(1);
     expect(renewed.has(first!)).toBe(false);
     expect(decodeJwt([...renewed][0]!).jti).not.toBe(claims.jti);
+    expect(sim.jwtSubjects.length).toBeGreaterThan(0);
     expect(sim.jwtSubjects.every((id) => id === 7)).toBe(true);
 
     // The simulator really verifies: the old token has now expired, and foreign signatures or claims are refused.
@@ -384,7 +386,9 @@ describe('SelfCommunity connector', () => {
     expect(seen.results.map((c) => c.id)).not.toContain(50); // a draft (privacy "")
     expect((await get('/api/v2/course/search/?limit=50')).body.results.find((c) => c.id === 50)).toMatchObject({ privacy: '', join_status: 'creator' });
     expect((await get('/api/v2/course/search/?limit=50&statuses=%5B%22creator%22%5D')).body.count).toBe(12);
-    expect((await get('/api/v2/course/search/?categories=%5B2%5D')).body.results.every((c) => c.categories[0]!.id === 2)).toBe(true);
+    const inCategory = (await get('/api/v2/course/search/?categories=%5B2%5D')).body.results;
+    expect(inCategory.length).toBeGreaterThan(0);
+    expect(inCategory.every((c) => c.categories[0]!.id === 2)).toBe(true);
     expect((await get('/api/v2/course/40/users/?statuses=joined,manager')).body).toEqual({
       errors: [{ field: 'statuses', messages: [{ code: 'invalid', message: '"joined,manager" is not a valid choice.' }] }],
     });
@@ -409,10 +413,10 @@ describe('SelfCommunity connector', () => {
   it('streams ~100k progress rows page by page with flat memory', async () => {
     const { sim, connector } = await setup({ sim: { courses: 100, users: 1000, membersPerCourse: 1000 } });
     const ids = sim.data.courses.map((c) => String(c.id));
-    const { rows, pages, maxPage, growthBytes } = await retainedGrowth(connector.progress({ signal: AbortSignal.timeout(30_000), courseIds: ids }), 50);
+    const { rows, pages, maxPage, growthBytes } = await retainedGrowth(connector.progress({ signal: AbortSignal.timeout(110_000), courseIds: ids }), 50);
     expect(rows).toBe(100_000);
     expect(pages).toBe(1000);
     expect(maxPage).toBe(100);
     expect(growthBytes).toBeLessThan(10 * 2 ** 20);
-  }, 30_000);
+  }, 120_000);
 });

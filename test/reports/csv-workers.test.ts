@@ -234,8 +234,8 @@ describe('CSV in worker threads', () => {
         await new Promise((resolve) => setTimeout(resolve, delay));
         const t0 = performance.now();
         await group.stop();
-        // Each worker noticed at its next check: well under the time a whole learner map takes.
-        expect(performance.now() - t0).toBeLessThan(5_000);
+        // Each worker noticed at its next check and exited: stop gives up waiting for them only after 10 s.
+        expect(performance.now() - t0).toBeLessThan(9_000);
       }
     } finally {
       many.cleanup();

@@ -21,6 +21,7 @@ describe('report queries', () => {
   const south = secondAccountDataset();
   const t = testCore({
     now: () => new Date(REPORT_NOW),
+    inlineSync: true,
     createConnector: (settings) => scriptedConnector({ data: settings.platform === 'sample' && settings.seed === 2 ? south : north }),
   });
   const out = tempDir('rollbook-report-queries-');

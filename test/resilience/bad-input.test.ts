@@ -11,7 +11,7 @@ import { testCore } from '../support/core';
 import { makeDataset, scriptedConnector } from '../support/scripted-connector';
 
 describe('bad input at the IPC edge', () => {
-  const t = testCore({ createConnector: () => scriptedConnector({ data: makeDataset(2, 3) }) });
+  const t = testCore({ inlineSync: true, createConnector: () => scriptedConnector({ data: makeDataset(2, 3) }) });
   beforeAll(async () => {
     await t.core.call('accounts.add', { label: 'Acme', settings: { platform: 'sample', seed: 1 } });
     await t.core.call('sync.run', {});

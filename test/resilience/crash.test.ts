@@ -1,13 +1,15 @@
 /**
- * Crash safety: a syncing process killed with SIGKILL at random points never damages the cache. After each kill the
- * database passes integrity_check, shows a complete generation (the previous one, or the new one if the kill came
- * after the flip), and a rerun completes.
+ * Crash safety: a process syncing in its sync worker, killed with SIGKILL at random points, never damages the cache.
+ * After each kill the database passes integrity_check, shows a complete generation (the previous one, or the new one
+ * if the kill came after the flip), and a rerun completes. The sync reads a loopback iSpring Learn whose answers are
+ * slowed down, so kills land all along the run.
  */
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DB_FILE_NAME } from '../../electron/core/store/db';
+import { startIspringSimulator, type IspringSimulator } from '../simulators/ispring';
 import { testCore } from '../support/core';
 import { makeDataset, scriptedConnector } from '../support/scripted-connector';
 import { tempDir } from '../support/tmp';
@@ -16,9 +18,9 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const KILLS = Number(process.env.ROLLBOOK_CRASH_KILLS ?? 20);
 
 /** Starts the child sync and SIGKILLs it after `afterEvents` progress lines; resolves with what it printed. */
-function killMidSync(dataDir: string, afterEvents: number): Promise<{ lines: string[]; killed: boolean }> {
+function killMidSync(dataDir: string, sim: IspringSimulator, afterEvents: number): Promise<{ lines: string[]; killed: boolean }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/support/sync-child.ts'), dataDir, '4', '60', '25'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/support/sync-child.ts'), dataDir, sim.options.clientSecret], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -49,14 +51,23 @@ function killMidSync(dataDir: string, afterEvents: number): Promise<{ lines: str
 
 describe('crash safety', () => {
   const dir = tempDir('rollbook-crash-');
-  afterAll(() => dir.cleanup());
+  let sim: IspringSimulator | undefined;
+  afterAll(async () => {
+    await sim?.close();
+    dir.cleanup();
+  });
 
   it(`survives SIGKILL at ${KILLS} random points mid-sync`, async () => {
     const previous = makeDataset(3, 30); // 90 progress rows
-    const next = makeDataset(4, 60); // 240 progress rows, what the child syncs
+    // What the child syncs: 240 progress rows over 4 courses, in pages of 10, each answer 30 ms late.
+    sim = await startIspringSimulator({ courses: 4, learners: 60, results: 240, pageSizeCap: 10 });
+    sim.addFault({ match: /contents|users|results/, fault: { kind: 'delay', ms: 30 } });
+    const next = { courses: 4, progress: sim.data.results.length };
+    const settings = { platform: 'ispring' as const, baseUrl: sim.url, authMode: 'token' as const, clientId: sim.options.clientId, format: 'json' as const };
+    // The previous generation comes from a scripted connector (its own complete, different data).
     const seedCache = async (dataDir: string) => {
-      const seed = testCore({ dataDir, createConnector: () => scriptedConnector({ data: previous }) });
-      await seed.core.call('accounts.add', { label: 'Acme', settings: { platform: 'sample', seed: 1 } });
+      const seed = testCore({ dataDir, inlineSync: true, createConnector: () => scriptedConnector({ data: previous }) });
+      await seed.core.call('accounts.add', { label: 'Acme', settings, secret: 'scripted', storage: 'session' });
       expect((await seed.core.call('sync.run', {}))[0]!.outcome).toBe('ok');
       seed.core.close();
     };
@@ -68,7 +79,9 @@ describe('crash safety', () => {
     let events: number;
     try {
       await seedCache(calibration.path);
-      events = (await killMidSync(calibration.path, Number.POSITIVE_INFINITY)).lines.filter((l) => l.startsWith('progress')).length;
+      const whole = await killMidSync(calibration.path, sim, Number.POSITIVE_INFINITY);
+      expect(whole.lines.at(-1)).toBe('done ok');
+      events = whole.lines.filter((l) => l.startsWith('progress')).length;
     } finally {
       calibration.cleanup();
     }
@@ -78,7 +91,7 @@ describe('crash safety', () => {
     for (let i = 0; i < KILLS; i += 1) {
       // Anywhere from the first progress event to just past the end of the run.
       const afterEvents = 1 + Math.floor(Math.random() * (events + 1));
-      const { killed } = await killMidSync(dir.path, afterEvents);
+      const { killed } = await killMidSync(dir.path, sim, afterEvents);
       if (killed) killedMidway += 1;
 
       const db = new Database(join(dir.path, DB_FILE_NAME));
@@ -88,11 +101,11 @@ describe('crash safety', () => {
           .prepare('SELECT count(*) AS n FROM progress p JOIN accounts a ON a.id = p.account_id AND p.generation = a.live_generation')
           .get() as { n: number };
         // A complete generation: the previous sync's or the child's, never a mix.
-        expect([previous.progress.length, next.progress.length]).toContain(live.n);
+        expect([previous.progress.length, next.progress]).toContain(live.n);
         const courses = db
           .prepare('SELECT count(*) AS n FROM courses c JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation')
           .get() as { n: number };
-        expect(courses.n).toBe(live.n === previous.progress.length ? 3 : 4);
+        expect(courses.n).toBe(live.n === previous.progress.length ? 3 : next.courses);
       } finally {
         db.close();
       }
@@ -100,15 +113,16 @@ describe('crash safety', () => {
     expect(killedMidway).toBeGreaterThan(KILLS / 2);
 
     // A rerun completes and the interrupted runs are recorded as such, not left "running".
-    const rerun = testCore({ dataDir: dir.path, createConnector: () => scriptedConnector({ data: next }) });
+    const rerun = testCore({ dataDir: dir.path });
     try {
+      await rerun.core.call('accounts.replaceSecret', { account: 'Acme', secret: sim.options.clientSecret, storage: 'session' });
       expect((await rerun.core.call('sync.run', { mode: 'full' }))[0]!.outcome).toBe('ok');
-      expect((await rerun.core.call('app.info')).counts.progress).toBe(240);
+      expect((await rerun.core.call('app.info')).counts.progress).toBe(next.progress);
       const history = await rerun.core.call('sync.history', {});
       expect(history.some((r) => r.outcome === 'running')).toBe(false);
       expect(history.filter((r) => r.errorMessage?.includes('interrupted')).length).toBeGreaterThan(0);
     } finally {
       rerun.core.close();
     }
-  }, 120_000);
+  }, 600_000);
 });

@@ -2,6 +2,7 @@
  * A connector driven by a script: exact data, page size, failures, delays and skips on demand. Used to test the sync
  * engine's guarantees independently of any platform (the platform connectors have their own simulator tests).
  */
+import { setTimeout } from 'node:timers/promises';
 import type { Attendance, Course, CourseSession, Learner, Progress } from '../../electron/core/contract/domain';
 import type { Connector, Page, ResourceScope } from '../../electron/core/providers/types';
 
@@ -18,7 +19,7 @@ export interface Script {
   pageSize?: number;
   /** Throw this error when the given resource reaches the given page (0-based). */
   failAt?: { resource: keyof Dataset; page: number; error: Error };
-  /** Milliseconds to wait before each page. */
+  /** Milliseconds to wait before each page (a cancel ends the wait, as it ends a real connector's request). */
   delayMs?: number;
   /** Course ids reported as forbidden (skipped) during progress. */
   forbidden?: string[];
@@ -67,8 +68,7 @@ export function scriptedConnector(script: Script): Connector {
     let count = 0;
     for (let i = 0, page = 0; i < rows.length; i += pageSize, page += 1) {
       scope.signal.throwIfAborted();
-      if (script.delayMs) await new Promise((r) => setTimeout(r, script.delayMs));
-      scope.signal.throwIfAborted();
+      if (script.delayMs) await setTimeout(script.delayMs, undefined, { signal: scope.signal });
       if (script.failAt && script.failAt.resource === resource && script.failAt.page === page) throw script.failAt.error;
       const items = rows.slice(i, i + pageSize);
       count += 1;

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ChannelName } from '../../electron/core/contract/channels';
+import type { Core } from '../../electron/core/core';
 import { startAutoSync } from '../../electron/core/sync/auto-sync';
 import { testCore } from '../support/core';
 import { makeDataset, scriptedConnector } from '../support/scripted-connector';
@@ -8,7 +10,7 @@ describe('auto-sync and clear cache', () => {
   afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
   async function setup() {
-    const t = testCore({ createConnector: () => scriptedConnector({ data: makeDataset(2, 5) }) });
+    const t = testCore({ inlineSync: true, createConnector: () => scriptedConnector({ data: makeDataset(2, 5) }) });
     cleanups.push(t.cleanup);
     await t.core.call('accounts.add', { label: 'Acme', settings: { platform: 'sample', seed: 1 } });
     return t;
@@ -16,9 +18,14 @@ describe('auto-sync and clear cache', () => {
 
   it('is off by default', async () => {
     const { core } = await setup();
-    const stop = startAutoSync(core);
-    await new Promise((r) => setTimeout(r, 100));
+    // What auto-sync asks the core: once it has read the settings for the start and for the schedule, it has decided.
+    const calls: string[] = [];
+    const watched: Core = { ...core, call: ((channel: ChannelName, ...input: never[]) => (calls.push(channel), core.call(channel, ...input))) as Core['call'] };
+    const stop = startAutoSync(watched);
+    await expect.poll(() => calls.filter((c) => c === 'settings.get')).toHaveLength(2);
+    await core.call('settings.get');
     stop();
+    expect(calls).toEqual(['settings.get', 'settings.get']);
     expect(await core.call('sync.history', {})).toEqual([]);
   });
 

@@ -36,7 +36,7 @@ describe('sync engine', () => {
 
   async function setup(script: Script) {
     const state = { script };
-    const t = testCore({ createConnector: () => scriptedConnector(state.script) });
+    const t = testCore({ inlineSync: true, createConnector: () => scriptedConnector(state.script) });
     cleanups.push(t.cleanup);
     const { account } = await t.core.call('accounts.add', { label: 'Acme', settings: { platform: 'sample', seed: 1 } });
     return { ...t, account, state };
@@ -102,13 +102,14 @@ describe('sync engine', () => {
     const { core, dataDir, account, state } = await setup({ data: makeDataset(2, 10) });
     await core.call('sync.run', {});
     const before = liveRows(dataDir, 'progress', account.id);
-    state.script = { data: makeDataset(5, 200), delayMs: 20, pageSize: 5 };
-    const running = core.call('sync.run', { mode: 'full' });
-    await new Promise((r) => setTimeout(r, 150));
-    const t0 = Date.now();
-    expect(await core.call('sync.cancel', {})).toEqual({ cancelled: [account.id] });
-    const [run] = await running;
-    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(before).toHaveLength(20);
+    // Every page takes a minute: the run cannot end before the test's timeout but by a prompt cancel, which comes
+    // with its first progress event.
+    state.script = { data: makeDataset(5, 200), delayMs: 60_000, pageSize: 5 };
+    let cancelled: Promise<unknown> | undefined;
+    core.on('sync.progress', () => (cancelled ??= core.call('sync.cancel', {})));
+    const [run] = await core.call('sync.run', { mode: 'full' });
+    expect(await cancelled).toEqual({ cancelled: [account.id] });
     expect(run).toMatchObject({ outcome: 'cancelled', errorCode: 'cancelled' });
     expect(liveRows(dataDir, 'progress', account.id)).toEqual(before);
     expect((await core.call('sync.history', { accountId: account.id })).map((r) => r.outcome)).toEqual(['cancelled', 'ok']);
@@ -151,11 +152,13 @@ describe('sync engine', () => {
   });
 
   it('refuses a second sync of an account that is already syncing', async () => {
-    const { core } = await setup({ data: makeDataset(2, 50), delayMs: 10, pageSize: 5 });
+    // Pages that take a minute: the first sync is still running when the second is asked for, however slow the machine.
+    const { core } = await setup({ data: makeDataset(2, 50), delayMs: 60_000, pageSize: 5 });
+    const started = new Promise((resolve) => core.on('sync.progress', resolve));
     const first = core.call('sync.run', {});
-    await new Promise((r) => setTimeout(r, 30));
+    await started;
     await expect(core.call('sync.run', {})).rejects.toMatchObject({ code: 'sync_running' });
     await core.call('sync.cancel', {});
-    await first;
+    expect((await first)[0]!.outcome).toBe('cancelled');
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Scale: 10k courses and a 100k-learner course. The Courses view loads every matching row and the learners table
- * pages through 100k rows while scrolling, so both must answer well inside a frame budget of a few hundred ms.
- * Bounds are generous (shared CI machines); the point is catching an accidental per-row query or full scan.
+ * pages through 100k rows while scrolling: the answers stay right at that size (sorted, filtered, the last pages).
+ * How fast they come is measured by the benchmarks (bench/queries.ts), not here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../electron/core/store/db';
@@ -32,35 +32,24 @@ describe('workspace at scale', () => {
     t.cleanup();
   });
 
-  const time = async <T>(fn: () => Promise<T>) => {
-    const start = performance.now();
-    const value = await fn();
-    return { value, ms: performance.now() - start };
-  };
-
-  it('lists 10k courses, sorted and filtered, quickly', async () => {
+  it('lists 10k courses, sorted and filtered', async () => {
     await t.core.call('workspace.courses', { accountIds: null }); // prepare once
-    const all = await time(() => t.core.call('workspace.courses', { accountIds: null, sort: { column: 'completionRate', direction: 'desc' } }));
-    expect(all.value).toHaveLength(COURSES);
-    expect(all.value.at(-1)!.name).toBe('Course 00000'); // 25 % is the lowest rate
-    expect(all.ms).toBeLessThan(1_500);
-    const search = await time(() => t.core.call('workspace.courses', { accountIds: null, search: 'course 0999' }));
-    expect(search.value.map((c) => c.name)).toEqual(Array.from({ length: 10 }, (_, i) => `Course 0999${i}`));
-    expect(search.ms).toBeLessThan(500);
+    const all = await t.core.call('workspace.courses', { accountIds: null, sort: { column: 'completionRate', direction: 'desc' } });
+    expect(all).toHaveLength(COURSES);
+    expect(all.at(-1)!.name).toBe('Course 00000'); // 25 % is the lowest rate
+    const search = await t.core.call('workspace.courses', { accountIds: null, search: 'course 0999' });
+    expect(search.map((c) => c.name)).toEqual(Array.from({ length: 10 }, (_, i) => `Course 0999${i}`));
   });
 
-  it('pages the 100k-learner course to its last row quickly', async () => {
+  it('pages the 100k-learner course to its last row', async () => {
     const first = await t.core.call('workspace.courseLearners', { accountId: 'big', courseId: 'C0', limit: 200 });
     expect(first.total).toBe(LEARNERS);
-    const last = await time(() => t.core.call('workspace.courseLearners', { accountId: 'big', courseId: 'C0', offset: LEARNERS - 200, limit: 200 }));
-    expect(last.value.rows.at(-1)!.name).toBe('Learner 099999');
-    expect(last.ms).toBeLessThan(1_500);
-    const filtered = await time(() => t.core.call('workspace.courseLearners', { accountId: 'big', courseId: 'C0', statuses: ['completed'], offset: 24_900, limit: 200 }));
-    expect(filtered.value.total).toBe(LEARNERS / 4);
-    expect(filtered.value.rows.map((r) => r.name).at(-1)).toBe('Learner 099996');
-    const directory = await time(() => t.core.call('workspace.learners', { accountIds: null, offset: LEARNERS - 50, limit: 50 }));
-    expect(directory.value.rows.at(-1)).toMatchObject({ name: 'Learner 099999', courses: 1 });
-    expect(directory.ms).toBeLessThan(1_500);
-    console.info(`10k/100k timings: learners last page ${last.ms.toFixed(0)} ms, filtered ${filtered.ms.toFixed(0)} ms, directory ${directory.ms.toFixed(0)} ms`);
+    const last = await t.core.call('workspace.courseLearners', { accountId: 'big', courseId: 'C0', offset: LEARNERS - 200, limit: 200 });
+    expect(last.rows.at(-1)!.name).toBe('Learner 099999');
+    const filtered = await t.core.call('workspace.courseLearners', { accountId: 'big', courseId: 'C0', statuses: ['completed'], offset: 24_900, limit: 200 });
+    expect(filtered.total).toBe(LEARNERS / 4);
+    expect(filtered.rows.map((r) => r.name).at(-1)).toBe('Learner 099996');
+    const directory = await t.core.call('workspace.learners', { accountIds: null, offset: LEARNERS - 50, limit: 50 });
+    expect(directory.rows.at(-1)).toMatchObject({ name: 'Learner 099999', courses: 1 });
   });
 });

@@ -16,6 +16,10 @@ export async function prepareTarget(path: string, force: boolean): Promise<strin
   await fs.access(dir, constants.W_OK).catch((error: unknown) => {
     throw new RollbookError('export_failed', `Cannot write to the folder ${dir}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : 'permission denied'}. Choose another folder.`, { cause: error });
   });
+  // A writable file passes the check above; the temp file beside the target could then not even be removed.
+  if (!(await fs.stat(dir)).isDirectory()) {
+    throw new RollbookError('export_failed', `Cannot write to ${dir}: it is a file, not a folder. Choose another folder.`);
+  }
   return join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.partial`);
 }
 
