@@ -130,7 +130,7 @@ export const accountHandlers = {
     const storage = input.storage ?? (account.secretLocation === 'session' ? 'session' : 'keychain');
     await storeSecret(ctx, account.id, input.secret, storage);
     try {
-      ctx.db.transaction(() => {
+      writeTransaction(ctx.db, () => {
         const now = ctx.now().toISOString();
         ctx.accounts.update({ id: account.id, label, settings, now });
         ctx.accounts.setSecretLocation(account.id, storage, now);
