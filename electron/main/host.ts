@@ -1,6 +1,7 @@
 /** Native abilities the core may ask the app for: the Save dialog and opening exported files. */
 import { BrowserWindow, dialog, shell } from 'electron';
 import { app } from 'electron';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HostAbilities } from '../core/api/context';
 
@@ -21,6 +22,12 @@ export function electronHost(): HostAbilities {
     async openPath(path, reveal) {
       if (reveal) shell.showItemInFolder(path);
       else await shell.openPath(path);
+    },
+    async openLogFolder(dir) {
+      // The core passes its own log folder; it may not exist yet if nothing could be logged.
+      await mkdir(dir, { recursive: true });
+      const problem = await shell.openPath(dir);
+      if (problem) throw new Error(`Could not open the log folder: ${problem}`);
     },
   };
 }

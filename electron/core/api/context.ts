@@ -14,10 +14,13 @@ import type { ReportQueries } from '../store/report-queries';
 import type { SavedReportsRepo } from '../store/saved-reports-repo';
 import type { PdfRenderer } from '../reports/pdf-renderer';
 import type { CsvWorkers } from '../reports/csv-in-workers';
+import type { Logger } from '../log/log';
 
 export interface HostAbilities {
   chooseSavePath?: (suggestedName: string, format: 'csv' | 'pdf') => Promise<string | null>;
   openPath?: (path: string, reveal: boolean) => Promise<void>;
+  /** Opens the core's own log folder (never a path from the window: the core passes its `logDir`). */
+  openLogFolder?: (dir: string) => Promise<void>;
 }
 import type { SyncCoordinator } from '../sync/coordinator';
 
@@ -25,6 +28,11 @@ import type { SyncCoordinator } from '../sync/coordinator';
 export interface CoreContext {
   dataDir: string;
   databasePath: string;
+  /** The folder of the log files (log/log.ts). */
+  logDir: string;
+  log: Logger;
+  /** Removes secrets the core has seen, e-mail addresses and URL query strings from text that leaves it. */
+  scrub: (text: string) => string;
   db: Db;
   accounts: AccountsRepo;
   settings: SettingsRepo;

@@ -3,6 +3,7 @@
  * into a plain `{ code, message }` (see `toWireError`). Messages say what happened and what the user can do.
  */
 import type { HttpErrorCode } from '../http/types';
+import { describeCause } from '../log/log';
 
 export type ErrorCode =
   | HttpErrorCode
@@ -23,6 +24,11 @@ export interface WireError {
   message: string;
   /** HTTP status for provider errors. */
   status?: number;
+  /**
+   * For `internal` errors: the cause on one line ("TypeError: …"), scrubbed of secrets, e-mail addresses and query
+   * strings, so the window can show and copy it; the stack is in the log.
+   */
+  detail?: string;
 }
 
 export class RollbookError extends Error {
@@ -40,8 +46,13 @@ export class RollbookError extends Error {
   }
 }
 
-export function toWireError(error: unknown): WireError {
+/** `scrub` removes what the caller knows must not leave (the core's registered secrets). */
+export function toWireError(error: unknown, scrub: (text: string) => string = (text) => text): WireError {
   if (error instanceof RollbookError) return error.toWire();
-  // Anything else is a bug; do not leak internals (paths, SQL, secrets) to the renderer.
-  return { code: 'internal', message: 'Something went wrong inside Rollbook. Details are in the log.' };
+  // Anything else is a bug: its cause goes along on one scrubbed line (no stack, no secrets), the rest to the log.
+  return {
+    code: 'internal',
+    message: 'Something went wrong inside Rollbook. Details are in the log.',
+    detail: scrub(describeCause(error)),
+  };
 }

@@ -74,6 +74,15 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
   // URL paths can carry ids or tokens too (some APIs put keys in the path), so messages are redacted as well.
   const fail = (code: HttpErrorCode, message: string, status?: number, excerpt?: string, cause?: unknown) =>
     new HttpError(code, redactText(message), status, excerpt, cause === undefined ? undefined : { cause });
+  // What the log may know of a request: never its query string, headers or body.
+  const logFields = (method: string, url: URL, error: HttpError, attempt: number) => ({
+    method,
+    host: url.host,
+    path: redactText(url.pathname),
+    status: error.status,
+    code: error.code,
+    attempt,
+  });
 
   async function attempt(req: HttpRequest, url: URL): Promise<HttpResponse> {
     const release = await slots.acquire(req.signal);
@@ -141,7 +150,10 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
           if (!isRetryableStatus(response.status)) throw lastError;
           retryAfterMs = parseRetryAfter(response.headers['retry-after']);
         } catch (error) {
-          if (error instanceof HttpError && error === lastError && !isRetryableStatus(error.status ?? 0)) throw error;
+          if (error instanceof HttpError && error === lastError && !isRetryableStatus(error.status ?? 0)) {
+            options.log?.warn(logFields(method, url, error, tries + 1), 'HTTP request failed');
+            throw error;
+          }
           if (!(error instanceof HttpError)) {
             // Aborts surface from undici, the slot queue or the budget wait; all of them mean "cancelled".
             if (req.signal?.aborted) throw cancelled();
@@ -149,12 +161,16 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
           }
         }
 
-        if (tries >= maxRetries) throw lastError!;
+        if (tries >= maxRetries) {
+          options.log?.warn(logFields(method, url, lastError!, tries + 1), 'HTTP request failed');
+          throw lastError!;
+        }
         const backoff = backoffDelay(tries, retry.baseDelayMs, retry.maxDelayMs);
         // Retry-After is the server telling us when it will talk again: never go earlier, and never wait longer than
         // a sane cap for a desktop app (a run can simply be re-tried later).
         const waitMs = Math.min(retryAfterMs !== null ? Math.max(retryAfterMs, Math.min(backoff, 1000)) : backoff, MAX_WAIT_MS);
         options.onWait?.({ reason: lastError!.code === 'rate_limited' ? 'rate_limited' : 'retry', ms: waitMs, status: lastError!.status });
+        options.log?.warn({ ...logFields(method, url, lastError!, tries + 1), waitMs }, 'HTTP retry');
         await sleep(waitMs, req.signal).catch(() => {
           throw cancelled();
         });

@@ -14,7 +14,7 @@ export interface SyncJob {
   secret: string;
   mode: SyncMode;
   teamupCompletionThreshold: number;
-  httpOptions?: Partial<Omit<HttpClientOptions, 'onWait'>>;
+  httpOptions?: Partial<Omit<HttpClientOptions, 'onWait' | 'log'>>;
 }
 
 export type ToWorker = { type: 'run'; job: number; input: SyncJob } | { type: 'cancel'; job: number };
@@ -22,4 +22,6 @@ export type ToWorker = { type: 'run'; job: number; input: SyncJob } | { type: 'c
 export type FromWorker =
   | { type: 'progress'; job: number; progress: SyncProgress }
   | { type: 'done'; job: number; run: SyncRun }
-  | { type: 'internal-error'; job: number; name: string; message: string; stack?: string };
+  | { type: 'internal-error'; job: number; name: string; message: string; stack?: string }
+  /** A whole log line from the worker's logger; the core's thread writes it to the log file. */
+  | { type: 'log'; job: number; line: string };

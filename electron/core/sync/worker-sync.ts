@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { SyncMode, SyncProgress, SyncRun } from '../contract/channels/sync';
 import type { SyncRunsRepo } from '../store/sync-runs-repo';
 import { findWorker, type WorkerEntry } from '../worker-entry';
+import { describeCause } from '../log/log';
 import type { FromWorker, SyncJob, ToWorker } from './worker-protocol';
 
 /** Where the worker's code is, and how to start it. */
@@ -34,6 +35,8 @@ export interface SyncJobHost {
   now: () => Date;
   emitProgress: (progress: SyncProgress) => void;
   onInternalError?: (error: unknown) => void;
+  /** Writes a whole log line the worker's logger made to the core's log file. */
+  writeLog?: (line: string) => void;
   /** A closed core's cache is closed too: nothing more is written for it. */
   isClosed: () => boolean;
 }
@@ -76,7 +79,7 @@ export class SyncWorkerPool {
       } catch (error) {
         // A worker that cannot even be created (bad options, no threads left) fails the run like one that died.
         host.onInternalError?.(error);
-        resolve(this.recordFailure({ host, accountId: input.account.id, mode: input.mode, runId: null }));
+        resolve(this.recordFailure({ host, accountId: input.account.id, mode: input.mode, runId: null }, error));
         return;
       }
       const id = this.nextJob++;
@@ -113,7 +116,9 @@ export class SyncWorkerPool {
     worker.on('message', (message: FromWorker) => {
       const job = this.jobs.get(message.job);
       if (!job) return;
-      if (message.type === 'progress') {
+      if (message.type === 'log') {
+        job.host.writeLog?.(message.line);
+      } else if (message.type === 'progress') {
         job.runId = message.progress.runId;
         job.host.emitProgress(message.progress);
       } else if (message.type === 'done') {
@@ -129,7 +134,7 @@ export class SyncWorkerPool {
       pooled.busy = null;
       if (job) {
         if (!job.host.isClosed()) job.host.onInternalError?.(error);
-        job.settle(this.recordFailure(job));
+        job.settle(this.recordFailure(job, error));
       }
     };
     worker.on('error', died);
@@ -153,9 +158,10 @@ export class SyncWorkerPool {
 
   /**
    * The worker died without a result (out of memory, a crash in native code, a bug before the run began): the run
-   * is recorded as failed, like one a killed process leaves behind, and the next run sweeps its staged rows.
+   * is recorded as failed, like one a killed process leaves behind, and the next run sweeps its staged rows. The
+   * run's message carries the cause on one line, so the CLI and the window can say what happened; the stack is logged.
    */
-  private recordFailure(job: Omit<Job, 'settle'>): SyncRun {
+  private recordFailure(job: Omit<Job, 'settle'>, cause: unknown): SyncRun {
     const { runs, now, isClosed } = job.host;
     const at = now().toISOString();
     const failure = { endedAt: at, outcome: 'failed' as const, counts: {}, skipped: [], errorCode: 'internal' };
@@ -165,7 +171,8 @@ export class SyncWorkerPool {
       return { id: job.runId ?? 0, accountId: job.accountId, mode: job.mode, startedAt: at, ...failure, errorMessage };
     }
     const id = job.runId ?? runs.start(job.accountId, 0, job.mode, at);
-    runs.finish({ id, ...failure, errorMessage: 'The sync stopped unexpectedly. The previous data was kept; run it again.' });
+    const errorMessage = `The sync stopped unexpectedly (${describeCause(cause)}). The previous data was kept; run it again.`;
+    runs.finish({ id, ...failure, errorMessage });
     return runs.get(id)!;
   }
 }
