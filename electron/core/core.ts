@@ -95,6 +95,8 @@ export interface Core {
   onAny(listener: <E extends EventName>(event: E, payload: EventMap[E]) => void): () => void;
   /** The folder of the core's log files. */
   readonly logDir: string;
+  /** Logs an unexpected error a host met outside a call (with its stack), and tells `onInternalError`. */
+  logInternalError(error: unknown): void;
   close(): void;
 }
 
@@ -242,6 +244,7 @@ export function createCore(options: CoreOptions): Core {
     on: (event, listener) => events.on(event, listener),
     onAny: (listener) => events.onAny(listener),
     logDir: log.dir,
+    logInternalError: internalError,
     close: () => {
       // Running syncs are told to stop (a worker's job closes its own connection when it does).
       sync.cancel();
