@@ -1,0 +1,61 @@
+/**
+ * The log file (log/log.ts): JSON lines in <dataDir>/logs, with secrets, e-mail addresses, query strings, credentials,
+ * HTTP body excerpts and sensitive fields removed, whichever thread's logger wrote them.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { HttpError } from '../../electron/core/http/errors';
+import { forwardingLogger, openLog, recentLoggedErrors, Scrubber } from '../../electron/core/log/log';
+import { tempDir } from '../support/tmp';
+
+const waitFor = async (ok: () => boolean) => {
+  for (let i = 0; i < 200 && !ok(); i += 1) await new Promise((r) => setTimeout(r, 25));
+  expect(ok()).toBe(true);
+};
+
+describe('the log', () => {
+  const dir = tempDir();
+  afterAll(() => dir.cleanup());
+
+  it('writes JSON lines without secrets, e-mails, query strings, credentials, bodies or sensitive fields', async () => {
+    const log = openLog(dir.path);
+    const secret = 'Zk29-"quoted"-ÅÄÖ';
+    log.scrubber.add(secret);
+    const cause = new TypeError(`token ${secret} refused for jane.doe@school.example`);
+    const failure = new HttpError('server_error', 'HTTP 500 for GET https://lms.example/v2/users?email=ann@lms.example&key=K1', 500,
+      'Ann Learner <ann@lms.example> could not be saved', { cause });
+    log.logger.error({ err: failure }, 'internal error');
+    log.logger.warn(
+      { url: 'https://lms.example/v2/x?access_token=T0k3n', headers: { authorization: 'Bearer abcdefghijkl' }, email: 'x@y.example', secret },
+      `retry with Bearer abcdefghijkl123 and ${secret}`,
+    );
+    // A worker's logger: its finished lines are written by the thread owning the file.
+    const workerScrubber = new Scrubber();
+    workerScrubber.add('W0rker-secret');
+    forwardingLogger(workerScrubber, (line) => log.writeLine(line), { thread: 7 }).info({ path: '/u/W0rker-secret' }, 'from a worker');
+    log.close();
+
+    const logDir = join(dir.path, 'logs');
+    await waitFor(() => existsSync(logDir) && readdirSync(logDir).length > 0 && readAll(logDir).split('\n').length > 3);
+    const text = readAll(logDir);
+    for (const leak of [secret, JSON.stringify(secret).slice(1, -1), 'jane.doe', 'ann@lms.example', 'Ann Learner', 'K1', 'T0k3n', 'abcdefghijkl', 'x@y.example', 'W0rker-secret']) {
+      expect(text.includes(leak), leak).toBe(false);
+    }
+    type Logged = Record<string, unknown> & { err: { stack: string; cause: unknown } };
+    const records = text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Logged);
+    expect(records.map((r) => r.msg)).toEqual(['internal error', expect.stringMatching(/^retry with Bearer \[secret\] and \[secret\]$/), 'from a worker']);
+    // The error keeps what explains it: type, message (scrubbed), status, stack and cause; never the body excerpt.
+    expect(records[0]!.err).toMatchObject({ type: 'HttpError', code: 'server_error', status: 500, message: expect.stringContaining('/v2/users?[query]') });
+    expect(records[0]!.err.stack).toMatch(/\n\s+at /);
+    expect(records[0]!.err.cause).toMatchObject({ type: 'TypeError', message: 'token [secret] refused for [email]' });
+    expect(Object.keys(records[0]!.err)).not.toContain('excerpt');
+    expect(records[1]).toMatchObject({ headers: '[redacted]', email: '[redacted]', secret: '[redacted]', url: 'https://lms.example/v2/x?[query]' });
+    expect(records[2]).toMatchObject({ thread: 7, path: '/u/[secret]' });
+    expect(recentLoggedErrors(logDir, 20)).toEqual([{ time: records[0]!.time, msg: 'internal error', error: expect.stringMatching(/^HttpError: HTTP 500/) }]);
+  });
+});
+
+function readAll(dir: string): string {
+  return readdirSync(dir).map((name) => readFileSync(join(dir, name), 'utf8')).join('');
+}
