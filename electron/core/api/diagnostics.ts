@@ -11,6 +11,8 @@ import type { CoreContext } from './context';
 
 const RECENT = 20;
 
+const orNone = (lines: string[]) => (lines.length > 0 ? lines : ['  none']);
+
 export function diagnosticsText(ctx: CoreContext): string {
   const accounts = ctx.accounts.list();
   const n = (value: number) => value.toLocaleString('en-US');
@@ -32,15 +34,15 @@ export function diagnosticsText(ctx: CoreContext): string {
     ),
     '',
     `Last ${RECENT} sync runs:`,
-    ...ctx.runs.history(undefined, RECENT).map((r) => {
+    ...orNone(ctx.runs.history(undefined, RECENT).map((r) => {
       const counts = Object.entries(r.counts).map(([k, v]) => `${v} ${k}`).join(', ');
       const error = r.errorCode ? ` — ${r.errorCode}: ${r.errorMessage ?? ''}` : '';
       return `  #${r.id} ${r.accountId} ${r.mode} ${r.startedAt} → ${r.endedAt ?? '…'} ${r.outcome}` +
         `${counts ? ` (${counts})` : ''}${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}${error}`;
-    }),
+    })),
     '',
     `Last ${RECENT} logged errors:`,
-    ...recentLoggedErrors(ctx.logDir, RECENT).map((e) => `  ${e.time} ${e.msg}${e.error ? ` — ${e.error}` : ''}`),
+    ...orNone(recentLoggedErrors(ctx.logDir, RECENT).map((e) => `  ${e.time} ${e.msg}${e.error ? ` — ${e.error}` : ''}`)),
   ];
   let text = lines.join('\n') + '\n';
   // Messages name accounts by label ("The secret for "Studio" is missing"): the id says as much to support.
