@@ -46,7 +46,7 @@ import { SyncCoordinator } from './sync/coordinator';
 import { runAccountSync, type RunAccountDeps } from './sync/run-account';
 import { syncWorkerPool, type SyncJobHost, type SyncWorkerEntry } from './sync/worker-sync';
 import type { CsvWorkers } from './reports/csv-in-workers';
-import { openLog } from './log/log';
+import { describeCause, openLog } from './log/log';
 import { ROLLBOOK_VERSION } from './version';
 
 export interface CoreOptions {
@@ -238,7 +238,7 @@ export function createCore(options: CoreOptions): Core {
         return { ok: true, value: await invoke(channel, input) };
       } catch (error) {
         if (!(error instanceof RollbookError)) internalError(error);
-        return { ok: false, error: toWireError(error, (text) => log.scrubber.scrub(text)) };
+        return { ok: false, error: toWireError(error, (cause) => log.scrubber.scrub(describeCause(cause))) };
       }
     },
     on: (event, listener) => events.on(event, listener),

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HttpError } from '../../electron/core/http/errors';
 import { forwardingLogger, openLog, recentLoggedErrors, Scrubber } from '../../electron/core/log/log';
+import { testCore } from '../support/core';
 import { tempDir } from '../support/tmp';
 
 const waitFor = async (ok: () => boolean) => {
@@ -53,6 +54,37 @@ describe('the log', () => {
     expect(records[1]).toMatchObject({ headers: '[redacted]', email: '[redacted]', secret: '[redacted]', url: 'https://lms.example/v2/x?[query]' });
     expect(records[2]).toMatchObject({ thread: 7, path: '/u/[secret]' });
     expect(recentLoggedErrors(logDir, 20)).toEqual([{ time: records[0]!.time, msg: 'internal error', error: expect.stringMatching(/^HttpError: HTTP 500/) }]);
+  });
+});
+
+describe('an internal error through the contract', () => {
+  it('answers with its cause on one scrubbed line, and logs it with its stack', async () => {
+    const secret = 'TU-token-9fj3Kd';
+    const { core, cleanup } = testCore({
+      createConnector: () => {
+        throw new TypeError(`cannot read "status" of undefined for ann@lms.example with ${secret}`);
+      },
+    });
+    try {
+      const settings = { platform: 'teamup', baseUrl: 'https://teamup.example/api/v2', authScheme: 'token', providerId: null, completionThreshold: null };
+      const envelope = await core.handle('accounts.add', { label: 'Studio', settings, secret, storage: 'session' });
+      expect(envelope).toEqual({
+        ok: false,
+        error: {
+          code: 'internal',
+          message: 'Something went wrong inside Rollbook. Details are in the log.',
+          detail: 'TypeError: cannot read "status" of undefined for [email] with [secret]',
+        },
+      });
+      const logDir = core.logDir;
+      await waitFor(() => existsSync(logDir) && readAll(logDir).includes('internal error'));
+      const text = readAll(logDir);
+      expect(text).toContain('cannot read \\"status\\" of undefined for [email] with [secret]');
+      expect(text).toMatch(/"stack":"TypeError: .*\\n\s+at createConnector /);
+      expect(text.includes(secret) || text.includes('ann@lms.example')).toBe(false);
+    } finally {
+      cleanup();
+    }
   });
 });
 

@@ -3,7 +3,6 @@
  * into a plain `{ code, message }` (see `toWireError`). Messages say what happened and what the user can do.
  */
 import type { HttpErrorCode } from '../http/types';
-import { describeCause } from '../log/log';
 
 export type ErrorCode =
   | HttpErrorCode
@@ -46,13 +45,10 @@ export class RollbookError extends Error {
   }
 }
 
-/** `scrub` removes what the caller knows must not leave (the core's registered secrets). */
-export function toWireError(error: unknown, scrub: (text: string) => string = (text) => text): WireError {
+/** `describe` gives an unexpected error's cause on one scrubbed line (the core's log/describeCause and scrubber). */
+export function toWireError(error: unknown, describe?: (error: unknown) => string): WireError {
   if (error instanceof RollbookError) return error.toWire();
   // Anything else is a bug: its cause goes along on one scrubbed line (no stack, no secrets), the rest to the log.
-  return {
-    code: 'internal',
-    message: 'Something went wrong inside Rollbook. Details are in the log.',
-    detail: scrub(describeCause(error)),
-  };
+  const wire: WireError = { code: 'internal', message: 'Something went wrong inside Rollbook. Details are in the log.' };
+  return describe ? { ...wire, detail: describe(error) } : wire;
 }
