@@ -5,8 +5,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createHttpClient } from '../../electron/core/http/client';
 import { HttpError } from '../../electron/core/http/errors';
 import { forwardingLogger, openLog, recentLoggedErrors, Scrubber } from '../../electron/core/log/log';
+import { startSimServer } from '../simulators/server';
 import { testCore } from '../support/core';
 import { tempDir } from '../support/tmp';
 
@@ -85,6 +87,36 @@ describe('an internal error through the contract', () => {
     } finally {
       cleanup();
     }
+  });
+});
+
+describe('HTTP failures in the log', () => {
+  it('records each retry and the final failure: method, host, path, status and code, never query or headers', async () => {
+    let calls = 0;
+    const sim = await startSimServer(() => {
+      calls += 1;
+      return calls < 3
+        ? { status: 503, contentType: 'text/plain', body: 'Ann Learner ann@lms.example is busy' }
+        : { status: 401, contentType: 'text/plain', body: 'no' };
+    });
+    const records: Record<string, unknown>[] = [];
+    const client = createHttpClient({
+      retry: { retries: 4, baseDelayMs: 5, maxDelayMs: 10 },
+      log: { warn: (fields, msg) => records.push({ ...fields, msg }) },
+    });
+    try {
+      const request = client.request({ url: `${sim.url}/v2/users?email=ann@lms.example`, headers: { authorization: 'Bearer T0k3n-abcdef' } });
+      await expect(request).rejects.toMatchObject({ code: 'auth_failed', status: 401 });
+    } finally {
+      await client.close();
+      await sim.close();
+    }
+    const host = new URL(sim.url).host;
+    expect(records).toEqual([
+      { msg: 'HTTP retry', method: 'GET', host, path: '/v2/users', status: 503, code: 'server_error', attempt: 1, waitMs: expect.any(Number) },
+      { msg: 'HTTP retry', method: 'GET', host, path: '/v2/users', status: 503, code: 'server_error', attempt: 2, waitMs: expect.any(Number) },
+      { msg: 'HTTP request failed', method: 'GET', host, path: '/v2/users', status: 401, code: 'auth_failed', attempt: 3 },
+    ]);
   });
 });
 
