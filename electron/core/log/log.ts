@@ -122,7 +122,8 @@ export function openLog(dataDir: string): RollbookLog {
       extension: LOG_EXTENSION,
       size: MAX_FILE_SIZE,
       limit: { count: OLD_FILES_KEPT },
-      mkdir: true,
+      // Made above: a data folder removed meanwhile (a test's, a cleared profile) is not brought back by the log.
+      mkdir: false,
       sync: true,
     });
     opened.on('error', () => undefined);
