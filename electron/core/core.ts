@@ -101,14 +101,14 @@ export interface Core {
 }
 
 export function createCore(options: CoreOptions): Core {
-  // Syncs write from worker threads: a write here (settings, saved reports, an account edit) may wait for a worker's
-  // move of a big account's rows (seconds per 100k). Waiting is what the same write did when syncs ran on this thread.
   const log = openLog(options.dataDir);
   const logger = log.logger;
   const internalError = (error: unknown) => {
     logger.error({ err: error }, 'internal error');
     options.onInternalError?.(error);
   };
+  // Syncs write from worker threads: a write here (settings, saved reports, an account edit) may wait for a worker's
+  // move of a big account's rows (seconds per 100k). Waiting is what the same write did when syncs ran on this thread.
   const db = openDatabase(options.dataDir, { busyTimeoutMs: 60_000 });
   logger.info({ version: ROLLBOOK_VERSION, node: process.versions.node, electron: process.versions.electron }, 'core opened');
   const events = new CoreEvents();
