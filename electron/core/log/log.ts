@@ -23,7 +23,7 @@ const LOG_BASE = 'rollbook';
 const LOG_EXTENSION = '.log';
 /** Five files of 5 MB: weeks of syncs, and small enough to attach to a support e-mail. */
 const MAX_FILE_SIZE = '5m';
-const OLD_FILES_KEPT = 4;
+const FILES_KEPT = 5;
 /** Lines logged while the file is being opened (milliseconds at start-up) wait here; more are dropped. */
 const MAX_PENDING_LINES = 1_000;
 
@@ -121,7 +121,8 @@ export function openLog(dataDir: string): RollbookLog {
       file: join(dir, LOG_BASE),
       extension: LOG_EXTENSION,
       size: MAX_FILE_SIZE,
-      limit: { count: OLD_FILES_KEPT },
+      // Counted over the folder, not only the files this process made: the app and each CLI run roll the same files.
+      limit: { count: FILES_KEPT, removeOtherLogFiles: true },
       // Made above: a data folder removed meanwhile (a test's, a cleared profile) is not brought back by the log.
       mkdir: false,
       sync: true,
