@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Connector } from '../../electron/core/providers/types';
 import { createConnector } from '../../electron/core/providers/registry';
 import { closeBrowser, openApp } from './harness';
+import { axeViolations, describeViolations, screenshot } from './helpers';
 import { seedSampleAccounts } from './seed';
 
 const clipboard = (page: Page) => page.evaluate(() => navigator.clipboard.readText());
@@ -35,6 +36,9 @@ describe('logs, diagnostics and internal errors in the window', () => {
       expect(text).toMatch(/ sample: 24 courses/);
       expect(text).toMatch(/#1 \S+ incremental .* ok/);
       expect(text).not.toContain('Harbour School');
+      await screenshot(page, 'about-logs');
+      const violations = await axeViolations(page);
+      expect(violations, describeViolations(violations)).toEqual([]);
       expect(app.consoleErrors).toEqual([]);
     } finally {
       await app.close();
@@ -70,10 +74,14 @@ describe('logs, diagnostics and internal errors in the window', () => {
       const cause = await page.getByTestId('problem-cause').textContent();
       expect(cause).toContain('TypeError: cannot read "score" of undefined (learner [email])');
 
+      await screenshot(page, 'something-went-wrong');
+      const violations = await axeViolations(page);
+      expect(violations, describeViolations(violations)).toEqual([]);
+
       await page.getByTestId('problem-copy').click();
       await panel.getByRole('button', { name: 'Copied' }).waitFor();
       const details = await clipboard(page);
-      expect(details).toContain(`Where: sync of account ${id} (run #${run!.id})`);
+      expect(details).toContain(`Where: Sync of account ${id} (run #${run!.id})`);
       expect(details).toContain(`Cause: ${cause}`);
       expect(details).not.toContain('harbour.example');
 

@@ -7,7 +7,7 @@
 export interface Problem {
   /** The cause on one line, as the core scrubbed it. */
   cause: string;
-  /** Where: "request settings.update", "sync of account <id> (run #3)". */
+  /** Where: "Request settings.update", "Sync of account <id> (run #3)". */
   context: string;
   at: string;
 }

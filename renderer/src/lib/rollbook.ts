@@ -36,7 +36,7 @@ export async function call<C extends ChannelName>(
   if (envelope.ok) return envelope.value;
   const { code, message, status, detail } = envelope.error;
   // A bug, not a refusal the view explains: shown as "Something went wrong" with its cause, whatever the view does.
-  if (code === 'internal') problems.report({ cause: detail ?? message, context: `request ${channel}` });
+  if (code === 'internal') problems.report({ cause: detail ?? message, context: `Request ${channel}` });
   throw new CoreError(code, message, status, detail);
 }
 

@@ -61,7 +61,7 @@ export class SyncState {
         void this.refresh();
         if (run.outcome === 'ok' || run.outcome === 'partial') this.onData();
         if (run.outcome === 'failed' && run.errorCode === 'internal') {
-          problems.report({ cause: run.errorMessage ?? 'The sync failed.', context: `sync of account ${run.accountId} (run #${run.id})` });
+          problems.report({ cause: run.errorMessage ?? 'The sync failed.', context: `Sync of account ${run.accountId} (run #${run.id})` });
         }
       }),
     ];
