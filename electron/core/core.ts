@@ -48,12 +48,17 @@ import { SyncCoordinator } from './sync/coordinator';
 import { runAccountSync, type RunAccountDeps } from './sync/run-account';
 import { syncWorkerPool, type SyncJobHost, type SyncWorkerEntry } from './sync/worker-sync';
 import type { CsvWorkers } from './reports/csv-in-workers';
+import { describeCause, openLog } from './log/log';
+import { ROLLBOOK_VERSION } from './version';
 
 export interface CoreOptions {
   dataDir: string;
   secrets: SecretStore;
   now?: () => Date;
-  /** Called with unexpected errors (bugs), for the host's log. Never receives secrets: handlers redact. */
+  /**
+   * Called with unexpected errors (bugs), after the core's own log (`<dataDir>/logs`) has recorded them with their
+   * stacks. Never receives secrets: handlers redact.
+   */
   onInternalError?: (error: unknown) => void;
   /**
    * Builds connectors. Default: the real providers (providers/registry). A substitute (tests of the engine) cannot
@@ -98,6 +103,10 @@ export interface Core {
   handle(channel: unknown, input: unknown): Promise<Envelope<unknown>>;
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
   onAny(listener: <E extends EventName>(event: E, payload: EventMap[E]) => void): () => void;
+  /** The folder of the core's log files. */
+  readonly logDir: string;
+  /** Logs an unexpected error a host met outside a call (with its stack), and tells `onInternalError`. */
+  logInternalError(error: unknown): void;
   close(): void;
 }
 
@@ -112,9 +121,16 @@ export function createCore(options: CoreOptions): Core {
   if (options.syncWorker && options.inlineSync) {
     throw new RollbookError('internal', 'Both syncWorker and inlineSync were given: pass one (the worker syncs as the app).');
   }
+  const log = openLog(options.dataDir);
+  const logger = log.logger;
+  const internalError = (error: unknown) => {
+    logger.error({ err: error }, 'internal error');
+    options.onInternalError?.(error);
+  };
   // Syncs write from worker threads: a write here (settings, saved reports, an account edit) may wait for a worker's
   // move of a big account's rows (seconds per 100k). Waiting is what the same write did when syncs ran on this thread.
   const db = openDatabase(options.dataDir, { busyTimeoutMs: 60_000 });
+  logger.info({ version: ROLLBOOK_VERSION, node: process.versions.node, electron: process.versions.electron }, 'core opened');
   const events = new CoreEvents();
   const now = options.now ?? (() => new Date());
   const runs = createSyncRunsRepo(db);
@@ -128,13 +144,16 @@ export function createCore(options: CoreOptions): Core {
       now,
       teamupCompletionThreshold: readSettings(ctx).teamupCompletionThreshold,
       onWait,
-      httpOptions: options.httpOptions,
+      httpOptions: { ...options.httpOptions, log: logger },
     });
   const accountsRepo = createAccountsRepo(db);
   const secretOf = async (account: Account): Promise<string> => {
     if (account.platform === 'sample') return '';
     const secret = await options.secrets.get(account.id).catch(() => null);
-    if (secret) return secret;
+    if (secret) {
+      log.scrubber.add(secret);
+      return secret;
+    }
     // Missing or unreadable: the account needs reconnecting, its cached data stays browsable.
     if (!account.needsReconnect) {
       accountsRepo.setNeedsReconnect(account.id, true);
@@ -153,11 +172,20 @@ export function createCore(options: CoreOptions): Core {
     now,
     connect: async (account, onWait) => connectorFor(account.settings, await secretOf(account), onWait),
     emitProgress: (progress) => events.emit('sync.progress', progress),
-    onInternalError: options.onInternalError,
+    onInternalError: internalError,
+    log: logger,
   };
   let closed = false;
   const pool = options.syncWorker ? syncWorkerPool(options.syncWorker) : null;
-  const jobHost: SyncJobHost = { runs, locks, now, emitProgress: inlineDeps.emitProgress, onInternalError: options.onInternalError, isClosed: () => closed };
+  const jobHost: SyncJobHost = {
+    runs,
+    locks,
+    now,
+    emitProgress: inlineDeps.emitProgress,
+    onInternalError: internalError,
+    writeLog: log.writeLine,
+    isClosed: () => closed,
+  };
   // Account locks of runs on this thread: closing the cache under one leaves it no connection to release its own.
   const inlineLocks = new Map<string, string>();
   const runInline = async (deps: RunAccountDeps, account: Account, run: { mode: SyncMode; signal: AbortSignal }) => {
@@ -191,6 +219,9 @@ export function createCore(options: CoreOptions): Core {
   const ctx: CoreContext = {
     dataDir: options.dataDir,
     databasePath: join(options.dataDir, DB_FILE_NAME),
+    logDir: log.dir,
+    log: logger,
+    scrub: (text) => log.scrubber.scrub(text),
     db,
     accounts: accountsRepo,
     connectorFor,
@@ -218,30 +249,41 @@ export function createCore(options: CoreOptions): Core {
     if (!parsed.success) {
       throw new RollbookError('invalid_input', `Invalid input for ${channel}: ${z.prettifyError(parsed.error)}`);
     }
+    // A secret given in a request (adding an account, replacing its secret) is scrubbed from the log from now on.
+    const given = (parsed.data as { secret?: unknown } | undefined)?.secret;
+    if (typeof given === 'string') log.scrubber.add(given);
     const handler = handlers[channel] as (ctx: CoreContext, input: unknown) => unknown;
     return await handler(ctx, parsed.data);
   }
 
   return {
     async call(channel, ...input) {
-      return (await invoke(channel, input[0])) as never;
+      try {
+        return (await invoke(channel, input[0])) as never;
+      } catch (error) {
+        if (!(error instanceof RollbookError)) internalError(error);
+        throw error;
+      }
     },
     async handle(channel, input) {
       try {
         return { ok: true, value: await invoke(channel, input) };
       } catch (error) {
-        if (!(error instanceof RollbookError)) options.onInternalError?.(error);
-        return { ok: false, error: toWireError(error) };
+        if (!(error instanceof RollbookError)) internalError(error);
+        return { ok: false, error: toWireError(error, (cause) => log.scrubber.scrub(describeCause(cause))) };
       }
     },
     on: (event, listener) => events.on(event, listener),
     onAny: (listener) => events.onAny(listener),
+    logDir: log.dir,
+    logInternalError: internalError,
     close: () => {
       // Running syncs are told to stop (a worker's job closes its own connection when it does).
       sync.cancel();
       closed = true;
       for (const [owner, accountId] of inlineLocks) locks.release(accountId, owner);
       db.close();
+      log.close();
     },
   };
 }

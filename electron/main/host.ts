@@ -5,6 +5,7 @@
  */
 import { BrowserWindow, dialog, shell } from 'electron';
 import { app } from 'electron';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { HostAbilities } from '../core/api/context';
 import { RollbookError } from '../core/contract/errors';
@@ -38,6 +39,12 @@ export function electronHost(trusted: TrustedFiles, grants = new SaveGrants()): 
       // shell.openPath reports failure as a message, not an exception.
       const failure = await shell.openPath(file);
       if (failure) throw new RollbookError('export_failed', `The file could not be opened: ${failure}`);
+    },
+    async openLogFolder(dir) {
+      // The core passes its own log folder; it may not exist yet if nothing could be logged.
+      await mkdir(dir, { recursive: true });
+      const problem = await shell.openPath(dir);
+      if (problem) throw new Error(`Could not open the log folder: ${problem}`);
     },
   };
 }

@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,4 +107,19 @@ describe('the built CLI', () => {
       core.close();
     }
   }, 180_000);
+
+  it('writes its log, with the sync worker\'s lines, through the bundled logger', async () => {
+    const dataDir = join(dir.path, 'logged');
+    await builtCli(['accounts', 'add', 'sample', '--label', 'Demo', '--data-dir', dataDir]);
+    await builtCli(['sync', '--full', '--data-dir', dataDir]);
+    const logDir = join(dataDir, 'logs');
+    const records = readdirSync(logDir)
+      .flatMap((name) => readFileSync(join(logDir, name), 'utf8').split('\n'))
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { msg: string; thread?: number; outcome?: string });
+    expect(records.filter((r) => r.msg === 'sync step' && (r.thread ?? 0) > 0)).toHaveLength(6);
+    expect(records.find((r) => r.msg === 'sync finished')).toMatchObject({ outcome: 'ok' });
+    const diagnostics = await builtCli(['diagnostics', '--data-dir', dataDir]);
+    expect(diagnostics.stdout).toMatch(/^ {2}#1 \S+ full .* ok \(24 courses/m);
+  });
 });

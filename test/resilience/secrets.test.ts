@@ -1,15 +1,18 @@
 /**
  * Secrets never leak: after a full scenario (add accounts, sync, a failed auth, exports, a killed sync, the CLI),
  * every secret is byte-searched in the data folder, the exports, every IPC response and event, the internal-error
- * log and the CLI's output. None may appear.
+ * log and the CLI's output. None may appear. The log files and the diagnostics text (app and CLI) are searched for
+ * the learners' names and e-mail addresses too.
  */
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCore } from '../../electron/core/core';
 import { osKeychain, noKeychain } from '../../electron/core/secrets/keychain';
 import { createSecretStore } from '../../electron/core/secrets/secret-store';
+import { DB_FILE_NAME } from '../../electron/core/store/db';
 import { filesContaining } from '../support/byte-search';
 import { cli } from '../support/cli';
 import { realKeychainAvailable } from '../support/keychain';
@@ -32,6 +35,7 @@ describe('secrets scenario', () => {
     const secrets = ['ISP-secret-Zk29-ÅÄÖ', 'ISP-legacy-pass-77', 'TU-token-q8W3e5R7', 'SC-jwt-key-P0o9I8u7Y6', 'WRONG-secret-4f4f4f'];
     const transcript: string[] = [];
     const internal: string[] = [];
+    const diagnostics: string[] = [];
     const dataDir = join(dir.path, 'data');
     const exports = join(dir.path, 'exports');
     mkdirSync(exports);
@@ -67,6 +71,9 @@ describe('secrets scenario', () => {
       await ipc('reports.export', { definition: { kind: 'completions' }, format: 'csv', path: join(exports, 'c.csv') });
       await ipc('reports.export', { definition: { kind: 'courses' }, format: 'pdf', path: join(exports, 'c.pdf') });
       await ipc('workspace.overview', {});
+      const report = await ipc('app.diagnostics');
+      expect(report).toMatchObject({ ok: true });
+      diagnostics.push((report as { value: { text: string } }).value.text);
     } finally {
       core.close();
     }
@@ -92,6 +99,9 @@ describe('secrets scenario', () => {
         child.on('exit', () => done(out));
       });
       transcript.push(killed);
+      const cliDiagnostics = await cli(['diagnostics'], env);
+      expect(cliDiagnostics.code).toBe(0);
+      diagnostics.push(cliDiagnostics.stdout);
     }
 
     await Promise.all([ispring.close(), teamup.close(), community.close()]);
@@ -102,5 +112,21 @@ describe('secrets scenario', () => {
       expect(text.includes(secret), `${secret} in IPC/events/logs/CLI output`).toBe(false);
     }
     expect(transcript.length).toBeGreaterThan(20);
+
+    // The log recorded the scenario (its runs and its HTTP failures), and none of it names a learner.
+    const logDir = join(dataDir, 'logs');
+    const log = readdirSync(logDir).map((name) => readFileSync(join(logDir, name), 'utf8')).join('');
+    expect(log).toMatch(/"msg":"sync finished"/);
+    expect(log).toMatch(/"msg":"HTTP request failed"/);
+    const db = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
+    const people = db.prepare<[], { name: string; email: string | null }>('SELECT DISTINCT name, email FROM learners').all();
+    db.close();
+    const personal = [...new Set(people.flatMap((p) => [p.name, p.email ?? '']).filter((text) => text.length >= 5))];
+    expect(personal.filter((text) => text.includes('@')).length).toBeGreaterThan(10);
+    expect(diagnostics.join('')).toMatch(/Last 20 sync runs/);
+    for (const text of [...secrets, ...personal]) {
+      expect(log.includes(text), `${text} in the log`).toBe(false);
+      expect(diagnostics.join('\n').includes(text), `${text} in diagnostics`).toBe(false);
+    }
   }, 120_000);
 });

@@ -4,7 +4,7 @@
  * not a hang. (How long the main thread stalls meanwhile is a benchmark figure: bench/sync.ts.)
  */
 import Database from 'better-sqlite3';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -27,6 +27,12 @@ const liveGeneration = (dataDir: string) => {
     db.close();
   }
 };
+/** Every line of every log file in `dir`, parsed. */
+const readLog = (dir: string): Record<string, unknown>[] =>
+  readdirSync(dir)
+    .flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n'))
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 const liveCount = (dataDir: string, table: string) => {
   const db = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
@@ -92,6 +98,11 @@ describe('sync in a worker thread', () => {
     // The history and the views read what the worker wrote.
     expect((await core.call('sync.history', {}))[0]).toMatchObject({ id: run!.id, outcome: 'ok' });
     expect((await core.call('workspace.overview', {})).totals.learners).toBe(400);
+    // The worker's log lines reach the core's log file: the run, each step with its rows and time, the outcome.
+    const lines = readLog(core.logDir).filter((r) => r.runId === run!.id);
+    expect(lines.map((r) => r.msg)).toEqual(['sync started', ...Array(6).fill('sync step'), 'sync finished']);
+    expect(lines.every((r) => typeof r.thread === 'number' && r.thread > 0)).toBe(true);
+    expect(lines.find((r) => r.step === 'progress')).toMatchObject({ rows: sim.data.results.length, ms: expect.any(Number) });
 
     // A second sync reuses the warm worker and replaces the generation.
     const [again] = await core.call('sync.run', { mode: 'full' });
@@ -135,10 +146,14 @@ describe('sync in a worker thread', () => {
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the sync hung')), 20_000)),
     ]);
     expect(run).toMatchObject({ outcome: 'failed', errorCode: 'internal' });
-    expect(run!.errorMessage).toMatch(/stopped unexpectedly.*previous data was kept/);
+    // The cause travels from the worker to the run's record, and so to the CLI and the window.
+    expect(run!.errorMessage).toMatch(/stopped unexpectedly \(Error: boom\).*previous data was kept/);
     expect((await core.call('sync.history', {}))[0]).toMatchObject({ id: run!.id, outcome: 'failed' });
-    // The crash itself goes to the host's log of internal errors.
+    // The crash itself goes to the host's log of internal errors, and to the log file with its stack.
     expect(String(errors[0])).toMatch(/boom/);
+    const logged = readLog(core.logDir).find((r) => r.msg === 'internal error');
+    expect(logged?.err).toMatchObject({ type: 'Error', message: 'boom' });
+    expect(String((logged?.err as { stack?: string }).stack)).toMatch(/crash-worker\.mjs/);
   }, 30_000);
 
   it('a worker whose code is missing, or that cannot be started at all, is a recorded failure too', async () => {

@@ -4,6 +4,7 @@ import { ROLLBOOK_VERSION } from '../version';
 import { RollbookError } from '../contract/errors';
 import type { HandlersFor } from './handlers';
 import { readSettings, updateSettings } from './settings';
+import { diagnosticsText } from './diagnostics';
 
 export const appHandlers = {
   'app.info': (ctx) => ({
@@ -13,7 +14,16 @@ export const appHandlers = {
     schemaVersion: schemaVersion(ctx.db),
     counts: ctx.stats.counts(),
     workers: { sync: ctx.syncInWorker, csvExport: ctx.csvWorkers !== undefined },
+    logDir: ctx.logDir,
   }),
+  'app.diagnostics': (ctx) => ({ text: diagnosticsText(ctx), logDir: ctx.logDir }),
+  'app.openLogs': async (ctx) => {
+    if (!ctx.host?.openLogFolder) {
+      throw new RollbookError('internal', `This host cannot open folders. The log files are in ${ctx.logDir}.`);
+    }
+    await ctx.host.openLogFolder(ctx.logDir);
+    return { logDir: ctx.logDir };
+  },
   'settings.get': (ctx) => readSettings(ctx),
   'settings.update': (ctx, patch) => updateSettings(ctx, patch),
   'cache.clear': (ctx) => {

@@ -14,6 +14,7 @@ import type { ReportQueries } from '../store/report-queries';
 import type { SavedReportsRepo } from '../store/saved-reports-repo';
 import type { PdfRenderer } from '../reports/pdf-renderer';
 import type { CsvWorkers } from '../reports/csv-in-workers';
+import type { Logger } from '../log/log';
 
 /**
  * What the hosting app can do natively. In the Electron app these decide what the window may touch: the window
@@ -31,6 +32,8 @@ export interface HostAbilities {
   fileWritten?: (path: string) => void;
   /** Throws RollbookError('forbidden_path') for anything the host will not open. */
   openPath?: (path: string, reveal: boolean) => Promise<void>;
+  /** Opens the core's own log folder (never a path from the window: the core passes its `logDir`). */
+  openLogFolder?: (dir: string) => Promise<void>;
 }
 import type { SyncCoordinator } from '../sync/coordinator';
 
@@ -38,6 +41,11 @@ import type { SyncCoordinator } from '../sync/coordinator';
 export interface CoreContext {
   dataDir: string;
   databasePath: string;
+  /** The folder of the log files (log/log.ts). */
+  logDir: string;
+  log: Logger;
+  /** Removes secrets the core has seen, e-mail addresses and URL query strings from text that leaves it. */
+  scrub: (text: string) => string;
   db: Db;
   accounts: AccountsRepo;
   settings: SettingsRepo;

@@ -11,6 +11,7 @@ import { defaultDataDir } from '../paths';
 import { osKeychain } from '../secrets/keychain';
 import { createSecretStore } from '../secrets/secret-store';
 import { ROLLBOOK_VERSION } from '../version';
+import { describeCause, scrubText } from '../log/log';
 import { COMMANDS } from './commands';
 import { rejectSecretFlags } from './secret-input';
 
@@ -35,6 +36,7 @@ export class UsageError extends Error {}
 
 export interface GlobalOptions {
   dataDir: string;
+  verbose?: boolean;
 }
 
 export type WithCore = <T>(opts: GlobalOptions, fn: (core: Core) => Promise<T>) => Promise<T>;
@@ -52,6 +54,7 @@ export function buildProgram(io: CliIo, withCore: WithCore, fail: () => void = (
     .description('Rollbook: courses, learners and completions from iSpring Learn, TeamUp and SelfCommunity, offline.')
     .version(ROLLBOOK_VERSION, '-v, --version')
     .addOption(new Option('--data-dir <dir>', 'where the cache lives').default(defaultDataDir(io.env), 'the app\'s data folder, or ROLLBOOK_DATA_DIR'))
+    .option('--verbose', 'on an unexpected failure, print its stack too (it is always in the log)')
     .showHelpAfterError('(run "rollbook --help" for usage)')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
@@ -65,16 +68,41 @@ export function buildProgram(io: CliIo, withCore: WithCore, fail: () => void = (
 /** Runs the CLI and returns the exit code (never calls process.exit, so tests can run it in-process). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const cores: Core[] = [];
+  // Unexpected errors (bugs) the cores met: each is in the log with its stack; the CLI says so, and shows the stacks
+  // with --verbose.
+  const internalErrors: unknown[] = [];
   const withCore = async <T>(opts: GlobalOptions, fn: (core: Core) => Promise<T>): Promise<T> => {
-    const core = createCore({ dataDir: opts.dataDir, secrets: createSecretStore(osKeychain()), syncWorker: findSyncWorker(), csvWorkers: findCsvWorkers() });
+    const core = createCore({
+      dataDir: opts.dataDir,
+      secrets: createSecretStore(osKeychain()),
+      syncWorker: findSyncWorker(),
+      csvWorkers: findCsvWorkers(),
+      onInternalError: (error) => internalErrors.push(error),
+    });
     cores.push(core);
     return fn(core);
   };
   let failed = false;
   const program = buildProgram(io, withCore, () => (failed = true));
+  const explainInternal = (uncaught?: unknown) => {
+    // A failure outside any core call (the CLI's own code) is logged here, like the core logs its own.
+    if (uncaught !== undefined && !internalErrors.includes(uncaught)) {
+      if (cores[0]) cores[0].logInternalError(uncaught);
+      else internalErrors.push(uncaught);
+    }
+    const errors = internalErrors;
+    if (errors.length === 0) return;
+    if (program.opts<{ verbose?: boolean }>().verbose) {
+      for (const error of errors) io.stderr(`${scrubText(String((error as Error)?.stack ?? describeCause(error)))}\n`);
+    }
+    const logDir = cores[0]?.logDir;
+    const verboseHint = program.opts<{ verbose?: boolean }>().verbose ? '' : ' --verbose prints the stack;';
+    io.stderr(`${logDir ? `The details are in the log: ${logDir}` : 'Nothing was logged (no data folder was opened)'}.${verboseHint} "rollbook diagnostics" prints a summary to send with a report.\n`);
+  };
   try {
     rejectSecretFlags(argv);
     await program.parseAsync(argv, { from: 'user' });
+    explainInternal();
     return failed ? EXIT.failure : EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -87,10 +115,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     if (error instanceof RollbookError) {
       io.stderr(`error: ${error.message}\n`);
+      explainInternal();
       // Input the core rejected is a usage error too (the CLI validates most flags before calling it).
       return error.code === 'invalid_input' ? EXIT.usage : EXIT.failure;
     }
-    io.stderr(`error: unexpected failure: ${(error as Error).message}\n`);
+    io.stderr(`error: unexpected failure: ${describeCause(error)}\n`);
+    explainInternal(error);
     return EXIT.failure;
   } finally {
     for (const core of cores) core.close();

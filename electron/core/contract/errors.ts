@@ -25,6 +25,11 @@ export interface WireError {
   message: string;
   /** HTTP status for provider errors. */
   status?: number;
+  /**
+   * For `internal` errors: the cause on one line ("TypeError: …"), scrubbed of secrets, e-mail addresses and query
+   * strings, so the window can show and copy it; the stack is in the log.
+   */
+  detail?: string;
 }
 
 export class RollbookError extends Error {
@@ -42,8 +47,10 @@ export class RollbookError extends Error {
   }
 }
 
-export function toWireError(error: unknown): WireError {
+/** `describe` gives an unexpected error's cause on one scrubbed line (the core's log/describeCause and scrubber). */
+export function toWireError(error: unknown, describe?: (error: unknown) => string): WireError {
   if (error instanceof RollbookError) return error.toWire();
-  // Anything else is a bug; do not leak internals (paths, SQL, secrets) to the renderer.
-  return { code: 'internal', message: 'Something went wrong inside Rollbook. Details are in the log.' };
+  // Anything else is a bug: its cause goes along on one scrubbed line (no stack, no secrets), the rest to the log.
+  const wire: WireError = { code: 'internal', message: 'Something went wrong inside Rollbook. Details are in the log.' };
+  return describe ? { ...wire, detail: describe(error) } : wire;
 }

@@ -115,6 +115,15 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
   ) => new HttpError(code, redactText(message), status, excerpt, cause === undefined && !stoppedBy ? undefined : { cause, stoppedBy });
   /** Who answered, in messages about Rollbook's own limits ("TeamUp took longer than …"). */
   const who = (capital: boolean) => options.service ?? (capital ? 'The server' : 'the server');
+  // What the log may know of a request: never its query string, headers or body.
+  const logFields = (method: string, url: URL, error: HttpError, attempt: number) => ({
+    method,
+    host: url.host,
+    path: redactText(url.pathname),
+    status: error.status,
+    code: error.code,
+    attempt,
+  });
 
   async function attempt(req: HttpRequest, url: URL, method: string): Promise<HttpResponse> {
     const release = await slots.acquire(req.signal);
@@ -235,9 +244,15 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
           if (!isRetryableStatus(response.status)) throw lastError;
           retryAfterMs = parseRetryAfter(response.headers['retry-after']);
         } catch (error) {
-          if (error instanceof HttpError && error === lastError && !isRetryableStatus(error.status ?? 0)) throw error;
+          if (error instanceof HttpError && error === lastError && !isRetryableStatus(error.status ?? 0)) {
+            options.log?.warn(logFields(method, url, error, tries + 1), 'HTTP request failed');
+            throw error;
+          }
           // An answer too large or too slow as a whole would be so again: said at once, not retried.
-          if (error instanceof HttpError && error !== lastError) throw error;
+          if (error instanceof HttpError && error !== lastError) {
+            options.log?.warn(logFields(method, url, error, tries + 1), 'HTTP request failed');
+            throw error;
+          }
           if (!(error instanceof HttpError)) {
             // Aborts surface from undici, the slot queue or the budget wait; all of them mean "cancelled".
             if (req.signal?.aborted) throw cancelled();
@@ -245,7 +260,10 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
           }
         }
 
-        if (tries >= maxRetries) throw lastError!;
+        if (tries >= maxRetries) {
+          options.log?.warn(logFields(method, url, lastError!, tries + 1), 'HTTP request failed');
+          throw lastError!;
+        }
         const backoff = backoffDelay(tries, retry.baseDelayMs, retry.maxDelayMs);
         // Retry-After is the server telling us when it will talk again: never go earlier. A desktop sync can simply be
         // run again later, so when the server asks for longer than one wait or all of a request's waits may take,
@@ -261,6 +279,7 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
         }
         waitedMs += waitMs;
         options.onWait?.({ reason: lastError!.code === 'rate_limited' ? 'rate_limited' : 'retry', ms: waitMs, status: lastError!.status });
+        options.log?.warn({ ...logFields(method, url, lastError!, tries + 1), waitMs }, 'HTTP retry');
         await sleep(waitMs, req.signal).catch(() => {
           throw cancelled();
         });

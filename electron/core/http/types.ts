@@ -54,6 +54,11 @@ export interface HttpClient {
   redact(secret: string): void;
 }
 
+/** Where a client records failed requests and retries (the core's logger). */
+export interface HttpLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
 export interface HttpClientOptions {
   /** Default `Rollbook/<version>`. */
   userAgent?: string;
@@ -82,4 +87,6 @@ export interface HttpClientOptions {
   origin?: string;
   /** Who the client talks to, for messages ("TeamUp pointed Rollbook at another host …"). */
   service?: string;
+  /** Failures and retries are logged here: method, host, path and status only (no query, headers or body). */
+  log?: HttpLog;
 }

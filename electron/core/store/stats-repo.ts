@@ -10,6 +10,19 @@ export interface CacheCounts {
   attendance: number;
 }
 
+/** One account's live row counts, by id and platform only (diagnostics carry no labels or learner data). */
+export interface AccountCounts {
+  accountId: string;
+  platform: string;
+  courses: number;
+  sessions: number;
+  learners: number;
+  progress: number;
+  attendance: number;
+}
+
+const liveOf = (table: string) => `SELECT count(*) FROM ${table} t WHERE t.account_id = a.id AND t.generation = a.live_generation`;
+
 /** Row counts of the live generation of every account (what the user can see). */
 export function createStatsRepo(db: Db) {
   const liveCount = (table: string) => db.prepare<[], { n: number }>(liveCountSql(table));
@@ -25,6 +38,15 @@ export function createStatsRepo(db: Db) {
     ),
     sessions: liveCount('course_sessions'),
     attendance: liveCount('attendance'),
+    perAccount: db.prepare<[], AccountCounts>(
+      `SELECT a.id AS accountId, a.platform,
+         (${liveOf('courses')}) AS courses,
+         (${liveOf('course_sessions')}) AS sessions,
+         (SELECT coalesce(sum(g.learners), 0) FROM generation_stats g WHERE g.account_id = a.id AND g.generation = a.live_generation) AS learners,
+         (SELECT coalesce(sum(s.learners), 0) FROM course_stats s WHERE s.account_id = a.id AND s.generation = a.live_generation) AS progress,
+         (${liveOf('attendance')}) AS attendance
+       FROM accounts a ORDER BY a.created_at, a.id`,
+    ),
   };
   return {
     counts: (): CacheCounts => ({
@@ -35,5 +57,6 @@ export function createStatsRepo(db: Db) {
       sessions: statements.sessions.get()!.n,
       attendance: statements.attendance.get()!.n,
     }),
+    perAccount: (): AccountCounts[] => statements.perAccount.all(),
   };
 }

@@ -21,6 +21,7 @@ import { createRunReader } from '../store/run-reader';
 import type { SyncRunsRepo } from '../store/sync-runs-repo';
 import type { Db } from '../store/db';
 import { LOCK_HEARTBEAT_MS, type SyncLocks } from '../store/sync-locks-repo';
+import { describeCause, type Logger } from '../log/log';
 
 export interface RunAccountDeps {
   db: Db;
@@ -32,6 +33,8 @@ export interface RunAccountDeps {
   connect: (account: Account, onWait: (info: HttpWaitInfo) => void) => Promise<Connector>;
   emitProgress: (progress: SyncProgress) => void;
   onInternalError?: (error: unknown) => void;
+  /** Runs, their steps and timings are logged here (ids and counts only: never a row). */
+  log?: Logger;
 }
 
 /** Progress events at most this often per account (a 1M-row sync has 10k pages). */
@@ -140,6 +143,8 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
   const generation = writer.begin(account.id);
   const cursors = writer.cursors(account.id);
   const runId = runs.start(account.id, generation, options.mode, startedAt);
+  const log = deps.log?.child({ runId, accountId: account.id, platform: account.platform });
+  log?.info({ mode: options.mode }, 'sync started');
   const counts: Partial<Record<SyncResource, number>> = {};
   const skipped: SkippedCourse[] = [];
 
@@ -177,6 +182,10 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
       errorCode: error?.code ?? null,
       errorMessage: error?.message ?? null,
     });
+    const ms = Math.round(performance.now() - started);
+    const fields = { outcome, ms, counts, skipped: skipped.length, errorCode: error?.code };
+    if (outcome === 'failed') log?.warn({ ...fields, errorMessage: error?.message }, 'sync finished');
+    else log?.info(fields, 'sync finished');
     progress.state = 'done';
     progress.outcome = outcome;
     progress.waiting = null;
@@ -201,6 +210,7 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
       if (canResume) writer.copyLive(account.id, generation, [resource]);
       Object.assign(progress, { resource, step: stepIndex, pages: 0, rows: 0, total: null, state: 'running', waiting: null });
       emit(true);
+      const stepStarted = performance.now();
 
       const scope = {
         signal: options.signal,
@@ -232,13 +242,16 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
       }
       counts[resource] = carried + rows;
       writer.flush(resource);
+      log?.info({ step: resource, rows, pages: progress.pages, resumed: canResume, ms: Math.round(performance.now() - stepStarted) }, 'sync step');
       // The cursor is the run's start: anything changed after it is picked up next time. It is only saved with the
       // generation flip, i.e. after the rows it covers are committed.
       if (isIncremental(connector, resource)) newCursors[resource] = startedAt;
     }
 
     options.signal.throwIfAborted();
+    const commitStarted = performance.now();
     writer.commit(account.id, generation, deps.now().toISOString(), newCursors);
+    log?.info({ step: 'commit', ms: Math.round(performance.now() - commitStarted) }, 'sync step');
     return finish(skipped.length > 0 ? 'partial' : 'ok');
   } catch (error) {
     writer.discard(account.id);
@@ -249,7 +262,7 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
     deps.onInternalError?.(error);
     return finish('failed', {
       code: 'internal',
-      message: `The sync stopped on an unexpected error (${(error as Error)?.name ?? 'Error'}). The previous data was kept.`,
+      message: `The sync stopped on an unexpected error (${describeCause(error)}). The previous data was kept; details are in the log.`,
     });
   }
 }

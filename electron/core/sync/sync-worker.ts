@@ -2,7 +2,8 @@
  * Worker-thread entry: syncs accounts (runAccountSync) on its own SQLite connections, one job at a time, and reports
  * progress and each finished run to the core. See worker-sync.ts for why syncs run here.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, threadId } from 'node:worker_threads';
+import { forwardingLogger, Scrubber } from '../log/log';
 import { createConnector } from '../providers/registry';
 import { createCacheWriter } from '../store/cache-writer';
 import { openDatabase } from '../store/db';
@@ -15,10 +16,15 @@ const port = parentPort!;
 const post = (message: FromWorker) => port.postMessage(message);
 const now = () => new Date();
 const controllers = new Map<number, AbortController>();
+// Secrets of every job this worker ran: none of its log lines may carry one.
+const scrubber = new Scrubber();
 
 async function run(job: number, input: SyncJob): Promise<void> {
   const controller = new AbortController();
   controllers.set(job, controller);
+  scrubber.add(input.secret);
+  // Lines go to the core's thread, which owns the log file: whole lines, one write each, never interleaved.
+  const log = forwardingLogger(scrubber, (line) => post({ type: 'log', job, line }), { thread: threadId });
   // A connection per job (opening one takes milliseconds): a warm worker can serve any cache and holds none between.
   // Another account's worker may hold the write lock for a long move or sweep; waiting for it is this thread's job.
   const db = openDatabase(input.dataDir, { busyTimeoutMs: 600_000 });
@@ -31,10 +37,16 @@ async function run(job: number, input: SyncJob): Promise<void> {
         locks: createSyncLocks(db),
         now,
         connect: async (account, onWait) =>
-          createConnector(account.settings, input.secret, { now, teamupCompletionThreshold: input.teamupCompletionThreshold, onWait, httpOptions: input.httpOptions }),
+          createConnector(account.settings, input.secret, {
+            now,
+            teamupCompletionThreshold: input.teamupCompletionThreshold,
+            onWait,
+            httpOptions: { ...input.httpOptions, log },
+          }),
         emitProgress: (progress) => post({ type: 'progress', job, progress }),
         onInternalError: (error) =>
           post({ type: 'internal-error', job, name: (error as Error)?.name ?? 'Error', message: String((error as Error)?.message ?? error), stack: (error as Error)?.stack }),
+        log,
       },
       input.account,
       { mode: input.mode, signal: controller.signal, owner: input.owner },

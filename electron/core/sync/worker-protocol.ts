@@ -16,7 +16,7 @@ export interface SyncJob {
   /** The run's name in the account's cross-process lock (the host releases it if the worker dies). */
   owner: string;
   teamupCompletionThreshold: number;
-  httpOptions?: Partial<Omit<HttpClientOptions, 'onWait'>>;
+  httpOptions?: Partial<Omit<HttpClientOptions, 'onWait' | 'log'>>;
 }
 
 export type ToWorker = { type: 'run'; job: number; input: SyncJob } | { type: 'cancel'; job: number };
@@ -24,4 +24,6 @@ export type ToWorker = { type: 'run'; job: number; input: SyncJob } | { type: 'c
 export type FromWorker =
   | { type: 'progress'; job: number; progress: SyncProgress }
   | { type: 'done'; job: number; run: SyncRun }
-  | { type: 'internal-error'; job: number; name: string; message: string; stack?: string };
+  | { type: 'internal-error'; job: number; name: string; message: string; stack?: string }
+  /** A whole log line from the worker's logger; the core's thread writes it to the log file. */
+  | { type: 'log'; job: number; line: string };

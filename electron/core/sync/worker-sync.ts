@@ -12,6 +12,7 @@ import type { SyncMode, SyncProgress, SyncRun } from '../contract/channels/sync'
 import type { SyncLocks } from '../store/sync-locks-repo';
 import type { SyncRunsRepo } from '../store/sync-runs-repo';
 import { findWorker, type WorkerEntry } from '../worker-entry';
+import { describeCause } from '../log/log';
 import type { FromWorker, SyncJob, ToWorker } from './worker-protocol';
 
 /** Where the worker's code is, and how to start it. */
@@ -35,6 +36,8 @@ export interface SyncJobHost {
   now: () => Date;
   emitProgress: (progress: SyncProgress) => void;
   onInternalError?: (error: unknown) => void;
+  /** Writes a whole log line the worker's logger made to the core's log file. */
+  writeLog?: (line: string) => void;
   /** A closed core's cache is closed too: nothing more is written for it. */
   isClosed: () => boolean;
 }
@@ -78,7 +81,7 @@ export class SyncWorkerPool {
       } catch (error) {
         // A worker that cannot even be created (bad options, no threads left) fails the run like one that died.
         host.onInternalError?.(error);
-        resolve(this.recordFailure({ host, accountId: input.account.id, mode: input.mode, owner: input.owner, runId: null }));
+        resolve(this.recordFailure({ host, accountId: input.account.id, mode: input.mode, owner: input.owner, runId: null }, error));
         return;
       }
       const id = this.nextJob++;
@@ -116,7 +119,9 @@ export class SyncWorkerPool {
     worker.on('message', (message: FromWorker) => {
       const job = this.jobs.get(message.job);
       if (!job) return;
-      if (message.type === 'progress') {
+      if (message.type === 'log') {
+        job.host.writeLog?.(message.line);
+      } else if (message.type === 'progress') {
         // 0 while the run waits for another process's sync of the account: no run row yet.
         if (message.progress.runId > 0) job.runId = message.progress.runId;
         job.host.emitProgress(message.progress);
@@ -133,7 +138,7 @@ export class SyncWorkerPool {
       pooled.busy = null;
       if (job) {
         if (!job.host.isClosed()) job.host.onInternalError?.(error);
-        job.settle(this.recordFailure(job));
+        job.settle(this.recordFailure(job, error));
       }
     };
     worker.on('error', died);
@@ -157,9 +162,10 @@ export class SyncWorkerPool {
 
   /**
    * The worker died without a result (out of memory, a crash in native code, a bug before the run began): the run
-   * is recorded as failed, like one a killed process leaves behind, and the next run sweeps its staged rows.
+   * is recorded as failed, like one a killed process leaves behind, and the next run sweeps its staged rows. The
+   * run's message carries the cause on one line, so the CLI and the window can say what happened; the stack is logged.
    */
-  private recordFailure(job: Omit<Job, 'settle'>): SyncRun {
+  private recordFailure(job: Omit<Job, 'settle'>, cause: unknown): SyncRun {
     const { runs, locks, now, isClosed } = job.host;
     const at = now().toISOString();
     const failure = { endedAt: at, outcome: 'failed' as const, counts: {}, skipped: [], errorCode: 'internal' };
@@ -169,7 +175,8 @@ export class SyncWorkerPool {
       return { id: job.runId ?? 0, accountId: job.accountId, mode: job.mode, startedAt: at, ...failure, errorMessage };
     }
     const id = job.runId ?? runs.start(job.accountId, 0, job.mode, at);
-    runs.finish({ id, ...failure, errorMessage: 'The sync stopped unexpectedly. The previous data was kept; run it again.' });
+    const errorMessage = `The sync stopped unexpectedly (${describeCause(cause)}). The previous data was kept; run it again.`;
+    runs.finish({ id, ...failure, errorMessage });
     // The worker's lock on the account (if it got that far) died with it; this process lives on, so it would not
     // look stale to other processes for a long while.
     locks.release(job.accountId, job.owner);

@@ -6,6 +6,7 @@
 import type { RollbookBridge } from '../../../electron/core/contract/bridge';
 import type { ChannelName, EventMap, EventName, InputOf, OutputOf } from '../../../electron/core/contract/channels';
 import type { ErrorCode } from '../../../electron/core/contract/errors';
+import { problems } from './problems.svelte';
 
 declare global {
   interface Window {
@@ -19,6 +20,8 @@ export class CoreError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly status?: number,
+    /** For `internal` errors: the cause on one line (the stack is in the core's log). */
+    readonly detail?: string,
   ) {
     super(message);
     this.name = 'CoreError';
@@ -31,7 +34,10 @@ export async function call<C extends ChannelName>(
 ): Promise<OutputOf<C>> {
   const envelope = await window.rollbook.invoke(channel, input[0]);
   if (envelope.ok) return envelope.value;
-  throw new CoreError(envelope.error.code, envelope.error.message, envelope.error.status);
+  const { code, message, status, detail } = envelope.error;
+  // A bug, not a refusal the view explains: shown as "Something went wrong" with its cause, whatever the view does.
+  if (code === 'internal') problems.report({ cause: detail ?? message, context: `Request ${channel}` });
+  throw new CoreError(code, message, status, detail);
 }
 
 export function subscribe<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void {

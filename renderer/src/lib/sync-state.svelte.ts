@@ -3,6 +3,7 @@
  * events, the recent history, and whether the data on screen is stale because the network is gone.
  */
 import type { AccountSyncStatus, SyncProgress, SyncRun } from '../../../electron/core/contract/channels';
+import { problems } from './problems.svelte';
 import { call, errorMessage, subscribe } from './rollbook';
 
 const NETWORK_CODES = new Set(['network', 'timeout']);
@@ -59,6 +60,9 @@ export class SyncState {
         this.pending = this.pending.filter((id) => id !== run.accountId);
         void this.refresh();
         if (run.outcome === 'ok' || run.outcome === 'partial') this.onData();
+        if (run.outcome === 'failed' && run.errorCode === 'internal') {
+          problems.report({ cause: run.errorMessage ?? 'The sync failed.', context: `Sync of account ${run.accountId} (run #${run.id})` });
+        }
       }),
     ];
     return () => offs.forEach((off) => off());

@@ -24,6 +24,7 @@ export function registerInfo(program: Command, { io, withCore }: CommandContext)
           `Rollbook ${info.version}`,
           `Data folder:     ${info.dataDir}`,
           `Database:        ${info.databasePath}`,
+          `Log folder:      ${info.logDir}`,
           `Schema version:  ${info.schemaVersion}`,
           `Accounts:        ${c.accounts}`,
           `Courses:         ${c.courses}`,
@@ -36,4 +37,11 @@ export function registerInfo(program: Command, { io, withCore }: CommandContext)
       );
     });
 
+  program
+    .command('diagnostics')
+    .description('print versions, row counts per account and recent sync runs and errors, for a support request')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { text } = await withCore(cmd.optsWithGlobals<GlobalOptions>(), (core) => core.call('app.diagnostics'));
+      io.stdout(text);
+    });
 }
