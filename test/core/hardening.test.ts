@@ -51,7 +51,7 @@ describe('Electron hardening policies', () => {
     const data = reportDataset();
     data.courses[0]!.url = 'javascript:alert(document.domain)';
     data.courses[1]!.url = 'https://acme.example/courses/2';
-    const t = testCore({ createConnector: () => scriptedConnector({ data }) });
+    const t = testCore({ inlineSync: true, createConnector: () => scriptedConnector({ data }) });
     try {
       const { account } = await t.core.call('accounts.add', { label: 'Acme', settings: { platform: 'sample', seed: 1 } });
       await t.core.call('sync.run', {});

@@ -63,6 +63,7 @@ describe('an internal error through the contract', () => {
   it('answers with its cause on one scrubbed line, and logs it with its stack', async () => {
     const secret = 'TU-token-9fj3Kd';
     const { core, cleanup } = testCore({
+      inlineSync: true,
       createConnector: () => {
         throw new TypeError(`cannot read "status" of undefined for ann@lms.example with ${secret}`);
       },

@@ -23,6 +23,7 @@ describe('the PDF window', () => {
   // The fixture's 7 named learners plus enough more for exactly the PDF's row limit, one course row each.
   const rows = PDF_ROW_LIMIT;
   const t = testCore({
+    inlineSync: true,
     createConnector: () => scriptedConnector({ data: reportDataset(rows - 7), pageSize: 2000 }),
     pdfRenderer: electronPdfRenderer(),
   });

@@ -88,7 +88,7 @@ describe('one sync per account across processes', () => {
 
   /** A core on `dataDir` whose connector serves `data`, holding its progress step until `opened` (the account itself is a sample one). */
   function slowCore(data: Dataset, dataDir?: string, opened?: Promise<void>) {
-    const t = testCore({ ...(dataDir ? { dataDir } : {}), createConnector: () => gatedConnector(data, opened) });
+    const t = testCore({ ...(dataDir ? { dataDir } : {}), inlineSync: true, createConnector: () => gatedConnector(data, opened) });
     cleanups.push(t.cleanup);
     return t;
   }
