@@ -295,15 +295,18 @@ describe('SelfCommunity connector', () => {
     }
 
     const page = (body: unknown) => ({ kind: 'status' as const, status: 200, contentType: 'application/json', body: JSON.stringify(body) });
-    sim.addFault({ match: /course\/search/, times: 1, fault: page([{ id: 9, name: 'Plain list' }, { id: '10', name: 'String id' }]) });
+    sim.addFault({ match: /course\/search/, times: 1, fault: page({ count: 2, next: null, results: [{ id: 9, name: 'Number id' }, { id: '10', name: 'String id' }] }) });
     expect((await collect(connector.courses({ signal: signal() }))).rows.map((c) => c.id)).toEqual(['9', '10']);
+    // The search is paginated: a plain array there is an answer of the wrong shape, not a one-page list.
+    sim.addFault({ match: /course\/search/, times: 1, fault: page([{ id: 9, name: 'Plain list' }]) });
+    expect((await failure(collect(connector.courses({ signal: signal() })))).message).toMatch(/without a paginated list of courses/);
     sim.addFault({ match: /course\/search/, times: 1, fault: page({ count: 2, next: 'https://elsewhere.example/api/v2/course/search/?offset=1', results: [{ id: 1 }] }) });
     const away = await failure(collect(connector.courses({ signal: signal() })));
     expect(away).toMatchObject({ code: 'bad_response', message: expect.stringMatching(/another host \(elsewhere\.example\)/) });
     sim.addFault({ match: /course\/search/, times: 1, fault: page({ count: 1, next: null, results: [{ name: 'no id' }] }) });
     expect((await failure(collect(connector.courses({ signal: signal() })))).code).toBe('bad_response');
     sim.addFault({ match: /course\/search/, times: 1, fault: page({ detail: 'Not a list' }) });
-    expect((await failure(collect(connector.courses({ signal: signal() })))).message).toMatch(/without a list of courses/);
+    expect((await failure(collect(connector.courses({ signal: signal() })))).message).toMatch(/without a paginated list of courses/);
   });
 
   it('faults: 429 and 5xx are retried; 404, 400, 403, malformed, truncated and slow answers are typed, readable errors', async () => {

@@ -477,10 +477,11 @@ describe('TeamUp faults', () => {
     for (const error of [malformed, noId, dropped, elsewhere, timeout]) expectNoSecret(error, sim.options.token);
   });
 
-  it('a list that shrinks while being paged (DRF "Invalid page.") or links back to a read page ends instead of failing', async () => {
+  it('a list that shrinks while being paged (DRF "Invalid page.") is a gap; a next link back to a read page fails', async () => {
     const { sim, connector } = await setup({ customers: 250 });
     const seen: string[] = [];
-    for await (const page of connector.learners({ signal: signal() })) {
+    const gaps: string[] = [];
+    for await (const page of connector.learners({ signal: signal(), onGap: (reason) => gaps.push(reason) })) {
       seen.push(...page.items.map((c) => c.id));
       if (seen.length === 100) {
         sim.data.customers.splice(90);
@@ -489,16 +490,17 @@ describe('TeamUp faults', () => {
     }
     expect(seen).toHaveLength(100);
     expect(sim.requests.at(-1)!.status).toBe(404);
+    expect(gaps).toEqual([expect.stringMatching(/^TeamUp's list of customers shrank while Rollbook read it \(100 read\)/)]);
 
-    // A next link back to a page already read would loop forever: the list ends there.
+    // A next link back to a page already read would loop forever: the listing fails instead of ending short.
     const firstPage = `${sim.url}${sim.requests[0]!.path}`;
     const page = (id: number, next: string) => JSON.stringify({ count: 2, next, previous: null, results: [{ id }] });
     const ok = (body: string) => ({ kind: 'status', status: 200, contentType: 'application/json', body }) as const;
     sim.addFault({ match: /customers.*page=2/, fault: ok(page(2, firstPage)) });
     sim.addFault({ match: /customers/, fault: ok(page(1, `${firstPage}&page=2`)) });
     const requestsBefore = sim.requests.length;
-    const looped = await collect(connector.learners({ signal: signal() }));
-    expect(looped.rows.map((r) => r.id)).toEqual(['1', '2']);
+    const looped = await failure(collect(connector.learners({ signal: signal() })));
+    expect(looped).toMatchObject({ code: 'bad_response', message: expect.stringMatching(/same page of customers again as the next page after 2 rows/) });
     expect(sim.requests.length - requestsBefore).toBe(2);
   });
 });

@@ -13,6 +13,8 @@ export type Fault =
   | { kind: 'truncate' }
   /** Replaces the body with garbage of the right content type. */
   | { kind: 'malformed'; body?: string }
+  /** Rewrites the real body (hostile-response tests mutate the page the simulator really served). */
+  | { kind: 'transform'; apply: (body: string, path: string) => string }
   /** Destroys the socket without answering. */
   | { kind: 'hangup' };
 
@@ -99,6 +101,7 @@ export async function startSimServer(handler: Handler): Promise<SimServer> {
       record.status = out.status;
       let payload = out.body;
       if (fault?.kind === 'malformed') payload = fault.body ?? payload.slice(0, 7) + '<<<{{not-valid' + payload.slice(7, 20);
+      if (fault?.kind === 'transform') payload = fault.apply(payload, record.path);
       const bytes = Buffer.from(payload, 'utf8');
       if (fault?.kind === 'truncate') {
         res.writeHead(out.status, { 'content-type': out.contentType, 'content-length': String(bytes.length), ...out.headers });

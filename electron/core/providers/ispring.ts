@@ -20,6 +20,7 @@ import {
   tokenOf,
   type Raw,
 } from './ispring-parse';
+import { ListingCheck } from './listing';
 import type { ConnectionInfo, Connector, ConnectorInit, Page, ResourceScope } from './types';
 
 export { normaliseStatus, parseBody } from './ispring-parse';
@@ -44,17 +45,18 @@ const OPEN_STATUSES = ['not_started', 'in_progress', 'pending', 'incomplete'];
  */
 const USER_STATUS_FILTERS = [['1', '3', '5'], ['1', '3'], []] as const;
 
-type Endpoint = { path: string; wrapper: string; item: string; idField: string };
+/** `paged`: the documented answer is the wrapper object with a token; a bare list there is not the end of one. */
+type Endpoint = { path: string; wrapper: string; item: string; idField: string; paged?: boolean };
 const CONTENTS: Endpoint[] = [
-  { path: '/contents', wrapper: 'contentItems', item: 'contentItem', idField: 'contentItemId' },
+  { path: '/contents', wrapper: 'contentItems', item: 'contentItem', idField: 'contentItemId', paged: true },
   // The non-paged list predates /contents; some regional or older hosts may only have it.
   { path: '/content', wrapper: 'contentItems', item: 'contentItem', idField: 'contentItemId' },
 ];
 const USERS: Endpoint[] = [
-  { path: '/users/v2', wrapper: 'userProfiles', item: 'userProfile', idField: 'userId' },
-  { path: '/users', wrapper: 'userProfiles', item: 'userProfile', idField: 'userId' },
+  { path: '/users/v2', wrapper: 'userProfiles', item: 'userProfile', idField: 'userId', paged: true },
+  { path: '/users', wrapper: 'userProfiles', item: 'userProfile', idField: 'userId', paged: true },
 ];
-const RESULTS: Endpoint = { path: '/learners/results', wrapper: 'results', item: 'result', idField: 'userId' };
+const RESULTS: Endpoint = { path: '/learners/results', wrapper: 'results', item: 'result', idField: 'userId', paged: true };
 
 /** `https://host`, `https://host/` or `https://host/api/v2`: paths are appended as given. */
 function normaliseBase(baseUrl: string): string {
@@ -226,7 +228,7 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
 
   /** Refuses a page whose shape is not the expected list (a proxy page, an error object with HTTP 200, …). */
   function itemsOf(doc: unknown, endpoint: Endpoint): Raw[] {
-    const items = listOf(doc, endpoint.wrapper, endpoint.item, endpoint.idField);
+    const items = listOf(doc, endpoint.wrapper, endpoint.item, endpoint.idField, endpoint.paged);
     if (items === null) {
       throw new HttpError('bad_response', `iSpring Learn answered ${endpoint.path} without a ${endpoint.wrapper} list, so Rollbook cannot read it. Try again; if it keeps happening, check the API address.`);
     }
@@ -251,22 +253,24 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
 
   /**
    * Pages of one paged endpoint, one request per page, the next requested only when the consumer asks for it.
-   * Stops when the token is missing or empty, on an empty page, or on a token already followed (a server loop).
+   * Stops when the token is missing or empty, or on an empty page (the documented safety net). A token already
+   * followed is a server loop and fails the listing, as does one running past the page ceiling: iSpring reports no
+   * total, so those are the only bounds (see ListingCheck).
    */
   async function* paged<T>(endpoint: Endpoint, map: (item: Raw) => T, signal: AbortSignal, filters: [string, string][] = []): AsyncGenerator<Page<T>> {
     let pageToken: string | null = null;
-    const followed = new Set<string>();
+    const check = new ListingCheck({ platform: 'iSpring Learn', what: endpoint.wrapper, maxPages: init.maxPages });
     do {
+      check.visit(pageToken ?? '');
       signal.throwIfAborted();
       const params = new URLSearchParams([['pageSize', String(PAGE_SIZE)], ...filters]);
       if (pageToken) params.set('pageToken', pageToken);
       const doc = await get(endpoint.path, params, signal);
       const raw = itemsOf(doc, endpoint);
       pageToken = nextPageToken(doc);
+      check.read(null, []);
       if (raw.length === 0) return;
       yield* slices(mapPage(raw, map, endpoint.path));
-      if (pageToken && followed.has(pageToken)) return;
-      if (pageToken) followed.add(pageToken);
     } while (pageToken);
   }
 

@@ -46,6 +46,8 @@ export async function runAccountSync(
   const runId = runs.start(account.id, generation, options.mode, startedAt);
   const counts: Partial<Record<SyncResource, number>> = {};
   const skipped: SkippedCourse[] = [];
+  /** Listings that could not be read whole (the data changed mid-read): the run ends partial, with these reasons. */
+  const gaps: string[] = [];
 
   const progress: SyncProgress = {
     accountId: account.id,
@@ -111,6 +113,7 @@ export async function runAccountSync(
         since: canResume ? cursors[resource]! : null,
         courseIds,
         onSkip: (skip: SkippedCourse) => skipped.push(skip),
+        onGap: (reason: string) => gaps.push(reason),
         cached: createRunReader(deps.db, account.id, generation),
       };
       let rows = 0;
@@ -143,6 +146,7 @@ export async function runAccountSync(
 
     options.signal.throwIfAborted();
     writer.commit(account.id, generation, deps.now().toISOString(), newCursors);
+    if (gaps.length > 0) return finish('partial', { code: 'incomplete', message: gaps.join(' ') });
     return finish(skipped.length > 0 ? 'partial' : 'ok');
   } catch (error) {
     writer.discard(account.id);
