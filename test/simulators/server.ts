@@ -15,6 +15,8 @@ export type Fault =
   | { kind: 'malformed'; body?: string }
   /** Rewrites the real body (hostile-response tests mutate the page the simulator really served). */
   | { kind: 'transform'; apply: (body: string, path: string) => string }
+  /** Answers in the simulator's place, from the request's `path?query` (endless or contradictory listings). */
+  | { kind: 'reply'; reply: (path: string) => { status?: number; body: string; contentType?: string } }
   /** Destroys the socket without answering. */
   | { kind: 'hangup' };
 
@@ -95,6 +97,13 @@ export async function startSimServer(handler: Handler): Promise<SimServer> {
         record.status = fault.status;
         res.writeHead(fault.status, { 'content-type': fault.contentType ?? 'text/plain; charset=utf-8', ...fault.headers });
         res.end(fault.body ?? '');
+        return;
+      }
+      if (fault?.kind === 'reply') {
+        const out = fault.reply(record.path);
+        record.status = out.status ?? 200;
+        res.writeHead(record.status, { 'content-type': out.contentType ?? 'application/json' });
+        res.end(out.body);
         return;
       }
       const out = await handler(req, url, body);

@@ -28,8 +28,8 @@ export interface ListingOptions {
 export class ListingCheck {
   private pages = 0;
   private rows = 0;
-  private firstTotal: number | null = null;
   private lastTotal: number | null = null;
+  private minTotal = Number.POSITIVE_INFINITY;
   private maxTotal = 0;
   private drift = false;
   private repeats = 0;
@@ -64,8 +64,8 @@ export class ListingCheck {
     this.rows += ids.length;
     if (total !== null) {
       if (this.lastTotal !== null && total !== this.lastTotal) this.drift = true;
-      this.firstTotal ??= total;
       this.lastTotal = total;
+      this.minTotal = Math.min(this.minTotal, total);
       this.maxTotal = Math.max(this.maxTotal, total);
       if (this.rows > this.maxTotal + RUNAWAY_SLACK(this.maxTotal)) {
         throw this.fail(`${this.o.platform} reported ${this.maxTotal} ${this.o.what} but kept listing more (${this.rows} so far).`);
@@ -95,9 +95,8 @@ export class ListingCheck {
       return `${platform}'s list of ${what} shrank while Rollbook read it (${this.rows} read): some may be missing until the next sync.`;
     }
     if (this.lastTotal === null) return null;
-    const moved = this.drift ? ` (${this.firstTotal} when Rollbook started reading, ${this.lastTotal} at the end)` : '';
     if (this.drift) {
-      return `${platform}'s list of ${what} changed while Rollbook read it${moved}; ${this.rows} were read, so some may be missing or out of date until the next sync.`;
+      return `${platform}'s list of ${what} changed while Rollbook read it (its total moved between ${this.minTotal} and ${this.maxTotal}); ${this.rows} were read, so some may be missing or out of date until the next sync.`;
     }
     if (this.rows !== this.lastTotal) {
       throw this.fail(`${platform} reported ${this.lastTotal} ${what} but the list it sent ended after ${this.rows}.`);
