@@ -29,6 +29,8 @@ import type { Connector, ConnectorInit, Page, ResourceScope } from './types';
 
 /** The docs name no maximum page size; 100 is what DRF deployments commonly allow, and `next` is followed anyway. */
 const PAGE_SIZE = 100;
+/** What the SDK's own screens ask for: used when a community refuses PAGE_SIZE (400 on `limit`) instead of clamping. */
+const SDK_PAGE_SIZE = 20;
 /** Our JWTs live 10 minutes and are re-signed when less than a minute is left (no server round-trip needed). */
 export const SELFCOMMUNITY_JWT_LIFETIME_S = 10 * 60;
 const JWT_RENEW_MARGIN_S = 60;
@@ -232,6 +234,8 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     return url.toString();
   }
 
+  let pageSize = PAGE_SIZE;
+
   /**
    * One limit/offset list, page by page, following `next` (absolute, as documented; relative accepted) until null.
    * Rows without an id make the page unreadable rather than silently dropped, and the rows read must match `count`
@@ -245,13 +249,28 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     signal: AbortSignal,
     onGap: ((reason: string) => void) | undefined,
   ): AsyncGenerator<Page<T>> {
-    let url: string | null = api(path, { limit: String(PAGE_SIZE), offset: '0', ...params });
+    let url: string | null = api(path, { limit: String(pageSize), offset: '0', ...params });
     const check = new ListingCheck({ platform: 'SelfCommunity', what, maxPages: init.maxPages });
+    let first = true;
     while (url) {
       check.visit(url);
       signal.throwIfAborted();
       const at = new URL(url).pathname;
-      const parsed = envelopeSchema.safeParse(await getJson(url, signal));
+      let answer: unknown;
+      try {
+        answer = await getJson(url, signal);
+      } catch (error) {
+        // The maximum `limit` is undocumented: a community that refuses ours (rather than clamping it) is asked again
+        // with the SDK's own page size, once, before anything was read.
+        const refused = error instanceof HttpError && error.status === 400 && /\blimit\b/.test(error.excerpt ?? '');
+        if (!(first && refused && pageSize > SDK_PAGE_SIZE)) throw error;
+        // Remembered for the rest of the run: every list would be refused the same way.
+        pageSize = SDK_PAGE_SIZE;
+        url = api(path, { limit: String(pageSize), offset: '0', ...params });
+        continue;
+      }
+      first = false;
+      const parsed = envelopeSchema.safeParse(answer);
       if (!parsed.success) throw badResponse(`SelfCommunity answered ${at} without a paginated list of ${what} (count, next, results). Try again later.`);
       const body = parsed.data;
       const raw: Raw[] = [];
