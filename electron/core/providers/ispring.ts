@@ -251,6 +251,9 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
     }
   }
 
+  /** Whether to name a page size (the documented default); dropped if the server refuses it. */
+  let sendPageSize = true;
+
   /**
    * Pages of one paged endpoint, one request per page, the next requested only when the consumer asks for it.
    * Stops when the token is missing or empty, or on an empty page (the documented safety net). A token already
@@ -260,18 +263,30 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
   async function* paged<T>(endpoint: Endpoint, map: (item: Raw) => T, signal: AbortSignal, filters: [string, string][] = []): AsyncGenerator<Page<T>> {
     let pageToken: string | null = null;
     const check = new ListingCheck({ platform: 'iSpring Learn', what: endpoint.wrapper, maxPages: init.maxPages });
-    do {
+    for (;;) {
       check.visit(pageToken ?? '');
       signal.throwIfAborted();
-      const params = new URLSearchParams([['pageSize', String(PAGE_SIZE)], ...filters]);
+      const params = new URLSearchParams([...(sendPageSize ? [['pageSize', String(PAGE_SIZE)]] : []), ...filters]);
       if (pageToken) params.set('pageToken', pageToken);
-      const doc = await get(endpoint.path, params, signal);
+      let doc: unknown;
+      try {
+        doc = await get(endpoint.path, params, signal);
+      } catch (error) {
+        // The maximum pageSize is undocumented: a server refusing ours is asked again without one (its own default,
+        // which it must accept), and is never sent one again.
+        const refused = error instanceof HttpError && error.status === 400 && /pageSize/i.test(error.excerpt ?? '');
+        if (!(refused && sendPageSize && pageToken === null)) throw error;
+        sendPageSize = false;
+        check.forget('');
+        continue;
+      }
       const raw = itemsOf(doc, endpoint);
       pageToken = nextPageToken(doc);
       check.read(null, []);
       if (raw.length === 0) return;
       yield* slices(mapPage(raw, map, endpoint.path));
-    } while (pageToken);
+      if (!pageToken) return;
+    }
   }
 
   /** The first endpoint that exists: a 404 on the first page moves on to the older equivalent. */
@@ -338,7 +353,8 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
     // The API filters by completion and access dates only; progress of a learner still working changes without
     // either. So an incremental window is: everything completed in the window, plus every row still open (those are
     // re-read in full). Rows finished before the window cannot have changed without a new completion date.
-    const windowStart = new Date(sinceMs - WINDOW_OVERLAP_MS).toISOString();
+    // Whole seconds: the filter is an RFC 3339 date-time, and whether fractions are accepted is not documented.
+    const windowStart = new Date(sinceMs - WINDOW_OVERLAP_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
     yield* resultPages(scope.signal, [['completionDate[startDate]', windowStart]]);
     const inWindow = (item: Raw) => {
       const done = Date.parse(text(item.completionDate) ?? '');

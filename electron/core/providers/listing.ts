@@ -58,6 +58,11 @@ export class ListingCheck {
     this.links.add(link);
   }
 
+  /** A link that was visited but not read (its request was refused and will be sent again in another form). */
+  forget(link: string): void {
+    this.links.delete(link);
+  }
+
   /** After a page: the total it reported (null when the platform gives none) and the ids of its rows. */
   read(total: number | null, ids: readonly string[]): void {
     this.pages += 1;
