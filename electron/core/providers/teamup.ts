@@ -451,6 +451,8 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
       if (!envelope.data.results.every((row) => row !== null && typeof row === 'object' && !Array.isArray(row))) {
         throw unreadable('with a list holding something other than records', url);
       }
+      const link = envelope.data.next;
+      if (link !== null && link !== undefined && typeof link !== 'string') throw unreadable('with a next-page link that is not a link', url);
       const rows = envelope.data.results as Raw[];
       check.read(total, rows.map((row) => idOf(row.id) ?? ''));
       yield { rows, total };
