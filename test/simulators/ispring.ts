@@ -3,7 +3,12 @@
  * real, expiring tokens, `pageToken`/`nextPageToken` paging, XML by default and JSON by `Accept`, the documented
  * wrappers, and a switch for every trap and every unknown the reference lists (wrapping style, booleans, omitted vs
  * empty optional elements, status vocabulary, date style, Bearer prefix, a server ignoring Accept, plain-text
- * errors, per-endpoint 403/404, `userStatuses` semantics, a trailing empty page, the `nextPageToekn` typo).
+ * errors, per-endpoint 403/404, `userStatuses` semantics, a trailing empty page, the `nextPageToekn` typo, the
+ * bracketless array names, fractional seconds in date filters, an oversized pageSize clamped or refused).
+ *
+ * Strict where the reference is firm: array filters as `name[]`, date filters as RFC 3339 date-times, only the path
+ * prefixes seen in the docs and client code. Page tokens resume by key, so a churn mode can add and remove users
+ * between pages.
  *
  * The dataset is generated once from a seed; list queries are filtered once per distinct query and a page render
  * touches only the page's rows, so 100k progress rows cost O(page) per request.

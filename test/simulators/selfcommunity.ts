@@ -6,8 +6,11 @@
  * `{"errors": [...]}` body (or DRF's `{"detail": ...}`), `view` variants and `?user=` impersonation on course detail,
  * join_status null, privacy "" (draft), datetimes with microseconds and offsets, and trailing slashes.
  *
+ * Paging is strict: `limit`/`offset` must be whole numbers. A churn knob moves learners in and out of a course
+ * between the pages of its dashboard.
+ *
  * Where the doc only guesses, a knob picks the variant (error body style, next-link form, the shape of
- * /user/{id}/courses/, whether an admin may read courses it does not manage).
+ * /user/{id}/courses/, whether an admin may read courses it does not manage, an oversized `limit` clamped or refused).
  *
  * Scale: course members are not stored but computed from (seed, course, position), and pages are slices of virtual
  * lists, so a page costs O(limit) whatever the dataset size (only `search=` and last_active_at ordering scan, the

@@ -4,8 +4,12 @@
  * fields only on request) and `fields` (dotted allow-list), date-window filters, `format=xml` (<root>/<list-item>),
  * the error envelope, and a per-token requests-per-minute limiter answering 429.
  *
+ * As strict as the reference where it is firm: only the `/api/v2` base path, `page_size` up to the documented maximum
+ * (an oversized one is refused by default), date filters only as ISO instants with an offset. A churn mode adds and
+ * removes customers between the pages of one listing, as a live studio does.
+ *
  * Where the docs leave a behaviour unknown, an option picks the variant (auth schemes accepted, error body style,
- * timestamp style, whether dotted `fields` expand by themselves, oversized page sizes, XML by default).
+ * timestamp style, whether dotted `fields` expand by themselves, oversized page sizes clamped, XML by default).
  * Filtered lists are computed once per distinct query and then sliced per page, so a 100k-row list costs
  * O(page) per request.
  */

@@ -427,7 +427,7 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
   ): AsyncGenerator<{ rows: Raw[]; total: number | null }> {
     let url: URL | null = urlFor(path, { ...params, page_size: String(TEAMUP_PAGE_SIZE) });
     let first = true;
-    const check = new ListingCheck({ platform: 'TeamUp', what: `${path.slice(1).replace(/_/g, ' ')}`, maxPages: init.maxPages });
+    const check = new ListingCheck({ platform: 'TeamUp', what: path.slice(1).replace(/_/g, ' '), maxPages: init.maxPages });
     const unreadable = (why: string, at: URL) =>
       new HttpError('bad_response', `TeamUp answered ${pathOf(at)} ${why}, so Rollbook cannot read the list. Try again later.`);
     while (url) {
