@@ -119,6 +119,29 @@ describe('listing bounds', () => {
   });
 });
 
+describe('iSpring empty pages', () => {
+  it('an empty page that still hands out a token is followed, a few in a row at most', async () => {
+    const { sim, connector } = await ispring();
+    // Page 1 links to a detour token; the detour is an empty page whose token leads back to the real page 2.
+    let real: string | null = null;
+    rewrite(sim, /users\/v2\?pageSize=\d+$/, (page) => {
+      real = page.nextPageToken as string;
+      return { ...page, nextPageToken: 'detour' };
+    });
+    sim.addFault({ match: /pageToken=detour/, fault: { kind: 'reply', reply: () => ({ body: JSON.stringify({ userProfiles: [], nextPageToken: real }) }) } });
+    const rows = await drain(connector.learners({ signal: signal() }));
+    expect(rows.map((r) => r.id).sort()).toEqual(sim.data.users.map((u) => u.userId).sort());
+
+    // Endless empty pages with ever-new tokens stop after a few.
+    const endless = await ispring();
+    let n = 0;
+    endless.sim.addFault({ match: /users\/v2/, fault: { kind: 'reply', reply: () => ({ body: JSON.stringify({ userProfiles: [], nextPageToken: `t${++n}` }) }) } });
+    const error = await failure(drain(endless.connector.learners({ signal: signal() })));
+    expect(error.message).toMatch(/^iSpring Learn kept sending empty pages of userProfiles that link to more \(4 in a row\)/);
+    expect(n).toBe(4);
+  });
+});
+
 describe('wholeness through a sync run', () => {
   /** Attendance pages of 2 rows as the issue's server sent them: count 8, the second page empty with no next link. */
   function shortAttendance(sim: SimServer, rows: unknown[]) {

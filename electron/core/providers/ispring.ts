@@ -27,6 +27,8 @@ export { normaliseStatus, parseBody } from './ispring-parse';
 
 /** The API default; the server is tuned for it and anything larger is undocumented. */
 const PAGE_SIZE = 1000;
+/** Empty pages that still carry a token, in a row, before a listing counts as a runaway. */
+const MAX_EMPTY_PAGES = 3;
 /** Documented token life when the answer leaves `expires_in` out. */
 const DEFAULT_TOKEN_TTL_S = 1800;
 /** Per-course final_statuses requests kept in flight ahead of the consumer (the HTTP client caps concurrency too). */
@@ -256,12 +258,13 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
 
   /**
    * Pages of one paged endpoint, one request per page, the next requested only when the consumer asks for it.
-   * Stops when the token is missing or empty, or on an empty page (the documented safety net). A token already
-   * followed is a server loop and fails the listing, as does one running past the page ceiling: iSpring reports no
-   * total, so those are the only bounds (see ListingCheck).
+   * Stops when the token is missing or empty. An empty page with a token is followed, a few in a row at most (the
+   * documented safety net against endless tokens). A token already followed is a server loop and fails the listing,
+   * as does one running past the page ceiling: iSpring reports no total, so those are the only bounds.
    */
   async function* paged<T>(endpoint: Endpoint, map: (item: Raw) => T, signal: AbortSignal, filters: [string, string][] = []): AsyncGenerator<Page<T>> {
     let pageToken: string | null = null;
+    let empties = 0;
     const check = new ListingCheck({ platform: 'iSpring Learn', what: endpoint.wrapper, maxPages: init.maxPages });
     for (;;) {
       check.visit(pageToken ?? '');
@@ -283,9 +286,17 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
       const raw = itemsOf(doc, endpoint);
       pageToken = nextPageToken(doc);
       check.read(null, []);
-      if (raw.length === 0) return;
-      yield* slices(mapPage(raw, map, endpoint.path));
-      if (!pageToken) return;
+      if (!pageToken) {
+        if (raw.length > 0) yield* slices(mapPage(raw, map, endpoint.path));
+        return;
+      }
+      // An empty page that still hands out a token is followed (stopping there could drop the rest), but only a few
+      // in a row: the documented safety net against a server that hands out tokens for ever.
+      empties = raw.length === 0 ? empties + 1 : 0;
+      if (empties > MAX_EMPTY_PAGES) {
+        throw new HttpError('bad_response', `iSpring Learn kept sending empty pages of ${endpoint.wrapper} that link to more (${empties} in a row), so the list would never end. Rollbook stopped reading it and kept the previous data; try again later.`);
+      }
+      if (raw.length > 0) yield* slices(mapPage(raw, map, endpoint.path));
     }
   }
 
