@@ -258,9 +258,10 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
 
   /**
    * Pages of one paged endpoint, one request per page, the next requested only when the consumer asks for it.
-   * Stops when the token is missing or empty. An empty page with a token is followed, a few in a row at most (the
-   * documented safety net against endless tokens). A token already followed is a server loop and fails the listing,
-   * as does one running past the page ceiling: iSpring reports no total, so those are the only bounds.
+   * Stops when the token is missing or empty. Clients are advised to stop on an empty page too, as a safety net
+   * against endless tokens; stopping at one that still hands out a token could drop the rest of the list, so a few in
+   * a row are followed and more end the listing. A token already followed is a server loop and fails the listing, as
+   * does one running past the page ceiling: iSpring reports no total, so those are the only bounds.
    */
   async function* paged<T>(endpoint: Endpoint, map: (item: Raw) => T, signal: AbortSignal, filters: [string, string][] = []): AsyncGenerator<Page<T>> {
     let pageToken: string | null = null;
@@ -290,8 +291,6 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
         if (raw.length > 0) yield* slices(mapPage(raw, map, endpoint.path));
         return;
       }
-      // An empty page that still hands out a token is followed (stopping there could drop the rest), but only a few
-      // in a row: the documented safety net against a server that hands out tokens for ever.
       empties = raw.length === 0 ? empties + 1 : 0;
       if (empties > MAX_EMPTY_PAGES) {
         throw new HttpError('bad_response', `iSpring Learn kept sending empty pages of ${endpoint.wrapper} that link to more (${empties} in a row), so the list would never end. Rollbook stopped reading it and kept the previous data; try again later.`);
