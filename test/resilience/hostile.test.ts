@@ -97,12 +97,14 @@ function jsonMutations(): fc.Arbitrary<Mutation> {
 }
 
 const XML_SELF_TOKEN: Mutation = {
-  name: "next token is this page's",
-  apply: (b, path, l) =>
-    b.replace(new RegExp(`<${l.next}>[^<]*</${l.next}>`), `<${l.next}>${new URL(path, 'http://x').searchParams.get('pageToken') ?? ''}</${l.next}>`),
+  name: "next link is this page's",
+  apply: (b, path, l, base) => {
+    const self = l.count === null ? (new URL(path, base).searchParams.get('pageToken') ?? '') : new URL(path, base).toString().replaceAll('&', '&amp;');
+    return b.replace(new RegExp(`<${l.next}>[^<]*</${l.next}>`), `<${l.next}>${self}</${l.next}>`);
+  },
 };
 
-/** XML mutations (iSpring's default format): the same ideas, on the element text. */
+/** XML mutations (iSpring's default format, TeamUp's DRF XML): the same ideas, on the element text. */
 function xmlMutations(): fc.Arbitrary<Mutation> {
   const op = (name: string, edit: (body: string, l: Layout, path: string) => string, lies = false): Mutation => ({ name, lies, apply: (b, path, l) => edit(b, l, path) });
   const items = (l: Layout) => new RegExp(`<${l.item}>[\\s\\S]*?</${l.item}>`, 'g');
@@ -111,7 +113,8 @@ function xmlMutations(): fc.Arbitrary<Mutation> {
       let seen = 0;
       return b.replace(items(l), (m) => (++seen <= k ? '' : m));
     }, true)),
-    fc.constant(op('no next token', (b, l) => b.replace(new RegExp(`<${l.next}>[^<]*</${l.next}>`), ''), true)),
+    fc.constant(op('no next link', (b, l) => b.replace(new RegExp(`<${l.next}>[^<]*</${l.next}>`), ''), true)),
+    fc.integer({ min: 1, max: 300 }).map((d) => op(`total off by ${d}`, (b, l) => (l.count ? b.replace(new RegExp(`<${l.count}>(\\d+)</${l.count}>`), (_m, n: string) => `<${l.count}>${Number(n) + d}</${l.count}>`) : b))),
     fc.constant(op('list holds text', (b, l) => b.replace(new RegExp(`<${l.list}>[\\s\\S]*</${l.list}>`), `<${l.list}>oops</${l.list}>`))),
     fc.constant(op('list renamed', (b, l) => b.replaceAll(`<${l.list}>`, '<rows>').replaceAll(`</${l.list}>`, '</rows>'))),
     fc.constant(op('an item without its id', (b, l) => b.replace(new RegExp(`<${l.idField}>[^<]*</${l.idField}>`), ''))),
@@ -172,10 +175,13 @@ describe('hostile responses', () => {
   const targets: Target[] = [];
   let ispring: IspringSimulator;
   let teamup: TeamupSimulator;
+  let teamupXml: TeamupSimulator;
   let community: SelfcommunitySimulator;
   beforeAll(async () => {
     ispring = await startIspringSimulator({ courses: 5, learners: 60, results: 200, pageSizeCap: 30 });
     teamup = await startTeamupSimulator({ courses: 3, customers: 250, rosterSize: 12 });
+    // A server (or proxy) answering DRF's XML whatever was asked: the connector reads it too, count and all.
+    teamupXml = await startTeamupSimulator({ courses: 3, customers: 250, rosterSize: 12, defaultFormat: 'xml' });
     community = await startSelfcommunitySimulator({ courses: 3, users: 400, membersPerCourse: 250 });
     const ispringSettings = (format: 'xml' | 'json') => () => ({ platform: 'ispring', baseUrl: ispring.url, authMode: 'token', clientId: ispring.options.clientId, format });
     const teamupSettings = () => ({ platform: 'teamup', baseUrl: `${teamup.url}/api/v2`, authScheme: 'bearer', providerId: null, completionThreshold: null });
@@ -218,6 +224,18 @@ describe('hostile responses', () => {
         truth: () => teamup.data.customers.map((c) => String(c.id)),
       },
       {
+        name: 'TeamUp customers (XML)',
+        sim: teamupXml,
+        match: /\/customers\?.*page=2/,
+        layout: { format: 'xml', list: 'results', item: 'list-item', idField: 'id', next: 'next', count: 'count' },
+        total: true,
+        settings: () => ({ ...teamupSettings(), baseUrl: `${teamupXml.url}/api/v2` }),
+        secret: teamupXml.options.token,
+        table: 'learners',
+        key: 'id',
+        truth: () => teamupXml.data.customers.map((c) => String(c.id)),
+      },
+      {
         name: 'TeamUp attendance',
         sim: teamup,
         match: /\/course_session_attendances\?.*page=2/,
@@ -244,10 +262,10 @@ describe('hostile responses', () => {
     );
   });
   afterAll(async () => {
-    await Promise.all([ispring.close(), teamup.close(), community.close()]);
+    await Promise.all([ispring.close(), teamup.close(), teamupXml.close(), community.close()]);
   });
 
-  it.each([0, 1, 2, 3, 4])('target %#: ok means every row, partial says why, failed keeps the old data', async (index) => {
+  it.each([0, 1, 2, 3, 4, 5])('target %#: ok means every row, partial says why, failed keeps the old data', async (index) => {
     const target = targets[index]!;
     const t = testCore({ httpOptions: { retry: { retries: 0 } } });
     try {
