@@ -297,15 +297,18 @@ describe('SelfCommunity connector', () => {
     }
 
     const page = (body: unknown) => ({ kind: 'status' as const, status: 200, contentType: 'application/json', body: JSON.stringify(body) });
-    sim.addFault({ match: /course\/search/, times: 1, fault: page([{ id: 9, name: 'Plain list' }, { id: '10', name: 'String id' }]) });
+    sim.addFault({ match: /course\/search/, times: 1, fault: page({ count: 2, next: null, results: [{ id: 9, name: 'Number id' }, { id: '10', name: 'String id' }] }) });
     expect((await collect(connector.courses({ signal: signal() }))).rows.map((c) => c.id)).toEqual(['9', '10']);
+    // The search is paginated: a plain array there is an answer of the wrong shape, not a one-page list.
+    sim.addFault({ match: /course\/search/, times: 1, fault: page([{ id: 9, name: 'Plain list' }]) });
+    expect((await failure(collect(connector.courses({ signal: signal() })))).message).toMatch(/without a paginated list of courses/);
     sim.addFault({ match: /course\/search/, times: 1, fault: page({ count: 2, next: 'https://elsewhere.example/api/v2/course/search/?offset=1', results: [{ id: 1 }] }) });
     const away = await failure(collect(connector.courses({ signal: signal() })));
     expect(away).toMatchObject({ code: 'bad_response', message: expect.stringMatching(/another host \(elsewhere\.example\)/) });
     sim.addFault({ match: /course\/search/, times: 1, fault: page({ count: 1, next: null, results: [{ name: 'no id' }] }) });
     expect((await failure(collect(connector.courses({ signal: signal() })))).code).toBe('bad_response');
     sim.addFault({ match: /course\/search/, times: 1, fault: page({ detail: 'Not a list' }) });
-    expect((await failure(collect(connector.courses({ signal: signal() })))).message).toMatch(/without a list of courses/);
+    expect((await failure(collect(connector.courses({ signal: signal() })))).message).toMatch(/without a paginated list of courses/);
   });
 
   it('faults: 429 and 5xx are retried; 404, 400, 403, malformed, truncated and slow answers are typed, readable errors', async () => {
@@ -419,4 +422,50 @@ describe('SelfCommunity connector', () => {
     expect(maxPage).toBe(100);
     expect(growthBytes).toBeLessThan(10 * 2 ** 20);
   }, 120_000);
+});
+
+describe('SelfCommunity simulator as strict as the reference, and the connector against it', () => {
+  const get = (sim: SelfcommunitySimulator, path: string) => fetch(`${sim.url}${path}`, { headers: { authorization: `Bearer ${sim.options.accessToken}` } });
+
+  it('answers only whole-number limit/offset, only under /api/v2/, and (in its strict mode) refuses an oversized limit', async () => {
+    const { sim } = await setup({ sim: { courses: 3 } });
+    for (const query of ['limit=ten', 'limit=0', 'offset=-1', 'offset=1.5']) expect((await get(sim, `/api/v2/course/search/?${query}`)).status, query).toBe(400);
+    expect((await get(sim, '/api/v2/course/search/?limit=5&offset=1')).status).toBe(200);
+    expect((await get(sim, '/api/v3/course/search/')).status).toBe(404);
+    expect((await get(sim, '/course/search/')).status).toBe(404);
+    // The maximum is undocumented: the guess (clamp) by default, a 400 naming `limit` in the strict variant.
+    expect(((await (await get(sim, '/api/v2/course/search/?limit=500')).json()) as { results: unknown[] }).results).toHaveLength(3);
+    sim.knobs.oversizedLimit = 'error';
+    const refused = await get(sim, '/api/v2/course/search/?limit=500');
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({ errors: [{ field: 'limit', messages: [{ code: 'invalid', message: 'Ensure this value is less than or equal to 100.' }] }] });
+  });
+
+  it('reads every dashboard whole whether a smaller maximum limit is clamped or refused', async () => {
+    for (const oversizedLimit of ['clamp', 'error'] as const) {
+      const { sim, connector } = await setup({ sim: { courses: 2, users: 120, membersPerCourse: 110, maxLimit: 50 } });
+      sim.knobs.oversizedLimit = oversizedLimit;
+      const { rows } = await collect(connector.progress({ signal: signal() }));
+      const expected = sim.data.courses.flatMap((c) => sim.data.learnersOf(c.id).map((m) => `${c.id}/${m.user}`)).sort();
+      expect(rows.map((r) => `${r.courseId}/${r.learnerId}`).sort(), oversizedLimit).toEqual(expected);
+      const limits = sim.requests.map((r) => new URL(r.path, sim.url).searchParams.get('limit')).filter((l) => l !== null);
+      // Refused once, then the SDK's page size for the rest of the run; clamped, the server's size in its next links.
+      expect(new Set(limits), oversizedLimit).toEqual(new Set(oversizedLimit === 'error' ? ['100', '20'] : ['100', '50']));
+      expect(sim.requests.filter((r) => r.status === 400), oversizedLimit).toHaveLength(oversizedLimit === 'error' ? 1 : 0);
+    }
+  });
+
+  it('learners joining and leaving a course between dashboard pages make a gap with its reason, not a silent ok', async () => {
+    const { sim, connector } = await setup({ sim: { courses: 1, users: 400, membersPerCourse: 250 } });
+    sim.knobs.churn = { add: 4, remove: 3 };
+    const gaps: string[] = [];
+    await collect(connector.progress({ signal: signal(), onGap: (reason) => gaps.push(reason) }));
+    expect(gaps).toEqual([expect.stringMatching(/^SelfCommunity's list of learners of course 40 changed while Rollbook read it \(its total moved between 250 and 252\)/)]);
+
+    sim.knobs.churn = null;
+    gaps.length = 0;
+    const { rows } = await collect(connector.progress({ signal: signal(), onGap: (reason) => gaps.push(reason) }));
+    expect(gaps).toEqual([]);
+    expect(rows.map((r) => r.learnerId).sort()).toEqual(sim.data.learnersOf(40).map((m) => String(m.user)).sort());
+  });
 });

@@ -479,10 +479,11 @@ describe('TeamUp faults', () => {
     for (const error of [malformed, noId, dropped, elsewhere, timeout]) expectNoSecret(error, sim.options.token);
   });
 
-  it('a list that shrinks while being paged (DRF "Invalid page.") or links back to a read page ends instead of failing', async () => {
+  it('a list that shrinks while being paged (DRF "Invalid page.") is a gap; a next link back to a read page fails', async () => {
     const { sim, connector } = await setup({ customers: 250 });
     const seen: string[] = [];
-    for await (const page of connector.learners({ signal: signal() })) {
+    const gaps: string[] = [];
+    for await (const page of connector.learners({ signal: signal(), onGap: (reason) => gaps.push(reason) })) {
       seen.push(...page.items.map((c) => c.id));
       if (seen.length === 100) {
         sim.data.customers.splice(90);
@@ -491,16 +492,17 @@ describe('TeamUp faults', () => {
     }
     expect(seen).toHaveLength(100);
     expect(sim.requests.at(-1)!.status).toBe(404);
+    expect(gaps).toEqual([expect.stringMatching(/^TeamUp's list of customers shrank while Rollbook read it \(100 read\)/)]);
 
-    // A next link back to a page already read would loop forever: the list ends there.
+    // A next link back to a page already read would loop forever: the listing fails instead of ending short.
     const firstPage = `${sim.url}${sim.requests[0]!.path}`;
     const page = (id: number, next: string) => JSON.stringify({ count: 2, next, previous: null, results: [{ id }] });
     const ok = (body: string) => ({ kind: 'status', status: 200, contentType: 'application/json', body }) as const;
     sim.addFault({ match: /customers.*page=2/, fault: ok(page(2, firstPage)) });
     sim.addFault({ match: /customers/, fault: ok(page(1, `${firstPage}&page=2`)) });
     const requestsBefore = sim.requests.length;
-    const looped = await collect(connector.learners({ signal: signal() }));
-    expect(looped.rows.map((r) => r.id)).toEqual(['1', '2']);
+    const looped = await failure(collect(connector.learners({ signal: signal() })));
+    expect(looped).toMatchObject({ code: 'bad_response', message: expect.stringMatching(/same page of customers again as the next page after 2 rows/) });
     expect(sim.requests.length - requestsBefore).toBe(2);
   });
 });
@@ -569,7 +571,7 @@ describe('TeamUp simulator', () => {
     fetch(`${sim.url}/api/v2${path}`, { headers: { authorization: `JWT ${sim.options.token}`, ...headers } });
 
   it('speaks the documented dialect: expand/fields/deferred, page_size cap, bad pages, XML, headers', async () => {
-    const sim = await startTeamupSimulator({ customers: 150, now: NOW });
+    const sim = await startTeamupSimulator({ customers: 150, now: NOW, oversizedPageSize: 'clamp' });
     sims.push(sim);
     const customers = (await (await call(sim, '/customers?page_size=500')).json()) as { count: number; next: string; results: Record<string, unknown>[] };
     expect(customers).toMatchObject({ count: 150, next: `${sim.url}/api/v2/customers?page_size=500&page=2` });
@@ -609,5 +611,64 @@ describe('TeamUp simulator', () => {
     const tooBig = await call(errorCapped, '/courses?page_size=101');
     expect(tooBig.status).toBe(400);
     expect(await tooBig.json()).toMatchObject({ code: 'parameter_invalid', field_errors: { page_size: [expect.any(String)] }, type: 'invalid_request_error' });
+  });
+
+  it('is as strict as the reference: page_size maximum, ISO instants with an offset, the /api/v2 base path only', async () => {
+    const sim = await startTeamupSimulator({ customers: 5, now: NOW });
+    sims.push(sim);
+    // The default answers an oversized page_size with the error envelope (the docs only guess at DRF's clamp).
+    expect((await call(sim, '/customers?page_size=101')).status).toBe(400);
+    expect((await call(sim, '/customers?page_size=ten')).status).toBe(400);
+    expect((await call(sim, '/customers?page_size=100')).status).toBe(200);
+    for (const loose of ['2026-01-02', 'Jan 2 2026', '2026-01-02T00:00:00', '2026-01-02 00:00:00+00:00']) {
+      expect((await call(sim, `/course_sessions?starts_at_gte=${encodeURIComponent(loose)}`)).status, loose).toBe(400);
+    }
+    for (const iso of ['2026-01-02T00:00+00:00', '2026-01-02T00:00:00Z', '2026-01-02T00:00:00.123+02:00']) {
+      expect((await call(sim, `/course_sessions?starts_at_gte=${encodeURIComponent(iso)}`)).status, iso).toBe(200);
+    }
+    const bare = await fetch(`${sim.url}/courses`, { headers: { authorization: `Bearer ${sim.options.token}` } });
+    const otherVersion = await fetch(`${sim.url}/api/v3/courses`, { headers: { authorization: `Bearer ${sim.options.token}` } });
+    expect([bare.status, otherVersion.status]).toEqual([404, 404]);
+  });
+});
+
+describe('TeamUp connector against the strict simulator', () => {
+  it('reads every list whole whether an oversized page_size is refused or clamped, and under a smaller maximum', async () => {
+    for (const options of [{ oversizedPageSize: 'error' }, { oversizedPageSize: 'clamp' }, { oversizedPageSize: 'clamp', maxPageSize: 40 }] as const) {
+      const { sim, connector } = await setup({ customers: 230, ...options });
+      const { rows } = await collect(connector.learners({ signal: signal() }));
+      expect(rows.map((r) => r.id).sort(), JSON.stringify(options)).toEqual(sim.data.customers.map((c) => String(c.id)).sort());
+      for (const r of sim.requests) expect(Number(new URL(r.path, sim.url).searchParams.get('page_size'))).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it('its incremental windows use the filter format the strict simulator accepts', async () => {
+    const { sim, connector } = await setup();
+    const since = new Date(NOW.getTime() - 86_400_000).toISOString();
+    await collect(connector.sessions({ signal: signal(), since }));
+    await collect(connector.attendance({ signal: signal(), since }));
+    const filters = sim.requests.flatMap((r) => [...new URL(r.path, sim.url).searchParams].filter(([k]) => k.endsWith('_gte')));
+    expect(new Set(filters.map(([k]) => k))).toEqual(new Set(['starts_at_gte', 'course_session_starts_at_gte']));
+    for (const [, value] of filters) expect(value).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$/);
+    expect(sim.requests.every((r) => r.status === 200)).toBe(true);
+  });
+
+  it('customers joining and leaving between pages make the listing a gap with its reason, not a silent ok', async () => {
+    const { sim, connector } = await setup({ customers: 250, churn: { path: '/customers', add: 3, remove: 2 } });
+    const everExisted = new Set(sim.data.customers.map((c) => String(c.id)));
+    const gaps: string[] = [];
+    const { rows } = await collect(connector.learners({ signal: signal(), onGap: (reason) => gaps.push(reason) }));
+    for (const c of sim.data.customers) everExisted.add(String(c.id));
+    expect(gaps).toEqual([expect.stringMatching(/^TeamUp's list of customers changed while Rollbook read it \(its total moved between 250 and 252\)/)]);
+    for (const row of rows) expect(everExisted.has(row.id)).toBe(true);
+    // Used directly (no run to mark partial), the same listing is an error rather than a short answer.
+    expect((await failure(collect(connector.learners({ signal: signal() })))).code).toBe('bad_response');
+
+    // Once the data holds still, the same connector reads it whole and reports no gap.
+    sim.options.churn = null;
+    gaps.length = 0;
+    const still = await collect(connector.learners({ signal: signal(), onGap: (reason) => gaps.push(reason) }));
+    expect(gaps).toEqual([]);
+    expect(still.rows.map((r) => r.id).sort()).toEqual(sim.data.customers.map((c) => String(c.id)).sort());
   });
 });

@@ -3,7 +3,12 @@
  * real, expiring tokens, `pageToken`/`nextPageToken` paging, XML by default and JSON by `Accept`, the documented
  * wrappers, and a switch for every trap and every unknown the reference lists (wrapping style, booleans, omitted vs
  * empty optional elements, status vocabulary, date style, Bearer prefix, a server ignoring Accept, plain-text
- * errors, per-endpoint 403/404, `userStatuses` semantics, a trailing empty page, the `nextPageToekn` typo).
+ * errors, per-endpoint 403/404, `userStatuses` semantics, a trailing empty page, the `nextPageToekn` typo, the
+ * bracketless array names, fractional seconds in date filters, an oversized pageSize clamped or refused).
+ *
+ * Strict where the reference is firm: array filters as `name[]`, date filters as RFC 3339 date-times, only the path
+ * prefixes seen in the docs and client code. Page tokens resume by key, so a churn mode can add and remove users
+ * between pages.
  *
  * The dataset is generated once from a seed; list queries are filtered once per distinct query and a page render
  * touches only the page's rows, so 100k progress rows cost O(page) per request.
@@ -68,7 +73,27 @@ export interface IspringSimOptions {
   forbiddenCourses?: string[];
   /** Endpoints that do not exist on this host (plain-text 404). */
   missing?: IspringEndpoint[];
+  /**
+   * The maximum pageSize is undocumented: past `pageSizeCap` the server serves the cap (`clamp`, the default) or
+   * answers 400 `pageSize must be at most …` (`error`).
+   */
+  oversizedPageSize?: 'clamp' | 'error';
+  /**
+   * Array filters: `brackets` takes only the documented PHP style (`courseIds[]=a`) and answers 400 to the bare name;
+   * `both` also takes the bracketless names the spec prints for some parameters.
+   */
+  arrayParams?: 'brackets' | 'both';
+  /** Date-range filters are RFC 3339 date-times; whether fractional seconds are accepted is unsettled. */
+  fractionalSeconds?: 'accept' | 'refuse';
+  /** Live data: after each page of `/users` or `/users/v2` that has a next page, users are added and removed. */
+  churn?: { add: number; remove: number } | null;
 }
+
+/** Path prefixes seen in the docs and in client code (bare paths are the documented form); any other is a 404. */
+const PREFIXES = ['', '/api/v1', '/api/v2', '/api/v3', '/index.php/api/v2'];
+/** Filters that take lists, by endpoint family. */
+const ARRAY_PARAMS = ['userIds', 'courseIds', 'departmentIds', 'enrollmentIds', 'completionStatuses', 'userStatuses', 'contentItemIds', 'contentTypes', 'departments', 'groups', 'logins', 'emails'];
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 export interface IspringCourse {
   contentItemId: string;
@@ -115,7 +140,10 @@ export interface IspringFixture {
   results: IspringResult[];
 }
 
-type ResolvedOptions = Required<Omit<IspringSimOptions, 'ignoreAccept'>> & { ignoreAccept: 'xml' | 'json' | null };
+type ResolvedOptions = Required<Omit<IspringSimOptions, 'ignoreAccept' | 'churn'>> & {
+  ignoreAccept: 'xml' | 'json' | null;
+  churn: { add: number; remove: number } | null;
+};
 
 export interface IspringSimulator extends SimServer {
   data: IspringFixture;
@@ -341,7 +369,11 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     forbid: [],
     forbiddenCourses: [],
     missing: [],
+    oversizedPageSize: 'clamp',
+    arrayParams: 'brackets',
+    fractionalSeconds: 'accept',
     ...options,
+    churn: options.churn ?? null,
   };
   const data = generateIspringFixture(o);
   const userStatus = new Map(data.users.map((u) => [u.userId, u.status]));
@@ -355,6 +387,18 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     else byCourse.set(r.courseId, [r]);
   }
   const tokens = new Map<string, number>();
+  let churned = 0;
+  /** Between two pages of the user list: new users join at the end, the earliest leave. */
+  function churn(c: { add: number; remove: number }): void {
+    for (let i = 0; i < c.add; i += 1) {
+      churned += 1;
+      const userId = `0000${churned.toString(16).padStart(4, '0')}-7e57-11f0-8000-000000c4a17e`;
+      data.users.push({ userId, status: 1, departmentId: data.users[0]?.departmentId ?? userId, addedDate: '2026-01-05T09:00:00+00:00', fields: [['LOGIN', `joiner${churned}`]], groups: [] });
+      userStatus.set(userId, 1);
+    }
+    churned += c.remove;
+    data.users.splice(0, c.remove);
+  }
   let tokensIssued = 0;
   let expiredTokenHits = 0;
   let tokenCounter = 0;
@@ -403,17 +447,26 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
    * One page of a list endpoint. The token is base64 of `<offset>.<last key>` (the docs' tokens look like base64 of
    * the last id): O(1) to resume, and a token from another list is refused with 400.
    */
-  function pageOf<T>(rows: T[], keyOf: (row: T) => string, url: URL): { rows: T[]; next: string | null } | 'bad' {
+  function pageOf<T>(rows: T[], keyOf: (row: T) => string, url: URL): { rows: T[]; next: string | null } | 'bad' | 'oversized' {
     const sizeParam = url.searchParams.get('pageSize');
-    const asked = sizeParam === null ? o.defaultPageSize : Number(sizeParam);
-    if (!Number.isInteger(asked) || asked < 1) return 'bad';
+    if (sizeParam !== null && !/^[1-9]\d*$/.test(sizeParam)) return 'bad';
+    const asked = sizeParam === null ? Math.min(o.defaultPageSize, o.pageSizeCap) : Number(sizeParam);
+    if (asked > o.pageSizeCap && o.oversizedPageSize === 'error') return 'oversized';
     const size = Math.min(asked, o.pageSizeCap);
     const token = url.searchParams.get('pageToken');
     let start = 0;
     if (token) {
-      const [offset, ...key] = Buffer.from(token, 'base64').toString('utf8').split('.');
+      const [offset, ...rest] = Buffer.from(token, 'base64').toString('utf8').split('.');
+      const key = rest.join('.');
       start = Number(offset);
-      if (!Number.isInteger(start) || start < 1 || start > rows.length || keyOf(rows[start - 1]!) !== key.join('.')) return 'bad';
+      if (!Number.isInteger(start) || start < 1 || key === '') return 'bad';
+      // Keyset paging: resume after the last row served, wherever it now is (rows may have come and gone since).
+      if (start > rows.length || keyOf(rows[start - 1]!) !== key) {
+        const at = rows.findIndex((row) => keyOf(row) === key);
+        if (at >= 0) start = at + 1;
+        else if (churned === 0) return 'bad'; // a token from another list
+        else start = Math.min(start, rows.length); // the row itself left: resume where it was
+      }
     }
     const slice = rows.slice(start, start + size);
     const end = start + slice.length;
@@ -493,8 +546,11 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     lastViewDate: dt(r.lastViewDate),
   });
 
-  /** `name[]` and `name` (the spec leaves the brackets off some names). */
-  const many = (url: URL, name: string): string[] => [...url.searchParams.getAll(`${name}[]`), ...url.searchParams.getAll(name)];
+  /** `name[]` (documented); the bare `name` too only when `arrayParams` is `both` (the spec drops the brackets). */
+  const many = (url: URL, name: string): string[] => [...url.searchParams.getAll(`${name}[]`), ...(o.arrayParams === 'both' ? url.searchParams.getAll(name) : [])];
+  /** The documented spelling only: a bare array name is a 400 in `brackets` mode rather than a filter silently dropped. */
+  const misspelt = (url: URL): string | null =>
+    o.arrayParams === 'brackets' ? (ARRAY_PARAMS.find((name) => url.searchParams.has(name)) ?? null) : null;
 
   function filteredResults(url: URL): IspringResult[] | string {
     const userIds = many(url, 'userIds');
@@ -507,7 +563,10 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     if (userIds.some((id) => !/^[0-9a-f-]{36}$/i.test(id))) return 'a bad UUID in userIds';
     if (completion.some((s) => !COMPLETION_STATUSES.has(s))) return 'an unknown completion status';
     if (statusesAsked.some((s) => !o.userStatusValues.includes(Number(s)))) return 'an unknown user status';
-    const times = [cFrom, cTo, aFrom, aTo].map((v) => (v === null ? null : Date.parse(v)));
+    const dates = [cFrom, cTo, aFrom, aTo];
+    const rfc3339 = (v: string) => RFC3339.test(v) && (o.fractionalSeconds === 'accept' || !v.includes('.'));
+    if (dates.some((v) => v !== null && !rfc3339(v))) return 'a date that is not an RFC 3339 date-time';
+    const times = dates.map((v) => (v === null ? null : Date.parse(v)));
     if (times.some((t) => t !== null && Number.isNaN(t))) return 'a bad date';
     const key = [userIds, courseIdsFilter, completion, statusesAsked, times].map((x) => JSON.stringify(x)).join('|');
     const cached = queryCache.get(key);
@@ -575,10 +634,14 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
       return send(req, format, xmlOf('response', answer, renderer(0)), answer);
     }
 
-    // Paths work bare (documented) and under an /api/vN or /index.php/api/vN prefix (seen in the wild).
-    const path = url.pathname.replace(/^(\/index\.php)?\/api\/v\d+(?=\/)/, '');
+    // Paths work bare (documented) and under the prefixes seen in the wild; no other.
+    const prefix = /^(?:\/index\.php)?\/api\/v\d+(?=\/)/.exec(url.pathname)?.[0] ?? '';
+    if (!PREFIXES.includes(prefix)) return notFound();
+    const path = url.pathname.slice(prefix.length);
     if (req.method !== 'GET') return notFound();
     if (!authorised(req)) return error(req, 401, 'Unauthorized');
+    const wrongName = misspelt(url);
+    if (wrongName) return error(req, 400, `Bad Request: ${wrongName} takes the form ${wrongName}[]=…`);
     const gate = (endpoint: IspringEndpoint): SimResponse | null =>
       o.missing.includes(endpoint) ? notFound() : o.forbid.includes(endpoint) ? error(req, 403, 'Permission denied') : null;
 
@@ -587,6 +650,7 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
       if (refused) return refused;
       const p = pageOf(data.courses, (c) => c.contentItemId, url);
       if (p === 'bad') return error(req, 400, 'Bad Request');
+      if (p === 'oversized') return error(req, 400, `Bad Request: pageSize must be at most ${o.pageSizeCap}`);
       const items = p.rows.map(courseValue);
       return listAnswer(req, 'contentItems', 'contentItem', items, items, p.next);
     }
@@ -604,7 +668,9 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
       if (refused) return refused;
       const p = pageOf(data.users, (u) => u.userId, url);
       if (p === 'bad') return error(req, 400, 'Bad Request');
+      if (p === 'oversized') return error(req, 400, `Bad Request: pageSize must be at most ${o.pageSizeCap}`);
       const items = p.rows.map((u) => userValue(u, v2));
+      if (o.churn && p.next) churn(o.churn);
       return listAnswer(req, 'userProfiles', 'userProfile', items, items, p.next);
     }
     if (path === '/learners/results') {
@@ -614,6 +680,7 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
       if (typeof rows === 'string') return error(req, 400, `Bad Request: ${rows}`);
       const p = pageOf(rows, (r) => `${r.userId}/${r.courseId}`, url);
       if (p === 'bad') return error(req, 400, 'Bad Request');
+      if (p === 'oversized') return error(req, 400, `Bad Request: pageSize must be at most ${o.pageSizeCap}`);
       const items = p.rows.map(resultValue);
       return listAnswer(req, 'results', 'result', items, items, p.next);
     }

@@ -6,8 +6,11 @@
  * `{"errors": [...]}` body (or DRF's `{"detail": ...}`), `view` variants and `?user=` impersonation on course detail,
  * join_status null, privacy "" (draft), datetimes with microseconds and offsets, and trailing slashes.
  *
+ * Paging is strict: `limit`/`offset` must be whole numbers. A churn knob moves learners in and out of a course
+ * between the pages of its dashboard.
+ *
  * Where the doc only guesses, a knob picks the variant (error body style, next-link form, the shape of
- * /user/{id}/courses/, whether an admin may read courses it does not manage).
+ * /user/{id}/courses/, whether an admin may read courses it does not manage, an oversized `limit` clamped or refused).
  *
  * Scale: course members are not stored but computed from (seed, course, position), and pages are slices of virtual
  * lists, so a page costs O(limit) whatever the dataset size (only `search=` and last_active_at ordering scan, the
@@ -63,6 +66,10 @@ export interface SelfcommunityKnobs {
   contentAvailability: boolean;
   maxLimit: number;
   defaultLimit: number;
+  /** Unknown #4: the maximum `limit` is undocumented; past it the server clamps (the doc's guess) or answers 400. */
+  oversizedLimit: 'clamp' | 'error';
+  /** Live data: after each page of a course's dashboard that has a next page, learners join and leave. */
+  churn: { add: number; remove: number } | null;
 }
 
 export interface SimUser {
@@ -120,6 +127,8 @@ export interface SelfcommunityDataset {
   learner(courseId: number, k: number): SimMember;
   /** Materialises a course's learners (small datasets, tests). */
   learnersOf(courseId: number): SimMember[];
+  /** Live data: `add` learners join the course (last in join order) and its `remove` earliest learners leave. */
+  churn(courseId: number, add: number, remove: number): void;
   /** Staff join statuses per course (creator, plus the coordinator as "joined" where it does not manage). */
   staffStatus(courseId: number, userId: number): JoinStatus;
   isLearner(courseId: number, userId: number): boolean;
@@ -188,6 +197,9 @@ export function generateSelfcommunityDataset(o: Required<SelfcommunitySimOptions
   const courseById = new Map(courses.map((c) => [c.id, c]));
   const userById = new Map([...staff, ...users].map((u) => [u.id, u]));
   const perCourse = Math.min(o.membersPerCourse, users.length);
+  /** The join positions (k) of each course's current learners; churn moves them along. */
+  const spans = new Map<number, { from: number; to: number }>();
+  const span = (courseId: number) => spans.get(courseId) ?? { from: 0, to: perCourse };
 
   const learner = (courseId: number, k: number): SimMember => {
     const c = courseId - FIRST_COURSE;
@@ -212,9 +224,18 @@ export function generateSelfcommunityDataset(o: Required<SelfcommunitySimOptions
     staff,
     course: (id) => courseById.get(id),
     user: (id) => userById.get(id),
-    learnerCount: (courseId) => (courseById.has(courseId) ? perCourse : 0),
-    learner,
-    learnersOf: (courseId) => Array.from({ length: courseById.has(courseId) ? perCourse : 0 }, (_, k) => learner(courseId, k)),
+    learnerCount: (courseId) => (courseById.has(courseId) ? span(courseId).to - span(courseId).from : 0),
+    learner: (courseId, k) => learner(courseId, span(courseId).from + k),
+    learnersOf: (courseId) => {
+      const { from, to } = span(courseId);
+      return Array.from({ length: courseById.has(courseId) ? to - from : 0 }, (_, k) => learner(courseId, from + k));
+    },
+    churn(courseId, add, remove) {
+      const { from, to } = span(courseId);
+      // Never more members than users: a window wider than the user list would list someone twice.
+      const end = Math.min(to + add, from + remove + users.length);
+      spans.set(courseId, { from: Math.min(from + remove, end), to: end });
+    },
     staffStatus(courseId, userId) {
       const course = courseById.get(courseId);
       if (!course) return null;
@@ -228,7 +249,10 @@ export function generateSelfcommunityDataset(o: Required<SelfcommunitySimOptions
       const index = userId - FIRST_USER;
       if (index < 0 || index >= users.length) return false;
       const k = (((index - (courseId - FIRST_COURSE) * 7) % users.length) + users.length) % users.length;
-      return k < perCourse;
+      const { from, to } = span(courseId);
+      // The member positions (k) this user holds are k, k + n, k + 2n…: is one of them inside the current window?
+      const first = k >= from ? k : k + Math.ceil((from - k) / users.length) * users.length;
+      return first < to;
     },
   };
 }
@@ -275,6 +299,8 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
     contentAvailability: false,
     maxLimit: o.maxLimit,
     defaultLimit: o.defaultLimit,
+    oversizedLimit: 'clamp',
+    churn: null,
   };
   const jwtSubjects: number[] = [];
   const jwtKey = new TextEncoder().encode(o.jwtSecret);
@@ -421,11 +447,18 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
     if (knobs.nextLinks === 'other-scheme') u.protocol = u.protocol === 'http:' ? 'https:' : 'http:';
     return u.toString();
   }
+  /** DRF's LimitOffsetPagination: whole numbers only (anything else is a 400 here, not silently the default). */
+  function paging(url: URL): { limit: number; offset: number } | SimResponse {
+    const limitParam = url.searchParams.get('limit');
+    const offsetParam = url.searchParams.get('offset');
+    if (limitParam !== null && !/^[1-9]\d*$/.test(limitParam)) return fieldError('limit', 'A valid positive integer is required.');
+    if (offsetParam !== null && !/^\d+$/.test(offsetParam)) return fieldError('offset', 'A valid integer is required.');
+    const asked = limitParam === null ? knobs.defaultLimit : Number(limitParam);
+    if (asked > knobs.maxLimit && knobs.oversizedLimit === 'error') return fieldError('limit', `Ensure this value is less than or equal to ${knobs.maxLimit}.`);
+    return { limit: Math.min(asked, knobs.maxLimit), offset: offsetParam === null ? 0 : Number(offsetParam) };
+  }
   function paginate<T>(url: URL, rows: Rows<T>, map: (row: T) => unknown) {
-    const asked = Number.parseInt(url.searchParams.get('limit') ?? '', 10);
-    const limit = Math.min(asked > 0 ? asked : knobs.defaultLimit, knobs.maxLimit);
-    const from = Number.parseInt(url.searchParams.get('offset') ?? '', 10);
-    const offset = from > 0 ? from : 0;
+    const { limit, offset } = paging(url) as { limit: number; offset: number };
     const results: unknown[] = [];
     for (let i = offset; i < Math.min(rows.length, offset + limit); i += 1) results.push(map(rows.at(i)));
     return {
@@ -560,6 +593,10 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
     const anonymousOk = knobs.contentAvailability && (path === '/api/v2/course/search/' || /^\/api\/v2\/course\/\d+\/$/.test(path));
     if (caller === null && !anonymousOk) return fail(401, 'not_authenticated', 'Authentication credentials were not provided.');
 
+    if (url.searchParams.has('limit') || url.searchParams.has('offset')) {
+      const refused = paging(url);
+      if ('status' in refused) return refused;
+    }
     if (path === '/api/v2/user/me/') {
       const me = data.user(caller!)!;
       return json(200, { ...userFull(me), email: me.email, email_isvalid: true, role: me.role, permission: { manage_courses: me.role === 'admin' } });
@@ -616,7 +653,12 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
           }
           rows = rowsOf(hits);
         }
-        return json(200, paginate(url, rows, (r) => dashboardRow(r, c)));
+        const page = paginate(url, rows, (r) => dashboardRow(r, c));
+        if (knobs.churn && page.next) {
+          data.churn(c.id, knobs.churn.add, knobs.churn.remove);
+          activeOrder.delete(c.id);
+        }
+        return json(200, page);
       }
       case 'join': {
         if (c.hide_member_count && !manages(c, caller)) return denied();

@@ -13,6 +13,10 @@ export type Fault =
   | { kind: 'truncate' }
   /** Replaces the body with garbage of the right content type. */
   | { kind: 'malformed'; body?: string }
+  /** Rewrites the real body (hostile-response tests mutate the page the simulator really served). */
+  | { kind: 'transform'; apply: (body: string, path: string) => string }
+  /** Answers in the simulator's place, from the request's `path?query` (endless or contradictory listings). */
+  | { kind: 'reply'; reply: (path: string) => { status?: number; body: string; contentType?: string } }
   /** Destroys the socket without answering. */
   | { kind: 'hangup' };
 
@@ -95,10 +99,18 @@ export async function startSimServer(handler: Handler): Promise<SimServer> {
         res.end(fault.body ?? '');
         return;
       }
+      if (fault?.kind === 'reply') {
+        const out = fault.reply(record.path);
+        record.status = out.status ?? 200;
+        res.writeHead(record.status, { 'content-type': out.contentType ?? 'application/json' });
+        res.end(out.body);
+        return;
+      }
       const out = await handler(req, url, body);
       record.status = out.status;
       let payload = out.body;
       if (fault?.kind === 'malformed') payload = fault.body ?? payload.slice(0, 7) + '<<<{{not-valid' + payload.slice(7, 20);
+      if (fault?.kind === 'transform') payload = fault.apply(payload, record.path);
       const bytes = Buffer.from(payload, 'utf8');
       if (fault?.kind === 'truncate') {
         res.writeHead(out.status, { 'content-type': out.contentType, 'content-length': String(bytes.length), ...out.headers });

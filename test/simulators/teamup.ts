@@ -4,8 +4,12 @@
  * fields only on request) and `fields` (dotted allow-list), date-window filters, `format=xml` (<root>/<list-item>),
  * the error envelope, and a per-token requests-per-minute limiter answering 429.
  *
+ * As strict as the reference where it is firm: only the `/api/v2` base path, `page_size` up to the documented maximum
+ * (an oversized one is refused by default), date filters only as ISO instants with an offset. A churn mode adds and
+ * removes customers between the pages of one listing, as a live studio does.
+ *
  * Where the docs leave a behaviour unknown, an option picks the variant (auth schemes accepted, error body style,
- * timestamp style, whether dotted `fields` expand by themselves, oversized page sizes, XML by default).
+ * timestamp style, whether dotted `fields` expand by themselves, oversized page sizes clamped, XML by default).
  * Filtered lists are computed once per distinct query and then sliced per page, so a 100k-row list costs
  * O(page) per request.
  */
@@ -47,9 +51,26 @@ export interface TeamupSimOptions {
   fieldsImplyExpand?: boolean;
   /** Format when the request names none (a misconfigured proxy or server); `format=` always wins. */
   defaultFormat?: 'json' | 'xml';
+  /** The documented maximum `page_size` (100; `/events` documents 250). */
   maxPageSize?: number;
-  /** DRF clamps an oversized page_size silently (the default here); `error` answers 400 instead. */
+  /**
+   * What an oversized `page_size` gets. The docs guess DRF's silent clamp; `error` (the default here, so that a client
+   * asking for more than the documented maximum is caught) answers 400 `parameter_invalid`.
+   */
   oversizedPageSize?: 'clamp' | 'error';
+  /** Live data: customers added and removed between the pages of one listing (see TeamupChurn). */
+  churn?: TeamupChurn | null;
+}
+
+/**
+ * Rows added and removed while a client pages through a list, as on a live platform: after each page of `path` that
+ * has a next page, `add` new customers are appended and `remove` are deleted from the front of the list (shifting
+ * every later offset page).
+ */
+export interface TeamupChurn {
+  path: '/customers';
+  add: number;
+  remove: number;
 }
 
 type Provider = { id: number; name: string };
@@ -63,10 +84,12 @@ export interface TeamupFixture {
   offeringTypes: { id: number; name: string }[];
 }
 
-type ResolvedOptions = Required<Omit<TeamupSimOptions, 'providers' | 'forbid' | 'retryAfterSeconds'>> & {
+type ResolvedOptions = Required<Omit<TeamupSimOptions, 'providers' | 'forbid' | 'retryAfterSeconds' | 'churn'>> & {
   providers: Provider[];
   forbid: string[];
   retryAfterSeconds: number | null;
+  /** Switchable at runtime. */
+  churn: TeamupChurn | null;
 };
 
 export interface TeamupSimulator extends SimServer {
@@ -225,11 +248,12 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     fieldsImplyExpand: true,
     defaultFormat: 'json',
     maxPageSize: 100,
-    oversizedPageSize: 'clamp',
+    oversizedPageSize: 'error',
     ...options,
     providers,
     forbid: options.forbid ?? [],
     retryAfterSeconds: options.retryAfterSeconds ?? null,
+    churn: options.churn ?? null,
   };
   const data = generateTeamupFixture(o);
   let baseUrl = ''; // known once the server listens: next links and related collections are absolute
@@ -402,7 +426,10 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
 
   function list<T extends { id: number }>(url: URL, kind: string, filterKey: string, compute: () => T[]): { count: number; next: string | null; previous: string | null; results: unknown[] } {
     const asked = url.searchParams.get('page_size');
-    let pageSize = asked && /^\d+$/.test(asked) && Number(asked) > 0 ? Number(asked) : o.maxPageSize;
+    if (asked !== null && !(/^\d+$/.test(asked) && Number(asked) > 0)) {
+      throw new ApiError(400, 'parameter_invalid', 'page_size must be a positive whole number.', { page_size: ['A valid integer is required.'] });
+    }
+    let pageSize = asked ? Number(asked) : o.maxPageSize;
     if (pageSize > o.maxPageSize) {
       if (o.oversizedPageSize === 'error') throw new ApiError(400, 'parameter_invalid', `page_size must be at most ${o.maxPageSize}.`, { page_size: [`Ensure this value is less than or equal to ${o.maxPageSize}.`] });
       pageSize = o.maxPageSize;
@@ -440,11 +467,13 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     '/customers': ['ids', 'query'],
   };
   const filterKey = (path: string, url: URL) => (FILTERS[path] ?? []).map((f) => `${f}=${url.searchParams.get(f) ?? ''}`).join('&');
+  /** ISO 8601 instants with an offset, as TeamUp was seen to accept (`2026-01-02T00:00+00:00`, `…Z`); nothing looser. */
+  const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})$/;
   const instant = (url: URL, name: string): number | null => {
     const value = url.searchParams.get(name);
     if (value === null) return null;
     const ms = Date.parse(value);
-    if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(value)) throw new ApiError(400, 'parameter_invalid', `Enter a valid date/time for ${name}.`, { [name]: ['Enter a valid date/time.'] });
+    if (Number.isNaN(ms) || !ISO_INSTANT.test(value)) throw new ApiError(400, 'parameter_invalid', `Enter a valid date/time for ${name}.`, { [name]: ['Enter a valid date/time.'] });
     return ms;
   };
   const ids = (url: URL, name: string): Set<number> | null => {
@@ -543,6 +572,8 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
       throw new ApiError(403, 'provider_invalid', 'The credentials do not have access to this provider.');
     }
 
+    // Only the documented base path: `/api/v2/…` (a client on another prefix or version gets DRF's 404).
+    if (!/^\/api\/v2(?:\/|$)/.test(url.pathname)) throw new ApiError(404, 'not_found', 'Not found.');
     const path = url.pathname.replace(/^\/api\/v2/, '').replace(/\/+$/, '') || '/';
     if (o.forbid.some((f) => path.startsWith(f))) throw new ApiError(403, 'permission_denied', 'You do not have permission to perform this action.');
 
@@ -565,7 +596,21 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
       if (!row) throw new ApiError(404, 'not_found', 'Not found.');
       return respond(format, 200, shaper(def.kind, url)(row));
     }
-    return respond(format, 200, list(url, def.kind, filterKey(collection!, url), () => def.rows(url)));
+    const page = list(url, def.kind, filterKey(collection!, url), () => def.rows(url));
+    if (o.churn && o.churn.path === collection && page.next) churn(o.churn);
+    return respond(format, 200, page);
+  }
+
+  let churned = 0;
+  /** Between two pages of a listing: new customers join at the end, the oldest leave (shifting later pages). */
+  function churn(c: TeamupChurn): void {
+    for (let i = 0; i < c.add; i += 1) {
+      churned += 1;
+      const id = 90_000 + churned;
+      data.customers.push({ id, first_name: 'New', last_name: `Customer ${churned}`, email: `new${churned}@studio.example`, created_at: new Date().toISOString().replace(/\.\d{3}Z$/, '+00:00') });
+    }
+    data.customers.splice(0, c.remove);
+    reindex();
   }
 
   const sim = await startSimServer((req, url) => {

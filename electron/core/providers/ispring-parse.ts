@@ -138,27 +138,43 @@ function asList(value: unknown): Raw[] {
   return [];
 }
 
+/** Items as records; null when one of them is not a record (a page of something else, not a shorter list). */
+function records(values: unknown[]): Raw[] | null {
+  return values.every(isObject) ? (values as Raw[]) : null;
+}
+
 /**
  * The items of a list response, whichever way it is wrapped: `{wrapper: [...]}`, `<wrapper><item/>…</wrapper>`,
  * items straight under the root, a JSON array, a one-item list turned into an object, an empty or missing wrapper.
- * Returns null when the document holds none of these (a page of something else), so the caller can refuse it.
+ * Returns null when the document holds none of these (a page of something else), so the caller can refuse it: an
+ * item that is not a record, a wrapper holding text or other elements, or (`paged`) a bare JSON array where the
+ * documented answer is the wrapper object with its token.
  */
-export function listOf(doc: unknown, wrapper: string, item: string, idField?: string): Raw[] | null {
+export function listOf(doc: unknown, wrapper: string, item: string, idField?: string, paged = false): Raw[] | null {
   const body = bodyOf(doc);
-  if (Array.isArray(body)) return body.filter(isObject);
+  if (Array.isArray(body)) return paged ? null : records(body);
   if (body === '' || body === null || body === undefined) return []; // `<response/>`
   if (!isObject(body)) return null;
   if (wrapper in body) {
     const inner = body[wrapper];
-    if (Array.isArray(inner)) return inner.filter(isObject);
-    if (!isObject(inner)) return [];
-    if (isObject(inner[item]) || Array.isArray(inner[item])) return asList(inner[item]);
-    // JSON from a naive converter: a one-element list became the element itself.
-    return Object.keys(inner).length > 0 ? [inner] : [];
+    if (Array.isArray(inner)) return records(inner);
+    // An empty element (`<results/>`) parses to '' and means "none"; JSON null or text is not a list.
+    if (inner === '') return [];
+    if (!isObject(inner)) return null;
+    // JSON from a naive converter: a one-element list became the element itself (whose fields may include one named
+    // like the item: a final status has a `status`).
+    if (idField && text(inner[idField]) !== null) return [inner];
+    // XML: the wrapper holds only its items.
+    if (!(item in inner) || Object.keys(inner).some((key) => key !== item)) return null;
+    const items = inner[item];
+    return Array.isArray(items) ? records(items) : isObject(items) ? [items] : null;
   }
-  if (item in body && (isObject(body[item]) || Array.isArray(body[item]))) return asList(body[item]);
   // A bare JSON list of one, collapsed into the item itself.
   if (idField && text(body[idField]) !== null) return [body];
+  if (item in body) {
+    const items = body[item];
+    return Array.isArray(items) ? records(items) : isObject(items) ? [items] : null;
+  }
   // A page with nothing in it may leave the list out altogether and keep only the (empty) token.
   const others = Object.keys(body).filter((key) => key !== 'nextPageToken' && key !== 'nextPageToekn');
   return others.length === 0 ? [] : null;

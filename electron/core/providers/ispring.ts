@@ -20,12 +20,15 @@ import {
   tokenOf,
   type Raw,
 } from './ispring-parse';
+import { ListingCheck } from './listing';
 import type { ConnectionInfo, Connector, ConnectorInit, Page, ResourceScope } from './types';
 
 export { normaliseStatus, parseBody } from './ispring-parse';
 
 /** The API default; the server is tuned for it and anything larger is undocumented. */
 const PAGE_SIZE = 1000;
+/** Empty pages that still carry a token, in a row, before a listing counts as a runaway. */
+const MAX_EMPTY_PAGES = 3;
 /** Documented token life when the answer leaves `expires_in` out. */
 const DEFAULT_TOKEN_TTL_S = 1800;
 /** Per-course final_statuses requests kept in flight ahead of the consumer (the HTTP client caps concurrency too). */
@@ -44,17 +47,18 @@ const OPEN_STATUSES = ['not_started', 'in_progress', 'pending', 'incomplete'];
  */
 const USER_STATUS_FILTERS = [['1', '3', '5'], ['1', '3'], []] as const;
 
-type Endpoint = { path: string; wrapper: string; item: string; idField: string };
+/** `paged`: the documented answer is the wrapper object with a token; a bare list there is not the end of one. */
+type Endpoint = { path: string; wrapper: string; item: string; idField: string; paged?: boolean };
 const CONTENTS: Endpoint[] = [
-  { path: '/contents', wrapper: 'contentItems', item: 'contentItem', idField: 'contentItemId' },
+  { path: '/contents', wrapper: 'contentItems', item: 'contentItem', idField: 'contentItemId', paged: true },
   // The non-paged list predates /contents; some regional or older hosts may only have it.
   { path: '/content', wrapper: 'contentItems', item: 'contentItem', idField: 'contentItemId' },
 ];
 const USERS: Endpoint[] = [
-  { path: '/users/v2', wrapper: 'userProfiles', item: 'userProfile', idField: 'userId' },
-  { path: '/users', wrapper: 'userProfiles', item: 'userProfile', idField: 'userId' },
+  { path: '/users/v2', wrapper: 'userProfiles', item: 'userProfile', idField: 'userId', paged: true },
+  { path: '/users', wrapper: 'userProfiles', item: 'userProfile', idField: 'userId', paged: true },
 ];
-const RESULTS: Endpoint = { path: '/learners/results', wrapper: 'results', item: 'result', idField: 'userId' };
+const RESULTS: Endpoint = { path: '/learners/results', wrapper: 'results', item: 'result', idField: 'userId', paged: true };
 
 /** `https://host`, `https://host/` or `https://host/api/v2`: paths are appended as given. */
 function normaliseBase(baseUrl: string): string {
@@ -227,7 +231,7 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
 
   /** Refuses a page whose shape is not the expected list (a proxy page, an error object with HTTP 200, …). */
   function itemsOf(doc: unknown, endpoint: Endpoint): Raw[] {
-    const items = listOf(doc, endpoint.wrapper, endpoint.item, endpoint.idField);
+    const items = listOf(doc, endpoint.wrapper, endpoint.item, endpoint.idField, endpoint.paged);
     if (items === null) {
       throw new HttpError('bad_response', `iSpring Learn answered ${endpoint.path} without a ${endpoint.wrapper} list, so Rollbook cannot read it. Try again; if it keeps happening, check the API address.`);
     }
@@ -250,25 +254,50 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
     }
   }
 
+  /** Whether to name a page size (the documented default); dropped if the server refuses it. */
+  let sendPageSize = true;
+
   /**
    * Pages of one paged endpoint, one request per page, the next requested only when the consumer asks for it.
-   * Stops when the token is missing or empty, on an empty page, or on a token already followed (a server loop).
+   * Stops when the token is missing or empty. Clients are advised to stop on an empty page too, as a safety net
+   * against endless tokens; stopping at one that still hands out a token could drop the rest of the list, so a few in
+   * a row are followed and more end the listing. A token already followed is a server loop and fails the listing, as
+   * does one running past the page ceiling: iSpring reports no total, so those are the only bounds.
    */
   async function* paged<T>(endpoint: Endpoint, map: (item: Raw) => T, signal: AbortSignal, filters: [string, string][] = []): AsyncGenerator<Page<T>> {
     let pageToken: string | null = null;
-    const followed = new Set<string>();
-    do {
+    let empties = 0;
+    const check = new ListingCheck({ platform: 'iSpring Learn', what: endpoint.wrapper, maxPages: init.maxPages });
+    for (;;) {
+      check.visit(pageToken ?? '');
       signal.throwIfAborted();
-      const params = new URLSearchParams([['pageSize', String(PAGE_SIZE)], ...filters]);
+      const params = new URLSearchParams([...(sendPageSize ? [['pageSize', String(PAGE_SIZE)]] : []), ...filters]);
       if (pageToken) params.set('pageToken', pageToken);
-      const doc = await get(endpoint.path, params, signal);
+      let doc: unknown;
+      try {
+        doc = await get(endpoint.path, params, signal);
+      } catch (error) {
+        // The maximum pageSize is undocumented: a server refusing ours is asked again without one (its own default,
+        // which it must accept), and is never sent one again.
+        const refused = error instanceof HttpError && error.status === 400 && /pageSize/i.test(error.excerpt ?? '');
+        if (!(refused && sendPageSize && pageToken === null)) throw error;
+        sendPageSize = false;
+        check.forget('');
+        continue;
+      }
       const raw = itemsOf(doc, endpoint);
       pageToken = nextPageToken(doc);
-      if (raw.length === 0) return;
-      yield* slices(mapPage(raw, map, endpoint.path));
-      if (pageToken && followed.has(pageToken)) return;
-      if (pageToken) followed.add(pageToken);
-    } while (pageToken);
+      check.read(null, []);
+      if (!pageToken) {
+        if (raw.length > 0) yield* slices(mapPage(raw, map, endpoint.path));
+        return;
+      }
+      empties = raw.length === 0 ? empties + 1 : 0;
+      if (empties > MAX_EMPTY_PAGES) {
+        throw new HttpError('bad_response', `iSpring Learn kept sending empty pages of ${endpoint.wrapper} that link to more (${empties} in a row), so the list would never end. Rollbook stopped reading it and kept the previous data; try again later.`);
+      }
+      if (raw.length > 0) yield* slices(mapPage(raw, map, endpoint.path));
+    }
   }
 
   /** The first endpoint that exists: a 404 on the first page moves on to the older equivalent. */
@@ -335,7 +364,8 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
     // The API filters by completion and access dates only; progress of a learner still working changes without
     // either. So an incremental window is: everything completed in the window, plus every row still open (those are
     // re-read in full). Rows finished before the window cannot have changed without a new completion date.
-    const windowStart = new Date(sinceMs - WINDOW_OVERLAP_MS).toISOString();
+    // Whole seconds: the filter is an RFC 3339 date-time, and whether fractions are accepted is not documented.
+    const windowStart = new Date(sinceMs - WINDOW_OVERLAP_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
     yield* resultPages(scope.signal, [['completionDate[startDate]', windowStart]]);
     const inWindow = (item: Raw) => {
       const done = Date.parse(text(item.completionDate) ?? '');

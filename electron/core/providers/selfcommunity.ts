@@ -24,10 +24,13 @@ import type { Course, Learner, Progress, ProgressStatus } from '../contract/doma
 import { RollbookError } from '../contract/errors';
 import { HttpError } from '../http/errors';
 import type { HttpResponse } from '../http/types';
+import { ListingCheck, reportGap } from './listing';
 import type { Connector, ConnectorInit, Page, ResourceScope } from './types';
 
 /** The docs name no maximum page size; 100 is what DRF deployments commonly allow, and `next` is followed anyway. */
 const PAGE_SIZE = 100;
+/** What the SDK's own screens ask for: used when a community refuses PAGE_SIZE (400 on `limit`) instead of clamping. */
+const SDK_PAGE_SIZE = 20;
 /** Our JWTs live 10 minutes and are re-signed when less than a minute is left (no server round-trip needed). */
 export const SELFCOMMUNITY_JWT_LIFETIME_S = 10 * 60;
 const JWT_RENEW_MARGIN_S = 60;
@@ -48,11 +51,15 @@ const rate = (v: unknown): number | null => {
   return Number.isFinite(n) ? Math.min(100, Math.max(0, Math.round(n * 100) / 100)) : null;
 };
 
-/** A paginated envelope, or a plain array (some SelfCommunity lists are not paginated). */
-const envelopeSchema = z.union([
-  z.array(z.unknown()),
-  z.looseObject({ results: z.array(z.unknown()), next: z.string().nullish(), count: z.number().nullish() }),
-]);
+/**
+ * The documented paginated envelope. Every list Rollbook reads is paginated; the plain-array lists (sections, lessons)
+ * are not read, so a bare array here is an answer of the wrong shape, not a short list.
+ */
+const envelopeSchema = z.looseObject({
+  count: z.number().int().nonnegative(),
+  next: z.string().nullish(),
+  results: z.array(z.unknown()),
+});
 const rowSchema = z.looseObject({ id: z.union([z.number().int(), z.string().regex(/^\S+$/)]) });
 
 /** 100% → completed; 0% (or unknown) with no activity → not started; anything else → in progress. */
@@ -228,30 +235,58 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     return url.toString();
   }
 
+  let pageSize = PAGE_SIZE;
+
   /**
    * One limit/offset list, page by page, following `next` (absolute, as documented; relative accepted) until null.
-   * Rows without an id make the page unreadable rather than silently dropped.
+   * Rows without an id make the page unreadable rather than silently dropped, and the rows read must match `count`
+   * at the end (see ListingCheck): a listing that changed while it was read goes to `onGap`.
    */
-  async function* list<T>(path: string, params: Record<string, string>, map: (raw: Raw) => T, what: string, signal: AbortSignal): AsyncGenerator<Page<T>> {
-    let url: string | null = api(path, { limit: String(PAGE_SIZE), offset: '0', ...params });
-    const seen = new Set<string>([url]);
+  async function* list<T>(
+    path: string,
+    params: Record<string, string>,
+    map: (raw: Raw) => T,
+    what: string,
+    signal: AbortSignal,
+    onGap: ((reason: string) => void) | undefined,
+  ): AsyncGenerator<Page<T>> {
+    let url: string | null = api(path, { limit: String(pageSize), offset: '0', ...params });
+    const check = new ListingCheck({ platform: 'SelfCommunity', what, maxPages: init.maxPages });
+    let first = true;
     while (url) {
+      check.visit(url);
       signal.throwIfAborted();
-      const parsed = envelopeSchema.safeParse(await getJson(url, signal));
-      if (!parsed.success) throw badResponse(`SelfCommunity answered ${new URL(url).pathname} without a list of ${what}. Try again later.`);
+      const at = new URL(url).pathname;
+      let answer: unknown;
+      try {
+        answer = await getJson(url, signal);
+      } catch (error) {
+        // The maximum `limit` is undocumented: a community that refuses ours (rather than clamping it) is asked again
+        // with the SDK's own page size, once, before anything was read.
+        const refused = error instanceof HttpError && error.status === 400 && /\blimit\b/.test(error.excerpt ?? '');
+        if (!(first && refused && pageSize > SDK_PAGE_SIZE)) throw error;
+        // Remembered for the rest of the run: every list would be refused the same way.
+        pageSize = SDK_PAGE_SIZE;
+        url = api(path, { limit: String(pageSize), offset: '0', ...params });
+        continue;
+      }
+      first = false;
+      const parsed = envelopeSchema.safeParse(answer);
+      if (!parsed.success) throw badResponse(`SelfCommunity answered ${at} without a paginated list of ${what} (count, next, results). Try again later.`);
       const body = parsed.data;
-      const rows = Array.isArray(body) ? body : body.results;
       const raw: Raw[] = [];
-      for (const row of rows) {
-        if (!rowSchema.safeParse(row).success) throw badResponse(`SelfCommunity sent one of the ${what} without an id (${new URL(url).pathname}). Try again later.`);
+      for (const row of body.results) {
+        if (!rowSchema.safeParse(row).success) throw badResponse(`SelfCommunity sent one of the ${what} without an id (${at}). Try again later.`);
         raw.push(row as Raw);
       }
-      if (raw.length > 0) yield { items: raw.map(map), raw, total: Array.isArray(body) ? raw.length : (body.count ?? null) };
-      const next: string | null = Array.isArray(body) || raw.length === 0 ? null : (body.next ?? null);
+      check.read(body.count, raw.map((row) => String(row.id)));
+      if (raw.length > 0) yield { items: raw.map(map), raw, total: body.count };
+      const next: string | null = body.next ?? null;
+      // DRF never links on from an empty page; following one could go on forever without a row to show for it.
+      if (next && raw.length === 0) throw badResponse(`SelfCommunity answered ${at} with an empty page that links to another. Try again later.`);
       url = next ? nextUrl(next, url) : null;
-      if (url && seen.has(url)) url = null; // a server repeating a page link must not loop forever
-      if (url) seen.add(url);
     }
+    reportGap(onGap, check.finish());
   }
 
   // ---- mapping -----------------------------------------------------------------------------------------------------
@@ -356,7 +391,8 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     for await (const courseId of courseIdsOf(scope)) {
       const path = `course/${encodeURIComponent(courseId)}/users/`;
       try {
-        for await (const page of list(path, { statuses: JSON.stringify(['joined']), ordering: 'joined_at' }, toProgress(courseId), 'learners', scope.signal)) {
+        const listing = list(path, { statuses: JSON.stringify(['joined']), ordering: 'joined_at' }, toProgress(courseId), `learners of course ${courseId}`, scope.signal, scope.onGap);
+        for await (const page of listing) {
           yield { ...page, total: null };
         }
       } catch (error) {
@@ -380,7 +416,7 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
   async function* courses(scope: ResourceScope): AsyncGenerator<Page<Course>> {
     // Ascending ids: courses created mid-sync land on the last page instead of shifting the pages still to read.
     const seen = new Set<string>();
-    for await (const page of list('course/search/', { ordering: 'id' }, toCourse, 'courses', scope.signal)) {
+    for await (const page of list('course/search/', { ordering: 'id' }, toCourse, 'courses', scope.signal, scope.onGap)) {
       const keep = page.items.map((c) => !seen.has(c.id));
       for (const c of page.items) seen.add(c.id);
       const items = page.items.filter((_, i) => keep[i]);
@@ -396,8 +432,8 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
       const user = rec(await getJson(api('user/me/'), signal));
       const first = envelopeSchema.safeParse(await getJson(api('course/search/', { limit: '20', offset: '0', ordering: 'id' }), signal));
       if (!first.success) throw badResponse('SelfCommunity answered the course search without a list of courses. Check the community address.');
-      const rows = (Array.isArray(first.data) ? first.data : first.data.results).map(rec);
-      const count = Array.isArray(first.data) ? rows.length : (first.data.count ?? null);
+      const rows = first.data.results.map(rec);
+      const count = first.data.count;
       const managed = rows.filter((r) => MANAGER.has(String(r.join_status))).length;
       const who = str(user.real_name) ?? str(user.username) ?? `user ${str(user.id)}`;
       const notes: string[] = [];

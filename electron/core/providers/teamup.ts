@@ -22,6 +22,7 @@ import type {
 } from '../contract/domain';
 import { HttpError } from '../http/errors';
 import type { HttpResponse } from '../http/types';
+import { ListingCheck, reportGap } from './listing';
 import type { Connector, ConnectorInit, Page, ResourceScope } from './types';
 
 /** Documented: 250 requests per minute per caller. The core gives TeamUp accounts a client with this budget. */
@@ -414,35 +415,55 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
 
   /**
    * Streams a DRF-style list page by page: `page_size`=100, then absolute `next` links (which keep the query) until
-   * null. Only the current page is held.
+   * null. Only the current page is held. Every page must be the documented envelope (`count`, `next`, `results`);
+   * anything else is an unreadable answer, not the end of the list. At the end the rows read must match `count`
+   * (see ListingCheck): a listing that changed while it was read goes to `onGap`.
    */
-  async function* pages(path: string, params: Record<string, string>, signal: AbortSignal, withProvider = true): AsyncGenerator<{ rows: Raw[]; total: number | null }> {
+  async function* pages(
+    path: string,
+    params: Record<string, string>,
+    signal: AbortSignal,
+    onGap: ((reason: string) => void) | undefined,
+    withProvider = true,
+  ): AsyncGenerator<{ rows: Raw[]; total: number | null }> {
     let url: URL | null = urlFor(path, { ...params, page_size: String(TEAMUP_PAGE_SIZE) });
     let first = true;
-    // Page URLs already read (one short string per page): a next link back to one of them would loop forever.
-    const visited = new Set<string>();
+    const check = new ListingCheck({ platform: 'TeamUp', what: path.slice(1).replace(/_/g, ' '), maxPages: init.maxPages });
+    const unreadable = (why: string, at: URL) =>
+      new HttpError('bad_response', `TeamUp answered ${pathOf(at)} ${why}, so Rollbook cannot read the list. Try again later.`);
     while (url) {
-      visited.add(url.href);
+      check.visit(url.href);
       signal.throwIfAborted();
       let body: Raw;
       try {
         body = await get(url, signal, withProvider);
       } catch (error) {
         // DRF's "Invalid page.": the list shrank while we paged through it, so there is nothing more to read.
-        if (!first && error instanceof HttpError && error.code === 'not_found' && /invalid page/i.test(error.excerpt ?? '')) return;
+        if (!first && error instanceof HttpError && error.code === 'not_found' && /invalid page/i.test(error.excerpt ?? '')) {
+          check.ended();
+          break;
+        }
         throw error;
       }
       const envelope = envelopeSchema.safeParse(body);
-      if (!envelope.success) {
-        throw new HttpError('bad_response', `TeamUp answered ${pathOf(url)} without a results list, so Rollbook cannot read it. Try again later.`);
+      if (!envelope.success) throw unreadable('without a results list', url);
+      const total = num(envelope.data.count);
+      if (total === null || total < 0 || !Number.isInteger(total)) throw unreadable('without a row count', url);
+      if (!envelope.data.results.every((row) => row !== null && typeof row === 'object' && !Array.isArray(row))) {
+        throw unreadable('with a list holding something other than records', url);
       }
-      const rows = envelope.data.results.map(rec);
-      yield { rows, total: num(envelope.data.count) };
+      const link = envelope.data.next;
+      if (link !== null && link !== undefined && typeof link !== 'string') throw unreadable('with a next-page link that is not a link', url);
+      const rows = envelope.data.results as Raw[];
+      check.read(total, rows.map((row) => idOf(row.id) ?? ''));
+      yield { rows, total };
       const next = nextUrl(envelope.data.next, url);
-      // An empty page that still links on would loop forever too.
-      url = next && rows.length > 0 && !visited.has(next.href) ? next : null;
+      // DRF never links on from an empty page; following one could go on forever without a row to show for it.
+      if (next && rows.length === 0) throw unreadable('with an empty page that links to another', url);
+      url = next;
       first = false;
     }
+    reportGap(onGap, check.finish());
   }
 
   /** Maps a list's rows, refusing the page (a typed error) when a row lacks what the model requires. */
@@ -453,7 +474,7 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     map: (raw: Raw) => T | null | Promise<T | null>,
     total = true,
   ): AsyncGenerator<Page<T>> {
-    for await (const page of pages(path, params, scope.signal)) {
+    for await (const page of pages(path, params, scope.signal, scope.onGap)) {
       const items: T[] = [];
       const raw: unknown[] = [];
       for (const row of page.rows) {
@@ -544,8 +565,8 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     }
     // Direct use (no staging cache): one pass over sessions, one over attendance, tallied as they stream.
     const tally = new TeamupProgressTally(at);
-    for await (const page of sessions({ signal: scope.signal, courseIds: scope.courseIds })) page.items.forEach((s) => tally.addSession(s));
-    for await (const page of attendance({ signal: scope.signal })) page.items.forEach((a) => tally.addAttendance(a));
+    for await (const page of sessions({ signal: scope.signal, courseIds: scope.courseIds, onGap: scope.onGap })) page.items.forEach((s) => tally.addSession(s));
+    for await (const page of attendance({ signal: scope.signal, onGap: scope.onGap })) page.items.forEach((a) => tally.addAttendance(a));
     for (const courseId of scope.courseIds ?? tally.courseIds()) yield* progressPages(tally.progressOf(courseId, threshold));
   }
 
@@ -560,7 +581,8 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
       if (!(error instanceof HttpError) || (error.code !== 'not_found' && error.code !== 'forbidden')) throw error;
     }
     const providers: { id: string; name: string }[] = [];
-    for await (const page of pages('/providers', {}, signal, false)) {
+    // A picker, not an export: a list that changed while read is still good enough to choose from.
+    for await (const page of pages('/providers', {}, signal, () => {}, false)) {
       providers.push(...page.rows.map(toProvider).filter((p) => p.id));
       if (providers.length >= 1000) break; // a picker, not an export
     }

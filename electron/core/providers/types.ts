@@ -45,6 +45,11 @@ export interface ResourceScope {
   /** Called for courses that were skipped (forbidden) so the run can end `partial` and say which. */
   onSkip?: (skip: SkippedCourse) => void;
   /**
+   * Called when a listing could not be read whole because the data changed while it was paged through, with the
+   * reason, so the run ends `partial` and says so. Without it such a listing is an error.
+   */
+  onGap?: (reason: string) => void;
+  /**
    * Read-back of what this run has already written (sessions, attendance). TeamUp derives course progress from
    * attendance; reading it from the staging cache avoids fetching everything twice.
    */
@@ -78,4 +83,6 @@ export interface ConnectorInit<S> {
   http: HttpClient;
   /** Clock injection for tests (token expiry, "already started" sessions). */
   now?: () => Date;
+  /** Pages per listing before it counts as a runaway (tests lower it); default MAX_LISTING_PAGES. */
+  maxPages?: number;
 }

@@ -147,6 +147,8 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
   log?.info({ mode: options.mode }, 'sync started');
   const counts: Partial<Record<SyncResource, number>> = {};
   const skipped: SkippedCourse[] = [];
+  /** Listings that could not be read whole (the data changed mid-read): the run ends partial, with these reasons. */
+  const gaps: string[] = [];
 
   const progress: SyncProgress = {
     accountId: account.id,
@@ -217,6 +219,7 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
         since: canResume ? cursors[resource]! : null,
         courseIds,
         onSkip: (skip: SkippedCourse) => skipped.push(skip),
+        onGap: (reason: string) => gaps.push(reason),
         cached: createRunReader(deps.db, account.id, generation),
       };
       let rows = 0;
@@ -252,6 +255,7 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
     const commitStarted = performance.now();
     writer.commit(account.id, generation, deps.now().toISOString(), newCursors);
     log?.info({ step: 'commit', ms: Math.round(performance.now() - commitStarted) }, 'sync step');
+    if (gaps.length > 0) return finish('partial', { code: 'incomplete', message: gaps.join(' ') });
     return finish(skipped.length > 0 ? 'partial' : 'ok');
   } catch (error) {
     writer.discard(account.id);

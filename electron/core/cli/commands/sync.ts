@@ -82,8 +82,12 @@ function summary(run: SyncRun, label: string): string {
     case 'ok':
       return `${label}: synced (${counts})`;
     case 'partial':
-      return `${label}: synced with ${run.skipped.length} course(s) skipped (${counts})\n` +
-        run.skipped.map((s) => `  skipped course ${s.courseId}: ${s.reason}`).join('\n');
+      // A partial run names its skipped courses and, when a listing could not be read whole, why.
+      return [
+        `${label}: partly synced${run.skipped.length > 0 ? `, ${run.skipped.length} course(s) skipped` : ''} (${counts})`,
+        ...(run.errorMessage ? [`  incomplete: ${run.errorMessage}`] : []),
+        ...run.skipped.map((s) => `  skipped course ${s.courseId}: ${s.reason}`),
+      ].join('\n');
     case 'cancelled':
       return `${label}: cancelled — the previous data was kept`;
     default:
