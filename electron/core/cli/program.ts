@@ -12,6 +12,7 @@ import { osKeychain } from '../secrets/keychain';
 import { createSecretStore } from '../secrets/secret-store';
 import { ROLLBOOK_VERSION } from '../version';
 import { COMMANDS } from './commands';
+import { terminalIo } from './output';
 import { rejectSecretFlags } from './secret-input';
 
 export interface CliIo {
@@ -26,6 +27,8 @@ export interface CliIo {
   isTty?: boolean;
   /** Ctrl+C: the CLI host wires SIGINT here so long commands can cancel cleanly. */
   onInterrupt?: (handler: () => void) => () => void;
+  /** On a terminal, erases stderr's current line before a redraw (set by runCli, which sanitises all output). */
+  clearLine?: () => void;
 }
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -63,7 +66,8 @@ export function buildProgram(io: CliIo, withCore: WithCore, fail: () => void = (
 }
 
 /** Runs the CLI and returns the exit code (never calls process.exit, so tests can run it in-process). */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+export async function runCli(argv: string[], hostIo: CliIo): Promise<number> {
+  const io = terminalIo(hostIo);
   const cores: Core[] = [];
   const withCore = async <T>(opts: GlobalOptions, fn: (core: Core) => Promise<T>): Promise<T> => {
     const core = createCore({ dataDir: opts.dataDir, secrets: createSecretStore(osKeychain()), syncWorker: findSyncWorker(), csvWorkers: findCsvWorkers() });

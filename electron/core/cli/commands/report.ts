@@ -86,7 +86,9 @@ export function registerReport(program: Command, { io, withCore }: CommandContex
         if (flags.saveAs) await core.call('reports.saved.save', { name: flags.saveAs, definition: parsed.data });
         const path = resolve(flags.out);
         const off = core.on('reports.progress', (p) => {
-          if (!p.done && p.rows > 0) io.stderr(`${io.isTty ? '\r\x1b[2K' : ''}${p.rows.toLocaleString('en-US')}${p.total ? ` of ${p.total.toLocaleString('en-US')}` : ''} rows…${io.isTty ? '' : '\n'}`);
+          if (p.done || p.rows === 0) return;
+          if (io.isTty) io.clearLine?.();
+          io.stderr(`${p.rows.toLocaleString('en-US')}${p.total ? ` of ${p.total.toLocaleString('en-US')}` : ''} rows…${io.isTty ? '' : '\n'}`);
         });
         try {
           const result = await core.call('reports.export', {
@@ -95,7 +97,7 @@ export function registerReport(program: Command, { io, withCore }: CommandContex
             path,
             options: { bom: flags.bom, localeDates: flags.localeDates ?? false, force: flags.force ?? false },
           });
-          if (io.isTty) io.stderr('\r\x1b[2K');
+          if (io.isTty) io.clearLine?.();
           io.stdout(`Wrote ${result.rows.toLocaleString('en-US')} rows to ${result.path} (${result.bytes.toLocaleString('en-US')} bytes)${result.truncated ? ' — the PDF shows the first rows only; export CSV for all' : ''}.\n`);
         } finally {
           off();
