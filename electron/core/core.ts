@@ -98,7 +98,8 @@ export function createCore(options: CoreOptions): Core {
   const events = new CoreEvents();
   const now = options.now ?? (() => new Date());
   const runs = createSyncRunsRepo(db);
-  runs.markInterrupted(now().toISOString());
+  // A read-only cache (a folder this user may not write) is for reading: nothing to mark there.
+  if (!db.readonly) runs.markInterrupted(now().toISOString());
   const settingsRepo = createSettingsRepo(db);
   const build = options.createConnector ?? createConnector;
   const connectorFor = (settings: AccountSettings, secret: string, onWait?: (info: HttpWaitInfo) => void) =>
@@ -172,7 +173,8 @@ export function createCore(options: CoreOptions): Core {
     reports: createReportQueries(db),
     savedReports: createSavedReportsRepo(db),
     pdf: options.pdfRenderer ?? chromiumPdfRenderer(),
-    csvWorkers: options.csvWorkers,
+    // Worker threads open the cache by its path; a read-only cache read from a copy in memory has none.
+    csvWorkers: db.memory ? undefined : options.csvWorkers,
     syncInWorker: pool !== null,
     host: options.host,
     cache: { clearAll: () => clearCache(db) },
@@ -188,8 +190,22 @@ export function createCore(options: CoreOptions): Core {
       throw new RollbookError('invalid_input', `Invalid input for ${channel}: ${z.prettifyError(parsed.error)}`);
     }
     const handler = handlers[channel] as (ctx: CoreContext, input: unknown) => unknown;
-    return await handler(ctx, parsed.data);
+    // A sync writes from worker threads, where the refusal would surface as a crash: it is refused here first.
+    if (db.readonly && channel === 'sync.run') throw readOnly();
+    try {
+      return await handler(ctx, parsed.data);
+    } catch (error) {
+      if (String((error as { code?: unknown }).code).startsWith('SQLITE_READONLY')) throw readOnly();
+      throw error;
+    }
   }
+
+  const readOnly = () =>
+    new RollbookError(
+      'read_only',
+      `The data folder ${options.dataDir} is read-only: browsing and reports work, but syncing and changes need write ` +
+        'access. Make the folder writable, or choose another data folder.',
+    );
 
   return {
     async call(channel, ...input) {
