@@ -38,6 +38,7 @@ import { reportHandlers } from './api/reports';
 import { createReportQueries } from './store/report-queries';
 import { createSavedReportsRepo } from './store/saved-reports-repo';
 import { chromiumPdfRenderer, type PdfRenderer } from './reports/pdf-renderer';
+import { sweepLeftovers } from './reports/leftovers';
 import type { HostAbilities } from './api/context';
 import { createWorkspaceQueries } from './store/workspace-queries';
 import { clearCache, createCacheWriter } from './store/cache-writer';
@@ -95,6 +96,8 @@ export function createCore(options: CoreOptions): Core {
   // Syncs write from worker threads: a write here (settings, saved reports, an account edit) may wait for a worker's
   // move of a big account's rows (seconds per 100k). Waiting is what the same write did when syncs ran on this thread.
   const db = openDatabase(options.dataDir, { busyTimeoutMs: 60_000 });
+  // Partial exports and Chromium profiles that a killed or crashed process left behind.
+  sweepLeftovers(options.dataDir);
   const events = new CoreEvents();
   const now = options.now ?? (() => new Date());
   const runs = createSyncRunsRepo(db);

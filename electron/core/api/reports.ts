@@ -1,7 +1,9 @@
+import { dirname } from 'node:path';
 import type { ParsedInputOf } from '../contract/channels';
 import type { reportChannels } from '../contract/channels/reports';
 import { RollbookError } from '../contract/errors';
 import { exportReport } from '../reports/export';
+import { rememberExportFolder } from '../reports/leftovers';
 import { REPORT_COLUMNS } from '../store/report-queries';
 import type { CoreContext } from './context';
 import type { HandlersFor } from './handlers';
@@ -15,6 +17,8 @@ function accountLabels(ctx: CoreContext, ids: string[] | null): string {
 type ExportInput = ParsedInputOf<'reports.export'>;
 
 function runExport(ctx: CoreContext, input: ExportInput) {
+  // Where a start looks for partial files that an interrupted export left.
+  rememberExportFolder(ctx.dataDir, dirname(input.path));
   return exportReport(
     {
       queries: ctx.reports,
