@@ -2,7 +2,7 @@
  * Electron main: hosts the core and bridges it to the window. Everything the user can do goes through the
  * contract (see ./ipc.ts); this file only wires the app's life cycle and hardening.
  */
-import { app, type BrowserWindow, ipcMain, session, shell } from 'electron';
+import { app, type BrowserWindow, ipcMain, net, powerMonitor, session, shell } from 'electron';
 import { join } from 'node:path';
 import { createCore, type Core } from '../core/core';
 import { findSyncWorker } from '../core/sync/worker-sync';
@@ -10,7 +10,7 @@ import { findCsvWorkers } from '../core/reports/csv-in-workers';
 import { IPC_EVENT } from '../core/contract/bridge';
 import { osKeychain } from '../core/secrets/keychain';
 import { createSecretStore } from '../core/secrets/secret-store';
-import { startAutoSync } from '../core/sync/auto-sync';
+import { startAutoSync, type AutoSync } from '../core/sync/auto-sync';
 import { electronHost } from './host';
 import { createSenderCheck, registerContract } from './ipc';
 import { electronPdfRenderer } from './pdf-window';
@@ -27,7 +27,8 @@ if (!app.requestSingleInstanceLock()) {
   registerAppScheme();
   let core: Core | undefined;
   let mainWindow: BrowserWindow | undefined;
-  let stopAutoSync: (() => void) | undefined;
+  let autoSync: AutoSync | undefined;
+  let networkWatch: ReturnType<typeof setInterval> | undefined;
 
   app.on('second-instance', () => {
     // Destroyed: this process is quitting and only waiting for a sync worker's last SQLite statement to return.
@@ -61,11 +62,22 @@ if (!app.requestSingleInstanceLock()) {
     liveCore.onAny((event, payload) => {
       if (!window.isDestroyed()) window.webContents.send(IPC_EVENT, event, payload);
     });
-    stopAutoSync = startAutoSync(liveCore, { log: (message) => console.warn(`[rollbook] ${message}`) });
+    const auto = startAutoSync(liveCore, { log: (message) => console.warn(`[rollbook] ${message}`) });
+    autoSync = auto;
+    // Timers stand still while the computer sleeps, and syncs fail while the network is down: catch up when either
+    // ends. The main process has no online event, so the network's state is polled.
+    powerMonitor.on('resume', () => auto.resume());
+    let online = net.isOnline();
+    networkWatch = setInterval(() => {
+      if (net.isOnline() === online) return;
+      online = !online;
+      auto.networkChanged(online);
+    }, 10_000);
   });
 
   app.on('window-all-closed', () => {
-    stopAutoSync?.();
+    clearInterval(networkWatch);
+    autoSync?.stop();
     core?.close();
     app.quit();
   });
