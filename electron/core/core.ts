@@ -206,8 +206,8 @@ export function createCore(options: CoreOptions): Core {
   const readOnly = () =>
     new RollbookError(
       'read_only',
-      `The data folder ${options.dataDir} is read-only: browsing and reports work, but syncing and changes need write ` +
-        'access. Make the folder writable, or choose another data folder.',
+      `The data folder ${options.dataDir} is read-only: browsing and reports work, but syncing and changes need ` +
+        'write access. Make the folder writable, or choose another data folder.',
     );
 
   return {

@@ -5,13 +5,15 @@
 import { BIDI_CONTROLS, bidiMarker } from '../text/bidi';
 import type { CliIo } from './program';
 
-/**
- * ESC- and C1-introduced sequences, whole: CSI (ESC [ or U+009B … final byte); OSC, DCS, SOS, PM and APC strings up
- * to their terminator (BEL or ST) or the end of the line; any other two-character escape.
- */
-const ESCAPE_SEQUENCE =
-  // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]?|(?:\u001b[\]PX^_]|[\u0090\u0098\u009d-\u009f])[^\u0007\u001b\u009c\n]*(?:\u0007|\u001b\\|\u009c)?|\u001b[ -/]*[0-~]?/g;
+/** CSI: ESC [ or U+009B, parameters, intermediates, final byte. */
+const CSI = String.raw`(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]?`;
+/** OSC, DCS, SOS, PM and APC strings, up to their terminator (BEL or ST) or the end of the line. */
+const STRING =
+  String.raw`(?:\u001b[\]PX^_]|[\u0090\u0098\u009d-\u009f])` + String.raw`[^\u0007\u001b\u009c\n]*(?:\u0007|\u001b\\|\u009c)?`;
+/** Any other escape: ESC, intermediates, a final byte. */
+const OTHER = String.raw`\u001b[ -/]*[0-~]?`;
+/** ESC- and C1-introduced sequences, removed whole so that their parameters do not show as text. */
+const ESCAPE_SEQUENCE = new RegExp(`${CSI}|${STRING}|${OTHER}`, 'g');
 
 /** C0 controls but newline and tab, DEL, and C1 controls (U+0080–U+009F). */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point

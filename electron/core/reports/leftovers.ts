@@ -69,7 +69,10 @@ export function rememberExportFolder(dataDir: string, folder: string): void {
  * Removes stale leftovers: partial files of this app's naming in the folders exports went to, and Chromium profiles
  * with this app's prefix in the temp folder. Returns what it removed.
  */
-export function sweepLeftovers(dataDir: string, options: { now?: number; staleMs?: number; tempDir?: string } = {}): string[] {
+export function sweepLeftovers(
+  dataDir: string,
+  options: { now?: number; staleMs?: number; tempDir?: string } = {},
+): string[] {
   const cutoff = (options.now ?? Date.now()) - (options.staleMs ?? STALE_MS);
   const removed: string[] = [];
   const sweep = (folder: string, matches: (name: string) => boolean) => {

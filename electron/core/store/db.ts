@@ -52,7 +52,8 @@ function writable(dataDir: string, path: string): boolean {
   }
 }
 
-const isReadOnlyError = (error: unknown) => /^SQLITE_(READONLY|CANTOPEN)/.test(String((error as { code?: unknown }).code));
+const isReadOnlyError = (error: unknown) =>
+  /^SQLITE_(READONLY|CANTOPEN)/.test(String((error as { code?: unknown }).code));
 
 /**
  * Reading needs no write access. A WAL cache is read through its -shm index, which a read-only folder cannot hold
@@ -62,7 +63,8 @@ function openReadOnly(dataDir: string, path: string, options: { migrateTo?: numb
   if (!existsSync(path)) {
     throw new RollbookError(
       'internal',
-      `There is no Rollbook cache in ${dataDir}, and the folder is read-only, so none can be made there. Choose another data folder.`,
+      `There is no Rollbook cache in ${dataDir}, and the folder is read-only, so none can be made there. ` +
+        'Choose another data folder.',
     );
   }
   let db: Db;
@@ -85,7 +87,8 @@ function openReadOnly(dataDir: string, path: string, options: { migrateTo?: numb
     db.close();
     throw new RollbookError(
       'internal',
-      `The cache in ${dataDir} was made by an older Rollbook and needs updating, but the folder is read-only. Open it once with write access.`,
+      `The cache in ${dataDir} was made by an older Rollbook and needs updating, but the folder is read-only. ` +
+        'Open it once with write access.',
     );
   }
   return db;

@@ -1,7 +1,12 @@
 import { Argument, type Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { dayProblem, REPORT_KINDS, reportDefinitionSchema, type ReportDefinitionInput } from '../../contract/channels/reports';
+import {
+  dayProblem,
+  REPORT_KINDS,
+  reportDefinitionSchema,
+  type ReportDefinitionInput,
+} from '../../contract/channels/reports';
 import { PLATFORMS, PROGRESS_STATUSES } from '../../contract/domain';
 import { UsageError, type CommandContext, type GlobalOptions } from '../program';
 
@@ -88,7 +93,8 @@ export function registerReport(program: Command, { io, withCore }: CommandContex
         const off = core.on('reports.progress', (p) => {
           if (p.done || p.rows === 0) return;
           if (io.isTty) io.clearLine?.();
-          io.stderr(`${p.rows.toLocaleString('en-US')}${p.total ? ` of ${p.total.toLocaleString('en-US')}` : ''} rows…${io.isTty ? '' : '\n'}`);
+          const of = p.total ? ` of ${p.total.toLocaleString('en-US')}` : '';
+          io.stderr(`${p.rows.toLocaleString('en-US')}${of} rows…${io.isTty ? '' : '\n'}`);
         });
         try {
           const result = await core.call('reports.export', {
