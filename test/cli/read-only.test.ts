@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../electron/core/store/db';
 import { cli } from '../support/cli';
 import { tempDir } from '../support/tmp';
 
@@ -94,6 +95,29 @@ describe('a read-only data folder', () => {
       expect(save.stderr).toMatch(/is read-only/);
     } finally {
       execFileSync('chattr', ['-a', file]);
+    }
+  }, 60_000);
+
+  it('a cache SQLite opens but cannot write (its -shm index immutable): reopened read-only, info works', async ({ skip }) => {
+    // This process keeps the cache open, so its WAL index stays; made immutable, another process may only read it.
+    const holder = openDatabase(dir.path);
+    const shm = join(dir.path, 'rollbook.sqlite-shm');
+    try {
+      try {
+        execFileSync('chattr', ['+i', shm], { stdio: 'ignore' });
+      } catch {
+        console.log('[read-only] SKIPPED -shm case: this file system does not support chattr +i.');
+        skip('no chattr +i here');
+      }
+      const info = await cli(['info', '--json', '--data-dir', dir.path]);
+      expect(info.code, info.stderr).toBe(0);
+      expect(JSON.parse(info.stdout).counts).toMatchObject({ accounts: 1, courses: 24 });
+      const sync = await cli(['sync', '--data-dir', dir.path]);
+      expect(sync.code).toBe(1);
+      expect(sync.stderr).toMatch(/is read-only/);
+    } finally {
+      execFileSync('chattr', ['-i', shm], { stdio: 'ignore' });
+      holder.close();
     }
   }, 60_000);
 });

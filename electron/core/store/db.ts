@@ -114,6 +114,10 @@ function configure(db: Db, options: { migrateTo?: number; busyTimeoutMs?: number
   // the main schema only; the temp schema keeps the build's default of 16 MB unless told otherwise).
   db.pragma('temp.cache_size = -8192');
   migrate(db, options.migrateTo ?? SCHEMA_VERSION);
+  // SQLite opens what it may not write (a read-only -shm, say) read-only without a word; the first write would fail.
+  // Find out now, while a read-only connection can still be opened instead. Nothing is written.
+  db.exec('BEGIN IMMEDIATE');
+  db.exec('ROLLBACK');
 }
 
 export function schemaVersion(db: Db): number {
