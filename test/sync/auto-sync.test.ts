@@ -143,6 +143,17 @@ describe('auto-sync across sleep and network changes', () => {
       auto.networkChanged(true);
       await auto.idle();
       expect(await runs()).toHaveLength(4);
+
+      // With auto-sync switched off, a sync that failed for the network is not retried behind the user's back.
+      sim.addFault({ match: /./, fault: { kind: 'hangup' } });
+      await t.core.call('sync.run', {});
+      sim.clearFaults();
+      await t.core.call('settings.update', { autoSync: { onStart: false, everyMinutes: 0 } });
+      auto.networkChanged(false);
+      auto.networkChanged(true);
+      await auto.idle();
+      expect(await runs()).toEqual(['ok', 'failed:network', 'ok', 'ok', 'failed:network']);
+      expect(time.nextIn()).toBeNull();
     } finally {
       auto.stop();
       t.cleanup();

@@ -114,6 +114,9 @@ export function startAutoSync(
       if (!next || wasOnline) return;
       enqueue(async () => {
         if (stopped) return;
+        // Background syncing switched off means none, retries included.
+        const { autoSync } = await core.call('settings.get');
+        if (!autoSync.onStart && autoSync.everyMinutes <= 0) return;
         if (missedWhileOffline) {
           missedWhileOffline = false;
           await syncIdle();
