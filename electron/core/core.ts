@@ -39,6 +39,7 @@ import { reportHandlers } from './api/reports';
 import { createReportQueries } from './store/report-queries';
 import { createSavedReportsRepo } from './store/saved-reports-repo';
 import { chromiumPdfRenderer, type PdfRenderer } from './reports/pdf-renderer';
+import { sweepLeftovers } from './reports/leftovers';
 import type { HostAbilities } from './api/context';
 import { createWorkspaceQueries } from './store/workspace-queries';
 import { clearCache, createCacheWriter } from './store/cache-writer';
@@ -130,13 +131,18 @@ export function createCore(options: CoreOptions): Core {
   // Syncs write from worker threads: a write here (settings, saved reports, an account edit) may wait for a worker's
   // move of a big account's rows (seconds per 100k). Waiting is what the same write did when syncs ran on this thread.
   const db = openDatabase(options.dataDir, { busyTimeoutMs: 60_000 });
+  // Partial exports and Chromium profiles that a killed or crashed process left behind.
+  sweepLeftovers(options.dataDir);
   logger.info({ version: ROLLBOOK_VERSION, node: process.versions.node, electron: process.versions.electron }, 'core opened');
   const events = new CoreEvents();
   const now = options.now ?? (() => new Date());
   const runs = createSyncRunsRepo(db);
   const locks = createSyncLocks(db);
   // Checked with a read first: a start (every CLI command) then never queues behind another process's long write.
-  if (runs.anyRunning()) writeTransaction(db, () => runs.markInterrupted(now().toISOString(), locks.busyAccounts()))();
+  // A read-only cache (a folder this user may not write) is for reading: nothing to mark there.
+  if (!db.readonly && runs.anyRunning()) {
+    writeTransaction(db, () => runs.markInterrupted(now().toISOString(), locks.busyAccounts()))();
+  }
   const settingsRepo = createSettingsRepo(db);
   const build = options.createConnector ?? createConnector;
   const connectorFor = (settings: AccountSettings, secret: string, onWait?: (info: HttpWaitInfo) => void) =>
@@ -234,7 +240,8 @@ export function createCore(options: CoreOptions): Core {
     reports: createReportQueries(db),
     savedReports: createSavedReportsRepo(db),
     pdf: options.pdfRenderer ?? chromiumPdfRenderer(),
-    csvWorkers: options.csvWorkers,
+    // Worker threads open the cache by its path; a read-only cache read from a copy in memory has none.
+    csvWorkers: db.memory ? undefined : options.csvWorkers,
     syncInWorker: pool !== null,
     host: options.host,
     cache: { clearAll: () => clearCache(db) },
@@ -253,8 +260,22 @@ export function createCore(options: CoreOptions): Core {
     const given = (parsed.data as { secret?: unknown } | undefined)?.secret;
     if (typeof given === 'string') log.scrubber.add(given);
     const handler = handlers[channel] as (ctx: CoreContext, input: unknown) => unknown;
-    return await handler(ctx, parsed.data);
+    // A sync writes from worker threads, where the refusal would surface as a crash: it is refused here first.
+    if (db.readonly && channel === 'sync.run') throw readOnly();
+    try {
+      return await handler(ctx, parsed.data);
+    } catch (error) {
+      if (String((error as { code?: unknown }).code).startsWith('SQLITE_READONLY')) throw readOnly();
+      throw error;
+    }
   }
+
+  const readOnly = () =>
+    new RollbookError(
+      'read_only',
+      `The data folder ${options.dataDir} is read-only: browsing and reports work, but syncing and changes need ` +
+        'write access. Make the folder writable, or choose another data folder.',
+    );
 
   return {
     async call(channel, ...input) {

@@ -2,14 +2,14 @@
  * Electron main: hosts the core and bridges it to the window. Everything the user can do goes through the
  * contract (see ./ipc.ts); this file only wires the app's life cycle and hardening.
  */
-import { app, type BrowserWindow, ipcMain, session } from 'electron';
+import { app, type BrowserWindow, ipcMain, net, powerMonitor, session } from 'electron';
 import { join } from 'node:path';
 import { createCore, type Core } from '../core/core';
 import { findSyncWorker } from '../core/sync/worker-sync';
 import { findCsvWorkers } from '../core/reports/csv-in-workers';
 import { osKeychain } from '../core/secrets/keychain';
 import { createSecretStore } from '../core/secrets/secret-store';
-import { startAutoSync } from '../core/sync/auto-sync';
+import { startAutoSync, type AutoSync } from '../core/sync/auto-sync';
 import { electronHost } from './host';
 import { createSenderCheck, forwardEvents, registerContract } from './ipc';
 import { accountOrigins, confirmLink, createLinkOpener, openInBrowser } from './links';
@@ -28,7 +28,8 @@ if (!app.requestSingleInstanceLock()) {
   registerAppScheme();
   let core: Core | undefined;
   let mainWindow: BrowserWindow | undefined;
-  let stopAutoSync: (() => void) | undefined;
+  let autoSync: AutoSync | undefined;
+  let networkWatch: ReturnType<typeof setInterval> | undefined;
   /** Files this run wrote; the only ones the window may open. Other writers (logs, diagnostics) add theirs. */
   const trustedFiles = new TrustedFiles();
   const openLink = createLinkOpener({
@@ -73,11 +74,22 @@ if (!app.requestSingleInstanceLock()) {
     const window = createMainWindow({ preloadDir: join(here, '../preload'), devServerUrl });
     mainWindow = window;
     forwardEvents(liveCore, window);
-    stopAutoSync = startAutoSync(liveCore, { log: (message) => console.warn(`[rollbook] ${message}`) });
+    const auto = startAutoSync(liveCore, { log: (message) => console.warn(`[rollbook] ${message}`) });
+    autoSync = auto;
+    // Timers stand still while the computer sleeps, and syncs fail while the network is down: catch up when either
+    // ends. The main process has no online event, so the network's state is polled.
+    powerMonitor.on('resume', () => auto.resume());
+    let online = net.isOnline();
+    networkWatch = setInterval(() => {
+      if (net.isOnline() === online) return;
+      online = !online;
+      auto.networkChanged(online);
+    }, 10_000);
   });
 
   app.on('window-all-closed', () => {
-    stopAutoSync?.();
+    clearInterval(networkWatch);
+    autoSync?.stop();
     core?.close();
     app.quit();
   });

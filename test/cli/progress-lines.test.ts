@@ -48,11 +48,12 @@ describe('CLI sync progress lines', () => {
 
   it('on a terminal, redraws one bar and prints no lines', () => {
     const out: string[] = [];
-    const print = progressPrinter({ stdout: () => undefined, stderr: (text) => out.push(text), env: {}, isTty: true }, new Map());
+    const io = { stdout: () => undefined, stderr: (text: string) => out.push(text), clearLine: () => out.push('<clear>') };
+    const print = progressPrinter({ ...io, env: {}, isTty: true }, new Map());
     print(event({ rows: 10 }));
     print(event({ state: 'done' }));
-    expect(out).toHaveLength(1);
-    expect(out[0]!.startsWith('\r\u001b[2K[')).toBe(true);
-    expect(out[0]).toMatch(/\[-+\] a1: courses \(1\/5\) 10 rows/);
+    expect(out).toHaveLength(2);
+    expect(out[0]).toBe('<clear>');
+    expect(out[1]).toMatch(/^\[-+\] a1: courses \(1\/5\) 10 rows/);
   });
 });

@@ -41,7 +41,14 @@ describe('rollbook report', () => {
     expect(status.stderr).toMatch(/Unknown status "done"/);
     const date = await run('report', 'completions', '--out', file, '--from', '2026-13-45');
     expect(date.code).toBe(2);
-    expect(date.stderr).toMatch(/Not a real date|YYYY-MM-DD/);
+    expect(date.stderr).toMatch(/--from <YYYY-MM-DD>.*2026-13-45 is not a real date/);
+    const impossible = await run('report', 'completions', '--out', file, '--to', '2026-02-30');
+    expect(impossible.code).toBe(2);
+    expect(impossible.stderr).toMatch(/--to <YYYY-MM-DD>.*2026-02-30 is not a real date/);
+    // A far-future "to" used to give 0 rows silently: its next day sorted before every real date.
+    const far = await run('report', 'completions', '--out', file, '--to', '9999-12-31');
+    expect(far.code).toBe(2);
+    expect(far.stderr).toMatch(/--to <YYYY-MM-DD>.*out of range.*1970 to 2200/);
     const order = await run('report', 'completions', '--out', file, '--from', '2026-05-01', '--to', '2026-04-01');
     expect(order.code).toBe(2);
     expect((await run('report', 'grades', '--out', file)).code).toBe(2);

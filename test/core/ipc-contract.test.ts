@@ -56,6 +56,29 @@ describe('IPC registration', () => {
     expect(good).toMatchObject({ ok: true, value: { theme: 'dark' } });
   });
 
+  it('rejects report days that do not exist or are out of range, naming the problem', async () => {
+    const cases: [string, RegExp][] = [
+      ['2026-02-30', /2026-02-30 is not a real date/],
+      ['2025-02-29', /2025-02-29 is not a real date/],
+      ['9999-12-31', /9999-12-31 is out of range.*1970 to 2200/],
+      ['0226-01-01', /out of range/],
+      ['2026-1-5', /use YYYY-MM-DD/],
+    ];
+    for (const [to, message] of cases) {
+      const definition = { kind: 'completions', to };
+      const result = (await listener(fakeFrame(`${APP_ORIGIN}/`), 'reports.saved.save', { name: 'x', definition })) as {
+        ok: boolean;
+        error: { code: string; message: string };
+      };
+      expect(result.ok, to).toBe(false);
+      expect(result.error.code).toBe('invalid_input');
+      expect(result.error.message).toMatch(message);
+    }
+    const leap = { kind: 'completions', from: '2024-02-29', to: '2200-12-31' };
+    expect(await listener(fakeFrame(`${APP_ORIGIN}/`), 'reports.saved.save', { name: 'leap', definition: leap }))
+      .toMatchObject({ ok: true });
+  });
+
   it('refuses calls from foreign senders: subframes, other origins, missing frames', async () => {
     const foreign = [
       fakeFrame('https://evil.example/'),

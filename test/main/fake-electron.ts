@@ -31,6 +31,8 @@ class Emitter {
 export const state = {
   singleInstanceLock: true,
   quitCalls: 0,
+  /** What net.isOnline() answers. */
+  online: true,
   /** Folder for app.getPath(name). */
   paths: new Map<string, string>(),
   /** What the next Save dialog answers. */
@@ -62,6 +64,7 @@ export function resetFake(): void {
   const initial = {
     singleInstanceLock: true,
     quitCalls: 0,
+    online: true,
     saveDialogAnswer: { canceled: true, filePath: '' },
     saveDialogCalls: [],
     messageBoxAnswer: 1,
@@ -78,6 +81,7 @@ export function resetFake(): void {
   };
   Object.assign(state, initial, { paths: new Map() });
   app.listeners.clear();
+  powerMonitor.listeners.clear();
   app.isPackaged = false;
   ready = new Promise<void>((resolve) => (readyResolve = resolve));
 }
@@ -220,7 +224,13 @@ export const net = {
       throw new TypeError('net::ERR_FILE_NOT_FOUND');
     }
   },
+  isOnline(): boolean {
+    return state.online;
+  },
 };
+
+/** Sleep and wake: tests fire 'resume' with `powerMonitor.emit('resume')`. */
+export const powerMonitor = new Emitter();
 
 export const ipcMain = {
   handle(channel: string, listener: Listener): void {
@@ -239,4 +249,4 @@ export const session = {
   },
 };
 
-export default { app, BrowserWindow: FakeBrowserWindow, dialog, shell, protocol, net, ipcMain, session };
+export default { app, BrowserWindow: FakeBrowserWindow, dialog, shell, protocol, net, powerMonitor, ipcMain, session };

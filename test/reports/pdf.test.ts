@@ -65,6 +65,14 @@ describe('PDF reports (Chromium via playwright-core)', () => {
     expect(pdfFlatText(unicode)).not.toContain('Zoë');
   }, 120_000);
 
+  it('shows bidi controls in names as visible markers instead of letting them reorder the text', async () => {
+    const file = join(out.path, 'bidi.pdf');
+    await t.core.call('reports.export', { definition: { kind: 'courses', title: 'Invoice \u202eexe.fdp\u202c \u2067x\u2069' }, format: 'pdf', path: file });
+    const text = pdfFlatText(file);
+    expect(text).toContain('Invoice ⟪RLO⟫exe.fdp⟪PDF⟫ ⟪RLI⟫x⟪PDI⟫');
+    expect(text).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+  }, 60_000);
+
   it('5,000 rows: a multi-page PDF with the header row repeated on later pages', async () => {
     const file = join(out.path, 'big.pdf');
     // How long it takes is a benchmark figure (bench/exports.ts); the timeout below only catches a hang.

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChannelName } from '../../electron/core/contract/channels';
-import type { Core } from '../../electron/core/core';
-import { startAutoSync } from '../../electron/core/sync/auto-sync';
+import { startAutoSync, type AutoSyncClock } from '../../electron/core/sync/auto-sync';
+import { startIspringSimulator } from '../simulators/ispring';
 import { testCore } from '../support/core';
 import { makeDataset, scriptedConnector } from '../support/scripted-connector';
 
@@ -18,14 +17,9 @@ describe('auto-sync and clear cache', () => {
 
   it('is off by default', async () => {
     const { core } = await setup();
-    // What auto-sync asks the core: once it has read the settings for the start and for the schedule, it has decided.
-    const calls: string[] = [];
-    const watched: Core = { ...core, call: ((channel: ChannelName, ...input: never[]) => (calls.push(channel), core.call(channel, ...input))) as Core['call'] };
-    const stop = startAutoSync(watched);
-    await expect.poll(() => calls.filter((c) => c === 'settings.get')).toHaveLength(2);
-    await core.call('settings.get');
-    stop();
-    expect(calls).toEqual(['settings.get', 'settings.get']);
+    const auto = startAutoSync(core);
+    await auto.idle();
+    auto.stop();
     expect(await core.call('sync.history', {})).toEqual([]);
   });
 
@@ -33,9 +27,9 @@ describe('auto-sync and clear cache', () => {
     const { core } = await setup();
     await core.call('settings.update', { autoSync: { onStart: true, everyMinutes: 0 } });
     const finished = new Promise((resolve) => core.on('sync.finished', resolve));
-    const stop = startAutoSync(core);
+    const auto = startAutoSync(core);
     await finished;
-    stop();
+    auto.stop();
     expect((await core.call('sync.history', {}))[0]).toMatchObject({ outcome: 'ok', mode: 'incremental' });
   });
 
@@ -51,4 +45,119 @@ describe('auto-sync and clear cache', () => {
     expect((await core.call('sync.run', {}))[0]!.outcome).toBe('ok');
     expect((await core.call('app.info')).counts.progress).toBe(10);
   });
+});
+
+const MINUTE = 60_000;
+
+/**
+ * Wall-clock time and timers under the test's control. Awake, time runs for both; asleep, the wall clock moves and
+ * timers do not (Node's are monotonic, and the monotonic clock stops while the computer sleeps).
+ */
+function fakeClock(start: number) {
+  let now = start;
+  let ids = 0;
+  const timers = new Map<number, { at: number; run: () => void }>();
+  const clock: AutoSyncClock = {
+    now: () => now,
+    setTimeout: (run, ms) => {
+      timers.set(++ids, { at: now + ms, run });
+      return ids;
+    },
+    clearTimeout: (handle) => timers.delete(handle as number),
+  };
+  return {
+    clock,
+    /** Milliseconds until the next timer fires, or null when none is set. */
+    nextIn: () => (timers.size ? Math.min(...[...timers.values()].map((t) => t.at)) - now : null),
+    awake(ms: number) {
+      const until = now + ms;
+      for (;;) {
+        const [id, next] = [...timers.entries()].sort((a, b) => a[1].at - b[1].at)[0] ?? [];
+        if (id === undefined || next!.at > until) break;
+        timers.delete(id);
+        now = next!.at;
+        next!.run();
+      }
+      now = until;
+    },
+    asleep(ms: number) {
+      now += ms;
+      for (const timer of timers.values()) timer.at += ms;
+    },
+  };
+}
+
+describe('auto-sync across sleep and network changes', () => {
+  it('catches up on wake, skips while offline, and re-syncs what failed for the network once it returns', async () => {
+    const sim = await startIspringSimulator({ courses: 2, learners: 5, results: 6 });
+    // One quick retry: a server that hangs up fails the sync in milliseconds.
+    const t = testCore({ httpOptions: { retry: { retries: 1, baseDelayMs: 10, maxDelayMs: 20 } } });
+    const { clientId, clientSecret } = sim.options;
+    const settings = { platform: 'ispring', baseUrl: sim.url, authMode: 'token', clientId } as const;
+    await t.core.call('accounts.add', { label: 'LMS', settings, secret: clientSecret, storage: 'session' });
+    await t.core.call('settings.update', { autoSync: { onStart: false, everyMinutes: 60 } });
+    const time = fakeClock(Date.parse('2026-03-02T09:00:00Z'));
+    const auto = startAutoSync(t.core, { clock: time.clock });
+    const runs = async () =>
+      (await t.core.call('sync.history', {}))
+        .sort((a, b) => a.id - b.id)
+        .map((r) => `${r.outcome}${r.errorCode ? `:${r.errorCode}` : ''}`);
+    try {
+      await auto.idle();
+      expect(time.nextIn()).toBe(60 * MINUTE);
+
+      // 20 minutes awake, 5 hours asleep: the timer would still wait 40 minutes after waking.
+      time.awake(20 * MINUTE);
+      time.asleep(5 * 60 * MINUTE);
+      await auto.idle();
+      expect(await runs()).toEqual([]);
+      auto.resume();
+      await auto.idle();
+      expect(await runs()).toEqual(['ok']);
+      expect(time.nextIn()).toBe(60 * MINUTE);
+
+      // The server goes away while the computer still thinks it is online: the sync due then fails for the network.
+      sim.addFault({ match: /./, fault: { kind: 'hangup' } });
+      time.awake(60 * MINUTE);
+      await auto.idle();
+      expect(await runs()).toEqual(['ok', 'failed:network']);
+      // The network drops and comes back, and so does the server: the failed account syncs again at once.
+      auto.networkChanged(false);
+      sim.clearFaults();
+      auto.networkChanged(true);
+      await auto.idle();
+      expect(await runs()).toEqual(['ok', 'failed:network', 'ok']);
+
+      // Offline as the interval comes round: nothing is tried until the network is back.
+      auto.networkChanged(false);
+      const requests = sim.requests.length;
+      time.awake(60 * MINUTE);
+      await auto.idle();
+      expect(sim.requests.length).toBe(requests);
+      expect(await runs()).toHaveLength(3);
+      auto.networkChanged(true);
+      await auto.idle();
+      expect(await runs()).toEqual(['ok', 'failed:network', 'ok', 'ok']);
+      // Back online with nothing missed or failed: no sync.
+      auto.networkChanged(false);
+      auto.networkChanged(true);
+      await auto.idle();
+      expect(await runs()).toHaveLength(4);
+
+      // With auto-sync switched off, a sync that failed for the network is not retried behind the user's back.
+      sim.addFault({ match: /./, fault: { kind: 'hangup' } });
+      await t.core.call('sync.run', {});
+      sim.clearFaults();
+      await t.core.call('settings.update', { autoSync: { onStart: false, everyMinutes: 0 } });
+      auto.networkChanged(false);
+      auto.networkChanged(true);
+      await auto.idle();
+      expect(await runs()).toEqual(['ok', 'failed:network', 'ok', 'ok', 'failed:network']);
+      expect(time.nextIn()).toBeNull();
+    } finally {
+      auto.stop();
+      t.cleanup();
+      await sim.close();
+    }
+  }, 60_000);
 });

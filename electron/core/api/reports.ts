@@ -1,7 +1,9 @@
+import { dirname } from 'node:path';
 import type { ParsedInputOf } from '../contract/channels';
 import type { reportChannels } from '../contract/channels/reports';
 import { RollbookError } from '../contract/errors';
 import { exportReport } from '../reports/export';
+import { rememberExportFolder } from '../reports/leftovers';
 import { REPORT_COLUMNS } from '../store/report-queries';
 import type { CoreContext } from './context';
 import type { HandlersFor } from './handlers';
@@ -30,6 +32,8 @@ function exportTarget(ctx: CoreContext, input: ExportInput): { path: string; for
 
 async function runExport(ctx: CoreContext, input: ExportInput) {
   const { path, force } = exportTarget(ctx, input);
+  // Where a start looks for partial files that an interrupted export left.
+  rememberExportFolder(ctx.dataDir, dirname(path));
   const result = await exportReport(
     {
       queries: ctx.reports,

@@ -13,6 +13,7 @@ import { createSecretStore } from '../secrets/secret-store';
 import { ROLLBOOK_VERSION } from '../version';
 import { describeCause, scrubText } from '../log/log';
 import { COMMANDS } from './commands';
+import { terminalIo } from './output';
 import { rejectSecretFlags } from './secret-input';
 
 export interface CliIo {
@@ -27,6 +28,8 @@ export interface CliIo {
   isTty?: boolean;
   /** Ctrl+C: the CLI host wires SIGINT here so long commands can cancel cleanly. */
   onInterrupt?: (handler: () => void) => () => void;
+  /** On a terminal, erases stderr's current line before a redraw (set by runCli, which sanitises all output). */
+  clearLine?: () => void;
 }
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -66,7 +69,8 @@ export function buildProgram(io: CliIo, withCore: WithCore, fail: () => void = (
 }
 
 /** Runs the CLI and returns the exit code (never calls process.exit, so tests can run it in-process). */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+export async function runCli(argv: string[], hostIo: CliIo): Promise<number> {
+  const io = terminalIo(hostIo);
   const cores: Core[] = [];
   // Unexpected errors (bugs) the cores met: each is in the log with its stack; the CLI says so, and shows the stacks
   // with --verbose.

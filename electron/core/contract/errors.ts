@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'sync_running'
   | 'chromium_missing'
   | 'export_failed'
+  /** The cache's folder cannot be written: reads work, syncs and changes do not. */
+  | 'read_only'
   | 'internal';
 
 export interface WireError {

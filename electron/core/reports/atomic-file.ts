@@ -2,10 +2,10 @@
  * Exports are written to a temp file beside the target and renamed into place, so a failed or cancelled export
  * never leaves a half file under the chosen name.
  */
-import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { RollbookError } from '../contract/errors';
+import { forgetLeftover, partialPath, trackLeftover } from './leftovers';
 
 export async function prepareTarget(path: string, force: boolean): Promise<string> {
   if (!force) {
@@ -20,14 +20,19 @@ export async function prepareTarget(path: string, force: boolean): Promise<strin
   if (!(await fs.stat(dir)).isDirectory()) {
     throw new RollbookError('export_failed', `Cannot write to ${dir}: it is a file, not a folder. Choose another folder.`);
   }
-  return join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.partial`);
+  const temp = partialPath(path);
+  trackLeftover(temp);
+  return temp;
 }
 
 export async function commitTarget(temp: string, path: string): Promise<number> {
   await fs.rename(temp, path);
+  forgetLeftover(temp);
   return (await fs.stat(path)).size;
 }
 
-export async function discard(temp: string): Promise<void> {
+/** Removes the temp file; `retry`: the export writes it again. */
+export async function discard(temp: string, retry = false): Promise<void> {
   await fs.rm(temp, { force: true });
+  if (!retry) forgetLeftover(temp);
 }

@@ -74,7 +74,7 @@ export async function exportReport(
       }
       if (rows === 'stale') {
         // No workers, or a sync swapped generations under them: this thread writes it from its own snapshot.
-        await discard(temp);
+        await discard(temp, true);
         rows = await writeCsv(temp, columns, deps.queries.iterateValues(definition, now), { bom: options.bom, locale, onRows });
       }
       const bytes = await commitTarget(temp, path);

@@ -2,9 +2,13 @@
  * Two renderers, one interface: the app prints with a hidden BrowserWindow (electron/main/pdf-window.ts); Node
  * hosts (CLI, tests) print with playwright-core driving a system Chromium.
  */
-import { existsSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { RollbookError } from '../contract/errors';
+import { forgetLeftover, PROFILE_PREFIX, trackLeftover } from './leftovers';
 import { contentBox, MARGIN_MM, type PaperFormat } from './page-geometry';
 import { PAGINATE_TABLE, printShown } from './paginate-table';
 
@@ -44,26 +48,47 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
 const WARM_IDLE_MS = 30_000;
 
 interface Printer {
-  browser: Browser;
   page: Page;
+  /** Closes Chromium and removes its profile. */
+  close: () => Promise<void>;
 }
 
-/** Chromium's launch and first page take seconds on a slow machine: warm() overlaps them with the query. */
+/**
+ * Chromium's launch and first page take seconds on a slow machine: warm() overlaps them with the query.
+ * The profile is this app's own, named so that a start can sweep one a killed process left (reports/leftovers.ts),
+ * and signals are left to the host, which closes Chromium before removing it.
+ */
 async function openPrinter(): Promise<Printer> {
   const executablePath = findChromium();
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  const profile = join(tmpdir(), `${PROFILE_PREFIX}${randomBytes(6).toString('hex')}`);
+  const launching = fs.mkdir(profile).then(() =>
+    chromium.launchPersistentContext(profile, {
+      executablePath,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+    }),
+  );
+  let closing: Promise<void> | undefined;
+  // Also while Chromium is still starting: it would write into a profile removed under it.
+  const close = () =>
+    (closing ??= launching
+      .then((context) => context.close(), () => undefined)
+      .catch(() => undefined)
+      .then(() => fs.rm(profile, { recursive: true, force: true }))
+      .then(() => forgetLeftover(profile)));
+  trackLeftover(profile, close);
   try {
-    const page = await browser.newPage();
+    const context = await launching;
+    const page = context.pages()[0] ?? (await context.newPage());
     // Reports never load anything from the network.
     await page.route('**/*', (route) => (route.request().url().startsWith('data:') ? route.continue() : route.abort()));
-    return { browser, page };
+    return { page, close };
   } catch (error) {
-    await browser.close();
+    await close();
     throw error;
   }
 }
@@ -87,12 +112,12 @@ export function chromiumPdfRenderer(options: { warmIdleMs?: number; /** After an
       idle = setTimeout(() => {
         if (warmed !== printer) return;
         warmed = null;
-        void printer.then(({ browser }) => browser.close(), () => undefined).then(() => options.onIdleClosed?.());
+        void printer.then(({ close }) => close(), () => undefined).then(() => options.onIdleClosed?.());
       }, options.warmIdleMs ?? WARM_IDLE_MS);
       idle.unref();
     },
     async render(html, pdfOptions) {
-      const { browser, page } = await claim();
+      const { page, close } = await claim();
       try {
         // Lay the page out once as it will print (print media, page width) so the table can be cut into pages.
         const box = contentBox(pdfOptions.format, pdfOptions.landscape);
@@ -115,7 +140,7 @@ export function chromiumPdfRenderer(options: { warmIdleMs?: number; /** After an
         );
       } finally {
         // The PDF is in hand: the caller writes it while Chromium shuts down, not after.
-        void browser.close().catch(() => undefined);
+        void close();
       }
     },
   };

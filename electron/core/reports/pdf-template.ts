@@ -6,11 +6,16 @@ import type { ReportColumn, ReportDefinition } from '../contract/channels/report
 import { REPORT_TITLES } from '../contract/channels/reports';
 import type { ProgressStatus } from '../contract/domain';
 import type { ReportRow } from '../store/report-queries';
+import { bidiMarker } from '../text/bidi';
 import { dateTimeFormat, numberFormat } from './intl-cache';
 import { contentBox, MARGIN_MM, type PaperFormat } from './page-geometry';
 
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes markup, and shows bidi controls as markers (⟪RLO⟫) so a name cannot reorder what the PDF shows. */
+const ESCAPED = /[&<>"'\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 export const escapeHtml = (value: unknown): string =>
-  String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  String(value ?? '').replace(ESCAPED, (c) => HTML_ESCAPES[c] ?? bidiMarker(c));
 
 const STATUS_COLORS: Record<ProgressStatus, string> = {
   completed: '#1f9d55',

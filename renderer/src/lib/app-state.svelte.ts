@@ -11,6 +11,7 @@ import { Navigator } from './navigation.svelte';
 import { PLATFORM_ORDER, PLATFORMS } from './platforms';
 import { call, errorMessage, subscribe } from './rollbook';
 import { SyncState } from './sync-state.svelte';
+import { showBidi } from './display';
 
 export type Dialog =
   | { kind: 'add-account' }
@@ -63,7 +64,7 @@ export class AppState {
     const selection = this.selection;
     if (this.scope === null || !selection) return 'All accounts';
     if (selection.startsWith(PLATFORM_PREFIX)) return `All ${PLATFORMS[selection.slice(PLATFORM_PREFIX.length) as Platform]?.label ?? ''} accounts`;
-    return this.accounts.find((a) => a.id === selection)?.label ?? 'All accounts';
+    return showBidi(this.accounts.find((a) => a.id === selection)?.label) ?? 'All accounts';
   });
 
   #noticeTimer: ReturnType<typeof setTimeout> | undefined;

@@ -4,6 +4,7 @@ import { accountSettingsSchema, credentialOrigins, type AccountSettings } from '
 import type { Account, ConnectionReport } from '../../contract/channels/accounts';
 import { PLATFORM_LABELS, PLATFORMS, type Platform } from '../../contract/domain';
 import { UsageError, type CliIo, type CommandContext, type GlobalOptions } from '../program';
+import { terminalJson } from '../output';
 import { readSecret } from '../secret-input';
 
 interface PlatformFlags {
@@ -119,7 +120,7 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
       const list = await withCore(cmd.optsWithGlobals<GlobalOptions>(), (core) => core.call('accounts.list'));
       if (opts.json) {
         io.stdout(
-          JSON.stringify(
+          terminalJson(
             list.map((a) => ({
               id: a.id,
               label: a.label,
@@ -130,8 +131,6 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
               lastSyncedAt: a.lastSyncedAt,
               createdAt: a.createdAt,
             })),
-            null,
-            2,
           ) + '\n',
         );
         return;

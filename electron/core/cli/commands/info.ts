@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { AppInfo } from '../../contract/channels/app';
+import { terminalJson } from '../output';
 import type { CommandContext, GlobalOptions } from '../program';
 
 function workerList(workers: AppInfo['workers']): string {
@@ -15,7 +16,7 @@ export function registerInfo(program: Command, { io, withCore }: CommandContext)
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const info = await withCore(cmd.optsWithGlobals<GlobalOptions>(), (core) => core.call('app.info'));
       if (opts.json) {
-        io.stdout(JSON.stringify(info, null, 2) + '\n');
+        io.stdout(terminalJson(info) + '\n');
         return;
       }
       const c = info.counts;

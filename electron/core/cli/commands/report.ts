@@ -1,7 +1,12 @@
-import { Argument, type Command, Option } from 'commander';
+import { Argument, type Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { REPORT_KINDS, reportDefinitionSchema, type ReportDefinitionInput } from '../../contract/channels/reports';
+import {
+  dayProblem,
+  REPORT_KINDS,
+  reportDefinitionSchema,
+  type ReportDefinitionInput,
+} from '../../contract/channels/reports';
 import { PLATFORMS, PROGRESS_STATUSES } from '../../contract/domain';
 import { UsageError, type CommandContext, type GlobalOptions } from '../program';
 
@@ -25,6 +30,13 @@ interface ReportFlags {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** Commander names the flag in its message: "option '--to <YYYY-MM-DD>' argument '…' is invalid. …". */
+const day = (value: string) => {
+  const problem = dayProblem(value);
+  if (problem) throw new InvalidArgumentError(`${problem}.`);
+  return value;
+};
+
 export function registerReport(program: Command, { io, withCore }: CommandContext): void {
   program
     .command('report')
@@ -36,8 +48,8 @@ export function registerReport(program: Command, { io, withCore }: CommandContex
     .addOption(new Option('--platform <platform>', 'only this platform (repeatable)').choices([...PLATFORMS]).argParser(collect))
     .option('--course <id>', 'only this course id (repeatable)', collect, [])
     .option('--status <status>', `only these statuses (repeatable): ${PROGRESS_STATUSES.join(', ')}`, collect, [])
-    .option('--from <YYYY-MM-DD>', 'first day (completed-at or last activity; session start for attendance)')
-    .option('--to <YYYY-MM-DD>', 'last day, inclusive')
+    .option('--from <YYYY-MM-DD>', 'first day (completed-at or last activity; session start for attendance)', day)
+    .option('--to <YYYY-MM-DD>', 'last day, inclusive', day)
     .option('--learner <email>', 'the learner for a transcript')
     .option('--search <text>', 'learner name or e-mail contains')
     .option('--no-bom', 'CSV without the UTF-8 byte-order mark')
@@ -79,7 +91,10 @@ export function registerReport(program: Command, { io, withCore }: CommandContex
         if (flags.saveAs) await core.call('reports.saved.save', { name: flags.saveAs, definition: parsed.data });
         const path = resolve(flags.out);
         const off = core.on('reports.progress', (p) => {
-          if (!p.done && p.rows > 0) io.stderr(`${io.isTty ? '\r\x1b[2K' : ''}${p.rows.toLocaleString('en-US')}${p.total ? ` of ${p.total.toLocaleString('en-US')}` : ''} rows…${io.isTty ? '' : '\n'}`);
+          if (p.done || p.rows === 0) return;
+          if (io.isTty) io.clearLine?.();
+          const of = p.total ? ` of ${p.total.toLocaleString('en-US')}` : '';
+          io.stderr(`${p.rows.toLocaleString('en-US')}${of} rows…${io.isTty ? '' : '\n'}`);
         });
         try {
           const result = await core.call('reports.export', {
@@ -88,7 +103,7 @@ export function registerReport(program: Command, { io, withCore }: CommandContex
             path,
             options: { bom: flags.bom, localeDates: flags.localeDates ?? false, force: flags.force ?? false },
           });
-          if (io.isTty) io.stderr('\r\x1b[2K');
+          if (io.isTty) io.clearLine?.();
           io.stdout(`Wrote ${result.rows.toLocaleString('en-US')} rows to ${result.path} (${result.bytes.toLocaleString('en-US')} bytes)${result.truncated ? ' — the PDF shows the first rows only; export CSV for all' : ''}.\n`);
         } finally {
           off();

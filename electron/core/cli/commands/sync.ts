@@ -38,7 +38,10 @@ export function progressPrinter(io: CliIo, labels: Map<string, string>) {
   return (p: SyncProgress) => {
     const label = labels.get(p.accountId) ?? p.accountId;
     if (io.isTty) {
-      if (p.state !== 'done') io.stderr(`\r\x1b[2K${bar(p)} ${describe(p, label)}`);
+      if (p.state !== 'done') {
+        io.clearLine?.();
+        io.stderr(`${bar(p)} ${describe(p, label)}`);
+      }
       return;
     }
     const before = last.get(p.accountId);
@@ -130,7 +133,7 @@ export function registerSync(program: Command, { io, withCore, fail }: CommandCo
             accountIds: refs.length > 0 ? refs : undefined,
             mode: opts.full ? 'full' : 'incremental',
           });
-          if (io.isTty) io.stderr('\r\x1b[2K');
+          if (io.isTty) io.clearLine?.();
           for (const run of runs) io.stderr(summary(run, labels.get(run.accountId) ?? run.accountId) + '\n');
           if (runs.some((r) => r.outcome === 'failed' || r.outcome === 'cancelled')) fail();
         } finally {

@@ -12,7 +12,30 @@ export const REPORT_TITLES: Record<ReportKind, string> = {
   learner: 'Learner transcript',
 };
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Dates are YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'Not a real date');
+/**
+ * Report filters compare days as ISO text, which keeps calendar order only for four-digit years; a year past 9999
+ * (as "to" + one day would be) sorts before every real date. The range also catches typos such as 0226.
+ */
+export const DAY_YEARS = { min: 1970, max: 2200 } as const;
+
+/** Why a YYYY-MM-DD filter day is unusable, or null when it is a real day in range. */
+export function dayProblem(value: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!m) return `"${value}" is not a date: use YYYY-MM-DD`;
+  const [year, month, date] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (year < DAY_YEARS.min || year > DAY_YEARS.max) {
+    return `${value} is out of range: use a year from ${DAY_YEARS.min} to ${DAY_YEARS.max}`;
+  }
+  // Date.UTC rolls 2026-02-30 over into March, so a day that does not exist comes back different.
+  const real = new Date(Date.UTC(year, month - 1, date));
+  if (real.getUTCMonth() !== month - 1 || real.getUTCDate() !== date) return `${value} is not a real date`;
+  return null;
+}
+
+const day = z.string().superRefine((value, ctx) => {
+  const problem = dayProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const reportDefinitionSchema = z
   .strictObject({
