@@ -3,7 +3,6 @@
  * Every contract call goes through `handle`, which validates input at the edge and turns failures into
  * `{ code, message }` so hosts never see raw exceptions.
  */
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
@@ -24,11 +23,10 @@ import { createAccountsRepo } from './store/accounts-repo';
 import { createSettingsRepo } from './store/settings-repo';
 import { createStatsRepo } from './store/stats-repo';
 import type { SecretStore } from './secrets/types';
+import { accountSecrets } from './secrets/account-secrets';
 import type { CoreContext } from './api/context';
 import { readSettings } from './api/settings';
 import type { AccountSettings } from './contract/accounts';
-import type { Account } from './contract/channels/accounts';
-import type { SyncMode, SyncRun } from './contract/channels/sync';
 import type { HttpWaitInfo } from './http/types';
 import { createConnector, type ConnectorDeps, type CreateConnector } from './providers/registry';
 import { appHandlers } from './api/app';
@@ -42,12 +40,12 @@ import { chromiumPdfRenderer, type PdfRenderer } from './reports/pdf-renderer';
 import { sweepLeftovers } from './reports/leftovers';
 import type { HostAbilities } from './api/context';
 import { createWorkspaceQueries } from './store/workspace-queries';
-import { clearCache, createCacheWriter } from './store/cache-writer';
+import { clearCache } from './store/cache-writer';
 import { createSyncLocks } from './store/sync-locks-repo';
 import { createSyncRunsRepo } from './store/sync-runs-repo';
 import { SyncCoordinator } from './sync/coordinator';
-import { runAccountSync, type RunAccountDeps } from './sync/run-account';
-import { syncWorkerPool, type SyncJobHost, type SyncWorkerEntry } from './sync/worker-sync';
+import { createSyncRunner } from './sync/sync-runner';
+import type { SyncWorkerEntry } from './sync/worker-sync';
 import type { CsvWorkers } from './reports/csv-in-workers';
 import { describeCause, openLog } from './log/log';
 import { ROLLBOOK_VERSION } from './version';
@@ -111,7 +109,8 @@ export interface Core {
   close(): void;
 }
 
-export function createCore(options: CoreOptions): Core {
+/** Checked before anything is opened: a core that refuses its options leaves no log or cache open. */
+function checkOptions(options: CoreOptions): void {
   if (options.createConnector && !options.inlineSync) {
     throw new RollbookError(
       'internal',
@@ -122,6 +121,10 @@ export function createCore(options: CoreOptions): Core {
   if (options.syncWorker && options.inlineSync) {
     throw new RollbookError('internal', 'Both syncWorker and inlineSync were given: pass one (the worker syncs as the app).');
   }
+}
+
+export function createCore(options: CoreOptions): Core {
+  checkOptions(options);
   const log = openLog(options.dataDir);
   const logger = log.logger;
   const internalError = (error: unknown) => {
@@ -136,6 +139,7 @@ export function createCore(options: CoreOptions): Core {
   logger.info({ version: ROLLBOOK_VERSION, node: process.versions.node, electron: process.versions.electron }, 'core opened');
   const events = new CoreEvents();
   const now = options.now ?? (() => new Date());
+
   const runs = createSyncRunsRepo(db);
   const locks = createSyncLocks(db);
   // Checked with a read first: a start (every CLI command) then never queues behind another process's long write.
@@ -144,84 +148,42 @@ export function createCore(options: CoreOptions): Core {
     writeTransaction(db, () => runs.markInterrupted(now().toISOString(), locks.busyAccounts()))();
   }
   const settingsRepo = createSettingsRepo(db);
+  const accountsRepo = createAccountsRepo(db);
+
+  const secretOf = accountSecrets({ secrets: options.secrets, accounts: accountsRepo, events, scrubber: log.scrubber });
+  const teamupCompletionThreshold = () => readSettings({ settings: settingsRepo }).teamupCompletionThreshold;
   const build = options.createConnector ?? createConnector;
   const connectorFor = (settings: AccountSettings, secret: string, onWait?: (info: HttpWaitInfo) => void) =>
     build(settings, secret, {
       now,
-      teamupCompletionThreshold: readSettings(ctx).teamupCompletionThreshold,
+      teamupCompletionThreshold: teamupCompletionThreshold(),
       onWait,
       httpOptions: { ...options.httpOptions, log: logger },
     });
-  const accountsRepo = createAccountsRepo(db);
-  const secretOf = async (account: Account): Promise<string> => {
-    if (account.platform === 'sample') return '';
-    const secret = await options.secrets.get(account.id).catch(() => null);
-    if (secret) {
-      log.scrubber.add(secret);
-      return secret;
-    }
-    // Missing or unreadable: the account needs reconnecting, its cached data stays browsable.
-    if (!account.needsReconnect) {
-      accountsRepo.setNeedsReconnect(account.id, true);
-      events.emit('accounts.changed', { accounts: accountsRepo.list() });
-    }
-    throw new RollbookError(
-      'secret_missing',
-      `The secret for "${account.label}" is missing from the keychain or cannot be read. Reconnect the account (replace its secret) to sync again; its cached data is still here.`,
-    );
-  };
-  const inlineDeps: RunAccountDeps = {
+  const runner = createSyncRunner({
+    dataDir: options.dataDir,
     db,
-    writer: createCacheWriter(db),
     runs,
     locks,
     now,
-    connect: async (account, onWait) => connectorFor(account.settings, await secretOf(account), onWait),
+    log,
+    secretOf,
+    connectorFor,
+    teamupCompletionThreshold,
+    httpOptions: options.httpOptions,
     emitProgress: (progress) => events.emit('sync.progress', progress),
     onInternalError: internalError,
-    log: logger,
-  };
-  let closed = false;
-  const pool = options.syncWorker ? syncWorkerPool(options.syncWorker) : null;
-  const jobHost: SyncJobHost = {
-    runs,
-    locks,
-    now,
-    emitProgress: inlineDeps.emitProgress,
-    onInternalError: internalError,
-    writeLog: log.writeLine,
-    isClosed: () => closed,
-  };
-  // Account locks of runs on this thread: closing the cache under one leaves it no connection to release its own.
-  const inlineLocks = new Map<string, string>();
-  const runInline = async (deps: RunAccountDeps, account: Account, run: { mode: SyncMode; signal: AbortSignal }) => {
-    const owner = randomUUID();
-    inlineLocks.set(owner, account.id);
-    try {
-      return await runAccountSync(deps, account, { ...run, owner });
-    } finally {
-      inlineLocks.delete(owner);
-    }
-  };
-  const runAccount = async (account: Account, run: { mode: SyncMode; signal: AbortSignal }): Promise<SyncRun> => {
-    if (!pool) return runInline(inlineDeps, account, run);
-    // The keychain is read here, on the host's thread; a missing secret is recorded as a failed run, as inline.
-    const secret = await secretOf(account).catch((error: unknown) => error as Error);
-    if (secret instanceof Error) return runInline({ ...inlineDeps, connect: () => Promise.reject(secret) }, account, run);
-    return pool.run(
-      jobHost,
-      { dataDir: options.dataDir, account, secret, mode: run.mode, owner: randomUUID(), teamupCompletionThreshold: readSettings(ctx).teamupCompletionThreshold, httpOptions: options.httpOptions },
-      { signal: run.signal },
-    );
-  };
+    worker: options.syncWorker,
+  });
   const sync = new SyncCoordinator({
-    runAccount,
+    runAccount: runner.run,
     emitFinished: (run) => {
       events.emit('sync.finished', run);
       // last_synced_at (and possibly needs-reconnect) changed: the sidebar's "as of" times follow.
       events.emit('accounts.changed', { accounts: accountsRepo.list() });
     },
   });
+
   const ctx: CoreContext = {
     dataDir: options.dataDir,
     databasePath: join(options.dataDir, DB_FILE_NAME),
@@ -242,7 +204,7 @@ export function createCore(options: CoreOptions): Core {
     pdf: options.pdfRenderer ?? chromiumPdfRenderer(),
     // Worker threads open the cache by its path; a read-only cache read from a copy in memory has none.
     csvWorkers: db.memory ? undefined : options.csvWorkers,
-    syncInWorker: pool !== null,
+    syncInWorker: runner.inWorker,
     host: options.host,
     cache: { clearAll: () => clearCache(db) },
     sync,
@@ -250,7 +212,13 @@ export function createCore(options: CoreOptions): Core {
     now,
   };
 
-  async function invoke(channel: unknown, input: unknown): Promise<unknown> {
+  const readOnly = () =>
+    new RollbookError(
+      'read_only',
+      `The data folder ${options.dataDir} is read-only: browsing and reports work, but syncing and changes need ` +
+        'write access. Make the folder writable, or choose another data folder.',
+    );
+  const invoke = async (channel: unknown, input: unknown): Promise<unknown> => {
     if (!isChannel(channel)) throw new RollbookError('unknown_channel', `Unknown request "${String(channel)}".`);
     const parsed = contract[channel].input.safeParse(input);
     if (!parsed.success) {
@@ -268,14 +236,7 @@ export function createCore(options: CoreOptions): Core {
       if (String((error as { code?: unknown }).code).startsWith('SQLITE_READONLY')) throw readOnly();
       throw error;
     }
-  }
-
-  const readOnly = () =>
-    new RollbookError(
-      'read_only',
-      `The data folder ${options.dataDir} is read-only: browsing and reports work, but syncing and changes need ` +
-        'write access. Make the folder writable, or choose another data folder.',
-    );
+  };
 
   return {
     async call(channel, ...input) {
@@ -301,8 +262,7 @@ export function createCore(options: CoreOptions): Core {
     close: () => {
       // Running syncs are told to stop (a worker's job closes its own connection when it does).
       sync.cancel();
-      closed = true;
-      for (const [owner, accountId] of inlineLocks) locks.release(accountId, owner);
+      runner.close();
       db.close();
       log.close();
     },

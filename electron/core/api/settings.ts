@@ -2,7 +2,7 @@ import { appSettingsSchema, type AppSettings, type AppSettingsPatch } from '../c
 import { writeTransaction } from '../store/db';
 import type { CoreContext } from './context';
 
-export function readSettings(ctx: CoreContext): AppSettings {
+export function readSettings(ctx: Pick<CoreContext, 'settings'>): AppSettings {
   // Stored values were validated when written; parsing again fills defaults for keys added by newer versions.
   const parsed = appSettingsSchema.safeParse(ctx.settings.all());
   return parsed.success ? parsed.data : appSettingsSchema.parse({});
