@@ -49,9 +49,20 @@ describe('ReportBuilder', () => {
     flushSync();
   }
 
-  it('is one per window: leaving Reports and coming back finds the same builder', () => {
-    expect(reportBuilderFor(app)).toBe(reportBuilderFor(app));
-    expect(reportBuilderFor(app)).not.toBe(reportBuilderFor(new AppState()));
+  it('is one per window, and keeps following its filters after the view that first asked for it is gone', () => {
+    // As ReportsView does: the first visit builds it, inside the view's own effects.
+    let first: ReportBuilder | undefined;
+    const view = $effect.root(() => {
+      first = reportBuilderFor(app);
+      first.title = 'Before';
+      expect(first.definition.title).toBe('Before');
+    });
+    view();
+    const again = reportBuilderFor(app);
+    expect(again).toBe(first);
+    again.title = 'After';
+    expect(again.definition.title).toBe('After');
+    expect(reportBuilderFor(new AppState())).not.toBe(again);
   });
 
   it('enter: a new preset starts the definition from it; the same one again keeps the user’s edits', () => {

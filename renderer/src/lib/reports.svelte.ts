@@ -383,6 +383,13 @@ const builders = new WeakMap<ReportSource, ReportBuilder>();
 /** One builder per window: leaving Reports and coming back finds the report as it was left. */
 export function reportBuilderFor(app: ReportSource): ReportBuilder {
   let builder = builders.get(app);
-  if (!builder) builders.set(app, (builder = new ReportBuilder(app)));
-  return builder;
+  if (!builder) {
+    // Built in a scope of its own: a $derived belongs to the effect it is created in and stops following its inputs
+    // once that effect ends, and the view that first asks goes away long before the builder does.
+    $effect.root(() => {
+      builder = new ReportBuilder(app);
+    });
+    builders.set(app, builder!);
+  }
+  return builder!;
 }
