@@ -196,4 +196,35 @@ describe('ReportBuilder', () => {
     flushSync();
     expect(builder.courseSuggestions.value).toBeNull();
   });
+
+  it('suggests each person once for a transcript, whatever the capitals of their e-mail in each account', async () => {
+    const person = (accountId: string, name: string, email: string | null) => ({ accountId, learnerId: `${accountId}-${name}`, name, email });
+    bridge.answer('workspace.search', () => ({
+      courses: [],
+      learners: [person('a1', 'Zoë', 'zoe@example.com'), person('a2', 'Zoë', 'ZOE@example.com'), person('a2', 'Zack', null), person('a2', 'Zed', 'zed@example.com')],
+    }));
+    stops.push(
+      $effect.root(() => {
+        $effect(() => builder.suggestLearners());
+      }),
+    );
+    // Only transcripts ask, and only once two letters are typed.
+    builder.learnerEmail = 'ze';
+    flushSync();
+    await vi.advanceTimersByTimeAsync(300);
+    builder.kind = 'learner';
+    builder.learnerEmail = 'z';
+    flushSync();
+    await vi.advanceTimersByTimeAsync(300);
+    expect(bridge.inputs('workspace.search')).toEqual([]);
+    builder.learnerEmail = 'ze';
+    flushSync();
+    await vi.advanceTimersByTimeAsync(300);
+    await settle();
+    expect(bridge.inputs('workspace.search')).toEqual([{ accountIds: null, query: 'ze', limit: 8 }]);
+    expect(builder.learnerSuggestions.value).toEqual([
+      { name: 'Zoë', email: 'zoe@example.com' },
+      { name: 'Zed', email: 'zed@example.com' },
+    ]);
+  });
 });
