@@ -7,6 +7,7 @@ import type { AppState } from './app-state.svelte';
 import { platformSelection } from './app-state.svelte';
 import { SECTION_TITLES, type Section } from './navigation.svelte';
 import { PLATFORMS } from './platforms';
+import { Resource } from './resource.svelte';
 import { call } from './rollbook';
 
 export interface PaletteItem {
@@ -22,9 +23,9 @@ export const fold = (s: string) => s.normalize('NFKD').replace(/\p{M}/gu, '').to
 export class PaletteModel {
   query = $state('');
   active = $state(0);
-  found = $state.raw<OutputOf<'workspace.search'> | null>(null);
-  #seq = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Courses and learners in the cache matching what is typed. */
+  readonly found = new Resource<OutputOf<'workspace.search'>>();
+  #cancelSearch: () => void = () => undefined;
 
   constructor(private readonly app: AppState) {}
 
@@ -67,7 +68,7 @@ export class PaletteModel {
     const q = fold(this.query.trim());
     const app = this.app;
     const commands = q ? this.commands.filter((c) => fold(`${c.label} ${c.hint ?? ''}`).includes(q)) : this.commands.filter((c) => c.group === 'Go to');
-    const found = q && this.found ? this.found : { courses: [], learners: [] };
+    const found = (q && this.found.value) || { courses: [], learners: [] };
     return [
       ...commands.slice(0, q ? 8 : 6),
       ...found.courses.map<PaletteItem>((c) => ({
@@ -90,24 +91,16 @@ export class PaletteModel {
   /** Called on every keystroke; the cache lookup is debounced lightly and stale answers are dropped. */
   search(): void {
     this.active = 0;
-    clearTimeout(this.#timer);
+    this.#cancelSearch();
     const query = this.query.trim();
-    const seq = ++this.#seq;
     if (!query) {
-      this.found = null;
+      this.found.clear();
       return;
     }
-    this.#timer = setTimeout(() => {
-      call('workspace.search', { accountIds: this.app.scope, query, limit: 6 }).then(
-        (found) => {
-          if (seq === this.#seq) this.found = found;
-        },
-        () => undefined,
-      );
-    }, 60);
+    this.#cancelSearch = this.found.loadSoon(60, () => call('workspace.search', { accountIds: this.app.scope, query, limit: 6 }));
   }
 
   dispose(): void {
-    clearTimeout(this.#timer);
+    this.#cancelSearch();
   }
 }

@@ -2,9 +2,12 @@
  * The report builder's state: the definition being edited, its live preview, saved definitions and exports.
  * Everything runs in the core against the offline cache; this only shapes the definition and follows progress.
  */
-import type { Account, ReportDefinitionInput, ReportKind, ReportPreview, SavedReport } from '../../../electron/core/contract/channels';
+import { untrack } from 'svelte';
+import type { CourseRow, ReportDefinitionInput, ReportKind, ReportPreview, SavedReport } from '../../../electron/core/contract/channels';
 import type { Platform, ProgressStatus } from '../../../electron/core/contract/domain';
+import type { AppState } from './app-state.svelte';
 import { REPORT_TITLES, STATUS_ORDER } from './platforms';
+import { Resource } from './resource.svelte';
 import { call, errorMessage, subscribe } from './rollbook';
 
 export type ExportFormat = 'csv' | 'pdf';
@@ -45,6 +48,9 @@ export const REPORT_KINDS: Record<ReportKind, { title: string; description: stri
 
 const PREVIEW_ROWS = 50;
 const PREVIEW_DELAY_MS = 250;
+const COURSE_SUGGEST_DELAY_MS = 150;
+const LEARNER_SUGGEST_DELAY_MS = 200;
+const SUGGESTIONS = 8;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export interface ExportProgress {
@@ -70,6 +76,9 @@ export function suggestedFileName(title: string, format: ExportFormat, now = Dat
   return `${safe} ${new Intl.DateTimeFormat('en-CA').format(now)}.${format}`;
 }
 
+/** What the builder reads from the window: the accounts (one copy, the app's) and when the cached data changed. */
+export type ReportSource = Pick<AppState, 'accounts' | 'dataVersion'>;
+
 export class ReportBuilder {
   kind = $state<ReportKind>('completions');
   title = $state('');
@@ -86,15 +95,14 @@ export class ReportBuilder {
   bom = $state(true);
   localeDates = $state(false);
 
-  accounts = $state.raw<Account[]>([]);
   /** Course names by id, for the chips of chosen courses (definitions only keep ids). */
   courseNames = $state.raw<Record<string, string>>({});
 
-  preview = $state.raw<ReportPreview | null>(null);
-  previewError = $state<string | null>(null);
-  previewLoading = $state(false);
-  /** Bumped when a sync lands: the preview reads the cache again. */
-  dataVersion = $state(0);
+  readonly preview = new Resource<ReportPreview>();
+  /** The course picker's matches for what is typed, without the courses already chosen. */
+  readonly courseSuggestions = new Resource<CourseRow[]>();
+  /** Transcript: people whose name or e-mail matches what is typed, one per e-mail. */
+  readonly learnerSuggestions = new Resource<{ name: string; email: string }[]>();
 
   saved = $state.raw<SavedReport[]>([]);
   savedError = $state<string | null>(null);
@@ -106,10 +114,11 @@ export class ReportBuilder {
   exportError = $state<string | null>(null);
   notice = $state<string | null>(null);
 
-  #previewSeq = 0;
-  /** What the view last handed over (selection, preset): only a change of either resets the definition. */
-  seenScope: string | undefined = undefined;
-  seenPreset: unknown = undefined;
+  /** What `enter` last handed over (selection, preset): only a change of either resets the definition. */
+  #scope: string | undefined = undefined;
+  #preset: Partial<ReportDefinitionInput> | null = null;
+
+  constructor(private readonly source: ReportSource) {}
 
   /** Field → what is wrong with it. The preview and exports wait until this is empty. */
   readonly problems = $derived.by(() => {
@@ -146,58 +155,103 @@ export class ReportBuilder {
         if (!this.exporting || progress.path !== this.exporting.path) return;
         this.exporting = { ...this.exporting, rows: progress.rows, total: progress.total };
       }),
-      subscribe('sync.finished', () => (this.dataVersion += 1)),
       subscribe('accounts.changed', ({ accounts }) => {
-        this.accounts = accounts;
         // A removed account leaves the filter with it.
         if (this.accountIds?.some((id) => !accounts.some((a) => a.id === id))) {
           this.accountIds = this.accountIds.filter((id) => accounts.some((a) => a.id === id));
         }
-        this.dataVersion += 1;
       }),
     ];
-    void this.loadAccounts();
     void this.loadSaved();
     return () => offs.forEach((off) => off());
   }
 
-  async loadAccounts(): Promise<void> {
-    try {
-      this.accounts = await call('accounts.list');
-    } catch {
-      // The account filter then only offers "All accounts"; the preview says what is wrong.
-    }
+  /**
+   * The Reports view opens with the window's selection and, when another view asked for a report ("Report this
+   * course"), that preset. A new preset starts the definition from it; a new selection replaces the account filter;
+   * otherwise the builder keeps what the user left (coming back to Reports from another view).
+   */
+  enter(scope: readonly string[] | null, preset: Partial<ReportDefinitionInput> | null): void {
+    const scopeKey = JSON.stringify(scope);
+    untrack(() => {
+      if (preset && preset !== this.#preset) {
+        this.apply({ accountIds: scope ? [...scope] : null, ...preset });
+        this.savedName = '';
+      } else if (scopeKey !== this.#scope) {
+        this.accountIds = scope ? [...scope] : null;
+      }
+    });
+    this.#preset = preset;
+    this.#scope = scopeKey;
   }
 
   /**
-   * Re-reads the preview shortly after the definition stops changing. Call it inside an $effect: it reads the
-   * definition (so the effect re-runs on every change) and the returned cleanup cancels a pending read.
+   * Re-reads the preview shortly after the definition stops changing, and after a sync or an account change. Call it
+   * inside an $effect: it reads the definition (so the effect re-runs on every change); return its cleanup.
    */
   previewSoon(): () => void {
     const definition = this.definition;
-    void this.dataVersion;
+    void this.source.dataVersion;
     if (!this.valid) {
-      this.#previewSeq += 1;
-      this.previewLoading = false;
+      this.preview.cancel();
       return () => undefined;
     }
-    const timer = setTimeout(() => void this.refreshPreview(definition), PREVIEW_DELAY_MS);
-    return () => clearTimeout(timer);
+    return this.preview.loadSoon(PREVIEW_DELAY_MS, () => call('reports.preview', { definition, limit: PREVIEW_ROWS }));
   }
 
-  async refreshPreview(definition: ReportDefinitionInput = this.definition): Promise<void> {
-    const seq = ++this.#previewSeq;
-    this.previewLoading = true;
-    try {
-      const preview = await call('reports.preview', { definition, limit: PREVIEW_ROWS });
-      if (seq !== this.#previewSeq) return;
-      this.preview = preview;
-      this.previewError = null;
-    } catch (error) {
-      if (seq === this.#previewSeq) this.previewError = errorMessage(error);
-    } finally {
-      if (seq === this.#previewSeq) this.previewLoading = false;
+  /** The course picker: courses of the chosen accounts whose name contains `query`. For an $effect, like previewSoon. */
+  suggestCourses(query: string): () => void {
+    const search = query.trim();
+    const accountIds = this.accountIds;
+    void this.source.dataVersion;
+    if (!search) {
+      this.courseSuggestions.clear();
+      return () => undefined;
     }
+    return this.courseSuggestions.loadSoon(COURSE_SUGGEST_DELAY_MS, async () => {
+      // A screenful is shown: ask for that many besides the chosen ones, not every course that contains the letters.
+      const chosen = this.courseIds;
+      const page = await call('workspace.coursePage', { accountIds, search, limit: SUGGESTIONS + chosen.length }).catch(() => ({ rows: [] }));
+      return page.rows.filter((r) => !chosen.includes(r.id)).slice(0, SUGGESTIONS);
+    });
+  }
+
+  /** Transcript: suggests people by name or e-mail as the address is typed. For an $effect, like previewSoon. */
+  suggestLearners(): () => void {
+    const query = this.kind === 'learner' ? this.learnerEmail.trim() : '';
+    if (query.length < 2) {
+      this.learnerSuggestions.clear();
+      return () => undefined;
+    }
+    return this.learnerSuggestions.loadSoon(LEARNER_SUGGEST_DELAY_MS, async () => {
+      const found = await call('workspace.search', { accountIds: null, query, limit: SUGGESTIONS });
+      // One suggestion per person: the same e-mail in several accounts is one transcript.
+      const key = (email: string | null) => email?.toLowerCase();
+      return found.learners
+        .filter((l, i, all) => l.email && all.findIndex((o) => key(o.email) === key(l.email)) === i)
+        .map((l) => ({ name: l.name, email: l.email! }));
+    });
+  }
+
+  /** Saved definitions and presets keep only course ids: looks up the names of chosen courses for their chips. */
+  nameCourses(): void {
+    const unknown = this.courseIds.filter((id) => this.courseNames[id] === undefined);
+    if (unknown.length === 0) return;
+    const accountIds = untrack(() => this.accountIds);
+    void call('workspace.courses', { accountIds, ids: unknown.slice(0, 1000) })
+      .then((rows) => this.rememberCourseNames(rows))
+      .catch(() => undefined);
+  }
+
+  /** The account checkboxes: all of them ticked is "every account", including accounts added later. */
+  setAllAccounts(all: boolean): void {
+    this.accountIds = all ? null : this.source.accounts.map((a) => a.id);
+  }
+
+  setAccount(id: string, on: boolean): void {
+    const accounts = this.source.accounts;
+    const next = this.toggle(this.accountIds ?? accounts.map((a) => a.id), id, on);
+    this.accountIds = next.length === accounts.length && accounts.length > 0 ? null : next;
   }
 
   /** Takes over a definition (a saved one, or a preset from another view); unknown fields keep their defaults. */
@@ -296,7 +350,7 @@ export class ReportBuilder {
       return;
     }
     if (chosen.path === null) return;
-    this.exporting = { format, path: chosen.path, rows: 0, total: this.preview?.total ?? null };
+    this.exporting = { format, path: chosen.path, rows: 0, total: this.preview.value?.total ?? null };
     try {
       // The app writes only where its Save dialog pointed: the export presents the dialog's token, not a path (the
       // dialog also asked before replacing an existing file).
@@ -324,5 +378,18 @@ export class ReportBuilder {
   }
 }
 
-/** One builder for the window: leaving Reports and coming back finds the report as it was left. */
-export const reportBuilder = new ReportBuilder();
+const builders = new WeakMap<ReportSource, ReportBuilder>();
+
+/** One builder per window: leaving Reports and coming back finds the report as it was left. */
+export function reportBuilderFor(app: ReportSource): ReportBuilder {
+  let builder = builders.get(app);
+  if (!builder) {
+    // Built in a scope of its own: a $derived belongs to the effect it is created in and stops following its inputs
+    // once that effect ends, and the view that first asks goes away long before the builder does.
+    $effect.root(() => {
+      builder = new ReportBuilder(app);
+    });
+    builders.set(app, builder!);
+  }
+  return builder!;
+}

@@ -24,4 +24,29 @@ export class Resource<T> {
       if (seq === this.#seq) this.loading = false;
     }
   }
+
+  /**
+   * Loads once the question has stood still for `delay` ms (typing, a definition being edited). Meant to be returned
+   * from an $effect: its cleanup, run when the question changes, cancels the wait and drops an answer in flight.
+   */
+  loadSoon(delay: number, fetch: () => Promise<T>): () => void {
+    const timer = setTimeout(() => void this.load(fetch), delay);
+    return () => {
+      clearTimeout(timer);
+      this.cancel();
+    };
+  }
+
+  /** Drops the answer to a load in flight: the question it answers no longer stands. */
+  cancel(): void {
+    this.#seq += 1;
+    this.loading = false;
+  }
+
+  /** No question at all (an empty search box): nothing to show, nothing on its way. */
+  clear(): void {
+    this.cancel();
+    this.value = null;
+    this.error = null;
+  }
 }
