@@ -3,9 +3,10 @@
  * tests can assert exact rows instead of re-deriving a generator's output.
  */
 import type { AccountSettings } from '../../electron/core/contract/accounts';
+import type { SyncResource } from '../../electron/core/contract/channels/sync';
 import type { Attendance, Course, CourseSession, Learner, Progress } from '../../electron/core/contract/domain';
 import { createAccountsRepo } from '../../electron/core/store/accounts-repo';
-import { createCacheWriter, type CacheWriter, type Resource } from '../../electron/core/store/cache-writer';
+import { createCacheWriter, type CacheWriter } from '../../electron/core/store/cache-writer';
 import type { Db } from '../../electron/core/store/db';
 
 export interface Dataset {
@@ -24,7 +25,7 @@ export function addAccount(db: Db, id: string, label: string, settings: AccountS
 const PAGE = 5_000;
 
 function writeAll(writer: CacheWriter, accountId: string, generation: number, data: Dataset): void {
-  const order: [Resource, unknown[] | undefined][] = [
+  const order: [SyncResource, unknown[] | undefined][] = [
     ['courses', data.courses],
     ['sessions', data.sessions],
     ['learners', data.learners],

@@ -5,28 +5,13 @@
  * killed process leaves the staging rows orphaned and invisible; they are swept at the next run. Each page is one
  * transaction (no per-row commits), which is also what makes bulk inserts fast.
  */
-import type { Attendance, Course, CourseSession, Learner, Progress } from '../contract/domain';
+import type { SyncResource } from '../contract/channels/sync';
 import type { Page } from '../providers/types';
+import { RESOURCE_TABLES, type ResourceTable, type SqlValue } from './columns';
 import { tempTransaction, writeTransaction, type Db } from './db';
 
-export type Resource = 'courses' | 'sessions' | 'learners' | 'attendance' | 'progress';
-
-const TABLES: Record<Resource, string> = {
-  courses: 'courses',
-  sessions: 'course_sessions',
-  learners: 'learners',
-  attendance: 'attendance',
-  progress: 'progress',
-};
-
-/** Primary-key order of each table: staged rows are moved in this order, so B-tree inserts are appends. */
-const KEY_ORDER: Record<Resource, string> = {
-  courses: 'account_id, generation, id',
-  sessions: 'account_id, generation, id',
-  learners: 'account_id, generation, id',
-  attendance: 'account_id, generation, session_id, learner_id',
-  progress: 'account_id, generation, course_id, learner_id',
-};
+const RESOURCES = Object.keys(RESOURCE_TABLES) as SyncResource[];
+const TABLES = RESOURCES.map((resource) => RESOURCE_TABLES[resource].table);
 
 export type CacheWriter = ReturnType<typeof createCacheWriter>;
 
@@ -64,53 +49,46 @@ export function computeStats(db: Db, params: CourseStatsParams): void {
  * tables is several times slower (random B-tree inserts); a crash simply loses the TEMP tables, never live data.
  */
 function ensureStaging(db: Db): void {
-  for (const table of Object.values(TABLES)) {
-    db.exec(`CREATE TEMP TABLE IF NOT EXISTS stage_${table} AS SELECT * FROM main.${table} WHERE 0`);
+  for (const { table, columns } of Object.values(RESOURCE_TABLES)) {
+    // Types only, no key or NOT NULL: constraints are checked once, when the rows move into the real table.
+    const definitions = columns.map((column) => `${column.name} ${column.type}`).join(', ');
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS stage_${table} (${definitions})`);
   }
+}
+
+const stage = (table: string) => `temp.stage_${table}`;
+const names = (resource: SyncResource) => RESOURCE_TABLES[resource].columns.map((column) => column.name);
+
+type RowWriter<T> = (account: string, gen: number, item: T, raw: string) => void;
+
+/**
+ * The staging insert of one resource and the function that binds a connector row to it. Parameters are positional
+ * but generated from the same column list as the values, so they cannot drift apart; this is the sync's hottest loop,
+ * where binding by name (a property lookup per column) is markedly slower. The values array is reused, and spreading
+ * it binds them as plain arguments.
+ */
+function rowWriter<T>(db: Db, resource: ResourceTable<T>): RowWriter<T> {
+  const { table, columns, reads } = resource;
+  const insert = db.prepare<SqlValue[]>(
+    `INSERT OR REPLACE INTO ${stage(table)} (${columns.map((column) => column.name).join(', ')})
+     VALUES (${columns.map(() => '?').join(', ')})`,
+  );
+  const values: SqlValue[] = new Array<SqlValue>(columns.length).fill(null);
+  const last = columns.length - 1;
+  return (account, gen, item, raw) => {
+    values[0] = account;
+    values[1] = gen;
+    for (let i = 0; i < reads.length; i += 1) values[i + 2] = reads[i]!(item);
+    values[last] = raw;
+    insert.run(...values);
+  };
 }
 
 export function createCacheWriter(db: Db) {
   ensureStaging(db);
-  const stage = (table: string) => `temp.stage_${table}`;
-  const insert = {
-    courses: db.prepare(
-      `INSERT OR REPLACE INTO ${stage('courses')} (account_id, generation, id, name, type, description, created_at, updated_at, url, raw_json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    sessions: db.prepare(
-      `INSERT OR REPLACE INTO ${stage('course_sessions')} (account_id, generation, id, course_id, name, starts_at, ends_at, status, raw_status,
-         venue, instructors_json, capacity, attending_count, raw_json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    learners: db.prepare(
-      `INSERT OR REPLACE INTO ${stage('learners')} (account_id, generation, id, name, email, first_name, last_name, raw_json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    attendance: db.prepare(
-      `INSERT OR REPLACE INTO ${stage('attendance')} (account_id, generation, session_id, learner_id, course_id, status, raw_status, raw_json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    progress: db.prepare(
-      `INSERT OR REPLACE INTO ${stage('progress')} (account_id, generation, course_id, learner_id, status, raw_status, progress_pct, score,
-         started_at, completed_at, last_activity_at, raw_json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-  };
-
-  const rowWriters: { [R in Resource]: (account: string, gen: number, item: never, raw: string) => void } = {
-    courses: (a, g, c: Course, raw) =>
-      insert.courses.run(a, g, c.id, c.name, c.type, c.description, c.createdAt, c.updatedAt, c.url, raw),
-    sessions: (a, g, s: CourseSession, raw) =>
-      insert.sessions.run(a, g, s.id, s.courseId, s.name, s.startsAt, s.endsAt, s.status, s.rawStatus, s.venue,
-        JSON.stringify(s.instructors), s.capacity, s.attendingCount, raw),
-    learners: (a, g, l: Learner, raw) =>
-      insert.learners.run(a, g, l.id, l.name, l.email, l.firstName, l.lastName, raw),
-    attendance: (a, g, x: Attendance, raw) =>
-      insert.attendance.run(a, g, x.sessionId, x.learnerId, x.courseId, x.status, x.rawStatus, raw),
-    progress: (a, g, p: Progress, raw) =>
-      insert.progress.run(a, g, p.courseId, p.learnerId, p.status, p.rawStatus, p.progressPct, p.score, p.startedAt,
-        p.completedAt, p.lastActivityAt, raw),
-  };
+  const rowWriters = Object.fromEntries(
+    RESOURCES.map((resource) => [resource, rowWriter(db, RESOURCE_TABLES[resource] as ResourceTable<unknown>)]),
+  ) as Record<SyncResource, RowWriter<unknown>>;
 
   const liveGeneration = db.prepare<[string], { live_generation: number }>('SELECT live_generation FROM accounts WHERE id = ?');
   const maxRunGeneration = db.prepare<[string], { g: number | null }>('SELECT max(generation) AS g FROM sync_runs WHERE account_id = ?');
@@ -120,29 +98,36 @@ export function createCacheWriter(db: Db) {
   );
   const deleteCursors = db.prepare('DELETE FROM sync_cursors WHERE account_id = ?');
   const cursors = db.prepare<[string], { resource: string; cursor: string }>('SELECT resource, cursor FROM sync_cursors WHERE account_id = ?');
-  const sweepStatements = [...Object.values(TABLES), 'course_stats', 'generation_stats'].map((table) =>
+  const sweepStatements = [...TABLES, 'course_stats', 'generation_stats'].map((table) =>
     db.prepare(`DELETE FROM ${table} WHERE account_id = ? AND generation <> ?`),
   );
-  const copy = (sql: string) => db.prepare<[number, string, number]>(sql);
-  const copyForward = {
-    courses: copy(`INSERT OR REPLACE INTO courses SELECT account_id, ?, id, name, type, description, created_at, updated_at, url, raw_json FROM courses WHERE account_id = ? AND generation = ?`),
-    sessions: copy(`INSERT OR REPLACE INTO course_sessions SELECT account_id, ?, id, course_id, name, starts_at, ends_at, status, raw_status, venue, instructors_json, capacity, attending_count, raw_json FROM course_sessions WHERE account_id = ? AND generation = ?`),
-    learners: copy(`INSERT OR REPLACE INTO learners SELECT account_id, ?, id, name, email, first_name, last_name, raw_json FROM learners WHERE account_id = ? AND generation = ?`),
-    attendance: copy(`INSERT OR REPLACE INTO attendance SELECT account_id, ?, session_id, learner_id, course_id, status, raw_status, raw_json FROM attendance WHERE account_id = ? AND generation = ?`),
-    progress: copy(`INSERT OR REPLACE INTO progress SELECT account_id, ?, course_id, learner_id, status, raw_status, progress_pct, score, started_at, completed_at, last_activity_at, raw_json FROM progress WHERE account_id = ? AND generation = ?`),
-  } satisfies Record<Resource, unknown>;
+  const copy = (sql: string) => db.prepare<{ to: number; account: string; from: number }>(sql);
+  const copyForward = Object.fromEntries(
+    RESOURCES.map((resource) => {
+      const { table } = RESOURCE_TABLES[resource];
+      const columns = names(resource);
+      const selected = columns.map((name) => (name === 'generation' ? '@to' : name));
+      return [resource, copy(
+        `INSERT OR REPLACE INTO ${table} (${columns.join(', ')})
+         SELECT ${selected.join(', ')} FROM ${table} WHERE account_id = @account AND generation = @from`,
+      )];
+    }),
+  ) as Record<SyncResource, ReturnType<typeof copy>>;
 
   const moveStaged = Object.fromEntries(
-    (Object.keys(TABLES) as Resource[]).map((resource) => {
-      const table = TABLES[resource];
+    RESOURCES.map((resource) => {
+      const { table, key } = RESOURCE_TABLES[resource];
+      const columns = names(resource).join(', ');
+      const move = `INSERT OR REPLACE INTO main.${table} (${columns})
+        SELECT ${columns} FROM ${stage(table)} ORDER BY ${key.join(', ')}`;
       return [resource, writeTransaction(db, () => {
-        db.prepare(`INSERT OR REPLACE INTO main.${table} SELECT * FROM ${stage(table)} ORDER BY ${KEY_ORDER[resource]}`).run();
+        db.prepare(move).run();
         db.prepare(`DELETE FROM ${stage(table)}`).run();
       })];
     }),
-  ) as unknown as Record<Resource, () => void>;
+  ) as unknown as Record<SyncResource, () => void>;
   const clearStaging = () => {
-    for (const table of Object.values(TABLES)) db.prepare(`DELETE FROM ${stage(table)}`).run();
+    for (const table of TABLES) db.prepare(`DELETE FROM ${stage(table)}`).run();
   };
 
   const live = (accountId: string) => liveGeneration.get(accountId)?.live_generation ?? 0;
@@ -164,21 +149,24 @@ export function createCacheWriter(db: Db) {
     },
 
     /** Incremental runs start from a copy of the live rows of the resources they only partly re-fetch. */
-    copyLive: writeTransaction(db, (accountId: string, generation: number, resources: readonly Resource[]) => {
+    copyLive: writeTransaction(db, (accountId: string, generation: number, resources: readonly SyncResource[]) => {
       const from = live(accountId);
-      for (const resource of resources) copyForward[resource].run(generation, accountId, from);
+      for (const resource of resources) copyForward[resource].run({ to: generation, account: accountId, from });
     }),
 
     /** Moves a finished resource's staged pages into its table (one transaction, primary-key order). */
-    flush: (resource: Resource) => moveStaged[resource](),
+    flush: (resource: SyncResource) => moveStaged[resource](),
 
     /** One page, one transaction (into the staging table, TEMP: it waits for no other connection). */
-    writePage: tempTransaction(db, (resource: Resource, accountId: string, generation: number, page: Page<unknown>) => {
-      const write = rowWriters[resource] as (a: string, g: number, item: unknown, raw: string) => void;
-      for (let i = 0; i < page.items.length; i += 1) {
-        write(accountId, generation, page.items[i]!, JSON.stringify(page.raw[i] ?? null));
-      }
-    }),
+    writePage: tempTransaction(
+      db,
+      (resource: SyncResource, accountId: string, generation: number, page: Page<unknown>) => {
+        const write = rowWriters[resource];
+        for (let i = 0; i < page.items.length; i += 1) {
+          write(accountId, generation, page.items[i]!, JSON.stringify(page.raw[i] ?? null));
+        }
+      },
+    ),
 
     /**
      * Makes `generation` the account's visible data, saving the cursors it covers in the same transaction, then
@@ -187,7 +175,7 @@ export function createCacheWriter(db: Db) {
     commit(accountId: string, generation: number, at: string, newCursors: Record<string, string> | null): void {
       const overdueBefore = new Date(Date.parse(at) - 30 * 86_400_000).toISOString();
       // Anything still staged (callers that did not flush per resource) lands before the aggregates and the flip.
-      for (const resource of Object.keys(TABLES) as Resource[]) moveStaged[resource]();
+      for (const resource of RESOURCES) moveStaged[resource]();
       writeTransaction(db, () => {
         computeStats(db, { account: accountId, generation, before: overdueBefore });
         flip.run(generation, at, accountId);
@@ -212,7 +200,7 @@ export function createCacheWriter(db: Db) {
 export function clearCache(db: Db): number {
   return writeTransaction(db, () => {
     let removed = 0;
-    for (const table of [...Object.values(TABLES), 'course_stats', 'generation_stats', 'sync_cursors', 'sync_runs']) {
+    for (const table of [...TABLES, 'course_stats', 'generation_stats', 'sync_cursors', 'sync_runs']) {
       removed += db.prepare(`DELETE FROM ${table}`).run().changes;
     }
     db.prepare('UPDATE accounts SET live_generation = 0, last_synced_at = NULL').run();
