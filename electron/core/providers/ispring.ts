@@ -158,14 +158,14 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
     const url = tokenUrlFor(base);
     let response: HttpResponse;
     try {
-      // No retries: a wrong secret must be reported at once, not hammered.
+      // Retried like any request: only busy or failing servers are (429, 5xx, transport errors), so a wrong secret
+      // (401) is still reported at once, while a 429 on the token keeps a sync from failing on its first request.
       response = await http.request({
         method: 'POST',
         url,
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
         body: form.toString(),
         signal,
-        retry: false,
       });
     } catch (error) {
       throw word(error, '/api/v3/token', 'token');
