@@ -246,6 +246,7 @@ export function createCore(options: CoreOptions): Core {
     host: options.host,
     cache: { clearAll: () => clearCache(db) },
     sync,
+    busyAccounts: () => locks.busyAccounts(),
     events,
     now,
   };
