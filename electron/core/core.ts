@@ -86,6 +86,9 @@ export interface CoreOptions {
   csvWorkers?: CsvWorkers;
 }
 
+/** Channels refused up front on a read-only cache (see invoke). */
+const REFUSED_READ_ONLY = new Set<ChannelName>(['sync.run', 'accounts.add', 'accounts.update', 'accounts.replaceSecret', 'accounts.remove']);
+
 type Handlers = { [C in ChannelName]: (ctx: CoreContext, input: ParsedInputOf<C>) => OutputOf<C> | Promise<OutputOf<C>> };
 
 // One spread per domain; the Handlers type fails to compile if any channel of the contract has no handler.
@@ -261,8 +264,9 @@ export function createCore(options: CoreOptions): Core {
     const given = (parsed.data as { secret?: unknown } | undefined)?.secret;
     if (typeof given === 'string') log.scrubber.add(given);
     const handler = handlers[channel] as (ctx: CoreContext, input: unknown) => unknown;
-    // A sync writes from worker threads, where the refusal would surface as a crash: it is refused here first.
-    if (db.readonly && channel === 'sync.run') throw readOnly();
+    // Refused before they begin: a sync writes from worker threads, where the refusal would surface as a crash, and
+    // account changes touch the keychain, which a cache write failing afterwards would leave out of step.
+    if (db.readonly && REFUSED_READ_ONLY.has(channel)) throw readOnly();
     try {
       return await handler(ctx, parsed.data);
     } catch (error) {
