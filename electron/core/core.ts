@@ -49,7 +49,7 @@ import { SyncCoordinator } from './sync/coordinator';
 import { runAccountSync, type RunAccountDeps } from './sync/run-account';
 import { syncWorkerPool, type SyncJobHost, type SyncWorkerEntry } from './sync/worker-sync';
 import type { CsvWorkers } from './reports/csv-in-workers';
-import { describeCause, openLog } from './log/log';
+import { describeCause, openLog, type Logger } from './log/log';
 import { ROLLBOOK_VERSION } from './version';
 
 export interface CoreOptions {
@@ -109,6 +109,8 @@ export interface Core {
   onAny(listener: <E extends EventName>(event: E, payload: EventMap[E]) => void): () => void;
   /** The folder of the core's log files. */
   readonly logDir: string;
+  /** The core's log, for a host's own warnings (auto-sync, PDF layout, links): the same scrubbed file. */
+  readonly log: Logger;
   /** Logs an unexpected error a host met outside a call (with its stack), and tells `onInternalError`. */
   logInternalError(error: unknown): void;
   close(): void;
@@ -302,6 +304,7 @@ export function createCore(options: CoreOptions): Core {
     on: (event, listener) => events.on(event, listener),
     onAny: (listener) => events.onAny(listener),
     logDir: log.dir,
+    log: logger,
     logInternalError: internalError,
     close: () => {
       // Running syncs are told to stop (a worker's job closes its own connection when it does).

@@ -39,6 +39,7 @@ async function runExport(ctx: CoreContext, input: ExportInput) {
       queries: ctx.reports,
       pdf: ctx.pdf,
       csvWorkers: ctx.csvWorkers,
+      log: ctx.log,
       now: ctx.now,
       accountLabels: (ids) => accountLabels(ctx, ids),
       onProgress: (rows, total, done) => ctx.events.emit('reports.progress', { path, rows, total, done }),
