@@ -35,6 +35,11 @@ export class SyncState {
     return this.pending.includes(accountId) || Boolean(this.statuses[accountId]?.running) || this.progress[accountId]?.state === 'running' || this.progress[accountId]?.state === 'waiting';
   }
 
+  /** Another process (the command line, another window) is syncing the account: this window has no run of it. */
+  elsewhere(accountId: string): boolean {
+    return Boolean(this.statuses[accountId]?.running) && !this.progress[accountId] && !this.pending.includes(accountId);
+  }
+
   async refresh(): Promise<void> {
     try {
       const [statuses, history] = await Promise.all([call('sync.status'), call('sync.history', { limit: 100 })]);
@@ -54,7 +59,7 @@ export class SyncState {
    * status is asked for again, so its end (and its new data) shows without a restart.
    */
   private watchElsewhere(): void {
-    const elsewhere = Object.values(this.statuses).some((s) => s.running && !this.progress[s.accountId]);
+    const elsewhere = Object.values(this.statuses).some((s) => this.elsewhere(s.accountId));
     if (!elsewhere || this.#elsewhereTimer) return;
     this.#elsewhereTimer = setTimeout(() => {
       this.#elsewhereTimer = null;
