@@ -87,7 +87,13 @@ export interface CoreOptions {
 }
 
 /** Channels refused up front on a read-only cache (see invoke). */
-const REFUSED_READ_ONLY = new Set<ChannelName>(['sync.run', 'accounts.add', 'accounts.update', 'accounts.replaceSecret', 'accounts.remove']);
+const REFUSED_READ_ONLY = new Set<ChannelName>([
+  'sync.run',
+  'accounts.add',
+  'accounts.update',
+  'accounts.replaceSecret',
+  'accounts.remove',
+]);
 
 type Handlers = { [C in ChannelName]: (ctx: CoreContext, input: ParsedInputOf<C>) => OutputOf<C> | Promise<OutputOf<C>> };
 

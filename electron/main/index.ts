@@ -61,7 +61,9 @@ if (!app.requestSingleInstanceLock()) {
       dataDir: app.getPath('userData'),
       secrets: createSecretStore(osKeychain()),
       onInternalError: (error) => console.error('[rollbook] internal error', error),
-      pdfRenderer: electronPdfRenderer((error) => core?.log.warn({ err: error }, 'PDF pagination skipped; printing as one table')),
+      pdfRenderer: electronPdfRenderer((error) =>
+        core?.log.warn({ err: error }, 'PDF pagination skipped; printing as one table'),
+      ),
       host: electronHost(trustedFiles),
       syncWorker: findSyncWorker(),
       csvWorkers: findCsvWorkers(),

@@ -35,7 +35,10 @@ const OPENABLE_EXTENSIONS = new Set(['.csv', '.pdf']);
 export function openRefusal(trusted: TrustedFiles, path: string): string | null {
   if (!trusted.has(path)) return 'Rollbook only opens files it wrote itself in this session (exports, diagnostics).';
   if (!OPENABLE_EXTENSIONS.has(extname(path).toLowerCase())) {
-    return 'Rollbook only opens the CSV and PDF files it exported (never programs or scripts); open this one from its folder.';
+    return (
+      'Rollbook only opens the CSV and PDF files it exported (never programs or scripts); ' +
+      'open this one from its folder.'
+    );
   }
   let stat;
   try {

@@ -13,7 +13,12 @@ import { testCore } from '../support/core';
 import { makeDataset, scriptedConnector } from '../support/scripted-connector';
 import { tempDir } from '../support/tmp';
 
-const ISPRING = { platform: 'ispring', baseUrl: 'https://acme.ispringlearn.com', authMode: 'token', clientId: 'client-1' } as const;
+const ISPRING = {
+  platform: 'ispring',
+  baseUrl: 'https://acme.ispringlearn.com',
+  authMode: 'token',
+  clientId: 'client-1',
+} as const;
 
 /** A keychain in memory that records every change asked of it. */
 function recordingKeychain() {
@@ -58,7 +63,8 @@ describe('account changes on a read-only cache', () => {
         createConnector: () => scriptedConnector({ data: makeDataset(2, 3) }),
       });
     const writable = open();
-    const { account } = await writable.core.call('accounts.add', { label: 'Kept', settings: ISPRING, secret: 'old-secret-1', storage: 'keychain' });
+    const kept = { label: 'Kept', settings: ISPRING, secret: 'old-secret-1', storage: 'keychain' } as const;
+    const { account } = await writable.core.call('accounts.add', kept);
     writable.cleanup();
     expect(keychain.changes).toEqual([`set ${account.id}`]);
     keychain.changes.length = 0;
@@ -74,13 +80,18 @@ describe('account changes on a read-only cache', () => {
       const readOnly = open();
       try {
         const { core } = readOnly;
-        expect(await code(core.call('accounts.add', { label: 'New', settings: ISPRING, secret: 'new-secret-2', storage: 'keychain' }))).toBe('read_only');
-        expect(await code(core.call('accounts.replaceSecret', { account: 'Kept', secret: 'new-secret-3', storage: 'keychain' }))).toBe('read_only');
-        expect(await code(core.call('accounts.update', { account: 'Kept', label: 'Renamed', secret: 'new-secret-4' }))).toBe('read_only');
-        expect(await code(core.call('accounts.remove', { account: 'Kept' }))).toBe('read_only');
+        const storage = 'keychain';
+        const refusals = [
+          await code(core.call('accounts.add', { label: 'New', settings: ISPRING, secret: 'new-secret-2', storage })),
+          await code(core.call('accounts.replaceSecret', { account: 'Kept', secret: 'new-secret-3', storage })),
+          await code(core.call('accounts.update', { account: 'Kept', label: 'Renamed', secret: 'new-secret-4' })),
+          await code(core.call('accounts.remove', { account: 'Kept' })),
+        ];
+        expect(refusals).toEqual(['read_only', 'read_only', 'read_only', 'read_only']);
         expect(keychain.changes).toEqual([]);
         expect([...keychain.entries]).toEqual([[account.id, 'old-secret-1']]);
-        expect(await core.call('accounts.list')).toMatchObject([{ id: account.id, label: 'Kept', secretLocation: 'keychain' }]);
+        const [listed] = await core.call('accounts.list');
+        expect(listed).toMatchObject({ id: account.id, label: 'Kept', secretLocation: 'keychain' });
       } finally {
         readOnly.cleanup();
       }

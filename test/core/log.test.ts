@@ -96,7 +96,8 @@ describe('a host without a file manager (the CLI, tests)', () => {
     const { core, cleanup } = testCore();
     try {
       const logs = await core.handle('app.openLogs', undefined);
-      expect(logs).toEqual({ ok: false, error: { code: 'unsupported', message: expect.stringContaining(core.logDir) as string } });
+      const where = expect.stringContaining(core.logDir) as string;
+      expect(logs).toEqual({ ok: false, error: { code: 'unsupported', message: where } });
       for (const [channel, input] of [
         ['host.openPath', { path: join(core.logDir, 'rollbook.1.log') }],
         ['host.chooseSavePath', { suggestedName: 'Report.csv', format: 'csv' }],

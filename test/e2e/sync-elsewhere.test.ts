@@ -34,9 +34,12 @@ describe('a sync in another process', () => {
     try {
       const { page } = app;
       // The Sync item carries a "Syncing" spinner meanwhile, as for this window's own syncs.
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sync Syncing', exact: true }).click();
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      await nav.getByRole('button', { name: 'Sync Syncing', exact: true }).click();
       const card = page.getByTestId('sync-card').filter({ hasText: 'Harbour School' });
-      await expect.poll(() => card.textContent()).toContain('Another Rollbook process (the command line, or another window) is syncing this account');
+      await expect
+        .poll(() => card.textContent())
+        .toContain('Another Rollbook process (the command line, or another window) is syncing this account');
       expect(await card.getByRole('button', { name: /Cancel/ }).count()).toBe(0);
 
       db.prepare('DELETE FROM sync_locks WHERE account_id = ?').run(id);

@@ -188,7 +188,7 @@ describe('a compromised renderer', () => {
     expect(app.fake.state.shellCalls).toEqual([]);
   });
 
-  it('only export names open: a program, a script or no extension is refused even if the dialog pointed there', async () => {
+  it('only export names open: a program, a script or no extension is refused where the dialog pointed', async () => {
     for (const name of ['Report.exe', 'Report.sh', 'Report.desktop', 'Report.csv.js', 'Report']) {
       const program = join(docs, name);
       await exportTo(program);

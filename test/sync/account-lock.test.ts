@@ -160,13 +160,14 @@ describe('one sync per account across processes', () => {
     expect(liveCount(dir.path, 'progress')).toBe(data.progress.length);
   }, 60_000);
 
-  it('an account removed while its sync (in a worker) waits for another process ends that run with a clear error', async () => {
+  it('an account removed while its sync (in a worker) waits for another process ends with a clear error', async () => {
     const dir = tempDir();
     cleanups.push(dir.cleanup);
     const held = gate();
     cleanups.push(held.open);
     const first = slowCore(makeDataset(4, 60), dir.path, held.opened);
-    const { account } = await first.core.call('accounts.add', { label: 'Demo', settings: { platform: 'sample', seed: 1 }, storage: 'session' });
+    const demo = { label: 'Demo', settings: { platform: 'sample', seed: 1 }, storage: 'session' } as const;
+    const { account } = await first.core.call('accounts.add', demo);
     const firstRun = first.core.call('sync.run', { mode: 'full' });
     await pulling(first.core);
 

@@ -67,7 +67,9 @@ describe('auto-sync failures', () => {
     const auto = startAutoSync(core);
     await auto.idle();
     auto.stop();
-    expect(lines).toMatchObject([{ level: 40, msg: 'auto-sync skipped', err: { message: 'The data folder is read-only.' } }]);
+    expect(lines).toMatchObject([
+      { level: 40, msg: 'auto-sync skipped', err: { message: 'The data folder is read-only.' } },
+    ]);
   });
 });
 

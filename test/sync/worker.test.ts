@@ -166,7 +166,10 @@ describe('sync in a worker thread', () => {
       "import { parentPort } from 'node:worker_threads';\n" +
         'parentPort.on(\'message\', (m) => {\n' +
         "  if (m.type === 'cancel') throw new Error('boom on cancel');\n" +
-        "  parentPort.postMessage({ type: 'progress', job: m.job, progress: { accountId: m.input.account.id, runId: 0, state: 'waiting', resource: null, step: 0, steps: 5, pages: 0, rows: 0, total: null, counts: {}, waiting: null, elapsedMs: 0, outcome: 'running' } });\n" +
+        '  const progress = { accountId: m.input.account.id, runId: 0, state: \'waiting\', resource: null,\n' +
+        '    step: 0, steps: 5, pages: 0, rows: 0, total: null, counts: {}, waiting: null, elapsedMs: 0,\n' +
+        "    outcome: 'running' };\n" +
+        "  parentPort.postMessage({ type: 'progress', job: m.job, progress });\n" +
         '});\n',
     );
     const { core } = await setup({ url: pathToFileURL(crashing) });

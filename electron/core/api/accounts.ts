@@ -92,7 +92,8 @@ export const accountHandlers = {
     if (withSecret) await assertKeychain(ctx, input.storage);
     // The row first: a cache that cannot be written (a read-only folder, a full disk) fails here, before a secret is
     // stored anywhere. Undoing a stored secret could fail too, and would leave it in the keychain for no account.
-    ctx.accounts.insert({ id, label: input.label, settings: input.settings, secretLocation: withSecret ? input.storage : 'none', now });
+    const secretLocation = withSecret ? input.storage : 'none';
+    ctx.accounts.insert({ id, label: input.label, settings: input.settings, secretLocation, now });
     if (withSecret) {
       try {
         await ctx.secrets.set(id, input.secret!, input.storage);

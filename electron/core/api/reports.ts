@@ -79,11 +79,15 @@ export const reportHandlers = {
   },
   'reports.saved.delete': (ctx, { name }) => ({ deleted: ctx.savedReports.remove(name) }),
   'host.chooseSavePath': async (ctx, input) => {
-    if (!ctx.host?.chooseSavePath) throw new RollbookError('unsupported', 'This program has no file dialog; pass the output path directly.');
+    if (!ctx.host?.chooseSavePath) {
+      throw new RollbookError('unsupported', 'This program has no file dialog; pass the output path directly.');
+    }
     return (await ctx.host.chooseSavePath(input.suggestedName, input.format)) ?? { path: null, saveToken: null };
   },
   'host.openPath': async (ctx, input) => {
-    if (!ctx.host?.openPath) throw new RollbookError('unsupported', 'This program cannot open files; open the export from its folder.');
+    if (!ctx.host?.openPath) {
+      throw new RollbookError('unsupported', 'This program cannot open files; open the export from its folder.');
+    }
     await ctx.host.openPath(input.path, input.reveal);
     return { ok: true };
   },

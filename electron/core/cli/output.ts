@@ -24,7 +24,7 @@ export function sanitizeForTerminal(text: string): string {
   return text.replace(ESCAPE_SEQUENCE, '').replace(CONTROL, '').replace(BIDI_CONTROLS, bidiMarker);
 }
 
-/** Line breaks (CR LF, LF, CR, VT, FF, NEL, LS, PS) and tabs: the ones sanitizeForTerminal keeps for the CLI's own use. */
+/** Line breaks (CR LF, LF, CR, VT, FF, NEL, LS, PS): those sanitizeForTerminal keeps for the CLI's own use. */
 // eslint-disable-next-line no-control-regex -- finding line breaks (VT and FF among them) is the point
 const LINE_BREAK = /\r\n|[\n\r\u000b\u000c\u0085\u2028\u2029]/g;
 

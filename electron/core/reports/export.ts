@@ -50,7 +50,8 @@ export async function exportReport(
   const started = performance.now();
   const log = deps.log?.child({ kind: definition.kind, format });
   const written = <R extends { rows: number; bytes: number }>(result: R, fields: Record<string, unknown> = {}): R => {
-    log?.info({ rows: result.rows, bytes: result.bytes, ms: Math.round(performance.now() - started), ...fields }, 'export written');
+    const ms = Math.round(performance.now() - started);
+    log?.info({ rows: result.rows, bytes: result.bytes, ms, ...fields }, 'export written');
     return result;
   };
   const columns = REPORT_COLUMNS[definition.kind];
@@ -91,7 +92,8 @@ export async function exportReport(
       const bytes = await commitTarget(temp, path);
       deps.onProgress?.(rows, rows, true);
       // A sync that replaced an account's rows under the CSV workers sends the export back to this thread.
-      return written({ path, rows, bytes, truncated: false }, { csvThreads: fellBack ? 0 : threads, ...(fellBack ? { csvWorkersStale: true } : {}) });
+      const how = fellBack ? { csvThreads: 0, csvWorkersStale: true } : { csvThreads: threads };
+      return written({ path, rows, bytes, truncated: false }, how);
     }
 
     // Chromium starts while the rows are read (the loop yields now and then, which also keeps IPC answering).

@@ -57,7 +57,9 @@ export interface RunAccountOptions {
 export async function runAccountSync(deps: RunAccountDeps, account: Account, options: RunAccountOptions): Promise<SyncRun> {
   const owner = options.owner ?? randomUUID();
   try {
-    if (!(await waitForAccount(deps, account, owner, options.signal))) return cancelledWhileWaiting(deps, account, options.mode);
+    if (!(await waitForAccount(deps, account, owner, options.signal))) {
+      return cancelledWhileWaiting(deps, account, options.mode);
+    }
   } catch (error) {
     return failedOutsideRun(deps, account, options.mode, error);
   }
@@ -112,18 +114,24 @@ async function waitForAccount(deps: RunAccountDeps, account: Account, owner: str
 
 /**
  * The run could not begin or be recorded: most often the account was removed (here or by another process) while the
- * run waited for its lock or ran, so there is nothing left to sync or to record a run against. Anything else is an unexpected error, recorded
- * as a failed run like one that broke mid-way. Either way the host gets a finished run, never an exception.
+ * run waited for its lock or ran, so there is nothing left to sync or to record a run against. Anything else is an
+ * unexpected error, recorded as a failed run like one that broke mid-way. Either way the host gets a finished run,
+ * never an exception.
  */
 function failedOutsideRun(deps: RunAccountDeps, account: Account, mode: SyncMode, error: unknown): SyncRun {
   const at = deps.now().toISOString();
   const failure = { endedAt: at, outcome: 'failed' as const, counts: {}, skipped: [] };
-  const exists = deps.db.open && deps.db.prepare('SELECT 1 FROM accounts WHERE id = ?').pluck().get(account.id) !== undefined;
-  if (!exists) {
+  if (!deps.db.open) {
+    // The core closed its cache under an inline run: the next start marks anything left as interrupted.
+    const errorMessage = 'The sync was stopped because Rollbook is closing. The previous data was kept.';
+    return { id: 0, accountId: account.id, mode, startedAt: at, ...failure, errorCode: 'internal', errorMessage };
+  }
+  if (deps.db.prepare('SELECT 1 FROM accounts WHERE id = ?').pluck().get(account.id) === undefined) {
     const errorMessage = `The account "${account.label}" was removed while it was being synced; nothing was synced.`;
-    deps.log?.info({ accountId: account.id }, 'sync not started: account removed');
+    deps.log?.info({ accountId: account.id }, 'sync ended: account removed');
     deps.emitProgress(doneProgress(account.id, 0, 'failed'));
-    return { id: 0, accountId: account.id, mode, startedAt: at, ...failure, errorCode: 'account_not_found', errorMessage };
+    const errorCode = 'account_not_found';
+    return { id: 0, accountId: account.id, mode, startedAt: at, ...failure, errorCode, errorMessage };
   }
   deps.onInternalError?.(error);
   const id = deps.runs.start(account.id, 0, mode, at);
@@ -131,7 +139,8 @@ function failedOutsideRun(deps: RunAccountDeps, account: Account, mode: SyncMode
     id,
     ...failure,
     errorCode: 'internal',
-    errorMessage: `The sync could not begin (${describeCause(error)}). The previous data was kept; details are in the log.`,
+    errorMessage:
+      `The sync could not begin (${describeCause(error)}). The previous data was kept; details are in the log.`,
   });
   deps.emitProgress(doneProgress(account.id, id, 'failed'));
   return deps.runs.get(id)!;

@@ -71,7 +71,8 @@ function settingsFrom(platform: Platform, flags: PlatformFlags, base?: AccountSe
 }
 
 function printConnection(io: CliIo, report: ConnectionReport) {
-  io.stdout(`Connected: ${oneLine(report.accountName)}${report.courseCount === null ? '' : ` — ${report.courseCount} courses`}\n`);
+  const courses = report.courseCount === null ? '' : ` — ${report.courseCount} courses`;
+  io.stdout(`Connected: ${oneLine(report.accountName)}${courses}\n`);
   for (const provider of report.providers) io.stdout(`  provider ${provider.id}: ${oneLine(provider.name)}\n`);
   for (const note of report.notes) io.stdout(`  note: ${oneLine(note)}\n`);
 }
@@ -108,7 +109,8 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
     await withCore(cmd.optsWithGlobals<GlobalOptions>(), async (core) => {
       const { account, connection } = await core.call('accounts.add', { label: flags.label!, settings, secret });
       printConnection(io, connection);
-      io.stdout(`Saved ${PLATFORM_LABELS[platform]} account "${oneLine(account.label)}" (${account.id}); secret: ${where(account)}.\n`);
+      const saved = `account "${oneLine(account.label)}" (${account.id})`;
+      io.stdout(`Saved ${PLATFORM_LABELS[platform]} ${saved}; secret: ${where(account)}.\n`);
     });
   });
 
@@ -141,7 +143,8 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
       }
       for (const a of list) {
         const flags = [where(a), a.needsReconnect ? 'NEEDS RECONNECTING' : null, a.lastSyncedAt ? `synced ${a.lastSyncedAt}` : 'never synced'];
-        io.stdout(`${oneLine(a.label)}\t${PLATFORM_LABELS[a.platform]}\t${a.id}\t${flags.filter(Boolean).join(', ')}\n`);
+        const state = flags.filter(Boolean).join(', ');
+        io.stdout(`${oneLine(a.label)}\t${PLATFORM_LABELS[a.platform]}\t${a.id}\t${state}\n`);
       }
     });
 
@@ -211,6 +214,7 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
       const result = await withCore(cmd.optsWithGlobals<GlobalOptions>(), (core) =>
         core.call('accounts.remove', { account: ref, keepData: opts.keepData ?? false }),
       );
-      io.stdout(result.keptData ? `Disconnected "${oneLine(ref)}"; its cached data is kept.\n` : `Removed "${oneLine(ref)}".\n`);
+      const name = oneLine(ref);
+      io.stdout(result.keptData ? `Disconnected "${name}"; its cached data is kept.\n` : `Removed "${name}".\n`);
     });
 }
