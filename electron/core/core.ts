@@ -47,7 +47,7 @@ import { SyncCoordinator } from './sync/coordinator';
 import { createSyncRunner } from './sync/sync-runner';
 import type { SyncWorkerEntry } from './sync/worker-sync';
 import type { CsvWorkers } from './reports/csv-in-workers';
-import { describeCause, openLog } from './log/log';
+import { describeCause, openLog, type Logger } from './log/log';
 import { ROLLBOOK_VERSION } from './version';
 
 export interface CoreOptions {
@@ -84,6 +84,15 @@ export interface CoreOptions {
   csvWorkers?: CsvWorkers;
 }
 
+/** Channels refused up front on a read-only cache (see invoke). */
+const REFUSED_READ_ONLY = new Set<ChannelName>([
+  'sync.run',
+  'accounts.add',
+  'accounts.update',
+  'accounts.replaceSecret',
+  'accounts.remove',
+]);
+
 type Handlers = { [C in ChannelName]: (ctx: CoreContext, input: ParsedInputOf<C>) => OutputOf<C> | Promise<OutputOf<C>> };
 
 // One spread per domain; the Handlers type fails to compile if any channel of the contract has no handler.
@@ -104,6 +113,8 @@ export interface Core {
   onAny(listener: <E extends EventName>(event: E, payload: EventMap[E]) => void): () => void;
   /** The folder of the core's log files. */
   readonly logDir: string;
+  /** The core's log, for a host's own warnings (auto-sync, PDF layout, links): the same scrubbed file. */
+  readonly log: Logger;
   /** Logs an unexpected error a host met outside a call (with its stack), and tells `onInternalError`. */
   logInternalError(error: unknown): void;
   close(): void;
@@ -208,6 +219,7 @@ export function createCore(options: CoreOptions): Core {
     host: options.host,
     cache: { clearAll: () => clearCache(db) },
     sync,
+    busyAccounts: () => locks.busyAccounts(),
     events,
     now,
   };
@@ -228,8 +240,9 @@ export function createCore(options: CoreOptions): Core {
     const given = (parsed.data as { secret?: unknown } | undefined)?.secret;
     if (typeof given === 'string') log.scrubber.add(given);
     const handler = handlers[channel] as (ctx: CoreContext, input: unknown) => unknown;
-    // A sync writes from worker threads, where the refusal would surface as a crash: it is refused here first.
-    if (db.readonly && channel === 'sync.run') throw readOnly();
+    // Refused before they begin: a sync writes from worker threads, where the refusal would surface as a crash, and
+    // account changes touch the keychain, which a cache write failing afterwards would leave out of step.
+    if (db.readonly && REFUSED_READ_ONLY.has(channel)) throw readOnly();
     try {
       return await handler(ctx, parsed.data);
     } catch (error) {
@@ -258,6 +271,7 @@ export function createCore(options: CoreOptions): Core {
     on: (event, listener) => events.on(event, listener),
     onAny: (listener) => events.onAny(listener),
     logDir: log.dir,
+    log: logger,
     logInternalError: internalError,
     close: () => {
       // Running syncs are told to stop (a worker's job closes its own connection when it does).

@@ -49,7 +49,7 @@ if (!app.requestSingleInstanceLock()) {
     hardenWebContents(contents, {
       devServerUrl,
       openExternal: (url) =>
-        void openLink(url).catch((error: unknown) => console.warn('[rollbook] could not open a link:', error)),
+        void openLink(url).catch((error: unknown) => core?.log.warn({ err: error }, 'could not open a link')),
     }),
   );
 
@@ -61,7 +61,9 @@ if (!app.requestSingleInstanceLock()) {
       dataDir: app.getPath('userData'),
       secrets: createSecretStore(osKeychain()),
       onInternalError: (error) => console.error('[rollbook] internal error', error),
-      pdfRenderer: electronPdfRenderer((error) => console.warn('[rollbook] PDF pagination skipped; printing as one table:', error)),
+      pdfRenderer: electronPdfRenderer((error) =>
+        core?.log.warn({ err: error }, 'PDF pagination skipped; printing as one table'),
+      ),
       host: electronHost(trustedFiles),
       syncWorker: findSyncWorker(),
       csvWorkers: findCsvWorkers(),
@@ -74,7 +76,8 @@ if (!app.requestSingleInstanceLock()) {
     const window = createMainWindow({ preloadDir: join(here, '../preload'), devServerUrl });
     mainWindow = window;
     forwardEvents(liveCore, window);
-    const auto = startAutoSync(liveCore, { log: (message) => console.warn(`[rollbook] ${message}`) });
+    // Auto-sync logs what it skips to the core's log.
+    const auto = startAutoSync(liveCore);
     autoSync = auto;
     // Timers stand still while the computer sleeps, and syncs fail while the network is down: catch up when either
     // ends. The main process has no online event, so the network's state is polled.

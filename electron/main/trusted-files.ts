@@ -21,24 +21,25 @@ export class TrustedFiles {
 }
 
 /**
- * Extensions the OS would run rather than show. The app never writes one, so a trusted path with such a name means
- * something is wrong; refusing it costs nothing.
+ * What "Open" may hand to the OS: the kinds of file Rollbook exports. The OS picks the program that opens a file by
+ * its type (its name's extension), not by its mode bits, so a known document extension is what keeps a program or
+ * script from being launched. Mode bits are not checked: on exFAT, NTFS and some FAT mounts (USB drives, shared
+ * folders) every file shows as executable, and refusing those would refuse every export saved there.
  */
-const EXECUTABLE_EXTENSIONS = new Set(
-  [
-    'exe', 'com', 'bat', 'cmd', 'msi', 'msix', 'msp', 'scr', 'pif', 'cpl', 'lnk', 'url', 'reg', 'hta', 'vbs', 'vbe',
-    'js', 'jse', 'mjs', 'cjs', 'wsf', 'wsh', 'ps1', 'psm1', 'jar', 'app', 'command', 'sh', 'bash', 'zsh', 'csh',
-    'desktop', 'appimage', 'run', 'bin', 'py', 'pl', 'rb', 'dmg', 'pkg', 'deb', 'rpm', 'terminal', 'workflow',
-  ].map((ext) => `.${ext}`),
-);
+const OPENABLE_EXTENSIONS = new Set(['.csv', '.pdf']);
 
 /**
- * Why `path` may not be opened, or null if it may: it must be a file this run wrote, still a plain file (not a
- * symlink or device put in its place) and nothing the OS would execute.
+ * Why `path` may not be opened, or null if it may: it must be a file this run wrote, named as an export, and still a
+ * plain file (not a symlink, folder or device put in its place).
  */
 export function openRefusal(trusted: TrustedFiles, path: string): string | null {
   if (!trusted.has(path)) return 'Rollbook only opens files it wrote itself in this session (exports, diagnostics).';
-  if (EXECUTABLE_EXTENSIONS.has(extname(path).toLowerCase())) return 'Rollbook never opens programs or scripts.';
+  if (!OPENABLE_EXTENSIONS.has(extname(path).toLowerCase())) {
+    return (
+      'Rollbook only opens the CSV and PDF files it exported (never programs or scripts); ' +
+      'open this one from its folder.'
+    );
+  }
   let stat;
   try {
     stat = lstatSync(path);
@@ -46,9 +47,6 @@ export function openRefusal(trusted: TrustedFiles, path: string): string | null 
     return 'The file is no longer there; it may have been moved or deleted. Export it again.';
   }
   if (!stat.isFile()) return 'The file was replaced by something that is not a plain file; Rollbook will not open it.';
-  if (process.platform !== 'win32' && (stat.mode & 0o111) !== 0) {
-    return 'The file was made executable; Rollbook will not open it.';
-  }
   return null;
 }
 

@@ -33,7 +33,10 @@ async function interruptExport(args: string[], signal: NodeJS.Signals, tmp: stri
 
 describe('export leftovers', () => {
   // Enough rows that a CSV export is still writing when its first progress line comes.
-  const big = testCore({ inlineSync: true, createConnector: () => scriptedConnector({ data: reportDataset(100_000), pageSize: 5_000 }) });
+  const big = testCore({
+    inlineSync: true,
+    createConnector: () => scriptedConnector({ data: reportDataset(100_000), pageSize: 5_000 }),
+  });
   const out = tempDir('rollbook-leftovers-out-');
   const tmp = tempDir('rollbook-leftovers-tmp-');
   beforeAll(async () => {

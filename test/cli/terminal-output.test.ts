@@ -3,7 +3,7 @@
  * with OSC 0 (retitle) and CSI 2J (clear screen) once did both. Bidi overrides are shown as visible markers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sanitizeForTerminal, terminalJson } from '../../electron/core/cli/output';
+import { oneLine, sanitizeForTerminal, terminalJson } from '../../electron/core/cli/output';
 import { startTeamupSimulator, type TeamupSimulator } from '../simulators/teamup';
 import { cli } from '../support/cli';
 import { realKeychainAvailable } from '../support/keychain';
@@ -23,6 +23,12 @@ describe('sanitizeForTerminal', () => {
     expect(sanitizeForTerminal('x\u001bPq#0\u001b\\y\u001b_hidden\u009cz')).toBe('xyz');
     expect(sanitizeForTerminal('a\u001b]8;;http://evil.example\nnext')).toBe('a\nnext');
     expect(sanitizeForTerminal('Zoë Ångström — Ζεν 日本 \u2066x\u2069')).toBe('Zoë Ångström — Ζεν 日本 ⟪LRI⟫x⟪PDI⟫');
+  });
+
+  it('oneLine shows every line break inside a value and turns tabs into spaces', () => {
+    expect(oneLine('a\nb\r\nc\rd\u000be\u000cf\u0085g\u2028h\u2029i\tj')).toBe(
+      'a⟪LF⟫b⟪LF⟫c⟪LF⟫d⟪LF⟫e⟪LF⟫f⟪LF⟫g⟪LF⟫h⟪LF⟫i j',
+    );
   });
 
   it('terminal JSON keeps the exact text for programs and leaves nothing raw for the terminal', () => {
@@ -60,6 +66,32 @@ describe('CLI output of untrusted text', () => {
     expect(json.stdout).not.toMatch(CONTROLS);
     expect(json.stdout).not.toMatch(BIDI);
     expect((JSON.parse(json.stdout) as { label: string }[])[0]!.label).toBe(HOSTILE);
+  });
+
+  it('a label with line breaks and tabs cannot fake a line or a column of output', async () => {
+    const fakeDir = tempDir();
+    try {
+      const label = 'Twin\nFake: synced (courses 1)\r\nTab\tbed\u2028end';
+      const runIn = (...args: string[]) => cli([...args, '--data-dir', fakeDir.path]);
+      const outputs = [
+        await runIn('accounts', 'add', 'sample', '--label', label),
+        await runIn('accounts', 'list'),
+        await runIn('sync'),
+        await runIn('sync', '--status'),
+        await runIn('accounts', 'remove', 'Twin', '--yes'),
+      ];
+      expect(outputs.map((o) => o.code)).toEqual([0, 0, 0, 0, 1]);
+      const shown = 'Twin⟪LF⟫Fake: synced (courses 1)⟪LF⟫Tab bed⟪LF⟫end';
+      expect(outputs[0]!.stdout).toContain(`account "${shown}"`);
+      expect(outputs[1]!.stdout.split('\n')[0]!.split('\t')[0]).toBe(shown);
+      expect(outputs[2]!.stderr).toContain(`${shown}: synced`);
+      expect(outputs[3]!.stdout.split('\t')[0]).toBe(shown);
+      for (const { stdout, stderr } of outputs) {
+        for (const line of `${stdout}\n${stderr}`.split('\n')) expect(line).not.toMatch(/^(Fake|Tab|end)/);
+      }
+    } finally {
+      fakeDir.cleanup();
+    }
   });
 
   describe('names a server sends', () => {

@@ -91,6 +91,25 @@ describe('an internal error through the contract', () => {
   });
 });
 
+describe('a host without a file manager (the CLI, tests)', () => {
+  it('answers "Open" on the log folder with where it is, not as an internal failure; the same for files', async () => {
+    const { core, cleanup } = testCore();
+    try {
+      const logs = await core.handle('app.openLogs', undefined);
+      const where = expect.stringContaining(core.logDir) as string;
+      expect(logs).toEqual({ ok: false, error: { code: 'unsupported', message: where } });
+      for (const [channel, input] of [
+        ['host.openPath', { path: join(core.logDir, 'rollbook.1.log') }],
+        ['host.chooseSavePath', { suggestedName: 'Report.csv', format: 'csv' }],
+      ] as const) {
+        expect(await core.handle(channel, input)).toMatchObject({ ok: false, error: { code: 'unsupported' } });
+      }
+    } finally {
+      cleanup();
+    }
+  });
+});
+
 describe('HTTP failures in the log', () => {
   it('records each retry and the final failure: method, host, path, status and code, never query or headers', async () => {
     let calls = 0;

@@ -166,13 +166,17 @@ describe('a compromised renderer', () => {
     ]);
   });
 
-  it('a file the app wrote no longer opens once it is swapped for a symlink, a program or something else', async () => {
+  it('a file the app wrote no longer opens once it is swapped for a symlink, a folder or nothing', async () => {
     const file = join(docs, 'Swapped.csv');
     await exportTo(file);
     app.fake.state.shellCalls.length = 0;
 
+    // Mode bits do not count: on exFAT and NTFS mounts (USB drives) every file shows as executable. The OS opens a
+    // .csv with the program for CSV files whatever its mode.
     chmodSync(file, 0o755);
-    expect(await app.invoke('host.openPath', { path: file })).toMatchObject(FORBIDDEN);
+    expect(await app.invoke('host.openPath', { path: file })).toEqual({ ok: true, value: { ok: true } });
+    expect(app.fake.state.shellCalls).toEqual([{ method: 'openPath', target: file }]);
+    app.fake.state.shellCalls.length = 0;
     rmSync(file);
     symlinkSync('/bin/sh', file);
     expect(await app.invoke('host.openPath', { path: file })).toMatchObject(FORBIDDEN);
@@ -184,14 +188,16 @@ describe('a compromised renderer', () => {
     expect(app.fake.state.shellCalls).toEqual([]);
   });
 
-  it('an executable name is refused even if the dialog pointed there', async () => {
-    const program = join(docs, 'Report.exe');
-    await exportTo(program);
-    app.fake.state.shellCalls.length = 0;
-    expect(await app.invoke('host.openPath', { path: program })).toMatchObject(FORBIDDEN);
-    const answer = await app.invoke('host.openPath', { path: program });
-    expect(answer).toMatchObject({ error: { message: expect.stringMatching(/programs/) } });
-    expect(app.fake.state.shellCalls).toEqual([]);
-    rmSync(program);
+  it('only export names open: a program, a script or no extension is refused where the dialog pointed', async () => {
+    for (const name of ['Report.exe', 'Report.sh', 'Report.desktop', 'Report.csv.js', 'Report']) {
+      const program = join(docs, name);
+      await exportTo(program);
+      app.fake.state.shellCalls.length = 0;
+      const answer = await app.invoke('host.openPath', { path: program });
+      expect(answer).toMatchObject(FORBIDDEN);
+      expect(answer).toMatchObject({ error: { message: expect.stringMatching(/never programs or scripts/) } });
+      expect(app.fake.state.shellCalls).toEqual([]);
+      rmSync(program);
+    }
   });
 });

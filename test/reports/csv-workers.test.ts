@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportDefinition } from '../../electron/core/contract/channels/reports';
 import { createCore, type Core } from '../../electron/core/core';
@@ -313,16 +314,41 @@ describe('CSV in worker threads', () => {
       expect(again.rows).toBe(result.rows);
     });
 
-    it('a worker that fails fails the export with a clear error and leaves no file', async () => {
+    it('a worker that fails fails the export with a clear error, leaves no file, and logs the cause', async () => {
       const queries = createReportQueries(db);
       const path = join(own.path, 'failed.csv');
+      const missing = join(own.path, 'missing', 'rollbook.sqlite');
+      const lines: Record<string, unknown>[] = [];
+      const log = pino({}, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
       const error = await exportReport(
-        deps({ ...queries, completionsScope: (def) => ({ ...queries.completionsScope(def)!, databasePath: join(own.path, 'missing', 'rollbook.sqlite') }) }),
+        {
+          ...deps({
+            ...queries,
+            completionsScope: (def) => ({ ...queries.completionsScope(def)!, databasePath: missing }),
+          }),
+          log,
+        },
         { definition: { kind: 'completions', accountIds: null }, format: 'csv', path, options },
       ).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'export_failed', message: expect.stringMatching(/CSV worker failed.*Nothing was written/s) });
       expect(existsSync(path)).toBe(false);
       expect(readdirSync(own.path).filter((name) => name.includes('failed.csv'))).toEqual([]);
+      // export_failed is not a bug the core logs: the worker's failure and its stack are logged by the export.
+      expect(lines).toMatchObject([
+        {
+          level: 50,
+          msg: 'export failed',
+          kind: 'completions',
+          format: 'csv',
+          err: { message: expect.stringMatching(/^A CSV worker failed/), stack: expect.any(String) },
+        },
+      ]);
+
+      const definition = { kind: 'completions', accountIds: null } as const;
+      const ok = await exportReport({ ...deps(queries), log }, { definition, format: 'csv', path, options });
+      expect(lines[1]).toMatchObject({ level: 30, msg: 'export written', kind: 'completions', format: 'csv' });
+      expect(lines[1]).toMatchObject({ rows: ok.rows, bytes: ok.bytes, csvThreads: 2 });
+      expect(JSON.stringify(lines)).not.toContain(own.path);
     });
   });
 });

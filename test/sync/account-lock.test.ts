@@ -117,6 +117,8 @@ describe('one sync per account across processes', () => {
     const second = slowCore(secondData, dir.path);
     // The second core's start-up did not take the first core's live run for an interrupted one.
     expect(runOutcome(dir.path, started.runId)).toBe('running');
+    // The second core's window shows the account as syncing, though the run is the first core's.
+    expect(await second.core.call('sync.status')).toMatchObject([{ accountId: started.accountId, running: true }]);
     const waits: SyncProgress[] = [];
     second.core.on('sync.progress', (p) => {
       if (p.state !== 'waiting') return;
@@ -128,6 +130,7 @@ describe('one sync per account across processes', () => {
 
     expect(a).toMatchObject({ outcome: 'ok' });
     expect(b).toMatchObject({ outcome: 'ok' });
+    expect(await second.core.call('sync.status')).toMatchObject([{ accountId: started.accountId, running: false }]);
     expect(waits[0]).toMatchObject({ state: 'waiting', waiting: { reason: 'other_process' } });
     // The second run began only after the first had ended.
     expect(Date.parse(b!.startedAt)).toBeGreaterThanOrEqual(Date.parse(a!.endedAt!));
@@ -155,6 +158,34 @@ describe('one sync per account across processes', () => {
     const [a] = await firstRun;
     expect(a).toMatchObject({ outcome: 'ok' });
     expect(liveCount(dir.path, 'progress')).toBe(data.progress.length);
+  }, 60_000);
+
+  it('an account removed while its sync (in a worker) waits for another process ends with a clear error', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const held = gate();
+    cleanups.push(held.open);
+    const first = slowCore(makeDataset(4, 60), dir.path, held.opened);
+    const demo = { label: 'Demo', settings: { platform: 'sample', seed: 1 }, storage: 'session' } as const;
+    const { account } = await first.core.call('accounts.add', demo);
+    const firstRun = first.core.call('sync.run', { mode: 'full' });
+    await pulling(first.core);
+
+    const internal: unknown[] = [];
+    const second = testCore({ dataDir: dir.path, onInternalError: (error) => internal.push(error) });
+    cleanups.push(second.cleanup);
+    second.core.on('sync.progress', (p) => {
+      // The holder's sync, cancelled by the removal, notices once its held page comes.
+      if (p.state === 'waiting') void first.core.call('accounts.remove', { account: account.id }).then(held.open);
+    });
+    const [b] = await second.core.call('sync.run', { mode: 'full' });
+    const [a] = await firstRun;
+
+    for (const run of [a, b]) {
+      expect(run).toMatchObject({ outcome: 'failed', errorCode: 'account_not_found' });
+      expect(run!.errorMessage).toMatch(/"Demo" was removed/);
+    }
+    expect(internal).toEqual([]);
   }, 60_000);
 
   it('takes over a lock whose process is gone, or whose heartbeat stopped long ago', async () => {

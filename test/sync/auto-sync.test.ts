@@ -1,4 +1,7 @@
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RollbookError } from '../../electron/core/contract/errors';
+import type { Core } from '../../electron/core/core';
 import { startAutoSync, type AutoSyncClock } from '../../electron/core/sync/auto-sync';
 import { startIspringSimulator } from '../simulators/ispring';
 import { testCore } from '../support/core';
@@ -44,6 +47,29 @@ describe('auto-sync and clear cache', () => {
     expect(await core.call('sync.history', {})).toEqual([]);
     expect((await core.call('sync.run', {}))[0]!.outcome).toBe('ok');
     expect((await core.call('app.info')).counts.progress).toBe(10);
+  });
+});
+
+describe('auto-sync failures', () => {
+  it('are written to the core\'s log, not only told to the host', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({}, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    // A core whose every sync is refused (as on a read-only cache).
+    const core = {
+      log,
+      on: () => () => undefined,
+      call: async (channel: string) => {
+        if (channel === 'settings.get') return { autoSync: { onStart: true, everyMinutes: 0 } };
+        if (channel === 'sync.status') return [{ accountId: 'a', running: false, lastRun: null, dataAsOf: null }];
+        throw new RollbookError('read_only', 'The data folder is read-only.');
+      },
+    } as unknown as Core;
+    const auto = startAutoSync(core);
+    await auto.idle();
+    auto.stop();
+    expect(lines).toMatchObject([
+      { level: 40, msg: 'auto-sync skipped', err: { message: 'The data folder is read-only.' } },
+    ]);
   });
 });
 

@@ -156,6 +156,36 @@ describe('sync in a worker thread', () => {
     expect(String((logged?.err as { stack?: string }).stack)).toMatch(/crash-worker\.mjs/);
   }, 30_000);
 
+  it('a worker that dies after its account was removed still ends the run, and the process lives on', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    // A worker entry that says it started the job, then crashes when the removal cancels it.
+    const crashing = join(dir.path, 'crash-on-cancel.mjs');
+    writeFileSync(
+      crashing,
+      "import { parentPort } from 'node:worker_threads';\n" +
+        'parentPort.on(\'message\', (m) => {\n' +
+        "  if (m.type === 'cancel') throw new Error('boom on cancel');\n" +
+        '  const progress = { accountId: m.input.account.id, runId: 0, state: \'waiting\', resource: null,\n' +
+        '    step: 0, steps: 5, pages: 0, rows: 0, total: null, counts: {}, waiting: null, elapsedMs: 0,\n' +
+        "    outcome: 'running' };\n" +
+        "  parentPort.postMessage({ type: 'progress', job: m.job, progress });\n" +
+        '});\n',
+    );
+    const { core } = await setup({ url: pathToFileURL(crashing) });
+    const started = new Promise<void>((resolve) => core.on('sync.progress', () => resolve()));
+    const running = core.call('sync.run', { mode: 'full' });
+    await started;
+    await core.call('accounts.remove', { account: 'Worker' });
+    const [run] = await Promise.race([
+      running,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the sync hung')), 20_000)),
+    ]);
+    expect(run).toMatchObject({ outcome: 'failed', errorCode: 'internal' });
+    expect(run!.errorMessage).toMatch(/stopped unexpectedly \(Error: boom on cancel\)/);
+    expect(await core.call('accounts.list')).toEqual([]);
+  }, 30_000);
+
   it('a worker whose code is missing, or that cannot be started at all, is a recorded failure too', async () => {
     const dir = tempDir();
     cleanups.push(dir.cleanup);

@@ -48,13 +48,17 @@ function changed(ctx: CoreContext) {
   ctx.events.emit('accounts.changed', { accounts: ctx.accounts.list() });
 }
 
-async function storeSecret(ctx: CoreContext, accountId: string, secret: string, storage: 'keychain' | 'session') {
+async function assertKeychain(ctx: CoreContext, storage: 'keychain' | 'session') {
   if (storage === 'keychain' && !(await ctx.secrets.keychainAvailable())) {
     throw new RollbookError(
       'keychain_unavailable',
       'The system keychain is not available, so the secret cannot be saved. Start your keychain (on Linux: GNOME Keyring or KWallet) and try again, or choose "keep for this session only".',
     );
   }
+}
+
+async function storeSecret(ctx: CoreContext, accountId: string, secret: string, storage: 'keychain' | 'session') {
+  await assertKeychain(ctx, storage);
   await ctx.secrets.set(accountId, secret, storage);
 }
 
@@ -84,18 +88,19 @@ export const accountHandlers = {
     const connection = await testConnection(ctx, input.settings, input.secret);
     const id = randomUUID();
     const now = ctx.now().toISOString();
-    if (needsSecret(input.settings)) await storeSecret(ctx, id, input.secret!, input.storage);
-    try {
-      ctx.accounts.insert({
-        id,
-        label: input.label,
-        settings: input.settings,
-        secretLocation: needsSecret(input.settings) ? input.storage : 'none',
-        now,
-      });
-    } catch (error) {
-      await ctx.secrets.delete(id).catch(() => undefined);
-      throw error;
+    const withSecret = needsSecret(input.settings);
+    if (withSecret) await assertKeychain(ctx, input.storage);
+    // The row first: a cache that cannot be written (a read-only folder, a full disk) fails here, before a secret is
+    // stored anywhere. Undoing a stored secret could fail too, and would leave it in the keychain for no account.
+    const secretLocation = withSecret ? input.storage : 'none';
+    ctx.accounts.insert({ id, label: input.label, settings: input.settings, secretLocation, now });
+    if (withSecret) {
+      try {
+        await ctx.secrets.set(id, input.secret!, input.storage);
+      } catch (error) {
+        writeTransaction(ctx.db, () => ctx.accounts.remove(id))();
+        throw error;
+      }
     }
     changed(ctx);
     return { account: ctx.accounts.get(id)!, connection };

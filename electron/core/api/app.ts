@@ -19,7 +19,7 @@ export const appHandlers = {
   'app.diagnostics': (ctx) => ({ text: diagnosticsText(ctx), logDir: ctx.logDir }),
   'app.openLogs': async (ctx) => {
     if (!ctx.host?.openLogFolder) {
-      throw new RollbookError('internal', `This host cannot open folders. The log files are in ${ctx.logDir}.`);
+      throw new RollbookError('unsupported', `This program cannot open folders. The log files are in ${ctx.logDir}.`);
     }
     await ctx.host.openLogFolder(ctx.logDir);
     return { logDir: ctx.logDir };

@@ -68,6 +68,8 @@ export interface CoreContext {
   host?: HostAbilities;
   cache: { clearAll: () => number };
   sync: SyncCoordinator;
+  /** Accounts a live run in any process (this one, the app, a CLI) is syncing now: the cross-process locks. */
+  busyAccounts: () => string[];
   events: CoreEvents;
   now: () => Date;
 }

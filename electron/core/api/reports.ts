@@ -39,6 +39,7 @@ async function runExport(ctx: CoreContext, input: ExportInput) {
       queries: ctx.reports,
       pdf: ctx.pdf,
       csvWorkers: ctx.csvWorkers,
+      log: ctx.log,
       now: ctx.now,
       accountLabels: (ids) => accountLabels(ctx, ids),
       onProgress: (rows, total, done) => ctx.events.emit('reports.progress', { path, rows, total, done }),
@@ -78,11 +79,15 @@ export const reportHandlers = {
   },
   'reports.saved.delete': (ctx, { name }) => ({ deleted: ctx.savedReports.remove(name) }),
   'host.chooseSavePath': async (ctx, input) => {
-    if (!ctx.host?.chooseSavePath) throw new RollbookError('internal', 'This host has no file dialog; pass the output path directly.');
+    if (!ctx.host?.chooseSavePath) {
+      throw new RollbookError('unsupported', 'This program has no file dialog; pass the output path directly.');
+    }
     return (await ctx.host.chooseSavePath(input.suggestedName, input.format)) ?? { path: null, saveToken: null };
   },
   'host.openPath': async (ctx, input) => {
-    if (!ctx.host?.openPath) throw new RollbookError('internal', 'This host cannot open files.');
+    if (!ctx.host?.openPath) {
+      throw new RollbookError('unsupported', 'This program cannot open files; open the export from its folder.');
+    }
     await ctx.host.openPath(input.path, input.reveal);
     return { ok: true };
   },

@@ -15,12 +15,15 @@ function accountsFor(ctx: CoreContext, ids: string[] | undefined) {
 export const syncHandlers = {
   'sync.run': (ctx, input) => ctx.sync.run(accountsFor(ctx, input.accountIds), input.mode),
   'sync.cancel': (ctx, input) => ({ cancelled: ctx.sync.cancel(input.accountIds) }),
-  'sync.status': (ctx) =>
-    ctx.accounts.list().map((account) => ({
+  'sync.status': (ctx) => {
+    // Another process's sync (the CLI, a second window) counts too: the window shows that account as syncing.
+    const busy = new Set(ctx.busyAccounts());
+    return ctx.accounts.list().map((account) => ({
       accountId: account.id,
-      running: ctx.sync.isRunning(account.id),
+      running: ctx.sync.isRunning(account.id) || busy.has(account.id),
       lastRun: ctx.runs.last(account.id),
       dataAsOf: ctx.runs.dataAsOf(account.id),
-    })),
+    }));
+  },
   'sync.history': (ctx, input) => ctx.runs.history(input.accountId, input.limit),
 } satisfies HandlersFor<keyof typeof syncChannels>;

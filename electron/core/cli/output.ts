@@ -24,6 +24,19 @@ export function sanitizeForTerminal(text: string): string {
   return text.replace(ESCAPE_SEQUENCE, '').replace(CONTROL, '').replace(BIDI_CONTROLS, bidiMarker);
 }
 
+/** Line breaks (CR LF, LF, CR, VT, FF, NEL, LS, PS): those sanitizeForTerminal keeps for the CLI's own use. */
+// eslint-disable-next-line no-control-regex -- finding line breaks (VT and FF among them) is the point
+const LINE_BREAK = /\r\n|[\n\r\u000b\u000c\u0085\u2028\u2029]/g;
+
+/**
+ * One untrusted value (a label, a name a server sent, an error message) as part of a line: a line break inside it is
+ * shown as ⟪LF⟫ and a tab as a space, so it can neither fake a line of output nor shift a tab-separated column.
+ * sanitizeForTerminal keeps newlines and tabs, which the CLI's own output needs, so values pass through here first.
+ */
+export function oneLine(text: string): string {
+  return text.replace(LINE_BREAK, '⟪LF⟫').replace(/\t/g, ' ');
+}
+
 /**
  * JSON for a terminal. JSON.stringify already escapes C0 controls; C1 and bidi controls are escaped the same way
  * (\u009b, \u202e) so a program reading the output gets the stored text unchanged.

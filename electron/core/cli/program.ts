@@ -13,7 +13,7 @@ import { createSecretStore } from '../secrets/secret-store';
 import { ROLLBOOK_VERSION } from '../version';
 import { describeCause, scrubText } from '../log/log';
 import { COMMANDS } from './commands';
-import { terminalIo } from './output';
+import { oneLine, terminalIo } from './output';
 import { rejectSecretFlags } from './secret-input';
 
 export interface CliIo {
@@ -118,7 +118,9 @@ export async function runCli(argv: string[], hostIo: CliIo): Promise<number> {
       return EXIT.usage;
     }
     if (error instanceof RollbookError) {
-      io.stderr(`error: ${error.message}\n`);
+      // The core's messages are one line, and may quote a label or a server's text (which must not add lines); only
+      // rejected input lists its problems one per line.
+      io.stderr(`error: ${error.code === 'invalid_input' ? error.message : oneLine(error.message)}\n`);
       explainInternal();
       // Input the core rejected is a usage error too (the CLI validates most flags before calling it).
       return error.code === 'invalid_input' ? EXIT.usage : EXIT.failure;

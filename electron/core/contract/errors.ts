@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'export_failed'
   /** The cache's folder cannot be written: reads work, syncs and changes do not. */
   | 'read_only'
+  /** The host (the CLI, a test) has no such ability: a file dialog, opening a file or folder. */
+  | 'unsupported'
   | 'internal';
 
 export interface WireError {

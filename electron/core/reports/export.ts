@@ -9,6 +9,7 @@ import { REPORT_COLUMNS, type ReportQueries, type ReportRow } from '../store/rep
 import { commitTarget, discard, prepareTarget } from './atomic-file';
 import { writeCsv } from './csv';
 import { csvThreads, startCsvWorkers, type CsvWorkers } from './csv-in-workers';
+import type { Logger } from '../log/log';
 import type { PdfRenderer } from './pdf-renderer';
 import { FOOTER_TEMPLATE, paperFor, renderReportHtml } from './pdf-template';
 
@@ -25,6 +26,8 @@ export interface ExportDeps {
   onProgress?: (rows: number, total: number | null, done: boolean) => void;
   /** Large completions CSVs are written by worker threads when the host has their code (csv-in-workers.ts). */
   csvWorkers?: CsvWorkers;
+  /** Each export's kind, format, size, timing and CSV threads; a failure with its stack. Never a path or a row. */
+  log?: Logger;
 }
 
 export function describeFilters(def: ReportDefinition): string[] {
@@ -44,6 +47,13 @@ export async function exportReport(
 ): Promise<{ path: string; rows: number; bytes: number; truncated: boolean }> {
   const { definition, format, path, options } = input;
   const now = deps.now().toISOString();
+  const started = performance.now();
+  const log = deps.log?.child({ kind: definition.kind, format });
+  const written = <R extends { rows: number; bytes: number }>(result: R, fields: Record<string, unknown> = {}): R => {
+    const ms = Math.round(performance.now() - started);
+    log?.info({ rows: result.rows, bytes: result.bytes, ms, ...fields }, 'export written');
+    return result;
+  };
   const columns = REPORT_COLUMNS[definition.kind];
   const temp = await prepareTarget(path, options.force);
   try {
@@ -58,6 +68,7 @@ export async function exportReport(
       const threads = csvThreads(workers, expected);
       const scope = workers && threads > 0 ? deps.queries.completionsScope(definition) : null;
       let rows: number | 'stale' = 'stale';
+      let fellBack = false;
       if (workers && scope) {
         // The workers load their learner maps while this thread reads the course list.
         const group = startCsvWorkers(workers, threads, scope);
@@ -74,12 +85,15 @@ export async function exportReport(
       }
       if (rows === 'stale') {
         // No workers, or a sync swapped generations under them: this thread writes it from its own snapshot.
+        fellBack = scope !== null;
         await discard(temp, true);
         rows = await writeCsv(temp, columns, deps.queries.iterateValues(definition, now), { bom: options.bom, locale, onRows });
       }
       const bytes = await commitTarget(temp, path);
       deps.onProgress?.(rows, rows, true);
-      return { path, rows, bytes, truncated: false };
+      // A sync that replaced an account's rows under the CSV workers sends the export back to this thread.
+      const how = fellBack ? { csvThreads: 0, csvWorkersStale: true } : { csvThreads: threads };
+      return written({ path, rows, bytes, truncated: false }, how);
     }
 
     // Chromium starts while the rows are read (the loop yields now and then, which also keeps IPC answering).
@@ -136,10 +150,13 @@ export async function exportReport(
     await fs.writeFile(temp, pdf, { flag: 'wx' });
     const bytes = await commitTarget(temp, path);
     deps.onProgress?.(total, total, true);
-    return { path, rows: Math.min(total, PDF_ROW_LIMIT), bytes, truncated: total > PDF_ROW_LIMIT };
+    return written({ path, rows: Math.min(total, PDF_ROW_LIMIT), bytes, truncated: total > PDF_ROW_LIMIT });
   } catch (error) {
     await discard(temp);
     if (error instanceof RollbookError) throw error;
+    // Reported as export_failed, which the core does not log as a bug: the cause (a CSV worker's crash, a disk
+    // error) and its stack are logged here.
+    log?.error({ err: error, ms: Math.round(performance.now() - started) }, 'export failed');
     throw new RollbookError('export_failed', `The ${REPORT_TITLES[definition.kind]} export failed: ${(error as Error).message}. Nothing was written to ${path}.`, { cause: error });
   }
 }

@@ -48,7 +48,10 @@ export function startAutoSync(
   // One job at a time, in order: a wake-up and a network change at once must not start the same sync twice.
   let work: Promise<void> = Promise.resolve();
   const enqueue = (job: () => Promise<void>) => {
-    work = work.then(job).catch((error: unknown) => options.log?.(`auto-sync skipped: ${(error as Error).message}`));
+    work = work.then(job).catch((error: unknown) => {
+      core.log.warn({ err: error }, 'auto-sync skipped');
+      options.log?.(`auto-sync skipped: ${(error as Error).message}`);
+    });
   };
 
   const syncAccounts = async (pick: (status: Awaited<ReturnType<typeof statusOf>>) => string[]) => {

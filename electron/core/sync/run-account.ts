@@ -56,7 +56,13 @@ export interface RunAccountOptions {
  */
 export async function runAccountSync(deps: RunAccountDeps, account: Account, options: RunAccountOptions): Promise<SyncRun> {
   const owner = options.owner ?? randomUUID();
-  if (!(await waitForAccount(deps, account, owner, options.signal))) return cancelledWhileWaiting(deps, account, options.mode);
+  try {
+    if (!(await waitForAccount(deps, account, owner, options.signal))) {
+      return cancelledWhileWaiting(deps, account, options.mode);
+    }
+  } catch (error) {
+    return failedOutsideRun(deps, account, options.mode, error);
+  }
   // The heartbeat tells a live holder from a crashed one whose pid another program now has. A beat that failed (it
   // waited too long for the write lock) is not worth failing the sync for: the lock goes stale only after many.
   const heartbeat = setInterval(() => {
@@ -68,7 +74,9 @@ export async function runAccountSync(deps: RunAccountDeps, account: Account, opt
   }, LOCK_HEARTBEAT_MS);
   heartbeat.unref();
   try {
-    return await syncAccount(deps, account, options);
+    // Its own failures are recorded runs; what escapes (the account removed under it, its run row gone) ends here.
+    const run = await syncAccount(deps, account, options).catch((error: unknown) => error as Error);
+    return run instanceof Error ? failedOutsideRun(deps, account, options.mode, run) : run;
   } finally {
     clearInterval(heartbeat);
     // A closed cache (the core closing under an inline run) is released by the core itself.
@@ -104,10 +112,67 @@ async function waitForAccount(deps: RunAccountDeps, account: Account, owner: str
   return !signal.aborted;
 }
 
+/**
+ * The run could not begin or be recorded: most often the account was removed (here or by another process) while the
+ * run waited for its lock or ran, so there is nothing left to sync or to record a run against. Anything else is an
+ * unexpected error, recorded as a failed run like one that broke mid-way. Either way the host gets a finished run,
+ * never an exception.
+ */
+function failedOutsideRun(deps: RunAccountDeps, account: Account, mode: SyncMode, error: unknown): SyncRun {
+  const at = deps.now().toISOString();
+  const failure = { endedAt: at, outcome: 'failed' as const, counts: {}, skipped: [] };
+  if (!deps.db.open) {
+    // The core closed its cache under an inline run: the next start marks anything left as interrupted.
+    const errorMessage = 'The sync was stopped because Rollbook is closing. The previous data was kept.';
+    return { id: 0, accountId: account.id, mode, startedAt: at, ...failure, errorCode: 'internal', errorMessage };
+  }
+  if (deps.db.prepare('SELECT 1 FROM accounts WHERE id = ?').pluck().get(account.id) === undefined) {
+    const errorMessage = `The account "${account.label}" was removed while it was being synced; nothing was synced.`;
+    deps.log?.info({ accountId: account.id }, 'sync ended: account removed');
+    deps.emitProgress(doneProgress(account.id, 0, 'failed'));
+    const errorCode = 'account_not_found';
+    return { id: 0, accountId: account.id, mode, startedAt: at, ...failure, errorCode, errorMessage };
+  }
+  deps.onInternalError?.(error);
+  const id = deps.runs.start(account.id, 0, mode, at);
+  deps.runs.finish({
+    id,
+    ...failure,
+    errorCode: 'internal',
+    errorMessage:
+      `The sync could not begin (${describeCause(error)}). The previous data was kept; details are in the log.`,
+  });
+  deps.emitProgress(doneProgress(account.id, id, 'failed'));
+  return deps.runs.get(id)!;
+}
+
+function doneProgress(accountId: string, runId: number, outcome: SyncRun['outcome']): SyncProgress {
+  return {
+    accountId,
+    runId,
+    state: 'done',
+    resource: null,
+    step: 0,
+    steps: SYNC_RESOURCES.length,
+    pages: 0,
+    rows: 0,
+    total: null,
+    counts: {},
+    waiting: null,
+    elapsedMs: 0,
+    outcome,
+  };
+}
+
 function cancelledWhileWaiting(deps: RunAccountDeps, account: Account, mode: SyncMode): SyncRun {
   const at = deps.now().toISOString();
-  // Generation 0: the run wrote nothing.
-  const id = deps.runs.start(account.id, 0, mode, at);
+  // Generation 0: the run wrote nothing. (Cancelled because the account is being removed: then it cannot be recorded.)
+  let id: number;
+  try {
+    id = deps.runs.start(account.id, 0, mode, at);
+  } catch (error) {
+    return failedOutsideRun(deps, account, mode, error);
+  }
   deps.runs.finish({
     id,
     endedAt: at,
@@ -192,7 +257,10 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
     progress.outcome = outcome;
     progress.waiting = null;
     emit(true);
-    return runs.get(runId)!;
+    const run = runs.get(runId);
+    // Removed with its account meanwhile (cascade): runAccountSync says so.
+    if (!run) throw new Error('The sync run was removed before it ended.');
+    return run;
   };
 
   try {

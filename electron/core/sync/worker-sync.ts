@@ -174,13 +174,19 @@ export class SyncWorkerPool {
       const errorMessage = 'The sync was stopped because Rollbook is closing. The previous data was kept.';
       return { id: job.runId ?? 0, accountId: job.accountId, mode: job.mode, startedAt: at, ...failure, errorMessage };
     }
-    const id = job.runId ?? runs.start(job.accountId, 0, job.mode, at);
     const errorMessage = `The sync stopped unexpectedly (${describeCause(cause)}). The previous data was kept; run it again.`;
-    runs.finish({ id, ...failure, errorMessage });
     // The worker's lock on the account (if it got that far) died with it; this process lives on, so it would not
     // look stale to other processes for a long while.
     locks.release(job.accountId, job.owner);
-    return runs.get(id)!;
+    try {
+      const id = job.runId ?? runs.start(job.accountId, 0, job.mode, at);
+      runs.finish({ id, ...failure, errorMessage });
+      const run = runs.get(id);
+      if (run) return run;
+    } catch {
+      // The account was removed meanwhile (its runs with it): nothing to record the run against.
+    }
+    return { id: 0, accountId: job.accountId, mode: job.mode, startedAt: at, ...failure, errorMessage };
   }
 }
 

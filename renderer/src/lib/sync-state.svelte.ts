@@ -7,6 +7,8 @@ import { problems } from './problems.svelte';
 import { call, errorMessage, subscribe } from './rollbook';
 
 const NETWORK_CODES = new Set(['network', 'timeout']);
+/** How often the window looks again at a sync another process is running. */
+const ELSEWHERE_POLL_MS = 3_000;
 
 export interface OfflineNotice {
   /** Oldest "data as of" among the affected accounts (null: never synced). */
@@ -33,15 +35,39 @@ export class SyncState {
     return this.pending.includes(accountId) || Boolean(this.statuses[accountId]?.running) || this.progress[accountId]?.state === 'running' || this.progress[accountId]?.state === 'waiting';
   }
 
+  /** Another process (the command line, another window) is syncing the account: this window has no run of it. */
+  elsewhere(accountId: string): boolean {
+    return Boolean(this.statuses[accountId]?.running) && !this.progress[accountId] && !this.pending.includes(accountId);
+  }
+
   async refresh(): Promise<void> {
     try {
       const [statuses, history] = await Promise.all([call('sync.status'), call('sync.history', { limit: 100 })]);
       this.statuses = Object.fromEntries(statuses.map((s) => [s.accountId, s]));
       this.history = history;
       this.loaded = true;
+      this.watchElsewhere();
     } catch (error) {
       this.error = errorMessage(error);
     }
+  }
+
+  #elsewhereTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * A sync another process runs (the CLI, a second window) sends this window no events: while one is running, the
+   * status is asked for again, so its end (and its new data) shows without a restart.
+   */
+  private watchElsewhere(): void {
+    const elsewhere = Object.values(this.statuses).some((s) => this.elsewhere(s.accountId));
+    if (!elsewhere || this.#elsewhereTimer) return;
+    this.#elsewhereTimer = setTimeout(() => {
+      this.#elsewhereTimer = null;
+      const before = Object.values(this.statuses).filter((s) => s.running).map((s) => s.accountId);
+      void this.refresh().then(() => {
+        if (before.some((id) => !this.statuses[id]?.running)) this.onData();
+      });
+    }, ELSEWHERE_POLL_MS);
   }
 
   listen(): () => void {

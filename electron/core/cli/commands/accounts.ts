@@ -4,7 +4,7 @@ import { accountSettingsSchema, credentialOrigins, type AccountSettings } from '
 import type { Account, ConnectionReport } from '../../contract/channels/accounts';
 import { PLATFORM_LABELS, PLATFORMS, type Platform } from '../../contract/domain';
 import { UsageError, type CliIo, type CommandContext, type GlobalOptions } from '../program';
-import { terminalJson } from '../output';
+import { oneLine, terminalJson } from '../output';
 import { readSecret } from '../secret-input';
 
 interface PlatformFlags {
@@ -71,9 +71,10 @@ function settingsFrom(platform: Platform, flags: PlatformFlags, base?: AccountSe
 }
 
 function printConnection(io: CliIo, report: ConnectionReport) {
-  io.stdout(`Connected: ${report.accountName}${report.courseCount === null ? '' : ` — ${report.courseCount} courses`}\n`);
-  for (const provider of report.providers) io.stdout(`  provider ${provider.id}: ${provider.name}\n`);
-  for (const note of report.notes) io.stdout(`  note: ${note}\n`);
+  const courses = report.courseCount === null ? '' : ` — ${report.courseCount} courses`;
+  io.stdout(`Connected: ${oneLine(report.accountName)}${courses}\n`);
+  for (const provider of report.providers) io.stdout(`  provider ${provider.id}: ${oneLine(provider.name)}\n`);
+  for (const note of report.notes) io.stdout(`  note: ${oneLine(note)}\n`);
 }
 
 const where = (a: Account) =>
@@ -108,7 +109,8 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
     await withCore(cmd.optsWithGlobals<GlobalOptions>(), async (core) => {
       const { account, connection } = await core.call('accounts.add', { label: flags.label!, settings, secret });
       printConnection(io, connection);
-      io.stdout(`Saved ${PLATFORM_LABELS[platform]} account "${account.label}" (${account.id}); secret: ${where(account)}.\n`);
+      const saved = `account "${oneLine(account.label)}" (${account.id})`;
+      io.stdout(`Saved ${PLATFORM_LABELS[platform]} ${saved}; secret: ${where(account)}.\n`);
     });
   });
 
@@ -141,7 +143,8 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
       }
       for (const a of list) {
         const flags = [where(a), a.needsReconnect ? 'NEEDS RECONNECTING' : null, a.lastSyncedAt ? `synced ${a.lastSyncedAt}` : 'never synced'];
-        io.stdout(`${a.label}\t${PLATFORM_LABELS[a.platform]}\t${a.id}\t${flags.filter(Boolean).join(', ')}\n`);
+        const state = flags.filter(Boolean).join(', ');
+        io.stdout(`${oneLine(a.label)}\t${PLATFORM_LABELS[a.platform]}\t${a.id}\t${state}\n`);
       }
     });
 
@@ -165,7 +168,7 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
     await withCore(cmd.optsWithGlobals<GlobalOptions>(), async (core) => {
       const all = await core.call('accounts.list');
       const current = all.find((a) => a.id === ref) ?? all.find((a) => a.label.toLowerCase() === ref.toLowerCase());
-      if (!current) throw new UsageError(`No account "${ref}". Run "rollbook accounts list" to see them.`);
+      if (!current) throw new UsageError(`No account "${oneLine(ref)}". Run "rollbook accounts list" to see them.`);
       const { label, replaceSecret, ...platformFlags } = flags;
       const touched = Object.values(platformFlags).some((v) => v !== undefined);
       const settings = touched ? settingsFrom(current.platform, platformFlags, current.settings) : undefined;
@@ -180,15 +183,15 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
       if (secret !== undefined && settings === undefined && label === undefined) {
         const { connection } = await core.call('accounts.replaceSecret', { account: current.id, secret });
         printConnection(io, connection);
-        io.stdout(`Updated "${current.label}".\n`);
+        io.stdout(`Updated "${oneLine(current.label)}".\n`);
         return;
       }
       // With a secret, the core tests the new settings with it and saves nothing unless that works.
       const updated = await core.call('accounts.update', { account: current.id, label, settings, secret });
       io.stdout(
         secret === undefined
-          ? `Updated "${updated.label}".\n`
-          : `Connected and updated "${updated.label}"; secret: ${where(updated)}.\n`,
+          ? `Updated "${oneLine(updated.label)}".\n`
+          : `Connected and updated "${oneLine(updated.label)}"; secret: ${where(updated)}.\n`,
       );
     });
   });
@@ -203,7 +206,7 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
       if (!opts.yes) {
         if (!io.confirm) throw new UsageError('Removing an account needs confirmation: add --yes.');
         const what = opts.keepData ? 'its secret (cached data is kept)' : 'its secret and all its cached data';
-        if (!(await io.confirm(`Remove "${ref}" and ${what}?`))) {
+        if (!(await io.confirm(`Remove "${oneLine(ref)}" and ${what}?`))) {
           io.stderr('Nothing removed.\n');
           return;
         }
@@ -211,6 +214,7 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
       const result = await withCore(cmd.optsWithGlobals<GlobalOptions>(), (core) =>
         core.call('accounts.remove', { account: ref, keepData: opts.keepData ?? false }),
       );
-      io.stdout(result.keptData ? `Disconnected "${ref}"; its cached data is kept.\n` : `Removed "${ref}".\n`);
+      const name = oneLine(ref);
+      io.stdout(result.keptData ? `Disconnected "${name}"; its cached data is kept.\n` : `Removed "${name}".\n`);
     });
 }

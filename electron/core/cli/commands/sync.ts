@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Account } from '../../contract/channels/accounts';
 import type { SyncProgress, SyncResource, SyncRun } from '../../contract/channels/sync';
+import { oneLine } from '../output';
 import type { CliIo, CommandContext, GlobalOptions } from '../program';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
@@ -94,7 +95,7 @@ function summary(run: SyncRun, label: string): string {
     case 'cancelled':
       return `${label}: cancelled — the previous data was kept`;
     default:
-      return `${label}: FAILED — ${run.errorMessage ?? run.errorCode ?? 'unknown error'}`;
+      return `${label}: FAILED — ${oneLine(run.errorMessage ?? run.errorCode ?? 'unknown error')}`;
   }
 }
 
@@ -108,7 +109,7 @@ export function registerSync(program: Command, { io, withCore, fail }: CommandCo
     .action(async (refs: string[], opts: { full?: boolean; status?: boolean }, cmd: Command) => {
       await withCore(cmd.optsWithGlobals<GlobalOptions>(), async (core) => {
         const accounts = await core.call('accounts.list');
-        const labels = new Map(accounts.map((a: Account) => [a.id, a.label]));
+        const labels = new Map(accounts.map((a: Account) => [a.id, oneLine(a.label)]));
         if (opts.status) {
           const status = await core.call('sync.status');
           if (status.length === 0) io.stdout('No accounts yet.\n');
