@@ -1,14 +1,15 @@
 /**
  * Runs a report definition into a file of one format, written to a temp file and renamed into place
- * (atomic-file.ts): the format's writer (export-csv.ts, export-pdf.ts) fills the temp file.
+ * (atomic-file.ts): the format's writer (export-csv.ts, export-pdf.ts, export-xlsx.ts) fills the temp file.
  */
-import { REPORT_TITLES, type ReportDefinition } from '../contract/channels/reports';
+import { REPORT_TITLES, type ExportFormat, type ReportDefinition } from '../contract/channels/reports';
 import { RollbookError } from '../contract/errors';
 import type { ReportQueries } from '../store/report-queries';
 import { commitTarget, discard, prepareTarget } from './atomic-file';
 import type { CsvWorkers } from './csv-in-workers';
 import { writeCsvExport } from './export-csv';
 import { writePdfExport } from './export-pdf';
+import { writeXlsxExport } from './export-xlsx';
 import type { PdfRenderer } from './pdf-renderer';
 
 export interface ExportDeps {
@@ -28,15 +29,13 @@ export interface ExportOptions {
   force: boolean;
 }
 
-export type ExportFormat = 'csv' | 'pdf';
-
 /** One format's writer: fills `temp`; `read` is how many rows it read (the final progress), `rows` how many it wrote. */
 export type FormatWriter = (
   deps: ExportDeps,
   job: { definition: ReportDefinition; options: ExportOptions; now: string; temp: string },
 ) => Promise<{ rows: number; read: number; truncated: boolean }>;
 
-const WRITERS: Record<ExportFormat, FormatWriter> = { csv: writeCsvExport, pdf: writePdfExport };
+const WRITERS: Record<ExportFormat, FormatWriter> = { csv: writeCsvExport, pdf: writePdfExport, xlsx: writeXlsxExport };
 
 export async function exportReport(
   deps: ExportDeps,
