@@ -20,7 +20,9 @@ export const writeXlsxExport: FormatWriter = async (deps, { definition, now, tem
       yield row;
     }
   };
-  const rows = await writeXlsx(temp, columns, counted(deps.queries.iterateValues(definition, now)), {
+  // Cells, not the sort, are what a workbook costs: the learner map would only add its heap to this thread's.
+  const source = deps.queries.iterateValues(definition, now, { learnerMap: false });
+  const rows = await writeXlsx(temp, columns, counted(source), {
     sheetName: REPORT_TITLES[definition.kind],
     title: definition.title ?? REPORT_TITLES[definition.kind],
     onRows: (n) => deps.onProgress?.(n, Math.max(n, expected), false),

@@ -5,6 +5,7 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { ReportColumn } from '../contract/channels/reports';
 import type { AttendanceStatus, ProgressStatus } from '../contract/domain';
@@ -20,7 +21,7 @@ const SAMPLE_ROWS = 1_000;
 /** Columns wider than this many characters wrap their text instead of growing. */
 const MAX_WIDTH = 60;
 const MIN_WIDTH = 6;
-/** Rows written between two turns of the event loop, which lets the zip compress and write what was queued. */
+/** Rows written between two looks at the zip: a turn of the event loop, or a wait while it catches up. */
 const YIELD_EVERY = 500;
 const PROGRESS_EVERY = 20_000;
 
@@ -119,7 +120,11 @@ export async function writeXlsx(
   const maxRows = options.maxRows ?? EXCEL_MAX_ROWS;
   const out = createWriteStream(file, { flags: 'wx' });
   const opened = once(out, 'open');
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+    stream: out,
+    useStyles: true,
+    useSharedStrings: false,
+  });
   workbook.creator = 'Rollbook';
   const iterator = rows[Symbol.iterator]();
   let count = 0;
@@ -135,7 +140,12 @@ export async function writeXlsx(
       width: Math.min(MAX_WIDTH, widths[i]!) + 2,
       style: columnStyle(c, widths[i]! > MAX_WIDTH),
     }));
-    const statusColumns = columns.map((c) => STATUS_KEYS.has(c.key));
+    // One style object per column (and per status in a status column), shared by every cell: exceljs caches a
+    // style's id by the object, and styles built per cell cost a quarter of the export.
+    const cellStyles = layout.map((l) => l.style);
+    const toneStyles = columns.map((c, i) =>
+      STATUS_KEYS.has(c.key) ? new Map([...TONE_STYLES].map(([status, tone]) => [status, { ...cellStyles[i], ...tone }])) : null,
+    );
     const sheets: string[] = [];
     let sheet: ExcelJS.Worksheet | null = null;
     let inSheet = 0;
@@ -159,18 +169,17 @@ export async function writeXlsx(
     const write = async (cells: Cell[]) => {
       if (!sheet || inSheet === maxRows) startSheet();
       const row = sheet!.addRow(cells);
-      for (let i = 0; i < cells.length; i += 1) {
-        const style = statusColumns[i] && typeof cells[i] === 'string' ? TONE_STYLES.get(cells[i] as string) : undefined;
-        if (style) {
-          const cell = row.getCell(i + 1);
-          cell.fill = style.fill!;
-          cell.font = style.font!;
-        }
-      }
+      row.eachCell({ includeEmpty: true }, (cell, n) => {
+        const tones = toneStyles[n - 1];
+        cell.style = (tones && typeof cell.value === 'string' ? tones.get(cell.value) : undefined) ?? cellStyles[n - 1]!;
+      });
       row.commit();
       inSheet += 1;
       count += 1;
-      if (count % YIELD_EVERY === 0) await new Promise(setImmediate);
+      if (count % YIELD_EVERY === 0) {
+        const pending = zipBacklog(sheet!);
+        await (pending ? once(pending, 'drain') : new Promise(setImmediate));
+      }
       if (count % PROGRESS_EVERY === 0) options.onRows?.(count);
     };
     for (const cells of sample) await write(cells);
@@ -188,6 +197,18 @@ export async function writeXlsx(
   }
   options.onRows?.(count);
   return count;
+}
+
+/**
+ * The zip's intake for a sheet when it holds more than it wants: exceljs pipes each sheet's stream into a stream of
+ * archiver's that buffers whatever it is given (exceljs ignores write()'s answer), so without this wait a producer
+ * faster than deflate would queue most of the sheet in memory. Null when the zip keeps up (or exceljs changed).
+ */
+function zipBacklog(sheet: ExcelJS.Worksheet): Writable | null {
+  // archiver's streams are readable-stream 2, older than Writable's public writableNeedDrain.
+  type Intake = Writable & { _writableState?: { needDrain?: boolean } };
+  const pipes = (sheet as unknown as { stream?: { pipes?: Intake[] } }).stream?.pipes;
+  return pipes?.find((pipe) => pipe.writableNeedDrain ?? pipe._writableState?.needDrain) ?? null;
 }
 
 async function abandon(out: WriteStream): Promise<void> {

@@ -348,10 +348,14 @@ export function createReportQueries(db: Db, options: { learnerMapLimit?: number 
       const { sql, params } = buildReportQuery(def, now);
       return readSnapshot(db, (reader) => reader.prepare(sql).iterate(params) as IterableIterator<ReportRow>);
     },
-    /** Like `iterate`, as arrays in REPORT_COLUMNS order: no object per row, for exports of any size. */
-    iterateValues(def: ReportDefinition, now: string): IterableIterator<ReportValue[]> {
+    /**
+     * Like `iterate`, as arrays in REPORT_COLUMNS order: no object per row, for exports of any size. `learnerMap`:
+     * completions may be read course by course with every learner in a map on this thread (faster than SQLite's
+     * sort, and up to LEARNER_MAP_LIMIT learners on the heap); false sorts in SQLite instead.
+     */
+    iterateValues(def: ReportDefinition, now: string, options: { learnerMap?: boolean } = {}): IterableIterator<ReportValue[]> {
       return readSnapshot(db, (reader) => {
-        if (def.kind === 'completions' && !def.learnerSearch) {
+        if (def.kind === 'completions' && !def.learnerSearch && options.learnerMap !== false) {
           const rows = streamCompletions(reader, completionsByCourse(def), learnerMapLimit);
           if (rows) return rows;
         }
