@@ -180,9 +180,9 @@ describe('XLSX reports', () => {
     expect(find('Filters')?.[1]).toBe('statuses: completed, in_progress, failed');
     expect(find('Rows')?.[1]).toBe(result.rows);
     expect(String(find('Time zone')?.[1])).toMatch(/UTC/);
-    const asOf = rows[rows.findIndex((r) => r[0] === 'Data as of') + 1]!;
-    expect(asOf[1]).toBe('Acme, Inc.');
-    expect(typeof asOf[0]).toBe('number');
+    const asOf = rows[rows.findIndex((r) => r[0] === 'Data as of (per account)') + 1]!;
+    expect(asOf[0]).toBe('Acme, Inc.');
+    expect(typeof asOf[1]).toBe('number');
     const generated = find('Generated')?.[1] as number;
     expect(new Date(serialToMs(generated)).toISOString()).toBe(REPORT_NOW);
 

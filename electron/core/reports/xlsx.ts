@@ -220,7 +220,8 @@ async function abandon(out: WriteStream): Promise<void> {
 
 function writeSummary(workbook: ExcelJS.stream.xlsx.WorkbookWriter, title: string, summary: ReportSummary, sheets: string[]) {
   const sheet = workbook.addWorksheet('Summary');
-  sheet.columns = [{ width: 28 }, { width: 60, style: { alignment: { wrapText: true, vertical: 'top' } } }, { width: 12 }];
+  const wrap: Partial<ExcelJS.Style> = { alignment: { wrapText: true, vertical: 'top' } };
+  sheet.columns = [{ width: 32, style: wrap }, { width: 60, style: wrap }, { width: 12 }];
   const heading = sheet.addRow([title]);
   heading.font = { bold: true, size: 14 };
   heading.commit();
@@ -242,15 +243,16 @@ function writeSummary(workbook: ExcelJS.stream.xlsx.WorkbookWriter, title: strin
     row.font = { bold: true };
     row.commit();
   };
-  section('Data as of', 'Account');
+  section('Data as of (per account)');
   if (summary.freshness.length === 0) sheet.addRow(['no accounts']).commit();
   for (const f of summary.freshness) {
-    const row = sheet.addRow([f.dataAsOf ? new Date(f.dataAsOf) : 'never synced', neutralise(f.label)]);
-    if (f.dataAsOf) row.getCell(1).numFmt = DATE_FORMAT;
+    const row = sheet.addRow([neutralise(f.label), f.dataAsOf ? new Date(f.dataAsOf) : 'never synced']);
+    if (f.dataAsOf) row.getCell(2).numFmt = DATE_FORMAT;
+    row.getCell(2).alignment = { horizontal: 'left' };
     row.commit();
   }
   sheet.addRow([]).commit();
-  section('Status', 'Learners', 'Share');
+  section('Status', 'Count', 'Share');
   const counted = PROGRESS_STATUSES.map((s) => [s, summary.statusCounts[s] ?? 0] as const).filter(([, n]) => n > 0);
   const all = counted.reduce((sum, [, n]) => sum + n, 0);
   if (counted.length === 0) sheet.addRow(['No learner statuses in this report.']).commit();
@@ -259,16 +261,17 @@ function writeSummary(workbook: ExcelJS.stream.xlsx.WorkbookWriter, title: strin
     const tone = TONE_STYLES.get(status)!;
     row.getCell(1).fill = tone.fill!;
     row.getCell(1).font = tone.font!;
+    row.getCell(2).alignment = { horizontal: 'left' };
     row.getCell(3).numFmt = PERCENT_FORMAT;
     row.commit();
   }
   if (summary.bars.length) {
     sheet.addRow([]).commit();
-    section('Completion rate by course', 'Course');
+    section('Completion rate by course', 'Completed or passed');
     for (const bar of summary.bars) {
-      const row = sheet.addRow([bar.value / 100, neutralise(bar.label)]);
-      row.getCell(1).numFmt = PERCENT_FORMAT;
-      row.getCell(1).alignment = { horizontal: 'left' };
+      const row = sheet.addRow([neutralise(bar.label), bar.value / 100]);
+      row.getCell(2).numFmt = PERCENT_FORMAT;
+      row.getCell(2).alignment = { horizontal: 'left' };
       row.commit();
     }
   }
