@@ -123,16 +123,27 @@ export async function writeXlsx(
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     stream: out,
     useStyles: true,
+    // Inline strings keep memory flat (shared strings would hold every distinct text until the end).
     useSharedStrings: false,
+    // Sheet XML is verbose and compresses well at any level: the default level costs markedly more CPU than the
+    // fastest for a file only somewhat smaller.
+    zip: { zlib: { level: 1 } },
   });
   workbook.creator = 'Rollbook';
+  const failed = new Promise<never>((_, reject) => {
+    out.once('error', reject);
+    (workbook as unknown as { zip?: NodeJS.EventEmitter }).zip?.once('error', reject);
+  });
+  failed.catch(() => undefined);
   const iterator = rows[Symbol.iterator]();
   let count = 0;
   try {
     await opened;
     // The first rows size the columns: exceljs writes the widths before the first row.
     const sample: Cell[][] = [];
-    for (let next = iterator.next(); !next.done; next = sample.length < SAMPLE_ROWS ? iterator.next() : { done: true, value: undefined }) {
+    while (sample.length < SAMPLE_ROWS) {
+      const next = iterator.next();
+      if (next.done) break;
       sample.push(columns.map((c, i) => xlsxCell(next.value[i], c)));
     }
     const widths = columns.map((c, i) => Math.max(MIN_WIDTH, c.label.length + 3, ...sample.map((r) => cellChars(r[i]!))));
@@ -178,7 +189,8 @@ export async function writeXlsx(
       count += 1;
       if (count % YIELD_EVERY === 0) {
         const pending = zipBacklog(sheet!);
-        await (pending ? once(pending, 'drain') : new Promise(setImmediate));
+        // A write that fails (a full disk) stops the zip, and the drain with it.
+        await Promise.race([pending ? once(pending, 'drain') : new Promise(setImmediate), failed]);
       }
       if (count % PROGRESS_EVERY === 0) options.onRows?.(count);
     };
