@@ -2,12 +2,12 @@
  * The report builder's state: the definition being edited, its live preview, saved definitions and exports.
  * Everything runs in the core against the offline cache; this only shapes the definition and follows progress.
  */
-import type { Account, ExportFormat, ReportDefinitionInput, ReportKind, ReportPreview, SavedReport } from '../../../electron/core/contract/channels';
+import type { Account, ReportDefinitionInput, ReportKind, ReportPreview, SavedReport } from '../../../electron/core/contract/channels';
 import type { Platform, ProgressStatus } from '../../../electron/core/contract/domain';
 import { REPORT_TITLES, STATUS_ORDER } from './platforms';
 import { call, errorMessage, subscribe } from './rollbook';
 
-export type { ExportFormat };
+export type ExportFormat = 'csv' | 'pdf' | 'xlsx';
 
 export const REPORT_KIND_ORDER = ['completions', 'attendance', 'courses', 'learner'] as const satisfies readonly ReportKind[];
 
