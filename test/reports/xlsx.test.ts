@@ -32,6 +32,18 @@ function dataset(): Dataset {
   return data;
 }
 
+type Styled = XLSX.CellObject & { s?: { fgColor?: { rgb?: string }; patternType?: string } };
+
+const emptySummary = (total: number) => ({
+  selection: 'All accounts',
+  filters: [],
+  freshness: [],
+  generatedAt: new Date(REPORT_NOW),
+  total,
+  statusCounts: {},
+  bars: [],
+});
+
 const EXCEL_EPOCH_MS = Date.UTC(1899, 11, 30);
 const serialToMs = (serial: number) => Math.round(EXCEL_EPOCH_MS + serial * 86_400_000);
 
@@ -41,14 +53,19 @@ function readBook(file: string) {
 
 /** The raw XML of a zip entry, for what SheetJS does not model (frozen panes, bold fonts). */
 function entry(book: XLSX.WorkBook, name: string): string {
-  const files = (book as unknown as { files: Record<string, { content?: Uint8Array; asNodeBuffer?: () => Buffer }> }).files;
+  type Entry = { content?: Uint8Array; asNodeBuffer?: () => Buffer };
+  const files = (book as unknown as { files: Record<string, Entry> }).files;
   const file = files[name] ?? files[`/${name}`];
   if (!file) throw new Error(`no ${name} in the workbook: ${Object.keys(files).join(', ')}`);
   return Buffer.from(file.content ?? file.asNodeBuffer!()).toString('utf8');
 }
 
 describe('XLSX reports', () => {
-  const t = testCore({ inlineSync: true, now: () => new Date(REPORT_NOW), createConnector: () => scriptedConnector({ data: dataset() }) });
+  const t = testCore({
+    inlineSync: true,
+    now: () => new Date(REPORT_NOW),
+    createConnector: () => scriptedConnector({ data: dataset() }),
+  });
   const out = tempDir('rollbook-xlsx-');
   beforeAll(async () => {
     await t.core.call('accounts.add', { label: 'Acme, Inc.', settings: { platform: 'sample', seed: 1 } });
@@ -127,7 +144,9 @@ describe('XLSX reports', () => {
     expect(xml).toMatch(/<pane [^>]*ySplit="1"[^>]*state="frozen"/);
     const cols = sheet['!cols']!;
     expect(cols).toHaveLength(columns.length);
-    for (const [c, column] of columns.entries()) expect(cols[c]!.wch ?? cols[c]!.width, column.label).toBeGreaterThanOrEqual(6);
+    for (const [c, column] of columns.entries()) {
+      expect(cols[c]!.wch ?? cols[c]!.width, column.label).toBeGreaterThanOrEqual(6);
+    }
     const styles = entry(book, 'xl/styles.xml');
     expect(styles).toMatch(/<b\/>/);
   });
@@ -157,7 +176,7 @@ describe('XLSX reports', () => {
     const fills = new Map<string, string>();
     const range = XLSX.utils.decode_range(sheet['!ref']!);
     for (let r = 1; r <= range.e.r; r += 1) {
-      const cell = sheet[XLSX.utils.encode_cell({ r, c: status })] as XLSX.CellObject & { s?: { fgColor?: { rgb?: string } } };
+      const cell = sheet[XLSX.utils.encode_cell({ r, c: status })] as Styled;
       const rgb = cell.s?.fgColor?.rgb;
       expect(rgb, `row ${r + 1}`).toMatch(/^[0-9A-F]{6}$/i);
       if (fills.has(String(cell.v))) expect(rgb).toBe(fills.get(String(cell.v)));
@@ -165,7 +184,7 @@ describe('XLSX reports', () => {
     }
     expect(fills.get('completed')).not.toBe(fills.get('failed'));
     // The learner column next to it has no fill.
-    const name = sheet[XLSX.utils.encode_cell({ r: 1, c: status - 2 })] as XLSX.CellObject & { s?: { patternType?: string } };
+    const name = sheet[XLSX.utils.encode_cell({ r: 1, c: status - 2 })] as Styled;
     expect(name.s?.patternType ?? 'none').toBe('none');
   });
 
@@ -208,22 +227,41 @@ describe('XLSX reports', () => {
       sheetName: 'Course summary',
       title: 'Course summary',
       maxRows: 4,
-      summary: () => ({ selection: 'All accounts', filters: [], freshness: [], generatedAt: new Date(REPORT_NOW), total: 7, statusCounts: {}, bars: [] }),
+      summary: () => emptySummary(7),
     });
     expect(written).toBe(7);
     const book = readBook(file);
     expect(book.SheetNames).toEqual(['Summary', 'Course summary', 'Course summary (2)', 'Course summary (3)']);
-    const sheets = book.SheetNames.slice(1).map((name) => XLSX.utils.sheet_to_json<unknown[]>(book.Sheets[name]!, { header: 1 }));
+    const sheets = book.SheetNames.slice(1).map((name) =>
+      XLSX.utils.sheet_to_json<unknown[]>(book.Sheets[name]!, { header: 1 }),
+    );
     for (const rows of sheets) expect(rows[0]).toEqual(columns.map((c) => c.label));
     expect(sheets.flatMap((rows) => rows.slice(1))).toEqual(values);
     expect(sheets.map((rows) => rows.length)).toEqual([4, 4, 2]);
   });
 
-  it('writes through a temp file: an existing file is kept without --force, a failed export leaves nothing', async () => {
+  it('days Excel cannot show stay text; text past its cell limit is cut there', async () => {
+    const file = join(out.path, 'limits.xlsx');
+    const columns = [REPORT_COLUMNS.completions[5]!, REPORT_COLUMNS.completions[10]!];
+    const long = 'x'.repeat(40_000);
+    await writeXlsx(file, columns, [[long, '1900-02-28T00:00:00.000Z'], ['short', '1900-03-01T00:00:00.000Z']], {
+      sheetName: 'Completions',
+      title: 'Completions',
+      summary: () => emptySummary(2),
+    });
+    const sheet = readBook(file).Sheets.Completions!;
+    expect(sheet.A2).toMatchObject({ t: 's', v: `${long.slice(0, 32_766)}…` });
+    expect(sheet.B2).toMatchObject({ t: 's', v: '1900-02-28T00:00:00.000Z' });
+    expect(sheet.B3!.t).toBe('n');
+    expect(new Date(serialToMs(sheet.B3!.v as number)).toISOString()).toBe('1900-03-01T00:00:00.000Z');
+  });
+
+  it('writes through a temp file: an existing file is kept without force, a failed export leaves nothing', async () => {
     const file = join(out.path, 'kept.xlsx');
     await t.core.call('reports.export', { definition: { kind: 'courses' }, format: 'xlsx', path: file });
     const before = readFileSync(file);
-    await expect(t.core.call('reports.export', { definition: { kind: 'courses' }, format: 'xlsx', path: file })).rejects.toMatchObject({ code: 'conflict' });
+    const again = t.core.call('reports.export', { definition: { kind: 'courses' }, format: 'xlsx', path: file });
+    await expect(again).rejects.toMatchObject({ code: 'conflict' });
     expect(readFileSync(file).equals(before)).toBe(true);
 
     // Rows that fail part way (a disk error, a closed database): the export fails and leaves no file behind.
@@ -246,10 +284,18 @@ describe('XLSX reports', () => {
         now: () => new Date(REPORT_NOW),
         accountLabels: () => 'All accounts',
       },
-      { definition: reportDefinitionSchema.parse({ kind: 'completions' }), format: 'xlsx', path: broken, options: { bom: true, localeDates: false, force: false } },
+      {
+        definition: reportDefinitionSchema.parse({ kind: 'completions' }),
+        format: 'xlsx',
+        path: broken,
+        options: { bom: true, localeDates: false, force: false },
+      },
     ).catch((e: unknown) => e);
     db.close();
-    expect(error).toMatchObject({ code: 'export_failed', message: expect.stringMatching(/the disk went away.*Nothing was written/s) });
+    expect(error).toMatchObject({
+      code: 'export_failed',
+      message: expect.stringMatching(/the disk went away.*Nothing was written/s),
+    });
     expect(existsSync(broken)).toBe(false);
     expect(readdirSync(out.path).filter((name) => name.includes('broken') || name.endsWith('.partial'))).toEqual([]);
     expect(existsSync(file)).toBe(true);
@@ -261,6 +307,7 @@ function sheetFile(book: XLSX.WorkBook, index: number): string {
   const workbook = entry(book, 'xl/workbook.xml');
   const rels = entry(book, 'xl/_rels/workbook.xml.rels');
   const sheets = [...workbook.matchAll(/<sheet [^>]*r:id="([^"]+)"/g)].map((m) => m[1]);
-  const target = new RegExp(`<Relationship [^>]*Id="${sheets[index]}"[^>]*Target="(?:/xl/)?(?:worksheets/)?([^"]+)"`).exec(rels);
+  const relationship = `<Relationship [^>]*Id="${sheets[index]}"[^>]*Target="(?:/xl/)?(?:worksheets/)?([^"]+)"`;
+  const target = new RegExp(relationship).exec(rels);
   return target![1]!.replace(/^.*\//, '');
 }

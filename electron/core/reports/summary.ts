@@ -38,7 +38,7 @@ export function describeFilters(def: ReportDefinition): string[] {
   return out;
 }
 
-/** One row as the tally reads it: the value under a REPORT_COLUMNS key, undefined when the report has no such column. */
+/** One row as the tally reads it: the value under a REPORT_COLUMNS key, undefined for a column the report lacks. */
 export type RowValue = (key: string) => ReportValue | undefined;
 
 /**

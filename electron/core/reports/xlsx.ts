@@ -25,6 +25,12 @@ const MIN_WIDTH = 6;
 const YIELD_EVERY = 500;
 const PROGRESS_EVERY = 20_000;
 
+/** Excel's limits: characters in a cell, and the days it shows as dates. */
+const MAX_CELL_CHARS = 32_767;
+/** Excel counts a 29 February 1900 that never was: its serials for earlier days show the wrong day. */
+const FIRST_EXCEL_DAY = Date.UTC(1900, 2, 1);
+const AFTER_LAST_EXCEL_DAY = Date.UTC(10_000, 0, 1);
+
 /** Every date in a report is a UTC timestamp; the format says so in each cell. */
 const DATE_FORMAT = 'yyyy-mm-dd hh:mm "UTC"';
 const DATE_CHARS = 20;
@@ -83,10 +89,14 @@ function xlsxCell(value: ReportValue | undefined, column: ReportColumn): Cell {
   if (column.type === 'number' && typeof value === 'number') return column.percent ? value / 100 : value;
   if (column.type === 'date' && typeof value === 'string') {
     const date = new Date(value);
-    if (!Number.isNaN(date.getTime())) return date;
+    const time = date.getTime();
+    // Outside the days Excel shows right, a value stays as its text.
+    if (time >= FIRST_EXCEL_DAY && time < AFTER_LAST_EXCEL_DAY) return date;
   }
   // Text columns stay text even when SQLite hands back a number: ids keep their leading zeros and every digit.
-  return neutralise(String(value));
+  const text = neutralise(String(value));
+  // Excel refuses a workbook with a longer cell (it offers to "repair" it, dropping the sheet's rows).
+  return text.length > MAX_CELL_CHARS ? `${text.slice(0, MAX_CELL_CHARS - 1)}…` : text;
 }
 
 function cellChars(cell: Cell): number {
@@ -146,7 +156,9 @@ export async function writeXlsx(
       if (next.done) break;
       sample.push(columns.map((c, i) => xlsxCell(next.value[i], c)));
     }
-    const widths = columns.map((c, i) => Math.max(MIN_WIDTH, c.label.length + 3, ...sample.map((r) => cellChars(r[i]!))));
+    const widths = columns.map((c, i) =>
+      Math.max(MIN_WIDTH, c.label.length + 3, ...sample.map((r) => cellChars(r[i]!))),
+    );
     const layout = columns.map((c, i) => ({
       width: Math.min(MAX_WIDTH, widths[i]!) + 2,
       style: columnStyle(c, widths[i]! > MAX_WIDTH),
@@ -155,7 +167,9 @@ export async function writeXlsx(
     // style's id by the object, and styles built per cell cost a quarter of the export.
     const cellStyles = layout.map((l) => l.style);
     const toneStyles = columns.map((c, i) =>
-      STATUS_KEYS.has(c.key) ? new Map([...TONE_STYLES].map(([status, tone]) => [status, { ...cellStyles[i], ...tone }])) : null,
+      STATUS_KEYS.has(c.key)
+        ? new Map([...TONE_STYLES].map(([status, tone]) => [status, { ...cellStyles[i], ...tone }]))
+        : null,
     );
     const sheets: string[] = [];
     let sheet: ExcelJS.Worksheet | null = null;
@@ -182,7 +196,8 @@ export async function writeXlsx(
       const row = sheet!.addRow(cells);
       row.eachCell({ includeEmpty: true }, (cell, n) => {
         const tones = toneStyles[n - 1];
-        cell.style = (tones && typeof cell.value === 'string' ? tones.get(cell.value) : undefined) ?? cellStyles[n - 1]!;
+        const tone = tones && typeof cell.value === 'string' ? tones.get(cell.value) : undefined;
+        cell.style = tone ?? cellStyles[n - 1]!;
       });
       row.commit();
       inSheet += 1;
@@ -230,7 +245,12 @@ async function abandon(out: WriteStream): Promise<void> {
   await closed;
 }
 
-function writeSummary(workbook: ExcelJS.stream.xlsx.WorkbookWriter, title: string, summary: ReportSummary, sheets: string[]) {
+function writeSummary(
+  workbook: ExcelJS.stream.xlsx.WorkbookWriter,
+  title: string,
+  summary: ReportSummary,
+  sheets: string[],
+) {
   const sheet = workbook.addWorksheet('Summary');
   const wrap: Partial<ExcelJS.Style> = { alignment: { wrapText: true, vertical: 'top' } };
   sheet.columns = [{ width: 32, style: wrap }, { width: 60, style: wrap }, { width: 12 }];
