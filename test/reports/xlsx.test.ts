@@ -5,7 +5,7 @@
 import { parse } from 'csv-parse/sync';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as XLSX from 'xlsx';
 import { reportDefinitionSchema, type ReportDefinitionInput } from '../../electron/core/contract/channels/reports';
 import { PROGRESS_STATUSES } from '../../electron/core/contract/domain';
@@ -13,10 +13,9 @@ import { openDatabase } from '../../electron/core/store/db';
 import { createReportQueries, REPORT_COLUMNS } from '../../electron/core/store/report-queries';
 import { exportReport } from '../../electron/core/reports/export';
 import { writeXlsx } from '../../electron/core/reports/xlsx';
-import { testCore } from '../support/core';
 import { REPORT_NOW, sessionsDataset } from '../support/report-fixture';
-import { scriptedConnector, type Dataset } from '../support/scripted-connector';
-import { tempDir } from '../support/tmp';
+import { syncedReportCore } from '../support/report-core';
+import type { Dataset } from '../support/scripted-connector';
 
 /** The sessions dataset plus learners whose ids a spreadsheet would mangle as numbers. */
 function dataset(): Dataset {
@@ -61,20 +60,7 @@ function entry(book: XLSX.WorkBook, name: string): string {
 }
 
 describe('XLSX reports', () => {
-  const t = testCore({
-    inlineSync: true,
-    now: () => new Date(REPORT_NOW),
-    createConnector: () => scriptedConnector({ data: dataset() }),
-  });
-  const out = tempDir('rollbook-xlsx-');
-  beforeAll(async () => {
-    await t.core.call('accounts.add', { label: 'Acme, Inc.', settings: { platform: 'sample', seed: 1 } });
-    await t.core.call('sync.run', {});
-  });
-  afterAll(() => {
-    t.cleanup();
-    out.cleanup();
-  });
+  const { t, out } = syncedReportCore(dataset, 'rollbook-xlsx-', { now: () => new Date(REPORT_NOW) });
 
   const definitions: ReportDefinitionInput[] = [
     { kind: 'completions' },
