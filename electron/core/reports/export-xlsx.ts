@@ -2,7 +2,7 @@
 import { REPORT_TITLES } from '../contract/channels/reports';
 import { REPORT_COLUMNS, type ReportValue } from '../store/report-queries';
 import type { FormatWriter } from './export';
-import { createStatusTally } from './summary';
+import { createStatusTally, valuesReader } from './summary';
 import { writeXlsx } from './xlsx';
 
 export const writeXlsxExport: FormatWriter = async (deps, { definition, now, temp }) => {
@@ -10,13 +10,10 @@ export const writeXlsxExport: FormatWriter = async (deps, { definition, now, tem
   const expected = deps.queries.count(definition, now);
   deps.onProgress?.(0, expected, false);
   const tally = createStatusTally(definition);
-  const index = new Map(columns.map((c, i) => [c.key, i]));
+  const read = valuesReader(columns);
   const counted = function* (rows: Iterable<ReportValue[]>) {
     for (const row of rows) {
-      tally.add((key) => {
-        const i = index.get(key);
-        return i === undefined ? undefined : row[i];
-      });
+      tally.add(read(row));
       yield row;
     }
   };

@@ -2,7 +2,7 @@
  * What a report's summary shows, whatever the format: the selection, the filters, how old each account's data is,
  * and the split by status (the PDF's header and charts, the XLSX's Summary sheet).
  */
-import type { ReportDefinition } from '../contract/channels/reports';
+import type { ReportColumn, ReportDefinition } from '../contract/channels/reports';
 import { PROGRESS_STATUSES, type ProgressStatus } from '../contract/domain';
 import type { ReportQueries, ReportValue } from '../store/report-queries';
 
@@ -40,6 +40,20 @@ export function describeFilters(def: ReportDefinition): string[] {
 
 /** One row as the tally reads it: the value under a REPORT_COLUMNS key, undefined for a column the report lacks. */
 export type RowValue = (key: string) => ReportValue | undefined;
+
+/** A RowValue over value arrays in `columns` order, pointed at each row in turn: no allocation per row. */
+export function valuesReader(columns: ReportColumn[]): (row: ReportValue[]) => RowValue {
+  const index = new Map(columns.map((c, i) => [c.key, i]));
+  let current: ReportValue[] = [];
+  const value: RowValue = (key) => {
+    const i = index.get(key);
+    return i === undefined ? undefined : current[i];
+  };
+  return (row) => {
+    current = row;
+    return value;
+  };
+}
 
 /**
  * Counts rows while an export streams them, so the summary costs no second pass: learner statuses (a course

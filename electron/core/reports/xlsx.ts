@@ -22,7 +22,7 @@ const SAMPLE_ROWS = 1_000;
 const MAX_WIDTH = 60;
 const MIN_WIDTH = 6;
 /** Rows written between two looks at the zip: a turn of the event loop, or a wait while it catches up. */
-const YIELD_EVERY = 500;
+const YIELD_EVERY = 100;
 const PROGRESS_EVERY = 20_000;
 
 /** Excel's limits: characters in a cell, and the days it shows as dates. */
