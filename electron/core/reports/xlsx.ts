@@ -140,11 +140,10 @@ export async function writeXlsx(
     zip: { zlib: { level: 1 } },
   });
   workbook.creator = 'Rollbook';
-  const failed = new Promise<never>((_, reject) => {
-    out.once('error', reject);
-    (workbook as unknown as { zip?: NodeJS.EventEmitter }).zip?.once('error', reject);
-  });
-  failed.catch(() => undefined);
+  // A write that fails (a full disk) stops the zip, and with it the drain the writer may be waiting for.
+  const broken = new AbortController();
+  out.once('error', (error) => broken.abort(error));
+  (workbook as unknown as { zip?: NodeJS.EventEmitter }).zip?.once('error', (error: unknown) => broken.abort(error));
   const iterator = rows[Symbol.iterator]();
   let count = 0;
   try {
@@ -164,7 +163,7 @@ export async function writeXlsx(
       style: columnStyle(c, widths[i]! > MAX_WIDTH),
     }));
     // One style object per column (and per status in a status column), shared by every cell: exceljs caches a
-    // style's id by the object, and styles built per cell cost a quarter of the export.
+    // style's id by the object, and rendering a new style for each cell was the export's costliest step.
     const cellStyles = layout.map((l) => l.style);
     const toneStyles = columns.map((c, i) =>
       STATUS_KEYS.has(c.key)
@@ -203,9 +202,9 @@ export async function writeXlsx(
       inSheet += 1;
       count += 1;
       if (count % YIELD_EVERY === 0) {
+        broken.signal.throwIfAborted();
         const pending = zipBacklog(sheet!);
-        // A write that fails (a full disk) stops the zip, and the drain with it.
-        await Promise.race([pending ? once(pending, 'drain') : new Promise(setImmediate), failed]);
+        await (pending ? once(pending, 'drain', { signal: broken.signal }) : new Promise(setImmediate));
       }
       if (count % PROGRESS_EVERY === 0) options.onRows?.(count);
     };
@@ -220,7 +219,7 @@ export async function writeXlsx(
   } catch (error) {
     iterator.return?.();
     await abandon(out);
-    throw error;
+    throw broken.signal.aborted ? broken.signal.reason : error;
   }
   options.onRows?.(count);
   return count;
