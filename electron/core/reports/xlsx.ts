@@ -217,9 +217,11 @@ export async function writeXlsx(
     writeSummary(workbook, options.title, options.summary(), sheets);
     await workbook.commit();
   } catch (error) {
+    // The write's own error, when it broke first: closing the file below may make the zip fail too.
+    const cause: unknown = broken.signal.aborted ? broken.signal.reason : error;
     iterator.return?.();
     await abandon(out);
-    throw broken.signal.aborted ? broken.signal.reason : error;
+    throw cause;
   }
   options.onRows?.(count);
   return count;
