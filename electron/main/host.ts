@@ -10,6 +10,13 @@ import { join, resolve } from 'node:path';
 import type { HostAbilities } from '../core/api/context';
 import { RollbookError } from '../core/contract/errors';
 import { openRefusal, SaveGrants, type TrustedFiles } from './trusted-files';
+import type { ExportFormat } from '../core/contract/channels/reports';
+
+const SAVE_FILTERS: Record<ExportFormat, { name: string; extensions: string[] }> = {
+  csv: { name: 'CSV (comma-separated)', extensions: ['csv'] },
+  pdf: { name: 'PDF document', extensions: ['pdf'] },
+  xlsx: { name: 'Excel workbook', extensions: ['xlsx'] },
+};
 
 export function electronHost(trusted: TrustedFiles, grants = new SaveGrants()): HostAbilities {
   return {
@@ -20,7 +27,7 @@ export function electronHost(trusted: TrustedFiles, grants = new SaveGrants()): 
         // The export then replaces the file: the user already agreed to replace an existing file here
         // (macOS and Windows always ask; Linux only with this flag).
         properties: ['showOverwriteConfirmation' as const, 'createDirectory' as const],
-        filters: format === 'csv' ? [{ name: 'CSV (comma-separated)', extensions: ['csv'] }] : [{ name: 'PDF document', extensions: ['pdf'] }],
+        filters: [SAVE_FILTERS[format]],
       };
       const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
       if (result.canceled || !result.filePath) return null;

@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as XLSX from 'xlsx';
 import { tempDir } from '../support/tmp';
 import { cli } from '../support/cli';
 
@@ -67,4 +68,19 @@ describe('rollbook report', () => {
     expect(readFileSync(rerun).subarray(0, 5).toString()).toBe('%PDF-');
     writeFileSync(join(out.path, 'keep.txt'), 'x');
   }, 60_000);
+
+  it('writes an Excel workbook with --format xlsx', async () => {
+    const file = join(out.path, 'done.xlsx');
+    const result = await run('report', 'completions', '--format', 'xlsx', '--out', file, '--status', 'completed');
+    expect(result.code).toBe(0);
+    const rows = Number(/^Wrote (\d[\d,]*) rows to .*done\.xlsx/.exec(result.stdout)![1]!.replaceAll(',', ''));
+    const book = XLSX.read(readFileSync(file), { type: 'buffer' });
+    expect(book.SheetNames).toEqual(['Summary', 'Completions']);
+    const data = XLSX.utils.sheet_to_json<Record<string, unknown>>(book.Sheets.Completions!);
+    expect(data).toHaveLength(rows);
+    expect(data.every((r) => r.Status === 'completed')).toBe(true);
+    const bad = await run('report', 'completions', '--format', 'xls', '--out', join(out.path, 'x.xls'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/csv, pdf, xlsx/);
+  });
 });

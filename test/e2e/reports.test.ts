@@ -8,6 +8,7 @@ import { parse } from 'csv-parse/sync';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as XLSX from 'xlsx';
 import type { ReportDefinitionInput } from '../../electron/core/contract/channels';
 import { SaveGrants } from '../../electron/main/trusted-files';
 import { tempDir } from '../support/tmp';
@@ -165,6 +166,16 @@ describe('reports view', () => {
       { path: savePath, reveal: true },
     ]);
 
+    // The same rows as an Excel workbook, through the Save dialog's xlsx filter.
+    savePath = join(out.path, 'in-progress.xlsx');
+    await page.getByTestId('export-xlsx').click();
+    await expect.poll(() => result.textContent(), { timeout: 15_000 }).toContain('in-progress.xlsx');
+    expect(dialogs.at(-1)).toEqual({ suggestedName: expect.stringMatching(/^Completions \d{4}-\d{2}-\d{2}\.xlsx$/), format: 'xlsx' });
+    const book = XLSX.read(readFileSync(savePath), { type: 'buffer' });
+    expect(book.SheetNames).toEqual(['Summary', 'Completions']);
+    const sheetRows = XLSX.utils.sheet_to_json<unknown[]>(book.Sheets.Completions!, { header: 1 });
+    expect(sheetRows.slice(1).map((r) => r[5])).toEqual(records.slice(1).map((r) => r[5]));
+
     // A title of one's own names the PDF and the suggested file.
     await page.getByLabel('Title on the PDF').fill('Who is still going');
     savePath = join(out.path, 'in-progress.pdf');
@@ -176,7 +187,7 @@ describe('reports view', () => {
     // Cancelling the dialog writes nothing and says nothing.
     savePath = null;
     await page.getByTestId('export-csv').click();
-    await expect.poll(() => dialogs.length).toBe(3);
+    await expect.poll(() => dialogs.length).toBe(4);
     expect(await page.getByTestId('export-error').count()).toBe(0);
 
     // A folder that does not exist: the core's message, and no file.

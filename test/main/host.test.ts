@@ -39,6 +39,8 @@ describe('the Electron host', () => {
     state.saveDialogAnswer = { canceled: true, filePath: '' };
     expect(await host.chooseSavePath!('Report.csv', 'csv')).toBeNull();
     expect(state.saveDialogCalls[1]).toMatchObject({ parent: null, options: { filters: [{ extensions: ['csv'] }] } });
+    expect(await host.chooseSavePath!('Report.xlsx', 'xlsx')).toBeNull();
+    expect(state.saveDialogCalls[2]).toMatchObject({ options: { filters: [{ name: 'Excel workbook', extensions: ['xlsx'] }] } });
   });
 
   it('a dialog\'s token stands for its path once; tokens it never issued stand for nothing', async () => {

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PDF_ROW_LIMIT } from '../../electron/core/reports/export';
+import { PDF_ROW_LIMIT } from '../../electron/core/reports/export-pdf';
 import { testCore } from '../support/core';
 import { reportDataset } from '../support/report-fixture';
 import { scriptedConnector } from '../support/scripted-connector';

@@ -2,26 +2,17 @@ import { parse } from 'csv-parse/sync';
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DB_FILE_NAME } from '../../electron/core/store/db';
 import { neutralise } from '../../electron/core/reports/cells';
 import { testCore } from '../support/core';
+import { syncedReportCore } from '../support/report-core';
 import { reportDataset } from '../support/report-fixture';
 import { gc } from '../support/memory';
 import { scriptedConnector } from '../support/scripted-connector';
-import { tempDir } from '../support/tmp';
 
 describe('CSV reports', () => {
-  const t = testCore({ inlineSync: true, createConnector: () => scriptedConnector({ data: reportDataset() }) });
-  const out = tempDir('rollbook-csv-');
-  beforeAll(async () => {
-    await t.core.call('accounts.add', { label: 'Acme, Inc.', settings: { platform: 'sample', seed: 1 } });
-    await t.core.call('sync.run', {});
-  });
-  afterAll(() => {
-    t.cleanup();
-    out.cleanup();
-  });
+  const { t, out } = syncedReportCore(reportDataset, 'rollbook-csv-');
 
   it('round-trips through a CSV parser row by row, matching the cache query (Unicode, commas, quotes, newlines)', async () => {
     const file = join(out.path, 'completions.csv');

@@ -1,5 +1,6 @@
 import type { AccountSettings } from '../contract/accounts';
 import type { Account } from '../contract/channels/accounts';
+import type { ExportFormat } from '../contract/channels/reports';
 import type { HttpWaitInfo } from '../http/types';
 import type { Connector } from '../providers/types';
 import type { Db } from '../store/db';
@@ -24,7 +25,7 @@ export interface HostAbilities {
   /** The native Save dialog: the chosen path (to show) and the token an export must present to write there. */
   chooseSavePath?: (
     suggestedName: string,
-    format: 'csv' | 'pdf',
+    format: ExportFormat,
   ) => Promise<{ path: string; saveToken: string } | null>;
   /** The path behind a token chooseSavePath issued, once; null for any other token. */
   claimSavePath?: (saveToken: string) => string | null;

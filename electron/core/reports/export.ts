@@ -1,22 +1,17 @@
 /**
- * Runs a report definition into a CSV or PDF file (atomically), or a preview.
+ * Runs a report definition into a file of one format, written to a temp file and renamed into place
+ * (atomic-file.ts): the format's writer (export-csv.ts, export-pdf.ts, export-xlsx.ts) fills the temp file.
  */
-import { promises as fs } from 'node:fs';
-import { REPORT_TITLES, type ReportDefinition } from '../contract/channels/reports';
+import { REPORT_TITLES, type ExportFormat, type ReportDefinition } from '../contract/channels/reports';
 import { RollbookError } from '../contract/errors';
-import type { ProgressStatus } from '../contract/domain';
-import { REPORT_COLUMNS, type ReportQueries, type ReportRow } from '../store/report-queries';
+import type { ReportQueries } from '../store/report-queries';
 import { commitTarget, discard, prepareTarget } from './atomic-file';
-import { writeCsv } from './csv';
-import { csvThreads, startCsvWorkers, type CsvWorkers } from './csv-in-workers';
+import type { CsvWorkers } from './csv-in-workers';
+import { writeCsvExport } from './export-csv';
+import { writePdfExport } from './export-pdf';
+import { writeXlsxExport } from './export-xlsx';
 import type { Logger } from '../log/log';
 import type { PdfRenderer } from './pdf-renderer';
-import { FOOTER_TEMPLATE, paperFor, renderReportHtml } from './pdf-template';
-
-/** PDFs are for reading: past this many rows the PDF says so and points to the CSV. */
-export const PDF_ROW_LIMIT = 10_000;
-/** Rows read between two turns of the event loop while a PDF's rows are collected. */
-const YIELD_EVERY = 1_000;
 
 export interface ExportDeps {
   queries: ReportQueries;
@@ -30,127 +25,39 @@ export interface ExportDeps {
   log?: Logger;
 }
 
-export function describeFilters(def: ReportDefinition): string[] {
-  const out: string[] = [];
-  if (def.platforms?.length) out.push(`platforms: ${def.platforms.join(', ')}`);
-  if (def.courseIds?.length) out.push(`courses: ${def.courseIds.join(', ')}`);
-  if (def.statuses?.length) out.push(`statuses: ${def.statuses.join(', ')}`);
-  if (def.from || def.to) out.push(`dates: ${def.from ?? '…'} to ${def.to ?? '…'}`);
-  if (def.learnerSearch) out.push(`learner: "${def.learnerSearch}"`);
-  if (def.learnerEmail) out.push(`learner e-mail: ${def.learnerEmail}`);
-  return out;
+export interface ExportOptions {
+  bom: boolean;
+  localeDates: boolean;
+  locale?: string;
+  force: boolean;
 }
+
+/**
+ * One format's writer: fills `temp`; `read` is how many rows it read (the final progress), `rows` how many it wrote;
+ * `logFields`, how it wrote them, for the log.
+ */
+export type FormatWriter = (
+  deps: ExportDeps,
+  job: { definition: ReportDefinition; options: ExportOptions; now: string; temp: string },
+) => Promise<{ rows: number; read: number; truncated: boolean; logFields?: Record<string, unknown> }>;
+
+const WRITERS: Record<ExportFormat, FormatWriter> = { csv: writeCsvExport, pdf: writePdfExport, xlsx: writeXlsxExport };
 
 export async function exportReport(
   deps: ExportDeps,
-  input: { definition: ReportDefinition; format: 'csv' | 'pdf'; path: string; options: { bom: boolean; localeDates: boolean; locale?: string; force: boolean } },
+  input: { definition: ReportDefinition; format: ExportFormat; path: string; options: ExportOptions },
 ): Promise<{ path: string; rows: number; bytes: number; truncated: boolean }> {
   const { definition, format, path, options } = input;
   const now = deps.now().toISOString();
   const started = performance.now();
   const log = deps.log?.child({ kind: definition.kind, format });
-  const written = <R extends { rows: number; bytes: number }>(result: R, fields: Record<string, unknown> = {}): R => {
-    const ms = Math.round(performance.now() - started);
-    log?.info({ rows: result.rows, bytes: result.bytes, ms, ...fields }, 'export written');
-    return result;
-  };
-  const columns = REPORT_COLUMNS[definition.kind];
   const temp = await prepareTarget(path, options.force);
   try {
-    if (format === 'csv') {
-      // Counting first costs one more pass over the index, and buys a real progress bar for long exports.
-      const expected = deps.queries.count(definition, now);
-      deps.onProgress?.(0, expected, false);
-      // The file lists rows in the order the preview shows them (see completionsInCourseOrder in report-queries).
-      const locale = options.localeDates ? (options.locale ?? Intl.DateTimeFormat().resolvedOptions().locale) : null;
-      const onRows = (n: number) => deps.onProgress?.(n, Math.max(n, expected), false);
-      const workers = deps.csvWorkers;
-      const threads = csvThreads(workers, expected);
-      const scope = workers && threads > 0 ? deps.queries.completionsScope(definition) : null;
-      let rows: number | 'stale' = 'stale';
-      let fellBack = false;
-      if (workers && scope) {
-        // The workers load their learner maps while this thread reads the course list.
-        const group = startCsvWorkers(workers, threads, scope);
-        try {
-          const { query, courses } = deps.queries.completionsCourses(definition);
-          const generations = new Map(scope.accounts);
-          // Courses read at another generation than the workers' (a sync committed in between): written here instead.
-          if (courses.every((c) => generations.get(c.accountId) === c.generation)) {
-            rows = await group.write(temp, { query, courses, columns, locale }, { bom: options.bom, onRows });
-          }
-        } finally {
-          await group.stop();
-        }
-      }
-      if (rows === 'stale') {
-        // No workers, or a sync swapped generations under them: this thread writes it from its own snapshot.
-        fellBack = scope !== null;
-        await discard(temp, true);
-        rows = await writeCsv(temp, columns, deps.queries.iterateValues(definition, now), { bom: options.bom, locale, onRows });
-      }
-      const bytes = await commitTarget(temp, path);
-      deps.onProgress?.(rows, rows, true);
-      // A sync that replaced an account's rows under the CSV workers sends the export back to this thread.
-      const how = fellBack ? { csvThreads: 0, csvWorkersStale: true } : { csvThreads: threads };
-      return written({ path, rows, bytes, truncated: false }, how);
-    }
-
-    // Chromium starts while the rows are read (the loop yields now and then, which also keeps IPC answering).
-    deps.pdf.warm?.();
-    const locale = options.locale ?? Intl.DateTimeFormat().resolvedOptions().locale;
-    const rows: ReportRow[] = [];
-    const statusCounts: Partial<Record<ProgressStatus, number>> = {};
-    const byCourse = new Map<string, { name: string; learners: number; done: number }>();
-    let total = 0;
-    for (const row of deps.queries.iterate(definition, now)) {
-      total += 1;
-      if (total % YIELD_EVERY === 0) await new Promise(setImmediate);
-      if (rows.length < PDF_ROW_LIMIT) rows.push(row);
-      const status = row.status as ProgressStatus | undefined;
-      if (status) statusCounts[status] = (statusCounts[status] ?? 0) + 1;
-      if (definition.kind === 'courses') {
-        for (const s of ['not_started', 'in_progress', 'completed', 'passed', 'failed', 'incomplete'] as const) {
-          statusCounts[s] = (statusCounts[s] ?? 0) + Number(row[s] ?? 0);
-        }
-        byCourse.set(`${row.account}/${row.course_id}`, { name: String(row.course_name), learners: Number(row.learners), done: Number(row.completed) + Number(row.passed) });
-      } else if (row.course_name !== undefined && status) {
-        const key = `${row.account}/${row.course_id ?? row.course_name}`;
-        const entry = byCourse.get(key) ?? { name: String(row.course_name), learners: 0, done: 0 };
-        entry.learners += 1;
-        if (status === 'completed' || status === 'passed') entry.done += 1;
-        byCourse.set(key, entry);
-      }
-    }
-    const bars = [...byCourse.values()]
-      .filter((c) => c.learners > 0)
-      .sort((a, b) => b.learners - a.learners)
-      .slice(0, 12)
-      .map((c) => ({ label: c.name, value: Math.round((c.done / c.learners) * 1000) / 10 }));
-    // Every report table is wide (8+ columns): landscape keeps names and dates on one line.
-    const page = { format: paperFor(locale), landscape: true };
-    const html = renderReportHtml({
-      definition,
-      page,
-      // Ids are for machines: the CSV has them, the printed table stays readable without them.
-      columns: columns.filter((c) => !c.key.endsWith('_id')),
-      rows,
-      total,
-      truncatedAt: total > PDF_ROW_LIMIT ? PDF_ROW_LIMIT : null,
-      selection: deps.accountLabels(definition.accountIds),
-      filters: describeFilters(definition),
-      freshness: deps.queries.freshness(definition),
-      generatedAt: deps.now(),
-      locale,
-      statusCounts,
-      bars,
-    });
-    deps.onProgress?.(total, total, false);
-    const pdf = await deps.pdf.render(html, { ...page, footerTemplate: FOOTER_TEMPLATE });
-    await fs.writeFile(temp, pdf, { flag: 'wx' });
+    const { rows, read, truncated, logFields } = await WRITERS[format](deps, { definition, options, now, temp });
     const bytes = await commitTarget(temp, path);
-    deps.onProgress?.(total, total, true);
-    return written({ path, rows: Math.min(total, PDF_ROW_LIMIT), bytes, truncated: total > PDF_ROW_LIMIT });
+    deps.onProgress?.(read, read, true);
+    log?.info({ rows, bytes, ms: Math.round(performance.now() - started), ...logFields }, 'export written');
+    return { path, rows, bytes, truncated };
   } catch (error) {
     await discard(temp);
     if (error instanceof RollbookError) throw error;

@@ -9,6 +9,7 @@ import type { ReportRow } from '../store/report-queries';
 import { bidiMarker } from '../text/bidi';
 import { dateTimeFormat, numberFormat } from './intl-cache';
 import { contentBox, MARGIN_MM, type PaperFormat } from './page-geometry';
+import type { ReportSummary } from './summary';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -26,19 +27,13 @@ const STATUS_COLORS: Record<ProgressStatus, string> = {
   failed: '#e53e3e',
 };
 
-export interface PdfReportInput {
+/** What the PDF prints: the summary, then the rows (the first PDF_ROW_LIMIT of `total`). */
+export interface PdfReportInput extends ReportSummary {
   definition: ReportDefinition;
   columns: ReportColumn[];
   rows: ReportRow[];
-  total: number;
   truncatedAt: number | null;
-  selection: string;
-  filters: string[];
-  freshness: { label: string; dataAsOf: string | null }[];
-  generatedAt: Date;
   locale: string;
-  statusCounts: Partial<Record<ProgressStatus, number>>;
-  bars: { label: string; value: number }[];
   /** The page it will print on: the table's columns are sized to its width. */
   page: { format: PaperFormat; landscape: boolean };
 }

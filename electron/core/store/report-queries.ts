@@ -14,12 +14,13 @@ export type ReportValue = string | number | null;
 export type ReportRow = Record<string, ReportValue>;
 
 const col = (key: string, label: string, type: ReportColumn['type'] = 'text'): ReportColumn => ({ key, label, type });
+const pct = (key: string, label: string): ReportColumn => ({ key, label, type: 'number', percent: true });
 
 export const REPORT_COLUMNS: Record<ReportKind, ReportColumn[]> = {
   completions: [
     col('account', 'Account'), col('platform', 'Platform'), col('course_id', 'Course ID'), col('course_name', 'Course'),
     col('learner_id', 'Learner ID'), col('learner_name', 'Learner'), col('learner_email', 'Email'), col('status', 'Status'),
-    col('raw_status', 'Platform status'), col('progress_pct', 'Progress %', 'number'), col('completed_at', 'Completed at', 'date'),
+    col('raw_status', 'Platform status'), pct('progress_pct', 'Progress %'), col('completed_at', 'Completed at', 'date'),
     col('last_activity_at', 'Last activity', 'date'),
   ],
   attendance: [
@@ -31,15 +32,15 @@ export const REPORT_COLUMNS: Record<ReportKind, ReportColumn[]> = {
     col('account', 'Account'), col('platform', 'Platform'), col('course_id', 'Course ID'), col('course_name', 'Course'),
     col('learners', 'Learners', 'number'), col('not_started', 'Not started', 'number'), col('in_progress', 'In progress', 'number'),
     col('completed', 'Completed', 'number'), col('passed', 'Passed', 'number'), col('failed', 'Failed', 'number'),
-    col('incomplete', 'Incomplete', 'number'), col('completion_rate', 'Completion rate %', 'number'),
+    col('incomplete', 'Incomplete', 'number'), pct('completion_rate', 'Completion rate %'),
     col('first_activity_at', 'First activity', 'date'), col('last_activity_at', 'Last activity', 'date'),
     col('sessions_held', 'Sessions held', 'number'), col('sessions_upcoming', 'Sessions upcoming', 'number'),
-    col('average_attendance', 'Average attendance %', 'number'),
+    pct('average_attendance', 'Average attendance %'),
   ],
   learner: [
     col('learner_name', 'Learner'), col('learner_email', 'Email'), col('account', 'Account'), col('platform', 'Platform'),
     col('course_id', 'Course ID'), col('course_name', 'Course'), col('status', 'Status'), col('raw_status', 'Platform status'),
-    col('progress_pct', 'Progress %', 'number'), col('started_at', 'Started', 'date'), col('completed_at', 'Completed at', 'date'),
+    pct('progress_pct', 'Progress %'), col('started_at', 'Started', 'date'), col('completed_at', 'Completed at', 'date'),
     col('last_activity_at', 'Last activity', 'date'),
   ],
 };
@@ -347,10 +348,14 @@ export function createReportQueries(db: Db, options: { learnerMapLimit?: number 
       const { sql, params } = buildReportQuery(def, now);
       return readSnapshot(db, (reader) => reader.prepare(sql).iterate(params) as IterableIterator<ReportRow>);
     },
-    /** Like `iterate`, as arrays in REPORT_COLUMNS order: no object per row, for exports of any size. */
-    iterateValues(def: ReportDefinition, now: string): IterableIterator<ReportValue[]> {
+    /**
+     * Like `iterate`, as arrays in REPORT_COLUMNS order: no object per row, for exports of any size. `learnerMap`:
+     * completions may be read course by course with every learner in a map on this thread (faster than SQLite's
+     * sort, and up to LEARNER_MAP_LIMIT learners on the heap); false sorts in SQLite instead.
+     */
+    iterateValues(def: ReportDefinition, now: string, options: { learnerMap?: boolean } = {}): IterableIterator<ReportValue[]> {
       return readSnapshot(db, (reader) => {
-        if (def.kind === 'completions' && !def.learnerSearch) {
+        if (def.kind === 'completions' && !def.learnerSearch && options.learnerMap !== false) {
           const rows = streamCompletions(reader, completionsByCourse(def), learnerMapLimit);
           if (rows) return rows;
         }

@@ -41,7 +41,7 @@ export class PaletteModel {
     items.push(
       { id: 'sync:all', group: 'Actions', label: 'Sync all accounts', run: () => app.sync.run(app.accounts.filter((a) => !a.needsReconnect).map((a) => a.id)) },
       ...app.orderedAccounts.map<PaletteItem>((a) => ({ id: `sync:${a.id}`, group: 'Actions', label: `Sync ${a.label}`, hint: PLATFORMS[a.platform].label, run: () => app.sync.run([a.id]) })),
-      { id: 'export', group: 'Actions', label: 'Export a report…', hint: 'CSV or PDF', run: () => app.openReport(null) },
+      { id: 'export', group: 'Actions', label: 'Export a report…', hint: 'CSV, Excel or PDF', run: () => app.openReport(null) },
       { id: 'add-account', group: 'Actions', label: 'Add an account…', run: () => (app.dialog = { kind: 'add-account' }) },
       {
         id: 'theme',

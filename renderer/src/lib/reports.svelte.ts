@@ -10,7 +10,7 @@ import { REPORT_TITLES, STATUS_ORDER } from './platforms';
 import { Resource } from './resource.svelte';
 import { call, errorMessage, subscribe } from './rollbook';
 
-export type ExportFormat = 'csv' | 'pdf';
+export type ExportFormat = 'csv' | 'pdf' | 'xlsx';
 
 export const REPORT_KIND_ORDER = ['completions', 'attendance', 'courses', 'learner'] as const satisfies readonly ReportKind[];
 

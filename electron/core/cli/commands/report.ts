@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import {
   dayProblem,
+  EXPORT_FORMATS,
+  type ExportFormat,
   REPORT_KINDS,
   reportDefinitionSchema,
   type ReportDefinitionInput,
@@ -11,7 +13,7 @@ import { PLATFORMS, PROGRESS_STATUSES } from '../../contract/domain';
 import { UsageError, type CommandContext, type GlobalOptions } from '../program';
 
 interface ReportFlags {
-  format: 'csv' | 'pdf';
+  format: ExportFormat;
   out: string;
   account: string[];
   platform?: string[];
@@ -40,9 +42,9 @@ const day = (value: string) => {
 export function registerReport(program: Command, { io, withCore }: CommandContext): void {
   program
     .command('report')
-    .description('export a report from the offline cache as CSV or PDF')
+    .description('export a report from the offline cache as CSV, PDF or Excel (xlsx)')
     .addArgument(new Argument('[kind]', 'completions, attendance, courses or learner (transcript)').choices([...REPORT_KINDS]))
-    .addOption(new Option('--format <format>', 'csv or pdf').choices(['csv', 'pdf']).default('csv'))
+    .addOption(new Option('--format <format>', 'csv, pdf or xlsx').choices([...EXPORT_FORMATS]).default('csv'))
     .requiredOption('--out <file>', 'where to write the report')
     .option('--account <label|id>', 'only this account (repeatable)', collect, [])
     .addOption(new Option('--platform <platform>', 'only this platform (repeatable)').choices([...PLATFORMS]).argParser(collect))

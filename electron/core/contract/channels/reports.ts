@@ -63,6 +63,8 @@ export interface ReportColumn {
   key: string;
   label: string;
   type: 'text' | 'number' | 'date';
+  /** A number in 0..100 that is a percentage (spreadsheets show it with a % format). */
+  percent?: boolean;
 }
 
 export interface ReportPreview {
@@ -90,6 +92,10 @@ export interface ExportResult {
   bytes: number;
   truncated: boolean;
 }
+
+/** The file formats a report exports to. */
+export const EXPORT_FORMATS = ['csv', 'pdf', 'xlsx'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export const exportOptionsSchema = z
   .strictObject({
@@ -124,7 +130,7 @@ export const reportChannels = {
     z
       .strictObject({
         definition: reportDefinitionSchema,
-        format: z.enum(['csv', 'pdf']),
+        format: z.enum(EXPORT_FORMATS),
         ...exportTarget,
         options: exportOptionsSchema,
       })
@@ -137,7 +143,7 @@ export const reportChannels = {
     z
       .strictObject({
         name: z.string().trim().min(1).max(80),
-        format: z.enum(['csv', 'pdf']),
+        format: z.enum(EXPORT_FORMATS),
         ...exportTarget,
         options: exportOptionsSchema,
       })
@@ -146,7 +152,7 @@ export const reportChannels = {
   'reports.saved.delete': channel<{ deleted: boolean }>()(z.strictObject({ name: z.string().trim().min(1).max(80) })),
   /** Native "Save as…" in the app; `saveToken` is what reports.export presents. Hosts without one (CLI) refuse. */
   'host.chooseSavePath': channel<{ path: string; saveToken: string } | { path: null; saveToken: null }>()(
-    z.strictObject({ suggestedName: z.string().min(1).max(255), format: z.enum(['csv', 'pdf']) }),
+    z.strictObject({ suggestedName: z.string().min(1).max(255), format: z.enum(EXPORT_FORMATS) }),
   ),
   /** Opens (or shows in its folder) a file the app wrote in this run; anything else is refused (forbidden_path). */
   'host.openPath': channel<{ ok: boolean }>()(z.strictObject({ path: z.string().min(1).max(4096), reveal: z.boolean().default(false) })),

@@ -1,0 +1,42 @@
+/** A report as PDF: the summary and its charts, then the first PDF_ROW_LIMIT rows, printed by Chromium. */
+import { promises as fs } from 'node:fs';
+import { REPORT_COLUMNS, type ReportRow } from '../store/report-queries';
+import type { FormatWriter } from './export';
+import { FOOTER_TEMPLATE, paperFor, renderReportHtml } from './pdf-template';
+import { createStatusTally } from './summary';
+
+/** PDFs are for reading: past this many rows the PDF says so and points to the CSV. */
+export const PDF_ROW_LIMIT = 10_000;
+/** Rows read between two turns of the event loop while a PDF's rows are collected. */
+const YIELD_EVERY = 1_000;
+
+export const writePdfExport: FormatWriter = async (deps, { definition, options, now, temp }) => {
+  // Chromium starts while the rows are read (the loop yields now and then, which also keeps IPC answering).
+  deps.pdf.warm?.();
+  const locale = options.locale ?? Intl.DateTimeFormat().resolvedOptions().locale;
+  const rows: ReportRow[] = [];
+  const tally = createStatusTally(definition);
+  for (const row of deps.queries.iterate(definition, now)) {
+    tally.add((key) => row[key]);
+    if (tally.total % YIELD_EVERY === 0) await new Promise(setImmediate);
+    if (rows.length < PDF_ROW_LIMIT) rows.push(row);
+  }
+  const summary = tally.summary(deps);
+  const total = summary.total;
+  // Every report table is wide (8+ columns): landscape keeps names and dates on one line.
+  const page = { format: paperFor(locale), landscape: true };
+  const html = renderReportHtml({
+    ...summary,
+    definition,
+    page,
+    // Ids are for machines: the CSV has them, the printed table stays readable without them.
+    columns: REPORT_COLUMNS[definition.kind].filter((c) => !c.key.endsWith('_id')),
+    rows,
+    truncatedAt: total > PDF_ROW_LIMIT ? PDF_ROW_LIMIT : null,
+    locale,
+  });
+  deps.onProgress?.(total, total, false);
+  const pdf = await deps.pdf.render(html, { ...page, footerTemplate: FOOTER_TEMPLATE });
+  await fs.writeFile(temp, pdf, { flag: 'wx' });
+  return { rows: Math.min(total, PDF_ROW_LIMIT), read: total, truncated: total > PDF_ROW_LIMIT };
+};

@@ -1,0 +1,324 @@
+/**
+ * XLSX export, streamed with exceljs's WorkbookWriter: rows go to the zip as they are read, so a 1M-row workbook
+ * never holds its rows. Cells keep their types (dates as Excel dates, numbers as numbers, percentages with a %
+ * format, ids as text), text goes through the CSV's formula guard, and a Summary sheet comes first.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import ExcelJS from 'exceljs';
+import type { ReportColumn } from '../contract/channels/reports';
+import type { AttendanceStatus, ProgressStatus } from '../contract/domain';
+import { PROGRESS_STATUSES } from '../contract/domain';
+import type { ReportValue } from '../store/report-queries';
+import { neutralise } from './cells';
+import type { ReportSummary } from './summary';
+
+/** Excel's last row: past it the data continues on another sheet. */
+export const EXCEL_MAX_ROWS = 1_048_576;
+/** Rows whose widths size the columns: the header row is written before the rest is read. */
+const SAMPLE_ROWS = 1_000;
+/** Columns wider than this many characters wrap their text instead of growing. */
+const MAX_WIDTH = 60;
+const MIN_WIDTH = 6;
+/** Rows written between two looks at the zip: a turn of the event loop, or a wait while it catches up. */
+const YIELD_EVERY = 100;
+const PROGRESS_EVERY = 20_000;
+
+/** Excel's limits: characters in a cell, and the days it shows as dates. */
+const MAX_CELL_CHARS = 32_767;
+/** Excel counts a 29 February 1900 that never was: its serials for earlier days show the wrong day. */
+const FIRST_EXCEL_DAY = Date.UTC(1900, 2, 1);
+const AFTER_LAST_EXCEL_DAY = Date.UTC(10_000, 0, 1);
+
+/** Every date in a report is a UTC timestamp; the format says so in each cell. */
+const DATE_FORMAT = 'yyyy-mm-dd hh:mm "UTC"';
+const DATE_CHARS = 20;
+const PERCENT_FORMAT = '0.0%';
+
+/** The light theme's status tones (renderer/src/app.css .tone-*): background, then text. */
+const TONES = {
+  neutral: ['FFECECEC', 'FF5C5D63'],
+  info: ['FFE6EFFF', 'FF1F4FB3'],
+  ok: ['FFE3F4EA', 'FF13653F'],
+  teal: ['FFDEF3F1', 'FF0D5F59'],
+  warn: ['FFFDF0D8', 'FF7A4600'],
+  danger: ['FFFDE7E5', 'FFA0241A'],
+} as const;
+type Tone = keyof typeof TONES;
+const STATUS_TONES: Record<ProgressStatus | AttendanceStatus, Tone> = {
+  not_started: 'neutral',
+  in_progress: 'info',
+  completed: 'ok',
+  passed: 'teal',
+  failed: 'danger',
+  incomplete: 'warn',
+  attended: 'ok',
+  no_show: 'danger',
+  registered: 'info',
+  late_cancelled: 'warn',
+  cancelled: 'neutral',
+};
+/** The columns whose cells are coloured by their status, as in the app. */
+const STATUS_KEYS = new Set(['status', 'attendance_status']);
+
+function toneStyle(status: string): Partial<ExcelJS.Style> | null {
+  const tone = STATUS_TONES[status as ProgressStatus | AttendanceStatus];
+  if (!tone) return null;
+  const [bg, fg] = TONES[tone];
+  return { fill: { type: 'pattern', pattern: 'solid', fgColor: { argb: bg } }, font: { color: { argb: fg } } };
+}
+const TONE_STYLES = new Map(Object.keys(STATUS_TONES).map((s) => [s, toneStyle(s)!]));
+
+export interface XlsxOptions {
+  /** The data sheet's name; later sheets add " (2)", " (3)"… */
+  sheetName: string;
+  /** Rows a sheet holds, its header included (tests use fewer than Excel's limit). */
+  maxRows?: number;
+  onRows?: (rows: number) => void;
+  /** Read once every row is written: the Summary sheet describes the rows the export read. */
+  summary: () => ReportSummary;
+  title: string;
+}
+
+type Cell = string | number | Date | null;
+
+/** One value as a typed cell: what csvCell writes as text, with its type kept. */
+function xlsxCell(value: ReportValue | undefined, column: ReportColumn): Cell {
+  if (value === null || value === undefined) return null;
+  if (column.type === 'number' && typeof value === 'number') return column.percent ? value / 100 : value;
+  if (column.type === 'date' && typeof value === 'string') {
+    const date = new Date(value);
+    const time = date.getTime();
+    // Outside the days Excel shows right, a value stays as its text.
+    if (time >= FIRST_EXCEL_DAY && time < AFTER_LAST_EXCEL_DAY) return date;
+  }
+  // Text columns stay text even when SQLite hands back a number: ids keep their leading zeros and every digit.
+  const text = neutralise(String(value));
+  // Excel refuses a workbook with a longer cell (it offers to "repair" it, dropping the sheet's rows).
+  return text.length > MAX_CELL_CHARS ? `${text.slice(0, MAX_CELL_CHARS - 1)}…` : text;
+}
+
+function cellChars(cell: Cell): number {
+  if (cell === null) return 0;
+  if (cell instanceof Date) return DATE_CHARS;
+  if (typeof cell === 'number') return String(cell).length + 1;
+  let longest = 0;
+  for (const line of cell.split('\n')) longest = Math.max(longest, line.length);
+  return longest;
+}
+
+function columnStyle(column: ReportColumn, wrap: boolean): Partial<ExcelJS.Style> {
+  const style: Partial<ExcelJS.Style> = {};
+  if (column.type === 'date') style.numFmt = DATE_FORMAT;
+  else if (column.percent) style.numFmt = PERCENT_FORMAT;
+  else if (column.type === 'text') style.numFmt = '@';
+  if (wrap) style.alignment = { wrapText: true, vertical: 'top' };
+  return style;
+}
+
+/**
+ * Writes `rows` (value arrays in `columns` order) to `file`; returns how many data rows it wrote. The file is
+ * created new (`wx`): the caller owns the temp name and renames it into place.
+ */
+export async function writeXlsx(
+  file: string,
+  columns: ReportColumn[],
+  rows: Iterable<ReportValue[]>,
+  options: XlsxOptions,
+): Promise<number> {
+  const maxRows = options.maxRows ?? EXCEL_MAX_ROWS;
+  const out = createWriteStream(file, { flags: 'wx' });
+  const opened = once(out, 'open');
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+    stream: out,
+    useStyles: true,
+    // Inline strings keep memory flat (shared strings would hold every distinct text until the end).
+    useSharedStrings: false,
+    // Sheet XML is verbose and compresses well at any level: the default level costs markedly more CPU than the
+    // fastest for a file only somewhat smaller.
+    zip: { zlib: { level: 1 } },
+  });
+  workbook.creator = 'Rollbook';
+  // A write that fails (a full disk) stops the zip, and with it the drain the writer may be waiting for.
+  const broken = new AbortController();
+  out.once('error', (error) => broken.abort(error));
+  (workbook as unknown as { zip?: NodeJS.EventEmitter }).zip?.once('error', (error: unknown) => broken.abort(error));
+  const iterator = rows[Symbol.iterator]();
+  let count = 0;
+  try {
+    await opened;
+    // The first rows size the columns: exceljs writes the widths before the first row.
+    const sample: Cell[][] = [];
+    while (sample.length < SAMPLE_ROWS) {
+      const next = iterator.next();
+      if (next.done) break;
+      sample.push(columns.map((c, i) => xlsxCell(next.value[i], c)));
+    }
+    const widths = columns.map((c, i) =>
+      Math.max(MIN_WIDTH, c.label.length + 3, ...sample.map((r) => cellChars(r[i]!))),
+    );
+    const layout = columns.map((c, i) => ({
+      width: Math.min(MAX_WIDTH, widths[i]!) + 2,
+      style: columnStyle(c, widths[i]! > MAX_WIDTH),
+    }));
+    // One style object per column (and per status in a status column), shared by every cell: exceljs caches a
+    // style's id by the object, and rendering a new style for each cell was the export's costliest step.
+    const cellStyles = layout.map((l) => l.style);
+    const toneStyles = columns.map((c, i) =>
+      STATUS_KEYS.has(c.key)
+        ? new Map([...TONE_STYLES].map(([status, tone]) => [status, { ...cellStyles[i], ...tone }]))
+        : null,
+    );
+    const sheets: string[] = [];
+    let sheet: ExcelJS.Worksheet | null = null;
+    let inSheet = 0;
+    const finishSheet = () => {
+      if (!sheet) return;
+      sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: inSheet, column: columns.length } };
+      sheet.commit();
+    };
+    const startSheet = () => {
+      finishSheet();
+      const name = sheets.length === 0 ? options.sheetName : `${options.sheetName} (${sheets.length + 1})`;
+      sheets.push(name);
+      sheet = workbook.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1, xSplit: 0 }] });
+      sheet.columns = layout;
+      const header = sheet.addRow(columns.map((c) => c.label));
+      header.font = { bold: true };
+      header.alignment = { vertical: 'top', wrapText: true };
+      header.commit();
+      inSheet = 1;
+    };
+    const write = async (cells: Cell[]) => {
+      if (!sheet || inSheet === maxRows) startSheet();
+      const row = sheet!.addRow(cells);
+      row.eachCell({ includeEmpty: true }, (cell, n) => {
+        const tones = toneStyles[n - 1];
+        const tone = tones && typeof cell.value === 'string' ? tones.get(cell.value) : undefined;
+        cell.style = tone ?? cellStyles[n - 1]!;
+      });
+      row.commit();
+      inSheet += 1;
+      count += 1;
+      if (count % YIELD_EVERY === 0) {
+        broken.signal.throwIfAborted();
+        const pending = zipBacklog(sheet!);
+        await (pending ? once(pending, 'drain', { signal: broken.signal }) : new Promise(setImmediate));
+      }
+      if (count % PROGRESS_EVERY === 0) options.onRows?.(count);
+    };
+    for (const cells of sample) await write(cells);
+    for (let next = iterator.next(); !next.done; next = iterator.next()) {
+      await write(columns.map((c, i) => xlsxCell(next.value[i], c)));
+    }
+    if (!sheet) startSheet();
+    finishSheet();
+    writeSummary(workbook, options.title, options.summary(), sheets);
+    await workbook.commit();
+  } catch (error) {
+    // The write's own error, when it broke first: closing the file below may make the zip fail too.
+    const cause: unknown = broken.signal.aborted ? broken.signal.reason : error;
+    iterator.return?.();
+    await abandon(out);
+    throw cause;
+  }
+  options.onRows?.(count);
+  return count;
+}
+
+/**
+ * The zip's intake for a sheet when it holds more than it wants: exceljs pipes each sheet's stream into a stream of
+ * archiver's that buffers whatever it is given (exceljs ignores write()'s answer), so without this wait a producer
+ * faster than deflate would queue most of the sheet in memory. Null when the zip keeps up (or exceljs changed).
+ */
+function zipBacklog(sheet: ExcelJS.Worksheet): Writable | null {
+  // archiver's streams are readable-stream 2, older than Writable's public writableNeedDrain.
+  type Intake = Writable & { _writableState?: { needDrain?: boolean } };
+  const pipes = (sheet as unknown as { stream?: { pipes?: Intake[] } }).stream?.pipes;
+  return pipes?.find((pipe) => pipe.writableNeedDrain ?? pipe._writableState?.needDrain) ?? null;
+}
+
+async function abandon(out: WriteStream): Promise<void> {
+  if (out.closed) return;
+  const closed = once(out, 'close').catch(() => undefined);
+  out.destroy();
+  await closed;
+}
+
+function writeSummary(
+  workbook: ExcelJS.stream.xlsx.WorkbookWriter,
+  title: string,
+  summary: ReportSummary,
+  sheets: string[],
+) {
+  const sheet = workbook.addWorksheet('Summary');
+  const wrap: Partial<ExcelJS.Style> = { alignment: { wrapText: true, vertical: 'top' } };
+  sheet.columns = [{ width: 32, style: wrap }, { width: 60, style: wrap }, { width: 12 }];
+  const heading = sheet.addRow([title]);
+  heading.font = { bold: true, size: 14 };
+  heading.commit();
+  const label = (name: string, value: Cell, numFmt?: string) => {
+    const row = sheet.addRow([name, value]);
+    row.getCell(1).font = { bold: true };
+    if (numFmt) row.getCell(2).numFmt = numFmt;
+    row.commit();
+  };
+  label('Selection', neutralise(summary.selection));
+  label('Filters', neutralise(summary.filters.length ? summary.filters.join(' · ') : 'none'));
+  label('Generated', summary.generatedAt, DATE_FORMAT);
+  label('Time zone', 'UTC: every date and time in this workbook is in UTC');
+  label('Rows', summary.total, '#,##0');
+  label('Data sheets', sheets.join(', '));
+  sheet.addRow([]).commit();
+  const section = (...names: string[]) => {
+    const row = sheet.addRow(names);
+    row.font = { bold: true };
+    row.commit();
+  };
+  section('Data as of (per account)');
+  if (summary.freshness.length === 0) sheet.addRow(['no accounts']).commit();
+  for (const f of summary.freshness) {
+    const row = sheet.addRow([neutralise(f.label), f.dataAsOf ? new Date(f.dataAsOf) : 'never synced']);
+    if (f.dataAsOf) row.getCell(2).numFmt = DATE_FORMAT;
+    row.getCell(2).alignment = { horizontal: 'left' };
+    row.commit();
+  }
+  sheet.addRow([]).commit();
+  section('Status', 'Count', 'Share');
+  const counted = PROGRESS_STATUSES.map((s) => [s, summary.statusCounts[s] ?? 0] as const).filter(([, n]) => n > 0);
+  const all = counted.reduce((sum, [, n]) => sum + n, 0);
+  if (counted.length === 0) sheet.addRow(['No learner statuses in this report.']).commit();
+  for (const [status, n] of counted) {
+    const row = sheet.addRow([status, n, n / all]);
+    const tone = TONE_STYLES.get(status)!;
+    row.getCell(1).fill = tone.fill!;
+    row.getCell(1).font = tone.font!;
+    row.getCell(2).alignment = { horizontal: 'left' };
+    row.getCell(3).numFmt = PERCENT_FORMAT;
+    row.commit();
+  }
+  if (summary.bars.length) {
+    sheet.addRow([]).commit();
+    section('Completion rate by course', 'Completed or passed');
+    for (const bar of summary.bars) {
+      const row = sheet.addRow([neutralise(bar.label), bar.value / 100]);
+      row.getCell(2).numFmt = PERCENT_FORMAT;
+      row.getCell(2).alignment = { horizontal: 'left' };
+      row.commit();
+    }
+  }
+  sheet.commit();
+  firstSheet(workbook, sheet);
+}
+
+/**
+ * Puts the Summary first. exceljs opens a sheet's zip entry when the sheet is added, and the zip is written one
+ * entry after another: a Summary added before the data would hold every data row in memory until its own end. So
+ * it is added last, then moved to the front of the workbook's sheet list (the order workbook.xml lists sheets in).
+ */
+function firstSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, sheet: ExcelJS.Worksheet) {
+  const writer = workbook as unknown as { _worksheets: (ExcelJS.Worksheet | undefined)[] };
+  const others = writer._worksheets.filter((s): s is ExcelJS.Worksheet => s !== undefined && s !== sheet);
+  writer._worksheets = [sheet, ...others];
+}
