@@ -59,7 +59,7 @@ function connect(sim: IspringSimulator, s: SetupOptions = {}) {
   return { connector: createIspringConnector({ settings, secret, http, now: s.now }), secret };
 }
 
-const signal = () => AbortSignal.timeout(15_000);
+const signal = () => AbortSignal.timeout(60_000); // a hang guard, not a time limit
 
 async function collect<T>(pages: AsyncIterable<Page<T>>): Promise<{ rows: T[]; pages: number }> {
   const rows: T[] = [];

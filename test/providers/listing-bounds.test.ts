@@ -25,7 +25,7 @@ const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
 });
-const signal = () => AbortSignal.timeout(20_000);
+const signal = () => AbortSignal.timeout(60_000); // a hang guard, not a time limit
 
 function client(settings: TeamupSettings | IspringSettings | SelfcommunitySettings) {
   const http = createHttpClient({ retry: { retries: 0 }, ...accountHttpOptions(settings) });

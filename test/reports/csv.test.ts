@@ -165,5 +165,5 @@ describe('CSV reports', () => {
     } finally {
       big.cleanup();
     }
-  }, 60_000);
+  });
 });
