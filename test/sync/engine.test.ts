@@ -160,6 +160,22 @@ describe('sync engine', () => {
     expect(liveRows(dataDir, 'progress', account.id)).toHaveLength(60);
   });
 
+  it('keeping the previous rows never overwrites ones this run already read', async () => {
+    // Learners listed whole in their own step, and again beside progress pages whose listing is cut short.
+    const renamed = makeDataset(2, 30);
+    renamed.learners = renamed.learners.map((l) => ({ ...l, name: `Renamed ${l.id}` }));
+    const state = { connector: scriptedConnector({ data: makeDataset(2, 30), pageSize: 10 }) };
+    const t = testCore({ inlineSync: true, createConnector: () => state.connector });
+    cleanups.push(t.cleanup);
+    const { account } = await t.core.call('accounts.add', { label: 'Acme', settings: { platform: 'sample', seed: 1 } });
+    await t.core.call('sync.run', {});
+    const beside = scriptedConnector({ data: renamed, pageSize: 10, learnersWith: 'progress', gapIn: { resource: 'progress', rows: 20 } });
+    state.connector = { ...beside, learners: scriptedConnector({ data: renamed, pageSize: 10 }).learners };
+    expect((await t.core.call('sync.run', { mode: 'full' }))[0]!.outcome).toBe('partial');
+    const names = liveRows(t.dataDir, 'learners', account.id).map((r) => r.name);
+    expect(names.sort()).toEqual(renamed.learners.map((l) => l.name).sort());
+  });
+
   it('after an incomplete listing the next incremental run asks again from the last whole read', async () => {
     const calls: Script['calls'] = [];
     const script: Script = { data: makeDataset(2, 20), incremental: ['progress'], calls, pageSize: 5 };

@@ -125,11 +125,11 @@ export function createCacheWriter(db: Db) {
   );
   const copy = (sql: string) => db.prepare<[number, string, number]>(sql);
   const copyForward = {
-    courses: copy(`INSERT OR REPLACE INTO courses SELECT account_id, ?, id, name, type, description, created_at, updated_at, url, raw_json FROM courses WHERE account_id = ? AND generation = ?`),
-    sessions: copy(`INSERT OR REPLACE INTO course_sessions SELECT account_id, ?, id, course_id, name, starts_at, ends_at, status, raw_status, venue, instructors_json, capacity, attending_count, raw_json FROM course_sessions WHERE account_id = ? AND generation = ?`),
-    learners: copy(`INSERT OR REPLACE INTO learners SELECT account_id, ?, id, name, email, first_name, last_name, raw_json FROM learners WHERE account_id = ? AND generation = ?`),
-    attendance: copy(`INSERT OR REPLACE INTO attendance SELECT account_id, ?, session_id, learner_id, course_id, status, raw_status, raw_json FROM attendance WHERE account_id = ? AND generation = ?`),
-    progress: copy(`INSERT OR REPLACE INTO progress SELECT account_id, ?, course_id, learner_id, status, raw_status, progress_pct, score, started_at, completed_at, last_activity_at, raw_json FROM progress WHERE account_id = ? AND generation = ?`),
+    courses: copy(`INSERT OR IGNORE INTO courses SELECT account_id, ?, id, name, type, description, created_at, updated_at, url, raw_json FROM courses WHERE account_id = ? AND generation = ?`),
+    sessions: copy(`INSERT OR IGNORE INTO course_sessions SELECT account_id, ?, id, course_id, name, starts_at, ends_at, status, raw_status, venue, instructors_json, capacity, attending_count, raw_json FROM course_sessions WHERE account_id = ? AND generation = ?`),
+    learners: copy(`INSERT OR IGNORE INTO learners SELECT account_id, ?, id, name, email, first_name, last_name, raw_json FROM learners WHERE account_id = ? AND generation = ?`),
+    attendance: copy(`INSERT OR IGNORE INTO attendance SELECT account_id, ?, session_id, learner_id, course_id, status, raw_status, raw_json FROM attendance WHERE account_id = ? AND generation = ?`),
+    progress: copy(`INSERT OR IGNORE INTO progress SELECT account_id, ?, course_id, learner_id, status, raw_status, progress_pct, score, started_at, completed_at, last_activity_at, raw_json FROM progress WHERE account_id = ? AND generation = ?`),
   } satisfies Record<Resource, unknown>;
 
   const moveStaged = Object.fromEntries(
@@ -163,7 +163,10 @@ export function createCacheWriter(db: Db) {
       return Math.max(live(accountId), maxRunGeneration.get(accountId)?.g ?? 0) + 1;
     },
 
-    /** Incremental runs start from a copy of the live rows of the resources they only partly re-fetch. */
+    /**
+     * Copies the live rows of `resources` into `generation`, keeping any row the run already wrote there: incremental
+     * runs start from this copy of what they only partly re-fetch, and a listing not read whole fills in from it.
+     */
     copyLive: writeTransaction(db, (accountId: string, generation: number, resources: readonly Resource[]) => {
       const from = live(accountId);
       for (const resource of resources) copyForward[resource].run(generation, accountId, from);
