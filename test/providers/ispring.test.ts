@@ -251,6 +251,16 @@ describe('iSpring Learn connector: auth, paging, formats', () => {
     expectNoSecret(error, [...secretsOf(sim), wrong]);
   });
 
+  it('a token request met by a passing 503 or 429 is retried like any other, and the run goes on', async () => {
+    for (const status of [503, 429]) {
+      const { sim, connector } = await setup({ courses: 3 });
+      sim.addFault({ match: /POST \/api\/v3\/token/, times: 1, fault: { kind: 'status', status, body: 'busy' } });
+      const { rows } = await collect(connector.courses({ signal: signal() }));
+      expect(rows, String(status)).toHaveLength(3);
+      expect(sim.requests.filter((r) => r.path === '/api/v3/token').map((r) => r.status), String(status)).toEqual([status, 200]);
+    }
+  });
+
   it('wrong legacy password → auth_failed about login/password; a 403 token answer → forbidden about API access', async () => {
     const wrong = 'WRONG-legacy-pass-77';
     const { sim, connector } = await setup({}, { mode: 'legacy', secret: wrong });

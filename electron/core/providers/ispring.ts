@@ -158,14 +158,14 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
     const url = tokenUrlFor(base);
     let response: HttpResponse;
     try {
-      // No retries: a wrong secret must be reported at once, not hammered.
+      // Retried like any request: a wrong secret (400/401) is never retried, so it is still reported at once, and a
+      // token service that is briefly busy (429, 5xx) must not fail a sync that every other request would survive.
       response = await http.request({
         method: 'POST',
         url,
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
         body: form.toString(),
         signal,
-        retry: false,
       });
     } catch (error) {
       throw word(error, '/api/v3/token', 'token');
