@@ -79,7 +79,7 @@ describe('CLI output of untrusted text', () => {
     it('"Connected:" and provider lines carry no escapes', async ({ skip }) => {
       if (!keychain) skip('no OS keychain in this session');
       const add = await cli(
-        ['accounts', 'add', 'teamup', '--label', 'T', '--base-url', sim.url, '--provider-id', '7', '--data-dir', serverDir.path],
+        ['accounts', 'add', 'teamup', '--label', 'T', '--base-url', `${sim.url}/api/v2`, '--provider-id', '7', '--data-dir', serverDir.path],
         { ROLLBOOK_SECRET: sim.options.token },
       );
       expect(add.code, add.stderr).toBe(0);
