@@ -54,7 +54,7 @@ describe('the built CLI', () => {
     keychain = await realKeychainAvailable();
     // Past the 50k rows from which completions exports use workers, over enough courses to cut into segments.
     sim = await startIspringSimulator({ courses: 120, learners: 3_000, results: 60_000 });
-  }, 60_000);
+  });
   afterAll(async () => {
     if (added) await run(['accounts', 'remove', 'Built', '--yes']);
     await sim?.close();

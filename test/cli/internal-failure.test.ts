@@ -52,5 +52,5 @@ describe('CLI on an internal failure', () => {
     expect(diagnostics.stdout).toMatch(/^ {2}#2 \S+ full .* failed .*— internal: The sync stopped on an unexpected error \(SqliteError: the disk said no\)/m);
     expect(diagnostics.stdout).toMatch(/internal error — SqliteError: the disk said no$/m);
     expect(diagnostics.stdout).not.toContain('Glasshouse');
-  }, 60_000);
+  });
 });

@@ -57,7 +57,7 @@ describe('export leftovers', () => {
     expect(result.signal, result.stderr).toBe(signal);
     expect(existsSync(file)).toBe(false);
     expect(ours(out.path)).toEqual([]);
-  }, 90_000);
+  });
 
   it('SIGTERM while Chromium starts leaves no profile and no partial file', async () => {
     const file = join(out.path, 'report.pdf');
@@ -68,7 +68,7 @@ describe('export leftovers', () => {
     expect(existsSync(file)).toBe(false);
     expect(ours(out.path)).toEqual([]);
     expect(readdirSync(tmp.path).filter((name) => name.startsWith('rollbook-pdf-'))).toEqual([]);
-  }, 90_000);
+  });
 
   it('a start sweeps stale partial files (this app\'s, in folders it exported to) and stale Chromium profiles', async () => {
     const data = tempDir();

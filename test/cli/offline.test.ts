@@ -28,5 +28,5 @@ describe('CLI offline', () => {
     const report = await run(['report', 'completions', '--out', file]);
     expect(report.code).toBe(0);
     expect(parse(readFileSync(file), { bom: true })).toHaveLength(51);
-  }, 60_000);
+  });
 });

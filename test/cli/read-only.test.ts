@@ -72,7 +72,7 @@ describe('a read-only data folder', () => {
     expect(sync.code).toBe(1);
     expect(sync.stderr).toMatch(/data folder .* is read-only: browsing and reports work/);
     expect(readdirSync(dir.path).sort()).toEqual(before);
-  }, 60_000);
+  });
 
   it('append-only cache file (open for writing refused, folder writable): info and a report work', async ({ skip }) => {
     const file = join(dir.path, 'rollbook.sqlite');
@@ -96,7 +96,7 @@ describe('a read-only data folder', () => {
     } finally {
       execFileSync('chattr', ['-a', file]);
     }
-  }, 60_000);
+  });
 
   it('a cache SQLite opens but cannot write (its -shm index immutable): reopened read-only, info works', async ({ skip }) => {
     // This process keeps the cache open, so its WAL index stays; made immutable, another process may only read it.
@@ -119,5 +119,5 @@ describe('a read-only data folder', () => {
       execFileSync('chattr', ['-i', shm], { stdio: 'ignore' });
       holder.close();
     }
-  }, 60_000);
+  });
 });

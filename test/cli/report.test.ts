@@ -67,7 +67,7 @@ describe('rollbook report', () => {
     expect(pdf.code).toBe(0);
     expect(readFileSync(rerun).subarray(0, 5).toString()).toBe('%PDF-');
     writeFileSync(join(out.path, 'keep.txt'), 'x');
-  }, 60_000);
+  });
 
   it('writes an Excel workbook with --format xlsx', async () => {
     const file = join(out.path, 'done.xlsx');

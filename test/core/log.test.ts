@@ -12,8 +12,9 @@ import { startSimServer } from '../simulators/server';
 import { testCore } from '../support/core';
 import { tempDir } from '../support/tmp';
 
+/** Waits for what the log writes in the background: up to 15 s, a busy machine's worst, not a time limit. */
 const waitFor = async (ok: () => boolean) => {
-  for (let i = 0; i < 200 && !ok(); i += 1) await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 600 && !ok(); i += 1) await new Promise((r) => setTimeout(r, 25));
   expect(ok()).toBe(true);
 };
 

@@ -59,6 +59,10 @@ describe.skipIf(!binary.path)('Electron smoke test', () => {
       expect(prefs.url.startsWith('app://rollbook/')).toBe(true);
       expect(await window.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
       expect(await window.evaluate(() => typeof (window as unknown as { rollbook?: { invoke?: unknown } }).rollbook?.invoke)).toBe('function');
+      // One real round trip: the preload, main's IPC registration and sender check, and the core behind them.
+      type Bridge = { rollbook: { invoke: (channel: string) => Promise<unknown> } };
+      const info = await window.evaluate(() => (window as unknown as Bridge).rollbook.invoke('app.info'));
+      expect(info).toMatchObject({ ok: true, value: { schemaVersion: expect.any(Number), workers: { sync: true, csvExport: true } } });
     } finally {
       await app.close();
       dir.cleanup();

@@ -151,23 +151,31 @@ describe('Electron main, started under a fake electron', () => {
       storage: 'session',
     });
     expect(added).toMatchObject({ ok: true });
-    const click = async (url: string) => {
-      const calls = fake.state.messageBoxCalls.length;
+    // The handler denies at once and opens (or asks) afterwards, once it has read the accounts: each check waits for
+    // the effect it expects rather than for a fixed time a busy machine may overrun.
+    const click = (url: string) => {
+      const before = { asked: fake.state.messageBoxCalls.length, opened: fake.state.shellCalls.length };
       expect(contents.windowOpenHandler!({ url })).toEqual({ action: 'deny' });
-      // The opener reads the accounts and may ask: let it finish.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      return fake.state.messageBoxCalls.length > calls;
+      return { asked: () => fake.state.messageBoxCalls.length > before.asked, opened: before.opened };
     };
 
     const platformPage = `${teamup.url}/courses/1`;
-    expect(await click(platformPage)).toBe(false);
+    const platform = click(platformPage);
+    await expect.poll(() => fake.state.shellCalls.length).toBe(platform.opened + 1);
+    expect(platform.asked()).toBe(false);
     fake.state.messageBoxAnswer = 1; // Cancel
-    expect(await click('https://evil.example/phish')).toBe(true);
+    const evil = click('https://evil.example/phish');
+    await expect.poll(evil.asked).toBe(true);
     expect(fake.state.messageBoxCalls.at(-1)?.detail).toContain('https://evil.example/phish');
     fake.state.messageBoxAnswer = 0; // Open in browser
-    expect(await click('https://help.example/guide')).toBe(true);
+    const help = click('https://help.example/guide');
+    await expect.poll(() => fake.state.shellCalls.length).toBe(help.opened + 1);
+    expect(help.asked()).toBe(true);
     for (const url of ['javascript:alert(1)', 'file:///etc/passwd', 'smb://host/share', '\\\\host\\share\\x.exe']) {
-      expect(await click(url), url).toBe(false);
+      const refused = click(url);
+      // Refused without reading anything; a moment for an opener that would (wrongly) ask or open later.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(refused.asked(), url).toBe(false);
     }
 
     expect(fake.state.shellCalls).toEqual([

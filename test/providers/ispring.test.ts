@@ -59,7 +59,7 @@ function connect(sim: IspringSimulator, s: SetupOptions = {}) {
   return { connector: createIspringConnector({ settings, secret, http, now: s.now }), secret };
 }
 
-const signal = () => AbortSignal.timeout(15_000);
+const signal = () => AbortSignal.timeout(60_000); // a hang guard, not a time limit
 
 async function collect<T>(pages: AsyncIterable<Page<T>>): Promise<{ rows: T[]; pages: number }> {
   const rows: T[] = [];
@@ -249,6 +249,16 @@ describe('iSpring Learn connector: auth, paging, formats', () => {
     expect(sim.requests.filter((r) => r.path === '/api/v3/token')).toHaveLength(1);
     expect(sim.requests).toHaveLength(1);
     expectNoSecret(error, [...secretsOf(sim), wrong]);
+  });
+
+  it('a token request met by a passing 503 or 429 is retried like any other, and the run goes on', async () => {
+    for (const status of [503, 429]) {
+      const { sim, connector } = await setup({ courses: 3 });
+      sim.addFault({ match: /POST \/api\/v3\/token/, times: 1, fault: { kind: 'status', status, body: 'busy' } });
+      const { rows } = await collect(connector.courses({ signal: signal() }));
+      expect(rows, String(status)).toHaveLength(3);
+      expect(sim.requests.filter((r) => r.path === '/api/v3/token').map((r) => r.status), String(status)).toEqual([status, 200]);
+    }
   });
 
   it('wrong legacy password → auth_failed about login/password; a 403 token answer → forbidden about API access', async () => {
@@ -580,8 +590,10 @@ describe('iSpring Learn connector: faults', () => {
     expect(error.message).toMatch(/^iSpring Learn at 127\.0\.0\.1:\d+ did not answer in time/);
     expectNoSecret(error, secretsOf(sim));
 
-    sim.addFault({ match: /GET \/contents/, times: 1, fault: { kind: 'delay', ms: 1000 } });
-    const patient = connect(sim, { client: { timeouts: { headersMs: 300 }, retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 10 } } }).connector;
+    // Here every answer but the stalled one must beat the limit, so it leaves room for a busy machine.
+    sim.addFault({ match: /GET \/contents/, times: 1, fault: { kind: 'delay', ms: 3000 } });
+    const patience = { timeouts: { headersMs: 1000 }, retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 10 } };
+    const patient = connect(sim, { client: patience }).connector;
     expect((await collect(patient.courses({ signal: signal() }))).rows).toHaveLength(6);
   });
 

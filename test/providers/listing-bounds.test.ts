@@ -3,12 +3,15 @@
  * token, runs far past the total it reported, or past the page ceiling fails with a reason; one whose rows disagree
  * with an unchanged total fails; one whose total moved while it was read is a gap (the run ends partial, saying so).
  */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IspringSettings, SelfcommunitySettings, TeamupSettings } from '../../electron/core/contract/accounts';
 import { createHttpClient } from '../../electron/core/http/client';
 import { HttpError } from '../../electron/core/http/errors';
 import { createIspringConnector } from '../../electron/core/providers/ispring';
 import { accountHttpOptions } from '../../electron/core/providers/registry';
+import { DB_FILE_NAME } from '../../electron/core/store/db';
 import { createSelfcommunityConnector } from '../../electron/core/providers/selfcommunity';
 import { createTeamupConnector } from '../../electron/core/providers/teamup';
 import type { Page } from '../../electron/core/providers/types';
@@ -22,7 +25,7 @@ const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
 });
-const signal = () => AbortSignal.timeout(20_000);
+const signal = () => AbortSignal.timeout(60_000); // a hang guard, not a time limit
 
 function client(settings: TeamupSettings | IspringSettings | SelfcommunitySettings) {
   const http = createHttpClient({ retry: { retries: 0 }, ...accountHttpOptions(settings) });
@@ -187,5 +190,29 @@ describe('wholeness through a sync run', () => {
     expect(run!.errorMessage).toMatch(/^TeamUp's list of customers changed while Rollbook read it \(its total moved between 250 and 251\); 250 were read/);
     // Unchanged lists stay ok.
     expect((await t.core.call('sync.run', { mode: 'full' }))[0]!.outcome).toBe('ok');
+  });
+
+  it('customers leaving mid-listing end the run partial without losing the customers the pages skipped', async () => {
+    const { sim } = await teamup({ customers: 250 });
+    const t = await runWith(sim);
+    expect((await t.core.call('sync.run', {}))[0]!.outcome).toBe('ok');
+    // Between pages the two oldest customers leave: the next offset page starts two customers later than it would
+    // have, so two who are still there are never listed.
+    sim.options.churn = { path: '/customers', add: 0, remove: 2 };
+    const [run] = await t.core.call('sync.run', { mode: 'full' });
+    sim.options.churn = null;
+    expect(run).toMatchObject({ outcome: 'partial', errorCode: 'incomplete' });
+    const db = new Database(join(t.dataDir, DB_FILE_NAME), { readonly: true });
+    const cached = new Set(
+      db.prepare('SELECT l.id FROM learners l JOIN accounts a'
+        + ' ON a.id = l.account_id AND a.live_generation = l.generation')
+        .all()
+        .map((r) => (r as { id: string }).id),
+    );
+    db.close();
+    for (const customer of sim.data.customers) {
+      expect(cached.has(String(customer.id)), `customer ${customer.id}`).toBe(true);
+    }
+    expect(run!.errorMessage).toMatch(/kept from the previous sync\.$/);
   });
 });

@@ -52,10 +52,10 @@ describe('sample provider', () => {
   it('streams pages through the connector interface with raw records', async () => {
     const http = createHttpClient();
     const connector = createSampleConnector({ settings: { platform: 'sample', seed: 3 }, secret: '', http, now: () => anchor });
-    const info = await connector.testConnection(AbortSignal.timeout(1000));
+    const info = await connector.testConnection(AbortSignal.timeout(60_000));
     expect(info).toMatchObject({ accountName: 'Sample data (seed 3)', courseCount: 24 });
     let rows = 0;
-    for await (const page of connector.progress({ signal: AbortSignal.timeout(5000) })) {
+    for await (const page of connector.progress({ signal: AbortSignal.timeout(60_000) })) {
       expect(page.items.length).toBeLessThanOrEqual(100);
       expect(page.raw).toHaveLength(page.items.length);
       rows += page.items.length;
@@ -73,7 +73,7 @@ describe('sample provider', () => {
       return out;
     };
     const connector = () => createSampleConnector({ settings: { platform: 'sample', seed: 5 }, secret: '', http });
-    const signal = AbortSignal.timeout(5000);
+    const signal = AbortSignal.timeout(60_000);
     const sessions = await collect(connector().sessions({ signal }));
     expect(sessions).toEqual(await collect(connector().sessions({ signal })));
     expect(sessions).toEqual(generateSampleDataset(5, SAMPLE_FIXED_ANCHOR).sessions);

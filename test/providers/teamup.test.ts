@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 const NOW = new Date('2026-05-20T12:00:00Z');
-const signal = () => AbortSignal.timeout(20_000);
+const signal = () => AbortSignal.timeout(60_000); // a hang guard, not a time limit
 
 async function setup(
   options: TeamupSimOptions = {},

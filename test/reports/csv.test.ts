@@ -156,5 +156,5 @@ describe('CSV reports', () => {
     } finally {
       big.cleanup();
     }
-  }, 60_000);
+  });
 });

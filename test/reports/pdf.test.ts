@@ -71,7 +71,7 @@ describe('PDF reports (Chromium via playwright-core)', () => {
     const text = pdfFlatText(file);
     expect(text).toContain('Invoice ⟪RLO⟫exe.fdp⟪PDF⟫ ⟪RLI⟫x⟪PDI⟫');
     expect(text).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
-  }, 60_000);
+  });
 
   it('5,000 rows: a multi-page PDF with the header row repeated on later pages', async () => {
     const file = join(out.path, 'big.pdf');

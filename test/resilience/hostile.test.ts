@@ -4,7 +4,7 @@
  * duplicated, the list emptied, retyped, renamed or unwrapped, the paging link removed or pointed back at itself, the
  * total changed, a row broken, the body cut or spliced with junk. Whatever the body, the run must end as one of:
  * - `ok`, and then the cache holds exactly the simulator's rows for the resource that page belongs to;
- * - `partial`, saying what is missing;
+ * - `partial`, saying which list was not read whole, with no row of the previous sync lost;
  * - `failed` with a typed error, the previous data left exactly as it was.
  * Never an internal crash and never a silent gap.
  */
@@ -296,6 +296,8 @@ describe('hostile responses', () => {
             // No course is forbidden here: a partial run can only be a listing not read whole, and it must say which.
             expect(run!.errorCode, what).toBe('incomplete');
             expect(run!.errorMessage, what).toMatch(/^(TeamUp|SelfCommunity|iSpring Learn)('s list of| listed) .+ while Rollbook read/);
+            // The rows the incomplete listing did not reach are kept from the previous (whole) sync.
+            expect(cached(t.dataDir, target.table, target.key), what).toEqual(expect.arrayContaining(truth));
           } else {
             expect(run!.outcome, what).toBe('failed');
             expect(TYPED.has(run!.errorCode!), what).toBe(true);

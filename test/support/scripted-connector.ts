@@ -30,6 +30,11 @@ export interface Script {
    * of from learners(), a page's worth on each page and the rest on the last.
    */
   learnersWith?: 'courses' | 'progress';
+  /**
+   * The resource's listing changes while it is read: only its first `rows` rows arrive, and the listing reports a gap
+   * (as a connector does when the platform's total moved between pages).
+   */
+  gapIn?: { resource: keyof Dataset; rows: number };
   /** Records every call: resource + since. */
   calls?: { resource: string; since: string | null | undefined; pages: number }[];
 }
@@ -64,7 +69,9 @@ export function makeDataset(courses: number, learners: number): Dataset {
 
 export function scriptedConnector(script: Script): Connector {
   const pageSize = script.pageSize ?? 10;
-  async function* pages<T>(resource: keyof Dataset, rows: T[], scope: ResourceScope): AsyncIterable<Page<T>> {
+  async function* pages<T>(resource: keyof Dataset, all: T[], scope: ResourceScope): AsyncIterable<Page<T>> {
+    const gap = script.gapIn?.resource === resource ? script.gapIn : undefined;
+    const rows = gap ? all.slice(0, gap.rows) : all;
     let count = 0;
     for (let i = 0, page = 0; i < rows.length; i += pageSize, page += 1) {
       scope.signal.throwIfAborted();
@@ -72,13 +79,20 @@ export function scriptedConnector(script: Script): Connector {
       if (script.failAt && script.failAt.resource === resource && script.failAt.page === page) throw script.failAt.error;
       const items = rows.slice(i, i + pageSize);
       count += 1;
-      const carried = script.learnersWith === resource ? script.data.learners.slice(i, i + pageSize >= rows.length ? undefined : i + pageSize) : [];
+      const last = !gap && i + pageSize >= rows.length;
+      const carried = script.learnersWith === resource
+        ? script.data.learners.slice(i, last ? undefined : i + pageSize)
+        : [];
       yield {
         items,
         raw: items.map((item) => ({ scripted: true, ...item })),
         total: rows.length,
         ...(carried.length > 0 ? { learners: { items: carried, raw: carried.map((l) => ({ scripted: true, ...l })) } } : {}),
       };
+    }
+    if (gap) {
+      const read = `${rows.length} of ${all.length} read`;
+      scope.onGap?.(`The scripted list of ${resource} changed while Rollbook read it (${read}).`);
     }
     script.calls?.push({ resource, since: scope.since, pages: count });
   }

@@ -185,5 +185,5 @@ describe('auto-sync across sleep and network changes', () => {
       t.cleanup();
       await sim.close();
     }
-  }, 60_000);
+  });
 });

@@ -123,6 +123,77 @@ describe('sync engine', () => {
     expect(liveRows(dataDir, 'progress', account.id)).toHaveLength(8);
   });
 
+  it('a listing that changed while it was read ends partial and keeps the previous rows it did not reach', async () => {
+    const { core, dataDir, account, state } = await setup({ data: makeDataset(3, 20), pageSize: 10 });
+    await core.call('sync.run', {});
+    // Upstream: one learner's progress moved on; the next full sync reads only 25 of the 60 progress rows.
+    const data = makeDataset(3, 20);
+    const moved = progressRow('c1', 'l1', 'completed');
+    data.progress = data.progress.map((p) => (p.courseId === 'c1' && p.learnerId === 'l1' ? moved : p));
+    state.script = { data, pageSize: 10, gapIn: { resource: 'progress', rows: 25 } };
+    const [run] = await core.call('sync.run', { mode: 'full' });
+    expect(run).toMatchObject({ outcome: 'partial', errorCode: 'incomplete', counts: { progress: 25 } });
+    expect(run!.errorMessage).toBe(
+      'The scripted list of progress changed while Rollbook read it (25 of 60 read). '
+      + 'Rows of those lists that this sync did not reach were kept from the previous sync.',
+    );
+    const rows = liveRows(dataDir, 'progress', account.id);
+    const keys = rows.map((r) => `${r.course_id}/${r.learner_id}`).sort();
+    expect(keys).toEqual(data.progress.map((p) => `${p.courseId}/${p.learnerId}`).sort());
+    // What it did read is fresh.
+    expect(rows.find((r) => r.course_id === 'c1' && r.learner_id === 'l1')).toMatchObject({ status: 'completed' });
+    expect(allRowCount(dataDir, 'progress')).toBe(60);
+    // A whole read later replaces the list as usual.
+    state.script = { data: { ...makeDataset(1, 20), courses: [course('c1')] }, pageSize: 10 };
+    expect((await core.call('sync.run', { mode: 'full' }))[0]!.outcome).toBe('ok');
+    expect(liveRows(dataDir, 'progress', account.id)).toHaveLength(20);
+  });
+
+  it('learners that arrive beside an incomplete listing keep the previous ones it did not reach', async () => {
+    const script: Script = { data: makeDataset(2, 30), pageSize: 10, learnersWith: 'progress' };
+    const { core, dataDir, account, state } = await setup(script);
+    expect((await core.call('sync.run', {}))[0]!.counts.learners).toBe(30);
+    state.script = { ...script, gapIn: { resource: 'progress', rows: 20 } };
+    const [run] = await core.call('sync.run', { mode: 'full' });
+    expect(run).toMatchObject({ outcome: 'partial', errorCode: 'incomplete', counts: { learners: 20, progress: 20 } });
+    expect(liveRows(dataDir, 'learners', account.id)).toHaveLength(30);
+    expect(liveRows(dataDir, 'progress', account.id)).toHaveLength(60);
+  });
+
+  it('keeping the previous rows never overwrites ones this run already read', async () => {
+    // Learners listed whole in their own step, and again beside progress pages whose listing is cut short.
+    const renamed = makeDataset(2, 30);
+    renamed.learners = renamed.learners.map((l) => ({ ...l, name: `Renamed ${l.id}` }));
+    const state = { connector: scriptedConnector({ data: makeDataset(2, 30), pageSize: 10 }) };
+    const t = testCore({ inlineSync: true, createConnector: () => state.connector });
+    cleanups.push(t.cleanup);
+    const { account } = await t.core.call('accounts.add', { label: 'Acme', settings: { platform: 'sample', seed: 1 } });
+    await t.core.call('sync.run', {});
+    const beside = scriptedConnector({ data: renamed, pageSize: 10, learnersWith: 'progress', gapIn: { resource: 'progress', rows: 20 } });
+    state.connector = { ...beside, learners: scriptedConnector({ data: renamed, pageSize: 10 }).learners };
+    expect((await t.core.call('sync.run', { mode: 'full' }))[0]!.outcome).toBe('partial');
+    const names = liveRows(t.dataDir, 'learners', account.id).map((r) => r.name);
+    expect(names.sort()).toEqual(renamed.learners.map((l) => l.name).sort());
+  });
+
+  it('after an incomplete listing the next incremental run asks again from the last whole read', async () => {
+    const calls: Script['calls'] = [];
+    const script: Script = { data: makeDataset(2, 20), incremental: ['progress'], calls, pageSize: 5 };
+    const { core, dataDir, account, state } = await setup(script);
+    await core.call('sync.run', {});
+    const cursor = calls.length;
+    state.script = { ...script, gapIn: { resource: 'progress', rows: 5 } };
+    expect((await core.call('sync.run', { mode: 'incremental' }))[0]!.outcome).toBe('partial');
+    const gapSince = calls.slice(cursor).find((c) => c.resource === 'progress')!.since;
+    expect(gapSince).toEqual(expect.any(String));
+    expect(liveRows(dataDir, 'progress', account.id)).toHaveLength(40);
+    state.script = script;
+    calls.length = 0;
+    expect((await core.call('sync.run', { mode: 'incremental' }))[0]!.outcome).toBe('ok');
+    // The same window as the incomplete run, not one starting when it did.
+    expect(calls.find((c) => c.resource === 'progress')!.since).toBe(gapSince);
+  });
+
   it('incremental runs resume from the committed cursor and end with the same data as a full sync', async () => {
     const data = makeDataset(2, 20);
     const calls: Script['calls'] = [];

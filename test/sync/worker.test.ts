@@ -108,7 +108,7 @@ describe('sync in a worker thread', () => {
     const [again] = await core.call('sync.run', { mode: 'full' });
     expect(again!.outcome).toBe('ok');
     expect(liveCount(dataDir, 'progress')).toBe(sim.data.results.length);
-  }, 60_000);
+  });
 
   it('cancel stops the worker\'s run mid-sync and keeps the previous data', async () => {
     const { core, dataDir, sim } = await setup();
@@ -131,7 +131,7 @@ describe('sync in a worker thread', () => {
     expect(liveCount(dataDir, 'progress')).toBe(before.progress);
     expect((await core.call('accounts.list'))[0]!.lastSyncedAt).toBe(account.lastSyncedAt);
     expect((await core.call('sync.history', {})).map((r) => r.outcome)).toEqual(['cancelled', 'ok']);
-  }, 60_000);
+  });
 
   it('a worker that dies mid-run is a recorded failure with a clear message, and the data stays', async () => {
     const dir = tempDir();
@@ -143,7 +143,7 @@ describe('sync in a worker thread', () => {
     const { core } = await setup({ url: pathToFileURL(crashing) }, (error) => errors.push(error));
     const [run] = await Promise.race([
       core.call('sync.run', { mode: 'full' }),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the sync hung')), 20_000)),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the sync hung')), 60_000)),
     ]);
     expect(run).toMatchObject({ outcome: 'failed', errorCode: 'internal' });
     // The cause travels from the worker to the run's record, and so to the CLI and the window.
@@ -154,7 +154,7 @@ describe('sync in a worker thread', () => {
     const logged = readLog(core.logDir).find((r) => r.msg === 'internal error');
     expect(logged?.err).toMatchObject({ type: 'Error', message: 'boom' });
     expect(String((logged?.err as { stack?: string }).stack)).toMatch(/crash-worker\.mjs/);
-  }, 30_000);
+  });
 
   it('a worker that dies after its account was removed still ends the run, and the process lives on', async () => {
     const dir = tempDir();
@@ -200,5 +200,5 @@ describe('sync in a worker thread', () => {
       expect(run!.errorMessage).toMatch(/stopped unexpectedly/);
       expect((await core.call('sync.history', {}))[0]).toMatchObject({ id: run!.id, outcome: 'failed' });
     }
-  }, 30_000);
+  });
 });

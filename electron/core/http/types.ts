@@ -23,7 +23,7 @@ export interface HttpRequest {
   body?: string;
   signal?: AbortSignal;
   /**
-   * Retry policy override. Token requests use `retry: false` so a wrong secret is reported at once.
+   * Retry policy override: `false` for a request whose failure is itself the answer (a diagnostic probe).
    * Default: retry network errors, timeouts, 429 and 5xx.
    */
   retry?: boolean;

@@ -158,8 +158,8 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
     const url = tokenUrlFor(base);
     let response: HttpResponse;
     try {
-      // Retried like any request: only busy or failing servers are (429, 5xx, transport errors), so a wrong secret
-      // (401) is still reported at once, while a 429 on the token keeps a sync from failing on its first request.
+      // Retried like any request: a wrong secret (400/401) is never retried, so it is still reported at once, and a
+      // token service that is briefly busy (429, 5xx) must not fail a sync that every other request would survive.
       response = await http.request({
         method: 'POST',
         url,

@@ -102,13 +102,14 @@ export function createCacheWriter(db: Db) {
     db.prepare(`DELETE FROM ${table} WHERE account_id = ? AND generation <> ?`),
   );
   const copy = (sql: string) => db.prepare<{ to: number; account: string; from: number }>(sql);
+  // INSERT OR IGNORE: a row the run already wrote in the new generation (read whole) wins over the copy.
   const copyForward = Object.fromEntries(
     RESOURCES.map((resource) => {
       const { table } = RESOURCE_TABLES[resource];
       const columns = names(resource);
       const selected = columns.map((name) => (name === 'generation' ? '@to' : name));
       return [resource, copy(
-        `INSERT OR REPLACE INTO ${table} (${columns.join(', ')})
+        `INSERT OR IGNORE INTO ${table} (${columns.join(', ')})
          SELECT ${selected.join(', ')} FROM ${table} WHERE account_id = @account AND generation = @from`,
       )];
     }),
@@ -148,7 +149,10 @@ export function createCacheWriter(db: Db) {
       return Math.max(live(accountId), maxRunGeneration.get(accountId)?.g ?? 0) + 1;
     },
 
-    /** Incremental runs start from a copy of the live rows of the resources they only partly re-fetch. */
+    /**
+     * Copies the live rows of `resources` into `generation`, keeping any row the run already wrote there: incremental
+     * runs start from this copy of what they only partly re-fetch, and a listing not read whole fills in from it.
+     */
     copyLive: writeTransaction(db, (accountId: string, generation: number, resources: readonly SyncResource[]) => {
       const from = live(accountId);
       for (const resource of resources) copyForward[resource].run({ to: generation, account: accountId, from });

@@ -293,12 +293,15 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
       let rows = 0;
       // Rows an earlier step already brought for this resource (Page.learners) stay counted.
       const carried = counts[resource] ?? 0;
+      const gapsBefore = gaps.length;
+      let learnersBeside = false;
       for await (const page of pagesOf(connector, resource, scope)) {
         options.signal.throwIfAborted();
         writer.writePage(resource, account.id, generation, page);
         if (page.learners && page.learners.items.length > 0) {
           // Staged now, moved into the table with everything else at commit.
           writer.writePage('learners', account.id, generation, page.learners);
+          learnersBeside = true;
           counts.learners = (counts.learners ?? 0) + page.learners.items.length;
         }
         if (resource === 'courses') for (const course of page.items as { id: string }[]) courseIds.push(course.id);
@@ -312,18 +315,32 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
         emit();
       }
       counts[resource] = carried + rows;
+      // A listing that changed while it was read may have skipped rows. Replacing the cached list with it would
+      // silently drop them, so the previous sync's rows of this resource are kept under the fresh ones (the flush
+      // below overwrites those it re-read). Rows deleted upstream may linger until a sync reads the lists whole.
+      const incomplete = gaps.length > gapsBefore;
+      if (incomplete) {
+        // A resumed resource already started from a copy of its live rows.
+        const keep: SyncResource[] = canResume ? [] : [resource];
+        if (learnersBeside) keep.push('learners');
+        writer.copyLive(account.id, generation, keep);
+      }
       writer.flush(resource);
       log?.info({ step: resource, rows, pages: progress.pages, resumed: canResume, ms: Math.round(performance.now() - stepStarted) }, 'sync step');
       // The cursor is the run's start: anything changed after it is picked up next time. It is only saved with the
       // generation flip, i.e. after the rows it covers are committed.
-      if (isIncremental(connector, resource)) newCursors[resource] = startedAt;
+      // After a gap the cursor stays where it was, so the next incremental run asks again for what this one missed.
+      if (isIncremental(connector, resource) && !incomplete) newCursors[resource] = startedAt;
     }
 
     options.signal.throwIfAborted();
     const commitStarted = performance.now();
     writer.commit(account.id, generation, deps.now().toISOString(), newCursors);
     log?.info({ step: 'commit', ms: Math.round(performance.now() - commitStarted) }, 'sync step');
-    if (gaps.length > 0) return finish('partial', { code: 'incomplete', message: gaps.join(' ') });
+    if (gaps.length > 0) {
+      const kept = 'Rows of those lists that this sync did not reach were kept from the previous sync.';
+      return finish('partial', { code: 'incomplete', message: `${gaps.join(' ')} ${kept}` });
+    }
     return finish(skipped.length > 0 ? 'partial' : 'ok');
   } catch (error) {
     writer.discard(account.id);
