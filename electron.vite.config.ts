@@ -31,6 +31,8 @@ export default defineConfig({
   },
   renderer: {
     root: resolve('renderer'),
+    // The renderer imports the contract's types by name (tsconfig.base.json's paths say the same to TypeScript).
+    resolve: { alias: { $contract: resolve('electron/core/contract') } },
     plugins: [svelte()],
     build: {
       outDir: resolve('out/renderer'),

@@ -7,7 +7,7 @@ import ts from 'typescript-eslint';
 /**
  * Import boundaries (VS Code-style layering; test/architecture/boundaries.test.ts checks the same rules):
  *   electron/core  ↛ electron, main, preload, renderer
- *   renderer       ↛ core runtime code (types only), node:*, electron
+ *   renderer       ↛ anything of the core but the contract's types ($contract/…), node:*, electron
  *   electron/main  ↛ renderer
  */
 const coreBoundary = {
@@ -79,8 +79,12 @@ export default ts.config(
             { group: ['node:*'], message: 'The renderer runs in a sandboxed page: no Node APIs.' },
             {
               group: ['**/electron/**'],
+              message: 'The renderer sees the core only through its contract: import types from `$contract/…`.',
+            },
+            {
+              group: ['$contract/*'],
               allowTypeImports: true,
-              message: 'Import core code as types only (`import type`); runtime calls go through window.rollbook.',
+              message: 'Import the contract as types only (`import type`); runtime calls go through window.rollbook.',
             },
           ],
         },

@@ -2,7 +2,7 @@
  * Layering rules (VS Code style): what may import what. ESLint enforces the same rules in editors; this test is the
  * backstop that CI cannot skip.
  *   core      ↛ electron, main, preload, renderer   (plain Node: three hosts use it)
- *   renderer  ↛ core runtime code, node:*, electron  (types only, via `import type`)
+ *   renderer  ↛ core code but the contract's types (`import type … from '$contract/…'`), node:*, electron
  *   main      ↛ renderer
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -69,14 +69,16 @@ describe('import boundaries', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('the renderer imports core code as types only, and nothing from Node or Electron', () => {
-    const offenders = filesUnder(join(ROOT, 'renderer/src'))
-      .flatMap((file) => importsOf(file))
+  it("the renderer imports only the contract's types, by name, and nothing from Node or Electron", () => {
+    const refs = filesUnder(join(ROOT, 'renderer/src')).flatMap((file) => importsOf(file));
+    expect(refs.filter((ref) => ref.specifier.startsWith('$contract/')).length).toBeGreaterThan(0);
+    const offenders = refs
       .filter(
         (ref) =>
           ref.specifier === 'electron' ||
           ref.specifier.startsWith('node:') ||
-          (resolvesInto(ref, 'electron') && !ref.typeOnly),
+          resolvesInto(ref, 'electron') ||
+          (ref.specifier.startsWith('$contract/') && !ref.typeOnly),
       )
       .map((ref) => `${relative(ROOT, ref.file)} imports ${ref.specifier}`);
     expect(offenders).toEqual([]);

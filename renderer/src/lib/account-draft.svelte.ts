@@ -2,11 +2,11 @@
  * The account being added or edited: every platform's non-secret settings, the secret (kept only here until it is
  * handed to the core, never shown back), and the outcome of "Test connection".
  */
-import type { AccountSettings } from '../../../electron/core/contract/accounts';
-import type { Account } from '../../../electron/core/contract/channels';
-import type { ConnectionReport } from '../../../electron/core/contract/channels/accounts';
-import type { Platform } from '../../../electron/core/contract/domain';
-import type { ErrorCode } from '../../../electron/core/contract/errors';
+import type { AccountSettings } from '$contract/accounts';
+import type { Account } from '$contract/channels';
+import type { ConnectionReport } from '$contract/channels/accounts';
+import type { Platform } from '$contract/domain';
+import type { ErrorCode } from '$contract/errors';
 import { PLATFORMS } from './platforms';
 import { originOf, urlProblem } from './urls';
 import { call, CoreError, errorMessage } from './rollbook';

@@ -2,10 +2,10 @@
  * App-wide state: accounts, settings, the account selection every view is scoped by, where the window is, and the
  * dialogs. Loaded from the core once, then kept fresh by the core's push events.
  */
-import type { Account } from '../../../electron/core/contract/channels';
-import type { ReportDefinitionInput } from '../../../electron/core/contract/channels';
-import type { Platform } from '../../../electron/core/contract/domain';
-import type { AppSettings, AppSettingsPatch } from '../../../electron/core/contract/settings';
+import type { Account } from '$contract/channels';
+import type { ReportDefinitionInput } from '$contract/channels';
+import type { Platform } from '$contract/domain';
+import type { AppSettings, AppSettingsPatch } from '$contract/settings';
 import { formats } from './format.svelte';
 import { Navigator } from './navigation.svelte';
 import { PLATFORM_ORDER, PLATFORMS } from './platforms';

@@ -1,8 +1,8 @@
 /**
  * One course: its header facts, its learners (paged: a course may have 100k), its sessions and attendance.
  */
-import type { CourseLearnerRow, CourseRow, OutputOf } from '../../../electron/core/contract/channels';
-import type { ProgressStatus } from '../../../electron/core/contract/domain';
+import type { CourseLearnerRow, CourseRow, OutputOf } from '$contract/channels';
+import type { ProgressStatus } from '$contract/domain';
 import type { Sort } from './courses.svelte';
 import { PagedRows } from './paged.svelte';
 import { loadPref, savePref } from './persisted';

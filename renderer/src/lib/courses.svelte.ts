@@ -3,8 +3,8 @@
  * course and coming back finds the same list. Every keystroke queries the cache (milliseconds); rows arrive a
  * screenful at a time (10k courses would be megabytes per keystroke), and answers to an older question are dropped.
  */
-import type { CourseFacets, CourseRow } from '../../../electron/core/contract/channels';
-import type { Platform, ProgressStatus } from '../../../electron/core/contract/domain';
+import type { CourseFacets, CourseRow } from '$contract/channels';
+import type { Platform, ProgressStatus } from '$contract/domain';
 import { PagedRows } from './paged.svelte';
 import { loadPref, savePref } from './persisted';
 import { call } from './rollbook';

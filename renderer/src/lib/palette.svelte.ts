@@ -2,7 +2,7 @@
  * The command palette's model: commands (go to, sync, switch account, add account, export) filtered by what is
  * typed, plus courses and learners found in the cache. Matching ignores case and accents ("zoe" finds "Zoë").
  */
-import type { OutputOf } from '../../../electron/core/contract/channels';
+import type { OutputOf } from '$contract/channels';
 import type { AppState } from './app-state.svelte';
 import { platformSelection } from './app-state.svelte';
 import { SECTION_TITLES, type Section } from './navigation.svelte';

@@ -2,8 +2,8 @@
  * How platforms, statuses and attendance look in the window. The core's constants are runtime code the renderer
  * may not import, so the lists live here, checked against the core's types.
  */
-import type { ReportKind } from '../../../electron/core/contract/channels';
-import type { AttendanceStatus, Platform, ProgressStatus } from '../../../electron/core/contract/domain';
+import type { ReportKind } from '$contract/channels';
+import type { AttendanceStatus, Platform, ProgressStatus } from '$contract/domain';
 
 export const PLATFORM_ORDER = ['ispring', 'teamup', 'selfcommunity', 'sample'] as const satisfies readonly Platform[];
 

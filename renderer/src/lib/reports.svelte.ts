@@ -3,8 +3,8 @@
  * Everything runs in the core against the offline cache; this only shapes the definition and follows progress.
  */
 import { untrack } from 'svelte';
-import type { CourseRow, ReportDefinitionInput, ReportKind, ReportPreview, SavedReport } from '../../../electron/core/contract/channels';
-import type { Platform, ProgressStatus } from '../../../electron/core/contract/domain';
+import type { CourseRow, ReportDefinitionInput, ReportKind, ReportPreview, SavedReport } from '$contract/channels';
+import type { Platform, ProgressStatus } from '$contract/domain';
 import type { AppState } from './app-state.svelte';
 import { REPORT_TITLES, STATUS_ORDER } from './platforms';
 import { Resource } from './resource.svelte';

@@ -3,9 +3,9 @@
  * preload (or, in E2E tests, the test bridge) installs. Types come from the one contract; no core runtime code is
  * imported here.
  */
-import type { RollbookBridge } from '../../../electron/core/contract/bridge';
-import type { ChannelName, EventMap, EventName, InputOf, OutputOf } from '../../../electron/core/contract/channels';
-import type { ErrorCode } from '../../../electron/core/contract/errors';
+import type { RollbookBridge } from '$contract/bridge';
+import type { ChannelName, EventMap, EventName, InputOf, OutputOf } from '$contract/channels';
+import type { ErrorCode } from '$contract/errors';
 import { problems } from './problems.svelte';
 
 declare global {

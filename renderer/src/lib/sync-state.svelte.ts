@@ -2,7 +2,7 @@
  * Sync as the window sees it: each account's last run and "data as of" time, live progress from `sync.progress`
  * events, the recent history, and whether the data on screen is stale because the network is gone.
  */
-import type { AccountSyncStatus, SyncProgress, SyncRun } from '../../../electron/core/contract/channels';
+import type { AccountSyncStatus, SyncProgress, SyncRun } from '$contract/channels';
 import { problems } from './problems.svelte';
 import { call, errorMessage, subscribe } from './rollbook';
 
