@@ -140,6 +140,7 @@ export async function exportReport(
   } catch (error) {
     await discard(temp);
     if (error instanceof RollbookError) throw error;
-    throw new RollbookError('export_failed', `The ${REPORT_TITLES[definition.kind]} export failed: ${(error as Error).message}. Nothing was written to ${path}.`, { cause: error });
+    throw new RollbookError('export_failed', `The ${REPORT_TITLES[definition.kind]} export failed: ` +
+      `${(error as Error).message}. Nothing was written to ${path}.`, { cause: error });
   }
 }
