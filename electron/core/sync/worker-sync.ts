@@ -175,7 +175,8 @@ export class SyncWorkerPool {
       return { id: job.runId ?? 0, accountId: job.accountId, mode: job.mode, startedAt: at, ...failure, errorMessage };
     }
     const id = job.runId ?? runs.start(job.accountId, 0, job.mode, at);
-    const errorMessage = `The sync stopped unexpectedly (${describeCause(cause)}). The previous data was kept; run it again.`;
+    const errorMessage = `The sync stopped unexpectedly (${describeCause(cause)}). ` +
+      'The previous data was kept; run it again.';
     runs.finish({ id, ...failure, errorMessage });
     // The worker's lock on the account (if it got that far) died with it; this process lives on, so it would not
     // look stale to other processes for a long while.
