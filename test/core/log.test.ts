@@ -92,7 +92,8 @@ describe('an internal error through the contract', () => {
 });
 
 describe('HTTP failures in the log', () => {
-  it('records each retry and the final failure: method, host, path, status and code, never query or headers', async () => {
+  it('records each retry and the final failure: method, host, ' +
+    'path, status and code, never query or headers', async () => {
     let calls = 0;
     const sim = await startSimServer(() => {
       calls += 1;
