@@ -43,8 +43,7 @@ function fill(db: Db, generation: number, suffix = '') {
   const course = db.prepare(`INSERT INTO courses (account_id, generation, id, name, type, raw_json) VALUES (?, ?, ?, ?, 'course', '{}')`);
   const learner = db.prepare(`INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES (?, ?, ?, ?, ?, '{}')`);
   const progress = db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status,
-    progress_pct,
-    completed_at, last_activity_at, raw_json)
+    progress_pct, completed_at, last_activity_at, raw_json)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')`);
   const courseNames = ['Same name', 'SAME NAME', 'Fire, "Safety"', '=cmd', 'Ångström', 'b', 'B', 'Line\nBreak', '王芳', 'zz'];
   const learnerNames = ['Zoë', 'zoe', '=HYPERLINK("x")', 'O\'Brien, "Shiv"', 'Ángel 𝒜', '@SUM(A1)', 'é', 'É', 'bob', 'Bob'];
@@ -158,8 +157,7 @@ describe('CSV in worker threads', () => {
         `created_at, updated_at) VALUES (?, 'sample', ?, '{}', 1, '', '')`);
       const learner = db.prepare(`INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES (?, 1, ?, 'L', NULL, '{}')`);
       const progress = db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status,
-    progress_pct,
-    completed_at, last_activity_at, raw_json)
+    progress_pct, completed_at, last_activity_at, raw_json)
         VALUES (?, ?, ?, 'l0', 'completed', 'completed', 100, NULL, NULL, '{}')`);
       db.transaction(() => {
         for (const id of ['x', 'y']) {
@@ -211,8 +209,7 @@ describe('CSV in worker threads', () => {
         db.prepare('INSERT INTO courses (account_id, generation, id, name, type, ' +
           `raw_json) VALUES ('acc', 1, ?, ?, 'course', '{}')`).run(`c${c}`, `Course ${c}`);
         db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status,
-    progress_pct,
-          last_activity_at, raw_json)
+          progress_pct, last_activity_at, raw_json)
           SELECT 'acc', 1, ?, id, 'completed', 'completed', 100, '2026-03-01T10:00:00.000Z', '{}' FROM learners`).run(`c${c}`);
       }
       computeStats(db, { account: 'acc', generation: 1, before: '2026-05-01T00:00:00.000Z' });
