@@ -24,7 +24,8 @@ const coreBoundary = {
 const cacheTransactionRules = [
   {
     selector: "CallExpression[callee.property.name='transaction']",
-    message: 'Use writeTransaction(db, fn) from store/db.ts: a deferred transaction that writes fails on a lock instead of waiting.',
+    message: 'Use writeTransaction(db, fn) from store/db.ts: ' +
+      'a deferred transaction that writes fails on a lock instead of waiting.',
   },
   {
     selector: "CallExpression[callee.property.name=/^(exec|prepare)$/][arguments.0.value=/^\\s*BEGIN/i]",

@@ -58,7 +58,8 @@ export async function exportsSection(ctx: BenchContext): Promise<Record<string, 
         const q = (v: unknown) => (v === null ? '' : typeof v === 'number' ? String(v) : `"${String(v).replace(/"/g, '""')}"`);
         for (const r of db
           .prepare(
-            `SELECT a.label, a.platform, p.course_id, c.name, p.learner_id, l.name AS ln, l.email, p.status, p.raw_status, p.progress_pct, p.completed_at, p.last_activity_at
+            `SELECT a.label, a.platform, p.course_id, c.name, p.learner_id, l.name AS ln, l.email, p.status,
+             p.raw_status, p.progress_pct, p.completed_at, p.last_activity_at
              FROM progress p JOIN accounts a ON a.id = p.account_id AND p.generation = a.live_generation
              LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
              LEFT JOIN courses c ON c.account_id = p.account_id AND c.generation = p.generation AND c.id = p.course_id`,
@@ -79,7 +80,9 @@ export async function exportsSection(ctx: BenchContext): Promise<Record<string, 
       }
       const rate = round(median(ours));
       const baseline = round(median(base));
-      ctx.log(`csv: ${rate} rows/s (${ours.map((r) => round(r)).join(', ')}; baseline ${baseline}: ${base.map((r) => round(r)).join(', ')}), heap growth ${round(heapGrowth / 2 ** 20)} MB, resident growth ${round(rssGrowth / 2 ** 20)} MB`);
+      ctx.log(`csv: ${rate} rows/s (${ours.map((r) => round(r)).join(', ')}; baseline ${baseline}: ` +
+        `${base.map((r) => round(r)).join(', ')}), heap growth ${round(heapGrowth / 2 ** 20)} ` +
+        `MB, resident growth ${round(rssGrowth / 2 ** 20)} MB`);
 
       // A ~5,000-row report: enough courses to reach 5,000 completions.
       const pdfRows = 5_000;

@@ -24,7 +24,8 @@ export async function memorySection(ctx: BenchContext): Promise<Record<string, F
       { maxBuffer: 1 << 20, timeout: 30 * 60_000 },
     );
     const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { outcome: string; rows: number; seconds: number; peakRssMb: number };
-    ctx.log(`sync of ${result.rows} rows: ${result.outcome} in ${round(result.seconds)} s, peak RSS ${round(result.peakRssMb)} MB`);
+    ctx.log(`sync of ${result.rows} rows: ${result.outcome} in ` +
+      `${round(result.seconds)} s, peak RSS ${round(result.peakRssMb)} MB`);
     return {
       sync_peak_rss: { mb: round(result.peakRssMb), rows: result.rows, seconds: round(result.seconds), target: '≤ 300 MB', met: result.peakRssMb <= 300 && result.outcome === 'ok' },
     };

@@ -27,7 +27,8 @@ export async function queriesSection(ctx: BenchContext): Promise<Record<string, 
     const size = ctx.quick ? { courses: 1_000, learners: 2_000, progress: 10_000 } : { courses: 10_000, learners: 200_000, progress: 1_000_000 };
     const t0 = performance.now();
     fillCache(dir.path, size);
-    ctx.log(`filled ${size.progress} progress rows, ${size.learners} learners, ${size.courses} courses in ${round((performance.now() - t0) / 1000)} s`);
+    ctx.log(`filled ${size.progress} progress rows, ${size.learners} learners, ` +
+      `${size.courses} courses in ${round((performance.now() - t0) / 1000)} s`);
     const core = createCore({ dataDir: dir.path, secrets: createSecretStore(noKeychain()) });
     try {
       const figure = (samples: number[], target: number) => {

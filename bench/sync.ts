@@ -180,7 +180,8 @@ export async function syncSection(ctx: BenchContext): Promise<Record<string, Fig
           yield* nextPages(`${community.url}/api/v2/course/search/?limit=100&offset=0`, headers);
           yield* nextPages(`${community.url}/api/v2/user/?limit=100&offset=0`, headers);
           for (const course of community.data.courses) {
-            yield* nextPages(`${community.url}/api/v2/course/${course.id}/users/?limit=100&offset=0&statuses=${encodeURIComponent('["joined"]')}`, headers);
+            const joined = encodeURIComponent('["joined"]');
+            yield* nextPages(`${community.url}/api/v2/course/${course.id}/users/?limit=100&offset=0&statuses=${joined}`, headers);
           }
         })(),
       );

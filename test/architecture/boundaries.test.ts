@@ -27,7 +27,15 @@ interface ImportRef {
   typeOnly: boolean;
 }
 
-const IMPORT_RE = /(?:^|[\s;])import\s+(type\s+)?(?:[\w*{}\s,]+?\s+from\s+)?['"]([^'"]+)['"]|(?:require|import)\s*\(\s*['"]([^'"]+)['"]\s*\)|export\s+(type\s+)?[\w*{}\s,]+\s+from\s+['"]([^'"]+)['"]/g;
+// Static imports, require() and import() calls, re-exports; one regex literal would be too long for a line.
+const IMPORT_RE = new RegExp(
+  [
+    String.raw`(?:^|[\s;])import\s+(type\s+)?(?:[\w*{}\s,]+?\s+from\s+)?['"]([^'"]+)['"]`,
+    String.raw`(?:require|import)\s*\(\s*['"]([^'"]+)['"]\s*\)`,
+    String.raw`export\s+(type\s+)?[\w*{}\s,]+\s+from\s+['"]([^'"]+)['"]`,
+  ].join('|'),
+  'g',
+);
 
 export function importsOf(file: string, source = readFileSync(file, 'utf8')): ImportRef[] {
   const refs: ImportRef[] = [];

@@ -37,7 +37,8 @@ async function builtCli(args: string[], env: NodeJS.ProcessEnv = {}) {
 function liveCount(dataDir: string, table: string): number {
   const db = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
   try {
-    return (db.prepare(`SELECT count(*) AS n FROM ${table} t JOIN accounts a ON a.id = t.account_id AND t.generation = a.live_generation`).get() as { n: number }).n;
+    return (db.prepare(`SELECT count(*) AS n FROM ${table} t JOIN accounts a ` +
+      'ON a.id = t.account_id AND t.generation = a.live_generation').get() as { n: number }).n;
   } finally {
     db.close();
   }

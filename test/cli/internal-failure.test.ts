@@ -49,7 +49,9 @@ describe('CLI on an internal failure', () => {
     expect(diagnostics.stdout).toMatch(/^Rollbook diagnostics/);
     expect(diagnostics.stdout).toMatch(/^Schema version: +\d+$/m);
     expect(diagnostics.stdout).toMatch(/^ {2}\S+ sample: 0 courses/m);
-    expect(diagnostics.stdout).toMatch(/^ {2}#2 \S+ full .* failed .*— internal: The sync stopped on an unexpected error \(SqliteError: the disk said no\)/m);
+    const failedRun = diagnostics.stdout.split('\n').find((line) => line.startsWith('  #2 '));
+    expect(failedRun).toMatch(/^ {2}#2 \S+ full .* failed .*— internal: /);
+    expect(failedRun).toContain('The sync stopped on an unexpected error (SqliteError: the disk said no)');
     expect(diagnostics.stdout).toMatch(/internal error — SqliteError: the disk said no$/m);
     expect(diagnostics.stdout).not.toContain('Glasshouse');
   });

@@ -70,7 +70,8 @@ describe('export leftovers', () => {
     expect(readdirSync(tmp.path).filter((name) => name.startsWith('rollbook-pdf-'))).toEqual([]);
   });
 
-  it('a start sweeps stale partial files (this app\'s, in folders it exported to) and stale Chromium profiles', async () => {
+  it('a start sweeps stale partial files (this app\'s, in folders it exported to) ' +
+    'and stale Chromium profiles', async () => {
     const data = tempDir();
     const folder = tempDir('rollbook-leftovers-folder-');
     const temp = tempDir('rollbook-leftovers-tmp-');

@@ -112,7 +112,8 @@ describe('a host without a file manager (the CLI, tests)', () => {
 });
 
 describe('HTTP failures in the log', () => {
-  it('records each retry and the final failure: method, host, path, status and code, never query or headers', async () => {
+  it('records each retry and the final failure: method, host, ' +
+    'path, status and code, never query or headers', async () => {
     let calls = 0;
     const sim = await startSimServer(() => {
       calls += 1;

@@ -36,7 +36,8 @@ describe('cache migrations', () => {
     file.pragma('journal_mode = WAL');
     file.close();
     const first = openDatabase(older.path);
-    first.prepare(`INSERT INTO accounts (id, platform, label, settings_json, created_at, updated_at) VALUES ('a1', 'sample', 'Kept', '{}', '', '')`).run();
+    first.prepare('INSERT INTO accounts (id, platform, label, settings_json, created_at, ' +
+      `updated_at) VALUES ('a1', 'sample', 'Kept', '{}', '', '')`).run();
     first.close();
     const again = openDatabase(older.path);
     expect(again.pragma('page_size', { simple: true })).toBe(4096);
@@ -53,15 +54,19 @@ describe('cache migrations', () => {
     expect(schemaVersion(old)).toBe(1);
     old.prepare(
       `INSERT INTO accounts (id, platform, label, settings_json, created_at, updated_at, live_generation)
-       VALUES ('a1', 'sample', 'Old sample', '{"platform":"sample","seed":7}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 1)`,
+       VALUES ('a1', 'sample', 'Old sample', '{"platform":"sample","seed":7}', '2026-01-01T00:00:00Z',
+         '2026-01-01T00:00:00Z', 1)`,
     ).run();
     old.prepare(
-      `INSERT INTO courses (account_id, generation, id, name, type, raw_json) VALUES ('a1', 1, 'c1', 'Fire safety', 'course', '{}')`,
+      'INSERT INTO courses (account_id, generation, id, name, type, raw_json) ' +
+        `VALUES ('a1', 1, 'c1', 'Fire safety', 'course', '{}')`,
     ).run();
     old.prepare(
-      `INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_json) VALUES ('a1', 1, 'c1', 'l1', 'completed', '{}')`,
+      'INSERT INTO progress (account_id, generation, course_id, learner_id, status, ' +
+        `raw_json) VALUES ('a1', 1, 'c1', 'l1', 'completed', '{}')`,
     ).run();
-    old.prepare(`INSERT INTO learners (account_id, generation, id, name, raw_json) VALUES ('a1', 1, 'l1', 'Ada', '{}'), ('a1', 2, 'l2', 'Unsynced', '{}')`).run();
+    old.prepare('INSERT INTO learners (account_id, generation, id, name, raw_json) ' +
+      `VALUES ('a1', 1, 'l1', 'Ada', '{}'), ('a1', 2, 'l2', 'Unsynced', '{}')`).run();
     expect(old.prepare("SELECT name FROM sqlite_master WHERE name = 'settings'").get()).toBeUndefined();
     old.close();
 

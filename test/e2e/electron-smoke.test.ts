@@ -26,7 +26,8 @@ function electronBinary(): { path?: string; why?: string } {
 
 const binary = electronBinary();
 if (!binary.path) {
-  console.log(`[electron-smoke] SKIPPED: ${binary.why}. The same checks run against main under a fake electron in test/main/app.test.ts.`);
+  console.log(`[electron-smoke] SKIPPED: ${binary.why}. The same checks run against main ` +
+    'under a fake electron in test/main/app.test.ts.');
 }
 
 describe.skipIf(!binary.path)('Electron smoke test', () => {

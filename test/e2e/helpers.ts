@@ -54,7 +54,12 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 }
 
 export function describeViolations(violations: AxeViolation[]): string {
-  return violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `  ${n.target.join(' ')} — ${n.failureSummary ?? ''}`).join('\n')}`).join('\n');
+  return violations
+    .map((v) => {
+      const nodes = v.nodes.map((n) => `  ${n.target.join(' ')} — ${n.failureSummary ?? ''}`).join('\n');
+      return `${v.id} (${v.impact}): ${v.help}\n${nodes}`;
+    })
+    .join('\n');
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -1,8 +1,8 @@
 /**
  * The report builder in the built renderer, against a real core holding two synced sample accounts: the preview
  * follows the filters (checked against the core's own answers), Save as… writes real CSV and PDF files (the native
- * dialog and "open file" are stubbed in the core's host), saved definitions survive a reload, transcripts need an e-mail,
- * and the view passes axe with visible keyboard focus.
+ * dialog and "open file" are stubbed in the core's host), saved definitions survive a reload, transcripts need an
+ * e-mail, and the view passes axe with visible keyboard focus.
  */
 import { parse } from 'csv-parse/sync';
 import { existsSync, readFileSync } from 'node:fs';

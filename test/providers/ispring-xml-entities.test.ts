@@ -21,14 +21,17 @@ function refusal(body: string): HttpError {
 
 const lols = (depth: number) =>
   Array.from({ length: depth }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i};`.repeat(10)}">`).join('');
-const BILLION_LAUGHS = `<?xml version="1.0"?><!DOCTYPE response [<!ENTITY lol0 "lol">${lols(9)}]><response><contentItems><contentItem><title>&lol9;</title></contentItem></contentItems></response>`;
+const BILLION_LAUGHS =
+  `<?xml version="1.0"?><!DOCTYPE response [<!ENTITY lol0 "lol">${lols(9)}]>` +
+  '<response><contentItems><contentItem><title>&lol9;</title></contentItem></contentItems></response>';
 
 describe('iSpring XML entities', () => {
   it('decodes the five standard escapes once, in names and titles', () => {
     const doc = parseBody(
       response(
         '<?xml version="1.0" encoding="UTF-8"?><response><contentItems><contentItem><contentItemId>c1</contentItemId>' +
-          '<title>Health &amp; Safety &lt;2026&gt; &quot;Basics&quot; &apos;A&apos; &amp;amp;</title></contentItem></contentItems></response>',
+          '<title>Health &amp; Safety &lt;2026&gt; &quot;Basics&quot; &apos;A&apos; ' +
+            '&amp;amp;</title></contentItem></contentItems></response>',
       ),
     );
     const [item] = listOf(doc, 'contentItems', 'contentItem')!;
@@ -36,7 +39,8 @@ describe('iSpring XML entities', () => {
   });
 
   it('leaves CDATA as written', () => {
-    const doc = parseBody(response('<response><contentItems><contentItem><title><![CDATA[R&amp;D <b>]]></title></contentItem></contentItems></response>'));
+    const doc = parseBody(response('<response><contentItems><contentItem><title><![CDATA[R&amp;D ' +
+      '<b>]]></title></contentItem></contentItems></response>'));
     expect(text(listOf(doc, 'contentItems', 'contentItem')![0]!.title)).toBe('R&amp;D <b>');
   });
 
@@ -48,7 +52,8 @@ describe('iSpring XML entities', () => {
 
   it('refuses external entities (file and URL) without reading them', () => {
     for (const target of ['file:///etc/passwd', 'http://127.0.0.1:9/secret']) {
-      const body = `<?xml version="1.0"?>\n<!-- comment --><!DOCTYPE response [<!ENTITY xxe SYSTEM "${target}">]><response><title>&xxe;</title></response>`;
+      const body = `<?xml version="1.0"?>\n<!-- comment --><!DOCTYPE response [<!ENTITY xxe SYSTEM ` +
+        `"${target}">]><response><title>&xxe;</title></response>`;
       expect(refusal(body).message).toMatch(/DOCTYPE/);
     }
     expect(refusal('<!doctype response SYSTEM "http://127.0.0.1:9/x.dtd"><response/>').message).toMatch(/DOCTYPE/);

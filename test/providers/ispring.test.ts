@@ -257,11 +257,13 @@ describe('iSpring Learn connector: auth, paging, formats', () => {
       sim.addFault({ match: /POST \/api\/v3\/token/, times: 1, fault: { kind: 'status', status, body: 'busy' } });
       const { rows } = await collect(connector.courses({ signal: signal() }));
       expect(rows, String(status)).toHaveLength(3);
-      expect(sim.requests.filter((r) => r.path === '/api/v3/token').map((r) => r.status), String(status)).toEqual([status, 200]);
+      const tokenStatuses = sim.requests.filter((r) => r.path === '/api/v3/token').map((r) => r.status);
+      expect(tokenStatuses, String(status)).toEqual([status, 200]);
     }
   });
 
-  it('wrong legacy password → auth_failed about login/password; a 403 token answer → forbidden about API access', async () => {
+  it('wrong legacy password → auth_failed about login/password; ' +
+    'a 403 token answer → forbidden about API access', async () => {
     const wrong = 'WRONG-legacy-pass-77';
     const { sim, connector } = await setup({}, { mode: 'legacy', secret: wrong });
     const error = await failure(collect(connector.courses({ signal: signal() })));
@@ -381,7 +383,8 @@ describe('iSpring Learn connector: XML and JSON traps', () => {
     expectRawStatuses(fallback.rows, sim.data, options.statuses === 'snake' ? 'snake' : 'display');
   });
 
-  it('the dataset really holds the traps: one-field users, name fallbacks, one- and zero-row courses, Unicode', async () => {
+  it('the dataset really holds the traps: one-field users, ' +
+    'name fallbacks, one- and zero-row courses, Unicode', async () => {
     const { sim, connector } = await setup({ courses: 5, learners: 25, results: 40 }, { format: 'xml' });
     const { learners, progress } = await syncAll(connector);
     const byId = new Map(learners.rows.map((l) => [l.id, l]));
@@ -463,7 +466,8 @@ describe('iSpring Learn connector: progress sources and windows', () => {
     expect(info.notes?.join(' ')).toMatch(/final statuses/);
   });
 
-  it('final statuses stream with a bounded look-ahead; unknown courses (plain-text 404) are skipped quietly', async () => {
+  it('final statuses stream with a bounded look-ahead; ' +
+    'unknown courses (plain-text 404) are skipped quietly', async () => {
     const { sim, connector } = await setup({ courses: 14, learners: 10, results: 80, forbid: ['results'] });
     const ids = [...sim.data.courses.map((c) => c.contentItemId)];
     ids.splice(3, 0, '00000000-dead-beef-0000-000000000000');
@@ -500,7 +504,8 @@ describe('iSpring Learn connector: progress sources and windows', () => {
     expect(skipped).toHaveLength(3);
   });
 
-  it('a server refusing userStatuses=5 (400) is asked again with 1 and 3; blocked users stay, terminated are not served', async () => {
+  it('a server refusing userStatuses=5 (400) is asked again with 1 and 3; ' +
+    'blocked users stay, terminated are not served', async () => {
     const { sim, connector } = await setup({ courses: 4, learners: 30, results: 60, inactiveShare: 0.5, userStatusValues: [1, 3] });
     const { rows } = await collect(connector.progress({ signal: signal(), courseIds: [] }));
     const status = new Map(sim.data.users.map((u) => [u.userId, u.status]));
@@ -540,7 +545,8 @@ describe('iSpring Learn connector: progress sources and windows', () => {
 });
 
 describe('iSpring Learn connector: faults', () => {
-  it('404 plain text: /contents and /users/v2 missing → the older /content and /users; all missing → not_found naming the address', async () => {
+  it('404 plain text: /contents and /users/v2 missing → the older /content ' +
+    'and /users; all missing → not_found naming the address', async () => {
     const { sim, connector } = await setup({ courses: 5, learners: 8, missing: ['contents', 'users/v2'] }, { format: 'xml' });
     const courses = await collect(connector.courses({ signal: signal() }));
     expect(courses.rows).toEqual(expectedCourses(sim.data));

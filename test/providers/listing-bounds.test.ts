@@ -105,7 +105,8 @@ describe('listing bounds', () => {
     expect(error.message).toMatch(/^SelfCommunity reported 250 learners of course 40 but kept listing more/);
   });
 
-  it('iSpring: a repeated page token fails; endless new tokens stop at the page ceiling (iSpring reports no total)', async () => {
+  it('iSpring: a repeated page token fails; endless new tokens stop at ' +
+    'the page ceiling (iSpring reports no total)', async () => {
     const { sim, connector } = await ispring();
     rewrite(sim, /users\/v2.*pageToken/, (page, path) => ({ ...page, nextPageToken: new URL(path, sim.url).searchParams.get('pageToken') }), 1);
     expect((await failure(drain(connector.learners({ signal: signal() })))).message).toMatch(/^iSpring Learn sent the same page of userProfiles again/);
@@ -187,7 +188,8 @@ describe('wholeness through a sync run', () => {
     rewrite(sim, /customers\?.*page=2/, (page) => ({ ...page, count: 251 }), 1);
     const [run] = await t.core.call('sync.run', { mode: 'full' });
     expect(run).toMatchObject({ outcome: 'partial', errorCode: 'incomplete', skipped: [] });
-    expect(run!.errorMessage).toMatch(/^TeamUp's list of customers changed while Rollbook read it \(its total moved between 250 and 251\); 250 were read/);
+    expect(run!.errorMessage).toMatch(/^TeamUp's list of customers changed while Rollbook read it /);
+    expect(run!.errorMessage).toContain('(its total moved between 250 and 251); 250 were read');
     // Unchanged lists stay ok.
     expect((await t.core.call('sync.run', { mode: 'full' }))[0]!.outcome).toBe('ok');
   });

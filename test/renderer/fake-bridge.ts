@@ -59,7 +59,10 @@ export class FakeBridge implements RollbookBridge {
   }
 }
 
-/** Installs a fresh fake as `window.rollbook` (the renderer's client reads it on every call); undo with vi.unstubAllGlobals. */
+/**
+ * Installs a fresh fake as `window.rollbook` (the renderer's client reads it on every call); undo with
+ * vi.unstubAllGlobals.
+ */
 export function installBridge(): FakeBridge {
   const bridge = new FakeBridge();
   vi.stubGlobal('window', { rollbook: bridge });

@@ -55,7 +55,8 @@ describe('chunked file', () => {
     expect(asked).toBeGreaterThanOrEqual(2);
   });
 
-  it('hands buffers of any length to a sink that keeps them, and loses nothing (CSV workers reuse the buffers they get back)', async () => {
+  it('hands buffers of any length to a sink that keeps them, ' +
+    'and loses nothing (CSV workers reuse the buffers they get back)', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(piece, { maxLength: 3_000 }),

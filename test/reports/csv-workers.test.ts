@@ -27,7 +27,8 @@ function accountCache(prefix: string, rows: (db: Db) => void) {
   const dir = tempDir(prefix);
   const db = openDatabase(dir.path);
   try {
-    db.prepare(`INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, updated_at) VALUES ('acc', 'sample', 'Acme', '{}', 1, '', '')`).run();
+    db.prepare('INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, ' +
+      `updated_at) VALUES ('acc', 'sample', 'Acme', '{}', 1, '', '')`).run();
     db.transaction(() => rows(db))();
   } finally {
     db.close();
@@ -38,10 +39,12 @@ const workersHere = findCsvWorkers()!;
 
 /** Accounts with course names equal but for case (one block across courses), hostile cells, and learners missing. */
 function fill(db: Db, generation: number, suffix = '') {
-  const account = db.prepare(`INSERT OR REPLACE INTO accounts (id, platform, label, settings_json, live_generation, created_at, updated_at) VALUES (?, 'sample', ?, '{}', ?, '', '')`);
+  const account = db.prepare('INSERT OR REPLACE INTO accounts (id, platform, label, settings_json, live_generation, ' +
+    `created_at, updated_at) VALUES (?, 'sample', ?, '{}', ?, '', '')`);
   const course = db.prepare(`INSERT INTO courses (account_id, generation, id, name, type, raw_json) VALUES (?, ?, ?, ?, 'course', '{}')`);
   const learner = db.prepare(`INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES (?, ?, ?, ?, ?, '{}')`);
-  const progress = db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status, progress_pct, completed_at, last_activity_at, raw_json)
+  const progress = db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status,
+    progress_pct, completed_at, last_activity_at, raw_json)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')`);
   const courseNames = ['Same name', 'SAME NAME', 'Fire, "Safety"', '=cmd', 'Ångström', 'b', 'B', 'Line\nBreak', '王芳', 'zz'];
   const learnerNames = ['Zoë', 'zoe', '=HYPERLINK("x")', 'O\'Brien, "Shiv"', 'Ángel 𝒜', '@SUM(A1)', 'é', 'É', 'bob', 'Bob'];
@@ -151,9 +154,11 @@ describe('CSV in worker threads', () => {
     const own = tempDir('rollbook-csv-scope-');
     const db = openDatabase(own.path);
     try {
-      const account = db.prepare(`INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, updated_at) VALUES (?, 'sample', ?, '{}', 1, '', '')`);
+      const account = db.prepare('INSERT INTO accounts (id, platform, label, settings_json, live_generation, ' +
+        `created_at, updated_at) VALUES (?, 'sample', ?, '{}', 1, '', '')`);
       const learner = db.prepare(`INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES (?, 1, ?, 'L', NULL, '{}')`);
-      const progress = db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status, progress_pct, completed_at, last_activity_at, raw_json)
+      const progress = db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status,
+    progress_pct, completed_at, last_activity_at, raw_json)
         VALUES (?, ?, ?, 'l0', 'completed', 'completed', 100, NULL, NULL, '{}')`);
       db.transaction(() => {
         for (const id of ['x', 'y']) {
@@ -194,15 +199,18 @@ describe('CSV in worker threads', () => {
   });
 
   it('keeps segments of several chunks in order while the next segment waits its turn', async () => {
-    // Three courses of 25k rows, ~4.8 MB of CSV each: a segment ahead of the file hands over a few 1 MB chunks and waits.
+    // Three courses of 25k rows, ~4.8 MB of CSV each: a segment ahead of the file hands over a few 1 MB chunks and
+    // waits.
     const padding = 'x'.repeat(80);
     const big = accountCache('rollbook-csv-workers-big-', (db) => {
       for (let l = 0; l < 25_000; l += 1) {
         db.prepare(`INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES ('acc', 1, ?, ?, ?, '{}')`).run(`l${l}`, `Learner ${l % 997} ${padding}`, `l${l}@example.com`);
       }
       for (let c = 0; c < 3; c += 1) {
-        db.prepare(`INSERT INTO courses (account_id, generation, id, name, type, raw_json) VALUES ('acc', 1, ?, ?, 'course', '{}')`).run(`c${c}`, `Course ${c}`);
-        db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status, progress_pct, last_activity_at, raw_json)
+        db.prepare('INSERT INTO courses (account_id, generation, id, name, type, ' +
+          `raw_json) VALUES ('acc', 1, ?, ?, 'course', '{}')`).run(`c${c}`, `Course ${c}`);
+        db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status,
+          progress_pct, last_activity_at, raw_json)
           SELECT 'acc', 1, ?, id, 'completed', 'completed', 100, '2026-03-01T10:00:00.000Z', '{}' FROM learners`).run(`c${c}`);
       }
       computeStats(db, { account: 'acc', generation: 1, before: '2026-05-01T00:00:00.000Z' });
@@ -222,11 +230,13 @@ describe('CSV in worker threads', () => {
     }
   });
 
-  it('stops its workers promptly at any moment, without killing them (a thread killed inside SQLite can abort the process)', async () => {
+  it('stops its workers promptly at any moment, without killing them (a ' +
+    'thread killed inside SQLite can abort the process)', async () => {
     // Called off while the workers start, read their learners, or wait for the course list: each must exit by itself.
     const many = accountCache('rollbook-csv-workers-stop-', (db) => {
       db.prepare(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 149999)
-        INSERT INTO learners (account_id, generation, id, name, email, raw_json) SELECT 'acc', 1, 'l' || i, 'Learner ' || i, 'l' || i || '@example.com', '{}' FROM n`).run();
+        INSERT INTO learners (account_id, generation, id, name, email, raw_json)
+          SELECT 'acc', 1, 'l' || i, 'Learner ' || i, 'l' || i || '@example.com', '{}' FROM n`).run();
     });
     try {
       // The last round waits until the workers have surely loaded their maps and wait for the course list.

@@ -14,7 +14,8 @@ import { scriptedConnector } from '../support/scripted-connector';
 describe('CSV reports', () => {
   const { t, out } = syncedReportCore(reportDataset, 'rollbook-csv-');
 
-  it('round-trips through a CSV parser row by row, matching the cache query (Unicode, commas, quotes, newlines)', async () => {
+  it('round-trips through a CSV parser row by row, ' +
+    'matching the cache query (Unicode, commas, quotes, newlines)', async () => {
     const file = join(out.path, 'completions.csv');
     const result = await t.core.call('reports.export', { definition: { kind: 'completions' }, format: 'csv', path: file });
     expect(result.rows).toBe(7);
@@ -25,7 +26,8 @@ describe('CSV reports', () => {
     const db = new Database(join(t.dataDir, DB_FILE_NAME), { readonly: true });
     const expected = db
       .prepare(
-        `SELECT a.label, p.course_id, c.name AS course, p.learner_id, l.name, l.email, p.status, p.raw_status, p.progress_pct, p.completed_at
+        `SELECT a.label, p.course_id, c.name AS course, p.learner_id, l.name, l.email, p.status, p.raw_status,
+         p.progress_pct, p.completed_at
          FROM progress p JOIN accounts a ON a.id = p.account_id AND p.generation = a.live_generation
          JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
          JOIN courses c ON c.account_id = p.account_id AND c.generation = p.generation AND c.id = p.course_id`,

@@ -12,7 +12,8 @@ const NOW = '2026-06-01T00:00:00.000Z';
 function fill(db: Db, generation: number) {
   const course = db.prepare(`INSERT INTO courses (account_id, generation, id, name, type, raw_json) VALUES ('acc', ?, ?, ?, 'course', '{}')`);
   const learner = db.prepare(`INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES ('acc', ?, ?, ?, ?, '{}')`);
-  const progress = db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_json) VALUES ('acc', ?, ?, ?, 'completed', '{}')`);
+  const progress = db.prepare('INSERT INTO progress (account_id, generation, course_id, learner_id, status, ' +
+    `raw_json) VALUES ('acc', ?, ?, ?, 'completed', '{}')`);
   db.transaction(() => {
     for (let l = 0; l < 50; l += 1) learner.run(generation, `l${l}`, `Learner ${l} (gen ${generation})`, `l${l}@example.com`);
     for (let c = 0; c < 4; c += 1) {
@@ -33,13 +34,15 @@ describe('export snapshot', () => {
       dirs.push(dir);
       const db = openDatabase(dir.path);
       try {
-        db.prepare(`INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, updated_at) VALUES ('acc', 'sample', 'Acme', '{}', 1, '', '')`).run();
+        db.prepare('INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, ' +
+          `updated_at) VALUES ('acc', 'sample', 'Acme', '{}', 1, '', '')`).run();
         fill(db, 1);
         const rows = createReportQueries(db, { learnerMapLimit }).iterateValues({ kind: 'completions', accountIds: null }, NOW);
         const first = rows.next();
         expect(first.done).toBe(false);
 
-        // The app writes on its own connection meanwhile (this threw "connection is busy" while an export's statement was open)…
+        // The app writes on its own connection meanwhile (this threw "connection is busy" while an export's statement
+        // was open)…
         db.prepare(`UPDATE accounts SET label = 'Acme renamed' WHERE id = 'acc'`).run();
         // …and a sync commits generation 2 and drops generation 1, as the cache writer's swap does.
         fill(db, 2);

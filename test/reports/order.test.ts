@@ -12,7 +12,8 @@ import { tempDir } from '../support/tmp';
 
 /** The report as one full sort: what the preview order means. */
 const FULL_SORT = `SELECT a.label, a.platform, p.course_id, coalesce(c.name, p.course_id) AS course_name, p.learner_id,
-    coalesce(l.name, p.learner_id) AS learner_name, l.email, p.status, p.raw_status, p.progress_pct, p.completed_at, p.last_activity_at
+    coalesce(l.name, p.learner_id) AS learner_name, l.email, p.status, p.raw_status, p.progress_pct, p.completed_at,
+  p.last_activity_at
   FROM progress p JOIN accounts a ON a.id = p.account_id AND p.generation = a.live_generation
   LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
   LEFT JOIN courses c ON c.account_id = p.account_id AND c.generation = p.generation AND c.id = p.course_id
@@ -24,10 +25,12 @@ describe('completions order', () => {
   let db: Db;
   beforeAll(() => {
     db = openDatabase(dir.path);
-    const account = db.prepare(`INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, updated_at) VALUES (?, 'sample', ?, '{}', ?, '', '')`);
+    const account = db.prepare('INSERT INTO accounts (id, platform, label, settings_json, live_generation, ' +
+      `created_at, updated_at) VALUES (?, 'sample', ?, '{}', ?, '', '')`);
     const course = db.prepare(`INSERT INTO courses (account_id, generation, id, name, type, raw_json) VALUES (?, ?, ?, ?, 'course', '{}')`);
     const learner = db.prepare(`INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES (?, ?, ?, ?, ?, '{}')`);
-    const progress = db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status, progress_pct, completed_at, last_activity_at, raw_json)
+    const progress = db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status, progress_pct,
+      completed_at, last_activity_at, raw_json)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')`);
     const names = ['Same name', 'SAME NAME', 'same name', 'Ångström', 'angstrom', 'Zebra', '=cmd', 'b', 'B', 'a'];
     // NOCASE folds ASCII only: 'É' sorts before 'é' although its id is later.
@@ -96,10 +99,13 @@ describe('completions export with more learners than one read slice', () => {
     const dir = tempDir('rollbook-report-slices-');
     const db = openDatabase(dir.path);
     try {
-      db.prepare(`INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, updated_at) VALUES ('acc', 'sample', 'Big', '{}', 1, '', '')`).run();
-      db.prepare(`INSERT INTO courses (account_id, generation, id, name, type, raw_json) VALUES ('acc', 1, 'c1', 'Course', 'course', '{}')`).run();
+      db.prepare('INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, ' +
+        `updated_at) VALUES ('acc', 'sample', 'Big', '{}', 1, '', '')`).run();
+      db.prepare('INSERT INTO courses (account_id, generation, id, name, type, raw_json) ' +
+        `VALUES ('acc', 1, 'c1', 'Course', 'course', '{}')`).run();
       const learner = db.prepare(`INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES ('acc', 1, ?, ?, ?, '{}')`);
-      const progress = db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_json) VALUES ('acc', 1, 'c1', ?, 'completed', '{}')`);
+      const progress = db.prepare('INSERT INTO progress (account_id, generation, course_id, learner_id, status, ' +
+        `raw_json) VALUES ('acc', 1, 'c1', ?, 'completed', '{}')`);
       const total = 3 * 4096 + 7;
       db.transaction(() => {
         // Ids that sort differently as text and as numbers, and an empty id: the first slice must not skip it.

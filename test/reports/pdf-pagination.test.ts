@@ -86,7 +86,8 @@ describe('PDF pagination in both hosts', () => {
     return target;
   };
 
-  it('cuts the same rows into the same pages in print media (Node renderer) and in a window sized to the page (app)', async () => {
+  it('cuts the same rows into the same pages in print media (Node ' +
+    'renderer) and in a window sized to the page (app)', async () => {
     const html = reportHtml(1500);
     const node = await (await browser.newContext({ viewport: { width: Math.round(box.width), height: Math.round(box.height) } })).newPage();
     await node.emulateMedia({ media: 'print' });
@@ -114,7 +115,8 @@ describe('PDF pagination in both hosts', () => {
     await target.context().close();
   });
 
-  it("keeps the cut report hidden until 'beforeprint' (no screen layout of it), and the PDF then holds every row", async () => {
+  it("keeps the cut report hidden until 'beforeprint' (no screen layout " +
+    "of it), and the PDF then holds every row", async () => {
     const target = await printPage();
     const cut = await paginate(target, reportHtml(600));
     expect(cut.length).toBeGreaterThan(10);
@@ -126,7 +128,8 @@ describe('PDF pagination in both hosts', () => {
     await target.context().close();
   });
 
-  it("a printer that skips 'beforeprint' makes a blank PDF: the hosts' check shows the report and the reprint holds every row", async () => {
+  it("a printer that skips 'beforeprint' makes a blank PDF: " +
+    "the hosts' check shows the report and the reprint holds every row", async () => {
     const target = await printPage();
     await paginate(target, reportHtml(300));
     // Runs after the pagination's own listener and hides the report again, as if the event had never come.
@@ -139,7 +142,8 @@ describe('PDF pagination in both hosts', () => {
     await target.context().close();
   });
 
-  it("both hosts print through printShown: a skipped 'beforeprint' costs a second print, and that PDF holds every row", async () => {
+  it("both hosts print through printShown: a skipped 'beforeprint' costs a " +
+    "second print, and that PDF holds every row", async () => {
     const target = await printPage();
     await paginate(target, reportHtml(300));
     await target.evaluate(`window.addEventListener('beforeprint', () => { document.body.style.display = 'none'; }, { once: true })`);

@@ -30,7 +30,8 @@ describe('PDF reports (Chromium via playwright-core)', () => {
     out.cleanup();
   });
 
-  it('a small report: title, filters, every learner as real text, page X of Y; page 1 rendered as an artifact', async () => {
+  it('a small report: title, filters, every learner as real text, ' +
+    'page X of Y; page 1 rendered as an artifact', async () => {
     const file = join(out.path, 'small.pdf');
     await t.core.call('reports.export', {
       definition: { kind: 'completions', title: 'Monthly compliance', courseIds: ['C1', 'C2'], statuses: ['completed', 'passed', 'failed', 'in_progress', 'not_started', 'incomplete'] },
@@ -92,11 +93,14 @@ describe('PDF reports (Chromium via playwright-core)', () => {
     expect(rowsOn(Math.ceil(n / 2))).toBeGreaterThan(25);
   }, 180_000);
 
-  it('a browser warmed while rows are read prints the next report; one left unclaimed is closed, and the next render starts its own', async () => {
+  it('a browser warmed while rows are read prints the next report; ' +
+    'one left unclaimed is closed, and the next render starts its own', async () => {
     let idleClosed!: () => void;
     const closed = new Promise<void>((resolve) => (idleClosed = resolve));
     const renderer = chromiumPdfRenderer({ warmIdleMs: 300, onIdleClosed: () => idleClosed() });
-    const page = (n: number) => `<!doctype html><html><body><h1>Warm ${n}</h1><table><thead><tr><th>A</th></tr></thead><tbody><tr><td>row ${n}</td></tr></tbody></table></body></html>`;
+    const page = (n: number) => '<!doctype html><html><body><h1>Warm ' +
+      `${n}</h1><table><thead><tr><th>A</th></tr></thead><tbody><tr><td>row ` +
+      `${n}</td></tr></tbody></table></body></html>`;
     const options = { format: 'A4' as const, landscape: true, footerTemplate: FOOTER_TEMPLATE };
     renderer.warm!();
     renderer.warm!(); // a second warm() while one is pending reuses it

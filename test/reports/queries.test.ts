@@ -79,7 +79,8 @@ describe('report queries', () => {
     expect(await rows({ kind: 'completions', learnerSearch: 'nobody-like-this' })).toEqual([]);
   });
 
-  it('course summary: status counts, completion rate, activity window, sessions held/upcoming and average attendance', async () => {
+  it('course summary: status counts, completion rate, activity window, ' +
+    'sessions held/upcoming and average attendance', async () => {
     const summary = await rows({ kind: 'courses' });
     expect(summary.map((r) => `${r.account}/${r.course_id}`)).toEqual(['North/C2', 'North/C1', 'South/E1']);
     const c1 = summary.find((r) => r.course_id === 'C1')!;
@@ -125,7 +126,8 @@ describe('report queries', () => {
 
     const south1 = await rows({ kind: 'completions', accountIds: [southId], courseIds: ['E1'] });
     expect(south1.map((r) => r.learner_id).sort()).toEqual(['P1', 'Z9']);
-    // Completed-at when there is one, else last activity: P1 (in progress, active 20 March) is in range, Z9 (passed in February) is not.
+    // Completed-at when there is one, else last activity: P1 (in progress, active 20 March) is in range, Z9 (passed in
+    // February) is not.
     const march = await rows({ kind: 'completions', accountIds: [southId], from: '2026-03-01', to: '2026-03-31' });
     expect(march.map((r) => r.learner_id)).toEqual(['P1']);
     expect(await rows({ kind: 'completions', platforms: ['ispring'] })).toEqual([]);

@@ -37,7 +37,8 @@ const TABLES: Record<keyof Counts, string> = {
 
 function liveCounts(db: Database.Database, accountId: string): Counts {
   const count = (table: string) =>
-    (db.prepare(`SELECT count(*) AS n FROM ${table} t JOIN accounts a ON a.id = t.account_id AND t.generation = a.live_generation WHERE a.id = ?`)
+    (db.prepare(`SELECT count(*) AS n FROM ${table} t JOIN accounts a ON a.id = t.account_id ` +
+      'AND t.generation = a.live_generation WHERE a.id = ?')
       .get(accountId) as { n: number }).n;
   return Object.fromEntries(Object.entries(TABLES).map(([key, table]) => [key, count(table)])) as Counts;
 }

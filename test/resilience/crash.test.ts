@@ -101,12 +101,14 @@ describe('crash safety', () => {
       try {
         expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
         const live = db
-          .prepare('SELECT count(*) AS n FROM progress p JOIN accounts a ON a.id = p.account_id AND p.generation = a.live_generation')
+          .prepare('SELECT count(*) AS n FROM progress p JOIN accounts a ' +
+            'ON a.id = p.account_id AND p.generation = a.live_generation')
           .get() as { n: number };
         // A complete generation: the previous sync's or the child's, never a mix.
         expect([previous.progress.length, next.progress]).toContain(live.n);
         const courses = db
-          .prepare('SELECT count(*) AS n FROM courses c JOIN accounts a ON a.id = c.account_id AND c.generation = a.live_generation')
+          .prepare('SELECT count(*) AS n FROM courses c JOIN accounts a ' +
+            'ON a.id = c.account_id AND c.generation = a.live_generation')
           .get() as { n: number };
         expect(courses.n).toBe(live.n === previous.progress.length ? 3 : next.courses);
       } finally {

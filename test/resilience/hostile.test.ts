@@ -58,7 +58,9 @@ const rowsOf = (page: Json, layout: Layout): unknown[] => page[layout.list] as u
 /** The shapes issue reports named, always tried first: the list cut short with a total that says otherwise, etc. */
 const EMPTY_END = jsonOp('empty list, no next page', (p, l) => ({ ...p, [l.list]: [], [l.next]: null }), true);
 const BARE_ARRAY = jsonOp('an empty array', () => []);
-/** The page's rows dropped, its link kept: DRF never links on from an empty page, and iSpring's token skips the rows. */
+/**
+ * The page's rows dropped, its link kept: DRF never links on from an empty page, and iSpring's token skips the rows.
+ */
 const EMPTY_KEEP = jsonOp('empty list, link kept', (p, l) => ({ ...p, [l.list]: [] }), true);
 const SELF_LINK = jsonOp('next link points at this page', (p, l, path, base) => ({
   ...p,
@@ -161,7 +163,8 @@ function cached(dataDir: string, table: string, key: string): string[] {
   try {
     return (
       db
-        .prepare(`SELECT ${key} AS k FROM ${table} WHERE (account_id, generation) IN (SELECT id, live_generation FROM accounts)`)
+        .prepare(`SELECT ${key} AS k FROM ${table} WHERE (account_id, generation) ` +
+          'IN (SELECT id, live_generation FROM accounts)')
         .all() as { k: string }[]
     )
       .map((r) => String(r.k))

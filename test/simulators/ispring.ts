@@ -51,7 +51,9 @@ export interface IspringSimOptions {
   optionalElements?: 'omit' | 'empty' | 'null';
   /** `documented`: display text in final_statuses, snake_case in results; or one vocabulary everywhere. */
   statuses?: 'documented' | 'display' | 'snake';
-  /** Date-times: `+00:00` (samples), `Z`, the account's zone (`+02:00`), or no offset at all (`2026-01-05 14:05:00`). */
+  /**
+   * Date-times: `+00:00` (samples), `Z`, the account's zone (`+02:00`), or no offset at all (`2026-01-05 14:05:00`).
+   */
   dates?: 'offset' | 'utc' | 'zoned' | 'naive';
   /** Answer in this format whatever `Accept` says (a server or proxy that ignores it). */
   ignoreAccept?: 'xml' | 'json' | null;
@@ -63,7 +65,9 @@ export interface IspringSimOptions {
   tokenField?: 'nextPageToken' | 'nextPageToekn';
   /** The last page still carries a token that leads to an empty page (unknown whether iSpring does this). */
   trailingEmptyPage?: boolean;
-  /** Share of users who are blocked (3) or whose employment ended (5): hidden from results unless `userStatuses` asks. */
+  /**
+   * Share of users who are blocked (3) or whose employment ended (5): hidden from results unless `userStatuses` asks.
+   */
   inactiveShare?: number;
   /** `userStatuses` values the server accepts; any other value answers 400. */
   userStatusValues?: number[];
@@ -548,7 +552,9 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
 
   /** `name[]` (documented); the bare `name` too only when `arrayParams` is `both` (the spec drops the brackets). */
   const many = (url: URL, name: string): string[] => [...url.searchParams.getAll(`${name}[]`), ...(o.arrayParams === 'both' ? url.searchParams.getAll(name) : [])];
-  /** The documented spelling only: a bare array name is a 400 in `brackets` mode rather than a filter silently dropped. */
+  /**
+   * The documented spelling only: a bare array name is a 400 in `brackets` mode rather than a filter silently dropped.
+   */
   const misspelt = (url: URL): string | null =>
     o.arrayParams === 'brackets' ? (ARRAY_PARAMS.find((name) => url.searchParams.has(name)) ?? null) : null;
 

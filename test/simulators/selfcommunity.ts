@@ -504,7 +504,10 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
     created_at: (a, b) => a.created_at.localeCompare(b.created_at),
     '-created_at': (a, b) => b.created_at.localeCompare(a.created_at),
   };
-  /** Visible to `caller`; `statuses` filters on `subject`'s join status (the caller's, or the user whose courses these are). */
+  /**
+   * Visible to `caller`; `statuses` filters on `subject`'s join status (the caller's, or the user whose courses these
+   * are).
+   */
   function courseList(url: URL, caller: number | null, defaultStatuses: string[] | null, subject = caller): SimCourse[] | SimResponse {
     const statuses = parseStatuses(url, JOIN_STATUSES, defaultStatuses ?? []);
     if (!Array.isArray(statuses)) return statuses;
@@ -536,7 +539,8 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
       if (!activeOrder.has(c.id)) {
         const keys = Array.from({ length: data.learnerCount(c.id) }, (_, k) => {
           const at = data.learner(c.id, k).last_active_at;
-          return { k, at: at === null ? Number.POSITIVE_INFINITY : Date.parse(at) }; // PostgreSQL: NULLs sort last ascending
+          // PostgreSQL: NULLs sort last ascending
+          return { k, at: at === null ? Number.POSITIVE_INFINITY : Date.parse(at) };
         });
         keys.sort((a, b) => a.at - b.at || a.k - b.k);
         activeOrder.set(c.id, Int32Array.from(keys, (x) => x.k));

@@ -467,7 +467,9 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     '/customers': ['ids', 'query'],
   };
   const filterKey = (path: string, url: URL) => (FILTERS[path] ?? []).map((f) => `${f}=${url.searchParams.get(f) ?? ''}`).join('&');
-  /** ISO 8601 instants with an offset, as TeamUp was seen to accept (`2026-01-02T00:00+00:00`, `…Z`); nothing looser. */
+  /**
+   * ISO 8601 instants with an offset, as TeamUp was seen to accept (`2026-01-02T00:00+00:00`, `…Z`); nothing looser.
+   */
   const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})$/;
   const instant = (url: URL, name: string): number | null => {
     const value = url.searchParams.get(name);

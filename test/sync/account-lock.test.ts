@@ -19,7 +19,8 @@ import { tempDir } from '../support/tmp';
 const liveCount = (dataDir: string, table: string) => {
   const db = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
   try {
-    return (db.prepare(`SELECT count(*) AS n FROM ${table} t JOIN accounts a ON a.id = t.account_id AND t.generation = a.live_generation`).get() as { n: number }).n;
+    return (db.prepare(`SELECT count(*) AS n FROM ${table} t JOIN accounts a ` +
+      'ON a.id = t.account_id AND t.generation = a.live_generation').get() as { n: number }).n;
   } finally {
     db.close();
   }
@@ -86,7 +87,10 @@ describe('one sync per account across processes', () => {
   const cleanups: (() => void)[] = [];
   afterEach(() => cleanups.splice(0).reverse().forEach((c) => c()));
 
-  /** A core on `dataDir` whose connector serves `data`, holding its progress step until `opened` (the account itself is a sample one). */
+  /**
+   * A core on `dataDir` whose connector serves `data`, holding its progress step until `opened` (the account itself is
+   * a sample one).
+   */
   function slowCore(data: Dataset, dataDir?: string, opened?: Promise<void>) {
     const t = testCore({ ...(dataDir ? { dataDir } : {}), inlineSync: true, createConnector: () => gatedConnector(data, opened) });
     cleanups.push(t.cleanup);
@@ -104,7 +108,8 @@ describe('one sync per account across processes', () => {
       });
     });
 
-  it('a second core waits for the first, says so, then syncs; starting it leaves the first one\'s run running', async () => {
+  it('a second core waits for the first, says so, then syncs; ' +
+    'starting it leaves the first one\'s run running', async () => {
     const dir = tempDir();
     cleanups.push(dir.cleanup);
     const held = gate();

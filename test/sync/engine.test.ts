@@ -15,7 +15,8 @@ function liveRows(dataDir: string, table: string, accountId: string) {
   const db = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
   try {
     return db
-      .prepare(`SELECT t.* FROM ${table} t JOIN accounts a ON a.id = t.account_id AND t.generation = a.live_generation WHERE t.account_id = ?`)
+      .prepare(`SELECT t.* FROM ${table} t JOIN accounts a ON a.id = t.account_id ` +
+        'AND t.generation = a.live_generation WHERE t.account_id = ?')
       .all(accountId) as Record<string, unknown>[];
   } finally {
     db.close();

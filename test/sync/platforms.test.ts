@@ -56,7 +56,8 @@ describe('sync per platform', () => {
     if (size.results > 1000) expect(sim.requests.filter((r) => r.path.includes('learners/results')).length).toBeGreaterThanOrEqual(3);
   });
 
-  it('TeamUp: sessions, attendance and derived progress land; an incremental run fetches less and ends equal to a full one', async () => {
+  it('TeamUp: sessions, attendance and derived progress land; ' +
+    'an incremental run fetches less and ends equal to a full one', async () => {
     const sim = await startTeamupSimulator({ courses: 6, sessionsPerCourse: 20, customers: 150, rosterSize: 12 });
     const { core, dataDir } = await coreWith({ platform: 'teamup', baseUrl: `${sim.url}/api/v2`, authScheme: 'token', providerId: '123', completionThreshold: null }, sim.options.token, sim);
     const [first] = await core.call('sync.run', { mode: 'full' });
@@ -102,7 +103,8 @@ describe('sync per platform', () => {
     expect(new Set(dashboards).size).toBe(dashboards.length);
   });
 
-  it('faults mid-sync (429 storm, 500s, a malformed page) fail with a readable reason and keep the previous data', async () => {
+  it('faults mid-sync (429 storm, 500s, a malformed page) ' +
+    'fail with a readable reason and keep the previous data', async () => {
     const sim = await startIspringSimulator({ courses: 4, learners: 30, results: 60, pageSizeCap: 10 });
     const { core, dataDir } = await coreWith({ platform: 'ispring', baseUrl: sim.url, authMode: 'token', clientId: sim.options.clientId, format: 'json' }, sim.options.clientSecret, sim);
     expect((await core.call('sync.run', {}))[0]!.outcome).toBe('ok');

@@ -37,7 +37,8 @@ const readLog = (dir: string): Record<string, unknown>[] =>
 const liveCount = (dataDir: string, table: string) => {
   const db = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
   try {
-    return (db.prepare(`SELECT count(*) AS n FROM ${table} t JOIN accounts a ON a.id = t.account_id AND t.generation = a.live_generation`).get() as { n: number }).n;
+    return (db.prepare(`SELECT count(*) AS n FROM ${table} t JOIN accounts a ` +
+      'ON a.id = t.account_id AND t.generation = a.live_generation').get() as { n: number }).n;
   } finally {
     db.close();
   }
@@ -59,7 +60,8 @@ describe('sync in a worker thread', () => {
     return { sim, ...t };
   }
 
-  it('a core never falls back to this thread silently: a substituted connector needs inlineSync, which a worker excludes', () => {
+  it('a core never falls back to this thread silently: ' +
+    'a substituted connector needs inlineSync, which a worker excludes', () => {
     const dir = tempDir();
     cleanups.push(dir.cleanup);
     const base = { dataDir: dir.path, secrets: createSecretStore(noKeychain()) };
@@ -138,7 +140,8 @@ describe('sync in a worker thread', () => {
     cleanups.push(dir.cleanup);
     // A worker entry that crashes as soon as it is given a job.
     const crashing = join(dir.path, 'crash-worker.mjs');
-    writeFileSync(crashing, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => { throw new Error('boom'); });\n");
+    writeFileSync(crashing, "import { parentPort } from 'node:worker_threads';\n" +
+      "parentPort.on('message', () => { throw new Error('boom'); });\n");
     const errors: unknown[] = [];
     const { core } = await setup({ url: pathToFileURL(crashing) }, (error) => errors.push(error));
     const [run] = await Promise.race([

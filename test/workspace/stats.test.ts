@@ -18,7 +18,8 @@ describe('cache counts', () => {
   });
   const stats = createStatsRepo(db);
   const liveProgress = () =>
-    (db.prepare('SELECT count(*) AS n FROM progress p JOIN accounts a ON a.id = p.account_id AND p.generation = a.live_generation').get() as { n: number }).n;
+    (db.prepare('SELECT count(*) AS n FROM progress p JOIN accounts a ' +
+      'ON a.id = p.account_id AND p.generation = a.live_generation').get() as { n: number }).n;
   const people = Array.from({ length: 30 }, (_, i) => learner(`L${i}`, `Learner ${i}`, null));
   const rows = (courseIds: string[], count: number) =>
     Array.from({ length: count }, (_, i) => progress(courseIds[i % courseIds.length]!, people[i % people.length]!.id, i % 4 === 0 ? 'completed' : 'in_progress'));

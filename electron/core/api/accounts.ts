@@ -52,7 +52,8 @@ async function assertKeychain(ctx: CoreContext, storage: 'keychain' | 'session')
   if (storage === 'keychain' && !(await ctx.secrets.keychainAvailable())) {
     throw new RollbookError(
       'keychain_unavailable',
-      'The system keychain is not available, so the secret cannot be saved. Start your keychain (on Linux: GNOME Keyring or KWallet) and try again, or choose "keep for this session only".',
+      'The system keychain is not available, so the secret cannot be saved. Start your keychain (on Linux: ' +
+        'GNOME Keyring or KWallet) and try again, or choose "keep for this session only".',
     );
   }
 }
@@ -71,7 +72,9 @@ export const accountHandlers = {
       available,
       explanation: available
         ? null
-        : 'No system keychain answered. Rollbook never writes secrets to disk in plain text, so without a keychain a secret can only be kept for this session (until Rollbook quits). On Linux, install and unlock GNOME Keyring or KWallet to keep secrets across restarts.',
+        : 'No system keychain answered. Rollbook never writes secrets to disk in plain text, ' +
+          'so without a keychain a secret can only be kept for this session (until Rollbook quits). On Linux, ' +
+          'install and unlock GNOME Keyring or KWallet to keep secrets across restarts.',
     };
   },
 
@@ -122,7 +125,9 @@ export const accountHandlers = {
       if (moved && account.secretLocation !== 'none') {
         throw new RollbookError(
           'secret_required',
-          `The new address (${moved}) is another server than before (${before.join(', ')}). Rollbook does not send the saved secret to a new server: enter the secret again to save the new address.`,
+          `The new address (${moved}) is another server than before (${before.join(', ')}). ` +
+            'Rollbook does not send the saved secret to a new server: ' +
+            'enter the secret again to save the new address.',
         );
       }
       ctx.accounts.update({ id: account.id, label, settings, now: ctx.now().toISOString() });

@@ -29,7 +29,8 @@ export function diagnosticsText(ctx: CoreContext): string {
     `Accounts (${accounts.length}), live rows:`,
     ...ctx.stats.perAccount().map(
       (a) =>
-        `  ${a.accountId} ${a.platform}: ${n(a.courses)} courses, ${n(a.sessions)} sessions, ${n(a.learners)} learners, ` +
+        `  ${a.accountId} ${a.platform}: ${n(a.courses)} courses, ` +
+          `${n(a.sessions)} sessions, ${n(a.learners)} learners, ` +
         `${n(a.progress)} progress, ${n(a.attendance)} attendance`,
     ),
     '',

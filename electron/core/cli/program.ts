@@ -101,7 +101,8 @@ export async function runCli(argv: string[], hostIo: CliIo): Promise<number> {
     }
     const logDir = cores[0]?.logDir;
     const verboseHint = program.opts<{ verbose?: boolean }>().verbose ? '' : ' --verbose prints the stack;';
-    io.stderr(`${logDir ? `The details are in the log: ${logDir}` : 'Nothing was logged (no data folder was opened)'}.${verboseHint} "rollbook diagnostics" prints a summary to send with a report.\n`);
+    const where = logDir ? `The details are in the log: ${logDir}` : 'Nothing was logged (no data folder was opened)';
+    io.stderr(`${where}.${verboseHint} "rollbook diagnostics" prints a summary to send with a report.\n`);
   };
   try {
     rejectSecretFlags(argv);

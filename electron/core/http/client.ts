@@ -162,7 +162,9 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
       const tooLarge = () =>
         fail(
           'bad_response',
-          `${who(true)}'s answer to ${method} ${describeUrl(url)} is larger than ${formatBytes(maxBodyBytes)}, the most Rollbook reads in one answer, so it stopped reading. The server may be misconfigured; try again later or ask its administrator.`,
+          `${who(true)}'s answer to ${method} ${describeUrl(url)} is larger than ` +
+            `${formatBytes(maxBodyBytes)}, the most Rollbook reads in one answer, so it stopped reading. ` +
+            'The server may be misconfigured; try again later or ask its administrator.',
           response.statusCode,
           undefined,
           undefined,
@@ -195,7 +197,9 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
       if (timedOut && !req.signal?.aborted) {
         throw fail(
           'timeout',
-          `${who(true)} took longer than ${describeWait(timeouts.totalMs)} to send its whole answer to ${method} ${describeUrl(url)}; Rollbook stopped waiting. Check your connection, or try again later.`,
+          `${who(true)} took longer than ${describeWait(timeouts.totalMs)} to send its whole answer to ` +
+            `${method} ${describeUrl(url)}; Rollbook stopped waiting. Check your connection, ` +
+            'or try again later.',
           undefined,
           undefined,
           error,
@@ -220,7 +224,9 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
       const url = new URL(req.url);
       const method = req.method ?? 'GET';
       if (options.origin && url.origin !== options.origin) {
-        throw fail('bad_response', `${options.service ?? 'The server'} pointed Rollbook at another host (${url.hostname}) for ${method} ${describeUrl(url)}; Rollbook stopped rather than send your credentials there. The account's address is ${options.origin}.`);
+        throw fail('bad_response', `${options.service ?? 'The server'} pointed Rollbook at another host (${url.hostname}) ` +
+          `for ${method} ${describeUrl(url)}; Rollbook stopped rather than send your credentials ` +
+          `there. The account's address is ${options.origin}.`);
       }
       const maxRetries = req.retry === false ? 0 : retry.retries;
       let lastError: HttpError | undefined;
@@ -237,7 +243,8 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
           const statusText = STATUS_TEXT[response.status] ?? 'error';
           lastError = fail(
             code,
-            `The server answered HTTP ${response.status} (${statusText}) for ${method} ${describeUrl(url)}${tries > 0 ? ` after ${tries + 1} attempts` : ''}.`,
+            `The server answered HTTP ${response.status} (${statusText}) ` +
+              `for ${method} ${describeUrl(url)}${tries > 0 ? ` after ${tries + 1} attempts` : ''}.`,
             response.status,
             excerptOf(response.body),
           );

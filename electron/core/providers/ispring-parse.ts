@@ -89,7 +89,8 @@ export function parseBody(response: HttpResponse): unknown {
   const fail = (detail: string, cause?: unknown) =>
     new HttpError(
       'bad_response',
-      `iSpring Learn sent a response Rollbook cannot read (${detail}) for ${where(response)}. Try again; if it keeps happening, check the API address in the account settings.`,
+      `iSpring Learn sent a response Rollbook cannot read (${detail}) for ${where(response)}. Try again; ` +
+        'if it keeps happening, check the API address in the account settings.',
       response.status,
       body.slice(0, 120),
       cause === undefined ? undefined : { cause },
@@ -289,7 +290,10 @@ function required(item: Raw, field: string): string {
   return value;
 }
 
-/** `Course` → `course`, `LearningTrack` → `learning_track`, `PDFDocument` → `pdf_document`, `iSpringSuiteModule` → `ispring_suite_module`. */
+/**
+ * `Course` → `course`, `LearningTrack` → `learning_track`, `PDFDocument` → `pdf_document`, `iSpringSuiteModule` →
+ * `ispring_suite_module`.
+ */
 export function snakeType(type: string): string {
   return type
     .trim()

@@ -107,39 +107,54 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
         case 'auth_failed':
         case 'bad_response':
           if (error.status === 400 || error.status === 401) {
-            return keep('auth_failed', `iSpring Learn rejected the client ID or secret${status}. Check the API key in your iSpring Learn account (client ID and secret) and enter them again.`);
+            return keep('auth_failed', `iSpring Learn rejected the client ID or secret${status}. ` +
+              'Check the API key in your iSpring Learn account (client ID and secret) ' +
+              'and enter them again.');
           }
           break;
         case 'forbidden':
-          return keep('forbidden', `iSpring Learn refused to issue an API token${status}: the API key may be disabled, or the account's plan has no REST API access. Ask the account owner to check the API key.`);
+          return keep('forbidden', `iSpring Learn refused to issue an API token${status}: the API key may be disabled, ` +
+            `or the account's plan has no REST API access. Ask the account owner to check the API key.`);
         case 'not_found':
-          return keep('not_found', `There is no iSpring Learn token service at ${host}${status}. Check the API address (for example https://api-learn.ispringlearn.com), or use login and password if the account predates API keys.`);
+          return keep('not_found', `There is no iSpring Learn token service at ${host}${status}. ` +
+            'Check the API address (for example https://api-learn.ispringlearn.com), ' +
+            'or use login and password if the account predates API keys.');
       }
     }
     switch (error.code) {
       case 'auth_failed':
         return settings.authMode === 'legacy'
-          ? keep('auth_failed', `iSpring Learn rejected the login or password${status}. Check the login (it may differ from the e-mail), the password and the account URL ${settings.accountUrl}.`)
-          : keep('auth_failed', `iSpring Learn refused a freshly issued access token${status} for ${context.path}. The API key may have been revoked or lack access; check it in your iSpring Learn account.`);
+          ? keep('auth_failed', `iSpring Learn rejected the login or password${status}. Check the login (it may differ from ` +
+            `the e-mail), the password and the account URL ${settings.accountUrl}.`)
+          : keep('auth_failed', `iSpring Learn refused a freshly issued access token${status} for ${context.path}. ` +
+            'The API key may have been revoked or lack access; check it in your iSpring Learn account.');
       case 'forbidden':
-        return keep('forbidden', `iSpring Learn refused access to ${context.path}${status}: this ${settings.authMode === 'legacy' ? 'user' : 'API key'} has no REST API access or lacks the permission. Use an account administrator, and check that the plan includes the API.`);
+        return keep('forbidden', `iSpring Learn refused access to ${context.path}${status}: ` +
+          `this ${settings.authMode === 'legacy' ? 'user' : 'API key'} has no REST API access or lacks ` +
+          'the permission. Use an account administrator, and check that the plan includes the API.');
       case 'not_found':
-        return keep('not_found', `iSpring Learn has no ${context.path} at ${base}${status}. Check the API address in the account settings (for example https://api-learn.ispringlearn.com).`);
+        return keep('not_found', `iSpring Learn has no ${context.path} at ${base}${status}. ` +
+          'Check the API address in the account settings (for example ' +
+          'https://api-learn.ispringlearn.com).');
       case 'network': {
         // The HTTP layer says why (refused, unresolvable, dropped); keep that, drop its generic advice.
         const reason = /: (the [^(]+?) \(/.exec(error.message)?.[1] ?? 'the network failed';
-        if (reason.includes('dropped')) return keep('network', `iSpring Learn at ${host} dropped the connection. Try again; if it keeps happening, check your internet connection or proxy.`);
-        return keep('network', `iSpring Learn at ${host} is unreachable (${reason}). Check the API address in the account settings and your internet connection.`);
+        if (reason.includes('dropped')) return keep('network', `iSpring Learn at ${host} dropped the connection. Try again; ` +
+          'if it keeps happening, check your internet connection or proxy.');
+        return keep('network', `iSpring Learn at ${host} is unreachable (${reason}). ` +
+          'Check the API address in the account settings and your internet connection.');
       }
       case 'timeout':
         return keep('timeout', `iSpring Learn at ${host} did not answer in time${status}. Check your connection, or try again later.`);
       case 'rate_limited':
         return keep('rate_limited', `iSpring Learn kept asking Rollbook to slow down${status}. Try the sync again later.`);
       case 'server_error':
-        return keep('server_error', `iSpring Learn had a server error${status} on ${context.path}. Try again later; if it persists, contact iSpring support.`);
+        return keep('server_error', `iSpring Learn had a server error${status} on ${context.path}. ` +
+          'Try again later; if it persists, contact iSpring support.');
       case 'bad_response':
         if (error.status !== undefined && error.status >= 400 && error.status < 500) {
-          return keep('bad_response', `iSpring Learn refused the request to ${context.path}${status}. Please report this to Rollbook's developers.`);
+          return keep('bad_response', `iSpring Learn refused the request to ${context.path}${status}. ` +
+            `Please report this to Rollbook's developers.`);
         }
         return error;
       default:
@@ -172,7 +187,8 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
     }
     const issued = tokenOf(parseBody(response));
     if (!issued) {
-      throw new HttpError('bad_response', 'iSpring Learn answered the token request without an access token. Check the API address in the account settings.', response.status);
+      throw new HttpError('bad_response', 'iSpring Learn answered the token request without an access token. ' +
+        'Check the API address in the account settings.', response.status);
     }
     http.redact(issued.accessToken);
     const ttlMs = (issued.expiresInSeconds && issued.expiresInSeconds > 0 ? issued.expiresInSeconds : DEFAULT_TOKEN_TTL_S) * 1000;
@@ -233,7 +249,8 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
   function itemsOf(doc: unknown, endpoint: Endpoint): Raw[] {
     const items = listOf(doc, endpoint.wrapper, endpoint.item, endpoint.idField, endpoint.paged);
     if (items === null) {
-      throw new HttpError('bad_response', `iSpring Learn answered ${endpoint.path} without a ${endpoint.wrapper} list, so Rollbook cannot read it. Try again; if it keeps happening, check the API address.`);
+      throw new HttpError('bad_response', `iSpring Learn answered ${endpoint.path} without a ${endpoint.wrapper} list, ` +
+        'so Rollbook cannot read it. Try again; if it keeps happening, check the API address.');
     }
     return items;
   }
@@ -243,7 +260,8 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
       return { items: raw.map(map), raw };
     } catch (error) {
       if (!(error instanceof MissingIdError)) throw error;
-      throw new HttpError('bad_response', `iSpring Learn sent ${error.message} in ${path}, so Rollbook cannot store it. Try again later; if it keeps happening, report it to iSpring support.`);
+      throw new HttpError('bad_response', `iSpring Learn sent ${error.message} in ${path}, so Rollbook cannot store it. ` +
+        'Try again later; if it keeps happening, report it to iSpring support.');
     }
   }
 
@@ -294,7 +312,9 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
       }
       empties = raw.length === 0 ? empties + 1 : 0;
       if (empties > MAX_EMPTY_PAGES) {
-        throw new HttpError('bad_response', `iSpring Learn kept sending empty pages of ${endpoint.wrapper} that link to more (${empties} in a row), so the list would never end. Rollbook stopped reading it and kept the previous data; try again later.`);
+        throw new HttpError('bad_response', `iSpring Learn kept sending empty pages of ${endpoint.wrapper} that link to more ` +
+          `(${empties} in a row), so the list would never end. ` +
+          'Rollbook stopped reading it and kept the previous data; try again later.');
       }
       if (raw.length > 0) yield* slices(mapPage(raw, map, endpoint.path));
     }
@@ -383,7 +403,8 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
       // A plain-text 404 `Unknown content item`: deleted since the course list was read.
       if (error instanceof HttpError && error.code === 'not_found') return null;
       if (error instanceof HttpError && error.code === 'forbidden') {
-        return { skip: 'iSpring Learn refused access to this course\'s statuses (HTTP 403): the user needs "Can edit" access to it.' };
+        return { skip: 'iSpring Learn refused access to this course\'s statuses (HTTP 403): ' +
+          'the user needs "Can edit" access to it.' };
       }
       throw error;
     }
@@ -481,17 +502,22 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
     try {
       await get(RESULTS.path, new URLSearchParams([['pageSize', '1']]), signal);
       resultsAvailable = true;
-      return 'Progress comes from the learner results API (one paged call for all courses; incremental syncs supported).';
+      return 'Progress comes from the learner results API (one paged call for ' +
+        'all courses; incremental syncs supported).';
     } catch (error) {
       if (!(error instanceof HttpError) || (error.code !== 'forbidden' && error.code !== 'not_found')) throw error;
       resultsAvailable = false;
     }
-    if (!firstCourseId) return 'The learner results API is not available to this user; Rollbook will read per-course final statuses instead.';
+    if (!firstCourseId) return 'The learner results API is not available to this user; ' +
+      'Rollbook will read per-course final statuses instead.';
     const probe = await finalStatusesOf(firstCourseId, signal);
     if (probe && 'skip' in probe) {
-      return 'Neither the learner results API nor per-course final statuses are allowed for this user: progress cannot be synced. Use an account administrator.';
+      return 'Neither the learner results API nor per-course final statuses are allowed for this ' +
+        'user: progress cannot be synced. Use an account administrator.';
     }
-    return 'The learner results API is not allowed for this user; Rollbook reads per-course final statuses instead (one request per course, full syncs only).';
+    return 'The learner results API is not allowed for this user; ' +
+      'Rollbook reads per-course final statuses instead (one request per course, ' +
+      'full syncs only).';
   }
 
   return {

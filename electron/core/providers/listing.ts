@@ -49,7 +49,8 @@ export class ListingCheck {
   /** Before requesting a page: refuses a link or token already followed, and a listing past the page ceiling. */
   visit(link: string): void {
     if (this.links.has(link)) {
-      throw this.fail(`${this.o.platform} sent the same page of ${this.o.what} again as the next page after ${this.rows} rows, so the list would never end.`);
+      throw this.fail(`${this.o.platform} sent the same page of ${this.o.what} again as the next page ` +
+        `after ${this.rows} rows, so the list would never end.`);
     }
     if (this.pages >= this.maxPages) {
       throw this.fail(`${this.o.platform} kept sending more pages of ${this.o.what} (${this.pages} pages, ${this.rows} rows).`);
@@ -97,17 +98,21 @@ export class ListingCheck {
   finish(): string | null {
     const { platform, what } = this.o;
     if (this.shrank) {
-      return `${platform}'s list of ${what} shrank while Rollbook read it (${this.rows} read): some may be missing until the next sync.`;
+      return `${platform}'s list of ${what} shrank while Rollbook read it (${this.rows} ` +
+        'read): some may be missing until the next sync.';
     }
     if (this.lastTotal === null) return null;
     if (this.drift) {
-      return `${platform}'s list of ${what} changed while Rollbook read it (its total moved between ${this.minTotal} and ${this.maxTotal}); ${this.rows} were read, so some may be missing or out of date until the next sync.`;
+      return `${platform}'s list of ${what} changed while Rollbook read it (its total moved ` +
+        `between ${this.minTotal} and ${this.maxTotal}); ${this.rows} were read, ` +
+        'so some may be missing or out of date until the next sync.';
     }
     if (this.rows !== this.lastTotal) {
       throw this.fail(`${platform} reported ${this.lastTotal} ${what} but the list it sent ended after ${this.rows}.`);
     }
     if (this.repeats > 0) {
-      return `${platform} listed ${this.repeats} of the ${what} twice while Rollbook read the list, so as many others may be missing until the next sync.`;
+      return `${platform} listed ${this.repeats} of the ${what} twice while Rollbook read the ` +
+        'list, so as many others may be missing until the next sync.';
     }
     return null;
   }

@@ -92,7 +92,8 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
 
   async function signJwt(): Promise<string> {
     if (!settings.jwtUserId) {
-      throw new RollbookError('invalid_input', 'This SelfCommunity account signs its own tokens (JWT) but has no user id to act as. Enter the id of a course creator or manager in the account settings.');
+      throw new RollbookError('invalid_input', 'This SelfCommunity account signs its own tokens (JWT) but has no user id to act as. ' +
+        'Enter the id of a course creator or manager in the account settings.');
     }
     const iat = Math.floor(now().getTime() / 1000);
     const exp = iat + SELFCOMMUNITY_JWT_LIFETIME_S;
@@ -162,31 +163,44 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     switch (error.code) {
       case 'auth_failed': {
         if (settings.authMode !== 'jwt') {
-          throw make('SelfCommunity rejected the access token (HTTP 401): it is wrong, expired or revoked. Create a new access token for this community and save it in the account settings.');
+          throw make('SelfCommunity rejected the access token (HTTP 401): it is wrong, expired or revoked. ' +
+            'Create a new access token for this community and save it in the account settings.');
         }
         const why = await diagnoseJwt(signal);
         if (why === 'user') {
-          throw make(`SelfCommunity accepted the JWT signature but refused user id ${settings.jwtUserId} (HTTP 401). Check that this user exists and is active in the community, or choose another user id.`);
+          throw make(`SelfCommunity accepted the JWT signature but refused user id ${settings.jwtUserId} (HTTP 401). ` +
+            'Check that this user exists and is active in the community, or choose another user id.');
         }
         throw make(
-          `SelfCommunity rejected the token Rollbook signed (HTTP 401). Check the JWT secret key (make.selfcommunity.io → Integrations → JWT) and that this computer's clock is right${why === 'unknown' ? `, and that user id ${settings.jwtUserId} exists` : ''}.`,
+          'SelfCommunity rejected the token Rollbook signed (HTTP 401). ' +
+            'Check the JWT secret key (make.selfcommunity.io → Integrations → JWT) ' +
+            `and that this computer's clock is ` +
+            `right${why === 'unknown' ? `, and that user id ${settings.jwtUserId} exists` : ''}.`,
         );
       }
       case 'forbidden':
-        throw make(`SelfCommunity refused access to ${path} (HTTP 403). The Community APIs may be switched off for this community (Integrations in make.selfcommunity.io), or this user lacks the permission.${saying}`);
+        throw make(`SelfCommunity refused access to ${path} (HTTP 403). The Community APIs may be switched off for ` +
+          'this community (Integrations in make.selfcommunity.io), or this user lacks the ' +
+          `permission.${saying}`);
       case 'not_found':
-        throw make(`SelfCommunity has nothing at ${path} on ${host} (HTTP 404). Check the community address (the community's own host, e.g. https://community.example.com) and that the Community APIs are enabled.${saying}`);
+        throw make(`SelfCommunity has nothing at ${path} on ${host} (HTTP 404). ` +
+          `Check the community address (the community's own host, e.g. ` +
+          `https://community.example.com) and that the Community APIs are enabled.${saying}`);
       case 'rate_limited':
-        throw make(`SelfCommunity kept asking Rollbook to slow down (HTTP 429) on ${path}, even after waiting. Sync again in a few minutes.`);
+        throw make(`SelfCommunity kept asking Rollbook to slow down (HTTP 429) on ${path}, ` +
+          'even after waiting. Sync again in a few minutes.');
       case 'server_error':
-        throw make(`SelfCommunity had a server error (HTTP ${error.status ?? '5xx'}) on ${path}, even after retrying. Try again later; if it persists, check SelfCommunity's status or contact their support.`);
+        throw make(`SelfCommunity had a server error (HTTP ${error.status ?? '5xx'}) on ${path}, even after retrying. ` +
+          `Try again later; if it persists, check SelfCommunity's status or contact their support.`);
       case 'timeout':
         throw make(`SelfCommunity at ${host} took too long to answer ${path}. Check your connection, or try again later.`);
       case 'network':
         throw make(`Could not reach SelfCommunity at ${host}. ${error.message}`);
       case 'bad_response':
         if (error.message.startsWith('SelfCommunity')) throw error;
-        throw make(`SelfCommunity refused the request for ${path} (HTTP ${error.status ?? '?'}).${saying} This looks like a Rollbook problem; please report it.`);
+        throw make(`SelfCommunity refused the request for ${path} (HTTP ` +
+          `${error.status ?? '?'}).${saying} This looks like a Rollbook problem; ` +
+          'please report it.');
       default:
         throw error;
     }
@@ -215,12 +229,14 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     }
     const path = new URL(url).pathname;
     if (response.status >= 300) {
-      throw badResponse(`SelfCommunity redirected ${path} (HTTP ${response.status}) instead of answering. Check the community address in the account settings.`, response);
+      throw badResponse(`SelfCommunity redirected ${path} (HTTP ${response.status}) instead of answering. ` +
+        'Check the community address in the account settings.', response);
     }
     try {
       return JSON.parse(response.body) as unknown;
     } catch (error) {
-      throw badResponse(`SelfCommunity sent a response Rollbook cannot read (malformed JSON) for ${path}. Try again later; if it keeps happening, the community address may point at a web page rather than the API.`, response, error);
+      throw badResponse(`SelfCommunity sent a response Rollbook cannot read (malformed JSON) for ${path}. Try again later; ` +
+        'if it keeps happening, the community address may point at a web page rather than the API.', response, error);
     }
   }
 
@@ -353,13 +369,18 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     } catch (error) {
       if (error instanceof HttpError && error.code === 'not_found') return 'the course is no longer visible to this user (deleted or made secret since the course list was read).';
       if (error instanceof HttpError && (error.code === 'cancelled' || error.code === 'auth_failed')) throw error;
-      return 'SelfCommunity refused its learner table (HTTP 403); only the course creator or its managers can read learner progress.';
+      return 'SelfCommunity refused its learner table (HTTP 403); ' +
+        'only the course creator or its managers can read learner progress.';
     }
     const who = settings.authMode === 'jwt' ? `user ${settings.jwtUserId}` : 'this token\'s user';
     if (status && MANAGER.has(status)) {
-      return `SelfCommunity refused its learner table (HTTP 403) although ${who} is its ${status}. Check that user's permissions in the community.`;
+      return 'SelfCommunity refused its learner table (HTTP 403) ' +
+        `although ${who} is its ${status}. Check that user's permissions in the ` +
+        'community.';
     }
-    return `${who} is not a manager of this course (status: ${status ?? 'not a member'}); only its creator or managers can read learner progress. Make that user a manager of the course${settings.authMode === 'jwt' ? ', or act as its creator' : ''}.`;
+    return `${who} is not a manager of this course (status: ${status ?? 'not a member'}); ` +
+      'only its creator or managers can read learner progress. Make that user a manager of the ' +
+      `course${settings.authMode === 'jwt' ? ', or act as its creator' : ''}.`;
   }
 
   /**
@@ -441,8 +462,12 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
       if (rows.length > 0) {
         notes.push(
           managed === rows.length
-            ? `This user creates or manages ${rows.length === count ? 'every course' : `all of the first ${rows.length} courses`}.`
-            : `This user creates or manages ${managed} of the ${rows.length === count ? rows.length : `first ${rows.length}`} courses. Learner progress is readable only for those; the others will be listed as skipped.`,
+            ? 'This user creates or manages ' +
+              `${rows.length === count ? 'every course' : `all of the first ${rows.length} courses`}.`
+            : `This user creates or manages ${managed} of the ` +
+              `${rows.length === count ? rows.length : `first ${rows.length}`} courses. ` +
+              'Learner progress is readable only for those; the others will be listed as ' +
+              'skipped.',
         );
       }
       return { accountName: `${who} on ${host}`, courseCount: count, notes };

@@ -316,30 +316,41 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
       case 'auth_failed':
         return keep(
           'auth_failed',
-          `TeamUp rejected the API token (HTTP 401; Rollbook tried both the "Bearer" and "Token" schemes). Check that the M2M token is complete and has not expired or been revoked (TeamUp: Settings → Integrations → API Integration), then enter it again.`,
+          'TeamUp rejected the API token (HTTP 401; Rollbook tried both the "Bearer" and "Token" ' +
+            'schemes). Check that the M2M token is complete and has not expired or been revoked (TeamUp: ' +
+            'Settings → Integrations → API Integration), then enter it again.',
         );
       case 'forbidden':
         if (/provider/i.test(excerpt)) {
-          return keep('forbidden', `TeamUp says this token cannot act for ${provider} (HTTP 403). Run "Test connection" and pick one of the providers it lists.`);
+          return keep('forbidden', `TeamUp says this token cannot act for ${provider} (HTTP 403). ` +
+            'Run "Test connection" and pick one of the providers it lists.');
         }
         if (/mode_not_allowed/.test(excerpt)) {
-          return keep('forbidden', `TeamUp refused the request mode for ${path} (HTTP 403). Use an M2M token, which runs in provider (staff) mode.`);
+          return keep('forbidden', `TeamUp refused the request mode for ${path} (HTTP 403). ` +
+            'Use an M2M token, which runs in provider (staff) mode.');
         }
         return keep(
           'forbidden',
-          `TeamUp refused ${path} (HTTP 403): the token lacks the staff permission it needs (courses and course sessions need "Manage events", "Attendances" or "Developer"), or cannot reach ${provider}. Ask a TeamUp admin to grant it, or create a token with admin permissions.${teamupSays(error)}`,
+          `TeamUp refused ${path} (HTTP 403): the token lacks the staff permission it needs (courses and ` +
+            `course sessions need "Manage events", "Attendances" or "Developer"), or cannot reach ${provider}. ` +
+            `Ask a TeamUp admin to grant it, or create a token with admin permissions.${teamupSays(error)}`,
         );
       case 'not_found':
-        return keep('not_found', `TeamUp has no ${path} at ${host} (HTTP 404). Check the API address in the account settings (normally https://goteamup.com/api/v2).`);
+        return keep('not_found', `TeamUp has no ${path} at ${host} (HTTP 404). Check the API address in the ` +
+          'account settings (normally https://goteamup.com/api/v2).');
       case 'rate_limited':
-        return keep('rate_limited', `TeamUp kept answering "too many requests" (its limit is ${TEAMUP_REQUESTS_PER_MINUTE} per minute per token) for ${path}. Another app may be using the same token; try again in a few minutes.`);
+        return keep('rate_limited', `TeamUp kept answering "too many requests" (its limit is ${TEAMUP_REQUESTS_PER_MINUTE} per minute ` +
+          `per token) for ${path}. Another app may be using the same token; try again in a few minutes.`);
       case 'server_error':
-        return keep('server_error', `TeamUp had a server error (HTTP ${error.status ?? '5xx'}) on ${path}. This is on TeamUp's side; try again later.`);
+        return keep('server_error', `TeamUp had a server error (HTTP ${error.status ?? '5xx'}) on ${path}. ` +
+          `This is on TeamUp's side; try again later.`);
       case 'bad_response':
         if (error.status === 400 && /provider/i.test(excerpt)) {
-          return keep('bad_response', `The token reaches several TeamUp providers (businesses) and TeamUp needs to know which one to read. Run "Test connection" and pick one.`);
+          return keep('bad_response', 'The token reaches several TeamUp providers (businesses) ' +
+            'and TeamUp needs to know which one to read. Run "Test connection" and pick one.');
         }
-        if (error.status === 400) return keep('bad_response', `TeamUp refused the request to ${path} (HTTP 400).${teamupSays(error)} Please report this to Rollbook's developers.`);
+        if (error.status === 400) return keep('bad_response', `TeamUp refused the request to ${path} (HTTP 400).${teamupSays(error)} ` +
+          `Please report this to Rollbook's developers.`);
         return error;
       case 'network':
       case 'timeout':
@@ -359,7 +370,8 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
       scheme = configured === 'bearer' ? 'token' : 'bearer';
       try {
         const response = await http.request({ url, headers: headers(withProvider), signal });
-        notes.push(`TeamUp rejected the "${SCHEME_WORD[configured]}" Authorization scheme but accepted "${SCHEME_WORD[scheme]}": choose "${SCHEME_WORD[scheme]}" in the account settings.`);
+        notes.push(`TeamUp rejected the "${SCHEME_WORD[configured]}" Authorization scheme but accepted ` +
+          `"${SCHEME_WORD[scheme]}": choose "${SCHEME_WORD[scheme]}" in the account settings.`);
         return response;
       } catch (retryError) {
         scheme = configured;
@@ -375,7 +387,8 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     const fail = (cause: unknown) =>
       new HttpError(
         'bad_response',
-        `TeamUp sent a response Rollbook cannot read (${looksXml ? 'malformed XML' : 'malformed JSON'}) for ${pathOf(url)}. Try again later; if it keeps happening, TeamUp may be having problems.`,
+        `TeamUp sent a response Rollbook cannot read (${looksXml ? 'malformed XML' : 'malformed JSON'}) ` +
+          `for ${pathOf(url)}. Try again later; if it keeps happening, TeamUp may be having problems.`,
         response.status,
         redact(text.slice(0, 120)),
         { cause },
@@ -483,7 +496,8 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
           item = await map(row);
         } catch (error) {
           if (!(error instanceof BadRow)) throw error;
-          throw new HttpError('bad_response', `TeamUp sent ${error.message} in ${path}, so Rollbook cannot store it. Try again later; if it keeps happening, report it to TeamUp.`);
+          throw new HttpError('bad_response', `TeamUp sent ${error.message} in ${path}, so Rollbook cannot store it. ` +
+            'Try again later; if it keeps happening, report it to TeamUp.');
         }
         if (item === null) continue;
         items.push(item);

@@ -14,7 +14,9 @@ export async function prepareTarget(path: string, force: boolean): Promise<strin
   }
   const dir = dirname(path);
   await fs.access(dir, constants.W_OK).catch((error: unknown) => {
-    throw new RollbookError('export_failed', `Cannot write to the folder ${dir}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : 'permission denied'}. Choose another folder.`, { cause: error });
+    throw new RollbookError('export_failed', `Cannot write to the folder ${dir}: ` +
+      `${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : 'permission denied'}. ` +
+      'Choose another folder.', { cause: error });
   });
   // A writable file passes the check above; the temp file beside the target could then not even be removed.
   if (!(await fs.stat(dir)).isDirectory()) {

@@ -145,7 +145,8 @@ export function startCsvWorkers({ entry, segmentCourses }: CsvWorkers, threads: 
             if (outcome instanceof Error) reject(outcome);
             else resolve(outcome);
           };
-          // Writes what is ready, in segment order; one pass at a time (messages arriving meanwhile are picked up by it).
+          // Writes what is ready, in segment order; one pass at a time (messages arriving meanwhile are picked up by
+          // it).
           const pump = async () => {
             if (writing || settled) return;
             writing = true;

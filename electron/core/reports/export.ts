@@ -64,6 +64,11 @@ export async function exportReport(
     // Reported as export_failed, which the core does not log as a bug: the cause (a CSV worker's crash, a disk
     // error) and its stack are logged here.
     log?.error({ err: error, ms: Math.round(performance.now() - started) }, 'export failed');
-    throw new RollbookError('export_failed', `The ${REPORT_TITLES[definition.kind]} export failed: ${(error as Error).message}. Nothing was written to ${path}.`, { cause: error });
+    throw new RollbookError(
+      'export_failed',
+      `The ${REPORT_TITLES[definition.kind]} export failed: ` +
+        `${(error as Error).message}. Nothing was written to ${path}.`,
+      { cause: error },
+    );
   }
 }

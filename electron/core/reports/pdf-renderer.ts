@@ -39,7 +39,8 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
   }
   const found = CANDIDATES.find((path) => existsSync(path));
   if (!found) {
-    throw new RollbookError('chromium_missing', 'PDF export needs Chromium or Google Chrome, and none was found. Install one (e.g. "apt install chromium") or set ROLLBOOK_CHROMIUM to its path.');
+    throw new RollbookError('chromium_missing', 'PDF export needs Chromium or Google Chrome, and none was found. Install one (e.g. ' +
+      '"apt install chromium") or set ROLLBOOK_CHROMIUM to its path.');
   }
   return found;
 }

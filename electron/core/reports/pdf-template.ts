@@ -62,15 +62,24 @@ export function statusBarSvg(counts: Partial<Record<ProgressStatus, number>>): s
   const rects = entries
     .map(([status, n]) => {
       const w = (n / total) * 600;
-      const r = `<rect x="${x.toFixed(2)}" y="0" width="${w.toFixed(2)}" height="18" fill="${STATUS_COLORS[status]}"><title>${status}: ${n}</title></rect>`;
+      const r =
+        `<rect x="${x.toFixed(2)}" y="0" width="${w.toFixed(2)}" height="18" fill="${STATUS_COLORS[status]}">` +
+        `<title>${status}: ${n}</title></rect>`;
       x += w;
       return r;
     })
     .join('');
   const legend = entries
-    .map(([status, n], i) => `<g transform="translate(${(i % 3) * 200},${30 + Math.floor(i / 3) * 16})"><rect width="10" height="10" fill="${STATUS_COLORS[status]}"/><text x="14" y="9">${escapeHtml(status.replace('_', ' '))}: ${n} (${Math.round((n / total) * 100)}%)</text></g>`)
+    .map(([status, n], i) => {
+      const text = `${escapeHtml(status.replace('_', ' '))}: ${n} (${Math.round((n / total) * 100)}%)`;
+      return (
+        `<g transform="translate(${(i % 3) * 200},${30 + Math.floor(i / 3) * 16})">` +
+        `<rect width="10" height="10" fill="${STATUS_COLORS[status]}"/><text x="14" y="9">${text}</text></g>`
+      );
+    })
     .join('');
-  return `<svg class="chart" viewBox="0 0 600 ${34 + Math.ceil(entries.length / 3) * 16}" role="img" aria-label="Status distribution">${rects}${legend}</svg>`;
+  return `<svg class="chart" viewBox="0 0 600 ${34 + Math.ceil(entries.length / 3) * 16}" ` +
+    `role="img" aria-label="Status distribution">${rects}${legend}</svg>`;
 }
 
 /** Completion rate by course (top rows), one bar each. */
@@ -80,10 +89,17 @@ export function barChartSvg(bars: { label: string; value: number }[], unit = '%'
   const items = bars
     .map((b, i) => {
       const w = Math.max(0, Math.min(100, b.value)) * 3.6;
-      return `<g transform="translate(0,${i * 18})"><text x="228" y="12" text-anchor="end">${escapeHtml(b.label.length > 38 ? `${b.label.slice(0, 37)}…` : b.label)}</text><rect x="236" y="2" width="360" height="12" fill="#edf2f7"/><rect x="236" y="2" width="${w.toFixed(1)}" height="12" fill="#4b5bd6"/><text x="${(240 + w).toFixed(1)}" y="12" class="v">${b.value}${unit}</text></g>`;
+      const label = b.label.length > 38 ? `${b.label.slice(0, 37)}…` : b.label;
+      return (
+        `<g transform="translate(0,${i * 18})"><text x="228" y="12" text-anchor="end">${escapeHtml(label)}</text>` +
+        '<rect x="236" y="2" width="360" height="12" fill="#edf2f7"/>' +
+        `<rect x="236" y="2" width="${w.toFixed(1)}" height="12" fill="#4b5bd6"/>` +
+        `<text x="${(240 + w).toFixed(1)}" y="12" class="v">${b.value}${unit}</text></g>`
+      );
     })
     .join('');
-  return `<svg class="chart" viewBox="0 0 640 ${height}" role="img" aria-label="Completion rate by course">${items}</svg>`;
+  return `<svg class="chart" viewBox="0 0 640 ${height}" role="img" ` +
+    `aria-label="Completion rate by course">${items}</svg>`;
 }
 
 /** Widths are counted in half-ems; a column never gets less than 2.5 em, and past 24 em long text wraps instead. */
@@ -197,6 +213,16 @@ export function renderReportHtml(input: PdfReportInput): string {
     .map((c, i) => (c.type === 'number' ? `td:nth-child(${i + 1}), th:nth-child(${i + 1})` : null))
     .filter((selector) => selector !== null);
   const numberCss = numberColumns.length ? `${numberColumns.join(', ')} { text-align: right; font-variant-numeric: tabular-nums; }` : '';
+  const dataAsOf = input.freshness
+    .map((f) => `${escapeHtml(f.label)}: ${escapeHtml(f.dataAsOf ? formatDate(f.dataAsOf, input.locale) : 'never synced')}`)
+    .join(' · ');
+  const statusChart = statusBarSvg(input.statusCounts) || '<p>No learner statuses in this report.</p>';
+  const generated = formatDate(input.generatedAt.toISOString(), input.locale);
+  const truncatedNote =
+    input.truncatedAt !== null
+      ? `<p class="note">This PDF shows the first ${input.truncatedAt.toLocaleString(input.locale)} of ` +
+        `${input.total.toLocaleString(input.locale)} rows. Export CSV for every row.</p>`
+      : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
@@ -204,7 +230,11 @@ export function renderReportHtml(input: PdfReportInput): string {
 <style>
   @page { margin: ${MARGIN_MM.top}mm ${MARGIN_MM.right}mm ${MARGIN_MM.bottom}mm ${MARGIN_MM.left}mm; }
   * { box-sizing: border-box; }
-  body { font-family: Arial, 'Liberation Sans', Helvetica, 'Noto Sans', 'DejaVu Sans', 'Noto Sans CJK SC', 'WenQuanYi Zen Hei', sans-serif; color: #1a202c; font-size: 9pt; margin: 0; }
+  body {
+    font-family: Arial, 'Liberation Sans', Helvetica, 'Noto Sans', 'DejaVu Sans',
+      'Noto Sans CJK SC', 'WenQuanYi Zen Hei', sans-serif;
+    color: #1a202c; font-size: 9pt; margin: 0;
+  }
   header { border-bottom: 2px solid #4b5bd6; padding-bottom: 8px; margin-bottom: 10px; }
   h1 { font-size: 18pt; margin: 0 0 4px; }
   .meta { color: #4a5568; font-size: 8.5pt; display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; }
@@ -218,8 +248,14 @@ export function renderReportHtml(input: PdfReportInput): string {
   table { width: 100%; border-collapse: collapse; table-layout: fixed; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; }
-  th { text-align: left; background: #edf2f7; border-bottom: 1px solid #a0aec0; padding: 2px 3px; font-size: 7pt; vertical-align: bottom; overflow-wrap: anywhere; }
-  td { border-bottom: 1px solid #e2e8f0; padding: 2px 3px; vertical-align: top; overflow-wrap: anywhere; font-size: 7.5pt; line-height: 1.3; }
+  th {
+    text-align: left; background: #edf2f7; border-bottom: 1px solid #a0aec0; padding: 2px 3px; font-size: 7pt;
+    vertical-align: bottom; overflow-wrap: anywhere;
+  }
+  td {
+    border-bottom: 1px solid #e2e8f0; padding: 2px 3px; vertical-align: top; overflow-wrap: anywhere; font-size: 7.5pt;
+    line-height: 1.3;
+  }
   ${numberCss}
 </style></head>
 <body>
@@ -228,15 +264,15 @@ export function renderReportHtml(input: PdfReportInput): string {
   <dl class="meta">
     <dt>Selection</dt><dd>${escapeHtml(input.selection)}</dd>
     <dt>Filters</dt><dd>${escapeHtml(input.filters.length ? input.filters.join(' · ') : 'none')}</dd>
-    <dt>Data as of</dt><dd>${input.freshness.map((f) => `${escapeHtml(f.label)}: ${escapeHtml(f.dataAsOf ? formatDate(f.dataAsOf, input.locale) : 'never synced')}`).join(' · ') || '—'}</dd>
-    <dt>Generated</dt><dd>${escapeHtml(formatDate(input.generatedAt.toISOString(), input.locale))} · ${input.total.toLocaleString(input.locale)} rows</dd>
+    <dt>Data as of</dt><dd>${dataAsOf || '—'}</dd>
+    <dt>Generated</dt><dd>${escapeHtml(generated)} · ${input.total.toLocaleString(input.locale)} rows</dd>
   </dl>
 </header>
 <section class="summary">
-  <div><h2>Status distribution</h2>${statusBarSvg(input.statusCounts) || '<p>No learner statuses in this report.</p>'}</div>
+  <div><h2>Status distribution</h2>${statusChart}</div>
   <div><h2>Completion rate by course</h2>${barChartSvg(input.bars) || '<p>No courses in this report.</p>'}</div>
 </section>
-${input.truncatedAt !== null ? `<p class="note">This PDF shows the first ${input.truncatedAt.toLocaleString(input.locale)} of ${input.total.toLocaleString(input.locale)} rows. Export CSV for every row.</p>` : ''}
+${truncatedNote}
 <table>
 <colgroup>${cols}</colgroup>
 <thead><tr>${head}</tr></thead>
@@ -260,4 +296,5 @@ export function paperFor(locale: string): PaperFormat {
 }
 
 export const FOOTER_TEMPLATE =
-  '<div style="font-size:8px;width:100%;text-align:center;color:#4a5568;font-family:sans-serif">Page <span class="pageNumber"></span> of <span class="totalPages"></span></div>';
+  '<div style="font-size:8px;width:100%;text-align:center;color:#4a5568;font-family:sans-serif">Page ' +
+    '<span class="pageNumber"></span> of <span class="totalPages"></span></div>';

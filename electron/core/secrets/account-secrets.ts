@@ -33,7 +33,8 @@ export function accountSecrets(deps: AccountSecretsDeps): (account: Account) => 
     }
     throw new RollbookError(
       'secret_missing',
-      `The secret for "${account.label}" is missing from the keychain or cannot be read. Reconnect the account (replace its secret) to sync again; its cached data is still here.`,
+      `The secret for "${account.label}" is missing from the keychain or cannot be read. ` +
+        'Reconnect the account (replace its secret) to sync again; its cached data is still here.',
     );
   };
 }

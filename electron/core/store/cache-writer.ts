@@ -94,7 +94,8 @@ export function createCacheWriter(db: Db) {
   const maxRunGeneration = db.prepare<[string], { g: number | null }>('SELECT max(generation) AS g FROM sync_runs WHERE account_id = ?');
   const flip = db.prepare('UPDATE accounts SET live_generation = ?, last_synced_at = ? WHERE id = ?');
   const upsertCursor = db.prepare(
-    'INSERT INTO sync_cursors (account_id, resource, cursor) VALUES (?, ?, ?) ON CONFLICT (account_id, resource) DO UPDATE SET cursor = excluded.cursor',
+    'INSERT INTO sync_cursors (account_id, resource, cursor) VALUES (?, ?, ?) ' +
+      'ON CONFLICT (account_id, resource) DO UPDATE SET cursor = excluded.cursor',
   );
   const deleteCursors = db.prepare('DELETE FROM sync_cursors WHERE account_id = ?');
   const cursors = db.prepare<[string], { resource: string; cursor: string }>('SELECT resource, cursor FROM sync_cursors WHERE account_id = ?');

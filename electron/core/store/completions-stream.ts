@@ -97,13 +97,16 @@ export function learnersFit(db: Db, scope: Map<string, number>, limit: number): 
   return true;
 }
 
-/** The learners of the accounts in `scope`, at its generations. `onSlice` runs between reads (a worker's stop check). */
+/**
+ * The learners of the accounts in `scope`, at its generations. `onSlice` runs between reads (a worker's stop check).
+ */
 export function loadLearners(db: Db, scope: Map<string, number>, onSlice?: () => void): Learners {
   // Read in slices along the key (keyset pages): stepping from C++ with all() is cheaper than iterate(), and a slice
   // at a time keeps all() from building one array of every learner.
   const sliceOf = (after: string) =>
     db.prepare<[string, number, ...string[]], [string, string, string | null]>(
-      `SELECT id, name, email FROM learners WHERE account_id = ? AND generation = ?${after} ORDER BY id LIMIT ${LEARNER_SLICE}`,
+      'SELECT id, name, email FROM learners WHERE account_id = ? ' +
+        `AND generation = ?${after} ORDER BY id LIMIT ${LEARNER_SLICE}`,
     ).raw();
   const first = sliceOf('');
   const next = sliceOf(' AND id > ?');

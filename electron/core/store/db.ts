@@ -171,7 +171,8 @@ function checkNotNewer(current: number): void {
   if (current > SCHEMA_VERSION) {
     throw new RollbookError(
       'internal',
-      `This cache was written by a newer Rollbook (schema ${current}, this version knows ${SCHEMA_VERSION}). Update Rollbook, or choose another data folder.`,
+      `This cache was written by a newer Rollbook (schema ${current}, ` +
+        `this version knows ${SCHEMA_VERSION}). Update Rollbook, or choose another data folder.`,
     );
   }
 }

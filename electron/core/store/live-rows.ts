@@ -11,7 +11,8 @@ export const liveJoin = (alias: string): string => `JOIN accounts a ON a.id = ${
  * instead costs a lookup per row, several times slower on a large cache.
  */
 export const liveCountSql = (table: string, accountWhere = '1 = 1'): string =>
-  `SELECT coalesce(sum((SELECT count(*) FROM ${table} t WHERE t.account_id = a.id AND t.generation = a.live_generation)), 0) AS n
+  `SELECT coalesce(sum((SELECT count(*) FROM ${table} t
+     WHERE t.account_id = a.id AND t.generation = a.live_generation)), 0) AS n
    FROM accounts a WHERE ${accountWhere}`;
 
 /** The live learners over the accounts `accountWhere` selects (on `a`), from the totals each commit stores. */

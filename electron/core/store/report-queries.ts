@@ -52,7 +52,10 @@ interface Built {
 
 export interface CompletionsByCourse {
   courses: string;
-  /** One course's rows, with NULL where the course's and the learner's columns go: binds @kAccount, @kGeneration and @kCourse besides `params`. */
+  /**
+   * One course's rows, with NULL where the course's and the learner's columns go: binds @kAccount, @kGeneration and
+   * @kCourse besides `params`.
+   */
   progress: string;
   params: Record<string, unknown>;
 }
@@ -138,8 +141,9 @@ function learnerFilter(def: ReportDefinition, where: string[], params: Record<st
  */
 function completionsInCourseOrder(def: ReportDefinition, where: string[], params: Record<string, unknown>): string {
   return `${courseOrder(def, params)}
-    SELECT k.label AS account, k.platform, p.course_id, k.course_name, p.learner_id, coalesce(l.name, p.learner_id) AS learner_name,
-      l.email AS learner_email, p.status, p.raw_status, p.progress_pct, p.completed_at, p.last_activity_at
+    SELECT k.label AS account, k.platform, p.course_id, k.course_name, p.learner_id,
+      coalesce(l.name, p.learner_id) AS learner_name, l.email AS learner_email, p.status, p.raw_status, p.progress_pct,
+      p.completed_at, p.last_activity_at
     FROM k CROSS JOIN progress p INDEXED BY sqlite_autoindex_progress_1
       ON p.account_id = k.account_id AND p.generation = k.generation AND p.course_id = k.course_id
     LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
@@ -155,7 +159,8 @@ function courseOrder(def: ReportDefinition, params: Record<string, unknown>): st
   courseFilter(def, courseWhere, params, 'i.course_id');
   return `WITH RECURSIVE
       scope AS MATERIALIZED (
-        SELECT a.id AS account_id, a.live_generation AS generation, a.label COLLATE NOCASE AS label, a.platform FROM accounts a
+        SELECT a.id AS account_id, a.live_generation AS generation, a.label COLLATE NOCASE AS label, a.platform
+          FROM accounts a
         ${scopeWhere.length ? `WHERE ${scopeWhere.join(' AND ')}` : ''}),
       ids(account_id, generation, course_id) AS (
         SELECT s.account_id, s.generation,
@@ -163,10 +168,12 @@ function courseOrder(def: ReportDefinition, params: Record<string, unknown>): st
         FROM scope s
         UNION ALL
         SELECT i.account_id, i.generation,
-          (SELECT min(p.course_id) FROM progress p WHERE p.account_id = i.account_id AND p.generation = i.generation AND p.course_id > i.course_id)
+          (SELECT min(p.course_id) FROM progress p WHERE p.account_id = i.account_id AND p.generation = i.generation
+            AND p.course_id > i.course_id)
         FROM ids i WHERE i.course_id IS NOT NULL),
       k AS MATERIALIZED (
-        SELECT s.account_id, s.generation, s.label, s.platform, i.course_id, coalesce(c.name, i.course_id) COLLATE NOCASE AS course_name
+        SELECT s.account_id, s.generation, s.label, s.platform, i.course_id,
+          coalesce(c.name, i.course_id) COLLATE NOCASE AS course_name
         FROM ids i JOIN scope s ON s.account_id = i.account_id
         LEFT JOIN courses c ON c.account_id = i.account_id AND c.generation = i.generation AND c.id = i.course_id
         WHERE ${['i.course_id IS NOT NULL', ...courseWhere].join(' AND ')}
@@ -182,11 +189,14 @@ function completionsByCourse(def: ReportDefinition): CompletionsByCourse {
   const where: string[] = [];
   progressWhere(def, where, params);
   const courses = `${courseOrder(def, params)}
-    SELECT account_id AS accountId, generation, label, platform, course_id AS courseId, course_name AS courseName FROM k ORDER BY label, course_name`;
+    SELECT account_id AS accountId, generation, label, platform, course_id AS courseId, course_name AS courseName
+    FROM k ORDER BY label, course_name`;
   // Rows come in REPORT_COLUMNS.completions shape; the NULLs are the course's and learner's, filled in by the caller.
-  const progress = `SELECT NULL, NULL, NULL, NULL, p.learner_id, NULL, NULL, p.status, p.raw_status, p.progress_pct, p.completed_at, p.last_activity_at
+  const progress = `SELECT NULL, NULL, NULL, NULL, p.learner_id, NULL, NULL, p.status, p.raw_status, p.progress_pct,
+    p.completed_at, p.last_activity_at
     FROM progress p INDEXED BY sqlite_autoindex_progress_1
-    WHERE ${['p.account_id = @kAccount', 'p.generation = @kGeneration', 'p.course_id = @kCourse', ...where].join(' AND ')}`;
+    WHERE
+      ${['p.account_id = @kAccount', 'p.generation = @kGeneration', 'p.course_id = @kCourse', ...where].join(' AND ')}`;
   return { courses, progress, params };
 }
 
@@ -204,7 +214,8 @@ function completionsCountFromStats(def: ReportDefinition): Built | null {
   // Column names from the enum, never from the definition's strings.
   const statuses = def.statuses?.length ? PROGRESS_STATUSES.filter((s) => def.statuses!.includes(s)) : null;
   const rows = statuses ? statuses.map((s) => `s.${s}`).join(' + ') || '0' : 's.learners';
-  return { sql: `SELECT coalesce(sum(${rows}), 0) AS n FROM course_stats s ${liveJoin('s')} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params };
+  return { sql: `SELECT coalesce(sum(${rows}), 0) AS n FROM course_stats s ${liveJoin('s')} ` +
+    `${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params };
 }
 
 /**
@@ -239,11 +250,12 @@ export function buildReportQuery(def: ReportDefinition, now: string, shape: 'sor
       }
       const select =
         def.kind === 'learner'
-          ? `coalesce(l.name, p.learner_id) AS learner_name, l.email AS learner_email, a.label AS account, a.platform, p.course_id,
-             coalesce(c.name, p.course_id) AS course_name, p.status, p.raw_status, p.progress_pct, p.started_at, p.completed_at, p.last_activity_at`
+          ? `coalesce(l.name, p.learner_id) AS learner_name, l.email AS learner_email, a.label AS account, a.platform,
+             p.course_id, coalesce(c.name, p.course_id) AS course_name, p.status, p.raw_status, p.progress_pct,
+             p.started_at, p.completed_at, p.last_activity_at`
           : `a.label AS account, a.platform, p.course_id, coalesce(c.name, p.course_id) AS course_name, p.learner_id,
-             coalesce(l.name, p.learner_id) AS learner_name, l.email AS learner_email, p.status, p.raw_status, p.progress_pct,
-             p.completed_at, p.last_activity_at`;
+             coalesce(l.name, p.learner_id) AS learner_name, l.email AS learner_email, p.status, p.raw_status,
+             p.progress_pct, p.completed_at, p.last_activity_at`;
       return {
         sql: `SELECT ${select} FROM progress p ${liveJoin('p')}
           ${learners}
@@ -258,11 +270,12 @@ export function buildReportQuery(def: ReportDefinition, now: string, shape: 'sor
       periodFilter(def, 's.starts_at', where, params);
       learnerFilter(def, where, params);
       return {
-        sql: `SELECT a.label AS account, coalesce(c.name, x.course_id) AS course_name, x.session_id, s.starts_at AS session_start,
-            s.ends_at AS session_end, s.status AS session_status, x.learner_id, coalesce(l.name, x.learner_id) AS learner_name,
-            l.email AS learner_email, x.status AS attendance_status
+        sql: `SELECT a.label AS account, coalesce(c.name, x.course_id) AS course_name, x.session_id,
+            s.starts_at AS session_start, s.ends_at AS session_end, s.status AS session_status, x.learner_id,
+            coalesce(l.name, x.learner_id) AS learner_name, l.email AS learner_email, x.status AS attendance_status
           FROM attendance x ${liveJoin('x')}
-          JOIN course_sessions s ON s.account_id = x.account_id AND s.generation = x.generation AND s.id = x.session_id
+          JOIN course_sessions s
+            ON s.account_id = x.account_id AND s.generation = x.generation AND s.id = x.session_id
           LEFT JOIN courses c ON c.account_id = x.account_id AND c.generation = x.generation AND c.id = x.course_id
           LEFT JOIN learners l ON l.account_id = x.account_id AND l.generation = x.generation AND l.id = x.learner_id
           ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -283,21 +296,28 @@ export function buildReportQuery(def: ReportDefinition, now: string, shape: 'sor
       }
       params.now = now;
       return {
-        sql: `SELECT a.label AS account, a.platform, c.id AS course_id, c.name AS course_name, coalesce(st.learners, 0) AS learners,
-            coalesce(st.not_started, 0) AS not_started, coalesce(st.in_progress, 0) AS in_progress, coalesce(st.completed, 0) AS completed,
-            coalesce(st.passed, 0) AS passed, coalesce(st.failed, 0) AS failed, coalesce(st.incomplete, 0) AS incomplete,
-            CASE WHEN coalesce(st.learners, 0) = 0 THEN NULL ELSE round((st.completed + st.passed) * 100.0 / st.learners, 1) END AS completion_rate,
+        sql: `SELECT a.label AS account, a.platform, c.id AS course_id, c.name AS course_name,
+            coalesce(st.learners, 0) AS learners, coalesce(st.not_started, 0) AS not_started,
+            coalesce(st.in_progress, 0) AS in_progress, coalesce(st.completed, 0) AS completed,
+            coalesce(st.passed, 0) AS passed, coalesce(st.failed, 0) AS failed,
+            coalesce(st.incomplete, 0) AS incomplete,
+            CASE WHEN coalesce(st.learners, 0) = 0 THEN NULL
+              ELSE round((st.completed + st.passed) * 100.0 / st.learners, 1) END AS completion_rate,
             st.first_activity_at, st.last_activity_at,
-            (SELECT count(*) FROM course_sessions s WHERE s.account_id = c.account_id AND s.generation = c.generation AND s.course_id = c.id
+            (SELECT count(*) FROM course_sessions s WHERE s.account_id = c.account_id AND s.generation = c.generation
+               AND s.course_id = c.id
                AND s.status <> 'cancelled' AND s.starts_at <= @now) AS sessions_held,
-            (SELECT count(*) FROM course_sessions s WHERE s.account_id = c.account_id AND s.generation = c.generation AND s.course_id = c.id
+            (SELECT count(*) FROM course_sessions s WHERE s.account_id = c.account_id AND s.generation = c.generation
+               AND s.course_id = c.id
                AND s.status <> 'cancelled' AND s.starts_at > @now) AS sessions_upcoming,
             (SELECT round(sum(x.status = 'attended') * 100.0 / nullif(count(*), 0), 1) FROM attendance x
-               JOIN course_sessions s ON s.account_id = x.account_id AND s.generation = x.generation AND s.id = x.session_id
+               JOIN course_sessions s
+                 ON s.account_id = x.account_id AND s.generation = x.generation AND s.id = x.session_id
                WHERE x.account_id = c.account_id AND x.generation = c.generation AND x.course_id = c.id
                  AND s.status <> 'cancelled' AND s.starts_at <= @now) AS average_attendance
           FROM courses c ${liveJoin('c')}
-          LEFT JOIN course_stats st ON st.account_id = c.account_id AND st.generation = c.generation AND st.course_id = c.id
+          LEFT JOIN course_stats st
+            ON st.account_id = c.account_id AND st.generation = c.generation AND st.course_id = c.id
           ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
           ${orderBy('a.label COLLATE NOCASE, c.name COLLATE NOCASE, c.id')}`,
         params,
@@ -382,7 +402,8 @@ export function createReportQueries(db: Db, options: { learnerMapLimit?: number 
       const inCourses: string[] = [];
       courseFilter(def, inCourses, params, 'p.course_id');
       if (inCourses.length) {
-        where.push(`EXISTS (SELECT 1 FROM progress p WHERE p.account_id = a.id AND p.generation = a.live_generation AND ${inCourses.join(' AND ')})`);
+        where.push('EXISTS (SELECT 1 FROM progress p WHERE p.account_id = a.id ' +
+          `AND p.generation = a.live_generation AND ${inCourses.join(' AND ')})`);
       }
       const accounts = db
         .prepare<Record<string, unknown>, [string, number]>(`SELECT a.id, a.live_generation FROM accounts a ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`)

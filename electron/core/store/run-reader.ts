@@ -13,7 +13,8 @@ export function createRunReader(db: Db, accountId: string, generation: number): 
   }>('SELECT * FROM course_sessions WHERE account_id = ? AND generation = ? AND course_id = ? ORDER BY starts_at');
   const attendance = db.prepare<[string, number, string], {
     session_id: string; learner_id: string; course_id: string; status: AttendanceStatus; raw_status: string;
-  }>('SELECT session_id, learner_id, course_id, status, raw_status FROM attendance WHERE account_id = ? AND generation = ? AND course_id = ?');
+  }>('SELECT session_id, learner_id, course_id, status, raw_status FROM attendance ' +
+    'WHERE account_id = ? AND generation = ? AND course_id = ?');
   return {
     sessionsOf: (courseId): CourseSession[] =>
       sessions.all(accountId, generation, courseId).map((r) => ({

@@ -6,7 +6,8 @@ export type SettingsRepo = ReturnType<typeof createSettingsRepo>;
 export function createSettingsRepo(db: Db) {
   const all = db.prepare<[], { key: string; value_json: string }>('SELECT key, value_json FROM settings');
   const upsert = db.prepare(
-    'INSERT INTO settings (key, value_json) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json',
+    'INSERT INTO settings (key, value_json) VALUES (?, ?) ON CONFLICT (key) ' +
+      'DO UPDATE SET value_json = excluded.value_json',
   );
   return {
     all: (): Record<string, unknown> =>

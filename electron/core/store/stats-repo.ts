@@ -42,8 +42,10 @@ export function createStatsRepo(db: Db) {
       `SELECT a.id AS accountId, a.platform,
          (${liveOf('courses')}) AS courses,
          (${liveOf('course_sessions')}) AS sessions,
-         (SELECT coalesce(sum(g.learners), 0) FROM generation_stats g WHERE g.account_id = a.id AND g.generation = a.live_generation) AS learners,
-         (SELECT coalesce(sum(s.learners), 0) FROM course_stats s WHERE s.account_id = a.id AND s.generation = a.live_generation) AS progress,
+         (SELECT coalesce(sum(g.learners), 0) FROM generation_stats g
+           WHERE g.account_id = a.id AND g.generation = a.live_generation) AS learners,
+         (SELECT coalesce(sum(s.learners), 0) FROM course_stats s
+           WHERE s.account_id = a.id AND s.generation = a.live_generation) AS progress,
          (${liveOf('attendance')}) AS attendance
        FROM accounts a ORDER BY a.created_at, a.id`,
     ),

@@ -76,8 +76,9 @@ const COURSE_FROM = `
   FROM courses c
   ${liveJoin('c')}
   LEFT JOIN course_stats s ON s.account_id = c.account_id AND s.generation = c.generation AND s.course_id = c.id`;
-const COURSE_COLUMNS = `c.account_id, a.label, a.platform, c.id, c.name, c.type, s.learners, s.not_started, s.in_progress,
-    s.completed, s.passed, s.failed, s.incomplete, s.overdue, s.last_activity_at, ${NEXT_SESSION_SQL} AS next_session_at`;
+const COURSE_COLUMNS = `c.account_id, a.label, a.platform, c.id, c.name, c.type, s.learners, s.not_started,
+    s.in_progress, s.completed, s.passed, s.failed, s.incomplete, s.overdue, s.last_activity_at,
+    ${NEXT_SESSION_SQL} AS next_session_at`;
 const COURSE_SELECT = `SELECT ${COURSE_COLUMNS} ${COURSE_FROM}`;
 
 /**
@@ -197,7 +198,8 @@ export function createWorkspaceQueries(db: Db) {
     // once (not again as a tie-breaker when it is the sort), and account labels break ties case-insensitively.
     const column = COURSE_SORT[input.sort.column] ? input.sort.column : 'name';
     const ties = column === 'name' ? 'a.label COLLATE NOCASE' : 'rb_fold(c.name), a.label COLLATE NOCASE';
-    const order = `${COURSE_SORT[column]} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, ${ties}, c.account_id, c.id`;
+    const order = `${COURSE_SORT[column]} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, ` +
+      `${ties}, c.account_id, c.id`;
     return { where: where.join(' AND '), order, params };
   }
 
@@ -252,14 +254,17 @@ export function createWorkspaceQueries(db: Db) {
     const from = `FROM progress p ${liveJoin('p')}
       LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
       WHERE ${where.join(' AND ')}`;
-    const order = `${LEARNER_SORT[input.sort.column] ?? LEARNER_SORT.name} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, p.learner_id`;
+    const order = `${LEARNER_SORT[input.sort.column] ?? LEARNER_SORT.name} ` +
+      `${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, p.learner_id`;
     const ids = orderedRowids(`SELECT p.rowid AS id ${from} ORDER BY ${order}`, params);
     const rows = rowsAt<CourseLearnerRow>(
       ids,
       input,
-      `SELECT p.rowid AS _id, p.learner_id AS learnerId, coalesce(l.name, p.learner_id) AS name, l.email, p.status, p.raw_status AS rawStatus,
-         p.progress_pct AS progressPct, p.started_at AS startedAt, p.completed_at AS completedAt, p.last_activity_at AS lastActivityAt
-       FROM progress p LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
+      `SELECT p.rowid AS _id, p.learner_id AS learnerId, coalesce(l.name, p.learner_id) AS name, l.email, p.status,
+         p.raw_status AS rawStatus, p.progress_pct AS progressPct, p.started_at AS startedAt,
+         p.completed_at AS completedAt, p.last_activity_at AS lastActivityAt
+       FROM progress p
+       LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
        WHERE p.rowid IN (SELECT value FROM json_each(@ids))`,
     );
     return { total: ids.length, rows };
@@ -332,7 +337,8 @@ export function createWorkspaceQueries(db: Db) {
   const lowest = overviewCourses('(s.completed + s.passed) * 1.0 / s.learners ASC, s.learners DESC', 's.learners >= 5');
   const overdue = overviewCourses('s.overdue DESC, s.learners DESC', 's.overdue > 0');
   const recent = db.prepare(
-    `SELECT p.account_id AS accountId, p.course_id AS courseId, coalesce(c.name, p.course_id) AS courseName, p.learner_id AS learnerId,
+    `SELECT p.account_id AS accountId, p.course_id AS courseId, coalesce(c.name, p.course_id) AS courseName,
+       p.learner_id AS learnerId,
        coalesce(l.name, p.learner_id) AS learnerName, l.email, p.status, p.completed_at AS completedAt
      FROM progress p INDEXED BY progress_by_completion
      ${liveJoin('p')}
@@ -372,7 +378,8 @@ export function createWorkspaceQueries(db: Db) {
   }
 
   const learnerByEmail = db.prepare(
-    `SELECT p.account_id AS accountId, a.label AS accountLabel, a.platform, p.learner_id AS learnerId, p.course_id AS courseId,
+    `SELECT p.account_id AS accountId, a.label AS accountLabel, a.platform, p.learner_id AS learnerId,
+       p.course_id AS courseId,
        coalesce(c.name, p.course_id) AS courseName, p.status, p.raw_status AS rawStatus, p.progress_pct AS progressPct,
        p.started_at AS startedAt, p.completed_at AS completedAt, p.last_activity_at AS lastActivityAt, l.name, l.email
      FROM learners l ${liveJoin('l')}
@@ -382,7 +389,8 @@ export function createWorkspaceQueries(db: Db) {
      ORDER BY coalesce(p.last_activity_at, '') DESC, courseName`,
   );
   const learnerById = db.prepare(
-    `SELECT p.account_id AS accountId, a.label AS accountLabel, a.platform, p.learner_id AS learnerId, p.course_id AS courseId,
+    `SELECT p.account_id AS accountId, a.label AS accountLabel, a.platform, p.learner_id AS learnerId,
+       p.course_id AS courseId,
        coalesce(c.name, p.course_id) AS courseName, p.status, p.raw_status AS rawStatus, p.progress_pct AS progressPct,
        p.started_at AS startedAt, p.completed_at AS completedAt, p.last_activity_at AS lastActivityAt,
        coalesce(l.name, p.learner_id) AS name, l.email
@@ -462,16 +470,21 @@ export function createWorkspaceQueries(db: Db) {
       params.q = match.value;
     }
     const from = `FROM learners l ${liveJoin('l')} WHERE ${where.join(' AND ')}`;
-    const order = `${LEARNER_DIRECTORY_SORT[input.sort.column] ?? LEARNER_DIRECTORY_SORT.name} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, l.account_id, l.id`;
+    const order = `${LEARNER_DIRECTORY_SORT[input.sort.column] ?? LEARNER_DIRECTORY_SORT.name} ` +
+      `${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, l.account_id, l.id`;
     const ids = orderedRowids(`SELECT l.rowid AS id ${from} ORDER BY ${order}`, params);
     const rows = rowsAt<LearnerRow>(
       ids,
       input,
-      `SELECT l.rowid AS _id, l.account_id AS accountId, a.label AS accountLabel, a.platform, l.id AS learnerId, l.name, l.email,
-         (SELECT count(*) FROM progress p WHERE p.account_id = l.account_id AND p.generation = l.generation AND p.learner_id = l.id) AS courses,
-         (SELECT count(*) FROM progress p WHERE p.account_id = l.account_id AND p.generation = l.generation AND p.learner_id = l.id
+      `SELECT l.rowid AS _id, l.account_id AS accountId, a.label AS accountLabel, a.platform, l.id AS learnerId,
+         l.name, l.email,
+         (SELECT count(*) FROM progress p
+            WHERE p.account_id = l.account_id AND p.generation = l.generation AND p.learner_id = l.id) AS courses,
+         (SELECT count(*) FROM progress p
+            WHERE p.account_id = l.account_id AND p.generation = l.generation AND p.learner_id = l.id
             AND p.status IN ('completed', 'passed')) AS completed,
-         (SELECT max(p.last_activity_at) FROM progress p WHERE p.account_id = l.account_id AND p.generation = l.generation
+         (SELECT max(p.last_activity_at) FROM progress p
+            WHERE p.account_id = l.account_id AND p.generation = l.generation
             AND p.learner_id = l.id) AS lastActivityAt
        FROM learners l JOIN accounts a ON a.id = l.account_id WHERE l.rowid IN (SELECT value FROM json_each(@ids))`,
     );
@@ -488,7 +501,8 @@ export function createWorkspaceQueries(db: Db) {
     const params = { ...scopeParams(accountIds), q: course.value, limit, candidates: limit * SEARCH_CANDIDATES };
     return {
       courses: prepare(
-        `SELECT * FROM (SELECT c.account_id AS accountId, a.label AS accountLabel, a.platform, c.id, c.name FROM ${course.from}
+        `SELECT * FROM (SELECT c.account_id AS accountId, a.label AS accountLabel, a.platform, c.id, c.name
+         FROM ${course.from}
          ${liveJoin('c')}
          WHERE ${course.where} AND ${scopeSql('c.account_id')} LIMIT @candidates) ORDER BY rb_fold(name) LIMIT @limit`,
       ).all(params) as { accountId: string; accountLabel: string; platform: Platform; id: string; name: string }[],

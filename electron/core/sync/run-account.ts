@@ -180,7 +180,8 @@ function cancelledWhileWaiting(deps: RunAccountDeps, account: Account, mode: Syn
     counts: {},
     skipped: [],
     errorCode: 'cancelled',
-    errorMessage: 'The sync was cancelled while it waited for another Rollbook process syncing this account. The previous data was kept.',
+    errorMessage: 'The sync was cancelled while it waited for another Rollbook process ' +
+      'syncing this account. The previous data was kept.',
   });
   const run = deps.runs.get(id)!;
   deps.emitProgress({
@@ -351,7 +352,8 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
     deps.onInternalError?.(error);
     return finish('failed', {
       code: 'internal',
-      message: `The sync stopped on an unexpected error (${describeCause(error)}). The previous data was kept; details are in the log.`,
+      message: `The sync stopped on an unexpected error (${describeCause(error)}). ` +
+        'The previous data was kept; details are in the log.',
     });
   }
 }

@@ -174,7 +174,8 @@ export class SyncWorkerPool {
       const errorMessage = 'The sync was stopped because Rollbook is closing. The previous data was kept.';
       return { id: job.runId ?? 0, accountId: job.accountId, mode: job.mode, startedAt: at, ...failure, errorMessage };
     }
-    const errorMessage = `The sync stopped unexpectedly (${describeCause(cause)}). The previous data was kept; run it again.`;
+    const errorMessage =
+      `The sync stopped unexpectedly (${describeCause(cause)}). ` + 'The previous data was kept; run it again.';
     // The worker's lock on the account (if it got that far) died with it; this process lives on, so it would not
     // look stale to other processes for a long while.
     locks.release(job.accountId, job.owner);

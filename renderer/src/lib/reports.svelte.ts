@@ -199,7 +199,9 @@ export class ReportBuilder {
     return this.preview.loadSoon(PREVIEW_DELAY_MS, () => call('reports.preview', { definition, limit: PREVIEW_ROWS }));
   }
 
-  /** The course picker: courses of the chosen accounts whose name contains `query`. For an $effect, like previewSoon. */
+  /**
+   * The course picker: courses of the chosen accounts whose name contains `query`. For an $effect, like previewSoon.
+   */
   suggestCourses(query: string): () => void {
     const search = query.trim();
     const accountIds = this.accountIds;

@@ -177,7 +177,8 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
       const moved =
         !!settings && current.secretLocation !== 'none' && credentialOrigins(settings).some((o) => !before.includes(o));
       if (moved && !replaceSecret) {
-        io.stderr('The new address is another server; Rollbook does not send the saved secret there, so it needs the secret again.\n');
+        io.stderr('The new address is another server; Rollbook does not send the saved ' +
+          'secret there, so it needs the secret again.\n');
       }
       const secret = replaceSecret || moved ? await readSecret(io, SECRET_NAME[current.platform]) : undefined;
       if (secret !== undefined && settings === undefined && label === undefined) {

@@ -106,7 +106,11 @@ export function registerReport(program: Command, { io, withCore }: CommandContex
             options: { bom: flags.bom, localeDates: flags.localeDates ?? false, force: flags.force ?? false },
           });
           if (io.isTty) io.clearLine?.();
-          io.stdout(`Wrote ${result.rows.toLocaleString('en-US')} rows to ${result.path} (${result.bytes.toLocaleString('en-US')} bytes)${result.truncated ? ' — the PDF shows the first rows only; export CSV for all' : ''}.\n`);
+          const cut = result.truncated ? ' — the PDF shows the first rows only; export CSV for all' : '';
+          io.stdout(
+            `Wrote ${result.rows.toLocaleString('en-US')} rows to ${result.path} ` +
+              `(${result.bytes.toLocaleString('en-US')} bytes)${cut}.\n`,
+          );
         } finally {
           off();
         }

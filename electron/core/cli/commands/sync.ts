@@ -9,10 +9,10 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 function describe(p: SyncProgress, label: string): string {
   if (p.waiting?.reason === 'other_process') return `${label}: waiting for another Rollbook process that is syncing this account…`;
   const head = `${label}: ${p.resource ?? 'starting'} (${p.step}/${p.steps})`;
-  const rows = `${p.rows.toLocaleString('en-US')}${p.total ? ` of ${p.total.toLocaleString('en-US')}` : ''} rows, ${p.pages} pages`;
-  const wait = p.waiting
-    ? ` — waiting ${seconds(p.waiting.ms)}: ${p.waiting.reason === 'rate_limited' ? 'rate limited' : p.waiting.reason === 'budget' ? 'request budget' : 'retrying'}`
-    : '';
+  const rows = `${p.rows.toLocaleString('en-US')}${p.total ? ` of ${p.total.toLocaleString('en-US')}` : ''} ` +
+    `rows, ${p.pages} pages`;
+  const why = p.waiting?.reason === 'rate_limited' ? 'rate limited' : p.waiting?.reason === 'budget' ? 'request budget' : 'retrying';
+  const wait = p.waiting ? ` — waiting ${seconds(p.waiting.ms)}: ${why}` : '';
   return `${head} ${rows}, ${seconds(p.elapsedMs)}${wait}`;
 }
 
@@ -49,7 +49,8 @@ export function progressPrinter(io: CliIo, labels: Map<string, string>) {
     const ended = before?.progress.resource && (p.state === 'done' || p.resource !== before.progress.resource) ? before.progress.resource : null;
     if (before && ended) {
       const rows = (p.counts[ended] ?? 0).toLocaleString('en-US');
-      io.stderr(`${label}: ${ended} (${before.progress.step}/${before.progress.steps}) ${rows} rows${alongside(ended, before.stepStart, p.counts)}, ${seconds(p.elapsedMs)}\n`);
+      io.stderr(`${label}: ${ended} (${before.progress.step}/${before.progress.steps}) ` +
+        `${rows} rows${alongside(ended, before.stepStart, p.counts)}, ${seconds(p.elapsedMs)}\n`);
     }
     if (p.state === 'done') {
       last.delete(p.accountId);
@@ -82,13 +83,14 @@ function summary(run: SyncRun, label: string): string {
   const counts = Object.entries(run.counts)
     .map(([k, v]) => `${v} ${k}`)
     .join(', ');
+  const skipped = run.skipped.length > 0 ? `, ${run.skipped.length} course(s) skipped` : '';
   switch (run.outcome) {
     case 'ok':
       return `${label}: synced (${counts})`;
     case 'partial':
       // A partial run names its skipped courses and, when a listing could not be read whole, why.
       return [
-        `${label}: partly synced${run.skipped.length > 0 ? `, ${run.skipped.length} course(s) skipped` : ''} (${counts})`,
+        `${label}: partly synced${skipped} (${counts})`,
         ...(run.errorMessage ? [`  incomplete: ${run.errorMessage}`] : []),
         ...run.skipped.map((s) => `  skipped course ${s.courseId}: ${s.reason}`),
       ].join('\n');
@@ -116,7 +118,8 @@ export function registerSync(program: Command, { io, withCore, fail }: CommandCo
           for (const s of status) {
             const last = s.lastRun;
             const age = s.dataAsOf ? `data as of ${s.dataAsOf}` : 'no data yet';
-            io.stdout(`${labels.get(s.accountId)}\t${last ? `${last.outcome} at ${last.endedAt ?? last.startedAt}` : 'never synced'}\t${age}\n`);
+            const lastRun = last ? `${last.outcome} at ${last.endedAt ?? last.startedAt}` : 'never synced';
+            io.stdout(`${labels.get(s.accountId)}\t${lastRun}\t${age}\n`);
           }
           return;
         }

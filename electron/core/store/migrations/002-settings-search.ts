@@ -49,10 +49,12 @@ CREATE TRIGGER learners_fts_insert AFTER INSERT ON learners BEGIN
   INSERT INTO learners_fts (rowid, name, email) VALUES (new.rowid, new.name, coalesce(new.email, ''));
 END;
 CREATE TRIGGER learners_fts_delete AFTER DELETE ON learners BEGIN
-  INSERT INTO learners_fts (learners_fts, rowid, name, email) VALUES ('delete', old.rowid, old.name, coalesce(old.email, ''));
+  INSERT INTO learners_fts (learners_fts, rowid, name, email)
+    VALUES ('delete', old.rowid, old.name, coalesce(old.email, ''));
 END;
 CREATE TRIGGER learners_fts_update AFTER UPDATE OF name, email ON learners BEGIN
-  INSERT INTO learners_fts (learners_fts, rowid, name, email) VALUES ('delete', old.rowid, old.name, coalesce(old.email, ''));
+  INSERT INTO learners_fts (learners_fts, rowid, name, email)
+    VALUES ('delete', old.rowid, old.name, coalesce(old.email, ''));
   INSERT INTO learners_fts (rowid, name, email) VALUES (new.rowid, new.name, coalesce(new.email, ''));
 END;
 

@@ -13,6 +13,7 @@ CREATE TABLE generation_stats (
 
 -- Caches written by older versions get their totals now.
 INSERT INTO generation_stats
-SELECT a.id, a.live_generation, (SELECT count(*) FROM learners l WHERE l.account_id = a.id AND l.generation = a.live_generation)
+SELECT a.id, a.live_generation,
+  (SELECT count(*) FROM learners l WHERE l.account_id = a.id AND l.generation = a.live_generation)
 FROM accounts a WHERE a.live_generation > 0;
 `;
