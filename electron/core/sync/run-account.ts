@@ -140,7 +140,7 @@ function failedOutsideRun(deps: RunAccountDeps, account: Account, mode: SyncMode
     ...failure,
     errorCode: 'internal',
     errorMessage:
-      `The sync could not begin (${describeCause(error)}). The previous data was kept; details are in the log.`,
+      `The sync could not begin (${describeCause(error)}). ` + 'The previous data was kept; details are in the log.',
   });
   deps.emitProgress(doneProgress(account.id, id, 'failed'));
   return deps.runs.get(id)!;
