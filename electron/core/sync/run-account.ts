@@ -328,17 +328,7 @@ function isIncremental(connector: Connector, resource: SyncResource): boolean {
   return (connector.incremental as ReadonlySet<string>).has(resource);
 }
 
+/** Each resource is read by the connector method of the same name. */
 function pagesOf(connector: Connector, resource: SyncResource, scope: Parameters<Connector['courses']>[0]): AsyncIterable<Page<unknown>> {
-  switch (resource) {
-    case 'courses':
-      return connector.courses(scope);
-    case 'sessions':
-      return connector.sessions(scope);
-    case 'learners':
-      return connector.learners(scope);
-    case 'attendance':
-      return connector.attendance(scope);
-    case 'progress':
-      return connector.progress(scope);
-  }
+  return connector[resource](scope);
 }
