@@ -25,7 +25,10 @@ describe('resource column declarations', () => {
   /** Calls `check` with each resource table's declaration and the columns the migrations built for it. */
   function eachTable(check: (declared: (typeof RESOURCE_TABLES)[SyncResource], built: TableInfo[]) => void) {
     const db = openDatabase(tempDir().path);
-    for (const resource of SYNC_RESOURCES) check(RESOURCE_TABLES[resource], tableInfo(db, RESOURCE_TABLES[resource].table));
+    for (const resource of SYNC_RESOURCES) {
+      const declared = RESOURCE_TABLES[resource];
+      check(declared, tableInfo(db, declared.table));
+    }
     db.close();
   }
 

@@ -14,13 +14,15 @@ export function readDataDb<T>(dataDir: string, read: (db: Database.Database) => 
 
 /** Rows of `table` in each account's live generation, as the sync left them. */
 export const liveCount = (dataDir: string, table: string): number =>
-  readDataDb(dataDir, (db) =>
-    db
-      .prepare(
-        `SELECT count(*) FROM ${table} t JOIN accounts a ON a.id = t.account_id AND t.generation = a.live_generation`,
-      )
-      .pluck()
-      .get() as number,
+  readDataDb(
+    dataDir,
+    (db) =>
+      db
+        .prepare(
+          `SELECT count(*) FROM ${table} t JOIN accounts a ON a.id = t.account_id AND t.generation = a.live_generation`,
+        )
+        .pluck()
+        .get() as number,
   );
 
 /** The live generation of the one account in the data folder. */

@@ -1,7 +1,10 @@
 import { expect } from 'vitest';
 
 /** The error `promise` rejects with, which must be a `type`; a promise that resolves fails the test. */
-export async function rejectionOf<E>(type: abstract new (...args: never[]) => E, promise: Promise<unknown>): Promise<E> {
+export async function rejectionOf<E>(
+  type: abstract new (...args: never[]) => E,
+  promise: Promise<unknown>,
+): Promise<E> {
   try {
     await promise;
   } catch (error) {
