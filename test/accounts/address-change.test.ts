@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RollbookError } from '../../electron/core/contract/errors';
 import { startTeamupSimulator, type TeamupSimulator } from '../simulators/teamup';
 import { testCore } from '../support/core';
+import { rejectionOf } from '../support/rejection';
 
 let home: TeamupSimulator;
 let elsewhere: TeamupSimulator;
@@ -18,15 +19,7 @@ afterAll(async () => {
   await elsewhere.close();
 });
 
-async function rejection(promise: Promise<unknown>): Promise<RollbookError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(RollbookError);
-    return error as RollbookError;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(RollbookError, promise);
 
 const settingsAt = (sim: TeamupSimulator, path = '/api/v2') => ({ platform: 'teamup' as const, baseUrl: `${sim.url}${path}`, providerId: '123' });
 

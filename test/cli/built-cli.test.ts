@@ -5,7 +5,6 @@
  * fails the run), and a completions export past the threshold from which exports use workers runs in the bundled CSV
  * workers and writes exactly the bytes one thread writes.
  */
-import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,10 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore } from '../../electron/core/core';
 import { noKeychain } from '../../electron/core/secrets/keychain';
 import { createSecretStore } from '../../electron/core/secrets/secret-store';
-import { DB_FILE_NAME } from '../../electron/core/store/db';
 import { startIspringSimulator, type IspringSimulator } from '../simulators/ispring';
 import { BUILT_CLI } from '../support/built';
 import { realKeychainAvailable } from '../support/keychain';
+import { liveCount } from '../support/data-db';
 import { tempDir } from '../support/tmp';
 
 const execFileAsync = promisify(execFile);
@@ -30,17 +29,6 @@ async function builtCli(args: string[], env: NodeJS.ProcessEnv = {}) {
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-/** Rows of the live generation of each account, as the sync left them. */
-function liveCount(dataDir: string, table: string): number {
-  const db = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
-  try {
-    return (db.prepare(`SELECT count(*) AS n FROM ${table} t JOIN accounts a ` +
-      'ON a.id = t.account_id AND t.generation = a.live_generation').get() as { n: number }).n;
-  } finally {
-    db.close();
   }
 }
 

@@ -1,20 +1,18 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCore } from '../../electron/core/core';
 import { noKeychain } from '../../electron/core/secrets/keychain';
 import { createSecretStore } from '../../electron/core/secrets/secret-store';
 import { DB_FILE_NAME, DEFAULT_BUSY_TIMEOUT_MS, openDatabase, PAGE_SIZE, schemaVersion } from '../../electron/core/store/db';
 import { SCHEMA_VERSION } from '../../electron/core/store/migrations';
-import { tempDir } from '../support/tmp';
+import { tempDirsPerTest } from '../support/temp-dirs';
 
 describe('cache migrations', () => {
-  const dirs: ReturnType<typeof tempDir>[] = [];
-  afterEach(() => dirs.splice(0).forEach((d) => d.cleanup()));
+  const tempDir = tempDirsPerTest();
 
   it('opens with WAL, foreign keys and a busy timeout', () => {
     const dir = tempDir();
-    dirs.push(dir);
     const db = openDatabase(dir.path);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
@@ -26,7 +24,6 @@ describe('cache migrations', () => {
   it('makes new caches with large pages and opens a cache made with 4 KB pages as it is, data and all', () => {
     const fresh = tempDir();
     const older = tempDir();
-    dirs.push(fresh, older);
     const db = openDatabase(fresh.path);
     expect(db.pragma('page_size', { simple: true })).toBe(PAGE_SIZE);
     db.close();
@@ -48,7 +45,6 @@ describe('cache migrations', () => {
 
   it('migrates a database written by the first migration only, keeping its data', async () => {
     const dir = tempDir();
-    dirs.push(dir);
     // Fixture: a cache as version 1 of the schema left it, with an account and a course.
     const old = openDatabase(dir.path, { migrateTo: 1 });
     expect(schemaVersion(old)).toBe(1);
@@ -89,7 +85,6 @@ describe('cache migrations', () => {
 
   it('refuses a cache from a newer Rollbook instead of damaging it', () => {
     const dir = tempDir();
-    dirs.push(dir);
     openDatabase(dir.path).close();
     const db = new Database(join(dir.path, DB_FILE_NAME));
     db.pragma(`user_version = ${SCHEMA_VERSION + 5}`);

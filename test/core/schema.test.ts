@@ -1,11 +1,11 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { SYNC_RESOURCES } from '../../electron/core/contract/channels/sync';
+import { describe, expect, it } from 'vitest';
+import { SYNC_RESOURCES, type SyncResource } from '../../electron/core/contract/channels/sync';
 import { RESOURCE_TABLES } from '../../electron/core/store/columns';
 import { openDatabase, type Db } from '../../electron/core/store/db';
 import { MIGRATIONS } from '../../electron/core/store/migrations';
-import { tempDir } from '../support/tmp';
+import { tempDirsPerTest } from '../support/temp-dirs';
 
 interface TableInfo {
   name: string;
@@ -20,34 +20,31 @@ const tableInfo = (db: Db, table: string): TableInfo[] =>
   db.prepare<[string], TableInfo>('SELECT name, type, "notnull", pk FROM pragma_table_info(?)').all(table);
 
 describe('resource column declarations', () => {
-  const dirs: ReturnType<typeof tempDir>[] = [];
-  afterEach(() => dirs.splice(0).forEach((d) => d.cleanup()));
+  const tempDir = tempDirsPerTest();
+
+  /** Calls `check` with each resource table's declaration and the columns the migrations built for it. */
+  function eachTable(check: (declared: (typeof RESOURCE_TABLES)[SyncResource], built: TableInfo[]) => void) {
+    const db = openDatabase(tempDir().path);
+    for (const resource of SYNC_RESOURCES) {
+      const declared = RESOURCE_TABLES[resource];
+      check(declared, tableInfo(db, declared.table));
+    }
+    db.close();
+  }
 
   it('declare every column of the tables the migrations build: name, type and nullability', () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const db = openDatabase(dir.path);
-    for (const resource of SYNC_RESOURCES) {
-      const { table, columns } = RESOURCE_TABLES[resource];
-      const built = tableInfo(db, table);
+    eachTable(({ table, columns }, built) => {
       expect(built.length, `table ${table} exists`).toBeGreaterThan(0);
       const migrated = byName(built.map((c) => ({ name: c.name, type: c.type, notNull: c.notnull === 1 })));
       expect(migrated, `columns of ${table}`).toEqual(byName(columns.map((c) => ({ ...c }))));
-    }
-    db.close();
+    });
   });
 
   it('move staged rows in each table primary-key order', () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const db = openDatabase(dir.path);
-    for (const resource of SYNC_RESOURCES) {
-      const { table, key } = RESOURCE_TABLES[resource];
-      const built = tableInfo(db, table);
+    eachTable(({ table, key }, built) => {
       const primaryKey = built.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
       expect(key, `key of ${table}`).toEqual(primaryKey);
-    }
-    db.close();
+    });
   });
 
   it('every migration file is in the migrations list, in file-name order', () => {

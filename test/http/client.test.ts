@@ -4,6 +4,7 @@ import { HttpError } from '../../electron/core/http/errors';
 import { parseRetryAfter } from '../../electron/core/http/retry';
 import type { HttpWaitInfo } from '../../electron/core/http/types';
 import { startSimServer, type SimServer } from '../simulators/server';
+import { rejectionOf } from '../support/rejection';
 
 let sim: SimServer;
 let inFlight = 0;
@@ -28,15 +29,7 @@ afterAll(() => sim.close());
 
 const fast = { retry: { retries: 4, baseDelayMs: 20, maxDelayMs: 200 } };
 
-async function failure(promise: Promise<unknown>): Promise<HttpError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(HttpError);
-    return error as HttpError;
-  }
-  throw new Error('expected a failure');
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(HttpError, promise);
 
 describe('HTTP client', () => {
   it('sends a Rollbook User-Agent and returns the body', async () => {

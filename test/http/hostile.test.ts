@@ -15,6 +15,7 @@ import { startSelfcommunitySimulator } from '../simulators/selfcommunity';
 import type { SimServer } from '../simulators/server';
 import { startTeamupSimulator } from '../simulators/teamup';
 import { testCore } from '../support/core';
+import { rejectionOf } from '../support/rejection';
 
 interface Loopback {
   url: string;
@@ -38,15 +39,7 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse) => vo
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<HttpError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(HttpError);
-    return error as HttpError;
-  }
-  throw new Error('expected a failure');
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(HttpError, promise);
 
 const MB = 1024 * 1024;
 let hostile: Loopback;

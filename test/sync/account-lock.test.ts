@@ -14,26 +14,11 @@ import { LOCK_STALE_MS } from '../../electron/core/store/sync-locks-repo';
 import { testCore } from '../support/core';
 import type { Connector } from '../../electron/core/providers/types';
 import { makeDataset, scriptedConnector, type Dataset } from '../support/scripted-connector';
+import { liveCount, readDataDb } from '../support/data-db';
 import { tempDir } from '../support/tmp';
 
-const liveCount = (dataDir: string, table: string) => {
-  const db = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
-  try {
-    return (db.prepare(`SELECT count(*) AS n FROM ${table} t JOIN accounts a ` +
-      'ON a.id = t.account_id AND t.generation = a.live_generation').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-};
-
-const runOutcome = (dataDir: string, id: number) => {
-  const db = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
-  try {
-    return db.prepare('SELECT outcome FROM sync_runs WHERE id = ?').pluck().get(id);
-  } finally {
-    db.close();
-  }
-};
+const runOutcome = (dataDir: string, id: number) =>
+  readDataDb(dataDir, (db) => db.prepare('SELECT outcome FROM sync_runs WHERE id = ?').pluck().get(id));
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -108,15 +93,25 @@ describe('one sync per account across processes', () => {
       });
     });
 
-  it('a second core waits for the first, says so, then syncs; ' +
-    'starting it leaves the first one\'s run running', async () => {
+  /**
+   * A core in a fresh data folder with a sample account "Demo" whose full sync is under way and held at its first
+   * resource until `held.open()`.
+   */
+  async function heldSync(data: Dataset) {
     const dir = tempDir();
     cleanups.push(dir.cleanup);
     const held = gate();
-    const first = slowCore(makeDataset(4, 60), dir.path, held.opened);
-    await first.core.call('accounts.add', { label: 'Demo', settings: { platform: 'sample', seed: 1 }, storage: 'session' });
-    const firstRun = first.core.call('sync.run', { mode: 'full' });
-    const started = await pulling(first.core);
+    const holder = slowCore(data, dir.path, held.opened);
+    const demo = { label: 'Demo', settings: { platform: 'sample', seed: 1 }, storage: 'session' } as const;
+    const { account } = await holder.core.call('accounts.add', demo);
+    const run = holder.core.call('sync.run', { mode: 'full' });
+    const started = await pulling(holder.core);
+    return { dir, held, holder, account, run, started };
+  }
+
+  it('a second core waits for the first, says so, then syncs; ' +
+    'starting it leaves the first one\'s run running', async () => {
+    const { dir, held, run: firstRun, started } = await heldSync(makeDataset(4, 60));
 
     const secondData = makeDataset(3, 50);
     const second = slowCore(secondData, dir.path);
@@ -144,14 +139,8 @@ describe('one sync per account across processes', () => {
   });
 
   it('a run cancelled while it waits is recorded as cancelled, and the holder\'s sync is untouched', async () => {
-    const dir = tempDir();
-    cleanups.push(dir.cleanup);
     const data = makeDataset(4, 60);
-    const held = gate();
-    const first = slowCore(data, dir.path, held.opened);
-    await first.core.call('accounts.add', { label: 'Demo', settings: { platform: 'sample', seed: 1 }, storage: 'session' });
-    const firstRun = first.core.call('sync.run', { mode: 'full' });
-    await pulling(first.core);
+    const { dir, held, run: firstRun } = await heldSync(data);
     const second = slowCore(makeDataset(2, 10), dir.path);
     second.core.on('sync.progress', (p) => {
       if (p.state === 'waiting') void second.core.call('sync.cancel', {});
@@ -166,15 +155,8 @@ describe('one sync per account across processes', () => {
   });
 
   it('an account removed while its sync (in a worker) waits for another process ends with a clear error', async () => {
-    const dir = tempDir();
-    cleanups.push(dir.cleanup);
-    const held = gate();
+    const { dir, held, holder: first, account, run: firstRun } = await heldSync(makeDataset(4, 60));
     cleanups.push(held.open);
-    const first = slowCore(makeDataset(4, 60), dir.path, held.opened);
-    const demo = { label: 'Demo', settings: { platform: 'sample', seed: 1 }, storage: 'session' } as const;
-    const { account } = await first.core.call('accounts.add', demo);
-    const firstRun = first.core.call('sync.run', { mode: 'full' });
-    await pulling(first.core);
 
     const internal: unknown[] = [];
     const second = testCore({ dataDir: dir.path, onInternalError: (error) => internal.push(error) });
@@ -221,14 +203,8 @@ describe('one sync per account across processes', () => {
   });
 
   it('the CLI waits for the app\'s sync of the same account, says so, then syncs', async () => {
-    const dir = tempDir();
-    cleanups.push(dir.cleanup);
-    const held = gate();
-    const app = slowCore(makeDataset(6, 80), dir.path, held.opened);
-    await app.core.call('accounts.add', { label: 'Demo', settings: { platform: 'sample', seed: 1 }, storage: 'session' });
     // The app's sync holds the account until the CLI says it is waiting.
-    const appRun = app.core.call('sync.run', { mode: 'full' });
-    await pulling(app.core);
+    const { dir, held, run: appRun } = await heldSync(makeDataset(6, 80));
     const lines: string[] = [];
     const result = await cliStreaming(['sync', 'Demo', '--full', '--data-dir', dir.path], (line) => {
       lines.push(line);

@@ -3,7 +3,6 @@
  * progress reaches the core's events, cancel keeps the previous data, and a worker that dies is a recorded failure,
  * not a hang. (How long the main thread stalls meanwhile is a benchmark figure: bench/sync.ts.)
  */
-import Database from 'better-sqlite3';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,37 +11,19 @@ import type { SyncProgress } from '../../electron/core/contract/channels/sync';
 import { createCore } from '../../electron/core/core';
 import { noKeychain } from '../../electron/core/secrets/keychain';
 import { createSecretStore } from '../../electron/core/secrets/secret-store';
-import { DB_FILE_NAME } from '../../electron/core/store/db';
 import { findSyncWorker } from '../../electron/core/sync/worker-sync';
 import { startIspringSimulator } from '../simulators/ispring';
 import { testCore } from '../support/core';
 import { makeDataset, scriptedConnector } from '../support/scripted-connector';
+import { liveCount, liveGeneration } from '../support/data-db';
 import { tempDir } from '../support/tmp';
 
-const liveGeneration = (dataDir: string) => {
-  const db = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
-  try {
-    return db.prepare('SELECT live_generation FROM accounts').pluck().get() as number;
-  } finally {
-    db.close();
-  }
-};
 /** Every line of every log file in `dir`, parsed. */
 const readLog = (dir: string): Record<string, unknown>[] =>
   readdirSync(dir)
     .flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n'))
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
-
-const liveCount = (dataDir: string, table: string) => {
-  const db = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
-  try {
-    return (db.prepare(`SELECT count(*) AS n FROM ${table} t JOIN accounts a ` +
-      'ON a.id = t.account_id AND t.generation = a.live_generation').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-};
 
 describe('sync in a worker thread', () => {
   const cleanups: (() => Promise<void> | void)[] = [];

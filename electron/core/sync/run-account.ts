@@ -92,19 +92,10 @@ async function waitForAccount(deps: RunAccountDeps, account: Account, owner: str
     if (!told) {
       told = true;
       deps.emitProgress({
-        accountId: account.id,
-        runId: 0,
+        ...startProgress(account.id, 0),
         state: 'waiting',
-        resource: null,
-        step: 0,
-        steps: SYNC_RESOURCES.length,
-        pages: 0,
-        rows: 0,
-        total: null,
-        counts: {},
         waiting: { reason: 'other_process', ms: 0 },
         elapsedMs: Math.round(performance.now() - started),
-        outcome: 'running',
       });
     }
     await sleep(LOCK_POLL_MS, undefined, { signal }).catch(() => undefined);
@@ -146,11 +137,12 @@ function failedOutsideRun(deps: RunAccountDeps, account: Account, mode: SyncMode
   return deps.runs.get(id)!;
 }
 
-function doneProgress(accountId: string, runId: number, outcome: SyncRun['outcome']): SyncProgress {
+/** A run's progress before its first resource: nothing read, nothing waited for. */
+function startProgress(accountId: string, runId: number): SyncProgress {
   return {
     accountId,
     runId,
-    state: 'done',
+    state: 'running',
     resource: null,
     step: 0,
     steps: SYNC_RESOURCES.length,
@@ -160,8 +152,12 @@ function doneProgress(accountId: string, runId: number, outcome: SyncRun['outcom
     counts: {},
     waiting: null,
     elapsedMs: 0,
-    outcome,
+    outcome: 'running',
   };
+}
+
+function doneProgress(accountId: string, runId: number, outcome: SyncRun['outcome']): SyncProgress {
+  return { ...startProgress(accountId, runId), state: 'done', outcome };
 }
 
 function cancelledWhileWaiting(deps: RunAccountDeps, account: Account, mode: SyncMode): SyncRun {
@@ -184,21 +180,7 @@ function cancelledWhileWaiting(deps: RunAccountDeps, account: Account, mode: Syn
       'syncing this account. The previous data was kept.',
   });
   const run = deps.runs.get(id)!;
-  deps.emitProgress({
-    accountId: account.id,
-    runId: id,
-    state: 'done',
-    resource: null,
-    step: 0,
-    steps: SYNC_RESOURCES.length,
-    pages: 0,
-    rows: 0,
-    total: null,
-    counts: {},
-    waiting: null,
-    elapsedMs: 0,
-    outcome: 'cancelled',
-  });
+  deps.emitProgress(doneProgress(account.id, id, 'cancelled'));
   return run;
 }
 
@@ -216,21 +198,7 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
   /** Listings that could not be read whole (the data changed mid-read): the run ends partial, with these reasons. */
   const gaps: string[] = [];
 
-  const progress: SyncProgress = {
-    accountId: account.id,
-    runId,
-    state: 'running',
-    resource: null,
-    step: 0,
-    steps: SYNC_RESOURCES.length,
-    pages: 0,
-    rows: 0,
-    total: null,
-    counts,
-    waiting: null,
-    elapsedMs: 0,
-    outcome: 'running',
-  };
+  const progress: SyncProgress = { ...startProgress(account.id, runId), counts };
   let lastEmit = 0;
   const emit = (force = false) => {
     const now = performance.now();
@@ -362,17 +330,7 @@ function isIncremental(connector: Connector, resource: SyncResource): boolean {
   return (connector.incremental as ReadonlySet<string>).has(resource);
 }
 
+/** Each resource is read by the connector method of the same name. */
 function pagesOf(connector: Connector, resource: SyncResource, scope: Parameters<Connector['courses']>[0]): AsyncIterable<Page<unknown>> {
-  switch (resource) {
-    case 'courses':
-      return connector.courses(scope);
-    case 'sessions':
-      return connector.sessions(scope);
-    case 'learners':
-      return connector.learners(scope);
-    case 'attendance':
-      return connector.attendance(scope);
-    case 'progress':
-      return connector.progress(scope);
-  }
+  return connector[resource](scope);
 }
