@@ -11,9 +11,17 @@ import ts from 'typescript-eslint';
  *   electron/main  ↛ renderer
  */
 const coreBoundary = {
-  paths: [{ name: 'electron', message: 'electron/core is plain Node: hosts (main, CLI, tests) bring Electron, the core never does.' }],
+  paths: [
+    {
+      name: 'electron',
+      message: 'electron/core is plain Node: hosts (main, CLI, tests) bring Electron, the core never does.',
+    },
+  ],
   patterns: [
-    { group: ['**/main/**', '**/preload/**', '**/renderer/**'], message: 'electron/core must not depend on its hosts.' },
+    {
+      group: ['**/main/**', '**/preload/**', '**/renderer/**'],
+      message: 'electron/core must not depend on its hosts.',
+    },
   ],
 };
 
@@ -24,15 +32,16 @@ const coreBoundary = {
 const cacheTransactionRules = [
   {
     selector: "CallExpression[callee.property.name='transaction']",
-    message: 'Use writeTransaction(db, fn) from store/db.ts: ' +
+    message:
+      'Use writeTransaction(db, fn) from store/db.ts: ' +
       'a deferred transaction that writes fails on a lock instead of waiting.',
   },
   {
-    selector: "CallExpression[callee.property.name=/^(exec|prepare)$/][arguments.0.value=/^\\s*BEGIN/i]",
+    selector: 'CallExpression[callee.property.name=/^(exec|prepare)$/][arguments.0.value=/^\\s*BEGIN/i]',
     message: 'Use writeTransaction(db, fn), or beginReadSnapshot(db) on a read-only connection (store/db.ts).',
   },
   {
-    selector: "CallExpression[callee.property.name=/^(exec|prepare)$/][arguments.0.quasis.0.value.raw=/^\\s*BEGIN/i]",
+    selector: 'CallExpression[callee.property.name=/^(exec|prepare)$/][arguments.0.quasis.0.value.raw=/^\\s*BEGIN/i]',
     message: 'Use writeTransaction(db, fn), or beginReadSnapshot(db) on a read-only connection (store/db.ts).',
   },
 ];

@@ -44,7 +44,11 @@ export async function exportsSection(ctx: BenchContext): Promise<Record<string, 
           rssPeak = Math.max(rssPeak, now.rss - rss0);
         }, 50);
         const t0 = performance.now();
-        const result = await core.call('reports.export', { definition: { kind: 'completions' }, format: 'csv', path: join(dir.path, `ours-${i}.csv`) });
+        const result = await core.call('reports.export', {
+          definition: { kind: 'completions' },
+          format: 'csv',
+          path: join(dir.path, `ours-${i}.csv`),
+        });
         ours.push(result.rows / ((performance.now() - t0) / 1000));
         clearInterval(timer);
         heapGrowth = Math.max(heapGrowth, peak);
@@ -55,7 +59,8 @@ export async function exportsSection(ctx: BenchContext): Promise<Record<string, 
         const t1 = performance.now();
         const out = createWriteStream(join(dir.path, `base-${i}.csv`));
         let n = 0;
-        const q = (v: unknown) => (v === null ? '' : typeof v === 'number' ? String(v) : `"${String(v).replace(/"/g, '""')}"`);
+        const q = (v: unknown) =>
+          v === null ? '' : typeof v === 'number' ? String(v) : `"${String(v).replace(/"/g, '""')}"`;
         for (const r of db
           .prepare(
             `SELECT a.label, a.platform, p.course_id, c.name, p.learner_id, l.name AS ln, l.email, p.status,
@@ -80,15 +85,19 @@ export async function exportsSection(ctx: BenchContext): Promise<Record<string, 
       }
       const rate = round(median(ours));
       const baseline = round(median(base));
-      ctx.log(`csv: ${rate} rows/s (${ours.map((r) => round(r)).join(', ')}; baseline ${baseline}: ` +
-        `${base.map((r) => round(r)).join(', ')}), heap growth ${round(heapGrowth / 2 ** 20)} ` +
-        `MB, resident growth ${round(rssGrowth / 2 ** 20)} MB`);
+      ctx.log(
+        `csv: ${rate} rows/s (${ours.map((r) => round(r)).join(', ')}; baseline ${baseline}: ` +
+          `${base.map((r) => round(r)).join(', ')}), heap growth ${round(heapGrowth / 2 ** 20)} ` +
+          `MB, resident growth ${round(rssGrowth / 2 ** 20)} MB`,
+      );
 
       // A ~5,000-row report: enough courses to reach 5,000 completions.
       const pdfRows = 5_000;
       const courses = ctx.quick ? 1_000 : 10_000;
       const courseIds = Array.from({ length: Math.min(500, Math.ceil(pdfRows / (rows / courses))) }, (_, i) => `c${i}`);
-      const pdfCount = (await core.call('reports.preview', { definition: { kind: 'completions', courseIds }, limit: 1 })).total;
+      const pdfCount = (
+        await core.call('reports.preview', { definition: { kind: 'completions', courseIds }, limit: 1 })
+      ).total;
 
       // XLSX of every row, once (it is the slowest export), on the calling thread: its heap growth is the figure.
       global.gc?.();
@@ -118,13 +127,27 @@ export async function exportsSection(ctx: BenchContext): Promise<Record<string, 
       const pdfTimes: number[] = [];
       for (let i = 0; i < Math.min(3, ctx.repetitions); i += 1) {
         const t2 = performance.now();
-        await core.call('reports.export', { definition: { kind: 'completions', courseIds }, format: 'pdf', path: join(dir.path, `big-${i}.pdf`) });
+        await core.call('reports.export', {
+          definition: { kind: 'completions', courseIds },
+          format: 'pdf',
+          path: join(dir.path, `big-${i}.pdf`),
+        });
         pdfTimes.push((performance.now() - t2) / 1000);
       }
       const pdfSeconds = round(median(pdfTimes), 2);
       ctx.log(`pdf: ${pdfTimes.map((s) => round(s, 2)).join(', ')} s`);
       return {
-        csv_completions: { rows_per_s: rate, baseline_rows_per_s: baseline, ratio: round(rate / baseline, 2), rows, heap_growth_mb: round(heapGrowth / 2 ** 20), rss_growth_mb: round(rssGrowth / 2 ** 20), threads: csvThreads(csvWorkers, rows), target: '≥ 300k rows/s, flat memory', met: rate >= 300_000 },
+        csv_completions: {
+          rows_per_s: rate,
+          baseline_rows_per_s: baseline,
+          ratio: round(rate / baseline, 2),
+          rows,
+          heap_growth_mb: round(heapGrowth / 2 ** 20),
+          rss_growth_mb: round(rssGrowth / 2 ** 20),
+          threads: csvThreads(csvWorkers, rows),
+          target: '≥ 300k rows/s, flat memory',
+          met: rate >= 300_000,
+        },
         xlsx_completions: {
           rows_per_s: xlsxRate,
           rows,
@@ -138,7 +161,12 @@ export async function exportsSection(ctx: BenchContext): Promise<Record<string, 
           target: `≤ 2 s for ${pdfRows} rows`,
           met: smallSeconds <= 2,
         },
-        pdf: { seconds: pdfSeconds, rows: Math.min(pdfCount, 10_000), target: `≤ 10 s for ${pdfRows} rows`, met: pdfSeconds <= 10 },
+        pdf: {
+          seconds: pdfSeconds,
+          rows: Math.min(pdfCount, 10_000),
+          target: `≤ 10 s for ${pdfRows} rows`,
+          met: pdfSeconds <= 10,
+        },
       };
     } finally {
       core.close();

@@ -9,7 +9,20 @@ import { openDatabase } from '../electron/core/store/db';
 
 const STATUSES: ProgressStatus[] = ['not_started', 'in_progress', 'completed', 'passed', 'failed', 'incomplete'];
 const FIRST = ['Zoë', 'Łukasz', 'José', 'Siobhán', 'Ольга', 'Ahmed', 'Mei', 'Ingrid', 'Kwame', 'Priya', 'Lars', 'Ana'];
-const LAST = ['Ångström', 'Żółć', 'Núñez', "O'Brien", 'Иванова', 'Haddad', 'Chen', 'Larsen', 'Mensah', 'Sharma', 'Berg', 'Silva'];
+const LAST = [
+  'Ångström',
+  'Żółć',
+  'Núñez',
+  "O'Brien",
+  'Иванова',
+  'Haddad',
+  'Chen',
+  'Larsen',
+  'Mensah',
+  'Sharma',
+  'Berg',
+  'Silva',
+];
 
 export interface FillSize {
   courses: number;
@@ -28,7 +41,13 @@ export function fillCache(dataDir: string, size: FillSize): { accountIds: string
   for (let a = 0; a < accountCount; a += 1) {
     const id = `bench-${a + 1}`;
     accountIds.push(id);
-    accounts.insert({ id, label: `Bench ${a + 1}`, settings: { platform: 'sample', seed: a + 1 }, secretLocation: 'none', now: now.toISOString() });
+    accounts.insert({
+      id,
+      label: `Bench ${a + 1}`,
+      settings: { platform: 'sample', seed: a + 1 },
+      secretLocation: 'none',
+      now: now.toISOString(),
+    });
     const generation = writer.begin(id);
     const courses = Math.ceil(size.courses / accountCount);
     const learners = Math.ceil(size.learners / accountCount);
@@ -37,7 +56,15 @@ export function fillCache(dataDir: string, size: FillSize): { accountIds: string
 
     let batch: Course[] = [];
     for (let c = 0; c < courses; c += 1) {
-      batch.push({ id: `c${c}`, name: `Course ${c} — ${LAST[c % LAST.length]} safety ${c % 97}`, type: c % 5 === 0 ? 'learning_track' : 'course', description: null, createdAt: null, updatedAt: null, url: null });
+      batch.push({
+        id: `c${c}`,
+        name: `Course ${c} — ${LAST[c % LAST.length]} safety ${c % 97}`,
+        type: c % 5 === 0 ? 'learning_track' : 'course',
+        description: null,
+        createdAt: null,
+        updatedAt: null,
+        url: null,
+      });
       if (batch.length === 1000) {
         writer.writePage('courses', id, generation, page(batch));
         batch = [];
@@ -49,7 +76,13 @@ export function fillCache(dataDir: string, size: FillSize): { accountIds: string
     for (let l = 0; l < learners; l += 1) {
       const first = FIRST[l % FIRST.length]!;
       const last = LAST[Math.floor(l / FIRST.length) % LAST.length]!;
-      lbatch.push({ id: `l${l}`, name: `${first} ${last} ${l}`, email: `learner${l}@example.com`, firstName: first, lastName: last });
+      lbatch.push({
+        id: `l${l}`,
+        name: `${first} ${last} ${l}`,
+        email: `learner${l}@example.com`,
+        firstName: first,
+        lastName: last,
+      });
       if (lbatch.length === 1000) {
         writer.writePage('learners', id, generation, page(lbatch));
         lbatch = [];
@@ -67,11 +100,21 @@ export function fillCache(dataDir: string, size: FillSize): { accountIds: string
         const status = STATUSES[(l + k) % STATUSES.length]!;
         const day = 1 + ((l + k) % 28);
         const at = `2026-0${1 + ((l + c) % 5)}-${String(day).padStart(2, '0')}T10:00:00.000Z`;
-        pbatch.push({ courseId: `c${c}`, learnerId: `l${l}`, status, rawStatus: status, progressPct: status === 'completed' || status === 'passed' ? 100 : (l * 37) % 100, score: null, startedAt: at, completedAt: status === 'completed' || status === 'passed' ? at : null, lastActivityAt: at });
+        pbatch.push({
+          courseId: `c${c}`,
+          learnerId: `l${l}`,
+          status,
+          rawStatus: status,
+          progressPct: status === 'completed' || status === 'passed' ? 100 : (l * 37) % 100,
+          score: null,
+          startedAt: at,
+          completedAt: status === 'completed' || status === 'passed' ? at : null,
+          lastActivityAt: at,
+        });
         if (pbatch.length === 5000) {
-        writer.writePage('progress', id, generation, page(pbatch));
-        pbatch = [];
-      }
+          writer.writePage('progress', id, generation, page(pbatch));
+          pbatch = [];
+        }
       }
     }
     if (pbatch.length) writer.writePage('progress', id, generation, page(pbatch));

@@ -11,8 +11,20 @@ import { peakRssMb } from './stats';
 const [dataDir, baseUrl, clientId, secret] = process.argv.slice(2);
 // Syncs run in a worker thread, as in the app and the CLI; the figure is the whole process's peak.
 const core = createCore({ dataDir: dataDir!, secrets: createSecretStore(noKeychain()), syncWorker: findSyncWorker() });
-await core.call('accounts.add', { label: 'Big', settings: { platform: 'ispring', baseUrl: baseUrl!, authMode: 'token', clientId: clientId!, format: 'json' }, secret: secret!, storage: 'session' });
+await core.call('accounts.add', {
+  label: 'Big',
+  settings: { platform: 'ispring', baseUrl: baseUrl!, authMode: 'token', clientId: clientId!, format: 'json' },
+  secret: secret!,
+  storage: 'session',
+});
 const t0 = performance.now();
 const [run] = await core.call('sync.run', { mode: 'full' });
 core.close();
-process.stdout.write(JSON.stringify({ outcome: run!.outcome, rows: run!.counts.progress, seconds: (performance.now() - t0) / 1000, peakRssMb: await peakRssMb() }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    outcome: run!.outcome,
+    rows: run!.counts.progress,
+    seconds: (performance.now() - t0) / 1000,
+    peakRssMb: await peakRssMb(),
+  }) + '\n',
+);

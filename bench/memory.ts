@@ -10,7 +10,11 @@ import { BENCH_BUILD_DIR, bundle, SYNC_WORKER_SOURCE } from './worker-bundle';
 
 export async function memorySection(ctx: BenchContext): Promise<Record<string, Figure>> {
   const rows = ctx.bigRows;
-  const sim = await startIspringSimulator({ courses: Math.max(10, rows / 100), learners: Math.max(100, rows / 10), results: rows });
+  const sim = await startIspringSimulator({
+    courses: Math.max(10, rows / 100),
+    learners: Math.max(100, rows / 10),
+    results: rows,
+  });
   const dir = tempDir('rollbook-bench-memory-');
   try {
     // The child runs bundled JavaScript under plain Node, as the app and the CLI ship (electron-vite bundles them):
@@ -23,11 +27,24 @@ export async function memorySection(ctx: BenchContext): Promise<Record<string, F
       [child, join(dir.path, 'data'), sim.url, sim.options.clientId, sim.options.clientSecret],
       { maxBuffer: 1 << 20, timeout: 30 * 60_000 },
     );
-    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { outcome: string; rows: number; seconds: number; peakRssMb: number };
-    ctx.log(`sync of ${result.rows} rows: ${result.outcome} in ` +
-      `${round(result.seconds)} s, peak RSS ${round(result.peakRssMb)} MB`);
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      outcome: string;
+      rows: number;
+      seconds: number;
+      peakRssMb: number;
+    };
+    ctx.log(
+      `sync of ${result.rows} rows: ${result.outcome} in ` +
+        `${round(result.seconds)} s, peak RSS ${round(result.peakRssMb)} MB`,
+    );
     return {
-      sync_peak_rss: { mb: round(result.peakRssMb), rows: result.rows, seconds: round(result.seconds), target: '≤ 300 MB', met: result.peakRssMb <= 300 && result.outcome === 'ok' },
+      sync_peak_rss: {
+        mb: round(result.peakRssMb),
+        rows: result.rows,
+        seconds: round(result.seconds),
+        target: '≤ 300 MB',
+        met: result.peakRssMb <= 300 && result.outcome === 'ok',
+      },
     };
   } finally {
     await sim.close();

@@ -25,7 +25,9 @@ const ctx: BenchContext = {
 
 const results: Record<string, Record<string, Figure>> = {};
 const started = performance.now();
-process.stderr.write(`Rollbook benchmarks (${quick ? 'quick: 10k rows' : 'full'}) on ${JSON.stringify(machineInfo())}\n`);
+process.stderr.write(
+  `Rollbook benchmarks (${quick ? 'quick: 10k rows' : 'full'}) on ${JSON.stringify(machineInfo())}\n`,
+);
 for (const [name, run] of Object.entries(SECTIONS)) {
   if (only && !only.has(name)) continue;
   process.stderr.write(`\n[${name}]\n`);
@@ -41,8 +43,16 @@ const file = join(import.meta.dirname, quick ? 'results-quick.json' : 'results.j
 // `--only` re-measures some sections: the others keep their last figures (each section says when it was measured).
 const stamp = new Date().toISOString();
 for (const figures of Object.values(results)) for (const figure of Object.values(figures)) figure.measured_at ??= stamp;
-const previous = only && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { results?: typeof results }).results ?? {} : {};
-const output = { machine: machineInfo(), quick, elapsedSeconds: Math.round((performance.now() - started) / 1000), results: { ...previous, ...results } };
+const previous =
+  only && existsSync(file)
+    ? ((JSON.parse(readFileSync(file, 'utf8')) as { results?: typeof results }).results ?? {})
+    : {};
+const output = {
+  machine: machineInfo(),
+  quick,
+  elapsedSeconds: Math.round((performance.now() - started) / 1000),
+  results: { ...previous, ...results },
+};
 writeFileSync(file, JSON.stringify(output, null, 2) + '\n');
 
 // The table: one line per figure, value beside baseline/target and whether it met it.
@@ -50,7 +60,9 @@ const rows: string[][] = [['section', 'figure', 'value', 'baseline / target', 'r
 for (const [section, figures] of Object.entries(results)) {
   for (const [name, f] of Object.entries(figures)) {
     // The figure's own value is its first key that is not a baseline, ratio, target or verdict.
-    const value = Object.entries(f).find(([k]) => !['baseline', 'ratio', 'target', 'met', 'unit'].some((x) => k.startsWith(x)));
+    const value = Object.entries(f).find(
+      ([k]) => !['baseline', 'ratio', 'target', 'met', 'unit'].some((x) => k.startsWith(x)),
+    );
     const baseline = Object.entries(f).find(([k]) => k.startsWith('baseline'));
     rows.push([
       section,
@@ -63,5 +75,7 @@ for (const [section, figures] of Object.entries(results)) {
   }
 }
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-process.stdout.write('\n' + rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i]!)).join('  ')).join('\n') + '\n');
+process.stdout.write(
+  '\n' + rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i]!)).join('  ')).join('\n') + '\n',
+);
 process.stdout.write(`\nwrote ${file}\n`);

@@ -24,12 +24,21 @@ import type { SyncWorkerEntry } from '../electron/core/sync/worker-sync';
  * Runs Rollbook's real sync of one account and returns rows written, seconds, and the main thread's longest stall
  * meanwhile (the window's IPC waits that long; the simulator's own work on this thread counts too).
  */
-async function rollbookSync(settings: object, secret: string, syncWorker: SyncWorkerEntry): Promise<{ rows: number; seconds: number; stallMs: number }> {
+async function rollbookSync(
+  settings: object,
+  secret: string,
+  syncWorker: SyncWorkerEntry,
+): Promise<{ rows: number; seconds: number; stallMs: number }> {
   const dir = tempDir('rollbook-bench-sync-');
   // The per-minute politeness budgets are lifted (the baseline has none): with them a 100k-row SelfCommunity sync
   // would measure the budget (600 requests/min × 100 rows), not the code. The load test checks the budgets hold.
   // The sync runs in a worker thread, as in the app and the CLI.
-  const core = createCore({ dataDir: dir.path, secrets: createSecretStore(noKeychain()), httpOptions: { requestsPerMinute: 0 }, syncWorker });
+  const core = createCore({
+    dataDir: dir.path,
+    secrets: createSecretStore(noKeychain()),
+    httpOptions: { requestsPerMinute: 0 },
+    syncWorker,
+  });
   try {
     await core.call('accounts.add', { label: 'Bench', settings: settings as never, secret, storage: 'session' });
     const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -70,17 +79,29 @@ async function baseline(pages: AsyncIterable<unknown[]>): Promise<{ rows: number
   return { rows, seconds };
 }
 
-const xml = new XMLParser({ ignoreAttributes: true, parseTagValue: false, isArray: (name) => ['contentItem', 'userProfile', 'result', 'field', 'status'].includes(name) });
+const xml = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  isArray: (name) => ['contentItem', 'userProfile', 'result', 'field', 'status'].includes(name),
+});
 
 async function* ispringPages(base: string, token: string, accept: string) {
-  for (const [path, wrapper, item] of [['/contents', 'contentItems', 'contentItem'], ['/users/v2', 'userProfiles', 'userProfile'], ['/learners/results', 'results', 'result']] as const) {
+  for (const [path, wrapper, item] of [
+    ['/contents', 'contentItems', 'contentItem'],
+    ['/users/v2', 'userProfiles', 'userProfile'],
+    ['/learners/results', 'results', 'result'],
+  ] as const) {
     let pageToken: string | undefined;
     do {
       const url = `${base}${path}?pageSize=1000${pageToken ? `&pageToken=${encodeURIComponent(pageToken)}` : ''}`;
       const res = await request(url, { headers: { authorization: `Bearer ${token}`, accept } });
       const text = await res.body.text();
-      const doc = accept.includes('json') ? (JSON.parse(text) as Record<string, unknown>) : ((xml.parse(text) as { response: Record<string, unknown> }).response);
-      const list = accept.includes('json') ? (doc[wrapper] as unknown[]) : (((doc[wrapper] as Record<string, unknown[]> | undefined)?.[item]) ?? []);
+      const doc = accept.includes('json')
+        ? (JSON.parse(text) as Record<string, unknown>)
+        : (xml.parse(text) as { response: Record<string, unknown> }).response;
+      const list = accept.includes('json')
+        ? (doc[wrapper] as unknown[])
+        : ((doc[wrapper] as Record<string, unknown[]> | undefined)?.[item] ?? []);
       yield list;
       pageToken = (doc.nextPageToken as string | undefined) || undefined;
     } while (pageToken);
@@ -107,25 +128,52 @@ export async function syncSection(ctx: BenchContext): Promise<Record<string, Fig
     const value = round(median(ours));
     const b = round(median(base));
     const stall = round(median(stalls.splice(0)));
-    figures[name] = { rows_per_s: value, baseline_rows_per_s: b, rows, ratio: round(value / b, 2), main_thread_stall_ms: stall, target: '≥ 0.7 × baseline', met: value >= 0.7 * b };
+    figures[name] = {
+      rows_per_s: value,
+      baseline_rows_per_s: b,
+      rows,
+      ratio: round(value / b, 2),
+      main_thread_stall_ms: stall,
+      target: '≥ 0.7 × baseline',
+      met: value >= 0.7 * b,
+    };
     ctx.log(`${name}: ${value} rows/s vs baseline ${b} (${round(value / b, 2)}×)`);
   };
 
   // iSpring: n results over n/100 courses and n/10 learners; page size 1000 (the API default).
-  const ispring = await startIspringSimulator({ courses: Math.max(10, n / 100), learners: Math.max(100, n / 10), results: n, pageSizeCap: 1000 });
+  const ispring = await startIspringSimulator({
+    courses: Math.max(10, n / 100),
+    learners: Math.max(100, n / 10),
+    results: n,
+    pageSizeCap: 1000,
+  });
   try {
     for (const format of ['xml', 'json'] as const) {
       const ours: number[] = [];
       const base: number[] = [];
       let rows = 0;
       for (let i = 0; i < ctx.repetitions; i += 1) {
-        const r = await rollbookSync({ platform: 'ispring', baseUrl: ispring.url, authMode: 'token', clientId: ispring.options.clientId, format }, ispring.options.clientSecret, worker);
+        const r = await rollbookSync(
+          { platform: 'ispring', baseUrl: ispring.url, authMode: 'token', clientId: ispring.options.clientId, format },
+          ispring.options.clientSecret,
+          worker,
+        );
         ours.push(r.rows / r.seconds);
         stalls.push(r.stallMs);
         rows = r.rows;
-        const tokenRes = await request(`${ispring.url}/api/v3/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: new URLSearchParams({ client_id: ispring.options.clientId, client_secret: ispring.options.clientSecret, grant_type: 'client_credentials' }).toString() });
+        const tokenRes = await request(`${ispring.url}/api/v3/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          body: new URLSearchParams({
+            client_id: ispring.options.clientId,
+            client_secret: ispring.options.clientSecret,
+            grant_type: 'client_credentials',
+          }).toString(),
+        });
         const { access_token } = (await tokenRes.body.json()) as { access_token: string };
-        const b = await baseline(ispringPages(ispring.url, access_token, format === 'json' ? 'application/json' : 'application/xml'));
+        const b = await baseline(
+          ispringPages(ispring.url, access_token, format === 'json' ? 'application/json' : 'application/xml'),
+        );
         base.push(b.rows / b.seconds);
       }
       record(`ispring_${format}`, ours, base, rows);
@@ -137,20 +185,41 @@ export async function syncSection(ctx: BenchContext): Promise<Record<string, Fig
   // TeamUp: n attendance rows (courses × sessions × roster), progress derived from them.
   const roster = 50;
   const sessions = 10;
-  const teamup = await startTeamupSimulator({ courses: Math.max(2, Math.round(n / (roster * sessions))), sessionsPerCourse: sessions, rosterSize: roster, customers: Math.max(roster, n / 20), requestsPerMinute: 1e9 });
+  const teamup = await startTeamupSimulator({
+    courses: Math.max(2, Math.round(n / (roster * sessions))),
+    sessionsPerCourse: sessions,
+    rosterSize: roster,
+    customers: Math.max(roster, n / 20),
+    requestsPerMinute: 1e9,
+  });
   try {
     const ours: number[] = [];
     const base: number[] = [];
     let rows = 0;
     for (let i = 0; i < ctx.repetitions; i += 1) {
-      const r = await rollbookSync({ platform: 'teamup', baseUrl: `${teamup.url}/api/v2`, authScheme: 'bearer', providerId: null, completionThreshold: null }, teamup.options.token, worker);
+      const r = await rollbookSync(
+        {
+          platform: 'teamup',
+          baseUrl: `${teamup.url}/api/v2`,
+          authScheme: 'bearer',
+          providerId: null,
+          completionThreshold: null,
+        },
+        teamup.options.token,
+        worker,
+      );
       ours.push(r.rows / r.seconds);
       stalls.push(r.stallMs);
       rows = r.rows;
       const headers = { authorization: `Bearer ${teamup.options.token}` };
       const b = await baseline(
         (async function* () {
-          for (const path of ['courses', 'customers', 'course_sessions?expand=venue,instructors', 'course_session_attendances?expand=course_session']) {
+          for (const path of [
+            'courses',
+            'customers',
+            'course_sessions?expand=venue,instructors',
+            'course_session_attendances?expand=course_session',
+          ]) {
             yield* nextPages(`${teamup.url}/api/v2/${path}${path.includes('?') ? '&' : '?'}page_size=100`, headers);
           }
         })(),
@@ -164,13 +233,21 @@ export async function syncSection(ctx: BenchContext): Promise<Record<string, Fig
 
   // SelfCommunity: n memberships (courses × members), limit 100 per page.
   const members = 1000;
-  const community = await startSelfcommunitySimulator({ courses: Math.max(2, Math.round(n / members)), users: members, membersPerCourse: members });
+  const community = await startSelfcommunitySimulator({
+    courses: Math.max(2, Math.round(n / members)),
+    users: members,
+    membersPerCourse: members,
+  });
   try {
     const ours: number[] = [];
     const base: number[] = [];
     let rows = 0;
     for (let i = 0; i < ctx.repetitions; i += 1) {
-      const r = await rollbookSync({ platform: 'selfcommunity', baseUrl: community.url, authMode: 'token', jwtUserId: null }, community.options.accessToken, worker);
+      const r = await rollbookSync(
+        { platform: 'selfcommunity', baseUrl: community.url, authMode: 'token', jwtUserId: null },
+        community.options.accessToken,
+        worker,
+      );
       ours.push(r.rows / r.seconds);
       stalls.push(r.stallMs);
       rows = r.rows;
@@ -181,7 +258,10 @@ export async function syncSection(ctx: BenchContext): Promise<Record<string, Fig
           yield* nextPages(`${community.url}/api/v2/user/?limit=100&offset=0`, headers);
           for (const course of community.data.courses) {
             const joined = encodeURIComponent('["joined"]');
-            yield* nextPages(`${community.url}/api/v2/course/${course.id}/users/?limit=100&offset=0&statuses=${joined}`, headers);
+            yield* nextPages(
+              `${community.url}/api/v2/course/${course.id}/users/?limit=100&offset=0&statuses=${joined}`,
+              headers,
+            );
           }
         })(),
       );

@@ -13,7 +13,15 @@ export const BENCH_BUILD_DIR = join(import.meta.dirname, '..', 'node_modules', '
 
 /** Bundles `entries` (name → source) into BENCH_BUILD_DIR as `<name>.js` (ESM: the project's package.json says so). */
 export async function bundle(entries: Record<string, string>): Promise<void> {
-  await build({ entryPoints: entries, outdir: BENCH_BUILD_DIR, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'error' });
+  await build({
+    entryPoints: entries,
+    outdir: BENCH_BUILD_DIR,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'error',
+  });
 }
 
 export const SYNC_WORKER_SOURCE = join(import.meta.dirname, '..', 'electron', 'core', 'sync', 'sync-worker.ts');

@@ -93,7 +93,9 @@ const REFUSED_READ_ONLY = new Set<ChannelName>([
   'accounts.remove',
 ]);
 
-type Handlers = { [C in ChannelName]: (ctx: CoreContext, input: ParsedInputOf<C>) => OutputOf<C> | Promise<OutputOf<C>> };
+type Handlers = {
+  [C in ChannelName]: (ctx: CoreContext, input: ParsedInputOf<C>) => OutputOf<C> | Promise<OutputOf<C>>;
+};
 
 // One spread per domain; the Handlers type fails to compile if any channel of the contract has no handler.
 const handlers: Handlers = {
@@ -106,7 +108,10 @@ const handlers: Handlers = {
 
 export interface Core {
   /** Typed call for in-process hosts (CLI, tests). Throws RollbookError. */
-  call<C extends ChannelName>(channel: C, ...input: undefined extends InputOf<C> ? [InputOf<C>?] : [InputOf<C>]): Promise<OutputOf<C>>;
+  call<C extends ChannelName>(
+    channel: C,
+    ...input: undefined extends InputOf<C> ? [InputOf<C>?] : [InputOf<C>]
+  ): Promise<OutputOf<C>>;
   /** Untyped entry for IPC: validates the channel and input; never throws. */
   handle(channel: unknown, input: unknown): Promise<Envelope<unknown>>;
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
@@ -130,7 +135,10 @@ function checkOptions(options: CoreOptions): void {
     );
   }
   if (options.syncWorker && options.inlineSync) {
-    throw new RollbookError('internal', 'Both syncWorker and inlineSync were given: pass one (the worker syncs as the app).');
+    throw new RollbookError(
+      'internal',
+      'Both syncWorker and inlineSync were given: pass one (the worker syncs as the app).',
+    );
   }
 }
 
@@ -147,7 +155,10 @@ export function createCore(options: CoreOptions): Core {
   const db = openDatabase(options.dataDir, { busyTimeoutMs: 60_000 });
   // Partial exports and Chromium profiles that a killed or crashed process left behind.
   sweepLeftovers(options.dataDir);
-  logger.info({ version: ROLLBOOK_VERSION, node: process.versions.node, electron: process.versions.electron }, 'core opened');
+  logger.info(
+    { version: ROLLBOOK_VERSION, node: process.versions.node, electron: process.versions.electron },
+    'core opened',
+  );
   const events = new CoreEvents();
   const now = options.now ?? (() => new Date());
 

@@ -71,7 +71,11 @@ if (!app.requestSingleInstanceLock()) {
     core = liveCore;
     // A rejection nothing awaited (a bug in main's own code) goes to the same log as the core's internal errors.
     process.on('unhandledRejection', (reason) => liveCore.logInternalError(reason));
-    registerContract(ipcMain, liveCore, createSenderCheck(devServerUrl ? [APP_ORIGIN, originOf(devServerUrl)!] : [APP_ORIGIN]));
+    registerContract(
+      ipcMain,
+      liveCore,
+      createSenderCheck(devServerUrl ? [APP_ORIGIN, originOf(devServerUrl)!] : [APP_ORIGIN]),
+    );
 
     const window = createMainWindow({ preloadDir: join(here, '../preload'), devServerUrl });
     mainWindow = window;

@@ -55,7 +55,10 @@ export function registerContract(
     if (!isTrustedSender(event)) {
       return {
         ok: false,
-        error: { code: 'forbidden_sender', message: 'This request did not come from the Rollbook window and was refused.' },
+        error: {
+          code: 'forbidden_sender',
+          message: 'This request did not come from the Rollbook window and was refused.',
+        },
       };
     }
     const refusal = windowInputRefusal(channel, input);

@@ -52,7 +52,10 @@ export function electronPdfRenderer(onError?: (error: unknown) => void): PdfRend
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
           window.webContents.executeJavaScript(`(${PAGINATE_TABLE})(${box.height})`),
-          new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('Paginating the report timed out.')), PAGINATE_TIMEOUT_MS))),
+          new Promise(
+            (_, reject) =>
+              (timer = setTimeout(() => reject(new Error('Paginating the report timed out.')), PAGINATE_TIMEOUT_MS)),
+          ),
         ])
           .catch((error: unknown) => onError?.(error))
           .finally(() => clearTimeout(timer));
@@ -67,7 +70,12 @@ export function electronPdfRenderer(onError?: (error: unknown) => void): PdfRend
               headerTemplate: '<div></div>',
               footerTemplate: options.footerTemplate,
               // printToPDF takes inches.
-              margins: { top: MARGIN_MM.top / 25.4, bottom: MARGIN_MM.bottom / 25.4, left: MARGIN_MM.left / 25.4, right: MARGIN_MM.right / 25.4 },
+              margins: {
+                top: MARGIN_MM.top / 25.4,
+                bottom: MARGIN_MM.bottom / 25.4,
+                left: MARGIN_MM.left / 25.4,
+                right: MARGIN_MM.right / 25.4,
+              },
             }),
           (script) => window.webContents.executeJavaScript(script),
         );

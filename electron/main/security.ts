@@ -65,7 +65,9 @@ export function devServerUrl(isPackaged: boolean, env: NodeJS.ProcessEnv): strin
 /** Only the app's own pages may be navigated to; anything else is refused. */
 export function isAppUrl(url: string, devServerUrl?: string): boolean {
   const origin = originOf(url);
-  return origin !== null && (origin === APP_ORIGIN || (devServerUrl !== undefined && origin === originOf(devServerUrl)));
+  return (
+    origin !== null && (origin === APP_ORIGIN || (devServerUrl !== undefined && origin === originOf(devServerUrl)))
+  );
 }
 
 /** Links the app renders to the outside world open in the OS browser, and only if they are http(s). */
@@ -94,7 +96,9 @@ export function hardenWebContents(
 }
 
 /** The renderer never needs a camera, notifications, geolocation…: refuse every permission. */
-export function denyAllPermissions(session: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler'>): void {
+export function denyAllPermissions(
+  session: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler'>,
+): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);
 }

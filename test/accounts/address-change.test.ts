@@ -21,14 +21,23 @@ afterAll(async () => {
 
 const rejection = (promise: Promise<unknown>) => rejectionOf(RollbookError, promise);
 
-const settingsAt = (sim: TeamupSimulator, path = '/api/v2') => ({ platform: 'teamup' as const, baseUrl: `${sim.url}${path}`, providerId: '123' });
+const settingsAt = (sim: TeamupSimulator, path = '/api/v2') => ({
+  platform: 'teamup' as const,
+  baseUrl: `${sim.url}${path}`,
+  providerId: '123',
+});
 
 describe('changing an account address', () => {
   it('refuses to move the saved secret to another server; the new server hears nothing', async () => {
     const t = testCore();
     try {
       const { core } = t;
-      const { account } = await core.call('accounts.add', { label: 'TU', settings: settingsAt(home), secret: home.options.token, storage: 'session' });
+      const { account } = await core.call('accounts.add', {
+        label: 'TU',
+        settings: settingsAt(home),
+        secret: home.options.token,
+        storage: 'session',
+      });
       const heardElsewhere = elsewhere.requests.length;
 
       const error = await rejection(core.call('accounts.update', { account: 'TU', settings: settingsAt(elsewhere) }));
@@ -45,10 +54,23 @@ describe('changing an account address', () => {
       // Another port on the same host is another server too.
       const otherPort = new URL(home.url);
       otherPort.port = String(Number(otherPort.port) + 1);
-      expect((await rejection(core.call('accounts.update', { account: account.id, settings: { ...settingsAt(home), baseUrl: `${otherPort.origin}/api/v2` } }))).code).toBe('secret_required');
+      expect(
+        (
+          await rejection(
+            core.call('accounts.update', {
+              account: account.id,
+              settings: { ...settingsAt(home), baseUrl: `${otherPort.origin}/api/v2` },
+            }),
+          )
+        ).code,
+      ).toBe('secret_required');
 
       // The same server under another path, or a new label, needs no secret.
-      const relabelled = await core.call('accounts.update', { account: 'TU', label: 'Studio', settings: settingsAt(home, '/api/v2/') });
+      const relabelled = await core.call('accounts.update', {
+        account: 'TU',
+        label: 'Studio',
+        settings: settingsAt(home, '/api/v2/'),
+      });
       expect(relabelled).toMatchObject({ label: 'Studio', secretLocation: 'session', needsReconnect: false });
     } finally {
       t.cleanup();
@@ -59,18 +81,33 @@ describe('changing an account address', () => {
     const t = testCore();
     try {
       const { core } = t;
-      await core.call('accounts.add', { label: 'TU', settings: settingsAt(home), secret: home.options.token, storage: 'session' });
+      await core.call('accounts.add', {
+        label: 'TU',
+        settings: settingsAt(home),
+        secret: home.options.token,
+        storage: 'session',
+      });
 
       // The wrong secret for the new server: refused there, nothing saved.
-      const wrong = await rejection(core.call('accounts.update', { account: 'TU', settings: settingsAt(elsewhere), secret: 'not-the-token-000' }));
+      const wrong = await rejection(
+        core.call('accounts.update', { account: 'TU', settings: settingsAt(elsewhere), secret: 'not-the-token-000' }),
+      );
       expect(wrong.code).toBe('auth_failed');
       expect((await core.call('accounts.list'))[0]!.settings).toMatchObject({ baseUrl: `${home.url}/api/v2` });
       const homeBefore = home.requests.length;
       await core.call('accounts.test', { account: 'TU' });
       expect(home.requests.length).toBeGreaterThan(homeBefore);
 
-      const moved = await core.call('accounts.update', { account: 'TU', settings: settingsAt(elsewhere), secret: elsewhere.options.token });
-      expect(moved).toMatchObject({ settings: { baseUrl: `${elsewhere.url}/api/v2` }, secretLocation: 'session', needsReconnect: false });
+      const moved = await core.call('accounts.update', {
+        account: 'TU',
+        settings: settingsAt(elsewhere),
+        secret: elsewhere.options.token,
+      });
+      expect(moved).toMatchObject({
+        settings: { baseUrl: `${elsewhere.url}/api/v2` },
+        secretLocation: 'session',
+        needsReconnect: false,
+      });
       const sent = elsewhere.requests.map((r) => r.headers.authorization).filter(Boolean);
       expect(sent.length).toBeGreaterThan(0);
       expect(sent.some((h) => h!.includes(home.options.token))).toBe(false);
@@ -88,10 +125,19 @@ describe('changing an account address', () => {
     const t = testCore();
     try {
       const { core } = t;
-      await core.call('accounts.add', { label: 'TU', settings: settingsAt(home), secret: home.options.token, storage: 'session' });
+      await core.call('accounts.add', {
+        label: 'TU',
+        settings: settingsAt(home),
+        secret: home.options.token,
+        storage: 'session',
+      });
       await core.call('accounts.remove', { account: 'TU', keepData: true });
       const moved = await core.call('accounts.update', { account: 'TU', settings: settingsAt(elsewhere) });
-      expect(moved).toMatchObject({ secretLocation: 'none', needsReconnect: true, settings: { baseUrl: `${elsewhere.url}/api/v2` } });
+      expect(moved).toMatchObject({
+        secretLocation: 'none',
+        needsReconnect: true,
+        settings: { baseUrl: `${elsewhere.url}/api/v2` },
+      });
     } finally {
       t.cleanup();
     }

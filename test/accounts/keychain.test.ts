@@ -10,7 +10,12 @@ import { realKeychainAvailable, secretToolLookup } from '../support/keychain';
 import { makeDataset, scriptedConnector } from '../support/scripted-connector';
 
 const SECRET = `s3cret-${Math.random().toString(36).slice(2)}-ÄÖ`;
-const ISPRING = { platform: 'ispring', baseUrl: 'https://acme.ispringlearn.com', authMode: 'token', clientId: 'client-1' } as const;
+const ISPRING = {
+  platform: 'ispring',
+  baseUrl: 'https://acme.ispringlearn.com',
+  authMode: 'token',
+  clientId: 'client-1',
+} as const;
 
 let available = false;
 beforeAll(async () => {
@@ -38,7 +43,11 @@ describe('accounts with the OS keychain', () => {
     if (!available) return ctx.skip();
     const seen: string[] = [];
     const { core: c, dataDir } = core((s) => seen.push(s));
-    const { account, connection } = await c.call('accounts.add', { label: 'Acme LMS', settings: ISPRING, secret: SECRET });
+    const { account, connection } = await c.call('accounts.add', {
+      label: 'Acme LMS',
+      settings: ISPRING,
+      secret: SECRET,
+    });
     expect(connection).toMatchObject({ accountName: 'Scripted', courseCount: 2 });
     expect(account.secretLocation).toBe('keychain');
     expect(secretToolLookup(account.id)).toBe(SECRET);
@@ -80,12 +89,18 @@ describe('accounts with the OS keychain', () => {
       createConnector: () => ({
         ...scriptedConnector({ data: makeDataset(1, 1) }),
         testConnection: async () => {
-          throw new HttpError('auth_failed', 'iSpring Learn rejected the client ID or secret (HTTP 401). Check them in iSpring: Settings → API.', 401);
+          throw new HttpError(
+            'auth_failed',
+            'iSpring Learn rejected the client ID or secret (HTTP 401). Check them in iSpring: Settings → API.',
+            401,
+          );
         },
       }),
     });
     cleanups.push(t.cleanup);
-    await expect(t.core.call('accounts.add', { label: 'Bad', settings: ISPRING, secret: SECRET })).rejects.toMatchObject({
+    await expect(
+      t.core.call('accounts.add', { label: 'Bad', settings: ISPRING, secret: SECRET }),
+    ).rejects.toMatchObject({
       code: 'auth_failed',
       message: expect.stringMatching(/rejected the client ID or secret/),
     });
@@ -103,10 +118,18 @@ describe('accounts without a keychain', () => {
       expect(status.explanation).toMatch(/session/);
       await expect(
         t.core.call('accounts.add', { label: 'Acme', settings: ISPRING, secret: SECRET }),
-      ).rejects.toMatchObject({ code: 'keychain_unavailable', message: expect.stringMatching(/keep for this session only/) });
+      ).rejects.toMatchObject({
+        code: 'keychain_unavailable',
+        message: expect.stringMatching(/keep for this session only/),
+      });
       expect(await t.core.call('accounts.list')).toEqual([]);
 
-      const { account } = await t.core.call('accounts.add', { label: 'Acme', settings: ISPRING, secret: SECRET, storage: 'session' });
+      const { account } = await t.core.call('accounts.add', {
+        label: 'Acme',
+        settings: ISPRING,
+        secret: SECRET,
+        storage: 'session',
+      });
       expect(account.secretLocation).toBe('session');
       expect((await t.core.call('sync.run', {}))[0]!.outcome).toBe('ok');
       expect(filesContaining(t.dataDir, SECRET)).toEqual([]);
@@ -119,10 +142,17 @@ describe('accounts without a keychain', () => {
     const t = testCore({ inlineSync: true, createConnector: () => scriptedConnector({ data: makeDataset(1, 1) }) });
     try {
       await t.core.call('accounts.add', { label: 'Demo', settings: { platform: 'sample', seed: 1 } });
-      await expect(t.core.call('accounts.add', { label: 'demo', settings: { platform: 'sample', seed: 2 } })).rejects.toMatchObject({ code: 'conflict' });
+      await expect(
+        t.core.call('accounts.add', { label: 'demo', settings: { platform: 'sample', seed: 2 } }),
+      ).rejects.toMatchObject({ code: 'conflict' });
       for (const baseUrl of ['http://acme.ispringlearn.com', 'ftp://x', 'javascript:alert(1)', 'not a url']) {
         await expect(
-          t.core.call('accounts.add', { label: 'X', settings: { ...ISPRING, baseUrl }, secret: 'x', storage: 'session' }),
+          t.core.call('accounts.add', {
+            label: 'X',
+            settings: { ...ISPRING, baseUrl },
+            secret: 'x',
+            storage: 'session',
+          }),
         ).rejects.toMatchObject({ code: 'invalid_input' });
       }
       const ok = await t.core.call('accounts.add', {

@@ -54,7 +54,10 @@ function resolvesInto(ref: ImportRef, dir: string): boolean {
 
 describe('import boundaries', () => {
   it('detects the patterns it polices (self-check)', () => {
-    const refs = importsOf('/x/core/a.ts', "import { app } from 'electron';\nconst e = require('electron');\nimport type { T } from '../t';");
+    const refs = importsOf(
+      '/x/core/a.ts',
+      "import { app } from 'electron';\nconst e = require('electron');\nimport type { T } from '../t';",
+    );
     expect(refs.map((r) => [r.specifier, r.typeOnly])).toEqual([
       ['electron', false],
       ['electron', false],

@@ -74,7 +74,10 @@ export async function installBridge(page: Page, core: Core, options: BridgeOptio
   });
   return core.onAny((event, payload) => {
     page
-      .evaluate(([e, p]) => (window as unknown as { __rollbookEmit: (e: string, p: unknown) => void }).__rollbookEmit(e, p), [event, payload] as const)
+      .evaluate(
+        ([e, p]) => (window as unknown as { __rollbookEmit: (e: string, p: unknown) => void }).__rollbookEmit(e, p),
+        [event, payload] as const,
+      )
       .catch(() => undefined);
   });
 }

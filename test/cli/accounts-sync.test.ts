@@ -17,8 +17,22 @@ describe('rollbook accounts / sync (sample platform, no network)', () => {
     expect(list.code).toBe(0);
     const accounts = JSON.parse(list.stdout) as Record<string, unknown>[];
     expect(accounts).toHaveLength(1);
-    expect(Object.keys(accounts[0]!)).toEqual(['id', 'label', 'platform', 'settings', 'secretLocation', 'needsReconnect', 'lastSyncedAt', 'createdAt']);
-    expect(accounts[0]).toMatchObject({ label: 'Demo', platform: 'sample', settings: { platform: 'sample', seed: 4 }, secretLocation: 'none' });
+    expect(Object.keys(accounts[0]!)).toEqual([
+      'id',
+      'label',
+      'platform',
+      'settings',
+      'secretLocation',
+      'needsReconnect',
+      'lastSyncedAt',
+      'createdAt',
+    ]);
+    expect(accounts[0]).toMatchObject({
+      label: 'Demo',
+      platform: 'sample',
+      settings: { platform: 'sample', seed: 4 },
+      secretLocation: 'none',
+    });
 
     const sync = await run('sync');
     expect(sync.code).toBe(0);
@@ -27,7 +41,9 @@ describe('rollbook accounts / sync (sample platform, no network)', () => {
     expect(sync.stderr).toMatch(/^Demo: learners \(3\/5\) 500 rows, [\d.]+ s$/m);
     expect(sync.stderr.match(/^Demo: \w+ \(\d\/5\) /gm)).toHaveLength(5);
     expect(sync.stderr).not.toMatch(/ 0 rows/);
-    expect(sync.stderr).toMatch(/Demo: synced \(24 courses, \d+ sessions, 500 learners, \d+ attendance, \d+ progress\)/);
+    expect(sync.stderr).toMatch(
+      /Demo: synced \(24 courses, \d+ sessions, 500 learners, \d+ attendance, \d+ progress\)/,
+    );
 
     const info = await run('info', '--json');
     expect(JSON.parse(info.stdout).counts).toMatchObject({ accounts: 1, courses: 24, learners: 500 });
@@ -53,10 +69,37 @@ describe('rollbook accounts / sync (sample platform, no network)', () => {
   });
 
   it('rejects bad settings with exit 2 before touching the network', async () => {
-    const http = await cli(['accounts', 'add', 'ispring', '--label', 'X', '--base-url', 'http://acme.example.com', '--client-id', 'c', '--data-dir', dir.path], { ROLLBOOK_SECRET: 'x' });
+    const http = await cli(
+      [
+        'accounts',
+        'add',
+        'ispring',
+        '--label',
+        'X',
+        '--base-url',
+        'http://acme.example.com',
+        '--client-id',
+        'c',
+        '--data-dir',
+        dir.path,
+      ],
+      { ROLLBOOK_SECRET: 'x' },
+    );
     expect(http.code).toBe(2);
     expect(http.stderr).toMatch(/plain http/);
-    const both = await run('accounts', 'add', 'ispring', '--label', 'X', '--base-url', 'https://a.example', '--client-id', 'c', '--login', 'l');
+    const both = await run(
+      'accounts',
+      'add',
+      'ispring',
+      '--label',
+      'X',
+      '--base-url',
+      'https://a.example',
+      '--client-id',
+      'c',
+      '--login',
+      'l',
+    );
     expect(both.code).toBe(2);
     const unknown = await run('accounts', 'add', 'moodle', '--label', 'X');
     expect(unknown.code).toBe(2);

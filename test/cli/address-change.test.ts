@@ -29,12 +29,17 @@ describe('rollbook accounts edit --base-url', () => {
     dir.cleanup();
   });
 
-  const baseUrl = async () => (JSON.parse((await run(['accounts', 'list', '--json'])).stdout) as { settings: { baseUrl: string } }[])[0]!.settings.baseUrl;
+  const baseUrl = async () =>
+    (JSON.parse((await run(['accounts', 'list', '--json'])).stdout) as { settings: { baseUrl: string } }[])[0]!.settings
+      .baseUrl;
   const tokensSeenBy = (sim: TeamupSimulator) => sim.requests.map((r) => r.headers.authorization ?? '').join('\n');
 
   it('asks for the secret again when the address moves to another server', async (ctx) => {
     if (!keychain) return ctx.skip();
-    const add = await run(['accounts', 'add', 'teamup', '--label', 'TU', '--base-url', `${home.url}/api/v2`, '--provider-id', '123'], { ROLLBOOK_SECRET: home.options.token });
+    const add = await run(
+      ['accounts', 'add', 'teamup', '--label', 'TU', '--base-url', `${home.url}/api/v2`, '--provider-id', '123'],
+      { ROLLBOOK_SECRET: home.options.token },
+    );
     expect(add.code, add.stderr).toBe(0);
     added = true;
 
@@ -48,7 +53,9 @@ describe('rollbook accounts edit --base-url', () => {
     expect(elsewhere.requests).toEqual([]);
 
     // The new server's secret, from ROLLBOOK_SECRET: tested there, then saved with the new address.
-    const moved = await run(['accounts', 'edit', 'TU', '--base-url', `${elsewhere.url}/api/v2`], { ROLLBOOK_SECRET: elsewhere.options.token });
+    const moved = await run(['accounts', 'edit', 'TU', '--base-url', `${elsewhere.url}/api/v2`], {
+      ROLLBOOK_SECRET: elsewhere.options.token,
+    });
     expect(moved.code, moved.stderr).toBe(0);
     expect(moved.stdout).toMatch(/Connected and updated "TU"; secret: system keychain/);
     expect(await baseUrl()).toBe(`${elsewhere.url}/api/v2`);
@@ -62,7 +69,11 @@ describe('rollbook accounts edit --base-url', () => {
     const wrong = await run(['accounts', 'edit', 'TU', '--base-url', `${home.url}/api/v2`], {}, 'wrong-token-000000\n');
     expect(wrong.code).toBe(1);
     expect(await baseUrl()).toBe(`${elsewhere.url}/api/v2`);
-    const back = await run(['accounts', 'edit', 'TU', '--base-url', `${home.url}/api/v2`], {}, `${home.options.token}\n`);
+    const back = await run(
+      ['accounts', 'edit', 'TU', '--base-url', `${home.url}/api/v2`],
+      {},
+      `${home.options.token}\n`,
+    );
     expect(back.code, back.stderr).toBe(0);
     expect(await baseUrl()).toBe(`${home.url}/api/v2`);
     expect(tokensSeenBy(home)).not.toContain(elsewhere.options.token);

@@ -24,7 +24,9 @@ const execFileAsync = promisify(execFile);
 /** The built CLI as a child process; exit code and output whatever the outcome. */
 async function builtCli(args: string[], env: NodeJS.ProcessEnv = {}) {
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [BUILT_CLI, ...args], { env: { ...process.env, ...env } });
+    const { stdout, stderr } = await execFileAsync(process.execPath, [BUILT_CLI, ...args], {
+      env: { ...process.env, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -59,17 +61,27 @@ describe('the built CLI', () => {
   it('syncs a loopback iSpring Learn in its sync worker and exports through its CSV workers', async (ctx) => {
     // The CLI keeps secrets only in the OS keychain (CI has one; see realKeychainAvailable).
     if (!keychain) return ctx.skip();
-    const add = await run(['accounts', 'add', 'ispring', '--label', 'Built', '--base-url', sim.url, '--client-id', sim.options.clientId], {
-      ROLLBOOK_SECRET: sim.options.clientSecret,
-    });
+    const add = await run(
+      ['accounts', 'add', 'ispring', '--label', 'Built', '--base-url', sim.url, '--client-id', sim.options.clientId],
+      {
+        ROLLBOOK_SECRET: sim.options.clientSecret,
+      },
+    );
     expect(add.code, add.stderr).toBe(0);
     added = true;
     // The program whose sync is checked below is one that runs syncs in its worker (a core given the worker's entry
     // runs every sync there); the sync working end to end then shows the bundled worker syncs.
-    expect(JSON.parse((await run(['info', '--json'])).stdout)).toMatchObject({ workers: { sync: true, csvExport: true } });
+    expect(JSON.parse((await run(['info', '--json'])).stdout)).toMatchObject({
+      workers: { sync: true, csvExport: true },
+    });
 
     // A page that fails once on the way is retried inside the worker.
-    sim.addFault({ match: /learners\/results/, fault: { kind: 'status', status: 503, headers: { 'Retry-After': '0' } }, after: 2, times: 1 });
+    sim.addFault({
+      match: /learners\/results/,
+      fault: { kind: 'status', status: 503, headers: { 'Retry-After': '0' } },
+      after: 2,
+      times: 1,
+    });
     const sync = await run(['sync']);
     expect(sync.code, sync.stderr).toBe(0);
     expect(sync.stderr).toMatch(/Built: synced/);
@@ -89,7 +101,11 @@ describe('the built CLI', () => {
     const core = createCore({ dataDir: dir.path, secrets: createSecretStore(noKeychain()) });
     try {
       const oneThread = join(dir.path, 'one-thread.csv');
-      const result = await core.call('reports.export', { definition: { kind: 'completions' }, format: 'csv', path: oneThread });
+      const result = await core.call('reports.export', {
+        definition: { kind: 'completions' },
+        format: 'csv',
+        path: oneThread,
+      });
       expect(result.rows).toBe(written);
       expect(readFileSync(viaCli).equals(readFileSync(oneThread))).toBe(true);
     } finally {
@@ -97,7 +113,7 @@ describe('the built CLI', () => {
     }
   }, 180_000);
 
-  it('writes its log, with the sync worker\'s lines, through the bundled logger', async () => {
+  it("writes its log, with the sync worker's lines, through the bundled logger", async () => {
     const dataDir = join(dir.path, 'logged');
     await builtCli(['accounts', 'add', 'sample', '--label', 'Demo', '--data-dir', dataDir]);
     await builtCli(['sync', '--full', '--data-dir', dataDir]);

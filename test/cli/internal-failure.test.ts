@@ -20,12 +20,16 @@ describe('CLI on an internal failure', () => {
   it('prints the cause and the log folder, the stack with --verbose, and logs the stack', async () => {
     expect((await run('accounts', 'add', 'sample', '--label', 'Glasshouse')).code).toBe(0);
     const db = new Database(join(dir.path, DB_FILE_NAME));
-    db.exec("CREATE TRIGGER refuse_courses BEFORE INSERT ON courses BEGIN SELECT RAISE(ABORT, 'the disk said no'); END;");
+    db.exec(
+      "CREATE TRIGGER refuse_courses BEFORE INSERT ON courses BEGIN SELECT RAISE(ABORT, 'the disk said no'); END;",
+    );
     db.close();
 
     const sync = await run('sync', '--full');
     expect(sync.code).toBe(1);
-    expect(sync.stderr).toMatch(/^Glasshouse: FAILED — The sync stopped on an unexpected error \(SqliteError: the disk said no\)/m);
+    expect(sync.stderr).toMatch(
+      /^Glasshouse: FAILED — The sync stopped on an unexpected error \(SqliteError: the disk said no\)/m,
+    );
     expect(sync.stderr).toContain(`The details are in the log: ${logDir}.`);
     expect(sync.stderr).toMatch(/--verbose prints the stack/);
     expect(sync.stderr).not.toMatch(/^\s+at /m);

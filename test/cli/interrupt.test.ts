@@ -20,7 +20,11 @@ describe('CLI interrupt', () => {
 
     // Every results page now takes a second: the sync is still running when Ctrl+C comes.
     account.sim.addFault({ match: /learners\/results/, fault: { kind: 'delay', ms: 1_000 } });
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'electron/core/cli/main.ts'), 'sync', '--data-dir', dir.path], { cwd: ROOT });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', resolve(ROOT, 'electron/core/cli/main.ts'), 'sync', '--data-dir', dir.path],
+      { cwd: ROOT },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));

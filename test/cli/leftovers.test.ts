@@ -53,7 +53,12 @@ describe('export leftovers', () => {
   it.each(['SIGINT', 'SIGTERM'] as const)('%s mid-way through a CSV export leaves no partial file', async (signal) => {
     const file = join(out.path, `${signal}.csv`);
     const writing = () => ours(out.path).some((name) => name.endsWith('.partial'));
-    const result = await interruptExport(['report', 'completions', '--out', file, '--data-dir', big.dataDir], signal, tmp.path, writing);
+    const result = await interruptExport(
+      ['report', 'completions', '--out', file, '--data-dir', big.dataDir],
+      signal,
+      tmp.path,
+      writing,
+    );
     expect(result.signal, result.stderr).toBe(signal);
     expect(existsSync(file)).toBe(false);
     expect(ours(out.path)).toEqual([]);
@@ -70,38 +75,44 @@ describe('export leftovers', () => {
     expect(readdirSync(tmp.path).filter((name) => name.startsWith('rollbook-pdf-'))).toEqual([]);
   });
 
-  it('a start sweeps stale partial files (this app\'s, in folders it exported to) ' +
-    'and stale Chromium profiles', async () => {
-    const data = tempDir();
-    const folder = tempDir('rollbook-leftovers-folder-');
-    const temp = tempDir('rollbook-leftovers-tmp-');
-    const run = (...args: string[]) => cli([...args, '--data-dir', data.path], { TMPDIR: temp.path });
-    try {
-      expect((await run('accounts', 'add', 'sample', '--label', 'Demo')).code).toBe(0);
-      expect((await run('report', 'courses', '--out', join(folder.path, 'courses.csv'))).code).toBe(0);
-      const make = (path: string, hoursOld: number, dir = false) => {
-        if (dir) mkdirSync(join(path, 'Default'), { recursive: true });
-        else writeFileSync(path, 'x');
-        const at = new Date(Date.now() - hoursOld * 3_600_000);
-        utimesSync(path, at, at);
-        return path;
-      };
-      const stalePartial = make(join(folder.path, '.q1.csv.rollbook-0a1b2c3d.partial'), 2);
-      const freshPartial = make(join(folder.path, '.q2.csv.rollbook-4e5f6a7b.partial'), 0);
-      const notOurs = make(join(folder.path, '.notes.txt.partial'), 2);
-      const staleProfile = make(join(temp.path, 'rollbook-pdf-profile-0123456789ab'), 2, true);
-      const freshProfile = make(join(temp.path, 'rollbook-pdf-profile-ba9876543210'), 0, true);
-      const otherDir = make(join(temp.path, 'playwright_chromiumdev_profile-x'), 2, true);
+  it(
+    "a start sweeps stale partial files (this app's, in folders it exported to) " + 'and stale Chromium profiles',
+    async () => {
+      const data = tempDir();
+      const folder = tempDir('rollbook-leftovers-folder-');
+      const temp = tempDir('rollbook-leftovers-tmp-');
+      const run = (...args: string[]) => cli([...args, '--data-dir', data.path], { TMPDIR: temp.path });
+      try {
+        expect((await run('accounts', 'add', 'sample', '--label', 'Demo')).code).toBe(0);
+        expect((await run('report', 'courses', '--out', join(folder.path, 'courses.csv'))).code).toBe(0);
+        const make = (path: string, hoursOld: number, dir = false) => {
+          if (dir) mkdirSync(join(path, 'Default'), { recursive: true });
+          else writeFileSync(path, 'x');
+          const at = new Date(Date.now() - hoursOld * 3_600_000);
+          utimesSync(path, at, at);
+          return path;
+        };
+        const stalePartial = make(join(folder.path, '.q1.csv.rollbook-0a1b2c3d.partial'), 2);
+        const freshPartial = make(join(folder.path, '.q2.csv.rollbook-4e5f6a7b.partial'), 0);
+        const notOurs = make(join(folder.path, '.notes.txt.partial'), 2);
+        const staleProfile = make(join(temp.path, 'rollbook-pdf-profile-0123456789ab'), 2, true);
+        const freshProfile = make(join(temp.path, 'rollbook-pdf-profile-ba9876543210'), 0, true);
+        const otherDir = make(join(temp.path, 'playwright_chromiumdev_profile-x'), 2, true);
 
-      expect((await run('info')).code).toBe(0);
-      expect(existsSync(stalePartial)).toBe(false);
-      expect(existsSync(staleProfile)).toBe(false);
-      for (const kept of [freshPartial, notOurs, freshProfile, otherDir]) expect(existsSync(kept), kept).toBe(true);
-      expect(readdirSync(folder.path).sort()).toEqual(['.notes.txt.partial', '.q2.csv.rollbook-4e5f6a7b.partial', 'courses.csv']);
-    } finally {
-      data.cleanup();
-      folder.cleanup();
-      temp.cleanup();
-    }
-  });
+        expect((await run('info')).code).toBe(0);
+        expect(existsSync(stalePartial)).toBe(false);
+        expect(existsSync(staleProfile)).toBe(false);
+        for (const kept of [freshPartial, notOurs, freshProfile, otherDir]) expect(existsSync(kept), kept).toBe(true);
+        expect(readdirSync(folder.path).sort()).toEqual([
+          '.notes.txt.partial',
+          '.q2.csv.rollbook-4e5f6a7b.partial',
+          'courses.csv',
+        ]);
+      } finally {
+        data.cleanup();
+        folder.cleanup();
+        temp.cleanup();
+      }
+    },
+  );
 });

@@ -7,22 +7,96 @@ import { progressPrinter } from '../../electron/core/cli/commands/sync';
 import type { SyncProgress } from '../../electron/core/contract/channels/sync';
 
 function event(over: Partial<SyncProgress>): SyncProgress {
-  return { accountId: 'a1', runId: 1, state: 'running', resource: 'courses', step: 1, steps: 5, pages: 0, rows: 0, total: null, counts: {}, waiting: null, elapsedMs: 0, outcome: 'running', ...over };
+  return {
+    accountId: 'a1',
+    runId: 1,
+    state: 'running',
+    resource: 'courses',
+    step: 1,
+    steps: 5,
+    pages: 0,
+    rows: 0,
+    total: null,
+    counts: {},
+    waiting: null,
+    elapsedMs: 0,
+    outcome: 'running',
+    ...over,
+  };
 }
 
 describe('CLI sync progress lines', () => {
   it('prints each step as it ends, a heartbeat in a long step, and each wait once', () => {
     const lines: string[] = [];
-    const print = progressPrinter({ stdout: () => undefined, stderr: (text) => lines.push(text), env: {}, isTty: false }, new Map([['a1', 'Acme']]));
+    const print = progressPrinter(
+      { stdout: () => undefined, stderr: (text) => lines.push(text), env: {}, isTty: false },
+      new Map([['a1', 'Acme']]),
+    );
     print(event({ elapsedMs: 0 }));
     print(event({ rows: 40, pages: 1, counts: { courses: 40 }, elapsedMs: 200 }));
     print(event({ resource: 'progress', step: 5, counts: { courses: 40 }, elapsedMs: 300 }));
-    print(event({ resource: 'progress', step: 5, rows: 1_000, pages: 10, counts: { courses: 40, progress: 1_000 }, elapsedMs: 20_000 }));
-    print(event({ resource: 'progress', step: 5, rows: 3_000, pages: 30, counts: { courses: 40, progress: 3_000 }, elapsedMs: 31_000 }));
-    print(event({ resource: 'progress', step: 5, state: 'waiting', rows: 3_000, counts: { courses: 40, progress: 3_000 }, waiting: { reason: 'rate_limited', ms: 20_000 }, elapsedMs: 32_000 }));
-    print(event({ resource: 'progress', step: 5, state: 'waiting', rows: 3_000, counts: { courses: 40, progress: 3_000 }, waiting: { reason: 'rate_limited', ms: 19_000 }, elapsedMs: 33_000 }));
-    print(event({ resource: 'progress', step: 5, rows: 5_000, counts: { courses: 40, progress: 5_000 }, elapsedMs: 55_000 }));
-    print(event({ resource: 'progress', step: 5, state: 'done', outcome: 'ok', rows: 5_000, counts: { courses: 40, progress: 5_000 }, elapsedMs: 56_000 }));
+    print(
+      event({
+        resource: 'progress',
+        step: 5,
+        rows: 1_000,
+        pages: 10,
+        counts: { courses: 40, progress: 1_000 },
+        elapsedMs: 20_000,
+      }),
+    );
+    print(
+      event({
+        resource: 'progress',
+        step: 5,
+        rows: 3_000,
+        pages: 30,
+        counts: { courses: 40, progress: 3_000 },
+        elapsedMs: 31_000,
+      }),
+    );
+    print(
+      event({
+        resource: 'progress',
+        step: 5,
+        state: 'waiting',
+        rows: 3_000,
+        counts: { courses: 40, progress: 3_000 },
+        waiting: { reason: 'rate_limited', ms: 20_000 },
+        elapsedMs: 32_000,
+      }),
+    );
+    print(
+      event({
+        resource: 'progress',
+        step: 5,
+        state: 'waiting',
+        rows: 3_000,
+        counts: { courses: 40, progress: 3_000 },
+        waiting: { reason: 'rate_limited', ms: 19_000 },
+        elapsedMs: 33_000,
+      }),
+    );
+    print(
+      event({
+        resource: 'progress',
+        step: 5,
+        rows: 5_000,
+        counts: { courses: 40, progress: 5_000 },
+        elapsedMs: 55_000,
+      }),
+    );
+    print(
+      event({
+        resource: 'progress',
+        step: 5,
+        state: 'done',
+        outcome: 'ok',
+        rows: 5_000,
+        counts: { courses: 40, progress: 5_000 },
+        elapsedMs: 56_000,
+      }),
+    );
     expect(lines).toEqual([
       'Acme: courses (1/5) 40 rows, 0.3 s\n',
       'Acme: progress (5/5) 3,000 rows, 30 pages, 31 s\n',
@@ -33,12 +107,33 @@ describe('CLI sync progress lines', () => {
 
   it('says which rows of other resources a step brought (SelfCommunity lists learners beside their progress)', () => {
     const lines: string[] = [];
-    const print = progressPrinter({ stdout: () => undefined, stderr: (text) => lines.push(text), env: {}, isTty: false }, new Map([['a1', 'Community']]));
+    const print = progressPrinter(
+      { stdout: () => undefined, stderr: (text) => lines.push(text), env: {}, isTty: false },
+      new Map([['a1', 'Community']]),
+    );
     print(event({ resource: 'learners', step: 3, counts: { courses: 4 }, elapsedMs: 100 }));
     print(event({ resource: 'attendance', step: 4, counts: { courses: 4, learners: 0 }, elapsedMs: 110 }));
     print(event({ resource: 'progress', step: 5, counts: { courses: 4, learners: 0, attendance: 0 }, elapsedMs: 120 }));
-    print(event({ resource: 'progress', step: 5, rows: 200, counts: { courses: 4, learners: 30, attendance: 0, progress: 200 }, elapsedMs: 400 }));
-    print(event({ resource: 'progress', step: 5, state: 'done', outcome: 'ok', rows: 250, counts: { courses: 4, learners: 35, attendance: 0, progress: 250 }, elapsedMs: 500 }));
+    print(
+      event({
+        resource: 'progress',
+        step: 5,
+        rows: 200,
+        counts: { courses: 4, learners: 30, attendance: 0, progress: 200 },
+        elapsedMs: 400,
+      }),
+    );
+    print(
+      event({
+        resource: 'progress',
+        step: 5,
+        state: 'done',
+        outcome: 'ok',
+        rows: 250,
+        counts: { courses: 4, learners: 35, attendance: 0, progress: 250 },
+        elapsedMs: 500,
+      }),
+    );
     expect(lines).toEqual([
       'Community: learners (3/5) 0 rows, 0.1 s\n',
       'Community: attendance (4/5) 0 rows, 0.1 s\n',
@@ -48,7 +143,11 @@ describe('CLI sync progress lines', () => {
 
   it('on a terminal, redraws one bar and prints no lines', () => {
     const out: string[] = [];
-    const io = { stdout: () => undefined, stderr: (text: string) => out.push(text), clearLine: () => out.push('<clear>') };
+    const io = {
+      stdout: () => undefined,
+      stderr: (text: string) => out.push(text),
+      clearLine: () => out.push('<clear>'),
+    };
     const print = progressPrinter({ ...io, env: {}, isTty: true }, new Map());
     print(event({ rows: 10 }));
     print(event({ state: 'done' }));

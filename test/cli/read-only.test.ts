@@ -21,7 +21,11 @@ const run = promisify(execFile);
 async function cliOnReadOnlyMount(dir: string, args: string[]) {
   const script = 'mount --bind -o ro "$0" "$0" && exec "$@"';
   try {
-    const { stdout, stderr } = await run('unshare', ['-m', 'sh', '-c', script, dir, process.execPath, '--import', 'tsx', MAIN, ...args], { cwd: ROOT });
+    const { stdout, stderr } = await run(
+      'unshare',
+      ['-m', 'sh', '-c', script, dir, process.execPath, '--import', 'tsx', MAIN, ...args],
+      { cwd: ROOT },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -31,7 +35,11 @@ async function cliOnReadOnlyMount(dir: string, args: string[]) {
 
 function canMountReadOnly(): boolean {
   try {
-    execFileSync('unshare', ['-m', 'sh', '-c', 'mount --bind -o ro "$0" "$0" && ! touch "$0/probe" 2>/dev/null', ROOT], { stdio: 'ignore' });
+    execFileSync(
+      'unshare',
+      ['-m', 'sh', '-c', 'mount --bind -o ro "$0" "$0" && ! touch "$0/probe" 2>/dev/null', ROOT],
+      { stdio: 'ignore' },
+    );
     return true;
   } catch {
     console.log('[read-only] SKIPPED mount case: unshare -m with a read-only bind mount is not allowed here.');
@@ -51,7 +59,9 @@ describe('a read-only data folder', () => {
     out.cleanup();
   });
 
-  it('read-only mount: info and reports work, a sync is refused with a clear message, nothing is written', async ({ skip }) => {
+  it('read-only mount: info and reports work, a sync is refused with a clear message, nothing is written', async ({
+    skip,
+  }) => {
     if (!canMountReadOnly()) skip('no read-only bind mounts here');
     const before = readdirSync(dir.path).sort();
     const info = await cliOnReadOnlyMount(dir.path, ['info', '--json', '--data-dir', dir.path]);
@@ -64,7 +74,16 @@ describe('a read-only data folder', () => {
     expect(report.stdout).toMatch(/^Wrote [\d,]+ rows/);
     expect(readFileSync(csv, 'utf8').split('\n').length).toBeGreaterThan(100);
     const pdf = join(out.path, 'courses.pdf');
-    const printed = await cliOnReadOnlyMount(dir.path, ['report', 'courses', '--format', 'pdf', '--out', pdf, '--data-dir', dir.path]);
+    const printed = await cliOnReadOnlyMount(dir.path, [
+      'report',
+      'courses',
+      '--format',
+      'pdf',
+      '--out',
+      pdf,
+      '--data-dir',
+      dir.path,
+    ]);
     expect(printed.code, printed.stderr).toBe(0);
     expect(readFileSync(pdf).subarray(0, 5).toString()).toBe('%PDF-');
 
@@ -90,7 +109,16 @@ describe('a read-only data folder', () => {
       const report = await cli(['report', 'courses', '--out', csv, '--data-dir', dir.path]);
       expect(report.code, report.stderr).toBe(0);
       expect(existsSync(csv)).toBe(true);
-      const save = await cli(['report', 'courses', '--out', join(out.path, 'x.csv'), '--save-as', 'Mine', '--data-dir', dir.path]);
+      const save = await cli([
+        'report',
+        'courses',
+        '--out',
+        join(out.path, 'x.csv'),
+        '--save-as',
+        'Mine',
+        '--data-dir',
+        dir.path,
+      ]);
       expect(save.code).toBe(1);
       expect(save.stderr).toMatch(/is read-only/);
     } finally {
@@ -98,7 +126,9 @@ describe('a read-only data folder', () => {
     }
   });
 
-  it('a cache SQLite opens but cannot write (its -shm index immutable): reopened read-only, info works', async ({ skip }) => {
+  it('a cache SQLite opens but cannot write (its -shm index immutable): reopened read-only, info works', async ({
+    skip,
+  }) => {
     // This process keeps the cache open, so its WAL index stays; made immutable, another process may only read it.
     const holder = openDatabase(dir.path);
     const shm = join(dir.path, 'rollbook.sqlite-shm');

@@ -21,7 +21,25 @@ describe('rollbook report', () => {
 
   it('writes a filtered CSV, refuses to overwrite, and overwrites with --force', async () => {
     const file = join(out.path, 'done.csv');
-    const first = await run('report', 'completions', '--format', 'csv', '--out', file, '--account', 'Demo', '--status', 'completed', '--status', 'passed', '--from', '2026-01-01', '--to', '2099-12-31', '--no-bom');
+    const first = await run(
+      'report',
+      'completions',
+      '--format',
+      'csv',
+      '--out',
+      file,
+      '--account',
+      'Demo',
+      '--status',
+      'completed',
+      '--status',
+      'passed',
+      '--from',
+      '2026-01-01',
+      '--to',
+      '2099-12-31',
+      '--no-bom',
+    );
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^Wrote \d[\d,]* rows to .*done\.csv/);
     const rows = parse(readFileSync(file)) as string[][];

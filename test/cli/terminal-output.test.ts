@@ -100,7 +100,12 @@ describe('CLI output of untrusted text', () => {
     const serverDir = tempDir();
     beforeAll(async () => {
       keychain = await realKeychainAvailable();
-      sim = await startTeamupSimulator({ providers: [{ id: 7, name: HOSTILE }, { id: 8, name: `Second ${HOSTILE}` }] });
+      sim = await startTeamupSimulator({
+        providers: [
+          { id: 7, name: HOSTILE },
+          { id: 8, name: `Second ${HOSTILE}` },
+        ],
+      });
     });
     afterAll(async () => {
       await cli(['accounts', 'remove', 'T', '--yes', '--data-dir', serverDir.path]);
@@ -111,7 +116,19 @@ describe('CLI output of untrusted text', () => {
     it('"Connected:" and provider lines carry no escapes', async ({ skip }) => {
       if (!keychain) skip('no OS keychain in this session');
       const add = await cli(
-        ['accounts', 'add', 'teamup', '--label', 'T', '--base-url', `${sim.url}/api/v2`, '--provider-id', '7', '--data-dir', serverDir.path],
+        [
+          'accounts',
+          'add',
+          'teamup',
+          '--label',
+          'T',
+          '--base-url',
+          `${sim.url}/api/v2`,
+          '--provider-id',
+          '7',
+          '--data-dir',
+          serverDir.path,
+        ],
         { ROLLBOOK_SECRET: sim.options.token },
       );
       expect(add.code, add.stderr).toBe(0);

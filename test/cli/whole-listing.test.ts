@@ -27,7 +27,9 @@ describe('CLI sync of a listing that is not whole', () => {
 
   it('fails a list cut short, says partly synced when the data moved', async (ctx) => {
     if (!keychain) return ctx.skip(); // the CLI keeps secrets only in the OS keychain
-    const add = await run(['accounts', 'add', 'teamup', '--label', 'Studio', '--base-url', `${sim.url}/api/v2`], { ROLLBOOK_SECRET: sim.options.token });
+    const add = await run(['accounts', 'add', 'teamup', '--label', 'Studio', '--base-url', `${sim.url}/api/v2`], {
+      ROLLBOOK_SECRET: sim.options.token,
+    });
     expect(add.code, add.stderr).toBe(0);
     added = true;
     const first = await run(['sync']);
@@ -37,27 +39,47 @@ describe('CLI sync of a listing that is not whole', () => {
     expect(counts.attendance).toBe(8);
 
     // The issue's server: two rows, then an empty second page without a next link while count still says 8.
-    const rows = sim.data.attendances.slice(0, 2).map((a) => ({ id: a.id, status: a.status, customer: a.customer, course_session: { id: a.course_session, course: 300 } }));
+    const rows = sim.data.attendances.slice(0, 2).map((a) => ({
+      id: a.id,
+      status: a.status,
+      customer: a.customer,
+      course_session: { id: a.course_session, course: 300 },
+    }));
     sim.addFault({
       match: /course_session_attendances/,
       fault: {
         kind: 'reply',
         reply: (path) => {
           const second = new URL(path, sim.url).searchParams.get('page') === '2';
-          return { body: JSON.stringify({ count: 8, next: second ? null : `${sim.url}${path}&page=2`, previous: null, results: second ? [] : rows }) };
+          return {
+            body: JSON.stringify({
+              count: 8,
+              next: second ? null : `${sim.url}${path}&page=2`,
+              previous: null,
+              results: second ? [] : rows,
+            }),
+          };
         },
       },
     });
     const cut = await run(['sync', '--full']);
     expect(cut.code).toBe(1);
-    expect(cut.stderr).toMatch(/Studio: FAILED — TeamUp reported 8 course session attendances but the list it sent ended after 2\./);
+    expect(cut.stderr).toMatch(
+      /Studio: FAILED — TeamUp reported 8 course session attendances but the list it sent ended after 2\./,
+    );
     expect(JSON.parse((await run(['info', '--json'])).stdout).counts).toEqual(counts);
     sim.clearFaults();
 
     // A customer signs up between the first and the second page of the customer list.
-    sim.addFault({ match: /customers\?.*page=2/, times: 1, fault: { kind: 'transform', apply: (body) => JSON.stringify({ ...JSON.parse(body), count: 251 }) } });
+    sim.addFault({
+      match: /customers\?.*page=2/,
+      times: 1,
+      fault: { kind: 'transform', apply: (body) => JSON.stringify({ ...JSON.parse(body), count: 251 }) },
+    });
     const moved = await run(['sync', '--full']);
     expect(moved.code, moved.stderr).toBe(0);
-    expect(moved.stderr).toMatch(/Studio: partly synced \(.*\)\n {2}incomplete: TeamUp's list of customers changed while Rollbook read it/);
+    expect(moved.stderr).toMatch(
+      /Studio: partly synced \(.*\)\n {2}incomplete: TeamUp's list of customers changed while Rollbook read it/,
+    );
   });
 });

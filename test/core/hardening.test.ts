@@ -13,7 +13,7 @@ import { REPORT_CSP } from '../../electron/core/reports/pdf-template';
 import { CONTENT_SECURITY_POLICY, devServerUrl, isAppUrl } from '../../electron/main/security';
 
 describe('Electron hardening policies', () => {
-  it('the app\'s CSP allows scripts only from the app itself; a report page may run and load nothing', () => {
+  it("the app's CSP allows scripts only from the app itself; a report page may run and load nothing", () => {
     const directives = Object.fromEntries(CONTENT_SECURITY_POLICY.split('; ').map((d) => [d.split(' ')[0], d]));
     expect(directives['script-src']).toBe("script-src 'self'");
     expect(directives['default-src']).toBe("default-src 'self'");
@@ -37,7 +37,7 @@ describe('Electron hardening policies', () => {
     }
   });
 
-  it('a course\'s address becomes a link only if it is a well-formed http(s) URL', () => {
+  it("a course's address becomes a link only if it is a well-formed http(s) URL", () => {
     expect(webLink('https://acme.ispringlearn.com/courses/42')).toBe('https://acme.ispringlearn.com/courses/42');
     expect(webLink(' http://example.com/x ')).toBe('http://example.com/x');
     const refused = [null, '', 'javascript:alert(1)', 'JAVASCRIPT:alert(1)', 'file:///etc/passwd', '\\\\host\\x.exe'];
@@ -47,13 +47,16 @@ describe('Electron hardening policies', () => {
     }
   });
 
-  it('the window gets a course\'s address from the cache only as a web link', async () => {
+  it("the window gets a course's address from the cache only as a web link", async () => {
     const data = reportDataset();
     data.courses[0]!.url = 'javascript:alert(document.domain)';
     data.courses[1]!.url = 'https://acme.example/courses/2';
     const t = testCore({ inlineSync: true, createConnector: () => scriptedConnector({ data }) });
     try {
-      const { account } = await t.core.call('accounts.add', { label: 'Acme', settings: { platform: 'sample', seed: 1 } });
+      const { account } = await t.core.call('accounts.add', {
+        label: 'Acme',
+        settings: { platform: 'sample', seed: 1 },
+      });
       await t.core.call('sync.run', {});
       const course = (courseId: string) => t.core.call('workspace.course', { accountId: account.id, courseId });
       expect((await course('C1')).url).toBeNull();

@@ -75,8 +75,9 @@ describe('IPC registration', () => {
       expect(result.error.message).toMatch(message);
     }
     const leap = { kind: 'completions', from: '2024-02-29', to: '2200-12-31' };
-    expect(await listener(fakeFrame(`${APP_ORIGIN}/`), 'reports.saved.save', { name: 'leap', definition: leap }))
-      .toMatchObject({ ok: true });
+    expect(
+      await listener(fakeFrame(`${APP_ORIGIN}/`), 'reports.saved.save', { name: 'leap', definition: leap }),
+    ).toMatchObject({ ok: true });
   });
 
   it('refuses calls from foreign senders: subframes, other origins, missing frames', async () => {

@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { createCore } from '../../electron/core/core';
 import { noKeychain } from '../../electron/core/secrets/keychain';
 import { createSecretStore } from '../../electron/core/secrets/secret-store';
-import { DB_FILE_NAME, DEFAULT_BUSY_TIMEOUT_MS, openDatabase, PAGE_SIZE, schemaVersion } from '../../electron/core/store/db';
+import {
+  DB_FILE_NAME,
+  DEFAULT_BUSY_TIMEOUT_MS,
+  openDatabase,
+  PAGE_SIZE,
+  schemaVersion,
+} from '../../electron/core/store/db';
 import { SCHEMA_VERSION } from '../../electron/core/store/migrations';
 import { tempDirsPerTest } from '../support/temp-dirs';
 
@@ -33,8 +39,12 @@ describe('cache migrations', () => {
     file.pragma('journal_mode = WAL');
     file.close();
     const first = openDatabase(older.path);
-    first.prepare('INSERT INTO accounts (id, platform, label, settings_json, created_at, ' +
-      `updated_at) VALUES ('a1', 'sample', 'Kept', '{}', '', '')`).run();
+    first
+      .prepare(
+        'INSERT INTO accounts (id, platform, label, settings_json, created_at, ' +
+          `updated_at) VALUES ('a1', 'sample', 'Kept', '{}', '', '')`,
+      )
+      .run();
     first.close();
     const again = openDatabase(older.path);
     expect(again.pragma('page_size', { simple: true })).toBe(4096);
@@ -48,21 +58,31 @@ describe('cache migrations', () => {
     // Fixture: a cache as version 1 of the schema left it, with an account and a course.
     const old = openDatabase(dir.path, { migrateTo: 1 });
     expect(schemaVersion(old)).toBe(1);
-    old.prepare(
-      `INSERT INTO accounts (id, platform, label, settings_json, created_at, updated_at, live_generation)
+    old
+      .prepare(
+        `INSERT INTO accounts (id, platform, label, settings_json, created_at, updated_at, live_generation)
        VALUES ('a1', 'sample', 'Old sample', '{"platform":"sample","seed":7}', '2026-01-01T00:00:00Z',
          '2026-01-01T00:00:00Z', 1)`,
-    ).run();
-    old.prepare(
-      'INSERT INTO courses (account_id, generation, id, name, type, raw_json) ' +
-        `VALUES ('a1', 1, 'c1', 'Fire safety', 'course', '{}')`,
-    ).run();
-    old.prepare(
-      'INSERT INTO progress (account_id, generation, course_id, learner_id, status, ' +
-        `raw_json) VALUES ('a1', 1, 'c1', 'l1', 'completed', '{}')`,
-    ).run();
-    old.prepare('INSERT INTO learners (account_id, generation, id, name, raw_json) ' +
-      `VALUES ('a1', 1, 'l1', 'Ada', '{}'), ('a1', 2, 'l2', 'Unsynced', '{}')`).run();
+      )
+      .run();
+    old
+      .prepare(
+        'INSERT INTO courses (account_id, generation, id, name, type, raw_json) ' +
+          `VALUES ('a1', 1, 'c1', 'Fire safety', 'course', '{}')`,
+      )
+      .run();
+    old
+      .prepare(
+        'INSERT INTO progress (account_id, generation, course_id, learner_id, status, ' +
+          `raw_json) VALUES ('a1', 1, 'c1', 'l1', 'completed', '{}')`,
+      )
+      .run();
+    old
+      .prepare(
+        'INSERT INTO learners (account_id, generation, id, name, raw_json) ' +
+          `VALUES ('a1', 1, 'l1', 'Ada', '{}'), ('a1', 2, 'l2', 'Unsynced', '{}')`,
+      )
+      .run();
     expect(old.prepare("SELECT name FROM sqlite_master WHERE name = 'settings'").get()).toBeUndefined();
     old.close();
 
@@ -77,9 +97,13 @@ describe('cache migrations', () => {
     core.close();
 
     const db = new Database(join(dir.path, DB_FILE_NAME));
-    expect(db.prepare("SELECT count(*) AS n FROM courses_fts WHERE courses_fts MATCH 'safety'").get()).toEqual({ n: 1 });
+    expect(db.prepare("SELECT count(*) AS n FROM courses_fts WHERE courses_fts MATCH 'safety'").get()).toEqual({
+      n: 1,
+    });
     // Migration 3 computed the aggregates the views read for data cached before it existed.
-    expect(db.prepare('SELECT course_id, learners, completed FROM course_stats').all()).toEqual([{ course_id: 'c1', learners: 1, completed: 1 }]);
+    expect(db.prepare('SELECT course_id, learners, completed FROM course_stats').all()).toEqual([
+      { course_id: 'c1', learners: 1, completed: 1 },
+    ]);
     db.close();
   });
 

@@ -42,7 +42,10 @@ describe('resource column declarations', () => {
 
   it('move staged rows in each table primary-key order', () => {
     eachTable(({ table, key }, built) => {
-      const primaryKey = built.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+      const primaryKey = built
+        .filter((c) => c.pk > 0)
+        .sort((a, b) => a.pk - b.pk)
+        .map((c) => c.name);
       expect(key, `key of ${table}`).toEqual(primaryKey);
     });
   });

@@ -52,11 +52,18 @@ describe('accounts UI', () => {
     await dialog().getByRole('button', { name: 'Add account' }).click();
     await dialog().waitFor({ state: 'detached' });
 
-    expect((await core.call('accounts.list')).map((a) => [a.label, a.platform, a.secretLocation])).toEqual([['Demo', 'sample', 'none']]);
+    expect((await core.call('accounts.list')).map((a) => [a.label, a.platform, a.secretLocation])).toEqual([
+      ['Demo', 'sample', 'none'],
+    ]);
     // The window's syncs run in the bundled sync worker, as in the app.
     expect((await core.call('app.info')).workers).toEqual({ sync: true, csvExport: true });
     await expect.poll(() => page.getByTestId('total-courses').textContent(), { timeout: 15_000 }).toBe('24');
-    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Demo' }).getAttribute('aria-pressed')).toBe('true');
+    expect(
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('button', { name: 'Demo' })
+        .getAttribute('aria-pressed'),
+    ).toBe('true');
   });
 
   it('refuses a wrong iSpring secret with the precise reason and saves nothing; accepts the right one', async () => {
@@ -99,9 +106,17 @@ describe('accounts UI', () => {
     await dialog().waitFor({ state: 'detached' });
 
     const saved = (await core.call('accounts.list')).find((a) => a.label === 'Acme iSpring');
-    expect(saved).toMatchObject({ platform: 'ispring', secretLocation: 'session', settings: { clientId: sim.options.clientId, baseUrl: sim.url } });
+    expect(saved).toMatchObject({
+      platform: 'ispring',
+      secretLocation: 'session',
+      settings: { clientId: sim.options.clientId, baseUrl: sim.url },
+    });
     expect(JSON.stringify(saved)).not.toContain(sim.options.clientSecret);
-    await expect.poll(async () => (await core.call('sync.status')).find((s) => s.accountId === saved!.id)?.lastRun?.outcome, { timeout: 20_000 }).toBe('ok');
+    await expect
+      .poll(async () => (await core.call('sync.status')).find((s) => s.accountId === saved!.id)?.lastRun?.outcome, {
+        timeout: 20_000,
+      })
+      .toBe('ok');
     await expect.poll(() => page.getByTestId('total-courses').textContent()).toBe('6');
 
     // Both accounts are in the sidebar; switching between them changes the course list.
@@ -130,7 +145,9 @@ describe('accounts UI', () => {
       await card.getByRole('button', { name: 'Full sync of Acme iSpring' }).click();
       await card.getByRole('progressbar', { name: 'Sync progress of Acme iSpring' }).waitFor();
       await expect.poll(() => card.textContent()).toMatch(/Pulling (courses|learners|progress) · step \d of \d/);
-      expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('img', { name: 'Syncing' }).count()).toBeGreaterThan(0);
+      expect(
+        await page.getByRole('navigation', { name: 'Main' }).getByRole('img', { name: 'Syncing' }).count(),
+      ).toBeGreaterThan(0);
       await screenshot(page, 'sync-running-light');
       await card.getByRole('button', { name: 'Cancel sync of Acme iSpring' }).click();
       await expect.poll(() => card.textContent(), { timeout: 15_000 }).toContain('Cancelled');
@@ -139,7 +156,9 @@ describe('accounts UI', () => {
     }
     // Cancelling kept the data of the last good run: its generation, and its time.
     expect((await core.call('sync.history', { accountId: account.id }))[0]).toMatchObject({ outcome: 'cancelled' });
-    expect((await core.call('accounts.list')).find((a) => a.id === account.id)!.lastSyncedAt).toBe(account.lastSyncedAt);
+    expect((await core.call('accounts.list')).find((a) => a.id === account.id)!.lastSyncedAt).toBe(
+      account.lastSyncedAt,
+    );
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Overview', exact: true }).click();
     await expect.poll(() => page.getByTestId('total-courses').textContent()).toBe('6');
   });
@@ -166,7 +185,13 @@ describe('accounts UI', () => {
     sim = await startIspringSimulator({ courses: 6, learners: 20, results: 60 });
     await core.call('accounts.update', {
       account: 'Acme iSpring',
-      settings: { platform: 'ispring', baseUrl: sim.url, authMode: 'token', clientId: sim.options.clientId, format: 'json' },
+      settings: {
+        platform: 'ispring',
+        baseUrl: sim.url,
+        authMode: 'token',
+        clientId: sim.options.clientId,
+        format: 'json',
+      },
       // Another server than before: the secret has to come along.
       secret: sim.options.clientSecret,
     });
@@ -192,7 +217,10 @@ describe('accounts UI', () => {
     await replace.getByLabel('Client secret', { exact: true }).fill(sim.options.clientSecret);
     await replace.getByRole('button', { name: 'Test and save' }).click();
     await replace.waitFor({ state: 'detached' });
-    expect((await core.call('accounts.list')).find((a) => a.label === 'Acme iSpring')).toMatchObject({ needsReconnect: false, secretLocation: 'session' });
+    expect((await core.call('accounts.list')).find((a) => a.label === 'Acme iSpring')).toMatchObject({
+      needsReconnect: false,
+      secretLocation: 'session',
+    });
     await expect.poll(() => list.textContent()).not.toContain('Needs reconnecting');
     expect(app.consoleErrors).toEqual([]);
   });
@@ -220,7 +248,8 @@ describe('accounts UI', () => {
       await dialog().waitFor({ state: 'detached' });
       const studio = (await core.call('accounts.list')).find((a) => a.label === 'Studio')!;
       expect(studio.settings).toMatchObject({ platform: 'teamup', providerId: String(second.id) });
-      const outcome = async () => (await core.call('sync.status')).find((s) => s.accountId === studio.id)?.lastRun?.outcome;
+      const outcome = async () =>
+        (await core.call('sync.status')).find((s) => s.accountId === studio.id)?.lastRun?.outcome;
       await expect.poll(outcome, { timeout: 20_000 }).toMatch(/^(ok|partial)$/);
     } finally {
       await teamup.close();

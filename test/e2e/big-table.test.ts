@@ -27,7 +27,9 @@ describe('100k-learner course', () => {
       courses: [course('MASS', 'Mass Onboarding'), course('SMALL', 'Small Workshop', 'class')],
       learners,
       progress: [
-        ...learners.map((l, i) => progress('MASS', l.id, i % 3 === 0 ? 'completed' : 'in_progress', { progressPct: i % 101 })),
+        ...learners.map((l, i) =>
+          progress('MASS', l.id, i % 3 === 0 ? 'completed' : 'in_progress', { progressPct: i % 101 }),
+        ),
         progress('SMALL', 'L1', 'completed'),
       ],
     });
@@ -53,14 +55,21 @@ describe('100k-learner course', () => {
   it('scrolls to the last of 100,000 learners with under 200 rows in the DOM', async () => {
     const { page } = app;
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Courses', exact: true }).click();
-    await page.getByTestId('courses-table').getByRole('row', { name: /Mass Onboarding/ }).click();
-    await expect.poll(() => page.getByTestId('learner-count').textContent(), { timeout: 15_000 }).toContain('100,000 learners');
+    await page
+      .getByTestId('courses-table')
+      .getByRole('row', { name: /Mass Onboarding/ })
+      .click();
+    await expect
+      .poll(() => page.getByTestId('learner-count').textContent(), { timeout: 15_000 })
+      .toContain('100,000 learners');
     expect(await firstColumn(page, 'learners-table')).toContain(name(0));
     expect(await domRows()).toBeLessThan(200);
 
     // Scroll like a user dragging the scrollbar to the bottom: the last page loads and renders.
     await page.getByTestId('learners-table').evaluate((grid) => grid.scrollTo({ top: grid.scrollHeight }));
-    await expect.poll(async () => (await firstColumn(page, 'learners-table')).at(-1), { timeout: 15_000 }).toBe(name(LEARNERS - 1));
+    await expect
+      .poll(async () => (await firstColumn(page, 'learners-table')).at(-1), { timeout: 15_000 })
+      .toBe(name(LEARNERS - 1));
     expect(await domRows()).toBeLessThan(200);
 
     // Back to the top and down again by keyboard: Home, then End, then Enter opens the last learner.
@@ -69,7 +78,9 @@ describe('100k-learner course', () => {
     await page.keyboard.press('Home');
     await expect.poll(async () => (await firstColumn(page, 'learners-table'))[0]).toBe(name(0));
     await page.keyboard.press('End');
-    await expect.poll(async () => (await firstColumn(page, 'learners-table')).at(-1), { timeout: 15_000 }).toBe(name(LEARNERS - 1));
+    await expect
+      .poll(async () => (await firstColumn(page, 'learners-table')).at(-1), { timeout: 15_000 })
+      .toBe(name(LEARNERS - 1));
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('#view-title').textContent()).toBe(name(LEARNERS - 1));
     expect(await domRows()).toBeLessThan(200);
@@ -101,10 +112,15 @@ describe('100k-learner course', () => {
     // Asking on every frame was two pages a frame (60 here); a frame slower than the rest time may let a range (two
     // pages at most) through, so a slow machine's pauses are allowed for.
     expect(whileMoving).toBeLessThan(10 + 2 * slowFrames);
-    await expect.poll(() => grid.evaluate((el) => el.querySelectorAll('.skeleton').length), { timeout: 15_000 }).toBe(0);
+    await expect
+      .poll(() => grid.evaluate((el) => el.querySelectorAll('.skeleton').length), { timeout: 15_000 })
+      .toBe(0);
     expect(asked.length).toBeGreaterThan(whileMoving);
     const rows = await grid.evaluate((el) =>
-      [...el.querySelectorAll<HTMLElement>('[role="row"][data-index]')].map((row) => [Number(row.dataset.index), row.querySelector('[role="gridcell"]')?.textContent?.trim() ?? '']),
+      [...el.querySelectorAll<HTMLElement>('[role="row"][data-index]')].map((row) => [
+        Number(row.dataset.index),
+        row.querySelector('[role="gridcell"]')?.textContent?.trim() ?? '',
+      ]),
     );
     expect(rows.length).toBeGreaterThan(5);
     for (const [index, text] of rows) expect(text).toContain(name(index as number));
@@ -114,7 +130,9 @@ describe('100k-learner course', () => {
     const { page } = app;
     const grid = page.getByTestId('learners-table');
     await grid.evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
-    await expect.poll(() => grid.evaluate((el) => el.querySelectorAll('.skeleton').length), { timeout: 15_000 }).toBe(0);
+    await expect
+      .poll(() => grid.evaluate((el) => el.querySelectorAll('.skeleton').length), { timeout: 15_000 })
+      .toBe(0);
     // Rows in the DOM, and whether they reach the bottom of the scroller (no blank band under the last row).
     const coverage = () =>
       grid.evaluate((el) => {

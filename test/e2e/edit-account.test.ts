@@ -29,7 +29,12 @@ describe('edit account: another server', () => {
 
   it('asks for the secret when the address moves, tests it there, then saves', async () => {
     const { page, core } = app;
-    await core.call('accounts.add', { label: 'Studio', settings: { platform: 'teamup', baseUrl: `${home.url}/api/v2`, providerId: '123' }, secret: home.options.token, storage: 'session' });
+    await core.call('accounts.add', {
+      label: 'Studio',
+      settings: { platform: 'teamup', baseUrl: `${home.url}/api/v2`, providerId: '123' },
+      secret: home.options.token,
+      storage: 'session',
+    });
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByTestId('settings-accounts').getByRole('button', { name: 'Edit Studio' }).click();
     const dialog = page.getByTestId('edit-account');
@@ -60,7 +65,11 @@ describe('edit account: another server', () => {
     await dialog.getByLabel('API token', { exact: true }).fill(elsewhere.options.token);
     await dialog.getByRole('button', { name: 'Test and save' }).click();
     await dialog.waitFor({ state: 'detached' });
-    expect((await core.call('accounts.list'))[0]).toMatchObject({ settings: { baseUrl: `${elsewhere.url}/api/v2` }, secretLocation: 'session', needsReconnect: false });
+    expect((await core.call('accounts.list'))[0]).toMatchObject({
+      settings: { baseUrl: `${elsewhere.url}/api/v2` },
+      secretLocation: 'session',
+      needsReconnect: false,
+    });
     const tokens = elsewhere.requests.map((r) => r.headers.authorization ?? '').join('\n');
     expect(tokens).toContain(elsewhere.options.token);
     expect(tokens).not.toContain(home.options.token);

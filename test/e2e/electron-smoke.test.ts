@@ -16,7 +16,8 @@ function electronBinary(): { path?: string; why?: string } {
   try {
     const pkgDir = dirname(createRequire(import.meta.url).resolve('electron/package.json'));
     const pathFile = join(pkgDir, 'path.txt');
-    if (!existsSync(pathFile)) return { why: 'the electron package is installed but its binary was never downloaded (no path.txt)' };
+    if (!existsSync(pathFile))
+      return { why: 'the electron package is installed but its binary was never downloaded (no path.txt)' };
     const binary = join(pkgDir, 'dist', readFileSync(pathFile, 'utf8').trim());
     return existsSync(binary) ? { path: binary } : { why: `the Electron binary is missing at ${binary}` };
   } catch (error) {
@@ -26,8 +27,10 @@ function electronBinary(): { path?: string; why?: string } {
 
 const binary = electronBinary();
 if (!binary.path) {
-  console.log(`[electron-smoke] SKIPPED: ${binary.why}. The same checks run against main ` +
-    'under a fake electron in test/main/app.test.ts.');
+  console.log(
+    `[electron-smoke] SKIPPED: ${binary.why}. The same checks run against main ` +
+      'under a fake electron in test/main/app.test.ts.',
+  );
 }
 
 describe.skipIf(!binary.path)('Electron smoke test', () => {
@@ -58,12 +61,19 @@ describe.skipIf(!binary.path)('Electron smoke test', () => {
       });
       expect(prefs).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false });
       expect(prefs.url.startsWith('app://rollbook/')).toBe(true);
-      expect(await window.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
-      expect(await window.evaluate(() => typeof (window as unknown as { rollbook?: { invoke?: unknown } }).rollbook?.invoke)).toBe('function');
+      expect(await window.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe(
+        'undefined',
+      );
+      expect(
+        await window.evaluate(() => typeof (window as unknown as { rollbook?: { invoke?: unknown } }).rollbook?.invoke),
+      ).toBe('function');
       // One real round trip: the preload, main's IPC registration and sender check, and the core behind them.
       type Bridge = { rollbook: { invoke: (channel: string) => Promise<unknown> } };
       const info = await window.evaluate(() => (window as unknown as Bridge).rollbook.invoke('app.info'));
-      expect(info).toMatchObject({ ok: true, value: { schemaVersion: expect.any(Number), workers: { sync: true, csvExport: true } } });
+      expect(info).toMatchObject({
+        ok: true,
+        value: { schemaVersion: expect.any(Number), workers: { sync: true, csvExport: true } },
+      });
     } finally {
       await app.close();
       dir.cleanup();

@@ -24,7 +24,9 @@ describe('names with bidi controls', () => {
       const { page } = app;
       /** Lines of the page's text with a bidi control left in them. */
       const spoofable = () =>
-        page.evaluate(() => document.body.innerText.split('\n').filter((line) => /[\u202a-\u202e\u2066-\u2069]/.test(line)));
+        page.evaluate(() =>
+          document.body.innerText.split('\n').filter((line) => /[\u202a-\u202e\u2066-\u2069]/.test(line)),
+        );
       const item = page.getByRole('button', { name: /^Invoice/ }).first();
       await item.waitFor();
       expect(await item.getAttribute('title')).toBe(SHOWN);

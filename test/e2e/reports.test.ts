@@ -68,11 +68,15 @@ describe('reports view', () => {
   });
 
   async function openReports() {
-    await app.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Reports', exact: true }).click();
+    await app.page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('button', { name: 'Reports', exact: true })
+      .click();
     await app.page.getByTestId('reports-view').waitFor();
   }
   const count = () => app.page.getByTestId('preview-count');
-  const total = async (definition: ReportDefinitionInput) => (await app.core.call('reports.preview', { definition, limit: 1 })).total;
+  const total = async (definition: ReportDefinitionInput) =>
+    (await app.core.call('reports.preview', { definition, limit: 1 })).total;
   /** "1,234 rows": the preview's count line, once it shows this total. */
   const expectCount = async (n: number) => {
     const text = `${n.toLocaleString('en-US')} ${n === 1 ? 'row' : 'rows'}`;
@@ -90,15 +94,19 @@ describe('reports view', () => {
     const shown = first.columns.filter((c) => !c.key.endsWith('_id'));
     expect(await headers()).toEqual(shown.map((c) => c.label));
     const learnerColumn = shown.findIndex((c) => c.key === 'learner_name');
-    const previewNames = await page.getByTestId('preview-table').locator('tbody tr').evaluateAll(
-      (rows, column) => rows.slice(0, 5).map((r) => r.querySelectorAll('td')[column]?.textContent?.trim()),
-      learnerColumn,
-    );
+    const previewNames = await page
+      .getByTestId('preview-table')
+      .locator('tbody tr')
+      .evaluateAll(
+        (rows, column) => rows.slice(0, 5).map((r) => r.querySelectorAll('td')[column]?.textContent?.trim()),
+        learnerColumn,
+      );
     expect(previewNames).toEqual(first.rows.map((r) => r.learner_name));
     // The breakdown covers the whole report, not just the rows shown.
     const breakdown = page.getByTestId('preview-breakdown');
     for (const [status, n] of Object.entries(first.breakdown)) {
-      if (status === 'completed') await expect.poll(() => breakdown.textContent()).toContain(`Completed ${n.toLocaleString('en-US')}`);
+      if (status === 'completed')
+        await expect.poll(() => breakdown.textContent()).toContain(`Completed ${n.toLocaleString('en-US')}`);
     }
 
     await checkbox('Completed').check();
@@ -113,7 +121,15 @@ describe('reports view', () => {
     await expect.poll(() => count().textContent()).toContain('Complete the filters');
     await expect.poll(() => page.getByTestId('export-csv').isDisabled()).toBe(true);
     await page.getByTestId('date-to').fill('2099-12-31');
-    await expectCount(await total({ kind: 'completions', statuses: ['completed', 'passed'], accountIds: [south], from: '2026-01-01', to: '2099-12-31' }));
+    await expectCount(
+      await total({
+        kind: 'completions',
+        statuses: ['completed', 'passed'],
+        accountIds: [south],
+        from: '2026-01-01',
+        to: '2099-12-31',
+      }),
+    );
 
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expectCount(await total({ kind: 'completions' }));
@@ -148,10 +164,19 @@ describe('reports view', () => {
     savePath = join(out.path, 'in-progress.csv');
     await page.getByTestId('export-csv').click();
     const result = page.getByTestId('export-result');
-    await expect.poll(() => result.textContent(), { timeout: 15_000 }).toContain(`Saved ${n.toLocaleString('en-US')} rows`);
-    expect(dialogs.at(-1)).toEqual({ suggestedName: expect.stringMatching(/^Completions \d{4}-\d{2}-\d{2}\.csv$/), format: 'csv' });
+    await expect
+      .poll(() => result.textContent(), { timeout: 15_000 })
+      .toContain(`Saved ${n.toLocaleString('en-US')} rows`);
+    expect(dialogs.at(-1)).toEqual({
+      suggestedName: expect.stringMatching(/^Completions \d{4}-\d{2}-\d{2}\.csv$/),
+      format: 'csv',
+    });
     const { definition: _sent, ...target } = exportInputs.at(-1)!;
-    expect(target).toEqual({ format: 'csv', saveToken: expect.any(String), options: { bom: true, localeDates: false } });
+    expect(target).toEqual({
+      format: 'csv',
+      saveToken: expect.any(String),
+      options: { bom: true, localeDates: false },
+    });
     const records = parse(readFileSync(savePath), { bom: true }) as string[][];
     expect(n).toBeGreaterThan(0);
     expect(records).toHaveLength(n + 1);
@@ -161,16 +186,21 @@ describe('reports view', () => {
 
     await result.getByRole('button', { name: 'Open file' }).click();
     await result.getByRole('button', { name: 'Show in folder' }).click();
-    await expect.poll(() => opened).toEqual([
-      { path: savePath, reveal: false },
-      { path: savePath, reveal: true },
-    ]);
+    await expect
+      .poll(() => opened)
+      .toEqual([
+        { path: savePath, reveal: false },
+        { path: savePath, reveal: true },
+      ]);
 
     // The same rows as an Excel workbook, through the Save dialog's xlsx filter.
     savePath = join(out.path, 'in-progress.xlsx');
     await page.getByTestId('export-xlsx').click();
     await expect.poll(() => result.textContent(), { timeout: 15_000 }).toContain('in-progress.xlsx');
-    expect(dialogs.at(-1)).toEqual({ suggestedName: expect.stringMatching(/^Completions \d{4}-\d{2}-\d{2}\.xlsx$/), format: 'xlsx' });
+    expect(dialogs.at(-1)).toEqual({
+      suggestedName: expect.stringMatching(/^Completions \d{4}-\d{2}-\d{2}\.xlsx$/),
+      format: 'xlsx',
+    });
     const book = XLSX.read(readFileSync(savePath), { type: 'buffer' });
     expect(book.SheetNames).toEqual(['Summary', 'Completions']);
     const sheetRows = XLSX.utils.sheet_to_json<unknown[]>(book.Sheets.Completions!, { header: 1 });
@@ -214,18 +244,26 @@ describe('reports view', () => {
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect.poll(() => page.getByTestId('saved-reports').textContent()).toContain('Monthly compliance');
     const [saved] = await core.call('reports.saved.list');
-    expect(saved).toMatchObject({ name: 'Monthly compliance', definition: { kind: 'completions', statuses: ['failed'], accountIds: [south], courseIds: [course!.id] } });
+    expect(saved).toMatchObject({
+      name: 'Monthly compliance',
+      definition: { kind: 'completions', statuses: ['failed'], accountIds: [south], courseIds: [course!.id] },
+    });
 
     await page.reload();
     await openReports();
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await page.getByRole('radio', { name: /^Attendance/ }).check();
-    await page.getByTestId('saved-reports').getByRole('button', { name: /^Monthly compliance/ }).click();
+    await page
+      .getByTestId('saved-reports')
+      .getByRole('button', { name: /^Monthly compliance/ })
+      .click();
     await expect.poll(() => page.getByRole('radio', { name: /^Completions/ }).isChecked()).toBe(true);
     expect(await checkbox('Failed').isChecked()).toBe(true);
     expect(await checkbox('North Campus').isChecked()).toBe(false);
     await expect.poll(() => page.getByRole('list', { name: 'Chosen courses' }).textContent()).toContain(course!.name);
-    await expectCount(await total({ kind: 'completions', statuses: ['failed'], accountIds: [south], courseIds: [course!.id] }));
+    await expectCount(
+      await total({ kind: 'completions', statuses: ['failed'], accountIds: [south], courseIds: [course!.id] }),
+    );
     expect(await page.getByRole('button', { name: 'Update' }).count()).toBe(1);
 
     await page.getByRole('button', { name: 'Delete saved report Monthly compliance' }).click();
@@ -251,7 +289,11 @@ describe('reports view', () => {
     const course = (await core.call('workspace.courses', { accountIds: [north] }))[0]!;
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Courses', exact: true }).click();
     await page.getByTestId('course-search').fill(course.name);
-    await page.getByTestId('courses-table').getByRole('row', { name: /North Campus/ }).first().click();
+    await page
+      .getByTestId('courses-table')
+      .getByRole('row', { name: /North Campus/ })
+      .first()
+      .click();
     await page.getByRole('button', { name: 'Report this course' }).click();
     await page.getByTestId('reports-view').waitFor();
     await expect.poll(() => page.getByRole('list', { name: 'Chosen courses' }).textContent()).toContain(course.name);

@@ -19,7 +19,9 @@ describe('app shell (built renderer, real core through the bridge)', () => {
       expect(info.schemaVersion).toBeGreaterThanOrEqual(2);
       // As in the app, syncs and large exports run in the bundled workers.
       expect(info.workers).toEqual({ sync: true, csvExport: true });
-      expect(await page.getByTestId('about-workers').textContent()).toMatch(/Syncs and large CSV exports run in worker threads\./);
+      expect(await page.getByTestId('about-workers').textContent()).toMatch(
+        /Syncs and large CSV exports run in worker threads\./,
+      );
       // The page itself cannot reach Node or Electron.
       expect(await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
       expect(app.consoleErrors).toEqual([]);

@@ -16,7 +16,7 @@ import { seedSampleAccounts } from './seed';
 describe('a sync in another process', () => {
   afterAll(closeBrowser);
 
-  it('shows on the account\'s card while it runs, and clears when it ends', async () => {
+  it("shows on the account's card while it runs, and clears when it ends", async () => {
     const dir = tempDir('rollbook-e2e-');
     const seeding = testCore({ dataDir: dir.path });
     const [id] = await seedSampleAccounts(seeding.core, [{ label: 'Harbour School', seed: 3 }]);

@@ -31,7 +31,10 @@ describe('workspace (two sample accounts)', () => {
 
   const heading = () => app.page.locator('#view-title');
   const go = async (section: string) => {
-    await app.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: section, exact: true }).click();
+    await app.page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('button', { name: section, exact: true })
+      .click();
     await app.page.waitForFunction((title) => document.querySelector('#view-title')?.textContent === title, section);
   };
   const courseRows = () => tableRows(app.page, 'courses-table');
@@ -47,13 +50,18 @@ describe('workspace (two sample accounts)', () => {
 
     await go('Courses');
     await page.getByTestId('course-search').fill('fire saf');
-    await page.waitForFunction(() => document.querySelector('[data-testid="course-count"]')?.textContent?.trim() === '2 courses');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="course-count"]')?.textContent?.trim() === '2 courses',
+    );
     expect((await courseRows()).map((r) => [r[0], r[1]])).toEqual([
       ['Fire Safety Essentials', 'North Campus'],
       ['Fire Safety Essentials', 'South Studio'],
     ]);
 
-    await page.getByTestId('courses-table').getByRole('row', { name: /South Studio/ }).click();
+    await page
+      .getByTestId('courses-table')
+      .getByRole('row', { name: /South Studio/ })
+      .click();
     await expect.poll(() => heading().textContent()).toBe('Fire Safety Essentials');
     const fire = (await core.call('workspace.courses', { accountIds: [south], search: 'Fire Safety' }))[0]!;
     const learners = await core.call('workspace.courseLearners', { accountId: south, courseId: fire.id, limit: 5 });
@@ -73,9 +81,19 @@ describe('workspace (two sample accounts)', () => {
     await page.getByRole('button', { name: 'Back to Course' }).click();
     await expect.poll(() => heading().textContent()).toBe('Fire Safety Essentials');
     await page.getByRole('button', { name: 'Report this course' }).click();
-    await expect.poll(() => page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Reports' }).getAttribute('aria-current')).toBe('page');
+    await expect
+      .poll(() =>
+        page
+          .getByRole('navigation', { name: 'Main' })
+          .getByRole('button', { name: 'Reports' })
+          .getAttribute('aria-current'),
+      )
+      .toBe('page');
     await go('Courses');
-    await page.getByTestId('courses-table').getByRole('row', { name: /South Studio/ }).click();
+    await page
+      .getByTestId('courses-table')
+      .getByRole('row', { name: /South Studio/ })
+      .click();
     await expect.poll(() => heading().textContent()).toBe('Fire Safety Essentials');
     await page.keyboard.press('Escape');
     await expect.poll(() => heading().textContent()).toBe('Courses');
@@ -102,7 +120,9 @@ describe('workspace (two sample accounts)', () => {
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('grid');
     await page.keyboard.press('/');
     await page.keyboard.type('gdpr');
-    await page.waitForFunction(() => document.querySelector('[data-testid="course-count"]')?.textContent?.trim() === '2 courses');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="course-count"]')?.textContent?.trim() === '2 courses',
+    );
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
@@ -112,7 +132,9 @@ describe('workspace (two sample accounts)', () => {
     // Learners table: End reaches the last learner, Enter opens them.
     const gdpr = (await core.call('workspace.courses', { accountIds: [south], search: 'gdpr' }))[0]!;
     const all = await core.call('workspace.courseLearners', { accountId: south, courseId: gdpr.id, limit: 1000 });
-    await expect.poll(() => page.evaluate(() => document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid'))).toBe('learners-table');
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid')))
+      .toBe('learners-table');
     await page.keyboard.press('End');
     await page.keyboard.press('Enter');
     await expect.poll(() => heading().textContent()).toBe(all.rows.at(-1)!.name);
@@ -123,7 +145,9 @@ describe('workspace (two sample accounts)', () => {
     await expect.poll(() => heading().textContent()).toBe('Courses');
     // Focus is back in the list, on the row that was opened.
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('grid');
-    const activeRow = await page.evaluate(() => document.getElementById(document.activeElement!.getAttribute('aria-activedescendant')!)!.innerText);
+    const activeRow = await page.evaluate(
+      () => document.getElementById(document.activeElement!.getAttribute('aria-activedescendant')!)!.innerText,
+    );
     expect(activeRow).toContain('South Studio');
 
     // Ctrl+2 selects the first account in the sidebar, Ctrl+1 all of them.
@@ -144,7 +168,9 @@ describe('workspace (two sample accounts)', () => {
     await go('Courses');
     await page.getByTestId('course-search').fill('');
     const expectRows = async (input: Parameters<typeof core.call<'workspace.courses'>>[1], count = 8) => {
-      const expected = (await core.call('workspace.courses', input)).slice(0, count).map((c) => [c.name, c.accountLabel]);
+      const expected = (await core.call('workspace.courses', input))
+        .slice(0, count)
+        .map((c) => [c.name, c.accountLabel]);
       await expect.poll(async () => (await courseRows()).slice(0, count).map((r) => [r[0], r[1]])).toEqual(expected);
     };
 
@@ -174,10 +200,15 @@ describe('workspace (two sample accounts)', () => {
     expect(southRows.every((r) => r[1] === 'South Studio')).toBe(true);
 
     await page.getByRole('columnheader', { name: 'Completion' }).getByRole('button').click();
-    await expectRows({ accountIds: [south], statuses: ['failed'], sort: { column: 'completionRate', direction: 'desc' } });
+    await expectRows({
+      accountIds: [south],
+      statuses: ['failed'],
+      sort: { column: 'completionRate', direction: 'desc' },
+    });
 
     // Widen the name column from the keyboard (Alt+→ on its header).
-    const cols = () => page.getByTestId('courses-table').evaluate((grid) => getComputedStyle(grid).getPropertyValue('--cols'));
+    const cols = () =>
+      page.getByTestId('courses-table').evaluate((grid) => getComputedStyle(grid).getPropertyValue('--cols'));
     const before = Number(/minmax\((\d+)px/.exec(await cols())![1]);
     await page.getByRole('columnheader', { name: 'Course' }).getByRole('button').focus();
     await page.keyboard.press('Alt+ArrowRight');
@@ -197,7 +228,8 @@ describe('workspace (two sample accounts)', () => {
   it('every main view is axe-clean and photographed in light and dark', async () => {
     const { page, core } = app;
     const klass = (await core.call('workspace.courses', { accountIds: [north], types: ['class'] }))[0]!;
-    const someone = (await core.call('workspace.courseLearners', { accountId: north, courseId: klass.id, limit: 1 })).rows[0]!;
+    const someone = (await core.call('workspace.courseLearners', { accountId: north, courseId: klass.id, limit: 1 }))
+      .rows[0]!;
     const views: [string, () => Promise<void>][] = [
       ['overview', () => go('Overview')],
       ['courses', () => go('Courses')],
@@ -207,12 +239,29 @@ describe('workspace (two sample accounts)', () => {
           await page.getByTestId('course-search').fill(klass.name);
           const count = (await core.call('workspace.courses', { accountIds: null, search: klass.name })).length;
           await expect.poll(() => page.getByTestId('course-count').textContent()).toContain(`${count} course`);
-          await page.getByTestId('courses-table').getByRole('row', { name: /North Campus/ }).click();
+          await page
+            .getByTestId('courses-table')
+            .getByRole('row', { name: /North Campus/ })
+            .click();
           await page.getByTestId('learners-table').waitFor();
         },
       ],
-      ['course-sessions', () => page.getByRole('tab', { name: 'Sessions' }).click().then(() => page.getByTestId('sessions-table').waitFor())],
-      ['course-attendance', () => page.getByRole('tab', { name: 'Attendance' }).click().then(() => page.getByTestId('attendance-matrix').waitFor())],
+      [
+        'course-sessions',
+        () =>
+          page
+            .getByRole('tab', { name: 'Sessions' })
+            .click()
+            .then(() => page.getByTestId('sessions-table').waitFor()),
+      ],
+      [
+        'course-attendance',
+        () =>
+          page
+            .getByRole('tab', { name: 'Attendance' })
+            .click()
+            .then(() => page.getByTestId('attendance-matrix').waitFor()),
+      ],
       [
         'learner',
         async () => {
@@ -220,7 +269,10 @@ describe('workspace (two sample accounts)', () => {
           await page.getByTestId('learner-courses').waitFor();
         },
       ],
-      ['learners', () => go('Learners').then(() => page.getByTestId('directory-table').getByRole('row').nth(1).waitFor())],
+      [
+        'learners',
+        () => go('Learners').then(() => page.getByTestId('directory-table').getByRole('row').nth(1).waitFor()),
+      ],
       ['sync', () => go('Sync').then(() => page.getByTestId('sync-history').waitFor())],
       ['settings', () => go('Settings')],
       [
@@ -237,7 +289,10 @@ describe('workspace (two sample accounts)', () => {
           await page.getByTestId('add-account').waitFor({ state: 'detached' });
           await page.keyboard.press('Control+k');
           await page.keyboard.type('fire');
-          await page.getByRole('option', { name: /Fire Safety Essentials/ }).first().waitFor();
+          await page
+            .getByRole('option', { name: /Fire Safety Essentials/ })
+            .first()
+            .waitFor();
         },
       ],
     ];
@@ -269,7 +324,9 @@ describe('workspace (two sample accounts)', () => {
     await page.getByRole('combobox', { name: 'Format' }).selectOption('');
     await page.getByRole('checkbox', { name: /when Rollbook starts/ }).check();
     await page.getByRole('combobox', { name: 'Sync in the background' }).selectOption('30');
-    await expect.poll(async () => (await core.call('settings.get')).autoSync).toEqual({ onStart: true, everyMinutes: 30 });
+    await expect
+      .poll(async () => (await core.call('settings.get')).autoSync)
+      .toEqual({ onStart: true, everyMinutes: 30 });
     expect(await page.getByTestId('settings-data-dir').textContent()).toBe(app.dataDir);
 
     await page.getByRole('button', { name: 'Clear cache…' }).click();

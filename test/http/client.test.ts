@@ -18,7 +18,8 @@ beforeAll(async () => {
     maxInFlight = Math.max(maxInFlight, inFlight);
     try {
       if (url.pathname === '/slow') await new Promise((r) => setTimeout(r, 80));
-      if (url.pathname.startsWith('/echo-secret')) return { status: 500, contentType: 'text/plain', body: 'token=sup3r-s3cret-value failed' };
+      if (url.pathname.startsWith('/echo-secret'))
+        return { status: 500, contentType: 'text/plain', body: 'token=sup3r-s3cret-value failed' };
       return { status: 200, contentType: 'application/json', body: JSON.stringify({ path: url.pathname }) };
     } finally {
       if (counted) inFlight -= 1;
@@ -42,7 +43,11 @@ describe('HTTP client', () => {
 
   it('honours Retry-After (seconds) on 429, waiting at least that long', async () => {
     sim.clearFaults();
-    sim.addFault({ match: /\/limited/, times: 1, fault: { kind: 'status', status: 429, headers: { 'retry-after': '2' } } });
+    sim.addFault({
+      match: /\/limited/,
+      times: 1,
+      fault: { kind: 'status', status: 429, headers: { 'retry-after': '2' } },
+    });
     const waits: HttpWaitInfo[] = [];
     const client = createHttpClient({ ...fast, onWait: (w) => waits.push(w) });
     const t0 = Date.now();
@@ -56,7 +61,10 @@ describe('HTTP client', () => {
     sim.clearFaults();
     sim.addFault({ match: /\/storm/, fault: { kind: 'status', status: 429, body: 'slow down' } });
     const waits: number[] = [];
-    const client = createHttpClient({ retry: { retries: 4, baseDelayMs: 40, maxDelayMs: 5000 }, onWait: (w) => waits.push(w.ms) });
+    const client = createHttpClient({
+      retry: { retries: 4, baseDelayMs: 40, maxDelayMs: 5000 },
+      onWait: (w) => waits.push(w.ms),
+    });
     const error = await failure(client.request({ url: `${sim.url}/storm` }));
     expect(error.code).toBe('rate_limited');
     expect(error.status).toBe(429);
@@ -73,12 +81,20 @@ describe('HTTP client', () => {
   it('retries 503 and succeeds; does not retry 401/403/404', async () => {
     sim.clearFaults();
     sim.addFault({ match: /\/flaky/, times: 2, fault: { kind: 'status', status: 503 } });
-    for (const [path, status] of [['/auth', 401], ['/forbidden', 403], ['/missing', 404]] as const) {
+    for (const [path, status] of [
+      ['/auth', 401],
+      ['/forbidden', 403],
+      ['/missing', 404],
+    ] as const) {
       sim.addFault({ match: new RegExp(path), fault: { kind: 'status', status, body: 'nope' } });
     }
     const client = createHttpClient(fast);
     expect((await client.request({ url: `${sim.url}/flaky` })).status).toBe(200);
-    for (const [path, code] of [['/auth', 'auth_failed'], ['/forbidden', 'forbidden'], ['/missing', 'not_found']] as const) {
+    for (const [path, code] of [
+      ['/auth', 'auth_failed'],
+      ['/forbidden', 'forbidden'],
+      ['/missing', 'not_found'],
+    ] as const) {
       const before = sim.requests.length;
       const error = await failure(client.request({ url: `${sim.url}${path}` }));
       expect(error.code).toBe(code);
@@ -92,13 +108,20 @@ describe('HTTP client', () => {
     // undici's timers are coarse below a second, so the test uses a 500 ms limit against a 2.5 s stall.
     sim.addFault({ match: /\/hang/, fault: { kind: 'delay', ms: 2500 } });
     const waits: HttpWaitInfo[] = [];
-    const client = createHttpClient({ retry: { retries: 1, baseDelayMs: 10, maxDelayMs: 10 }, timeouts: { headersMs: 500 }, onWait: (w) => waits.push(w) });
+    const client = createHttpClient({
+      retry: { retries: 1, baseDelayMs: 10, maxDelayMs: 10 },
+      timeouts: { headersMs: 500 },
+      onWait: (w) => waits.push(w),
+    });
     const timedOut = await failure(client.request({ url: `${sim.url}/hang` }));
     expect(timedOut.code).toBe('timeout');
     expect(timedOut.message).toMatch(/took too long .* after 2 attempts/);
     await client.close();
     // The default time limits here: a paused machine must not turn the retried answer into a timeout.
-    const dropping = createHttpClient({ retry: { retries: 1, baseDelayMs: 10, maxDelayMs: 10 }, onWait: (w) => waits.push(w) });
+    const dropping = createHttpClient({
+      retry: { retries: 1, baseDelayMs: 10, maxDelayMs: 10 },
+      onWait: (w) => waits.push(w),
+    });
     sim.addFault({ match: /\/drop/, times: 1, fault: { kind: 'hangup' } });
     waits.length = 0;
     const before = sim.requests.length;
@@ -137,7 +160,13 @@ describe('HTTP client', () => {
     maxInFlight = 0;
     sim.addFault({ match: /\/budget\/3/, times: 1, fault: { kind: 'status', status: 503 } });
     const waits: HttpWaitInfo[] = [];
-    const client = createHttpClient({ ...fast, requestsPerMinute: 5, budgetWindowMs: 400, maxConcurrency: 2, onWait: (w) => waits.push(w) });
+    const client = createHttpClient({
+      ...fast,
+      requestsPerMinute: 5,
+      budgetWindowMs: 400,
+      maxConcurrency: 2,
+      onWait: (w) => waits.push(w),
+    });
     const before = sim.requests.length;
     const t0 = Date.now();
     await Promise.all(Array.from({ length: 10 }, (_, i) => client.request({ url: `${sim.url}/budget/${i}` })));
@@ -157,7 +186,10 @@ describe('HTTP client', () => {
     const client = createHttpClient({ retry: { retries: 0 } });
     client.redact('sup3r-s3cret-value');
     const error = await failure(
-      client.request({ url: `${sim.url}/echo-secret?access_token=sup3r-s3cret-value`, headers: { Authorization: 'Bearer sup3r-s3cret-value' } }),
+      client.request({
+        url: `${sim.url}/echo-secret?access_token=sup3r-s3cret-value`,
+        headers: { Authorization: 'Bearer sup3r-s3cret-value' },
+      }),
     );
     const text = `${error.message} ${error.excerpt} ${JSON.stringify(error.toWire())}`;
     expect(text).not.toContain('sup3r-s3cret-value');
@@ -195,10 +227,16 @@ describe('HTTP client', () => {
     // Same host, another port: another origin (a server could be listening there).
     const elsewhere = new URL(sim.url);
     elsewhere.port = String(Number(elsewhere.port) + 1);
-    for (const url of [`${elsewhere.origin}/next?page=2`, 'https://evil.example/api/v2/customers?page=2', `${sim.url.replace('http:', 'https:')}/ok`]) {
+    for (const url of [
+      `${elsewhere.origin}/next?page=2`,
+      'https://evil.example/api/v2/customers?page=2',
+      `${sim.url.replace('http:', 'https:')}/ok`,
+    ]) {
       const error = await failure(client.request({ url, headers: { authorization: 'Bearer sup3r-s3cret-value' } }));
       expect(error.code).toBe('bad_response');
-      expect(error.message).toMatch(/^TeamUp pointed Rollbook at another host \(.+\).*stopped rather than send your credentials there/);
+      expect(error.message).toMatch(
+        /^TeamUp pointed Rollbook at another host \(.+\).*stopped rather than send your credentials there/,
+      );
       expect(error.message).not.toContain('sup3r-s3cret-value');
     }
     expect(sim.requests.length).toBe(before);

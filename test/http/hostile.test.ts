@@ -141,37 +141,57 @@ describe('hostile servers', () => {
     await client.close();
   });
 
-  it('bounds the whole exchange: a body trickled inside the idle timeout still times out', { timeout: 20_000 }, async () => {
-    const client = createHttpClient({ timeouts: { bodyMs: 2000, totalMs: 1500 }, retry: { retries: 2, baseDelayMs: 10, maxDelayMs: 10 } });
-    const error = await failure(client.request({ url: `${hostile.url}/trickle` }));
-    expect(error.code).toBe('timeout');
-    expect(error.message).toMatch(/took longer than 2 s to send its whole answer to GET .*\/trickle; Rollbook stopped waiting/);
-    expect(error.stoppedBy).toBe('total_time');
-    expect(requests).toHaveLength(1);
-    await client.close();
-  });
+  it(
+    'bounds the whole exchange: a body trickled inside the idle timeout still times out',
+    { timeout: 20_000 },
+    async () => {
+      const client = createHttpClient({
+        timeouts: { bodyMs: 2000, totalMs: 1500 },
+        retry: { retries: 2, baseDelayMs: 10, maxDelayMs: 10 },
+      });
+      const error = await failure(client.request({ url: `${hostile.url}/trickle` }));
+      expect(error.code).toBe('timeout');
+      expect(error.message).toMatch(
+        /took longer than 2 s to send its whole answer to GET .*\/trickle; Rollbook stopped waiting/,
+      );
+      expect(error.stoppedBy).toBe('total_time');
+      expect(requests).toHaveLength(1);
+      await client.close();
+    },
+  );
 
-  it('gives up at once when Retry-After asks for longer than one wait may take, saying how long', { timeout: 20_000 }, async () => {
-    const waits: HttpWaitInfo[] = [];
-    const client = createHttpClient({ onWait: (w) => waits.push(w) });
-    const error = await failure(client.request({ url: `${hostile.url}/forever-later` }));
-    expect(error.code).toBe('rate_limited');
-    expect(error.status).toBe(429);
-    expect(error.message).toMatch(/HTTP 429 .*; the server asked Rollbook to wait 1,157 days before trying again, and Rollbook gave up/);
-    expect(error.stoppedBy).toBe('retry_wait');
-    expect(waits).toEqual([]);
-    expect(requests).toHaveLength(1);
-    await client.close();
-  });
+  it(
+    'gives up at once when Retry-After asks for longer than one wait may take, saying how long',
+    { timeout: 20_000 },
+    async () => {
+      const waits: HttpWaitInfo[] = [];
+      const client = createHttpClient({ onWait: (w) => waits.push(w) });
+      const error = await failure(client.request({ url: `${hostile.url}/forever-later` }));
+      expect(error.code).toBe('rate_limited');
+      expect(error.status).toBe(429);
+      expect(error.message).toMatch(
+        /HTTP 429 .*; the server asked Rollbook to wait 1,157 days before trying again, and Rollbook gave up/,
+      );
+      expect(error.stoppedBy).toBe('retry_wait');
+      expect(waits).toEqual([]);
+      expect(requests).toHaveLength(1);
+      await client.close();
+    },
+  );
 
   it("caps the total of one request's waits", { timeout: 20_000 }, async () => {
     const waits: HttpWaitInfo[] = [];
-    const client = createHttpClient({ retry: { retries: 5, baseDelayMs: 10, maxDelayMs: 10, maxTotalWaitMs: 2500 }, onWait: (w) => waits.push(w) });
+    const client = createHttpClient({
+      retry: { retries: 5, baseDelayMs: 10, maxDelayMs: 10, maxTotalWaitMs: 2500 },
+      onWait: (w) => waits.push(w),
+    });
     const error = await failure(client.request({ url: `${hostile.url}/soon-again` }));
     expect(error.code).toBe('server_error');
     expect(waits.map((w) => w.ms)).toEqual([1000, 1000]);
     expect(requests).toHaveLength(3);
-    expect(error.message).toMatch(/the server asked Rollbook to wait 1 s more after 2 s of waits between retries, and Rollbook gave up/);
+    expect(error.message).toMatch(
+      /the server asked Rollbook to wait 1 s more after 2 s of waits between retries, and Rollbook gave up/,
+    );
     await client.close();
   });
 
@@ -185,18 +205,51 @@ describe('hostile servers', () => {
 
 describe("Rollbook's limits through the connectors", () => {
   const platforms: [string, () => Promise<{ sim: SimServer; settings: AccountSettings; secret: string }>][] = [
-    ['iSpring Learn', async () => {
-      const sim = await startIspringSimulator();
-      return { sim, settings: { platform: 'ispring', baseUrl: sim.url, authMode: 'token', clientId: sim.options.clientId, format: 'json' }, secret: sim.options.clientSecret };
-    }],
-    ['TeamUp', async () => {
-      const sim = await startTeamupSimulator();
-      return { sim, settings: { platform: 'teamup', baseUrl: `${sim.url}/api/v2`, authScheme: 'bearer', providerId: '123', completionThreshold: null }, secret: sim.options.token };
-    }],
-    ['SelfCommunity', async () => {
-      const sim = await startSelfcommunitySimulator();
-      return { sim, settings: { platform: 'selfcommunity', baseUrl: sim.url, authMode: 'token', jwtUserId: null }, secret: sim.options.accessToken };
-    }],
+    [
+      'iSpring Learn',
+      async () => {
+        const sim = await startIspringSimulator();
+        return {
+          sim,
+          settings: {
+            platform: 'ispring',
+            baseUrl: sim.url,
+            authMode: 'token',
+            clientId: sim.options.clientId,
+            format: 'json',
+          },
+          secret: sim.options.clientSecret,
+        };
+      },
+    ],
+    [
+      'TeamUp',
+      async () => {
+        const sim = await startTeamupSimulator();
+        return {
+          sim,
+          settings: {
+            platform: 'teamup',
+            baseUrl: `${sim.url}/api/v2`,
+            authScheme: 'bearer',
+            providerId: '123',
+            completionThreshold: null,
+          },
+          secret: sim.options.token,
+        };
+      },
+    ],
+    [
+      'SelfCommunity',
+      async () => {
+        const sim = await startSelfcommunitySimulator();
+        return {
+          sim,
+          settings: { platform: 'selfcommunity', baseUrl: sim.url, authMode: 'token', jwtUserId: null },
+          secret: sim.options.accessToken,
+        };
+      },
+    ],
   ];
 
   for (const [name, start] of platforms) {
@@ -206,11 +259,16 @@ describe("Rollbook's limits through the connectors", () => {
       try {
         await t.core.call('accounts.add', { label: 'A', settings, secret, storage: 'session' });
         // Every API read from here on: the connection test above went through.
-        sim.addFault({ match: /^GET /, fault: { kind: 'status', status: 429, headers: { 'retry-after': '99999999' } } });
+        sim.addFault({
+          match: /^GET /,
+          fault: { kind: 'status', status: 429, headers: { 'retry-after': '99999999' } },
+        });
         const [run] = await t.core.call('sync.run', {});
         expect(run!.outcome).toBe('failed');
         expect(run!.errorCode).toBe('rate_limited');
-        expect(run!.errorMessage).toContain(`${name} asked Rollbook to wait 1,157 days before trying again, and Rollbook gave up`);
+        expect(run!.errorMessage).toContain(
+          `${name} asked Rollbook to wait 1,157 days before trying again, and Rollbook gave up`,
+        );
       } finally {
         t.cleanup();
         await sim.close();
@@ -220,7 +278,12 @@ describe("Rollbook's limits through the connectors", () => {
 });
 
 describe('proxies from the environment', () => {
-  const saved = { HTTP_PROXY: process.env.HTTP_PROXY, http_proxy: process.env.http_proxy, NO_PROXY: process.env.NO_PROXY, no_proxy: process.env.no_proxy };
+  const saved = {
+    HTTP_PROXY: process.env.HTTP_PROXY,
+    http_proxy: process.env.http_proxy,
+    NO_PROXY: process.env.NO_PROXY,
+    no_proxy: process.env.no_proxy,
+  };
   let proxy: Loopback;
   let proxied: string[] = [];
 
@@ -281,7 +344,17 @@ describe('proxies from the environment', () => {
   });
 
   it('knows the loopback names', () => {
-    for (const host of ['127.0.0.1', '127.8.9.10', 'localhost', 'LOCALHOST', 'api.localhost', '[::1]', '::1', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]']) {
+    for (const host of [
+      '127.0.0.1',
+      '127.8.9.10',
+      'localhost',
+      'LOCALHOST',
+      'api.localhost',
+      '[::1]',
+      '::1',
+      '[::ffff:127.0.0.1]',
+      '[::ffff:7f00:1]',
+    ]) {
       expect(isLoopbackHost(host), host).toBe(true);
     }
     for (const host of ['0.0.0.0', '128.0.0.1', 'localhost.example.com', 'example.com', '[::2]', '10.0.0.1']) {

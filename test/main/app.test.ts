@@ -65,7 +65,7 @@ describe('Electron main, started under a fake electron', () => {
     expect(window.shown).toBe(true);
   });
 
-  it('answers only the app page\'s top frame over IPC', async () => {
+  it("answers only the app page's top frame over IPC", async () => {
     const { invoke } = await launch();
     const ok = await invoke('app.info', undefined, APP_PAGE);
     expect(ok).toMatchObject({ ok: true, value: { version: expect.any(String) } });
@@ -128,7 +128,7 @@ describe('Electron main, started under a fake electron', () => {
     expect(fake.state.permissionCheckHandler!()).toBe(false);
   });
 
-  it('keeps the window on the app, and opens only accounts\' platform sites without asking', async () => {
+  it("keeps the window on the app, and opens only accounts' platform sites without asking", async () => {
     const { fake, invoke, window } = await launch();
     const contents = window.webContents;
     const navigate = (url: string) => {

@@ -43,7 +43,7 @@ describe('a compromised renderer', () => {
     app = await launch();
     docs = app.fake.app.getPath('documents');
     dataDir = app.fake.app.getPath('userData');
-    writeFileSync(join(victim.path, 'notes.txt'), 'the user\'s own file');
+    writeFileSync(join(victim.path, 'notes.txt'), "the user's own file");
     writeFileSync(join(victim.path, 'payload.sh'), '#!/bin/sh\necho owned\n');
     chmodSync(join(victim.path, 'payload.sh'), 0o755);
     writeFileSync(join(victim.path, 'report.exe'), 'MZ');

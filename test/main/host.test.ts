@@ -19,7 +19,7 @@ describe('the Electron host', () => {
   afterAll(() => dir.cleanup());
   beforeEach(() => resetFake());
 
-  it('Save as…: in documents, the format\'s filter, overwrite confirmation, over the focused window', async () => {
+  it("Save as…: in documents, the format's filter, overwrite confirmation, over the focused window", async () => {
     const host = electronHost(new TrustedFiles());
     const window = new BrowserWindow({});
     state.focused = window;
@@ -40,10 +40,12 @@ describe('the Electron host', () => {
     expect(await host.chooseSavePath!('Report.csv', 'csv')).toBeNull();
     expect(state.saveDialogCalls[1]).toMatchObject({ parent: null, options: { filters: [{ extensions: ['csv'] }] } });
     expect(await host.chooseSavePath!('Report.xlsx', 'xlsx')).toBeNull();
-    expect(state.saveDialogCalls[2]).toMatchObject({ options: { filters: [{ name: 'Excel workbook', extensions: ['xlsx'] }] } });
+    expect(state.saveDialogCalls[2]).toMatchObject({
+      options: { filters: [{ name: 'Excel workbook', extensions: ['xlsx'] }] },
+    });
   });
 
-  it('a dialog\'s token stands for its path once; tokens it never issued stand for nothing', async () => {
+  it("a dialog's token stands for its path once; tokens it never issued stand for nothing", async () => {
     const host = electronHost(new TrustedFiles());
     const target = join(dir.path, 'a.csv');
     state.saveDialogAnswer = { canceled: false, filePath: target };

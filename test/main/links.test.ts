@@ -10,7 +10,7 @@ const { accountOrigins, confirmLink, createLinkOpener } = await import('../../el
 const { state } = await import('./fake-electron');
 
 describe('links to the outside world', () => {
-  it('opens accounts\' platform sites without asking, asks for other web links, opens nothing else', async () => {
+  it("opens accounts' platform sites without asking, asks for other web links, opens nothing else", async () => {
     const origins = accountOrigins([
       {
         settings: {

@@ -66,7 +66,7 @@ describe('the PDF window', () => {
     expect(existsSync(page!.file!)).toBe(false);
   });
 
-  it('prints in a hidden window with the app\'s web preferences that cannot navigate or open windows', async () => {
+  it("prints in a hidden window with the app's web preferences that cannot navigate or open windows", async () => {
     state.windows.length = 0;
     state.onLoad = undefined;
     const path = join(out.path, 'small.pdf');

@@ -75,7 +75,7 @@ describe('the built preload', () => {
     ]);
   });
 
-  it('on delivers only its event\'s payloads, without the IPC event object, until unsubscribed', () => {
+  it("on delivers only its event's payloads, without the IPC event object, until unsubscribed", () => {
     const { on } = preload.exposed[0]!.api as unknown as { on: (e: string, l: (p: unknown) => void) => () => void };
     const progress: unknown[] = [];
     const changed: unknown[] = [];
@@ -86,7 +86,10 @@ describe('the built preload', () => {
     preload.emit('sync.progress', { accountId: 'a', rows: 1 });
     preload.emit('accounts.changed', { accounts: [] });
     preload.emit('sync.progress', { accountId: 'a', rows: 2 });
-    expect(progress).toEqual([{ accountId: 'a', rows: 1 }, { accountId: 'a', rows: 2 }]);
+    expect(progress).toEqual([
+      { accountId: 'a', rows: 1 },
+      { accountId: 'a', rows: 2 },
+    ]);
     expect(changed).toEqual([{ accounts: [] }]);
 
     offProgress();

@@ -7,7 +7,12 @@ import { HttpError } from '../../electron/core/http/errors';
 import type { HttpResponse } from '../../electron/core/http/types';
 import { listOf, parseBody, text } from '../../electron/core/providers/ispring-parse';
 
-const response = (body: string): HttpResponse => ({ status: 200, headers: { 'content-type': 'application/xml' }, body, url: 'https://acme.example/api/v2/content' });
+const response = (body: string): HttpResponse => ({
+  status: 200,
+  headers: { 'content-type': 'application/xml' },
+  body,
+  url: 'https://acme.example/api/v2/content',
+});
 
 function refusal(body: string): HttpError {
   try {
@@ -31,7 +36,7 @@ describe('iSpring XML entities', () => {
       response(
         '<?xml version="1.0" encoding="UTF-8"?><response><contentItems><contentItem><contentItemId>c1</contentItemId>' +
           '<title>Health &amp; Safety &lt;2026&gt; &quot;Basics&quot; &apos;A&apos; ' +
-            '&amp;amp;</title></contentItem></contentItems></response>',
+          '&amp;amp;</title></contentItem></contentItems></response>',
       ),
     );
     const [item] = listOf(doc, 'contentItems', 'contentItem')!;
@@ -39,8 +44,12 @@ describe('iSpring XML entities', () => {
   });
 
   it('leaves CDATA as written', () => {
-    const doc = parseBody(response('<response><contentItems><contentItem><title><![CDATA[R&amp;D ' +
-      '<b>]]></title></contentItem></contentItems></response>'));
+    const doc = parseBody(
+      response(
+        '<response><contentItems><contentItem><title><![CDATA[R&amp;D ' +
+          '<b>]]></title></contentItem></contentItems></response>',
+      ),
+    );
     expect(text(listOf(doc, 'contentItems', 'contentItem')![0]!.title)).toBe('R&amp;D <b>');
   });
 
@@ -52,7 +61,8 @@ describe('iSpring XML entities', () => {
 
   it('refuses external entities (file and URL) without reading them', () => {
     for (const target of ['file:///etc/passwd', 'http://127.0.0.1:9/secret']) {
-      const body = `<?xml version="1.0"?>\n<!-- comment --><!DOCTYPE response [<!ENTITY xxe SYSTEM ` +
+      const body =
+        `<?xml version="1.0"?>\n<!-- comment --><!DOCTYPE response [<!ENTITY xxe SYSTEM ` +
         `"${target}">]><response><title>&xxe;</title></response>`;
       expect(refusal(body).message).toMatch(/DOCTYPE/);
     }
@@ -68,7 +78,11 @@ describe('iSpring XML entities', () => {
 
 describe('iSpring XML entities at scale', () => {
   it('decodes every escape on a large page (the expansion limits do not trip on the built-ins)', () => {
-    const items = Array.from({ length: 40_000 }, (_, i) => `<contentItem><contentItemId>c${i}</contentItemId><title>R&amp;D &lt;${i}&gt; &amp; Co</title></contentItem>`);
+    const items = Array.from(
+      { length: 40_000 },
+      (_, i) =>
+        `<contentItem><contentItemId>c${i}</contentItemId><title>R&amp;D &lt;${i}&gt; &amp; Co</title></contentItem>`,
+    );
     const doc = parseBody(response(`<response><contentItems>${items.join('')}</contentItems></response>`));
     const list = listOf(doc, 'contentItems', 'contentItem')!;
     expect(list).toHaveLength(40_000);

@@ -50,7 +50,11 @@ function connect(sim: IspringSimulator, s: SetupOptions = {}) {
   const http = createHttpClient({ ...FAST_RETRY, ...s.client });
   clients.push(http);
   const mode = s.mode ?? 'token';
-  const common = { platform: 'ispring' as const, baseUrl: s.baseUrl ? s.baseUrl(sim.url) : sim.url, format: s.format ?? 'json' };
+  const common = {
+    platform: 'ispring' as const,
+    baseUrl: s.baseUrl ? s.baseUrl(sim.url) : sim.url,
+    format: s.format ?? 'json',
+  };
   const settings: IspringSettings =
     mode === 'token'
       ? { ...common, authMode: 'token', clientId: sim.options.clientId }
@@ -83,12 +87,19 @@ async function failure(promise: Promise<unknown>): Promise<HttpError> {
 
 /** Every secret the run used: the client secret, the legacy password, and every access token the server issued. */
 function secretsOf(sim: IspringSimulator, extra: string[] = []): string[] {
-  const tokens = sim.requests.map((r) => String(r.headers.authorization ?? '').replace(/^Bearer\s+/i, '')).filter(Boolean);
+  const tokens = sim.requests
+    .map((r) => String(r.headers.authorization ?? '').replace(/^Bearer\s+/i, ''))
+    .filter(Boolean);
   return [sim.options.clientSecret, sim.options.password, ...new Set(tokens), ...extra];
 }
 
 function expectNoSecret(error: HttpError, secrets: string[]) {
-  const surface = JSON.stringify({ message: error.message, excerpt: error.excerpt, wire: error.toWire(), stack: error.stack });
+  const surface = JSON.stringify({
+    message: error.message,
+    excerpt: error.excerpt,
+    wire: error.toWire(),
+    stack: error.stack,
+  });
   for (const secret of secrets) expect(surface).not.toContain(secret);
 }
 
@@ -112,7 +123,8 @@ const TYPE: Record<string, string> = {
   iSpringSuiteModule: 'ispring_suite_module',
   PDFDocument: 'pdf_document',
 };
-const utc = (offsetDateTime: string | undefined) => (offsetDateTime ? new Date(Date.parse(offsetDateTime)).toISOString() : null);
+const utc = (offsetDateTime: string | undefined) =>
+  offsetDateTime ? new Date(Date.parse(offsetDateTime)).toISOString() : null;
 
 function expectedCourses(data: IspringFixture): Course[] {
   return data.courses.map((c) => ({
@@ -172,7 +184,8 @@ function expectedFromFinalStatuses(rows: IspringResult[]): Omit<Progress, 'rawSt
   });
 }
 
-const key = (p: { learnerId?: string; userId?: string; courseId: string }) => `${p.courseId}/${p.learnerId ?? p.userId}`;
+const key = (p: { learnerId?: string; userId?: string; courseId: string }) =>
+  `${p.courseId}/${p.learnerId ?? p.userId}`;
 const byKey = <T extends { courseId: string }>(rows: T[]) => [...rows].sort((a, b) => (key(a) < key(b) ? -1 : 1));
 const withoutRaw = (rows: Progress[]) => rows.map(({ rawStatus: _raw, ...rest }) => rest);
 
@@ -217,8 +230,14 @@ describe('iSpring Learn connector: auth, paging, formats', () => {
     const api = sim.requests.filter((r) => r.path !== '/api/v3/token');
     expect(api.length).toBeGreaterThan(0);
     expect(resultsRequests(sim).length).toBeGreaterThan(0);
-    expect(api.every((r) => r.headers.accept === (format === 'json' ? 'application/json' : 'application/xml'))).toBe(true);
-    expect(api.every((r) => /^Bearer \S+$/.test(String(r.headers.authorization)) && r.headers['x-auth-password'] === undefined)).toBe(true);
+    expect(api.every((r) => r.headers.accept === (format === 'json' ? 'application/json' : 'application/xml'))).toBe(
+      true,
+    );
+    expect(
+      api.every(
+        (r) => /^Bearer \S+$/.test(String(r.headers.authorization)) && r.headers['x-auth-password'] === undefined,
+      ),
+    ).toBe(true);
     expect(resultsRequests(sim).every((r) => r.path.includes('userStatuses%5B%5D=5'))).toBe(true);
     expect(sim.tokensIssued).toBe(1); // cached across every request
     const tokenRequest = sim.requests.find((r) => r.path === '/api/v3/token')!;
@@ -226,14 +245,21 @@ describe('iSpring Learn connector: auth, paging, formats', () => {
   });
 
   it('legacy credentials: the three X-Auth headers on every call, no token', async () => {
-    const { sim, connector } = await setup({ courses: 4, learners: 9, results: 20, pageSizeCap: 4 }, { mode: 'legacy', format: 'xml' });
+    const { sim, connector } = await setup(
+      { courses: 4, learners: 9, results: 20, pageSizeCap: 4 },
+      { mode: 'legacy', format: 'xml' },
+    );
     const { courses, learners, progress } = await syncAll(connector);
     expect(courses.rows).toEqual(expectedCourses(sim.data));
     expect(learners.rows).toEqual(expectedLearners(sim.data));
     expect(byKey(withoutRaw(progress.rows))).toEqual(byKey(expectedFromResults(sim.data.results)));
     expect(sim.requests.some((r) => r.path === '/api/v3/token')).toBe(false);
     for (const r of sim.requests) {
-      expect(r.headers).toMatchObject({ 'x-auth-account-url': sim.options.accountUrl, 'x-auth-email': sim.options.login, 'x-auth-password': sim.options.password });
+      expect(r.headers).toMatchObject({
+        'x-auth-account-url': sim.options.accountUrl,
+        'x-auth-email': sim.options.login,
+        'x-auth-password': sim.options.password,
+      });
       expect(r.headers.authorization).toBeUndefined();
     }
     const info = await connector.testConnection(signal());
@@ -262,26 +288,28 @@ describe('iSpring Learn connector: auth, paging, formats', () => {
     }
   });
 
-  it('wrong legacy password → auth_failed about login/password; ' +
-    'a 403 token answer → forbidden about API access', async () => {
-    const wrong = 'WRONG-legacy-pass-77';
-    const { sim, connector } = await setup({}, { mode: 'legacy', secret: wrong });
-    const error = await failure(collect(connector.courses({ signal: signal() })));
-    expect(error.code).toBe('auth_failed');
-    expect(error.message).toMatch(/iSpring Learn rejected the login or password/);
-    expectNoSecret(error, [...secretsOf(sim), wrong]);
+  it(
+    'wrong legacy password → auth_failed about login/password; ' + 'a 403 token answer → forbidden about API access',
+    async () => {
+      const wrong = 'WRONG-legacy-pass-77';
+      const { sim, connector } = await setup({}, { mode: 'legacy', secret: wrong });
+      const error = await failure(collect(connector.courses({ signal: signal() })));
+      expect(error.code).toBe('auth_failed');
+      expect(error.message).toMatch(/iSpring Learn rejected the login or password/);
+      expectNoSecret(error, [...secretsOf(sim), wrong]);
 
-    sim.options.forbid = ['token'];
-    const denied = await failure(collect(connect(sim).connector.courses({ signal: signal() })));
-    expect(denied.code).toBe('forbidden');
-    expect(denied.message).toMatch(/iSpring Learn refused to issue an API token.*API key/);
-    expectNoSecret(denied, secretsOf(sim));
+      sim.options.forbid = ['token'];
+      const denied = await failure(collect(connect(sim).connector.courses({ signal: signal() })));
+      expect(denied.code).toBe('forbidden');
+      expect(denied.message).toMatch(/iSpring Learn refused to issue an API token.*API key/);
+      expectNoSecret(denied, secretsOf(sim));
 
-    sim.options.forbid = ['contents', 'content'];
-    const noApi = await failure(connect(sim).connector.testConnection(signal()));
-    expect(noApi.code).toBe('forbidden');
-    expect(noApi.message).toMatch(/iSpring Learn refused access to \/contents \(HTTP 403\).*no REST API access/);
-  });
+      sim.options.forbid = ['contents', 'content'];
+      const noApi = await failure(connect(sim).connector.testConnection(signal()));
+      expect(noApi.code).toBe('forbidden');
+      expect(noApi.message).toMatch(/iSpring Learn refused access to \/contents \(HTTP 403\).*no REST API access/);
+    },
+  );
 
   it.each([
     ['bare host', (u: string) => u, ''],
@@ -306,7 +334,13 @@ describe('iSpring Learn connector: auth, paging, formats', () => {
     expect(pages).toBe(3);
     expect(sim.tokensIssued).toBe(2);
     expect(sim.expiredTokenHits).toBe(0);
-    expect(sim.requests.map((r) => r.path.split('?')[0])).toEqual(['/api/v3/token', '/contents', '/contents', '/api/v3/token', '/contents']);
+    expect(sim.requests.map((r) => r.path.split('?')[0])).toEqual([
+      '/api/v3/token',
+      '/contents',
+      '/contents',
+      '/api/v3/token',
+      '/contents',
+    ]);
   });
 
   it('a token expiring mid-run (server side) is renewed once and the run continues', async () => {
@@ -360,7 +394,11 @@ describe('iSpring Learn connector: XML and JSON traps', () => {
     ['dates in the account zone', { dates: 'zoned' }, 'json'],
     ['dates without offset', { dates: 'naive' }, 'xml'],
     ['server ignores Accept (JSON for XML)', { ignoreAccept: 'json' }, 'xml'],
-    ['server ignores Accept (XML for JSON), mislabelled text/plain', { ignoreAccept: 'xml', xmlContentType: 'text/plain' }, 'json'],
+    [
+      'server ignores Accept (XML for JSON), mislabelled text/plain',
+      { ignoreAccept: 'xml', xmlContentType: 'text/plain' },
+      'json',
+    ],
     ['nextPageToekn typo + trailing empty page', { tokenField: 'nextPageToekn', trailingEmptyPage: true }, 'xml'],
     ['JSON one-element lists as objects', { jsonSingleAsObject: true }, 'json'],
     ['JSON one-element lists as objects, nested', { jsonSingleAsObject: true, wrapping: 'nested' }, 'json'],
@@ -383,27 +421,49 @@ describe('iSpring Learn connector: XML and JSON traps', () => {
     expectRawStatuses(fallback.rows, sim.data, options.statuses === 'snake' ? 'snake' : 'display');
   });
 
-  it('the dataset really holds the traps: one-field users, ' +
-    'name fallbacks, one- and zero-row courses, Unicode', async () => {
-    const { sim, connector } = await setup({ courses: 5, learners: 25, results: 40 }, { format: 'xml' });
-    const { learners, progress } = await syncAll(connector);
-    const byId = new Map(learners.rows.map((l) => [l.id, l]));
-    const user = (i: number) => byId.get(sim.data.users[i]!.userId)!;
-    expect(user(0)).toMatchObject({ name: 'Zoë Ångström', email: 'user1@acme.example', firstName: 'Zoë', lastName: 'Ångström' });
-    expect(user(2)).toEqual({ id: sim.data.users[2]!.userId, name: 'solo3', email: null, firstName: null, lastName: null }); // single <field>
-    expect(user(5).email).toBeNull();
-    expect(user(7).name).toBe('user8'); // no names → login
-    expect(user(12).name).toBe('user13@acme.example'); // no names, no login → e-mail
-    expect(learners.rows.some((l) => l.name.includes('王')) && learners.rows.some((l) => l.name.includes('Øster & Søn'))).toBe(true);
-    const perCourse = (id: string) => progress.rows.filter((p) => p.courseId === id).length;
-    expect(perCourse(sim.data.courses[3]!.contentItemId)).toBe(1);
-    expect(perCourse(sim.data.courses[4]!.contentItemId)).toBe(0);
-    const courses = await collect(connector.courses({ signal: signal() }));
-    expect(courses.rows.find((c) => c.name.includes('<révision>'))?.name).toBe('Sécurité incendie — module 4, "avancé" & <révision>');
-  });
+  it(
+    'the dataset really holds the traps: one-field users, ' + 'name fallbacks, one- and zero-row courses, Unicode',
+    async () => {
+      const { sim, connector } = await setup({ courses: 5, learners: 25, results: 40 }, { format: 'xml' });
+      const { learners, progress } = await syncAll(connector);
+      const byId = new Map(learners.rows.map((l) => [l.id, l]));
+      const user = (i: number) => byId.get(sim.data.users[i]!.userId)!;
+      expect(user(0)).toMatchObject({
+        name: 'Zoë Ångström',
+        email: 'user1@acme.example',
+        firstName: 'Zoë',
+        lastName: 'Ångström',
+      });
+      expect(user(2)).toEqual({
+        id: sim.data.users[2]!.userId,
+        name: 'solo3',
+        email: null,
+        firstName: null,
+        lastName: null,
+      }); // single <field>
+      expect(user(5).email).toBeNull();
+      expect(user(7).name).toBe('user8'); // no names → login
+      expect(user(12).name).toBe('user13@acme.example'); // no names, no login → e-mail
+      expect(
+        learners.rows.some((l) => l.name.includes('王')) && learners.rows.some((l) => l.name.includes('Øster & Søn')),
+      ).toBe(true);
+      const perCourse = (id: string) => progress.rows.filter((p) => p.courseId === id).length;
+      expect(perCourse(sim.data.courses[3]!.contentItemId)).toBe(1);
+      expect(perCourse(sim.data.courses[4]!.contentItemId)).toBe(0);
+      const courses = await collect(connector.courses({ signal: signal() }));
+      expect(courses.rows.find((c) => c.name.includes('<révision>'))?.name).toBe(
+        'Sécurité incendie — module 4, "avancé" & <révision>',
+      );
+    },
+  );
 
   it('parses by the body, not the label: HTML pages, plain text and broken documents are bad_response', () => {
-    const response = (body: string, type: string) => ({ status: 200, headers: { 'content-type': type }, body, url: 'https://h/contents' });
+    const response = (body: string, type: string) => ({
+      status: 200,
+      headers: { 'content-type': type },
+      body,
+      url: 'https://h/contents',
+    });
     expect(parseBody(response('{"contentItems":[]}', 'application/xml'))).toEqual({ contentItems: [] });
     expect(parseBody(response('\uFEFF<?xml version="1.0"?><response/>', 'application/json'))).toEqual({ response: '' });
     for (const [body, detail] of [
@@ -428,12 +488,41 @@ describe('iSpring Learn connector: XML and JSON traps', () => {
   });
 
   it('statuses and dates: both vocabularies, any casing; offsets, date-only and tolerated forms → ISO UTC', () => {
-    expect(['In progress', 'In Progress', 'in_progress', 'IN PROGRESS', 'Pending'].map((s) => normaliseStatus(s))).toEqual(Array(5).fill('in_progress'));
-    expect(['Complete', 'complete', 'Completed', 'Passed', 'accepted', 'Failed', 'declined', 'Incomplete', 'Not started', 'not_started'].map((s) => normaliseStatus(s))).toEqual([
-      'completed', 'completed', 'completed', 'passed', 'passed', 'failed', 'failed', 'incomplete', 'not_started', 'not_started',
+    expect(
+      ['In progress', 'In Progress', 'in_progress', 'IN PROGRESS', 'Pending'].map((s) => normaliseStatus(s)),
+    ).toEqual(Array(5).fill('in_progress'));
+    expect(
+      [
+        'Complete',
+        'complete',
+        'Completed',
+        'Passed',
+        'accepted',
+        'Failed',
+        'declined',
+        'Incomplete',
+        'Not started',
+        'not_started',
+      ].map((s) => normaliseStatus(s)),
+    ).toEqual([
+      'completed',
+      'completed',
+      'completed',
+      'passed',
+      'passed',
+      'failed',
+      'failed',
+      'incomplete',
+      'not_started',
+      'not_started',
     ]);
     // Unknown or missing: the progress figure decides.
-    expect([normaliseStatus('Overdue', 40), normaliseStatus(null, 100), normaliseStatus('', 0), normaliseStatus('???', null)]).toEqual(['in_progress', 'completed', 'not_started', 'not_started']);
+    expect([
+      normaliseStatus('Overdue', 40),
+      normaliseStatus(null, 100),
+      normaliseStatus('', 0),
+      normaliseStatus('???', null),
+    ]).toEqual(['in_progress', 'completed', 'not_started', 'not_started']);
     expect(isoDate('2019-10-26T12:35:10+00:00')).toBe('2019-10-26T12:35:10.000Z');
     expect(isoDate('2019-10-26T14:35:10+02:00')).toBe('2019-10-26T12:35:10.000Z');
     expect(isoDate('2019-10-26T14:35:10+0200')).toBe('2019-10-26T12:35:10.000Z');
@@ -441,13 +530,21 @@ describe('iSpring Learn connector: XML and JSON traps', () => {
     expect(isoDate('2019-10-26 12:35:10')).toBe('2019-10-26T12:35:10.000Z');
     expect(isoDate('2019-09-26')).toBe('2019-09-26T00:00:00.000Z');
     expect(isoDate('1572093310')).toBe('2019-10-26T12:35:10.000Z');
-    expect([isoDate(''), isoDate('0000-00-00 00:00:00'), isoDate('soon'), isoDate(undefined)]).toEqual([null, null, null, null]);
+    expect([isoDate(''), isoDate('0000-00-00 00:00:00'), isoDate('soon'), isoDate(undefined)]).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ]);
   });
 });
 
 describe('iSpring Learn connector: progress sources and windows', () => {
   it('results forbidden (403) → per-course final statuses; a forbidden course is skipped and reported', async () => {
-    const { sim, connector } = await setup({ courses: 6, learners: 12, results: 40, forbid: ['results'] }, { format: 'xml' });
+    const { sim, connector } = await setup(
+      { courses: 6, learners: 12, results: 40, forbid: ['results'] },
+      { format: 'xml' },
+    );
     const forbiddenCourse = sim.data.courses[1]!.contentItemId;
     sim.options.forbiddenCourses = [forbiddenCourse];
     const skipped: { courseId: string; reason: string }[] = [];
@@ -455,7 +552,10 @@ describe('iSpring Learn connector: progress sources and windows', () => {
     expect(skipped).toEqual([{ courseId: forbiddenCourse, reason: expect.stringMatching(/HTTP 403.*Can edit/) }]);
     const expected = sim.data.results.filter((r) => r.courseId !== forbiddenCourse);
     expect(byKey(withoutRaw(progress.rows))).toEqual(byKey(expectedFromFinalStatuses(expected)));
-    expect(progress.rows.some((p) => p.rawStatus === 'In progress') && progress.rows.some((p) => p.rawStatus === 'In Progress')).toBe(true);
+    expect(
+      progress.rows.some((p) => p.rawStatus === 'In progress') &&
+        progress.rows.some((p) => p.rawStatus === 'In Progress'),
+    ).toBe(true);
     // Never-opened rows have no activity date; only finished rows a completion date.
     for (const p of progress.rows) {
       if (p.status === 'not_started') expect(p.lastActivityAt).toBeNull();
@@ -466,30 +566,39 @@ describe('iSpring Learn connector: progress sources and windows', () => {
     expect(info.notes?.join(' ')).toMatch(/final statuses/);
   });
 
-  it('final statuses stream with a bounded look-ahead; ' +
-    'unknown courses (plain-text 404) are skipped quietly', async () => {
-    const { sim, connector } = await setup({ courses: 14, learners: 10, results: 80, forbid: ['results'] });
-    const ids = [...sim.data.courses.map((c) => c.contentItemId)];
-    ids.splice(3, 0, '00000000-dead-beef-0000-000000000000');
-    const skipped: string[] = [];
-    let maxAhead = 0;
-    const rows: Progress[] = [];
-    for await (const page of connector.progress({ signal: signal(), courseIds: ids, onSkip: (s) => skipped.push(s.courseId) })) {
-      rows.push(...page.items);
-      const consumed = ids.indexOf(page.items[0]!.courseId) + 1;
-      maxAhead = Math.max(maxAhead, finalRequests(sim).length - consumed);
-      await new Promise((r) => setTimeout(r, 5)); // a slow consumer: the connector must not run away
-    }
-    expect(rows).toHaveLength(sim.data.results.length);
-    expect(skipped).toEqual([]);
-    expect(maxAhead).toBeLessThanOrEqual(4);
-    expect(finalRequests(sim)).toHaveLength(ids.length);
-    const unknown = sim.requests.find((r) => r.path.includes('dead-beef'))!;
-    expect(unknown.status).toBe(404);
-  });
+  it(
+    'final statuses stream with a bounded look-ahead; ' + 'unknown courses (plain-text 404) are skipped quietly',
+    async () => {
+      const { sim, connector } = await setup({ courses: 14, learners: 10, results: 80, forbid: ['results'] });
+      const ids = [...sim.data.courses.map((c) => c.contentItemId)];
+      ids.splice(3, 0, '00000000-dead-beef-0000-000000000000');
+      const skipped: string[] = [];
+      let maxAhead = 0;
+      const rows: Progress[] = [];
+      for await (const page of connector.progress({
+        signal: signal(),
+        courseIds: ids,
+        onSkip: (s) => skipped.push(s.courseId),
+      })) {
+        rows.push(...page.items);
+        const consumed = ids.indexOf(page.items[0]!.courseId) + 1;
+        maxAhead = Math.max(maxAhead, finalRequests(sim).length - consumed);
+        await new Promise((r) => setTimeout(r, 5)); // a slow consumer: the connector must not run away
+      }
+      expect(rows).toHaveLength(sim.data.results.length);
+      expect(skipped).toEqual([]);
+      expect(maxAhead).toBeLessThanOrEqual(4);
+      expect(finalRequests(sim)).toHaveLength(ids.length);
+      const unknown = sim.requests.find((r) => r.path.includes('dead-beef'))!;
+      expect(unknown.status).toBe(404);
+    },
+  );
 
   it('without course ids, the fallback lists the courses itself', async () => {
-    const { sim, connector } = await setup({ courses: 4, learners: 6, results: 12, forbid: ['results'] }, { format: 'xml' });
+    const { sim, connector } = await setup(
+      { courses: 4, learners: 6, results: 12, forbid: ['results'] },
+      { format: 'xml' },
+    );
     const { rows } = await collect(connector.progress({ signal: signal() }));
     expect(rows).toHaveLength(sim.data.results.length);
   });
@@ -499,21 +608,36 @@ describe('iSpring Learn connector: progress sources and windows', () => {
     const info = await connector.testConnection(signal());
     expect(info.notes?.join(' ')).toMatch(/Neither the learner results API nor per-course final statuses/);
     const skipped: string[] = [];
-    const { rows } = await collect(connector.progress({ signal: signal(), courseIds: sim.data.courses.map((c) => c.contentItemId), onSkip: (s) => skipped.push(s.courseId) }));
+    const { rows } = await collect(
+      connector.progress({
+        signal: signal(),
+        courseIds: sim.data.courses.map((c) => c.contentItemId),
+        onSkip: (s) => skipped.push(s.courseId),
+      }),
+    );
     expect(rows).toEqual([]);
     expect(skipped).toHaveLength(3);
   });
 
-  it('a server refusing userStatuses=5 (400) is asked again with 1 and 3; ' +
-    'blocked users stay, terminated are not served', async () => {
-    const { sim, connector } = await setup({ courses: 4, learners: 30, results: 60, inactiveShare: 0.5, userStatusValues: [1, 3] });
-    const { rows } = await collect(connector.progress({ signal: signal(), courseIds: [] }));
-    const status = new Map(sim.data.users.map((u) => [u.userId, u.status]));
-    const expected = sim.data.results.filter((r) => status.get(r.userId) !== 5);
-    expect(expected.length).toBeLessThan(sim.data.results.length);
-    expect(rows.map(key).sort()).toEqual(expected.map(key).sort());
-    expect(resultsRequests(sim).map((r) => r.status)).toEqual([400, 200]);
-  });
+  it(
+    'a server refusing userStatuses=5 (400) is asked again with 1 and 3; ' +
+      'blocked users stay, terminated are not served',
+    async () => {
+      const { sim, connector } = await setup({
+        courses: 4,
+        learners: 30,
+        results: 60,
+        inactiveShare: 0.5,
+        userStatusValues: [1, 3],
+      });
+      const { rows } = await collect(connector.progress({ signal: signal(), courseIds: [] }));
+      const status = new Map(sim.data.users.map((u) => [u.userId, u.status]));
+      const expected = sim.data.results.filter((r) => status.get(r.userId) !== 5);
+      expect(expected.length).toBeLessThan(sim.data.results.length);
+      expect(rows.map(key).sort()).toEqual(expected.map(key).sort());
+      expect(resultsRequests(sim).map((r) => r.status)).toEqual([400, 200]);
+    },
+  );
 
   it('incremental: completed-in-window plus every open row, no duplicates; the window reaches back a day', async () => {
     const { sim, connector } = await setup({ courses: 6, learners: 30, results: 120, pageSizeCap: 7 });
@@ -522,7 +646,9 @@ describe('iSpring Learn connector: progress sources and windows', () => {
     const { rows } = await collect(connector.progress({ signal: signal(), since, courseIds: [] }));
     const windowStart = Date.parse(since) - 86_400_000;
     const open = new Set(['not_started', 'in_progress', 'pending', 'incomplete']);
-    const expected = sim.data.results.filter((r) => (r.completionDate && Date.parse(r.completionDate) >= windowStart) || open.has(r.completionStatus));
+    const expected = sim.data.results.filter(
+      (r) => (r.completionDate && Date.parse(r.completionDate) >= windowStart) || open.has(r.completionStatus),
+    );
     expect(expected.length).toBeLessThan(sim.data.results.length);
     expect(rows.map(key).sort()).toEqual(expected.map(key).sort());
     const paths = resultsRequests(sim).map((r) => decodeURIComponent(r.path));
@@ -539,32 +665,61 @@ describe('iSpring Learn connector: progress sources and windows', () => {
       notes: [expect.stringMatching(/learner results API/)],
     });
     const empty = await setup({ courses: 0, results: 0 });
-    expect(await empty.connector.testConnection(signal())).toMatchObject({ accountName: new URL(empty.sim.url).host, courseCount: 0 });
+    expect(await empty.connector.testConnection(signal())).toMatchObject({
+      accountName: new URL(empty.sim.url).host,
+      courseCount: 0,
+    });
     expect(sim.tokensIssued).toBe(1);
   });
 });
 
 describe('iSpring Learn connector: faults', () => {
-  it('404 plain text: /contents and /users/v2 missing → the older /content ' +
-    'and /users; all missing → not_found naming the address', async () => {
-    const { sim, connector } = await setup({ courses: 5, learners: 8, missing: ['contents', 'users/v2'] }, { format: 'xml' });
-    const courses = await collect(connector.courses({ signal: signal() }));
-    expect(courses.rows).toEqual(expectedCourses(sim.data));
-    const learners = await collect(connector.learners({ signal: signal() }));
-    expect(learners.rows).toEqual(expectedLearners(sim.data));
-    expect(sim.requests.map((r) => `${r.status} ${r.path.split('?')[0]}`)).toEqual(['200 /api/v3/token', '404 /contents', '200 /content', '404 /users/v2', '200 /users']);
+  it(
+    '404 plain text: /contents and /users/v2 missing → the older /content ' +
+      'and /users; all missing → not_found naming the address',
+    async () => {
+      const { sim, connector } = await setup(
+        { courses: 5, learners: 8, missing: ['contents', 'users/v2'] },
+        { format: 'xml' },
+      );
+      const courses = await collect(connector.courses({ signal: signal() }));
+      expect(courses.rows).toEqual(expectedCourses(sim.data));
+      const learners = await collect(connector.learners({ signal: signal() }));
+      expect(learners.rows).toEqual(expectedLearners(sim.data));
+      expect(sim.requests.map((r) => `${r.status} ${r.path.split('?')[0]}`)).toEqual([
+        '200 /api/v3/token',
+        '404 /contents',
+        '200 /content',
+        '404 /users/v2',
+        '200 /users',
+      ]);
 
-    const wrongBase = await failure(collect(connect(sim, { mode: 'legacy', baseUrl: (u) => `${u}/lms` }).connector.courses({ signal: signal() })));
-    expect(wrongBase.code).toBe('not_found');
-    expect(wrongBase.message).toMatch(/^iSpring Learn has no \/content at http:\/\/127\.0\.0\.1:\d+\/lms \(HTTP 404\)\. Check the API address/);
-  });
+      const wrongBase = await failure(
+        collect(connect(sim, { mode: 'legacy', baseUrl: (u) => `${u}/lms` }).connector.courses({ signal: signal() })),
+      );
+      expect(wrongBase.code).toBe('not_found');
+      expect(wrongBase.message).toMatch(
+        /^iSpring Learn has no \/content at http:\/\/127\.0\.0\.1:\d+\/lms \(HTTP 404\)\. Check the API address/,
+      );
+    },
+  );
 
   it('429 with Retry-After: 1 and without, 500 and 503 once each → retried and complete', async () => {
     const { sim, connector } = await setup({ courses: 6, learners: 9, results: 30, pageSizeCap: 4 });
-    sim.addFault({ match: /GET \/contents/, times: 1, after: 1, fault: { kind: 'status', status: 429, headers: { 'retry-after': '1' } } });
+    sim.addFault({
+      match: /GET \/contents/,
+      times: 1,
+      after: 1,
+      fault: { kind: 'status', status: 429, headers: { 'retry-after': '1' } },
+    });
     sim.addFault({ match: /GET \/users\/v2/, times: 2, fault: { kind: 'status', status: 429 } });
     sim.addFault({ match: /GET \/learners\/results/, times: 1, after: 1, fault: { kind: 'status', status: 503 } });
-    sim.addFault({ match: /GET \/learners\/results/, times: 1, after: 3, fault: { kind: 'status', status: 500, body: 'oops' } });
+    sim.addFault({
+      match: /GET \/learners\/results/,
+      times: 1,
+      after: 3,
+      fault: { kind: 'status', status: 500, body: 'oops' },
+    });
     const started = Date.now();
     const { courses, learners, progress } = await syncAll(connector);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
@@ -611,13 +766,22 @@ describe('iSpring Learn connector: faults', () => {
     const http = createHttpClient({ retry: { retries: 0 } });
     clients.push(http);
     const connector = createIspringConnector({
-      settings: { platform: 'ispring', authMode: 'legacy', baseUrl: url, accountUrl: 'https://acme.ispringlearn.com', login: 'admin', format: 'xml' },
+      settings: {
+        platform: 'ispring',
+        authMode: 'legacy',
+        baseUrl: url,
+        accountUrl: 'https://acme.ispringlearn.com',
+        login: 'admin',
+        format: 'xml',
+      },
       secret: 'pw-unreachable-123',
       http,
     });
     const error = await failure(connector.testConnection(signal()));
     expect(error.code).toBe('network');
-    expect(error.message).toMatch(/^iSpring Learn at 127\.0\.0\.1:\d+ is unreachable \(the connection was refused\)\. Check the API address/);
+    expect(error.message).toMatch(
+      /^iSpring Learn at 127\.0\.0\.1:\d+ is unreachable \(the connection was refused\)\. Check the API address/,
+    );
     expectNoSecret(error, ['pw-unreachable-123']);
   });
 
@@ -630,9 +794,24 @@ describe('iSpring Learn connector: faults', () => {
       [/GET \/learners\/results.*pageToken/, undefined, 'xml', /cannot read \(malformed XML\) for \/learners\/results/],
       [/GET \/users\/v2.*pageToken/, undefined, 'json', /cannot read \(malformed JSON\) for \/users\/v2/],
       [/GET \/contents/, '<!DOCTYPE html><html><body>Login</body></html>', 'xml', /web page instead of API data/],
-      [/GET \/users\/v2/, '{"count": 2, "results": [{"id": 1}]}', 'json', /answered \/users\/v2 without a userProfiles list/],
-      [/GET \/learners\/results/, '{"results": [{"id": 1, "courseId": "c"}]}', 'json', /an item without userId in \/learners\/results/],
-      [/GET \/contents/, '<response><contentItems><contentItem><title>x</title></contentItem></contentItems></response>', 'xml', /an item without contentItemId/],
+      [
+        /GET \/users\/v2/,
+        '{"count": 2, "results": [{"id": 1}]}',
+        'json',
+        /answered \/users\/v2 without a userProfiles list/,
+      ],
+      [
+        /GET \/learners\/results/,
+        '{"results": [{"id": 1, "courseId": "c"}]}',
+        'json',
+        /an item without userId in \/learners\/results/,
+      ],
+      [
+        /GET \/contents/,
+        '<response><contentItems><contentItem><title>x</title></contentItem></contentItems></response>',
+        'xml',
+        /an item without contentItemId/,
+      ],
     ];
     for (const [match, body, format, message] of cases) {
       sim.clearFaults();
@@ -698,7 +877,11 @@ describe('iSpring Learn simulator as strict as the reference, and the connector 
     const answer = await fetch(`${sim.url}/api/v3/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({ client_id: sim.options.clientId, client_secret: sim.options.clientSecret, grant_type: 'client_credentials' }).toString(),
+      body: new URLSearchParams({
+        client_id: sim.options.clientId,
+        client_secret: sim.options.clientSecret,
+        grant_type: 'client_credentials',
+      }).toString(),
     });
     return ((await answer.json()) as { access_token: string }).access_token;
   };
@@ -707,7 +890,9 @@ describe('iSpring Learn simulator as strict as the reference, and the connector 
     const sim = await startIspringSimulator({ courses: 3, learners: 5, results: 6 });
     sims.push(sim);
     const bearer = await token(sim);
-    const status = async (path: string) => (await fetch(`${sim.url}${path}`, { headers: { authorization: `Bearer ${bearer}`, accept: 'application/json' } })).status;
+    const status = async (path: string) =>
+      (await fetch(`${sim.url}${path}`, { headers: { authorization: `Bearer ${bearer}`, accept: 'application/json' } }))
+        .status;
     const course = sim.data.courses[0]!.contentItemId;
     expect(await status(`/learners/results?courseIds[]=${course}`)).toBe(200);
     expect(await status(`/learners/results?courseIds=${course}`)).toBe(400);
@@ -718,40 +903,68 @@ describe('iSpring Learn simulator as strict as the reference, and the connector 
     for (const rfc of ['2026-01-02T10:00:00Z', '2026-01-02T10:00:00+02:00', '2026-01-02T10:00:00.250Z']) {
       expect(await status(`/learners/results?completionDate[startDate]=${encodeURIComponent(rfc)}`), rfc).toBe(200);
     }
-    for (const prefix of ['', '/api/v2', '/api/v3', '/index.php/api/v2']) expect(await status(`${prefix}/users/v2`), prefix).toBe(200);
-    for (const prefix of ['/api/v9', '/index.php/api/v7', '/v2']) expect(await status(`${prefix}/users/v2`), prefix).toBe(404);
+    for (const prefix of ['', '/api/v2', '/api/v3', '/index.php/api/v2'])
+      expect(await status(`${prefix}/users/v2`), prefix).toBe(200);
+    for (const prefix of ['/api/v9', '/index.php/api/v7', '/v2'])
+      expect(await status(`${prefix}/users/v2`), prefix).toBe(404);
     expect(await status('/users/v2?pageSize=0')).toBe(400);
 
     // The unsettled points, each way: bracketless names and fractional seconds.
     sim.options.arrayParams = 'both';
     expect(await status(`/learners/results?courseIds=${course}`)).toBe(200);
     sim.options.fractionalSeconds = 'refuse';
-    expect(await status(`/learners/results?completionDate[startDate]=${encodeURIComponent('2026-01-02T10:00:00.250Z')}`)).toBe(400);
+    expect(
+      await status(`/learners/results?completionDate[startDate]=${encodeURIComponent('2026-01-02T10:00:00.250Z')}`),
+    ).toBe(400);
   });
 
   it('incremental progress works whichever way the unsettled filter points go', async () => {
-    for (const options of [{ fractionalSeconds: 'refuse' }, { fractionalSeconds: 'accept', arrayParams: 'both' }] as const) {
+    for (const options of [
+      { fractionalSeconds: 'refuse' },
+      { fractionalSeconds: 'accept', arrayParams: 'both' },
+    ] as const) {
       const { sim, connector } = await setup({ courses: 4, learners: 12, results: 30, pageSizeCap: 5, ...options });
-      const { rows } = await collect(connector.progress({ signal: signal(), since: '2026-03-10T00:00:00.000Z', courseIds: [] }));
+      const { rows } = await collect(
+        connector.progress({ signal: signal(), since: '2026-03-10T00:00:00.000Z', courseIds: [] }),
+      );
       expect(rows.length, JSON.stringify(options)).toBeGreaterThan(0);
-      expect(sim.requests.filter((r) => r.status === 400), JSON.stringify(options)).toEqual([]);
+      expect(
+        sim.requests.filter((r) => r.status === 400),
+        JSON.stringify(options),
+      ).toEqual([]);
     }
   });
 
   it('reads every list whole whether an oversized pageSize is clamped or refused', async () => {
     for (const oversizedPageSize of ['clamp', 'error'] as const) {
-      const { sim, connector } = await setup({ courses: 4, learners: 23, results: 30, pageSizeCap: 5, defaultPageSize: 5, oversizedPageSize });
+      const { sim, connector } = await setup({
+        courses: 4,
+        learners: 23,
+        results: 30,
+        pageSizeCap: 5,
+        defaultPageSize: 5,
+        oversizedPageSize,
+      });
       const { courses, learners, progress } = await syncAll(connector);
       expect(courses.rows.map((c) => c.id).sort()).toEqual(sim.data.courses.map((c) => c.contentItemId).sort());
       expect(learners.rows).toEqual(expectedLearners(sim.data));
       expect(progress.rows.map(key).sort()).toEqual(expectedFromResults(sim.data.results).map(key).sort());
       // Refused once, then the server's own default for the rest of the connector's life.
-      expect(sim.requests.filter((r) => r.status === 400), oversizedPageSize).toHaveLength(oversizedPageSize === 'error' ? 1 : 0);
+      expect(
+        sim.requests.filter((r) => r.status === 400),
+        oversizedPageSize,
+      ).toHaveLength(oversizedPageSize === 'error' ? 1 : 0);
     }
   });
 
   it('users joining and leaving between pages: keyset tokens still resume, every page is a real one', async () => {
-    const { sim, connector } = await setup({ courses: 2, learners: 30, results: 10, pageSizeCap: 4, churn: { add: 2, remove: 1 } });
+    const { sim, connector } = await setup({
+      courses: 2,
+      learners: 30,
+      results: 10,
+      pageSizeCap: 4,
+      churn: { add: 2, remove: 1 },
+    });
     const everExisted = new Set(sim.data.users.map((u) => u.userId));
     const { rows } = await collect(connector.learners({ signal: signal() }));
     for (const u of sim.data.users) everExisted.add(u.userId);

@@ -36,22 +36,48 @@ function client(settings: TeamupSettings | IspringSettings | SelfcommunitySettin
 async function teamup(options: Parameters<typeof startTeamupSimulator>[0] = {}, maxPages?: number) {
   const sim = await startTeamupSimulator(options);
   closers.push(() => sim.close());
-  const settings: TeamupSettings = { platform: 'teamup', baseUrl: `${sim.url}/api/v2`, authScheme: 'bearer', providerId: null, completionThreshold: null };
-  return { sim, connector: createTeamupConnector({ settings, secret: sim.options.token, http: client(settings), maxPages }) };
+  const settings: TeamupSettings = {
+    platform: 'teamup',
+    baseUrl: `${sim.url}/api/v2`,
+    authScheme: 'bearer',
+    providerId: null,
+    completionThreshold: null,
+  };
+  return {
+    sim,
+    connector: createTeamupConnector({ settings, secret: sim.options.token, http: client(settings), maxPages }),
+  };
 }
 
 async function ispring(maxPages?: number) {
   const sim = await startIspringSimulator({ courses: 3, learners: 40, results: 50, pageSizeCap: 10 });
   closers.push(() => sim.close());
-  const settings: IspringSettings = { platform: 'ispring', baseUrl: sim.url, authMode: 'token', clientId: sim.options.clientId, format: 'json' };
-  return { sim, connector: createIspringConnector({ settings, secret: sim.options.clientSecret, http: client(settings), maxPages }) };
+  const settings: IspringSettings = {
+    platform: 'ispring',
+    baseUrl: sim.url,
+    authMode: 'token',
+    clientId: sim.options.clientId,
+    format: 'json',
+  };
+  return {
+    sim,
+    connector: createIspringConnector({ settings, secret: sim.options.clientSecret, http: client(settings), maxPages }),
+  };
 }
 
 async function community() {
   const sim = await startSelfcommunitySimulator({ courses: 2, users: 300, membersPerCourse: 250 });
   closers.push(() => sim.close());
-  const settings: SelfcommunitySettings = { platform: 'selfcommunity', baseUrl: sim.url, authMode: 'token', jwtUserId: null };
-  return { sim, connector: createSelfcommunityConnector({ settings, secret: sim.options.accessToken, http: client(settings) }) };
+  const settings: SelfcommunitySettings = {
+    platform: 'selfcommunity',
+    baseUrl: sim.url,
+    authMode: 'token',
+    jwtUserId: null,
+  };
+  return {
+    sim,
+    connector: createSelfcommunityConnector({ settings, secret: sim.options.accessToken, http: client(settings) }),
+  };
 }
 
 async function drain<T>(pages: AsyncIterable<Page<T>>): Promise<T[]> {
@@ -60,21 +86,39 @@ async function drain<T>(pages: AsyncIterable<Page<T>>): Promise<T[]> {
   return rows;
 }
 async function failure(work: Promise<unknown>): Promise<HttpError> {
-  const error = await work.then(() => null, (e: unknown) => e);
+  const error = await work.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(HttpError);
   return error as HttpError;
 }
 
 /** Rewrites the real page: a parsed-JSON edit with the request's path. */
-const rewrite = (sim: SimServer, match: RegExp, edit: (page: Record<string, unknown>, path: string) => unknown, times?: number) =>
-  sim.addFault({ match, times, fault: { kind: 'transform', apply: (body, path) => JSON.stringify(edit(JSON.parse(body) as Record<string, unknown>, path)) } });
+const rewrite = (
+  sim: SimServer,
+  match: RegExp,
+  edit: (page: Record<string, unknown>, path: string) => unknown,
+  times?: number,
+) =>
+  sim.addFault({
+    match,
+    times,
+    fault: {
+      kind: 'transform',
+      apply: (body, path) => JSON.stringify(edit(JSON.parse(body) as Record<string, unknown>, path)),
+    },
+  });
 
 describe('listing bounds', () => {
   it('TeamUp: endless distinct next links stop once the rows run far past the reported total', async () => {
     const { sim, connector } = await teamup({ customers: 150 });
     let n = 0;
     // Page 2 links to itself under ever-new URLs, as a server looping on its own cursor would.
-    rewrite(sim, /customers\?.*page=2/, (page, path) => ({ ...page, next: `${sim.url}${path.replace(/&loop=\d+/, '')}&loop=${++n}` }));
+    rewrite(sim, /customers\?.*page=2/, (page, path) => ({
+      ...page,
+      next: `${sim.url}${path.replace(/&loop=\d+/, '')}&loop=${++n}`,
+    }));
     const error = await failure(drain(connector.learners({ signal: signal() })));
     expect(error.code).toBe('bad_response');
     expect(error.message).toMatch(/^TeamUp reported 150 customers but kept listing more \(\d+ so far\)/);
@@ -92,35 +136,60 @@ describe('listing bounds', () => {
   it('SelfCommunity: a next link back to a page already read fails instead of ending the list short', async () => {
     const { sim, connector } = await community();
     rewrite(sim, /course\/search/, (page) => ({ ...page, count: 2 }), 1);
-    rewrite(sim, /users\/.*offset=100/, (page, path) => ({ ...page, next: `${sim.url}${path.replace('offset=100', 'offset=0')}` }));
+    rewrite(sim, /users\/.*offset=100/, (page, path) => ({
+      ...page,
+      next: `${sim.url}${path.replace('offset=100', 'offset=0')}`,
+    }));
     const error = await failure(drain(connector.progress({ signal: signal() })));
-    expect(error.message).toMatch(/^SelfCommunity sent the same page of learners of course 40 again as the next page after 200 rows/);
+    expect(error.message).toMatch(
+      /^SelfCommunity sent the same page of learners of course 40 again as the next page after 200 rows/,
+    );
   });
 
   it('SelfCommunity: endless distinct next links stop past the total', async () => {
     const { sim, connector } = await community();
     let n = 0;
-    rewrite(sim, /users\/.*offset=100/, (page, path) => ({ ...page, next: `${sim.url}${path.replace(/&loop=\d+/, '')}&loop=${++n}` }));
+    rewrite(sim, /users\/.*offset=100/, (page, path) => ({
+      ...page,
+      next: `${sim.url}${path.replace(/&loop=\d+/, '')}&loop=${++n}`,
+    }));
     const error = await failure(drain(connector.progress({ signal: signal() })));
     expect(error.message).toMatch(/^SelfCommunity reported 250 learners of course 40 but kept listing more/);
   });
 
-  it('iSpring: a repeated page token fails; endless new tokens stop at ' +
-    'the page ceiling (iSpring reports no total)', async () => {
-    const { sim, connector } = await ispring();
-    rewrite(sim, /users\/v2.*pageToken/, (page, path) => ({ ...page, nextPageToken: new URL(path, sim.url).searchParams.get('pageToken') }), 1);
-    expect((await failure(drain(connector.learners({ signal: signal() })))).message).toMatch(/^iSpring Learn sent the same page of userProfiles again/);
+  it(
+    'iSpring: a repeated page token fails; endless new tokens stop at ' + 'the page ceiling (iSpring reports no total)',
+    async () => {
+      const { sim, connector } = await ispring();
+      rewrite(
+        sim,
+        /users\/v2.*pageToken/,
+        (page, path) => ({ ...page, nextPageToken: new URL(path, sim.url).searchParams.get('pageToken') }),
+        1,
+      );
+      expect((await failure(drain(connector.learners({ signal: signal() })))).message).toMatch(
+        /^iSpring Learn sent the same page of userProfiles again/,
+      );
 
-    const bounded = await ispring(6);
-    let n = 0;
-    bounded.sim.addFault({
-      match: /users\/v2/,
-      fault: { kind: 'reply', reply: () => ({ body: JSON.stringify({ userProfiles: [{ userId: `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}` }], nextPageToken: `t${n}` }) }) },
-    });
-    const error = await failure(drain(bounded.connector.learners({ signal: signal() })));
-    expect(error.message).toMatch(/^iSpring Learn kept sending more pages of userProfiles \(6 pages, 0 rows\)/);
-    expect(n).toBe(6);
-  });
+      const bounded = await ispring(6);
+      let n = 0;
+      bounded.sim.addFault({
+        match: /users\/v2/,
+        fault: {
+          kind: 'reply',
+          reply: () => ({
+            body: JSON.stringify({
+              userProfiles: [{ userId: `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}` }],
+              nextPageToken: `t${n}`,
+            }),
+          }),
+        },
+      });
+      const error = await failure(drain(bounded.connector.learners({ signal: signal() })));
+      expect(error.message).toMatch(/^iSpring Learn kept sending more pages of userProfiles \(6 pages, 0 rows\)/);
+      expect(n).toBe(6);
+    },
+  );
 });
 
 describe('iSpring empty pages', () => {
@@ -132,16 +201,24 @@ describe('iSpring empty pages', () => {
       real = page.nextPageToken as string;
       return { ...page, nextPageToken: 'detour' };
     });
-    sim.addFault({ match: /pageToken=detour/, fault: { kind: 'reply', reply: () => ({ body: JSON.stringify({ userProfiles: [], nextPageToken: real }) }) } });
+    sim.addFault({
+      match: /pageToken=detour/,
+      fault: { kind: 'reply', reply: () => ({ body: JSON.stringify({ userProfiles: [], nextPageToken: real }) }) },
+    });
     const rows = await drain(connector.learners({ signal: signal() }));
     expect(rows.map((r) => r.id).sort()).toEqual(sim.data.users.map((u) => u.userId).sort());
 
     // Endless empty pages with ever-new tokens stop after a few.
     const endless = await ispring();
     let n = 0;
-    endless.sim.addFault({ match: /users\/v2/, fault: { kind: 'reply', reply: () => ({ body: JSON.stringify({ userProfiles: [], nextPageToken: `t${++n}` }) }) } });
+    endless.sim.addFault({
+      match: /users\/v2/,
+      fault: { kind: 'reply', reply: () => ({ body: JSON.stringify({ userProfiles: [], nextPageToken: `t${++n}` }) }) },
+    });
     const error = await failure(drain(endless.connector.learners({ signal: signal() })));
-    expect(error.message).toMatch(/^iSpring Learn kept sending empty pages of userProfiles that link to more \(4 in a row\)/);
+    expect(error.message).toMatch(
+      /^iSpring Learn kept sending empty pages of userProfiles that link to more \(4 in a row\)/,
+    );
     expect(n).toBe(4);
   });
 });
@@ -156,7 +233,9 @@ describe('wholeness through a sync run', () => {
         reply: (path) => {
           const page = new URL(path, sim.url).searchParams.get('page') ?? '1';
           const next = page === '1' ? `${sim.url}${path}&page=2` : null;
-          return { body: JSON.stringify({ count: 8, next, previous: null, results: page === '1' ? rows.slice(0, 2) : [] }) };
+          return {
+            body: JSON.stringify({ count: 8, next, previous: null, results: page === '1' ? rows.slice(0, 2) : [] }),
+          };
         },
       },
     });
@@ -165,8 +244,19 @@ describe('wholeness through a sync run', () => {
   async function runWith(connectorSim: Awaited<ReturnType<typeof teamup>>['sim']) {
     const t = testCore({ httpOptions: { retry: { retries: 0 } } });
     closers.push(async () => t.cleanup());
-    const settings = { platform: 'teamup', baseUrl: `${connectorSim.url}/api/v2`, authScheme: 'bearer', providerId: null, completionThreshold: null };
-    await t.core.call('accounts.add', { label: 'Studio', settings: settings as never, secret: connectorSim.options.token, storage: 'session' });
+    const settings = {
+      platform: 'teamup',
+      baseUrl: `${connectorSim.url}/api/v2`,
+      authScheme: 'bearer',
+      providerId: null,
+      completionThreshold: null,
+    };
+    await t.core.call('accounts.add', {
+      label: 'Studio',
+      settings: settings as never,
+      secret: connectorSim.options.token,
+      storage: 'session',
+    });
     return t;
   }
 
@@ -174,11 +264,18 @@ describe('wholeness through a sync run', () => {
     const { sim } = await teamup({ courses: 1, sessionsPerCourse: 2, customers: 4, rosterSize: 4 });
     const t = await runWith(sim);
     expect((await t.core.call('sync.run', {}))[0]!.outcome).toBe('ok');
-    const attendance = sim.data.attendances.slice(0, 2).map((a) => ({ id: a.id, status: a.status, customer: a.customer, course_session: { id: a.course_session, course: 300 } }));
+    const attendance = sim.data.attendances.slice(0, 2).map((a) => ({
+      id: a.id,
+      status: a.status,
+      customer: a.customer,
+      course_session: { id: a.course_session, course: 300 },
+    }));
     shortAttendance(sim, attendance);
     const [run] = await t.core.call('sync.run', { mode: 'full' });
     expect(run).toMatchObject({ outcome: 'failed', errorCode: 'bad_response' });
-    expect(run!.errorMessage).toMatch(/^TeamUp reported 8 course session attendances but the list it sent ended after 2\. .*kept the previous data/);
+    expect(run!.errorMessage).toMatch(
+      /^TeamUp reported 8 course session attendances but the list it sent ended after 2\. .*kept the previous data/,
+    );
   });
 
   it('a list whose total moves while it is read ends the run partial, saying which list and why', async () => {
@@ -206,8 +303,11 @@ describe('wholeness through a sync run', () => {
     expect(run).toMatchObject({ outcome: 'partial', errorCode: 'incomplete' });
     const db = new Database(join(t.dataDir, DB_FILE_NAME), { readonly: true });
     const cached = new Set(
-      db.prepare('SELECT l.id FROM learners l JOIN accounts a'
-        + ' ON a.id = l.account_id AND a.live_generation = l.generation')
+      db
+        .prepare(
+          'SELECT l.id FROM learners l JOIN accounts a' +
+            ' ON a.id = l.account_id AND a.live_generation = l.generation',
+        )
         .all()
         .map((r) => (r as { id: string }).id),
     );

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { generateSampleDataset, createSampleConnector, SAMPLE_FIXED_ANCHOR } from '../../electron/core/providers/sample';
+import {
+  generateSampleDataset,
+  createSampleConnector,
+  SAMPLE_FIXED_ANCHOR,
+} from '../../electron/core/providers/sample';
 import type { Page } from '../../electron/core/providers/types';
 import { createHttpClient } from '../../electron/core/http/client';
 
@@ -24,19 +28,26 @@ describe('sample provider', () => {
     expect(courseIds.size).toBe(d.courses.length);
     expect(sessionIds.size).toBe(d.sessions.length);
     expect(new Set(d.attendance.map((a) => `${a.sessionId}/${a.learnerId}`)).size).toBe(d.attendance.length);
-    expect(new Set(d.learners.filter((l) => l.email).map((l) => l.email)).size).toBe(d.learners.filter((l) => l.email).length);
-    for (const list of [d.courses, d.learners, d.sessions, d.attendance, d.progress]) expect(list.length).toBeGreaterThan(0);
+    expect(new Set(d.learners.filter((l) => l.email).map((l) => l.email)).size).toBe(
+      d.learners.filter((l) => l.email).length,
+    );
+    for (const list of [d.courses, d.learners, d.sessions, d.attendance, d.progress])
+      expect(list.length).toBeGreaterThan(0);
     expect(d.learners.every((l) => l.email === null || /^[a-z0-9.]+@example\.org$/.test(l.email))).toBe(true);
     expect(d.sessions.every((s) => courseIds.has(s.courseId))).toBe(true);
     expect(d.attendance.every((a) => d.sessions.find((s) => s.id === a.sessionId)!.courseId === a.courseId)).toBe(true);
     expect(new Set(d.courses.map((c) => c.type))).toEqual(new Set(['course', 'learning_track', 'assessment', 'class']));
     expect(new Set(d.sessions.map((s) => s.status))).toEqual(new Set(['held', 'scheduled', 'cancelled']));
-    expect(new Set(d.attendance.map((a) => a.status))).toEqual(new Set(['attended', 'no_show', 'registered', 'late_cancelled']));
+    expect(new Set(d.attendance.map((a) => a.status))).toEqual(
+      new Set(['attended', 'no_show', 'registered', 'late_cancelled']),
+    );
     expect(d.progress.every((p) => learnerIds.has(p.learnerId) && courseIds.has(p.courseId))).toBe(true);
     expect(d.attendance.every((a) => sessionIds.has(a.sessionId) && learnerIds.has(a.learnerId))).toBe(true);
     const pairs = new Set(d.progress.map((p) => `${p.courseId}/${p.learnerId}`));
     expect(pairs.size).toBe(d.progress.length);
-    expect(new Set(d.progress.map((p) => p.status))).toEqual(new Set(['not_started', 'in_progress', 'completed', 'passed', 'failed', 'incomplete']));
+    expect(new Set(d.progress.map((p) => p.status))).toEqual(
+      new Set(['not_started', 'in_progress', 'completed', 'passed', 'failed', 'incomplete']),
+    );
     const names = d.learners.map((l) => l.name);
     expect(names.filter((n) => /[^ -~]/.test(n)).length).toBeGreaterThan(100);
     // Names in their own scripts (Han, Greek, Cyrillic…), not only accented Latin.
@@ -51,7 +62,12 @@ describe('sample provider', () => {
 
   it('streams pages through the connector interface with raw records', async () => {
     const http = createHttpClient();
-    const connector = createSampleConnector({ settings: { platform: 'sample', seed: 3 }, secret: '', http, now: () => anchor });
+    const connector = createSampleConnector({
+      settings: { platform: 'sample', seed: 3 },
+      secret: '',
+      http,
+      now: () => anchor,
+    });
     const info = await connector.testConnection(AbortSignal.timeout(60_000));
     expect(info).toMatchObject({ accountName: 'Sample data (seed 3)', courseCount: 24 });
     let rows = 0;

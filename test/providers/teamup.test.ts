@@ -8,7 +8,11 @@ import { createHttpClient, type HttpClientTestOptions } from '../../electron/cor
 import { HttpError } from '../../electron/core/http/errors';
 import type { HttpClientOptions } from '../../electron/core/http/types';
 import { accountHttpOptions } from '../../electron/core/providers/registry';
-import { createTeamupConnector, deriveTeamupProgress, TEAMUP_REQUESTS_PER_MINUTE } from '../../electron/core/providers/teamup';
+import {
+  createTeamupConnector,
+  deriveTeamupProgress,
+  TEAMUP_REQUESTS_PER_MINUTE,
+} from '../../electron/core/providers/teamup';
 import type { CachedRunReader, Page } from '../../electron/core/providers/types';
 import { retainedGrowth } from '../support/memory';
 import { startTeamupSimulator, type TeamupSimOptions, type TeamupSimulator } from '../simulators/teamup';
@@ -31,9 +35,20 @@ async function setup(
 ) {
   const sim = await startTeamupSimulator({ now: NOW, ...options });
   sims.push(sim);
-  const account: TeamupSettings = { platform: 'teamup', baseUrl: `${sim.url}/api/v2`, authScheme: 'bearer', providerId: null, completionThreshold: null, ...settings };
+  const account: TeamupSettings = {
+    platform: 'teamup',
+    baseUrl: `${sim.url}/api/v2`,
+    authScheme: 'bearer',
+    providerId: null,
+    completionThreshold: null,
+    ...settings,
+  };
   // As the registry builds it: credentials may only go to the account's origin.
-  const http = createHttpClient({ retry: { retries: 3, baseDelayMs: 10, maxDelayMs: 50 }, ...accountHttpOptions(account), ...clientOptions });
+  const http = createHttpClient({
+    retry: { retries: 3, baseDelayMs: 10, maxDelayMs: 50 },
+    ...accountHttpOptions(account),
+    ...clientOptions,
+  });
   clients.push(http);
   const connector = createTeamupConnector({
     settings: account,
@@ -67,31 +82,43 @@ const failure = async (work: Promise<unknown>): Promise<HttpError> => {
 /** Every text an error carries (message, excerpt, wire form, causes) must be free of the secret. */
 function expectNoSecret(error: HttpError, secret: string) {
   const texts: string[] = [error.message, error.excerpt ?? '', JSON.stringify(error.toWire())];
-  for (let cause = error.cause as { message?: string; cause?: unknown } | undefined; cause; cause = cause.cause as typeof cause) texts.push(String(cause.message));
+  for (
+    let cause = error.cause as { message?: string; cause?: unknown } | undefined;
+    cause;
+    cause = cause.cause as typeof cause
+  )
+    texts.push(String(cause.message));
   for (const text of texts) expect(text).not.toContain(secret);
   expect(error.message).toMatch(/TeamUp/);
 }
 
-const paths = (sim: TeamupSimulator, prefix: string) => sim.requests.filter((r) => r.path.startsWith(`/api/v2${prefix}`)).map((r) => r.path);
+const paths = (sim: TeamupSimulator, prefix: string) =>
+  sim.requests.filter((r) => r.path.startsWith(`/api/v2${prefix}`)).map((r) => r.path);
 
 describe('TeamUp connector: auth, providers, pagination', () => {
-  it.each(['bearer', 'token'] as const)('authenticates with the %s scheme and follows absolute next links over ≥ 3 pages', async (authScheme) => {
-    const { sim, connector } = await setup({ customers: 250, courses: 4, sessionsPerCourse: 30, rosterSize: 10 }, { authScheme });
-    const customers = await collect(connector.learners({ signal: signal() }));
-    expect(customers.pages).toBe(3);
-    expect(customers.rows.map((c) => c.id)).toEqual(sim.data.customers.map((c) => String(c.id)));
-    const requested = paths(sim, '/customers');
-    expect(requested).toHaveLength(3);
-    expect(requested.every((p) => p.includes('page_size=100') && p.includes('fields='))).toBe(true);
-    expect(requested.slice(1).map((p) => new URL(p, sim.url).searchParams.get('page'))).toEqual(['2', '3']);
+  it.each(['bearer', 'token'] as const)(
+    'authenticates with the %s scheme and follows absolute next links over ≥ 3 pages',
+    async (authScheme) => {
+      const { sim, connector } = await setup(
+        { customers: 250, courses: 4, sessionsPerCourse: 30, rosterSize: 10 },
+        { authScheme },
+      );
+      const customers = await collect(connector.learners({ signal: signal() }));
+      expect(customers.pages).toBe(3);
+      expect(customers.rows.map((c) => c.id)).toEqual(sim.data.customers.map((c) => String(c.id)));
+      const requested = paths(sim, '/customers');
+      expect(requested).toHaveLength(3);
+      expect(requested.every((p) => p.includes('page_size=100') && p.includes('fields='))).toBe(true);
+      expect(requested.slice(1).map((p) => new URL(p, sim.url).searchParams.get('page'))).toEqual(['2', '3']);
 
-    const attendance = await collect(connector.attendance({ signal: signal() }));
-    expect(attendance.rows).toHaveLength(sim.data.attendances.length);
-    expect(attendance.pages).toBe(Math.ceil(sim.data.attendances.length / 100));
-    const scheme = authScheme === 'token' ? 'Token' : 'Bearer';
-    expect(sim.requests.every((r) => r.headers.authorization === `${scheme} ${sim.options.token}`)).toBe(true);
-    expect(sim.requests.some((r) => 'teamup-provider-id' in r.headers)).toBe(false);
-  });
+      const attendance = await collect(connector.attendance({ signal: signal() }));
+      expect(attendance.rows).toHaveLength(sim.data.attendances.length);
+      expect(attendance.pages).toBe(Math.ceil(sim.data.attendances.length / 100));
+      const scheme = authScheme === 'token' ? 'Token' : 'Bearer';
+      expect(sim.requests.every((r) => r.headers.authorization === `${scheme} ${sim.options.token}`)).toBe(true);
+      expect(sim.requests.some((r) => 'teamup-provider-id' in r.headers)).toBe(false);
+    },
+  );
 
   it('on a 401 tries the other scheme once, keeps the one TeamUp accepts and says so', async () => {
     const { sim, connector } = await setup({ acceptedSchemes: ['token'] }, { authScheme: 'bearer' });
@@ -147,93 +174,140 @@ describe('TeamUp connector: auth, providers, pagination', () => {
 });
 
 describe('TeamUp connector: sessions, learners, attendance', () => {
-  it('maps sessions with venue and instructors from ' +
-    'expand/fields — one request per page, none per session', async () => {
-    const { sim, connector } = await setup({ courses: 4, sessionsPerCourse: 40 });
-    const { rows, pages } = await collect(connector.sessions({ signal: signal() }));
-    expect(rows).toHaveLength(160);
-    expect(pages).toBe(2);
-    const requested = paths(sim, '/course_sessions');
-    expect(requested).toHaveLength(2);
-    const query = new URL(requested[0]!, sim.url).searchParams;
-    expect(query.get('expand')).toBe('venue,instructors');
-    expect(query.get('fields')).toContain('venue.name');
-    expect(sim.requests.filter((r) => /\/(venues|instructors|courses)/.test(r.path))).toHaveLength(0);
+  it(
+    'maps sessions with venue and instructors from ' + 'expand/fields — one request per page, none per session',
+    async () => {
+      const { sim, connector } = await setup({ courses: 4, sessionsPerCourse: 40 });
+      const { rows, pages } = await collect(connector.sessions({ signal: signal() }));
+      expect(rows).toHaveLength(160);
+      expect(pages).toBe(2);
+      const requested = paths(sim, '/course_sessions');
+      expect(requested).toHaveLength(2);
+      const query = new URL(requested[0]!, sim.url).searchParams;
+      expect(query.get('expand')).toBe('venue,instructors');
+      expect(query.get('fields')).toContain('venue.name');
+      expect(sim.requests.filter((r) => /\/(venues|instructors|courses)/.test(r.path))).toHaveLength(0);
 
-    const raw = sim.data.sessions[0]!;
-    expect(rows.find((r) => r.id === String(raw.id))).toEqual({
-      id: String(raw.id),
-      courseId: String(raw.course),
-      name: 'Session 1',
-      startsAt: new Date(raw.starts_at).toISOString(),
-      endsAt: new Date(raw.ends_at).toISOString(),
-      status: raw.status === 'cancelled' ? 'cancelled' : 'held',
-      rawStatus: raw.status,
-      venue: 'Studio A',
-      instructors: ['Maëlle Rousseau'],
-      capacity: null,
-      attendingCount: 8,
-    });
-    for (const s of rows) {
-      const source = sim.data.sessions.find((x) => String(x.id) === s.id)!;
-      const expected = source.status === 'cancelled' ? 'cancelled' : Date.parse(source.starts_at) <= NOW.getTime() ? 'held' : 'scheduled';
-      expect(s.status).toBe(expected);
-      expect(s.capacity).toBe(source.max_occupancy ? source.max_occupancy : null); // null and 0 both mean unlimited
-    }
-    expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['held', 'scheduled', 'cancelled']));
-  });
+      const raw = sim.data.sessions[0]!;
+      expect(rows.find((r) => r.id === String(raw.id))).toEqual({
+        id: String(raw.id),
+        courseId: String(raw.course),
+        name: 'Session 1',
+        startsAt: new Date(raw.starts_at).toISOString(),
+        endsAt: new Date(raw.ends_at).toISOString(),
+        status: raw.status === 'cancelled' ? 'cancelled' : 'held',
+        rawStatus: raw.status,
+        venue: 'Studio A',
+        instructors: ['Maëlle Rousseau'],
+        capacity: null,
+        attendingCount: 8,
+      });
+      for (const s of rows) {
+        const source = sim.data.sessions.find((x) => String(x.id) === s.id)!;
+        const expected =
+          source.status === 'cancelled'
+            ? 'cancelled'
+            : Date.parse(source.starts_at) <= NOW.getTime()
+              ? 'held'
+              : 'scheduled';
+        expect(s.status).toBe(expected);
+        expect(s.capacity).toBe(source.max_occupancy ? source.max_occupancy : null); // null and 0 both mean unlimited
+      }
+      expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['held', 'scheduled', 'cancelled']));
+    },
+  );
 
-  it('filters sessions by the run’s course ids and reads rosters by date ' +
-    'window, grouped by the session’s course', async () => {
-    const { sim, connector } = await setup({ courses: 6 });
-    const sessions = await collect(connector.sessions({ signal: signal(), courseIds: ['301', '304'] }));
-    expect(new Set(sessions.rows.map((s) => s.courseId))).toEqual(new Set(['301', '304']));
-    expect(sessions.rows).toHaveLength(12);
-    expect(paths(sim, '/course_sessions')[0]).toContain('course=301%2C304');
+  it(
+    'filters sessions by the run’s course ids and reads rosters by date ' + 'window, grouped by the session’s course',
+    async () => {
+      const { sim, connector } = await setup({ courses: 6 });
+      const sessions = await collect(connector.sessions({ signal: signal(), courseIds: ['301', '304'] }));
+      expect(new Set(sessions.rows.map((s) => s.courseId))).toEqual(new Set(['301', '304']));
+      expect(sessions.rows).toHaveLength(12);
+      expect(paths(sim, '/course_sessions')[0]).toContain('course=301%2C304');
 
-    const attendance = await collect(connector.attendance({ signal: signal() }));
-    const sessionCourse = new Map(sim.data.sessions.map((s) => [String(s.id), String(s.course)]));
-    expect(attendance.rows.length).toBeGreaterThan(0);
-    expect(attendance.rows.every((a) => a.courseId === sessionCourse.get(a.sessionId))).toBe(true);
-    expect(new URL(paths(sim, '/course_session_attendances')[0]!, sim.url).searchParams.get('fields')).toContain('course_session.course');
-  });
+      const attendance = await collect(connector.attendance({ signal: signal() }));
+      const sessionCourse = new Map(sim.data.sessions.map((s) => [String(s.id), String(s.course)]));
+      expect(attendance.rows.length).toBeGreaterThan(0);
+      expect(attendance.rows.every((a) => a.courseId === sessionCourse.get(a.sessionId))).toBe(true);
+      expect(new URL(paths(sim, '/course_session_attendances')[0]!, sim.url).searchParams.get('fields')).toContain(
+        'course_session.course',
+      );
+    },
+  );
 
-  it('tolerates what the docs leave open: unexpanded relations, ' +
-    'XML bodies, timestamp styles, nulls, Unicode', async () => {
-    // Timestamp styles (`Z`, `.000Z`, `+00:00`) and whether dotted fields expand by themselves change nothing.
-    const plain = await setup({ timestamps: 'millis' });
-    const reference = await collect(plain.connector.sessions({ signal: signal() }));
-    for (const variant of [{ timestamps: 'utc' }, { timestamps: 'offset', fieldsImplyExpand: false }] as const) {
-      const other = await setup(variant);
-      expect((await collect(other.connector.sessions({ signal: signal() }))).rows).toEqual(reference.rows);
-    }
-    // A session with only its required fields: every optional one comes out null or empty.
-    plain.sim.addFault({ match: /course_sessions/, fault: { kind: 'malformed', body: JSON.stringify({ count: 1, next: null, previous: null, results: [{ id: 1, course: 2, starts_at: '2026-06-01T09:00:00+02:00' }] }) } });
-    expect((await collect(plain.connector.sessions({ signal: signal() }))).rows).toEqual([
-      { id: '1', courseId: '2', name: null, startsAt: '2026-06-01T07:00:00.000Z', endsAt: null, status: 'scheduled', rawStatus: null, venue: null, instructors: [], capacity: null, attendingCount: null },
-    ]);
+  it(
+    'tolerates what the docs leave open: unexpanded relations, ' + 'XML bodies, timestamp styles, nulls, Unicode',
+    async () => {
+      // Timestamp styles (`Z`, `.000Z`, `+00:00`) and whether dotted fields expand by themselves change nothing.
+      const plain = await setup({ timestamps: 'millis' });
+      const reference = await collect(plain.connector.sessions({ signal: signal() }));
+      for (const variant of [{ timestamps: 'utc' }, { timestamps: 'offset', fieldsImplyExpand: false }] as const) {
+        const other = await setup(variant);
+        expect((await collect(other.connector.sessions({ signal: signal() }))).rows).toEqual(reference.rows);
+      }
+      // A session with only its required fields: every optional one comes out null or empty.
+      plain.sim.addFault({
+        match: /course_sessions/,
+        fault: {
+          kind: 'malformed',
+          body: JSON.stringify({
+            count: 1,
+            next: null,
+            previous: null,
+            results: [{ id: 1, course: 2, starts_at: '2026-06-01T09:00:00+02:00' }],
+          }),
+        },
+      });
+      expect((await collect(plain.connector.sessions({ signal: signal() }))).rows).toEqual([
+        {
+          id: '1',
+          courseId: '2',
+          name: null,
+          startsAt: '2026-06-01T07:00:00.000Z',
+          endsAt: null,
+          status: 'scheduled',
+          rawStatus: null,
+          venue: null,
+          instructors: [],
+          capacity: null,
+          attendingCount: null,
+        },
+      ]);
 
-    const xml = await setup({ defaultFormat: 'xml', customers: 120 });
-    const xmlSessions = await collect(xml.connector.sessions({ signal: signal() }));
-    expect(xmlSessions.rows).toEqual(reference.rows);
-    const xmlLearners = await collect(xml.connector.learners({ signal: signal() }));
-    expect(xmlLearners.pages).toBe(2);
-    expect(xml.sim.requests.every((r) => !r.path.includes('format='))).toBe(true);
-    const xmlAttendance = await collect(xml.connector.attendance({ signal: signal() }));
-    expect(xmlAttendance.rows).toHaveLength(xml.sim.data.attendances.length);
-    expect(xmlAttendance.rows[0]).toMatchObject({ sessionId: String(xml.sim.data.attendances[0]!.course_session), courseId: '300' });
+      const xml = await setup({ defaultFormat: 'xml', customers: 120 });
+      const xmlSessions = await collect(xml.connector.sessions({ signal: signal() }));
+      expect(xmlSessions.rows).toEqual(reference.rows);
+      const xmlLearners = await collect(xml.connector.learners({ signal: signal() }));
+      expect(xmlLearners.pages).toBe(2);
+      expect(xml.sim.requests.every((r) => !r.path.includes('format='))).toBe(true);
+      const xmlAttendance = await collect(xml.connector.attendance({ signal: signal() }));
+      expect(xmlAttendance.rows).toHaveLength(xml.sim.data.attendances.length);
+      expect(xmlAttendance.rows[0]).toMatchObject({
+        sessionId: String(xml.sim.data.attendances[0]!.course_session),
+        courseId: '300',
+      });
 
-    const json = await setup({ customers: 120 });
-    const learners = (await collect(json.connector.learners({ signal: signal() }))).rows;
-    expect(xmlLearners.rows).toEqual(learners);
-    expect(learners[0]).toEqual({ id: '5000', name: 'Zoë Ångström', email: 'customer0@studio.example', firstName: 'Zoë', lastName: 'Ångström' });
-    expect(learners[4]!.email).toBeNull();
-    expect(learners[6]).toMatchObject({ name: 'Mensah', firstName: null }); // no first name: the last name alone
-    expect(learners[9]).toMatchObject({ name: 'Noémie', lastName: null });
-    expect(learners[4]).toMatchObject({ name: 'Ολυμπία Núñez', email: null });
-    const six = await setup({ courses: 6 });
-    expect((await collect(six.connector.courses({ signal: signal() }))).rows.find((c) => c.id === '305')).toMatchObject({ name: 'Course 305', type: 'course', description: null });
-  });
+      const json = await setup({ customers: 120 });
+      const learners = (await collect(json.connector.learners({ signal: signal() }))).rows;
+      expect(xmlLearners.rows).toEqual(learners);
+      expect(learners[0]).toEqual({
+        id: '5000',
+        name: 'Zoë Ångström',
+        email: 'customer0@studio.example',
+        firstName: 'Zoë',
+        lastName: 'Ångström',
+      });
+      expect(learners[4]!.email).toBeNull();
+      expect(learners[6]).toMatchObject({ name: 'Mensah', firstName: null }); // no first name: the last name alone
+      expect(learners[9]).toMatchObject({ name: 'Noémie', lastName: null });
+      expect(learners[4]).toMatchObject({ name: 'Ολυμπία Núñez', email: null });
+      const six = await setup({ courses: 6 });
+      expect(
+        (await collect(six.connector.courses({ signal: signal() }))).rows.find((c) => c.id === '305'),
+      ).toMatchObject({ name: 'Course 305', type: 'course', description: null });
+    },
+  );
 
   it('reads attendance whose session came back as a bare id, looking each unknown session up once', async () => {
     const { sim, connector } = await setup({ courses: 2, sessionsPerCourse: 3, rosterSize: 4 });
@@ -242,12 +316,21 @@ describe('TeamUp connector: sessions, learners, attendance', () => {
       match: /course_session_attendances/,
       fault: {
         kind: 'malformed',
-        body: JSON.stringify({ count: 3, next: null, previous: null, results: sim.data.attendances.slice(0, 3).map((a) => ({ id: a.id, status: a.status, customer: a.customer, course_session: a.course_session })) }),
+        body: JSON.stringify({
+          count: 3,
+          next: null,
+          previous: null,
+          results: sim.data.attendances
+            .slice(0, 3)
+            .map((a) => ({ id: a.id, status: a.status, customer: a.customer, course_session: a.course_session })),
+        }),
       },
     });
     const { rows } = await collect(connector.attendance({ signal: signal() }));
     const courseOf = (sessionId: number) => String(sim.data.sessions.find((s) => s.id === sessionId)!.course);
-    expect(rows.map((r) => r.courseId)).toEqual(sim.data.attendances.slice(0, 3).map((a) => courseOf(a.course_session)));
+    expect(rows.map((r) => r.courseId)).toEqual(
+      sim.data.attendances.slice(0, 3).map((a) => courseOf(a.course_session)),
+    );
     expect(paths(sim, '/course_sessions/')).toHaveLength(1); // three rows of one session: one lookup
   });
 });
@@ -268,15 +351,27 @@ describe('TeamUp progress derived from attendance', () => {
     ...over,
   });
   // Five real sessions on 1–5 May, a sixth on 6 May that was cancelled.
-  const sessions = [1, 2, 3, 4, 5].map((n) => session(n)).concat(session(6, { status: 'cancelled', rawStatus: 'cancelled' }));
+  const sessions = [1, 2, 3, 4, 5]
+    .map((n) => session(n))
+    .concat(session(6, { status: 'cancelled', rawStatus: 'cancelled' }));
   const att = (learner: string, attended: number[], others: Attendance['status'] = 'no_show'): Attendance[] =>
     [1, 2, 3, 4, 5, 6].map((n) => {
       const status = attended.includes(n) ? 'attended' : others;
       return { learnerId: learner, sessionId: `s${n}`, courseId: 'c', status, rawStatus: status };
     });
-  const attendance = [...att('four', [1, 2, 3, 4, 6]), ...att('three', [1, 2, 3]), ...att('all', [1, 2, 3, 4, 5]), ...att('gone', [], 'cancelled')];
+  const attendance = [
+    ...att('four', [1, 2, 3, 4, 6]),
+    ...att('three', [1, 2, 3]),
+    ...att('all', [1, 2, 3, 4, 5]),
+    ...att('gone', [], 'cancelled'),
+  ];
   const derive = (now: string, thresholdPct = 80, rows = attendance) =>
-    Object.fromEntries(deriveTeamupProgress({ courseId: 'c', sessions, attendance: rows, thresholdPct, now: new Date(now) }).map((p) => [p.learnerId, p]));
+    Object.fromEntries(
+      deriveTeamupProgress({ courseId: 'c', sessions, attendance: rows, thresholdPct, now: new Date(now) }).map((p) => [
+        p.learnerId,
+        p,
+      ]),
+    );
 
   it('after the last session: completed at or above the threshold (exactly 80% completes), incomplete below', () => {
     const after = derive('2026-06-01T00:00:00Z');
@@ -292,8 +387,17 @@ describe('TeamUp progress derived from attendance', () => {
       completedAt: '2026-05-05T11:00:00.000Z',
       lastActivityAt: '2026-05-04T10:00:00.000Z',
     });
-    expect(after.three).toMatchObject({ status: 'incomplete', progressPct: 60, rawStatus: '3/5 attended', completedAt: null });
-    expect(after.all).toMatchObject({ status: 'completed', progressPct: 100, lastActivityAt: '2026-05-05T10:00:00.000Z' });
+    expect(after.three).toMatchObject({
+      status: 'incomplete',
+      progressPct: 60,
+      rawStatus: '3/5 attended',
+      completedAt: null,
+    });
+    expect(after.all).toMatchObject({
+      status: 'completed',
+      progressPct: 100,
+      lastActivityAt: '2026-05-05T10:00:00.000Z',
+    });
     // Only cancellations: not registered for the course at all.
     expect(after.gone).toBeUndefined();
     expect(derive('2026-06-01T00:00:00Z', 80.01).four!.status).toBe('incomplete');
@@ -306,11 +410,21 @@ describe('TeamUp progress derived from attendance', () => {
     expect(during.three).toMatchObject({ status: 'in_progress', rawStatus: '3/3 attended', progressPct: 100 });
     expect(during.four).toMatchObject({ status: 'in_progress', rawStatus: '3/3 attended' });
     // During the last session (started, not ended): still in progress, and it counts as held.
-    expect(derive('2026-05-05T10:30:00Z').three).toMatchObject({ status: 'in_progress', rawStatus: '3/5 attended', progressPct: 60 });
+    expect(derive('2026-05-05T10:30:00Z').three).toMatchObject({
+      status: 'in_progress',
+      rawStatus: '3/5 attended',
+      progressPct: 60,
+    });
     const thirds = derive('2026-05-03T09:00:00Z', 80, att('x', [1]));
     expect(thirds.x).toMatchObject({ status: 'in_progress', progressPct: 50, rawStatus: '1/2 attended' });
     const before = derive('2026-04-01T00:00:00Z', 80, att('early', [], 'registered'));
-    expect(before.early).toMatchObject({ status: 'not_started', progressPct: 0, rawStatus: '0/0 attended', startedAt: null, completedAt: null });
+    expect(before.early).toMatchObject({
+      status: 'not_started',
+      progressPct: 0,
+      rawStatus: '0/0 attended',
+      startedAt: null,
+      completedAt: null,
+    });
   });
 
   it('ignores attended marks on sessions not yet held, other courses’ sessions and repeated rows', () => {
@@ -318,7 +432,13 @@ describe('TeamUp progress derived from attendance', () => {
       ...att('dup', [1, 2]),
       ...att('dup', [1, 2]), // the same rows twice (offset pages can repeat a row)
       { learnerId: 'future', sessionId: 's5', courseId: 'c', status: 'attended', rawStatus: 'attended' },
-      { learnerId: 'stranger', sessionId: 'other-course-session', courseId: 'c', status: 'attended', rawStatus: 'attended' },
+      {
+        learnerId: 'stranger',
+        sessionId: 'other-course-session',
+        courseId: 'c',
+        status: 'attended',
+        rawStatus: 'attended',
+      },
     ];
     const mid = derive('2026-05-02T12:00:00Z', 80, rows);
     expect(mid.dup).toMatchObject({ rawStatus: '2/2 attended', progressPct: 100 });
@@ -335,28 +455,44 @@ describe('TeamUp progress derived from attendance', () => {
       const ended = held.length > 0 && Math.max(...live.map((s) => Date.parse(s.ends_at))) <= NOW.getTime();
       const liveIds = new Set(live.map((s) => s.id));
       const heldIds = new Set(held.map((s) => s.id));
-      const learners = new Set(sim.data.attendances.filter((a) => liveIds.has(a.course_session) && a.status !== 'not_registered').map((a) => a.customer));
+      const learners = new Set(
+        sim.data.attendances
+          .filter((a) => liveIds.has(a.course_session) && a.status !== 'not_registered')
+          .map((a) => a.customer),
+      );
       for (const learner of learners) {
-        const attended = sim.data.attendances.filter((a) => a.customer === learner && heldIds.has(a.course_session) && a.status === 'attended').length;
+        const attended = sim.data.attendances.filter(
+          (a) => a.customer === learner && heldIds.has(a.course_session) && a.status === 'attended',
+        ).length;
         const pct = held.length ? (attended / held.length) * 100 : 0;
-        const status = held.length === 0 ? 'not_started' : !ended ? 'in_progress' : pct >= thresholdPct ? 'completed' : 'incomplete';
+        const status =
+          held.length === 0 ? 'not_started' : !ended ? 'in_progress' : pct >= thresholdPct ? 'completed' : 'incomplete';
         out.set(`${course.id}/${learner}`, { status, rawStatus: `${attended}/${held.length} attended` });
       }
     }
     return out;
   }
 
-  it('end to end without a cache: streams sessions and ' +
-    'attendance once and matches the rule on the raw data', async () => {
-    const { sim, connector } = await setup({ courses: 8, sessionsPerCourse: 4, rosterSize: 15, customers: 60, cancellationRate: 0.05 }, { completionThreshold: 70 });
-    const { rows } = await collect(connector.progress({ signal: signal() }));
-    const expected = expectedProgress(sim, 70);
-    expect(rows).toHaveLength(expected.size);
-    expect(new Map(rows.map((r) => [`${r.courseId}/${r.learnerId}`, { status: r.status, rawStatus: r.rawStatus }]))).toEqual(expected);
-    expect([...new Set(rows.map((r) => r.status))]).toEqual(expect.arrayContaining(['completed', 'incomplete', 'in_progress']));
-    expect(paths(sim, '/course_sessions')).toHaveLength(1);
-    expect(paths(sim, '/course_session_attendances')).toHaveLength(Math.ceil(sim.data.attendances.length / 100));
-  });
+  it(
+    'end to end without a cache: streams sessions and ' + 'attendance once and matches the rule on the raw data',
+    async () => {
+      const { sim, connector } = await setup(
+        { courses: 8, sessionsPerCourse: 4, rosterSize: 15, customers: 60, cancellationRate: 0.05 },
+        { completionThreshold: 70 },
+      );
+      const { rows } = await collect(connector.progress({ signal: signal() }));
+      const expected = expectedProgress(sim, 70);
+      expect(rows).toHaveLength(expected.size);
+      expect(
+        new Map(rows.map((r) => [`${r.courseId}/${r.learnerId}`, { status: r.status, rawStatus: r.rawStatus }])),
+      ).toEqual(expected);
+      expect([...new Set(rows.map((r) => r.status))]).toEqual(
+        expect.arrayContaining(['completed', 'incomplete', 'in_progress']),
+      );
+      expect(paths(sim, '/course_sessions')).toHaveLength(1);
+      expect(paths(sim, '/course_session_attendances')).toHaveLength(Math.ceil(sim.data.attendances.length / 100));
+    },
+  );
 
   it('with the run’s cache: derives from what the run stored, without a single request', async () => {
     const { sim, connector } = await setup({ courses: 5, rosterSize: 10 });
@@ -372,7 +508,9 @@ describe('TeamUp progress derived from attendance', () => {
     expect(sim.requests.length).toBe(before);
     const direct = (await collect(connector.progress({ signal: signal() }))).rows;
     const key = (r: { courseId: string; learnerId: string }) => `${r.courseId}/${r.learnerId}`;
-    expect([...fromCache].sort((a, b) => key(a).localeCompare(key(b)))).toEqual([...direct].sort((a, b) => key(a).localeCompare(key(b))));
+    expect([...fromCache].sort((a, b) => key(a).localeCompare(key(b)))).toEqual(
+      [...direct].sort((a, b) => key(a).localeCompare(key(b))),
+    );
     expect(fromCache).toHaveLength(expectedProgress(sim, 80).size);
   });
 });
@@ -394,7 +532,13 @@ describe('TeamUp faults', () => {
 
     const mode = await setup();
     const badBase = createTeamupConnector({
-      settings: { platform: 'teamup', baseUrl: `${mode.sim.url}/api/v3`, authScheme: 'token', providerId: null, completionThreshold: null },
+      settings: {
+        platform: 'teamup',
+        baseUrl: `${mode.sim.url}/api/v3`,
+        authScheme: 'token',
+        providerId: null,
+        completionThreshold: null,
+      },
       secret: mode.sim.options.token,
       http: mode.http,
       now: () => NOW,
@@ -405,7 +549,15 @@ describe('TeamUp faults', () => {
     expectNoSecret(e404, mode.sim.options.token);
 
     // A hostile error body that echoes the token back.
-    mode.sim.addFault({ match: /courses/, fault: { kind: 'status', status: 403, contentType: 'application/json', body: JSON.stringify({ code: 'permission_denied', message: `token ${mode.sim.options.token} lacks rights` }) } });
+    mode.sim.addFault({
+      match: /courses/,
+      fault: {
+        kind: 'status',
+        status: 403,
+        contentType: 'application/json',
+        body: JSON.stringify({ code: 'permission_denied', message: `token ${mode.sim.options.token} lacks rights` }),
+      },
+    });
     const echoed = await failure(collect(mode.connector.courses({ signal: signal() })));
     expect(echoed.code).toBe('forbidden');
     expectNoSecret(echoed, mode.sim.options.token);
@@ -416,19 +568,31 @@ describe('TeamUp faults', () => {
     expect(eDetail.message).toMatch(/TeamUp said: "You do not have permission/);
   });
 
-  it('429 with Retry-After: 1 waits at least a second; ' +
-    '429 without it, 500 and 503 are retried to success', async () => {
-    const { sim, connector } = await setup({ customers: 350 });
-    sim.addFault({ match: /customers/, times: 1, fault: { kind: 'status', status: 429, contentType: 'application/json', body: '{"code":"rate_limited","message":"Request was throttled."}', headers: { 'retry-after': '1' } } });
-    sim.addFault({ match: /customers.*page=2/, times: 2, fault: { kind: 'status', status: 429 } });
-    sim.addFault({ match: /customers.*page=3/, times: 1, fault: { kind: 'status', status: 500 } });
-    sim.addFault({ match: /customers.*page=4/, times: 2, fault: { kind: 'status', status: 503 } });
-    const t0 = Date.now();
-    const { rows } = await collect(connector.learners({ signal: signal() }));
-    expect(rows).toHaveLength(350);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
-    expect(sim.requests.map((r) => r.status)).toEqual([429, 200, 429, 429, 200, 500, 200, 503, 503, 200]);
-  });
+  it(
+    '429 with Retry-After: 1 waits at least a second; ' + '429 without it, 500 and 503 are retried to success',
+    async () => {
+      const { sim, connector } = await setup({ customers: 350 });
+      sim.addFault({
+        match: /customers/,
+        times: 1,
+        fault: {
+          kind: 'status',
+          status: 429,
+          contentType: 'application/json',
+          body: '{"code":"rate_limited","message":"Request was throttled."}',
+          headers: { 'retry-after': '1' },
+        },
+      });
+      sim.addFault({ match: /customers.*page=2/, times: 2, fault: { kind: 'status', status: 429 } });
+      sim.addFault({ match: /customers.*page=3/, times: 1, fault: { kind: 'status', status: 500 } });
+      sim.addFault({ match: /customers.*page=4/, times: 2, fault: { kind: 'status', status: 503 } });
+      const t0 = Date.now();
+      const { rows } = await collect(connector.learners({ signal: signal() }));
+      expect(rows).toHaveLength(350);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+      expect(sim.requests.map((r) => r.status)).toEqual([429, 200, 429, 429, 200, 500, 200, 503, 503, 200]);
+    },
+  );
 
   it('gives up on endless 429s and 503s with typed, readable errors', async () => {
     const { sim, connector } = await setup({}, {}, { retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 10 } });
@@ -444,107 +608,163 @@ describe('TeamUp faults', () => {
     expect(sim.requests).toHaveLength(6);
   });
 
-  it('malformed or cut-off pages are bad_response; ' +
-    'a dropped connection is a network error; slow is a timeout', async () => {
-    const { sim, connector } = await setup({ customers: 250 });
-    sim.addFault({ match: /customers.*page=2/, fault: { kind: 'malformed' } });
-    const malformed = await failure(collect(connector.learners({ signal: signal() })));
-    expect(malformed.code).toBe('bad_response');
-    expect(malformed.message).toMatch(/malformed JSON/);
+  it(
+    'malformed or cut-off pages are bad_response; ' + 'a dropped connection is a network error; slow is a timeout',
+    async () => {
+      const { sim, connector } = await setup({ customers: 250 });
+      sim.addFault({ match: /customers.*page=2/, fault: { kind: 'malformed' } });
+      const malformed = await failure(collect(connector.learners({ signal: signal() })));
+      expect(malformed.code).toBe('bad_response');
+      expect(malformed.message).toMatch(/malformed JSON/);
 
-    sim.clearFaults();
-    const full = JSON.stringify({ count: 250, next: null, previous: null, results: sim.data.customers.slice(0, 100) });
-    sim.addFault({ match: /customers/, fault: { kind: 'malformed', body: full.slice(0, full.length / 2) } });
-    expect((await failure(collect(connector.learners({ signal: signal() })))).code).toBe('bad_response');
+      sim.clearFaults();
+      const full = JSON.stringify({
+        count: 250,
+        next: null,
+        previous: null,
+        results: sim.data.customers.slice(0, 100),
+      });
+      sim.addFault({ match: /customers/, fault: { kind: 'malformed', body: full.slice(0, full.length / 2) } });
+      expect((await failure(collect(connector.learners({ signal: signal() })))).code).toBe('bad_response');
 
-    sim.clearFaults();
-    sim.addFault({ match: /customers/, fault: { kind: 'malformed', body: JSON.stringify({ count: 1, next: null, results: [{ first_name: 'No id' }] }) } });
-    const noId = await failure(collect(connector.learners({ signal: signal() })));
-    expect(noId.message).toMatch(/customer without an id/);
+      sim.clearFaults();
+      sim.addFault({
+        match: /customers/,
+        fault: {
+          kind: 'malformed',
+          body: JSON.stringify({ count: 1, next: null, results: [{ first_name: 'No id' }] }),
+        },
+      });
+      const noId = await failure(collect(connector.learners({ signal: signal() })));
+      expect(noId.message).toMatch(/customer without an id/);
 
-    sim.clearFaults();
-    sim.addFault({ match: /customers/, fault: { kind: 'status', status: 200, contentType: 'application/xml', body: '<root><results><list-item><id>1</id></root>' } });
-    expect((await failure(collect(connector.learners({ signal: signal() })))).message).toMatch(/malformed XML/);
+      sim.clearFaults();
+      sim.addFault({
+        match: /customers/,
+        fault: {
+          kind: 'status',
+          status: 200,
+          contentType: 'application/xml',
+          body: '<root><results><list-item><id>1</id></root>',
+        },
+      });
+      expect((await failure(collect(connector.learners({ signal: signal() })))).message).toMatch(/malformed XML/);
 
-    sim.clearFaults();
-    sim.addFault({ match: /customers/, fault: { kind: 'truncate' } });
-    const dropped = await failure(collect(connector.learners({ signal: signal() })));
-    expect(dropped.code).toBe('network');
-    expect(dropped.message).toMatch(/Could not reach TeamUp/);
+      sim.clearFaults();
+      sim.addFault({ match: /customers/, fault: { kind: 'truncate' } });
+      const dropped = await failure(collect(connector.learners({ signal: signal() })));
+      expect(dropped.code).toBe('network');
+      expect(dropped.message).toMatch(/Could not reach TeamUp/);
 
-    sim.clearFaults();
-    sim.addFault({ match: /customers/, fault: { kind: 'malformed', body: JSON.stringify({ count: 2, next: 'https://evil.example/api/v2/customers?page=2', previous: null, results: [{ id: 1 }] }) } });
-    const elsewhere = await failure(collect(connector.learners({ signal: signal() })));
-    expect(elsewhere.message).toMatch(/another host \(evil\.example\)/);
+      sim.clearFaults();
+      sim.addFault({
+        match: /customers/,
+        fault: {
+          kind: 'malformed',
+          body: JSON.stringify({
+            count: 2,
+            next: 'https://evil.example/api/v2/customers?page=2',
+            previous: null,
+            results: [{ id: 1 }],
+          }),
+        },
+      });
+      const elsewhere = await failure(collect(connector.learners({ signal: signal() })));
+      expect(elsewhere.message).toMatch(/another host \(evil\.example\)/);
 
-    const slow = await setup({}, {}, { timeouts: { headersMs: 300 }, retry: { retries: 0 } });
-    slow.sim.addFault({ match: /courses/, fault: { kind: 'delay', ms: 1500 } });
-    const timeout = await failure(collect(slow.connector.courses({ signal: signal() })));
-    expect(timeout.code).toBe('timeout');
-    expect(timeout.message).toMatch(/Could not reach TeamUp/);
-    for (const error of [malformed, noId, dropped, elsewhere, timeout]) expectNoSecret(error, sim.options.token);
-  });
+      const slow = await setup({}, {}, { timeouts: { headersMs: 300 }, retry: { retries: 0 } });
+      slow.sim.addFault({ match: /courses/, fault: { kind: 'delay', ms: 1500 } });
+      const timeout = await failure(collect(slow.connector.courses({ signal: signal() })));
+      expect(timeout.code).toBe('timeout');
+      expect(timeout.message).toMatch(/Could not reach TeamUp/);
+      for (const error of [malformed, noId, dropped, elsewhere, timeout]) expectNoSecret(error, sim.options.token);
+    },
+  );
 
-  it('a list that shrinks while being paged (DRF "Invalid page.") ' +
-    'is a gap; a next link back to a read page fails', async () => {
-    const { sim, connector } = await setup({ customers: 250 });
-    const seen: string[] = [];
-    const gaps: string[] = [];
-    for await (const page of connector.learners({ signal: signal(), onGap: (reason) => gaps.push(reason) })) {
-      seen.push(...page.items.map((c) => c.id));
-      if (seen.length === 100) {
-        sim.data.customers.splice(90);
-        sim.reindex();
+  it(
+    'a list that shrinks while being paged (DRF "Invalid page.") ' + 'is a gap; a next link back to a read page fails',
+    async () => {
+      const { sim, connector } = await setup({ customers: 250 });
+      const seen: string[] = [];
+      const gaps: string[] = [];
+      for await (const page of connector.learners({ signal: signal(), onGap: (reason) => gaps.push(reason) })) {
+        seen.push(...page.items.map((c) => c.id));
+        if (seen.length === 100) {
+          sim.data.customers.splice(90);
+          sim.reindex();
+        }
       }
-    }
-    expect(seen).toHaveLength(100);
-    expect(sim.requests.at(-1)!.status).toBe(404);
-    expect(gaps).toEqual([expect.stringMatching(/^TeamUp's list of customers shrank while Rollbook read it \(100 read\)/)]);
+      expect(seen).toHaveLength(100);
+      expect(sim.requests.at(-1)!.status).toBe(404);
+      expect(gaps).toEqual([
+        expect.stringMatching(/^TeamUp's list of customers shrank while Rollbook read it \(100 read\)/),
+      ]);
 
-    // A next link back to a page already read would loop forever: the listing fails instead of ending short.
-    const firstPage = `${sim.url}${sim.requests[0]!.path}`;
-    const page = (id: number, next: string) => JSON.stringify({ count: 2, next, previous: null, results: [{ id }] });
-    const ok = (body: string) => ({ kind: 'status', status: 200, contentType: 'application/json', body }) as const;
-    sim.addFault({ match: /customers.*page=2/, fault: ok(page(2, firstPage)) });
-    sim.addFault({ match: /customers/, fault: ok(page(1, `${firstPage}&page=2`)) });
-    const requestsBefore = sim.requests.length;
-    const looped = await failure(collect(connector.learners({ signal: signal() })));
-    expect(looped).toMatchObject({ code: 'bad_response', message: expect.stringMatching(/same page of customers again as the next page after 2 rows/) });
-    expect(sim.requests.length - requestsBefore).toBe(2);
-  });
+      // A next link back to a page already read would loop forever: the listing fails instead of ending short.
+      const firstPage = `${sim.url}${sim.requests[0]!.path}`;
+      const page = (id: number, next: string) => JSON.stringify({ count: 2, next, previous: null, results: [{ id }] });
+      const ok = (body: string) => ({ kind: 'status', status: 200, contentType: 'application/json', body }) as const;
+      sim.addFault({ match: /customers.*page=2/, fault: ok(page(2, firstPage)) });
+      sim.addFault({ match: /customers/, fault: ok(page(1, `${firstPage}&page=2`)) });
+      const requestsBefore = sim.requests.length;
+      const looped = await failure(collect(connector.learners({ signal: signal() })));
+      expect(looped).toMatchObject({
+        code: 'bad_response',
+        message: expect.stringMatching(/same page of customers again as the next page after 2 rows/),
+      });
+      expect(sim.requests.length - requestsBefore).toBe(2);
+    },
+  );
 });
 
 describe('TeamUp limits, incremental windows and streaming', () => {
-  it(`exports the documented budget (${TEAMUP_REQUESTS_PER_MINUTE}/min) ` +
-    'and the client holds a per-window budget', async () => {
-    expect(TEAMUP_REQUESTS_PER_MINUTE).toBe(250);
-    const { sim, connector } = await setup({ customers: 700 }, {}, { requestsPerMinute: 3, budgetWindowMs: 400 });
-    expect((await collect(connector.learners({ signal: signal() }))).rows).toHaveLength(700);
-    const starts = sim.requests.map((r) => r.at);
-    expect(starts).toHaveLength(7);
-    for (const s of starts) expect(starts.filter((x) => x >= s && x < s + 390).length).toBeLessThanOrEqual(3);
-    expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(780);
-  });
+  it(
+    `exports the documented budget (${TEAMUP_REQUESTS_PER_MINUTE}/min) ` + 'and the client holds a per-window budget',
+    async () => {
+      expect(TEAMUP_REQUESTS_PER_MINUTE).toBe(250);
+      const { sim, connector } = await setup({ customers: 700 }, {}, { requestsPerMinute: 3, budgetWindowMs: 400 });
+      expect((await collect(connector.learners({ signal: signal() }))).rows).toHaveLength(700);
+      const starts = sim.requests.map((r) => r.at);
+      expect(starts).toHaveLength(7);
+      for (const s of starts) expect(starts.filter((x) => x >= s && x < s + 390).length).toBeLessThanOrEqual(3);
+      expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(780);
+    },
+  );
 
-  it('the simulator enforces its per-token limit with 429s (error envelope, ' +
-    'optional Retry-After) that the client rides out', async () => {
-    const { sim, connector } = await setup({ customers: 500, requestsPerMinute: 2, rateWindowMs: 300 }, {}, { retry: { retries: 6, baseDelayMs: 100, maxDelayMs: 200 } });
-    expect((await collect(connector.learners({ signal: signal() }))).rows).toHaveLength(500);
-    expect(sim.requests.filter((r) => r.status === 429).length).toBeGreaterThan(0);
-    const ok = sim.requests.filter((r) => r.status === 200).map((r) => r.at);
-    for (const s of ok) expect(ok.filter((x) => x >= s && x < s + 300).length).toBeLessThanOrEqual(2);
+  it(
+    'the simulator enforces its per-token limit with 429s (error envelope, ' +
+      'optional Retry-After) that the client rides out',
+    async () => {
+      const { sim, connector } = await setup(
+        { customers: 500, requestsPerMinute: 2, rateWindowMs: 300 },
+        {},
+        { retry: { retries: 6, baseDelayMs: 100, maxDelayMs: 200 } },
+      );
+      expect((await collect(connector.learners({ signal: signal() }))).rows).toHaveLength(500);
+      expect(sim.requests.filter((r) => r.status === 429).length).toBeGreaterThan(0);
+      const ok = sim.requests.filter((r) => r.status === 200).map((r) => r.at);
+      for (const s of ok) expect(ok.filter((x) => x >= s && x < s + 300).length).toBeLessThanOrEqual(2);
 
-    const strict = await startTeamupSimulator({ requestsPerMinute: 1, retryAfterSeconds: 7 });
-    sims.push(strict);
-    const get = () => fetch(`${strict.url}/api/v2/courses`, { headers: { authorization: `Token ${strict.options.token}` } });
-    expect((await get()).status).toBe(200);
-    const limited = await get();
-    expect(limited.status).toBe(429);
-    expect(limited.headers.get('retry-after')).toBe('7');
-    expect(await limited.json()).toEqual({ code: 'rate_limited', field_errors: {}, message: 'Request was throttled.', type: 'invalid_request_error' });
-    // Another token has its own budget (and is then rejected for being wrong).
-    expect((await fetch(`${strict.url}/api/v2/courses`, { headers: { authorization: 'Token other' } })).status).toBe(401);
-  });
+      const strict = await startTeamupSimulator({ requestsPerMinute: 1, retryAfterSeconds: 7 });
+      sims.push(strict);
+      const get = () =>
+        fetch(`${strict.url}/api/v2/courses`, { headers: { authorization: `Token ${strict.options.token}` } });
+      expect((await get()).status).toBe(200);
+      const limited = await get();
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toBe('7');
+      expect(await limited.json()).toEqual({
+        code: 'rate_limited',
+        field_errors: {},
+        message: 'Request was throttled.',
+        type: 'invalid_request_error',
+      });
+      // Another token has its own budget (and is then rejected for being wrong).
+      expect((await fetch(`${strict.url}/api/v2/courses`, { headers: { authorization: 'Token other' } })).status).toBe(
+        401,
+      );
+    },
+  );
 
   it('incremental: sessions and attendance read from a week before the cursor; progress is always full', async () => {
     const { sim, connector } = await setup({ courses: 4, sessionsPerCourse: 12 });
@@ -553,7 +773,9 @@ describe('TeamUp limits, incremental windows and streaming', () => {
     const sessions = await collect(connector.sessions({ signal: signal(), since }));
     expect(sessions.rows.length).toBeGreaterThan(0);
     expect(sessions.rows.every((s) => s.startsAt >= '2026-05-08T00:00:00.000Z')).toBe(true);
-    expect(sessions.rows).toHaveLength(sim.data.sessions.filter((s) => Date.parse(s.starts_at) >= Date.parse('2026-05-08T00:00:00Z')).length);
+    expect(sessions.rows).toHaveLength(
+      sim.data.sessions.filter((s) => Date.parse(s.starts_at) >= Date.parse('2026-05-08T00:00:00Z')).length,
+    );
     expect(paths(sim, '/course_sessions')[0]).toContain('starts_at_gte=2026-05-08T00%3A00%3A00%2B00%3A00');
     const attendance = await collect(connector.attendance({ signal: signal(), since }));
     const windowed = new Set(sessions.rows.map((s) => s.id));
@@ -564,9 +786,18 @@ describe('TeamUp limits, incremental windows and streaming', () => {
   });
 
   it('streams ~100k attendance rows page by page with flat memory', async () => {
-    const { sim, connector } = await setup({ courses: 100, sessionsPerCourse: 50, customers: 2000, rosterSize: 20, requestsPerMinute: 1_000_000 });
+    const { sim, connector } = await setup({
+      courses: 100,
+      sessionsPerCourse: 50,
+      customers: 2000,
+      rosterSize: 20,
+      requestsPerMinute: 1_000_000,
+    });
     // How fast it streams is the sync benchmark's business; the time limits here only catch a hang.
-    const { rows, pages, maxPage, growthBytes } = await retainedGrowth(connector.attendance({ signal: AbortSignal.timeout(110_000) }), 50);
+    const { rows, pages, maxPage, growthBytes } = await retainedGrowth(
+      connector.attendance({ signal: AbortSignal.timeout(110_000) }),
+      50,
+    );
     expect(rows).toBe(sim.data.attendances.length);
     expect(rows).toBeGreaterThan(90_000);
     expect(pages).toBe(Math.ceil(rows / 100));
@@ -582,20 +813,46 @@ describe('TeamUp simulator', () => {
   it('speaks the documented dialect: expand/fields/deferred, page_size cap, bad pages, XML, headers', async () => {
     const sim = await startTeamupSimulator({ customers: 150, now: NOW, oversizedPageSize: 'clamp' });
     sims.push(sim);
-    const customers = (await (await call(sim, '/customers?page_size=500')).json()) as { count: number; next: string; results: Record<string, unknown>[] };
+    const customers = (await (await call(sim, '/customers?page_size=500')).json()) as {
+      count: number;
+      next: string;
+      results: Record<string, unknown>[];
+    };
     expect(customers).toMatchObject({ count: 150, next: `${sim.url}/api/v2/customers?page_size=500&page=2` });
     expect(customers.results).toHaveLength(100);
     expect(customers.results[0]).not.toHaveProperty('credit_balance'); // deferred
-    const deferred = (await (await call(sim, '/customers/5000?expand=credit_balance,provider')).json()) as Record<string, unknown>;
-    expect(deferred).toMatchObject({ credit_balance: { iso_currency_code: 'pln' }, provider: { id: 123, object: 'provider' } });
+    const deferred = (await (await call(sim, '/customers/5000?expand=credit_balance,provider')).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(deferred).toMatchObject({
+      credit_balance: { iso_currency_code: 'pln' },
+      provider: { id: 123, object: 'provider' },
+    });
 
-    const session = (await (await call(sim, '/course_sessions/901?fields=id,venue.name,instructors.name,course')).json()) as Record<string, unknown>;
-    expect(session).toEqual({ id: 901, venue: { name: 'Studio A' }, instructors: [{ name: 'Maëlle Rousseau' }], course: 300 });
+    const session = (await (
+      await call(sim, '/course_sessions/901?fields=id,venue.name,instructors.name,course')
+    ).json()) as Record<string, unknown>;
+    expect(session).toEqual({
+      id: 901,
+      venue: { name: 'Studio A' },
+      instructors: [{ name: 'Maëlle Rousseau' }],
+      course: 300,
+    });
     const bare = (await (await call(sim, '/course_sessions/901')).json()) as Record<string, unknown>;
-    expect(bare).toMatchObject({ object: 'course_session', venue: 1, instructors: `${sim.url}/api/v2/instructors?course_session=901` });
-    const deep = (await (await call(sim, '/course_session_attendances?expand=course_session.course.offering_type&page_size=1')).json()) as { results: { course_session: { course: { offering_type: { name: string } } } }[] };
+    expect(bare).toMatchObject({
+      object: 'course_session',
+      venue: 1,
+      instructors: `${sim.url}/api/v2/instructors?course_session=901`,
+    });
+    const deep = (await (
+      await call(sim, '/course_session_attendances?expand=course_session.course.offering_type&page_size=1')
+    ).json()) as { results: { course_session: { course: { offering_type: { name: string } } } }[] };
     expect(deep.results[0]!.course_session.course.offering_type.name).toBe('Teacher training');
-    expect((await call(sim, '/course_session_attendances?expand=course_session.course.course_sessions.course.offering_type')).status).toBe(400);
+    expect(
+      (await call(sim, '/course_session_attendances?expand=course_session.course.course_sessions.course.offering_type'))
+        .status,
+    ).toBe(400);
     expect((await call(sim, '/courses?expand=nonsense')).status).toBe(400);
     expect((await call(sim, '/course_sessions?starts_at_gte=yesterday')).status).toBe(400);
 
@@ -604,7 +861,9 @@ describe('TeamUp simulator', () => {
     expect(await past.json()).toEqual({ detail: 'Invalid page.' });
     expect((await call(sim, '/customers?format=yaml')).status).toBe(404);
 
-    const xml = await (await call(sim, '/course_sessions?format=xml&page_size=2&fields=id,name,max_occupancy,instructors.name')).text();
+    const xml = await (
+      await call(sim, '/course_sessions?format=xml&page_size=2&fields=id,name,max_occupancy,instructors.name')
+    ).text();
     // Too long for one regex literal: the same pattern, in parts.
     const firstPage = new RegExp(
       String.raw`^<\?xml[^>]*>\n<root><count>30<\/count><next>http:\/\/127\.0\.0\.1:\d+\/api\/v2\/course_sessions` +
@@ -626,68 +885,95 @@ describe('TeamUp simulator', () => {
     sims.push(errorCapped);
     const tooBig = await call(errorCapped, '/courses?page_size=101');
     expect(tooBig.status).toBe(400);
-    expect(await tooBig.json()).toMatchObject({ code: 'parameter_invalid', field_errors: { page_size: [expect.any(String)] }, type: 'invalid_request_error' });
+    expect(await tooBig.json()).toMatchObject({
+      code: 'parameter_invalid',
+      field_errors: { page_size: [expect.any(String)] },
+      type: 'invalid_request_error',
+    });
   });
 
-  it('is as strict as the reference: page_size maximum, ' +
-    'ISO instants with an offset, the /api/v2 base path only', async () => {
-    const sim = await startTeamupSimulator({ customers: 5, now: NOW });
-    sims.push(sim);
-    // The default answers an oversized page_size with the error envelope (the docs only guess at DRF's clamp).
-    expect((await call(sim, '/customers?page_size=101')).status).toBe(400);
-    expect((await call(sim, '/customers?page_size=ten')).status).toBe(400);
-    expect((await call(sim, '/customers?page_size=100')).status).toBe(200);
-    for (const loose of ['2026-01-02', 'Jan 2 2026', '2026-01-02T00:00:00', '2026-01-02 00:00:00+00:00']) {
-      expect((await call(sim, `/course_sessions?starts_at_gte=${encodeURIComponent(loose)}`)).status, loose).toBe(400);
-    }
-    for (const iso of ['2026-01-02T00:00+00:00', '2026-01-02T00:00:00Z', '2026-01-02T00:00:00.123+02:00']) {
-      expect((await call(sim, `/course_sessions?starts_at_gte=${encodeURIComponent(iso)}`)).status, iso).toBe(200);
-    }
-    const bare = await fetch(`${sim.url}/courses`, { headers: { authorization: `Bearer ${sim.options.token}` } });
-    const otherVersion = await fetch(`${sim.url}/api/v3/courses`, { headers: { authorization: `Bearer ${sim.options.token}` } });
-    expect([bare.status, otherVersion.status]).toEqual([404, 404]);
-  });
+  it(
+    'is as strict as the reference: page_size maximum, ' + 'ISO instants with an offset, the /api/v2 base path only',
+    async () => {
+      const sim = await startTeamupSimulator({ customers: 5, now: NOW });
+      sims.push(sim);
+      // The default answers an oversized page_size with the error envelope (the docs only guess at DRF's clamp).
+      expect((await call(sim, '/customers?page_size=101')).status).toBe(400);
+      expect((await call(sim, '/customers?page_size=ten')).status).toBe(400);
+      expect((await call(sim, '/customers?page_size=100')).status).toBe(200);
+      for (const loose of ['2026-01-02', 'Jan 2 2026', '2026-01-02T00:00:00', '2026-01-02 00:00:00+00:00']) {
+        expect((await call(sim, `/course_sessions?starts_at_gte=${encodeURIComponent(loose)}`)).status, loose).toBe(
+          400,
+        );
+      }
+      for (const iso of ['2026-01-02T00:00+00:00', '2026-01-02T00:00:00Z', '2026-01-02T00:00:00.123+02:00']) {
+        expect((await call(sim, `/course_sessions?starts_at_gte=${encodeURIComponent(iso)}`)).status, iso).toBe(200);
+      }
+      const bare = await fetch(`${sim.url}/courses`, { headers: { authorization: `Bearer ${sim.options.token}` } });
+      const otherVersion = await fetch(`${sim.url}/api/v3/courses`, {
+        headers: { authorization: `Bearer ${sim.options.token}` },
+      });
+      expect([bare.status, otherVersion.status]).toEqual([404, 404]);
+    },
+  );
 });
 
 describe('TeamUp connector against the strict simulator', () => {
-  it('reads every list whole whether an oversized page_size is ' +
-    'refused or clamped, and under a smaller maximum', async () => {
-    for (const options of [{ oversizedPageSize: 'error' }, { oversizedPageSize: 'clamp' }, { oversizedPageSize: 'clamp', maxPageSize: 40 }] as const) {
-      const { sim, connector } = await setup({ customers: 230, ...options });
-      const { rows } = await collect(connector.learners({ signal: signal() }));
-      expect(rows.map((r) => r.id).sort(), JSON.stringify(options)).toEqual(sim.data.customers.map((c) => String(c.id)).sort());
-      for (const r of sim.requests) expect(Number(new URL(r.path, sim.url).searchParams.get('page_size'))).toBeLessThanOrEqual(100);
-    }
-  });
+  it(
+    'reads every list whole whether an oversized page_size is ' + 'refused or clamped, and under a smaller maximum',
+    async () => {
+      for (const options of [
+        { oversizedPageSize: 'error' },
+        { oversizedPageSize: 'clamp' },
+        { oversizedPageSize: 'clamp', maxPageSize: 40 },
+      ] as const) {
+        const { sim, connector } = await setup({ customers: 230, ...options });
+        const { rows } = await collect(connector.learners({ signal: signal() }));
+        expect(rows.map((r) => r.id).sort(), JSON.stringify(options)).toEqual(
+          sim.data.customers.map((c) => String(c.id)).sort(),
+        );
+        for (const r of sim.requests)
+          expect(Number(new URL(r.path, sim.url).searchParams.get('page_size'))).toBeLessThanOrEqual(100);
+      }
+    },
+  );
 
   it('its incremental windows use the filter format the strict simulator accepts', async () => {
     const { sim, connector } = await setup();
     const since = new Date(NOW.getTime() - 86_400_000).toISOString();
     await collect(connector.sessions({ signal: signal(), since }));
     await collect(connector.attendance({ signal: signal(), since }));
-    const filters = sim.requests.flatMap((r) => [...new URL(r.path, sim.url).searchParams].filter(([k]) => k.endsWith('_gte')));
+    const filters = sim.requests.flatMap((r) =>
+      [...new URL(r.path, sim.url).searchParams].filter(([k]) => k.endsWith('_gte')),
+    );
     expect(new Set(filters.map(([k]) => k))).toEqual(new Set(['starts_at_gte', 'course_session_starts_at_gte']));
     for (const [, value] of filters) expect(value).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$/);
     expect(sim.requests.every((r) => r.status === 200)).toBe(true);
   });
 
-  it('customers joining and leaving between pages make the ' +
-    'listing a gap with its reason, not a silent ok', async () => {
-    const { sim, connector } = await setup({ customers: 250, churn: { path: '/customers', add: 3, remove: 2 } });
-    const everExisted = new Set(sim.data.customers.map((c) => String(c.id)));
-    const gaps: string[] = [];
-    const { rows } = await collect(connector.learners({ signal: signal(), onGap: (reason) => gaps.push(reason) }));
-    for (const c of sim.data.customers) everExisted.add(String(c.id));
-    expect(gaps).toEqual([expect.stringMatching(/^TeamUp's list of customers changed while Rollbook read it \(its total moved between 250 and 252\)/)]);
-    for (const row of rows) expect(everExisted.has(row.id)).toBe(true);
-    // Used directly (no run to mark partial), the same listing is an error rather than a short answer.
-    expect((await failure(collect(connector.learners({ signal: signal() })))).code).toBe('bad_response');
+  it(
+    'customers joining and leaving between pages make the ' + 'listing a gap with its reason, not a silent ok',
+    async () => {
+      const { sim, connector } = await setup({ customers: 250, churn: { path: '/customers', add: 3, remove: 2 } });
+      const everExisted = new Set(sim.data.customers.map((c) => String(c.id)));
+      const gaps: string[] = [];
+      const { rows } = await collect(connector.learners({ signal: signal(), onGap: (reason) => gaps.push(reason) }));
+      for (const c of sim.data.customers) everExisted.add(String(c.id));
+      expect(gaps).toEqual([
+        expect.stringMatching(
+          /^TeamUp's list of customers changed while Rollbook read it \(its total moved between 250 and 252\)/,
+        ),
+      ]);
+      for (const row of rows) expect(everExisted.has(row.id)).toBe(true);
+      // Used directly (no run to mark partial), the same listing is an error rather than a short answer.
+      expect((await failure(collect(connector.learners({ signal: signal() })))).code).toBe('bad_response');
 
-    // Once the data holds still, the same connector reads it whole and reports no gap.
-    sim.options.churn = null;
-    gaps.length = 0;
-    const still = await collect(connector.learners({ signal: signal(), onGap: (reason) => gaps.push(reason) }));
-    expect(gaps).toEqual([]);
-    expect(still.rows.map((r) => r.id).sort()).toEqual(sim.data.customers.map((c) => String(c.id)).sort());
-  });
+      // Once the data holds still, the same connector reads it whole and reports no gap.
+      sim.options.churn = null;
+      gaps.length = 0;
+      const still = await collect(connector.learners({ signal: signal(), onGap: (reason) => gaps.push(reason) }));
+      expect(gaps).toEqual([]);
+      expect(still.rows.map((r) => r.id).sort()).toEqual(sim.data.customers.map((c) => String(c.id)).sort());
+    },
+  );
 });

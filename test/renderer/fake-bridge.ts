@@ -3,7 +3,14 @@
  * test gives it, records every call, and pushes events as the core would.
  */
 import type { Envelope, RollbookBridge } from '../../electron/core/contract/bridge';
-import type { Account, ChannelName, EventMap, EventName, InputOf, OutputOf } from '../../electron/core/contract/channels';
+import type {
+  Account,
+  ChannelName,
+  EventMap,
+  EventName,
+  InputOf,
+  OutputOf,
+} from '../../electron/core/contract/channels';
 import type { Platform } from '../../electron/core/contract/domain';
 import { appSettingsSchema } from '../../electron/core/contract/settings';
 import { vi } from 'vitest';
@@ -30,11 +37,15 @@ export class FakeBridge implements RollbookBridge {
   async invoke<C extends ChannelName>(channel: C, input?: InputOf<C>): Promise<Envelope<OutputOf<C>>> {
     this.calls.push({ channel, input });
     const handler = this.#handlers[channel] as Handler<C> | undefined;
-    if (!handler) return { ok: false, error: { code: 'unknown_channel', message: `The fake bridge does not answer ${channel}.` } };
+    if (!handler)
+      return { ok: false, error: { code: 'unknown_channel', message: `The fake bridge does not answer ${channel}.` } };
     try {
       return { ok: true, value: await handler(input as InputOf<C>) };
     } catch (error) {
-      return { ok: false, error: { code: 'conflict', message: error instanceof Error ? error.message : String(error) } };
+      return {
+        ok: false,
+        error: { code: 'conflict', message: error instanceof Error ? error.message : String(error) },
+      };
     }
   }
 

@@ -7,7 +7,10 @@ function table(total: number, label = 'row') {
   const asked: number[] = [];
   const fetch: PageFetcher<string> = async (offset, limit) => {
     asked.push(offset);
-    const rows = Array.from({ length: Math.max(0, Math.min(limit, total - offset)) }, (_, i) => `${label} ${offset + i}`);
+    const rows = Array.from(
+      { length: Math.max(0, Math.min(limit, total - offset)) },
+      (_, i) => `${label} ${offset + i}`,
+    );
     return { total, rows };
   };
   return { asked, fetch };

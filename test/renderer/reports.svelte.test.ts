@@ -10,7 +10,12 @@ const bob = account('a2', 'ispring', 'Bob iSpring');
 
 /** A preview that says which definition it answers, so a test can tell answers apart. */
 function previewOf(definition: ReportDefinitionInput): ReportPreview {
-  return { columns: [{ key: definition.title ?? definition.kind, label: 'Which', type: 'text' }], rows: [], total: 0, breakdown: {} };
+  return {
+    columns: [{ key: definition.title ?? definition.kind, label: 'Which', type: 'text' }],
+    rows: [],
+    total: 0,
+    breakdown: {},
+  };
 }
 
 /** Lets the bridge's answers (promises) land; timers are fake, so this moves no clock. */
@@ -138,7 +143,9 @@ describe('ReportBuilder', () => {
 
   it('drops the answer to a definition that changed while it was on its way', async () => {
     const slow = deferred<ReportPreview>();
-    bridge.answer('reports.preview', ({ definition }) => (definition.title === 'slow' ? slow.promise : previewOf(definition)));
+    bridge.answer('reports.preview', ({ definition }) =>
+      definition.title === 'slow' ? slow.promise : previewOf(definition),
+    );
     followPreview();
     builder.title = 'slow';
     flushSync();
@@ -172,7 +179,11 @@ describe('ReportBuilder', () => {
 
   it('suggests courses of the chosen accounts as a name is typed, leaving out the chosen ones', async () => {
     const course = (id: string, name: string) => ({ id, name, accountId: 'a1' }) as CourseRow;
-    bridge.answer('workspace.coursePage', () => ({ total: 3, rows: [course('c1', 'Safety 1'), course('c2', 'Safety 2'), course('c3', 'Safety 3')] }) as never);
+    bridge.answer(
+      'workspace.coursePage',
+      () =>
+        ({ total: 3, rows: [course('c1', 'Safety 1'), course('c2', 'Safety 2'), course('c3', 'Safety 3')] }) as never,
+    );
     builder.accountIds = ['a1'];
     builder.addCourse('c2', 'Safety 2');
     let query = $state('');
@@ -198,10 +209,20 @@ describe('ReportBuilder', () => {
   });
 
   it('suggests each person once for a transcript, whatever the capitals of their e-mail in each account', async () => {
-    const person = (accountId: string, name: string, email: string | null) => ({ accountId, learnerId: `${accountId}-${name}`, name, email });
+    const person = (accountId: string, name: string, email: string | null) => ({
+      accountId,
+      learnerId: `${accountId}-${name}`,
+      name,
+      email,
+    });
     bridge.answer('workspace.search', () => ({
       courses: [],
-      learners: [person('a1', 'Zoë', 'zoe@example.com'), person('a2', 'Zoë', 'ZOE@example.com'), person('a2', 'Zack', null), person('a2', 'Zed', 'zed@example.com')],
+      learners: [
+        person('a1', 'Zoë', 'zoe@example.com'),
+        person('a2', 'Zoë', 'ZOE@example.com'),
+        person('a2', 'Zack', null),
+        person('a2', 'Zed', 'zed@example.com'),
+      ],
     }));
     stops.push(
       $effect.root(() => {

@@ -55,32 +55,40 @@ describe('chunked file', () => {
     expect(asked).toBeGreaterThanOrEqual(2);
   });
 
-  it('hands buffers of any length to a sink that keeps them, ' +
-    'and loses nothing (CSV workers reuse the buffers they get back)', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(piece, { maxLength: 3_000 }),
-        fc.array(fc.oneof(fc.integer({ min: 1, max: 70_000 }), fc.constant(CHUNK_BYTES)), { minLength: 1, maxLength: 8 }),
-        async (texts, sizes) => {
-          const written: Buffer[] = [];
-          const returned: Buffer[] = [];
-          let made = 0;
-          const out = createChunkedOutput({
-            write: (bytes) => {
-              written.push(Buffer.from(bytes));
-              // What the host sends back: the whole buffer, whatever its length, to be written over.
-              returned.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.buffer.byteLength - bytes.byteOffset).fill(0x3f));
-            },
-            next: () => returned.shift() ?? Buffer.allocUnsafeSlow(sizes[(made += 1) % sizes.length]!),
-          });
-          for (const text of texts) if (out.append(text)) await out.flush();
-          await out.flush();
-          expect(Buffer.concat(written).equals(Buffer.from(texts.join('')))).toBe(true);
-        },
-      ),
-      { numRuns: 40 },
-    );
-  });
+  it(
+    'hands buffers of any length to a sink that keeps them, ' +
+      'and loses nothing (CSV workers reuse the buffers they get back)',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(piece, { maxLength: 3_000 }),
+          fc.array(fc.oneof(fc.integer({ min: 1, max: 70_000 }), fc.constant(CHUNK_BYTES)), {
+            minLength: 1,
+            maxLength: 8,
+          }),
+          async (texts, sizes) => {
+            const written: Buffer[] = [];
+            const returned: Buffer[] = [];
+            let made = 0;
+            const out = createChunkedOutput({
+              write: (bytes) => {
+                written.push(Buffer.from(bytes));
+                // What the host sends back: the whole buffer, whatever its length, to be written over.
+                returned.push(
+                  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.buffer.byteLength - bytes.byteOffset).fill(0x3f),
+                );
+              },
+              next: () => returned.shift() ?? Buffer.allocUnsafeSlow(sizes[(made += 1) % sizes.length]!),
+            });
+            for (const text of texts) if (out.append(text)) await out.flush();
+            await out.flush();
+            expect(Buffer.concat(written).equals(Buffer.from(texts.join('')))).toBe(true);
+          },
+        ),
+        { numRuns: 40 },
+      );
+    },
+  );
 
   it('refuses to overwrite an existing file', async () => {
     const path = join(dir.path, 'exists.txt');

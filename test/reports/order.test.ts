@@ -25,11 +25,18 @@ describe('completions order', () => {
   let db: Db;
   beforeAll(() => {
     db = openDatabase(dir.path);
-    const account = db.prepare('INSERT INTO accounts (id, platform, label, settings_json, live_generation, ' +
-      `created_at, updated_at) VALUES (?, 'sample', ?, '{}', ?, '', '')`);
-    const course = db.prepare(`INSERT INTO courses (account_id, generation, id, name, type, raw_json) VALUES (?, ?, ?, ?, 'course', '{}')`);
-    const learner = db.prepare(`INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES (?, ?, ?, ?, ?, '{}')`);
-    const progress = db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status, progress_pct,
+    const account = db.prepare(
+      'INSERT INTO accounts (id, platform, label, settings_json, live_generation, ' +
+        `created_at, updated_at) VALUES (?, 'sample', ?, '{}', ?, '', '')`,
+    );
+    const course = db.prepare(
+      `INSERT INTO courses (account_id, generation, id, name, type, raw_json) VALUES (?, ?, ?, ?, 'course', '{}')`,
+    );
+    const learner = db.prepare(
+      `INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES (?, ?, ?, ?, ?, '{}')`,
+    );
+    const progress =
+      db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status, progress_pct,
       completed_at, last_activity_at, raw_json)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')`);
     const names = ['Same name', 'SAME NAME', 'same name', 'Ångström', 'angstrom', 'Zebra', '=cmd', 'b', 'B', 'a'];
@@ -38,19 +45,37 @@ describe('completions order', () => {
     const learners = ['Zoë', 'zoe', 'ZOE', 'Ángel', 'Ángel 𝒜', 'Ángel ﬀ', 'bob', 'Bob', 'alice', "O'Brien", 'é', 'É'];
     const statuses = ['completed', 'passed', 'in_progress', 'failed'];
     db.transaction(() => {
-      for (const [a, [id, label, generation]] of ([['acc-b', 'beta', 2], ['acc-a', 'Alpha', 1], ['acc-c', 'ALPHA 2', 3]] as const).entries()) {
+      for (const [a, [id, label, generation]] of (
+        [
+          ['acc-b', 'beta', 2],
+          ['acc-a', 'Alpha', 1],
+          ['acc-c', 'ALPHA 2', 3],
+        ] as const
+      ).entries()) {
         account.run(id, label, generation);
         // An old generation that must never show.
         course.run(id, generation - 1, 'c0', 'Old generation');
         progress.run(id, generation - 1, 'c0', 'l0', 'passed', 'passed', 100, null, null);
         names.forEach((name, c) => course.run(id, generation, `c${c}`, name));
-        learners.forEach((name, l) => learner.run(id, generation, `l${l}`, name, l === 3 ? null : `${name}@example.com`));
+        learners.forEach((name, l) =>
+          learner.run(id, generation, `l${l}`, name, l === 3 ? null : `${name}@example.com`),
+        );
         for (let c = 0; c < names.length + 2; c += 1) {
           // c10 and c11 are not in `courses`; l12 and l13 are not in `learners`.
           for (let l = (c + a) % 3; l < learners.length + 2; l += 1 + ((c + l) % 2)) {
             const status = statuses[(c + l) % statuses.length]!;
             const day = `2026-0${1 + ((c + l) % 5)}-1${l % 10}T10:00:00.000Z`;
-            progress.run(id, generation, `c${c}`, `l${l}`, status, status, (c * 7 + l) % 3 === 0 ? 100 : 12.5, status === 'completed' ? day : null, day);
+            progress.run(
+              id,
+              generation,
+              `c${c}`,
+              `l${l}`,
+              status,
+              status,
+              (c * 7 + l) % 3 === 0 ? 100 : 12.5,
+              status === 'completed' ? day : null,
+              day,
+            );
           }
         }
         // What a sync's commit stores beside its rows: exports total their progress bar from it.
@@ -90,7 +115,9 @@ describe('completions order', () => {
     const key = (r: unknown[]) => JSON.stringify(r);
     expect(rows.map(key)).toEqual(expected.map(key));
     expect(queries.count(definition, '2026-06-01T00:00:00.000Z')).toBe(expected.length);
-    expect(queries.head(definition, '2026-06-01T00:00:00.000Z', 5).map((r) => Object.values(r))).toEqual(expected.slice(0, 5));
+    expect(queries.head(definition, '2026-06-01T00:00:00.000Z', 5).map((r) => Object.values(r))).toEqual(
+      expected.slice(0, 5),
+    );
   });
 });
 
@@ -99,13 +126,21 @@ describe('completions export with more learners than one read slice', () => {
     const dir = tempDir('rollbook-report-slices-');
     const db = openDatabase(dir.path);
     try {
-      db.prepare('INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, ' +
-        `updated_at) VALUES ('acc', 'sample', 'Big', '{}', 1, '', '')`).run();
-      db.prepare('INSERT INTO courses (account_id, generation, id, name, type, raw_json) ' +
-        `VALUES ('acc', 1, 'c1', 'Course', 'course', '{}')`).run();
-      const learner = db.prepare(`INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES ('acc', 1, ?, ?, ?, '{}')`);
-      const progress = db.prepare('INSERT INTO progress (account_id, generation, course_id, learner_id, status, ' +
-        `raw_json) VALUES ('acc', 1, 'c1', ?, 'completed', '{}')`);
+      db.prepare(
+        'INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, ' +
+          `updated_at) VALUES ('acc', 'sample', 'Big', '{}', 1, '', '')`,
+      ).run();
+      db.prepare(
+        'INSERT INTO courses (account_id, generation, id, name, type, raw_json) ' +
+          `VALUES ('acc', 1, 'c1', 'Course', 'course', '{}')`,
+      ).run();
+      const learner = db.prepare(
+        `INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES ('acc', 1, ?, ?, ?, '{}')`,
+      );
+      const progress = db.prepare(
+        'INSERT INTO progress (account_id, generation, course_id, learner_id, status, ' +
+          `raw_json) VALUES ('acc', 1, 'c1', ?, 'completed', '{}')`,
+      );
       const total = 3 * 4096 + 7;
       db.transaction(() => {
         // Ids that sort differently as text and as numbers, and an empty id: the first slice must not skip it.
@@ -116,7 +151,9 @@ describe('completions export with more learners than one read slice', () => {
         }
         computeStats(db, { account: 'acc', generation: 1, before: '2026-05-01T00:00:00.000Z' });
       })();
-      const rows = [...createReportQueries(db).iterateValues({ kind: 'completions', accountIds: null }, '2026-06-01T00:00:00.000Z')];
+      const rows = [
+        ...createReportQueries(db).iterateValues({ kind: 'completions', accountIds: null }, '2026-06-01T00:00:00.000Z'),
+      ];
       const expected = db.prepare(FULL_SORT.replace('%where', '1')).raw().all() as unknown[][];
       expect(rows).toHaveLength(total);
       expect(rows.filter((r) => r[6] === null)).toEqual([]);

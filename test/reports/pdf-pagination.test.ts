@@ -25,7 +25,10 @@ function reportHtml(rows: number): string {
     account: 'Acme Training',
     platform: 'ispring',
     course_id: `c${i % 40}`,
-    course_name: i % 97 === 0 ? `A course with a long name that needs more than one line in its column ${i}` : `Fire Safety ${i % 40}`,
+    course_name:
+      i % 97 === 0
+        ? `A course with a long name that needs more than one line in its column ${i}`
+        : `Fire Safety ${i % 40}`,
     learner_id: `l${i}`,
     learner_name: `Zoë Ångström ${i}`,
     learner_email: `learner${i}@example.com`,
@@ -56,13 +59,22 @@ function reportHtml(rows: number): string {
 async function paginate(target: Page, html: string): Promise<string[]> {
   await target.setContent(html, { waitUntil: 'load' });
   await target.evaluate(`(${PAGINATE_TABLE})(${box.height})`);
-  return target.locator('table').evaluateAll((tables) => tables.map((t) => (t as HTMLTableElement).tBodies[0]?.rows[0]?.textContent ?? ''));
+  return target
+    .locator('table')
+    .evaluateAll((tables) => tables.map((t) => (t as HTMLTableElement).tBodies[0]?.rows[0]?.textContent ?? ''));
 }
 
 /** Prints as both hosts do after paginating, and returns the PDF's text and page count. */
 async function printed(target: Page, name: string): Promise<{ text: string; pages: number }> {
   const file = join(out.path, `${name}.pdf`);
-  writeFileSync(file, await target.pdf({ format: page.format, landscape: page.landscape, margin: { top: '12mm', bottom: '12mm', left: '10mm', right: '10mm' } }));
+  writeFileSync(
+    file,
+    await target.pdf({
+      format: page.format,
+      landscape: page.landscape,
+      margin: { top: '12mm', bottom: '12mm', left: '10mm', right: '10mm' },
+    }),
+  );
   return { text: pdfText(file), pages: pdfPages(file) };
 }
 
@@ -81,28 +93,42 @@ describe('PDF pagination in both hosts', () => {
 
   /** A page laid out as the Node renderer lays it out before cutting: print media, the page's width. */
   const printPage = async () => {
-    const target = await (await browser.newContext({ viewport: { width: Math.round(box.width), height: Math.round(box.height) } })).newPage();
+    const target = await (
+      await browser.newContext({ viewport: { width: Math.round(box.width), height: Math.round(box.height) } })
+    ).newPage();
     await target.emulateMedia({ media: 'print' });
     return target;
   };
 
-  it('cuts the same rows into the same pages in print media (Node ' +
-    'renderer) and in a window sized to the page (app)', async () => {
-    const html = reportHtml(1500);
-    const node = await (await browser.newContext({ viewport: { width: Math.round(box.width), height: Math.round(box.height) } })).newPage();
-    await node.emulateMedia({ media: 'print' });
-    const app = await (await browser.newContext({ viewport: { width: Math.round(box.width), height: Math.round(box.height) } })).newPage();
-    const [printed, windowed] = [await paginate(node, html), await paginate(app, html)];
-    expect(printed.length).toBeGreaterThan(30);
-    expect(windowed).toEqual(printed);
-    await node.context().close();
-    await app.context().close();
-  });
+  it(
+    'cuts the same rows into the same pages in print media (Node ' +
+      'renderer) and in a window sized to the page (app)',
+    async () => {
+      const html = reportHtml(1500);
+      const node = await (
+        await browser.newContext({ viewport: { width: Math.round(box.width), height: Math.round(box.height) } })
+      ).newPage();
+      await node.emulateMedia({ media: 'print' });
+      const app = await (
+        await browser.newContext({ viewport: { width: Math.round(box.width), height: Math.round(box.height) } })
+      ).newPage();
+      const [printed, windowed] = [await paginate(node, html), await paginate(app, html)];
+      expect(printed.length).toBeGreaterThan(30);
+      expect(windowed).toEqual(printed);
+      await node.context().close();
+      await app.context().close();
+    },
+  );
 
   it("runs no script of the report's own (CSP), while the host's injected pagination still runs", async () => {
     // As if an escaping bug let markup through: the page's CSP must stop it.
-    const hostile = reportHtml(200).replace('</body>', '<script>document.title = "ran"</script><img src="https://example.invalid/x.png"></body>');
-    const target = await (await browser.newContext({ viewport: { width: Math.round(box.width), height: Math.round(box.height) } })).newPage();
+    const hostile = reportHtml(200).replace(
+      '</body>',
+      '<script>document.title = "ran"</script><img src="https://example.invalid/x.png"></body>',
+    );
+    const target = await (
+      await browser.newContext({ viewport: { width: Math.round(box.width), height: Math.round(box.height) } })
+    ).newPage();
     const requests: string[] = [];
     await target.route('**/*', (route) => {
       requests.push(route.request().url());
@@ -115,58 +141,70 @@ describe('PDF pagination in both hosts', () => {
     await target.context().close();
   });
 
-  it("keeps the cut report hidden until 'beforeprint' (no screen layout " +
-    "of it), and the PDF then holds every row", async () => {
-    const target = await printPage();
-    const cut = await paginate(target, reportHtml(600));
-    expect(cut.length).toBeGreaterThan(10);
-    expect(await target.evaluate('document.body.style.display')).toBe('none');
-    const pdf = await printed(target, 'shown');
-    expect(await target.evaluate(`(${SHOW_IF_STILL_HIDDEN})()`)).toBe(false);
-    expect(emailsIn(pdf.text)).toBe(600);
-    expect(pdf.pages).toBe(cut.length);
-    await target.context().close();
-  });
+  it(
+    "keeps the cut report hidden until 'beforeprint' (no screen layout " + 'of it), and the PDF then holds every row',
+    async () => {
+      const target = await printPage();
+      const cut = await paginate(target, reportHtml(600));
+      expect(cut.length).toBeGreaterThan(10);
+      expect(await target.evaluate('document.body.style.display')).toBe('none');
+      const pdf = await printed(target, 'shown');
+      expect(await target.evaluate(`(${SHOW_IF_STILL_HIDDEN})()`)).toBe(false);
+      expect(emailsIn(pdf.text)).toBe(600);
+      expect(pdf.pages).toBe(cut.length);
+      await target.context().close();
+    },
+  );
 
-  it("a printer that skips 'beforeprint' makes a blank PDF: " +
-    "the hosts' check shows the report and the reprint holds every row", async () => {
-    const target = await printPage();
-    await paginate(target, reportHtml(300));
-    // Runs after the pagination's own listener and hides the report again, as if the event had never come.
-    await target.evaluate(`window.addEventListener('beforeprint', () => { document.body.style.display = 'none'; }, { once: true })`);
-    expect(emailsIn((await printed(target, 'blank')).text)).toBe(0);
-    expect(await target.evaluate(`(${SHOW_IF_STILL_HIDDEN})()`)).toBe(true);
-    const reprint = await printed(target, 'reprint');
-    expect(emailsIn(reprint.text)).toBe(300);
-    expect(await target.evaluate(`(${SHOW_IF_STILL_HIDDEN})()`)).toBe(false);
-    await target.context().close();
-  });
+  it(
+    "a printer that skips 'beforeprint' makes a blank PDF: " +
+      "the hosts' check shows the report and the reprint holds every row",
+    async () => {
+      const target = await printPage();
+      await paginate(target, reportHtml(300));
+      // Runs after the pagination's own listener and hides the report again, as if the event had never come.
+      await target.evaluate(
+        `window.addEventListener('beforeprint', () => { document.body.style.display = 'none'; }, { once: true })`,
+      );
+      expect(emailsIn((await printed(target, 'blank')).text)).toBe(0);
+      expect(await target.evaluate(`(${SHOW_IF_STILL_HIDDEN})()`)).toBe(true);
+      const reprint = await printed(target, 'reprint');
+      expect(emailsIn(reprint.text)).toBe(300);
+      expect(await target.evaluate(`(${SHOW_IF_STILL_HIDDEN})()`)).toBe(false);
+      await target.context().close();
+    },
+  );
 
-  it("both hosts print through printShown: a skipped 'beforeprint' costs a " +
-    "second print, and that PDF holds every row", async () => {
-    const target = await printPage();
-    await paginate(target, reportHtml(300));
-    await target.evaluate(`window.addEventListener('beforeprint', () => { document.body.style.display = 'none'; }, { once: true })`);
-    let prints = 0;
-    const pdf = await printShown(
-      () => ((prints += 1), printed(target, `shown-${prints}`)),
-      (script) => target.evaluate(script),
-    );
-    expect(prints).toBe(2);
-    expect(emailsIn(pdf.text)).toBe(300);
-    // A printer that fires the event prints once.
-    const again = await printPage();
-    await paginate(again, reportHtml(300));
-    prints = 0;
-    const once = await printShown(
-      () => ((prints += 1), printed(again, 'once')),
-      (script) => again.evaluate(script),
-    );
-    expect(prints).toBe(1);
-    expect(emailsIn(once.text)).toBe(300);
-    await target.context().close();
-    await again.context().close();
-  });
+  it(
+    "both hosts print through printShown: a skipped 'beforeprint' costs a " +
+      'second print, and that PDF holds every row',
+    async () => {
+      const target = await printPage();
+      await paginate(target, reportHtml(300));
+      await target.evaluate(
+        `window.addEventListener('beforeprint', () => { document.body.style.display = 'none'; }, { once: true })`,
+      );
+      let prints = 0;
+      const pdf = await printShown(
+        () => ((prints += 1), printed(target, `shown-${prints}`)),
+        (script) => target.evaluate(script),
+      );
+      expect(prints).toBe(2);
+      expect(emailsIn(pdf.text)).toBe(300);
+      // A printer that fires the event prints once.
+      const again = await printPage();
+      await paginate(again, reportHtml(300));
+      prints = 0;
+      const once = await printShown(
+        () => ((prints += 1), printed(again, 'once')),
+        (script) => again.evaluate(script),
+      );
+      expect(prints).toBe(1);
+      expect(emailsIn(once.text)).toBe(300);
+      await target.context().close();
+      await again.context().close();
+    },
+  );
 
   it('a page that grows in print beyond its page is sliced across two pages, with no row lost', async () => {
     const target = await printPage();

@@ -22,14 +22,17 @@ describe('report queries', () => {
   const t = testCore({
     now: () => new Date(REPORT_NOW),
     inlineSync: true,
-    createConnector: (settings) => scriptedConnector({ data: settings.platform === 'sample' && settings.seed === 2 ? south : north }),
+    createConnector: (settings) =>
+      scriptedConnector({ data: settings.platform === 'sample' && settings.seed === 2 ? south : north }),
   });
   const out = tempDir('rollbook-report-queries-');
   let northId = '';
   let southId = '';
   beforeAll(async () => {
-    northId = (await t.core.call('accounts.add', { label: 'North', settings: { platform: 'sample', seed: 1 } })).account.id;
-    southId = (await t.core.call('accounts.add', { label: 'South', settings: { platform: 'sample', seed: 2 } })).account.id;
+    northId = (await t.core.call('accounts.add', { label: 'North', settings: { platform: 'sample', seed: 1 } })).account
+      .id;
+    southId = (await t.core.call('accounts.add', { label: 'South', settings: { platform: 'sample', seed: 2 } })).account
+      .id;
     const runs = await t.core.call('sync.run', {});
     expect(runs.map((r) => r.outcome)).toEqual(['ok', 'ok']);
   });
@@ -38,7 +41,8 @@ describe('report queries', () => {
     out.cleanup();
   });
 
-  const rows = async (definition: ReportDefinitionInput) => (await t.core.call('reports.preview', { definition, limit: 500 })).rows;
+  const rows = async (definition: ReportDefinitionInput) =>
+    (await t.core.call('reports.preview', { definition, limit: 500 })).rows;
 
   it('attendance: one row per learner and session, with session dates and statuses, in session order', async () => {
     const all = await rows({ kind: 'attendance' });
@@ -79,22 +83,45 @@ describe('report queries', () => {
     expect(await rows({ kind: 'completions', learnerSearch: 'nobody-like-this' })).toEqual([]);
   });
 
-  it('course summary: status counts, completion rate, activity window, ' +
-    'sessions held/upcoming and average attendance', async () => {
-    const summary = await rows({ kind: 'courses' });
-    expect(summary.map((r) => `${r.account}/${r.course_id}`)).toEqual(['North/C2', 'North/C1', 'South/E1']);
-    const c1 = summary.find((r) => r.course_id === 'C1')!;
-    // C1: L1 completed, L3 passed, L5 not started, L7 completed.
-    expect(c1).toMatchObject({ learners: 4, completed: 2, passed: 1, not_started: 1, in_progress: 0, failed: 0, incomplete: 0, completion_rate: 75 });
-    // Held: S1 and S2 (S3 was cancelled); upcoming: S4. Attended 4 of the 8 marks on held sessions.
-    expect(c1).toMatchObject({ sessions_held: 2, sessions_upcoming: 1, average_attendance: 50 });
-    const c1Activity = north.progress.filter((p) => p.courseId === 'C1').map((p) => p.lastActivityAt!).sort();
-    expect(c1.last_activity_at).toBe(c1Activity.at(-1));
-    const c2 = summary.find((r) => r.course_id === 'C2')!;
-    expect(c2).toMatchObject({ learners: 3, in_progress: 1, failed: 1, incomplete: 1, completion_rate: 0, sessions_held: 0, average_attendance: null });
-    // "Courses with learners who failed".
-    expect((await rows({ kind: 'courses', statuses: ['failed'] })).map((r) => r.course_id)).toEqual(['C2']);
-  });
+  it(
+    'course summary: status counts, completion rate, activity window, ' +
+      'sessions held/upcoming and average attendance',
+    async () => {
+      const summary = await rows({ kind: 'courses' });
+      expect(summary.map((r) => `${r.account}/${r.course_id}`)).toEqual(['North/C2', 'North/C1', 'South/E1']);
+      const c1 = summary.find((r) => r.course_id === 'C1')!;
+      // C1: L1 completed, L3 passed, L5 not started, L7 completed.
+      expect(c1).toMatchObject({
+        learners: 4,
+        completed: 2,
+        passed: 1,
+        not_started: 1,
+        in_progress: 0,
+        failed: 0,
+        incomplete: 0,
+        completion_rate: 75,
+      });
+      // Held: S1 and S2 (S3 was cancelled); upcoming: S4. Attended 4 of the 8 marks on held sessions.
+      expect(c1).toMatchObject({ sessions_held: 2, sessions_upcoming: 1, average_attendance: 50 });
+      const c1Activity = north.progress
+        .filter((p) => p.courseId === 'C1')
+        .map((p) => p.lastActivityAt!)
+        .sort();
+      expect(c1.last_activity_at).toBe(c1Activity.at(-1));
+      const c2 = summary.find((r) => r.course_id === 'C2')!;
+      expect(c2).toMatchObject({
+        learners: 3,
+        in_progress: 1,
+        failed: 1,
+        incomplete: 1,
+        completion_rate: 0,
+        sessions_held: 0,
+        average_attendance: null,
+      });
+      // "Courses with learners who failed".
+      expect((await rows({ kind: 'courses', statuses: ['failed'] })).map((r) => r.course_id)).toEqual(['C2']);
+    },
+  );
 
   it('a transcript finds one person in every account by e-mail, whatever the capitals', async () => {
     const transcript = await rows({ kind: 'learner', learnerEmail: 'Zoe@EXAMPLE.com' });
@@ -117,10 +144,20 @@ describe('report queries', () => {
 
     const attendance = await t.core.call('reports.preview', { definition: { kind: 'attendance' }, limit: 1 });
     expect(attendance.breakdown).toEqual({ attended: 4, no_show: 3, late_cancelled: 1, cancelled: 1, registered: 2 });
-    const courses = await t.core.call('reports.preview', { definition: { kind: 'courses', accountIds: [northId] }, limit: 1 });
+    const courses = await t.core.call('reports.preview', {
+      definition: { kind: 'courses', accountIds: [northId] },
+      limit: 1,
+    });
     expect(courses.total).toBe(2);
     // Course summary: learners per status, summed over the courses in the report.
-    const northCounts: Record<string, number> = { not_started: 0, in_progress: 0, completed: 0, passed: 0, failed: 0, incomplete: 0 };
+    const northCounts: Record<string, number> = {
+      not_started: 0,
+      in_progress: 0,
+      completed: 0,
+      passed: 0,
+      failed: 0,
+      incomplete: 0,
+    };
     for (const p of north.progress) northCounts[p.status]! += 1;
     expect(courses.breakdown).toEqual(northCounts);
 
@@ -134,13 +171,23 @@ describe('report queries', () => {
   });
 
   it('a saved definition runs by name ("Monthly compliance") and an unknown name is a clear error', async () => {
-    await t.core.call('reports.saved.save', { name: 'Monthly compliance', definition: { kind: 'completions', accountIds: [southId], statuses: ['passed'] } });
+    await t.core.call('reports.saved.save', {
+      name: 'Monthly compliance',
+      definition: { kind: 'completions', accountIds: [southId], statuses: ['passed'] },
+    });
     const file = join(out.path, 'monthly.csv');
-    const result = await t.core.call('reports.saved.run', { name: 'monthly COMPLIANCE', format: 'csv', path: file, options: { bom: false } });
+    const result = await t.core.call('reports.saved.run', {
+      name: 'monthly COMPLIANCE',
+      format: 'csv',
+      path: file,
+      options: { bom: false },
+    });
     expect(result).toMatchObject({ path: file, rows: 1, truncated: false });
     const records = parse(readFileSync(file)) as string[][];
     expect(records.slice(1).map((r) => [r[0], r[4], r[7]])).toEqual([['South', 'Z9', 'passed']]);
-    const missing = await t.core.call('reports.saved.run', { name: 'Weekly', format: 'csv', path: join(out.path, 'weekly.csv') }).catch((e: unknown) => e);
+    const missing = await t.core
+      .call('reports.saved.run', { name: 'Weekly', format: 'csv', path: join(out.path, 'weekly.csv') })
+      .catch((e: unknown) => e);
     expect(missing).toMatchObject({ code: 'invalid_input', message: expect.stringContaining('Monthly compliance') });
     await t.core.call('reports.saved.delete', { name: 'Monthly compliance' });
   });
@@ -151,7 +198,10 @@ describe('report queries', () => {
       const queries = createReportQueries(db);
       const south1 = queries.freshness({ kind: 'completions', accountIds: [southId] });
       expect(south1).toEqual([{ label: 'South', dataAsOf: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) }]);
-      expect(queries.freshness({ kind: 'completions', accountIds: null }).map((f) => f.label)).toEqual(['North', 'South']);
+      expect(queries.freshness({ kind: 'completions', accountIds: null }).map((f) => f.label)).toEqual([
+        'North',
+        'South',
+      ]);
       expect(queries.freshness({ kind: 'completions', accountIds: null, platforms: ['teamup'] })).toEqual([]);
     } finally {
       db.close();
@@ -172,6 +222,8 @@ describe('report queries', () => {
     const records = parse(readFileSync(file), { bom: true }) as string[][];
     const preview = await t.core.call('reports.preview', { definition: { kind: 'attendance' }, limit: 500 });
     expect(records[0]).toEqual(preview.columns.map((c) => c.label));
-    expect(records.slice(1)).toEqual(preview.rows.map((r) => preview.columns.map((c) => (r[c.key] === null ? '' : String(r[c.key])))));
+    expect(records.slice(1)).toEqual(
+      preview.rows.map((r) => preview.columns.map((c) => (r[c.key] === null ? '' : String(r[c.key])))),
+    );
   });
 });

@@ -24,8 +24,15 @@ function dataset(): Dataset {
   ids.forEach((id, i) => {
     data.learners.push({ id, name: `Numeric ${i}`, email: `n${i}@example.com`, firstName: null, lastName: null });
     data.progress.push({
-      courseId: 'C2', learnerId: id, status: 'in_progress', rawStatus: 'in_progress', progressPct: 12.5, score: null,
-      startedAt: null, completedAt: null, lastActivityAt: '2026-03-05T14:45:30.000Z',
+      courseId: 'C2',
+      learnerId: id,
+      status: 'in_progress',
+      rawStatus: 'in_progress',
+      progressPct: 12.5,
+      score: null,
+      startedAt: null,
+      completedAt: null,
+      lastActivityAt: '2026-03-05T14:45:30.000Z',
     });
   });
   return data;
@@ -69,7 +76,7 @@ describe('XLSX reports', () => {
     { kind: 'learner', learnerEmail: 'zoe@example.com' },
   ];
 
-  it.each(definitions)('a $kind workbook has the CSV\'s cells, with real types', async (definition) => {
+  it.each(definitions)("a $kind workbook has the CSV's cells, with real types", async (definition) => {
     const csvFile = join(out.path, `${definition.kind}.csv`);
     const xlsxFile = join(out.path, `${definition.kind}.xlsx`);
     await t.core.call('reports.export', { definition, format: 'csv', path: csvFile, options: { bom: false } });
@@ -205,7 +212,7 @@ describe('XLSX reports', () => {
     expect([...listed.keys()].sort()).toEqual(['completed', 'failed', 'in_progress']);
   });
 
-  it('past a sheet\'s last row the data continues on the next sheet, each with its header', async () => {
+  it("past a sheet's last row the data continues on the next sheet, each with its header", async () => {
     const file = join(out.path, 'split.xlsx');
     const columns = REPORT_COLUMNS.courses.slice(0, 3);
     const values = Array.from({ length: 7 }, (_, i) => [`Account ${i}`, 'sample', `00${i}`]);
@@ -230,11 +237,19 @@ describe('XLSX reports', () => {
     const file = join(out.path, 'limits.xlsx');
     const columns = [REPORT_COLUMNS.completions[5]!, REPORT_COLUMNS.completions[10]!];
     const long = 'x'.repeat(40_000);
-    await writeXlsx(file, columns, [[long, '1900-02-28T00:00:00.000Z'], ['short', '1900-03-01T00:00:00.000Z']], {
-      sheetName: 'Completions',
-      title: 'Completions',
-      summary: () => emptySummary(2),
-    });
+    await writeXlsx(
+      file,
+      columns,
+      [
+        [long, '1900-02-28T00:00:00.000Z'],
+        ['short', '1900-03-01T00:00:00.000Z'],
+      ],
+      {
+        sheetName: 'Completions',
+        title: 'Completions',
+        summary: () => emptySummary(2),
+      },
+    );
     const sheet = readBook(file).Sheets.Completions!;
     expect(sheet.A2).toMatchObject({ t: 's', v: `${long.slice(0, 32_766)}…` });
     expect(sheet.B2).toMatchObject({ t: 's', v: '1900-02-28T00:00:00.000Z' });

@@ -22,8 +22,26 @@ describe('bad input at the IPC edge', () => {
     const schema = contract[channel].input;
     const hostile = fc.oneof(
       fc.jsonValue(),
-      fc.anything({ withNullPrototype: true, withBigInt: false, withBoxedValues: false, withMap: false, withSet: false }),
-      fc.constantFrom<unknown>('', '../../etc/passwd', '=CMD()', '\u0000', 'x'.repeat(100_000), [], {}, { __proto__: { admin: true } }, -1, 1e308, NaN),
+      fc.anything({
+        withNullPrototype: true,
+        withBigInt: false,
+        withBoxedValues: false,
+        withMap: false,
+        withSet: false,
+      }),
+      fc.constantFrom<unknown>(
+        '',
+        '../../etc/passwd',
+        '=CMD()',
+        '\u0000',
+        'x'.repeat(100_000),
+        [],
+        {},
+        { __proto__: { admin: true } },
+        -1,
+        1e308,
+        NaN,
+      ),
     );
     await fc.assert(
       fc.asyncProperty(hostile, async (input) => {

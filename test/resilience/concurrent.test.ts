@@ -37,9 +37,14 @@ const TABLES: Record<keyof Counts, string> = {
 
 function liveCounts(db: Database.Database, accountId: string): Counts {
   const count = (table: string) =>
-    (db.prepare(`SELECT count(*) AS n FROM ${table} t JOIN accounts a ON a.id = t.account_id ` +
-      'AND t.generation = a.live_generation WHERE a.id = ?')
-      .get(accountId) as { n: number }).n;
+    (
+      db
+        .prepare(
+          `SELECT count(*) AS n FROM ${table} t JOIN accounts a ON a.id = t.account_id ` +
+            'AND t.generation = a.live_generation WHERE a.id = ?',
+        )
+        .get(accountId) as { n: number }
+    ).n;
   return Object.fromEntries(Object.entries(TABLES).map(([key, table]) => [key, count(table)])) as Counts;
 }
 
@@ -56,13 +61,20 @@ describe('two processes syncing and exporting one cache', () => {
       cleanups.push(() => sim.close());
       sims.push(sim);
     }
-    const t = testCore({ syncWorker: findSyncWorker(), httpOptions: { retry: { retries: 2, baseDelayMs: 20, maxDelayMs: 50 } } });
+    const t = testCore({
+      syncWorker: findSyncWorker(),
+      httpOptions: { retry: { retries: 2, baseDelayMs: 20, maxDelayMs: 50 } },
+    });
     cleanups.push(t.cleanup);
     const { core, dataDir } = t;
 
     const expected = new Map<string, Counts>();
     for (const seed of SAMPLES) {
-      const { account } = await core.call('accounts.add', { label: `Sample ${seed}`, settings: { platform: 'sample', seed }, storage: 'session' });
+      const { account } = await core.call('accounts.add', {
+        label: `Sample ${seed}`,
+        settings: { platform: 'sample', seed },
+        storage: 'session',
+      });
       const data = generateSampleDataset(seed, new Date());
       expected.set(account.id, {
         courses: data.courses.length,
@@ -73,8 +85,19 @@ describe('two processes syncing and exporting one cache', () => {
       });
     }
     for (const [index, sim] of sims.entries()) {
-      const settings = { platform: 'ispring' as const, baseUrl: sim.url, authMode: 'token' as const, clientId: sim.options.clientId, format: 'json' as const };
-      const { account } = await core.call('accounts.add', { label: `iSpring ${index + 1}`, settings, secret: sim.options.clientSecret, storage: 'session' });
+      const settings = {
+        platform: 'ispring' as const,
+        baseUrl: sim.url,
+        authMode: 'token' as const,
+        clientId: sim.options.clientId,
+        format: 'json' as const,
+      };
+      const { account } = await core.call('accounts.add', {
+        label: `iSpring ${index + 1}`,
+        settings,
+        secret: sim.options.clientSecret,
+        storage: 'session',
+      });
       expected.set(account.id, {
         courses: sim.data.courses.length,
         sessions: 0,
@@ -111,9 +134,13 @@ describe('two processes syncing and exporting one cache', () => {
     }
     await second;
 
-    const failedHere = runs.filter((r) => r.outcome !== 'ok').map((r) => `${r.accountId}: ${r.outcome} ${r.errorMessage ?? ''}`);
+    const failedHere = runs
+      .filter((r) => r.outcome !== 'ok')
+      .map((r) => `${r.accountId}: ${r.outcome} ${r.errorMessage ?? ''}`);
     expect(failedHere).toEqual([]);
-    const failedThere = cliResults.filter((r) => r.code !== 0).map((r) => `${r.args.join(' ')} → ${r.code}\n${r.stderr}`);
+    const failedThere = cliResults
+      .filter((r) => r.code !== 0)
+      .map((r) => `${r.args.join(' ')} → ${r.code}\n${r.stderr}`);
     expect(failedThere).toEqual([]);
     expect(cliResults).toHaveLength(CLI_ROUNDS * 3);
 
@@ -121,10 +148,14 @@ describe('two processes syncing and exporting one cache', () => {
     cleanups.push(() => void db.close());
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     // Every run either process recorded ended well: none was failed, interrupted or left running.
-    expect(db.prepare("SELECT outcome, error_message AS message FROM sync_runs WHERE outcome <> 'ok'").all()).toEqual([]);
-    const recorded = db.prepare<[], { account_id: string; started_at: string; ended_at: string }>(
-      'SELECT account_id, started_at, ended_at FROM sync_runs ORDER BY account_id, started_at',
-    ).all();
+    expect(db.prepare("SELECT outcome, error_message AS message FROM sync_runs WHERE outcome <> 'ok'").all()).toEqual(
+      [],
+    );
+    const recorded = db
+      .prepare<[], { account_id: string; started_at: string; ended_at: string }>(
+        'SELECT account_id, started_at, ended_at FROM sync_runs ORDER BY account_id, started_at',
+      )
+      .all();
     expect(recorded).toHaveLength(runs.length + CLI_ROUNDS * SHARED.length);
     // One run per account at a time, across both processes: each began after the account's previous one ended.
     const overlapping = recorded.filter((run, i) => {

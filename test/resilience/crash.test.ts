@@ -18,12 +18,20 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const KILLS = Number(process.env.ROLLBOOK_CRASH_KILLS ?? 20);
 
 /** Starts the child sync and SIGKILLs it after `afterEvents` progress lines; resolves with what it printed. */
-function killMidSync(dataDir: string, sim: IspringSimulator, afterEvents: number): Promise<{ lines: string[]; killed: boolean }> {
+function killMidSync(
+  dataDir: string,
+  sim: IspringSimulator,
+  afterEvents: number,
+): Promise<{ lines: string[]; killed: boolean }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/support/sync-child.ts'), dataDir, sim.options.clientSecret], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'test/support/sync-child.ts'), dataDir, sim.options.clientSecret],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const lines: string[] = [];
     let killed = false;
     let buffer = '';
@@ -63,10 +71,20 @@ describe('crash safety', () => {
     sim = await startIspringSimulator({ courses: 4, learners: 60, results: 240, pageSizeCap: 10 });
     sim.addFault({ match: /contents|users|results/, fault: { kind: 'delay', ms: 30 } });
     const next = { courses: 4, progress: sim.data.results.length };
-    const settings = { platform: 'ispring' as const, baseUrl: sim.url, authMode: 'token' as const, clientId: sim.options.clientId, format: 'json' as const };
+    const settings = {
+      platform: 'ispring' as const,
+      baseUrl: sim.url,
+      authMode: 'token' as const,
+      clientId: sim.options.clientId,
+      format: 'json' as const,
+    };
     // The previous generation comes from a scripted connector (its own complete, different data).
     const seedCache = async (dataDir: string) => {
-      const seed = testCore({ dataDir, inlineSync: true, createConnector: () => scriptedConnector({ data: previous }) });
+      const seed = testCore({
+        dataDir,
+        inlineSync: true,
+        createConnector: () => scriptedConnector({ data: previous }),
+      });
       await seed.core.call('accounts.add', { label: 'Acme', settings, secret: 'scripted', storage: 'session' });
       expect((await seed.core.call('sync.run', {}))[0]!.outcome).toBe('ok');
       seed.core.close();
@@ -101,14 +119,18 @@ describe('crash safety', () => {
       try {
         expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
         const live = db
-          .prepare('SELECT count(*) AS n FROM progress p JOIN accounts a ' +
-            'ON a.id = p.account_id AND p.generation = a.live_generation')
+          .prepare(
+            'SELECT count(*) AS n FROM progress p JOIN accounts a ' +
+              'ON a.id = p.account_id AND p.generation = a.live_generation',
+          )
           .get() as { n: number };
         // A complete generation: the previous sync's or the child's, never a mix.
         expect([previous.progress.length, next.progress]).toContain(live.n);
         const courses = db
-          .prepare('SELECT count(*) AS n FROM courses c JOIN accounts a ' +
-            'ON a.id = c.account_id AND c.generation = a.live_generation')
+          .prepare(
+            'SELECT count(*) AS n FROM courses c JOIN accounts a ' +
+              'ON a.id = c.account_id AND c.generation = a.live_generation',
+          )
           .get() as { n: number };
         expect(courses.n).toBe(live.n === previous.progress.length ? 3 : next.courses);
       } finally {
@@ -120,7 +142,11 @@ describe('crash safety', () => {
     // A rerun completes and the interrupted runs are recorded as such, not left "running".
     const rerun = testCore({ dataDir: dir.path });
     try {
-      await rerun.core.call('accounts.replaceSecret', { account: 'Acme', secret: sim.options.clientSecret, storage: 'session' });
+      await rerun.core.call('accounts.replaceSecret', {
+        account: 'Acme',
+        secret: sim.options.clientSecret,
+        storage: 'session',
+      });
       expect((await rerun.core.call('sync.run', { mode: 'full' }))[0]!.outcome).toBe('ok');
       expect((await rerun.core.call('app.info')).counts.progress).toBe(next.progress);
       const history = await rerun.core.call('sync.history', {});

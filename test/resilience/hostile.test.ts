@@ -20,7 +20,16 @@ import { startSelfcommunitySimulator, type SelfcommunitySimulator } from '../sim
 import type { SimServer } from '../simulators/server';
 import { startTeamupSimulator, type TeamupSimulator } from '../simulators/teamup';
 
-const TYPED = new Set(['bad_response', 'network', 'not_found', 'server_error', 'auth_failed', 'forbidden', 'timeout', 'rate_limited']);
+const TYPED = new Set([
+  'bad_response',
+  'network',
+  'not_found',
+  'server_error',
+  'auth_failed',
+  'forbidden',
+  'timeout',
+  'rate_limited',
+]);
 
 type Json = Record<string, unknown>;
 
@@ -45,7 +54,11 @@ interface Mutation {
   apply(body: string, path: string, layout: Layout, base: string): string;
 }
 
-const jsonOp = (name: string, edit: (page: Json, layout: Layout, path: string, base: string) => unknown, lies = false): Mutation => ({
+const jsonOp = (
+  name: string,
+  edit: (page: Json, layout: Layout, path: string, base: string) => unknown,
+  lies = false,
+): Mutation => ({
   name,
   lies,
   apply(body, path, layout, base) {
@@ -71,56 +84,133 @@ const SELF_LINK = jsonOp('next link points at this page', (p, l, path, base) => 
 function jsonMutations(): fc.Arbitrary<Mutation> {
   const small = fc.integer({ min: 1, max: 40 });
   return fc.oneof(
-    small.map((k) => jsonOp(`drop ${k} rows, keep the rest`, (p, l) => ({ ...p, [l.list]: rowsOf(p, l).slice(0, Math.max(0, rowsOf(p, l).length - k)) }), true)),
+    small.map((k) =>
+      jsonOp(
+        `drop ${k} rows, keep the rest`,
+        (p, l) => ({ ...p, [l.list]: rowsOf(p, l).slice(0, Math.max(0, rowsOf(p, l).length - k)) }),
+        true,
+      ),
+    ),
     small.map((k) => jsonOp(`drop ${k} leading rows`, (p, l) => ({ ...p, [l.list]: rowsOf(p, l).slice(k) }), true)),
     fc.constant(EMPTY_KEEP),
     fc.constant(EMPTY_END),
     fc.constant(jsonOp('no next page', (p, l) => ({ ...p, [l.next]: null }), true)),
-    fc.constant(jsonOp('next link key removed', (p, l) => Object.fromEntries(Object.entries(p).filter(([k]) => k !== l.next)), true)),
-    small.map((k) => jsonOp(`last ${k} rows repeat earlier ones`, (p, l) => {
-      const rows = rowsOf(p, l);
-      const n = Math.min(k, Math.floor(rows.length / 2));
-      return { ...p, [l.list]: [...rows.slice(0, rows.length - n), ...rows.slice(0, n)] };
-    }, true)),
+    fc.constant(
+      jsonOp(
+        'next link key removed',
+        (p, l) => Object.fromEntries(Object.entries(p).filter(([k]) => k !== l.next)),
+        true,
+      ),
+    ),
+    small.map((k) =>
+      jsonOp(
+        `last ${k} rows repeat earlier ones`,
+        (p, l) => {
+          const rows = rowsOf(p, l);
+          const n = Math.min(k, Math.floor(rows.length / 2));
+          return { ...p, [l.list]: [...rows.slice(0, rows.length - n), ...rows.slice(0, n)] };
+        },
+        true,
+      ),
+    ),
     fc.constant(jsonOp('the bare row array', (p, l) => rowsOf(p, l))),
     fc.constant(BARE_ARRAY),
     fc.constant(jsonOp('an empty object', () => ({}), true)),
-    fc.constantFrom<unknown>(null, {}, 'results', 7, [null], [1, 'x']).map((v) => jsonOp(`list replaced by ${JSON.stringify(v)}`, (p, l) => ({ ...p, [l.list]: v }))),
-    fc.constant(jsonOp('list key renamed', (p, l) => {
-      const { [l.list]: rows, ...rest } = p;
-      return { ...rest, items: rows };
-    })),
-    fc.constantFrom<unknown>(null, 'x', {}, 3).map((v) => jsonOp(`a row replaced by ${JSON.stringify(v)}`, (p, l) => ({ ...p, [l.list]: rowsOf(p, l).map((r, i) => (i === 1 ? v : r)) }))),
-    fc.constant(jsonOp('a row without its id', (p, l) => ({ ...p, [l.list]: rowsOf(p, l).map((r, i) => (i === 2 ? Object.fromEntries(Object.entries(r as Json).filter(([k]) => k !== l.idField)) : r)) }))),
+    fc
+      .constantFrom<unknown>(null, {}, 'results', 7, [null], [1, 'x'])
+      .map((v) => jsonOp(`list replaced by ${JSON.stringify(v)}`, (p, l) => ({ ...p, [l.list]: v }))),
+    fc.constant(
+      jsonOp('list key renamed', (p, l) => {
+        const { [l.list]: rows, ...rest } = p;
+        return { ...rest, items: rows };
+      }),
+    ),
+    fc.constantFrom<unknown>(null, 'x', {}, 3).map((v) =>
+      jsonOp(`a row replaced by ${JSON.stringify(v)}`, (p, l) => ({
+        ...p,
+        [l.list]: rowsOf(p, l).map((r, i) => (i === 1 ? v : r)),
+      })),
+    ),
+    fc.constant(
+      jsonOp('a row without its id', (p, l) => ({
+        ...p,
+        [l.list]: rowsOf(p, l).map((r, i) =>
+          i === 2 ? Object.fromEntries(Object.entries(r as Json).filter(([k]) => k !== l.idField)) : r,
+        ),
+      })),
+    ),
     fc.constant(SELF_LINK),
-    fc.integer({ min: -60, max: 500 }).filter((d) => d !== 0).map((d) => jsonOp(`total off by ${d}`, (p, l) => (l.count ? { ...p, [l.count]: (p[l.count] as number) + d } : p))),
-    fc.constantFrom<unknown>(null, 'many', -1, 1.5).map((v) => jsonOp(`total replaced by ${JSON.stringify(v)}`, (p, l) => (l.count ? { ...p, [l.count]: v } : p))),
+    fc
+      .integer({ min: -60, max: 500 })
+      .filter((d) => d !== 0)
+      .map((d) =>
+        jsonOp(`total off by ${d}`, (p, l) => (l.count ? { ...p, [l.count]: (p[l.count] as number) + d } : p)),
+      ),
+    fc
+      .constantFrom<unknown>(null, 'many', -1, 1.5)
+      .map((v) => jsonOp(`total replaced by ${JSON.stringify(v)}`, (p, l) => (l.count ? { ...p, [l.count]: v } : p))),
   );
 }
 
 const XML_SELF_TOKEN: Mutation = {
   name: "next link is this page's",
   apply: (b, path, l, base) => {
-    const self = l.count === null ? (new URL(path, base).searchParams.get('pageToken') ?? '') : new URL(path, base).toString().replaceAll('&', '&amp;');
+    const self =
+      l.count === null
+        ? (new URL(path, base).searchParams.get('pageToken') ?? '')
+        : new URL(path, base).toString().replaceAll('&', '&amp;');
     return b.replace(new RegExp(`<${l.next}>[^<]*</${l.next}>`), `<${l.next}>${self}</${l.next}>`);
   },
 };
 
 /** XML mutations (iSpring's default format, TeamUp's DRF XML): the same ideas, on the element text. */
 function xmlMutations(): fc.Arbitrary<Mutation> {
-  const op = (name: string, edit: (body: string, l: Layout, path: string) => string, lies = false): Mutation => ({ name, lies, apply: (b, path, l) => edit(b, l, path) });
+  const op = (name: string, edit: (body: string, l: Layout, path: string) => string, lies = false): Mutation => ({
+    name,
+    lies,
+    apply: (b, path, l) => edit(b, l, path),
+  });
   const items = (l: Layout) => new RegExp(`<${l.item}>[\\s\\S]*?</${l.item}>`, 'g');
   return fc.oneof(
-    fc.integer({ min: 1, max: 40 }).map((k) => op(`drop ${k} rows`, (b, l) => {
-      let seen = 0;
-      return b.replace(items(l), (m) => (++seen <= k ? '' : m));
-    }, true)),
+    fc.integer({ min: 1, max: 40 }).map((k) =>
+      op(
+        `drop ${k} rows`,
+        (b, l) => {
+          let seen = 0;
+          return b.replace(items(l), (m) => (++seen <= k ? '' : m));
+        },
+        true,
+      ),
+    ),
     fc.constant(op('no next link', (b, l) => b.replace(new RegExp(`<${l.next}>[^<]*</${l.next}>`), ''), true)),
-    fc.integer({ min: 1, max: 300 }).map((d) => op(`total off by ${d}`, (b, l) => (l.count ? b.replace(new RegExp(`<${l.count}>(\\d+)</${l.count}>`), (_m, n: string) => `<${l.count}>${Number(n) + d}</${l.count}>`) : b))),
-    fc.constant(op('list holds text', (b, l) => b.replace(new RegExp(`<${l.list}>[\\s\\S]*</${l.list}>`), `<${l.list}>oops</${l.list}>`))),
-    fc.constant(op('list renamed', (b, l) => b.replaceAll(`<${l.list}>`, '<rows>').replaceAll(`</${l.list}>`, '</rows>'))),
-    fc.constant(op('an item without its id', (b, l) => b.replace(new RegExp(`<${l.idField}>[^<]*</${l.idField}>`), ''))),
-    fc.constant(op('an item of another kind', (b, l) => b.replace(`<${l.item}>`, '<surprise>').replace(`</${l.item}>`, '</surprise>'))),
+    fc
+      .integer({ min: 1, max: 300 })
+      .map((d) =>
+        op(`total off by ${d}`, (b, l) =>
+          l.count
+            ? b.replace(
+                new RegExp(`<${l.count}>(\\d+)</${l.count}>`),
+                (_m, n: string) => `<${l.count}>${Number(n) + d}</${l.count}>`,
+              )
+            : b,
+        ),
+      ),
+    fc.constant(
+      op('list holds text', (b, l) =>
+        b.replace(new RegExp(`<${l.list}>[\\s\\S]*</${l.list}>`), `<${l.list}>oops</${l.list}>`),
+      ),
+    ),
+    fc.constant(
+      op('list renamed', (b, l) => b.replaceAll(`<${l.list}>`, '<rows>').replaceAll(`</${l.list}>`, '</rows>')),
+    ),
+    fc.constant(
+      op('an item without its id', (b, l) => b.replace(new RegExp(`<${l.idField}>[^<]*</${l.idField}>`), '')),
+    ),
+    fc.constant(
+      op('an item of another kind', (b, l) =>
+        b.replace(`<${l.item}>`, '<surprise>').replace(`</${l.item}>`, '</surprise>'),
+      ),
+    ),
     fc.constant(XML_SELF_TOKEN),
     fc.constant(op('an error document', () => '<?xml version="1.0"?><error><code>500</code></error>')),
     fc.constant(op('a web page', () => '<!DOCTYPE html><html><body>Maintenance</body></html>')),
@@ -130,14 +220,19 @@ function xmlMutations(): fc.Arbitrary<Mutation> {
 /** Mutations of the body as text: a cut-off transfer, junk spliced in. */
 function textMutations(): fc.Arbitrary<Mutation> {
   return fc.oneof(
-    fc.double({ min: 0, max: 0.98, noNaN: true }).map((share): Mutation => ({ name: `cut at ${Math.round(share * 100)}%`, apply: (b) => b.slice(0, Math.floor(b.length * share)) })),
-    fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom('<<<', '{{', '\u0000', '"]}', '</', '&bogus;')).map(([share, junk]): Mutation => ({
-      name: `junk ${JSON.stringify(junk)} at ${Math.round(share * 100)}%`,
-      apply: (b) => {
-        const at = Math.floor(b.length * share);
-        return b.slice(0, at) + junk + b.slice(at);
-      },
+    fc.double({ min: 0, max: 0.98, noNaN: true }).map((share): Mutation => ({
+      name: `cut at ${Math.round(share * 100)}%`,
+      apply: (b) => b.slice(0, Math.floor(b.length * share)),
     })),
+    fc
+      .tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom('<<<', '{{', '\u0000', '"]}', '</', '&bogus;'))
+      .map(([share, junk]): Mutation => ({
+        name: `junk ${JSON.stringify(junk)} at ${Math.round(share * 100)}%`,
+        apply: (b) => {
+          const at = Math.floor(b.length * share);
+          return b.slice(0, at) + junk + b.slice(at);
+        },
+      })),
   );
 }
 
@@ -163,8 +258,10 @@ function cached(dataDir: string, table: string, key: string): string[] {
   try {
     return (
       db
-        .prepare(`SELECT ${key} AS k FROM ${table} WHERE (account_id, generation) ` +
-          'IN (SELECT id, live_generation FROM accounts)')
+        .prepare(
+          `SELECT ${key} AS k FROM ${table} WHERE (account_id, generation) ` +
+            'IN (SELECT id, live_generation FROM accounts)',
+        )
         .all() as { k: string }[]
     )
       .map((r) => String(r.k))
@@ -186,15 +283,34 @@ describe('hostile responses', () => {
     // A server (or proxy) answering DRF's XML whatever was asked: the connector reads it too, count and all.
     teamupXml = await startTeamupSimulator({ courses: 3, customers: 250, rosterSize: 12, defaultFormat: 'xml' });
     community = await startSelfcommunitySimulator({ courses: 3, users: 400, membersPerCourse: 250 });
-    const ispringSettings = (format: 'xml' | 'json') => () => ({ platform: 'ispring', baseUrl: ispring.url, authMode: 'token', clientId: ispring.options.clientId, format });
-    const teamupSettings = () => ({ platform: 'teamup', baseUrl: `${teamup.url}/api/v2`, authScheme: 'bearer', providerId: null, completionThreshold: null });
+    const ispringSettings = (format: 'xml' | 'json') => () => ({
+      platform: 'ispring',
+      baseUrl: ispring.url,
+      authMode: 'token',
+      clientId: ispring.options.clientId,
+      format,
+    });
+    const teamupSettings = () => ({
+      platform: 'teamup',
+      baseUrl: `${teamup.url}/api/v2`,
+      authScheme: 'bearer',
+      providerId: null,
+      completionThreshold: null,
+    });
     const drf = { format: 'json', list: 'results', idField: 'id', next: 'next', count: 'count' } as const;
     targets.push(
       {
         name: 'iSpring (XML) results',
         sim: ispring,
         match: /learners\/results.*pageToken/,
-        layout: { format: 'xml', list: 'results', item: 'result', idField: 'userId', next: 'nextPageToken', count: null },
+        layout: {
+          format: 'xml',
+          list: 'results',
+          item: 'result',
+          idField: 'userId',
+          next: 'nextPageToken',
+          count: null,
+        },
         total: false,
         settings: ispringSettings('xml'),
         secret: ispring.options.clientSecret,
@@ -206,7 +322,14 @@ describe('hostile responses', () => {
         name: 'iSpring (JSON) users',
         sim: ispring,
         match: /users\/v2.*pageToken/,
-        layout: { format: 'json', list: 'userProfiles', item: 'userProfile', idField: 'userId', next: 'nextPageToken', count: null },
+        layout: {
+          format: 'json',
+          list: 'userProfiles',
+          item: 'userProfile',
+          idField: 'userId',
+          next: 'nextPageToken',
+          count: null,
+        },
         total: false,
         settings: ispringSettings('json'),
         secret: ispring.options.clientSecret,
@@ -260,7 +383,8 @@ describe('hostile responses', () => {
         secret: community.options.accessToken,
         table: 'progress',
         key: "course_id || '/' || learner_id",
-        truth: () => community.data.courses.flatMap((c) => community.data.learnersOf(c.id).map((m) => `${c.id}/${m.user}`)),
+        truth: () =>
+          community.data.courses.flatMap((c) => community.data.learnersOf(c.id).map((m) => `${c.id}/${m.user}`)),
       },
     );
   });
@@ -268,53 +392,81 @@ describe('hostile responses', () => {
     await Promise.all([ispring.close(), teamup.close(), teamupXml.close(), community.close()]);
   });
 
-  it.each([0, 1, 2, 3, 4, 5])('target %#: ok means every row, partial says why, failed keeps the old data', async (index) => {
-    const target = targets[index]!;
-    const t = testCore({ httpOptions: { retry: { retries: 0 } } });
-    try {
-      target.sim.clearFaults();
-      await t.core.call('accounts.add', { label: target.name, settings: target.settings() as never, secret: target.secret, storage: 'session' });
-      expect((await t.core.call('sync.run', {}))[0]!.outcome).toBe('ok');
-      const truth = [...new Set(target.truth())].sort();
-      // The oracle itself: an undisturbed sync caches exactly the simulator's rows.
-      expect(cached(t.dataDir, target.table, target.key)).toEqual(truth);
-      const sample = target.sim.requests.find((r) => target.match.test(`${r.method} ${r.path}`));
-      expect(sample).toBeDefined(); // the mutated page is one the sync really reads
+  it.each([0, 1, 2, 3, 4, 5])(
+    'target %#: ok means every row, partial says why, failed keeps the old data',
+    async (index) => {
+      const target = targets[index]!;
+      const t = testCore({ httpOptions: { retry: { retries: 0 } } });
+      try {
+        target.sim.clearFaults();
+        await t.core.call('accounts.add', {
+          label: target.name,
+          settings: target.settings() as never,
+          secret: target.secret,
+          storage: 'session',
+        });
+        expect((await t.core.call('sync.run', {}))[0]!.outcome).toBe('ok');
+        const truth = [...new Set(target.truth())].sort();
+        // The oracle itself: an undisturbed sync caches exactly the simulator's rows.
+        expect(cached(t.dataDir, target.table, target.key)).toEqual(truth);
+        const sample = target.sim.requests.find((r) => target.match.test(`${r.method} ${r.path}`));
+        expect(sample).toBeDefined(); // the mutated page is one the sync really reads
 
-      const outcomes: string[] = [];
-      const structural = target.layout.format === 'json' ? jsonMutations() : xmlMutations();
-      const mutations = fc.oneof({ weight: 4, arbitrary: structural }, { weight: 1, arbitrary: textMutations() }).filter((m) => target.total || !m.lies);
-      await fc.assert(
-        fc.asyncProperty(mutations, async (mutation) => {
-          target.sim.clearFaults();
-          target.sim.addFault({ match: target.match, times: 1, fault: { kind: 'transform', apply: (body, path) => mutation.apply(body, path, target.layout, target.sim.url) } });
-          const before = dbSnapshot(t.dataDir, ['sync_runs']);
-          const [run] = await t.core.call('sync.run', { mode: 'full' });
-          const what = `${mutation.name} → ${run!.outcome} ${run!.errorCode ?? ''}: ${run!.errorMessage ?? ''}`;
-          outcomes.push(run!.outcome);
-          expect(target.sim.faults.length > 0 && run!.outcome !== undefined, what).toBe(true);
-          if (run!.outcome === 'ok') {
-            expect(cached(t.dataDir, target.table, target.key), what).toEqual(truth);
-          } else if (run!.outcome === 'partial') {
-            // No course is forbidden here: a partial run can only be a listing not read whole, and it must say which.
-            expect(run!.errorCode, what).toBe('incomplete');
-            expect(run!.errorMessage, what).toMatch(/^(TeamUp|SelfCommunity|iSpring Learn)('s list of| listed) .+ while Rollbook read/);
-            // The rows the incomplete listing did not reach are kept from the previous (whole) sync.
-            expect(cached(t.dataDir, target.table, target.key), what).toEqual(expect.arrayContaining(truth));
-          } else {
-            expect(run!.outcome, what).toBe('failed');
-            expect(TYPED.has(run!.errorCode!), what).toBe(true);
-            expect(run!.errorMessage!.length, what).toBeGreaterThan(10);
-            expect(dbSnapshot(t.dataDir, ['sync_runs']), what).toBe(before);
-          }
-        }),
-        { numRuns: 30, examples: (target.layout.format === 'json' ? [EMPTY_END, EMPTY_KEEP, BARE_ARRAY, SELF_LINK] : [XML_SELF_TOKEN]).filter((m) => target.total || !m.lies).map((m) => [m]) },
-      );
-      // The examples alone are refused; a run that never failed would mean the mutations did not reach the connector.
-      expect(outcomes).toContain('failed');
-    } finally {
-      target.sim.clearFaults();
-      t.cleanup();
-    }
-  }, 120_000);
+        const outcomes: string[] = [];
+        const structural = target.layout.format === 'json' ? jsonMutations() : xmlMutations();
+        const mutations = fc
+          .oneof({ weight: 4, arbitrary: structural }, { weight: 1, arbitrary: textMutations() })
+          .filter((m) => target.total || !m.lies);
+        await fc.assert(
+          fc.asyncProperty(mutations, async (mutation) => {
+            target.sim.clearFaults();
+            target.sim.addFault({
+              match: target.match,
+              times: 1,
+              fault: {
+                kind: 'transform',
+                apply: (body, path) => mutation.apply(body, path, target.layout, target.sim.url),
+              },
+            });
+            const before = dbSnapshot(t.dataDir, ['sync_runs']);
+            const [run] = await t.core.call('sync.run', { mode: 'full' });
+            const what = `${mutation.name} → ${run!.outcome} ${run!.errorCode ?? ''}: ${run!.errorMessage ?? ''}`;
+            outcomes.push(run!.outcome);
+            expect(target.sim.faults.length > 0 && run!.outcome !== undefined, what).toBe(true);
+            if (run!.outcome === 'ok') {
+              expect(cached(t.dataDir, target.table, target.key), what).toEqual(truth);
+            } else if (run!.outcome === 'partial') {
+              // No course is forbidden here: a partial run can only be a listing not read whole, and it must say which.
+              expect(run!.errorCode, what).toBe('incomplete');
+              expect(run!.errorMessage, what).toMatch(
+                /^(TeamUp|SelfCommunity|iSpring Learn)('s list of| listed) .+ while Rollbook read/,
+              );
+              // The rows the incomplete listing did not reach are kept from the previous (whole) sync.
+              expect(cached(t.dataDir, target.table, target.key), what).toEqual(expect.arrayContaining(truth));
+            } else {
+              expect(run!.outcome, what).toBe('failed');
+              expect(TYPED.has(run!.errorCode!), what).toBe(true);
+              expect(run!.errorMessage!.length, what).toBeGreaterThan(10);
+              expect(dbSnapshot(t.dataDir, ['sync_runs']), what).toBe(before);
+            }
+          }),
+          {
+            numRuns: 30,
+            examples: (target.layout.format === 'json'
+              ? [EMPTY_END, EMPTY_KEEP, BARE_ARRAY, SELF_LINK]
+              : [XML_SELF_TOKEN]
+            )
+              .filter((m) => target.total || !m.lies)
+              .map((m) => [m]),
+          },
+        );
+        // The examples alone are refused; a run that never failed would mean the mutations did not reach the connector.
+        expect(outcomes).toContain('failed');
+      } finally {
+        target.sim.clearFaults();
+        t.cleanup();
+      }
+    },
+    120_000,
+  );
 });

@@ -17,7 +17,11 @@ describe('load with 30% 429/503', () => {
   const sims: SimServer[] = [];
   const t = testCore({
     // A tight budget over a short window makes the budget bind within a test-sized run.
-    httpOptions: { requestsPerMinute: BUDGET, budgetWindowMs: WINDOW_MS, retry: { retries: 8, baseDelayMs: 20, maxDelayMs: 200 } } as never,
+    httpOptions: {
+      requestsPerMinute: BUDGET,
+      budgetWindowMs: WINDOW_MS,
+      retry: { retries: 8, baseDelayMs: 20, maxDelayMs: 200 },
+    } as never,
   });
   afterAll(async () => {
     t.cleanup();
@@ -32,21 +36,72 @@ describe('load with 30% 429/503', () => {
       sims.push(sim);
       return sim;
     };
-    const ispringA = flaky(await startIspringSimulator({ seed: 1, courses: 8, learners: 800, results: 3000, pageSizeCap: 40 }));
-    const ispringB = flaky(await startIspringSimulator({ seed: 2, courses: 6, learners: 400, results: 1500, pageSizeCap: 40 }));
+    const ispringA = flaky(
+      await startIspringSimulator({ seed: 1, courses: 8, learners: 800, results: 3000, pageSizeCap: 40 }),
+    );
+    const ispringB = flaky(
+      await startIspringSimulator({ seed: 2, courses: 6, learners: 400, results: 1500, pageSizeCap: 40 }),
+    );
     const teamupA = flaky(await startTeamupSimulator({ seed: 3, courses: 4, customers: 2500, sessionsPerCourse: 10 }));
     const teamupB = flaky(await startTeamupSimulator({ seed: 4, courses: 3, customers: 1500, sessionsPerCourse: 8 }));
-    const community = flaky(await startSelfcommunitySimulator({ seed: 5, courses: 5, users: 2000, membersPerCourse: 300 }));
+    const community = flaky(
+      await startSelfcommunitySimulator({ seed: 5, courses: 5, users: 2000, membersPerCourse: 300 }),
+    );
 
-    const add = (label: string, settings: never, secret: string) => t.core.call('accounts.add', { label, settings, secret, storage: 'session' });
+    const add = (label: string, settings: never, secret: string) =>
+      t.core.call('accounts.add', { label, settings, secret, storage: 'session' });
     // Connection tests are made before the faults matter: clear them, add, then re-arm.
     const armed = sims.map((s) => [...s.faults]);
     sims.forEach((s) => s.clearFaults());
-    await add('iSpring A', { platform: 'ispring', baseUrl: ispringA.url, authMode: 'token', clientId: (ispringA as never as { options: { clientId: string } }).options.clientId, format: 'json' } as never, (ispringA as never as { options: { clientSecret: string } }).options.clientSecret);
-    await add('iSpring B', { platform: 'ispring', baseUrl: ispringB.url, authMode: 'token', clientId: (ispringB as never as { options: { clientId: string } }).options.clientId, format: 'xml' } as never, (ispringB as never as { options: { clientSecret: string } }).options.clientSecret);
-    await add('TeamUp A', { platform: 'teamup', baseUrl: `${teamupA.url}/api/v2`, authScheme: 'bearer', providerId: null, completionThreshold: null } as never, 'tu-m2m-token-7Gk2pQ9x');
-    await add('TeamUp B', { platform: 'teamup', baseUrl: `${teamupB.url}/api/v2`, authScheme: 'token', providerId: null, completionThreshold: null } as never, 'tu-m2m-token-7Gk2pQ9x');
-    await add('Community', { platform: 'selfcommunity', baseUrl: community.url, authMode: 'token', jwtUserId: null } as never, 'sc-access-token-Qm93x1');
+    await add(
+      'iSpring A',
+      {
+        platform: 'ispring',
+        baseUrl: ispringA.url,
+        authMode: 'token',
+        clientId: (ispringA as never as { options: { clientId: string } }).options.clientId,
+        format: 'json',
+      } as never,
+      (ispringA as never as { options: { clientSecret: string } }).options.clientSecret,
+    );
+    await add(
+      'iSpring B',
+      {
+        platform: 'ispring',
+        baseUrl: ispringB.url,
+        authMode: 'token',
+        clientId: (ispringB as never as { options: { clientId: string } }).options.clientId,
+        format: 'xml',
+      } as never,
+      (ispringB as never as { options: { clientSecret: string } }).options.clientSecret,
+    );
+    await add(
+      'TeamUp A',
+      {
+        platform: 'teamup',
+        baseUrl: `${teamupA.url}/api/v2`,
+        authScheme: 'bearer',
+        providerId: null,
+        completionThreshold: null,
+      } as never,
+      'tu-m2m-token-7Gk2pQ9x',
+    );
+    await add(
+      'TeamUp B',
+      {
+        platform: 'teamup',
+        baseUrl: `${teamupB.url}/api/v2`,
+        authScheme: 'token',
+        providerId: null,
+        completionThreshold: null,
+      } as never,
+      'tu-m2m-token-7Gk2pQ9x',
+    );
+    await add(
+      'Community',
+      { platform: 'selfcommunity', baseUrl: community.url, authMode: 'token', jwtUserId: null } as never,
+      'sc-access-token-Qm93x1',
+    );
     sims.forEach((s, i) => armed[i]!.forEach((rule) => s.addFault(rule)));
     const before = sims.map((s) => s.requests.length);
 
@@ -73,7 +128,10 @@ describe('load with 30% 429/503', () => {
       totals.push({ requests: requests.length, succeeded, failed });
     });
     // The faults really fired (~30% of all requests).
-    const all = totals.reduce((a, x) => ({ requests: a.requests + x.requests, failed: a.failed + x.failed }), { requests: 0, failed: 0 });
+    const all = totals.reduce((a, x) => ({ requests: a.requests + x.requests, failed: a.failed + x.failed }), {
+      requests: 0,
+      failed: 0,
+    });
     expect(all.failed / all.requests).toBeGreaterThan(0.2);
     // The budget really bound: the busiest account needed more than one window.
     const busiest = Math.max(...totals.map((x) => x.requests));

@@ -29,10 +29,19 @@ describe('secrets scenario', () => {
 
   it('no secret appears in the data dir, exports, IPC responses, events, logs or CLI output', async () => {
     const keychain = await realKeychainAvailable();
-    const ispring = await startIspringSimulator({ clientSecret: 'ISP-secret-Zk29-ÅÄÖ', password: 'ISP-legacy-pass-77' });
+    const ispring = await startIspringSimulator({
+      clientSecret: 'ISP-secret-Zk29-ÅÄÖ',
+      password: 'ISP-legacy-pass-77',
+    });
     const teamup = await startTeamupSimulator({ token: 'TU-token-q8W3e5R7' });
     const community = await startSelfcommunitySimulator({ jwtSecret: 'SC-jwt-key-P0o9I8u7Y6' });
-    const secrets = ['ISP-secret-Zk29-ÅÄÖ', 'ISP-legacy-pass-77', 'TU-token-q8W3e5R7', 'SC-jwt-key-P0o9I8u7Y6', 'WRONG-secret-4f4f4f'];
+    const secrets = [
+      'ISP-secret-Zk29-ÅÄÖ',
+      'ISP-legacy-pass-77',
+      'TU-token-q8W3e5R7',
+      'SC-jwt-key-P0o9I8u7Y6',
+      'WRONG-secret-4f4f4f',
+    ];
     const transcript: string[] = [];
     const internal: string[] = [];
     const diagnostics: string[] = [];
@@ -53,10 +62,49 @@ describe('secrets scenario', () => {
     };
     const storage = keychain ? 'keychain' : 'session';
     try {
-      await ipc('accounts.add', { label: 'LMS', settings: { platform: 'ispring', baseUrl: ispring.url, authMode: 'token', clientId: ispring.options.clientId, format: 'xml' }, secret: secrets[0], storage });
-      await ipc('accounts.add', { label: 'LMS legacy', settings: { platform: 'ispring', baseUrl: ispring.url, authMode: 'legacy', accountUrl: ispring.options.accountUrl, login: ispring.options.login, format: 'json' }, secret: secrets[1], storage });
-      await ipc('accounts.add', { label: 'Studio', settings: { platform: 'teamup', baseUrl: `${teamup.url}/api/v2`, authScheme: 'token', providerId: null, completionThreshold: null }, secret: secrets[2], storage });
-      await ipc('accounts.add', { label: 'Community', settings: { platform: 'selfcommunity', baseUrl: community.url, authMode: 'jwt', jwtUserId: 7 }, secret: secrets[3], storage });
+      await ipc('accounts.add', {
+        label: 'LMS',
+        settings: {
+          platform: 'ispring',
+          baseUrl: ispring.url,
+          authMode: 'token',
+          clientId: ispring.options.clientId,
+          format: 'xml',
+        },
+        secret: secrets[0],
+        storage,
+      });
+      await ipc('accounts.add', {
+        label: 'LMS legacy',
+        settings: {
+          platform: 'ispring',
+          baseUrl: ispring.url,
+          authMode: 'legacy',
+          accountUrl: ispring.options.accountUrl,
+          login: ispring.options.login,
+          format: 'json',
+        },
+        secret: secrets[1],
+        storage,
+      });
+      await ipc('accounts.add', {
+        label: 'Studio',
+        settings: {
+          platform: 'teamup',
+          baseUrl: `${teamup.url}/api/v2`,
+          authScheme: 'token',
+          providerId: null,
+          completionThreshold: null,
+        },
+        secret: secrets[2],
+        storage,
+      });
+      await ipc('accounts.add', {
+        label: 'Community',
+        settings: { platform: 'selfcommunity', baseUrl: community.url, authMode: 'jwt', jwtUserId: 7 },
+        secret: secrets[3],
+        storage,
+      });
       const runs = await ipc('sync.run', {});
       expect(runs).toMatchObject({ ok: true });
       // Failed auth: a wrong secret is refused with a message that does not echo it.
@@ -81,15 +129,27 @@ describe('secrets scenario', () => {
     if (keychain) {
       // The CLI reads the same keychain: list, sync (killed midway), test and a failing add.
       const env = { ROLLBOOK_DATA_DIR: dataDir };
-      for (const args of [['accounts', 'list', '--json'], ['accounts', 'test', 'Studio'], ['sync', '--status'], ['report', 'completions', '--out', join(exports, 'cli.csv')]]) {
+      for (const args of [
+        ['accounts', 'list', '--json'],
+        ['accounts', 'test', 'Studio'],
+        ['sync', '--status'],
+        ['report', 'completions', '--out', join(exports, 'cli.csv')],
+      ]) {
         const r = await cli(args, env);
         transcript.push(r.stdout, r.stderr);
       }
-      const bad = await cli(['accounts', 'add', 'teamup', '--label', 'Bad', '--base-url', `${teamup.url}/api/v2`], { ...env, ROLLBOOK_SECRET: secrets[4] });
+      const bad = await cli(['accounts', 'add', 'teamup', '--label', 'Bad', '--base-url', `${teamup.url}/api/v2`], {
+        ...env,
+        ROLLBOOK_SECRET: secrets[4],
+      });
       expect(bad.code).toBe(1);
       transcript.push(bad.stdout, bad.stderr);
       const killed = await new Promise<string>((done) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'electron/core/cli/main.ts'), 'sync', '--full'], { cwd: ROOT, env: { ...process.env, ...env } });
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', join(ROOT, 'electron/core/cli/main.ts'), 'sync', '--full'],
+          { cwd: ROOT, env: { ...process.env, ...env } },
+        );
         let out = '';
         child.stdout.on('data', (c: Buffer) => (out += c));
         child.stderr.on('data', (c: Buffer) => {
@@ -115,11 +175,15 @@ describe('secrets scenario', () => {
 
     // The log recorded the scenario (its runs and its HTTP failures), and none of it names a learner.
     const logDir = join(dataDir, 'logs');
-    const log = readdirSync(logDir).map((name) => readFileSync(join(logDir, name), 'utf8')).join('');
+    const log = readdirSync(logDir)
+      .map((name) => readFileSync(join(logDir, name), 'utf8'))
+      .join('');
     expect(log).toMatch(/"msg":"sync finished"/);
     expect(log).toMatch(/"msg":"HTTP request failed"/);
     const db = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
-    const people = db.prepare<[], { name: string; email: string | null }>('SELECT DISTINCT name, email FROM learners').all();
+    const people = db
+      .prepare<[], { name: string; email: string | null }>('SELECT DISTINCT name, email FROM learners')
+      .all();
     db.close();
     const personal = [...new Set(people.flatMap((p) => [p.name, p.email ?? '']).filter((text) => text.length >= 5))];
     expect(personal.filter((text) => text.includes('@')).length).toBeGreaterThan(10);

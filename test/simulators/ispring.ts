@@ -96,7 +96,20 @@ export interface IspringSimOptions {
 /** Path prefixes seen in the docs and in client code (bare paths are the documented form); any other is a 404. */
 const PREFIXES = ['', '/api/v1', '/api/v2', '/api/v3', '/index.php/api/v2'];
 /** Filters that take lists, by endpoint family. */
-const ARRAY_PARAMS = ['userIds', 'courseIds', 'departmentIds', 'enrollmentIds', 'completionStatuses', 'userStatuses', 'contentItemIds', 'contentTypes', 'departments', 'groups', 'logins', 'emails'];
+const ARRAY_PARAMS = [
+  'userIds',
+  'courseIds',
+  'departmentIds',
+  'enrollmentIds',
+  'completionStatuses',
+  'userStatuses',
+  'contentItemIds',
+  'contentTypes',
+  'departments',
+  'groups',
+  'logins',
+  'emails',
+];
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 export interface IspringCourse {
@@ -160,8 +173,34 @@ export interface IspringSimulator extends SimServer {
   readonly expiredTokenHits: number;
 }
 
-const FIRST = ['Zoë', 'Łukasz', 'José', 'Siobhán', '王', 'Ολυμπία', 'Ахмед', 'Ingrid', 'Kwame', 'Noémie', 'Aoife', 'محمد'];
-const LAST = ['Ångström', 'Żółć', 'Núñez', "O'Brien", '芳', 'Παπαδοπούλου', 'Ибрагимов', 'Berg, Jr.', 'Mensah', 'Dubois <QA>', 'Nguyễn', 'Øster & Søn'];
+const FIRST = [
+  'Zoë',
+  'Łukasz',
+  'José',
+  'Siobhán',
+  '王',
+  'Ολυμπία',
+  'Ахмед',
+  'Ingrid',
+  'Kwame',
+  'Noémie',
+  'Aoife',
+  'محمد',
+];
+const LAST = [
+  'Ångström',
+  'Żółć',
+  'Núñez',
+  "O'Brien",
+  '芳',
+  'Παπαδοπούλου',
+  'Ибрагимов',
+  'Berg, Jr.',
+  'Mensah',
+  'Dubois <QA>',
+  'Nguyễn',
+  'Øster & Søn',
+];
 const TYPES = ['Course', 'Course', 'LearningTrack', 'Quiz', 'iSpringSuiteModule', 'PDFDocument'];
 /** Display text per snake_case status; two casings where iSpring products disagree. */
 export const ISPRING_DISPLAY: Record<string, string[]> = {
@@ -175,7 +214,19 @@ export const ISPRING_DISPLAY: Record<string, string[]> = {
   accepted: ['Accepted'],
   declined: ['Declined'],
 };
-const RESULT_STATUSES = ['not_started', 'in_progress', 'in_progress', 'complete', 'passed', 'passed', 'failed', 'incomplete', 'pending', 'accepted', 'declined'];
+const RESULT_STATUSES = [
+  'not_started',
+  'in_progress',
+  'in_progress',
+  'complete',
+  'passed',
+  'passed',
+  'failed',
+  'incomplete',
+  'pending',
+  'accepted',
+  'declined',
+];
 const FINISHED = new Set(['complete', 'passed', 'failed', 'accepted', 'declined']);
 const COMPLETION_STATUSES = new Set([...RESULT_STATUSES]);
 
@@ -193,7 +244,14 @@ const offsetDate = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$
  * without names (login fallback) and one without login and names (e-mail fallback), fractional progress, one course
  * with exactly one result row and one with none (one-item and empty final_statuses lists), inactive users.
  */
-export function generateIspringFixture(o: { seed: number; courses: number; learners: number; results: number; inactiveShare?: number; accountUrl?: string }): IspringFixture {
+export function generateIspringFixture(o: {
+  seed: number;
+  courses: number;
+  learners: number;
+  results: number;
+  inactiveShare?: number;
+  accountUrl?: string;
+}): IspringFixture {
   const random = seededRandom(o.seed);
   const account = o.accountUrl ?? 'https://acme.ispringlearn.com';
   const authorId = uuid(random);
@@ -310,8 +368,12 @@ function xmlOf(name: string, value: Value, r: Renderer): string {
   if (value === undefined) return r.optional === 'omit' ? '' : `<${name}/>`;
   if (value instanceof List) return `<${name}>${value.values.map((v) => xmlOf(value.item, v, r)).join('')}</${name}>`;
   if (Array.isArray(value)) return value.map((v) => xmlOf(name, v, r)).join('');
-  if (typeof value === 'boolean') return `<${name}>${r.booleans === 'words' ? String(value) : value ? '1' : '0'}</${name}>`;
-  if (typeof value === 'object') return `<${name}>${Object.entries(value).map(([k, v]) => xmlOf(k, v, r)).join('')}</${name}>`;
+  if (typeof value === 'boolean')
+    return `<${name}>${r.booleans === 'words' ? String(value) : value ? '1' : '0'}</${name}>`;
+  if (typeof value === 'object')
+    return `<${name}>${Object.entries(value)
+      .map(([k, v]) => xmlOf(k, v, r))
+      .join('')}</${name}>`;
   return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
 
@@ -397,7 +459,14 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     for (let i = 0; i < c.add; i += 1) {
       churned += 1;
       const userId = `0000${churned.toString(16).padStart(4, '0')}-7e57-11f0-8000-000000c4a17e`;
-      data.users.push({ userId, status: 1, departmentId: data.users[0]?.departmentId ?? userId, addedDate: '2026-01-05T09:00:00+00:00', fields: [['LOGIN', `joiner${churned}`]], groups: [] });
+      data.users.push({
+        userId,
+        status: 1,
+        departmentId: data.users[0]?.departmentId ?? userId,
+        addedDate: '2026-01-05T09:00:00+00:00',
+        fields: [['LOGIN', `joiner${churned}`]],
+        groups: [],
+      });
       userStatus.set(userId, 1);
     }
     churned += c.remove;
@@ -431,27 +500,51 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
       case 'zoned':
         return new Date(ms + 2 * 3600_000).toISOString().replace(/\.\d{3}Z$/, '+02:00');
       case 'naive':
-        return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
+        return new Date(ms)
+          .toISOString()
+          .replace('T', ' ')
+          .replace(/\.\d{3}Z$/, '');
     }
   };
 
-  function send(req: IncomingMessage, format: 'xml' | 'json', xmlBody: string, json: unknown, status = 200): SimResponse {
-    if (format === 'json') return { status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(json) };
+  function send(
+    req: IncomingMessage,
+    format: 'xml' | 'json',
+    xmlBody: string,
+    json: unknown,
+    status = 200,
+  ): SimResponse {
+    if (format === 'json')
+      return { status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(json) };
     return { status, contentType: o.xmlContentType, body: `<?xml version="1.0" encoding="UTF-8"?>\n${xmlBody}` };
   }
 
   function error(req: IncomingMessage, status: number, message: string): SimResponse {
     if (o.errorBodies === 'text') return { status, contentType: 'text/plain; charset=utf-8', body: message };
     const format = formatOf(req);
-    return send(req, format, `<response><code>${status}</code><message>${escapeXml(message)}</message></response>`, { code: status, message }, status);
+    return send(
+      req,
+      format,
+      `<response><code>${status}</code><message>${escapeXml(message)}</message></response>`,
+      { code: status, message },
+      status,
+    );
   }
-  const notFound = (message = 'Not Found'): SimResponse => ({ status: 404, contentType: 'text/plain; charset=utf-8', body: message });
+  const notFound = (message = 'Not Found'): SimResponse => ({
+    status: 404,
+    contentType: 'text/plain; charset=utf-8',
+    body: message,
+  });
 
   /**
    * One page of a list endpoint. The token is base64 of `<offset>.<last key>` (the docs' tokens look like base64 of
    * the last id): O(1) to resume, and a token from another list is refused with 400.
    */
-  function pageOf<T>(rows: T[], keyOf: (row: T) => string, url: URL): { rows: T[]; next: string | null } | 'bad' | 'oversized' {
+  function pageOf<T>(
+    rows: T[],
+    keyOf: (row: T) => string,
+    url: URL,
+  ): { rows: T[]; next: string | null } | 'bad' | 'oversized' {
     const sizeParam = url.searchParams.get('pageSize');
     if (sizeParam !== null && !/^[1-9]\d*$/.test(sizeParam)) return 'bad';
     const asked = sizeParam === null ? Math.min(o.defaultPageSize, o.pageSizeCap) : Number(sizeParam);
@@ -468,18 +561,30 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
       if (start > rows.length || keyOf(rows[start - 1]!) !== key) {
         const at = rows.findIndex((row) => keyOf(row) === key);
         if (at >= 0) start = at + 1;
-        else if (churned === 0) return 'bad'; // a token from another list
+        else if (churned === 0)
+          return 'bad'; // a token from another list
         else start = Math.min(start, rows.length); // the row itself left: resume where it was
       }
     }
     const slice = rows.slice(start, start + size);
     const end = start + slice.length;
     const more = end < rows.length || (o.trailingEmptyPage && slice.length > 0);
-    return { rows: slice, next: more && slice.length > 0 ? Buffer.from(`${end}.${keyOf(slice[slice.length - 1]!)}`).toString('base64') : null };
+    return {
+      rows: slice,
+      next:
+        more && slice.length > 0 ? Buffer.from(`${end}.${keyOf(slice[slice.length - 1]!)}`).toString('base64') : null,
+    };
   }
 
   /** A paged list answer in the chosen wrapping. */
-  function listAnswer(req: IncomingMessage, wrapper: string, item: string, xmlItems: Value[], jsonItems: Value[], next: string | null): SimResponse {
+  function listAnswer(
+    req: IncomingMessage,
+    wrapper: string,
+    item: string,
+    xmlItems: Value[],
+    jsonItems: Value[],
+    next: string | null,
+  ): SimResponse {
     const format = formatOf(req);
     const r = renderer(0);
     const tokenName = o.tokenField;
@@ -490,10 +595,22 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
       return send(req, format, '', o.wrapping === 'nested' ? { response: body } : body);
     }
     const items = xmlItems.map((v, i) => xmlOf(item, v, renderer(i))).join('');
-    const list = items === '' ? (o.emptyLists === 'wrapper' && o.wrapping !== 'bare' ? `<${wrapper}/>` : '') : o.wrapping === 'bare' ? items : `<${wrapper}>${items}</${wrapper}>`;
+    const list =
+      items === ''
+        ? o.emptyLists === 'wrapper' && o.wrapping !== 'bare'
+          ? `<${wrapper}/>`
+          : ''
+        : o.wrapping === 'bare'
+          ? items
+          : `<${wrapper}>${items}</${wrapper}>`;
     const token = next ? `<${tokenName}>${next}</${tokenName}>` : o.wrapping === 'bare' ? `<${tokenName}/>` : '';
     const inner = `${list}${token}`;
-    const doc = o.wrapping === 'nested' ? `<response><response>${inner}</response></response>` : inner === '' ? '<response/>' : `<response>${inner}</response>`;
+    const doc =
+      o.wrapping === 'nested'
+        ? `<response><response>${inner}</response></response>`
+        : inner === ''
+          ? '<response/>'
+          : `<response>${inner}</response>`;
     return send(req, format, doc, null);
   }
 
@@ -516,7 +633,10 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     departmentId: u.departmentId,
     // The non-v2 endpoints report "employment ended" (5) as inactive (3).
     status: v2 ? u.status : u.status === 5 ? 3 : u.status,
-    fields: new List('field', u.fields.map(([name, value]) => ({ name, value }))),
+    fields: new List(
+      'field',
+      u.fields.map(([name, value]) => ({ name, value })),
+    ),
     addedDate: dt(u.addedDate),
     lastLoginDate: dt(u.lastLoginDate),
     userRoles: new List('userRole', [{ roleId: '00000000-0000-0000-0000-000000000001', roleType: 'learner' }]),
@@ -551,7 +671,10 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
   });
 
   /** `name[]` (documented); the bare `name` too only when `arrayParams` is `both` (the spec drops the brackets). */
-  const many = (url: URL, name: string): string[] => [...url.searchParams.getAll(`${name}[]`), ...(o.arrayParams === 'both' ? url.searchParams.getAll(name) : [])];
+  const many = (url: URL, name: string): string[] => [
+    ...url.searchParams.getAll(`${name}[]`),
+    ...(o.arrayParams === 'both' ? url.searchParams.getAll(name) : []),
+  ];
   /**
    * The documented spelling only: a bare array name is a 400 in `brackets` mode rather than a filter silently dropped.
    */
@@ -563,7 +686,8 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     const courseIdsFilter = many(url, 'courseIds');
     const completion = many(url, 'completionStatuses');
     const statusesAsked = many(url, 'userStatuses');
-    const range = (field: string) => [url.searchParams.get(`${field}[startDate]`), url.searchParams.get(`${field}[endDate]`)] as const;
+    const range = (field: string) =>
+      [url.searchParams.get(`${field}[startDate]`), url.searchParams.get(`${field}[endDate]`)] as const;
     const [cFrom, cTo] = range('completionDate');
     const [aFrom, aTo] = range('accessDate');
     if (userIds.some((id) => !/^[0-9a-f-]{36}$/i.test(id))) return 'a bad UUID in userIds';
@@ -619,7 +743,9 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
       return true;
     }
     const h = req.headers;
-    return h['x-auth-account-url'] === o.accountUrl && h['x-auth-email'] === o.login && h['x-auth-password'] === o.password;
+    return (
+      h['x-auth-account-url'] === o.accountUrl && h['x-auth-email'] === o.login && h['x-auth-password'] === o.password
+    );
   }
 
   const sim = await startSimServer((req, url, body) => {
@@ -627,10 +753,13 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
       if (req.method !== 'POST') return error(req, 400, 'Bad Request');
       if (o.missing.includes('token')) return notFound();
       if (o.forbid.includes('token')) return error(req, 403, 'Permission denied');
-      if (!String(req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) return error(req, 400, 'Bad Request');
+      if (!String(req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded'))
+        return error(req, 400, 'Bad Request');
       const form = new URLSearchParams(body);
-      if (form.get('grant_type') !== 'client_credentials' || !form.get('client_id')) return error(req, 400, 'Bad Request');
-      if (form.get('client_id') !== o.clientId || form.get('client_secret') !== o.clientSecret) return error(req, 401, 'Unauthorized');
+      if (form.get('grant_type') !== 'client_credentials' || !form.get('client_id'))
+        return error(req, 400, 'Bad Request');
+      if (form.get('client_id') !== o.clientId || form.get('client_secret') !== o.clientSecret)
+        return error(req, 401, 'Unauthorized');
       tokenCounter += 1;
       const token = Buffer.from(`tok-${o.seed}-${tokenCounter}-${Date.now()}`).toString('base64url');
       tokens.set(token, Date.now() + o.tokenTtlSeconds * 1000);
@@ -649,7 +778,11 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     const wrongName = misspelt(url);
     if (wrongName) return error(req, 400, `Bad Request: ${wrongName} takes the form ${wrongName}[]=…`);
     const gate = (endpoint: IspringEndpoint): SimResponse | null =>
-      o.missing.includes(endpoint) ? notFound() : o.forbid.includes(endpoint) ? error(req, 403, 'Permission denied') : null;
+      o.missing.includes(endpoint)
+        ? notFound()
+        : o.forbid.includes(endpoint)
+          ? error(req, 403, 'Permission denied')
+          : null;
 
     if (path === '/contents') {
       const refused = gate('contents');
@@ -666,7 +799,12 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
       if (refused) return refused;
       const items = data.courses.map(courseValue);
       const format = formatOf(req);
-      return send(req, format, `<response>${items.map((v, i) => xmlOf('contentItem', v, renderer(i))).join('')}</response>`, items.map((v) => jsonOf(v, renderer(0))));
+      return send(
+        req,
+        format,
+        `<response>${items.map((v, i) => xmlOf('contentItem', v, renderer(i))).join('')}</response>`,
+        items.map((v) => jsonOf(v, renderer(0))),
+      );
     }
     if (path === '/users/v2' || path === '/users') {
       const v2 = path === '/users/v2';
@@ -695,7 +833,8 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
       if (o.missing.includes('final_statuses')) return notFound();
       const courseId = decodeURIComponent(finals[1]!);
       if (!courseIds.has(courseId)) return notFound('Unknown content item');
-      if (o.forbid.includes('final_statuses') || o.forbiddenCourses.includes(courseId)) return error(req, 403, 'Permission denied');
+      if (o.forbid.includes('final_statuses') || o.forbiddenCourses.includes(courseId))
+        return error(req, 403, 'Permission denied');
       const rows = (byCourse.get(courseId) ?? []).map(finalStatusValue);
       const format = formatOf(req);
       if (format === 'json') {
@@ -704,7 +843,12 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
       }
       const items = rows.map((v, i) => xmlOf('status', v, renderer(i))).join('');
       const statuses = items === '' && o.emptyLists === 'missing' ? '' : `<statuses>${items}</statuses>`;
-      const doc = o.wrapping === 'documented' ? statuses || '<statuses/>' : o.wrapping === 'nested' ? `<response>${statuses}</response>` : `<response>${items}</response>`;
+      const doc =
+        o.wrapping === 'documented'
+          ? statuses || '<statuses/>'
+          : o.wrapping === 'nested'
+            ? `<response>${statuses}</response>`
+            : `<response>${items}</response>`;
       return send(req, format, doc, null);
     }
     return notFound();

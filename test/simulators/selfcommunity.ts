@@ -145,8 +145,24 @@ export interface SelfcommunitySimulator extends SimServer {
 const FIRST_COURSE = 40;
 const FIRST_USER = 100;
 const LESSONS = 6;
-const NAMES = ['Zoë Ångström', 'Łukasz Żółć', 'José Núñez', "Siobhán O'Brien", '王芳', 'Ολυμπία Παπαδοπούλου', 'Ахмед Ибрагимов', ''];
-const COURSE_NAMES = ['Onboarding für Führungskräfte', 'Comunità: corso "avanzato"', 'Sécurité incendie', '日本語ビジネス入門', 'Ασφάλεια δεδομένων', 'Community basics'];
+const NAMES = [
+  'Zoë Ångström',
+  'Łukasz Żółć',
+  'José Núñez',
+  "Siobhán O'Brien",
+  '王芳',
+  'Ολυμπία Παπαδοπούλου',
+  'Ахмед Ибрагимов',
+  '',
+];
+const COURSE_NAMES = [
+  'Onboarding für Führungskräfte',
+  'Comunità: corso "avanzato"',
+  'Sécurité incendie',
+  '日本語ビジネス入門',
+  'Ασφάλεια δεδομένων',
+  'Community basics',
+];
 const DAY = 86_400_000;
 
 /** SelfCommunity's datetime form: microseconds and a UTC offset (`2025-01-16T14:52:24.400913+01:00`). */
@@ -158,12 +174,33 @@ export function scTime(ms: number, offsetMinutes = 60, micros = 0): string {
   return `${local.toISOString().slice(0, 19)}.${frac}${offsetMinutes < 0 ? '-' : '+'}${pad(abs / 60)}:${pad(abs % 60)}`;
 }
 
-const mix = (seed: number, a: number, b: number) => (Math.imul(seed, 0x9e3779b1) ^ Math.imul(a + 1, 0x85ebca6b) ^ Math.imul(b + 1, 0xc2b2ae35)) >>> 0;
+const mix = (seed: number, a: number, b: number) =>
+  (Math.imul(seed, 0x9e3779b1) ^ Math.imul(a + 1, 0x85ebca6b) ^ Math.imul(b + 1, 0xc2b2ae35)) >>> 0;
 
 export function generateSelfcommunityDataset(o: Required<SelfcommunitySimOptions>): SelfcommunityDataset {
   const staff: SimUser[] = [
-    { id: o.managerId, username: 'coordinator', real_name: 'Coordinator Ćwik', avatar: null, ext_id: 'crm-staff-1', date_joined: scTime(Date.UTC(2023, 0, 9, 8)), email: 'coordinator@community.example', role: 'admin', deleted: false },
-    { id: o.otherManagerId, username: 'teacher.thordis', real_name: 'Þórdís Teacher', avatar: null, ext_id: null, date_joined: scTime(Date.UTC(2023, 1, 1, 8)), email: 'thordis@community.example', role: 'moderator', deleted: false },
+    {
+      id: o.managerId,
+      username: 'coordinator',
+      real_name: 'Coordinator Ćwik',
+      avatar: null,
+      ext_id: 'crm-staff-1',
+      date_joined: scTime(Date.UTC(2023, 0, 9, 8)),
+      email: 'coordinator@community.example',
+      role: 'admin',
+      deleted: false,
+    },
+    {
+      id: o.otherManagerId,
+      username: 'teacher.thordis',
+      real_name: 'Þórdís Teacher',
+      avatar: null,
+      ext_id: null,
+      date_joined: scTime(Date.UTC(2023, 1, 1, 8)),
+      email: 'thordis@community.example',
+      role: 'moderator',
+      deleted: false,
+    },
   ];
   const users: SimUser[] = Array.from({ length: o.users }, (_, i) => ({
     id: FIRST_USER + i,
@@ -205,9 +242,17 @@ export function generateSelfcommunityDataset(o: Required<SelfcommunitySimOptions
     const c = courseId - FIRST_COURSE;
     const random = seededRandom(mix(o.seed, c, k));
     const roll = random();
-    const rate = roll < 0.3 ? 100 : roll < 0.45 ? 0 : roll < 0.5 ? Math.round(random() * 9999) / 100 : 1 + Math.floor(random() * 99);
+    const rate =
+      roll < 0.3
+        ? 100
+        : roll < 0.45
+          ? 0
+          : roll < 0.5
+            ? Math.round(random() * 9999) / 100
+            : 1 + Math.floor(random() * 99);
     const joined = Date.UTC(2026, 0, 5, 8) + c * DAY + k * 37 * 60_000;
-    const active = rate === 0 ? (random() < 0.7 ? null : joined + 2 * 3_600_000) : joined + Math.floor((1 + random() * 20) * DAY);
+    const active =
+      rate === 0 ? (random() < 0.7 ? null : joined + 2 * 3_600_000) : joined + Math.floor((1 + random() * 20) * DAY);
     return {
       course: courseId,
       user: users[(c * 7 + k) % users.length]!.id,
@@ -267,7 +312,9 @@ function concat<T>(a: Rows<T>, b: Rows<T>): Rows<T> {
   return { length: a.length + b.length, at: (i) => (i < a.length ? a.at(i) : b.at(i - a.length)) };
 }
 
-export async function startSelfcommunitySimulator(options: SelfcommunitySimOptions = {}): Promise<SelfcommunitySimulator> {
+export async function startSelfcommunitySimulator(
+  options: SelfcommunitySimOptions = {},
+): Promise<SelfcommunitySimulator> {
   const o: Required<SelfcommunitySimOptions> = {
     seed: 1,
     courses: 5,
@@ -306,11 +353,20 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
   const jwtKey = new TextEncoder().encode(o.jwtSecret);
   let origin = '';
 
-  const json = (status: number, body: unknown): SimResponse => ({ status, contentType: 'application/json', body: JSON.stringify(body) });
+  const json = (status: number, body: unknown): SimResponse => ({
+    status,
+    contentType: 'application/json',
+    body: JSON.stringify(body),
+  });
   const fail = (status: number, code: string, message: string): SimResponse =>
     json(status, knobs.errorStyle === 'detail' ? { detail: message, code } : { errors: [{ code, message }] });
   const fieldError = (field: string, message: string): SimResponse =>
-    json(400, knobs.errorStyle === 'detail' ? { [field]: [message] } : { errors: [{ field, messages: [{ code: 'invalid', message }] }] });
+    json(
+      400,
+      knobs.errorStyle === 'detail'
+        ? { [field]: [message] }
+        : { errors: [{ field, messages: [{ code: 'invalid', message }] }] },
+    );
   const notFound = () => fail(404, 'not_found', 'Not found.');
   const denied = () => fail(403, 'permission_denied', 'You do not have permission to perform this action.');
 
@@ -330,7 +386,8 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
         requiredClaims: ['exp', 'iat', 'jti', 'user_id', 'token_type'],
       });
       if (payload.token_type !== 'access') throw new Error('not an access token');
-      if (typeof payload.user_id !== 'number' || !Number.isInteger(payload.user_id)) throw new Error('user_id is not an integer');
+      if (typeof payload.user_id !== 'number' || !Number.isInteger(payload.user_id))
+        throw new Error('user_id is not an integer');
       if (!data.user(payload.user_id)) return fail(401, 'user_not_found', 'User not found');
       jwtSubjects.push(payload.user_id);
       return { caller: payload.user_id };
@@ -341,7 +398,9 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
 
   const isAdmin = (caller: number | null) => caller !== null && data.user(caller)?.role === 'admin';
   const joinStatus = (course: SimCourse, caller: number | null): JoinStatus =>
-    caller === null ? null : (data.staffStatus(course.id, caller) ?? (data.isLearner(course.id, caller) ? 'joined' : null));
+    caller === null
+      ? null
+      : (data.staffStatus(course.id, caller) ?? (data.isLearner(course.id, caller) ? 'joined' : null));
   const isManager = (course: SimCourse, caller: number | null) => {
     const s = joinStatus(course, caller);
     return s === 'creator' || s === 'manager';
@@ -352,13 +411,21 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
   const visible = (course: SimCourse, caller: number | null) => {
     if (knobs.hidden.has(course.id)) return false;
     if (course.privacy === '') return isManager(course, caller);
-    if (course.privacy === 'secret') return joinStatus(course, caller) !== null || (knobs.adminBypass && isAdmin(caller));
+    if (course.privacy === 'secret')
+      return joinStatus(course, caller) !== null || (knobs.adminBypass && isAdmin(caller));
     return true;
   };
 
   // ---- shapes ---------------------------------------------------------------------------------------------------
 
-  const userMinimal = (u: SimUser) => ({ id: u.id, username: u.username, real_name: u.real_name, avatar: u.avatar, community_badge: false, deleted: u.deleted });
+  const userMinimal = (u: SimUser) => ({
+    id: u.id,
+    username: u.username,
+    real_name: u.real_name,
+    avatar: u.avatar,
+    community_badge: false,
+    deleted: u.deleted,
+  });
   const userFull = (u: SimUser) => ({
     ...userMinimal(u),
     ext_id: u.ext_id,
@@ -378,7 +445,12 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
     company_role: null,
     ...(u.job ? { job: u.job } : {}),
   });
-  const category = (id: number) => ({ id, name: ['Sicurezza', 'Führung', 'Café & Co'][id - 1] ?? `Category ${id}`, slug: `cat-${id}`, active: true });
+  const category = (id: number) => ({
+    id,
+    name: ['Sicurezza', 'Führung', 'Café & Co'][id - 1] ?? `Category ${id}`,
+    slug: `cat-${id}`,
+    active: true,
+  });
 
   const averageRate = new Map<number, number>();
   const avgCompletion = (courseId: number) => {
@@ -406,7 +478,15 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
       slug: c.slug,
       type: c.type,
       privacy: c.privacy,
-      ...(c.legacy ? {} : { hide_member_count: c.hide_member_count, meta_title: null, meta_description: null, deleted: false, user_completion_rate: rateOf(c, caller) }),
+      ...(c.legacy
+        ? {}
+        : {
+            hide_member_count: c.hide_member_count,
+            meta_title: null,
+            meta_description: null,
+            deleted: false,
+            user_completion_rate: rateOf(c, caller),
+          }),
       image_bigger: `https://cdn.example/course/${c.id}/bigger.png`,
       image_big: `https://cdn.example/course/${c.id}/big.png`,
       image_medium: null,
@@ -434,7 +514,13 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
       drip_delay: c.type === 'structured' ? (s - 1) * 7 : 0,
       lessons_order: [1, 2, 3].map((l) => c.id * 100 + s * 10 + l),
       num_lessons: 3,
-      ...(completed === null ? {} : { num_lessons_completed: Math.max(0, Math.min(3, completed - (s - 1) * 3)), locked: false, available_date: null }),
+      ...(completed === null
+        ? {}
+        : {
+            num_lessons_completed: Math.max(0, Math.min(3, completed - (s - 1) * 3)),
+            locked: false,
+            available_date: null,
+          }),
     }));
 
   // ---- lists ----------------------------------------------------------------------------------------------------
@@ -451,10 +537,12 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
   function paging(url: URL): { limit: number; offset: number } | SimResponse {
     const limitParam = url.searchParams.get('limit');
     const offsetParam = url.searchParams.get('offset');
-    if (limitParam !== null && !/^[1-9]\d*$/.test(limitParam)) return fieldError('limit', 'A valid positive integer is required.');
+    if (limitParam !== null && !/^[1-9]\d*$/.test(limitParam))
+      return fieldError('limit', 'A valid positive integer is required.');
     if (offsetParam !== null && !/^\d+$/.test(offsetParam)) return fieldError('offset', 'A valid integer is required.');
     const asked = limitParam === null ? knobs.defaultLimit : Number(limitParam);
-    if (asked > knobs.maxLimit && knobs.oversizedLimit === 'error') return fieldError('limit', `Ensure this value is less than or equal to ${knobs.maxLimit}.`);
+    if (asked > knobs.maxLimit && knobs.oversizedLimit === 'error')
+      return fieldError('limit', `Ensure this value is less than or equal to ${knobs.maxLimit}.`);
     return { limit: Math.min(asked, knobs.maxLimit), offset: offsetParam === null ? 0 : Number(offsetParam) };
   }
   function paginate<T>(url: URL, rows: Rows<T>, map: (row: T) => unknown) {
@@ -508,7 +596,12 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
    * Visible to `caller`; `statuses` filters on `subject`'s join status (the caller's, or the user whose courses these
    * are).
    */
-  function courseList(url: URL, caller: number | null, defaultStatuses: string[] | null, subject = caller): SimCourse[] | SimResponse {
+  function courseList(
+    url: URL,
+    caller: number | null,
+    defaultStatuses: string[] | null,
+    subject = caller,
+  ): SimCourse[] | SimResponse {
     const statuses = parseStatuses(url, JOIN_STATUSES, defaultStatuses ?? []);
     if (!Array.isArray(statuses)) return statuses;
     const categories = parseCategories(url);
@@ -528,7 +621,11 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
 
   /** The course's dashboard rows ("Course User Dashboard"), staff first, then learners in the asked order. */
   const activeOrder = new Map<number, Int32Array>();
-  function dashboardRows(c: SimCourse, statuses: string[], ordering: string): Rows<{ user: SimUser; status: JoinStatus; member: SimMember | null }> {
+  function dashboardRows(
+    c: SimCourse,
+    statuses: string[],
+    ordering: string,
+  ): Rows<{ user: SimUser; status: JoinStatus; member: SimMember | null }> {
     const staff = data.staff
       .map((u) => ({ user: u, status: data.staffStatus(c.id, u.id), member: null }))
       .filter((r) => r.status !== null && r.status !== 'joined' && statuses.includes(r.status));
@@ -543,7 +640,10 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
           return { k, at: at === null ? Number.POSITIVE_INFINITY : Date.parse(at) };
         });
         keys.sort((a, b) => a.at - b.at || a.k - b.k);
-        activeOrder.set(c.id, Int32Array.from(keys, (x) => x.k));
+        activeOrder.set(
+          c.id,
+          Int32Array.from(keys, (x) => x.k),
+        );
       }
       const sorted = activeOrder.get(c.id)!;
       position = ordering === 'last_active_at' ? (i) => sorted[i]! : (i) => sorted[n - 1 - i]!;
@@ -572,7 +672,12 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
 
   const sim = await startSimServer(async (req, url, body) => {
     const path = url.pathname;
-    if (!path.endsWith('/')) return { status: 404, contentType: 'text/html', body: '<h1>Not Found</h1><p>The requested resource was not found on this server.</p>' };
+    if (!path.endsWith('/'))
+      return {
+        status: 404,
+        contentType: 'text/html',
+        body: '<h1>Not Found</h1><p>The requested resource was not found on this server.</p>',
+      };
 
     if (path === '/api/v2/jwt/verify_token/') {
       if (req.method !== 'POST') return fail(405, 'method_not_allowed', `Method "${req.method}" not allowed.`);
@@ -594,8 +699,10 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
     const who = await identify(req.headers.authorization);
     if ('status' in who) return who;
     const { caller } = who;
-    const anonymousOk = knobs.contentAvailability && (path === '/api/v2/course/search/' || /^\/api\/v2\/course\/\d+\/$/.test(path));
-    if (caller === null && !anonymousOk) return fail(401, 'not_authenticated', 'Authentication credentials were not provided.');
+    const anonymousOk =
+      knobs.contentAvailability && (path === '/api/v2/course/search/' || /^\/api\/v2\/course\/\d+\/$/.test(path));
+    if (caller === null && !anonymousOk)
+      return fail(401, 'not_authenticated', 'Authentication credentials were not provided.');
 
     if (url.searchParams.has('limit') || url.searchParams.has('offset')) {
       const refused = paging(url);
@@ -603,7 +710,13 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
     }
     if (path === '/api/v2/user/me/') {
       const me = data.user(caller!)!;
-      return json(200, { ...userFull(me), email: me.email, email_isvalid: true, role: me.role, permission: { manage_courses: me.role === 'admin' } });
+      return json(200, {
+        ...userFull(me),
+        email: me.email,
+        email_isvalid: true,
+        role: me.role,
+        permission: { manage_courses: me.role === 'admin' },
+      });
     }
     if (path === '/api/v2/user/') {
       return json(200, paginate(url, concat(rowsOf(data.staff), rowsOf(data.users)), userFull));
@@ -616,14 +729,20 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
       const mine = courseList(url, caller, ['manager', 'joined'], user.id);
       if (!Array.isArray(mine)) return mine;
       const withCount = (c: SimCourse) => ({ ...course(c, caller), member_count: data.learnerCount(c.id) + 1 });
-      return json(200, knobs.userCoursesShape === 'list' ? mine.map(withCount) : paginate(url, rowsOf(mine), withCount));
+      return json(
+        200,
+        knobs.userCoursesShape === 'list' ? mine.map(withCount) : paginate(url, rowsOf(mine), withCount),
+      );
     }
     if (path === '/api/v2/account/search/') {
       if (!isAdmin(caller)) return denied();
       const given = ['username', 'email', 'ext_id'].filter((k) => url.searchParams.has(k));
-      if (given.length !== 1) return fieldError('non_field_errors', 'Specify exactly one of username, email or ext_id (with provider).');
+      if (given.length !== 1)
+        return fieldError('non_field_errors', 'Specify exactly one of username, email or ext_id (with provider).');
       const value = url.searchParams.get(given[0]!)!;
-      const user = [...data.staff, ...data.users].find((u) => String(u[given[0] as 'username' | 'email' | 'ext_id']) === value);
+      const user = [...data.staff, ...data.users].find(
+        (u) => String(u[given[0] as 'username' | 'email' | 'ext_id']) === value,
+      );
       return user ? json(200, { ...userFull(user), email: user.email }) : notFound();
     }
 
@@ -631,7 +750,10 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
       const joined = path === '/api/v2/course/';
       const list = courseList(url, caller, joined ? ['manager', 'joined'] : null);
       if (!Array.isArray(list)) return list;
-      return json(200, paginate(url, rowsOf(list), (c) => (joined ? course(c, caller) : courseMinimal(c, caller))));
+      return json(
+        200,
+        paginate(url, rowsOf(list), (c) => (joined ? course(c, caller) : courseMinimal(c, caller))),
+      );
     }
 
     const coursePath = /^\/api\/v2\/course\/(\d+)\/(?:(status|users|join)\/)?$/.exec(path);
@@ -668,13 +790,21 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
         if (c.hide_member_count && !manages(c, caller)) return denied();
         const statuses = parseStatuses(url, ['creator', 'manager', 'joined'], ['manager', 'joined']);
         if (!Array.isArray(statuses)) return statuses;
-        return json(200, paginate(url, dashboardRows(c, statuses, 'joined_at'), (r) => userMinimal(r.user)));
+        return json(
+          200,
+          paginate(url, dashboardRows(c, statuses, 'joined_at'), (r) => userMinimal(r.user)),
+        );
       }
       default: {
         const view = url.searchParams.get('view') ?? 'user';
         if (view === 'edit') {
           if (!manages(c, caller)) return denied();
-          return json(200, { ...course(c, caller), sections: sections(c, null), num_lessons: LESSONS, num_sections: 2 });
+          return json(200, {
+            ...course(c, caller),
+            sections: sections(c, null),
+            num_lessons: LESSONS,
+            num_sections: 2,
+          });
         }
         if (view === 'dashboard') {
           if (!manages(c, caller)) return denied();
@@ -690,7 +820,14 @@ export async function startSelfcommunitySimulator(options: SelfcommunitySimOptio
         if (joinStatus(c, subject) === null) return json(200, courseMinimal(c, caller));
         const rate = rateOf(c, subject);
         const done = Math.round((rate / 100) * LESSONS);
-        return json(200, { ...course(c, caller), user_completion_rate: rate, sections: sections(c, done), num_lessons: LESSONS, num_sections: 2, num_lessons_completed: done });
+        return json(200, {
+          ...course(c, caller),
+          user_completion_rate: rate,
+          sections: sections(c, done),
+          num_lessons: LESSONS,
+          num_sections: 2,
+          num_lessons_completed: done,
+        });
       }
     }
   });

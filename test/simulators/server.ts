@@ -71,7 +71,12 @@ export async function startSimServer(handler: Handler): Promise<SimServer> {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname + url.search, headers: req.headers, at };
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname + url.search,
+      headers: req.headers,
+      at,
+    };
     requests.push(record);
     const key = `${req.method} ${url.pathname}${url.search}`;
 
@@ -95,7 +100,10 @@ export async function startSimServer(handler: Handler): Promise<SimServer> {
       }
       if (fault?.kind === 'status') {
         record.status = fault.status;
-        res.writeHead(fault.status, { 'content-type': fault.contentType ?? 'text/plain; charset=utf-8', ...fault.headers });
+        res.writeHead(fault.status, {
+          'content-type': fault.contentType ?? 'text/plain; charset=utf-8',
+          ...fault.headers,
+        });
         res.end(fault.body ?? '');
         return;
       }
@@ -109,16 +117,25 @@ export async function startSimServer(handler: Handler): Promise<SimServer> {
       const out = await handler(req, url, body);
       record.status = out.status;
       let payload = out.body;
-      if (fault?.kind === 'malformed') payload = fault.body ?? payload.slice(0, 7) + '<<<{{not-valid' + payload.slice(7, 20);
+      if (fault?.kind === 'malformed')
+        payload = fault.body ?? payload.slice(0, 7) + '<<<{{not-valid' + payload.slice(7, 20);
       if (fault?.kind === 'transform') payload = fault.apply(payload, record.path);
       const bytes = Buffer.from(payload, 'utf8');
       if (fault?.kind === 'truncate') {
-        res.writeHead(out.status, { 'content-type': out.contentType, 'content-length': String(bytes.length), ...out.headers });
+        res.writeHead(out.status, {
+          'content-type': out.contentType,
+          'content-length': String(bytes.length),
+          ...out.headers,
+        });
         res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
         res.destroy();
         return;
       }
-      res.writeHead(out.status, { 'content-type': out.contentType, 'content-length': String(bytes.length), ...out.headers });
+      res.writeHead(out.status, {
+        'content-type': out.contentType,
+        'content-length': String(bytes.length),
+        ...out.headers,
+      });
       res.end(bytes);
     } catch (error) {
       res.writeHead(500, { 'content-type': 'text/plain' });

@@ -76,9 +76,31 @@ export interface TeamupChurn {
 type Provider = { id: number; name: string };
 export interface TeamupFixture {
   courses: { id: number; name: string | null; published: boolean; offering_type: number }[];
-  sessions: { id: number; course: number; name: string | null; starts_at: string; ends_at: string; status: 'active' | 'cancelled'; attending_count: number; max_occupancy: number | null; venue: number; instructors: number[] }[];
-  customers: { id: number; first_name: string | null; last_name: string | null; email: string | null; created_at: string }[];
-  attendances: { id: number; course_session: number; customer: number; status: 'registered' | 'attended' | 'no_show' | 'not_registered' }[];
+  sessions: {
+    id: number;
+    course: number;
+    name: string | null;
+    starts_at: string;
+    ends_at: string;
+    status: 'active' | 'cancelled';
+    attending_count: number;
+    max_occupancy: number | null;
+    venue: number;
+    instructors: number[];
+  }[];
+  customers: {
+    id: number;
+    first_name: string | null;
+    last_name: string | null;
+    email: string | null;
+    created_at: string;
+  }[];
+  attendances: {
+    id: number;
+    course_session: number;
+    customer: number;
+    status: 'registered' | 'attended' | 'no_show' | 'not_registered';
+  }[];
   venues: { id: number; name: string; timezone: string }[];
   instructors: { id: number; name: string }[];
   offeringTypes: { id: number; name: string }[];
@@ -101,7 +123,13 @@ export interface TeamupSimulator extends SimServer {
 
 const FIRST = ['Zoë', 'Łukasz', 'José', 'Siobhán', 'Ολυμπία', 'Ахмед', null, 'Mei', 'Kwame', 'Noémie'];
 const LAST = ['Ångström', 'Żółć', 'Núñez', "O'Brien", 'Παπαδοπούλου', 'Ибрагимов', 'Chen', null, 'Mensah', 'Dubois'];
-const PROVIDER_NAMES = ['Flow Studio — Kraków', 'Flow Studio — Łódź', 'Ζεν Γιόγκα Αθήνα', 'Студия Движение', 'Café Pilates Montréal'];
+const PROVIDER_NAMES = [
+  'Flow Studio — Kraków',
+  'Flow Studio — Łódź',
+  'Ζεν Γιόγκα Αθήνα',
+  'Студия Движение',
+  'Café Pilates Montréal',
+];
 
 function stamp(ms: number, style: ResolvedOptions['timestamps']): string {
   const iso = new Date(ms).toISOString();
@@ -109,13 +137,25 @@ function stamp(ms: number, style: ResolvedOptions['timestamps']): string {
 }
 
 export function generateTeamupFixture(
-  o: Pick<ResolvedOptions, 'seed' | 'courses' | 'sessionsPerCourse' | 'customers' | 'rosterSize' | 'now'> & Partial<Pick<ResolvedOptions, 'timestamps' | 'cancellationRate'>>,
+  o: Pick<ResolvedOptions, 'seed' | 'courses' | 'sessionsPerCourse' | 'customers' | 'rosterSize' | 'now'> &
+    Partial<Pick<ResolvedOptions, 'timestamps' | 'cancellationRate'>>,
 ): TeamupFixture {
   const random = seededRandom(o.seed);
   const style = o.timestamps ?? 'offset';
-  const venues = [{ id: 1, name: 'Studio A', timezone: 'Europe/Warsaw' }, { id: 2, name: 'Main Hall', timezone: 'Europe/Warsaw' }, { id: 3, name: 'Online (Zoom)', timezone: 'UTC' }];
-  const instructors = [{ id: 11, name: 'Maëlle Rousseau' }, { id: 12, name: 'Jonas Lindqvist' }, { id: 13, name: 'Adaeze Nwosu' }];
-  const offeringTypes = [{ id: 21, name: 'Teacher training' }, { id: 22, name: 'Beginner course' }];
+  const venues = [
+    { id: 1, name: 'Studio A', timezone: 'Europe/Warsaw' },
+    { id: 2, name: 'Main Hall', timezone: 'Europe/Warsaw' },
+    { id: 3, name: 'Online (Zoom)', timezone: 'UTC' },
+  ];
+  const instructors = [
+    { id: 11, name: 'Maëlle Rousseau' },
+    { id: 12, name: 'Jonas Lindqvist' },
+    { id: 13, name: 'Adaeze Nwosu' },
+  ];
+  const offeringTypes = [
+    { id: 21, name: 'Teacher training' },
+    { id: 22, name: 'Beginner course' },
+  ];
   const customers = Array.from({ length: o.customers }, (_, i) => ({
     id: 5000 + i,
     first_name: FIRST[i % FIRST.length]!,
@@ -131,10 +171,21 @@ export function generateTeamupFixture(
   let attendanceId = 70_000;
   for (let c = 0; c < o.courses; c += 1) {
     const courseId = 300 + c;
-    courses.push({ id: courseId, name: c % 6 === 5 ? null : `Course ${c + 1}: ${['Reformer Pilates', 'Yoga Teacher Training', 'Spin Certification'][c % 3]}`, published: c % 7 !== 6, offering_type: offeringTypes[c % 2]!.id });
+    courses.push({
+      id: courseId,
+      name:
+        c % 6 === 5
+          ? null
+          : `Course ${c + 1}: ${['Reformer Pilates', 'Yoga Teacher Training', 'Spin Certification'][c % 3]}`,
+      published: c % 7 !== 6,
+      offering_type: offeringTypes[c % 2]!.id,
+    });
     // Course c starts 1, 3, 5 or 7 weeks before "now": some are over, some running.
     const first = o.now.getTime() - ((c % 4) * 2 + 1) * week + 3_600_000 * (9 + (c % 8));
-    const roster = Array.from({ length: Math.min(o.rosterSize, customers.length) }, (_, k) => customers[(c * 13 + k) % customers.length]!);
+    const roster = Array.from(
+      { length: Math.min(o.rosterSize, customers.length) },
+      (_, k) => customers[(c * 13 + k) % customers.length]!,
+    );
     for (let n = 0; n < o.sessionsPerCourse; n += 1) {
       sessionId += 1;
       const start = first + n * week;
@@ -156,7 +207,15 @@ export function generateTeamupFixture(
         attendanceId += 1;
         const held = start <= o.now.getTime();
         const roll = random();
-        const status = !held ? 'registered' : o.cancellationRate && roll < o.cancellationRate ? 'not_registered' : roll < 0.8 ? 'attended' : roll < 0.95 ? 'no_show' : 'registered';
+        const status = !held
+          ? 'registered'
+          : o.cancellationRate && roll < o.cancellationRate
+            ? 'not_registered'
+            : roll < 0.8
+              ? 'attended'
+              : roll < 0.95
+                ? 'no_show'
+                : 'registered';
         attendances.push({ id: attendanceId, course_session: sessionId, customer: customer.id, status });
       }
     }
@@ -208,7 +267,10 @@ const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').
 function toXml(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (Array.isArray(value)) return value.map((v) => `<list-item>${toXml(v)}</list-item>`).join('');
-  if (typeof value === 'object') return Object.entries(value).map(([k, v]) => `<${k}>${toXml(v)}</${k}>`).join('');
+  if (typeof value === 'object')
+    return Object.entries(value)
+      .map(([k, v]) => `<${k}>${toXml(v)}</${k}>`)
+      .join('');
   return escapeXml(String(value));
 }
 
@@ -228,7 +290,10 @@ class ApiError {
 export async function startTeamupSimulator(options: TeamupSimOptions = {}): Promise<TeamupSimulator> {
   const providers: Provider[] =
     typeof options.providers === 'number'
-      ? Array.from({ length: options.providers }, (_, i) => ({ id: 123 + i * 111, name: PROVIDER_NAMES[i % PROVIDER_NAMES.length]! + (i >= PROVIDER_NAMES.length ? ` ${i + 1}` : '') }))
+      ? Array.from({ length: options.providers }, (_, i) => ({
+          id: 123 + i * 111,
+          name: PROVIDER_NAMES[i % PROVIDER_NAMES.length]! + (i >= PROVIDER_NAMES.length ? ` ${i + 1}` : ''),
+        }))
       : (options.providers ?? [{ id: 123, name: 'Flow Studio — Kraków' }]);
   const o: ResolvedOptions = {
     seed: 1,
@@ -263,7 +328,15 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
   type Session = TeamupFixture['sessions'][number];
   type Attendance = TeamupFixture['attendances'][number];
   type CourseRow = TeamupFixture['courses'][number];
-  let byId: { course: Map<number, CourseRow>; session: Map<number, Session>; customer: Map<number, Customer>; venue: Map<number, { id: number }>; instructor: Map<number, { id: number }>; offeringType: Map<number, { id: number }>; provider: Map<number, Provider> };
+  let byId: {
+    course: Map<number, CourseRow>;
+    session: Map<number, Session>;
+    customer: Map<number, Customer>;
+    venue: Map<number, { id: number }>;
+    instructor: Map<number, { id: number }>;
+    offeringType: Map<number, { id: number }>;
+    provider: Map<number, Provider>;
+  };
   const queryCache = new Map<string, unknown[]>();
   const reindex = () => {
     byId = {
@@ -282,19 +355,43 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
   const KINDS: Record<string, Kind> = {
     provider: {
       object: 'provider',
-      base: (p: Provider) => ({ name: p.name, description: null, country: 'PL', currency: { iso_currency_code: 'pln', symbol: 'zł', position: 'after' } }),
-      deferred: { address: () => ({ street: 'ul. Długa 1', city: 'Kraków', timezone: 'Europe/Warsaw' }), contact_info: () => ({ email: 'hello@studio.example' }) },
+      base: (p: Provider) => ({
+        name: p.name,
+        description: null,
+        country: 'PL',
+        currency: { iso_currency_code: 'pln', symbol: 'zł', position: 'after' },
+      }),
+      deferred: {
+        address: () => ({ street: 'ul. Długa 1', city: 'Kraków', timezone: 'Europe/Warsaw' }),
+        contact_info: () => ({ email: 'hello@studio.example' }),
+      },
     },
     venue: {
       object: 'venue',
-      base: (v: TeamupFixture['venues'][number]) => ({ name: v.name, description: null, address: '', timezone: v.timezone, venue_type: v.id === 3 ? 'online' : 'physical', archived: false, is_online: v.id === 3 }),
+      base: (v: TeamupFixture['venues'][number]) => ({
+        name: v.name,
+        description: null,
+        address: '',
+        timezone: v.timezone,
+        venue_type: v.id === 3 ? 'online' : 'physical',
+        archived: false,
+        is_online: v.id === 3,
+      }),
     },
     instructor: {
       object: 'instructor',
-      base: (i: TeamupFixture['instructors'][number]) => ({ name: i.name, picture_url: '', description: '', staff: i.id + 1000 }),
+      base: (i: TeamupFixture['instructors'][number]) => ({
+        name: i.name,
+        picture_url: '',
+        description: '',
+        staff: i.id + 1000,
+      }),
       deferred: { availability_schedules: () => [] },
     },
-    offering_type: { object: 'offering_type', base: (t: TeamupFixture['offeringTypes'][number]) => ({ name: t.name, description: null, status: 'active' }) },
+    offering_type: {
+      object: 'offering_type',
+      base: (t: TeamupFixture['offeringTypes'][number]) => ({ name: t.name, description: null, status: 'active' }),
+    },
     course: {
       object: 'course',
       base: (c: CourseRow) => ({ name: c.name, published: c.published }),
@@ -341,10 +438,26 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     },
     customer: {
       object: 'customer',
-      base: (c: Customer) => ({ first_name: c.first_name, last_name: c.last_name, email: c.email, created_at: c.created_at, family: null, family_role: null, is_lead: false, participating: true, visibility: 'visible' }),
+      base: (c: Customer) => ({
+        first_name: c.first_name,
+        last_name: c.last_name,
+        email: c.email,
+        created_at: c.created_at,
+        family: null,
+        family_role: null,
+        is_lead: false,
+        participating: true,
+        visibility: 'visible',
+      }),
       one: { provider: { kind: 'provider', get: () => o.providers[0] } },
       deferred: {
-        credit_balance: () => ({ decimal: 0, string: '0,00 zł', iso_currency_code: 'pln', currency_symbol: 'zł', currency_symbol_position: 'after' }),
+        credit_balance: () => ({
+          decimal: 0,
+          string: '0,00 zł',
+          iso_currency_code: 'pln',
+          currency_symbol: 'zł',
+          currency_symbol_position: 'after',
+        }),
         field_values: () => [],
         sms_account: () => null,
       },
@@ -358,7 +471,10 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
       const path = [...at, name].join('.');
       const relation = def.one?.[name] ?? def.many?.[name];
       if (relation) checkExpand(relation.kind, sub, [...at, name]);
-      else if (!def.deferred?.[name] || sub.size > 0) throw new ApiError(400, 'parameter_invalid', `Cannot expand "${path}".`, { expand: [`"${path}" is not expandable.`] });
+      else if (!def.deferred?.[name] || sub.size > 0)
+        throw new ApiError(400, 'parameter_invalid', `Cannot expand "${path}".`, {
+          expand: [`"${path}" is not expandable.`],
+        });
     }
   }
 
@@ -374,7 +490,8 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
       const sub = expand.get(name);
       out[name] = sub ? rel.get(row as never).map((t) => render(rel.kind, t, sub)) : rel.url(row as never);
     }
-    for (const [name, value] of Object.entries(def.deferred ?? {})) if (expand.has(name)) out[name] = value(row as never);
+    for (const [name, value] of Object.entries(def.deferred ?? {}))
+      if (expand.has(name)) out[name] = value(row as never);
     return out;
   }
 
@@ -383,7 +500,10 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     const fields = url.searchParams.get('fields');
     const fieldTree = fields ? treeOf(fields.split(',')) : null;
     const expand = treeOf((url.searchParams.get('expand') ?? '').split(','));
-    if (depthOf(expand) > 4) throw new ApiError(400, 'parameter_invalid', 'Expansion is limited to 4 levels.', { expand: ['Too many levels.'] });
+    if (depthOf(expand) > 4)
+      throw new ApiError(400, 'parameter_invalid', 'Expansion is limited to 4 levels.', {
+        expand: ['Too many levels.'],
+      });
     checkExpand(kind, expand);
     if (fieldTree && o.fieldsImplyExpand) {
       // `fields=venue.name` expands `venue` by itself (the relation part of each dotted path only).
@@ -414,24 +534,44 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
 
   function respond(format: string, status: number, body: unknown, headers?: Record<string, string>): SimResponse {
     if (format === 'xml') {
-      return { status, contentType: 'application/xml; charset=utf-8', body: `<?xml version="1.0" encoding="utf-8"?>\n<root>${toXml(body)}</root>`, headers };
+      return {
+        status,
+        contentType: 'application/xml; charset=utf-8',
+        body: `<?xml version="1.0" encoding="utf-8"?>\n<root>${toXml(body)}</root>`,
+        headers,
+      };
     }
     return { status, contentType: 'application/json', body: JSON.stringify(body), headers };
   }
 
   function errorBody(error: ApiError): unknown {
     if (error.drf || o.errorStyle === 'detail') return { detail: error.message };
-    return { code: error.code, field_errors: error.fieldErrors, message: error.message, type: error.status === 409 ? 'conflict' : 'invalid_request_error' };
+    return {
+      code: error.code,
+      field_errors: error.fieldErrors,
+      message: error.message,
+      type: error.status === 409 ? 'conflict' : 'invalid_request_error',
+    };
   }
 
-  function list<T extends { id: number }>(url: URL, kind: string, filterKey: string, compute: () => T[]): { count: number; next: string | null; previous: string | null; results: unknown[] } {
+  function list<T extends { id: number }>(
+    url: URL,
+    kind: string,
+    filterKey: string,
+    compute: () => T[],
+  ): { count: number; next: string | null; previous: string | null; results: unknown[] } {
     const asked = url.searchParams.get('page_size');
     if (asked !== null && !(/^\d+$/.test(asked) && Number(asked) > 0)) {
-      throw new ApiError(400, 'parameter_invalid', 'page_size must be a positive whole number.', { page_size: ['A valid integer is required.'] });
+      throw new ApiError(400, 'parameter_invalid', 'page_size must be a positive whole number.', {
+        page_size: ['A valid integer is required.'],
+      });
     }
     let pageSize = asked ? Number(asked) : o.maxPageSize;
     if (pageSize > o.maxPageSize) {
-      if (o.oversizedPageSize === 'error') throw new ApiError(400, 'parameter_invalid', `page_size must be at most ${o.maxPageSize}.`, { page_size: [`Ensure this value is less than or equal to ${o.maxPageSize}.`] });
+      if (o.oversizedPageSize === 'error')
+        throw new ApiError(400, 'parameter_invalid', `page_size must be at most ${o.maxPageSize}.`, {
+          page_size: [`Ensure this value is less than or equal to ${o.maxPageSize}.`],
+        });
       pageSize = o.maxPageSize;
     }
     const shape = shaper(kind, url);
@@ -462,11 +602,22 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
   // ---- filters
   const FILTERS: Record<string, string[]> = {
     '/courses': ['published'],
-    '/course_sessions': ['course', 'starts_at_gte', 'starts_at_lte', 'ends_at_gte', 'ends_at_lte', 'status', 'venues', 'instructors', 'sort'],
+    '/course_sessions': [
+      'course',
+      'starts_at_gte',
+      'starts_at_lte',
+      'ends_at_gte',
+      'ends_at_lte',
+      'status',
+      'venues',
+      'instructors',
+      'sort',
+    ],
     '/course_session_attendances': ['customer', 'course_session_starts_at_gte', 'course_session_starts_at_lte'],
     '/customers': ['ids', 'query'],
   };
-  const filterKey = (path: string, url: URL) => (FILTERS[path] ?? []).map((f) => `${f}=${url.searchParams.get(f) ?? ''}`).join('&');
+  const filterKey = (path: string, url: URL) =>
+    (FILTERS[path] ?? []).map((f) => `${f}=${url.searchParams.get(f) ?? ''}`).join('&');
   /**
    * ISO 8601 instants with an offset, as TeamUp was seen to accept (`2026-01-02T00:00+00:00`, `…Z`); nothing looser.
    */
@@ -475,23 +626,32 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     const value = url.searchParams.get(name);
     if (value === null) return null;
     const ms = Date.parse(value);
-    if (Number.isNaN(ms) || !ISO_INSTANT.test(value)) throw new ApiError(400, 'parameter_invalid', `Enter a valid date/time for ${name}.`, { [name]: ['Enter a valid date/time.'] });
+    if (Number.isNaN(ms) || !ISO_INSTANT.test(value))
+      throw new ApiError(400, 'parameter_invalid', `Enter a valid date/time for ${name}.`, {
+        [name]: ['Enter a valid date/time.'],
+      });
     return ms;
   };
   const ids = (url: URL, name: string): Set<number> | null => {
     const value = url.searchParams.get(name);
     if (value === null) return null;
     const parts = value.split(',');
-    if (!parts.every((p) => /^\d+$/.test(p))) throw new ApiError(400, 'parameter_invalid', `"${name}" takes comma-separated integers.`, { [name]: ['Enter a whole number.'] });
+    if (!parts.every((p) => /^\d+$/.test(p)))
+      throw new ApiError(400, 'parameter_invalid', `"${name}" takes comma-separated integers.`, {
+        [name]: ['Enter a whole number.'],
+      });
     return new Set(parts.map(Number));
   };
-  const within = (ms: number, gte: number | null, lte: number | null) => (gte === null || ms >= gte) && (lte === null || ms <= lte);
+  const within = (ms: number, gte: number | null, lte: number | null) =>
+    (gte === null || ms >= gte) && (lte === null || ms <= lte);
 
   function sessionRows(url: URL): Session[] {
     const course = ids(url, 'course');
     const venues = ids(url, 'venues');
     const instructor = ids(url, 'instructors');
-    const [sg, sl, eg, el] = ['starts_at_gte', 'starts_at_lte', 'ends_at_gte', 'ends_at_lte'].map((n) => instant(url, n));
+    const [sg, sl, eg, el] = ['starts_at_gte', 'starts_at_lte', 'ends_at_gte', 'ends_at_lte'].map((n) =>
+      instant(url, n),
+    );
     const status = url.searchParams.get('status');
     const rows = data.sessions.filter(
       (s) =>
@@ -503,7 +663,8 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
         within(Date.parse(s.ends_at), eg!, el!),
     );
     const sort = url.searchParams.get('sort');
-    if (sort === 'start' || sort === '-start') rows.sort((a, b) => (Date.parse(a.starts_at) - Date.parse(b.starts_at)) * (sort === 'start' ? 1 : -1));
+    if (sort === 'start' || sort === '-start')
+      rows.sort((a, b) => (Date.parse(a.starts_at) - Date.parse(b.starts_at)) * (sort === 'start' ? 1 : -1));
     return rows;
   }
 
@@ -516,7 +677,8 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     return data.attendances.filter((a) => {
       if (customer && !customer.has(a.customer)) return false;
       let start = startOf.get(a.course_session);
-      if (start === undefined) startOf.set(a.course_session, (start = Date.parse(byId.session.get(a.course_session)!.starts_at)));
+      if (start === undefined)
+        startOf.set(a.course_session, (start = Date.parse(byId.session.get(a.course_session)!.starts_at)));
       return within(start, gte, lte);
     });
   }
@@ -524,7 +686,11 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
   function customerRows(url: URL): Customer[] {
     const only = ids(url, 'ids');
     const query = url.searchParams.get('query')?.toLocaleLowerCase();
-    return data.customers.filter((c) => (!only || only.has(c.id)) && (!query || [c.first_name, c.last_name, c.email].some((v) => v?.toLocaleLowerCase().includes(query))));
+    return data.customers.filter(
+      (c) =>
+        (!only || only.has(c.id)) &&
+        (!query || [c.first_name, c.last_name, c.email].some((v) => v?.toLocaleLowerCase().includes(query))),
+    );
   }
 
   // ---- rate limiting: a sliding window per caller (token, or the address when unauthenticated)
@@ -543,15 +709,57 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     return false;
   }
 
-  const COLLECTIONS: Record<string, { kind: string; rows: (url: URL) => { id: number }[]; one: (id: number) => { id: number } | undefined; needsProvider: boolean }> = {
-    '/courses': { kind: 'course', rows: (url) => data.courses.filter((c) => url.searchParams.get('published') === null || String(c.published) === url.searchParams.get('published')), one: (id) => byId.course.get(id), needsProvider: true },
-    '/course_sessions': { kind: 'course_session', rows: sessionRows, one: (id) => byId.session.get(id), needsProvider: true },
-    '/course_session_attendances': { kind: 'course_session_attendance', rows: attendanceRows, one: (id) => data.attendances.find((a) => a.id === id), needsProvider: true },
+  const COLLECTIONS: Record<
+    string,
+    {
+      kind: string;
+      rows: (url: URL) => { id: number }[];
+      one: (id: number) => { id: number } | undefined;
+      needsProvider: boolean;
+    }
+  > = {
+    '/courses': {
+      kind: 'course',
+      rows: (url) =>
+        data.courses.filter(
+          (c) =>
+            url.searchParams.get('published') === null || String(c.published) === url.searchParams.get('published'),
+        ),
+      one: (id) => byId.course.get(id),
+      needsProvider: true,
+    },
+    '/course_sessions': {
+      kind: 'course_session',
+      rows: sessionRows,
+      one: (id) => byId.session.get(id),
+      needsProvider: true,
+    },
+    '/course_session_attendances': {
+      kind: 'course_session_attendance',
+      rows: attendanceRows,
+      one: (id) => data.attendances.find((a) => a.id === id),
+      needsProvider: true,
+    },
     '/customers': { kind: 'customer', rows: customerRows, one: (id) => byId.customer.get(id), needsProvider: true },
     '/venues': { kind: 'venue', rows: () => data.venues, one: (id) => byId.venue.get(id), needsProvider: true },
-    '/instructors': { kind: 'instructor', rows: () => data.instructors, one: (id) => byId.instructor.get(id), needsProvider: true },
-    '/offering_types': { kind: 'offering_type', rows: () => data.offeringTypes, one: (id) => byId.offeringType.get(id), needsProvider: true },
-    '/providers': { kind: 'provider', rows: () => o.providers, one: (id) => byId.provider.get(id), needsProvider: false },
+    '/instructors': {
+      kind: 'instructor',
+      rows: () => data.instructors,
+      one: (id) => byId.instructor.get(id),
+      needsProvider: true,
+    },
+    '/offering_types': {
+      kind: 'offering_type',
+      rows: () => data.offeringTypes,
+      one: (id) => byId.offeringType.get(id),
+      needsProvider: true,
+    },
+    '/providers': {
+      kind: 'provider',
+      rows: () => o.providers,
+      one: (id) => byId.provider.get(id),
+      needsProvider: false,
+    },
   };
 
   function route(req: IncomingMessage, url: URL, format: string): SimResponse {
@@ -563,12 +771,18 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     const match = /^(\w+)\s+(\S+)$/.exec(auth);
     const scheme = match?.[1]!.toLowerCase() as TeamupScheme | undefined;
     if (!match || !scheme || !o.acceptedSchemes.includes(scheme) || match[2] !== o.token) {
-      throw new ApiError(401, 'not_authenticated', match ? 'Invalid token.' : 'Authentication credentials were not provided.');
+      throw new ApiError(
+        401,
+        'not_authenticated',
+        match ? 'Invalid token.' : 'Authentication credentials were not provided.',
+      );
     }
     const mode = req.headers['teamup-request-mode'];
-    if (mode !== undefined && mode !== 'provider' && mode !== 'customer') throw new ApiError(400, 'parameter_invalid', 'Teamup-Request-Mode must be customer or provider.');
+    if (mode !== undefined && mode !== 'provider' && mode !== 'customer')
+      throw new ApiError(400, 'parameter_invalid', 'Teamup-Request-Mode must be customer or provider.');
     // An M2M token always runs in provider (staff) mode.
-    if (mode === 'customer') throw new ApiError(403, 'mode_not_allowed', 'These credentials cannot be used in customer mode.');
+    if (mode === 'customer')
+      throw new ApiError(403, 'mode_not_allowed', 'These credentials cannot be used in customer mode.');
     const providerHeader = req.headers['teamup-provider-id'];
     if (providerHeader !== undefined && !o.providers.some((p) => String(p.id) === providerHeader)) {
       throw new ApiError(403, 'provider_invalid', 'The credentials do not have access to this provider.');
@@ -577,21 +791,36 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     // Only the documented base path: `/api/v2/…` (a client on another prefix or version gets DRF's 404).
     if (!/^\/api\/v2(?:\/|$)/.test(url.pathname)) throw new ApiError(404, 'not_found', 'Not found.');
     const path = url.pathname.replace(/^\/api\/v2/, '').replace(/\/+$/, '') || '/';
-    if (o.forbid.some((f) => path.startsWith(f))) throw new ApiError(403, 'permission_denied', 'You do not have permission to perform this action.');
+    if (o.forbid.some((f) => path.startsWith(f)))
+      throw new ApiError(403, 'permission_denied', 'You do not have permission to perform this action.');
 
     if (path === '/auth/application') {
       if (!o.hasApplicationEndpoint) throw new ApiError(404, 'not_found', 'Not found.');
-      return respond(format, 200, { id: 77, name: 'Rollbook reporting', object: 'authenticated_application', scoped_providers: o.providers.map((p) => ({ ...p, object: 'scoped_provider' })) });
+      return respond(format, 200, {
+        id: 77,
+        name: 'Rollbook reporting',
+        object: 'authenticated_application',
+        scoped_providers: o.providers.map((p) => ({ ...p, object: 'scoped_provider' })),
+      });
     }
     if (path === '/auth/profiles') {
-      return respond(format, 200, list(url, 'provider', '', () => o.providers));
+      return respond(
+        format,
+        200,
+        list(url, 'provider', '', () => o.providers),
+      );
     }
 
     const [, collection, id, extra] = /^(\/[a-z_]+)(?:\/(\d+))?(\/.*)?$/.exec(path) ?? [];
     const def = collection ? COLLECTIONS[collection] : undefined;
     if (!def || extra) throw new ApiError(404, 'not_found', 'Not found.');
     if (def.needsProvider && o.providers.length > 1 && providerHeader === undefined) {
-      throw new ApiError(400, 'provider_required', 'The credentials reach several providers: send the TeamUp-Provider-ID header.', { 'TeamUp-Provider-ID': ['This header is required.'] });
+      throw new ApiError(
+        400,
+        'provider_required',
+        'The credentials reach several providers: send the TeamUp-Provider-ID header.',
+        { 'TeamUp-Provider-ID': ['This header is required.'] },
+      );
     }
     if (id !== undefined) {
       const row = def.one(Number(id));
@@ -609,7 +838,13 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     for (let i = 0; i < c.add; i += 1) {
       churned += 1;
       const id = 90_000 + churned;
-      data.customers.push({ id, first_name: 'New', last_name: `Customer ${churned}`, email: `new${churned}@studio.example`, created_at: new Date().toISOString().replace(/\.\d{3}Z$/, '+00:00') });
+      data.customers.push({
+        id,
+        first_name: 'New',
+        last_name: `Customer ${churned}`,
+        email: `new${churned}@studio.example`,
+        created_at: new Date().toISOString().replace(/\.\d{3}Z$/, '+00:00'),
+      });
     }
     data.customers.splice(0, c.remove);
     reindex();

@@ -20,8 +20,10 @@ export function builtWorkers(): { syncWorker: SyncWorkerEntry; csvWorkers: CsvWo
   const syncWorker = findSyncWorker(entry);
   const csvWorkers = findCsvWorkers(entry);
   if (!existsSync(BUILT_CLI) || !syncWorker || !csvWorkers) {
-    throw new Error(`The built program is incomplete in ${BUILT_MAIN} (cli.js, ` +
-      'sync-worker.js, csv-worker.js): run "npm run build" first.');
+    throw new Error(
+      `The built program is incomplete in ${BUILT_MAIN} (cli.js, ` +
+        'sync-worker.js, csv-worker.js): run "npm run build" first.',
+    );
   }
   return { syncWorker, csvWorkers };
 }

@@ -35,7 +35,10 @@ export function cliIspringAccount(label: string, simulator: IspringSimOptions) {
     },
     /** Returns the cache's counts after the first sync. */
     async addAndSync(): Promise<Record<string, number>> {
-      const add = await run(['accounts', 'add', 'ispring', '--label', label, '--base-url', sim!.url, '--client-id', sim!.options.clientId], { ROLLBOOK_SECRET: sim!.options.clientSecret });
+      const add = await run(
+        ['accounts', 'add', 'ispring', '--label', label, '--base-url', sim!.url, '--client-id', sim!.options.clientId],
+        { ROLLBOOK_SECRET: sim!.options.clientSecret },
+      );
       expect(add.code, add.stderr).toBe(0);
       added = true;
       expect((await run(['sync'])).code).toBe(0);

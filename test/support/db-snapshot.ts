@@ -9,8 +9,10 @@ export function dbSnapshot(dataDir: string, exclude: string[] = []): string {
   try {
     const hash = createHash('sha256');
     const tables = db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' " +
-        "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%' ORDER BY name")
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' " +
+          "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%' ORDER BY name",
+      )
       .all() as { name: string }[];
     for (const { name } of tables.filter((t) => !exclude.includes(t.name))) {
       hash.update(name);

@@ -8,7 +8,9 @@ import { osKeychain } from '../../electron/core/secrets/keychain';
 export async function realKeychainAvailable(): Promise<boolean> {
   const available = await osKeychain().probe();
   if (!available && process.env.ROLLBOOK_REQUIRE_KEYCHAIN === '1') {
-    throw new Error('ROLLBOOK_REQUIRE_KEYCHAIN=1 but no Secret Service answered: start gnome-keyring-daemon in a D-Bus session.');
+    throw new Error(
+      'ROLLBOOK_REQUIRE_KEYCHAIN=1 but no Secret Service answered: start gnome-keyring-daemon in a D-Bus session.',
+    );
   }
   if (!available) console.log('[keychain] SKIPPED: no OS keychain (Secret Service) available in this session.');
   return available;

@@ -9,7 +9,10 @@ export const gc = runInNewContext('gc') as () => void;
  * Iterates `pages`, measuring retained heap (after a forced GC) every `every` pages. Returns the row count and the
  * largest growth over the starting heap: flat memory means it does not grow with the number of rows.
  */
-export async function retainedGrowth<T>(pages: AsyncIterable<{ items: T[] }>, every = 25): Promise<{ rows: number; pages: number; maxPage: number; growthBytes: number }> {
+export async function retainedGrowth<T>(
+  pages: AsyncIterable<{ items: T[] }>,
+  every = 25,
+): Promise<{ rows: number; pages: number; maxPage: number; growthBytes: number }> {
   gc();
   const start = process.memoryUsage().heapUsed;
   let rows = 0;

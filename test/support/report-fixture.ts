@@ -8,7 +8,13 @@ export const HOSTILE_LEARNERS: Learner[] = [
   { id: 'L1', name: 'Zoë Ångström', email: 'zoe@example.com', firstName: 'Zoë', lastName: 'Ångström' },
   { id: 'L2', name: 'O\'Brien, Siobhán "Shiv"', email: 'shiv@example.com', firstName: null, lastName: null },
   { id: 'L3', name: 'Line\nBreak Łukasz', email: 'lukasz@example.com', firstName: null, lastName: null },
-  { id: 'L4', name: '=HYPERLINK("http://evil.example","click")', email: '+evil@example.com', firstName: null, lastName: null },
+  {
+    id: 'L4',
+    name: '=HYPERLINK("http://evil.example","click")',
+    email: '+evil@example.com',
+    firstName: null,
+    lastName: null,
+  },
   { id: 'L5', name: '王芳', email: 'wang@example.com', firstName: null, lastName: null },
   { id: 'L6', name: '@SUM(A1:A9)', email: '-minus@example.com', firstName: null, lastName: null },
   { id: 'L7', name: 'Ολυμπία Παπαδοπούλου', email: null, firstName: null, lastName: null },
@@ -16,14 +22,44 @@ export const HOSTILE_LEARNERS: Learner[] = [
 
 export function reportDataset(extraLearners = 0): Dataset {
   const courses: Course[] = [
-    { id: 'C1', name: 'Fire Safety, Level 1', type: 'course', description: null, createdAt: null, updatedAt: null, url: null },
-    { id: 'C2', name: 'Data "Protection"', type: 'course', description: null, createdAt: null, updatedAt: null, url: null },
+    {
+      id: 'C1',
+      name: 'Fire Safety, Level 1',
+      type: 'course',
+      description: null,
+      createdAt: null,
+      updatedAt: null,
+      url: null,
+    },
+    {
+      id: 'C2',
+      name: 'Data "Protection"',
+      type: 'course',
+      description: null,
+      createdAt: null,
+      updatedAt: null,
+      url: null,
+    },
   ];
   const learners = [...HOSTILE_LEARNERS];
   for (let i = 0; i < extraLearners; i += 1) {
-    learners.push({ id: `X${i}`, name: `Learner ${String(i).padStart(5, '0')}`, email: `x${i}@example.com`, firstName: null, lastName: null });
+    learners.push({
+      id: `X${i}`,
+      name: `Learner ${String(i).padStart(5, '0')}`,
+      email: `x${i}@example.com`,
+      firstName: null,
+      lastName: null,
+    });
   }
-  const statuses: Progress['status'][] = ['completed', 'in_progress', 'passed', 'failed', 'not_started', 'incomplete', 'completed'];
+  const statuses: Progress['status'][] = [
+    'completed',
+    'in_progress',
+    'passed',
+    'failed',
+    'not_started',
+    'incomplete',
+    'completed',
+  ];
   const progress: Progress[] = [];
   learners.forEach((l, i) => {
     const status = statuses[i % statuses.length]!;
@@ -71,19 +107,42 @@ export function sessionsDataset(): Dataset {
     session('S4', '2026-05-01T09:00:00.000Z', 'scheduled'),
   ];
   const marks: [string, string, Attendance['status']][] = [
-    ['S1', 'L1', 'attended'], ['S1', 'L3', 'attended'], ['S1', 'L5', 'no_show'], ['S1', 'L7', 'attended'],
-    ['S2', 'L1', 'attended'], ['S2', 'L3', 'no_show'], ['S2', 'L5', 'no_show'], ['S2', 'L7', 'late_cancelled'],
+    ['S1', 'L1', 'attended'],
+    ['S1', 'L3', 'attended'],
+    ['S1', 'L5', 'no_show'],
+    ['S1', 'L7', 'attended'],
+    ['S2', 'L1', 'attended'],
+    ['S2', 'L3', 'no_show'],
+    ['S2', 'L5', 'no_show'],
+    ['S2', 'L7', 'late_cancelled'],
     ['S3', 'L1', 'cancelled'],
-    ['S4', 'L1', 'registered'], ['S4', 'L3', 'registered'],
+    ['S4', 'L1', 'registered'],
+    ['S4', 'L3', 'registered'],
   ];
-  data.attendance = marks.map(([sessionId, learnerId, status]) => ({ sessionId, learnerId, courseId: 'C1', status, rawStatus: status }));
+  data.attendance = marks.map(([sessionId, learnerId, status]) => ({
+    sessionId,
+    learnerId,
+    courseId: 'C1',
+    status,
+    rawStatus: status,
+  }));
   return data;
 }
 
 /** A second account where Zoë appears again, under a differently capitalised e-mail. */
 export function secondAccountDataset(): Dataset {
   return {
-    courses: [{ id: 'E1', name: 'Ethics at Work', type: 'course', description: null, createdAt: null, updatedAt: null, url: null }],
+    courses: [
+      {
+        id: 'E1',
+        name: 'Ethics at Work',
+        type: 'course',
+        description: null,
+        createdAt: null,
+        updatedAt: null,
+        url: null,
+      },
+    ],
     sessions: [],
     learners: [
       { id: 'Z9', name: 'Zoë Ångström', email: 'ZOE@Example.com', firstName: 'Zoë', lastName: 'Ångström' },
@@ -91,8 +150,28 @@ export function secondAccountDataset(): Dataset {
     ],
     attendance: [],
     progress: [
-      { courseId: 'E1', learnerId: 'Z9', status: 'passed', rawStatus: 'PASSED', progressPct: 100, score: 91, startedAt: '2026-02-01T10:00:00.000Z', completedAt: '2026-02-20T10:00:00.000Z', lastActivityAt: '2026-02-20T10:00:00.000Z' },
-      { courseId: 'E1', learnerId: 'P1', status: 'in_progress', rawStatus: 'IN_PROGRESS', progressPct: 40, score: null, startedAt: '2026-02-01T10:00:00.000Z', completedAt: null, lastActivityAt: '2026-03-20T10:00:00.000Z' },
+      {
+        courseId: 'E1',
+        learnerId: 'Z9',
+        status: 'passed',
+        rawStatus: 'PASSED',
+        progressPct: 100,
+        score: 91,
+        startedAt: '2026-02-01T10:00:00.000Z',
+        completedAt: '2026-02-20T10:00:00.000Z',
+        lastActivityAt: '2026-02-20T10:00:00.000Z',
+      },
+      {
+        courseId: 'E1',
+        learnerId: 'P1',
+        status: 'in_progress',
+        rawStatus: 'IN_PROGRESS',
+        progressPct: 40,
+        score: null,
+        startedAt: '2026-02-01T10:00:00.000Z',
+        completedAt: null,
+        lastActivityAt: '2026-03-20T10:00:00.000Z',
+      },
     ],
   };
 }

@@ -45,7 +45,12 @@ export function course(id: string, name = `Course ${id}`): Course {
 export function learner(id: string, name: string, email: string | null = `${id}@example.com`): Learner {
   return { id, name, email, firstName: null, lastName: null };
 }
-export function progressRow(courseId: string, learnerId: string, status: Progress['status'] = 'in_progress', lastActivityAt: string | null = '2026-01-10T10:00:00.000Z'): Progress {
+export function progressRow(
+  courseId: string,
+  learnerId: string,
+  status: Progress['status'] = 'in_progress',
+  lastActivityAt: string | null = '2026-01-10T10:00:00.000Z',
+): Progress {
   return {
     courseId,
     learnerId,
@@ -63,7 +68,9 @@ export function makeDataset(courses: number, learners: number): Dataset {
   const data: Dataset = { courses: [], sessions: [], learners: [], attendance: [], progress: [] };
   for (let c = 1; c <= courses; c += 1) data.courses.push(course(`c${c}`));
   for (let l = 1; l <= learners; l += 1) data.learners.push(learner(`l${l}`, `Learner ${l}`));
-  for (const c of data.courses) for (const l of data.learners) data.progress.push(progressRow(c.id, l.id, (Number(l.id.slice(1)) % 3 === 0 ? 'completed' : 'in_progress')));
+  for (const c of data.courses)
+    for (const l of data.learners)
+      data.progress.push(progressRow(c.id, l.id, Number(l.id.slice(1)) % 3 === 0 ? 'completed' : 'in_progress'));
   return data;
 }
 
@@ -76,18 +83,20 @@ export function scriptedConnector(script: Script): Connector {
     for (let i = 0, page = 0; i < rows.length; i += pageSize, page += 1) {
       scope.signal.throwIfAborted();
       if (script.delayMs) await setTimeout(script.delayMs, undefined, { signal: scope.signal });
-      if (script.failAt && script.failAt.resource === resource && script.failAt.page === page) throw script.failAt.error;
+      if (script.failAt && script.failAt.resource === resource && script.failAt.page === page)
+        throw script.failAt.error;
       const items = rows.slice(i, i + pageSize);
       count += 1;
       const last = !gap && i + pageSize >= rows.length;
-      const carried = script.learnersWith === resource
-        ? script.data.learners.slice(i, last ? undefined : i + pageSize)
-        : [];
+      const carried =
+        script.learnersWith === resource ? script.data.learners.slice(i, last ? undefined : i + pageSize) : [];
       yield {
         items,
         raw: items.map((item) => ({ scripted: true, ...item })),
         total: rows.length,
-        ...(carried.length > 0 ? { learners: { items: carried, raw: carried.map((l) => ({ scripted: true, ...l })) } } : {}),
+        ...(carried.length > 0
+          ? { learners: { items: carried, raw: carried.map((l) => ({ scripted: true, ...l })) } }
+          : {}),
       };
     }
     if (gap) {
@@ -107,7 +116,8 @@ export function scriptedConnector(script: Script): Connector {
     learners: (scope) => pages('learners', script.learnersWith ? [] : script.data.learners, scope),
     attendance: (scope) => pages('attendance', script.data.attendance, scope),
     progress: (scope) => {
-      for (const courseId of script.forbidden ?? []) scope.onSkip?.({ courseId, reason: 'HTTP 403: not a manager of this course' });
+      for (const courseId of script.forbidden ?? [])
+        scope.onSkip?.({ courseId, reason: 'HTTP 403: not a manager of this course' });
       const rows = since(script.data.progress, scope).filter((p) => !(script.forbidden ?? []).includes(p.courseId));
       return pages('progress', rows, scope);
     },

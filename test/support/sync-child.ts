@@ -10,7 +10,11 @@ import { createSecretStore } from '../../electron/core/secrets/secret-store';
 import { builtWorkers } from './built';
 
 const [dataDir, secret] = process.argv.slice(2);
-const core = createCore({ dataDir: dataDir!, secrets: createSecretStore(noKeychain()), syncWorker: builtWorkers().syncWorker });
+const core = createCore({
+  dataDir: dataDir!,
+  secrets: createSecretStore(noKeychain()),
+  syncWorker: builtWorkers().syncWorker,
+});
 await core.call('accounts.replaceSecret', { account: 'Acme', secret: secret!, storage: 'session' });
 core.on('sync.progress', (p) => process.stdout.write(`progress ${p.resource} ${p.rows}\n`));
 const [run] = await core.call('sync.run', { mode: 'full' });

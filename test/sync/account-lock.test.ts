@@ -42,7 +42,10 @@ function gatedConnector(data: Dataset, opened: Promise<void> = Promise.resolve()
 }
 
 /** Runs the CLI (as `npm run cli` does) and calls `onLine` with each line of its stderr as it comes. */
-function cliStreaming(args: string[], onLine: (line: string) => void): Promise<{ code: number | null; stderr: string }> {
+function cliStreaming(
+  args: string[],
+  onLine: (line: string) => void,
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'electron/core/cli/main.ts'), ...args], {
       cwd: ROOT,
@@ -70,14 +73,23 @@ function deadPid(): number {
 
 describe('one sync per account across processes', () => {
   const cleanups: (() => void)[] = [];
-  afterEach(() => cleanups.splice(0).reverse().forEach((c) => c()));
+  afterEach(() =>
+    cleanups
+      .splice(0)
+      .reverse()
+      .forEach((c) => c()),
+  );
 
   /**
    * A core on `dataDir` whose connector serves `data`, holding its progress step until `opened` (the account itself is
    * a sample one).
    */
   function slowCore(data: Dataset, dataDir?: string, opened?: Promise<void>) {
-    const t = testCore({ ...(dataDir ? { dataDir } : {}), inlineSync: true, createConnector: () => gatedConnector(data, opened) });
+    const t = testCore({
+      ...(dataDir ? { dataDir } : {}),
+      inlineSync: true,
+      createConnector: () => gatedConnector(data, opened),
+    });
     cleanups.push(t.cleanup);
     return t;
   }
@@ -109,36 +121,38 @@ describe('one sync per account across processes', () => {
     return { dir, held, holder, account, run, started };
   }
 
-  it('a second core waits for the first, says so, then syncs; ' +
-    'starting it leaves the first one\'s run running', async () => {
-    const { dir, held, run: firstRun, started } = await heldSync(makeDataset(4, 60));
+  it(
+    'a second core waits for the first, says so, then syncs; ' + "starting it leaves the first one's run running",
+    async () => {
+      const { dir, held, run: firstRun, started } = await heldSync(makeDataset(4, 60));
 
-    const secondData = makeDataset(3, 50);
-    const second = slowCore(secondData, dir.path);
-    // The second core's start-up did not take the first core's live run for an interrupted one.
-    expect(runOutcome(dir.path, started.runId)).toBe('running');
-    // The second core's window shows the account as syncing, though the run is the first core's.
-    expect(await second.core.call('sync.status')).toMatchObject([{ accountId: started.accountId, running: true }]);
-    const waits: SyncProgress[] = [];
-    second.core.on('sync.progress', (p) => {
-      if (p.state !== 'waiting') return;
-      waits.push(p);
-      held.open();
-    });
-    const [b] = await second.core.call('sync.run', { mode: 'full' });
-    const [a] = (await firstRun) as SyncRun[];
+      const secondData = makeDataset(3, 50);
+      const second = slowCore(secondData, dir.path);
+      // The second core's start-up did not take the first core's live run for an interrupted one.
+      expect(runOutcome(dir.path, started.runId)).toBe('running');
+      // The second core's window shows the account as syncing, though the run is the first core's.
+      expect(await second.core.call('sync.status')).toMatchObject([{ accountId: started.accountId, running: true }]);
+      const waits: SyncProgress[] = [];
+      second.core.on('sync.progress', (p) => {
+        if (p.state !== 'waiting') return;
+        waits.push(p);
+        held.open();
+      });
+      const [b] = await second.core.call('sync.run', { mode: 'full' });
+      const [a] = (await firstRun) as SyncRun[];
 
-    expect(a).toMatchObject({ outcome: 'ok' });
-    expect(b).toMatchObject({ outcome: 'ok' });
-    expect(await second.core.call('sync.status')).toMatchObject([{ accountId: started.accountId, running: false }]);
-    expect(waits[0]).toMatchObject({ state: 'waiting', waiting: { reason: 'other_process' } });
-    // The second run began only after the first had ended.
-    expect(Date.parse(b!.startedAt)).toBeGreaterThanOrEqual(Date.parse(a!.endedAt!));
-    expect(liveCount(dir.path, 'progress')).toBe(secondData.progress.length);
-    expect(liveCount(dir.path, 'learners')).toBe(secondData.learners.length);
-  });
+      expect(a).toMatchObject({ outcome: 'ok' });
+      expect(b).toMatchObject({ outcome: 'ok' });
+      expect(await second.core.call('sync.status')).toMatchObject([{ accountId: started.accountId, running: false }]);
+      expect(waits[0]).toMatchObject({ state: 'waiting', waiting: { reason: 'other_process' } });
+      // The second run began only after the first had ended.
+      expect(Date.parse(b!.startedAt)).toBeGreaterThanOrEqual(Date.parse(a!.endedAt!));
+      expect(liveCount(dir.path, 'progress')).toBe(secondData.progress.length);
+      expect(liveCount(dir.path, 'learners')).toBe(secondData.learners.length);
+    },
+  );
 
-  it('a run cancelled while it waits is recorded as cancelled, and the holder\'s sync is untouched', async () => {
+  it("a run cancelled while it waits is recorded as cancelled, and the holder's sync is untouched", async () => {
     const data = makeDataset(4, 60);
     const { dir, held, run: firstRun } = await heldSync(data);
     const second = slowCore(makeDataset(2, 10), dir.path);
@@ -178,14 +192,20 @@ describe('one sync per account across processes', () => {
   it('takes over a lock whose process is gone, or whose heartbeat stopped long ago', async () => {
     const data = makeDataset(2, 10);
     const t = slowCore(data);
-    const { account } = await t.core.call('accounts.add', { label: 'Demo', settings: { platform: 'sample', seed: 1 }, storage: 'session' });
+    const { account } = await t.core.call('accounts.add', {
+      label: 'Demo',
+      settings: { platform: 'sample', seed: 1 },
+      storage: 'session',
+    });
     const db = new Database(join(t.dataDir, DB_FILE_NAME));
     cleanups.push(() => void db.close());
     const waits: SyncProgress[] = [];
     t.core.on('sync.progress', (p) => {
       if (p.state === 'waiting') waits.push(p);
     });
-    const put = db.prepare('INSERT OR REPLACE INTO sync_locks (account_id, owner, pid, host, heartbeat_at) VALUES (?, ?, ?, ?, ?)');
+    const put = db.prepare(
+      'INSERT OR REPLACE INTO sync_locks (account_id, owner, pid, host, heartbeat_at) VALUES (?, ?, ?, ?, ?)',
+    );
 
     // A crashed process's lock, and a "running" run it left.
     put.run(account.id, 'crashed', deadPid(), hostname(), Date.now());
@@ -202,7 +222,7 @@ describe('one sync per account across processes', () => {
     expect(liveCount(t.dataDir, 'progress')).toBe(data.progress.length);
   });
 
-  it('the CLI waits for the app\'s sync of the same account, says so, then syncs', async () => {
+  it("the CLI waits for the app's sync of the same account, says so, then syncs", async () => {
     // The app's sync holds the account until the CLI says it is waiting.
     const { dir, held, run: appRun } = await heldSync(makeDataset(6, 80));
     const lines: string[] = [];

@@ -51,7 +51,7 @@ describe('auto-sync and clear cache', () => {
 });
 
 describe('auto-sync failures', () => {
-  it('are written to the core\'s log, not only told to the host', async () => {
+  it("are written to the core's log, not only told to the host", async () => {
     const lines: Record<string, unknown>[] = [];
     const log = pino({}, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
     // A core whose every sync is refused (as on a read-only cache).

@@ -15,8 +15,10 @@ function liveRows(dataDir: string, table: string, accountId: string) {
   const db = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
   try {
     return db
-      .prepare(`SELECT t.* FROM ${table} t JOIN accounts a ON a.id = t.account_id ` +
-        'AND t.generation = a.live_generation WHERE t.account_id = ?')
+      .prepare(
+        `SELECT t.* FROM ${table} t JOIN accounts a ON a.id = t.account_id ` +
+          'AND t.generation = a.live_generation WHERE t.account_id = ?',
+      )
       .all(accountId) as Record<string, unknown>[];
   } finally {
     db.close();
@@ -49,24 +51,40 @@ describe('sync engine', () => {
     const progress: SyncProgress[] = [];
     core.on('sync.progress', (p) => progress.push(p));
     const [run] = await core.call('sync.run', {});
-    expect(run).toMatchObject({ outcome: 'ok', counts: { courses: 3, learners: 25, progress: 75, sessions: 0, attendance: 0 } });
+    expect(run).toMatchObject({
+      outcome: 'ok',
+      counts: { courses: 3, learners: 25, progress: 75, sessions: 0, attendance: 0 },
+    });
     expect(liveRows(dataDir, 'progress', account.id)).toHaveLength(75);
     const stored = liveRows(dataDir, 'learners', account.id).find((r) => r.id === 'l7')!;
     expect(stored).toMatchObject({ name: 'Learner 7', email: 'l7@example.com' });
     expect(JSON.parse(stored.raw_json as string)).toMatchObject({ scripted: true, id: 'l7' });
     // Progress events: every step, a final done event, rows growing.
     expect(progress.at(-1)).toMatchObject({ state: 'done', outcome: 'ok' });
-    expect(new Set(progress.map((p) => p.resource))).toEqual(new Set(['courses', 'sessions', 'learners', 'attendance', 'progress']));
+    expect(new Set(progress.map((p) => p.resource))).toEqual(
+      new Set(['courses', 'sessions', 'learners', 'attendance', 'progress']),
+    );
     expect((await core.call('sync.status'))[0]).toMatchObject({ running: false, lastRun: { outcome: 'ok' } });
     expect((await core.call('sync.status'))[0]!.dataAsOf).toBe(run!.endedAt);
   });
 
-  it.each(['courses', 'progress'] as const)('learners that arrive beside %s pages are stored and counted once, whichever step brings them', async (learnersWith) => {
-    const { core, dataDir, account } = await setup({ data: makeDataset(3, 25), pageSize: 10, learnersWith });
-    const [run] = await core.call('sync.run', {});
-    expect(run).toMatchObject({ outcome: 'ok', counts: { courses: 3, learners: 25, progress: 75 } });
-    expect(liveRows(dataDir, 'learners', account.id).map((r) => r.id).sort()).toEqual(makeDataset(3, 25).learners.map((l) => l.id).sort());
-  });
+  it.each(['courses', 'progress'] as const)(
+    'learners that arrive beside %s pages are stored and counted once, whichever step brings them',
+    async (learnersWith) => {
+      const { core, dataDir, account } = await setup({ data: makeDataset(3, 25), pageSize: 10, learnersWith });
+      const [run] = await core.call('sync.run', {});
+      expect(run).toMatchObject({ outcome: 'ok', counts: { courses: 3, learners: 25, progress: 75 } });
+      expect(
+        liveRows(dataDir, 'learners', account.id)
+          .map((r) => r.id)
+          .sort(),
+      ).toEqual(
+        makeDataset(3, 25)
+          .learners.map((l) => l.id)
+          .sort(),
+      );
+    },
+  );
 
   it('removes rows that disappeared upstream only when a sync completes, and keeps one generation', async () => {
     const { core, dataDir, account, state } = await setup({ data: makeDataset(3, 5) });
@@ -74,7 +92,11 @@ describe('sync engine', () => {
     state.script = { data: { ...makeDataset(2, 5), courses: [course('c1'), course('c2')] } };
     const [run] = await core.call('sync.run', { mode: 'full' });
     expect(run!.outcome).toBe('ok');
-    expect(liveRows(dataDir, 'courses', account.id).map((r) => r.id).sort()).toEqual(['c1', 'c2']);
+    expect(
+      liveRows(dataDir, 'courses', account.id)
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(['c1', 'c2']);
     // Superseded rows are swept: only the live generation is on disk.
     expect(allRowCount(dataDir, 'courses')).toBe(2);
     expect(allRowCount(dataDir, 'progress')).toBe(10);
@@ -86,7 +108,15 @@ describe('sync engine', () => {
     const before = liveRows(dataDir, 'progress', account.id);
     state.script = {
       data: makeDataset(4, 40),
-      failAt: { resource: 'progress', page: 3, error: new HttpError('server_error', 'The server answered HTTP 503 (Service Unavailable) after 6 attempts', 503) },
+      failAt: {
+        resource: 'progress',
+        page: 3,
+        error: new HttpError(
+          'server_error',
+          'The server answered HTTP 503 (Service Unavailable) after 6 attempts',
+          503,
+        ),
+      },
     };
     const [run] = await core.call('sync.run', { mode: 'full' });
     expect(run).toMatchObject({ outcome: 'failed', errorCode: 'server_error' });
@@ -113,7 +143,10 @@ describe('sync engine', () => {
     expect(await cancelled).toEqual({ cancelled: [account.id] });
     expect(run).toMatchObject({ outcome: 'cancelled', errorCode: 'cancelled' });
     expect(liveRows(dataDir, 'progress', account.id)).toEqual(before);
-    expect((await core.call('sync.history', { accountId: account.id })).map((r) => r.outcome)).toEqual(['cancelled', 'ok']);
+    expect((await core.call('sync.history', { accountId: account.id })).map((r) => r.outcome)).toEqual([
+      'cancelled',
+      'ok',
+    ]);
   });
 
   it('forbidden courses make a partial run that still completes and names them', async () => {
@@ -135,8 +168,8 @@ describe('sync engine', () => {
     const [run] = await core.call('sync.run', { mode: 'full' });
     expect(run).toMatchObject({ outcome: 'partial', errorCode: 'incomplete', counts: { progress: 25 } });
     expect(run!.errorMessage).toBe(
-      'The scripted list of progress changed while Rollbook read it (25 of 60 read). '
-      + 'Rows of those lists that this sync did not reach were kept from the previous sync.',
+      'The scripted list of progress changed while Rollbook read it (25 of 60 read). ' +
+        'Rows of those lists that this sync did not reach were kept from the previous sync.',
     );
     const rows = liveRows(dataDir, 'progress', account.id);
     const keys = rows.map((r) => `${r.course_id}/${r.learner_id}`).sort();
@@ -170,7 +203,12 @@ describe('sync engine', () => {
     cleanups.push(t.cleanup);
     const { account } = await t.core.call('accounts.add', { label: 'Acme', settings: { platform: 'sample', seed: 1 } });
     await t.core.call('sync.run', {});
-    const beside = scriptedConnector({ data: renamed, pageSize: 10, learnersWith: 'progress', gapIn: { resource: 'progress', rows: 20 } });
+    const beside = scriptedConnector({
+      data: renamed,
+      pageSize: 10,
+      learnersWith: 'progress',
+      gapIn: { resource: 'progress', rows: 20 },
+    });
     state.connector = { ...beside, learners: scriptedConnector({ data: renamed, pageSize: 10 }).learners };
     expect((await t.core.call('sync.run', { mode: 'full' }))[0]!.outcome).toBe('partial');
     const names = liveRows(t.dataDir, 'learners', account.id).map((r) => r.name);
@@ -203,7 +241,9 @@ describe('sync engine', () => {
     const firstPages = calls.find((c) => c.resource === 'progress')!.pages;
     // Upstream: one learner's progress changes after the first sync.
     const changed = data.progress.map((p) =>
-      p.courseId === 'c1' && p.learnerId === 'l1' ? progressRow('c1', 'l1', 'completed', '2099-01-01T00:00:00.000Z') : p,
+      p.courseId === 'c1' && p.learnerId === 'l1'
+        ? progressRow('c1', 'l1', 'completed', '2099-01-01T00:00:00.000Z')
+        : p,
     );
     calls.length = 0;
     state.script = { data: { ...data, progress: changed }, incremental: ['progress'], calls, pageSize: 5 };
@@ -220,7 +260,9 @@ describe('sync engine', () => {
     const full = liveRows(dataDir, 'progress', account.id).map(({ generation: _g, ...r }) => r);
     expect(incremental).toHaveLength(40);
     expect(new Set(incremental.map((r) => JSON.stringify(r)))).toEqual(new Set(full.map((r) => JSON.stringify(r))));
-    expect(incremental.find((r) => r.learner_id === 'l1' && r.course_id === 'c1')).toMatchObject({ status: 'completed' });
+    expect(incremental.find((r) => r.learner_id === 'l1' && r.course_id === 'c1')).toMatchObject({
+      status: 'completed',
+    });
   });
 
   it('refuses a second sync of an account that is already syncing', async () => {

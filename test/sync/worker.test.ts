@@ -34,24 +34,46 @@ describe('sync in a worker thread', () => {
   async function setup(syncWorker = findSyncWorker(), onInternalError?: (error: unknown) => void) {
     const sim = await startIspringSimulator({ courses: 30, learners: 400, results: 2_500, pageSizeCap: 500 });
     cleanups.push(() => sim.close());
-    const t = testCore({ syncWorker, onInternalError, httpOptions: { retry: { retries: 2, baseDelayMs: 20, maxDelayMs: 50 } } });
+    const t = testCore({
+      syncWorker,
+      onInternalError,
+      httpOptions: { retry: { retries: 2, baseDelayMs: 20, maxDelayMs: 50 } },
+    });
     cleanups.push(t.cleanup);
-    const settings = { platform: 'ispring' as const, baseUrl: sim.url, authMode: 'token' as const, clientId: sim.options.clientId, format: 'json' as const };
-    await t.core.call('accounts.add', { label: 'Worker', settings, secret: sim.options.clientSecret, storage: 'session' });
+    const settings = {
+      platform: 'ispring' as const,
+      baseUrl: sim.url,
+      authMode: 'token' as const,
+      clientId: sim.options.clientId,
+      format: 'json' as const,
+    };
+    await t.core.call('accounts.add', {
+      label: 'Worker',
+      settings,
+      secret: sim.options.clientSecret,
+      storage: 'session',
+    });
     return { sim, ...t };
   }
 
-  it('a core never falls back to this thread silently: ' +
-    'a substituted connector needs inlineSync, which a worker excludes', () => {
-    const dir = tempDir();
-    cleanups.push(dir.cleanup);
-    const base = { dataDir: dir.path, secrets: createSecretStore(noKeychain()) };
-    const scripted = () => scriptedConnector({ data: makeDataset(1, 1) });
-    expect(() => createCore({ ...base, createConnector: scripted })).toThrow(/inlineSync: true/);
-    expect(() => createCore({ ...base, createConnector: scripted, syncWorker: findSyncWorker() })).toThrow(/inlineSync: true/);
-    expect(() => createCore({ ...base, inlineSync: true, syncWorker: findSyncWorker() })).toThrow(/Both syncWorker and inlineSync/);
-    createCore({ ...base, inlineSync: true, createConnector: scripted }).close();
-  });
+  it(
+    'a core never falls back to this thread silently: ' +
+      'a substituted connector needs inlineSync, which a worker excludes',
+    () => {
+      const dir = tempDir();
+      cleanups.push(dir.cleanup);
+      const base = { dataDir: dir.path, secrets: createSecretStore(noKeychain()) };
+      const scripted = () => scriptedConnector({ data: makeDataset(1, 1) });
+      expect(() => createCore({ ...base, createConnector: scripted })).toThrow(/inlineSync: true/);
+      expect(() => createCore({ ...base, createConnector: scripted, syncWorker: findSyncWorker() })).toThrow(
+        /inlineSync: true/,
+      );
+      expect(() => createCore({ ...base, inlineSync: true, syncWorker: findSyncWorker() })).toThrow(
+        /Both syncWorker and inlineSync/,
+      );
+      createCore({ ...base, inlineSync: true, createConnector: scripted }).close();
+    },
+  );
 
   it('finds its code: the TypeScript source here, the bundle beside a built entry', () => {
     const source = findSyncWorker();
@@ -63,16 +85,21 @@ describe('sync in a worker thread', () => {
     const entry = pathToFileURL(join(dir.path, 'cli.js')).href;
     expect(findSyncWorker(entry)?.url.href).toBe(pathToFileURL(join(dir.path, 'sync-worker.js')).href);
     // From a shared chunk one folder below the entries.
-    expect(findSyncWorker(pathToFileURL(join(dir.path, 'chunks', 'core-abc.js')).href)?.url.href).toBe(pathToFileURL(join(dir.path, 'sync-worker.js')).href);
+    expect(findSyncWorker(pathToFileURL(join(dir.path, 'chunks', 'core-abc.js')).href)?.url.href).toBe(
+      pathToFileURL(join(dir.path, 'sync-worker.js')).href,
+    );
     expect(findSyncWorker(pathToFileURL(join(dir.path, 'deeper', 'still', 'x.js')).href)).toBeUndefined();
   });
 
-  it('writes exactly the simulator\'s data, with progress on the core\'s events', async () => {
+  it("writes exactly the simulator's data, with progress on the core's events", async () => {
     const { core, dataDir, sim } = await setup();
     const progress: SyncProgress[] = [];
     core.on('sync.progress', (p) => progress.push(p));
     const [run] = await core.call('sync.run', { mode: 'full' });
-    expect(run).toMatchObject({ outcome: 'ok', counts: { courses: 30, learners: 400, progress: sim.data.results.length } });
+    expect(run).toMatchObject({
+      outcome: 'ok',
+      counts: { courses: 30, learners: 400, progress: sim.data.results.length },
+    });
     expect(liveCount(dataDir, 'progress')).toBe(sim.data.results.length);
     expect(liveCount(dataDir, 'learners')).toBe(400);
     expect(progress.map((p) => p.resource)).toEqual(expect.arrayContaining(['courses', 'learners', 'progress']));
@@ -85,7 +112,10 @@ describe('sync in a worker thread', () => {
     const lines = readLog(core.logDir).filter((r) => r.runId === run!.id);
     expect(lines.map((r) => r.msg)).toEqual(['sync started', ...Array(6).fill('sync step'), 'sync finished']);
     expect(lines.every((r) => typeof r.thread === 'number' && r.thread > 0)).toBe(true);
-    expect(lines.find((r) => r.step === 'progress')).toMatchObject({ rows: sim.data.results.length, ms: expect.any(Number) });
+    expect(lines.find((r) => r.step === 'progress')).toMatchObject({
+      rows: sim.data.results.length,
+      ms: expect.any(Number),
+    });
 
     // A second sync reuses the warm worker and replaces the generation.
     const [again] = await core.call('sync.run', { mode: 'full' });
@@ -93,7 +123,7 @@ describe('sync in a worker thread', () => {
     expect(liveCount(dataDir, 'progress')).toBe(sim.data.results.length);
   });
 
-  it('cancel stops the worker\'s run mid-sync and keeps the previous data', async () => {
+  it("cancel stops the worker's run mid-sync and keeps the previous data", async () => {
     const { core, dataDir, sim } = await setup();
     await core.call('sync.run', { mode: 'full' });
     const account = (await core.call('accounts.list'))[0]!;
@@ -121,8 +151,11 @@ describe('sync in a worker thread', () => {
     cleanups.push(dir.cleanup);
     // A worker entry that crashes as soon as it is given a job.
     const crashing = join(dir.path, 'crash-worker.mjs');
-    writeFileSync(crashing, "import { parentPort } from 'node:worker_threads';\n" +
-      "parentPort.on('message', () => { throw new Error('boom'); });\n");
+    writeFileSync(
+      crashing,
+      "import { parentPort } from 'node:worker_threads';\n" +
+        "parentPort.on('message', () => { throw new Error('boom'); });\n",
+    );
     const errors: unknown[] = [];
     const { core } = await setup({ url: pathToFileURL(crashing) }, (error) => errors.push(error));
     const [run] = await Promise.race([
@@ -148,9 +181,9 @@ describe('sync in a worker thread', () => {
     writeFileSync(
       crashing,
       "import { parentPort } from 'node:worker_threads';\n" +
-        'parentPort.on(\'message\', (m) => {\n' +
+        "parentPort.on('message', (m) => {\n" +
         "  if (m.type === 'cancel') throw new Error('boom on cancel');\n" +
-        '  const progress = { accountId: m.input.account.id, runId: 0, state: \'waiting\', resource: null,\n' +
+        "  const progress = { accountId: m.input.account.id, runId: 0, state: 'waiting', resource: null,\n" +
         '    step: 0, steps: 5, pages: 0, rows: 0, total: null, counts: {}, waiting: null, elapsedMs: 0,\n' +
         "    outcome: 'running' };\n" +
         "  parentPort.postMessage({ type: 'progress', job: m.job, progress });\n" +

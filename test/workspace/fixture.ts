@@ -17,8 +17,20 @@ export interface Dataset {
   attendance?: Attendance[];
 }
 
-export function addAccount(db: Db, id: string, label: string, settings: AccountSettings, now = '2026-06-01T12:00:00.000Z'): string {
-  createAccountsRepo(db).insert({ id, label, settings, secretLocation: settings.platform === 'sample' ? 'none' : 'session', now });
+export function addAccount(
+  db: Db,
+  id: string,
+  label: string,
+  settings: AccountSettings,
+  now = '2026-06-01T12:00:00.000Z',
+): string {
+  createAccountsRepo(db).insert({
+    id,
+    label,
+    settings,
+    secretLocation: settings.platform === 'sample' ? 'none' : 'session',
+    now,
+  });
   return id;
 }
 
@@ -70,14 +82,26 @@ export const course = (id: string, name: string, type = 'course', extra: Partial
   ...extra,
 });
 
-export const learner = (id: string, name: string, email: string | null): Learner => ({ id, name, email, firstName: null, lastName: null });
+export const learner = (id: string, name: string, email: string | null): Learner => ({
+  id,
+  name,
+  email,
+  firstName: null,
+  lastName: null,
+});
 
-export const progress = (courseId: string, learnerId: string, status: Progress['status'], extra: Partial<Progress> = {}): Progress => ({
+export const progress = (
+  courseId: string,
+  learnerId: string,
+  status: Progress['status'],
+  extra: Partial<Progress> = {},
+): Progress => ({
   courseId,
   learnerId,
   status,
   rawStatus: status,
-  progressPct: status === 'completed' || status === 'passed' || status === 'failed' ? 100 : status === 'not_started' ? 0 : 50,
+  progressPct:
+    status === 'completed' || status === 'passed' || status === 'failed' ? 100 : status === 'not_started' ? 0 : 50,
   score: null,
   startedAt: status === 'not_started' ? null : '2026-05-01T09:00:00.000Z',
   completedAt: null,
@@ -85,7 +109,12 @@ export const progress = (courseId: string, learnerId: string, status: Progress['
   ...extra,
 });
 
-export const session = (id: string, courseId: string, startsAt: string, extra: Partial<CourseSession> = {}): CourseSession => ({
+export const session = (
+  id: string,
+  courseId: string,
+  startsAt: string,
+  extra: Partial<CourseSession> = {},
+): CourseSession => ({
   id,
   courseId,
   name: null,

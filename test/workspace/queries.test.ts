@@ -23,7 +23,9 @@ describe('workspace queries (two sample accounts)', () => {
     const completions = d1.progress.filter((p) => p.status === 'completed' || p.status === 'passed').length;
     expect(one.totals.completions).toBe(completions);
     expect(one.statusDistribution.failed).toBe(d1.progress.filter((p) => p.status === 'failed').length);
-    expect(one.totals.upcomingSessions).toBe(d1.sessions.filter((s) => s.status !== 'cancelled' && s.startsAt > NOW.toISOString()).length);
+    expect(one.totals.upcomingSessions).toBe(
+      d1.sessions.filter((s) => s.status !== 'cancelled' && s.startsAt > NOW.toISOString()).length,
+    );
     expect(one.recentCompletions).toHaveLength(10);
     expect(one.recentCompletions[0]!.completedAt >= one.recentCompletions[9]!.completedAt).toBe(true);
     expect(one.freshness).toEqual([expect.objectContaining({ label: 'North', lastOutcome: 'ok' })]);
@@ -34,10 +36,18 @@ describe('workspace queries (two sample accounts)', () => {
   it('courses: filters, sort and search change the rows as expected', async () => {
     const byName = await t.core.call('workspace.courses', { accountIds: [a1] });
     expect(byName).toHaveLength(24);
-    expect(byName.map((c) => c.name)).toEqual([...byName.map((c) => c.name)].sort((x, y) => x.localeCompare(y, 'en', { sensitivity: 'base' })));
-    const classes = await t.core.call('workspace.courses', { accountIds: [a1], types: ['class'], sort: { column: 'learners', direction: 'desc' } });
+    expect(byName.map((c) => c.name)).toEqual(
+      [...byName.map((c) => c.name)].sort((x, y) => x.localeCompare(y, 'en', { sensitivity: 'base' })),
+    );
+    const classes = await t.core.call('workspace.courses', {
+      accountIds: [a1],
+      types: ['class'],
+      sort: { column: 'learners', direction: 'desc' },
+    });
     expect(classes).toHaveLength(8);
-    expect(classes.every((c) => c.type === 'class' && (c.nextSessionAt === null || c.nextSessionAt > NOW.toISOString()))).toBe(true);
+    expect(
+      classes.every((c) => c.type === 'class' && (c.nextSessionAt === null || c.nextSessionAt > NOW.toISOString())),
+    ).toBe(true);
     expect(classes.map((c) => c.learners)).toEqual([...classes.map((c) => c.learners)].sort((x, y) => y - x));
     const fire = d1.courses.find((c) => c.name.startsWith('Fire'))!;
     const fireRow = byName.find((c) => c.id === fire.id)!;
@@ -45,9 +55,16 @@ describe('workspace queries (two sample accounts)', () => {
     expect(fireRow.learners).toBe(fireProgress.length);
     expect(fireRow.counts.completed).toBe(fireProgress.filter((p) => p.status === 'completed').length);
     // Search: substring and diacritics-insensitive (trigram FTS), prefix for short queries.
-    expect((await t.core.call('workspace.courses', { accountIds: [a1], search: 'safety' })).map((c) => c.name)).toEqual(['Fire Safety Essentials']);
-    expect((await t.core.call('workspace.courses', { accountIds: [a1], search: 'ire saf' })).map((c) => c.name)).toEqual(['Fire Safety Essentials']);
-    expect((await t.core.call('workspace.courses', { accountIds: [a1], search: 'Fi' })).map((c) => c.name)).toEqual(['Fire Safety Essentials', 'First Aid at Work — Refresher']);
+    expect((await t.core.call('workspace.courses', { accountIds: [a1], search: 'safety' })).map((c) => c.name)).toEqual(
+      ['Fire Safety Essentials'],
+    );
+    expect(
+      (await t.core.call('workspace.courses', { accountIds: [a1], search: 'ire saf' })).map((c) => c.name),
+    ).toEqual(['Fire Safety Essentials']);
+    expect((await t.core.call('workspace.courses', { accountIds: [a1], search: 'Fi' })).map((c) => c.name)).toEqual([
+      'Fire Safety Essentials',
+      'First Aid at Work — Refresher',
+    ]);
     const failed = await t.core.call('workspace.courses', { accountIds: [a1], statuses: ['failed'] });
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.every((c) => c.counts.failed > 0)).toBe(true);
@@ -72,10 +89,17 @@ describe('workspace queries (two sample accounts)', () => {
       }
       expect(pages).toEqual(all);
     }
-    const filtered = await t.core.call('workspace.coursePage', { accountIds: [a1], types: ['class'], search: 'a', limit: 3 });
+    const filtered = await t.core.call('workspace.coursePage', {
+      accountIds: [a1],
+      types: ['class'],
+      search: 'a',
+      limit: 3,
+    });
     const expected = await t.core.call('workspace.courses', { accountIds: [a1], types: ['class'], search: 'a' });
     expect(filtered).toEqual({ total: expected.length, rows: expected.slice(0, 3) });
-    await expect(t.core.call('workspace.coursePage', { accountIds: null, limit: 5000 } as never)).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(t.core.call('workspace.coursePage', { accountIds: null, limit: 5000 } as never)).rejects.toMatchObject(
+      { code: 'invalid_input' },
+    );
   });
 
   it('course learners: paged, filtered by status, searchable without diacritics', async () => {
@@ -84,22 +108,42 @@ describe('workspace queries (two sample accounts)', () => {
     const page = await t.core.call('workspace.courseLearners', { accountId: a1, courseId: fire.id, limit: 25 });
     expect(page.total).toBe(expected.length);
     expect(page.rows).toHaveLength(25);
-    const done = await t.core.call('workspace.courseLearners', { accountId: a1, courseId: fire.id, statuses: ['completed'], limit: 1000 });
+    const done = await t.core.call('workspace.courseLearners', {
+      accountId: a1,
+      courseId: fire.id,
+      statuses: ['completed'],
+      limit: 1000,
+    });
     expect(done.rows.length).toBeGreaterThan(0);
     expect(done.rows.every((r) => r.status === 'completed')).toBe(true);
     expect(done.total).toBe(expected.filter((p) => p.status === 'completed').length);
     const withAccent = d1.learners.find((l) => l.name.includes('Zoë') && expected.some((p) => p.learnerId === l.id));
     if (withAccent) {
-      const found = await t.core.call('workspace.courseLearners', { accountId: a1, courseId: fire.id, search: 'zoe', limit: 1000 });
+      const found = await t.core.call('workspace.courseLearners', {
+        accountId: a1,
+        courseId: fire.id,
+        search: 'zoe',
+        limit: 1000,
+      });
       expect(found.rows.map((r) => r.learnerId)).toContain(withAccent.id);
     }
-    const sorted = await t.core.call('workspace.courseLearners', { accountId: a1, courseId: fire.id, sort: { column: 'progressPct', direction: 'desc' }, limit: 1000 });
-    expect(sorted.rows.map((r) => r.progressPct ?? -1)).toEqual([...sorted.rows.map((r) => r.progressPct ?? -1)].sort((x, y) => y - x));
+    const sorted = await t.core.call('workspace.courseLearners', {
+      accountId: a1,
+      courseId: fire.id,
+      sort: { column: 'progressPct', direction: 'desc' },
+      limit: 1000,
+    });
+    expect(sorted.rows.map((r) => r.progressPct ?? -1)).toEqual(
+      [...sorted.rows.map((r) => r.progressPct ?? -1)].sort((x, y) => y - x),
+    );
   });
 
   it('sessions and the attendance matrix for a class course', async () => {
     const klass = d1.courses.find((c) => c.type === 'class')!;
-    const { sessions, learners, cells } = await t.core.call('workspace.courseSessions', { accountId: a1, courseId: klass.id });
+    const { sessions, learners, cells } = await t.core.call('workspace.courseSessions', {
+      accountId: a1,
+      courseId: klass.id,
+    });
     expect(sessions.map((s) => s.id)).toEqual(d1.sessions.filter((s) => s.courseId === klass.id).map((s) => s.id));
     const att = d1.attendance.filter((a) => a.courseId === klass.id);
     expect(learners.length).toBe(new Set(att.map((a) => a.learnerId)).size);
@@ -109,12 +153,16 @@ describe('workspace queries (two sample accounts)', () => {
 
   it('one learner across accounts by e-mail (case-insensitive)', async () => {
     const d2 = generateSampleDataset(2, NOW);
-    const shared = d1.learners.find((l) => l.email && d2.learners.some((m) => m.email === l.email) && d1.progress.some((p) => p.learnerId === l.id));
+    const shared = d1.learners.find(
+      (l) => l.email && d2.learners.some((m) => m.email === l.email) && d1.progress.some((p) => p.learnerId === l.id),
+    );
     expect(shared).toBeDefined();
     const profile = await t.core.call('workspace.learner', { email: shared!.email!.toUpperCase() });
     expect(profile.email).toBe(shared!.email);
     const other = d2.learners.find((m) => m.email === shared!.email)!;
-    const expected = d1.progress.filter((p) => p.learnerId === shared!.id).length + d2.progress.filter((p) => p.learnerId === other.id).length;
+    const expected =
+      d1.progress.filter((p) => p.learnerId === shared!.id).length +
+      d2.progress.filter((p) => p.learnerId === other.id).length;
     expect(profile.courses).toHaveLength(expected);
     if (d2.progress.some((p) => p.learnerId === other.id)) expect(profile.accounts).toBe(2);
     const byId = await t.core.call('workspace.learner', { accountId: a1, learnerId: shared!.id });
@@ -124,7 +172,9 @@ describe('workspace queries (two sample accounts)', () => {
   it('quick search finds courses and learners', async () => {
     const result = await t.core.call('workspace.search', { accountIds: null, query: 'ngstr' });
     expect(result.learners.length).toBeGreaterThan(0);
-    expect(result.learners.every((l) => /ngstr/i.test(l.name.normalize('NFD').replace(/[\u0300-\u036f]/g, '')))).toBe(true);
+    expect(result.learners.every((l) => /ngstr/i.test(l.name.normalize('NFD').replace(/[\u0300-\u036f]/g, '')))).toBe(
+      true,
+    );
     expect((await t.core.call('workspace.search', { accountIds: [a2], query: 'GDPR' })).courses).toEqual([
       expect.objectContaining({ accountLabel: 'South', name: 'Data Protection & GDPR' }),
     ]);

@@ -18,17 +18,33 @@ describe('cache counts', () => {
   });
   const stats = createStatsRepo(db);
   const liveProgress = () =>
-    (db.prepare('SELECT count(*) AS n FROM progress p JOIN accounts a ' +
-      'ON a.id = p.account_id AND p.generation = a.live_generation').get() as { n: number }).n;
+    (
+      db
+        .prepare(
+          'SELECT count(*) AS n FROM progress p JOIN accounts a ' +
+            'ON a.id = p.account_id AND p.generation = a.live_generation',
+        )
+        .get() as { n: number }
+    ).n;
   const people = Array.from({ length: 30 }, (_, i) => learner(`L${i}`, `Learner ${i}`, null));
   const rows = (courseIds: string[], count: number) =>
-    Array.from({ length: count }, (_, i) => progress(courseIds[i % courseIds.length]!, people[i % people.length]!.id, i % 4 === 0 ? 'completed' : 'in_progress'));
+    Array.from({ length: count }, (_, i) =>
+      progress(
+        courseIds[i % courseIds.length]!,
+        people[i % people.length]!.id,
+        i % 4 === 0 ? 'completed' : 'in_progress',
+      ),
+    );
 
   it('counts the live progress rows of every account, whatever else the cache holds', () => {
     addAccount(db, 'a', 'Academy A', { platform: 'sample', seed: 1 });
     addAccount(db, 'b', 'Academy B', { platform: 'sample', seed: 2 });
     // B's progress names a course its course list does not have (a course deleted between two pages of a sync).
-    writeLive(db, 'a', { courses: [course('C1', 'One'), course('C2', 'Two')], learners: people, progress: rows(['C1', 'C2'], 30) });
+    writeLive(db, 'a', {
+      courses: [course('C1', 'One'), course('C2', 'Two')],
+      learners: people,
+      progress: rows(['C1', 'C2'], 30),
+    });
     writeLive(db, 'b', { courses: [course('C1', 'One')], learners: people, progress: rows(['C1', 'GONE'], 17) });
     expect(stats.counts()).toMatchObject({ accounts: 2, courses: 3, learners: 60, progress: 47 });
 

@@ -13,7 +13,8 @@ import type { HandlersFor } from './handlers';
 
 export function resolveAccount(ctx: CoreContext, ref: string): Account {
   const account = ctx.accounts.get(ref) ?? ctx.accounts.findByLabel(ref);
-  if (!account) throw new RollbookError('account_not_found', `No account "${ref}". Run "rollbook accounts list" to see them.`);
+  if (!account)
+    throw new RollbookError('account_not_found', `No account "${ref}". Run "rollbook accounts list" to see them.`);
   return account;
 }
 
@@ -115,7 +116,10 @@ export const accountHandlers = {
     assertLabelFree(ctx, label, account.id);
     const settings = input.settings ?? account.settings;
     if (settings.platform !== account.platform) {
-      throw new RollbookError('invalid_input', `An account cannot change platform (${account.platform} → ${settings.platform}). Add a new account instead.`);
+      throw new RollbookError(
+        'invalid_input',
+        `An account cannot change platform (${account.platform} → ${settings.platform}). Add a new account instead.`,
+      );
     }
     if (input.secret === undefined) {
       // The stored secret was given for the old address; sending it to a new one (a typo, or a host that asks for

@@ -28,7 +28,10 @@ export const appHandlers = {
   'settings.update': (ctx, patch) => updateSettings(ctx, patch),
   'cache.clear': (ctx) => {
     if (ctx.accounts.list().some((a) => ctx.sync.isRunning(a.id))) {
-      throw new RollbookError('sync_running', 'A sync is running. Cancel it or wait for it to finish, then clear the cache.');
+      throw new RollbookError(
+        'sync_running',
+        'A sync is running. Cancel it or wait for it to finish, then clear the cache.',
+      );
     }
     const cleared = ctx.cache.clearAll();
     ctx.events.emit('accounts.changed', { accounts: ctx.accounts.list() });

@@ -23,10 +23,7 @@ import type { Logger } from '../log/log';
  */
 export interface HostAbilities {
   /** The native Save dialog: the chosen path (to show) and the token an export must present to write there. */
-  chooseSavePath?: (
-    suggestedName: string,
-    format: ExportFormat,
-  ) => Promise<{ path: string; saveToken: string } | null>;
+  chooseSavePath?: (suggestedName: string, format: ExportFormat) => Promise<{ path: string; saveToken: string } | null>;
   /** The path behind a token chooseSavePath issued, once; null for any other token. */
   claimSavePath?: (saveToken: string) => string | null;
   /** Told of every file an export wrote, so the host may open it later. */

@@ -27,23 +27,33 @@ export function diagnosticsText(ctx: CoreContext): string {
     `Log folder:      ${ctx.logDir}`,
     '',
     `Accounts (${accounts.length}), live rows:`,
-    ...ctx.stats.perAccount().map(
-      (a) =>
-        `  ${a.accountId} ${a.platform}: ${n(a.courses)} courses, ` +
+    ...ctx.stats
+      .perAccount()
+      .map(
+        (a) =>
+          `  ${a.accountId} ${a.platform}: ${n(a.courses)} courses, ` +
           `${n(a.sessions)} sessions, ${n(a.learners)} learners, ` +
-        `${n(a.progress)} progress, ${n(a.attendance)} attendance`,
-    ),
+          `${n(a.progress)} progress, ${n(a.attendance)} attendance`,
+      ),
     '',
     `Last ${RECENT} sync runs:`,
-    ...orNone(ctx.runs.history(undefined, RECENT).map((r) => {
-      const counts = Object.entries(r.counts).map(([k, v]) => `${v} ${k}`).join(', ');
-      const error = r.errorCode ? ` — ${r.errorCode}: ${r.errorMessage ?? ''}` : '';
-      return `  #${r.id} ${r.accountId} ${r.mode} ${r.startedAt} → ${r.endedAt ?? '…'} ${r.outcome}` +
-        `${counts ? ` (${counts})` : ''}${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}${error}`;
-    })),
+    ...orNone(
+      ctx.runs.history(undefined, RECENT).map((r) => {
+        const counts = Object.entries(r.counts)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ');
+        const error = r.errorCode ? ` — ${r.errorCode}: ${r.errorMessage ?? ''}` : '';
+        return (
+          `  #${r.id} ${r.accountId} ${r.mode} ${r.startedAt} → ${r.endedAt ?? '…'} ${r.outcome}` +
+          `${counts ? ` (${counts})` : ''}${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}${error}`
+        );
+      }),
+    ),
     '',
     `Last ${RECENT} logged errors:`,
-    ...orNone(recentLoggedErrors(ctx.logDir, RECENT).map((e) => `  ${e.time} ${e.msg}${e.error ? ` — ${e.error}` : ''}`)),
+    ...orNone(
+      recentLoggedErrors(ctx.logDir, RECENT).map((e) => `  ${e.time} ${e.msg}${e.error ? ` — ${e.error}` : ''}`),
+    ),
   ];
   let text = lines.join('\n') + '\n';
   // Messages name accounts by label ("The secret for "Studio" is missing"): the id says as much to support.

@@ -74,7 +74,16 @@ export const reportHandlers = {
   },
   'reports.saved.run': (ctx, { name, ...rest }) => {
     const saved = ctx.savedReports.get(name);
-    if (!saved) throw new RollbookError('invalid_input', `There is no saved report "${name}". Saved reports: ${ctx.savedReports.list().map((r) => r.name).join(', ') || 'none'}.`);
+    if (!saved)
+      throw new RollbookError(
+        'invalid_input',
+        `There is no saved report "${name}". Saved reports: ${
+          ctx.savedReports
+            .list()
+            .map((r) => r.name)
+            .join(', ') || 'none'
+        }.`,
+      );
     return runExport(ctx, { definition: saved.definition, ...rest });
   },
   'reports.saved.delete': (ctx, { name }) => ({ deleted: ctx.savedReports.remove(name) }),

@@ -7,7 +7,8 @@ function accountsFor(ctx: CoreContext, ids: string[] | undefined) {
   if (!ids) return ctx.accounts.list();
   return ids.map((id) => {
     const account = ctx.accounts.get(id) ?? ctx.accounts.findByLabel(id);
-    if (!account) throw new RollbookError('account_not_found', `No account "${id}". Run "rollbook accounts list" to see them.`);
+    if (!account)
+      throw new RollbookError('account_not_found', `No account "${id}". Run "rollbook accounts list" to see them.`);
     return account;
   });
 }

@@ -44,7 +44,11 @@ export const workspaceHandlers = {
   'workspace.coursePage': (ctx, input) => ctx.workspace.coursePage({ ...input, now: ctx.now().toISOString() }),
   'workspace.course': (ctx, { accountId, courseId }) => {
     const course = ctx.workspace.course(accountId, courseId, ctx.now().toISOString());
-    if (!course) throw new RollbookError('not_found', 'That course is not in the cache (it may have been removed by the last sync).');
+    if (!course)
+      throw new RollbookError(
+        'not_found',
+        'That course is not in the cache (it may have been removed by the last sync).',
+      );
     return { ...course, url: webLink(course.url) };
   },
   'workspace.facets': (ctx, { accountIds }) => ctx.workspace.facets(accountIds),

@@ -9,7 +9,8 @@ import type { CliIo } from './program';
 const CSI = String.raw`(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]?`;
 /** OSC, DCS, SOS, PM and APC strings, up to their terminator (BEL or ST) or the end of the line. */
 const STRING =
-  String.raw`(?:\u001b[\]PX^_]|[\u0090\u0098\u009d-\u009f])` + String.raw`[^\u0007\u001b\u009c\n]*(?:\u0007|\u001b\\|\u009c)?`;
+  String.raw`(?:\u001b[\]PX^_]|[\u0090\u0098\u009d-\u009f])` +
+  String.raw`[^\u0007\u001b\u009c\n]*(?:\u0007|\u001b\\|\u009c)?`;
 /** Any other escape: ESC, intermediates, a final byte. */
 const OTHER = String.raw`\u001b[ -/]*[0-~]?`;
 /** ESC- and C1-introduced sequences, removed whole so that their parameters do not show as text. */

@@ -56,7 +56,12 @@ export function buildProgram(io: CliIo, withCore: WithCore, fail: () => void = (
   const program = new Command('rollbook')
     .description('Rollbook: courses, learners and completions from iSpring Learn, TeamUp and SelfCommunity, offline.')
     .version(ROLLBOOK_VERSION, '-v, --version')
-    .addOption(new Option('--data-dir <dir>', 'where the cache lives').default(defaultDataDir(io.env), 'the app\'s data folder, or ROLLBOOK_DATA_DIR'))
+    .addOption(
+      new Option('--data-dir <dir>', 'where the cache lives').default(
+        defaultDataDir(io.env),
+        "the app's data folder, or ROLLBOOK_DATA_DIR",
+      ),
+    )
     .option('--verbose', 'on an unexpected failure, print its stack too (it is always in the log)')
     .showHelpAfterError('(run "rollbook --help" for usage)')
     .exitOverride()

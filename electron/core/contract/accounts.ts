@@ -15,7 +15,10 @@ export const baseUrlSchema = z
     try {
       url = new URL(value);
     } catch {
-      ctx.addIssue({ code: 'custom', message: `"${value}" is not a URL. Use the full address, e.g. https://example.com` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${value}" is not a URL. Use the full address, e.g. https://example.com`,
+      });
       return;
     }
     if (url.protocol === 'https:') return;
@@ -80,10 +83,7 @@ export type SampleSettings = z.infer<typeof sampleSettingsSchema>;
  * given for these; an edit that changes them must be given the secret again.
  */
 export function credentialOrigins(settings: AccountSettings): string[] {
-  const urls = [
-    'baseUrl' in settings ? settings.baseUrl : null,
-    'accountUrl' in settings ? settings.accountUrl : null,
-  ];
+  const urls = ['baseUrl' in settings ? settings.baseUrl : null, 'accountUrl' in settings ? settings.accountUrl : null];
   return urls.filter((u): u is string => !!u).map((u) => new URL(u).origin);
 }
 

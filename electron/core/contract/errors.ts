@@ -55,6 +55,9 @@ export class RollbookError extends Error {
 export function toWireError(error: unknown, describe?: (error: unknown) => string): WireError {
   if (error instanceof RollbookError) return error.toWire();
   // Anything else is a bug: its cause goes along on one scrubbed line (no stack, no secrets), the rest to the log.
-  const wire: WireError = { code: 'internal', message: 'Something went wrong inside Rollbook. Details are in the log.' };
+  const wire: WireError = {
+    code: 'internal',
+    message: 'Something went wrong inside Rollbook. Details are in the log.',
+  };
   return describe ? { ...wire, detail: describe(error) } : wire;
 }

@@ -10,7 +10,14 @@ export const appSettingsSchema = z.object({
   /** Default attendance share (%) for TeamUp course completion; an account may override it. */
   teamupCompletionThreshold: z.number().min(0).max(100).default(80),
   autoSync: z
-    .object({ onStart: z.boolean(), everyMinutes: z.number().int().min(0).max(24 * 60) })
+    .object({
+      onStart: z.boolean(),
+      everyMinutes: z
+        .number()
+        .int()
+        .min(0)
+        .max(24 * 60),
+    })
     .default({ onStart: false, everyMinutes: 0 }),
 });
 export type AppSettings = z.infer<typeof appSettingsSchema>;

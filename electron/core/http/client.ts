@@ -49,7 +49,10 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
  * allowed for loopback accounts only), and a local simulator or self-hosted server is never behind one.
  */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
   return (
     host === 'localhost' ||
     host.endsWith('.localhost') ||
@@ -71,7 +74,9 @@ export interface HttpClientTestOptions {
   budgetWindowMs?: number;
 }
 
-export function createHttpClient(options: HttpClientOptions & HttpClientTestOptions = {}): HttpClient & { close(): Promise<void> } {
+export function createHttpClient(
+  options: HttpClientOptions & HttpClientTestOptions = {},
+): HttpClient & { close(): Promise<void> } {
   const timeouts = { connectMs: 10_000, headersMs: 30_000, bodyMs: 60_000, totalMs: 5 * 60_000, ...options.timeouts };
   const retry = {
     retries: 5,
@@ -112,7 +117,14 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
     excerpt?: string,
     cause?: unknown,
     stoppedBy?: HttpLimit,
-  ) => new HttpError(code, redactText(message), status, excerpt, cause === undefined && !stoppedBy ? undefined : { cause, stoppedBy });
+  ) =>
+    new HttpError(
+      code,
+      redactText(message),
+      status,
+      excerpt,
+      cause === undefined && !stoppedBy ? undefined : { cause, stoppedBy },
+    );
   /** Who answered, in messages about Rollbook's own limits ("TeamUp took longer than …"). */
   const who = (capital: boolean) => options.service ?? (capital ? 'The server' : 'the server');
   // What the log may know of a request: never its query string, headers or body.
@@ -224,9 +236,12 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
       const url = new URL(req.url);
       const method = req.method ?? 'GET';
       if (options.origin && url.origin !== options.origin) {
-        throw fail('bad_response', `${options.service ?? 'The server'} pointed Rollbook at another host (${url.hostname}) ` +
-          `for ${method} ${describeUrl(url)}; Rollbook stopped rather than send your credentials ` +
-          `there. The account's address is ${options.origin}.`);
+        throw fail(
+          'bad_response',
+          `${options.service ?? 'The server'} pointed Rollbook at another host (${url.hostname}) ` +
+            `for ${method} ${describeUrl(url)}; Rollbook stopped rather than send your credentials ` +
+            `there. The account's address is ${options.origin}.`,
+        );
       }
       const maxRetries = req.retry === false ? 0 : retry.retries;
       let lastError: HttpError | undefined;
@@ -276,16 +291,26 @@ export function createHttpClient(options: HttpClientOptions & HttpClientTestOpti
         // run again later, so when the server asks for longer than one wait or all of a request's waits may take,
         // Rollbook says so and stops instead of sitting silent for that long.
         if (retryAfterMs !== null && retryAfterMs > retry.maxWaitMs) {
-          throw gaveUp(lastError!, `${who(false)} asked Rollbook to wait ${describeWait(retryAfterMs)} before trying again`);
+          throw gaveUp(
+            lastError!,
+            `${who(false)} asked Rollbook to wait ${describeWait(retryAfterMs)} before trying again`,
+          );
         }
         const asked = retryAfterMs !== null ? Math.max(retryAfterMs, Math.min(backoff, 1000)) : backoff;
         const waitMs = Math.min(asked, retry.maxWaitMs);
         if (waitedMs + waitMs > retry.maxTotalWaitMs) {
-          const why = retryAfterMs !== null ? `${who(false)} asked Rollbook to wait ${describeWait(retryAfterMs)} more` : 'it kept failing';
+          const why =
+            retryAfterMs !== null
+              ? `${who(false)} asked Rollbook to wait ${describeWait(retryAfterMs)} more`
+              : 'it kept failing';
           throw gaveUp(lastError!, `${why} after ${describeWait(waitedMs)} of waits between retries`);
         }
         waitedMs += waitMs;
-        options.onWait?.({ reason: lastError!.code === 'rate_limited' ? 'rate_limited' : 'retry', ms: waitMs, status: lastError!.status });
+        options.onWait?.({
+          reason: lastError!.code === 'rate_limited' ? 'rate_limited' : 'retry',
+          ms: waitMs,
+          status: lastError!.status,
+        });
         options.log?.warn({ ...logFields(method, url, lastError!, tries + 1), waitMs }, 'HTTP retry');
         await sleep(waitMs, req.signal).catch(() => {
           throw cancelled();
@@ -336,7 +361,13 @@ function transportError(
     code === 'UND_ERR_CONNECT_TIMEOUT' ||
     code === 'ETIMEDOUT'
   ) {
-    return fail('timeout', `The server took too long to answer ${where}. Check your connection, or try again later.`, undefined, undefined, error);
+    return fail(
+      'timeout',
+      `The server took too long to answer ${where}. Check your connection, or try again later.`,
+      undefined,
+      undefined,
+      error,
+    );
   }
   const reason =
     code === 'ECONNREFUSED'
@@ -346,5 +377,11 @@ function transportError(
         : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED'
           ? 'the connection was dropped'
           : 'the network failed';
-  return fail('network', `Could not reach ${url.host}: ${reason} (${where}). Check the address and your connection.`, undefined, undefined, error);
+  return fail(
+    'network',
+    `Could not reach ${url.host}: ${reason} (${where}). Check the address and your connection.`,
+    undefined,
+    undefined,
+    error,
+  );
 }

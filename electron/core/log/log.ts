@@ -72,10 +72,22 @@ export function serializeError(error: unknown, depth = 0): Record<string, unknow
 /** One line for a person: "TypeError: x is not a function", scrubbed and cut. */
 export function describeCause(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return Array.from(scrubText(text.replace(/\s+/g, ' ').trim())).slice(0, 300).join('');
+  return Array.from(scrubText(text.replace(/\s+/g, ' ').trim()))
+    .slice(0, 300)
+    .join('');
 }
 
-const SENSITIVE_FIELDS = ['secret', 'password', 'token', 'authorization', 'headers', 'body', 'excerpt', 'email', 'learner'];
+const SENSITIVE_FIELDS = [
+  'secret',
+  'password',
+  'token',
+  'authorization',
+  'headers',
+  'body',
+  'excerpt',
+  'email',
+  'learner',
+];
 
 /** The same options for the core's logger and the sync workers' ones. */
 export function logOptions(scrubber: Scrubber, base: Record<string, unknown> = {}): LoggerOptions {
@@ -152,7 +164,11 @@ export function openLog(dataDir: string): RollbookLog {
 }
 
 /** A logger whose finished lines go to `post` (a sync worker's to its parent thread). */
-export function forwardingLogger(scrubber: Scrubber, post: (line: string) => void, base: Record<string, unknown>): Logger {
+export function forwardingLogger(
+  scrubber: Scrubber,
+  post: (line: string) => void,
+  base: Record<string, unknown>,
+): Logger {
   return pino(logOptions(scrubber, base), { write: post });
 }
 

@@ -13,7 +13,17 @@ import type { HttpResponse } from '../http/types';
 export type Raw = Record<string, unknown>;
 
 /** Elements that are list items wherever they appear, so a single one still becomes a one-element list. */
-const LIST_ITEMS = new Set(['contentItem', 'userProfile', 'result', 'field', 'enrollment', 'department', 'group', 'userRole', 'module']);
+const LIST_ITEMS = new Set([
+  'contentItem',
+  'userProfile',
+  'result',
+  'field',
+  'enrollment',
+  'department',
+  'group',
+  'userRole',
+  'module',
+]);
 
 const xml = new XMLParser({
   ignoreAttributes: true,
@@ -63,7 +73,8 @@ function declaresDoctype(body: string): boolean {
   return body.slice(i, i + 9).toUpperCase() === '<!DOCTYPE';
 }
 
-const asRecord = (value: unknown): Raw => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Raw) : {});
+const asRecord = (value: unknown): Raw =>
+  value && typeof value === 'object' && !Array.isArray(value) ? (value as Raw) : {};
 const isObject = (value: unknown): value is Raw => !!value && typeof value === 'object' && !Array.isArray(value);
 
 /** Where a response came from, for messages: the path only (queries can carry personal data). */
@@ -239,7 +250,8 @@ export function isoDate(value: unknown): string | null {
   else {
     const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(s);
     if (!m) return null;
-    const zone = m[3] === undefined ? 'Z' : m[3].toUpperCase() === 'Z' ? 'Z' : m[3].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
+    const zone =
+      m[3] === undefined ? 'Z' : m[3].toUpperCase() === 'Z' ? 'Z' : m[3].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
     ms = Date.parse(`${m[1]}T${m[2]}${zone}`);
   }
   return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : null;
@@ -272,7 +284,10 @@ const STATUS_WORDS: Record<string, ProgressStatus> = {
  * snake_case from the results API (`in_progress`). Unknown or missing values fall back on the progress figure.
  */
 export function normaliseStatus(raw: string | null, progressPct: number | null = null): ProgressStatus {
-  const key = (raw ?? '').trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const key = (raw ?? '')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
   const known = STATUS_WORDS[key];
   if (known) return known;
   if (progressPct === null || progressPct <= 0) return 'not_started';

@@ -58,7 +58,13 @@ const USERS: Endpoint[] = [
   { path: '/users/v2', wrapper: 'userProfiles', item: 'userProfile', idField: 'userId', paged: true },
   { path: '/users', wrapper: 'userProfiles', item: 'userProfile', idField: 'userId', paged: true },
 ];
-const RESULTS: Endpoint = { path: '/learners/results', wrapper: 'results', item: 'result', idField: 'userId', paged: true };
+const RESULTS: Endpoint = {
+  path: '/learners/results',
+  wrapper: 'results',
+  item: 'result',
+  idField: 'userId',
+  paged: true,
+};
 
 /** `https://host`, `https://host/` or `https://host/api/v2`: paths are appended as given. */
 function normaliseBase(baseUrl: string): string {
@@ -100,61 +106,102 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
   /** Rewrites a transport/HTTP error into one that names iSpring Learn and says what to do. Never adds a secret. */
   function explain(error: HttpError, context: { path: string; phase: 'token' | 'api' }): HttpError {
     if (error.stoppedBy) return error; // one of Rollbook's own limits: the message already says which, and why
-    const keep = (code: HttpError['code'], message: string) => new HttpError(code, message, error.status, error.excerpt, { cause: error });
+    const keep = (code: HttpError['code'], message: string) =>
+      new HttpError(code, message, error.status, error.excerpt, { cause: error });
     const status = error.status === undefined ? '' : ` (HTTP ${error.status})`;
     if (context.phase === 'token') {
       switch (error.code) {
         case 'auth_failed':
         case 'bad_response':
           if (error.status === 400 || error.status === 401) {
-            return keep('auth_failed', `iSpring Learn rejected the client ID or secret${status}. ` +
-              'Check the API key in your iSpring Learn account (client ID and secret) ' +
-              'and enter them again.');
+            return keep(
+              'auth_failed',
+              `iSpring Learn rejected the client ID or secret${status}. ` +
+                'Check the API key in your iSpring Learn account (client ID and secret) ' +
+                'and enter them again.',
+            );
           }
           break;
         case 'forbidden':
-          return keep('forbidden', `iSpring Learn refused to issue an API token${status}: the API key may be disabled, ` +
-            `or the account's plan has no REST API access. Ask the account owner to check the API key.`);
+          return keep(
+            'forbidden',
+            `iSpring Learn refused to issue an API token${status}: the API key may be disabled, ` +
+              `or the account's plan has no REST API access. Ask the account owner to check the API key.`,
+          );
         case 'not_found':
-          return keep('not_found', `There is no iSpring Learn token service at ${host}${status}. ` +
-            'Check the API address (for example https://api-learn.ispringlearn.com), ' +
-            'or use login and password if the account predates API keys.');
+          return keep(
+            'not_found',
+            `There is no iSpring Learn token service at ${host}${status}. ` +
+              'Check the API address (for example https://api-learn.ispringlearn.com), ' +
+              'or use login and password if the account predates API keys.',
+          );
       }
     }
     switch (error.code) {
       case 'auth_failed':
         return settings.authMode === 'legacy'
-          ? keep('auth_failed', `iSpring Learn rejected the login or password${status}. Check the login (it may differ from ` +
-            `the e-mail), the password and the account URL ${settings.accountUrl}.`)
-          : keep('auth_failed', `iSpring Learn refused a freshly issued access token${status} for ${context.path}. ` +
-            'The API key may have been revoked or lack access; check it in your iSpring Learn account.');
+          ? keep(
+              'auth_failed',
+              `iSpring Learn rejected the login or password${status}. Check the login (it may differ from ` +
+                `the e-mail), the password and the account URL ${settings.accountUrl}.`,
+            )
+          : keep(
+              'auth_failed',
+              `iSpring Learn refused a freshly issued access token${status} for ${context.path}. ` +
+                'The API key may have been revoked or lack access; check it in your iSpring Learn account.',
+            );
       case 'forbidden':
-        return keep('forbidden', `iSpring Learn refused access to ${context.path}${status}: ` +
-          `this ${settings.authMode === 'legacy' ? 'user' : 'API key'} has no REST API access or lacks ` +
-          'the permission. Use an account administrator, and check that the plan includes the API.');
+        return keep(
+          'forbidden',
+          `iSpring Learn refused access to ${context.path}${status}: ` +
+            `this ${settings.authMode === 'legacy' ? 'user' : 'API key'} has no REST API access or lacks ` +
+            'the permission. Use an account administrator, and check that the plan includes the API.',
+        );
       case 'not_found':
-        return keep('not_found', `iSpring Learn has no ${context.path} at ${base}${status}. ` +
-          'Check the API address in the account settings (for example ' +
-          'https://api-learn.ispringlearn.com).');
+        return keep(
+          'not_found',
+          `iSpring Learn has no ${context.path} at ${base}${status}. ` +
+            'Check the API address in the account settings (for example ' +
+            'https://api-learn.ispringlearn.com).',
+        );
       case 'network': {
         // The HTTP layer says why (refused, unresolvable, dropped); keep that, drop its generic advice.
         const reason = /: (the [^(]+?) \(/.exec(error.message)?.[1] ?? 'the network failed';
-        if (reason.includes('dropped')) return keep('network', `iSpring Learn at ${host} dropped the connection. Try again; ` +
-          'if it keeps happening, check your internet connection or proxy.');
-        return keep('network', `iSpring Learn at ${host} is unreachable (${reason}). ` +
-          'Check the API address in the account settings and your internet connection.');
+        if (reason.includes('dropped'))
+          return keep(
+            'network',
+            `iSpring Learn at ${host} dropped the connection. Try again; ` +
+              'if it keeps happening, check your internet connection or proxy.',
+          );
+        return keep(
+          'network',
+          `iSpring Learn at ${host} is unreachable (${reason}). ` +
+            'Check the API address in the account settings and your internet connection.',
+        );
       }
       case 'timeout':
-        return keep('timeout', `iSpring Learn at ${host} did not answer in time${status}. Check your connection, or try again later.`);
+        return keep(
+          'timeout',
+          `iSpring Learn at ${host} did not answer in time${status}. Check your connection, or try again later.`,
+        );
       case 'rate_limited':
-        return keep('rate_limited', `iSpring Learn kept asking Rollbook to slow down${status}. Try the sync again later.`);
+        return keep(
+          'rate_limited',
+          `iSpring Learn kept asking Rollbook to slow down${status}. Try the sync again later.`,
+        );
       case 'server_error':
-        return keep('server_error', `iSpring Learn had a server error${status} on ${context.path}. ` +
-          'Try again later; if it persists, contact iSpring support.');
+        return keep(
+          'server_error',
+          `iSpring Learn had a server error${status} on ${context.path}. ` +
+            'Try again later; if it persists, contact iSpring support.',
+        );
       case 'bad_response':
         if (error.status !== undefined && error.status >= 400 && error.status < 500) {
-          return keep('bad_response', `iSpring Learn refused the request to ${context.path}${status}. ` +
-            `Please report this to Rollbook's developers.`);
+          return keep(
+            'bad_response',
+            `iSpring Learn refused the request to ${context.path}${status}. ` +
+              `Please report this to Rollbook's developers.`,
+          );
         }
         return error;
       default:
@@ -169,7 +216,11 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
 
   async function fetchToken(signal: AbortSignal): Promise<string> {
     if (settings.authMode !== 'token') throw new Error('token auth is not configured');
-    const form = new URLSearchParams({ client_id: settings.clientId, client_secret: secret, grant_type: 'client_credentials' });
+    const form = new URLSearchParams({
+      client_id: settings.clientId,
+      client_secret: secret,
+      grant_type: 'client_credentials',
+    });
     const url = tokenUrlFor(base);
     let response: HttpResponse;
     try {
@@ -187,11 +238,16 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
     }
     const issued = tokenOf(parseBody(response));
     if (!issued) {
-      throw new HttpError('bad_response', 'iSpring Learn answered the token request without an access token. ' +
-        'Check the API address in the account settings.', response.status);
+      throw new HttpError(
+        'bad_response',
+        'iSpring Learn answered the token request without an access token. ' +
+          'Check the API address in the account settings.',
+        response.status,
+      );
     }
     http.redact(issued.accessToken);
-    const ttlMs = (issued.expiresInSeconds && issued.expiresInSeconds > 0 ? issued.expiresInSeconds : DEFAULT_TOKEN_TTL_S) * 1000;
+    const ttlMs =
+      (issued.expiresInSeconds && issued.expiresInSeconds > 0 ? issued.expiresInSeconds : DEFAULT_TOKEN_TTL_S) * 1000;
     // Renew well before expiry (5 minutes early for the usual 30) so a long sync never sends a dying token.
     token = { value: issued.accessToken, renewAt: now().getTime() + ttlMs - Math.min(5 * 60_000, ttlMs / 6) };
     return issued.accessToken;
@@ -209,7 +265,14 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
   async function authHeaders(signal: AbortSignal): Promise<{ headers: Record<string, string>; token: string | null }> {
     if (settings.authMode === 'legacy') {
       // Documented names; X-Auth-Email carries the login despite its name.
-      return { headers: { 'X-Auth-Account-Url': settings.accountUrl, 'X-Auth-Email': settings.login, 'X-Auth-Password': secret }, token: null };
+      return {
+        headers: {
+          'X-Auth-Account-Url': settings.accountUrl,
+          'X-Auth-Email': settings.login,
+          'X-Auth-Password': secret,
+        },
+        token: null,
+      };
     }
     // The token is tied to the account, so no X-Auth-Account-Url in this mode.
     const value = await currentToken(signal);
@@ -233,7 +296,11 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
       try {
         response = await send();
       } catch (error) {
-        const expired = error instanceof HttpError && error.code === 'auth_failed' && settings.authMode === 'token' && !worded.has(error);
+        const expired =
+          error instanceof HttpError &&
+          error.code === 'auth_failed' &&
+          settings.authMode === 'token' &&
+          !worded.has(error);
         if (!expired) throw error;
         // Only drop the token this request used; a concurrent request may already have renewed it.
         if (token?.value === used) token = null;
@@ -249,8 +316,11 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
   function itemsOf(doc: unknown, endpoint: Endpoint): Raw[] {
     const items = listOf(doc, endpoint.wrapper, endpoint.item, endpoint.idField, endpoint.paged);
     if (items === null) {
-      throw new HttpError('bad_response', `iSpring Learn answered ${endpoint.path} without a ${endpoint.wrapper} list, ` +
-        'so Rollbook cannot read it. Try again; if it keeps happening, check the API address.');
+      throw new HttpError(
+        'bad_response',
+        `iSpring Learn answered ${endpoint.path} without a ${endpoint.wrapper} list, ` +
+          'so Rollbook cannot read it. Try again; if it keeps happening, check the API address.',
+      );
     }
     return items;
   }
@@ -260,8 +330,11 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
       return { items: raw.map(map), raw };
     } catch (error) {
       if (!(error instanceof MissingIdError)) throw error;
-      throw new HttpError('bad_response', `iSpring Learn sent ${error.message} in ${path}, so Rollbook cannot store it. ` +
-        'Try again later; if it keeps happening, report it to iSpring support.');
+      throw new HttpError(
+        'bad_response',
+        `iSpring Learn sent ${error.message} in ${path}, so Rollbook cannot store it. ` +
+          'Try again later; if it keeps happening, report it to iSpring support.',
+      );
     }
   }
 
@@ -282,7 +355,12 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
    * a row are followed and more end the listing. A token already followed is a server loop and fails the listing, as
    * does one running past the page ceiling: iSpring reports no total, so those are the only bounds.
    */
-  async function* paged<T>(endpoint: Endpoint, map: (item: Raw) => T, signal: AbortSignal, filters: [string, string][] = []): AsyncGenerator<Page<T>> {
+  async function* paged<T>(
+    endpoint: Endpoint,
+    map: (item: Raw) => T,
+    signal: AbortSignal,
+    filters: [string, string][] = [],
+  ): AsyncGenerator<Page<T>> {
     let pageToken: string | null = null;
     let empties = 0;
     const check = new ListingCheck({ platform: 'iSpring Learn', what: endpoint.wrapper, maxPages: init.maxPages });
@@ -312,16 +390,23 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
       }
       empties = raw.length === 0 ? empties + 1 : 0;
       if (empties > MAX_EMPTY_PAGES) {
-        throw new HttpError('bad_response', `iSpring Learn kept sending empty pages of ${endpoint.wrapper} that link to more ` +
-          `(${empties} in a row), so the list would never end. ` +
-          'Rollbook stopped reading it and kept the previous data; try again later.');
+        throw new HttpError(
+          'bad_response',
+          `iSpring Learn kept sending empty pages of ${endpoint.wrapper} that link to more ` +
+            `(${empties} in a row), so the list would never end. ` +
+            'Rollbook stopped reading it and kept the previous data; try again later.',
+        );
       }
       if (raw.length > 0) yield* slices(mapPage(raw, map, endpoint.path));
     }
   }
 
   /** The first endpoint that exists: a 404 on the first page moves on to the older equivalent. */
-  async function* firstAvailable<T>(endpoints: Endpoint[], map: (item: Raw) => T, signal: AbortSignal): AsyncGenerator<Page<T>> {
+  async function* firstAvailable<T>(
+    endpoints: Endpoint[],
+    map: (item: Raw) => T,
+    signal: AbortSignal,
+  ): AsyncGenerator<Page<T>> {
     for (const [index, endpoint] of endpoints.entries()) {
       let started = false;
       try {
@@ -331,7 +416,8 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
         }
         return;
       } catch (error) {
-        const missing = error instanceof HttpError && error.code === 'not_found' && !started && index < endpoints.length - 1;
+        const missing =
+          error instanceof HttpError && error.code === 'not_found' && !started && index < endpoints.length - 1;
         if (!missing) throw error;
       }
     }
@@ -347,7 +433,11 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
    * Pages of /learners/results with one set of filters. A 400 on the very first page (the server refusing a
    * `userStatuses` value) retries with the next, smaller status filter; nothing has been yielded by then.
    */
-  async function* resultPages(signal: AbortSignal, filters: [string, string][], skip?: (item: Raw) => boolean): AsyncGenerator<Page<Progress>> {
+  async function* resultPages(
+    signal: AbortSignal,
+    filters: [string, string][],
+    skip?: (item: Raw) => boolean,
+  ): AsyncGenerator<Page<Progress>> {
     for (;;) {
       const statuses: [string, string][] = USER_STATUS_FILTERS[userStatusFilter]!.map((s) => ['userStatuses[]', s]);
       let started = false;
@@ -364,7 +454,11 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
         }
         return;
       } catch (error) {
-        const refused = error instanceof HttpError && error.status === 400 && !started && userStatusFilter < USER_STATUS_FILTERS.length - 1;
+        const refused =
+          error instanceof HttpError &&
+          error.status === 400 &&
+          !started &&
+          userStatusFilter < USER_STATUS_FILTERS.length - 1;
         if (!refused) throw error;
         userStatusFilter += 1;
       }
@@ -391,10 +485,17 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
       const done = Date.parse(text(item.completionDate) ?? '');
       return Number.isFinite(done) && done >= Date.parse(windowStart);
     };
-    yield* resultPages(scope.signal, OPEN_STATUSES.map((s) => ['completionStatuses[]', s]), inWindow);
+    yield* resultPages(
+      scope.signal,
+      OPEN_STATUSES.map((s) => ['completionStatuses[]', s]),
+      inWindow,
+    );
   }
 
-  async function finalStatusesOf(courseId: string, signal: AbortSignal): Promise<Page<Progress> | { skip: string } | null> {
+  async function finalStatusesOf(
+    courseId: string,
+    signal: AbortSignal,
+  ): Promise<Page<Progress> | { skip: string } | null> {
     const path = `/content/${encodeURIComponent(courseId)}/final_statuses`;
     let doc: unknown;
     try {
@@ -403,12 +504,20 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
       // A plain-text 404 `Unknown content item`: deleted since the course list was read.
       if (error instanceof HttpError && error.code === 'not_found') return null;
       if (error instanceof HttpError && error.code === 'forbidden') {
-        return { skip: 'iSpring Learn refused access to this course\'s statuses (HTTP 403): ' +
-          'the user needs "Can edit" access to it.' };
+        return {
+          skip:
+            "iSpring Learn refused access to this course's statuses (HTTP 403): " +
+            'the user needs "Can edit" access to it.',
+        };
       }
       throw error;
     }
-    const raw = itemsOf(doc, { path: '/content/{id}/final_statuses', wrapper: 'statuses', item: 'status', idField: 'userId' });
+    const raw = itemsOf(doc, {
+      path: '/content/{id}/final_statuses',
+      wrapper: 'statuses',
+      item: 'status',
+      idField: 'userId',
+    });
     return mapPage(raw, (item) => toProgressFromFinalStatus(item, courseId), path);
   }
 
@@ -417,7 +526,8 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
       yield* scope.courseIds;
       return;
     }
-    for await (const page of firstAvailable(CONTENTS, toCourse, scope.signal)) for (const course of page.items) yield course.id;
+    for await (const page of firstAvailable(CONTENTS, toCourse, scope.signal))
+      for (const course of page.items) yield course.id;
   }
 
   /**
@@ -425,7 +535,10 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
    * not a thousand sequential round trips; never more than the look-ahead is held.
    */
   async function* progressFromFinalStatuses(scope: ResourceScope): AsyncGenerator<Page<Progress>> {
-    type Outcome = { courseId: string; result: Promise<{ ok: true; value: Awaited<ReturnType<typeof finalStatusesOf>> } | { ok: false; error: unknown }> };
+    type Outcome = {
+      courseId: string;
+      result: Promise<{ ok: true; value: Awaited<ReturnType<typeof finalStatusesOf>> } | { ok: false; error: unknown }>;
+    };
     const queue: Outcome[] = [];
     const ids = courseIdsOf(scope);
     const start = (courseId: string): Outcome => ({
@@ -488,7 +601,8 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
         resultsAvailable = true;
         return;
       } catch (error) {
-        const refused = error instanceof HttpError && (error.code === 'forbidden' || error.code === 'not_found') && !started;
+        const refused =
+          error instanceof HttpError && (error.code === 'forbidden' || error.code === 'not_found') && !started;
         if (!refused) throw error;
         resultsAvailable = false;
       }
@@ -502,22 +616,31 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
     try {
       await get(RESULTS.path, new URLSearchParams([['pageSize', '1']]), signal);
       resultsAvailable = true;
-      return 'Progress comes from the learner results API (one paged call for ' +
-        'all courses; incremental syncs supported).';
+      return (
+        'Progress comes from the learner results API (one paged call for ' +
+        'all courses; incremental syncs supported).'
+      );
     } catch (error) {
       if (!(error instanceof HttpError) || (error.code !== 'forbidden' && error.code !== 'not_found')) throw error;
       resultsAvailable = false;
     }
-    if (!firstCourseId) return 'The learner results API is not available to this user; ' +
-      'Rollbook will read per-course final statuses instead.';
+    if (!firstCourseId)
+      return (
+        'The learner results API is not available to this user; ' +
+        'Rollbook will read per-course final statuses instead.'
+      );
     const probe = await finalStatusesOf(firstCourseId, signal);
     if (probe && 'skip' in probe) {
-      return 'Neither the learner results API nor per-course final statuses are allowed for this ' +
-        'user: progress cannot be synced. Use an account administrator.';
+      return (
+        'Neither the learner results API nor per-course final statuses are allowed for this ' +
+        'user: progress cannot be synced. Use an account administrator.'
+      );
     }
-    return 'The learner results API is not allowed for this user; ' +
+    return (
+      'The learner results API is not allowed for this user; ' +
       'Rollbook reads per-course final statuses instead (one request per course, ' +
-      'full syncs only).';
+      'full syncs only).'
+    );
   }
 
   return {

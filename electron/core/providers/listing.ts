@@ -43,17 +43,24 @@ export class ListingCheck {
   }
 
   private fail(message: string): HttpError {
-    return new HttpError('bad_response', `${message} Rollbook stopped reading it and kept the previous data; try again later.`);
+    return new HttpError(
+      'bad_response',
+      `${message} Rollbook stopped reading it and kept the previous data; try again later.`,
+    );
   }
 
   /** Before requesting a page: refuses a link or token already followed, and a listing past the page ceiling. */
   visit(link: string): void {
     if (this.links.has(link)) {
-      throw this.fail(`${this.o.platform} sent the same page of ${this.o.what} again as the next page ` +
-        `after ${this.rows} rows, so the list would never end.`);
+      throw this.fail(
+        `${this.o.platform} sent the same page of ${this.o.what} again as the next page ` +
+          `after ${this.rows} rows, so the list would never end.`,
+      );
     }
     if (this.pages >= this.maxPages) {
-      throw this.fail(`${this.o.platform} kept sending more pages of ${this.o.what} (${this.pages} pages, ${this.rows} rows).`);
+      throw this.fail(
+        `${this.o.platform} kept sending more pages of ${this.o.what} (${this.pages} pages, ${this.rows} rows).`,
+      );
     }
     // Only a short string per page: a 10M-row listing holds 100k of them at most.
     this.links.add(link);
@@ -74,7 +81,9 @@ export class ListingCheck {
       this.minTotal = Math.min(this.minTotal, total);
       this.maxTotal = Math.max(this.maxTotal, total);
       if (this.rows > this.maxTotal + RUNAWAY_SLACK(this.maxTotal)) {
-        throw this.fail(`${this.o.platform} reported ${this.maxTotal} ${this.o.what} but kept listing more (${this.rows} so far).`);
+        throw this.fail(
+          `${this.o.platform} reported ${this.maxTotal} ${this.o.what} but kept listing more (${this.rows} so far).`,
+        );
       }
     }
     // A row on two neighbouring pages (or twice on one) means the pages shifted under the reader: others may be missed.
@@ -98,21 +107,27 @@ export class ListingCheck {
   finish(): string | null {
     const { platform, what } = this.o;
     if (this.shrank) {
-      return `${platform}'s list of ${what} shrank while Rollbook read it (${this.rows} ` +
-        'read): some may be missing until the next sync.';
+      return (
+        `${platform}'s list of ${what} shrank while Rollbook read it (${this.rows} ` +
+        'read): some may be missing until the next sync.'
+      );
     }
     if (this.lastTotal === null) return null;
     if (this.drift) {
-      return `${platform}'s list of ${what} changed while Rollbook read it (its total moved ` +
+      return (
+        `${platform}'s list of ${what} changed while Rollbook read it (its total moved ` +
         `between ${this.minTotal} and ${this.maxTotal}); ${this.rows} were read, ` +
-        'so some may be missing or out of date until the next sync.';
+        'so some may be missing or out of date until the next sync.'
+      );
     }
     if (this.rows !== this.lastTotal) {
       throw this.fail(`${platform} reported ${this.lastTotal} ${what} but the list it sent ended after ${this.rows}.`);
     }
     if (this.repeats > 0) {
-      return `${platform} listed ${this.repeats} of the ${what} twice while Rollbook read the ` +
-        'list, so as many others may be missing until the next sync.';
+      return (
+        `${platform} listed ${this.repeats} of the ${what} twice while Rollbook read the ` +
+        'list, so as many others may be missing until the next sync.'
+      );
     }
     return null;
   }

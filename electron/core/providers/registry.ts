@@ -33,12 +33,20 @@ const LIMITS: Record<AccountSettings['platform'], Pick<HttpClientOptions, 'maxCo
 
 /** Where an account's credentials may go (its base URL's origin; the client refuses anything else) and its name. */
 export function accountHttpOptions(settings: AccountSettings): Pick<HttpClientOptions, 'origin' | 'service'> {
-  return { origin: 'baseUrl' in settings ? new URL(settings.baseUrl).origin : undefined, service: PLATFORM_LABELS[settings.platform] };
+  return {
+    origin: 'baseUrl' in settings ? new URL(settings.baseUrl).origin : undefined,
+    service: PLATFORM_LABELS[settings.platform],
+  };
 }
 
 export const createConnector: CreateConnector = (settings, secret, deps) => {
   const http = () => {
-    const client = createHttpClient({ ...LIMITS[settings.platform], ...deps.httpOptions, onWait: deps.onWait, ...accountHttpOptions(settings) });
+    const client = createHttpClient({
+      ...LIMITS[settings.platform],
+      ...deps.httpOptions,
+      onWait: deps.onWait,
+      ...accountHttpOptions(settings),
+    });
     client.redact(secret);
     return client;
   };
@@ -50,6 +58,12 @@ export const createConnector: CreateConnector = (settings, secret, deps) => {
     case 'selfcommunity':
       return createSelfcommunityConnector({ settings, secret, http: http(), now: deps.now });
     case 'teamup':
-      return createTeamupConnector({ settings, secret, http: http(), now: deps.now, defaultThreshold: deps.teamupCompletionThreshold });
+      return createTeamupConnector({
+        settings,
+        secret,
+        http: http(),
+        now: deps.now,
+        defaultThreshold: deps.teamupCompletionThreshold,
+      });
   }
 };

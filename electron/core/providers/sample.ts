@@ -21,18 +21,92 @@ const DAY = 86_400_000;
 export const SAMPLE_FIXED_ANCHOR = new Date('2026-06-01T00:00:00Z');
 
 const FIRST_NAMES = [
-  'Zoë', 'Łukasz', 'José', 'Siobhán', 'Olympía', 'Ahmed', 'Mei', 'Ingrid', 'Kwame', 'Priya', 'Lars', 'Ana', 'Søren',
-  'Chloé', 'Mateus', 'Aoife', 'Yusuf', 'Hana', 'Björn', 'Fatima', 'Noémie', 'Dmitri', 'Ximena', 'Kenji', 'Amara',
-  'Renée', 'Tomás', 'Małgorzata', 'Oğuz', 'Nguyễn', 'Émile', 'Zsófia', 'Ikaika', 'Thandiwe', 'Joaquín', 'Elif',
+  'Zoë',
+  'Łukasz',
+  'José',
+  'Siobhán',
+  'Olympía',
+  'Ahmed',
+  'Mei',
+  'Ingrid',
+  'Kwame',
+  'Priya',
+  'Lars',
+  'Ana',
+  'Søren',
+  'Chloé',
+  'Mateus',
+  'Aoife',
+  'Yusuf',
+  'Hana',
+  'Björn',
+  'Fatima',
+  'Noémie',
+  'Dmitri',
+  'Ximena',
+  'Kenji',
+  'Amara',
+  'Renée',
+  'Tomás',
+  'Małgorzata',
+  'Oğuz',
+  'Nguyễn',
+  'Émile',
+  'Zsófia',
+  'Ikaika',
+  'Thandiwe',
+  'Joaquín',
+  'Elif',
 ];
 const LAST_NAMES = [
-  'Ångström', 'Żółć', 'Núñez', "O'Brien", 'Papadopoulou', 'Ibrahim', 'Chen', 'Larsen', 'Mensah', 'Sharma', 'Berg',
-  'Silva', 'Kjær', 'Lefèvre', 'Gonçalves', 'Ní Bhriain', 'Öztürk', 'Tanaka', 'Sørensen', 'Haddad', 'Dubois',
-  'Ivanova', 'Hernández', 'Watanabe', 'Okafor', 'Müller', 'García', 'Wiśniewska', 'Yılmaz', 'Trần', 'Lévesque',
-  'Horváth', 'Kahananui', 'Dlamini', 'Peña', 'Şahin',
+  'Ångström',
+  'Żółć',
+  'Núñez',
+  "O'Brien",
+  'Papadopoulou',
+  'Ibrahim',
+  'Chen',
+  'Larsen',
+  'Mensah',
+  'Sharma',
+  'Berg',
+  'Silva',
+  'Kjær',
+  'Lefèvre',
+  'Gonçalves',
+  'Ní Bhriain',
+  'Öztürk',
+  'Tanaka',
+  'Sørensen',
+  'Haddad',
+  'Dubois',
+  'Ivanova',
+  'Hernández',
+  'Watanabe',
+  'Okafor',
+  'Müller',
+  'García',
+  'Wiśniewska',
+  'Yılmaz',
+  'Trần',
+  'Lévesque',
+  'Horváth',
+  'Kahananui',
+  'Dlamini',
+  'Peña',
+  'Şahin',
 ];
 /** Some learners have names in their own scripts. */
-const NATIVE_NAMES = ['王芳', '李娜', 'Ολυμπία Παπαδοπούλου', 'Ахмед Ибрагимов', 'יעל כהן', 'محمد الأحمد', '佐藤 健', 'Σοφία Νικολάου'];
+const NATIVE_NAMES = [
+  '王芳',
+  '李娜',
+  'Ολυμπία Παπαδοπούλου',
+  'Ахмед Ибрагимов',
+  'יעל כהן',
+  'محمد الأحمد',
+  '佐藤 健',
+  'Σοφία Νικολάου',
+];
 
 const LMS_COURSES: [string, string][] = [
   ['Fire Safety Essentials', 'course'],
@@ -63,7 +137,14 @@ const CLASS_COURSES = [
   'Mindfulness for Managers',
 ];
 const VENUES = ['Studio A', 'Studio B', 'Main Hall', 'Rooftop Terrace', 'Online (Zoom)'];
-const INSTRUCTORS = ['Maëlle Rousseau', 'Jonas Lindqvist', 'Adaeze Nwosu', 'Carmen Ruiz', 'Hiroshi Mori', 'Nora Ó Súilleabháin'];
+const INSTRUCTORS = [
+  'Maëlle Rousseau',
+  'Jonas Lindqvist',
+  'Adaeze Nwosu',
+  'Carmen Ruiz',
+  'Hiroshi Mori',
+  'Nora Ó Súilleabháin',
+];
 
 /** mulberry32: tiny, fast, good enough for demo data, and identical on every machine. */
 export function prng(seed: number): () => number {
@@ -143,7 +224,17 @@ export function generateSampleDataset(seed: number, anchor: Date): SampleDataset
       const learner = learners[(start + k * 7) % learners.length]!;
       const roll = random();
       const status: ProgressStatus =
-        roll < 0.42 ? 'completed' : roll < 0.5 ? 'passed' : roll < 0.55 ? 'failed' : roll < 0.78 ? 'in_progress' : roll < 0.82 ? 'incomplete' : 'not_started';
+        roll < 0.42
+          ? 'completed'
+          : roll < 0.5
+            ? 'passed'
+            : roll < 0.55
+              ? 'failed'
+              : roll < 0.78
+                ? 'in_progress'
+                : roll < 0.82
+                  ? 'incomplete'
+                  : 'not_started';
       const startedAt = status === 'not_started' ? null : day0 - int(5, 110) * DAY + int(8, 17) * 3_600_000;
       const done = status === 'completed' || status === 'passed' || status === 'failed';
       const completedAt = done && startedAt !== null ? startedAt + int(0, 20) * DAY : null;
@@ -167,11 +258,22 @@ export function generateSampleDataset(seed: number, anchor: Date): SampleDataset
   const attendance: Attendance[] = [];
   CLASS_COURSES.forEach((title, index) => {
     const id = `K${200 + index}`;
-    courses.push({ id, name: title, type: 'class', description: null, createdAt: iso(day0 - 90 * DAY), updatedAt: null, url: null });
+    courses.push({
+      id,
+      name: title,
+      type: 'class',
+      description: null,
+      createdAt: iso(day0 - 90 * DAY),
+      updatedAt: null,
+      url: null,
+    });
     const count = int(6, 10);
     const firstSession = day0 - int(2, count - 1) * 7 * DAY + int(9, 18) * 3_600_000;
     const capacity = pick([12, 16, 20, 24]);
-    const roster = Array.from({ length: int(8, capacity) }, (_, k) => learners[(index * 37 + k * 11) % learners.length]!);
+    const roster = Array.from(
+      { length: int(8, capacity) },
+      (_, k) => learners[(index * 37 + k * 11) % learners.length]!,
+    );
     const held = new Map<string, number>();
     const attended = new Map<string, number>();
     for (let n = 0; n < count; n += 1) {
@@ -210,7 +312,8 @@ export function generateSampleDataset(seed: number, anchor: Date): SampleDataset
       const h = held.get(learner.id) ?? 0;
       const a = attended.get(learner.id) ?? 0;
       const share = h === 0 ? 0 : (a / h) * 100;
-      const status: ProgressStatus = h === 0 ? 'not_started' : ended ? (share >= 80 ? 'completed' : 'incomplete') : 'in_progress';
+      const status: ProgressStatus =
+        h === 0 ? 'not_started' : ended ? (share >= 80 ? 'completed' : 'incomplete') : 'in_progress';
       progress.push({
         learnerId: learner.id,
         courseId: id,

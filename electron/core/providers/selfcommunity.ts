@@ -92,8 +92,11 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
 
   async function signJwt(): Promise<string> {
     if (!settings.jwtUserId) {
-      throw new RollbookError('invalid_input', 'This SelfCommunity account signs its own tokens (JWT) but has no user id to act as. ' +
-        'Enter the id of a course creator or manager in the account settings.');
+      throw new RollbookError(
+        'invalid_input',
+        'This SelfCommunity account signs its own tokens (JWT) but has no user id to act as. ' +
+          'Enter the id of a course creator or manager in the account settings.',
+      );
     }
     const iat = Math.floor(now().getTime() / 1000);
     const exp = iat + SELFCOMMUNITY_JWT_LIFETIME_S;
@@ -146,8 +149,13 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
       const body = rec(JSON.parse(excerpt));
       if (typeof body.detail === 'string') return body.detail;
       const first = rec(Array.isArray(body.errors) ? body.errors[0] : undefined);
-      const message = str(first.message) ?? str(rec(Array.isArray(first.messages) ? first.messages[0] : undefined).message);
-      return message ? (first.field && first.field !== 'non_field_errors' ? `${String(first.field)}: ${message}` : message) : null;
+      const message =
+        str(first.message) ?? str(rec(Array.isArray(first.messages) ? first.messages[0] : undefined).message);
+      return message
+        ? first.field && first.field !== 'non_field_errors'
+          ? `${String(first.field)}: ${message}`
+          : message
+        : null;
     } catch {
       return null; // not JSON, or cut off by the excerpt limit
     }
@@ -163,13 +171,17 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     switch (error.code) {
       case 'auth_failed': {
         if (settings.authMode !== 'jwt') {
-          throw make('SelfCommunity rejected the access token (HTTP 401): it is wrong, expired or revoked. ' +
-            'Create a new access token for this community and save it in the account settings.');
+          throw make(
+            'SelfCommunity rejected the access token (HTTP 401): it is wrong, expired or revoked. ' +
+              'Create a new access token for this community and save it in the account settings.',
+          );
         }
         const why = await diagnoseJwt(signal);
         if (why === 'user') {
-          throw make(`SelfCommunity accepted the JWT signature but refused user id ${settings.jwtUserId} (HTTP 401). ` +
-            'Check that this user exists and is active in the community, or choose another user id.');
+          throw make(
+            `SelfCommunity accepted the JWT signature but refused user id ${settings.jwtUserId} (HTTP 401). ` +
+              'Check that this user exists and is active in the community, or choose another user id.',
+          );
         }
         throw make(
           'SelfCommunity rejected the token Rollbook signed (HTTP 401). ' +
@@ -179,28 +191,40 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
         );
       }
       case 'forbidden':
-        throw make(`SelfCommunity refused access to ${path} (HTTP 403). The Community APIs may be switched off for ` +
-          'this community (Integrations in make.selfcommunity.io), or this user lacks the ' +
-          `permission.${saying}`);
+        throw make(
+          `SelfCommunity refused access to ${path} (HTTP 403). The Community APIs may be switched off for ` +
+            'this community (Integrations in make.selfcommunity.io), or this user lacks the ' +
+            `permission.${saying}`,
+        );
       case 'not_found':
-        throw make(`SelfCommunity has nothing at ${path} on ${host} (HTTP 404). ` +
-          `Check the community address (the community's own host, e.g. ` +
-          `https://community.example.com) and that the Community APIs are enabled.${saying}`);
+        throw make(
+          `SelfCommunity has nothing at ${path} on ${host} (HTTP 404). ` +
+            `Check the community address (the community's own host, e.g. ` +
+            `https://community.example.com) and that the Community APIs are enabled.${saying}`,
+        );
       case 'rate_limited':
-        throw make(`SelfCommunity kept asking Rollbook to slow down (HTTP 429) on ${path}, ` +
-          'even after waiting. Sync again in a few minutes.');
+        throw make(
+          `SelfCommunity kept asking Rollbook to slow down (HTTP 429) on ${path}, ` +
+            'even after waiting. Sync again in a few minutes.',
+        );
       case 'server_error':
-        throw make(`SelfCommunity had a server error (HTTP ${error.status ?? '5xx'}) on ${path}, even after retrying. ` +
-          `Try again later; if it persists, check SelfCommunity's status or contact their support.`);
+        throw make(
+          `SelfCommunity had a server error (HTTP ${error.status ?? '5xx'}) on ${path}, even after retrying. ` +
+            `Try again later; if it persists, check SelfCommunity's status or contact their support.`,
+        );
       case 'timeout':
-        throw make(`SelfCommunity at ${host} took too long to answer ${path}. Check your connection, or try again later.`);
+        throw make(
+          `SelfCommunity at ${host} took too long to answer ${path}. Check your connection, or try again later.`,
+        );
       case 'network':
         throw make(`Could not reach SelfCommunity at ${host}. ${error.message}`);
       case 'bad_response':
         if (error.message.startsWith('SelfCommunity')) throw error;
-        throw make(`SelfCommunity refused the request for ${path} (HTTP ` +
-          `${error.status ?? '?'}).${saying} This looks like a Rollbook problem; ` +
-          'please report it.');
+        throw make(
+          `SelfCommunity refused the request for ${path} (HTTP ` +
+            `${error.status ?? '?'}).${saying} This looks like a Rollbook problem; ` +
+            'please report it.',
+        );
       default:
         throw error;
     }
@@ -212,7 +236,8 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
   // ---- transport ---------------------------------------------------------------------------------------------------
 
   async function getJson(url: string, signal: AbortSignal): Promise<unknown> {
-    const send = async () => http.request({ url, headers: { Authorization: `Bearer ${await bearer()}`, Accept: 'application/json' }, signal });
+    const send = async () =>
+      http.request({ url, headers: { Authorization: `Bearer ${await bearer()}`, Accept: 'application/json' }, signal });
     let response: HttpResponse;
     try {
       try {
@@ -220,7 +245,8 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
       } catch (error) {
         // A JWT can be refused for clock drift or a secret rotated mid-run: sign a fresh one once, as the SDK refreshes
         // once on 401. Static tokens cannot be renewed, so their 401 is final.
-        if (!(error instanceof HttpError && error.code === 'auth_failed' && settings.authMode === 'jwt' && jwt)) throw error;
+        if (!(error instanceof HttpError && error.code === 'auth_failed' && settings.authMode === 'jwt' && jwt))
+          throw error;
         jwt = null;
         response = await send();
       }
@@ -229,14 +255,21 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     }
     const path = new URL(url).pathname;
     if (response.status >= 300) {
-      throw badResponse(`SelfCommunity redirected ${path} (HTTP ${response.status}) instead of answering. ` +
-        'Check the community address in the account settings.', response);
+      throw badResponse(
+        `SelfCommunity redirected ${path} (HTTP ${response.status}) instead of answering. ` +
+          'Check the community address in the account settings.',
+        response,
+      );
     }
     try {
       return JSON.parse(response.body) as unknown;
     } catch (error) {
-      throw badResponse(`SelfCommunity sent a response Rollbook cannot read (malformed JSON) for ${path}. Try again later; ` +
-        'if it keeps happening, the community address may point at a web page rather than the API.', response, error);
+      throw badResponse(
+        `SelfCommunity sent a response Rollbook cannot read (malformed JSON) for ${path}. Try again later; ` +
+          'if it keeps happening, the community address may point at a web page rather than the API.',
+        response,
+        error,
+      );
     }
   }
 
@@ -288,18 +321,26 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
       }
       first = false;
       const parsed = envelopeSchema.safeParse(answer);
-      if (!parsed.success) throw badResponse(`SelfCommunity answered ${at} without a paginated list of ${what} (count, next, results). Try again later.`);
+      if (!parsed.success)
+        throw badResponse(
+          `SelfCommunity answered ${at} without a paginated list of ${what} (count, next, results). Try again later.`,
+        );
       const body = parsed.data;
       const raw: Raw[] = [];
       for (const row of body.results) {
-        if (!rowSchema.safeParse(row).success) throw badResponse(`SelfCommunity sent one of the ${what} without an id (${at}). Try again later.`);
+        if (!rowSchema.safeParse(row).success)
+          throw badResponse(`SelfCommunity sent one of the ${what} without an id (${at}). Try again later.`);
         raw.push(row as Raw);
       }
-      check.read(body.count, raw.map((row) => String(row.id)));
+      check.read(
+        body.count,
+        raw.map((row) => String(row.id)),
+      );
       if (raw.length > 0) yield { items: raw.map(map), raw, total: body.count };
       const next: string | null = body.next ?? null;
       // DRF never links on from an empty page; following one could go on forever without a row to show for it.
-      if (next && raw.length === 0) throw badResponse(`SelfCommunity answered ${at} with an empty page that links to another. Try again later.`);
+      if (next && raw.length === 0)
+        throw badResponse(`SelfCommunity answered ${at} with an empty page that links to another. Try again later.`);
       url = next ? nextUrl(next, url) : null;
     }
     reportGap(onGap, check.finish());
@@ -367,20 +408,27 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     try {
       status = str(rec(await getJson(api(`course/${encodeURIComponent(courseId)}/status/`), signal)).status);
     } catch (error) {
-      if (error instanceof HttpError && error.code === 'not_found') return 'the course is no longer visible to this user (deleted or made secret since the course list was read).';
+      if (error instanceof HttpError && error.code === 'not_found')
+        return 'the course is no longer visible to this user (deleted or made secret since the course list was read).';
       if (error instanceof HttpError && (error.code === 'cancelled' || error.code === 'auth_failed')) throw error;
-      return 'SelfCommunity refused its learner table (HTTP 403); ' +
-        'only the course creator or its managers can read learner progress.';
+      return (
+        'SelfCommunity refused its learner table (HTTP 403); ' +
+        'only the course creator or its managers can read learner progress.'
+      );
     }
-    const who = settings.authMode === 'jwt' ? `user ${settings.jwtUserId}` : 'this token\'s user';
+    const who = settings.authMode === 'jwt' ? `user ${settings.jwtUserId}` : "this token's user";
     if (status && MANAGER.has(status)) {
-      return 'SelfCommunity refused its learner table (HTTP 403) ' +
+      return (
+        'SelfCommunity refused its learner table (HTTP 403) ' +
         `although ${who} is its ${status}. Check that user's permissions in the ` +
-        'community.';
+        'community.'
+      );
     }
-    return `${who} is not a manager of this course (status: ${status ?? 'not a member'}); ` +
+    return (
+      `${who} is not a manager of this course (status: ${status ?? 'not a member'}); ` +
       'only its creator or managers can read learner progress. Make that user a manager of the ' +
-      `course${settings.authMode === 'jwt' ? ', or act as its creator' : ''}.`;
+      `course${settings.authMode === 'jwt' ? ', or act as its creator' : ''}.`
+    );
   }
 
   /**
@@ -396,7 +444,11 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
       await getJson(api(`course/${encodeURIComponent(courseId)}/status/`), scope.signal);
     } catch (statusError) {
       if (statusError instanceof HttpError && statusError.code === 'not_found') {
-        scope.onSkip?.({ courseId, reason: 'the course is no longer visible to this user (deleted or made secret since the course list was read).' });
+        scope.onSkip?.({
+          courseId,
+          reason:
+            'the course is no longer visible to this user (deleted or made secret since the course list was read).',
+        });
         return;
       }
       throw statusError;
@@ -412,7 +464,14 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     for await (const courseId of courseIdsOf(scope)) {
       const path = `course/${encodeURIComponent(courseId)}/users/`;
       try {
-        const listing = list(path, { statuses: JSON.stringify(['joined']), ordering: 'joined_at' }, toProgress(courseId), `learners of course ${courseId}`, scope.signal, scope.onGap);
+        const listing = list(
+          path,
+          { statuses: JSON.stringify(['joined']), ordering: 'joined_at' },
+          toProgress(courseId),
+          `learners of course ${courseId}`,
+          scope.signal,
+          scope.onGap,
+        );
         for await (const page of listing) {
           yield { ...page, total: null };
         }
@@ -437,7 +496,14 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
   async function* courses(scope: ResourceScope): AsyncGenerator<Page<Course>> {
     // Ascending ids: courses created mid-sync land on the last page instead of shifting the pages still to read.
     const seen = new Set<string>();
-    for await (const page of list('course/search/', { ordering: 'id' }, toCourse, 'courses', scope.signal, scope.onGap)) {
+    for await (const page of list(
+      'course/search/',
+      { ordering: 'id' },
+      toCourse,
+      'courses',
+      scope.signal,
+      scope.onGap,
+    )) {
       const keep = page.items.map((c) => !seen.has(c.id));
       for (const c of page.items) seen.add(c.id);
       const items = page.items.filter((_, i) => keep[i]);
@@ -451,23 +517,29 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
 
     async testConnection(signal) {
       const user = rec(await getJson(api('user/me/'), signal));
-      const first = envelopeSchema.safeParse(await getJson(api('course/search/', { limit: '20', offset: '0', ordering: 'id' }), signal));
-      if (!first.success) throw badResponse('SelfCommunity answered the course search without a list of courses. Check the community address.');
+      const first = envelopeSchema.safeParse(
+        await getJson(api('course/search/', { limit: '20', offset: '0', ordering: 'id' }), signal),
+      );
+      if (!first.success)
+        throw badResponse(
+          'SelfCommunity answered the course search without a list of courses. Check the community address.',
+        );
       const rows = first.data.results.map(rec);
       const count = first.data.count;
       const managed = rows.filter((r) => MANAGER.has(String(r.join_status))).length;
       const who = str(user.real_name) ?? str(user.username) ?? `user ${str(user.id)}`;
       const notes: string[] = [];
-      if (settings.authMode === 'jwt') notes.push(`Acting as user ${settings.jwtUserId} through a token Rollbook signs itself.`);
+      if (settings.authMode === 'jwt')
+        notes.push(`Acting as user ${settings.jwtUserId} through a token Rollbook signs itself.`);
       if (rows.length > 0) {
         notes.push(
           managed === rows.length
             ? 'This user creates or manages ' +
-              `${rows.length === count ? 'every course' : `all of the first ${rows.length} courses`}.`
+                `${rows.length === count ? 'every course' : `all of the first ${rows.length} courses`}.`
             : `This user creates or manages ${managed} of the ` +
-              `${rows.length === count ? rows.length : `first ${rows.length}`} courses. ` +
-              'Learner progress is readable only for those; the others will be listed as ' +
-              'skipped.',
+                `${rows.length === count ? rows.length : `first ${rows.length}`} courses. ` +
+                'Learner progress is readable only for those; the others will be listed as ' +
+                'skipped.',
         );
       }
       return { accountName: `${who} on ${host}`, courseCount: count, notes };

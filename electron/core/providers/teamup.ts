@@ -118,9 +118,11 @@ export function toSession(raw: Raw, now: Date): CourseSession {
   const id = idOf(raw.id);
   const courseId = idOf(raw.course);
   const startsAt = iso(raw.starts_at);
-  if (!id || !courseId || !startsAt) throw new BadRow(`a course session without ${!id ? 'an id' : !courseId ? 'a course' : 'a start time'}`);
+  if (!id || !courseId || !startsAt)
+    throw new BadRow(`a course session without ${!id ? 'an id' : !courseId ? 'a course' : 'a start time'}`);
   const rawStatus = str(raw.status);
-  const status: SessionStatus = rawStatus === 'cancelled' ? 'cancelled' : Date.parse(startsAt) <= now.getTime() ? 'held' : 'scheduled';
+  const status: SessionStatus =
+    rawStatus === 'cancelled' ? 'cancelled' : Date.parse(startsAt) <= now.getTime() ? 'held' : 'scheduled';
   const max = num(raw.max_occupancy);
   return {
     id,
@@ -141,7 +143,15 @@ export function toSession(raw: Raw, now: Date): CourseSession {
 function toCourse(raw: Raw): Course {
   const id = idOf(raw.id);
   if (!id) throw new BadRow('a course without an id');
-  return { id, name: str(raw.name) ?? `Course ${id}`, type: 'course', description: null, createdAt: null, updatedAt: null, url: null };
+  return {
+    id,
+    name: str(raw.name) ?? `Course ${id}`,
+    type: 'course',
+    description: null,
+    createdAt: null,
+    updatedAt: null,
+    url: null,
+  };
 }
 
 function toLearner(raw: Raw): Learner {
@@ -202,7 +212,11 @@ export class TeamupProgressTally {
     if (!session) return; // a cancelled session, or outside the sessions read
     const course = this.course(session.courseId);
     let learner = course.learners.get(row.learnerId);
-    if (!learner) course.learners.set(row.learnerId, (learner = { enrolled: false, attended: 0, firstAttendedMs: Infinity, lastAttendedMs: -Infinity }));
+    if (!learner)
+      course.learners.set(
+        row.learnerId,
+        (learner = { enrolled: false, attended: 0, firstAttendedMs: Infinity, lastAttendedMs: -Infinity }),
+      );
     if (row.status !== 'cancelled') learner.enrolled = true;
     if (session.held && row.status === 'attended') {
       learner.attended += 1;
@@ -226,7 +240,13 @@ export class TeamupProgressTally {
       const attended = Math.min(t.attended, course.held);
       const share = course.held === 0 ? 0 : (attended / course.held) * 100;
       const status: ProgressStatus =
-        course.held === 0 ? 'not_started' : ended ? (share >= thresholdPct ? 'completed' : 'incomplete') : 'in_progress';
+        course.held === 0
+          ? 'not_started'
+          : ended
+            ? share >= thresholdPct
+              ? 'completed'
+              : 'incomplete'
+            : 'in_progress';
       out.push({
         learnerId,
         courseId,
@@ -271,7 +291,10 @@ function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
 }
 
 function progressPages(rows: Progress[]): Page<Progress>[] {
-  return [...chunks(rows, PROGRESS_PAGE)].map((items) => ({ items, raw: items.map((r) => ({ derivedFrom: 'course_session_attendances', ...r })) }));
+  return [...chunks(rows, PROGRESS_PAGE)].map((items) => ({
+    items,
+    raw: items.map((r) => ({ derivedFrom: 'course_session_attendances', ...r })),
+  }));
 }
 
 export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { defaultThreshold?: number }): Connector {
@@ -309,7 +332,8 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     if (!(error instanceof HttpError)) return error;
     if (error.stoppedBy) return error; // one of Rollbook's own limits: the message already says which, and why
     const path = pathOf(url);
-    const keep = (code: HttpError['code'], message: string) => new HttpError(code, message, error.status, error.excerpt, { cause: error });
+    const keep = (code: HttpError['code'], message: string) =>
+      new HttpError(code, message, error.status, error.excerpt, { cause: error });
     const excerpt = error.excerpt ?? '';
     const provider = settings.providerId ? `provider ${settings.providerId}` : 'the provider (none chosen)';
     switch (error.code) {
@@ -322,12 +346,18 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
         );
       case 'forbidden':
         if (/provider/i.test(excerpt)) {
-          return keep('forbidden', `TeamUp says this token cannot act for ${provider} (HTTP 403). ` +
-            'Run "Test connection" and pick one of the providers it lists.');
+          return keep(
+            'forbidden',
+            `TeamUp says this token cannot act for ${provider} (HTTP 403). ` +
+              'Run "Test connection" and pick one of the providers it lists.',
+          );
         }
         if (/mode_not_allowed/.test(excerpt)) {
-          return keep('forbidden', `TeamUp refused the request mode for ${path} (HTTP 403). ` +
-            'Use an M2M token, which runs in provider (staff) mode.');
+          return keep(
+            'forbidden',
+            `TeamUp refused the request mode for ${path} (HTTP 403). ` +
+              'Use an M2M token, which runs in provider (staff) mode.',
+          );
         }
         return keep(
           'forbidden',
@@ -336,21 +366,37 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
             `Ask a TeamUp admin to grant it, or create a token with admin permissions.${teamupSays(error)}`,
         );
       case 'not_found':
-        return keep('not_found', `TeamUp has no ${path} at ${host} (HTTP 404). Check the API address in the ` +
-          'account settings (normally https://goteamup.com/api/v2).');
+        return keep(
+          'not_found',
+          `TeamUp has no ${path} at ${host} (HTTP 404). Check the API address in the ` +
+            'account settings (normally https://goteamup.com/api/v2).',
+        );
       case 'rate_limited':
-        return keep('rate_limited', `TeamUp kept answering "too many requests" (its limit is ${TEAMUP_REQUESTS_PER_MINUTE} per minute ` +
-          `per token) for ${path}. Another app may be using the same token; try again in a few minutes.`);
+        return keep(
+          'rate_limited',
+          `TeamUp kept answering "too many requests" (its limit is ${TEAMUP_REQUESTS_PER_MINUTE} per minute ` +
+            `per token) for ${path}. Another app may be using the same token; try again in a few minutes.`,
+        );
       case 'server_error':
-        return keep('server_error', `TeamUp had a server error (HTTP ${error.status ?? '5xx'}) on ${path}. ` +
-          `This is on TeamUp's side; try again later.`);
+        return keep(
+          'server_error',
+          `TeamUp had a server error (HTTP ${error.status ?? '5xx'}) on ${path}. ` +
+            `This is on TeamUp's side; try again later.`,
+        );
       case 'bad_response':
         if (error.status === 400 && /provider/i.test(excerpt)) {
-          return keep('bad_response', 'The token reaches several TeamUp providers (businesses) ' +
-            'and TeamUp needs to know which one to read. Run "Test connection" and pick one.');
+          return keep(
+            'bad_response',
+            'The token reaches several TeamUp providers (businesses) ' +
+              'and TeamUp needs to know which one to read. Run "Test connection" and pick one.',
+          );
         }
-        if (error.status === 400) return keep('bad_response', `TeamUp refused the request to ${path} (HTTP 400).${teamupSays(error)} ` +
-          `Please report this to Rollbook's developers.`);
+        if (error.status === 400)
+          return keep(
+            'bad_response',
+            `TeamUp refused the request to ${path} (HTTP 400).${teamupSays(error)} ` +
+              `Please report this to Rollbook's developers.`,
+          );
         return error;
       case 'network':
       case 'timeout':
@@ -370,8 +416,10 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
       scheme = configured === 'bearer' ? 'token' : 'bearer';
       try {
         const response = await http.request({ url, headers: headers(withProvider), signal });
-        notes.push(`TeamUp rejected the "${SCHEME_WORD[configured]}" Authorization scheme but accepted ` +
-          `"${SCHEME_WORD[scheme]}": choose "${SCHEME_WORD[scheme]}" in the account settings.`);
+        notes.push(
+          `TeamUp rejected the "${SCHEME_WORD[configured]}" Authorization scheme but accepted ` +
+            `"${SCHEME_WORD[scheme]}": choose "${SCHEME_WORD[scheme]}" in the account settings.`,
+        );
         return response;
       } catch (retryError) {
         scheme = configured;
@@ -407,7 +455,8 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     }
   }
 
-  const get = async (url: URL, signal: AbortSignal, withProvider = true): Promise<Raw> => parse(await send(url, signal, withProvider), url);
+  const get = async (url: URL, signal: AbortSignal, withProvider = true): Promise<Raw> =>
+    parse(await send(url, signal, withProvider), url);
 
   function urlFor(path: string, params: Record<string, string> = {}): URL {
     const url = new URL(`${base}${path}`);
@@ -422,7 +471,10 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     try {
       return new URL(link, current);
     } catch {
-      throw new HttpError('bad_response', `TeamUp sent an unreadable next-page link for ${pathOf(current)}. Try again later.`);
+      throw new HttpError(
+        'bad_response',
+        `TeamUp sent an unreadable next-page link for ${pathOf(current)}. Try again later.`,
+      );
     }
   }
 
@@ -441,9 +493,16 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
   ): AsyncGenerator<{ rows: Raw[]; total: number | null }> {
     let url: URL | null = urlFor(path, { ...params, page_size: String(TEAMUP_PAGE_SIZE) });
     let first = true;
-    const check = new ListingCheck({ platform: 'TeamUp', what: path.slice(1).replace(/_/g, ' '), maxPages: init.maxPages });
+    const check = new ListingCheck({
+      platform: 'TeamUp',
+      what: path.slice(1).replace(/_/g, ' '),
+      maxPages: init.maxPages,
+    });
     const unreadable = (why: string, at: URL) =>
-      new HttpError('bad_response', `TeamUp answered ${pathOf(at)} ${why}, so Rollbook cannot read the list. Try again later.`);
+      new HttpError(
+        'bad_response',
+        `TeamUp answered ${pathOf(at)} ${why}, so Rollbook cannot read the list. Try again later.`,
+      );
     while (url) {
       check.visit(url.href);
       signal.throwIfAborted();
@@ -452,7 +511,12 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
         body = await get(url, signal, withProvider);
       } catch (error) {
         // DRF's "Invalid page.": the list shrank while we paged through it, so there is nothing more to read.
-        if (!first && error instanceof HttpError && error.code === 'not_found' && /invalid page/i.test(error.excerpt ?? '')) {
+        if (
+          !first &&
+          error instanceof HttpError &&
+          error.code === 'not_found' &&
+          /invalid page/i.test(error.excerpt ?? '')
+        ) {
           check.ended();
           break;
         }
@@ -466,9 +530,13 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
         throw unreadable('with a list holding something other than records', url);
       }
       const link = envelope.data.next;
-      if (link !== null && link !== undefined && typeof link !== 'string') throw unreadable('with a next-page link that is not a link', url);
+      if (link !== null && link !== undefined && typeof link !== 'string')
+        throw unreadable('with a next-page link that is not a link', url);
       const rows = envelope.data.results as Raw[];
-      check.read(total, rows.map((row) => idOf(row.id) ?? ''));
+      check.read(
+        total,
+        rows.map((row) => idOf(row.id) ?? ''),
+      );
       yield { rows, total };
       const next = nextUrl(envelope.data.next, url);
       // DRF never links on from an empty page; following one could go on forever without a row to show for it.
@@ -496,8 +564,11 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
           item = await map(row);
         } catch (error) {
           if (!(error instanceof BadRow)) throw error;
-          throw new HttpError('bad_response', `TeamUp sent ${error.message} in ${path}, so Rollbook cannot store it. ` +
-            'Try again later; if it keeps happening, report it to TeamUp.');
+          throw new HttpError(
+            'bad_response',
+            `TeamUp sent ${error.message} in ${path}, so Rollbook cannot store it. ` +
+              'Try again later; if it keeps happening, report it to TeamUp.',
+          );
         }
         if (item === null) continue;
         items.push(item);
@@ -510,7 +581,9 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
   /** The filter value in the form TeamUp was seen to accept: whole seconds with an explicit `+00:00` offset. */
   const windowStart = (since: string | null | undefined): string | null => {
     const ms = since ? Date.parse(since) : NaN;
-    return Number.isNaN(ms) ? null : new Date(Math.floor((ms - LATE_MARKING_MS) / 1000) * 1000).toISOString().replace('.000Z', '+00:00');
+    return Number.isNaN(ms)
+      ? null
+      : new Date(Math.floor((ms - LATE_MARKING_MS) / 1000) * 1000).toISOString().replace('.000Z', '+00:00');
   };
 
   // `expand` + dotted `fields` bring venue and instructor names with each session page: no call per session.
@@ -519,7 +592,10 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     fields: 'id,name,starts_at,ends_at,status,attending_count,max_occupancy,course,venue.name,instructors.name',
   };
   // Rosters cannot be filtered by session or course: read by date window, each row carrying its session's course.
-  const ATTENDANCE_QUERY = { expand: 'course_session', fields: 'id,status,customer,course_session.id,course_session.course' };
+  const ATTENDANCE_QUERY = {
+    expand: 'course_session',
+    fields: 'id,status,customer,course_session.id,course_session.course',
+  };
 
   async function courseOfSession(sessionId: string, signal: AbortSignal): Promise<string> {
     const known = sessionCourse.get(sessionId);
@@ -540,7 +616,13 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     const groups = scope.courseIds ? [...chunks(scope.courseIds, COURSE_FILTER_CHUNK)] : [null];
     for (const group of groups) {
       const filter: Record<string, string> = group ? { course: group.join(',') } : {};
-      for await (const page of mapped('/course_sessions', { ...SESSION_QUERY, ...window, ...filter }, scope, (r) => toSession(r, at), groups.length === 1)) {
+      for await (const page of mapped(
+        '/course_sessions',
+        { ...SESSION_QUERY, ...window, ...filter },
+        scope,
+        (r) => toSession(r, at),
+        groups.length === 1,
+      )) {
         for (const s of page.items) sessionCourse.set(s.id, s.courseId);
         yield page;
       }
@@ -549,15 +631,20 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
 
   function attendance(scope: ResourceScope): AsyncGenerator<Page<Attendance>> {
     const from = windowStart(scope.since);
-    return mapped('/course_session_attendances', { ...ATTENDANCE_QUERY, ...(from ? { course_session_starts_at_gte: from } : {}) }, scope, async (raw) => {
-      const sessionId = idOf(raw.course_session);
-      if (!sessionId) throw new BadRow('an attendance without a course session');
-      const learnerId = idOf(raw.customer);
-      if (!learnerId) return null; // no customer attached: nothing to report on
-      const rawStatus = str(raw.status) ?? 'registered';
-      const courseId = idOf(rec(raw.course_session).course) ?? (await courseOfSession(sessionId, scope.signal));
-      return { learnerId, sessionId, courseId, status: ATTENDANCE[rawStatus] ?? 'registered', rawStatus };
-    });
+    return mapped(
+      '/course_session_attendances',
+      { ...ATTENDANCE_QUERY, ...(from ? { course_session_starts_at_gte: from } : {}) },
+      scope,
+      async (raw) => {
+        const sessionId = idOf(raw.course_session);
+        if (!sessionId) throw new BadRow('an attendance without a course session');
+        const learnerId = idOf(raw.customer);
+        if (!learnerId) return null; // no customer attached: nothing to report on
+        const rawStatus = str(raw.status) ?? 'registered';
+        const courseId = idOf(rec(raw.course_session).course) ?? (await courseOfSession(sessionId, scope.signal));
+        return { learnerId, sessionId, courseId, status: ATTENDANCE[rawStatus] ?? 'registered', rawStatus };
+      },
+    );
   }
 
   async function* progress(scope: ResourceScope): AsyncGenerator<Page<Progress>> {
@@ -567,29 +654,43 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
       let courseIds = scope.courseIds;
       if (!courseIds) {
         const ids: string[] = [];
-        for await (const page of mapped('/courses', { fields: 'id' }, scope, (r) => idOf(r.id))) ids.push(...page.items);
+        for await (const page of mapped('/courses', { fields: 'id' }, scope, (r) => idOf(r.id)))
+          ids.push(...page.items);
         courseIds = ids;
       }
       for (const courseId of courseIds) {
         scope.signal.throwIfAborted();
-        const rows = deriveTeamupProgress({ courseId, sessions: cached.sessionsOf(courseId), attendance: cached.attendanceOf(courseId), thresholdPct: threshold, now: at });
+        const rows = deriveTeamupProgress({
+          courseId,
+          sessions: cached.sessionsOf(courseId),
+          attendance: cached.attendanceOf(courseId),
+          thresholdPct: threshold,
+          now: at,
+        });
         yield* progressPages(rows);
       }
       return;
     }
     // Direct use (no staging cache): one pass over sessions, one over attendance, tallied as they stream.
     const tally = new TeamupProgressTally(at);
-    for await (const page of sessions({ signal: scope.signal, courseIds: scope.courseIds, onGap: scope.onGap })) page.items.forEach((s) => tally.addSession(s));
-    for await (const page of attendance({ signal: scope.signal, onGap: scope.onGap })) page.items.forEach((a) => tally.addAttendance(a));
-    for (const courseId of scope.courseIds ?? tally.courseIds()) yield* progressPages(tally.progressOf(courseId, threshold));
+    for await (const page of sessions({ signal: scope.signal, courseIds: scope.courseIds, onGap: scope.onGap }))
+      page.items.forEach((s) => tally.addSession(s));
+    for await (const page of attendance({ signal: scope.signal, onGap: scope.onGap }))
+      page.items.forEach((a) => tally.addAttendance(a));
+    for (const courseId of scope.courseIds ?? tally.courseIds())
+      yield* progressPages(tally.progressOf(courseId, threshold));
   }
 
-  async function listProviders(signal: AbortSignal): Promise<{ accountName: string | null; providers: { id: string; name: string }[] }> {
+  async function listProviders(
+    signal: AbortSignal,
+  ): Promise<{ accountName: string | null; providers: { id: string; name: string }[] }> {
     const toProvider = (p: unknown) => ({ id: idOf(p) ?? '', name: str(rec(p).name) ?? `Provider ${idOf(p) ?? '?'}` });
     // Provider discovery runs without TeamUp-Provider-ID: a wrong id must not hide the list of right ones.
     try {
       const app = await get(urlFor('/auth/application'), signal, false);
-      const scoped = Array.isArray(app.scoped_providers) ? app.scoped_providers.map(toProvider).filter((p) => p.id) : [];
+      const scoped = Array.isArray(app.scoped_providers)
+        ? app.scoped_providers.map(toProvider).filter((p) => p.id)
+        : [];
       if (scoped.length > 0) return { accountName: str(app.name), providers: scoped };
     } catch (error) {
       if (!(error instanceof HttpError) || (error.code !== 'not_found' && error.code !== 'forbidden')) throw error;
@@ -613,13 +714,21 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
       if (settings.providerId && providers.length > 0 && !chosen) {
         throw new HttpError(
           'forbidden',
-          `This TeamUp token cannot reach provider ${settings.providerId}. It reaches: ${providers.slice(0, 10).map((p) => `${p.name} (${p.id})`).join(', ')}. Pick one of these.`,
+          `This TeamUp token cannot reach provider ${settings.providerId}. It reaches: ${providers
+            .slice(0, 10)
+            .map((p) => `${p.name} (${p.id})`)
+            .join(', ')}. Pick one of these.`,
         );
       }
       const single = providers.length === 1 ? providers[0]! : undefined;
       const name = chosen?.name ?? single?.name ?? accountName ?? 'TeamUp';
       if (providers.length > 1 && !settings.providerId) {
-        return { accountName: name, courseCount: null, providers, notes: [`The token reaches ${providers.length} providers (businesses): pick the one to sync.`, ...notes] };
+        return {
+          accountName: name,
+          courseCount: null,
+          providers,
+          notes: [`The token reaches ${providers.length} providers (businesses): pick the one to sync.`, ...notes],
+        };
       }
       const courses = await get(urlFor('/courses', { page_size: '1', fields: 'id' }), signal);
       return { accountName: name, courseCount: num(courses.count), providers, notes: [...notes] };

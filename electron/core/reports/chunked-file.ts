@@ -54,7 +54,8 @@ export function createChunkedOutput(sink: ChunkSink): ChunkedOutput {
       // The fit is judged against this buffer's own length: a sink's `next` may hand back a shorter one, and
       // Buffer#write silently stops at the end (that lost rows once). The exact byte count only near the end.
       const room = buffer.length - used;
-      if (oversize === null && (text.length * MAX_BYTES_PER_UNIT <= room || Buffer.byteLength(text) <= room)) used += buffer.write(text, used);
+      if (oversize === null && (text.length * MAX_BYTES_PER_UNIT <= room || Buffer.byteLength(text) <= room))
+        used += buffer.write(text, used);
       else oversize = oversize === null ? text : oversize + text;
     }
     return oversize !== null || used + BATCH_UNITS * MAX_BYTES_PER_UNIT > buffer.length;

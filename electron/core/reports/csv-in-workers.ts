@@ -14,7 +14,14 @@ import { blockStarts } from '../store/completions-stream';
 import { findWorker, type WorkerEntry } from '../worker-entry';
 import { csvHeader } from './csv';
 import type { CsvScope } from '../store/report-queries';
-import { CONTROL, CONTROL_WORDS, type CsvJob, type CsvPrepare, type FromCsvWorker, type ToCsvWorker } from './csv-worker-protocol';
+import {
+  CONTROL,
+  CONTROL_WORDS,
+  type CsvJob,
+  type CsvPrepare,
+  type FromCsvWorker,
+  type ToCsvWorker,
+} from './csv-worker-protocol';
 
 /** Workers of one export: each holds its own learner map (up to ~50 MB at the map's limit), so a few at most. */
 const MAX_THREADS = 4;
@@ -85,15 +92,26 @@ export interface CsvWorkerGroup {
  * Starts `threads` workers on an export's scope at once: they open their snapshots and load their learner maps
  * while the caller reads the course list, which takes longest from a cold disk.
  */
-export function startCsvWorkers({ entry, segmentCourses }: CsvWorkers, threads: number, scope: CsvScope): CsvWorkerGroup {
+export function startCsvWorkers(
+  { entry, segmentCourses }: CsvWorkers,
+  threads: number,
+  scope: CsvScope,
+): CsvWorkerGroup {
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT));
-  type Listener = { message: (from: MessagePort, message: FromCsvWorker) => void; failed: (error: Error) => void; exited: () => void };
+  type Listener = {
+    message: (from: MessagePort, message: FromCsvWorker) => void;
+    failed: (error: Error) => void;
+    exited: () => void;
+  };
   let listener: Listener | null = null;
   // What happens before `write` listens (a stale scope, a failure) is kept for it.
   const early: { stale: boolean; error: Error | null; exited: number } = { stale: false, error: null, exited: 0 };
   const workers = Array.from({ length: threads }, () => {
     const { port1: recycle, port2: workerEnd } = new MessageChannel();
-    const worker = new Worker(entry.url, { execArgv: entry.execArgv, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    const worker = new Worker(entry.url, {
+      execArgv: entry.execArgv,
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
     worker.on('message', (message: FromCsvWorker) => {
       if (listener) listener.message(recycle, message);
       else if (message.type === 'stale') early.stale = true;
@@ -114,7 +132,10 @@ export function startCsvWorkers({ entry, segmentCourses }: CsvWorkers, threads: 
         } else listener?.exited();
       }),
     );
-    worker.postMessage({ ...scope, control: control.buffer as SharedArrayBuffer, recycle: workerEnd } satisfies CsvPrepare, [workerEnd]);
+    worker.postMessage(
+      { ...scope, control: control.buffer as SharedArrayBuffer, recycle: workerEnd } satisfies CsvPrepare,
+      [workerEnd],
+    );
     return { worker, recycle, exited };
   });
 
@@ -127,7 +148,10 @@ export function startCsvWorkers({ entry, segmentCourses }: CsvWorkers, threads: 
         await handle.write(csvHeader(job.columns, options.bom));
         if (starts.length === 0) return 0;
         return await new Promise<number | 'stale'>((resolve, reject) => {
-          const pending = new Map<number, { chunks: { bytes: Uint8Array; from: MessagePort }[]; rows: number | null }>();
+          const pending = new Map<
+            number,
+            { chunks: { bytes: Uint8Array; from: MessagePort }[]; rows: number | null }
+          >();
           const segment = (index: number) => {
             let entry = pending.get(index);
             if (!entry) pending.set(index, (entry = { chunks: [], rows: null }));
@@ -176,7 +200,8 @@ export function startCsvWorkers({ entry, segmentCourses }: CsvWorkers, threads: 
             if (current === starts.length) finish(rows);
             // A worker posts all it wrote before it exits, so with every worker gone nothing more can come: segments
             // still missing would be a bug, and better an error than an export that never ends.
-            else if (early.exited === workers.length) finish(new Error('The CSV workers stopped before every row was written.'));
+            else if (early.exited === workers.length)
+              finish(new Error('The CSV workers stopped before every row was written.'));
           };
           listener = {
             message: (from, message) => {
@@ -191,7 +216,8 @@ export function startCsvWorkers({ entry, segmentCourses }: CsvWorkers, threads: 
           };
           if (early.error) return finish(early.error);
           if (early.stale) return finish('stale');
-          for (const { worker } of workers) worker.postMessage({ type: 'job', job: { ...job, segmentStarts: starts } } satisfies ToCsvWorker);
+          for (const { worker } of workers)
+            worker.postMessage({ type: 'job', job: { ...job, segmentStarts: starts } } satisfies ToCsvWorker);
         });
       } finally {
         await handle.close();

@@ -46,7 +46,13 @@ function prepare(input: CsvPrepare, checkStop: () => void): { db: Sqlite.Databas
   }
 }
 
-async function run(input: CsvPrepare, control: Int32Array, db: Sqlite.Database, learners: Learners, job: CsvJob): Promise<void> {
+async function run(
+  input: CsvPrepare,
+  control: Int32Array,
+  db: Sqlite.Database,
+  learners: Learners,
+  job: CsvJob,
+): Promise<void> {
   const checkStop = stopCheck(control);
   /** Blocks this thread (it has nothing else to do) until `ready`, or throws Stopped once the export is over. */
   const waitUntil = (ready: () => boolean) => {

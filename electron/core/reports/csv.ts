@@ -34,7 +34,12 @@ export function csvRecord(columns: ReportColumn[], locale: string | null): (row:
 }
 
 /** `rows` are value arrays in `columns` order (ReportQueries.iterateValues). */
-export async function writeCsv(file: string, columns: ReportColumn[], rows: Iterable<ReportValue[]>, options: CsvOptions): Promise<number> {
+export async function writeCsv(
+  file: string,
+  columns: ReportColumn[],
+  rows: Iterable<ReportValue[]>,
+  options: CsvOptions,
+): Promise<number> {
   const out = await createChunkedFile(file);
   const record = csvRecord(columns, options.locale);
   let count = 0;

@@ -36,7 +36,11 @@ export const writeCsvExport: FormatWriter = async (deps, { definition, options, 
     // No workers, or a sync swapped generations under them: this thread writes it from its own snapshot.
     fellBack = scope !== null;
     await discard(temp, true);
-    rows = await writeCsv(temp, columns, deps.queries.iterateValues(definition, now), { bom: options.bom, locale, onRows });
+    rows = await writeCsv(temp, columns, deps.queries.iterateValues(definition, now), {
+      bom: options.bom,
+      locale,
+      onRows,
+    });
   }
   // A sync that replaced an account's rows under the CSV workers sends the export back to this thread.
   const logFields = fellBack ? { csvThreads: 0, csvWorkersStale: true } : { csvThreads: threads };

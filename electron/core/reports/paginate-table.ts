@@ -74,7 +74,10 @@ export const SHOW_IF_STILL_HIDDEN = /* js */ `() => {
  * Both hosts print through this: `print` makes the PDF, `evaluate` runs a script in the report's page. Were the report
  * still hidden afterwards, the PDF is blank: it is shown and printed again.
  */
-export async function printShown<T>(print: () => Promise<T>, evaluate: (script: string) => Promise<unknown>): Promise<T> {
+export async function printShown<T>(
+  print: () => Promise<T>,
+  evaluate: (script: string) => Promise<unknown>,
+): Promise<T> {
   const pdf = await print();
   return (await evaluate(`(${SHOW_IF_STILL_HIDDEN})()`)) === true ? print() : pdf;
 }

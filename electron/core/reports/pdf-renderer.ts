@@ -27,20 +27,33 @@ export interface PdfRenderer {
   warm?(): void;
 }
 
-const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable',
-  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome', '/Applications/Chromium.app/Contents/MacOS/Chromium',
-  'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe', 'C:\\Program Files (x86)\\Google\\Chrome\\Application\\chrome.exe'];
+const CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
+  'C:\\Program Files (x86)\\Google\\Chrome\\Application\\chrome.exe',
+];
 
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
   const configured = env.ROLLBOOK_CHROMIUM;
   if (configured) {
     if (existsSync(configured)) return configured;
-    throw new RollbookError('chromium_missing', `ROLLBOOK_CHROMIUM points to ${configured}, which does not exist. Install Chromium or Chrome, or fix the path.`);
+    throw new RollbookError(
+      'chromium_missing',
+      `ROLLBOOK_CHROMIUM points to ${configured}, which does not exist. Install Chromium or Chrome, or fix the path.`,
+    );
   }
   const found = CANDIDATES.find((path) => existsSync(path));
   if (!found) {
-    throw new RollbookError('chromium_missing', 'PDF export needs Chromium or Google Chrome, and none was found. Install one (e.g. ' +
-      '"apt install chromium") or set ROLLBOOK_CHROMIUM to its path.');
+    throw new RollbookError(
+      'chromium_missing',
+      'PDF export needs Chromium or Google Chrome, and none was found. Install one (e.g. ' +
+        '"apt install chromium") or set ROLLBOOK_CHROMIUM to its path.',
+    );
   }
   return found;
 }
@@ -67,7 +80,13 @@ async function openPrinter(): Promise<Printer> {
     chromium.launchPersistentContext(profile, {
       executablePath,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
       handleSIGINT: false,
       handleSIGTERM: false,
       handleSIGHUP: false,
@@ -77,7 +96,10 @@ async function openPrinter(): Promise<Printer> {
   // Also while Chromium is still starting: it would write into a profile removed under it.
   const close = () =>
     (closing ??= launching
-      .then((context) => context.close(), () => undefined)
+      .then(
+        (context) => context.close(),
+        () => undefined,
+      )
       .catch(() => undefined)
       .then(() => fs.rm(profile, { recursive: true, force: true }))
       .then(() => forgetLeftover(profile)));
@@ -94,7 +116,9 @@ async function openPrinter(): Promise<Printer> {
   }
 }
 
-export function chromiumPdfRenderer(options: { warmIdleMs?: number; /** After an unclaimed warm browser is closed. */ onIdleClosed?: () => void } = {}): PdfRenderer {
+export function chromiumPdfRenderer(
+  options: { warmIdleMs?: number; /** After an unclaimed warm browser is closed. */ onIdleClosed?: () => void } = {},
+): PdfRenderer {
   let warmed: Promise<Printer> | null = null;
   let idle: NodeJS.Timeout | undefined;
   const claim = (): Promise<Printer> => {
@@ -113,7 +137,12 @@ export function chromiumPdfRenderer(options: { warmIdleMs?: number; /** After an
       idle = setTimeout(() => {
         if (warmed !== printer) return;
         warmed = null;
-        void printer.then(({ close }) => close(), () => undefined).then(() => options.onIdleClosed?.());
+        void printer
+          .then(
+            ({ close }) => close(),
+            () => undefined,
+          )
+          .then(() => options.onIdleClosed?.());
       }, options.warmIdleMs ?? WARM_IDLE_MS);
       idle.unref();
     },
@@ -135,7 +164,12 @@ export function chromiumPdfRenderer(options: { warmIdleMs?: number; /** After an
               displayHeaderFooter: true,
               headerTemplate: '<div></div>',
               footerTemplate: pdfOptions.footerTemplate,
-              margin: { top: `${MARGIN_MM.top}mm`, bottom: `${MARGIN_MM.bottom}mm`, left: `${MARGIN_MM.left}mm`, right: `${MARGIN_MM.right}mm` },
+              margin: {
+                top: `${MARGIN_MM.top}mm`,
+                bottom: `${MARGIN_MM.bottom}mm`,
+                left: `${MARGIN_MM.left}mm`,
+                right: `${MARGIN_MM.right}mm`,
+              },
             }),
           (script) => page.evaluate(script),
         );

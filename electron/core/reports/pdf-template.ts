@@ -55,7 +55,9 @@ function formatDate(iso: string | null, locale: string): string {
 
 /** Horizontal stacked bar of the status distribution. Plain SVG: prints identically in every Chromium. */
 export function statusBarSvg(counts: Partial<Record<ProgressStatus, number>>): string {
-  const entries = (Object.keys(STATUS_COLORS) as ProgressStatus[]).map((s) => [s, counts[s] ?? 0] as const).filter(([, n]) => n > 0);
+  const entries = (Object.keys(STATUS_COLORS) as ProgressStatus[])
+    .map((s) => [s, counts[s] ?? 0] as const)
+    .filter(([, n]) => n > 0);
   const total = entries.reduce((sum, [, n]) => sum + n, 0);
   if (total === 0) return '';
   let x = 0;
@@ -78,8 +80,10 @@ export function statusBarSvg(counts: Partial<Record<ProgressStatus, number>>): s
       );
     })
     .join('');
-  return `<svg class="chart" viewBox="0 0 600 ${34 + Math.ceil(entries.length / 3) * 16}" ` +
-    `role="img" aria-label="Status distribution">${rects}${legend}</svg>`;
+  return (
+    `<svg class="chart" viewBox="0 0 600 ${34 + Math.ceil(entries.length / 3) * 16}" ` +
+    `role="img" aria-label="Status distribution">${rects}${legend}</svg>`
+  );
 }
 
 /** Completion rate by course (top rows), one bar each. */
@@ -98,8 +102,10 @@ export function barChartSvg(bars: { label: string; value: number }[], unit = '%'
       );
     })
     .join('');
-  return `<svg class="chart" viewBox="0 0 640 ${height}" role="img" ` +
-    `aria-label="Completion rate by course">${items}</svg>`;
+  return (
+    `<svg class="chart" viewBox="0 0 640 ${height}" role="img" ` +
+    `aria-label="Completion rate by course">${items}</svg>`
+  );
 }
 
 /** Widths are counted in half-ems; a column never gets less than 2.5 em, and past 24 em long text wraps instead. */
@@ -115,10 +121,22 @@ function textEms(text: string): number {
   let ems = 0;
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
-    if (c === 0x20 || c === 0x2e || c === 0x2c || c === 0x3a || c === 0x27 || c === 0x69 || c === 0x6c || c === 0x6a || c === 0x49) ems += 0.32;
+    if (
+      c === 0x20 ||
+      c === 0x2e ||
+      c === 0x2c ||
+      c === 0x3a ||
+      c === 0x27 ||
+      c === 0x69 ||
+      c === 0x6c ||
+      c === 0x6a ||
+      c === 0x49
+    )
+      ems += 0.32;
     else if (c === 0x6d || c === 0x77 || c === 0x40 || c === 0x4d || c === 0x57) ems += 0.98;
     else if (c >= 0x41 && c <= 0x5a) ems += 0.72;
-    else if (c >= 0x2e80) ems += 1; // CJK and other full-width scripts
+    else if (c >= 0x2e80)
+      ems += 1; // CJK and other full-width scripts
     else ems += 0.62;
   }
   return ems;
@@ -154,7 +172,7 @@ export function columnWidths(headers: string[], widthCounts: number[][], availab
   const content = widthCounts.map((counts) => {
     const total = counts.reduce((a, b) => a + b, 0);
     let typical = 0;
-    for (let seen = counts[0]!; typical + 1 < counts.length && seen < total * 0.95; ) seen += counts[++typical]!;
+    for (let seen = counts[0]!; typical + 1 < counts.length && seen < total * 0.95;) seen += counts[++typical]!;
     return Math.min(MAX_HALF_EMS, Math.max(MIN_HALF_EMS, typical)) + PADDING;
   });
   // The header is set slightly smaller than the cells.
@@ -199,7 +217,13 @@ export function renderReportHtml(input: PdfReportInput): string {
         `<tr>${input.columns
           .map((c, i) => {
             const v = row[c.key];
-            const text = String(c.type === 'date' ? formatDay(v as string | null, input.locale) : typeof v === 'number' ? numberFormat(input.locale).format(v) : (v ?? ''));
+            const text = String(
+              c.type === 'date'
+                ? formatDay(v as string | null, input.locale)
+                : typeof v === 'number'
+                  ? numberFormat(input.locale).format(v)
+                  : (v ?? ''),
+            );
             widthCounts[i]![Math.min(MAX_HALF_EMS, Math.ceil(textEms(text) * 2))]! += 1;
             return `<td>${escapeHtml(text)}</td>`;
           })
@@ -207,14 +231,25 @@ export function renderReportHtml(input: PdfReportInput): string {
     )
     .join('\n');
   const available = Math.floor((contentBox(input.page.format, input.page.landscape).width / CELL_EM_PX) * 2);
-  const cols = columnWidths(input.columns.map((c) => c.label), widthCounts, available).map((w) => `<col style="width:${w}%">`).join('');
+  const cols = columnWidths(
+    input.columns.map((c) => c.label),
+    widthCounts,
+    available,
+  )
+    .map((w) => `<col style="width:${w}%">`)
+    .join('');
   // Alignment per column, not per cell: a class on each of 100,000 cells is a third of the HTML Chromium must parse.
   const numberColumns = input.columns
     .map((c, i) => (c.type === 'number' ? `td:nth-child(${i + 1}), th:nth-child(${i + 1})` : null))
     .filter((selector) => selector !== null);
-  const numberCss = numberColumns.length ? `${numberColumns.join(', ')} { text-align: right; font-variant-numeric: tabular-nums; }` : '';
+  const numberCss = numberColumns.length
+    ? `${numberColumns.join(', ')} { text-align: right; font-variant-numeric: tabular-nums; }`
+    : '';
   const dataAsOf = input.freshness
-    .map((f) => `${escapeHtml(f.label)}: ${escapeHtml(f.dataAsOf ? formatDate(f.dataAsOf, input.locale) : 'never synced')}`)
+    .map(
+      (f) =>
+        `${escapeHtml(f.label)}: ${escapeHtml(f.dataAsOf ? formatDate(f.dataAsOf, input.locale) : 'never synced')}`,
+    )
     .join(' · ');
   const statusChart = statusBarSvg(input.statusCounts) || '<p>No learner statuses in this report.</p>';
   const generated = formatDate(input.generatedAt.toISOString(), input.locale);
@@ -292,9 +327,11 @@ export function paperFor(locale: string): PaperFormat {
       return '';
     }
   })();
-  return ['US', 'CA', 'MX', 'PH', 'CL', 'CO', 'VE', 'PR', 'GT', 'CR', 'SV', 'DO', 'PA'].includes(region) ? 'Letter' : 'A4';
+  return ['US', 'CA', 'MX', 'PH', 'CL', 'CO', 'VE', 'PR', 'GT', 'CR', 'SV', 'DO', 'PA'].includes(region)
+    ? 'Letter'
+    : 'A4';
 }
 
 export const FOOTER_TEMPLATE =
   '<div style="font-size:8px;width:100%;text-align:center;color:#4a5568;font-family:sans-serif">Page ' +
-    '<span class="pageNumber"></span> of <span class="totalPages"></span></div>';
+  '<span class="pageNumber"></span> of <span class="totalPages"></span></div>';

@@ -62,7 +62,13 @@ export function createAccountsRepo(db: Db) {
       return row ? toAccount(row) : undefined;
     },
     count: () => count.get()!.n,
-    insert: (a: { id: string; label: string; settings: AccountSettings; secretLocation: SecretLocation; now: string }) =>
+    insert: (a: {
+      id: string;
+      label: string;
+      settings: AccountSettings;
+      secretLocation: SecretLocation;
+      now: string;
+    }) =>
       insert.run({
         id: a.id,
         platform: a.settings.platform,
@@ -73,8 +79,7 @@ export function createAccountsRepo(db: Db) {
       }),
     update: (a: { id: string; label: string; settings: AccountSettings; now: string }) =>
       update.run({ id: a.id, label: a.label, settings_json: JSON.stringify(a.settings), now: a.now }),
-    setSecretLocation: (id: string, location: SecretLocation, now: string) =>
-      setSecret.run(location, 0, now, id),
+    setSecretLocation: (id: string, location: SecretLocation, now: string) => setSecret.run(location, 0, now, id),
     setNeedsReconnect: (id: string, needs: boolean) => setReconnect.run(needs ? 1 : 0, id),
     remove: (id: string) => remove.run(id).changes > 0,
   };

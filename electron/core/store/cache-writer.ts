@@ -40,7 +40,10 @@ const GENERATION_STATS_SQL = `
 /** The aggregates a commit computes; fixtures that write rows directly call it too. */
 export function computeStats(db: Db, params: CourseStatsParams): void {
   db.prepare<CourseStatsParams>(COURSE_STATS_SQL).run(params);
-  db.prepare<Omit<CourseStatsParams, 'before'>>(GENERATION_STATS_SQL).run({ account: params.account, generation: params.generation });
+  db.prepare<Omit<CourseStatsParams, 'before'>>(GENERATION_STATS_SQL).run({
+    account: params.account,
+    generation: params.generation,
+  });
 }
 
 /**
@@ -90,15 +93,21 @@ export function createCacheWriter(db: Db) {
     RESOURCES.map((resource) => [resource, rowWriter(db, RESOURCE_TABLES[resource] as ResourceTable<unknown>)]),
   ) as Record<SyncResource, RowWriter<unknown>>;
 
-  const liveGeneration = db.prepare<[string], { live_generation: number }>('SELECT live_generation FROM accounts WHERE id = ?');
-  const maxRunGeneration = db.prepare<[string], { g: number | null }>('SELECT max(generation) AS g FROM sync_runs WHERE account_id = ?');
+  const liveGeneration = db.prepare<[string], { live_generation: number }>(
+    'SELECT live_generation FROM accounts WHERE id = ?',
+  );
+  const maxRunGeneration = db.prepare<[string], { g: number | null }>(
+    'SELECT max(generation) AS g FROM sync_runs WHERE account_id = ?',
+  );
   const flip = db.prepare('UPDATE accounts SET live_generation = ?, last_synced_at = ? WHERE id = ?');
   const upsertCursor = db.prepare(
     'INSERT INTO sync_cursors (account_id, resource, cursor) VALUES (?, ?, ?) ' +
       'ON CONFLICT (account_id, resource) DO UPDATE SET cursor = excluded.cursor',
   );
   const deleteCursors = db.prepare('DELETE FROM sync_cursors WHERE account_id = ?');
-  const cursors = db.prepare<[string], { resource: string; cursor: string }>('SELECT resource, cursor FROM sync_cursors WHERE account_id = ?');
+  const cursors = db.prepare<[string], { resource: string; cursor: string }>(
+    'SELECT resource, cursor FROM sync_cursors WHERE account_id = ?',
+  );
   const sweepStatements = [...TABLES, 'course_stats', 'generation_stats'].map((table) =>
     db.prepare(`DELETE FROM ${table} WHERE account_id = ? AND generation <> ?`),
   );
@@ -109,10 +118,13 @@ export function createCacheWriter(db: Db) {
       const { table } = RESOURCE_TABLES[resource];
       const columns = names(resource);
       const selected = columns.map((name) => (name === 'generation' ? '@to' : name));
-      return [resource, copy(
-        `INSERT OR IGNORE INTO ${table} (${columns.join(', ')})
+      return [
+        resource,
+        copy(
+          `INSERT OR IGNORE INTO ${table} (${columns.join(', ')})
          SELECT ${selected.join(', ')} FROM ${table} WHERE account_id = @account AND generation = @from`,
-      )];
+        ),
+      ];
     }),
   ) as Record<SyncResource, ReturnType<typeof copy>>;
 
@@ -122,10 +134,13 @@ export function createCacheWriter(db: Db) {
       const columns = names(resource).join(', ');
       const move = `INSERT OR REPLACE INTO main.${table} (${columns})
         SELECT ${columns} FROM ${stage(table)} ORDER BY ${key.join(', ')}`;
-      return [resource, writeTransaction(db, () => {
-        db.prepare(move).run();
-        db.prepare(`DELETE FROM ${stage(table)}`).run();
-      })];
+      return [
+        resource,
+        writeTransaction(db, () => {
+          db.prepare(move).run();
+          db.prepare(`DELETE FROM ${stage(table)}`).run();
+        }),
+      ];
     }),
   ) as unknown as Record<SyncResource, () => void>;
   const clearStaging = () => {

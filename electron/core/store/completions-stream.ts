@@ -104,17 +104,20 @@ export function loadLearners(db: Db, scope: Map<string, number>, onSlice?: () =>
   // Read in slices along the key (keyset pages): stepping from C++ with all() is cheaper than iterate(), and a slice
   // at a time keeps all() from building one array of every learner.
   const sliceOf = (after: string) =>
-    db.prepare<[string, number, ...string[]], [string, string, string | null]>(
-      'SELECT id, name, email FROM learners WHERE account_id = ? ' +
-        `AND generation = ?${after} ORDER BY id LIMIT ${LEARNER_SLICE}`,
-    ).raw();
+    db
+      .prepare<[string, number, ...string[]], [string, string, string | null]>(
+        'SELECT id, name, email FROM learners WHERE account_id = ? ' +
+          `AND generation = ?${after} ORDER BY id LIMIT ${LEARNER_SLICE}`,
+      )
+      .raw();
   const first = sliceOf('');
   const next = sliceOf(' AND id > ?');
   const learners: Learners = { byAccount: new Map(), names: [], emails: [] };
   for (const [account, generation] of scope) {
     const byId = new Map<string, number>();
-    for (let after: string | null = null; ; ) {
-      const rows: [string, string, string | null][] = after === null ? first.all(account, generation) : next.all(account, generation, after);
+    for (let after: string | null = null; ;) {
+      const rows: [string, string, string | null][] =
+        after === null ? first.all(account, generation) : next.all(account, generation, after);
       for (const [id, name, email] of rows) {
         byId.set(id, learners.names.length);
         learners.names.push(name);
@@ -137,7 +140,11 @@ export function blockStarts(courses: CourseRow[]): number[] {
   const starts: number[] = [];
   courses.forEach((course, i) => {
     const previous = courses[i - 1];
-    if (!previous || !(nocaseEqual(course.label, previous.label) && nocaseEqual(course.courseName, previous.courseName))) starts.push(i);
+    if (
+      !previous ||
+      !(nocaseEqual(course.label, previous.label) && nocaseEqual(course.courseName, previous.courseName))
+    )
+      starts.push(i);
   });
   return starts;
 }
@@ -147,21 +154,33 @@ export function blockStarts(courses: CourseRow[]): number[] {
  * end before one, and the courses come in report order, so the rows come exactly as the single query's ORDER BY
  * would give them.
  */
-export function completionsReader(db: Db, query: CompletionsByCourse, learners: Learners): (courses: CourseRow[]) => Generator<ReportValue[]> {
+export function completionsReader(
+  db: Db,
+  query: CompletionsByCourse,
+  learners: Learners,
+): (courses: CourseRow[]) => Generator<ReportValue[]> {
   const progress = db.prepare(query.progress).raw();
   const { names, emails } = learners;
   return function* (courses) {
     let block: ReportValue[][] = [];
     let previous: CourseRow | null = null;
     for (const course of courses) {
-      if (previous && !(nocaseEqual(course.label, previous.label) && nocaseEqual(course.courseName, previous.courseName))) {
+      if (
+        previous &&
+        !(nocaseEqual(course.label, previous.label) && nocaseEqual(course.courseName, previous.courseName))
+      ) {
         yield* block.sort(compareRows);
         block = [];
       }
       previous = course;
       const ids = learners.byAccount.get(course.accountId);
       // all() over iterate(): one course's rows are few, and stepping from C++ in one call is cheaper.
-      const rows = progress.all({ ...query.params, kAccount: course.accountId, kGeneration: course.generation, kCourse: course.courseId }) as ReportValue[][];
+      const rows = progress.all({
+        ...query.params,
+        kAccount: course.accountId,
+        kGeneration: course.generation,
+        kCourse: course.courseId,
+      }) as ReportValue[][];
       // Filled in place: the row array SQLite made is the report row, and the course's strings are shared.
       for (const row of rows) {
         const learnerId = row[LEARNER_ID] as string;
@@ -180,7 +199,11 @@ export function completionsReader(db: Db, query: CompletionsByCourse, learners: 
 }
 
 /** Rows in REPORT_COLUMNS.completions order, or null when the scope has too many learners for the map. */
-export function streamCompletions(db: Db, query: CompletionsByCourse, learnerLimit: number): IterableIterator<ReportValue[]> | null {
+export function streamCompletions(
+  db: Db,
+  query: CompletionsByCourse,
+  learnerLimit: number,
+): IterableIterator<ReportValue[]> | null {
   const courses = readCourses(db, query);
   // The accounts come from the course list, so the scope is decided in one place; an account without courses has
   // no rows to fill.

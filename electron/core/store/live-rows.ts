@@ -3,7 +3,8 @@
  * and flips `accounts.live_generation` at commit, so older and half-written generations stay invisible. This join is
  * that rule, for a table aliased `alias`; it names the account `a`.
  */
-export const liveJoin = (alias: string): string => `JOIN accounts a ON a.id = ${alias}.account_id AND ${alias}.generation = a.live_generation`;
+export const liveJoin = (alias: string): string =>
+  `JOIN accounts a ON a.id = ${alias}.account_id AND ${alias}.generation = a.live_generation`;
 
 /**
  * The number of live rows of `table` (every data table's key starts with account_id, generation) over the accounts

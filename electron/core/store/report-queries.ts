@@ -18,29 +18,62 @@ const pct = (key: string, label: string): ReportColumn => ({ key, label, type: '
 
 export const REPORT_COLUMNS: Record<ReportKind, ReportColumn[]> = {
   completions: [
-    col('account', 'Account'), col('platform', 'Platform'), col('course_id', 'Course ID'), col('course_name', 'Course'),
-    col('learner_id', 'Learner ID'), col('learner_name', 'Learner'), col('learner_email', 'Email'), col('status', 'Status'),
-    col('raw_status', 'Platform status'), pct('progress_pct', 'Progress %'), col('completed_at', 'Completed at', 'date'),
+    col('account', 'Account'),
+    col('platform', 'Platform'),
+    col('course_id', 'Course ID'),
+    col('course_name', 'Course'),
+    col('learner_id', 'Learner ID'),
+    col('learner_name', 'Learner'),
+    col('learner_email', 'Email'),
+    col('status', 'Status'),
+    col('raw_status', 'Platform status'),
+    pct('progress_pct', 'Progress %'),
+    col('completed_at', 'Completed at', 'date'),
     col('last_activity_at', 'Last activity', 'date'),
   ],
   attendance: [
-    col('account', 'Account'), col('course_name', 'Course'), col('session_id', 'Session ID'), col('session_start', 'Session start', 'date'),
-    col('session_end', 'Session end', 'date'), col('session_status', 'Session status'), col('learner_id', 'Learner ID'),
-    col('learner_name', 'Learner'), col('learner_email', 'Email'), col('attendance_status', 'Attendance'),
+    col('account', 'Account'),
+    col('course_name', 'Course'),
+    col('session_id', 'Session ID'),
+    col('session_start', 'Session start', 'date'),
+    col('session_end', 'Session end', 'date'),
+    col('session_status', 'Session status'),
+    col('learner_id', 'Learner ID'),
+    col('learner_name', 'Learner'),
+    col('learner_email', 'Email'),
+    col('attendance_status', 'Attendance'),
   ],
   courses: [
-    col('account', 'Account'), col('platform', 'Platform'), col('course_id', 'Course ID'), col('course_name', 'Course'),
-    col('learners', 'Learners', 'number'), col('not_started', 'Not started', 'number'), col('in_progress', 'In progress', 'number'),
-    col('completed', 'Completed', 'number'), col('passed', 'Passed', 'number'), col('failed', 'Failed', 'number'),
-    col('incomplete', 'Incomplete', 'number'), pct('completion_rate', 'Completion rate %'),
-    col('first_activity_at', 'First activity', 'date'), col('last_activity_at', 'Last activity', 'date'),
-    col('sessions_held', 'Sessions held', 'number'), col('sessions_upcoming', 'Sessions upcoming', 'number'),
+    col('account', 'Account'),
+    col('platform', 'Platform'),
+    col('course_id', 'Course ID'),
+    col('course_name', 'Course'),
+    col('learners', 'Learners', 'number'),
+    col('not_started', 'Not started', 'number'),
+    col('in_progress', 'In progress', 'number'),
+    col('completed', 'Completed', 'number'),
+    col('passed', 'Passed', 'number'),
+    col('failed', 'Failed', 'number'),
+    col('incomplete', 'Incomplete', 'number'),
+    pct('completion_rate', 'Completion rate %'),
+    col('first_activity_at', 'First activity', 'date'),
+    col('last_activity_at', 'Last activity', 'date'),
+    col('sessions_held', 'Sessions held', 'number'),
+    col('sessions_upcoming', 'Sessions upcoming', 'number'),
     pct('average_attendance', 'Average attendance %'),
   ],
   learner: [
-    col('learner_name', 'Learner'), col('learner_email', 'Email'), col('account', 'Account'), col('platform', 'Platform'),
-    col('course_id', 'Course ID'), col('course_name', 'Course'), col('status', 'Status'), col('raw_status', 'Platform status'),
-    pct('progress_pct', 'Progress %'), col('started_at', 'Started', 'date'), col('completed_at', 'Completed at', 'date'),
+    col('learner_name', 'Learner'),
+    col('learner_email', 'Email'),
+    col('account', 'Account'),
+    col('platform', 'Platform'),
+    col('course_id', 'Course ID'),
+    col('course_name', 'Course'),
+    col('status', 'Status'),
+    col('raw_status', 'Platform status'),
+    pct('progress_pct', 'Progress %'),
+    col('started_at', 'Started', 'date'),
+    col('completed_at', 'Completed at', 'date'),
     col('last_activity_at', 'Last activity', 'date'),
   ],
 };
@@ -214,15 +247,23 @@ function completionsCountFromStats(def: ReportDefinition): Built | null {
   // Column names from the enum, never from the definition's strings.
   const statuses = def.statuses?.length ? PROGRESS_STATUSES.filter((s) => def.statuses!.includes(s)) : null;
   const rows = statuses ? statuses.map((s) => `s.${s}`).join(' + ') || '0' : 's.learners';
-  return { sql: `SELECT coalesce(sum(${rows}), 0) AS n FROM course_stats s ${liveJoin('s')} ` +
-    `${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params };
+  return {
+    sql:
+      `SELECT coalesce(sum(${rows}), 0) AS n FROM course_stats s ${liveJoin('s')} ` +
+      `${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
+    params,
+  };
 }
 
 /**
  * Rows come sorted by account, course and learner names: files list them exactly as the preview shows them.
  * `unsorted` is for callers that only group the rows, `count` for the row total alone (one column, `n`).
  */
-export function buildReportQuery(def: ReportDefinition, now: string, shape: 'sorted' | 'unsorted' | 'count' = 'sorted'): Built {
+export function buildReportQuery(
+  def: ReportDefinition,
+  now: string,
+  shape: 'sorted' | 'unsorted' | 'count' = 'sorted',
+): Built {
   if (shape === 'count' && def.kind !== 'completions' && def.kind !== 'learner') {
     const { sql, params } = buildReportQuery(def, now, 'unsorted');
     return { sql: `SELECT count(*) AS n FROM (${sql})`, params };
@@ -246,7 +287,10 @@ export function buildReportQuery(def: ReportDefinition, now: string, shape: 'sor
       if (shape === 'count') {
         // A course always joins one row or none, so it cannot change the count; a learner only when filtered on.
         const joinLearners = def.kind === 'learner' || Boolean(def.learnerSearch);
-        return { sql: `SELECT count(*) AS n FROM progress p ${liveJoin('p')} ${joinLearners ? learners : ''} ${filters}`, params };
+        return {
+          sql: `SELECT count(*) AS n FROM progress p ${liveJoin('p')} ${joinLearners ? learners : ''} ${filters}`,
+          params,
+        };
       }
       const select =
         def.kind === 'learner'
@@ -354,7 +398,10 @@ function* readSnapshot<T>(db: Db, read: (reader: Db) => Iterable<T>): Generator<
 
 export function createReportQueries(db: Db, options: { learnerMapLimit?: number } = {}) {
   const learnerMapLimit = options.learnerMapLimit ?? LEARNER_MAP_LIMIT;
-  const freshness = db.prepare<{ accountIds: string | null; platforms: string | null }, { label: string; dataAsOf: string | null }>(
+  const freshness = db.prepare<
+    { accountIds: string | null; platforms: string | null },
+    { label: string; dataAsOf: string | null }
+  >(
     `SELECT a.label, (SELECT r.ended_at FROM sync_runs r WHERE r.account_id = a.id AND r.outcome IN ('ok', 'partial')
        ORDER BY r.id DESC LIMIT 1) AS dataAsOf
      FROM accounts a
@@ -373,7 +420,11 @@ export function createReportQueries(db: Db, options: { learnerMapLimit?: number 
      * completions may be read course by course with every learner in a map on this thread (faster than SQLite's
      * sort, and up to LEARNER_MAP_LIMIT learners on the heap); false sorts in SQLite instead.
      */
-    iterateValues(def: ReportDefinition, now: string, options: { learnerMap?: boolean } = {}): IterableIterator<ReportValue[]> {
+    iterateValues(
+      def: ReportDefinition,
+      now: string,
+      options: { learnerMap?: boolean } = {},
+    ): IterableIterator<ReportValue[]> {
       return readSnapshot(db, (reader) => {
         if (def.kind === 'completions' && !def.learnerSearch && options.learnerMap !== false) {
           const rows = streamCompletions(reader, completionsByCourse(def), learnerMapLimit);
@@ -383,7 +434,8 @@ export function createReportQueries(db: Db, options: { learnerMapLimit?: number 
         const statement = reader.prepare(sql).raw();
         const names = statement.columns().map((c) => c.name);
         const keys = REPORT_COLUMNS[def.kind].map((c) => c.key);
-        if (names.join() !== keys.join()) throw new Error(`The ${def.kind} query selects ${names.join()}, expected ${keys.join()}`);
+        if (names.join() !== keys.join())
+          throw new Error(`The ${def.kind} query selects ${names.join()}, expected ${keys.join()}`);
         return statement.iterate(params) as IterableIterator<ReportValue[]>;
       });
     },
@@ -402,11 +454,15 @@ export function createReportQueries(db: Db, options: { learnerMapLimit?: number 
       const inCourses: string[] = [];
       courseFilter(def, inCourses, params, 'p.course_id');
       if (inCourses.length) {
-        where.push('EXISTS (SELECT 1 FROM progress p WHERE p.account_id = a.id ' +
-          `AND p.generation = a.live_generation AND ${inCourses.join(' AND ')})`);
+        where.push(
+          'EXISTS (SELECT 1 FROM progress p WHERE p.account_id = a.id ' +
+            `AND p.generation = a.live_generation AND ${inCourses.join(' AND ')})`,
+        );
       }
       const accounts = db
-        .prepare<Record<string, unknown>, [string, number]>(`SELECT a.id, a.live_generation FROM accounts a ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`)
+        .prepare<Record<string, unknown>, [string, number]>(
+          `SELECT a.id, a.live_generation FROM accounts a ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
+        )
         .raw()
         .all(params);
       return learnersFit(db, new Map(accounts), learnerMapLimit) ? { databasePath: db.name, accounts } : null;
@@ -430,12 +486,20 @@ export function createReportQueries(db: Db, options: { learnerMapLimit?: number 
       const { sql, params } = buildReportQuery(def, now, 'unsorted');
       if (def.kind === 'courses') {
         const sums = PROGRESS_STATUSES.map((s) => `coalesce(sum(${s}), 0) AS ${s}`).join(', ');
-        const { total, ...breakdown } = db.prepare(`SELECT count(*) AS total, ${sums} FROM (${sql})`).get(params) as Record<string, number>;
+        const { total, ...breakdown } = db
+          .prepare(`SELECT count(*) AS total, ${sums} FROM (${sql})`)
+          .get(params) as Record<string, number>;
         return { total: total!, breakdown };
       }
       const column = def.kind === 'attendance' ? 'attendance_status' : 'status';
-      const rows = db.prepare(`SELECT ${column} AS status, count(*) AS n FROM (${sql}) GROUP BY 1`).all(params) as { status: string; n: number }[];
-      return { total: rows.reduce((sum, r) => sum + r.n, 0), breakdown: Object.fromEntries(rows.map((r) => [r.status, r.n])) };
+      const rows = db.prepare(`SELECT ${column} AS status, count(*) AS n FROM (${sql}) GROUP BY 1`).all(params) as {
+        status: string;
+        n: number;
+      }[];
+      return {
+        total: rows.reduce((sum, r) => sum + r.n, 0),
+        breakdown: Object.fromEntries(rows.map((r) => [r.status, r.n])),
+      };
     },
     /** Per-account "data as of" for report headers: the accounts the definition covers. */
     freshness(def: ReportDefinition): { label: string; dataAsOf: string | null }[] {

@@ -7,14 +7,35 @@ import type { Db } from './db';
  * the staging generation avoids fetching them twice).
  */
 export function createRunReader(db: Db, accountId: string, generation: number): CachedRunReader {
-  const sessions = db.prepare<[string, number, string], {
-    id: string; course_id: string; name: string | null; starts_at: string; ends_at: string | null; status: SessionStatus;
-    raw_status: string | null; venue: string | null; instructors_json: string; capacity: number | null; attending_count: number | null;
-  }>('SELECT * FROM course_sessions WHERE account_id = ? AND generation = ? AND course_id = ? ORDER BY starts_at');
-  const attendance = db.prepare<[string, number, string], {
-    session_id: string; learner_id: string; course_id: string; status: AttendanceStatus; raw_status: string;
-  }>('SELECT session_id, learner_id, course_id, status, raw_status FROM attendance ' +
-    'WHERE account_id = ? AND generation = ? AND course_id = ?');
+  const sessions = db.prepare<
+    [string, number, string],
+    {
+      id: string;
+      course_id: string;
+      name: string | null;
+      starts_at: string;
+      ends_at: string | null;
+      status: SessionStatus;
+      raw_status: string | null;
+      venue: string | null;
+      instructors_json: string;
+      capacity: number | null;
+      attending_count: number | null;
+    }
+  >('SELECT * FROM course_sessions WHERE account_id = ? AND generation = ? AND course_id = ? ORDER BY starts_at');
+  const attendance = db.prepare<
+    [string, number, string],
+    {
+      session_id: string;
+      learner_id: string;
+      course_id: string;
+      status: AttendanceStatus;
+      raw_status: string;
+    }
+  >(
+    'SELECT session_id, learner_id, course_id, status, raw_status FROM attendance ' +
+      'WHERE account_id = ? AND generation = ? AND course_id = ?',
+  );
   return {
     sessionsOf: (courseId): CourseSession[] =>
       sessions.all(accountId, generation, courseId).map((r) => ({

@@ -27,7 +27,8 @@ export function createSavedReportsRepo(db: Db) {
       const row = byName.get(name);
       return row ? toSaved(row) : undefined;
     },
-    save: (saved: Omit<SavedReport, 'updatedAt'>, now: string) => upsert.run({ name: saved.name, definition: JSON.stringify(saved.definition), now }),
+    save: (saved: Omit<SavedReport, 'updatedAt'>, now: string) =>
+      upsert.run({ name: saved.name, definition: JSON.stringify(saved.definition), now }),
     remove: (name: string) => remove.run(name).changes > 0,
   };
 }

@@ -21,7 +21,8 @@ export interface AccountCounts {
   attendance: number;
 }
 
-const liveOf = (table: string) => `SELECT count(*) FROM ${table} t WHERE t.account_id = a.id AND t.generation = a.live_generation`;
+const liveOf = (table: string) =>
+  `SELECT count(*) FROM ${table} t WHERE t.account_id = a.id AND t.generation = a.live_generation`;
 
 /** Row counts of the live generation of every account (what the user can see). */
 export function createStatsRepo(db: Db) {

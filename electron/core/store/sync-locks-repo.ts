@@ -42,7 +42,9 @@ export function createSyncLocks(db: Db, now: () => number = Date.now) {
   const host = hostname();
   const byAccount = db.prepare<[string], LockRow>('SELECT * FROM sync_locks WHERE account_id = ?');
   const all = db.prepare<[], LockRow>('SELECT * FROM sync_locks');
-  const put = db.prepare('INSERT OR REPLACE INTO sync_locks (account_id, owner, pid, host, heartbeat_at) VALUES (?, ?, ?, ?, ?)');
+  const put = db.prepare(
+    'INSERT OR REPLACE INTO sync_locks (account_id, owner, pid, host, heartbeat_at) VALUES (?, ?, ?, ?, ?)',
+  );
   const beat = db.prepare('UPDATE sync_locks SET heartbeat_at = ? WHERE account_id = ? AND owner = ?');
   const remove = db.prepare('DELETE FROM sync_locks WHERE account_id = ? AND owner = ?');
 
@@ -70,6 +72,10 @@ export function createSyncLocks(db: Db, now: () => number = Date.now) {
     heartbeat: (accountId: string, owner: string) => beat.run(now(), accountId, owner).changes > 0,
     release: (accountId: string, owner: string) => void remove.run(accountId, owner),
     /** Accounts a live run (in this process or another) is syncing now. */
-    busyAccounts: (): string[] => all.all().filter(live).map((row) => row.account_id),
+    busyAccounts: (): string[] =>
+      all
+        .all()
+        .filter(live)
+        .map((row) => row.account_id),
   };
 }

@@ -39,7 +39,9 @@ export function createSyncRunsRepo(db: Db) {
   );
   const byId = db.prepare<[number], RunRow>('SELECT * FROM sync_runs WHERE id = ?');
   const history = db.prepare<[number], RunRow>('SELECT * FROM sync_runs ORDER BY id DESC LIMIT ?');
-  const historyOf = db.prepare<[string, number], RunRow>('SELECT * FROM sync_runs WHERE account_id = ? ORDER BY id DESC LIMIT ?');
+  const historyOf = db.prepare<[string, number], RunRow>(
+    'SELECT * FROM sync_runs WHERE account_id = ? ORDER BY id DESC LIMIT ?',
+  );
   const last = db.prepare<[string], RunRow>('SELECT * FROM sync_runs WHERE account_id = ? ORDER BY id DESC LIMIT 1');
   const lastGood = db.prepare<[string], { ended_at: string }>(
     "SELECT ended_at FROM sync_runs WHERE account_id = ? AND outcome IN ('ok', 'partial') ORDER BY id DESC LIMIT 1",
@@ -52,7 +54,9 @@ export function createSyncRunsRepo(db: Db) {
      WHERE outcome = 'running' AND account_id NOT IN (SELECT value FROM json_each(?))`,
   );
 
-  const anyRunning = db.prepare<[], number>("SELECT EXISTS (SELECT 1 FROM sync_runs WHERE outcome = 'running')").pluck();
+  const anyRunning = db
+    .prepare<[], number>("SELECT EXISTS (SELECT 1 FROM sync_runs WHERE outcome = 'running')")
+    .pluck();
 
   return {
     start: (accountId: string, generation: number, mode: SyncMode, at: string) =>
@@ -81,6 +85,7 @@ export function createSyncRunsRepo(db: Db) {
     /** Whether any run is recorded as running (a read: no write lock wanted). */
     anyRunning: () => anyRunning.get() === 1,
     /** Call in a write transaction with the busy accounts read in it, so no run starts between the two. */
-    markInterrupted: (at: string, busyAccounts: readonly string[]) => interrupt.run(at, JSON.stringify(busyAccounts)).changes,
+    markInterrupted: (at: string, busyAccounts: readonly string[]) =>
+      interrupt.run(at, JSON.stringify(busyAccounts)).changes,
   };
 }

@@ -21,12 +21,22 @@ export interface TextMatch {
  * @param alias  the table alias in the caller's query (`c` for courses, `l` for learners)
  * @param short  how 1–2 character queries match: as a prefix (type-ahead) or anywhere (report filters)
  */
-export function textMatch(kind: 'course' | 'learner', alias: string, query: string, param = 'q', short: 'prefix' | 'substring' = 'prefix'): TextMatch {
+export function textMatch(
+  kind: 'course' | 'learner',
+  alias: string,
+  query: string,
+  param = 'q',
+  short: 'prefix' | 'substring' = 'prefix',
+): TextMatch {
   const phrase = ftsPhrase(query);
   const table = kind === 'course' ? 'courses_fts' : 'learners_fts';
-  if (phrase) return { sql: `${alias}.rowid IN (SELECT rowid FROM ${table} WHERE ${table} MATCH @${param})`, value: phrase };
+  if (phrase)
+    return { sql: `${alias}.rowid IN (SELECT rowid FROM ${table} WHERE ${table} MATCH @${param})`, value: phrase };
   const like = `${alias}.%s LIKE @${param} ESCAPE '\\'`;
-  const sql = kind === 'course' ? like.replace('%s', 'name') : `(${like.replace('%s', 'name')} OR ${like.replace('%s', 'email')})`;
+  const sql =
+    kind === 'course'
+      ? like.replace('%s', 'name')
+      : `(${like.replace('%s', 'name')} OR ${like.replace('%s', 'email')})`;
   return { sql, value: `${short === 'substring' ? '%' : ''}${escapeLike(query)}%` };
 }
 
@@ -35,10 +45,20 @@ export function textMatch(kind: 'course' | 'learner', alias: string, query: stri
  * phrase the trigram index drives the join (a `rowid IN (…)` filter would collect every match before a LIMIT
  * applies: all 200k rows that contain "lear"); a short query is a LIKE prefix, answered by the NOCASE indexes.
  */
-export function textSource(kind: 'course' | 'learner', alias: string, query: string, param = 'q'): { from: string; where: string; value: string } {
+export function textSource(
+  kind: 'course' | 'learner',
+  alias: string,
+  query: string,
+  param = 'q',
+): { from: string; where: string; value: string } {
   const table = kind === 'course' ? 'courses' : 'learners';
   const phrase = ftsPhrase(query);
-  if (phrase) return { from: `${table}_fts f JOIN ${table} ${alias} ON ${alias}.rowid = f.rowid`, where: `${table}_fts MATCH @${param}`, value: phrase };
+  if (phrase)
+    return {
+      from: `${table}_fts f JOIN ${table} ${alias} ON ${alias}.rowid = f.rowid`,
+      where: `${table}_fts MATCH @${param}`,
+      value: phrase,
+    };
   const match = textMatch(kind, alias, query, param);
   return { from: `${table} ${alias}`, where: match.sql, value: match.value };
 }

@@ -26,7 +26,6 @@ const SCOPE_SQL = '(@all = 1 OR %col% IN (SELECT value FROM json_each(@ids)))';
 const scopeSql = (column: string) => SCOPE_SQL.replace('%col%', column);
 const scopeParams = (ids: Scope) => ({ all: ids === null ? 1 : 0, ids: JSON.stringify(ids ?? []) });
 
-
 interface CourseDbRow {
   account_id: string;
   label: string;
@@ -137,7 +136,9 @@ export function createWorkspaceQueries(db: Db) {
    * Valid while no account's live generation changes: every sync commit and "clear cache" changes one, and rows are
    * never edited in place within a generation.
    */
-  const generations = db.prepare<[], { sig: string | null }>("SELECT group_concat(id || ':' || live_generation) AS sig FROM accounts");
+  const generations = db.prepare<[], { sig: string | null }>(
+    "SELECT group_concat(id || ':' || live_generation) AS sig FROM accounts",
+  );
   const ordered = new Map<string, number[]>();
   function orderedRowids(sql: string, params: Record<string, unknown>): number[] {
     const key = JSON.stringify([generations.get()?.sig, sql, params]);
@@ -148,10 +149,17 @@ export function createWorkspaceQueries(db: Db) {
     if (ordered.size > 6) ordered.delete(ordered.keys().next().value!);
     return ids;
   }
-  function rowsAt<T>(ids: number[], page: { offset: number; limit: number }, sql: string, extra: Record<string, unknown> = {}): T[] {
+  function rowsAt<T>(
+    ids: number[],
+    page: { offset: number; limit: number },
+    sql: string,
+    extra: Record<string, unknown> = {},
+  ): T[] {
     const slice = ids.slice(page.offset, page.offset + page.limit);
     if (slice.length === 0) return [];
-    const byId = new Map((prepare(sql).all({ ...extra, ids: JSON.stringify(slice) }) as { _id: number }[]).map((r) => [r._id, r]));
+    const byId = new Map(
+      (prepare(sql).all({ ...extra, ids: JSON.stringify(slice) }) as { _id: number }[]).map((r) => [r._id, r]),
+    );
     return slice.map((id) => {
       const { _id: _, ...row } = byId.get(id)!;
       return row as T;
@@ -198,8 +206,8 @@ export function createWorkspaceQueries(db: Db) {
     // once (not again as a tie-breaker when it is the sort), and account labels break ties case-insensitively.
     const column = COURSE_SORT[input.sort.column] ? input.sort.column : 'name';
     const ties = column === 'name' ? 'a.label COLLATE NOCASE' : 'rb_fold(c.name), a.label COLLATE NOCASE';
-    const order = `${COURSE_SORT[column]} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, ` +
-      `${ties}, c.account_id, c.id`;
+    const order =
+      `${COURSE_SORT[column]} ${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, ` + `${ties}, c.account_id, c.id`;
     return { where: where.join(' AND '), order, params };
   }
 
@@ -219,13 +227,24 @@ export function createWorkspaceQueries(db: Db) {
     // `now` changes on every call. Unless the order depends on it, it is left out so the next page reuses the order;
     // when it does (next session), it counts in whole minutes, so the pages of one scroll agree on what "next" is.
     const { now: _, ...timeless } = params;
-    const ids = orderedRowids(sortSql, sortSql.includes('@now') ? { ...params, now: `${input.now.slice(0, 16)}:00.000Z` } : timeless);
-    const rows = rowsAt<CourseDbRow>(ids, input, `SELECT c.rowid AS _id, ${COURSE_COLUMNS} ${COURSE_FROM} WHERE c.rowid IN (SELECT value FROM json_each(@ids))`, { now: input.now });
+    const ids = orderedRowids(
+      sortSql,
+      sortSql.includes('@now') ? { ...params, now: `${input.now.slice(0, 16)}:00.000Z` } : timeless,
+    );
+    const rows = rowsAt<CourseDbRow>(
+      ids,
+      input,
+      `SELECT c.rowid AS _id, ${COURSE_COLUMNS} ${COURSE_FROM} WHERE c.rowid IN (SELECT value FROM json_each(@ids))`,
+      { now: input.now },
+    );
     return { total: ids.length, rows: rows.map(toCourseRow) };
   }
 
   const courseOne = db.prepare(`${COURSE_SELECT} WHERE c.account_id = @accountId AND c.id = @courseId`);
-  const courseExtra = db.prepare<[string, string], { description: string | null; url: string | null; sessions: number }>(
+  const courseExtra = db.prepare<
+    [string, string],
+    { description: string | null; url: string | null; sessions: number }
+  >(
     `SELECT c.description, c.url, (SELECT count(*) FROM course_sessions cs WHERE cs.account_id = c.account_id
        AND cs.generation = c.generation AND cs.course_id = c.id) AS sessions
      FROM courses c ${liveJoin('c')} WHERE c.account_id = ? AND c.id = ?`,
@@ -254,7 +273,8 @@ export function createWorkspaceQueries(db: Db) {
     const from = `FROM progress p ${liveJoin('p')}
       LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
       WHERE ${where.join(' AND ')}`;
-    const order = `${LEARNER_SORT[input.sort.column] ?? LEARNER_SORT.name} ` +
+    const order =
+      `${LEARNER_SORT[input.sort.column] ?? LEARNER_SORT.name} ` +
       `${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, p.learner_id`;
     const ids = orderedRowids(`SELECT p.rowid AS id ${from} ORDER BY ${order}`, params);
     const rows = rowsAt<CourseLearnerRow>(
@@ -270,14 +290,30 @@ export function createWorkspaceQueries(db: Db) {
     return { total: ids.length, rows };
   }
 
-  const sessionsOf = db.prepare<[string, string], { id: string; name: string | null; starts_at: string; ends_at: string | null; status: string; venue: string | null; instructors_json: string; capacity: number | null; attending: number }>(
+  const sessionsOf = db.prepare<
+    [string, string],
+    {
+      id: string;
+      name: string | null;
+      starts_at: string;
+      ends_at: string | null;
+      status: string;
+      venue: string | null;
+      instructors_json: string;
+      capacity: number | null;
+      attending: number;
+    }
+  >(
     `SELECT cs.id, cs.name, cs.starts_at, cs.ends_at, cs.status, cs.venue, cs.instructors_json, cs.capacity,
        (SELECT count(*) FROM attendance x WHERE x.account_id = cs.account_id AND x.generation = cs.generation
           AND x.session_id = cs.id AND x.status IN ('registered', 'attended')) AS attending
      FROM course_sessions cs ${liveJoin('cs')}
      WHERE cs.account_id = ? AND cs.course_id = ? ORDER BY cs.starts_at`,
   );
-  const attendanceOf = db.prepare<[string, string], { session_id: string; learner_id: string; status: string; name: string }>(
+  const attendanceOf = db.prepare<
+    [string, string],
+    { session_id: string; learner_id: string; status: string; name: string }
+  >(
     `SELECT x.session_id, x.learner_id, x.status, coalesce(l.name, x.learner_id) AS name
      FROM attendance x ${liveJoin('x')}
      LEFT JOIN learners l ON l.account_id = x.account_id AND l.generation = x.generation AND l.id = x.learner_id
@@ -351,7 +387,14 @@ export function createWorkspaceQueries(db: Db) {
   function overview(accountIds: Scope, now: string): Omit<Overview, 'freshness'> & { accounts: number } {
     const scope = scopeParams(accountIds);
     const t = overviewTotals.get(scope) as Record<string, number>;
-    const pick = (r: { accountId: string; id: string; name: string; learners: number; done: number; overdue: number }) => ({
+    const pick = (r: {
+      accountId: string;
+      id: string;
+      name: string;
+      learners: number;
+      done: number;
+      overdue: number;
+    }) => ({
       accountId: r.accountId,
       id: r.id,
       name: r.name,
@@ -470,7 +513,8 @@ export function createWorkspaceQueries(db: Db) {
       params.q = match.value;
     }
     const from = `FROM learners l ${liveJoin('l')} WHERE ${where.join(' AND ')}`;
-    const order = `${LEARNER_DIRECTORY_SORT[input.sort.column] ?? LEARNER_DIRECTORY_SORT.name} ` +
+    const order =
+      `${LEARNER_DIRECTORY_SORT[input.sort.column] ?? LEARNER_DIRECTORY_SORT.name} ` +
       `${input.sort.direction === 'desc' ? 'DESC' : 'ASC'}, l.account_id, l.id`;
     const ids = orderedRowids(`SELECT l.rowid AS id ${from} ORDER BY ${order}`, params);
     const rows = rowsAt<LearnerRow>(

@@ -79,13 +79,16 @@ export function startAutoSync(
     if (stopped) return;
     const interval = await intervalMs();
     if (interval <= 0) return;
-    timer = clock.setTimeout(() => {
-      timer = undefined;
-      enqueue(async () => {
-        await due();
-        await schedule();
-      });
-    }, Math.max(0, lastDueAt + interval - clock.now()));
+    timer = clock.setTimeout(
+      () => {
+        timer = undefined;
+        enqueue(async () => {
+          await due();
+          await schedule();
+        });
+      },
+      Math.max(0, lastDueAt + interval - clock.now()),
+    );
   };
 
   enqueue(async () => {

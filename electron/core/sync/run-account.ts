@@ -54,7 +54,11 @@ export interface RunAccountOptions {
  * Waits until no other run (in another process, or another core of this one) is syncing the account, saying so as a
  * 'waiting' progress state, then syncs it holding the account's lock.
  */
-export async function runAccountSync(deps: RunAccountDeps, account: Account, options: RunAccountOptions): Promise<SyncRun> {
+export async function runAccountSync(
+  deps: RunAccountDeps,
+  account: Account,
+  options: RunAccountOptions,
+): Promise<SyncRun> {
   const owner = options.owner ?? randomUUID();
   try {
     if (!(await waitForAccount(deps, account, owner, options.signal))) {
@@ -85,7 +89,12 @@ export async function runAccountSync(deps: RunAccountDeps, account: Account, opt
 }
 
 /** False if the run was cancelled while it waited. */
-async function waitForAccount(deps: RunAccountDeps, account: Account, owner: string, signal: AbortSignal): Promise<boolean> {
+async function waitForAccount(
+  deps: RunAccountDeps,
+  account: Account,
+  owner: string,
+  signal: AbortSignal,
+): Promise<boolean> {
   const started = performance.now();
   let told = false;
   while (!signal.aborted && !deps.locks.tryAcquire(account.id, owner)) {
@@ -176,7 +185,8 @@ function cancelledWhileWaiting(deps: RunAccountDeps, account: Account, mode: Syn
     counts: {},
     skipped: [],
     errorCode: 'cancelled',
-    errorMessage: 'The sync was cancelled while it waited for another Rollbook process ' +
+    errorMessage:
+      'The sync was cancelled while it waited for another Rollbook process ' +
       'syncing this account. The previous data was kept.',
   });
   const run = deps.runs.get(id)!;
@@ -245,9 +255,18 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
     for (const resource of SYNC_RESOURCES) {
       stepIndex += 1;
       options.signal.throwIfAborted();
-      const canResume = options.mode === 'incremental' && isIncremental(connector, resource) && cursors[resource] !== undefined;
+      const canResume =
+        options.mode === 'incremental' && isIncremental(connector, resource) && cursors[resource] !== undefined;
       if (canResume) writer.copyLive(account.id, generation, [resource]);
-      Object.assign(progress, { resource, step: stepIndex, pages: 0, rows: 0, total: null, state: 'running', waiting: null });
+      Object.assign(progress, {
+        resource,
+        step: stepIndex,
+        pages: 0,
+        rows: 0,
+        total: null,
+        state: 'running',
+        waiting: null,
+      });
       emit(true);
       const stepStarted = performance.now();
 
@@ -295,7 +314,16 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
         writer.copyLive(account.id, generation, keep);
       }
       writer.flush(resource);
-      log?.info({ step: resource, rows, pages: progress.pages, resumed: canResume, ms: Math.round(performance.now() - stepStarted) }, 'sync step');
+      log?.info(
+        {
+          step: resource,
+          rows,
+          pages: progress.pages,
+          resumed: canResume,
+          ms: Math.round(performance.now() - stepStarted),
+        },
+        'sync step',
+      );
       // The cursor is the run's start: anything changed after it is picked up next time. It is only saved with the
       // generation flip, i.e. after the rows it covers are committed.
       // After a gap the cursor stays where it was, so the next incremental run asks again for what this one missed.
@@ -320,7 +348,8 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
     deps.onInternalError?.(error);
     return finish('failed', {
       code: 'internal',
-      message: `The sync stopped on an unexpected error (${describeCause(error)}). ` +
+      message:
+        `The sync stopped on an unexpected error (${describeCause(error)}). ` +
         'The previous data was kept; details are in the log.',
     });
   }
@@ -331,6 +360,10 @@ function isIncremental(connector: Connector, resource: SyncResource): boolean {
 }
 
 /** Each resource is read by the connector method of the same name. */
-function pagesOf(connector: Connector, resource: SyncResource, scope: Parameters<Connector['courses']>[0]): AsyncIterable<Page<unknown>> {
+function pagesOf(
+  connector: Connector,
+  resource: SyncResource,
+  scope: Parameters<Connector['courses']>[0],
+): AsyncIterable<Page<unknown>> {
   return connector[resource](scope);
 }

@@ -87,7 +87,8 @@ export function createSyncRunner(deps: SyncRunnerDeps): SyncRunner {
       if (!pool) return runInline(inlineDeps, account, run);
       // The keychain is read here, on the host's thread; a missing secret is recorded as a failed run, as inline.
       const secret = await deps.secretOf(account).catch((error: unknown) => error as Error);
-      if (secret instanceof Error) return runInline({ ...inlineDeps, connect: () => Promise.reject(secret) }, account, run);
+      if (secret instanceof Error)
+        return runInline({ ...inlineDeps, connect: () => Promise.reject(secret) }, account, run);
       const job: SyncJob = {
         dataDir: deps.dataDir,
         account,

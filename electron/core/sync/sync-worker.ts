@@ -45,7 +45,13 @@ async function run(job: number, input: SyncJob): Promise<void> {
           }),
         emitProgress: (progress) => post({ type: 'progress', job, progress }),
         onInternalError: (error) =>
-          post({ type: 'internal-error', job, name: (error as Error)?.name ?? 'Error', message: String((error as Error)?.message ?? error), stack: (error as Error)?.stack }),
+          post({
+            type: 'internal-error',
+            job,
+            name: (error as Error)?.name ?? 'Error',
+            message: String((error as Error)?.message ?? error),
+            stack: (error as Error)?.stack,
+          }),
         log,
       },
       input.account,

@@ -81,7 +81,12 @@ export class SyncWorkerPool {
       } catch (error) {
         // A worker that cannot even be created (bad options, no threads left) fails the run like one that died.
         host.onInternalError?.(error);
-        resolve(this.recordFailure({ host, accountId: input.account.id, mode: input.mode, owner: input.owner, runId: null }, error));
+        resolve(
+          this.recordFailure(
+            { host, accountId: input.account.id, mode: input.mode, owner: input.owner, runId: null },
+            error,
+          ),
+        );
         return;
       }
       const id = this.nextJob++;
@@ -128,7 +133,9 @@ export class SyncWorkerPool {
       } else if (message.type === 'done') {
         job.settle(message.run);
       } else {
-        job.host.onInternalError?.(Object.assign(new Error(message.message), { name: message.name, stack: message.stack }));
+        job.host.onInternalError?.(
+          Object.assign(new Error(message.message), { name: message.name, stack: message.stack }),
+        );
       }
     });
     const died = (error: unknown) => {

@@ -125,12 +125,14 @@ export class AccountDraft {
     }
     if (this.platform === 'teamup') {
       if (this.providerId && !/^\d+$/.test(this.providerId.trim())) p.providerId = 'The provider ID is a number.';
-      if (this.threshold && !(Number(this.threshold) >= 0 && Number(this.threshold) <= 100)) p.threshold = 'Between 0 and 100.';
+      if (this.threshold && !(Number(this.threshold) >= 0 && Number(this.threshold) <= 100))
+        p.threshold = 'Between 0 and 100.';
     }
     if (this.platform === 'selfcommunity' && this.scAuth === 'jwt' && !/^\d+$/.test(this.jwtUserId.trim())) {
       p.jwtUserId = 'The user ID is a number.';
     }
-    if (this.movesServer && !this.secret) p.secret = 'This is another server: enter its secret to save the new address.';
+    if (this.movesServer && !this.secret)
+      p.secret = 'This is another server: enter its secret to save the new address.';
     return p;
   });
   readonly settingsValid = $derived(
@@ -141,7 +143,8 @@ export class AccountDraft {
     if (platform === this.platform) return;
     const previousDefault = this.platform === 'sample' ? '' : DEFAULT_URLS[this.platform];
     this.platform = platform;
-    if (platform !== 'sample' && (!this.baseUrl || this.baseUrl === previousDefault)) this.baseUrl = DEFAULT_URLS[platform];
+    if (platform !== 'sample' && (!this.baseUrl || this.baseUrl === previousDefault))
+      this.baseUrl = DEFAULT_URLS[platform];
     this.report = null;
     this.failure = null;
     this.providers = [];
@@ -187,7 +190,14 @@ export class AccountDraft {
       case 'ispring':
         return this.ispringAuth === 'token'
           ? { platform: 'ispring', baseUrl, authMode: 'token', clientId: this.clientId.trim(), format: this.format }
-          : { platform: 'ispring', baseUrl, authMode: 'legacy', accountUrl: this.accountUrl.trim(), login: this.login.trim(), format: this.format };
+          : {
+              platform: 'ispring',
+              baseUrl,
+              authMode: 'legacy',
+              accountUrl: this.accountUrl.trim(),
+              login: this.login.trim(),
+              format: this.format,
+            };
       case 'teamup':
         return {
           platform: 'teamup',
@@ -197,7 +207,12 @@ export class AccountDraft {
           completionThreshold: this.threshold.trim() === '' ? null : Number(this.threshold),
         };
       case 'selfcommunity':
-        return { platform: 'selfcommunity', baseUrl, authMode: this.scAuth, jwtUserId: this.scAuth === 'jwt' ? Number(this.jwtUserId) : null };
+        return {
+          platform: 'selfcommunity',
+          baseUrl,
+          authMode: this.scAuth,
+          jwtUserId: this.scAuth === 'jwt' ? Number(this.jwtUserId) : null,
+        };
       default:
         return { platform: 'sample', seed: this.seed };
     }
@@ -211,7 +226,10 @@ export class AccountDraft {
     this.failure = null;
     this.report = null;
     try {
-      const report = await call('accounts.testDraft', { settings: this.settings(), secret: this.needsSecret ? this.secret : undefined });
+      const report = await call('accounts.testDraft', {
+        settings: this.settings(),
+        secret: this.needsSecret ? this.secret : undefined,
+      });
       this.report = report;
       if (this.platform === 'teamup') {
         this.providers = report.providers;
@@ -232,6 +250,9 @@ export class AccountDraft {
 }
 
 function suggestLabel(platform: Platform, accountName: string): string {
-  const name = accountName.replace(/^(iSpring Learn|TeamUp|SelfCommunity)\s*[—(-]\s*/, '').replace(/[()]/g, '').trim();
+  const name = accountName
+    .replace(/^(iSpring Learn|TeamUp|SelfCommunity)\s*[—(-]\s*/, '')
+    .replace(/[()]/g, '')
+    .trim();
   return (name || PLATFORMS[platform].label).slice(0, 80);
 }

@@ -45,7 +45,8 @@ export class AppState {
   /** Sidebar order: grouped by platform, then by label. Ctrl/Cmd+2…9 follow it. */
   readonly orderedAccounts = $derived(
     [...this.accounts].sort(
-      (a, b) => PLATFORM_ORDER.indexOf(a.platform) - PLATFORM_ORDER.indexOf(b.platform) || a.label.localeCompare(b.label),
+      (a, b) =>
+        PLATFORM_ORDER.indexOf(a.platform) - PLATFORM_ORDER.indexOf(b.platform) || a.label.localeCompare(b.label),
     ),
   );
   readonly selection = $derived(this.settings?.selection ?? null);
@@ -59,11 +60,14 @@ export class AppState {
     }
     return this.accounts.some((a) => a.id === selection) ? [selection] : null;
   });
-  readonly scopeAccounts = $derived(this.scope === null ? this.orderedAccounts : this.orderedAccounts.filter((a) => this.scope!.includes(a.id)));
+  readonly scopeAccounts = $derived(
+    this.scope === null ? this.orderedAccounts : this.orderedAccounts.filter((a) => this.scope!.includes(a.id)),
+  );
   readonly scopeLabel = $derived.by(() => {
     const selection = this.selection;
     if (this.scope === null || !selection) return 'All accounts';
-    if (selection.startsWith(PLATFORM_PREFIX)) return `All ${PLATFORMS[selection.slice(PLATFORM_PREFIX.length) as Platform]?.label ?? ''} accounts`;
+    if (selection.startsWith(PLATFORM_PREFIX))
+      return `All ${PLATFORMS[selection.slice(PLATFORM_PREFIX.length) as Platform]?.label ?? ''} accounts`;
     return showBidi(this.accounts.find((a) => a.id === selection)?.label) ?? 'All accounts';
   });
 
@@ -81,7 +85,11 @@ export class AppState {
     this.loading = true;
     this.error = null;
     try {
-      const [accounts, settings] = await Promise.all([call('accounts.list'), call('settings.get'), this.sync.refresh()]);
+      const [accounts, settings] = await Promise.all([
+        call('accounts.list'),
+        call('settings.get'),
+        this.sync.refresh(),
+      ]);
       this.accounts = accounts;
       this.applySettings(settings);
       if (accounts.length === 0) this.nav.replace({ name: 'overview' });

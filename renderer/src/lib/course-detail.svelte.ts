@@ -20,7 +20,10 @@ const FIRST: Record<LearnerColumn, 'asc' | 'desc'> = {
   lastActivityAt: 'desc',
 };
 const isLearnerSort = (v: unknown): v is Sort<LearnerColumn> =>
-  typeof v === 'object' && v !== null && LEARNER_COLUMNS.includes((v as Sort<string>).column as LearnerColumn) && ['asc', 'desc'].includes((v as Sort<string>).direction);
+  typeof v === 'object' &&
+  v !== null &&
+  LEARNER_COLUMNS.includes((v as Sort<string>).column as LearnerColumn) &&
+  ['asc', 'desc'].includes((v as Sort<string>).direction);
 
 export type CourseDetailRow = CourseRow & { description: string | null; url: string | null; sessions: number };
 export type CourseSessions = OutputOf<'workspace.courseSessions'>;
@@ -31,7 +34,9 @@ export class CourseDetail {
   readonly sessions = new Resource<CourseSessions>();
   search = $state('');
   status = $state<ProgressStatus | ''>('');
-  sort = $state.raw<Sort<LearnerColumn>>(loadPref('course-learners.sort', { column: 'name', direction: 'asc' }, isLearnerSort));
+  sort = $state.raw<Sort<LearnerColumn>>(
+    loadPref('course-learners.sort', { column: 'name', direction: 'asc' }, isLearnerSort),
+  );
   activeIndex = $state(0);
   #lastQuery = '';
 
@@ -43,7 +48,10 @@ export class CourseDetail {
   readonly filtered = $derived(Boolean(this.search.trim() || this.status));
 
   setSort(column: LearnerColumn): void {
-    this.sort = this.sort.column === column ? { column, direction: this.sort.direction === 'asc' ? 'desc' : 'asc' } : { column, direction: FIRST[column] };
+    this.sort =
+      this.sort.column === column
+        ? { column, direction: this.sort.direction === 'asc' ? 'desc' : 'asc' }
+        : { column, direction: FIRST[column] };
     savePref('course-learners.sort', this.sort);
   }
 
@@ -70,6 +78,8 @@ export class CourseDetail {
   }
 
   loadSessions(): Promise<void> {
-    return this.sessions.load(() => call('workspace.courseSessions', { accountId: this.accountId, courseId: this.courseId }));
+    return this.sessions.load(() =>
+      call('workspace.courseSessions', { accountId: this.accountId, courseId: this.courseId }),
+    );
   }
 }

@@ -9,7 +9,16 @@ import { PagedRows } from './paged.svelte';
 import { loadPref, savePref } from './persisted';
 import { call } from './rollbook';
 
-export const COURSE_COLUMNS = ['name', 'account', 'type', 'learners', 'completionRate', 'nextSessionAt', 'lastActivityAt', 'overdue'] as const;
+export const COURSE_COLUMNS = [
+  'name',
+  'account',
+  'type',
+  'learners',
+  'completionRate',
+  'nextSessionAt',
+  'lastActivityAt',
+  'overdue',
+] as const;
 export type CourseColumn = (typeof COURSE_COLUMNS)[number];
 export interface Sort<C extends string> {
   column: C;
@@ -47,7 +56,9 @@ export class CoursesState {
   /** Keyboard position in the table, kept while a course is open. */
   activeIndex = $state(0);
 
-  readonly filtered = $derived(Boolean(this.search.trim() || this.platform || this.accountId || this.type || this.status));
+  readonly filtered = $derived(
+    Boolean(this.search.trim() || this.platform || this.accountId || this.type || this.status),
+  );
   #seq = 0;
   #lastQuery = '';
   #version = -1;
@@ -74,7 +85,11 @@ export class CoursesState {
    * window started on Courses and fetched them before the view mounted.
    */
   async load(scope: string[] | null, version = 0): Promise<void> {
-    const accountIds = this.accountId ? (scope === null || scope.includes(this.accountId) ? [this.accountId] : []) : scope;
+    const accountIds = this.accountId
+      ? scope === null || scope.includes(this.accountId)
+        ? [this.accountId]
+        : []
+      : scope;
     const input = {
       accountIds,
       search: this.search.trim() || undefined,

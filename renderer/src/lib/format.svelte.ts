@@ -15,7 +15,9 @@ class Formats {
   readonly #date = $derived(new Intl.DateTimeFormat(this.locale, { dateStyle: 'medium' }));
   readonly #dateTime = $derived(new Intl.DateTimeFormat(this.locale, { dateStyle: 'medium', timeStyle: 'short' }));
   readonly #time = $derived(new Intl.DateTimeFormat(this.locale, { timeStyle: 'short' }));
-  readonly #weekday = $derived(new Intl.DateTimeFormat(this.locale, { weekday: 'short', day: 'numeric', month: 'short' }));
+  readonly #weekday = $derived(
+    new Intl.DateTimeFormat(this.locale, { weekday: 'short', day: 'numeric', month: 'short' }),
+  );
   readonly #number = $derived(new Intl.NumberFormat(this.locale));
   readonly #percent = $derived(new Intl.NumberFormat(this.locale, { style: 'percent', maximumFractionDigits: 0 }));
   readonly #relative = $derived(new Intl.RelativeTimeFormat(this.locale, { numeric: 'auto' }));
@@ -27,9 +29,11 @@ class Formats {
   time = (iso: string | null | undefined) => (iso ? this.#time.format(new Date(iso)) : '—');
   /** "Mon 8 Jun": session columns. */
   day = (iso: string | null | undefined) => (iso ? this.#weekday.format(new Date(iso)) : '—');
-  number = (value: number | null | undefined) => (value === null || value === undefined ? '—' : this.#number.format(value));
+  number = (value: number | null | undefined) =>
+    value === null || value === undefined ? '—' : this.#number.format(value);
   /** `rate` is 0..100. */
-  percent = (rate: number | null | undefined) => (rate === null || rate === undefined ? '—' : this.#percent.format(rate / 100));
+  percent = (rate: number | null | undefined) =>
+    rate === null || rate === undefined ? '—' : this.#percent.format(rate / 100);
 
   /** "3 min ago", "yesterday", "in 2 days". */
   relative = (iso: string | null | undefined): string => {
@@ -56,7 +60,8 @@ class Formats {
    * window waits for its first answers keeps that off the first paint of a table.
    */
   warm(): void {
-    for (const formatter of [this.#date, this.#dateTime, this.#time, this.#weekday, this.#number, this.#percent]) formatter.format(0);
+    for (const formatter of [this.#date, this.#dateTime, this.#time, this.#weekday, this.#number, this.#percent])
+      formatter.format(0);
     this.#relative.format(1, 'day');
   }
 

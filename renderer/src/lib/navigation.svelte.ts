@@ -23,7 +23,8 @@ export const SECTION_TITLES: Record<Section, string> = {
 };
 
 const sameRoute = (a: Route, b: Route) => JSON.stringify(a) === JSON.stringify(b);
-const isSection = (value: unknown): value is Section => typeof value === 'string' && Object.hasOwn(SECTION_TITLES, value);
+const isSection = (value: unknown): value is Section =>
+  typeof value === 'string' && Object.hasOwn(SECTION_TITLES, value);
 
 export class Navigator {
   /** The window reopens on the section it was closed on, like any desktop app (detail pages are not restored). */

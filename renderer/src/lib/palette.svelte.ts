@@ -39,27 +39,60 @@ export class PaletteModel {
       run: () => app.nav.go({ name: section }),
     }));
     items.push(
-      { id: 'sync:all', group: 'Actions', label: 'Sync all accounts', run: () => app.sync.run(app.accounts.filter((a) => !a.needsReconnect).map((a) => a.id)) },
-      ...app.orderedAccounts.map<PaletteItem>((a) => ({ id: `sync:${a.id}`, group: 'Actions', label: `Sync ${a.label}`, hint: PLATFORMS[a.platform].label, run: () => app.sync.run([a.id]) })),
-      { id: 'export', group: 'Actions', label: 'Export a report…', hint: 'CSV, Excel or PDF', run: () => app.openReport(null) },
-      { id: 'add-account', group: 'Actions', label: 'Add an account…', run: () => (app.dialog = { kind: 'add-account' }) },
+      {
+        id: 'sync:all',
+        group: 'Actions',
+        label: 'Sync all accounts',
+        run: () => app.sync.run(app.accounts.filter((a) => !a.needsReconnect).map((a) => a.id)),
+      },
+      ...app.orderedAccounts.map<PaletteItem>((a) => ({
+        id: `sync:${a.id}`,
+        group: 'Actions',
+        label: `Sync ${a.label}`,
+        hint: PLATFORMS[a.platform].label,
+        run: () => app.sync.run([a.id]),
+      })),
+      {
+        id: 'export',
+        group: 'Actions',
+        label: 'Export a report…',
+        hint: 'CSV, Excel or PDF',
+        run: () => app.openReport(null),
+      },
+      {
+        id: 'add-account',
+        group: 'Actions',
+        label: 'Add an account…',
+        run: () => (app.dialog = { kind: 'add-account' }),
+      },
       {
         id: 'theme',
         group: 'Actions',
         label: 'Switch light / dark',
         run: () => {
-          const dark = document.documentElement.dataset.theme === 'dark' || (!document.documentElement.dataset.theme && matchMedia('(prefers-color-scheme: dark)').matches);
+          const dark =
+            document.documentElement.dataset.theme === 'dark' ||
+            (!document.documentElement.dataset.theme && matchMedia('(prefers-color-scheme: dark)').matches);
           void app.updateSettings({ theme: dark ? 'light' : 'dark' });
         },
       },
       { id: 'select:all', group: 'Accounts', label: 'All accounts', run: () => app.select(null) },
-      ...app.orderedAccounts.map((a) => a.platform).filter((p, i, all) => all.indexOf(p) === i).map<PaletteItem>((p) => ({
-        id: `select:platform:${p}`,
+      ...app.orderedAccounts
+        .map((a) => a.platform)
+        .filter((p, i, all) => all.indexOf(p) === i)
+        .map<PaletteItem>((p) => ({
+          id: `select:platform:${p}`,
+          group: 'Accounts',
+          label: `All ${PLATFORMS[p].label} accounts`,
+          run: () => app.select(platformSelection(p)),
+        })),
+      ...app.orderedAccounts.map<PaletteItem>((a) => ({
+        id: `select:${a.id}`,
         group: 'Accounts',
-        label: `All ${PLATFORMS[p].label} accounts`,
-        run: () => app.select(platformSelection(p)),
+        label: a.label,
+        hint: PLATFORMS[a.platform].label,
+        run: () => app.select(a.id),
       })),
-      ...app.orderedAccounts.map<PaletteItem>((a) => ({ id: `select:${a.id}`, group: 'Accounts', label: a.label, hint: PLATFORMS[a.platform].label, run: () => app.select(a.id) })),
     );
     return items;
   });
@@ -67,7 +100,9 @@ export class PaletteModel {
   readonly items: PaletteItem[] = $derived.by(() => {
     const q = fold(this.query.trim());
     const app = this.app;
-    const commands = q ? this.commands.filter((c) => fold(`${c.label} ${c.hint ?? ''}`).includes(q)) : this.commands.filter((c) => c.group === 'Go to');
+    const commands = q
+      ? this.commands.filter((c) => fold(`${c.label} ${c.hint ?? ''}`).includes(q))
+      : this.commands.filter((c) => c.group === 'Go to');
     const found = (q && this.found.value) || { courses: [], learners: [] };
     return [
       ...commands.slice(0, q ? 8 : 6),
@@ -97,7 +132,9 @@ export class PaletteModel {
       this.found.clear();
       return;
     }
-    this.#cancelSearch = this.found.loadSoon(60, () => call('workspace.search', { accountIds: this.app.scope, query, limit: 6 }));
+    this.#cancelSearch = this.found.loadSoon(60, () =>
+      call('workspace.search', { accountIds: this.app.scope, query, limit: 6 }),
+    );
   }
 
   dispose(): void {

@@ -22,4 +22,6 @@ export function savePref(key: string, value: unknown): void {
 }
 
 export const isWidths = (value: unknown): value is Record<string, number> =>
-  typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'number' && v >= 40 && v <= 1200);
+  typeof value === 'object' &&
+  value !== null &&
+  Object.values(value).every((v) => typeof v === 'number' && v >= 40 && v <= 1200);

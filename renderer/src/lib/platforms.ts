@@ -14,7 +14,14 @@ export const PLATFORMS: Record<Platform, { label: string; mark: string; hue: str
   sample: { label: 'Sample data', mark: 'Sa', hue: 'var(--p-sample)', product: 'the sample data set' },
 };
 
-export const STATUS_ORDER = ['completed', 'passed', 'in_progress', 'not_started', 'incomplete', 'failed'] as const satisfies readonly ProgressStatus[];
+export const STATUS_ORDER = [
+  'completed',
+  'passed',
+  'in_progress',
+  'not_started',
+  'incomplete',
+  'failed',
+] as const satisfies readonly ProgressStatus[];
 
 export const STATUSES: Record<ProgressStatus, { label: string; tone: string }> = {
   not_started: { label: 'Not started', tone: 'neutral' },

@@ -12,10 +12,18 @@ import { call, errorMessage, subscribe } from './rollbook';
 
 export type ExportFormat = 'csv' | 'pdf' | 'xlsx';
 
-export const REPORT_KIND_ORDER = ['completions', 'attendance', 'courses', 'learner'] as const satisfies readonly ReportKind[];
+export const REPORT_KIND_ORDER = [
+  'completions',
+  'attendance',
+  'courses',
+  'learner',
+] as const satisfies readonly ReportKind[];
 
 /** What each report is, which date its range applies to, and which filters mean something for it. */
-export const REPORT_KINDS: Record<ReportKind, { title: string; description: string; dateField: string; statuses: boolean; learnerSearch: boolean }> = {
+export const REPORT_KINDS: Record<
+  ReportKind,
+  { title: string; description: string; dateField: string; statuses: boolean; learnerSearch: boolean }
+> = {
   completions: {
     title: REPORT_TITLES.completions,
     description: 'One row per learner and course: status, progress and dates.',
@@ -125,8 +133,10 @@ export class ReportBuilder {
     const problems: Partial<Record<'from' | 'to' | 'learnerEmail' | 'accounts', string>> = {};
     if (this.from && !DAY.test(this.from)) problems.from = 'Use a date like 2026-03-01.';
     if (this.to && !DAY.test(this.to)) problems.to = 'Use a date like 2026-03-31.';
-    if (!problems.from && !problems.to && this.from && this.to && this.from > this.to) problems.to = 'The end date is before the start date.';
-    if (this.kind === 'learner' && !this.learnerEmail.trim()) problems.learnerEmail = 'Enter the learner’s e-mail address.';
+    if (!problems.from && !problems.to && this.from && this.to && this.from > this.to)
+      problems.to = 'The end date is before the start date.';
+    if (this.kind === 'learner' && !this.learnerEmail.trim())
+      problems.learnerEmail = 'Enter the learner’s e-mail address.';
     if (this.accountIds !== null && this.accountIds.length === 0) problems.accounts = 'Choose at least one account.';
     return problems;
   });
@@ -140,7 +150,8 @@ export class ReportBuilder {
     if (this.title.trim()) definition.title = this.title.trim();
     if (this.platforms.length) definition.platforms = [...this.platforms];
     if (this.courseIds.length) definition.courseIds = [...this.courseIds];
-    if (info.statuses && this.statuses.length) definition.statuses = STATUS_ORDER.filter((s) => this.statuses.includes(s));
+    if (info.statuses && this.statuses.length)
+      definition.statuses = STATUS_ORDER.filter((s) => this.statuses.includes(s));
     if (this.from) definition.from = this.from;
     if (this.to) definition.to = this.to;
     if (info.learnerSearch && this.learnerSearch.trim()) definition.learnerSearch = this.learnerSearch.trim();
@@ -213,7 +224,9 @@ export class ReportBuilder {
     return this.courseSuggestions.loadSoon(COURSE_SUGGEST_DELAY_MS, async () => {
       // A screenful is shown: ask for that many besides the chosen ones, not every course that contains the letters.
       const chosen = this.courseIds;
-      const page = await call('workspace.coursePage', { accountIds, search, limit: SUGGESTIONS + chosen.length }).catch(() => ({ rows: [] }));
+      const page = await call('workspace.coursePage', { accountIds, search, limit: SUGGESTIONS + chosen.length }).catch(
+        () => ({ rows: [] }),
+      );
       return page.rows.filter((r) => !chosen.includes(r.id)).slice(0, SUGGESTIONS);
     });
   }
@@ -292,7 +305,8 @@ export class ReportBuilder {
 
   rememberCourseNames(courses: { id: string; name: string }[]): void {
     const missing = courses.filter((c) => this.courseNames[c.id] === undefined);
-    if (missing.length) this.courseNames = { ...this.courseNames, ...Object.fromEntries(missing.map((c) => [c.id, c.name])) };
+    if (missing.length)
+      this.courseNames = { ...this.courseNames, ...Object.fromEntries(missing.map((c) => [c.id, c.name])) };
   }
 
   async loadSaved(): Promise<void> {

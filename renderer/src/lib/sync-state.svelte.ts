@@ -32,7 +32,12 @@ export class SyncState {
   readonly anyRunning = $derived(Object.values(this.statuses).some((s) => s.running) || this.pending.length > 0);
 
   isRunning(accountId: string): boolean {
-    return this.pending.includes(accountId) || Boolean(this.statuses[accountId]?.running) || this.progress[accountId]?.state === 'running' || this.progress[accountId]?.state === 'waiting';
+    return (
+      this.pending.includes(accountId) ||
+      Boolean(this.statuses[accountId]?.running) ||
+      this.progress[accountId]?.state === 'running' ||
+      this.progress[accountId]?.state === 'waiting'
+    );
   }
 
   /** Another process (the command line, another window) is syncing the account: this window has no run of it. */
@@ -63,7 +68,9 @@ export class SyncState {
     if (!elsewhere || this.#elsewhereTimer) return;
     this.#elsewhereTimer = setTimeout(() => {
       this.#elsewhereTimer = null;
-      const before = Object.values(this.statuses).filter((s) => s.running).map((s) => s.accountId);
+      const before = Object.values(this.statuses)
+        .filter((s) => s.running)
+        .map((s) => s.accountId);
       void this.refresh().then(() => {
         if (before.some((id) => !this.statuses[id]?.running)) this.onData();
       });
@@ -77,7 +84,15 @@ export class SyncState {
         if (this.pending.includes(p.accountId)) this.pending = this.pending.filter((id) => id !== p.accountId);
         if (!this.statuses[p.accountId]?.running && p.state !== 'done') {
           const status = this.statuses[p.accountId];
-          this.statuses = { ...this.statuses, [p.accountId]: { accountId: p.accountId, lastRun: status?.lastRun ?? null, dataAsOf: status?.dataAsOf ?? null, running: true } };
+          this.statuses = {
+            ...this.statuses,
+            [p.accountId]: {
+              accountId: p.accountId,
+              lastRun: status?.lastRun ?? null,
+              dataAsOf: status?.dataAsOf ?? null,
+              running: true,
+            },
+          };
         }
       }),
       subscribe('sync.finished', (run) => {
@@ -87,7 +102,10 @@ export class SyncState {
         void this.refresh();
         if (run.outcome === 'ok' || run.outcome === 'partial') this.onData();
         if (run.outcome === 'failed' && run.errorCode === 'internal') {
-          problems.report({ cause: run.errorMessage ?? 'The sync failed.', context: `Sync of account ${run.accountId} (run #${run.id})` });
+          problems.report({
+            cause: run.errorMessage ?? 'The sync failed.',
+            context: `Sync of account ${run.accountId} (run #${run.id})`,
+          });
         }
       }),
     ];

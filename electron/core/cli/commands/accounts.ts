@@ -44,22 +44,26 @@ function settingsFrom(platform: Platform, flags: PlatformFlags, base?: AccountSe
       if (flags.clientId !== undefined && (flags.accountUrl !== undefined || flags.login !== undefined)) {
         throw new UsageError('Use either --client-id (API key) or --account-url with --login (legacy), not both.');
       }
-      if (flags.clientId !== undefined) Object.assign(draft, { authMode: 'token', clientId: flags.clientId, accountUrl: undefined, login: undefined });
+      if (flags.clientId !== undefined)
+        Object.assign(draft, { authMode: 'token', clientId: flags.clientId, accountUrl: undefined, login: undefined });
       if (flags.accountUrl !== undefined || flags.login !== undefined) {
         Object.assign(draft, { authMode: 'legacy', clientId: undefined });
         if (flags.accountUrl !== undefined) draft.accountUrl = flags.accountUrl;
         if (flags.login !== undefined) draft.login = flags.login;
       }
-      if (!draft.authMode) throw new UsageError('iSpring needs --client-id ID (API key) or --account-url URL --login LOGIN (legacy).');
+      if (!draft.authMode)
+        throw new UsageError('iSpring needs --client-id ID (API key) or --account-url URL --login LOGIN (legacy).');
       if (flags.format !== undefined) draft.format = flags.format;
       break;
     case 'teamup':
       if (flags.authScheme !== undefined) draft.authScheme = flags.authScheme;
       if (flags.providerId !== undefined) draft.providerId = flags.providerId;
-      if (flags.completionThreshold !== undefined) draft.completionThreshold = integer('--completion-threshold', flags.completionThreshold);
+      if (flags.completionThreshold !== undefined)
+        draft.completionThreshold = integer('--completion-threshold', flags.completionThreshold);
       break;
     case 'selfcommunity':
-      if (flags.jwtUserId !== undefined) Object.assign(draft, { authMode: 'jwt', jwtUserId: integer('--jwt-user-id', flags.jwtUserId) });
+      if (flags.jwtUserId !== undefined)
+        Object.assign(draft, { authMode: 'jwt', jwtUserId: integer('--jwt-user-id', flags.jwtUserId) });
       break;
     case 'sample':
       if (flags.seed !== undefined) draft.seed = integer('--seed', flags.seed);
@@ -78,7 +82,11 @@ function printConnection(io: CliIo, report: ConnectionReport) {
 }
 
 const where = (a: Account) =>
-  a.secretLocation === 'keychain' ? 'system keychain' : a.secretLocation === 'session' ? 'this session only' : 'no secret';
+  a.secretLocation === 'keychain'
+    ? 'system keychain'
+    : a.secretLocation === 'session'
+      ? 'this session only'
+      : 'no secret';
 
 function addPlatformOptions(command: Command): Command {
   return command
@@ -142,7 +150,11 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
         return;
       }
       for (const a of list) {
-        const flags = [where(a), a.needsReconnect ? 'NEEDS RECONNECTING' : null, a.lastSyncedAt ? `synced ${a.lastSyncedAt}` : 'never synced'];
+        const flags = [
+          where(a),
+          a.needsReconnect ? 'NEEDS RECONNECTING' : null,
+          a.lastSyncedAt ? `synced ${a.lastSyncedAt}` : 'never synced',
+        ];
         const state = flags.filter(Boolean).join(', ');
         io.stdout(`${oneLine(a.label)}\t${PLATFORM_LABELS[a.platform]}\t${a.id}\t${state}\n`);
       }
@@ -150,20 +162,25 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
 
   accounts
     .command('test')
-    .description('test an account\'s stored credentials')
+    .description("test an account's stored credentials")
     .argument('<account>', 'label or id')
     .action(async (ref: string, _opts: unknown, cmd: Command) => {
-      const report = await withCore(cmd.optsWithGlobals<GlobalOptions>(), (core) => core.call('accounts.test', { account: ref }));
+      const report = await withCore(cmd.optsWithGlobals<GlobalOptions>(), (core) =>
+        core.call('accounts.test', { account: ref }),
+      );
       printConnection(io, report);
     });
 
   addPlatformOptions(
     accounts
       .command('edit')
-      .description('change an account\'s label or settings, or replace its secret')
+      .description("change an account's label or settings, or replace its secret")
       .argument('<account>', 'label or id')
       .option('--label <label>', 'new label')
-      .option('--replace-secret', 'read a new secret from ROLLBOOK_SECRET or stdin (asked anyway when the address moves server)'),
+      .option(
+        '--replace-secret',
+        'read a new secret from ROLLBOOK_SECRET or stdin (asked anyway when the address moves server)',
+      ),
   ).action(async (ref: string, flags: PlatformFlags & { replaceSecret?: boolean }, cmd: Command) => {
     await withCore(cmd.optsWithGlobals<GlobalOptions>(), async (core) => {
       const all = await core.call('accounts.list');
@@ -177,8 +194,10 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
       const moved =
         !!settings && current.secretLocation !== 'none' && credentialOrigins(settings).some((o) => !before.includes(o));
       if (moved && !replaceSecret) {
-        io.stderr('The new address is another server; Rollbook does not send the saved ' +
-          'secret there, so it needs the secret again.\n');
+        io.stderr(
+          'The new address is another server; Rollbook does not send the saved ' +
+            'secret there, so it needs the secret again.\n',
+        );
       }
       const secret = replaceSecret || moved ? await readSecret(io, SECRET_NAME[current.platform]) : undefined;
       if (secret !== undefined && settings === undefined && label === undefined) {

@@ -6,4 +6,9 @@ import { registerReport } from './report';
 import { registerSync } from './sync';
 
 /** Every CLI command, in the order `--help` lists them. One module per command group. */
-export const COMMANDS: ((program: Command, ctx: CommandContext) => void)[] = [registerInfo, registerAccounts, registerSync, registerReport];
+export const COMMANDS: ((program: Command, ctx: CommandContext) => void)[] = [
+  registerInfo,
+  registerAccounts,
+  registerSync,
+  registerReport,
+];

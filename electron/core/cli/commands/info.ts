@@ -5,7 +5,9 @@ import type { CommandContext, GlobalOptions } from '../program';
 
 function workerList(workers: AppInfo['workers']): string {
   const names = [workers.sync && 'sync', workers.csvExport && 'CSV export'].filter(Boolean);
-  return names.length ? names.join(', ') : 'none (their code was not found beside the CLI; work runs on the main thread)';
+  return names.length
+    ? names.join(', ')
+    : 'none (their code was not found beside the CLI; work runs on the main thread)';
 }
 
 export function registerInfo(program: Command, { io, withCore }: CommandContext): void {

@@ -43,11 +43,15 @@ export function registerReport(program: Command, { io, withCore }: CommandContex
   program
     .command('report')
     .description('export a report from the offline cache as CSV, PDF or Excel (xlsx)')
-    .addArgument(new Argument('[kind]', 'completions, attendance, courses or learner (transcript)').choices([...REPORT_KINDS]))
+    .addArgument(
+      new Argument('[kind]', 'completions, attendance, courses or learner (transcript)').choices([...REPORT_KINDS]),
+    )
     .addOption(new Option('--format <format>', 'csv, pdf or xlsx').choices([...EXPORT_FORMATS]).default('csv'))
     .requiredOption('--out <file>', 'where to write the report')
     .option('--account <label|id>', 'only this account (repeatable)', collect, [])
-    .addOption(new Option('--platform <platform>', 'only this platform (repeatable)').choices([...PLATFORMS]).argParser(collect))
+    .addOption(
+      new Option('--platform <platform>', 'only this platform (repeatable)').choices([...PLATFORMS]).argParser(collect),
+    )
     .option('--course <id>', 'only this course id (repeatable)', collect, [])
     .option('--status <status>', `only these statuses (repeatable): ${PROGRESS_STATUSES.join(', ')}`, collect, [])
     .option('--from <YYYY-MM-DD>', 'first day (completed-at or last activity; session start for attendance)', day)
@@ -61,15 +65,21 @@ export function registerReport(program: Command, { io, withCore }: CommandContex
     .option('--force', 'overwrite --out if it exists')
     .action(async (kind: string | undefined, flags: ReportFlags, cmd: Command) => {
       const bad = flags.status.filter((s) => !(PROGRESS_STATUSES as readonly string[]).includes(s));
-      if (bad.length) throw new UsageError(`Unknown status ${bad.map((s) => `"${s}"`).join(', ')}. Use: ${PROGRESS_STATUSES.join(', ')}.`);
+      if (bad.length)
+        throw new UsageError(
+          `Unknown status ${bad.map((s) => `"${s}"`).join(', ')}. Use: ${PROGRESS_STATUSES.join(', ')}.`,
+        );
       await withCore(cmd.optsWithGlobals<GlobalOptions>(), async (core) => {
         let base: Partial<ReportDefinitionInput> = {};
         if (flags.saved) {
-          const saved = (await core.call('reports.saved.list')).find((r) => r.name.toLowerCase() === flags.saved!.toLowerCase());
+          const saved = (await core.call('reports.saved.list')).find(
+            (r) => r.name.toLowerCase() === flags.saved!.toLowerCase(),
+          );
           if (!saved) throw new UsageError(`No saved report "${flags.saved}".`);
           base = saved.definition;
         }
-        if (!kind && !base.kind) throw new UsageError('Say which report: completions, attendance, courses or learner (or --saved NAME).');
+        if (!kind && !base.kind)
+          throw new UsageError('Say which report: completions, attendance, courses or learner (or --saved NAME).');
         const accounts = await core.call('accounts.list');
         const accountIds = flags.account.map((ref) => {
           const found = accounts.find((a) => a.id === ref || a.label.toLowerCase() === ref.toLowerCase());

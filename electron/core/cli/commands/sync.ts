@@ -7,11 +7,18 @@ import type { CliIo, CommandContext, GlobalOptions } from '../program';
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
 function describe(p: SyncProgress, label: string): string {
-  if (p.waiting?.reason === 'other_process') return `${label}: waiting for another Rollbook process that is syncing this account…`;
+  if (p.waiting?.reason === 'other_process')
+    return `${label}: waiting for another Rollbook process that is syncing this account…`;
   const head = `${label}: ${p.resource ?? 'starting'} (${p.step}/${p.steps})`;
-  const rows = `${p.rows.toLocaleString('en-US')}${p.total ? ` of ${p.total.toLocaleString('en-US')}` : ''} ` +
+  const rows =
+    `${p.rows.toLocaleString('en-US')}${p.total ? ` of ${p.total.toLocaleString('en-US')}` : ''} ` +
     `rows, ${p.pages} pages`;
-  const why = p.waiting?.reason === 'rate_limited' ? 'rate limited' : p.waiting?.reason === 'budget' ? 'request budget' : 'retrying';
+  const why =
+    p.waiting?.reason === 'rate_limited'
+      ? 'rate limited'
+      : p.waiting?.reason === 'budget'
+        ? 'request budget'
+        : 'retrying';
   const wait = p.waiting ? ` — waiting ${seconds(p.waiting.ms)}: ${why}` : '';
   return `${head} ${rows}, ${seconds(p.elapsedMs)}${wait}`;
 }
@@ -46,11 +53,16 @@ export function progressPrinter(io: CliIo, labels: Map<string, string>) {
       return;
     }
     const before = last.get(p.accountId);
-    const ended = before?.progress.resource && (p.state === 'done' || p.resource !== before.progress.resource) ? before.progress.resource : null;
+    const ended =
+      before?.progress.resource && (p.state === 'done' || p.resource !== before.progress.resource)
+        ? before.progress.resource
+        : null;
     if (before && ended) {
       const rows = (p.counts[ended] ?? 0).toLocaleString('en-US');
-      io.stderr(`${label}: ${ended} (${before.progress.step}/${before.progress.steps}) ` +
-        `${rows} rows${alongside(ended, before.stepStart, p.counts)}, ${seconds(p.elapsedMs)}\n`);
+      io.stderr(
+        `${label}: ${ended} (${before.progress.step}/${before.progress.steps}) ` +
+          `${rows} rows${alongside(ended, before.stepStart, p.counts)}, ${seconds(p.elapsedMs)}\n`,
+      );
     }
     if (p.state === 'done') {
       last.delete(p.accountId);

@@ -7,7 +7,14 @@ export interface AppInfo {
   dataDir: string;
   databasePath: string;
   schemaVersion: number;
-  counts: { accounts: number; courses: number; learners: number; progress: number; sessions: number; attendance: number };
+  counts: {
+    accounts: number;
+    courses: number;
+    learners: number;
+    progress: number;
+    sessions: number;
+    attendance: number;
+  };
   /**
    * Whether syncs and large CSV exports run in worker threads. Their code is built beside the app's; without it the
    * work runs on the host's main thread (slower, and the window waits on it), so this shows a broken install.

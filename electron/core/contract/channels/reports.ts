@@ -54,7 +54,10 @@ export const reportDefinitionSchema = z
     /** The person for a learner transcript. */
     learnerEmail: z.string().trim().max(320).optional(),
   })
-  .refine((d) => d.kind !== 'learner' || Boolean(d.learnerEmail), { message: 'A learner transcript needs the learner\'s e-mail', path: ['learnerEmail'] })
+  .refine((d) => d.kind !== 'learner' || Boolean(d.learnerEmail), {
+    message: "A learner transcript needs the learner's e-mail",
+    path: ['learnerEmail'],
+  })
   .refine((d) => !d.from || !d.to || d.from <= d.to, { message: '"from" is after "to"', path: ['from'] });
 export type ReportDefinition = z.infer<typeof reportDefinitionSchema>;
 export type ReportDefinitionInput = z.input<typeof reportDefinitionSchema>;
@@ -125,7 +128,9 @@ const oneTarget = {
 };
 
 export const reportChannels = {
-  'reports.preview': channel<ReportPreview>()(z.strictObject({ definition: reportDefinitionSchema, limit: z.number().int().min(1).max(500).default(50) })),
+  'reports.preview': channel<ReportPreview>()(
+    z.strictObject({ definition: reportDefinitionSchema, limit: z.number().int().min(1).max(500).default(50) }),
+  ),
   'reports.export': channel<ExportResult>()(
     z
       .strictObject({
@@ -137,7 +142,9 @@ export const reportChannels = {
       .refine(hasOneTarget, oneTarget),
   ),
   'reports.saved.list': channel<SavedReport[]>()(z.undefined()),
-  'reports.saved.save': channel<SavedReport>()(z.strictObject({ name: z.string().trim().min(1).max(80), definition: reportDefinitionSchema })),
+  'reports.saved.save': channel<SavedReport>()(
+    z.strictObject({ name: z.string().trim().min(1).max(80), definition: reportDefinitionSchema }),
+  ),
   /** Exports a saved definition as it was saved ("Monthly compliance" → this month's file). */
   'reports.saved.run': channel<ExportResult>()(
     z
@@ -155,7 +162,9 @@ export const reportChannels = {
     z.strictObject({ suggestedName: z.string().min(1).max(255), format: z.enum(EXPORT_FORMATS) }),
   ),
   /** Opens (or shows in its folder) a file the app wrote in this run; anything else is refused (forbidden_path). */
-  'host.openPath': channel<{ ok: boolean }>()(z.strictObject({ path: z.string().min(1).max(4096), reveal: z.boolean().default(false) })),
+  'host.openPath': channel<{ ok: boolean }>()(
+    z.strictObject({ path: z.string().min(1).max(4096), reveal: z.boolean().default(false) }),
+  ),
 };
 
 export interface ReportEvents {

@@ -55,12 +55,16 @@ const accountIds = z.array(z.string().min(1)).max(100).optional();
 export const syncChannels = {
   /** Runs the sync and resolves when every account is done; progress arrives as `sync.progress` events. */
   'sync.run': channel<SyncRun[]>()(
-    z.strictObject({ accountIds, mode: z.enum(['full', 'incremental']).default('incremental') }).default({ mode: 'incremental' }),
+    z
+      .strictObject({ accountIds, mode: z.enum(['full', 'incremental']).default('incremental') })
+      .default({ mode: 'incremental' }),
   ),
   'sync.cancel': channel<{ cancelled: string[] }>()(z.strictObject({ accountIds }).default({})),
   'sync.status': channel<AccountSyncStatus[]>()(z.undefined()),
   'sync.history': channel<SyncRun[]>()(
-    z.strictObject({ accountId: z.string().min(1).optional(), limit: z.number().int().min(1).max(500).default(50) }).default({ limit: 50 }),
+    z
+      .strictObject({ accountId: z.string().min(1).optional(), limit: z.number().int().min(1).max(500).default(50) })
+      .default({ limit: 50 }),
   ),
 };
 

@@ -44,7 +44,14 @@ export interface Overview {
     status: ProgressStatus;
     completedAt: string;
   }[];
-  freshness: { accountId: string; label: string; platform: Platform; dataAsOf: string | null; lastOutcome: string | null; lastError: string | null }[];
+  freshness: {
+    accountId: string;
+    label: string;
+    platform: Platform;
+    dataAsOf: string | null;
+    lastOutcome: string | null;
+    lastError: string | null;
+  }[];
 }
 
 export interface CourseLearnerRow {
@@ -112,8 +119,24 @@ export interface CourseFacets {
   accounts: { value: string; label: string; platform: Platform; count: number }[];
 }
 
-export const COURSE_SORT_COLUMNS = ['name', 'account', 'type', 'learners', 'completionRate', 'nextSessionAt', 'lastActivityAt', 'overdue'] as const;
-export const LEARNER_SORT_COLUMNS = ['name', 'email', 'status', 'progressPct', 'completedAt', 'lastActivityAt'] as const;
+export const COURSE_SORT_COLUMNS = [
+  'name',
+  'account',
+  'type',
+  'learners',
+  'completionRate',
+  'nextSessionAt',
+  'lastActivityAt',
+  'overdue',
+] as const;
+export const LEARNER_SORT_COLUMNS = [
+  'name',
+  'email',
+  'status',
+  'progressPct',
+  'completedAt',
+  'lastActivityAt',
+] as const;
 
 const scope = z.array(z.string().min(1)).max(200).nullable().default(null);
 const search = z.string().trim().max(200).optional();
@@ -130,7 +153,9 @@ const courseFilter = {
   statuses,
   /** Only these course ids (a saved report's chosen courses, to show their names). */
   ids: z.array(z.string().min(1).max(500)).max(1000).optional(),
-  sort: z.strictObject({ column: z.enum(COURSE_SORT_COLUMNS), direction }).default({ column: 'name', direction: 'asc' }),
+  sort: z
+    .strictObject({ column: z.enum(COURSE_SORT_COLUMNS), direction })
+    .default({ column: 'name', direction: 'asc' }),
 };
 
 export const workspaceChannels = {
@@ -139,13 +164,17 @@ export const workspaceChannels = {
   'workspace.courses': channel<CourseRow[]>()(z.strictObject(courseFilter)),
   /** One screenful of the Courses view and how many courses match in all. */
   'workspace.coursePage': channel<{ total: number; rows: CourseRow[] }>()(z.strictObject({ ...courseFilter, ...page })),
-  'workspace.course': channel<CourseRow & { description: string | null; url: string | null; sessions: number }>()(z.strictObject(courseRef)),
+  'workspace.course': channel<CourseRow & { description: string | null; url: string | null; sessions: number }>()(
+    z.strictObject(courseRef),
+  ),
   'workspace.courseLearners': channel<{ total: number; rows: CourseLearnerRow[] }>()(
     z.strictObject({
       ...courseRef,
       search,
       statuses,
-      sort: z.strictObject({ column: z.enum(LEARNER_SORT_COLUMNS), direction }).default({ column: 'name', direction: 'asc' }),
+      sort: z
+        .strictObject({ column: z.enum(LEARNER_SORT_COLUMNS), direction })
+        .default({ column: 'name', direction: 'asc' }),
       ...page,
     }),
   ),
@@ -156,7 +185,10 @@ export const workspaceChannels = {
     cells: Record<string, Record<string, string>>;
   }>()(z.strictObject(courseRef)),
   'workspace.learner': channel<LearnerProfile>()(
-    z.union([z.strictObject({ email: z.string().trim().min(3).max(320) }), z.strictObject({ accountId: z.string().min(1), learnerId: z.string().min(1) })]),
+    z.union([
+      z.strictObject({ email: z.string().trim().min(3).max(320) }),
+      z.strictObject({ accountId: z.string().min(1), learnerId: z.string().min(1) }),
+    ]),
   ),
   'workspace.facets': channel<CourseFacets>()(z.strictObject({ accountIds: scope }).default({ accountIds: null })),
   /** The Learners directory: paged (100k-learner accounts), sorted by name or e-mail. */
@@ -164,7 +196,9 @@ export const workspaceChannels = {
     z.strictObject({
       accountIds: scope,
       search,
-      sort: z.strictObject({ column: z.enum(['name', 'email']), direction }).default({ column: 'name', direction: 'asc' }),
+      sort: z
+        .strictObject({ column: z.enum(['name', 'email']), direction })
+        .default({ column: 'name', direction: 'asc' }),
       ...page,
     }),
   ),
@@ -172,5 +206,11 @@ export const workspaceChannels = {
   'workspace.search': channel<{
     courses: Pick<CourseRow, 'accountId' | 'accountLabel' | 'platform' | 'id' | 'name'>[];
     learners: { accountId: string; learnerId: string; name: string; email: string | null }[];
-  }>()(z.strictObject({ accountIds: scope, query: z.string().trim().min(1).max(200), limit: z.number().int().min(1).max(50).default(10) })),
+  }>()(
+    z.strictObject({
+      accountIds: scope,
+      query: z.string().trim().min(1).max(200),
+      limit: z.number().int().min(1).max(50).default(10),
+    }),
+  ),
 };
