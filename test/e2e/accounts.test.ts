@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startIspringSimulator, type IspringSimulator } from '../simulators/ispring';
 import { startTeamupSimulator } from '../simulators/teamup';
 import { closeBrowser, openApp, type AppHarness } from './harness';
-import { axeViolations, describeViolations, screenshot } from './helpers';
+import { axeViolations, describeViolations, screenshot, shownText } from './helpers';
 
 describe('accounts UI', () => {
   let app: AppHarness;
@@ -44,7 +44,7 @@ describe('accounts UI', () => {
     await dialog().getByRole('button', { name: 'Continue' }).click();
     await dialog().getByLabel('Seed').fill('3');
     await dialog().getByRole('button', { name: 'Test connection' }).click();
-    await expect.poll(() => dialog().getByTestId('connection-ok').textContent()).toContain('24 courses available');
+    await expect.poll(() => shownText(dialog().getByTestId('connection-ok'))).toContain('24 courses available');
     // An empty label is filled from what the connection reached; the user may change it.
     expect(await dialog().getByLabel('Label').inputValue()).toBe('Sample data seed 3');
     await dialog().getByLabel('Label').fill('Demo');
@@ -57,7 +57,7 @@ describe('accounts UI', () => {
     ]);
     // The window's syncs run in the bundled sync worker, as in the app.
     expect((await core.call('app.info')).workers).toEqual({ sync: true, csvExport: true });
-    await expect.poll(() => page.getByTestId('total-courses').textContent(), { timeout: 15_000 }).toBe('24');
+    await expect.poll(() => shownText(page.getByTestId('total-courses')), { timeout: 15_000 }).toBe('24');
     expect(
       await page
         .getByRole('navigation', { name: 'Main' })
@@ -76,31 +76,31 @@ describe('accounts UI', () => {
     const wrong = 'definitely-not-the-secret-42';
     await dialog().getByLabel('Client secret', { exact: true }).fill(wrong);
     // No keychain on the test host: the wizard says so and offers a session-only secret.
-    expect(await dialog().getByTestId('keychain-unavailable').textContent()).toContain('only be kept for this session');
+    expect(await shownText(dialog().getByTestId('keychain-unavailable'))).toContain('only be kept for this session');
 
     await dialog().getByRole('button', { name: 'Test connection' }).click();
     const error = dialog().getByTestId('connection-error');
-    await expect.poll(() => error.textContent()).toContain('Wrong credentials');
-    expect(await error.textContent()).toMatch(/rejected the client ID or (client )?secret/);
-    expect(await error.textContent()).not.toContain(wrong);
+    await expect.poll(() => shownText(error)).toContain('Wrong credentials');
+    expect(await shownText(error)).toMatch(/rejected the client ID or (client )?secret/);
+    expect(await shownText(error)).not.toContain(wrong);
 
     // Adding needs "this session only" here; with the wrong secret it fails the same way and saves nothing.
     expect(await dialog().getByRole('button', { name: 'Add account' }).isDisabled()).toBe(true);
     await dialog().getByTestId('session-only').check();
     await dialog().getByLabel('Label').fill('Acme iSpring');
     await dialog().getByRole('button', { name: 'Add account' }).click();
-    await expect.poll(() => error.textContent()).toContain('Wrong credentials');
+    await expect.poll(() => shownText(error)).toContain('Wrong credentials');
     expect((await core.call('accounts.list')).map((a) => a.label)).toEqual(['Demo']);
 
     // An address nothing answers at: a different, equally precise reason.
     await dialog().getByLabel('API address').fill('http://127.0.0.1:9');
     await dialog().getByRole('button', { name: 'Test connection' }).click();
-    await expect.poll(() => error.textContent(), { timeout: 15_000 }).toContain('Cannot reach the server');
+    await expect.poll(() => shownText(error), { timeout: 15_000 }).toContain('Cannot reach the server');
 
     await dialog().getByLabel('API address').fill(sim.url);
     await dialog().getByLabel('Client secret', { exact: true }).fill(sim.options.clientSecret);
     await dialog().getByRole('button', { name: 'Test connection' }).click();
-    await expect.poll(() => dialog().getByTestId('connection-ok').textContent()).toContain('6 courses available');
+    await expect.poll(() => shownText(dialog().getByTestId('connection-ok'))).toContain('6 courses available');
     await screenshot(page, 'add-account-ispring-light');
     await dialog().getByRole('button', { name: 'Add account' }).click();
     await dialog().waitFor({ state: 'detached' });
@@ -117,18 +117,18 @@ describe('accounts UI', () => {
         timeout: 20_000,
       })
       .toBe('ok');
-    await expect.poll(() => page.getByTestId('total-courses').textContent()).toBe('6');
+    await expect.poll(() => shownText(page.getByTestId('total-courses'))).toBe('6');
 
     // Both accounts are in the sidebar; switching between them changes the course list.
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('button', { name: 'Courses', exact: true }).click();
-    await expect.poll(() => page.getByTestId('course-count').textContent()).toMatch(/^\s*6 courses/);
+    await expect.poll(() => shownText(page.getByTestId('course-count'))).toMatch(/^\s*6 courses/);
     const ispringCourses = await page.getByTestId('courses-table').getByRole('row').nth(1).textContent();
     await nav.getByRole('button', { name: 'Demo' }).click();
-    await expect.poll(() => page.getByTestId('course-count').textContent()).toMatch(/^\s*24 courses/);
-    expect(await page.getByTestId('courses-table').getByRole('row').nth(1).textContent()).not.toBe(ispringCourses);
+    await expect.poll(() => shownText(page.getByTestId('course-count'))).toMatch(/^\s*24 courses/);
+    expect(await shownText(page.getByTestId('courses-table').getByRole('row').nth(1))).not.toBe(ispringCourses);
     await nav.getByRole('button', { name: 'Acme iSpring' }).click();
-    await expect.poll(() => page.getByTestId('course-count').textContent()).toMatch(/^\s*6 courses/);
+    await expect.poll(() => shownText(page.getByTestId('course-count'))).toMatch(/^\s*6 courses/);
   });
 
   it('shows live progress while a sync runs, and cancels it', async () => {
@@ -144,13 +144,13 @@ describe('accounts UI', () => {
       const card = page.getByTestId('sync-card').filter({ hasText: 'Acme iSpring' });
       await card.getByRole('button', { name: 'Full sync of Acme iSpring' }).click();
       await card.getByRole('progressbar', { name: 'Sync progress of Acme iSpring' }).waitFor();
-      await expect.poll(() => card.textContent()).toMatch(/Pulling (courses|learners|progress) · step \d of \d/);
+      await expect.poll(() => shownText(card)).toMatch(/Pulling (courses|learners|progress) · step \d of \d/);
       expect(
         await page.getByRole('navigation', { name: 'Main' }).getByRole('img', { name: 'Syncing' }).count(),
       ).toBeGreaterThan(0);
       await screenshot(page, 'sync-running-light');
       await card.getByRole('button', { name: 'Cancel sync of Acme iSpring' }).click();
-      await expect.poll(() => card.textContent(), { timeout: 15_000 }).toContain('Cancelled');
+      await expect.poll(() => shownText(card), { timeout: 15_000 }).toContain('Cancelled');
     } finally {
       sim.clearFaults();
     }
@@ -160,7 +160,7 @@ describe('accounts UI', () => {
       account.lastSyncedAt,
     );
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Overview', exact: true }).click();
-    await expect.poll(() => page.getByTestId('total-courses').textContent()).toBe('6');
+    await expect.poll(() => shownText(page.getByTestId('total-courses'))).toBe('6');
   });
 
   it('shows "Offline — showing data from …" when the server is gone, and the sync error in detail', async () => {
@@ -171,11 +171,11 @@ describe('accounts UI', () => {
     const card = page.getByTestId('sync-card').filter({ hasText: 'Acme iSpring' });
     await card.getByRole('button', { name: 'Sync Acme iSpring' }).click();
     await page.getByTestId('offline-banner').waitFor({ timeout: 20_000 });
-    expect(await page.getByTestId('offline-banner').textContent()).toMatch(/Offline — showing data from \d{1,2}:\d{2}/);
-    expect(await card.textContent()).toContain('Failed');
+    expect(await shownText(page.getByTestId('offline-banner'))).toMatch(/Offline — showing data from \d{1,2}:\d{2}/);
+    expect(await shownText(card)).toContain('Failed');
     await card.getByText('Details').click();
-    expect(await card.textContent()).toContain('network');
-    expect(await card.textContent()).toContain(`127.0.0.1:${port}`);
+    expect(await shownText(card)).toContain('network');
+    expect(await shownText(card)).toContain(`127.0.0.1:${port}`);
     await screenshot(page, 'sync-offline-light');
     expect(await axeViolations(page).then(describeViolations)).toBe('');
   });
@@ -197,12 +197,12 @@ describe('accounts UI', () => {
     });
     await page.getByRole('button', { name: 'Settings' }).click();
     const list = page.getByTestId('settings-accounts');
-    expect(await list.textContent()).toContain('Secret kept for this session only');
+    expect(await shownText(list)).toContain('Secret kept for this session only');
     await list.getByRole('button', { name: 'Remove Acme iSpring' }).click();
     const remove = page.getByTestId('remove-account');
     await remove.getByLabel(/Keep its cached data/).check();
     await remove.getByRole('button', { name: 'Disconnect' }).click();
-    await expect.poll(() => list.textContent()).toContain('Needs reconnecting');
+    await expect.poll(() => shownText(list)).toContain('Needs reconnecting');
     const acme = (await core.call('accounts.list')).find((a) => a.label === 'Acme iSpring')!;
     expect(acme).toMatchObject({ needsReconnect: true, secretLocation: 'none' });
     // The data stays browsable.
@@ -213,7 +213,7 @@ describe('accounts UI', () => {
     await replace.getByLabel('Client secret', { exact: true }).fill('still-wrong');
     await replace.getByLabel('Keep for this session only').check();
     await replace.getByRole('button', { name: 'Test and save' }).click();
-    await expect.poll(() => replace.getByTestId('connection-error').textContent()).toContain('Wrong credentials');
+    await expect.poll(() => shownText(replace.getByTestId('connection-error'))).toContain('Wrong credentials');
     await replace.getByLabel('Client secret', { exact: true }).fill(sim.options.clientSecret);
     await replace.getByRole('button', { name: 'Test and save' }).click();
     await replace.waitFor({ state: 'detached' });
@@ -221,7 +221,7 @@ describe('accounts UI', () => {
       needsReconnect: false,
       secretLocation: 'session',
     });
-    await expect.poll(() => list.textContent()).not.toContain('Needs reconnecting');
+    await expect.poll(() => shownText(list)).not.toContain('Needs reconnecting');
     expect(app.consoleErrors).toEqual([]);
   });
 

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { DB_FILE_NAME } from '../../electron/core/store/db';
 import { closeBrowser, openApp } from './harness';
-import { axeViolations, describeViolations, screenshot } from './helpers';
+import { axeViolations, describeViolations, screenshot, shownText } from './helpers';
 import { seedSampleAccounts } from './seed';
 
 const clipboard = (page: Page) => page.evaluate(() => navigator.clipboard.readText());
@@ -25,7 +25,7 @@ describe('logs, diagnostics and internal errors in the window', () => {
       await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
       await seedSampleAccounts(app.core, [{ label: 'Harbour School', seed: 3 }]);
       await page.getByRole('button', { name: 'About' }).click();
-      expect(await page.getByTestId('about-log-dir').textContent()).toBe(app.core.logDir);
+      expect(await shownText(page.getByTestId('about-log-dir'))).toBe(app.core.logDir);
 
       await page.getByTestId('about-open-logs').click();
       await expect.poll(() => opened).toEqual([app.core.logDir]);
@@ -65,7 +65,7 @@ describe('logs, diagnostics and internal errors in the window', () => {
 
       const panel = page.getByTestId('problem');
       await panel.waitFor();
-      expect(await panel.getByRole('heading').textContent()).toBe('Something went wrong');
+      expect(await shownText(panel.getByRole('heading'))).toBe('Something went wrong');
       const cause = await page.getByTestId('problem-cause').textContent();
       expect(cause).toContain('SqliteError: cannot read "score" of undefined (learner [email])');
 

@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTeamupSimulator, type TeamupSimulator } from '../simulators/teamup';
 import { closeBrowser, openApp, type AppHarness } from './harness';
-import { axeViolations, describeViolations, screenshot } from './helpers';
+import { axeViolations, describeViolations, screenshot, shownText } from './helpers';
 
 describe('edit account: another server', () => {
   let app: AppHarness;
@@ -47,19 +47,19 @@ describe('edit account: another server', () => {
 
     await address.fill(`${elsewhere.url}/api/v2`);
     await dialog.getByTestId('new-server').waitFor();
-    expect(await dialog.getByTestId('new-server').textContent()).toMatch(/does not send the saved secret there/);
+    expect(await shownText(dialog.getByTestId('new-server'))).toMatch(/does not send the saved secret there/);
     expect(await axeViolations(page).then(describeViolations)).toBe('');
     await screenshot(page, 'edit-account-new-server');
     // Saving without the secret is refused in the form; nothing reaches either server.
     const heard = elsewhere.requests.length;
     await dialog.getByRole('button', { name: 'Test and save' }).click();
-    await expect.poll(() => dialog.textContent()).toContain('enter its secret to save the new address');
+    await expect.poll(() => shownText(dialog)).toContain('enter its secret to save the new address');
     expect(elsewhere.requests.length).toBe(heard);
 
     // A wrong secret: refused by the new server, nothing saved.
     await dialog.getByLabel('API token', { exact: true }).fill('wrong-token-000000');
     await dialog.getByRole('button', { name: 'Test and save' }).click();
-    await expect.poll(() => dialog.textContent()).toContain('Wrong credentials');
+    await expect.poll(() => shownText(dialog)).toContain('Wrong credentials');
     expect((await core.call('accounts.list'))[0]!.settings).toMatchObject({ baseUrl: `${home.url}/api/v2` });
 
     await dialog.getByLabel('API token', { exact: true }).fill(elsewhere.options.token);

@@ -5,11 +5,19 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 const AXE_PATH = require.resolve('axe-core/axe.min.js');
 let axeSource: string | undefined;
+/**
+ * An element's text as a person reads it: runs of white space (line breaks and indentation in the markup) read as one
+ * space.
+ */
+export async function shownText(locator: Locator): Promise<string> {
+  return ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
+
 export const SCREENSHOT_DIR = join(import.meta.dirname, '../../test-results/screenshots');
 
 /**

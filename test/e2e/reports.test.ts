@@ -13,7 +13,7 @@ import type { ReportDefinitionInput } from '../../electron/core/contract/channel
 import { SaveGrants } from '../../electron/main/trusted-files';
 import { tempDir } from '../support/tmp';
 import { closeBrowser, openApp, type AppHarness } from './harness';
-import { axeViolations, describeViolations, screenshot } from './helpers';
+import { axeViolations, describeViolations, screenshot, shownText } from './helpers';
 import { seedSampleAccounts } from './seed';
 
 describe('reports view', () => {
@@ -80,7 +80,7 @@ describe('reports view', () => {
   /** "1,234 rows": the preview's count line, once it shows this total. */
   const expectCount = async (n: number) => {
     const text = `${n.toLocaleString('en-US')} ${n === 1 ? 'row' : 'rows'}`;
-    await expect.poll(async () => (await count().textContent())?.trim() ?? '').toMatch(new RegExp(`^${text}\\b`));
+    await expect.poll(() => shownText(count())).toMatch(new RegExp(`^${text}\\b`));
   };
   const headers = () => app.page.getByTestId('preview-table').locator('thead th').allTextContents();
   const checkbox = (name: string) => app.page.getByTestId('reports-view').getByRole('checkbox', { name, exact: true });
@@ -106,7 +106,7 @@ describe('reports view', () => {
     const breakdown = page.getByTestId('preview-breakdown');
     for (const [status, n] of Object.entries(first.breakdown)) {
       if (status === 'completed')
-        await expect.poll(() => breakdown.textContent()).toContain(`Completed ${n.toLocaleString('en-US')}`);
+        await expect.poll(() => shownText(breakdown)).toContain(`Completed ${n.toLocaleString('en-US')}`);
     }
 
     await checkbox('Completed').check();
@@ -114,11 +114,11 @@ describe('reports view', () => {
     await expectCount(await total({ kind: 'completions', statuses: ['completed', 'passed'] }));
     await checkbox('North Campus').uncheck();
     await expectCount(await total({ kind: 'completions', statuses: ['completed', 'passed'], accountIds: [south] }));
-    expect(await page.getByTestId('report-scope').textContent()).toBe('South Studio');
+    expect(await shownText(page.getByTestId('report-scope'))).toBe('South Studio');
 
     await page.getByTestId('date-from').fill('2026-01-01');
     await page.getByTestId('date-to').fill('2025-01-01');
-    await expect.poll(() => count().textContent()).toContain('Complete the filters');
+    await expect.poll(() => shownText(count())).toContain('Complete the filters');
     await expect.poll(() => page.getByTestId('export-csv').isDisabled()).toBe(true);
     await page.getByTestId('date-to').fill('2099-12-31');
     await expectCount(
@@ -146,7 +146,7 @@ describe('reports view', () => {
     await page.getByTestId('course-find').fill('fire saf');
     await page.getByRole('list', { name: 'Matching courses' }).getByRole('button').first().click();
     const fire = (await core.call('workspace.courses', { accountIds: null, search: 'fire saf' }))[0]!;
-    await expect.poll(() => page.getByRole('list', { name: 'Chosen courses' }).textContent()).toContain(fire.name);
+    await expect.poll(() => shownText(page.getByRole('list', { name: 'Chosen courses' }))).toContain(fire.name);
     await expectCount(await total({ kind: 'courses', courseIds: [fire.id] }));
     await page.getByRole('button', { name: `Remove course ${fire.name}` }).click();
     await expectCount(await total({ kind: 'courses' }));
@@ -165,7 +165,7 @@ describe('reports view', () => {
     await page.getByTestId('export-csv').click();
     const result = page.getByTestId('export-result');
     await expect
-      .poll(() => result.textContent(), { timeout: 15_000 })
+      .poll(() => shownText(result), { timeout: 15_000 })
       .toContain(`Saved ${n.toLocaleString('en-US')} rows`);
     expect(dialogs.at(-1)).toEqual({
       suggestedName: expect.stringMatching(/^Completions \d{4}-\d{2}-\d{2}\.csv$/),
@@ -196,7 +196,7 @@ describe('reports view', () => {
     // The same rows as an Excel workbook, through the Save dialog's xlsx filter.
     savePath = join(out.path, 'in-progress.xlsx');
     await page.getByTestId('export-xlsx').click();
-    await expect.poll(() => result.textContent(), { timeout: 15_000 }).toContain('in-progress.xlsx');
+    await expect.poll(() => shownText(result), { timeout: 15_000 }).toContain('in-progress.xlsx');
     expect(dialogs.at(-1)).toEqual({
       suggestedName: expect.stringMatching(/^Completions \d{4}-\d{2}-\d{2}\.xlsx$/),
       format: 'xlsx',
@@ -210,7 +210,7 @@ describe('reports view', () => {
     await page.getByLabel('Title on the PDF').fill('Who is still going');
     savePath = join(out.path, 'in-progress.pdf');
     await page.getByTestId('export-pdf').click();
-    await expect.poll(() => result.textContent(), { timeout: 60_000 }).toContain('in-progress.pdf');
+    await expect.poll(() => shownText(result), { timeout: 60_000 }).toContain('in-progress.pdf');
     expect(dialogs.at(-1)?.suggestedName).toMatch(/^Who is still going \d{4}-\d{2}-\d{2}\.pdf$/);
     expect(readFileSync(savePath).subarray(0, 5).toString()).toBe('%PDF-');
 
@@ -223,7 +223,7 @@ describe('reports view', () => {
     // A folder that does not exist: the core's message, and no file.
     savePath = join(out.path, 'missing-folder', 'x.csv');
     await page.getByTestId('export-csv').click();
-    await expect.poll(() => page.getByTestId('export-error').textContent()).toMatch(/does not exist/);
+    await expect.poll(() => shownText(page.getByTestId('export-error'))).toMatch(/does not exist/);
     expect(existsSync(savePath)).toBe(false);
     await page.getByLabel('Title on the PDF').fill('');
     await checkbox('In progress').uncheck();
@@ -239,10 +239,10 @@ describe('reports view', () => {
     const [course] = await core.call('workspace.courses', { accountIds: [south] });
     await page.getByTestId('course-find').fill(course!.name);
     await page.getByRole('list', { name: 'Matching courses' }).getByRole('button').first().click();
-    await expect.poll(() => page.getByRole('list', { name: 'Chosen courses' }).textContent()).toContain(course!.name);
+    await expect.poll(() => shownText(page.getByRole('list', { name: 'Chosen courses' }))).toContain(course!.name);
     await page.getByTestId('save-name').fill('Monthly compliance');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await expect.poll(() => page.getByTestId('saved-reports').textContent()).toContain('Monthly compliance');
+    await expect.poll(() => shownText(page.getByTestId('saved-reports'))).toContain('Monthly compliance');
     const [saved] = await core.call('reports.saved.list');
     expect(saved).toMatchObject({
       name: 'Monthly compliance',
@@ -260,7 +260,7 @@ describe('reports view', () => {
     await expect.poll(() => page.getByRole('radio', { name: /^Completions/ }).isChecked()).toBe(true);
     expect(await checkbox('Failed').isChecked()).toBe(true);
     expect(await checkbox('North Campus').isChecked()).toBe(false);
-    await expect.poll(() => page.getByRole('list', { name: 'Chosen courses' }).textContent()).toContain(course!.name);
+    await expect.poll(() => shownText(page.getByRole('list', { name: 'Chosen courses' }))).toContain(course!.name);
     await expectCount(
       await total({ kind: 'completions', statuses: ['failed'], accountIds: [south], courseIds: [course!.id] }),
     );
@@ -275,7 +275,7 @@ describe('reports view', () => {
   it('a transcript needs an e-mail, then finds the person in every account', async () => {
     const { page, core } = app;
     await page.getByRole('radio', { name: /^Learner transcript/ }).check();
-    await expect.poll(() => count().textContent()).toContain('Complete the filters');
+    await expect.poll(() => shownText(count())).toContain('Complete the filters');
     expect(await page.getByTestId('export-pdf').isDisabled()).toBe(true);
     const person = (await core.call('workspace.learners', { accountIds: null, limit: 50 })).rows.find((r) => r.email)!;
     await page.getByTestId('learner-email').fill(person.email!.toUpperCase());
@@ -296,9 +296,9 @@ describe('reports view', () => {
       .click();
     await page.getByRole('button', { name: 'Report this course' }).click();
     await page.getByTestId('reports-view').waitFor();
-    await expect.poll(() => page.getByRole('list', { name: 'Chosen courses' }).textContent()).toContain(course.name);
+    await expect.poll(() => shownText(page.getByRole('list', { name: 'Chosen courses' }))).toContain(course.name);
     expect(await page.getByLabel('Title on the PDF').inputValue()).toBe(course.name);
-    expect(await page.getByTestId('report-scope').textContent()).toBe('North Campus');
+    expect(await shownText(page.getByTestId('report-scope'))).toBe('North Campus');
   });
 
   it('is accessible: no serious axe violations, visible keyboard focus; screenshots light and dark', async () => {

@@ -1,3 +1,4 @@
+import { shownText } from './helpers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeBrowser, openApp } from './harness';
 
@@ -13,13 +14,13 @@ describe('app shell (built renderer, real core through the bridge)', () => {
 
       await page.getByRole('button', { name: 'About' }).click();
       await page.getByTestId('about').waitFor();
-      expect(await page.getByTestId('about-data-dir').textContent()).toBe(app.dataDir);
+      expect(await shownText(page.getByTestId('about-data-dir'))).toBe(app.dataDir);
       const info = await app.core.call('app.info');
-      expect(await page.getByTestId('about-schema-version').textContent()).toBe(String(info.schemaVersion));
+      expect(await shownText(page.getByTestId('about-schema-version'))).toBe(String(info.schemaVersion));
       expect(info.schemaVersion).toBeGreaterThanOrEqual(2);
       // As in the app, syncs and large exports run in the bundled workers.
       expect(info.workers).toEqual({ sync: true, csvExport: true });
-      expect(await page.getByTestId('about-workers').textContent()).toMatch(
+      expect(await shownText(page.getByTestId('about-workers'))).toMatch(
         /Syncs and large CSV exports run in worker threads\./,
       );
       // The page itself cannot reach Node or Electron.
@@ -37,7 +38,7 @@ describe('app shell (built renderer, real core through the bridge)', () => {
       await page.getByRole('button', { name: 'About' }).click();
       expect((await app.core.call('app.info')).workers).toEqual({ sync: false, csvExport: false });
       await expect
-        .poll(() => page.getByTestId('about-workers').textContent())
+        .poll(() => shownText(page.getByTestId('about-workers')))
         .toMatch(/Syncs run on the main thread; CSV exports on the main thread\. Reinstalling/);
     } finally {
       await app.close();

@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { shownText } from './helpers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DB_FILE_NAME } from '../../electron/core/store/db';
 import { closeBrowser, openApp } from './harness';
@@ -38,13 +39,13 @@ describe('a sync in another process', () => {
       await nav.getByRole('button', { name: 'Sync Syncing', exact: true }).click();
       const card = page.getByTestId('sync-card').filter({ hasText: 'Harbour School' });
       await expect
-        .poll(() => card.textContent())
+        .poll(() => shownText(card))
         .toContain('Another Rollbook process (the command line, or another window) is syncing this account');
       expect(await card.getByRole('button', { name: /Cancel/ }).count()).toBe(0);
 
       db.prepare('DELETE FROM sync_locks WHERE account_id = ?').run(id);
-      await expect.poll(() => card.textContent()).toContain('Synced');
-      expect(await card.textContent()).not.toContain('Another Rollbook process');
+      await expect.poll(() => shownText(card)).toContain('Synced');
+      expect(await shownText(card)).not.toContain('Another Rollbook process');
       expect(app.consoleErrors).toEqual([]);
     } finally {
       db.close();

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeBrowser, openApp, type AppHarness } from './harness';
-import { axeViolations, describeViolations, firstColumn, screenshot, tableRows } from './helpers';
+import { axeViolations, describeViolations, firstColumn, screenshot, tableRows, shownText } from './helpers';
 import { seedSampleAccounts } from './seed';
 
 describe('workspace (two sample accounts)', () => {
@@ -41,8 +41,8 @@ describe('workspace (two sample accounts)', () => {
 
   it('by mouse: Overview → Courses → search → course → learner → back', async () => {
     const { page, core } = app;
-    expect(await page.getByTestId('total-courses').textContent()).toBe('48');
-    expect(await page.getByTestId('total-learners').textContent()).toBe('1,000');
+    expect(await shownText(page.getByTestId('total-courses'))).toBe('48');
+    expect(await shownText(page.getByTestId('total-learners'))).toBe('1,000');
     // Times show in local time; the exact UTC value is on hover.
     const time = page.locator('time').first();
     expect(await time.getAttribute('title')).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
@@ -62,24 +62,24 @@ describe('workspace (two sample accounts)', () => {
       .getByTestId('courses-table')
       .getByRole('row', { name: /South Studio/ })
       .click();
-    await expect.poll(() => heading().textContent()).toBe('Fire Safety Essentials');
+    await expect.poll(() => shownText(heading())).toBe('Fire Safety Essentials');
     const fire = (await core.call('workspace.courses', { accountIds: [south], search: 'Fire Safety' }))[0]!;
     const learners = await core.call('workspace.courseLearners', { accountId: south, courseId: fire.id, limit: 5 });
-    await expect.poll(() => page.getByTestId('learner-count').textContent()).toContain(`${learners.total} learners`);
-    expect(await page.getByTestId('course-learners').textContent()).toBe(String(fire.learners));
+    await expect.poll(() => shownText(page.getByTestId('learner-count'))).toContain(`${learners.total} learners`);
+    expect(await shownText(page.getByTestId('course-learners'))).toBe(String(fire.learners));
     expect((await firstColumn(page, 'learners-table')).slice(0, 5)).toEqual(learners.rows.map((r) => r.name));
 
     const index = learners.rows.findIndex((r, i) => i > 0 && r.email);
     const person = learners.rows[index]!;
     await page.getByTestId('learners-table').locator(`[role="row"][data-index="${index}"]`).click();
-    await expect.poll(() => heading().textContent()).toBe(person.name);
+    await expect.poll(() => shownText(heading())).toBe(person.name);
     const profile = await core.call('workspace.learner', { email: person.email! });
-    expect(await page.getByTestId('learner-email').textContent()).toBe(person.email);
+    expect(await shownText(page.getByTestId('learner-email'))).toBe(person.email);
     expect((await firstColumn(page, 'learner-courses')).length).toBe(profile.courses.length);
 
     // "Report this course" opens Reports for exactly this course.
     await page.getByRole('button', { name: 'Back to Course' }).click();
-    await expect.poll(() => heading().textContent()).toBe('Fire Safety Essentials');
+    await expect.poll(() => shownText(heading())).toBe('Fire Safety Essentials');
     await page.getByRole('button', { name: 'Report this course' }).click();
     await expect
       .poll(() =>
@@ -94,9 +94,9 @@ describe('workspace (two sample accounts)', () => {
       .getByTestId('courses-table')
       .getByRole('row', { name: /South Studio/ })
       .click();
-    await expect.poll(() => heading().textContent()).toBe('Fire Safety Essentials');
+    await expect.poll(() => shownText(heading())).toBe('Fire Safety Essentials');
     await page.keyboard.press('Escape');
-    await expect.poll(() => heading().textContent()).toBe('Courses');
+    await expect.poll(() => shownText(heading())).toBe('Courses');
     // The list is as it was left: same search, same rows.
     expect(await page.getByTestId('course-search').inputValue()).toBe('fire saf');
     expect((await courseRows()).length).toBe(2);
@@ -110,12 +110,12 @@ describe('workspace (two sample accounts)', () => {
     await page.getByTestId('palette').waitFor();
     await page.keyboard.type('overview');
     await page.keyboard.press('Enter');
-    await expect.poll(() => heading().textContent()).toBe('Overview');
+    await expect.poll(() => shownText(heading())).toBe('Overview');
 
     await page.keyboard.press('Control+k');
     await page.keyboard.type('cours');
     await page.keyboard.press('Enter');
-    await expect.poll(() => heading().textContent()).toBe('Courses');
+    await expect.poll(() => shownText(heading())).toBe('Courses');
     // The list has focus: "/" jumps to its search, ↓ goes back to the rows.
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('grid');
     await page.keyboard.press('/');
@@ -126,8 +126,8 @@ describe('workspace (two sample accounts)', () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
-    await expect.poll(() => heading().textContent()).toBe('Data Protection & GDPR');
-    expect(await page.locator('header .meta').textContent()).toContain('South Studio');
+    await expect.poll(() => shownText(heading())).toBe('Data Protection & GDPR');
+    expect(await shownText(page.locator('header .meta'))).toContain('South Studio');
 
     // Learners table: End reaches the last learner, Enter opens them.
     const gdpr = (await core.call('workspace.courses', { accountIds: [south], search: 'gdpr' }))[0]!;
@@ -137,12 +137,12 @@ describe('workspace (two sample accounts)', () => {
       .toBe('learners-table');
     await page.keyboard.press('End');
     await page.keyboard.press('Enter');
-    await expect.poll(() => heading().textContent()).toBe(all.rows.at(-1)!.name);
+    await expect.poll(() => shownText(heading())).toBe(all.rows.at(-1)!.name);
 
     await page.keyboard.press('Escape');
-    await expect.poll(() => heading().textContent()).toBe('Data Protection & GDPR');
+    await expect.poll(() => shownText(heading())).toBe('Data Protection & GDPR');
     await page.keyboard.press('Escape');
-    await expect.poll(() => heading().textContent()).toBe('Courses');
+    await expect.poll(() => shownText(heading())).toBe('Courses');
     // Focus is back in the list, on the row that was opened.
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('grid');
     const activeRow = await page.evaluate(
@@ -152,11 +152,11 @@ describe('workspace (two sample accounts)', () => {
 
     // Ctrl+2 selects the first account in the sidebar, Ctrl+1 all of them.
     await page.keyboard.press('Control+2');
-    await expect.poll(() => page.getByTestId('scope-label').textContent()).toBe('North Campus');
+    await expect.poll(() => shownText(page.getByTestId('scope-label'))).toBe('North Campus');
     await expect.poll(async () => (await courseRows()).map((r) => r[0])).toEqual(['Data Protection & GDPR']);
     expect((await core.call('settings.get')).selection).toBe(north);
     await page.keyboard.press('Control+1');
-    await expect.poll(() => page.getByTestId('scope-label').textContent()).toBe('All accounts');
+    await expect.poll(() => shownText(page.getByTestId('scope-label'))).toBe('All accounts');
     await page.keyboard.press('/');
     await page.keyboard.press('Escape');
     expect(await page.getByTestId('course-search').inputValue()).toBe('');
@@ -175,7 +175,7 @@ describe('workspace (two sample accounts)', () => {
     };
 
     await page.getByRole('combobox', { name: 'Type' }).selectOption('class');
-    await expect.poll(() => page.getByTestId('course-count').textContent()).toContain('16 courses');
+    await expect.poll(() => shownText(page.getByTestId('course-count'))).toContain('16 courses');
     await expectRows({ accountIds: null, types: ['class'] });
     const classRows = await courseRows();
     expect(classRows.length).toBeGreaterThan(0);
@@ -190,7 +190,7 @@ describe('workspace (two sample accounts)', () => {
     await page.getByRole('combobox', { name: 'Type' }).selectOption('');
     await page.getByRole('combobox', { name: 'Learner status' }).selectOption('failed');
     const failed = await core.call('workspace.courses', { accountIds: null, statuses: ['failed'] });
-    await expect.poll(() => page.getByTestId('course-count').textContent()).toContain(`${failed.length} courses`);
+    await expect.poll(() => shownText(page.getByTestId('course-count'))).toContain(`${failed.length} courses`);
     await expectRows({ accountIds: null, statuses: ['failed'], sort: { column: 'learners', direction: 'asc' } });
 
     await page.getByRole('combobox', { name: 'Account' }).selectOption({ label: 'South Studio (24)' });
@@ -238,7 +238,7 @@ describe('workspace (two sample accounts)', () => {
         async () => {
           await page.getByTestId('course-search').fill(klass.name);
           const count = (await core.call('workspace.courses', { accountIds: null, search: klass.name })).length;
-          await expect.poll(() => page.getByTestId('course-count').textContent()).toContain(`${count} course`);
+          await expect.poll(() => shownText(page.getByTestId('course-count'))).toContain(`${count} course`);
           await page
             .getByTestId('courses-table')
             .getByRole('row', { name: /North Campus/ })
@@ -319,7 +319,7 @@ describe('workspace (two sample accounts)', () => {
     await page.getByRole('combobox', { name: 'Format' }).selectOption('de-DE');
     await expect.poll(async () => (await core.call('settings.get')).locale).toBe('de-DE');
     await go('Overview');
-    await expect.poll(() => page.getByTestId('total-learners').textContent()).toBe('1.000');
+    await expect.poll(() => shownText(page.getByTestId('total-learners'))).toBe('1.000');
     await go('Settings');
     await page.getByRole('combobox', { name: 'Format' }).selectOption('');
     await page.getByRole('checkbox', { name: /when Rollbook starts/ }).check();
@@ -327,7 +327,7 @@ describe('workspace (two sample accounts)', () => {
     await expect
       .poll(async () => (await core.call('settings.get')).autoSync)
       .toEqual({ onStart: true, everyMinutes: 30 });
-    expect(await page.getByTestId('settings-data-dir').textContent()).toBe(app.dataDir);
+    expect(await shownText(page.getByTestId('settings-data-dir'))).toBe(app.dataDir);
 
     await page.getByRole('button', { name: 'Clear cache…' }).click();
     await page.getByTestId('clear-cache').getByRole('button', { name: 'Clear cache' }).click();
