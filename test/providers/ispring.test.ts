@@ -153,16 +153,16 @@ function expectedFromResults(rows: IspringResult[]): Omit<Progress, 'rawStatus'>
   return rows.map((r) => {
     const status = DOMAIN[r.completionStatus]!;
     const completedAt = utc(r.completionDate);
-    const startedAt = status === 'not_started' ? null : `${r.accessDate}T00:00:00.000Z`;
+    // accessDate is the assignment date: neither a start nor an activity; the results API has no view date.
     return {
       learnerId: r.userId,
       courseId: r.courseId,
       status,
       progressPct: Number(r.progress),
       score: r.awardedScore ? Number(r.awardedScore) : null,
-      startedAt,
+      startedAt: null,
       completedAt,
-      lastActivityAt: completedAt ?? startedAt,
+      lastActivityAt: completedAt,
     };
   });
 }
@@ -655,6 +655,18 @@ describe('iSpring Learn connector: progress sources and windows', () => {
     // Whole seconds: RFC 3339 as the spec types it, without fractions whose acceptance is not documented.
     expect(paths.some((p) => p.includes('completionDate[startDate]=2026-03-09T00:00:00Z'))).toBe(true);
     expect(paths.some((p) => p.includes('completionStatuses[]=in_progress'))).toBe(true);
+  });
+
+  it('accessDate (the assignment date) is never taken as a start or activity date', async () => {
+    const { sim, connector } = await setup({ courses: 5, learners: 20, results: 60 });
+    const { progress } = await syncAll(connector);
+    const assigned = new Map(sim.data.results.map((r) => [key(r), `${r.accessDate}T00:00:00.000Z`]));
+    expect(progress.rows.length).toBe(sim.data.results.length);
+    for (const p of progress.rows) {
+      expect(p.startedAt).toBeNull();
+      expect(p.lastActivityAt).not.toBe(assigned.get(key(p)));
+      expect(p.lastActivityAt).toBe(p.completedAt);
+    }
   });
 
   it('testConnection: account name from the course links, the course count and the progress note', async () => {

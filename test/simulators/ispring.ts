@@ -236,7 +236,6 @@ function uuid(random: () => number): string {
   return `${part(8)}-${part(4)}-1${part(3)}-${['8', '9', 'a', 'b'][Math.floor(random() * 4)]}${part(3)}-${part(12)}`;
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
 const offsetDate = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
 
 /**
@@ -326,7 +325,10 @@ export function generateIspringFixture(o: {
       courseId: courses[c]!.contentItemId,
       completionStatus: status,
       progress,
-      accessDate: `2026-${pad(month)}-${pad(day)}`,
+      // The reference calls accessDate the course assignment date: days before the learner's first view.
+      accessDate: new Date(Date.UTC(2026, month - 1, day) - (1 + ((c + k) % 14)) * 86_400_000)
+        .toISOString()
+        .slice(0, 10),
       ...(done ? { completionDate: at(12, 5) } : {}),
       ...(status === 'not_started' ? {} : { lastViewDate: at(13, 33) }),
       ...(scored ? { awardedScore: String(50 + Math.floor(random() * 500) / 10), passingScore: '60' } : {}),
