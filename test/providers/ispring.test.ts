@@ -16,6 +16,7 @@ import { gc } from '../support/memory';
 import {
   ISPRING_DISPLAY,
   startIspringSimulator,
+  type IspringEndpoint,
   type IspringFixture,
   type IspringResult,
   type IspringSimOptions,
@@ -593,6 +594,29 @@ describe('iSpring Learn connector: progress sources and windows', () => {
       expect(unknown.status).toBe(404);
     },
   );
+
+  it.each([
+    ['takes X-Auth', [] as IspringEndpoint[]],
+    ['takes Bearer only (401)', ['results'] as IspringEndpoint[]],
+  ])('legacy login where /learners/results %s: progress is read either way', async (_label, bearerOnly) => {
+    const { sim, connector } = await setup({ courses: 5, learners: 12, results: 40, bearerOnly }, { mode: 'legacy' });
+    const { progress } = await syncAll(connector);
+    const viaResults = bearerOnly.length === 0;
+    const expected = viaResults ? expectedFromResults(sim.data.results) : expectedFromFinalStatuses(sim.data.results);
+    expect(byKey(withoutRaw(progress.rows))).toEqual(byKey(expected));
+    expect(finalRequests(sim).length > 0).toBe(!viaResults);
+    const info = await connector.testConnection(signal());
+    expect(info.notes?.join(' ')).toMatch(viaResults ? /learner results API/ : /final statuses.*API key/);
+  });
+
+  it('legacy login refused everywhere → auth_failed about the login, even where results takes Bearer only', async () => {
+    const { sim, connector } = await setup({ bearerOnly: ['results'] }, { mode: 'legacy', secret: 'wrong' });
+    const failure = await collect(connector.progress({ signal: signal() })).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(HttpError);
+    expect((failure as HttpError).code).toBe('auth_failed');
+    expect((failure as HttpError).message).toMatch(/login or password/);
+    expect(finalRequests(sim)).toHaveLength(0);
+  });
 
   it('without course ids, the fallback lists the courses itself', async () => {
     const { sim, connector } = await setup(

@@ -73,6 +73,11 @@ export interface IspringSimOptions {
   userStatusValues?: number[];
   /** Endpoints answering 403 `Permission denied`: e.g. ['results'] forces the final_statuses fallback. */
   forbid?: IspringEndpoint[];
+  /**
+   * Endpoints that take only `Authorization: Bearer`: the X-Auth headers get 401 there. The results page documents
+   * Bearer alone; whether it takes X-Auth too is unsettled, so both answers are offered.
+   */
+  bearerOnly?: IspringEndpoint[];
   /** Courses whose final_statuses answer 403. */
   forbiddenCourses?: string[];
   /** Endpoints that do not exist on this host (plain-text 404). */
@@ -435,6 +440,7 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     inactiveShare: 0.1,
     userStatusValues: [1, 3, 5],
     forbid: [],
+    bearerOnly: [],
     forbiddenCourses: [],
     missing: [],
     oversizedPageSize: 'clamp',
@@ -782,9 +788,11 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     const gate = (endpoint: IspringEndpoint): SimResponse | null =>
       o.missing.includes(endpoint)
         ? notFound()
-        : o.forbid.includes(endpoint)
-          ? error(req, 403, 'Permission denied')
-          : null;
+        : o.bearerOnly.includes(endpoint) && req.headers.authorization === undefined
+          ? error(req, 401, 'Unauthorized')
+          : o.forbid.includes(endpoint)
+            ? error(req, 403, 'Permission denied')
+            : null;
 
     if (path === '/contents') {
       const refused = gate('contents');

@@ -427,6 +427,29 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
 
   /** Whether /learners/results is usable (learnt on first use: a 403/404 there switches to final_statuses). */
   let resultsAvailable: boolean | null = null;
+  /** Set when the results page turned the legacy headers away (401) while the same login reads courses. */
+  let resultsNeedToken = false;
+
+  /**
+   * Whether an error on the first results page means "use final_statuses": a 403/404, or, with legacy credentials, a
+   * 401 (the results page documents only Bearer tokens) while the same login still reads the course list.
+   */
+  async function resultsUnavailable(error: unknown, signal: AbortSignal): Promise<boolean> {
+    if (!(error instanceof HttpError)) return false;
+    if (error.code === 'forbidden' || error.code === 'not_found') return true;
+    if (error.code !== 'auth_failed' || settings.authMode !== 'legacy') return false;
+    // The login is good if the course list answers; a bad login fails there too and keeps its own error.
+    for (const endpoint of CONTENTS) {
+      try {
+        await get(endpoint.path, new URLSearchParams([['pageSize', '1']]), signal);
+        resultsNeedToken = true;
+        return true;
+      } catch (probe) {
+        if (!(probe instanceof HttpError) || probe.code !== 'not_found') return false;
+      }
+    }
+    return false;
+  }
   let userStatusFilter = 0;
 
   /**
@@ -601,9 +624,7 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
         resultsAvailable = true;
         return;
       } catch (error) {
-        const refused =
-          error instanceof HttpError && (error.code === 'forbidden' || error.code === 'not_found') && !started;
-        if (!refused) throw error;
+        if (started || !(await resultsUnavailable(error, scope.signal))) throw error;
         resultsAvailable = false;
       }
     }
@@ -621,7 +642,7 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
         'all courses; incremental syncs supported).'
       );
     } catch (error) {
-      if (!(error instanceof HttpError) || (error.code !== 'forbidden' && error.code !== 'not_found')) throw error;
+      if (!(await resultsUnavailable(error, signal))) throw error;
       resultsAvailable = false;
     }
     if (!firstCourseId)
@@ -634,6 +655,13 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
       return (
         'Neither the learner results API nor per-course final statuses are allowed for this ' +
         'user: progress cannot be synced. Use an account administrator.'
+      );
+    }
+    if (resultsNeedToken) {
+      return (
+        'The learner results API does not take a login and password (HTTP 401 there); ' +
+        'Rollbook reads per-course final statuses instead (one request per course, full syncs only). ' +
+        'Sign in with an API key (client ID and secret) for incremental syncs.'
       );
     }
     return (
