@@ -971,6 +971,30 @@ describe('iSpring Learn simulator as strict as the reference, and the connector 
     }
   });
 
+  it.each([
+    ['every user status taken', [1, 3, 5]],
+    ['status 5 refused too', [1, 3]],
+  ])('a refused date filter (400) is told from a refused userStatuses: %s', async (_label, userStatusValues) => {
+    const { sim, connector } = await setup({
+      courses: 4,
+      learners: 30,
+      results: 90,
+      inactiveShare: 0.3,
+      dateFilters: 'refuse',
+      userStatusValues,
+    });
+    const since = '2026-03-10T00:00:00.000Z';
+    const { rows } = await collect(connector.progress({ signal: signal(), since, courseIds: [] }));
+    // The window cannot be asked for, so the whole list is read: nothing is lost, blocked learners included.
+    const hidden = new Set(sim.data.users.filter((u) => !userStatusValues.includes(u.status)).map((u) => u.userId));
+    const expected = sim.data.results.filter((r) => !hidden.has(r.userId));
+    expect(expected.some((r) => sim.data.users.find((u) => u.userId === r.userId)!.status !== 1)).toBe(true);
+    expect(rows.map(key).sort()).toEqual(expected.map(key).sort());
+    const last = resultsRequests(sim).at(-1)!.path;
+    expect(last).toContain(`userStatuses%5B%5D=${userStatusValues.at(-1)}`);
+    expect(last).not.toContain('completionDate');
+  });
+
   it('reads every list whole whether an oversized pageSize is clamped or refused', async () => {
     for (const oversizedPageSize of ['clamp', 'error'] as const) {
       const { sim, connector } = await setup({

@@ -94,6 +94,11 @@ export interface IspringSimOptions {
   arrayParams?: 'brackets' | 'both';
   /** Date-range filters are RFC 3339 date-times; whether fractional seconds are accepted is unsettled. */
   fractionalSeconds?: 'accept' | 'refuse';
+  /**
+   * `refuse`: a host that answers 400 to every date-range filter. Not documented; it stands for any date form the
+   * reference leaves unsettled, so a client can be checked to tell a refused date from a refused `userStatuses`.
+   */
+  dateFilters?: 'accept' | 'refuse';
   /** Live data: after each page of `/users` or `/users/v2` that has a next page, users are added and removed. */
   churn?: { add: number; remove: number } | null;
 }
@@ -446,6 +451,7 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     oversizedPageSize: 'clamp',
     arrayParams: 'brackets',
     fractionalSeconds: 'accept',
+    dateFilters: 'accept',
     ...options,
     churn: options.churn ?? null,
   };
@@ -704,6 +710,7 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     const dates = [cFrom, cTo, aFrom, aTo];
     const rfc3339 = (v: string) => RFC3339.test(v) && (o.fractionalSeconds === 'accept' || !v.includes('.'));
     if (dates.some((v) => v !== null && !rfc3339(v))) return 'a date that is not an RFC 3339 date-time';
+    if (o.dateFilters === 'refuse' && dates.some((v) => v !== null)) return 'a date this server does not take';
     const times = dates.map((v) => (v === null ? null : Date.parse(v)));
     if (times.some((t) => t !== null && Number.isNaN(t))) return 'a bad date';
     const key = [userIds, courseIdsFilter, completion, statusesAsked, times].map((x) => JSON.stringify(x)).join('|');

@@ -452,15 +452,28 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
   }
   let userStatusFilter = 0;
 
+  /** Whether the results page takes this `userStatuses` filter on its own (a one-row page). */
+  async function statusesTaken(statuses: [string, string][], signal: AbortSignal): Promise<boolean> {
+    try {
+      await get(RESULTS.path, new URLSearchParams([...statuses, ['pageSize', '1']]), signal);
+      return true;
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 400) return false;
+      throw error;
+    }
+  }
+
   /**
-   * Pages of /learners/results with one set of filters. A 400 on the very first page (the server refusing a
-   * `userStatuses` value) retries with the next, smaller status filter; nothing has been yielded by then.
+   * Pages of /learners/results with one set of filters. A 400 on the very first page is either a refused
+   * `userStatuses` value (retried with the next, smaller status filter) or a refused filter of the caller's; a page
+   * with the status filter alone tells which. The latter returns false so the caller can read without its filters.
+   * Nothing has been yielded by then.
    */
   async function* resultPages(
     signal: AbortSignal,
     filters: [string, string][],
     skip?: (item: Raw) => boolean,
-  ): AsyncGenerator<Page<Progress>> {
+  ): AsyncGenerator<Page<Progress>, boolean> {
     for (;;) {
       const statuses: [string, string][] = USER_STATUS_FILTERS[userStatusFilter]!.map((s) => ['userStatuses[]', s]);
       let started = false;
@@ -475,14 +488,11 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
           const items = page.items.filter((_, i) => keep[i]);
           if (items.length > 0) yield { items, raw: page.raw.filter((_, i) => keep[i]) };
         }
-        return;
+        return true;
       } catch (error) {
-        const refused =
-          error instanceof HttpError &&
-          error.status === 400 &&
-          !started &&
-          userStatusFilter < USER_STATUS_FILTERS.length - 1;
-        if (!refused) throw error;
+        if (!(error instanceof HttpError) || error.status !== 400 || started) throw error;
+        if (filters.length > 0 && (await statusesTaken(statuses, signal))) return false;
+        if (userStatusFilter >= USER_STATUS_FILTERS.length - 1) throw error;
         userStatusFilter += 1;
       }
     }
@@ -503,16 +513,28 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
     // re-read in full). Rows finished before the window cannot have changed without a new completion date.
     // Whole seconds: the filter is an RFC 3339 date-time, and whether fractions are accepted is not documented.
     const windowStart = new Date(sinceMs - WINDOW_OVERLAP_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    yield* resultPages(scope.signal, [['completionDate[startDate]', windowStart]]);
+    if (!(yield* resultPages(scope.signal, [['completionDate[startDate]', windowStart]]))) {
+      // The server refused the date itself (a form the reference leaves unsettled): read everything instead.
+      yield* resultPages(scope.signal, []);
+      return;
+    }
     const inWindow = (item: Raw) => {
       const done = Date.parse(text(item.completionDate) ?? '');
       return Number.isFinite(done) && done >= Date.parse(windowStart);
     };
-    yield* resultPages(
+    const openRead = yield* resultPages(
       scope.signal,
       OPEN_STATUSES.map((s) => ['completionStatuses[]', s]),
       inWindow,
     );
+    if (!openRead) {
+      throw new HttpError(
+        'bad_response',
+        'iSpring Learn refused the completion status filter on /learners/results (HTTP 400), so open courses ' +
+          "could not be re-read. Run a full sync; please report this to Rollbook's developers.",
+        400,
+      );
+    }
   }
 
   async function finalStatusesOf(
