@@ -106,7 +106,10 @@ describe('TeamUp connector: auth, providers, pagination', () => {
       const customers = await collect(connector.learners({ signal: signal() }));
       expect(customers.pages).toBe(3);
       expect(customers.rows.map((c) => c.id)).toEqual(sim.data.customers.map((c) => String(c.id)));
-      const requested = paths(sim, '/customers');
+      const all = paths(sim, '/customers');
+      // The deleted customers are asked for once more (an empty list here); see the deleted customers test.
+      expect(all.filter((p) => p.includes('deleted=true'))).toHaveLength(1);
+      const requested = all.filter((p) => !p.includes('deleted='));
       expect(requested).toHaveLength(3);
       expect(requested.every((p) => p.includes('page_size=100') && p.includes('fields='))).toBe(true);
       expect(requested.slice(1).map((p) => new URL(p, sim.url).searchParams.get('page'))).toEqual(['2', '3']);
@@ -333,6 +336,26 @@ describe('TeamUp connector: sessions, learners, attendance', () => {
     );
     expect(paths(sim, '/course_sessions/')).toHaveLength(1); // three rows of one session: one lookup
   });
+
+  it.each(['excluded', 'included'] as const)(
+    'deleted customers (%s by default) are learners too: every attendance names a synced learner, once',
+    async (deletedByDefault) => {
+      const { sim, connector } = await setup({ customers: 30, rosterSize: 30, deletedCustomers: 5, deletedByDefault });
+      const learners = (await collect(connector.learners({ signal: signal() }))).rows;
+      const attendance = (await collect(connector.attendance({ signal: signal() }))).rows;
+      const deleted = sim.data.customers.filter((c) => c.deleted);
+      expect(attendance.some((a) => deleted.some((c) => String(c.id) === a.learnerId))).toBe(true);
+      const ids = learners.map((l) => l.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.sort()).toEqual(sim.data.customers.map((c) => String(c.id)).sort());
+      expect(learners.find((l) => l.id === String(deleted[0]!.id))).toMatchObject({
+        firstName: deleted[0]!.first_name,
+        lastName: deleted[0]!.last_name,
+      });
+      const known = new Set(ids);
+      expect(attendance.filter((a) => !known.has(a.learnerId))).toEqual([]);
+    },
+  );
 });
 
 describe('TeamUp progress derived from attendance', () => {
@@ -590,7 +613,8 @@ describe('TeamUp faults', () => {
       const { rows } = await collect(connector.learners({ signal: signal() }));
       expect(rows).toHaveLength(350);
       expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
-      expect(sim.requests.map((r) => r.status)).toEqual([429, 200, 429, 429, 200, 500, 200, 503, 503, 200]);
+      // The last 200 is the listing of deleted customers.
+      expect(sim.requests.map((r) => r.status)).toEqual([429, 200, 429, 429, 200, 500, 200, 503, 503, 200, 200]);
     },
   );
 
@@ -695,7 +719,7 @@ describe('TeamUp faults', () => {
         }
       }
       expect(seen).toHaveLength(100);
-      expect(sim.requests.at(-1)!.status).toBe(404);
+      expect(sim.requests.filter((r) => !r.path.includes('deleted=')).at(-1)!.status).toBe(404);
       expect(gaps).toEqual([
         expect.stringMatching(/^TeamUp's list of customers shrank while Rollbook read it \(100 read\)/),
       ]);
@@ -725,7 +749,7 @@ describe('TeamUp limits, incremental windows and streaming', () => {
       const { sim, connector } = await setup({ customers: 700 }, {}, { requestsPerMinute: 3, budgetWindowMs: 400 });
       expect((await collect(connector.learners({ signal: signal() }))).rows).toHaveLength(700);
       const starts = sim.requests.map((r) => r.at);
-      expect(starts).toHaveLength(7);
+      expect(starts).toHaveLength(7 + 1); // seven pages, then the (empty) listing of deleted customers
       for (const s of starts) expect(starts.filter((x) => x >= s && x < s + 390).length).toBeLessThanOrEqual(3);
       expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(780);
     },

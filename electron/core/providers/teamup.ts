@@ -647,6 +647,33 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     );
   }
 
+  /**
+   * Every customer, deleted ones too: their past attendance stays, and a learner never synced leaves nameless rows.
+   * What `/customers` lists without its `deleted` filter is undocumented, so the deleted ones are asked for as well
+   * and any already listed are passed over.
+   */
+  async function* learners(scope: ResourceScope): AsyncGenerator<Page<Learner>> {
+    const fields = { fields: 'id,first_name,last_name,email' };
+    const seen = new Set<string>();
+    for await (const page of mapped('/customers', fields, scope, toLearner)) {
+      for (const learner of page.items) seen.add(learner.id);
+      yield page;
+    }
+    let started = false;
+    try {
+      for await (const page of mapped('/customers', { ...fields, deleted: 'true' }, scope, toLearner, false)) {
+        started = true;
+        const fresh = page.items.map((l) => !seen.has(l.id));
+        const items = page.items.filter((_, i) => fresh[i]);
+        for (const learner of items) seen.add(learner.id);
+        if (items.length > 0) yield { items, raw: page.raw.filter((_, i) => fresh[i]), total: null };
+      }
+    } catch (error) {
+      // A server refusing the filter itself (400 on its first page): the listing above is all there is.
+      if (started || !(error instanceof HttpError) || error.status !== 400) throw error;
+    }
+  }
+
   async function* progress(scope: ResourceScope): AsyncGenerator<Page<Progress>> {
     const at = now();
     if (scope.cached) {
@@ -735,7 +762,7 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     },
 
     courses: (scope) => mapped('/courses', {}, scope, toCourse),
-    learners: (scope) => mapped('/customers', { fields: 'id,first_name,last_name,email' }, scope, toLearner),
+    learners,
     sessions,
     attendance,
     progress,
