@@ -30,7 +30,7 @@ export const TEAMUP_REQUESTS_PER_MINUTE = 250;
 /** Documented default and maximum `page_size` for list endpoints. */
 export const TEAMUP_PAGE_SIZE = 100;
 export const TEAMUP_DEFAULT_COMPLETION_THRESHOLD = 80;
-/** Attendance gets marked after the fact: an incremental run re-reads sessions from a week before its cursor. */
+/** Sessions change around their start (cancellations, moves): an incremental run re-reads them from a week back. */
 const LATE_MARKING_MS = 7 * 86_400_000;
 /** Course ids per `course=` filter: keeps URLs short (≈ 1 kB) while costing one extra request per 100 courses. */
 const COURSE_FILTER_CHUNK = 100;
@@ -629,22 +629,20 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     }
   }
 
+  /**
+   * Always the whole list: registers are corrected and bookings removed any time after a session, and the list has no
+   * `updated_at` filter to find those by, so a window on session start would keep them wrong until a full sync.
+   */
   function attendance(scope: ResourceScope): AsyncGenerator<Page<Attendance>> {
-    const from = windowStart(scope.since);
-    return mapped(
-      '/course_session_attendances',
-      { ...ATTENDANCE_QUERY, ...(from ? { course_session_starts_at_gte: from } : {}) },
-      scope,
-      async (raw) => {
-        const sessionId = idOf(raw.course_session);
-        if (!sessionId) throw new BadRow('an attendance without a course session');
-        const learnerId = idOf(raw.customer);
-        if (!learnerId) return null; // no customer attached: nothing to report on
-        const rawStatus = str(raw.status) ?? 'registered';
-        const courseId = idOf(rec(raw.course_session).course) ?? (await courseOfSession(sessionId, scope.signal));
-        return { learnerId, sessionId, courseId, status: ATTENDANCE[rawStatus] ?? 'registered', rawStatus };
-      },
-    );
+    return mapped('/course_session_attendances', ATTENDANCE_QUERY, scope, async (raw) => {
+      const sessionId = idOf(raw.course_session);
+      if (!sessionId) throw new BadRow('an attendance without a course session');
+      const learnerId = idOf(raw.customer);
+      if (!learnerId) return null; // no customer attached: nothing to report on
+      const rawStatus = str(raw.status) ?? 'registered';
+      const courseId = idOf(rec(raw.course_session).course) ?? (await courseOfSession(sessionId, scope.signal));
+      return { learnerId, sessionId, courseId, status: ATTENDANCE[rawStatus] ?? 'registered', rawStatus };
+    });
   }
 
   /**
@@ -733,7 +731,7 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
 
   const connector: Connector = {
     platform: 'teamup',
-    incremental: new Set(['sessions', 'attendance']),
+    incremental: new Set(['sessions']),
 
     async testConnection(signal) {
       const { accountName, providers } = await listProviders(signal);
