@@ -3,7 +3,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TeamupSettings } from '../../electron/core/contract/accounts';
-import type { Attendance, CourseSession } from '../../electron/core/contract/domain';
+import type { Attendance, CourseSession, Learner } from '../../electron/core/contract/domain';
 import { createHttpClient, type HttpClientTestOptions } from '../../electron/core/http/client';
 import { HttpError } from '../../electron/core/http/errors';
 import type { HttpClientOptions } from '../../electron/core/http/types';
@@ -337,12 +337,29 @@ describe('TeamUp connector: sessions, learners, attendance', () => {
     expect(paths(sim, '/course_sessions/')).toHaveLength(1); // three rows of one session: one lookup
   });
 
-  it.each(['excluded', 'included'] as const)(
-    'deleted customers (%s by default) are learners too: every attendance names a synced learner, once',
-    async (deletedByDefault) => {
-      const { sim, connector } = await setup({ customers: 30, rosterSize: 30, deletedCustomers: 5, deletedByDefault });
-      const learners = (await collect(connector.learners({ signal: signal() }))).rows;
-      const attendance = (await collect(connector.attendance({ signal: signal() }))).rows;
+  it.each([
+    ['excluded', 'honoured'],
+    ['included', 'honoured'],
+    ['excluded', 'ignored'],
+  ] as const)(
+    'deleted customers (%s by default, filter %s) are learners too: every attendance names a synced learner, once',
+    async (deletedByDefault, deletedFilter) => {
+      const { sim, connector } = await setup({
+        customers: 30,
+        rosterSize: 30,
+        deletedCustomers: 5,
+        deletedByDefault,
+        deletedFilter,
+      });
+      const listed = (await collect(connector.learners({ signal: signal() }))).rows;
+      // Learners the listings could not give come beside the attendance that names them.
+      const beside: Learner[] = [];
+      const attendance: Attendance[] = [];
+      for await (const page of connector.attendance({ signal: signal() })) {
+        attendance.push(...page.items);
+        beside.push(...(page.learners?.items ?? []));
+      }
+      const learners = [...listed, ...beside];
       const deleted = sim.data.customers.filter((c) => c.deleted);
       expect(attendance.some((a) => deleted.some((c) => String(c.id) === a.learnerId))).toBe(true);
       const ids = learners.map((l) => l.id);
@@ -354,6 +371,8 @@ describe('TeamUp connector: sessions, learners, attendance', () => {
       });
       const known = new Set(ids);
       expect(attendance.filter((a) => !known.has(a.learnerId))).toEqual([]);
+      // One lookup per learner missing from the listings, none when the listings had everyone.
+      expect(paths(sim, '/customers/')).toHaveLength(deletedFilter === 'ignored' ? deleted.length : 0);
     },
   );
 });

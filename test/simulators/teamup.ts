@@ -35,6 +35,8 @@ export interface TeamupSimOptions {
    * deleted ones only and `deleted=false` the others either way; `/customers/{id}` finds both.
    */
   deletedByDefault?: 'excluded' | 'included';
+  /** The `deleted` filter is named in the reference but not described: `ignored` stands for a server without it. */
+  deletedFilter?: 'honoured' | 'ignored';
   /** Share of held-session registrations generated as `not_registered` (one guess at early cancellations). */
   cancellationRate?: number;
   /** The "now" the data is built around (sessions before it are held). */
@@ -315,6 +317,7 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     customers: 40,
     deletedCustomers: 0,
     deletedByDefault: 'excluded',
+    deletedFilter: 'honoured',
     rosterSize: 8,
     cancellationRate: 0,
     now: new Date(),
@@ -700,7 +703,7 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
   function customerRows(url: URL): Customer[] {
     const only = ids(url, 'ids');
     const query = url.searchParams.get('query')?.toLocaleLowerCase();
-    const asked = url.searchParams.get('deleted');
+    const asked = o.deletedFilter === 'honoured' ? url.searchParams.get('deleted') : null;
     // A boolean filter the way DRF reads one; anything else is refused rather than ignored.
     const deleted = asked === null ? null : { true: true, '1': true, false: false, '0': false }[asked.toLowerCase()];
     if (deleted === undefined)

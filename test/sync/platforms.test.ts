@@ -181,6 +181,38 @@ describe('sync per platform', () => {
     );
   });
 
+  it.each(['honoured', 'ignored'] as const)(
+    'TeamUp: deleted customers with past attendance are stored as learners (deleted filter %s)',
+    async (deletedFilter) => {
+      const sim = await startTeamupSimulator({
+        courses: 3,
+        customers: 30,
+        rosterSize: 30,
+        deletedCustomers: 4,
+        deletedFilter,
+      });
+      const { core, dataDir } = await coreWith(
+        {
+          platform: 'teamup',
+          baseUrl: `${sim.url}/api/v2`,
+          authScheme: 'token',
+          providerId: '123',
+          completionThreshold: null,
+        },
+        sim.options.token,
+        sim,
+      );
+      const [run] = await core.call('sync.run', { mode: 'full' });
+      expect(run).toMatchObject({ outcome: 'ok', counts: { learners: 30 } });
+      const learners = liveTable(dataDir, 'learners', 'id, name, email');
+      expect(learners.map((l) => l.id).sort()).toEqual(sim.data.customers.map((c) => String(c.id)).sort());
+      const named = new Set(learners.map((l) => l.id));
+      expect(
+        liveTable(dataDir, 'attendance', 'session_id, learner_id, status').filter((a) => !named.has(a.learner_id)),
+      ).toEqual([]);
+    },
+  );
+
   it('SelfCommunity: unmanaged courses make a partial run that names them', async () => {
     const sim = await startSelfcommunitySimulator({
       courses: 4,

@@ -312,6 +312,8 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
   const notes: string[] = [];
   /** Session id → course id from the sessions read, for attendance rows whose session came back unexpanded. */
   const sessionCourse = new Map<string, string>();
+  /** Customer ids of this run's whole learner listing: attendance naming others looks them up. */
+  let listedLearners: Set<string> | null = null;
 
   const headers = (withProvider = true): Record<string, string> => ({
     Authorization: `${SCHEME_WORD[scheme]} ${secret}`,
@@ -591,6 +593,7 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     expand: 'venue,instructors',
     fields: 'id,name,starts_at,ends_at,status,attending_count,max_occupancy,course,venue.name,instructors.name',
   };
+  const CUSTOMER_FIELDS = { fields: 'id,first_name,last_name,email' };
   // Rosters cannot be filtered by session or course: read by date window, each row carrying its session's course.
   const ATTENDANCE_QUERY = {
     expand: 'course_session',
@@ -633,7 +636,14 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
    * Always the whole list: registers are corrected and bookings removed any time after a session, and the list has no
    * `updated_at` filter to find those by, so a window on session start would keep them wrong until a full sync.
    */
-  function attendance(scope: ResourceScope): AsyncGenerator<Page<Attendance>> {
+  async function* attendance(scope: ResourceScope): AsyncGenerator<Page<Attendance>> {
+    for await (const page of attendancePages(scope)) {
+      const beside = await unlistedLearners(page.items, scope.signal);
+      yield beside ? { ...page, learners: beside } : page;
+    }
+  }
+
+  function attendancePages(scope: ResourceScope): AsyncGenerator<Page<Attendance>> {
     return mapped('/course_session_attendances', ATTENDANCE_QUERY, scope, async (raw) => {
       const sessionId = idOf(raw.course_session);
       if (!sessionId) throw new BadRow('an attendance without a course session');
@@ -651,15 +661,15 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
    * and any already listed are passed over.
    */
   async function* learners(scope: ResourceScope): AsyncGenerator<Page<Learner>> {
-    const fields = { fields: 'id,first_name,last_name,email' };
+    listedLearners = null;
     const seen = new Set<string>();
-    for await (const page of mapped('/customers', fields, scope, toLearner)) {
+    for await (const page of mapped('/customers', CUSTOMER_FIELDS, scope, toLearner)) {
       for (const learner of page.items) seen.add(learner.id);
       yield page;
     }
     let started = false;
     try {
-      for await (const page of mapped('/customers', { ...fields, deleted: 'true' }, scope, toLearner, false)) {
+      for await (const page of mapped('/customers', { ...CUSTOMER_FIELDS, deleted: 'true' }, scope, toLearner, false)) {
         started = true;
         const fresh = page.items.map((l) => !seen.has(l.id));
         const items = page.items.filter((_, i) => fresh[i]);
@@ -670,6 +680,32 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
       // A server refusing the filter itself (400 on its first page): the listing above is all there is.
       if (started || !(error instanceof HttpError) || error.status !== 400) throw error;
     }
+    listedLearners = seen;
+  }
+
+  /**
+   * Customers an attendance names that the listings did not give (a server whose `deleted` filter does not do what
+   * it seems to), looked up one by one so no row is left nameless. Only after a whole listing in this run: without
+   * one, every customer would be looked up.
+   */
+  async function unlistedLearners(rows: Attendance[], signal: AbortSignal): Promise<Page<Learner>['learners']> {
+    const listed = listedLearners;
+    if (!listed) return undefined;
+    const out: NonNullable<Page<Learner>['learners']> = { items: [], raw: [] };
+    for (const id of new Set(rows.map((a) => a.learnerId))) {
+      if (listed.has(id)) continue;
+      listed.add(id); // asked once, found or not
+      try {
+        const raw = await get(urlFor(`/customers/${encodeURIComponent(id)}`, CUSTOMER_FIELDS), signal);
+        out.items.push(toLearner(raw));
+        out.raw.push(raw);
+      } catch (error) {
+        if (error instanceof BadRow) continue;
+        // Gone for good (404): the attendance keeps its id; nothing else to name it by.
+        if (!(error instanceof HttpError) || error.code !== 'not_found') throw error;
+      }
+    }
+    return out.items.length > 0 ? out : undefined;
   }
 
   async function* progress(scope: ResourceScope): AsyncGenerator<Page<Progress>> {
@@ -700,7 +736,7 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     const tally = new TeamupProgressTally(at);
     for await (const page of sessions({ signal: scope.signal, courseIds: scope.courseIds, onGap: scope.onGap }))
       page.items.forEach((s) => tally.addSession(s));
-    for await (const page of attendance({ signal: scope.signal, onGap: scope.onGap }))
+    for await (const page of attendancePages({ signal: scope.signal, onGap: scope.onGap }))
       page.items.forEach((a) => tally.addAttendance(a));
     for (const courseId of scope.courseIds ?? tally.courseIds())
       yield* progressPages(tally.progressOf(courseId, threshold));
