@@ -16,6 +16,7 @@ import { gc } from '../support/memory';
 import {
   ISPRING_DISPLAY,
   startIspringSimulator,
+  type IspringEndpoint,
   type IspringFixture,
   type IspringResult,
   type IspringSimOptions,
@@ -153,16 +154,16 @@ function expectedFromResults(rows: IspringResult[]): Omit<Progress, 'rawStatus'>
   return rows.map((r) => {
     const status = DOMAIN[r.completionStatus]!;
     const completedAt = utc(r.completionDate);
-    const startedAt = status === 'not_started' ? null : `${r.accessDate}T00:00:00.000Z`;
+    // accessDate is the assignment date: neither a start nor an activity; the results API has no view date.
     return {
       learnerId: r.userId,
       courseId: r.courseId,
       status,
       progressPct: Number(r.progress),
       score: r.awardedScore ? Number(r.awardedScore) : null,
-      startedAt,
+      startedAt: null,
       completedAt,
-      lastActivityAt: completedAt ?? startedAt,
+      lastActivityAt: completedAt,
     };
   });
 }
@@ -594,6 +595,29 @@ describe('iSpring Learn connector: progress sources and windows', () => {
     },
   );
 
+  it.each([
+    ['takes X-Auth', [] as IspringEndpoint[]],
+    ['takes Bearer only (401)', ['results'] as IspringEndpoint[]],
+  ])('legacy login where /learners/results %s: progress is read either way', async (_label, bearerOnly) => {
+    const { sim, connector } = await setup({ courses: 5, learners: 12, results: 40, bearerOnly }, { mode: 'legacy' });
+    const { progress } = await syncAll(connector);
+    const viaResults = bearerOnly.length === 0;
+    const expected = viaResults ? expectedFromResults(sim.data.results) : expectedFromFinalStatuses(sim.data.results);
+    expect(byKey(withoutRaw(progress.rows))).toEqual(byKey(expected));
+    expect(finalRequests(sim).length > 0).toBe(!viaResults);
+    const info = await connector.testConnection(signal());
+    expect(info.notes?.join(' ')).toMatch(viaResults ? /learner results API/ : /final statuses.*API key/);
+  });
+
+  it('legacy login refused everywhere → auth_failed about the login, even where results takes Bearer only', async () => {
+    const { sim, connector } = await setup({ bearerOnly: ['results'] }, { mode: 'legacy', secret: 'wrong' });
+    const failure = await collect(connector.progress({ signal: signal() })).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(HttpError);
+    expect((failure as HttpError).code).toBe('auth_failed');
+    expect((failure as HttpError).message).toMatch(/login or password/);
+    expect(finalRequests(sim)).toHaveLength(0);
+  });
+
   it('without course ids, the fallback lists the courses itself', async () => {
     const { sim, connector } = await setup(
       { courses: 4, learners: 6, results: 12, forbid: ['results'] },
@@ -655,6 +679,18 @@ describe('iSpring Learn connector: progress sources and windows', () => {
     // Whole seconds: RFC 3339 as the spec types it, without fractions whose acceptance is not documented.
     expect(paths.some((p) => p.includes('completionDate[startDate]=2026-03-09T00:00:00Z'))).toBe(true);
     expect(paths.some((p) => p.includes('completionStatuses[]=in_progress'))).toBe(true);
+  });
+
+  it('accessDate (the assignment date) is never taken as a start or activity date', async () => {
+    const { sim, connector } = await setup({ courses: 5, learners: 20, results: 60 });
+    const { progress } = await syncAll(connector);
+    const assigned = new Map(sim.data.results.map((r) => [key(r), `${r.accessDate}T00:00:00.000Z`]));
+    expect(progress.rows.length).toBe(sim.data.results.length);
+    for (const p of progress.rows) {
+      expect(p.startedAt).toBeNull();
+      expect(p.lastActivityAt).not.toBe(assigned.get(key(p)));
+      expect(p.lastActivityAt).toBe(p.completedAt);
+    }
   });
 
   it('testConnection: account name from the course links, the course count and the progress note', async () => {
@@ -933,6 +969,30 @@ describe('iSpring Learn simulator as strict as the reference, and the connector 
         JSON.stringify(options),
       ).toEqual([]);
     }
+  });
+
+  it.each([
+    ['every user status taken', [1, 3, 5]],
+    ['status 5 refused too', [1, 3]],
+  ])('a refused date filter (400) is told from a refused userStatuses: %s', async (_label, userStatusValues) => {
+    const { sim, connector } = await setup({
+      courses: 4,
+      learners: 30,
+      results: 90,
+      inactiveShare: 0.3,
+      dateFilters: 'refuse',
+      userStatusValues,
+    });
+    const since = '2026-03-10T00:00:00.000Z';
+    const { rows } = await collect(connector.progress({ signal: signal(), since, courseIds: [] }));
+    // The window cannot be asked for, so the whole list is read: nothing is lost, blocked learners included.
+    const hidden = new Set(sim.data.users.filter((u) => !userStatusValues.includes(u.status)).map((u) => u.userId));
+    const expected = sim.data.results.filter((r) => !hidden.has(r.userId));
+    expect(expected.some((r) => sim.data.users.find((u) => u.userId === r.userId)!.status !== 1)).toBe(true);
+    expect(rows.map(key).sort()).toEqual(expected.map(key).sort());
+    const last = resultsRequests(sim).at(-1)!.path;
+    expect(last).toContain(`userStatuses%5B%5D=${userStatusValues.at(-1)}`);
+    expect(last).not.toContain('completionDate');
   });
 
   it('reads every list whole whether an oversized pageSize is clamped or refused', async () => {

@@ -3,7 +3,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TeamupSettings } from '../../electron/core/contract/accounts';
-import type { Attendance, CourseSession } from '../../electron/core/contract/domain';
+import type { Attendance, CourseSession, Learner } from '../../electron/core/contract/domain';
 import { createHttpClient, type HttpClientTestOptions } from '../../electron/core/http/client';
 import { HttpError } from '../../electron/core/http/errors';
 import type { HttpClientOptions } from '../../electron/core/http/types';
@@ -106,7 +106,10 @@ describe('TeamUp connector: auth, providers, pagination', () => {
       const customers = await collect(connector.learners({ signal: signal() }));
       expect(customers.pages).toBe(3);
       expect(customers.rows.map((c) => c.id)).toEqual(sim.data.customers.map((c) => String(c.id)));
-      const requested = paths(sim, '/customers');
+      const all = paths(sim, '/customers');
+      // The deleted customers are asked for once more (an empty list here); see the deleted customers test.
+      expect(all.filter((p) => p.includes('deleted=true'))).toHaveLength(1);
+      const requested = all.filter((p) => !p.includes('deleted='));
       expect(requested).toHaveLength(3);
       expect(requested.every((p) => p.includes('page_size=100') && p.includes('fields='))).toBe(true);
       expect(requested.slice(1).map((p) => new URL(p, sim.url).searchParams.get('page'))).toEqual(['2', '3']);
@@ -333,6 +336,45 @@ describe('TeamUp connector: sessions, learners, attendance', () => {
     );
     expect(paths(sim, '/course_sessions/')).toHaveLength(1); // three rows of one session: one lookup
   });
+
+  it.each([
+    ['excluded', 'honoured'],
+    ['included', 'honoured'],
+    ['excluded', 'ignored'],
+  ] as const)(
+    'deleted customers (%s by default, filter %s) are learners too: every attendance names a synced learner, once',
+    async (deletedByDefault, deletedFilter) => {
+      const { sim, connector } = await setup({
+        customers: 30,
+        rosterSize: 30,
+        deletedCustomers: 5,
+        deletedByDefault,
+        deletedFilter,
+      });
+      const listed = (await collect(connector.learners({ signal: signal() }))).rows;
+      // Learners the listings could not give come beside the attendance that names them.
+      const beside: Learner[] = [];
+      const attendance: Attendance[] = [];
+      for await (const page of connector.attendance({ signal: signal() })) {
+        attendance.push(...page.items);
+        beside.push(...(page.learners?.items ?? []));
+      }
+      const learners = [...listed, ...beside];
+      const deleted = sim.data.customers.filter((c) => c.deleted);
+      expect(attendance.some((a) => deleted.some((c) => String(c.id) === a.learnerId))).toBe(true);
+      const ids = learners.map((l) => l.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.sort()).toEqual(sim.data.customers.map((c) => String(c.id)).sort());
+      expect(learners.find((l) => l.id === String(deleted[0]!.id))).toMatchObject({
+        firstName: deleted[0]!.first_name,
+        lastName: deleted[0]!.last_name,
+      });
+      const known = new Set(ids);
+      expect(attendance.filter((a) => !known.has(a.learnerId))).toEqual([]);
+      // One lookup per learner missing from the listings, none when the listings had everyone.
+      expect(paths(sim, '/customers/')).toHaveLength(deletedFilter === 'ignored' ? deleted.length : 0);
+    },
+  );
 });
 
 describe('TeamUp progress derived from attendance', () => {
@@ -590,7 +632,8 @@ describe('TeamUp faults', () => {
       const { rows } = await collect(connector.learners({ signal: signal() }));
       expect(rows).toHaveLength(350);
       expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
-      expect(sim.requests.map((r) => r.status)).toEqual([429, 200, 429, 429, 200, 500, 200, 503, 503, 200]);
+      // The last 200 is the listing of deleted customers.
+      expect(sim.requests.map((r) => r.status)).toEqual([429, 200, 429, 429, 200, 500, 200, 503, 503, 200, 200]);
     },
   );
 
@@ -695,7 +738,7 @@ describe('TeamUp faults', () => {
         }
       }
       expect(seen).toHaveLength(100);
-      expect(sim.requests.at(-1)!.status).toBe(404);
+      expect(sim.requests.filter((r) => !r.path.includes('deleted=')).at(-1)!.status).toBe(404);
       expect(gaps).toEqual([
         expect.stringMatching(/^TeamUp's list of customers shrank while Rollbook read it \(100 read\)/),
       ]);
@@ -725,7 +768,7 @@ describe('TeamUp limits, incremental windows and streaming', () => {
       const { sim, connector } = await setup({ customers: 700 }, {}, { requestsPerMinute: 3, budgetWindowMs: 400 });
       expect((await collect(connector.learners({ signal: signal() }))).rows).toHaveLength(700);
       const starts = sim.requests.map((r) => r.at);
-      expect(starts).toHaveLength(7);
+      expect(starts).toHaveLength(7 + 1); // seven pages, then the (empty) listing of deleted customers
       for (const s of starts) expect(starts.filter((x) => x >= s && x < s + 390).length).toBeLessThanOrEqual(3);
       expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(780);
     },
@@ -766,9 +809,9 @@ describe('TeamUp limits, incremental windows and streaming', () => {
     },
   );
 
-  it('incremental: sessions and attendance read from a week before the cursor; progress is always full', async () => {
+  it('incremental: sessions read from a week before the cursor; attendance and progress are always full', async () => {
     const { sim, connector } = await setup({ courses: 4, sessionsPerCourse: 12 });
-    expect([...connector.incremental].sort()).toEqual(['attendance', 'sessions']);
+    expect([...connector.incremental].sort()).toEqual(['sessions']);
     const since = '2026-05-15T00:00:00.000Z';
     const sessions = await collect(connector.sessions({ signal: signal(), since }));
     expect(sessions.rows.length).toBeGreaterThan(0);
@@ -777,12 +820,10 @@ describe('TeamUp limits, incremental windows and streaming', () => {
       sim.data.sessions.filter((s) => Date.parse(s.starts_at) >= Date.parse('2026-05-08T00:00:00Z')).length,
     );
     expect(paths(sim, '/course_sessions')[0]).toContain('starts_at_gte=2026-05-08T00%3A00%3A00%2B00%3A00');
+    // No updated_at filter on the list: a window would miss registers corrected and bookings removed later.
     const attendance = await collect(connector.attendance({ signal: signal(), since }));
-    const windowed = new Set(sessions.rows.map((s) => s.id));
-    expect(attendance.rows.length).toBeLessThan(sim.data.attendances.length);
-    expect(attendance.rows.length).toBeGreaterThan(0);
-    expect(attendance.rows.every((a) => windowed.has(a.sessionId))).toBe(true);
-    expect(paths(sim, '/course_session_attendances')[0]).toContain('course_session_starts_at_gte=2026-05-08');
+    expect(attendance.rows).toHaveLength(sim.data.attendances.length);
+    expect(paths(sim, '/course_session_attendances')[0]).not.toContain('starts_at_gte');
   });
 
   it('streams ~100k attendance rows page by page with flat memory', async () => {
@@ -946,7 +987,7 @@ describe('TeamUp connector against the strict simulator', () => {
     const filters = sim.requests.flatMap((r) =>
       [...new URL(r.path, sim.url).searchParams].filter(([k]) => k.endsWith('_gte')),
     );
-    expect(new Set(filters.map(([k]) => k))).toEqual(new Set(['starts_at_gte', 'course_session_starts_at_gte']));
+    expect(new Set(filters.map(([k]) => k))).toEqual(new Set(['starts_at_gte']));
     for (const [, value] of filters) expect(value).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$/);
     expect(sim.requests.every((r) => r.status === 200)).toBe(true);
   });

@@ -73,6 +73,11 @@ export interface IspringSimOptions {
   userStatusValues?: number[];
   /** Endpoints answering 403 `Permission denied`: e.g. ['results'] forces the final_statuses fallback. */
   forbid?: IspringEndpoint[];
+  /**
+   * Endpoints that take only `Authorization: Bearer`: the X-Auth headers get 401 there. The results page documents
+   * Bearer alone; whether it takes X-Auth too is unsettled, so both answers are offered.
+   */
+  bearerOnly?: IspringEndpoint[];
   /** Courses whose final_statuses answer 403. */
   forbiddenCourses?: string[];
   /** Endpoints that do not exist on this host (plain-text 404). */
@@ -89,6 +94,11 @@ export interface IspringSimOptions {
   arrayParams?: 'brackets' | 'both';
   /** Date-range filters are RFC 3339 date-times; whether fractional seconds are accepted is unsettled. */
   fractionalSeconds?: 'accept' | 'refuse';
+  /**
+   * `refuse`: a host that answers 400 to every date-range filter. Not documented; it stands for any date form the
+   * reference leaves unsettled, so a client can be checked to tell a refused date from a refused `userStatuses`.
+   */
+  dateFilters?: 'accept' | 'refuse';
   /** Live data: after each page of `/users` or `/users/v2` that has a next page, users are added and removed. */
   churn?: { add: number; remove: number } | null;
 }
@@ -236,7 +246,6 @@ function uuid(random: () => number): string {
   return `${part(8)}-${part(4)}-1${part(3)}-${['8', '9', 'a', 'b'][Math.floor(random() * 4)]}${part(3)}-${part(12)}`;
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
 const offsetDate = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
 
 /**
@@ -326,7 +335,10 @@ export function generateIspringFixture(o: {
       courseId: courses[c]!.contentItemId,
       completionStatus: status,
       progress,
-      accessDate: `2026-${pad(month)}-${pad(day)}`,
+      // The reference calls accessDate the course assignment date: days before the learner's first view.
+      accessDate: new Date(Date.UTC(2026, month - 1, day) - (1 + ((c + k) % 14)) * 86_400_000)
+        .toISOString()
+        .slice(0, 10),
       ...(done ? { completionDate: at(12, 5) } : {}),
       ...(status === 'not_started' ? {} : { lastViewDate: at(13, 33) }),
       ...(scored ? { awardedScore: String(50 + Math.floor(random() * 500) / 10), passingScore: '60' } : {}),
@@ -433,11 +445,13 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     inactiveShare: 0.1,
     userStatusValues: [1, 3, 5],
     forbid: [],
+    bearerOnly: [],
     forbiddenCourses: [],
     missing: [],
     oversizedPageSize: 'clamp',
     arrayParams: 'brackets',
     fractionalSeconds: 'accept',
+    dateFilters: 'accept',
     ...options,
     churn: options.churn ?? null,
   };
@@ -696,6 +710,7 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     const dates = [cFrom, cTo, aFrom, aTo];
     const rfc3339 = (v: string) => RFC3339.test(v) && (o.fractionalSeconds === 'accept' || !v.includes('.'));
     if (dates.some((v) => v !== null && !rfc3339(v))) return 'a date that is not an RFC 3339 date-time';
+    if (o.dateFilters === 'refuse' && dates.some((v) => v !== null)) return 'a date this server does not take';
     const times = dates.map((v) => (v === null ? null : Date.parse(v)));
     if (times.some((t) => t !== null && Number.isNaN(t))) return 'a bad date';
     const key = [userIds, courseIdsFilter, completion, statusesAsked, times].map((x) => JSON.stringify(x)).join('|');
@@ -780,9 +795,11 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     const gate = (endpoint: IspringEndpoint): SimResponse | null =>
       o.missing.includes(endpoint)
         ? notFound()
-        : o.forbid.includes(endpoint)
-          ? error(req, 403, 'Permission denied')
-          : null;
+        : o.bearerOnly.includes(endpoint) && req.headers.authorization === undefined
+          ? error(req, 401, 'Unauthorized')
+          : o.forbid.includes(endpoint)
+            ? error(req, 403, 'Permission denied')
+            : null;
 
     if (path === '/contents') {
       const refused = gate('contents');

@@ -28,6 +28,15 @@ export interface TeamupSimOptions {
   customers?: number;
   /** Customers registered per course: attendances = non-cancelled sessions × roster size. */
   rosterSize?: number;
+  /** Customers (the last ones) marked deleted: they keep their past attendances, as TeamUp keeps the history. */
+  deletedCustomers?: number;
+  /**
+   * What `/customers` lists when its `deleted` filter is left out: undocumented, so both. `deleted=true` lists the
+   * deleted ones only and `deleted=false` the others either way; `/customers/{id}` finds both.
+   */
+  deletedByDefault?: 'excluded' | 'included';
+  /** The `deleted` filter is named in the reference but not described: `ignored` stands for a server without it. */
+  deletedFilter?: 'honoured' | 'ignored';
   /** Share of held-session registrations generated as `not_registered` (one guess at early cancellations). */
   cancellationRate?: number;
   /** The "now" the data is built around (sessions before it are held). */
@@ -94,6 +103,7 @@ export interface TeamupFixture {
     last_name: string | null;
     email: string | null;
     created_at: string;
+    deleted: boolean;
   }[];
   attendances: {
     id: number;
@@ -137,7 +147,10 @@ function stamp(ms: number, style: ResolvedOptions['timestamps']): string {
 }
 
 export function generateTeamupFixture(
-  o: Pick<ResolvedOptions, 'seed' | 'courses' | 'sessionsPerCourse' | 'customers' | 'rosterSize' | 'now'> &
+  o: Pick<
+    ResolvedOptions,
+    'seed' | 'courses' | 'sessionsPerCourse' | 'customers' | 'deletedCustomers' | 'rosterSize' | 'now'
+  > &
     Partial<Pick<ResolvedOptions, 'timestamps' | 'cancellationRate'>>,
 ): TeamupFixture {
   const random = seededRandom(o.seed);
@@ -162,6 +175,7 @@ export function generateTeamupFixture(
     last_name: LAST[(i * 3) % LAST.length]!,
     email: i % 9 === 4 ? null : `customer${i}@studio.example`,
     created_at: stamp(Date.parse('2025-09-01T10:00:00Z') + i * 60_000, style),
+    deleted: i >= o.customers - o.deletedCustomers,
   }));
   const courses: TeamupFixture['courses'] = [];
   const sessions: TeamupFixture['sessions'] = [];
@@ -301,6 +315,9 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     courses: 5,
     sessionsPerCourse: 6,
     customers: 40,
+    deletedCustomers: 0,
+    deletedByDefault: 'excluded',
+    deletedFilter: 'honoured',
     rosterSize: 8,
     cancellationRate: 0,
     now: new Date(),
@@ -614,7 +631,7 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
       'sort',
     ],
     '/course_session_attendances': ['customer', 'course_session_starts_at_gte', 'course_session_starts_at_lte'],
-    '/customers': ['ids', 'query'],
+    '/customers': ['ids', 'query', 'deleted'],
   };
   const filterKey = (path: string, url: URL) =>
     (FILTERS[path] ?? []).map((f) => `${f}=${url.searchParams.get(f) ?? ''}`).join('&');
@@ -686,8 +703,16 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
   function customerRows(url: URL): Customer[] {
     const only = ids(url, 'ids');
     const query = url.searchParams.get('query')?.toLocaleLowerCase();
+    const asked = o.deletedFilter === 'honoured' ? url.searchParams.get('deleted') : null;
+    // A boolean filter the way DRF reads one; anything else is refused rather than ignored.
+    const deleted = asked === null ? null : { true: true, '1': true, false: false, '0': false }[asked.toLowerCase()];
+    if (deleted === undefined)
+      throw new ApiError(400, 'parameter_invalid', 'Enter a valid boolean for deleted.', {
+        deleted: ['Must be a valid boolean.'],
+      });
     return data.customers.filter(
       (c) =>
+        (deleted === null ? o.deletedByDefault === 'included' || !c.deleted : c.deleted === deleted) &&
         (!only || only.has(c.id)) &&
         (!query || [c.first_name, c.last_name, c.email].some((v) => v?.toLocaleLowerCase().includes(query))),
     );
@@ -844,6 +869,7 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
         last_name: `Customer ${churned}`,
         email: `new${churned}@studio.example`,
         created_at: new Date().toISOString().replace(/\.\d{3}Z$/, '+00:00'),
+        deleted: false,
       });
     }
     data.customers.splice(0, c.remove);

@@ -137,6 +137,82 @@ describe('sync per platform', () => {
     },
   );
 
+  it('TeamUp: a register corrected or a booking removed weeks later is right after an incremental run', async () => {
+    const sim = await startTeamupSimulator({ courses: 4, sessionsPerCourse: 8, customers: 60, rosterSize: 10 });
+    const { core, dataDir } = await coreWith(
+      {
+        platform: 'teamup',
+        baseUrl: `${sim.url}/api/v2`,
+        authScheme: 'token',
+        providerId: '123',
+        completionThreshold: null,
+      },
+      sim.options.token,
+      sim,
+    );
+    const [first] = await core.call('sync.run', { mode: 'full' });
+    expect(first).toMatchObject({ outcome: 'ok' });
+
+    // Upstream, on sessions three weeks old (the attendance list has no updated_at to find them by): one no-show is
+    // corrected to attended, and one booking is removed.
+    const startOf = (a: { course_session: number }) =>
+      Date.parse(sim.data.sessions.find((s) => s.id === a.course_session)!.starts_at);
+    const old = (a: { course_session: number }) => startOf(a) < Date.now() - 14 * 86_400_000;
+    const corrected = sim.data.attendances.find((a) => a.status === 'no_show' && old(a))!;
+    const removed = sim.data.attendances.find((a) => a.status === 'attended' && old(a) && a !== corrected)!;
+    expect(corrected && removed).toBeTruthy();
+    corrected.status = 'attended';
+    sim.data.attendances.splice(sim.data.attendances.indexOf(removed), 1);
+    sim.reindex();
+
+    const [incremental] = await core.call('sync.run', { mode: 'incremental' });
+    expect(incremental).toMatchObject({ outcome: 'ok', mode: 'incremental' });
+    const upstream = sim.data.attendances
+      .map((a) => ({ session_id: String(a.course_session), learner_id: String(a.customer), status: a.status }))
+      .sort((a, b) => (a.session_id + a.learner_id < b.session_id + b.learner_id ? -1 : 1));
+    const stored = liveTable(dataDir, 'attendance', 'session_id, learner_id, status').sort((a, b) =>
+      String(a.session_id) + String(a.learner_id) < String(b.session_id) + String(b.learner_id) ? -1 : 1,
+    );
+    expect(stored).toEqual(upstream);
+    const progressAfter = liveTable(dataDir, 'progress', 'course_id, learner_id, status, raw_status, progress_pct');
+    await core.call('sync.run', { mode: 'full' });
+    expect(liveTable(dataDir, 'progress', 'course_id, learner_id, status, raw_status, progress_pct')).toEqual(
+      progressAfter,
+    );
+  });
+
+  it.each(['honoured', 'ignored'] as const)(
+    'TeamUp: deleted customers with past attendance are stored as learners (deleted filter %s)',
+    async (deletedFilter) => {
+      const sim = await startTeamupSimulator({
+        courses: 3,
+        customers: 30,
+        rosterSize: 30,
+        deletedCustomers: 4,
+        deletedFilter,
+      });
+      const { core, dataDir } = await coreWith(
+        {
+          platform: 'teamup',
+          baseUrl: `${sim.url}/api/v2`,
+          authScheme: 'token',
+          providerId: '123',
+          completionThreshold: null,
+        },
+        sim.options.token,
+        sim,
+      );
+      const [run] = await core.call('sync.run', { mode: 'full' });
+      expect(run).toMatchObject({ outcome: 'ok', counts: { learners: 30 } });
+      const learners = liveTable(dataDir, 'learners', 'id, name, email');
+      expect(learners.map((l) => l.id).sort()).toEqual(sim.data.customers.map((c) => String(c.id)).sort());
+      const named = new Set(learners.map((l) => l.id));
+      expect(
+        liveTable(dataDir, 'attendance', 'session_id, learner_id, status').filter((a) => !named.has(a.learner_id)),
+      ).toEqual([]);
+    },
+  );
+
   it('SelfCommunity: unmanaged courses make a partial run that names them', async () => {
     const sim = await startSelfcommunitySimulator({
       courses: 4,

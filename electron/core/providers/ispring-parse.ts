@@ -376,9 +376,8 @@ export function toProgressFromResult(item: Raw): Progress {
   const progressPct = percent(item.progress);
   const status = normaliseStatus(rawStatus, progressPct);
   const completedAt = isoDate(item.completionDate);
-  // accessDate is when the course was opened to the learner: the best "started" the API gives, but only once the
-  // learner has begun. The results API has no view date, so the latest known activity is completion or access.
-  const accessedAt = status === 'not_started' ? null : isoDate(item.accessDate);
+  // accessDate is the course assignment date (the reference's filter is "time range for course assignment date"),
+  // not a start or an activity: it is left out. The results API has no view date, so the only activity is completion.
   return {
     learnerId: required(item, 'userId'),
     courseId: required(item, 'courseId'),
@@ -386,9 +385,9 @@ export function toProgressFromResult(item: Raw): Progress {
     rawStatus,
     progressPct,
     score: decimal(item.awardedScore),
-    startedAt: accessedAt,
+    startedAt: null,
     completedAt,
-    lastActivityAt: isoDate(item.lastViewDate) ?? completedAt ?? accessedAt,
+    lastActivityAt: isoDate(item.lastViewDate) ?? completedAt,
   };
 }
 

@@ -427,17 +427,53 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
 
   /** Whether /learners/results is usable (learnt on first use: a 403/404 there switches to final_statuses). */
   let resultsAvailable: boolean | null = null;
-  let userStatusFilter = 0;
+  /** Set when the results page turned the legacy headers away (401) while the same login reads courses. */
+  let resultsNeedToken = false;
 
   /**
-   * Pages of /learners/results with one set of filters. A 400 on the very first page (the server refusing a
-   * `userStatuses` value) retries with the next, smaller status filter; nothing has been yielded by then.
+   * Whether an error on the first results page means "use final_statuses": a 403/404, or, with legacy credentials, a
+   * 401 (the results page documents only Bearer tokens) while the same login still reads the course list.
+   */
+  async function resultsUnavailable(error: unknown, signal: AbortSignal): Promise<boolean> {
+    if (!(error instanceof HttpError)) return false;
+    if (error.code === 'forbidden' || error.code === 'not_found') return true;
+    if (error.code !== 'auth_failed' || settings.authMode !== 'legacy') return false;
+    // The login is good if the course list answers; a bad login fails there too and keeps its own error.
+    for (const endpoint of CONTENTS) {
+      try {
+        await get(endpoint.path, new URLSearchParams([['pageSize', '1']]), signal);
+        resultsNeedToken = true;
+        return true;
+      } catch (probe) {
+        if (!(probe instanceof HttpError) || probe.code !== 'not_found') return false;
+      }
+    }
+    return false;
+  }
+  let userStatusFilter = 0;
+
+  /** Whether the results page takes this `userStatuses` filter on its own (a one-row page). */
+  async function statusesTaken(statuses: [string, string][], signal: AbortSignal): Promise<boolean> {
+    try {
+      await get(RESULTS.path, new URLSearchParams([...statuses, ['pageSize', '1']]), signal);
+      return true;
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 400) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Pages of /learners/results with one set of filters. A 400 on the very first page is either a refused
+   * `userStatuses` value (retried with the next, smaller status filter) or a refused filter of the caller's; a page
+   * with the status filter alone tells which. The latter returns false so the caller can read without its filters.
+   * Nothing has been yielded by then.
    */
   async function* resultPages(
     signal: AbortSignal,
     filters: [string, string][],
     skip?: (item: Raw) => boolean,
-  ): AsyncGenerator<Page<Progress>> {
+  ): AsyncGenerator<Page<Progress>, boolean> {
     for (;;) {
       const statuses: [string, string][] = USER_STATUS_FILTERS[userStatusFilter]!.map((s) => ['userStatuses[]', s]);
       let started = false;
@@ -452,14 +488,11 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
           const items = page.items.filter((_, i) => keep[i]);
           if (items.length > 0) yield { items, raw: page.raw.filter((_, i) => keep[i]) };
         }
-        return;
+        return true;
       } catch (error) {
-        const refused =
-          error instanceof HttpError &&
-          error.status === 400 &&
-          !started &&
-          userStatusFilter < USER_STATUS_FILTERS.length - 1;
-        if (!refused) throw error;
+        if (!(error instanceof HttpError) || error.status !== 400 || started) throw error;
+        if (filters.length > 0 && (await statusesTaken(statuses, signal))) return false;
+        if (userStatusFilter >= USER_STATUS_FILTERS.length - 1) throw error;
         userStatusFilter += 1;
       }
     }
@@ -480,16 +513,28 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
     // re-read in full). Rows finished before the window cannot have changed without a new completion date.
     // Whole seconds: the filter is an RFC 3339 date-time, and whether fractions are accepted is not documented.
     const windowStart = new Date(sinceMs - WINDOW_OVERLAP_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    yield* resultPages(scope.signal, [['completionDate[startDate]', windowStart]]);
+    if (!(yield* resultPages(scope.signal, [['completionDate[startDate]', windowStart]]))) {
+      // The server refused the date itself (a form the reference leaves unsettled): read everything instead.
+      yield* resultPages(scope.signal, []);
+      return;
+    }
     const inWindow = (item: Raw) => {
       const done = Date.parse(text(item.completionDate) ?? '');
       return Number.isFinite(done) && done >= Date.parse(windowStart);
     };
-    yield* resultPages(
+    const openRead = yield* resultPages(
       scope.signal,
       OPEN_STATUSES.map((s) => ['completionStatuses[]', s]),
       inWindow,
     );
+    if (!openRead) {
+      throw new HttpError(
+        'bad_response',
+        'iSpring Learn refused the completion status filter on /learners/results (HTTP 400), so open courses ' +
+          "could not be re-read. Run a full sync; please report this to Rollbook's developers.",
+        400,
+      );
+    }
   }
 
   async function finalStatusesOf(
@@ -601,9 +646,7 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
         resultsAvailable = true;
         return;
       } catch (error) {
-        const refused =
-          error instanceof HttpError && (error.code === 'forbidden' || error.code === 'not_found') && !started;
-        if (!refused) throw error;
+        if (started || !(await resultsUnavailable(error, scope.signal))) throw error;
         resultsAvailable = false;
       }
     }
@@ -621,7 +664,7 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
         'all courses; incremental syncs supported).'
       );
     } catch (error) {
-      if (!(error instanceof HttpError) || (error.code !== 'forbidden' && error.code !== 'not_found')) throw error;
+      if (!(await resultsUnavailable(error, signal))) throw error;
       resultsAvailable = false;
     }
     if (!firstCourseId)
@@ -634,6 +677,13 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
       return (
         'Neither the learner results API nor per-course final statuses are allowed for this ' +
         'user: progress cannot be synced. Use an account administrator.'
+      );
+    }
+    if (resultsNeedToken) {
+      return (
+        'The learner results API does not take a login and password (HTTP 401 there); ' +
+        'Rollbook reads per-course final statuses instead (one request per course, full syncs only). ' +
+        'Sign in with an API key (client ID and secret) for incremental syncs.'
       );
     }
     return (

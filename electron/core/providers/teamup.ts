@@ -30,7 +30,7 @@ export const TEAMUP_REQUESTS_PER_MINUTE = 250;
 /** Documented default and maximum `page_size` for list endpoints. */
 export const TEAMUP_PAGE_SIZE = 100;
 export const TEAMUP_DEFAULT_COMPLETION_THRESHOLD = 80;
-/** Attendance gets marked after the fact: an incremental run re-reads sessions from a week before its cursor. */
+/** Sessions change around their start (cancellations, moves): an incremental run re-reads them from a week back. */
 const LATE_MARKING_MS = 7 * 86_400_000;
 /** Course ids per `course=` filter: keeps URLs short (≈ 1 kB) while costing one extra request per 100 courses. */
 const COURSE_FILTER_CHUNK = 100;
@@ -312,6 +312,8 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
   const notes: string[] = [];
   /** Session id → course id from the sessions read, for attendance rows whose session came back unexpanded. */
   const sessionCourse = new Map<string, string>();
+  /** Customer ids of this run's whole learner listing: attendance naming others looks them up. */
+  let listedLearners: Set<string> | null = null;
 
   const headers = (withProvider = true): Record<string, string> => ({
     Authorization: `${SCHEME_WORD[scheme]} ${secret}`,
@@ -591,6 +593,7 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     expand: 'venue,instructors',
     fields: 'id,name,starts_at,ends_at,status,attending_count,max_occupancy,course,venue.name,instructors.name',
   };
+  const CUSTOMER_FIELDS = { fields: 'id,first_name,last_name,email' };
   // Rosters cannot be filtered by session or course: read by date window, each row carrying its session's course.
   const ATTENDANCE_QUERY = {
     expand: 'course_session',
@@ -629,22 +632,80 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     }
   }
 
-  function attendance(scope: ResourceScope): AsyncGenerator<Page<Attendance>> {
-    const from = windowStart(scope.since);
-    return mapped(
-      '/course_session_attendances',
-      { ...ATTENDANCE_QUERY, ...(from ? { course_session_starts_at_gte: from } : {}) },
-      scope,
-      async (raw) => {
-        const sessionId = idOf(raw.course_session);
-        if (!sessionId) throw new BadRow('an attendance without a course session');
-        const learnerId = idOf(raw.customer);
-        if (!learnerId) return null; // no customer attached: nothing to report on
-        const rawStatus = str(raw.status) ?? 'registered';
-        const courseId = idOf(rec(raw.course_session).course) ?? (await courseOfSession(sessionId, scope.signal));
-        return { learnerId, sessionId, courseId, status: ATTENDANCE[rawStatus] ?? 'registered', rawStatus };
-      },
-    );
+  /**
+   * Always the whole list: registers are corrected and bookings removed any time after a session, and the list has no
+   * `updated_at` filter to find those by, so a window on session start would keep them wrong until a full sync.
+   */
+  async function* attendance(scope: ResourceScope): AsyncGenerator<Page<Attendance>> {
+    for await (const page of attendancePages(scope)) {
+      const beside = await unlistedLearners(page.items, scope.signal);
+      yield beside ? { ...page, learners: beside } : page;
+    }
+  }
+
+  function attendancePages(scope: ResourceScope): AsyncGenerator<Page<Attendance>> {
+    return mapped('/course_session_attendances', ATTENDANCE_QUERY, scope, async (raw) => {
+      const sessionId = idOf(raw.course_session);
+      if (!sessionId) throw new BadRow('an attendance without a course session');
+      const learnerId = idOf(raw.customer);
+      if (!learnerId) return null; // no customer attached: nothing to report on
+      const rawStatus = str(raw.status) ?? 'registered';
+      const courseId = idOf(rec(raw.course_session).course) ?? (await courseOfSession(sessionId, scope.signal));
+      return { learnerId, sessionId, courseId, status: ATTENDANCE[rawStatus] ?? 'registered', rawStatus };
+    });
+  }
+
+  /**
+   * Every customer, deleted ones too: their past attendance stays, and a learner never synced leaves nameless rows.
+   * What `/customers` lists without its `deleted` filter is undocumented, so the deleted ones are asked for as well
+   * and any already listed are passed over.
+   */
+  async function* learners(scope: ResourceScope): AsyncGenerator<Page<Learner>> {
+    listedLearners = null;
+    const seen = new Set<string>();
+    for await (const page of mapped('/customers', CUSTOMER_FIELDS, scope, toLearner)) {
+      for (const learner of page.items) seen.add(learner.id);
+      yield page;
+    }
+    let started = false;
+    try {
+      for await (const page of mapped('/customers', { ...CUSTOMER_FIELDS, deleted: 'true' }, scope, toLearner, false)) {
+        started = true;
+        const fresh = page.items.map((l) => !seen.has(l.id));
+        const items = page.items.filter((_, i) => fresh[i]);
+        for (const learner of items) seen.add(learner.id);
+        if (items.length > 0) yield { items, raw: page.raw.filter((_, i) => fresh[i]), total: null };
+      }
+    } catch (error) {
+      // A server refusing the filter itself (400 on its first page): the listing above is all there is.
+      if (started || !(error instanceof HttpError) || error.status !== 400) throw error;
+    }
+    listedLearners = seen;
+  }
+
+  /**
+   * Customers an attendance names that the listings did not give (a server whose `deleted` filter does not do what
+   * it seems to), looked up one by one so no row is left nameless. Only after a whole listing in this run: without
+   * one, every customer would be looked up.
+   */
+  async function unlistedLearners(rows: Attendance[], signal: AbortSignal): Promise<Page<Learner>['learners']> {
+    const listed = listedLearners;
+    if (!listed) return undefined;
+    const out: NonNullable<Page<Learner>['learners']> = { items: [], raw: [] };
+    for (const id of new Set(rows.map((a) => a.learnerId))) {
+      if (listed.has(id)) continue;
+      listed.add(id); // asked once, found or not
+      try {
+        const raw = await get(urlFor(`/customers/${encodeURIComponent(id)}`, CUSTOMER_FIELDS), signal);
+        out.items.push(toLearner(raw));
+        out.raw.push(raw);
+      } catch (error) {
+        if (error instanceof BadRow) continue;
+        // Gone for good (404): the attendance keeps its id; nothing else to name it by.
+        if (!(error instanceof HttpError) || error.code !== 'not_found') throw error;
+      }
+    }
+    return out.items.length > 0 ? out : undefined;
   }
 
   async function* progress(scope: ResourceScope): AsyncGenerator<Page<Progress>> {
@@ -675,7 +736,7 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     const tally = new TeamupProgressTally(at);
     for await (const page of sessions({ signal: scope.signal, courseIds: scope.courseIds, onGap: scope.onGap }))
       page.items.forEach((s) => tally.addSession(s));
-    for await (const page of attendance({ signal: scope.signal, onGap: scope.onGap }))
+    for await (const page of attendancePages({ signal: scope.signal, onGap: scope.onGap }))
       page.items.forEach((a) => tally.addAttendance(a));
     for (const courseId of scope.courseIds ?? tally.courseIds())
       yield* progressPages(tally.progressOf(courseId, threshold));
@@ -706,7 +767,7 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
 
   const connector: Connector = {
     platform: 'teamup',
-    incremental: new Set(['sessions', 'attendance']),
+    incremental: new Set(['sessions']),
 
     async testConnection(signal) {
       const { accountName, providers } = await listProviders(signal);
@@ -735,7 +796,7 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     },
 
     courses: (scope) => mapped('/courses', {}, scope, toCourse),
-    learners: (scope) => mapped('/customers', { fields: 'id,first_name,last_name,email' }, scope, toLearner),
+    learners,
     sessions,
     attendance,
     progress,
