@@ -93,6 +93,7 @@ const REFUSED_READ_ONLY = new Set<ChannelName>([
   'accounts.update',
   'accounts.replaceSecret',
   'accounts.remove',
+  'schedules.runDue',
 ]);
 
 type Handlers = {

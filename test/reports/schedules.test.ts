@@ -61,7 +61,7 @@ describe('schedule recurrence and file names', () => {
     expect(nextRunAfter({ ...daily, frequency: 'weekly', weekday: 5 }, at(3, 2, 8))).toBe(at(3, 6, 7, 30));
     expect(nextRunAfter({ ...daily, frequency: 'monthly', monthDay: 1 }, at(3, 2, 8))).toBe(at(4, 1, 7, 30));
     // A gap of several runs: only the latest is due.
-    expect(latestDue(daily, at(3, 2, 8), at(3, 9, 12))).toBe(at(3, 9, 7, 30));
+    expect(latestDue(daily, at(3, 2, 8), at(3, 9, 12))).toEqual({ dueAt: at(3, 9, 7, 30), runs: 7 });
     expect(latestDue(daily, at(3, 2, 8), at(3, 3, 7))).toBeNull();
   });
 
@@ -99,6 +99,7 @@ describe('scheduled reports', () => {
     outcome: d.outcome,
     dueAt: new Date(d.dueAt).getTime(),
     file: d.file?.split(/[/\\]/).pop() ?? null,
+    late: /^Delivered late/.test(d.message ?? ''),
   });
 
   it('delivers on time, after sleep and after the computer was off, each missed schedule once', async () => {
@@ -121,7 +122,7 @@ describe('scheduled reports', () => {
       time.awake(HOUR);
       await scheduler.idle();
       expect((await history()).map(short)).toEqual([
-        { outcome: 'ok', dueAt: at(3, 2, 7), file: 'Completions 2026-03-02.xlsx' },
+        { outcome: 'ok', dueAt: at(3, 2, 7), file: 'Completions 2026-03-02.xlsx', late: false },
       ]);
       // The report's account was synced first.
       expect(await core.call('sync.history', {})).toHaveLength(1);
@@ -135,9 +136,12 @@ describe('scheduled reports', () => {
       scheduler.resume();
       await scheduler.idle();
       expect((await history()).map(short).slice(1)).toEqual([
-        { outcome: 'ok', dueAt: at(3, 5, 7), file: 'Completions 2026-03-05.xlsx' },
+        { outcome: 'ok', dueAt: at(3, 5, 7), file: 'Completions 2026-03-05.xlsx', late: true },
       ]);
       expect(readdirSync(out).sort()).toEqual(['Completions 2026-03-02.xlsx', 'Completions 2026-03-05.xlsx']);
+      expect((await history()).at(-1)!.message).toMatch(
+        /computer was asleep or Rollbook was closed\. 3 runs were missed/,
+      );
       expect(new Date(time.clock.now() + time.nextIn()!).getTime()).toBe(at(3, 6, 7));
 
       // Off for two days (the app closed): the next start catches up once.
@@ -146,7 +150,7 @@ describe('scheduled reports', () => {
       scheduler = startScheduler(core, { clock: time.clock });
       await scheduler.idle();
       expect((await history()).map(short).slice(2)).toEqual([
-        { outcome: 'ok', dueAt: at(3, 7, 7), file: 'Completions 2026-03-07.xlsx' },
+        { outcome: 'ok', dueAt: at(3, 7, 7), file: 'Completions 2026-03-07.xlsx', late: true },
       ]);
       // And a second start the same day finds nothing due.
       scheduler.stop();

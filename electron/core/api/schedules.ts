@@ -116,14 +116,26 @@ async function deliver(
   return stale === null ? { outcome: 'ok', file, message: null } : { outcome: 'stale', file, message: stale };
 }
 
+/** A run this long after its time was not merely a busy timer: the computer slept, or the app was closed. */
+const LATE_MS = 5 * 60_000;
+
 /** Every schedule due by now, each once (the latest run it missed); one failing never stops the others. */
 async function runDue(ctx: CoreContext): Promise<ReportDelivery[]> {
   const deliveries: ReportDelivery[] = [];
   for (const s of ctx.schedules.list()) {
     const now = ctx.now().getTime();
-    const dueAt = latestDue(s, s.handledUntil, now);
-    if (dueAt === null) continue;
+    const due = latestDue(s, s.handledUntil, now);
+    if (due === null) continue;
+    const { dueAt } = due;
     const result = await deliver(ctx, s, dueAt);
+    // Delivered late (asleep or closed at the time): the history says so, and that missed runs were folded into one.
+    if (now - dueAt >= LATE_MS && result.outcome !== 'failed') {
+      const missed = due.runs > 1 ? ` ${due.runs} runs were missed; this one file stands for them.` : '';
+      const late =
+        `Delivered late: it was due ${new Date(dueAt).toISOString()}, while the computer was asleep or ` +
+        `Rollbook was closed.${missed}`;
+      result.message = result.message ? `${late} ${result.message}` : late;
+    }
     // Removed while it ran: nothing to record.
     if (!ctx.schedules.get(s.id)) continue;
     const ranAt = ctx.now().getTime();
@@ -134,6 +146,8 @@ async function runDue(ctx: CoreContext): Promise<ReportDelivery[]> {
   if (deliveries.length > 0) ctx.events.emit('schedules.changed', {});
   return deliveries;
 }
+
+const passes = new WeakMap<CoreContext, Promise<ReportDelivery[]>>();
 
 export const scheduleHandlers = {
   'schedules.list': (ctx) => ctx.schedules.list().map((s) => view(ctx, s)),
@@ -149,7 +163,15 @@ export const scheduleHandlers = {
     return { removed };
   },
   'schedules.history': (ctx, input) => ctx.schedules.history(input.scheduleId, input.limit),
-  'schedules.runDue': (ctx) => runDue(ctx),
+  'schedules.runDue': (ctx) => {
+    // One pass at a time per core (the timer and a wake-up at once): a second caller gets the pass under way.
+    let pass = passes.get(ctx);
+    if (!pass) {
+      pass = runDue(ctx).finally(() => passes.delete(ctx));
+      passes.set(ctx, pass);
+    }
+    return pass;
+  },
   'host.chooseFolder': async (ctx) => {
     if (!ctx.host?.chooseFolder) {
       throw new RollbookError('unsupported', 'This program has no folder dialog; pass the folder directly.');

@@ -34,16 +34,18 @@ export function nextRunAfter(r: Recurrence, after: number): number | null {
 }
 
 /**
- * The latest run due in (after, now], or null when none is: after a gap of several runs only the latest is
- * delivered (a missed week of daily reports is one file, not seven).
+ * The latest run due in (after, now] and how many runs fell in that span, or null when none did: after a gap of
+ * several runs only the latest is delivered (a missed week of daily reports is one file, not seven).
  */
-export function latestDue(r: Recurrence, after: number, now: number): number | null {
+export function latestDue(r: Recurrence, after: number, now: number): { dueAt: number; runs: number } | null {
   let due: number | null = null;
+  let runs = 0;
   const job = new Cron(cronPattern(r), { paused: true });
   for (let next = job.nextRun(new Date(after)); next && next.getTime() <= now; next = job.nextRun(next)) {
     due = next.getTime();
+    runs += 1;
   }
-  return due;
+  return due === null ? null : { dueAt: due, runs };
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
