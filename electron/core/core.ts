@@ -34,8 +34,10 @@ import { accountHandlers } from './api/accounts';
 import { syncHandlers } from './api/sync';
 import { workspaceHandlers } from './api/workspace';
 import { reportHandlers } from './api/reports';
+import { scheduleHandlers } from './api/schedules';
 import { createReportQueries } from './store/report-queries';
 import { createSavedReportsRepo } from './store/saved-reports-repo';
+import { createSchedulesRepo } from './store/schedules-repo';
 import { chromiumPdfRenderer, type PdfRenderer } from './reports/pdf-renderer';
 import { sweepLeftovers } from './reports/leftovers';
 import type { HostAbilities } from './api/context';
@@ -91,6 +93,7 @@ const REFUSED_READ_ONLY = new Set<ChannelName>([
   'accounts.update',
   'accounts.replaceSecret',
   'accounts.remove',
+  'schedules.runDue',
 ]);
 
 type Handlers = {
@@ -104,6 +107,7 @@ const handlers: Handlers = {
   ...syncHandlers,
   ...workspaceHandlers,
   ...reportHandlers,
+  ...scheduleHandlers,
 };
 
 export interface Core {
@@ -223,6 +227,7 @@ export function createCore(options: CoreOptions): Core {
     workspace: createWorkspaceQueries(db),
     reports: createReportQueries(db),
     savedReports: createSavedReportsRepo(db),
+    schedules: createSchedulesRepo(db),
     pdf: options.pdfRenderer ?? chromiumPdfRenderer(),
     // Worker threads open the cache by its path; a read-only cache read from a copy in memory has none.
     csvWorkers: db.memory ? undefined : options.csvWorkers,

@@ -1,7 +1,7 @@
 /**
- * Native abilities the core may ask the app for: the Save dialog and opening exported files. This is where the main
- * process decides what the window may touch: writes go only where this dialog pointed (a one-time token), and only
- * files this run wrote (TrustedFiles) are opened or shown.
+ * Native abilities the core may ask the app for: the Save dialog, the folder picker and opening exported files. This
+ * is where the main process decides what the window may touch: writes go only where these dialogs pointed (one-time
+ * tokens), and only files this run wrote (TrustedFiles) are opened or shown.
  */
 import { BrowserWindow, dialog, shell } from 'electron';
 import { app } from 'electron';
@@ -18,7 +18,11 @@ const SAVE_FILTERS: Record<ExportFormat, { name: string; extensions: string[] }>
   xlsx: { name: 'Excel workbook', extensions: ['xlsx'] },
 };
 
-export function electronHost(trusted: TrustedFiles, grants = new SaveGrants()): HostAbilities {
+export function electronHost(
+  trusted: TrustedFiles,
+  grants = new SaveGrants(),
+  folderGrants = new SaveGrants(),
+): HostAbilities {
   return {
     async chooseSavePath(suggestedName, format) {
       const parent = BrowserWindow.getFocusedWindow() ?? undefined;
@@ -34,6 +38,20 @@ export function electronHost(trusted: TrustedFiles, grants = new SaveGrants()): 
       return { path: result.filePath, saveToken: grants.grant(result.filePath) };
     },
     claimSavePath: (saveToken) => grants.claim(saveToken),
+    // A scheduled report's destination: its files are written there later, by the schedule, never by the window.
+    async chooseFolder() {
+      const parent = BrowserWindow.getFocusedWindow() ?? undefined;
+      const options = {
+        title: 'Folder for the scheduled report',
+        defaultPath: app.getPath('documents'),
+        properties: ['openDirectory' as const, 'createDirectory' as const],
+      };
+      const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+      const folder = result.filePaths[0];
+      if (result.canceled || !folder) return null;
+      return { path: folder, folderToken: folderGrants.grant(folder) };
+    },
+    claimFolder: (folderToken) => folderGrants.claim(folderToken),
     fileWritten: (path) => trusted.add(path),
     async openPath(path, reveal) {
       const file = resolve(path);

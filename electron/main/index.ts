@@ -10,6 +10,7 @@ import { findCsvWorkers } from '../core/reports/csv-in-workers';
 import { osKeychain } from '../core/secrets/keychain';
 import { createSecretStore } from '../core/secrets/secret-store';
 import { startAutoSync, type AutoSync } from '../core/sync/auto-sync';
+import { startScheduler, type Scheduler } from '../core/reports/schedules';
 import { electronHost } from './host';
 import { createSenderCheck, forwardEvents, registerContract } from './ipc';
 import { accountOrigins, confirmLink, createLinkOpener, openInBrowser } from './links';
@@ -29,6 +30,7 @@ if (!app.requestSingleInstanceLock()) {
   let core: Core | undefined;
   let mainWindow: BrowserWindow | undefined;
   let autoSync: AutoSync | undefined;
+  let scheduler: Scheduler | undefined;
   let networkWatch: ReturnType<typeof setInterval> | undefined;
   /** Files this run wrote; the only ones the window may open. Other writers (logs, diagnostics) add theirs. */
   const trustedFiles = new TrustedFiles();
@@ -85,7 +87,13 @@ if (!app.requestSingleInstanceLock()) {
     autoSync = auto;
     // Timers stand still while the computer sleeps, and syncs fail while the network is down: catch up when either
     // ends. The main process has no online event, so the network's state is polled.
-    powerMonitor.on('resume', () => auto.resume());
+    // Scheduled reports: runs missed while the app was closed are delivered now, once.
+    const reports = startScheduler(liveCore);
+    scheduler = reports;
+    powerMonitor.on('resume', () => {
+      auto.resume();
+      reports.resume();
+    });
     let online = net.isOnline();
     networkWatch = setInterval(() => {
       if (net.isOnline() === online) return;
@@ -97,6 +105,7 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => {
     clearInterval(networkWatch);
     autoSync?.stop();
+    scheduler?.stop();
     core?.close();
     app.quit();
   });

@@ -34,6 +34,13 @@ const WRITES_A_FILE = new Set(['reports.export', 'reports.saved.run']);
 
 /** Why the window may not send this input, or null. */
 export function windowInputRefusal(channel: unknown, input: unknown): string | null {
+  // A scheduled report's folder: only the one the folder dialog pointed to (its token), never a path.
+  if (channel === 'schedules.add' && typeof input === 'object' && input !== null) {
+    const { folder, folderToken } = input as { folder?: unknown; folderToken?: unknown };
+    if (folder !== undefined || typeof folderToken !== 'string') {
+      return 'The window may only schedule reports into a folder chosen in the folder dialog; choose it again.';
+    }
+  }
   if (typeof channel !== 'string' || !WRITES_A_FILE.has(channel)) return null;
   if (typeof input !== 'object' || input === null) return null;
   const { path, saveToken, options } = input as { path?: unknown; saveToken?: unknown; options?: unknown };

@@ -52,8 +52,8 @@ export function openRefusal(trusted: TrustedFiles, path: string): string | null 
 
 /**
  * Save-dialog answers, as one-time tokens. The window never names a path to write: it presents the token the dialog
- * gave it, and the export writes to the path behind it. Scheduled reports (to come) get their path from their own
- * configured folder and grant themselves a token here the same way, in the main process.
+ * gave it, and the export writes to the path behind it. The folder picker for scheduled reports issues its own
+ * tokens the same way (a separate instance: a file's token never stands for a folder).
  */
 export class SaveGrants {
   readonly #grants = new Map<string, string>();

@@ -200,4 +200,32 @@ describe('a compromised renderer', () => {
       rmSync(program);
     }
   });
+
+  it('schedules a report only into the folder the folder dialog pointed to, once per answer', async () => {
+    const chosen = tempDir('rollbook-share-');
+    try {
+      const schedule = (target: Record<string, unknown>) =>
+        app.invoke('schedules.add', {
+          reportName: 'Monthly',
+          frequency: 'daily',
+          time: '07:00',
+          format: 'csv',
+          filePattern: 'notes.txt',
+          ...target,
+        });
+      expect(await schedule({ folder: victim.path })).toMatchObject(FORBIDDEN);
+      expect(await schedule({ folderToken: 'made-up' })).toMatchObject(FORBIDDEN);
+      app.fake.state.openDialogAnswer = { canceled: false, filePaths: [chosen.path] };
+      const answer = await app.invoke('host.chooseFolder');
+      expect(answer).toMatchObject({ ok: true, value: { path: chosen.path, folderToken: expect.any(String) } });
+      const { folderToken } = (answer as { value: { folderToken: string } }).value;
+      expect(await schedule({ folderToken, folder: victim.path })).toMatchObject(FORBIDDEN);
+      expect(await schedule({ folderToken })).toMatchObject({ ok: true, value: { folder: chosen.path } });
+      expect(await schedule({ folderToken })).toMatchObject(FORBIDDEN);
+      expect(await app.invoke('schedules.list')).toMatchObject({ ok: true, value: [{ folder: chosen.path }] });
+      expect(snapshot(victim.path)).toEqual(victimBefore);
+    } finally {
+      chosen.cleanup();
+    }
+  });
 });

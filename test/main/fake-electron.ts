@@ -38,6 +38,8 @@ export const state = {
   /** What the next Save dialog answers. */
   saveDialogAnswer: { canceled: true, filePath: '' } as { canceled: boolean; filePath?: string },
   saveDialogCalls: [] as { parent: FakeBrowserWindow | null; options: Record<string, unknown> }[],
+  /** What the next folder (open) dialog answers. */
+  openDialogAnswer: { canceled: true, filePaths: [] } as { canceled: boolean; filePaths: string[] },
   /** The button index the next message box answers (0: the first button). */
   messageBoxAnswer: 1,
   messageBoxCalls: [] as Record<string, unknown>[],
@@ -67,6 +69,7 @@ export function resetFake(): void {
     online: true,
     saveDialogAnswer: { canceled: true, filePath: '' },
     saveDialogCalls: [],
+    openDialogAnswer: { canceled: true, filePaths: [] },
     messageBoxAnswer: 1,
     messageBoxCalls: [],
     shellCalls: [],
@@ -184,6 +187,9 @@ export const dialog = {
       options: options as Record<string, unknown>,
     });
     return Promise.resolve(state.saveDialogAnswer);
+  },
+  showOpenDialog(): Promise<{ canceled: boolean; filePaths: string[] }> {
+    return Promise.resolve(state.openDialogAnswer);
   },
   showMessageBox(...args: unknown[]): Promise<{ response: number; checkboxChecked: boolean }> {
     state.messageBoxCalls.push((args.length === 2 ? args[1] : args[0]) as Record<string, unknown>);

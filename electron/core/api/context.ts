@@ -13,6 +13,7 @@ import type { SyncRunsRepo } from '../store/sync-runs-repo';
 import type { WorkspaceQueries } from '../store/workspace-queries';
 import type { ReportQueries } from '../store/report-queries';
 import type { SavedReportsRepo } from '../store/saved-reports-repo';
+import type { SchedulesRepo } from '../store/schedules-repo';
 import type { PdfRenderer } from '../reports/pdf-renderer';
 import type { CsvWorkers } from '../reports/csv-in-workers';
 import type { Logger } from '../log/log';
@@ -26,6 +27,10 @@ export interface HostAbilities {
   chooseSavePath?: (suggestedName: string, format: ExportFormat) => Promise<{ path: string; saveToken: string } | null>;
   /** The path behind a token chooseSavePath issued, once; null for any other token. */
   claimSavePath?: (saveToken: string) => string | null;
+  /** The native folder picker (a scheduled report's destination): the chosen folder and a token for it. */
+  chooseFolder?: () => Promise<{ path: string; folderToken: string } | null>;
+  /** The folder behind a token chooseFolder issued, once; null for any other token. */
+  claimFolder?: (folderToken: string) => string | null;
   /** Told of every file an export wrote, so the host may open it later. */
   fileWritten?: (path: string) => void;
   /** Throws RollbookError('forbidden_path') for anything the host will not open. */
@@ -57,6 +62,7 @@ export interface CoreContext {
   workspace: WorkspaceQueries;
   reports: ReportQueries;
   savedReports: SavedReportsRepo;
+  schedules: SchedulesRepo;
   pdf: PdfRenderer;
   /** Absent: CSV exports run on the calling thread. */
   csvWorkers?: CsvWorkers;

@@ -30,7 +30,7 @@ function exportTarget(ctx: CoreContext, input: ExportInput): { path: string; for
   return { path, force: true };
 }
 
-async function runExport(ctx: CoreContext, input: ExportInput) {
+export async function runExport(ctx: CoreContext, input: ExportInput) {
   const { path, force } = exportTarget(ctx, input);
   // Where a start looks for partial files that an interrupted export left.
   rememberExportFolder(ctx.dataDir, dirname(path));

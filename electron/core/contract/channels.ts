@@ -9,12 +9,14 @@ import { appChannels, type AppEvents } from './channels/app';
 import { syncChannels, type SyncEvents } from './channels/sync';
 import { workspaceChannels } from './channels/workspace';
 import { reportChannels, type ReportEvents } from './channels/reports';
+import { scheduleChannels, type ScheduleEvents } from './channels/schedules';
 
 export type { Account, SecretLocation } from './channels/accounts';
 export type { AppInfo } from './channels/app';
 export type * from './channels/sync';
 export type * from './channels/workspace';
 export type * from './channels/reports';
+export type * from './channels/schedules';
 
 export const contract = {
   ...appChannels,
@@ -22,10 +24,11 @@ export const contract = {
   ...syncChannels,
   ...workspaceChannels,
   ...reportChannels,
+  ...scheduleChannels,
 } as const;
 
 /** Events the core pushes to every host (renderer via IPC, CLI to stderr). */
-export interface EventMap extends AppEvents, AccountEvents, SyncEvents, ReportEvents {}
+export interface EventMap extends AppEvents, AccountEvents, SyncEvents, ReportEvents, ScheduleEvents {}
 
 export type Contract = typeof contract;
 export type ChannelName = keyof Contract;

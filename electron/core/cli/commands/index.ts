@@ -3,6 +3,7 @@ import type { CommandContext } from '../program';
 import { registerAccounts } from './accounts';
 import { registerInfo } from './info';
 import { registerReport } from './report';
+import { registerSchedules } from './schedules';
 import { registerSync } from './sync';
 
 /** Every CLI command, in the order `--help` lists them. One module per command group. */
@@ -11,4 +12,5 @@ export const COMMANDS: ((program: Command, ctx: CommandContext) => void)[] = [
   registerAccounts,
   registerSync,
   registerReport,
+  registerSchedules,
 ];
