@@ -3,8 +3,10 @@
  * throttles past the platform's documented limit (TeamUp 250/min) or the limit the client assumes (600/min), with
  * 429 and Retry-After. Rollbook's real sync runs with its real limits (4 requests in flight, per-minute budgets).
  * A full sync, then 1% of the rows changed and an incremental sync. Figures: wall time beside the lower bound, the
- * requests made, and the 429s.
+ * requests made, and the 429s. `--network-log DIR` writes each run's requests there (the profile).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createCore } from '../electron/core/core';
 import { noKeychain } from '../electron/core/secrets/keychain';
 import { createSecretStore } from '../electron/core/secrets/secret-store';
@@ -29,11 +31,21 @@ function argValue(name: string): string | undefined {
 /** Paging parameters: a listing is its path and query without them. */
 const PAGING = ['pageToken', 'page', 'offset'];
 
+/** A filter naming records (TeamUp's `course=300,301`), not codes (`userStatuses[]=1`). */
+const ID_FILTER = /^(course|course_session|customer|user|content)(_?ids?)?(\[\])?$/i;
+
+/** A query filtering by ids: the ids come from an earlier listing. */
+function idFilter(key: string): boolean {
+  const url = new URL(key, 'http://x');
+  return [...url.searchParams].some(([name, value]) => ID_FILTER.test(name) && /^[\d,a-f-]+$/i.test(value));
+}
+
 /**
  * The longest chain of requests that must follow one another, from the logged requests. A listing paged by tokens
  * is a chain of all its pages; one paged by number or offset needs only its first page (which gives the count)
- * before the rest can go at once, so at most 2. A listing under an id (a course's statuses or members) needs the
- * course list's first page first (+1), and a token request precedes everything (+1).
+ * before the rest can go at once, so at most 2. A listing under or filtered by ids (a course's members, the
+ * sessions of some courses) needs the first page of the list naming them (+1), and a token request precedes
+ * everything (+1).
  */
 export function longestChain(requests: RecordedRequest[]): { chain: number; listing: string } {
   const listings = new Map<string, { pages: number; tokens: boolean }>();
@@ -55,9 +67,10 @@ export function longestChain(requests: RecordedRequest[]): { chain: number; list
   }
   let best = { chain: auth, listing: auth ? 'token' : '' };
   for (const [key, l] of listings) {
-    const underId = /\/(\d+|[0-9a-f-]{36})\//i.test(key + '/') ? 1 : 0;
+    const underId = /\/(\d+|[0-9a-f-]{36})\//i.test(key + '/') || idFilter(key) ? 1 : 0;
     const chain = auth + underId + (l.tokens ? l.pages : Math.min(l.pages, 2));
-    if (chain > best.chain) best = { chain, listing: key.replace(/\/(\d+|[0-9a-f-]{36})\//gi, '/{id}/') };
+    const path = new URL(key, 'http://x').pathname;
+    if (chain > best.chain) best = { chain, listing: path.replace(/\/(\d+|[0-9a-f-]{36})(?=\/|$)/gi, '/{id}') };
   }
   return best;
 }
@@ -112,6 +125,12 @@ async function measure(
     const full = await syncOnce(core, sim, 'full', limit);
     const changed = change();
     const incr = await syncOnce(core, sim, 'incremental', limit);
+    const logDir = argValue('--network-log');
+    if (logDir) {
+      const line = (r: RecordedRequest) => `${r.at} ${r.status ?? '-'} ${r.method} ${r.path}`;
+      writeFileSync(join(logDir, `${name}-full.log`), full.log.map(line).join('\n') + '\n');
+      writeFileSync(join(logDir, `${name}-incremental.log`), incr.log.map(line).join('\n') + '\n');
+    }
     // Lower bound of the full sync: the rate window, the requests in flight, the chain that cannot overlap.
     const n = full.requests - full.throttled;
     const rate = Math.floor((n - 1) / limit) * 60;

@@ -40,18 +40,25 @@ describe('network conditions for the bench', () => {
     const r = (path: string, method = 'GET'): RecordedRequest => ({ method, path, headers: {}, at: 0, status: 200 });
     const log = [
       r('/api/v3/token', 'POST'),
-      r('/learners/results?pageSize=2'),
-      r('/learners/results?pageSize=2&pageToken=a'),
-      r('/learners/results?pageSize=2&pageToken=b'),
+      r('/learners/results?pageSize=2&userStatuses%5B%5D=1'),
+      r('/learners/results?pageSize=2&userStatuses%5B%5D=1&pageToken=a'),
+      r('/learners/results?pageSize=2&userStatuses%5B%5D=1&pageToken=b'),
       ...[1, 2, 3, 4, 5].map((p) => r(`/courses?page=${p}`)),
     ];
-    expect(longestChain(log)).toEqual({ chain: 4, listing: '/learners/results?pageSize=2' });
+    expect(longestChain(log)).toEqual({ chain: 4, listing: '/learners/results' });
 
     const perCourse = [
       r('/courses?limit=2&offset=0'),
       r('/courses?limit=2&offset=2'),
       ...[0, 1, 2].map((o) => r(`/course/7/users/?limit=2&offset=${o * 2}`)),
     ];
-    expect(longestChain(perCourse)).toEqual({ chain: 3, listing: '/course/{id}/users/?limit=2' });
+    expect(longestChain(perCourse)).toEqual({ chain: 3, listing: '/course/{id}/users/' });
+
+    const filtered = [
+      r('/courses?page_size=2'),
+      r('/courses?page_size=2&page=2'),
+      ...[1, 2, 3].map((p) => r(`/course_sessions?course=300%2C301&page_size=2&page=${p}`)),
+    ];
+    expect(longestChain(filtered)).toEqual({ chain: 3, listing: '/course_sessions' });
   });
 });
