@@ -1,6 +1,7 @@
 /** The benchmark sections; each returns named figures. */
 import { startupSection } from './startup';
 import { syncSection } from './sync';
+import { networkSection } from './network';
 import { memorySection } from './memory';
 import { queriesSection } from './queries';
 import { exportsSection } from './exports';
@@ -20,6 +21,7 @@ export interface BenchContext {
 
 export const SECTIONS: Record<string, (ctx: BenchContext) => Promise<Record<string, Figure>>> = {
   sync: syncSection,
+  network: networkSection,
   memory: memorySection,
   queries: queriesSection,
   exports: exportsSection,

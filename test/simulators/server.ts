@@ -57,12 +57,21 @@ export interface SimServer {
   faults: FaultRule[];
   addFault(rule: FaultRule): void;
   clearFaults(): void;
+  /** Added to every answer: a network's round trip (the bench's network section). */
+  latencyMs: number;
+  /**
+   * Past this many requests in a sliding minute, answer 429 with Retry-After (0: no limit). A platform simulator with
+   * its own limiter (TeamUp) leaves this at 0. Setting it starts a new window.
+   */
+  requestsPerMinute: number;
   close(): Promise<void>;
 }
 
 export async function startSimServer(handler: Handler): Promise<SimServer> {
   const requests: RecordedRequest[] = [];
   const faults: { rule: FaultRule; seen: number; fired: number }[] = [];
+  const network = { latencyMs: 0, requestsPerMinute: 0 };
+  const window: number[] = [];
 
   const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     // Arrival time, taken before the body is read: budget tests compare it with the client's dispatch times.
@@ -93,6 +102,18 @@ export async function startSimServer(handler: Handler): Promise<SimServer> {
     }
 
     try {
+      if (network.latencyMs > 0) await new Promise((r) => setTimeout(r, network.latencyMs));
+      if (network.requestsPerMinute > 0) {
+        while (window.length > 0 && at - window[0]! >= 60_000) window.shift();
+        if (window.length >= network.requestsPerMinute) {
+          record.status = 429;
+          const retryAfter = Math.max(1, Math.ceil((window[0]! + 60_000 - at) / 1000));
+          res.writeHead(429, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': String(retryAfter) });
+          res.end('Too many requests');
+          return;
+        }
+        window.push(at);
+      }
       if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
       if (fault?.kind === 'hangup') {
         req.socket.destroy();
@@ -156,6 +177,19 @@ export async function startSimServer(handler: Handler): Promise<SimServer> {
     },
     clearFaults() {
       faults.length = 0;
+    },
+    get latencyMs() {
+      return network.latencyMs;
+    },
+    set latencyMs(ms: number) {
+      network.latencyMs = ms;
+    },
+    get requestsPerMinute() {
+      return network.requestsPerMinute;
+    },
+    set requestsPerMinute(limit: number) {
+      network.requestsPerMinute = limit;
+      window.length = 0;
     },
     close() {
       server.closeAllConnections();
