@@ -80,7 +80,7 @@ describe('reports view', () => {
   /** "1,234 rows": the preview's count line, once it shows this total. */
   const expectCount = async (n: number) => {
     const text = `${n.toLocaleString('en-US')} ${n === 1 ? 'row' : 'rows'}`;
-    await expect.poll(async () => (await count().textContent())?.trim() ?? '').toMatch(new RegExp(`^${text}\\b`));
+    await expect.poll(async () => (await count().innerText()).trim()).toMatch(new RegExp(`^${text}\\b`));
   };
   const headers = () => app.page.getByTestId('preview-table').locator('thead th').allTextContents();
   const checkbox = (name: string) => app.page.getByTestId('reports-view').getByRole('checkbox', { name, exact: true });
@@ -165,7 +165,7 @@ describe('reports view', () => {
     await page.getByTestId('export-csv').click();
     const result = page.getByTestId('export-result');
     await expect
-      .poll(() => result.textContent(), { timeout: 15_000 })
+      .poll(() => result.innerText(), { timeout: 15_000 })
       .toContain(`Saved ${n.toLocaleString('en-US')} rows`);
     expect(dialogs.at(-1)).toEqual({
       suggestedName: expect.stringMatching(/^Completions \d{4}-\d{2}-\d{2}\.csv$/),
