@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ReportDelivery } from '../../electron/core/contract/channels/schedules';
 import { fileNameFor, latestDue, nextRunAfter } from '../../electron/core/reports/schedules';
 import { startScheduler } from '../../electron/core/reports/schedules';
-import type { AutoSyncClock } from '../../electron/core/sync/auto-sync';
 import { testCore } from '../support/core';
+import { fakeClock } from '../support/fake-clock';
 import { makeDataset, scriptedConnector, type Script } from '../support/scripted-connector';
 import { tempDir } from '../support/tmp';
 
@@ -13,45 +13,6 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** Local time, as schedules are. */
 const at = (month: number, day: number, hour = 0, minute = 0) => new Date(2026, month - 1, day, hour, minute).getTime();
-
-/** Wall clock and timers under the test's control; asleep, the wall clock moves and timers do not. */
-function fakeClock(start: number) {
-  let now = start;
-  let ids = 0;
-  const timers = new Map<number, { at: number; run: () => void }>();
-  const clock: AutoSyncClock = {
-    now: () => now,
-    setTimeout: (run, ms) => {
-      timers.set(++ids, { at: now + ms, run });
-      return ids;
-    },
-    clearTimeout: (handle) => timers.delete(handle as number),
-  };
-  return {
-    clock,
-    nextIn: () => (timers.size ? Math.min(...[...timers.values()].map((t) => t.at)) - now : null),
-    awake(ms: number) {
-      const until = now + ms;
-      for (;;) {
-        const [id, next] = [...timers.entries()].sort((a, b) => a[1].at - b[1].at)[0] ?? [];
-        if (id === undefined || next!.at > until) break;
-        timers.delete(id);
-        now = next!.at;
-        next!.run();
-      }
-      now = until;
-    },
-    asleep(ms: number) {
-      now += ms;
-      for (const timer of timers.values()) timer.at += ms;
-    },
-    /** The computer was off: time moved and no timer survived. */
-    off(ms: number) {
-      now += ms;
-      timers.clear();
-    },
-  };
-}
 
 describe('schedule recurrence and file names', () => {
   it('follows daily, weekly and monthly recurrences in local time', () => {

@@ -2,9 +2,10 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RollbookError } from '../../electron/core/contract/errors';
 import type { Core } from '../../electron/core/core';
-import { startAutoSync, type AutoSyncClock } from '../../electron/core/sync/auto-sync';
+import { startAutoSync } from '../../electron/core/sync/auto-sync';
 import { startIspringSimulator } from '../simulators/ispring';
 import { testCore } from '../support/core';
+import { fakeClock } from '../support/fake-clock';
 import { makeDataset, scriptedConnector } from '../support/scripted-connector';
 
 describe('auto-sync and clear cache', () => {
@@ -74,44 +75,6 @@ describe('auto-sync failures', () => {
 });
 
 const MINUTE = 60_000;
-
-/**
- * Wall-clock time and timers under the test's control. Awake, time runs for both; asleep, the wall clock moves and
- * timers do not (Node's are monotonic, and the monotonic clock stops while the computer sleeps).
- */
-function fakeClock(start: number) {
-  let now = start;
-  let ids = 0;
-  const timers = new Map<number, { at: number; run: () => void }>();
-  const clock: AutoSyncClock = {
-    now: () => now,
-    setTimeout: (run, ms) => {
-      timers.set(++ids, { at: now + ms, run });
-      return ids;
-    },
-    clearTimeout: (handle) => timers.delete(handle as number),
-  };
-  return {
-    clock,
-    /** Milliseconds until the next timer fires, or null when none is set. */
-    nextIn: () => (timers.size ? Math.min(...[...timers.values()].map((t) => t.at)) - now : null),
-    awake(ms: number) {
-      const until = now + ms;
-      for (;;) {
-        const [id, next] = [...timers.entries()].sort((a, b) => a[1].at - b[1].at)[0] ?? [];
-        if (id === undefined || next!.at > until) break;
-        timers.delete(id);
-        now = next!.at;
-        next!.run();
-      }
-      now = until;
-    },
-    asleep(ms: number) {
-      now += ms;
-      for (const timer of timers.values()) timer.at += ms;
-    },
-  };
-}
 
 describe('auto-sync across sleep and network changes', () => {
   it('catches up on wake, skips while offline, and re-syncs what failed for the network once it returns', async () => {

@@ -9,7 +9,7 @@
 import { Cron } from 'croner';
 import type { ScheduleFrequency } from '../contract/channels/schedules';
 import type { Core } from '../core';
-import type { AutoSyncClock } from '../sync/auto-sync';
+import { jobLoop, systemClock, type Clock } from '../sync/clock';
 
 export interface Recurrence {
   frequency: ScheduleFrequency;
@@ -78,42 +78,30 @@ export interface Scheduler {
 /** Delivers due schedules while the app runs; the core's `now` must be the same clock as `clock`. */
 export function startScheduler(
   core: Core,
-  options: { log?: (message: string) => void; clock?: AutoSyncClock } = {},
+  options: { log?: (message: string) => void; clock?: Clock } = {},
 ): Scheduler {
-  const clock: AutoSyncClock = options.clock ?? {
-    now: () => Date.now(),
-    setTimeout: (run, ms) => setTimeout(run, ms),
-    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  };
-  let timer: unknown;
-  let stopped = false;
-  let work: Promise<void> = Promise.resolve();
-  const enqueue = (job: () => Promise<void>) => {
-    work = work.then(job).catch((error: unknown) => {
-      core.log.warn({ err: error }, 'scheduled reports skipped');
-      options.log?.(`scheduled reports skipped: ${(error as Error).message}`);
-    });
-  };
+  const clock = options.clock ?? systemClock;
+  const loop = jobLoop(clock, (error: unknown) => {
+    core.log.warn({ err: error }, 'scheduled reports skipped');
+    options.log?.(`scheduled reports skipped: ${(error as Error).message}`);
+  });
+  const enqueue = loop.enqueue;
 
   const runDue = async () => {
-    if (!stopped) await core.call('schedules.runDue');
+    if (!loop.stopped) await core.call('schedules.runDue');
   };
   const schedule = async () => {
-    clock.clearTimeout(timer);
-    timer = undefined;
-    if (stopped) return;
+    loop.clearTimer();
+    if (loop.stopped) return;
     const runs = (await core.call('schedules.list'))
       .map((s) => (s.nextRun ? Date.parse(s.nextRun) : Infinity))
       .filter((at) => Number.isFinite(at));
     if (runs.length === 0) return;
     const delay = Math.min(MAX_DELAY, Math.max(0, Math.min(...runs) - clock.now()));
-    timer = clock.setTimeout(() => {
-      timer = undefined;
-      enqueue(async () => {
-        await runDue();
-        await schedule();
-      });
-    }, delay);
+    loop.setTimer(delay, async () => {
+      await runDue();
+      await schedule();
+    });
   };
 
   enqueue(async () => {
@@ -125,8 +113,7 @@ export function startScheduler(
 
   return {
     stop() {
-      stopped = true;
-      clock.clearTimeout(timer);
+      loop.stop();
       off();
     },
     resume() {
@@ -135,12 +122,6 @@ export function startScheduler(
         await schedule();
       });
     },
-    idle: async () => {
-      let seen: Promise<void> | undefined;
-      while (seen !== work) {
-        seen = work;
-        await work;
-      }
-    },
+    idle: loop.idle,
   };
 }

@@ -7,19 +7,7 @@
  * failed for network reasons are synced again when the network returns.
  */
 import type { Core } from '../core';
-
-/** Wall-clock time and timers; tests pass a fake one. */
-export interface AutoSyncClock {
-  now(): number;
-  setTimeout(run: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const systemClock: AutoSyncClock = {
-  now: () => Date.now(),
-  setTimeout: (run, ms) => setTimeout(run, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+import { jobLoop, systemClock, type Clock } from './clock';
 
 /** Run failures that say the network, not the account, was the problem. */
 const NETWORK_ERRORS = new Set(['network', 'timeout']);
@@ -34,25 +22,18 @@ export interface AutoSync {
   idle(): Promise<void>;
 }
 
-export function startAutoSync(
-  core: Core,
-  options: { log?: (message: string) => void; clock?: AutoSyncClock } = {},
-): AutoSync {
+export function startAutoSync(core: Core, options: { log?: (message: string) => void; clock?: Clock } = {}): AutoSync {
   const clock = options.clock ?? systemClock;
-  let timer: unknown;
-  let stopped = false;
   let online = true;
   /** When the interval last came round (wall clock): the next run is due an interval after it. */
   let lastDueAt = clock.now();
   let missedWhileOffline = false;
   // One job at a time, in order: a wake-up and a network change at once must not start the same sync twice.
-  let work: Promise<void> = Promise.resolve();
-  const enqueue = (job: () => Promise<void>) => {
-    work = work.then(job).catch((error: unknown) => {
-      core.log.warn({ err: error }, 'auto-sync skipped');
-      options.log?.(`auto-sync skipped: ${(error as Error).message}`);
-    });
-  };
+  const loop = jobLoop(clock, (error: unknown) => {
+    core.log.warn({ err: error }, 'auto-sync skipped');
+    options.log?.(`auto-sync skipped: ${(error as Error).message}`);
+  });
+  const enqueue = loop.enqueue;
 
   const syncAccounts = async (pick: (status: Awaited<ReturnType<typeof statusOf>>) => string[]) => {
     const accountIds = pick(await statusOf());
@@ -74,21 +55,14 @@ export function startAutoSync(
   };
 
   const schedule = async () => {
-    clock.clearTimeout(timer);
-    timer = undefined;
-    if (stopped) return;
+    loop.clearTimer();
+    if (loop.stopped) return;
     const interval = await intervalMs();
     if (interval <= 0) return;
-    timer = clock.setTimeout(
-      () => {
-        timer = undefined;
-        enqueue(async () => {
-          await due();
-          await schedule();
-        });
-      },
-      Math.max(0, lastDueAt + interval - clock.now()),
-    );
+    loop.setTimer(Math.max(0, lastDueAt + interval - clock.now()), async () => {
+      await due();
+      await schedule();
+    });
   };
 
   enqueue(async () => {
@@ -102,13 +76,12 @@ export function startAutoSync(
 
   return {
     stop() {
-      stopped = true;
-      clock.clearTimeout(timer);
+      loop.stop();
       off();
     },
     resume() {
       enqueue(async () => {
-        if (stopped) return;
+        if (loop.stopped) return;
         const interval = await intervalMs();
         if (interval > 0 && clock.now() - lastDueAt >= interval) await due();
         await schedule();
@@ -119,7 +92,7 @@ export function startAutoSync(
       online = next;
       if (!next || wasOnline) return;
       enqueue(async () => {
-        if (stopped) return;
+        if (loop.stopped) return;
         // Background syncing switched off means none, retries included.
         const { autoSync } = await core.call('settings.get');
         if (!autoSync.onStart && autoSync.everyMinutes <= 0) return;
@@ -133,13 +106,6 @@ export function startAutoSync(
         await syncAccounts((status) => status.filter(failedForNetwork).map((s) => s.accountId));
       });
     },
-    idle: async () => {
-      // Jobs may queue more jobs (a timer firing during one): wait until the chain stops growing.
-      let seen: Promise<void> | undefined;
-      while (seen !== work) {
-        seen = work;
-        await work;
-      }
-    },
+    idle: loop.idle,
   };
 }
