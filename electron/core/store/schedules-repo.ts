@@ -1,18 +1,15 @@
 import type { ExportFormat } from '../contract/channels/reports';
-import type { DeliveryOutcome, ReportDelivery, ScheduleFrequency, ScheduleInput } from '../contract/channels/schedules';
+import type {
+  DeliveryOutcome,
+  ReportDelivery,
+  ScheduleDefinition,
+  ScheduleFrequency,
+  ScheduleInput,
+} from '../contract/channels/schedules';
 import { writeTransaction, type Db } from './db';
 
 /** A schedule as stored: `handledUntil` (ms) is how far its runs have been delivered. */
-export interface StoredSchedule {
-  id: number;
-  reportName: string;
-  frequency: ScheduleFrequency;
-  weekday: number | null;
-  monthDay: number | null;
-  time: string;
-  format: ExportFormat;
-  folder: string;
-  filePattern: string;
+export interface StoredSchedule extends ScheduleDefinition {
   handledUntil: number;
 }
 

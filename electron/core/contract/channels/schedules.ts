@@ -60,7 +60,8 @@ export interface ReportDelivery {
   message: string | null;
 }
 
-export interface ReportSchedule {
+/** A schedule as the user set it up (the store adds how far it has been delivered, the API when it runs next). */
+export interface ScheduleDefinition {
   id: number;
   reportName: string;
   frequency: ScheduleFrequency;
@@ -70,6 +71,9 @@ export interface ReportSchedule {
   format: ExportFormat;
   folder: string;
   filePattern: string;
+}
+
+export interface ReportSchedule extends ScheduleDefinition {
   nextRun: string | null;
   lastDelivery: ReportDelivery | null;
 }
