@@ -109,13 +109,10 @@ export function startScheduler(
     await schedule();
   });
   // A schedule added or removed (here or by the CLI in this process) re-times the next run.
-  const off = core.on('schedules.changed', () => enqueue(schedule));
+  loop.untilStopped(core.on('schedules.changed', () => enqueue(schedule)));
 
   return {
-    stop() {
-      loop.stop();
-      off();
-    },
+    stop: loop.stop,
     resume() {
       enqueue(async () => {
         await runDue();

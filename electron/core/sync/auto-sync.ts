@@ -72,13 +72,10 @@ export function startAutoSync(core: Core, options: { log?: (message: string) => 
   });
 
   // Changing the interval takes effect at once.
-  const off = core.on('settings.changed', () => enqueue(schedule));
+  loop.untilStopped(core.on('settings.changed', () => enqueue(schedule)));
 
   return {
-    stop() {
-      loop.stop();
-      off();
-    },
+    stop: loop.stop,
     resume() {
       enqueue(async () => {
         if (loop.stopped) return;

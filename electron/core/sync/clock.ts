@@ -23,8 +23,10 @@ export interface JobLoop {
   /** Queues `job` after `ms`, replacing the timer set before. */
   setTimer(ms: number, job: () => Promise<void>): void;
   clearTimer(): void;
-  /** No timer fires any more; jobs check `stopped` before starting work. */
+  /** No timer fires any more, and those given to untilStopped run; jobs check `stopped` before starting work. */
   stop(): void;
+  /** Runs `off` (say, ending an event subscription that queues jobs) when the loop stops. */
+  untilStopped(off: () => void): void;
   /** Settles once the work queued so far, and any it queued in turn, is done. */
   idle(): Promise<void>;
 }
@@ -33,6 +35,7 @@ export function jobLoop(clock: Clock, onError: (error: unknown) => void): JobLoo
   let timer: unknown;
   let stopped = false;
   let work: Promise<void> = Promise.resolve();
+  const cleanups: (() => void)[] = [];
   const enqueue = (job: () => Promise<void>) => {
     work = work.then(job).catch(onError);
   };
@@ -56,6 +59,10 @@ export function jobLoop(clock: Clock, onError: (error: unknown) => void): JobLoo
     stop() {
       stopped = true;
       clearTimer();
+      cleanups.splice(0).forEach((off) => off());
+    },
+    untilStopped(off) {
+      cleanups.push(off);
     },
     idle: async () => {
       // Jobs may queue more jobs (a timer firing during one): wait until the chain stops growing.
