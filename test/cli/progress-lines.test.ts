@@ -4,25 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { progressPrinter } from '../../electron/core/cli/commands/sync';
+import { startProgress } from '../../electron/core/sync/run-account';
 import type { SyncProgress } from '../../electron/core/contract/channels/sync';
 
 function event(over: Partial<SyncProgress>): SyncProgress {
-  return {
-    accountId: 'a1',
-    runId: 1,
-    state: 'running',
-    resource: 'courses',
-    step: 1,
-    steps: 5,
-    pages: 0,
-    rows: 0,
-    total: null,
-    counts: {},
-    waiting: null,
-    elapsedMs: 0,
-    outcome: 'running',
-    ...over,
-  };
+  return { ...startProgress('a1', 1), resource: 'courses', step: 1, ...over };
 }
 
 describe('CLI sync progress lines', () => {

@@ -147,7 +147,7 @@ function failedOutsideRun(deps: RunAccountDeps, account: Account, mode: SyncMode
 }
 
 /** A run's progress before its first resource: nothing read, nothing waited for. */
-function startProgress(accountId: string, runId: number): SyncProgress {
+export function startProgress(accountId: string, runId: number): SyncProgress {
   return {
     accountId,
     runId,
