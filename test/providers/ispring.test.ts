@@ -609,7 +609,7 @@ describe('iSpring Learn connector: progress sources and windows', () => {
     expect(info.notes?.join(' ')).toMatch(viaResults ? /learner results API/ : /final statuses.*API key/);
   });
 
-  it('legacy login refused everywhere → auth_failed about the login, even where results takes Bearer only', async () => {
+  it('legacy login refused everywhere → auth_failed about the login, also with Bearer-only results', async () => {
     const { sim, connector } = await setup({ bearerOnly: ['results'] }, { mode: 'legacy', secret: 'wrong' });
     const failure = await collect(connector.progress({ signal: signal() })).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(HttpError);

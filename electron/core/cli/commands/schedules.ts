@@ -73,8 +73,8 @@ export function registerSchedules(program: Command, { io, withCore, fail }: Comm
       for (const s of list) {
         const last = s.lastDelivery ? `last: ${s.lastDelivery.outcome} ${s.lastDelivery.ranAt}` : 'not run yet';
         io.stdout(
-          `#${s.id}\t${oneLine(s.reportName)}\t${s.format}\t${when(s)}\t${oneLine(s.folder)}\t${oneLine(s.filePattern)}` +
-            `\t${last}\tnext: ${s.nextRun ?? 'none'}\n`,
+          `#${s.id}\t${oneLine(s.reportName)}\t${s.format}\t${when(s)}\t` +
+            `${oneLine(s.folder)}\t${oneLine(s.filePattern)}\t${last}\tnext: ${s.nextRun ?? 'none'}\n`,
         );
       }
     });
