@@ -24,6 +24,7 @@ import { computeStats } from '../../electron/core/store/cache-writer';
 import { openDatabase, type Db } from '../../electron/core/store/db';
 import { createReportQueries } from '../../electron/core/store/report-queries';
 import { tempDir } from '../support/tmp';
+import { insertLiveAccount } from '../support/live-account';
 
 const NOW = new Date('2026-06-01T00:00:00.000Z');
 
@@ -32,10 +33,7 @@ function accountCache(prefix: string, rows: (db: Db) => void) {
   const dir = tempDir(prefix);
   const db = openDatabase(dir.path);
   try {
-    db.prepare(
-      'INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, ' +
-        `updated_at) VALUES ('acc', 'sample', 'Acme', '{}', 1, '', '')`,
-    ).run();
+    insertLiveAccount(db);
     db.transaction(() => rows(db))();
   } finally {
     db.close();

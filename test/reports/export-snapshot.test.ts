@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../electron/core/store/db';
 import { createReportQueries } from '../../electron/core/store/report-queries';
 import { tempDir } from '../support/tmp';
+import { insertLiveAccount } from '../support/live-account';
 
 const NOW = '2026-06-01T00:00:00.000Z';
 
@@ -44,10 +45,7 @@ describe('export snapshot', () => {
       dirs.push(dir);
       const db = openDatabase(dir.path);
       try {
-        db.prepare(
-          'INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, ' +
-            `updated_at) VALUES ('acc', 'sample', 'Acme', '{}', 1, '', '')`,
-        ).run();
+        insertLiveAccount(db);
         fill(db, 1);
         const rows = createReportQueries(db, { learnerMapLimit }).iterateValues(
           { kind: 'completions', accountIds: null },

@@ -9,6 +9,7 @@ import { openDatabase, type Db } from '../../electron/core/store/db';
 import { computeStats } from '../../electron/core/store/cache-writer';
 import { buildReportQuery, createReportQueries } from '../../electron/core/store/report-queries';
 import { tempDir } from '../support/tmp';
+import { insertLiveAccount } from '../support/live-account';
 
 /** The report as one full sort: what the preview order means. */
 const FULL_SORT = `SELECT a.label, a.platform, p.course_id, coalesce(c.name, p.course_id) AS course_name, p.learner_id,
@@ -126,10 +127,7 @@ describe('completions export with more learners than one read slice', () => {
     const dir = tempDir('rollbook-report-slices-');
     const db = openDatabase(dir.path);
     try {
-      db.prepare(
-        'INSERT INTO accounts (id, platform, label, settings_json, live_generation, created_at, ' +
-          `updated_at) VALUES ('acc', 'sample', 'Big', '{}', 1, '', '')`,
-      ).run();
+      insertLiveAccount(db, 'Big');
       db.prepare(
         'INSERT INTO courses (account_id, generation, id, name, type, raw_json) ' +
           `VALUES ('acc', 1, 'c1', 'Course', 'course', '{}')`,
