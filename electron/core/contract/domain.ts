@@ -23,13 +23,29 @@ export const PROGRESS_STATUSES = ['not_started', 'in_progress', 'completed', 'pa
 export type ProgressStatus = (typeof PROGRESS_STATUSES)[number];
 
 /** Learner × session attendance (TeamUp). `late_cancelled` comes from event attendances. */
-export const ATTENDANCE_STATUSES = ['registered', 'attended', 'no_show', 'late_cancelled', 'cancelled'] as const;
+export const ATTENDANCE_STATUSES = [
+  'registered',
+  'waitlisted',
+  'attended',
+  'no_show',
+  'late_cancelled',
+  'cancelled',
+] as const;
 export type AttendanceStatus = (typeof ATTENDANCE_STATUSES)[number];
 
 export const SESSION_STATUSES = ['scheduled', 'cancelled', 'held'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 export type IsoDateTime = string;
+/**
+ * A calendar date (`2026-01-31`) for values a platform gives without a time (iSpring's due and expiry dates): kept,
+ * shown and compared as that date in every time zone, never turned into a UTC midnight.
+ */
+export type IsoDate = string;
+
+/** Whether a learner can still sign in: platforms that say give active, blocked or deleted ("leavers"). */
+export const LEARNER_STATUSES = ['active', 'blocked', 'deleted'] as const;
+export type LearnerStatus = (typeof LEARNER_STATUSES)[number];
 
 export interface Course {
   id: string;
@@ -55,6 +71,8 @@ export interface CourseSession {
   instructors: string[];
   capacity: number | null;
   attendingCount: number | null;
+  /** The venue's IANA zone (`Europe/Rome`) when the platform gives one; times stay UTC, shown in this zone. */
+  timeZone?: string | null;
 }
 
 export interface Learner {
@@ -64,6 +82,12 @@ export interface Learner {
   email: string | null;
   firstName: string | null;
   lastName: string | null;
+  /** Null (or absent) where the platform does not say. */
+  status?: LearnerStatus | null;
+  /** Department name, not its id. */
+  department?: string | null;
+  /** Group names, not ids; empty where the platform has none or does not say. */
+  groups?: string[];
 }
 
 export interface Progress {
@@ -77,6 +101,18 @@ export interface Progress {
   startedAt: IsoDateTime | null;
   completedAt: IsoDateTime | null;
   lastActivityAt: IsoDateTime | null;
+  // The fields below are optional for connectors: absent means the platform does not say (stored as null).
+  /** When the course was assigned to the learner (iSpring's accessDate). */
+  assignedAt?: IsoDate | IsoDateTime | null;
+  dueAt?: IsoDate | IsoDateTime | null;
+  /** When access or the completion's validity ends. */
+  expiresAt?: IsoDate | IsoDateTime | null;
+  timeSpentS?: number | null;
+  passingScore?: number | null;
+  /** The platform's enrollment this row comes from (iSpring keeps past enrollments; the current one wins). */
+  enrollmentId?: string | null;
+  certificateIssuedAt?: IsoDate | IsoDateTime | null;
+  certificateExpiresAt?: IsoDate | IsoDateTime | null;
 }
 
 export interface Attendance {

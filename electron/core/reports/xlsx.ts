@@ -56,6 +56,7 @@ const STATUS_TONES: Record<ProgressStatus | AttendanceStatus, Tone> = {
   attended: 'ok',
   no_show: 'danger',
   registered: 'info',
+  waitlisted: 'neutral',
   late_cancelled: 'warn',
   cancelled: 'neutral',
 };

@@ -65,6 +65,7 @@ const RESOURCE_SPECS: { readonly [R in SyncResource]: ResourceSpec<RowOf<R>> } =
       ['instructors_json', 'TEXT NOT NULL', (s) => JSON.stringify(s.instructors)],
       ['capacity', 'INTEGER', (s) => s.capacity],
       ['attending_count', 'INTEGER', (s) => s.attendingCount],
+      ['time_zone', 'TEXT', (s) => s.timeZone ?? null],
     ],
   },
   learners: {
@@ -76,6 +77,9 @@ const RESOURCE_SPECS: { readonly [R in SyncResource]: ResourceSpec<RowOf<R>> } =
       ['email', 'TEXT', (l) => l.email],
       ['first_name', 'TEXT', (l) => l.firstName],
       ['last_name', 'TEXT', (l) => l.lastName],
+      ['status', 'TEXT', (l) => l.status ?? null],
+      ['department', 'TEXT', (l) => l.department ?? null],
+      ['groups_json', 'TEXT NOT NULL', (l) => JSON.stringify(l.groups ?? [])],
     ],
   },
   attendance: {
@@ -102,6 +106,14 @@ const RESOURCE_SPECS: { readonly [R in SyncResource]: ResourceSpec<RowOf<R>> } =
       ['started_at', 'TEXT', (p) => p.startedAt],
       ['completed_at', 'TEXT', (p) => p.completedAt],
       ['last_activity_at', 'TEXT', (p) => p.lastActivityAt],
+      ['assigned_at', 'TEXT', (p) => p.assignedAt ?? null],
+      ['due_at', 'TEXT', (p) => p.dueAt ?? null],
+      ['expires_at', 'TEXT', (p) => p.expiresAt ?? null],
+      ['time_spent_s', 'INTEGER', (p) => p.timeSpentS ?? null],
+      ['passing_score', 'REAL', (p) => p.passingScore ?? null],
+      ['enrollment_id', 'TEXT', (p) => p.enrollmentId ?? null],
+      ['certificate_issued_at', 'TEXT', (p) => p.certificateIssuedAt ?? null],
+      ['certificate_expires_at', 'TEXT', (p) => p.certificateExpiresAt ?? null],
     ],
   },
 };

@@ -36,6 +36,7 @@ export const ATTENDANCE: Record<AttendanceStatus, { label: string; glyph: string
   attended: { label: 'Attended', glyph: '●', tone: 'ok' },
   no_show: { label: 'No-show', glyph: '✕', tone: 'danger' },
   registered: { label: 'Registered', glyph: '○', tone: 'info' },
+  waitlisted: { label: 'Waitlisted', glyph: '◌', tone: 'neutral' },
   late_cancelled: { label: 'Late cancel', glyph: '◐', tone: 'warn' },
   cancelled: { label: 'Cancelled', glyph: '–', tone: 'neutral' },
 };

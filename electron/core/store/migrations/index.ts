@@ -5,6 +5,7 @@ import * as prefixSearch from './004-prefix-search';
 import * as generationStats from './005-generation-stats';
 import * as syncLocks from './006-sync-locks';
 import * as reportSchedules from './007-report-schedules';
+import * as fidelityColumns from './008-fidelity-columns';
 
 /** Ordered; a database's `user_version` is the number of migrations it has applied. Never edit a shipped one. */
 export const MIGRATIONS: readonly { name: string; up: string }[] = [
@@ -15,6 +16,7 @@ export const MIGRATIONS: readonly { name: string; up: string }[] = [
   { name: '005-generation-stats', up: generationStats.up },
   { name: '006-sync-locks', up: syncLocks.up },
   { name: '007-report-schedules', up: reportSchedules.up },
+  { name: '008-fidelity-columns', up: fidelityColumns.up },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
