@@ -26,13 +26,19 @@ export function csvField(text: string): string {
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
+/** A calendar date without a time (`2026-06-30`: due and expiry dates), not an instant. */
+export const isCalendarDay = (value: string): boolean => value.length === 10 && /^\d{4}-\d{2}-\d{2}$/.test(value);
+
 export function formatDate(iso: string, locale: string | null): string {
   if (!locale) return iso;
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : dateTimeFormat(locale, CSV_DATE).format(date);
+  if (Number.isNaN(date.getTime())) return iso;
+  // A calendar date is read as UTC midnight: shown in UTC it stays the same day west of Greenwich too.
+  return dateTimeFormat(locale, isCalendarDay(iso) ? CSV_DAY : CSV_DATE).format(date);
 }
 
 const CSV_DATE: Intl.DateTimeFormatOptions = { dateStyle: 'short', timeStyle: 'short' };
+const CSV_DAY: Intl.DateTimeFormatOptions = { dateStyle: 'short', timeZone: 'UTC' };
 
 /**
  * One value as CSV text: numbers as they are, dates in the locale if asked, text through the formula guard, then

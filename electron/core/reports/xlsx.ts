@@ -11,7 +11,7 @@ import type { ReportColumn } from '../contract/channels/reports';
 import type { AttendanceStatus, ProgressStatus } from '../contract/domain';
 import { PROGRESS_STATUSES } from '../contract/domain';
 import type { ReportValue } from '../store/report-queries';
-import { neutralise } from './cells';
+import { isCalendarDay, neutralise } from './cells';
 import type { ReportSummary } from './summary';
 
 /** Excel's last row: past it the data continues on another sheet. */
@@ -33,6 +33,11 @@ const AFTER_LAST_EXCEL_DAY = Date.UTC(10_000, 0, 1);
 
 /** Every date in a report is a UTC timestamp; the format says so in each cell. */
 const DATE_FORMAT = 'yyyy-mm-dd hh:mm "UTC"';
+/** …except calendar dates (due, expiry), which have no time to show. */
+const DAY_FORMAT = 'yyyy-mm-dd';
+
+/** A calendar date's cell: its day at UTC midnight, which Excel shows as that day whatever the zone. */
+class CalendarDay extends Date {}
 const DATE_CHARS = 20;
 const PERCENT_FORMAT = '0.0%';
 
@@ -89,7 +94,7 @@ function xlsxCell(value: ReportValue | undefined, column: ReportColumn): Cell {
   if (value === null || value === undefined) return null;
   if (column.type === 'number' && typeof value === 'number') return column.percent ? value / 100 : value;
   if (column.type === 'date' && typeof value === 'string') {
-    const date = new Date(value);
+    const date = isCalendarDay(value) ? new CalendarDay(value) : new Date(value);
     const time = date.getTime();
     // Outside the days Excel shows right, a value stays as its text.
     if (time >= FIRST_EXCEL_DAY && time < AFTER_LAST_EXCEL_DAY) return date;
@@ -171,6 +176,7 @@ export async function writeXlsx(
         ? new Map([...TONE_STYLES].map(([status, tone]) => [status, { ...cellStyles[i], ...tone }]))
         : null,
     );
+    const dayStyles = cellStyles.map((style) => ({ ...style, numFmt: DAY_FORMAT }));
     const sheets: string[] = [];
     let sheet: ExcelJS.Worksheet | null = null;
     let inSheet = 0;
@@ -197,7 +203,7 @@ export async function writeXlsx(
       row.eachCell({ includeEmpty: true }, (cell, n) => {
         const tones = toneStyles[n - 1];
         const tone = tones && typeof cell.value === 'string' ? tones.get(cell.value) : undefined;
-        cell.style = tone ?? cellStyles[n - 1]!;
+        cell.style = tone ?? (cells[n - 1] instanceof CalendarDay ? dayStyles[n - 1]! : cellStyles[n - 1]!);
       });
       row.commit();
       inSheet += 1;

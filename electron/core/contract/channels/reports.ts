@@ -53,6 +53,17 @@ export const reportDefinitionSchema = z
     learnerSearch: z.string().trim().max(200).optional(),
     /** The person for a learner transcript. */
     learnerEmail: z.string().trim().max(320).optional(),
+    /** Only rows whose due date has passed and that are not completed or passed (completions, transcripts). */
+    overdue: z.boolean().optional(),
+    /** Only rows due before this day (exclusive). */
+    dueBefore: day.optional(),
+    /** Only rows whose access or certificate expires before this day (exclusive). */
+    expiresBefore: day.optional(),
+    /**
+     * Completions and attendance hide learners the platform marks blocked or deleted (leavers) unless this is set.
+     * A transcript always shows the person asked for.
+     */
+    includeLeavers: z.boolean().optional(),
   })
   .refine((d) => d.kind !== 'learner' || Boolean(d.learnerEmail), {
     message: "A learner transcript needs the learner's e-mail",
