@@ -17,6 +17,23 @@ export type ReportRow = Record<string, ReportValue>;
 const col = (key: string, label: string, type: ReportColumn['type'] = 'text'): ReportColumn => ({ key, label, type });
 const pct = (key: string, label: string): ReportColumn => ({ key, label, type: 'number', percent: true });
 
+/**
+ * What coordinators act on (issue #22), which many platforms leave empty. Appended to the completions columns, so the
+ * positions completions-stream fills stay put.
+ */
+const COORDINATOR_COLUMNS: ReportColumn[] = [
+  col('assigned_at', 'Assigned', 'date'),
+  col('due_at', 'Due', 'date'),
+  col('overdue', 'Overdue'),
+  col('expires_at', 'Expires', 'date'),
+  col('certificate_issued_at', 'Certificate issued', 'date'),
+  col('certificate_expires_at', 'Certificate expires', 'date'),
+  col('time_spent_min', 'Time spent (min)', 'number'),
+  col('score', 'Score', 'number'),
+  col('department', 'Department'),
+];
+export const COORDINATOR_KEYS: ReadonlySet<string> = new Set(COORDINATOR_COLUMNS.map((c) => c.key));
+
 export const REPORT_COLUMNS: Record<ReportKind, ReportColumn[]> = {
   completions: [
     col('account', 'Account'),
@@ -31,16 +48,7 @@ export const REPORT_COLUMNS: Record<ReportKind, ReportColumn[]> = {
     pct('progress_pct', 'Progress %'),
     col('completed_at', 'Completed at', 'date'),
     col('last_activity_at', 'Last activity', 'date'),
-    // What coordinators act on (issue #22). Appended, so the positions completions-stream fills stay put.
-    col('assigned_at', 'Assigned', 'date'),
-    col('due_at', 'Due', 'date'),
-    col('overdue', 'Overdue'),
-    col('expires_at', 'Expires', 'date'),
-    col('certificate_issued_at', 'Certificate issued', 'date'),
-    col('certificate_expires_at', 'Certificate expires', 'date'),
-    col('time_spent_min', 'Time spent (min)', 'number'),
-    col('score', 'Score', 'number'),
-    col('department', 'Department'),
+    ...COORDINATOR_COLUMNS,
   ],
   attendance: [
     col('account', 'Account'),
