@@ -23,6 +23,10 @@ interface ReportFlags {
   to?: string;
   learner?: string;
   search?: string;
+  overdue?: boolean;
+  dueBefore?: string;
+  expiresBefore?: string;
+  includeLeavers?: boolean;
   bom: boolean;
   localeDates?: boolean;
   saved?: string;
@@ -58,6 +62,10 @@ export function registerReport(program: Command, { io, withCore }: CommandContex
     .option('--to <YYYY-MM-DD>', 'last day, inclusive', day)
     .option('--learner <email>', 'the learner for a transcript')
     .option('--search <text>', 'learner name or e-mail contains')
+    .option('--overdue', 'only rows past their due date and not completed or passed (completions, learner)')
+    .option('--due-before <YYYY-MM-DD>', 'only rows due before this day (completions, learner)', day)
+    .option('--expires-before <YYYY-MM-DD>', 'only access or certificates expiring before this day', day)
+    .option('--include-leavers', 'also show blocked and deleted learners (completions, attendance)')
     .option('--no-bom', 'CSV without the UTF-8 byte-order mark')
     .option('--locale-dates', 'CSV dates as your locale writes them (default ISO-8601)')
     .option('--saved <name>', 'run a saved report definition (flags given here override it)')
@@ -97,6 +105,10 @@ export function registerReport(program: Command, { io, withCore }: CommandContex
           ...(flags.to ? { to: flags.to } : {}),
           ...(flags.learner ? { learnerEmail: flags.learner } : {}),
           ...(flags.search ? { learnerSearch: flags.search } : {}),
+          ...(flags.overdue ? { overdue: true } : {}),
+          ...(flags.dueBefore ? { dueBefore: flags.dueBefore } : {}),
+          ...(flags.expiresBefore ? { expiresBefore: flags.expiresBefore } : {}),
+          ...(flags.includeLeavers ? { includeLeavers: true } : {}),
         };
         const parsed = reportDefinitionSchema.safeParse(draft);
         if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));

@@ -69,7 +69,15 @@ export const reportDefinitionSchema = z
     message: "A learner transcript needs the learner's e-mail",
     path: ['learnerEmail'],
   })
-  .refine((d) => !d.from || !d.to || d.from <= d.to, { message: '"from" is after "to"', path: ['from'] });
+  .refine((d) => !d.from || !d.to || d.from <= d.to, { message: '"from" is after "to"', path: ['from'] })
+  .refine((d) => d.kind === 'completions' || d.kind === 'learner' || !(d.overdue || d.dueBefore || d.expiresBefore), {
+    message: 'Due and expiry filters apply to completions and learner transcripts only',
+    path: ['overdue'],
+  })
+  .refine((d) => d.kind === 'completions' || d.kind === 'attendance' || !d.includeLeavers, {
+    message: 'Leavers are hidden only from completions and attendance: include-leavers applies to those',
+    path: ['includeLeavers'],
+  });
 export type ReportDefinition = z.infer<typeof reportDefinitionSchema>;
 export type ReportDefinitionInput = z.input<typeof reportDefinitionSchema>;
 
