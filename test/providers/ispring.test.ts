@@ -1145,6 +1145,17 @@ describe('iSpring Learn: enrollments, dates and the directory', () => {
     expect(sim.requests.filter((r) => r.path.startsWith('/enrollment?') || r.path === '/enrollment')).toHaveLength(1);
   });
 
+  it('testConnection says when enrollments cannot be listed, and only then', async () => {
+    const { sim, connector } = await setup({ courses: 3, results: 6 });
+    expect((await connector.testConnection(signal())).notes).toHaveLength(1);
+    sim.options.missing = ['enrollments'];
+    expect((await connect(sim).connector.testConnection(signal())).notes).toHaveLength(1);
+    sim.options.missing = [];
+    sim.options.forbid = ['enrollments'];
+    const info = await connect(sim).connector.testConnection(signal());
+    expect(info.notes).toEqual([expect.stringMatching(/learner results API/), expect.stringMatching(/certificates/)]);
+  });
+
   it('per-course final statuses: dates and certificates from the enrollments; none when those are refused', async () => {
     const { sim, connector } = await setup({ courses: 5, learners: 10, results: 40, forbid: ['results'] });
     const courseIds = sim.data.courses.map((c) => c.contentItemId);

@@ -862,6 +862,23 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
     );
   }
 
+  /** Whether the enrollment list (certificates, date-only due dates) can be read; null when it can. */
+  async function enrollmentNote(signal: AbortSignal): Promise<string | null> {
+    try {
+      // The paged list only: the older non-paged one answers with every enrollment at once.
+      await get(ENROLLMENTS[0]!.path, new URLSearchParams([['pageSize', '1']]), signal);
+      return null;
+    } catch (error) {
+      // Missing here, the older non-paged list may still answer when progress is read.
+      if (error instanceof HttpError && error.code === 'not_found') return null;
+      if (!unreadable(error)) throw error;
+    }
+    return (
+      'This user cannot list enrollments, so certificates are not synced; assignment, due and expiry dates come ' +
+      'from the learner results where those are readable. Use an account administrator for certificates.'
+    );
+  }
+
   return {
     platform: 'ispring',
     incremental: new Set(['progress']),
@@ -877,6 +894,8 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
         if (!accountHost) for (const course of page.items) if (course.url) accountHost = hostOf(course.url);
       }
       const notes = [await progressNote(signal, firstCourseId)];
+      const enrollments = await enrollmentNote(signal);
+      if (enrollments) notes.push(enrollments);
       return { accountName: accountHost ?? host, courseCount, notes };
     },
     courses,
