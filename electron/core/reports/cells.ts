@@ -2,6 +2,7 @@
 import type { ReportColumn } from '../contract/channels/reports';
 import type { ReportValue } from '../store/report-queries';
 import { dateTimeFormat } from './intl-cache';
+import { isoInZone } from './zoned';
 
 const FORMULA_START = /^[=+\-@\t\r\0]/;
 /**
@@ -26,10 +27,11 @@ export function csvField(text: string): string {
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-export function formatDate(iso: string, locale: string | null): string {
-  if (!locale) return iso;
+export function formatDate(iso: string, locale: string | null, zone: string | null = null): string {
+  if (!locale) return zone ? isoInZone(iso, zone) : iso;
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : dateTimeFormat(locale, CSV_DATE).format(date);
+  if (Number.isNaN(date.getTime())) return iso;
+  return dateTimeFormat(locale, zone ? { ...CSV_DATE, timeZone: zone } : CSV_DATE).format(date);
 }
 
 const CSV_DATE: Intl.DateTimeFormatOptions = { dateStyle: 'short', timeStyle: 'short' };
@@ -39,9 +41,15 @@ const CSV_DATE: Intl.DateTimeFormatOptions = { dateStyle: 'short', timeStyle: 's
  * RFC 4180 quoting. Most cells need neither, and one regular
  * expression test tells, so the common case allocates nothing.
  */
-export function csvCell(value: ReportValue | undefined, column: ReportColumn, locale: string | null): string {
+export function csvCell(
+  value: ReportValue | undefined,
+  column: ReportColumn,
+  locale: string | null,
+  /** A session's own zone: its times written on that zone's clocks (ISO with the zone's offset, or localised). */
+  zone: string | null = null,
+): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return String(value);
-  const text = column.type === 'date' && locale ? formatDate(value, locale) : value;
+  const text = column.type === 'date' && (locale || zone) ? formatDate(value, locale, zone) : value;
   return NEEDS_CARE.test(text) ? csvField(neutralise(text)) : text;
 }

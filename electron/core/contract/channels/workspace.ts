@@ -76,6 +76,8 @@ export interface SessionRow {
   instructors: string[];
   capacity: number | null;
   attending: number;
+  /** The venue's IANA zone: the session's times are shown on its clocks. Null: the computer's zone. */
+  timeZone: string | null;
 }
 
 export interface LearnerProfile {
