@@ -47,6 +47,21 @@ function formatDay(iso: string | null, locale: string): string {
   return Number.isNaN(d.getTime()) ? iso : dateTimeFormat(locale, DAY).format(d);
 }
 
+/** A session time on its venue's clocks (the row's Time zone column names the zone), else in UTC, saying so. */
+function formatSessionTime(iso: string | null, zone: unknown, locale: string): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  if (typeof zone === 'string' && zone) {
+    try {
+      return dateTimeFormat(locale, { ...DAY_TIME, timeZone: zone }).format(d);
+    } catch {
+      // Not a zone this runtime knows: UTC below.
+    }
+  }
+  return formatDate(iso, locale);
+}
+
 function formatDate(iso: string | null, locale: string): string {
   if (!iso) return '';
   const d = new Date(iso);
@@ -218,11 +233,13 @@ export function renderReportHtml(input: PdfReportInput): string {
           .map((c, i) => {
             const v = row[c.key];
             const text = String(
-              c.type === 'date'
-                ? formatDay(v as string | null, input.locale)
-                : typeof v === 'number'
-                  ? numberFormat(input.locale).format(v)
-                  : (v ?? ''),
+              c.type === 'date' && c.zoneKey
+                ? formatSessionTime(v as string | null, row[c.zoneKey], input.locale)
+                : c.type === 'date'
+                  ? formatDay(v as string | null, input.locale)
+                  : typeof v === 'number'
+                    ? numberFormat(input.locale).format(v)
+                    : (v ?? ''),
             );
             widthCounts[i]![Math.min(MAX_HALF_EMS, Math.ceil(textEms(text) * 2))]! += 1;
             return `<td>${escapeHtml(text)}</td>`;

@@ -16,6 +16,11 @@ export type ReportRow = Record<string, ReportValue>;
 
 const col = (key: string, label: string, type: ReportColumn['type'] = 'text'): ReportColumn => ({ key, label, type });
 const pct = (key: string, label: string): ReportColumn => ({ key, label, type: 'number', percent: true });
+/** A session time, shown in the session's own time zone (the `time_zone` column). */
+const sessionTime = (key: string, label: string): ReportColumn => ({
+  ...col(key, label, 'date'),
+  zoneKey: 'time_zone',
+});
 
 /**
  * What coordinators act on (issue #22), which many platforms leave empty. Appended to the completions columns, so the
@@ -54,8 +59,9 @@ export const REPORT_COLUMNS: Record<ReportKind, ReportColumn[]> = {
     col('account', 'Account'),
     col('course_name', 'Course'),
     col('session_id', 'Session ID'),
-    col('session_start', 'Session start', 'date'),
-    col('session_end', 'Session end', 'date'),
+    sessionTime('session_start', 'Session start'),
+    sessionTime('session_end', 'Session end'),
+    col('time_zone', 'Time zone'),
     col('session_status', 'Session status'),
     col('learner_id', 'Learner ID'),
     col('learner_name', 'Learner'),
@@ -380,7 +386,7 @@ export function buildReportQuery(
       learnerFilter(def, where, params);
       return {
         sql: `SELECT a.label AS account, coalesce(c.name, x.course_id) AS course_name, x.session_id,
-            s.starts_at AS session_start, s.ends_at AS session_end, s.status AS session_status, x.learner_id,
+            s.starts_at AS session_start, s.ends_at AS session_end, s.time_zone, s.status AS session_status, x.learner_id,
             coalesce(l.name, x.learner_id) AS learner_name, l.email AS learner_email, x.status AS attendance_status
           FROM attendance x ${liveJoin('x')}
           JOIN course_sessions s

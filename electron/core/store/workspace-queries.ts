@@ -316,9 +316,10 @@ export function createWorkspaceQueries(db: Db) {
       instructors_json: string;
       capacity: number | null;
       attending: number;
+      time_zone: string | null;
     }
   >(
-    `SELECT cs.id, cs.name, cs.starts_at, cs.ends_at, cs.status, cs.venue, cs.instructors_json, cs.capacity,
+    `SELECT cs.id, cs.name, cs.starts_at, cs.ends_at, cs.status, cs.venue, cs.instructors_json, cs.capacity, cs.time_zone,
        (SELECT count(*) FROM attendance x WHERE x.account_id = cs.account_id AND x.generation = cs.generation
           AND x.session_id = cs.id AND x.status IN ('registered', 'attended')) AS attending
      FROM course_sessions cs ${liveJoin('cs')}
@@ -345,6 +346,7 @@ export function createWorkspaceQueries(db: Db) {
       instructors: JSON.parse(s.instructors_json) as string[],
       capacity: s.capacity,
       attending: s.attending,
+      timeZone: s.time_zone,
     }));
     const learners = new Map<string, string>();
     const cells: Record<string, Record<string, string>> = {};

@@ -87,6 +87,11 @@ export interface ReportColumn {
   type: 'text' | 'number' | 'date';
   /** A number in 0..100 that is a percentage (spreadsheets show it with a % format). */
   percent?: boolean;
+  /**
+   * A date shown on the clocks of the IANA zone in this row's `zoneKey` column (a session in its venue's zone); rows
+   * without one keep UTC.
+   */
+  zoneKey?: string;
 }
 
 export interface ReportPreview {

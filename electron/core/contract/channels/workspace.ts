@@ -89,6 +89,8 @@ export interface SessionRow {
   instructors: string[];
   capacity: number | null;
   attending: number;
+  /** The venue's IANA zone: the session's times are shown on its clocks. Null: the computer's zone. */
+  timeZone: string | null;
 }
 
 /** The dates and figures a coordinator acts on, per learner × course (null where the platform does not say). */
