@@ -12,11 +12,18 @@
  * Where the doc only guesses, a knob picks the variant (error body style, next-link form, the shape of
  * /user/{id}/courses/, whether an admin may read courses it does not manage, an oversized `limit` clamped or refused).
  *
+ * OAuth 2.0 as django-oauth-toolkit serves it (docs/api/authentication/oauth.md): `/oauth/authorize/` approves at once
+ * and redirects to the (loopback) redirect_uri with `code` and `state`, as a browser already signed in would;
+ * `/oauth/token/` takes the authorization_code (verifying PKCE S256 when the authorize request carried a challenge),
+ * password and refresh_token grants, answers `{access_token, expires_in: 36000, token_type, scope, refresh_token}`,
+ * rotates the refresh token (the old one, and its access token, stop working) and a stale access token is a 401.
+ *
  * Scale: course members are not stored but computed from (seed, course, position), and pages are slices of virtual
  * lists, so a page costs O(limit) whatever the dataset size (only `search=` and last_active_at ordering scan, the
  * latter once per course).
  */
 import { jwtVerify } from 'jose';
+import { createHash, randomBytes } from 'node:crypto';
 import { seededRandom, startSimServer, type SimResponse, type SimServer } from './server';
 
 export type JoinStatus = 'creator' | 'manager' | 'joined' | 'invited' | 'requested' | null;
@@ -42,6 +49,12 @@ export interface SelfcommunitySimOptions {
   unmanagedCourses?: number[];
   maxLimit?: number;
   defaultLimit?: number;
+  /** The OAuth application registered in make.selfcommunity.io. */
+  oauthClientId?: string;
+  /** null: a public client (no secret, as a desktop app should be registered); else a confidential one. */
+  oauthClientSecret?: string | null;
+  /** username → password, for the password grant (the coordinator's by default). */
+  passwords?: Record<string, string>;
 }
 
 /** Switchable at runtime. */
@@ -70,6 +83,26 @@ export interface SelfcommunityKnobs {
   oversizedLimit: 'clamp' | 'error';
   /** Live data: after each page of a course's dashboard that has a next page, learners join and leave. */
   churn: { add: number; remove: number } | null;
+  /** OAuth: the user a browser sign-in approves as (the coordinator by default). */
+  authorizeAs: number;
+  /** OAuth: the signed-in user clicks "Deny" (redirects with error=access_denied). */
+  authorizeDenied: boolean;
+  /** OAuth: seconds an access token lives (DOT's default, as documented). */
+  accessTokenLifetimeS: number;
+  /** OAuth: whether the server knows PKCE (an older server ignores code_challenge and code_verifier). */
+  pkce: boolean;
+}
+
+/** What the OAuth server holds. */
+export interface SelfcommunityOauthState {
+  /** access token → its user and expiry (ms). */
+  access: Map<string, { user: number; expiresAt: number }>;
+  /** refresh token → its user and the access token issued with it. */
+  refresh: Map<string, { user: number; access: string }>;
+  /** Every POST /oauth/token/ grant_type, in order (including refused ones). */
+  grants: string[];
+  /** What the last /oauth/authorize/ request carried. */
+  lastAuthorize: URLSearchParams | null;
 }
 
 export interface SimUser {
@@ -140,6 +173,7 @@ export interface SelfcommunitySimulator extends SimServer {
   knobs: SelfcommunityKnobs;
   /** `user_id` of every JWT accepted, in order. */
   jwtSubjects: number[];
+  oauth: SelfcommunityOauthState;
 }
 
 const FIRST_COURSE = 40;
@@ -328,6 +362,9 @@ export async function startSelfcommunitySimulator(
     unmanagedCourses: [],
     maxLimit: 100,
     defaultLimit: 20,
+    oauthClientId: 'rollbook-desktop-app',
+    oauthClientSecret: null,
+    passwords: { coordinator: 'coordinator-pässword' },
     ...options,
   };
   const data = generateSelfcommunityDataset(o);
@@ -348,8 +385,15 @@ export async function startSelfcommunitySimulator(
     defaultLimit: o.defaultLimit,
     oversizedLimit: 'clamp',
     churn: null,
+    authorizeAs: o.managerId,
+    authorizeDenied: false,
+    accessTokenLifetimeS: 36_000,
+    pkce: true,
   };
   const jwtSubjects: number[] = [];
+  const oauth: SelfcommunityOauthState = { access: new Map(), refresh: new Map(), grants: [], lastAuthorize: null };
+  /** code → what it was issued for (one use each). */
+  const codes = new Map<string, { user: number; redirectUri: string; challenge: string | null }>();
   const jwtKey = new TextEncoder().encode(o.jwtSecret);
   let origin = '';
 
@@ -378,6 +422,11 @@ export async function startSelfcommunitySimulator(
     if (!token) return fail(401, 'authentication_failed', 'Invalid Authorization header. Use "Bearer <token>".');
     const fixed = knobs.tokens.get(token);
     if (fixed !== undefined) return { caller: fixed };
+    const issued = oauth.access.get(token);
+    if (issued) {
+      if (issued.expiresAt <= knobs.now().getTime()) return json(401, { detail: 'Access token expired.' });
+      return { caller: issued.user };
+    }
     if (token.split('.').length !== 3) return fail(401, 'authentication_failed', 'Invalid token.');
     try {
       const { payload } = await jwtVerify(token, jwtKey, {
@@ -668,6 +717,119 @@ export async function startSelfcommunitySimulator(
     joined_at: r.member?.joined_at ?? c.created_at,
   });
 
+  // ---- OAuth 2.0 ------------------------------------------------------------------------------------------------
+
+  const oauthError = (status: number, error: string, description: string): SimResponse =>
+    json(status, { error, error_description: description });
+  const opaque = () => randomBytes(20).toString('base64url');
+  /** RFC 8252 §7.3: a loopback redirect may use any port; the registered one is http://127.0.0.1/… */
+  const loopback = (uri: string) => {
+    try {
+      const u = new URL(uri);
+      return u.protocol === 'http:' && (u.hostname === '127.0.0.1' || u.hostname === '[::1]');
+    } catch {
+      return false;
+    }
+  };
+
+  function authorize(method: string, url: URL): SimResponse {
+    if (method !== 'GET') return fail(405, 'method_not_allowed', `Method "${method}" not allowed.`);
+    oauth.lastAuthorize = new URLSearchParams(url.searchParams);
+    const q = url.searchParams;
+    const redirectUri = q.get('redirect_uri') ?? '';
+    // DOT shows an error page (no redirect) when the client or its redirect URI is wrong.
+    if (q.get('client_id') !== o.oauthClientId)
+      return { status: 400, contentType: 'text/html', body: '<h1>Error: invalid_client</h1>' };
+    if (!loopback(redirectUri))
+      return {
+        status: 400,
+        contentType: 'text/html',
+        body: '<h1>Error: invalid_request (Mismatching redirect URI)</h1>',
+      };
+    const back = new URL(redirectUri);
+    const state = q.get('state');
+    if (state !== null) back.searchParams.set('state', state);
+    const challenge = knobs.pkce ? q.get('code_challenge') : null;
+    if (q.get('response_type') !== 'code') back.searchParams.set('error', 'unsupported_response_type');
+    else if (challenge !== null && q.get('code_challenge_method') !== 'S256')
+      back.searchParams.set('error', 'invalid_request');
+    else if (knobs.authorizeDenied) back.searchParams.set('error', 'access_denied');
+    else {
+      const code = opaque();
+      codes.set(code, { user: knobs.authorizeAs, redirectUri, challenge });
+      back.searchParams.set('code', code);
+    }
+    return { status: 302, contentType: 'text/html', body: '', headers: { location: back.toString() } };
+  }
+
+  function issue(user: number): SimResponse {
+    const access = opaque();
+    const refresh = opaque();
+    oauth.access.set(access, { user, expiresAt: knobs.now().getTime() + knobs.accessTokenLifetimeS * 1000 });
+    oauth.refresh.set(refresh, { user, access });
+    return json(200, {
+      access_token: access,
+      expires_in: knobs.accessTokenLifetimeS,
+      token_type: 'Bearer',
+      scope: 'read write',
+      refresh_token: refresh,
+    });
+  }
+
+  function token(req: { method?: string; headers: Record<string, unknown> }, body: string): SimResponse {
+    if (req.method !== 'POST') return fail(405, 'method_not_allowed', `Method "${req.method}" not allowed.`);
+    if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'))
+      return oauthError(400, 'invalid_request', 'The token request must be form-encoded.');
+    const form = new URLSearchParams(body);
+    const grant = form.get('grant_type') ?? '';
+    oauth.grants.push(grant);
+    // Client authentication: client_id in the body (public client), plus the secret for a confidential one
+    // (in the body or as HTTP Basic).
+    let clientId = form.get('client_id');
+    let clientSecret = form.get('client_secret');
+    const basic = /^Basic\s+(\S+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    if (basic) {
+      const [id, secret] = Buffer.from(basic, 'base64').toString('utf8').split(':');
+      clientId = decodeURIComponent(id ?? '');
+      clientSecret = decodeURIComponent(secret ?? '');
+    }
+    if (clientId !== o.oauthClientId || (o.oauthClientSecret !== null && clientSecret !== o.oauthClientSecret))
+      return oauthError(401, 'invalid_client', 'Client authentication failed.');
+    switch (grant) {
+      case 'authorization_code': {
+        const code = codes.get(form.get('code') ?? '');
+        if (!code) return oauthError(400, 'invalid_grant', 'Invalid code.');
+        codes.delete(form.get('code')!);
+        if (form.get('redirect_uri') !== code.redirectUri)
+          return oauthError(400, 'invalid_grant', 'Mismatching redirect URI.');
+        if (code.challenge !== null) {
+          const verifier = form.get('code_verifier') ?? '';
+          const computed = createHash('sha256').update(verifier).digest('base64url');
+          if (computed !== code.challenge) return oauthError(400, 'invalid_grant', 'Code verifier mismatch.');
+        }
+        return issue(code.user);
+      }
+      case 'password': {
+        const username = form.get('username') ?? '';
+        const user = [...data.staff, ...data.users].find((u) => u.username === username);
+        if (!user || o.passwords[username] === undefined || o.passwords[username] !== form.get('password'))
+          return oauthError(400, 'invalid_grant', 'Invalid credentials given.');
+        return issue(user.id);
+      }
+      case 'refresh_token': {
+        const presented = form.get('refresh_token') ?? '';
+        const held = oauth.refresh.get(presented);
+        if (!held) return oauthError(400, 'invalid_grant', 'Invalid refresh token.');
+        // Rotation (DOT's ROTATE_REFRESH_TOKEN): the old pair stops working.
+        oauth.refresh.delete(presented);
+        oauth.access.delete(held.access);
+        return issue(held.user);
+      }
+      default:
+        return oauthError(400, 'unsupported_grant_type', `Grant type "${grant}" is not supported.`);
+    }
+  }
+
   // ---- routes ---------------------------------------------------------------------------------------------------
 
   const sim = await startSimServer(async (req, url, body) => {
@@ -678,6 +840,9 @@ export async function startSelfcommunitySimulator(
         contentType: 'text/html',
         body: '<h1>Not Found</h1><p>The requested resource was not found on this server.</p>',
       };
+
+    if (path === '/oauth/authorize/') return authorize(req.method ?? 'GET', url);
+    if (path === '/oauth/token/') return token(req, body);
 
     if (path === '/api/v2/jwt/verify_token/') {
       if (req.method !== 'POST') return fail(405, 'method_not_allowed', `Method "${req.method}" not allowed.`);
@@ -832,5 +997,5 @@ export async function startSelfcommunitySimulator(
     }
   });
   origin = sim.url;
-  return Object.assign(sim, { data, options: o, knobs, jwtSubjects }) as SelfcommunitySimulator;
+  return Object.assign(sim, { data, options: o, knobs, jwtSubjects, oauth }) as SelfcommunitySimulator;
 }

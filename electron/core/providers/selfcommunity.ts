@@ -1,6 +1,7 @@
 /**
  * SelfCommunity connector (API v2, courses; see shared/api/selfcommunity.md). Authenticates with a user's Bearer
- * access token, or signs its own short-lived HS256 JWT with the community's secret, acting as a chosen user.
+ * access token, or signs its own short-lived HS256 JWT with the community's secret, acting as a chosen user, or
+ * through an OAuth sign-in whose access token it renews (selfcommunity-oauth.ts).
  *
  * - Courses: `/course/search/` = every course the identity can see, so the report lists all of them and the run
  *   names the ones whose learners it could not read.
@@ -25,6 +26,7 @@ import { RollbookError } from '../contract/errors';
 import { HttpError } from '../http/errors';
 import type { HttpResponse } from '../http/types';
 import { ListingCheck, reportGap } from './listing';
+import { communityRoot, oauthBearer, parseCredential } from './selfcommunity-oauth';
 import type { Connector, ConnectorInit, Page, ResourceScope } from './types';
 
 /** The docs name no maximum page size; 100 is what DRF deployments commonly allow, and `next` is followed anyway. */
@@ -74,8 +76,8 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
   // Secrets pasted from the admin console often carry a trailing newline.
   const secret = init.secret.trim();
   const now = init.now ?? (() => new Date());
-  const base = new URL(settings.baseUrl.replace(/\/+$/, '').replace(/\/api\/v2$/, ''));
-  const root = base.toString().replace(/\/+$/, '');
+  const root = communityRoot(settings.baseUrl);
+  const base = new URL(root);
   const host = base.host;
   http.redact(init.secret);
   http.redact(secret);
@@ -86,6 +88,26 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
   };
 
   // ---- auth ------------------------------------------------------------------------------------------------------
+
+  const oauth = settings.authMode === 'oauth' ? oauthSession() : null;
+
+  function oauthSession() {
+    const credential = parseCredential(init.secret);
+    if (!credential || !settings.oauthClientId) {
+      throw new RollbookError(
+        'reconnect_needed',
+        'This SelfCommunity account signs in with OAuth, but its saved sign-in is missing or unreadable. ' +
+          'Sign in with SelfCommunity again to reconnect.',
+      );
+    }
+    return oauthBearer({
+      http,
+      client: { root, clientId: settings.oauthClientId },
+      credential,
+      now,
+      save: init.saveSecret,
+    });
+  }
 
   let jwt: { token: string; exp: number } | null = null;
   let signing: Promise<string> | null = null;
@@ -112,7 +134,8 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     return token;
   }
 
-  async function bearer(): Promise<string> {
+  async function bearer(signal: AbortSignal): Promise<string> {
+    if (oauth) return oauth.token(signal);
     if (settings.authMode !== 'jwt') return secret;
     const nowS = Math.floor(now().getTime() / 1000);
     if (jwt && jwt.exp - JWT_RENEW_MARGIN_S > nowS) return jwt.token;
@@ -170,10 +193,17 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     const make = (message: string) => new HttpError(error.code, message, error.status, error.excerpt, { cause: error });
     switch (error.code) {
       case 'auth_failed': {
+        if (settings.authMode === 'oauth') {
+          throw make(
+            'SelfCommunity rejected the access token it had just renewed (HTTP 401). The OAuth application may ' +
+              'have lost its access to the Community APIs; sign in with SelfCommunity again.',
+          );
+        }
         if (settings.authMode !== 'jwt') {
           throw make(
-            'SelfCommunity rejected the access token (HTTP 401): it is wrong, expired or revoked. ' +
-              'Create a new access token for this community and save it in the account settings.',
+            'SelfCommunity rejected the access token (HTTP 401): it is wrong, expired or revoked. A pasted OAuth ' +
+              'access token lasts 10 hours: use "Sign in with SelfCommunity" (renewed automatically) or a JWT ' +
+              'secret key instead, or save a new token in the account settings.',
           );
         }
         const why = await diagnoseJwt(signal);
@@ -236,19 +266,25 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
   // ---- transport ---------------------------------------------------------------------------------------------------
 
   async function getJson(url: string, signal: AbortSignal): Promise<unknown> {
-    const send = async () =>
-      http.request({ url, headers: { Authorization: `Bearer ${await bearer()}`, Accept: 'application/json' }, signal });
+    let used = '';
+    const send = async (token?: string) => {
+      used = token ?? (await bearer(signal));
+      return http.request({ url, headers: { Authorization: `Bearer ${used}`, Accept: 'application/json' }, signal });
+    };
     let response: HttpResponse;
     try {
       try {
         response = await send();
       } catch (error) {
-        // A JWT can be refused for clock drift or a secret rotated mid-run: sign a fresh one once, as the SDK refreshes
-        // once on 401. Static tokens cannot be renewed, so their 401 is final.
-        if (!(error instanceof HttpError && error.code === 'auth_failed' && settings.authMode === 'jwt' && jwt))
-          throw error;
-        jwt = null;
-        response = await send();
+        // A JWT can be refused for clock drift or a secret rotated mid-run: sign a fresh one once; an OAuth access
+        // token revoked or expired early is renewed once, as the SDK refreshes once on 401. Static tokens cannot be
+        // renewed, so their 401 is final.
+        if (!(error instanceof HttpError && error.code === 'auth_failed')) throw error;
+        if (oauth) response = await send(await oauth.renew(signal, used));
+        else if (settings.authMode === 'jwt' && jwt) {
+          jwt = null;
+          response = await send();
+        } else throw error;
       }
     } catch (error) {
       return explain(error, url, signal);
