@@ -132,6 +132,28 @@ describe('SelfCommunity OAuth sign-in through the core', () => {
     expect(stored().refreshToken).not.toBe(second.refreshToken);
   });
 
+  it('a sync in a worker thread renews after a 401 and the core writes the rotated refresh token back', async () => {
+    const sim = await startSelfcommunitySimulator({ courses: 2, users: 6, membersPerCourse: 3 });
+    const keychain = memoryKeychain();
+    const { core, cleanup } = testCore({ keychain: keychain.backend });
+    cleanups.push(() => sim.close(), cleanup);
+    const start = await core.call('accounts.oauthStart', { baseUrl: sim.url, clientId: sim.options.oauthClientId });
+    await browse(start.authorizeUrl);
+    const { flow } = await core.call('accounts.oauthFinish', { flow: start.flow });
+    const settings = { platform: 'selfcommunity', baseUrl: sim.url, authMode: 'oauth' } as const;
+    const { account } = await core.call('accounts.add', {
+      label: 'Worker',
+      settings: { ...settings, oauthClientId: sim.options.oauthClientId },
+      oauthFlow: flow,
+    });
+    const before = JSON.parse(keychain.entries.get(account.id)!) as { refreshToken: string };
+    sim.oauth.access.clear();
+    expect((await core.call('sync.run', {}))[0]).toMatchObject({ outcome: 'ok' });
+    const after = JSON.parse(keychain.entries.get(account.id)!) as { refreshToken: string };
+    expect(after.refreshToken).not.toBe(before.refreshToken);
+    expect(sim.oauth.refresh.has(after.refreshToken)).toBe(true);
+  });
+
   it('a refused refresh marks the account with the reason, is never retried, and signing in again clears it', async () => {
     const { sim, core, opened, settings, advance } = await setup();
     const { finish } = await signIn(core, sim, opened);
@@ -162,6 +184,30 @@ describe('SelfCommunity OAuth sign-in through the core', () => {
     await core.call('accounts.replaceSecret', { account: account.id, oauthFlow: renewed.flow });
     expect((await core.call('accounts.list'))[0]).toMatchObject({ needsReconnect: false, reconnectReason: null });
     expect((await core.call('sync.run', {}))[0]).toMatchObject({ outcome: 'ok' });
+  });
+
+  it('a pasted OAuth access token stops after its 10 hours, and the failure says how to sign in instead', async () => {
+    const { sim, core, advance } = await setup();
+    const form = new URLSearchParams({
+      grant_type: 'password',
+      client_id: sim.options.oauthClientId,
+      username: 'coordinator',
+      password: sim.options.passwords.coordinator!,
+    });
+    const answer = await fetch(`${sim.url}/oauth/token/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    });
+    const issued = (await answer.json()) as { access_token: string; expires_in: number };
+    expect(issued.expires_in).toBe(36_000);
+    const settings = { platform: 'selfcommunity', baseUrl: sim.url, authMode: 'token' } as const;
+    await core.call('accounts.add', { label: 'Pasted', settings, secret: issued.access_token });
+    expect((await core.call('sync.run', {}))[0]).toMatchObject({ outcome: 'ok' });
+    advance(10 * HOUR + 60_000);
+    const run = (await core.call('sync.run', {}))[0]!;
+    expect(run).toMatchObject({ outcome: 'failed', errorCode: 'auth_failed' });
+    expect(run.errorMessage).toMatch(/lasts 10 hours: use "Sign in with SelfCommunity"/);
   });
 
   it('takes only the redirect with its own state; a declined or cancelled sign-in ends clearly', async () => {

@@ -325,7 +325,7 @@ describe('SelfCommunity connector', () => {
       expect(e4).toMatchObject({
         code: 'auth_failed',
         message: expect.stringMatching(
-          /^SelfCommunity rejected the access token \(HTTP 401\).*Create a new access token/,
+          /^SelfCommunity rejected the access token \(HTTP 401\).*lasts 10 hours: use "Sign in with SelfCommunity"/,
         ),
       });
       expectNoSecret(e4, secretsOf(token.sim, ['expired-token-xyz123']));

@@ -157,7 +157,7 @@ export const accountHandlers = {
         `An account cannot change platform (${account.platform} → ${settings.platform}). Add a new account instead.`,
       );
     }
-    if (input.secret === undefined) {
+    if (input.secret === undefined && input.oauthFlow === undefined) {
       // The stored secret was given for the old address; sending it to a new one (a typo, or a host that asks for
       // it) could hand it to a stranger. An account without a secret has nothing to send.
       const before = credentialOrigins(account.settings);
@@ -175,10 +175,11 @@ export const accountHandlers = {
       return ctx.accounts.get(account.id)!;
     }
     if (!needsSecret(settings)) throw new RollbookError('invalid_input', 'Sample accounts have no secret.');
+    const secret = givenSecret(ctx, input, settings)!;
     // The new settings with the new secret, tested before anything is saved.
-    await testConnection(ctx, settings, input.secret);
+    await testConnection(ctx, settings, secret);
     const storage = input.storage ?? (account.secretLocation === 'session' ? 'session' : 'keychain');
-    await storeSecret(ctx, account.id, input.secret, storage);
+    await storeSecret(ctx, account.id, secret, storage);
     try {
       writeTransaction(ctx.db, () => {
         const now = ctx.now().toISOString();

@@ -94,6 +94,7 @@ export const accountChannels = {
       label: label.optional(),
       settings: accountSettingsSchema.optional(),
       secret: secret.optional(),
+      oauthFlow: oauthFlow.optional(),
       storage: z.enum(['keychain', 'session']).optional(),
     }),
   ),
