@@ -162,6 +162,17 @@ export interface SelfcommunityDataset {
   learnersOf(courseId: number): SimMember[];
   /** Live data: `add` learners join the course (last in join order) and its `remove` earliest learners leave. */
   churn(courseId: number, add: number, remove: number): void;
+  /** The course's published quiz lessons in course order (a check-in quiz on some, a final quiz on every other). */
+  quizzes(courseId: number): { lessonId: number; sectionId: number; name: string }[];
+  /**
+   * The k-th learner's attempt on a quiz lesson (one each; `uncompleted` = started, not finished). A learner at
+   * 100% passed every quiz; some others failed the final one, so they can never reach 100%.
+   */
+  attempt(
+    courseId: number,
+    k: number,
+    lessonId: number,
+  ): { result: 'uncompleted' | 'completed' | 'failed'; grade: number };
   /** Staff join statuses per course (creator, plus the coordinator as "joined" where it does not manage). */
   staffStatus(courseId: number, userId: number): JoinStatus;
   isLearner(courseId: number, userId: number): boolean;
@@ -297,10 +308,28 @@ export function generateSelfcommunityDataset(o: Required<SelfcommunitySimOptions
     };
   };
 
+  const quizzes = (courseId: number) => {
+    const i = courseId - FIRST_COURSE;
+    const list: { lessonId: number; sectionId: number; name: string }[] = [];
+    if (i % 4 === 0) list.push({ lessonId: courseId * 100 + 13, sectionId: courseId * 10 + 1, name: 'Check-in quiz' });
+    if (i % 2 === 0) list.push({ lessonId: courseId * 100 + 23, sectionId: courseId * 10 + 2, name: 'Final quiz' });
+    return list;
+  };
+
   return {
     courses,
     users,
     staff,
+    quizzes,
+    attempt(courseId, k, lessonId) {
+      const rate = learner(courseId, span(courseId).from + k).user_completion_rate;
+      const final = lessonId % 100 === 23;
+      if (rate === 100) return { result: 'completed', grade: 60 + ((k * 7) % 41) };
+      if (final && rate >= 50 && k % 3 === 0) return { result: 'failed', grade: 20 + (k % 39) };
+      if (!final && rate > 0 && k % 5 === 1) return { result: 'failed', grade: 10 + (k % 40) };
+      if (!final && rate >= 50) return { result: 'completed', grade: 75 };
+      return { result: 'uncompleted', grade: 0 };
+    },
     course: (id) => courseById.get(id),
     user: (id) => userById.get(id),
     learnerCount: (courseId) => (courseById.has(courseId) ? span(courseId).to - span(courseId).from : 0),
@@ -563,6 +592,19 @@ export async function startSelfcommunitySimulator(
       drip_delay: c.type === 'structured' ? (s - 1) * 7 : 0,
       lessons_order: [1, 2, 3].map((l) => c.id * 100 + s * 10 + l),
       num_lessons: 3,
+      lessons: [1, 2, 3].map((l) => {
+        const id = c.id * 100 + s * 10 + l;
+        const quiz = data.quizzes(c.id).find((q) => q.lessonId === id);
+        return {
+          id,
+          name: quiz?.name ?? `Lezione ${s}.${l}`,
+          type: quiz ? 'quiz' : 'lesson',
+          status: 'published',
+          comments_enabled: true,
+          completion_status: completed !== null && (s - 1) * 3 + l <= completed ? 'completed' : 'uncompleted',
+          ...(completed === null ? {} : { locked: false }),
+        };
+      }),
       ...(completed === null
         ? {}
         : {
@@ -921,7 +963,7 @@ export async function startSelfcommunitySimulator(
       );
     }
 
-    const coursePath = /^\/api\/v2\/course\/(\d+)\/(?:(status|users|join)\/)?$/.exec(path);
+    const coursePath = /^\/api\/v2\/course\/(\d+)\/(?:(status|users|join|quiz)\/)?$/.exec(path);
     if (!coursePath) return notFound();
     const c = data.course(Number(coursePath[1]));
     if (!c || !visible(c, caller)) return notFound();
@@ -950,6 +992,34 @@ export async function startSelfcommunitySimulator(
           activeOrder.delete(c.id);
         }
         return json(200, page);
+      }
+      case 'quiz': {
+        // Course Quiz Dashboard (course/get_course_dashboard_quiz.md): every attempt, quiz by quiz, for managers.
+        if (!manages(c, caller)) return denied();
+        const quizzes = data.quizzes(c.id);
+        const n = data.learnerCount(c.id);
+        const rows: Rows<{ quiz: (typeof quizzes)[number]; k: number; block: number }> = {
+          length: quizzes.length * n,
+          at: (i) => ({ quiz: quizzes[Math.floor(i / n)]!, k: i % n, block: Math.floor(i / n) }),
+        };
+        return json(
+          200,
+          paginate(url, rows, ({ quiz, k, block }) => {
+            const member = data.learner(c.id, k);
+            const attempt = data.attempt(c.id, k, quiz.lessonId);
+            return {
+              id: c.id * 1_000_000 + block * 100_000 + k,
+              course_id: c.id,
+              section_id: quiz.sectionId,
+              lesson_id: quiz.lessonId,
+              name: quiz.name,
+              created_at: scTime(Date.parse(member.joined_at) + (block + 1) * 2 * DAY),
+              grade: attempt.grade,
+              result: attempt.result,
+              user: userMinimal(data.user(member.user)!),
+            };
+          }),
+        );
       }
       case 'join': {
         if (c.hide_member_count && !manages(c, caller)) return denied();
