@@ -23,7 +23,7 @@ import { createAccountsRepo } from './store/accounts-repo';
 import { createSettingsRepo } from './store/settings-repo';
 import { createStatsRepo } from './store/stats-repo';
 import type { SecretStore } from './secrets/types';
-import { accountSecrets } from './secrets/account-secrets';
+import { accountSecrets, accountSecretWriter, markReconnectNeeded } from './secrets/account-secrets';
 import type { CoreContext } from './api/context';
 import { readSettings } from './api/settings';
 import type { AccountSettings } from './contract/accounts';
@@ -176,12 +176,20 @@ export function createCore(options: CoreOptions): Core {
   const settingsRepo = createSettingsRepo(db);
   const accountsRepo = createAccountsRepo(db);
 
-  const secretOf = accountSecrets({ secrets: options.secrets, accounts: accountsRepo, events, scrubber: log.scrubber });
+  const secretDeps = { secrets: options.secrets, accounts: accountsRepo, events, scrubber: log.scrubber };
+  const secretOf = accountSecrets(secretDeps);
+  const saveSecret = accountSecretWriter(secretDeps);
   const teamupCompletionThreshold = () => readSettings({ settings: settingsRepo }).teamupCompletionThreshold;
   const build = options.createConnector ?? createConnector;
-  const connectorFor = (settings: AccountSettings, secret: string, onWait?: (info: HttpWaitInfo) => void) =>
+  const connectorFor = (
+    settings: AccountSettings,
+    secret: string,
+    onWait?: (info: HttpWaitInfo) => void,
+    save?: (secret: string) => Promise<void>,
+  ) =>
     build(settings, secret, {
       now,
+      saveSecret: save,
       teamupCompletionThreshold: teamupCompletionThreshold(),
       onWait,
       httpOptions: { ...options.httpOptions, log: logger },
@@ -194,6 +202,7 @@ export function createCore(options: CoreOptions): Core {
     now,
     log,
     secretOf,
+    saveSecret,
     connectorFor,
     teamupCompletionThreshold,
     httpOptions: options.httpOptions,
@@ -202,7 +211,14 @@ export function createCore(options: CoreOptions): Core {
     worker: options.syncWorker,
   });
   const sync = new SyncCoordinator({
-    runAccount: runner.run,
+    runAccount: async (account, run) => {
+      const result = await runner.run(account, run);
+      // The platform refused the sign-in: the account says so (and why) until it is reconnected, and is not asked
+      // again meanwhile (secretOf).
+      if (result.errorCode === 'reconnect_needed' && result.errorMessage)
+        markReconnectNeeded(secretDeps, account.id, result.errorMessage);
+      return result;
+    },
     emitFinished: (run) => {
       events.emit('sync.finished', run);
       // last_synced_at (and possibly needs-reconnect) changed: the sidebar's "as of" times follow.
@@ -220,6 +236,7 @@ export function createCore(options: CoreOptions): Core {
     accounts: accountsRepo,
     connectorFor,
     secretOf,
+    saveSecret,
     settings: settingsRepo,
     stats: createStatsRepo(db),
     secrets: options.secrets,
@@ -253,8 +270,9 @@ export function createCore(options: CoreOptions): Core {
       throw new RollbookError('invalid_input', `Invalid input for ${channel}: ${z.prettifyError(parsed.error)}`);
     }
     // A secret given in a request (adding an account, replacing its secret) is scrubbed from the log from now on.
-    const given = (parsed.data as { secret?: unknown } | undefined)?.secret;
-    if (typeof given === 'string') log.scrubber.add(given);
+    const data = parsed.data as { secret?: unknown; clientSecret?: unknown; password?: unknown } | undefined;
+    for (const given of [data?.secret, data?.clientSecret, data?.password])
+      if (typeof given === 'string') log.scrubber.add(given);
     const handler = handlers[channel] as (ctx: CoreContext, input: unknown) => unknown;
     // Refused before they begin: a sync writes from worker threads, where the refusal would surface as a crash, and
     // account changes touch the keychain, which a cache write failing afterwards would leave out of step.

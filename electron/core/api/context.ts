@@ -35,6 +35,11 @@ export interface HostAbilities {
   fileWritten?: (path: string) => void;
   /** Throws RollbookError('forbidden_path') for anything the host will not open. */
   openPath?: (path: string, reveal: boolean) => Promise<void>;
+  /**
+   * Opens a sign-in page (SelfCommunity's /oauth/authorize/) in the system browser. The host opens only http(s)
+   * addresses; absent (the CLI), the user is shown the address to open.
+   */
+  openSignInPage?: (url: string) => Promise<void>;
   /** Opens the core's own log folder (never a path from the window: the core passes its `logDir`). */
   openLogFolder?: (dir: string) => Promise<void>;
 }
@@ -55,9 +60,16 @@ export interface CoreContext {
   stats: ReturnType<typeof createStatsRepo>;
   secrets: SecretStore;
   /** A connector for settings + secret (the wizard's test, and sync). */
-  connectorFor: (settings: AccountSettings, secret: string, onWait?: (info: HttpWaitInfo) => void) => Connector;
+  connectorFor: (
+    settings: AccountSettings,
+    secret: string,
+    onWait?: (info: HttpWaitInfo) => void,
+    saveSecret?: (secret: string) => Promise<void>,
+  ) => Connector;
   /** The account's secret; marks the account "needs reconnecting" and throws secret_missing if it is gone. */
   secretOf: (account: Account) => Promise<string>;
+  /** Writes a renewed secret (a rotated OAuth refresh token) back where the account keeps its secret. */
+  saveSecret: (accountId: string, secret: string) => Promise<void>;
   runs: SyncRunsRepo;
   workspace: WorkspaceQueries;
   reports: ReportQueries;
