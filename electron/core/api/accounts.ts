@@ -10,6 +10,7 @@ import type { ConnectionInfo } from '../providers/types';
 import { writeTransaction } from '../store/db';
 import type { CoreContext } from './context';
 import type { HandlersFor } from './handlers';
+import { seedSampleRequirements } from '../compliance/sample-requirements';
 
 export function resolveAccount(ctx: CoreContext, ref: string): Account {
   const account = ctx.accounts.get(ref) ?? ctx.accounts.findByLabel(ref);
@@ -106,6 +107,7 @@ export const accountHandlers = {
         throw error;
       }
     }
+    if (input.settings.platform === 'sample') seedSampleRequirements(ctx, id);
     changed(ctx);
     return { account: ctx.accounts.get(id)!, connection };
   },

@@ -29,7 +29,7 @@ CREATE TABLE requirement_audience (
   kind            TEXT NOT NULL CHECK (kind IN ('account', 'department', 'group', 'email')),
   value           TEXT NOT NULL,
   PRIMARY KEY (requirement_id, kind, value)
-) WITHOUT ROWID;
+);
 
 CREATE TABLE requirement_exemptions (
   id              INTEGER PRIMARY KEY,
@@ -45,7 +45,7 @@ CREATE TABLE requirement_exemptions (
 CREATE TABLE compliance_people (
   person_key  TEXT PRIMARY KEY,
   first_seen  TEXT NOT NULL
-) WITHOUT ROWID;
+);
 
 -- Bumped by every change to requirements or exemptions: computed statuses are valid for one revision.
 CREATE TABLE compliance_revision (
