@@ -88,7 +88,7 @@ describe('rollbook requirements, compliance and the compliance reports', () => {
     const filtered = await run('report', 'compliance', '--out', one, '--requirement', 'fire safety');
     expect(filtered.code).toBe(0);
     expect(records(one)[0]).toEqual(['Learner', 'Email', 'Fire Safety', 'Fire Safety date']);
-  });
+  }, 300_000);
 
   it('adds, edits, exports, imports and removes requirements; bad input names the field', async () => {
     const emails = join(out.path, 'emails.txt');

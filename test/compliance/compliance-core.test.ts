@@ -9,6 +9,8 @@ import { course, learner, scriptedConnector, type Dataset } from '../support/scr
 import { rejectionOf } from '../support/rejection';
 import { RollbookError } from '../../electron/core/contract/errors';
 import { tempDir } from '../support/tmp';
+import { pdfFlatText } from '../support/pdf-read';
+import * as XLSX from 'xlsx';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 
@@ -147,6 +149,36 @@ describe('compliance through the core', () => {
       'First Aid,Dan Dunn,,due,2026-07-15,30',
     ]);
   });
+
+  it('writes the reports as XLSX and PDF from the same figures, and guards names against formulas', async () => {
+    await core.call('requirements.update', { requirement: 'First Aid', changes: { name: '=HYPERLINK("x")' } });
+    const csv = join(out.path, 'guarded.csv');
+    await core.call('compliance.export', { kind: 'compliance', format: 'csv', path: csv, options: { bom: false } });
+    expect(readFileSync(csv, 'utf8').split('\r\n')[0]).toBe(
+      `Learner,Email,"'=HYPERLINK(""x"")","'=HYPERLINK(""x"") date"`,
+    );
+    await core.call('requirements.update', { requirement: '=HYPERLINK("x")', changes: { name: 'First Aid' } });
+
+    const xlsx = join(out.path, 'compliance.xlsx');
+    await core.call('compliance.export', { kind: 'compliance', format: 'xlsx', path: xlsx });
+    const book = XLSX.read(readFileSync(xlsx));
+    expect(book.SheetNames).toEqual(['Summary', 'Compliance']);
+    const rows = XLSX.utils.sheet_to_json<Record<string, string>>(book.Sheets.Compliance!);
+    expect(rows.find((r) => r.Learner === 'Eve Evans')).toMatchObject({
+      'First Aid': 'expiring',
+      'First Aid date': '2026-06-20',
+    });
+    expect(rows).toHaveLength(4);
+
+    const pdf = join(out.path, 'actions.pdf');
+    const written = await core.call('compliance.export', { kind: 'actions', format: 'pdf', path: pdf });
+    expect(written).toMatchObject({ rows: 2, truncated: false });
+    const text = pdfFlatText(pdf);
+    expect(text).toContain('Compliance actions');
+    expect(text).toContain('Share compliant by requirement');
+    expect(text).toMatch(/First Aid Eve Evans eve@example.org expiring 2026-06-20 5/);
+    expect(text).toMatch(/expiring: 1 \(25%\)/);
+  }, 120_000);
 
   it('filters by account, department, status and search', async () => {
     const north = await core.call('accounts.list').then((a) => a.find((x) => x.label === 'North')!.id);

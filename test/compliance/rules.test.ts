@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ComplianceStatus } from '../../electron/core/contract/channels/compliance';
 import type { ProgressStatus } from '../../electron/core/contract/domain';
-import { addMonths, dayOf, decide, isoDay, type Evidence, type Rule } from '../../electron/core/compliance/rules';
+import {
+  addMonths,
+  civilOf,
+  dayOf,
+  decide,
+  isoDay,
+  type Evidence,
+  type Rule,
+} from '../../electron/core/compliance/rules';
 
 const TODAY = '2026-06-15';
 
@@ -244,5 +252,16 @@ describe('compliance rules', () => {
     expect(dayOf('yesterday')).toBeNaN();
     expect(dayOf(null)).toBeNaN();
     expect(isoDay(addMonths(dayOf('2024-02-29'), 12))).toBe('2025-02-28');
+  });
+});
+
+describe('day arithmetic', () => {
+  it('agrees with Date for every day from 1900 to 2200', () => {
+    for (let day = dayOf('1900-01-01'); day <= dayOf('2200-12-31'); day += 1) {
+      const iso = new Date(day * 86_400_000).toISOString().slice(0, 10);
+      expect(isoDay(day)).toBe(iso);
+      expect(dayOf(iso)).toBe(day);
+      expect(civilOf(day)).toEqual(iso.split('-').map(Number));
+    }
   });
 });

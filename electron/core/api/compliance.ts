@@ -61,8 +61,10 @@ function view(ctx: CoreContext, r: StoredRequirement, exemptions: StoredExemptio
   };
 }
 
-function exemptionView(ctx: CoreContext, e: StoredExemption): Exemption {
-  return { ...e, requirement: ctx.requirements.list().find((r) => r.id === e.requirementId)?.name ?? '' };
+/** Exemptions with their requirement's name (read once for the lot). */
+function exemptionViews(ctx: CoreContext, exemptions: StoredExemption[]): Exemption[] {
+  const names = new Map(ctx.requirements.list().map((r) => [r.id, r.name]));
+  return exemptions.map((e) => ({ ...e, requirement: names.get(e.requirementId) ?? '' }));
 }
 
 function findRequirement(ctx: CoreContext, ref: string): StoredRequirement {
@@ -223,10 +225,10 @@ export const complianceHandlers = {
   },
   'exemptions.list': (ctx, { requirement }) => {
     const only = requirement === undefined ? null : findRequirement(ctx, requirement).id;
-    return ctx.requirements
-      .exemptions()
-      .filter((e) => only === null || e.requirementId === only)
-      .map((e) => exemptionView(ctx, e));
+    return exemptionViews(
+      ctx,
+      ctx.requirements.exemptions().filter((e) => only === null || e.requirementId === only),
+    );
   },
   'exemptions.add': (ctx, input) => {
     const requirement = findRequirement(ctx, input.requirement);
@@ -243,7 +245,7 @@ export const complianceHandlers = {
       ),
     )();
     changed(ctx);
-    return exemptionView(ctx, stored);
+    return exemptionViews(ctx, [stored])[0]!;
   },
   'exemptions.remove': (ctx, { id }) => {
     const removed = writeTransaction(ctx.db, () => ctx.requirements.removeExemption(id))();
@@ -252,12 +254,13 @@ export const complianceHandlers = {
   },
   'compliance.summary': (ctx, { filters }) => summary(ctx.compliance.model(), filters),
   'compliance.matrix': (ctx, { filters, offset, limit }) => {
-    const model = ctx.compliance.model();
-    return matrixPage(model, select(model, filters), offset, limit);
+    const { model, value } = ctx.compliance.derived(`select ${JSON.stringify(filters)}`, (m) => select(m, filters));
+    return matrixPage(model, value, offset, limit);
   },
   'compliance.actions': (ctx, { filters, offset, limit }) => {
-    const model = ctx.compliance.model();
-    const cells = actionCells(model, filters);
+    const { model, value: cells } = ctx.compliance.derived(`actions ${JSON.stringify(filters)}`, (m) =>
+      actionCells(m, filters),
+    );
     return {
       asOf: matrixPage(model, { columns: [], rows: [] }, 0, 0).asOf,
       total: cells.length,

@@ -10,6 +10,7 @@ import { RollbookError } from '../contract/errors';
 import type { CoreContext } from '../api/context';
 import { commitTarget, discard, prepareTarget } from '../reports/atomic-file';
 import { writeCsv } from '../reports/csv';
+import { neutralise } from '../reports/cells';
 import { writeXlsx } from '../reports/xlsx';
 import { FOOTER_TEMPLATE, paperFor, renderReportHtml } from '../reports/pdf-template';
 import { PDF_ROW_LIMIT } from '../reports/export-pdf';
@@ -50,7 +51,9 @@ export function complianceTable(model: ComplianceModel, filters: ComplianceFilte
   const selection = select(model, filters);
   const columns = [text('learner', 'Learner'), text('email', 'Email')];
   selection.columns.forEach((c, i) => {
-    columns.push(text(`r${i}`, c.requirement.name), text(`r${i}_date`, `${c.requirement.name} date`));
+    // Requirement names become headers, which the CSV writer quotes but (its own labels being fixed) never guards.
+    const name = neutralise(c.requirement.name);
+    columns.push(text(`r${i}`, name), text(`r${i}_date`, `${name} date`));
   });
   const width = columns.length;
   return {

@@ -10,19 +10,55 @@ import type { ProgressStatus } from '../contract/domain';
 
 export const DAY_MS = 86_400_000;
 
-/** A day number from `YYYY-MM-DD…` (a date or a timestamp's UTC date); NaN for null or anything else. */
-export function dayOf(value: string | null | undefined): number {
-  if (!value || value.length < 10) return NaN;
-  const y = Number(value.slice(0, 4));
-  const m = Number(value.slice(5, 7));
-  const d = Number(value.slice(8, 10));
-  if (!(y > 0 && m >= 1 && m <= 12 && d >= 1 && d <= 31)) return NaN;
-  return Date.UTC(y, m - 1, d) / DAY_MS;
+/** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil): no Date object. */
+export function civilDay(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
 }
 
-/** `YYYY-MM-DD` of a day number; null for NaN or for ever. */
+/** The year, month (1–12) and day of a day number (civil_from_days, the inverse of civilDay). */
+export function civilOf(dayNumber: number): [year: number, month: number, day: number] {
+  const z = dayNumber + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return [yoe + era * 400 + (month <= 2 ? 1 : 0), month, day];
+}
+
+const digit = (value: string, at: number) => value.charCodeAt(at) - 48;
+
+/**
+ * A day number from `YYYY-MM-DD…` (a date or a timestamp's UTC date); NaN for null or anything else. Read digit by
+ * digit: a recompute parses millions of these.
+ */
+export function dayOf(value: string | null | undefined): number {
+  if (!value || value.length < 10 || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45) return NaN;
+  const y = digit(value, 0) * 1000 + digit(value, 1) * 100 + digit(value, 2) * 10 + digit(value, 3);
+  const m = digit(value, 5) * 10 + digit(value, 6);
+  const d = digit(value, 8) * 10 + digit(value, 9);
+  if (!(y >= 0 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= 31)) return NaN;
+  return civilDay(y, m, d);
+}
+
+const ISO_DAYS = new Map<number, string>();
+
+/** `YYYY-MM-DD` of a day number; null for NaN or for ever. Remembered: a report writes the same days many times. */
 export function isoDay(day: number): string | null {
-  return Number.isFinite(day) ? new Date(day * DAY_MS).toISOString().slice(0, 10) : null;
+  if (!Number.isFinite(day)) return null;
+  let text = ISO_DAYS.get(day);
+  if (text === undefined) {
+    text = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    if (ISO_DAYS.size < 100_000) ISO_DAYS.set(day, text);
+  }
+  return text;
 }
 
 /** The computer's calendar day at `now`: a coordinator's "today" is local, not UTC. */
@@ -32,11 +68,12 @@ export function localDay(now: Date): number {
 
 /** `day` plus whole months; the 31st of a shorter month becomes its last day (31 Jan + 1 month = 28/29 Feb). */
 export function addMonths(day: number, months: number): number {
-  const date = new Date(day * DAY_MS);
-  const year = date.getUTCFullYear();
-  const month = date.getUTCMonth() + months;
-  const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
-  return Date.UTC(year, month, Math.min(date.getUTCDate(), last)) / DAY_MS;
+  const [y, m, d] = civilOf(day);
+  const total = y * 12 + (m - 1) + months;
+  const year = Math.floor(total / 12);
+  const month = total - year * 12 + 1;
+  const last = civilDay(month === 12 ? year + 1 : year, month === 12 ? 1 : month + 1, 1) - civilDay(year, month, 1);
+  return civilDay(year, month, Math.min(d, last));
 }
 
 /** One progress row of the person on one of the requirement's courses (any account). Days are NaN when absent. */
@@ -71,8 +108,7 @@ export interface Verdict {
   date: number;
 }
 
-const DONE = new Set<ProgressStatus>(['completed', 'passed']);
-const STARTED = new Set<ProgressStatus>(['in_progress', 'incomplete', 'failed']);
+export const isDone = (status: ProgressStatus) => status === 'completed' || status === 'passed';
 
 /**
  * The last day a completion is valid. A renewal period counts from the completion; without one the platform's
@@ -101,13 +137,13 @@ export function decide(rows: readonly Evidence[], rule: Rule, at: Situation): Ve
   let started = false;
   let deadline = NaN;
   for (const row of rows) {
-    if (DONE.has(row.status)) {
+    if (isDone(row.status)) {
       done = true;
       const until = validUntil(row, rule);
       if (until > best) best = until;
       continue;
     }
-    if (STARTED.has(row.status)) started = true;
+    if (row.status !== 'not_started') started = true;
     const due = Number.isNaN(row.due)
       ? rule.dueDays === null
         ? NaN
