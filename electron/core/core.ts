@@ -35,6 +35,9 @@ import { syncHandlers } from './api/sync';
 import { workspaceHandlers } from './api/workspace';
 import { reportHandlers } from './api/reports';
 import { scheduleHandlers } from './api/schedules';
+import { complianceHandlers } from './api/compliance';
+import { createRequirementsRepo } from './store/requirements-repo';
+import { createComplianceService } from './compliance/service';
 import { createReportQueries } from './store/report-queries';
 import { createSavedReportsRepo } from './store/saved-reports-repo';
 import { createSchedulesRepo } from './store/schedules-repo';
@@ -94,6 +97,12 @@ const REFUSED_READ_ONLY = new Set<ChannelName>([
   'accounts.replaceSecret',
   'accounts.remove',
   'schedules.runDue',
+  'requirements.add',
+  'requirements.update',
+  'requirements.remove',
+  'requirements.import',
+  'exemptions.add',
+  'exemptions.remove',
 ]);
 
 type Handlers = {
@@ -108,6 +117,7 @@ const handlers: Handlers = {
   ...workspaceHandlers,
   ...reportHandlers,
   ...scheduleHandlers,
+  ...complianceHandlers,
 };
 
 export interface Core {
@@ -226,6 +236,7 @@ export function createCore(options: CoreOptions): Core {
     },
   });
 
+  const requirements = createRequirementsRepo(db);
   const ctx: CoreContext = {
     dataDir: options.dataDir,
     databasePath: join(options.dataDir, DB_FILE_NAME),
@@ -245,6 +256,8 @@ export function createCore(options: CoreOptions): Core {
     reports: createReportQueries(db),
     savedReports: createSavedReportsRepo(db),
     schedules: createSchedulesRepo(db),
+    requirements,
+    compliance: createComplianceService(db, requirements, now),
     pdf: options.pdfRenderer ?? chromiumPdfRenderer(),
     // Worker threads open the cache by its path; a read-only cache read from a copy in memory has none.
     csvWorkers: db.memory ? undefined : options.csvWorkers,

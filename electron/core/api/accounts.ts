@@ -12,6 +12,7 @@ import { writeTransaction } from '../store/db';
 import type { CoreContext } from './context';
 import type { HandlersFor } from './handlers';
 import { oauthHandlers, takeOauthSecret } from './oauth';
+import { seedSampleRequirements } from '../compliance/sample-requirements';
 
 export function resolveAccount(ctx: CoreContext, ref: string): Account {
   const account = ctx.accounts.get(ref) ?? ctx.accounts.findByLabel(ref);
@@ -142,6 +143,7 @@ export const accountHandlers = {
         throw error;
       }
     }
+    if (input.settings.platform === 'sample') seedSampleRequirements(ctx, id);
     changed(ctx);
     return { account: ctx.accounts.get(id)!, connection };
   },

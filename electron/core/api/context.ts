@@ -17,6 +17,8 @@ import type { SchedulesRepo } from '../store/schedules-repo';
 import type { PdfRenderer } from '../reports/pdf-renderer';
 import type { CsvWorkers } from '../reports/csv-in-workers';
 import type { Logger } from '../log/log';
+import type { RequirementsRepo } from '../store/requirements-repo';
+import type { ComplianceService } from '../compliance/service';
 
 /**
  * What the hosting app can do natively. In the Electron app these decide what the window may touch: the window
@@ -75,6 +77,10 @@ export interface CoreContext {
   reports: ReportQueries;
   savedReports: SavedReportsRepo;
   schedules: SchedulesRepo;
+  /** Requirements and exemptions (user data). */
+  requirements: RequirementsRepo;
+  /** Every person's status per requirement, computed once per change of the cache or the requirements. */
+  compliance: ComplianceService;
   pdf: PdfRenderer;
   /** Absent: CSV exports run on the calling thread. */
   csvWorkers?: CsvWorkers;

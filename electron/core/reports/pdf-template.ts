@@ -30,6 +30,10 @@ const STATUS_COLORS: Record<ProgressStatus, string> = {
 /** What the PDF prints: the summary, then the rows (the first PDF_ROW_LIMIT of `total`). */
 export interface PdfReportInput extends ReportSummary {
   definition: ReportDefinition;
+  /** Another status chart than the learner statuses' (the compliance reports'), with its own colours. */
+  statusChart?: { counts: Record<string, number>; colors: Record<string, string> };
+  /** The bar chart's heading (default: completion rate by course). */
+  barsTitle?: string;
   columns: ReportColumn[];
   rows: ReportRow[];
   truncatedAt: number | null;
@@ -69,8 +73,11 @@ function formatDate(iso: string | null, locale: string): string {
 }
 
 /** Horizontal stacked bar of the status distribution. Plain SVG: prints identically in every Chromium. */
-export function statusBarSvg(counts: Partial<Record<ProgressStatus, number>>): string {
-  const entries = (Object.keys(STATUS_COLORS) as ProgressStatus[])
+export function statusBarSvg(
+  counts: Partial<Record<string, number>>,
+  colors: Record<string, string> = STATUS_COLORS,
+): string {
+  const entries = Object.keys(colors)
     .map((s) => [s, counts[s] ?? 0] as const)
     .filter(([, n]) => n > 0);
   const total = entries.reduce((sum, [, n]) => sum + n, 0);
@@ -80,7 +87,7 @@ export function statusBarSvg(counts: Partial<Record<ProgressStatus, number>>): s
     .map(([status, n]) => {
       const w = (n / total) * 600;
       const r =
-        `<rect x="${x.toFixed(2)}" y="0" width="${w.toFixed(2)}" height="18" fill="${STATUS_COLORS[status]}">` +
+        `<rect x="${x.toFixed(2)}" y="0" width="${w.toFixed(2)}" height="18" fill="${colors[status]}">` +
         `<title>${status}: ${n}</title></rect>`;
       x += w;
       return r;
@@ -91,7 +98,7 @@ export function statusBarSvg(counts: Partial<Record<ProgressStatus, number>>): s
       const text = `${escapeHtml(status.replace('_', ' '))}: ${n} (${Math.round((n / total) * 100)}%)`;
       return (
         `<g transform="translate(${(i % 3) * 200},${30 + Math.floor(i / 3) * 16})">` +
-        `<rect width="10" height="10" fill="${STATUS_COLORS[status]}"/><text x="14" y="9">${text}</text></g>`
+        `<rect width="10" height="10" fill="${colors[status]}"/><text x="14" y="9">${text}</text></g>`
       );
     })
     .join('');
@@ -268,7 +275,10 @@ export function renderReportHtml(input: PdfReportInput): string {
         `${escapeHtml(f.label)}: ${escapeHtml(f.dataAsOf ? formatDate(f.dataAsOf, input.locale) : 'never synced')}`,
     )
     .join(' · ');
-  const statusChart = statusBarSvg(input.statusCounts) || '<p>No learner statuses in this report.</p>';
+  const statusChart =
+    (input.statusChart
+      ? statusBarSvg(input.statusChart.counts, input.statusChart.colors)
+      : statusBarSvg(input.statusCounts)) || '<p>No learner statuses in this report.</p>';
   const generated = formatDate(input.generatedAt.toISOString(), input.locale);
   const truncatedNote =
     input.truncatedAt !== null
@@ -322,7 +332,7 @@ export function renderReportHtml(input: PdfReportInput): string {
 </header>
 <section class="summary">
   <div><h2>Status distribution</h2>${statusChart}</div>
-  <div><h2>Completion rate by course</h2>${barChartSvg(input.bars) || '<p>No courses in this report.</p>'}</div>
+  <div><h2>${escapeHtml(input.barsTitle ?? 'Completion rate by course')}</h2>${barChartSvg(input.bars) || '<p>No courses in this report.</p>'}</div>
 </section>
 ${truncatedNote}
 <table>
