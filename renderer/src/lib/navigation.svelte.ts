@@ -4,7 +4,7 @@
  */
 import { loadPref, savePref } from './persisted';
 
-export type Section = 'overview' | 'courses' | 'learners' | 'sync' | 'reports' | 'settings' | 'about';
+export type Section = 'overview' | 'courses' | 'learners' | 'compliance' | 'sync' | 'reports' | 'settings' | 'about';
 export type CourseTab = 'learners' | 'sessions' | 'attendance';
 
 export type Route =
@@ -16,6 +16,7 @@ export const SECTION_TITLES: Record<Section, string> = {
   overview: 'Overview',
   courses: 'Courses',
   learners: 'Learners',
+  compliance: 'Compliance',
   sync: 'Sync',
   reports: 'Reports',
   settings: 'Settings',
