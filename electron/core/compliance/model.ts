@@ -102,8 +102,9 @@ export function computeModel(db: Db, repo: RequirementsRepo, now: Date): Complia
     )
     .all();
   for (const row of learnerRows) {
-    const email = row.email?.trim() || null;
-    const key = email ? email.toLowerCase() : `#${row.account_id}/${row.id}`;
+    // Shown lower-case as well: which account's spelling came first would otherwise decide.
+    const email = row.email?.trim().toLowerCase() || null;
+    const key = email ?? `#${row.account_id}/${row.id}`;
     let index = byKey.get(key);
     if (index === undefined) {
       index = people.length;

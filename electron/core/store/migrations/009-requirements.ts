@@ -22,7 +22,7 @@ CREATE TABLE requirement_courses (
   account_id      TEXT NOT NULL,
   course_id       TEXT NOT NULL,
   PRIMARY KEY (requirement_id, account_id, course_id)
-) WITHOUT ROWID;
+);
 
 CREATE TABLE requirement_audience (
   requirement_id  INTEGER NOT NULL REFERENCES requirements(id) ON DELETE CASCADE,
