@@ -37,8 +37,10 @@ describe('compliance view (two sample accounts, one shared requirement)', () => 
     await closeBrowser();
   });
 
+  /** Opens Compliance on its summary tab (the section remembers the tab last shown). */
   const open = async () => {
     await app.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Compliance' }).click();
+    await app.page.getByRole('tab', { name: 'Summary and actions' }).click();
     await app.page.getByTestId('requirement-card').first().waitFor();
   };
 
