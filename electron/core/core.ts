@@ -35,6 +35,8 @@ import { syncHandlers } from './api/sync';
 import { workspaceHandlers } from './api/workspace';
 import { reportHandlers } from './api/reports';
 import { scheduleHandlers } from './api/schedules';
+import { changeHandlers } from './api/changes';
+import { createChangeQueries } from './store/change-queries';
 import { createReportQueries } from './store/report-queries';
 import { createSavedReportsRepo } from './store/saved-reports-repo';
 import { createSchedulesRepo } from './store/schedules-repo';
@@ -108,6 +110,7 @@ const handlers: Handlers = {
   ...workspaceHandlers,
   ...reportHandlers,
   ...scheduleHandlers,
+  ...changeHandlers,
 };
 
 export interface Core {
@@ -226,6 +229,7 @@ export function createCore(options: CoreOptions): Core {
     runs,
     workspace: createWorkspaceQueries(db),
     reports: createReportQueries(db),
+    changes: createChangeQueries(db),
     savedReports: createSavedReportsRepo(db),
     schedules: createSchedulesRepo(db),
     pdf: options.pdfRenderer ?? chromiumPdfRenderer(),

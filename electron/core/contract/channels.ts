@@ -10,6 +10,7 @@ import { syncChannels, type SyncEvents } from './channels/sync';
 import { workspaceChannels } from './channels/workspace';
 import { reportChannels, type ReportEvents } from './channels/reports';
 import { scheduleChannels, type ScheduleEvents } from './channels/schedules';
+import { changeChannels } from './channels/changes';
 
 export type { Account, SecretLocation } from './channels/accounts';
 export type { AppInfo } from './channels/app';
@@ -17,6 +18,7 @@ export type * from './channels/sync';
 export type * from './channels/workspace';
 export type * from './channels/reports';
 export type * from './channels/schedules';
+export type * from './channels/changes';
 
 export const contract = {
   ...appChannels,
@@ -25,6 +27,7 @@ export const contract = {
   ...workspaceChannels,
   ...reportChannels,
   ...scheduleChannels,
+  ...changeChannels,
 } as const;
 
 /** Events the core pushes to every host (renderer via IPC, CLI to stderr). */

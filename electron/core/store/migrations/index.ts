@@ -6,6 +6,7 @@ import * as generationStats from './005-generation-stats';
 import * as syncLocks from './006-sync-locks';
 import * as reportSchedules from './007-report-schedules';
 import * as fidelityColumns from './008-fidelity-columns';
+import * as changeLog from './010-change-log';
 
 /** Ordered; a database's `user_version` is the number of migrations it has applied. Never edit a shipped one. */
 export const MIGRATIONS: readonly { name: string; up: string }[] = [
@@ -17,6 +18,8 @@ export const MIGRATIONS: readonly { name: string; up: string }[] = [
   { name: '006-sync-locks', up: syncLocks.up },
   { name: '007-report-schedules', up: reportSchedules.up },
   { name: '008-fidelity-columns', up: fidelityColumns.up },
+  // 009 (compliance) is being built separately; the lead orders the two when both land.
+  { name: '010-change-log', up: changeLog.up },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
