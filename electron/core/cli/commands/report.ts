@@ -44,7 +44,9 @@ export function registerReport(program: Command, { io, withCore }: CommandContex
     .command('report')
     .description('export a report from the offline cache as CSV, PDF or Excel (xlsx)')
     .addArgument(
-      new Argument('[kind]', 'completions, attendance, courses or learner (transcript)').choices([...REPORT_KINDS]),
+      new Argument('[kind]', 'completions, attendance, courses, learner (transcript) or changes').choices([
+        ...REPORT_KINDS,
+      ]),
     )
     .addOption(new Option('--format <format>', 'csv, pdf or xlsx').choices([...EXPORT_FORMATS]).default('csv'))
     .requiredOption('--out <file>', 'where to write the report')
@@ -79,7 +81,9 @@ export function registerReport(program: Command, { io, withCore }: CommandContex
           base = saved.definition;
         }
         if (!kind && !base.kind)
-          throw new UsageError('Say which report: completions, attendance, courses or learner (or --saved NAME).');
+          throw new UsageError(
+            'Say which report: completions, attendance, courses, learner or changes (or --saved NAME).',
+          );
         const accounts = await core.call('accounts.list');
         const accountIds = flags.account.map((ref) => {
           const found = accounts.find((a) => a.id === ref || a.label.toLowerCase() === ref.toLowerCase());
