@@ -84,8 +84,8 @@ describe('changes (a sample account synced twice)', () => {
     });
     await page.getByTestId('course-recent-changes').waitFor();
     await page.getByRole('tab', { name: 'Learners' }).click();
-    await page.getByTestId('course-learner-search').fill(change!.learnerEmail ?? change!.learnerName!);
-    await page.getByTestId('course-learners').locator('[role="row"][data-index="0"]').click();
+    await page.getByTestId('learner-search').fill(change!.learnerEmail ?? change!.learnerName!);
+    await page.getByTestId('learners-table').locator('[role="row"][data-index="0"]').click();
     await page.getByTestId('learner-history').waitFor();
     expect(await page.getByTestId('learner-history').locator('li').count()).toBe(Math.min(8, history.total));
   });
