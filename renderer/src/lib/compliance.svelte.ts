@@ -29,6 +29,11 @@ export const COMPLIANCE_META: Record<ComplianceStatus, { label: string; tone: st
   exempt: { label: 'Exempt', tone: 'teal', glyph: '–' },
 };
 
+/** In the order the app lists them (the contract's order). */
+export const COMPLIANCE_STATUS_ORDER = Object.keys(COMPLIANCE_META) as ComplianceStatus[];
+/** The statuses that ask the coordinator to act, most urgent first. */
+export const ACTION_STATUSES = ['overdue', 'expired', 'due', 'expiring'] as const satisfies readonly ComplianceStatus[];
+
 export class ComplianceState {
   tab = $state<ComplianceTab>('summary');
   search = $state('');
