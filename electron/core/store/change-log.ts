@@ -9,6 +9,7 @@
  * for removed rows); only rows that differ reach the small TEMP tables the kinds are read from.
  */
 import type { ChangeKind } from '../contract/channels/changes';
+import type { Statement } from 'better-sqlite3';
 import { writeTransaction, type Db } from './db';
 
 export interface ChangeLogParams {
@@ -27,6 +28,12 @@ export interface ChangeLogParams {
 const passed = (x: string, t: string) =>
   `(${x} IS NOT NULL AND ${t} IS NOT NULL AND ` +
   `CASE WHEN length(${x}) = 10 THEN ${x} < substr(${t}, 1, 10) ELSE ${x} <= ${t} END)`;
+
+/**
+ * A generation's rows in primary-key order. Without this SQLite may walk a secondary index that starts with the same
+ * (account_id, generation) (by learner, by course) and fetch each row from the table out of order: three times slower.
+ */
+const keyOrder = (table: string, alias: string) => `${table} ${alias} INDEXED BY sqlite_autoindex_${table}_1`;
 
 const scope = (alias: string, generation: '@from' | '@to') =>
   `${alias}.account_id = @account AND ${alias}.generation = ${generation}`;
@@ -47,24 +54,24 @@ const PROGRESS_DIFF = [
      n.due_at, o.certificate_issued_at, n.certificate_issued_at,
      o.learner_id IS NOT NULL AND ${passed(EXPIRY('n'), '@at')} AND NOT ${passed(EXPIRY('o'), '@prevAt')},
      ${EXPIRY('n')}, n.completed_at
-   FROM progress n
+   FROM ${keyOrder('progress', 'n')}
    LEFT JOIN progress o ON ${scope('o', '@from')} AND o.course_id = n.course_id AND o.learner_id = n.learner_id
    WHERE ${scope('n', '@to')} AND (o.learner_id IS NULL OR o.status IS NOT n.status OR o.score IS NOT n.score
      OR o.due_at IS NOT n.due_at OR o.certificate_issued_at IS NOT n.certificate_issued_at
      OR (${passed(EXPIRY('n'), '@at')} AND NOT ${passed(EXPIRY('o'), '@prevAt')}))`,
   `INSERT INTO temp.cl_progress (course_id, learner_id, in_old, in_new, o_status)
-   SELECT o.course_id, o.learner_id, 1, 0, o.status FROM progress o
+   SELECT o.course_id, o.learner_id, 1, 0, o.status FROM ${keyOrder('progress', 'o')}
    WHERE ${scope('o', '@from')} AND NOT EXISTS (SELECT 1 FROM progress n
      WHERE ${scope('n', '@to')} AND n.course_id = o.course_id AND n.learner_id = o.learner_id)`,
 ];
 
 const LEARNERS_DIFF = [
   `INSERT INTO temp.cl_learners
-   SELECT n.id, o.id IS NOT NULL, 1, o.status, n.status, n.name, n.email FROM learners n
+   SELECT n.id, o.id IS NOT NULL, 1, o.status, n.status, n.name, n.email FROM ${keyOrder('learners', 'n')}
    LEFT JOIN learners o ON ${scope('o', '@from')} AND o.id = n.id
    WHERE ${scope('n', '@to')} AND (o.id IS NULL OR o.status IS NOT n.status)`,
   `INSERT INTO temp.cl_learners
-   SELECT o.id, 1, 0, o.status, NULL, o.name, o.email FROM learners o
+   SELECT o.id, 1, 0, o.status, NULL, o.name, o.email FROM ${keyOrder('learners', 'o')}
    WHERE ${scope('o', '@from')} AND NOT EXISTS (SELECT 1 FROM learners n WHERE ${scope('n', '@to')} AND n.id = o.id)`,
 ];
 
@@ -153,7 +160,7 @@ const ATTENDANCE_KINDS = `${INSERT}
   SELECT @sync, @account, @at, 'attendance_marked', n.course_id, coalesce(cn.name, co.name), n.learner_id,
     coalesce(ln.name, lo.name), coalesce(ln.email, lo.email), n.session_id, coalesce(sn.name, so.name), o.status,
     n.status, coalesce(sn.starts_at, so.starts_at)
-  FROM attendance n
+  FROM ${keyOrder('attendance', 'n')}
   LEFT JOIN attendance o
     ON ${scope('o', '@from')} AND o.session_id = n.session_id AND o.learner_id = n.learner_id
   ${named('courses', 'c', 'n.course_id')}
@@ -191,7 +198,17 @@ export function createChangeLog(db: Db) {
   db.exec(TEMP_TABLES);
   const p = <T extends object>(sql: string) => db.prepare<T>(sql);
   type Bind = { account: string; from: number; to: number; at: string; prevAt: string | null; sync: number };
-  const diffs = [...PROGRESS_DIFF, ...LEARNERS_DIFF].map((sql) => p<Bind>(sql));
+  const [progressDiff, progressGone] = PROGRESS_DIFF.map((sql) => p<Bind>(sql)) as [Statement<Bind>, Statement<Bind>];
+  const learnerDiffs = LEARNERS_DIFF.map((sql) => p<Bind>(sql));
+  // Rows a generation has, from the per-course totals its commit stored (the new one's were computed just before).
+  const progressRows = db
+    .prepare<[string, number], number>(
+      'SELECT coalesce(sum(learners), 0) FROM course_stats WHERE account_id = ? AND generation = ?',
+    )
+    .pluck();
+  const progressAdded = db
+    .prepare<[], number>('SELECT count(*) FROM temp.cl_progress WHERE in_new AND NOT in_old')
+    .pluck();
   const kinds = [COURSE_KINDS, SESSION_KINDS, LEARNER_KINDS, PROGRESS_KINDS, ATTENDANCE_KINDS].map((sql) =>
     p<Bind>(sql),
   );
@@ -230,7 +247,12 @@ export function createChangeLog(db: Db) {
       if (!baseline) {
         const bind: Bind = { ...params, sync: syncId };
         for (const statement of clearTemp) statement.run();
-        for (const statement of diffs) statement.run(bind);
+        progressDiff.run(bind);
+        // Rows of the old generation that the new one lacks, looked for only when the counts say there are some:
+        // old rows − (new rows − added rows). Most syncs remove nothing, and the search reads every old row.
+        const kept = progressRows.get(params.account, params.to)! - progressAdded.get()!;
+        if (progressRows.get(params.account, params.from)! > kept) progressGone.run(bind);
+        for (const statement of learnerDiffs) statement.run(bind);
         for (const statement of kinds) statement.run(bind);
         for (const statement of clearTemp) statement.run();
         const counts = countKinds.all(syncId);

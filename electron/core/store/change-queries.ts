@@ -73,7 +73,11 @@ const escapeLike = (query: string) => query.replace(/[\\%_]/g, (c) => `\\${c}`);
 export function changeWhere(filter: ChangeFilter): { sql: string; params: Record<string, unknown>; simple: boolean } {
   const where: string[] = [];
   const params: Record<string, unknown> = {};
-  if (filter.accountIds) {
+  // One value is an equality, not a list: then the (account_id, at, id) index serves the order too.
+  if (filter.accountIds?.length === 1) {
+    where.push('c.account_id = @accountId');
+    params.accountId = filter.accountIds[0];
+  } else if (filter.accountIds) {
     where.push('c.account_id IN (SELECT value FROM json_each(@accountIds))');
     params.accountIds = JSON.stringify(filter.accountIds);
   }
@@ -81,7 +85,10 @@ export function changeWhere(filter: ChangeFilter): { sql: string; params: Record
     where.push('a.platform IN (SELECT value FROM json_each(@platforms))');
     params.platforms = JSON.stringify(filter.platforms);
   }
-  if (filter.kinds?.length) {
+  if (filter.kinds?.length === 1) {
+    where.push('c.kind = @kind');
+    params.kind = filter.kinds[0];
+  } else if (filter.kinds?.length) {
     where.push('c.kind IN (SELECT value FROM json_each(@kinds))');
     params.kinds = JSON.stringify(filter.kinds);
   }
@@ -95,7 +102,7 @@ export function changeWhere(filter: ChangeFilter): { sql: string; params: Record
     params.to = to;
   }
   // Filters a sync's per-kind counts can answer (see count): everything above.
-  const simple = where.length === Object.keys(params).length && !filter.platforms?.length;
+  const simple = !filter.platforms?.length;
   let narrow = false;
   if (filter.course) {
     where.push('c.account_id = @courseAccount AND c.course_id = @courseId');

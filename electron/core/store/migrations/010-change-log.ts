@@ -44,14 +44,15 @@ CREATE TABLE changes (
   to_value       TEXT,
   occurred_at    TEXT
 );
--- The view's first screen and date ranges (newest first), and each filter the views open with.
+-- The view lists newest first ((at, id) descending): each filter it opens with has an index in that order, so a
+-- screenful is a range scan that stops after its rows, however many changes are logged.
 CREATE INDEX changes_by_at ON changes (at, id);
 CREATE INDEX changes_by_sync ON changes (sync_id);
-CREATE INDEX changes_by_account ON changes (account_id, id);
-CREATE INDEX changes_by_kind ON changes (kind, id);
-CREATE INDEX changes_by_course ON changes (account_id, course_id, id);
-CREATE INDEX changes_by_learner ON changes (account_id, learner_id, id);
-CREATE INDEX changes_by_email ON changes (lower(learner_email), id) WHERE learner_email IS NOT NULL;
+CREATE INDEX changes_by_account ON changes (account_id, at, id);
+CREATE INDEX changes_by_kind ON changes (kind, at, id);
+CREATE INDEX changes_by_course ON changes (account_id, course_id, at, id);
+CREATE INDEX changes_by_learner ON changes (account_id, learner_id, at, id);
+CREATE INDEX changes_by_email ON changes (lower(learner_email), at, id);
 
 CREATE TABLE course_history (
   id               INTEGER PRIMARY KEY,
