@@ -61,7 +61,7 @@ export function writeXlsxInWorker(
     else written = message.rows;
   });
   // The worker's own error (a full disk, a closed cache), with its message: the export's error repeats it.
-  worker.on('error', (error) => (failure ??= error));
+  worker.on('error', (error) => (failure ??= new Error(`The XLSX worker failed: ${error.message}`, { cause: error })));
   return new Promise((resolve, reject) => {
     worker.once('exit', (code) => {
       if (failure) reject(failure);
