@@ -518,6 +518,8 @@ export function createReportQueries(db: Db, options: { learnerMapLimit?: number 
      ORDER BY a.label COLLATE NOCASE`,
   );
   return {
+    /** The cache file, for exports that read it from a worker thread; null for an in-memory cache. */
+    databasePath: db.memory ? null : db.name,
     /** Streams rows as objects (the PDF), through the export's own snapshot: the caller may yield between rows. */
     iterate(def: ReportDefinition, now: string): IterableIterator<ReportRow> {
       const { sql, params } = buildReportQuery(def, now);
