@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inOrder, type Task } from '../../electron/core/providers/parallel';
+import { inOrder, readAhead, type Task } from '../../electron/core/providers/parallel';
 
 /** A task answering `value` after `ms`, counting how many run at once; it ends early (rejects) when aborted. */
 function counter() {
@@ -104,5 +104,52 @@ describe('inOrder', () => {
     await expect(run).rejects.toThrow('cancelled by the user');
     expect(state.aborted).toBe(3);
     expect(state.now).toBe(0);
+  });
+});
+
+describe('readAhead', () => {
+  it('asks for the next page before handing on this one, and passes every page on in order', async () => {
+    const asked: number[] = [];
+    const pages = async function* () {
+      for (let i = 0; i < 4; i += 1) {
+        asked.push(i);
+        await new Promise((r) => setTimeout(r, 5));
+        yield i;
+      }
+    };
+    const seen: { page: number; asked: number }[] = [];
+    for await (const page of readAhead(pages())) seen.push({ page, asked: asked.length });
+    expect(seen).toEqual([
+      { page: 0, asked: 2 },
+      { page: 1, asked: 3 },
+      { page: 2, asked: 4 },
+      { page: 3, asked: 4 },
+    ]);
+  });
+
+  it('passes on a failure of the source after the pages before it, and closes the source when the consumer stops', async () => {
+    const failing = async function* () {
+      yield 1;
+      throw new Error('page 2 unreadable');
+    };
+    const got: number[] = [];
+    await expect(
+      (async () => {
+        for await (const page of readAhead(failing())) got.push(page);
+      })(),
+    ).rejects.toThrow('page 2 unreadable');
+    expect(got).toEqual([1]);
+
+    let closed = false;
+    const endless = async function* () {
+      try {
+        for (let i = 0; ; i += 1) yield i;
+      } finally {
+        closed = true;
+      }
+    };
+    for await (const page of readAhead(endless())) if (page === 2) break;
+    await new Promise((r) => setTimeout(r, 10));
+    expect(closed).toBe(true);
   });
 });

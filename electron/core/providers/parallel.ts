@@ -73,3 +73,36 @@ export async function* inOrder<T>(
     if (!exhausted) await source.return?.(undefined);
   }
 }
+
+/**
+ * Pages read one ahead of their consumer: the next page's request leaves before this page is handed on, so writing
+ * a page overlaps fetching the next. That matters where pages must follow one another (iSpring's page tokens): each
+ * page's write would otherwise add to the chain of round trips. Holds one page more than the consumer.
+ */
+export async function* readAhead<T>(pages: AsyncIterable<T>): AsyncGenerator<T> {
+  const source = pages[Symbol.asyncIterator]();
+  let pending = source.next();
+  let finished = false;
+  try {
+    for (;;) {
+      const current = await pending;
+      if (current.done) {
+        finished = true;
+        return;
+      }
+      pending = source.next();
+      // Observed when awaited; a consumer stopping early may never await it.
+      pending.catch(() => undefined);
+      // The cache writes are synchronous: let the request leave first.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      yield current.value;
+    }
+  } catch (error) {
+    finished = true;
+    throw error;
+  } finally {
+    // Closes the source once the page it is reading arrives (a cancelled run has aborted that request already);
+    // not waited for, so a consumer that failed is not held up by a slow answer it no longer needs.
+    if (!finished) void source.return?.(undefined)?.catch(() => undefined);
+  }
+}
