@@ -78,6 +78,9 @@ export function longestChain(requests: RecordedRequest[]): { chain: number; list
 
 interface Run {
   seconds: number;
+  /** Before the first request (worker, cache, connector) and after the last answer (writes, commit): the profile. */
+  beforeS: number;
+  afterS: number;
   requests: number;
   throttled: number;
   rows: number;
@@ -94,12 +97,16 @@ async function syncOnce(
   // A new window per run: an incremental sync comes minutes or hours after the full one, not within its minute.
   sim.requestsPerMinute = limit;
   const t0 = performance.now();
+  const wall0 = Date.now();
   const [run] = await core.call('sync.run', { mode });
   const seconds = (performance.now() - t0) / 1000;
+  const wall1 = Date.now();
   if (run!.outcome !== 'ok') throw new Error(`${mode} sync ${run!.outcome}: ${run!.errorMessage}`);
   const log = sim.requests.slice();
   return {
     seconds,
+    beforeS: log.length > 0 ? (log[0]!.at - wall0) / 1000 : 0,
+    afterS: log.length > 0 ? (wall1 - log.at(-1)!.at - sim.latencyMs) / 1000 : 0,
     requests: log.length,
     throttled: log.filter((r) => r.status === 429).length,
     rows: Object.values(run!.counts).reduce((a, b) => a + (b ?? 0), 0),
@@ -174,6 +181,8 @@ async function measure(
       requests: full.requests,
       requests_per_1k_rows: round((full.requests / full.rows) * 1000, 1),
       changed_rows: changed,
+      before_first_request_s: round(full.beforeS, 2),
+      after_last_answer_s: round(full.afterS, 2),
       incremental_s: round(incr.seconds, 2),
       incremental_lower_bound_s: round(i.bound, 2),
       incremental_ratio: round(i.ratio, 2),
@@ -190,7 +199,8 @@ async function measure(
       `${what} ${round(run.seconds, 2)} s vs bound ${round(b.bound, 2)} s (${round(b.ratio, 2)}×, by ${b.by}: ` +
       `rate ${b.rate} s, in flight ${round(b.inFlight, 2)} s, chain ${b.chain} × ${latencyMs} ms on ${b.listing}); ` +
       `${run.requests} requests for ${run.rows} rows (${round((run.requests / run.rows) * 1000, 1)}/1k); ` +
-      `429s ${run.throttled}`;
+      `429s ${run.throttled}; ${round(run.beforeS, 2)} s before the first request, ${round(run.afterS, 2)} s ` +
+      'after the last answer';
     ctx.log(`${name}: ${line('full', full, f)}`);
     ctx.log(`${name}: ${line(`incremental after ${changed} changes`, incr, i)}; share ${figure.incremental_share}`);
     return figure;
