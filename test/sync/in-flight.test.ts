@@ -94,4 +94,23 @@ describe('requests in flight', () => {
     overlapped(a.sim);
     overlapped(b.sim);
   });
+
+  it('cancelling stops every request in flight and sends no more', async () => {
+    const { sim, settings, secret } = await teamup();
+    const c = core();
+    await c.call('accounts.add', { label: 'TeamUp', settings, secret, storage: 'session' });
+    let cancelling: Promise<unknown> | undefined;
+    c.on('sync.progress', (p) => {
+      // Mid-way through the attendance pages, several of them in flight.
+      if (p.resource === 'attendance' && p.pages >= 2) cancelling ??= c.call('sync.cancel', {});
+    });
+    const [run] = await c.call('sync.run', { mode: 'full' });
+    await cancelling;
+    expect(run!.outcome).toBe('cancelled');
+    const sent = sim.requests.length;
+    await new Promise((r) => setTimeout(r, 4 * LATENCY_MS));
+    expect(sim.requests.length).toBe(sent);
+    expect(sim.inFlight.now).toBe(0);
+    expect(sim.requests.filter((r) => r.path.includes('attendances')).length).toBeLessThan(15);
+  });
 });
