@@ -59,6 +59,8 @@ export interface ResourceScope {
 export interface CachedRunReader {
   sessionsOf(courseId: string): CourseSession[];
   attendanceOf(courseId: string): Attendance[];
+  /** How many syncs of this account have committed before this run (the sample provider's "next day" drift). */
+  syncsBefore?(): number;
 }
 
 export interface Connector {
@@ -85,4 +87,9 @@ export interface ConnectorInit<S> {
   now?: () => Date;
   /** Pages per listing before it counts as a runaway (tests lower it); default MAX_LISTING_PAGES. */
   maxPages?: number;
+  /**
+   * Replaces the account's stored secret (a renewed OAuth credential with a rotated refresh token). Absent for a
+   * draft being tested: its credential lives only as long as the test.
+   */
+  saveSecret?: (secret: string) => Promise<void>;
 }

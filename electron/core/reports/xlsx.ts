@@ -16,7 +16,8 @@ import type { ReportColumn } from '../contract/channels/reports';
 import type { AttendanceStatus, ProgressStatus } from '../contract/domain';
 import { PROGRESS_STATUSES } from '../contract/domain';
 import type { ReportValue } from '../store/report-queries';
-import { neutralise } from './cells';
+import { isCalendarDay, neutralise } from './cells';
+import { wallClockDate, zoneAt, zoneIndexes } from './zoned';
 import type { ReportSummary } from './summary';
 
 /** Excel's last row: past it the data continues on another sheet. */
@@ -43,6 +44,8 @@ const EXCEL_EPOCH = Date.UTC(1899, 11, 30);
 const DAY_MS = 86_400_000;
 /** Every date in a report is a UTC timestamp; the format says so in each cell. */
 const DATE_FORMAT = 'yyyy-mm-dd hh:mm "UTC"';
+/** …except calendar dates (due, expiry), which have no time to show. */
+const DAY_FORMAT = 'yyyy-mm-dd';
 const DATE_CHARS = 20;
 const PERCENT_FORMAT = '0.0%';
 
@@ -93,18 +96,27 @@ export interface XlsxOptions {
 }
 
 /** A date column's cell is its Excel serial (a number, shown by the column's date format). */
-type Cell = string | number | null;
+/** A calendar date's serial (a whole day): written with the day format, not the date-time one. */
+class DaySerial {
+  constructor(readonly serial: number) {}
+}
+type Cell = string | number | DaySerial | null;
 
 /** One value as a typed cell: what csvCell writes as text, with its type kept. */
-function xlsxCell(value: ReportValue | undefined, column: ReportColumn): Cell {
+function xlsxCell(value: ReportValue | undefined, column: ReportColumn, zone: string | null = null): Cell {
   if (value === null || value === undefined) return null;
   if (column.type === 'number' && typeof value === 'number' && Number.isFinite(value)) {
     return column.percent ? value / 100 : value;
   }
   if (column.type === 'date' && typeof value === 'string') {
-    const time = Date.parse(value);
+    const day = isCalendarDay(value);
+    // Spreadsheet dates carry no zone: a session's is written as its venue's wall clock (the row names the zone).
+    const time = !day && zone ? wallClockDate(value, zone).getTime() : Date.parse(value);
     // Outside the days Excel shows right, a value stays as its text.
-    if (time >= FIRST_EXCEL_DAY && time < AFTER_LAST_EXCEL_DAY) return (time - EXCEL_EPOCH) / DAY_MS;
+    if (time >= FIRST_EXCEL_DAY && time < AFTER_LAST_EXCEL_DAY) {
+      const serial = (time - EXCEL_EPOCH) / DAY_MS;
+      return day ? new DaySerial(serial) : serial;
+    }
   }
   // Text columns stay text even when SQLite hands back a number: ids keep their leading zeros and every digit.
   const text = neutralise(String(value));
@@ -114,6 +126,7 @@ function xlsxCell(value: ReportValue | undefined, column: ReportColumn): Cell {
 
 function cellChars(cell: Cell, column: ReportColumn): number {
   if (cell === null) return 0;
+  if (cell instanceof DaySerial) return DAY_FORMAT.length;
   if (typeof cell === 'number') return column.type === 'date' ? DATE_CHARS : String(cell).length + 1;
   let longest = 0;
   for (const line of cell.split('\n')) longest = Math.max(longest, line.length);
@@ -161,11 +174,12 @@ export async function writeXlsx(
   try {
     await opened;
     // The first rows size the columns: exceljs writes the widths before the first row.
+    const zones = zoneIndexes(columns);
     const sample: Cell[][] = [];
     while (sample.length < SAMPLE_ROWS) {
       const next = iterator.next();
       if (next.done) break;
-      sample.push(columns.map((c, i) => xlsxCell(next.value[i], c)));
+      sample.push(columns.map((c, i) => xlsxCell(next.value[i], c, zoneAt(next.value, zones[i]!))));
     }
     const widths = columns.map((c, i) =>
       Math.max(MIN_WIDTH, c.label.length + 3, ...sample.map((r) => cellChars(r[i]!, c))),
@@ -186,6 +200,11 @@ export async function writeXlsx(
             ]),
           )
         : null,
+    );
+    const dayStyleIds = columns.map((c, i) =>
+      c.type === 'date'
+        ? styles.addStyleModel({ ...layout[i]!.style, numFmt: DAY_FORMAT }, valueType(c))
+        : styleIds[i]!,
     );
     const letters = columns.map((_, i) => columnLetters(i));
     // Rows are encoded one by one into a chunk: one string of many rows cost more to encode than everything else.
@@ -222,7 +241,7 @@ export async function writeXlsx(
     const write = async (cells: Cell[]) => {
       if (!sheet || inSheet === maxRows) startSheet();
       inSheet += 1;
-      const xml = rowXml(cells, inSheet, letters, styleIds, toneIds);
+      const xml = rowXml(cells, inSheet, letters, styleIds, dayStyleIds, toneIds);
       // Three bytes at most per UTF-16 unit: a row that might not fit goes after the chunk (or alone, if larger).
       if (used + xml.length * 3 > CHUNK_BYTES) flush();
       if (xml.length * 3 > CHUNK_BYTES) sheetStream().write(Buffer.from(xml));
@@ -238,11 +257,11 @@ export async function writeXlsx(
     };
     for (const cells of sample) await write(cells);
     for (let next = iterator.next(); !next.done; next = iterator.next()) {
-      await write(columns.map((c, i) => xlsxCell(next.value[i], c)));
+      await write(columns.map((c, i) => xlsxCell(next.value[i], c, zoneAt(next.value, zones[i]!))));
     }
     if (!sheet) startSheet();
     finishSheet();
-    writeSummary(workbook, options.title, options.summary(), sheets);
+    writeSummary(workbook, options.title, options.summary(), sheets, columns);
     await workbook.commit();
   } catch (error) {
     // The write's own error, when it broke first: closing the file below may make the zip fail too.
@@ -299,12 +318,17 @@ function rowXml(
   row: number,
   letters: string[],
   styleIds: number[],
+  dayStyleIds: number[],
   toneIds: (Map<string, number> | null)[],
 ): string {
   let xml = `<row r="${row}">`;
   for (let i = 0; i < cells.length; i += 1) {
     const cell = cells[i]!;
     if (cell === null) continue;
+    if (cell instanceof DaySerial) {
+      xml += `<c r="${letters[i]}${row}" s="${dayStyleIds[i]}"><v>${cell.serial}</v></c>`;
+      continue;
+    }
     if (typeof cell === 'number') {
       xml += `<c r="${letters[i]}${row}" s="${styleIds[i]}"><v>${cell}</v></c>`;
       continue;
@@ -335,11 +359,23 @@ async function abandon(out: WriteStream): Promise<void> {
   await closed;
 }
 
+/** What the workbook's dates mean: UTC, or for session times the zone their row names. */
+function zoneNote(columns: ReportColumn[]): string {
+  const zoned = columns.filter((c) => c.zoneKey);
+  if (zoned.length === 0) return 'UTC: every date and time in this workbook is in UTC';
+  const zoneColumn = columns.find((c) => c.key === zoned[0]!.zoneKey)?.label ?? 'time zone';
+  return (
+    `UTC, except ${zoned.map((c) => c.label).join(' and ')}: on the clocks of the zone in each row's ` +
+    `"${zoneColumn}" column (UTC where it is empty)`
+  );
+}
+
 function writeSummary(
   workbook: ExcelJS.stream.xlsx.WorkbookWriter,
   title: string,
   summary: ReportSummary,
   sheets: string[],
+  columns: ReportColumn[],
 ) {
   const sheet = workbook.addWorksheet('Summary');
   const wrap: Partial<ExcelJS.Style> = { alignment: { wrapText: true, vertical: 'top' } };
@@ -347,7 +383,7 @@ function writeSummary(
   const heading = sheet.addRow([title]);
   heading.font = { bold: true, size: 14 };
   heading.commit();
-  const label = (name: string, value: Cell | Date, numFmt?: string) => {
+  const label = (name: string, value: string | number | Date | null, numFmt?: string) => {
     const row = sheet.addRow([name, value]);
     row.getCell(1).font = { bold: true };
     if (numFmt) row.getCell(2).numFmt = numFmt;
@@ -356,7 +392,7 @@ function writeSummary(
   label('Selection', neutralise(summary.selection));
   label('Filters', neutralise(summary.filters.length ? summary.filters.join(' · ') : 'none'));
   label('Generated', summary.generatedAt, DATE_FORMAT);
-  label('Time zone', 'UTC: every date and time in this workbook is in UTC');
+  label('Time zone', zoneNote(columns));
   label('Rows', summary.total, '#,##0');
   label('Data sheets', sheets.join(', '));
   sheet.addRow([]).commit();

@@ -10,6 +10,7 @@ import type { HttpWaitInfo } from '../http/types';
 import type { RollbookLog } from '../log/log';
 import type { Connector } from '../providers/types';
 import { createCacheWriter } from '../store/cache-writer';
+import { pruneByRetention } from '../store/change-log';
 import type { Db } from '../store/db';
 import type { SyncLocks } from '../store/sync-locks-repo';
 import type { SyncRunsRepo } from '../store/sync-runs-repo';
@@ -26,8 +27,15 @@ export interface SyncRunnerDeps {
   log: Pick<RollbookLog, 'logger' | 'writeLine'>;
   /** The account's secret (secrets/account-secrets.ts); throws secret_missing if it is gone. */
   secretOf: (account: Account) => Promise<string>;
+  /** Writes a renewed secret back (a rotated OAuth refresh token), from this thread or a worker's. */
+  saveSecret: (accountId: string, secret: string) => Promise<void>;
   /** Connectors for runs on this thread. */
-  connectorFor: (settings: AccountSettings, secret: string, onWait?: (info: HttpWaitInfo) => void) => Connector;
+  connectorFor: (
+    settings: AccountSettings,
+    secret: string,
+    onWait?: (info: HttpWaitInfo) => void,
+    saveSecret?: (secret: string) => Promise<void>,
+  ) => Connector;
   /** Read as each worker run starts, so a changed setting applies to the next sync. */
   teamupCompletionThreshold: () => number;
   httpOptions?: SyncJob['httpOptions'];
@@ -53,7 +61,10 @@ export function createSyncRunner(deps: SyncRunnerDeps): SyncRunner {
     runs: deps.runs,
     locks: deps.locks,
     now: deps.now,
-    connect: async (account, onWait) => deps.connectorFor(account.settings, await deps.secretOf(account), onWait),
+    connect: async (account, onWait) =>
+      deps.connectorFor(account.settings, await deps.secretOf(account), onWait, (secret) =>
+        deps.saveSecret(account.id, secret),
+      ),
     emitProgress: deps.emitProgress,
     onInternalError: deps.onInternalError,
     log: deps.log.logger,
@@ -67,6 +78,7 @@ export function createSyncRunner(deps: SyncRunnerDeps): SyncRunner {
     emitProgress: deps.emitProgress,
     onInternalError: deps.onInternalError,
     writeLog: deps.log.writeLine,
+    saveSecret: deps.saveSecret,
     isClosed: () => closed,
   };
   // Account locks of runs on this thread: closing the cache under one leaves it no connection to release its own.
@@ -75,7 +87,19 @@ export function createSyncRunner(deps: SyncRunnerDeps): SyncRunner {
     const owner = randomUUID();
     inlineLocks.set(owner, account.id);
     try {
-      return await runAccountSync(runDeps, account, { ...run, owner });
+      const result = await runAccountSync(runDeps, account, { ...run, owner });
+      // Old changes and trend points go after the run is reported, on a later turn (the worker does the same).
+      if (result.outcome === 'ok' || result.outcome === 'partial') {
+        setImmediate(() => {
+          if (closed || !deps.db.open) return;
+          try {
+            pruneByRetention(deps.db, deps.now());
+          } catch (error) {
+            deps.log.logger.warn({ err: error }, 'history pruning failed');
+          }
+        });
+      }
+      return result;
     } finally {
       inlineLocks.delete(owner);
     }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PLATFORMS, PROGRESS_STATUSES } from '../domain';
 import { channel } from './define';
 
-export const REPORT_KINDS = ['completions', 'attendance', 'courses', 'learner'] as const;
+export const REPORT_KINDS = ['completions', 'attendance', 'courses', 'learner', 'changes'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 
 export const REPORT_TITLES: Record<ReportKind, string> = {
@@ -10,6 +10,7 @@ export const REPORT_TITLES: Record<ReportKind, string> = {
   attendance: 'Attendance',
   courses: 'Course summary',
   learner: 'Learner transcript',
+  changes: 'Changes',
 };
 
 /**
@@ -47,18 +48,37 @@ export const reportDefinitionSchema = z
     courseIds: z.array(z.string().min(1)).max(500).optional(),
     statuses: z.array(z.enum(PROGRESS_STATUSES)).max(6).optional(),
     /** Inclusive day range on: completed-at (else last activity) for completions and transcripts, session start for
-     * attendance, last activity for the course summary. */
+     * attendance, last activity for the course summary, the sync that saw it for changes. */
     from: day.optional(),
     to: day.optional(),
     learnerSearch: z.string().trim().max(200).optional(),
     /** The person for a learner transcript. */
     learnerEmail: z.string().trim().max(320).optional(),
+    /** Only rows whose due date has passed and that are not completed or passed (completions, transcripts). */
+    overdue: z.boolean().optional(),
+    /** Only rows due before this day (exclusive). */
+    dueBefore: day.optional(),
+    /** Only rows whose access or certificate expires before this day (exclusive). */
+    expiresBefore: day.optional(),
+    /**
+     * Completions and attendance hide learners the platform marks blocked or deleted (leavers) unless this is set.
+     * A transcript always shows the person asked for.
+     */
+    includeLeavers: z.boolean().optional(),
   })
   .refine((d) => d.kind !== 'learner' || Boolean(d.learnerEmail), {
     message: "A learner transcript needs the learner's e-mail",
     path: ['learnerEmail'],
   })
-  .refine((d) => !d.from || !d.to || d.from <= d.to, { message: '"from" is after "to"', path: ['from'] });
+  .refine((d) => !d.from || !d.to || d.from <= d.to, { message: '"from" is after "to"', path: ['from'] })
+  .refine((d) => d.kind === 'completions' || d.kind === 'learner' || !(d.overdue || d.dueBefore || d.expiresBefore), {
+    message: 'Due and expiry filters apply to completions and learner transcripts only',
+    path: ['overdue'],
+  })
+  .refine((d) => d.kind === 'completions' || d.kind === 'attendance' || !d.includeLeavers, {
+    message: 'Leavers are hidden only from completions and attendance: include-leavers applies to those',
+    path: ['includeLeavers'],
+  });
 export type ReportDefinition = z.infer<typeof reportDefinitionSchema>;
 export type ReportDefinitionInput = z.input<typeof reportDefinitionSchema>;
 
@@ -68,6 +88,11 @@ export interface ReportColumn {
   type: 'text' | 'number' | 'date';
   /** A number in 0..100 that is a percentage (spreadsheets show it with a % format). */
   percent?: boolean;
+  /**
+   * A date shown on the clocks of the IANA zone in this row's `zoneKey` column (a session in its venue's zone); rows
+   * without one keep UTC.
+   */
+  zoneKey?: string;
 }
 
 export interface ReportPreview {
