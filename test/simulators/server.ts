@@ -64,6 +64,8 @@ export interface SimServer {
    * its own limiter (TeamUp) leaves this at 0. Setting it starts a new window.
    */
   requestsPerMinute: number;
+  /** Requests being answered now, and the most at once since `max` was last set to 0 (concurrency tests). */
+  inFlight: { now: number; max: number };
   close(): Promise<void>;
 }
 
@@ -72,10 +74,14 @@ export async function startSimServer(handler: Handler): Promise<SimServer> {
   const faults: { rule: FaultRule; seen: number; fired: number }[] = [];
   const network = { latencyMs: 0, requestsPerMinute: 0 };
   const window: number[] = [];
+  const inFlight = { now: 0, max: 0 };
 
   const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     // Arrival time, taken before the body is read: budget tests compare it with the client's dispatch times.
     const at = Date.now();
+    inFlight.now += 1;
+    inFlight.max = Math.max(inFlight.max, inFlight.now);
+    res.once('close', () => (inFlight.now -= 1));
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
@@ -191,6 +197,7 @@ export async function startSimServer(handler: Handler): Promise<SimServer> {
       network.requestsPerMinute = limit;
       window.length = 0;
     },
+    inFlight,
     close() {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));

@@ -26,6 +26,7 @@ import {
   type Raw,
 } from './ispring-parse';
 import { ListingCheck } from './listing';
+import { inOrder } from './parallel';
 import type { ConnectionInfo, Connector, ConnectorInit, Page, ResourceScope } from './types';
 
 export { normaliseStatus, parseBody } from './ispring-parse';
@@ -36,8 +37,6 @@ const PAGE_SIZE = 1000;
 const MAX_EMPTY_PAGES = 3;
 /** Documented token life when the answer leaves `expires_in` out. */
 const DEFAULT_TOKEN_TTL_S = 1800;
-/** Per-course final_statuses requests kept in flight ahead of the consumer (the HTTP client caps concurrency too). */
-const FINAL_STATUS_LOOKAHEAD = 4;
 /**
  * Incremental windows reach back this much further than the previous run's start: the cursor is our clock, the
  * filter is the server's, and the docs do not say whether dates are UTC or the account's time zone (±14 h).
@@ -595,48 +594,22 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
   }
 
   /**
-   * One request per course, a few in flight ahead of the consumer (ordered), so an account with a thousand courses is
-   * not a thousand sequential round trips; never more than the look-ahead is held.
+   * One request per course, a few in flight side by side (inOrder, answered in course order), so an account with a
+   * thousand courses is not a thousand sequential round trips; never more than that is held.
    */
   async function* progressFromFinalStatuses(scope: ResourceScope): AsyncGenerator<Page<Progress>> {
-    type Outcome = {
-      courseId: string;
-      result: Promise<{ ok: true; value: Awaited<ReturnType<typeof finalStatusesOf>> } | { ok: false; error: unknown }>;
-    };
-    const queue: Outcome[] = [];
-    const ids = courseIdsOf(scope);
-    const start = (courseId: string): Outcome => ({
-      courseId,
-      result: finalStatusesOf(courseId, scope.signal).then(
-        (value) => ({ ok: true as const, value }),
-        (error: unknown) => ({ ok: false as const, error }),
-      ),
-    });
-    let exhausted = false;
-    const refill = async () => {
-      while (!exhausted && queue.length < FINAL_STATUS_LOOKAHEAD) {
-        const next = await ids.next();
-        if (next.done) exhausted = true;
-        else queue.push(start(next.value));
+    const asking = async function* () {
+      for await (const courseId of courseIdsOf(scope)) {
+        yield async (signal: AbortSignal) => ({ courseId, value: await finalStatusesOf(courseId, signal) });
       }
     };
-    try {
-      await refill();
-      while (queue.length > 0) {
-        const head = queue.shift()!;
-        const outcome = await head.result;
-        if (!outcome.ok) throw outcome.error;
-        await refill();
-        const value = outcome.value;
-        if (value === null) continue;
-        if ('skip' in value) {
-          scope.onSkip?.({ courseId: head.courseId, reason: value.skip });
-          continue;
-        }
-        if (value.items.length > 0) yield* slices(value);
+    for await (const { courseId, value } of inOrder(asking(), scope.signal)) {
+      if (value === null) continue;
+      if ('skip' in value) {
+        scope.onSkip?.({ courseId, reason: value.skip });
+        continue;
       }
-    } finally {
-      await ids.return(undefined);
+      if (value.items.length > 0) yield* slices(value);
     }
   }
 

@@ -7,6 +7,7 @@ import { PLATFORM_LABELS } from '../contract/domain';
 import { createHttpClient } from '../http/client';
 import type { HttpClientOptions, HttpWaitInfo } from '../http/types';
 import { createIspringConnector } from './ispring';
+import { IN_FLIGHT_PER_ACCOUNT } from './parallel';
 import { createSampleConnector } from './sample';
 import { createSelfcommunityConnector } from './selfcommunity';
 import { createTeamupConnector, TEAMUP_REQUESTS_PER_MINUTE } from './teamup';
@@ -27,9 +28,9 @@ export type CreateConnector = (settings: AccountSettings, secret: string, deps: 
 
 /** Per-platform politeness. TeamUp documents 250 requests/minute; the others publish no number, so stay modest. */
 const LIMITS: Record<AccountSettings['platform'], Pick<HttpClientOptions, 'maxConcurrency' | 'requestsPerMinute'>> = {
-  ispring: { maxConcurrency: 4, requestsPerMinute: 600 },
-  teamup: { maxConcurrency: 4, requestsPerMinute: TEAMUP_REQUESTS_PER_MINUTE },
-  selfcommunity: { maxConcurrency: 4, requestsPerMinute: 600 },
+  ispring: { maxConcurrency: IN_FLIGHT_PER_ACCOUNT, requestsPerMinute: 600 },
+  teamup: { maxConcurrency: IN_FLIGHT_PER_ACCOUNT, requestsPerMinute: TEAMUP_REQUESTS_PER_MINUTE },
+  selfcommunity: { maxConcurrency: IN_FLIGHT_PER_ACCOUNT, requestsPerMinute: 600 },
   sample: {},
 };
 

@@ -30,6 +30,7 @@ import { RollbookError } from '../contract/errors';
 import { HttpError } from '../http/errors';
 import type { HttpResponse } from '../http/types';
 import { ListingCheck, reportGap } from './listing';
+import { inOrder } from './parallel';
 import { communityRoot, oauthBearer, parseCredential } from './selfcommunity-oauth';
 import type { Connector, ConnectorInit, Page, ResourceScope } from './types';
 
@@ -599,24 +600,40 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
    * appended rather than shifting pages already read. Forbidden and vanished courses are skipped, not failures.
    */
   async function* dashboards(scope: ResourceScope): AsyncGenerator<Page<Progress>> {
-    for await (const courseId of courseIdsOf(scope)) {
-      const path = `course/${encodeURIComponent(courseId)}/users/`;
+    // Courses' first pages are asked for side by side (in course order); a course's further pages follow its first.
+    type Opened = { courseId: string; pages: AsyncIterator<Page<Progress>>; first: IteratorResult<Page<Progress>> };
+    const closed = (error: unknown): error is HttpError =>
+      error instanceof HttpError && (error.code === 'forbidden' || error.code === 'not_found');
+    const open = (courseId: string) => async (signal: AbortSignal) => {
       try {
-        const finalQuiz = await finalQuizOutcomes(courseId, scope);
-        const listing = list(
-          path,
+        // The final quiz's attempts first: a learner who failed it is `failed`, not "in progress" for ever.
+        const finalQuiz = await finalQuizOutcomes(courseId, { ...scope, signal });
+        const pages = list(
+          `course/${encodeURIComponent(courseId)}/users/`,
           { statuses: JSON.stringify(['joined']), ordering: 'joined_at' },
           toProgress(courseId, finalQuiz),
           `learners of course ${courseId}`,
-          scope.signal,
+          signal,
           scope.onGap,
-        );
-        for await (const page of listing) {
-          yield { ...page, total: null };
+        )[Symbol.asyncIterator]();
+        return { courseId, pages, first: await pages.next() };
+      } catch (error) {
+        if (closed(error)) return { courseId, error };
+        throw error;
+      }
+    };
+    const opening = async function* () {
+      for await (const courseId of courseIdsOf(scope)) yield open(courseId);
+    };
+    for await (const opened of inOrder<Opened | { courseId: string; error: HttpError }>(opening(), scope.signal)) {
+      try {
+        if ('error' in opened) throw opened.error;
+        for (let next = opened.first; !next.done; next = await opened.pages.next()) {
+          yield { ...next.value, total: null };
         }
       } catch (error) {
-        if (error instanceof HttpError && (error.code === 'forbidden' || error.code === 'not_found')) {
-          await skipClosed(courseId, error, scope);
+        if (closed(error)) {
+          await skipClosed(opened.courseId, error, scope);
           continue;
         }
         throw error;

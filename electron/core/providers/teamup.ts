@@ -29,7 +29,8 @@ import type {
 } from '../contract/domain';
 import { HttpError } from '../http/errors';
 import type { HttpResponse } from '../http/types';
-import { ListingCheck, reportGap } from './listing';
+import { ListingCheck, MAX_LISTING_PAGES, reportGap } from './listing';
+import { inOrder } from './parallel';
 import type { Connector, ConnectorInit, Page, ResourceScope } from './types';
 
 /** Documented: 250 requests per minute per caller. The core gives TeamUp accounts a client with this budget. */
@@ -557,8 +558,22 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
   }
 
   /**
+   * The pages from `next` up to the count, when `next` names its page by number (DRF's PageNumberPagination); none
+   * for any other kind of link, which is then followed one by one. Made one at a time, as they are asked for.
+   */
+  function* numberedPages(next: URL, total: number, perPage: number): Generator<URL> {
+    const number = Number(next.searchParams.get('page'));
+    if (!Number.isSafeInteger(number) || number < 2 || perPage === 0) return;
+    for (let n = number; n <= Math.ceil(total / perPage); n += 1) {
+      const at = new URL(next);
+      at.searchParams.set('page', String(n));
+      yield at;
+    }
+  }
+
+  /**
    * Streams a DRF-style list page by page: `page_size`=100, then absolute `next` links (which keep the query) until
-   * null. Only the current page is held. Every page must be the documented envelope (`count`, `next`, `results`);
+   * null; numbered pages after the first are read a few at a time (see numberedPages), never more held than that. Every page must be the documented envelope (`count`, `next`, `results`);
    * anything else is an unreadable answer, not the end of the list. At the end the rows read must match `count`
    * (see ListingCheck): a listing that changed while it was read goes to `onGap`.
    */
@@ -581,46 +596,88 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
         'bad_response',
         `TeamUp answered ${pathOf(at)} ${why}, so Rollbook cannot read the list. Try again later.`,
       );
-    while (url) {
-      check.visit(url.href);
-      signal.throwIfAborted();
+    type Read = { rows: Raw[]; total: number; next: URL | null } | 'ended';
+    const read = async (at: URL, readSignal: AbortSignal, firstPage: boolean): Promise<Read> => {
       let body: Raw;
       try {
-        body = await get(url, signal, withProvider);
+        body = await get(at, readSignal, withProvider);
       } catch (error) {
         // DRF's "Invalid page.": the list shrank while we paged through it, so there is nothing more to read.
         if (
-          !first &&
+          !firstPage &&
           error instanceof HttpError &&
           error.code === 'not_found' &&
           /invalid page/i.test(error.excerpt ?? '')
         ) {
-          check.ended();
-          break;
+          return 'ended';
         }
         throw error;
       }
       const envelope = envelopeSchema.safeParse(body);
-      if (!envelope.success) throw unreadable('without a results list', url);
+      if (!envelope.success) throw unreadable('without a results list', at);
       const total = num(envelope.data.count);
-      if (total === null || total < 0 || !Number.isInteger(total)) throw unreadable('without a row count', url);
+      if (total === null || total < 0 || !Number.isInteger(total)) throw unreadable('without a row count', at);
       if (!envelope.data.results.every((row) => row !== null && typeof row === 'object' && !Array.isArray(row))) {
-        throw unreadable('with a list holding something other than records', url);
+        throw unreadable('with a list holding something other than records', at);
       }
       const link = envelope.data.next;
       if (link !== null && link !== undefined && typeof link !== 'string')
-        throw unreadable('with a next-page link that is not a link', url);
+        throw unreadable('with a next-page link that is not a link', at);
       const rows = envelope.data.results as Raw[];
-      check.read(
-        total,
-        rows.map((row) => idOf(row.id) ?? ''),
-      );
-      yield { rows, total };
-      const next = nextUrl(envelope.data.next, url);
+      const next = nextUrl(envelope.data.next, at);
       // DRF never links on from an empty page; following one could go on forever without a row to show for it.
-      if (next && rows.length === 0) throw unreadable('with an empty page that links to another', url);
-      url = next;
+      if (next && rows.length === 0) throw unreadable('with an empty page that links to another', at);
+      return { rows, total, next };
+    };
+    /** Records a page in the listing check; false when the list ended there. */
+    const take = (page: Read): page is Exclude<Read, 'ended'> => {
+      if (page === 'ended') {
+        check.ended();
+        return false;
+      }
+      check.read(
+        page.total,
+        page.rows.map((row) => idOf(row.id) ?? ''),
+      );
+      return true;
+    };
+    // Pages asked for: the numbered pages read ahead stop short of the ceiling, so the listing check's own refusal
+    // comes in order, after the pages before it were read.
+    const ceiling = init.maxPages ?? MAX_LISTING_PAGES;
+    let visits = 0;
+    const visit = (at: URL) => {
+      check.visit(at.href);
+      visits += 1;
+    };
+    while (url) {
+      visit(url);
+      signal.throwIfAborted();
+      const page = await read(url, signal, first);
+      if (!take(page)) break;
+      yield { rows: page.rows, total: page.total };
+      url = page.next;
+      // DRF numbers its pages: once a page gives the count, the rest are known and are read side by side, in order.
+      // A list that grew meanwhile goes on from the last one's link; one that shrank ends where a page says so.
+      // Only after the first page, whose length is the page size.
+      const wasFirst = first;
       first = false;
+      if (!url || !wasFirst || !url.searchParams.has('page')) continue;
+      const later = numberedPages(url, page.total, page.rows.length);
+      let last: Read | null = null;
+      const tasks = function* () {
+        for (const at of later) {
+          if (visits >= ceiling) return;
+          visit(at);
+          yield (taskSignal: AbortSignal) => read(at, taskSignal, false);
+        }
+      };
+      for await (const next of inOrder(tasks(), signal)) {
+        last = next;
+        if (!take(next)) break;
+        yield { rows: next.rows, total: next.total };
+        if (!next.next) break;
+      }
+      url = last === null ? url : last === 'ended' ? null : last.next;
     }
     reportGap(onGap, check.finish());
   }

@@ -15,6 +15,7 @@ import {
 } from '../contract/channels/sync';
 import { RollbookError } from '../contract/errors';
 import type { HttpWaitInfo } from '../http/types';
+import { readAhead } from '../providers/parallel';
 import type { Connector, Page, SkippedCourse } from '../providers/types';
 import type { CacheWriter } from '../store/cache-writer';
 import { createRunReader } from '../store/run-reader';
@@ -283,7 +284,7 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
       const carried = counts[resource] ?? 0;
       const gapsBefore = gaps.length;
       let learnersBeside = false;
-      for await (const page of pagesOf(connector, resource, scope)) {
+      for await (const page of readAhead(pagesOf(connector, resource, scope))) {
         options.signal.throwIfAborted();
         writer.writePage(resource, account.id, generation, page);
         if (page.learners && page.learners.items.length > 0) {

@@ -1,0 +1,116 @@
+/**
+ * Requests side by side over a (simulated) network: connectors keep independent requests in flight, never more than
+ * the account's HTTP client allows (4), within the platforms' rate limits (no 429), and the cache ends the same as
+ * the simulator's data. Two accounts syncing together each keep to their own limit.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AccountSettings } from '../../electron/core/contract/accounts';
+import { IN_FLIGHT_PER_ACCOUNT } from '../../electron/core/providers/parallel';
+import { testCore } from '../support/core';
+import { startSelfcommunitySimulator } from '../simulators/selfcommunity';
+import type { SimServer } from '../simulators/server';
+import { startTeamupSimulator } from '../simulators/teamup';
+
+/** A round trip long enough that requests sent one after another could never overlap on the server. */
+const LATENCY_MS = 30;
+
+describe('requests in flight', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function teamup() {
+    // The simulator enforces TeamUp's documented 250 requests a minute.
+    const sim = await startTeamupSimulator({ courses: 6, sessionsPerCourse: 20, customers: 450, rosterSize: 12 });
+    cleanups.push(() => sim.close());
+    sim.latencyMs = LATENCY_MS;
+    const settings: AccountSettings = {
+      platform: 'teamup',
+      baseUrl: `${sim.url}/api/v2`,
+      authScheme: 'bearer',
+      providerId: null,
+      completionThreshold: null,
+    };
+    return { sim, settings, secret: sim.options.token };
+  }
+
+  async function community() {
+    const sim = await startSelfcommunitySimulator({ courses: 16, users: 60, membersPerCourse: 30 });
+    cleanups.push(() => sim.close());
+    sim.latencyMs = LATENCY_MS;
+    // As many as the client assumes it may send (600 a minute), enforced.
+    sim.requestsPerMinute = 600;
+    const settings: AccountSettings = {
+      platform: 'selfcommunity',
+      baseUrl: sim.url,
+      authMode: 'token',
+      jwtUserId: null,
+    };
+    return { sim, settings, secret: sim.options.accessToken };
+  }
+
+  function core() {
+    const t = testCore();
+    cleanups.push(t.cleanup);
+    return t.core;
+  }
+
+  const overlapped = (sim: SimServer) => {
+    expect(sim.inFlight.max).toBeGreaterThan(1);
+    expect(sim.inFlight.max).toBeLessThanOrEqual(IN_FLIGHT_PER_ACCOUNT);
+    expect(sim.requests.filter((r) => r.status === 429)).toEqual([]);
+  };
+
+  it('TeamUp: numbered pages overlap, up to the limit, and the cache holds every row', async () => {
+    const { sim, settings, secret } = await teamup();
+    const c = core();
+    await c.call('accounts.add', { label: 'TeamUp', settings, secret, storage: 'session' });
+    const [run] = await c.call('sync.run', { mode: 'full' });
+    expect(run).toMatchObject({
+      outcome: 'ok',
+      counts: { courses: 6, sessions: 120, learners: 450, attendance: sim.data.attendances.length },
+    });
+    overlapped(sim);
+  });
+
+  it('SelfCommunity: course dashboards overlap, up to the limit, and the cache holds every row', async () => {
+    const { sim, settings, secret } = await community();
+    const c = core();
+    await c.call('accounts.add', { label: 'Community', settings, secret, storage: 'session' });
+    const [run] = await c.call('sync.run', { mode: 'full' });
+    expect(run).toMatchObject({ outcome: 'ok', counts: { courses: 16, progress: 16 * 30 } });
+    overlapped(sim);
+  });
+
+  it('two accounts syncing together each keep to their own limit', async () => {
+    const a = await teamup();
+    const b = await community();
+    const c = core();
+    await c.call('accounts.add', { label: 'TeamUp', settings: a.settings, secret: a.secret, storage: 'session' });
+    await c.call('accounts.add', { label: 'Community', settings: b.settings, secret: b.secret, storage: 'session' });
+    const runs = await c.call('sync.run', { mode: 'full' });
+    expect(runs.map((r) => r.outcome)).toEqual(['ok', 'ok']);
+    overlapped(a.sim);
+    overlapped(b.sim);
+  });
+
+  it('cancelling stops every request in flight and sends no more', async () => {
+    const { sim, settings, secret } = await teamup();
+    const c = core();
+    await c.call('accounts.add', { label: 'TeamUp', settings, secret, storage: 'session' });
+    let cancelling: Promise<unknown> | undefined;
+    c.on('sync.progress', (p) => {
+      // Mid-way through the attendance pages, several of them in flight.
+      if (p.resource === 'attendance' && p.pages >= 2) cancelling ??= c.call('sync.cancel', {});
+    });
+    const [run] = await c.call('sync.run', { mode: 'full' });
+    await cancelling;
+    expect(run!.outcome).toBe('cancelled');
+    const sent = sim.requests.length;
+    await new Promise((r) => setTimeout(r, 4 * LATENCY_MS));
+    expect(sim.requests.length).toBe(sent);
+    expect(sim.inFlight.now).toBe(0);
+    expect(sim.requests.filter((r) => r.path.includes('attendances')).length).toBeLessThan(15);
+  });
+});
