@@ -35,7 +35,9 @@ class Formats {
     if (minutes < 60) return `${this.#number.format(minutes)} min`;
     return `${this.#number.format(Math.floor(minutes / 60))} h ${String(minutes % 60).padStart(2, '0')} min`;
   };
-  dateTime = (iso: string | null | undefined) => (iso ? this.#dateTime.format(new Date(iso)) : '—');
+  /** A calendar date (no time to show) as `date` does. */
+  dateTime = (iso: string | null | undefined) =>
+    iso ? (isCalendarDay(iso) ? this.date(iso) : this.#dateTime.format(new Date(iso))) : '—';
   time = (iso: string | null | undefined) => (iso ? this.#time.format(new Date(iso)) : '—');
   /** "Mon 8 Jun": session columns. */
   day = (iso: string | null | undefined) => (iso ? this.#weekday.format(new Date(iso)) : '—');
