@@ -76,6 +76,8 @@ export const REPORT_KINDS: Record<
     dateField: 'the sync that recorded the change',
     statuses: false,
     learnerSearch: true,
+    dueFilters: false,
+    leavers: false,
   },
 };
 
