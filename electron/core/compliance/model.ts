@@ -53,6 +53,8 @@ export interface ComplianceModel {
   learners: Map<number, { accountId: string; learnerId: string }[]>;
   courseNames: Map<string, string>;
   accounts: Map<string, { label: string; generation: number }>;
+  /** Every action cell in urgency order (queries.ts sortedActions), made on first use. */
+  actionOrder?: Float64Array;
 }
 
 const courseKey = (accountId: string, courseId: string) => `${accountId}\u0000${courseId}`;
