@@ -6,6 +6,7 @@ import { memorySection } from './memory';
 import { queriesSection } from './queries';
 import { exportsSection } from './exports';
 import { rendererSection } from './renderer';
+import { complianceSection } from './compliance';
 
 export type Figure = Record<string, number | string | boolean | undefined>;
 
@@ -27,4 +28,5 @@ export const SECTIONS: Record<string, (ctx: BenchContext) => Promise<Record<stri
   exports: exportsSection,
   renderer: rendererSection,
   startup: startupSection,
+  compliance: complianceSection,
 };

@@ -23,7 +23,7 @@ import { createAccountsRepo } from './store/accounts-repo';
 import { createSettingsRepo } from './store/settings-repo';
 import { createStatsRepo } from './store/stats-repo';
 import type { SecretStore } from './secrets/types';
-import { accountSecrets } from './secrets/account-secrets';
+import { accountSecrets, accountSecretWriter, markReconnectNeeded } from './secrets/account-secrets';
 import type { CoreContext } from './api/context';
 import { readSettings } from './api/settings';
 import type { AccountSettings } from './contract/accounts';
@@ -35,6 +35,9 @@ import { syncHandlers } from './api/sync';
 import { workspaceHandlers } from './api/workspace';
 import { reportHandlers } from './api/reports';
 import { scheduleHandlers } from './api/schedules';
+import { complianceHandlers } from './api/compliance';
+import { createRequirementsRepo } from './store/requirements-repo';
+import { createComplianceService } from './compliance/service';
 import { createReportQueries } from './store/report-queries';
 import { createSavedReportsRepo } from './store/saved-reports-repo';
 import { createSchedulesRepo } from './store/schedules-repo';
@@ -94,6 +97,12 @@ const REFUSED_READ_ONLY = new Set<ChannelName>([
   'accounts.replaceSecret',
   'accounts.remove',
   'schedules.runDue',
+  'requirements.add',
+  'requirements.update',
+  'requirements.remove',
+  'requirements.import',
+  'exemptions.add',
+  'exemptions.remove',
 ]);
 
 type Handlers = {
@@ -108,6 +117,7 @@ const handlers: Handlers = {
   ...workspaceHandlers,
   ...reportHandlers,
   ...scheduleHandlers,
+  ...complianceHandlers,
 };
 
 export interface Core {
@@ -176,12 +186,20 @@ export function createCore(options: CoreOptions): Core {
   const settingsRepo = createSettingsRepo(db);
   const accountsRepo = createAccountsRepo(db);
 
-  const secretOf = accountSecrets({ secrets: options.secrets, accounts: accountsRepo, events, scrubber: log.scrubber });
+  const secretDeps = { secrets: options.secrets, accounts: accountsRepo, events, scrubber: log.scrubber };
+  const secretOf = accountSecrets(secretDeps);
+  const saveSecret = accountSecretWriter(secretDeps);
   const teamupCompletionThreshold = () => readSettings({ settings: settingsRepo }).teamupCompletionThreshold;
   const build = options.createConnector ?? createConnector;
-  const connectorFor = (settings: AccountSettings, secret: string, onWait?: (info: HttpWaitInfo) => void) =>
+  const connectorFor = (
+    settings: AccountSettings,
+    secret: string,
+    onWait?: (info: HttpWaitInfo) => void,
+    save?: (secret: string) => Promise<void>,
+  ) =>
     build(settings, secret, {
       now,
+      saveSecret: save,
       teamupCompletionThreshold: teamupCompletionThreshold(),
       onWait,
       httpOptions: { ...options.httpOptions, log: logger },
@@ -194,6 +212,7 @@ export function createCore(options: CoreOptions): Core {
     now,
     log,
     secretOf,
+    saveSecret,
     connectorFor,
     teamupCompletionThreshold,
     httpOptions: options.httpOptions,
@@ -202,7 +221,14 @@ export function createCore(options: CoreOptions): Core {
     worker: options.syncWorker,
   });
   const sync = new SyncCoordinator({
-    runAccount: runner.run,
+    runAccount: async (account, run) => {
+      const result = await runner.run(account, run);
+      // The platform refused the sign-in: the account says so (and why) until it is reconnected, and is not asked
+      // again meanwhile (secretOf).
+      if (result.errorCode === 'reconnect_needed' && result.errorMessage)
+        markReconnectNeeded(secretDeps, account.id, result.errorMessage);
+      return result;
+    },
     emitFinished: (run) => {
       events.emit('sync.finished', run);
       // last_synced_at (and possibly needs-reconnect) changed: the sidebar's "as of" times follow.
@@ -210,6 +236,7 @@ export function createCore(options: CoreOptions): Core {
     },
   });
 
+  const requirements = createRequirementsRepo(db);
   const ctx: CoreContext = {
     dataDir: options.dataDir,
     databasePath: join(options.dataDir, DB_FILE_NAME),
@@ -220,6 +247,7 @@ export function createCore(options: CoreOptions): Core {
     accounts: accountsRepo,
     connectorFor,
     secretOf,
+    saveSecret,
     settings: settingsRepo,
     stats: createStatsRepo(db),
     secrets: options.secrets,
@@ -228,6 +256,8 @@ export function createCore(options: CoreOptions): Core {
     reports: createReportQueries(db),
     savedReports: createSavedReportsRepo(db),
     schedules: createSchedulesRepo(db),
+    requirements,
+    compliance: createComplianceService(db, requirements, now),
     pdf: options.pdfRenderer ?? chromiumPdfRenderer(),
     // Worker threads open the cache by its path; a read-only cache read from a copy in memory has none.
     csvWorkers: db.memory ? undefined : options.csvWorkers,
@@ -253,8 +283,9 @@ export function createCore(options: CoreOptions): Core {
       throw new RollbookError('invalid_input', `Invalid input for ${channel}: ${z.prettifyError(parsed.error)}`);
     }
     // A secret given in a request (adding an account, replacing its secret) is scrubbed from the log from now on.
-    const given = (parsed.data as { secret?: unknown } | undefined)?.secret;
-    if (typeof given === 'string') log.scrubber.add(given);
+    const data = parsed.data as { secret?: unknown; clientSecret?: unknown; password?: unknown } | undefined;
+    for (const given of [data?.secret, data?.clientSecret, data?.password])
+      if (typeof given === 'string') log.scrubber.add(given);
     const handler = handlers[channel] as (ctx: CoreContext, input: unknown) => unknown;
     // Refused before they begin: a sync writes from worker threads, where the refusal would surface as a crash, and
     // account changes touch the keychain, which a cache write failing afterwards would leave out of step.

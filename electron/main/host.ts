@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { HostAbilities } from '../core/api/context';
 import { RollbookError } from '../core/contract/errors';
+import { isExternalLink } from './security';
 import { openRefusal, SaveGrants, type TrustedFiles } from './trusted-files';
 import type { ExportFormat } from '../core/contract/channels/reports';
 
@@ -64,6 +65,13 @@ export function electronHost(
       // shell.openPath reports failure as a message, not an exception.
       const failure = await shell.openPath(file);
       if (failure) throw new RollbookError('export_failed', `The file could not be opened: ${failure}`);
+    },
+    // The core's sign-in page (SelfCommunity's authorize URL for a loopback redirect): the system browser, where the
+    // user's session and password manager are, never a window of ours. Only web addresses are handed to the OS.
+    async openSignInPage(url) {
+      if (!isExternalLink(url))
+        throw new RollbookError('forbidden_path', 'Rollbook opens only web (http or https) addresses for a sign-in.');
+      await shell.openExternal(url);
     },
     async openLogFolder(dir) {
       // The core passes its own log folder; it may not exist yet if nothing could be logged.

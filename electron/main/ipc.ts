@@ -30,7 +30,7 @@ export function createSenderCheck(allowedOrigins: readonly string[]) {
  * Channels whose input may name a file to write for in-process hosts (the CLI's --out, tests). The window may not:
  * it presents the token the Save dialog gave it (host.ts), so a compromised renderer cannot pick a file to overwrite.
  */
-const WRITES_A_FILE = new Set(['reports.export', 'reports.saved.run']);
+const WRITES_A_FILE = new Set(['reports.export', 'reports.saved.run', 'compliance.export']);
 
 /** Why the window may not send this input, or null. */
 export function windowInputRefusal(channel: unknown, input: unknown): string | null {

@@ -24,6 +24,7 @@ describe('rollbook accounts / sync (sample platform, no network)', () => {
       'settings',
       'secretLocation',
       'needsReconnect',
+      'reconnectReason',
       'lastSyncedAt',
       'createdAt',
     ]);

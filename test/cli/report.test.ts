@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as XLSX from 'xlsx';
 import { tempDir } from '../support/tmp';
 import { cli } from '../support/cli';
+import { generateSampleDataset } from '../../electron/core/providers/sample';
 
 describe('rollbook report', () => {
   const dir = tempDir();
@@ -74,6 +75,69 @@ describe('rollbook report', () => {
     const transcript = await run('report', 'learner', '--out', file);
     expect(transcript.code).toBe(2);
     expect(transcript.stderr).toMatch(/needs the learner's e-mail/);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('--overdue, --due-before, --expires-before and --include-leavers filter the completions', async () => {
+    const csv = async (name: string, ...flags: string[]) => {
+      const file = join(out.path, `${name}.csv`);
+      const result = await run('report', 'completions', '--out', file, '--no-bom', ...flags);
+      expect(result.code, result.stderr).toBe(0);
+      return parse(readFileSync(file), { columns: true }) as Record<string, string>[];
+    };
+    const all = await csv('all');
+    const withLeavers = await csv('leavers', '--include-leavers');
+    // Leavers' statuses come from the seed alone (1, the default), not from the day the data is anchored to.
+    const leavers = new Set(
+      generateSampleDataset(1, new Date())
+        .learners.filter((l) => l.status === 'blocked' || l.status === 'deleted')
+        .map((l) => l.id),
+    );
+    expect(all.filter((r) => leavers.has(r['Learner ID']!))).toEqual([]);
+    expect(withLeavers.filter((r) => leavers.has(r['Learner ID']!)).length).toBeGreaterThan(0);
+    expect(withLeavers.length).toBeGreaterThan(all.length);
+
+    const overdue = await csv('overdue', '--overdue');
+    expect(overdue.length).toBeGreaterThan(0);
+    expect(overdue.length).toBe(all.filter((r) => r.Overdue === 'yes').length);
+    expect(
+      overdue.every((r) => r.Overdue === 'yes' && r.Due !== '' && !['completed', 'passed'].includes(r.Status!)),
+    ).toBe(true);
+
+    const dues = all
+      .map((r) => r.Due!)
+      .filter(Boolean)
+      .sort();
+    const cut = dues[Math.floor(dues.length / 2)]!.slice(0, 10);
+    const dueBefore = await csv('due', '--due-before', cut);
+    expect(dueBefore.length).toBe(all.filter((r) => r.Due !== '' && r.Due! < cut).length);
+    expect(dueBefore.length).toBeGreaterThan(0);
+
+    const expiries = all
+      .flatMap((r) => [r.Expires!, r['Certificate expires']!])
+      .filter(Boolean)
+      .sort();
+    const soon = expiries[Math.floor(expiries.length / 2)]!.slice(0, 10);
+    const expiring = await csv('expiring', '--expires-before', soon);
+    expect(expiring.length).toBeGreaterThan(0);
+    expect(
+      expiring.every(
+        (r) =>
+          (r.Expires !== '' && r.Expires! < soon) ||
+          (r['Certificate expires'] !== '' && r['Certificate expires']! < soon),
+      ),
+    ).toBe(true);
+
+    const file = join(out.path, 'bad.csv');
+    const badDay = await run('report', 'completions', '--out', file, '--due-before', '2026-02-30');
+    expect(badDay.code).toBe(2);
+    expect(badDay.stderr).toMatch(/--due-before <YYYY-MM-DD>.*2026-02-30 is not a real date/);
+    const badExpiry = await run('report', 'completions', '--out', file, '--expires-before', 'soon');
+    expect(badExpiry.code).toBe(2);
+    expect(badExpiry.stderr).toMatch(/--expires-before <YYYY-MM-DD>.*"soon" is not a date/);
+    const wrongKind = await run('report', 'courses', '--out', file, '--overdue');
+    expect(wrongKind.code).toBe(2);
+    expect(wrongKind.stderr).toMatch(/Due and expiry filters apply to completions and learner transcripts/);
     expect(existsSync(file)).toBe(false);
   });
 

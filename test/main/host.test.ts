@@ -75,4 +75,14 @@ describe('the Electron host', () => {
       { method: 'showItemInFolder', target: mine },
     ]);
   });
+
+  it('opens a sign-in page in the system browser only for web addresses', async () => {
+    const host = electronHost(new TrustedFiles());
+    await host.openSignInPage!('https://community.example.com/oauth/authorize/?client_id=a');
+    for (const bad of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'not a url'])
+      await expect(host.openSignInPage!(bad)).rejects.toMatchObject({ code: 'forbidden_path' });
+    expect(state.shellCalls).toEqual([
+      { method: 'openExternal', target: 'https://community.example.com/oauth/authorize/?client_id=a' },
+    ]);
+  });
 });

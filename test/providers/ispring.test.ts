@@ -10,7 +10,7 @@ import { createHttpClient } from '../../electron/core/http/client';
 import { HttpError } from '../../electron/core/http/errors';
 import type { HttpClientOptions } from '../../electron/core/http/types';
 import { createIspringConnector } from '../../electron/core/providers/ispring';
-import { isoDate, normaliseStatus, parseBody } from '../../electron/core/providers/ispring-parse';
+import { calendarDate, isoDate, normaliseStatus, parseBody } from '../../electron/core/providers/ispring-parse';
 import type { Connector, Page } from '../../electron/core/providers/types';
 import { gc } from '../support/memory';
 import {
@@ -139,18 +139,45 @@ function expectedCourses(data: IspringFixture): Course[] {
   }));
 }
 
-function expectedLearners(data: IspringFixture): Learner[] {
+/** User status by the reference: 1 active, 3 blocked, 5 employment ended (deleted); v1 lists report 5 as 3. */
+const LEARNER_STATUS: Record<number, Learner['status']> = { 1: 'active', 3: 'blocked', 5: 'deleted' };
+
+function expectedLearners(data: IspringFixture, v2 = true): Learner[] {
+  const departments = new Map(data.departments.map((d) => [d.departmentId, d.name]));
+  const groups = new Map(data.groups.map((g) => [g.groupId, g.name]));
   return data.users.map((u) => {
     const f = new Map(u.fields);
     const firstName = f.get('FIRST_NAME') ?? null;
     const lastName = f.get('LAST_NAME') ?? null;
     const email = f.get('EMAIL') ?? null;
     const name = firstName && lastName ? `${firstName} ${lastName}` : (f.get('LOGIN') ?? email ?? u.userId);
-    return { id: u.userId, name, email, firstName, lastName };
+    return {
+      id: u.userId,
+      name,
+      email,
+      firstName,
+      lastName,
+      status: LEARNER_STATUS[!v2 && u.status === 5 ? 3 : u.status] ?? null,
+      department: departments.get(u.departmentId) ?? null,
+      groups: u.groups.map((id) => groups.get(id)!),
+    };
   });
 }
 
-function expectedFromResults(rows: IspringResult[]): Omit<Progress, 'rawStatus'>[] {
+/** The dates and certificate of the enrollment a result belongs to, as the reference types them (`date`). */
+function enrollmentOf(data: IspringFixture, r: IspringResult) {
+  const e = data.enrollments.find((x) => x.enrollmentId === r.enrollmentId)!;
+  const assignedAt = e.accessDate;
+  return {
+    assignedAt,
+    dueAt: e.dueDate && e.dueDate >= assignedAt ? e.dueDate : null,
+    expiresAt: e.expirationDate ?? null,
+    certificateIssuedAt: e.certificate?.issueDate ?? null,
+    certificateExpiresAt: e.certificate?.expiryDate ?? null,
+  };
+}
+
+function expectedFromResults(rows: IspringResult[], data: IspringFixture): Omit<Progress, 'rawStatus'>[] {
   return rows.map((r) => {
     const status = DOMAIN[r.completionStatus]!;
     const completedAt = utc(r.completionDate);
@@ -164,11 +191,15 @@ function expectedFromResults(rows: IspringResult[]): Omit<Progress, 'rawStatus'>
       startedAt: null,
       completedAt,
       lastActivityAt: completedAt,
+      ...enrollmentOf(data, r),
+      timeSpentS: r.timeSpent ?? null,
+      passingScore: r.passingScore ? Number(r.passingScore) : null,
+      enrollmentId: r.enrollmentId,
     };
   });
 }
 
-function expectedFromFinalStatuses(rows: IspringResult[]): Omit<Progress, 'rawStatus'>[] {
+function expectedFromFinalStatuses(rows: IspringResult[], data: IspringFixture): Omit<Progress, 'rawStatus'>[] {
   return rows.map((r) => {
     const completedAt = utc(r.completionDate);
     const viewedAt = utc(r.lastViewDate);
@@ -181,6 +212,11 @@ function expectedFromFinalStatuses(rows: IspringResult[]): Omit<Progress, 'rawSt
       startedAt: null,
       completedAt,
       lastActivityAt: [viewedAt, completedAt].filter(Boolean).sort().pop() ?? null,
+      // Not on that page: the enrollments give the dates and certificate, not time spent or the enrollment's id.
+      ...enrollmentOf(data, r),
+      timeSpentS: null,
+      passingScore: null,
+      enrollmentId: null,
     };
   });
 }
@@ -222,7 +258,7 @@ describe('iSpring Learn connector: auth, paging, formats', () => {
     expect(progress.pages).toBeGreaterThanOrEqual(3);
     expect(courses.rows).toEqual(expectedCourses(sim.data));
     expect(learners.rows).toEqual(expectedLearners(sim.data));
-    expect(byKey(withoutRaw(progress.rows))).toEqual(byKey(expectedFromResults(sim.data.results)));
+    expect(byKey(withoutRaw(progress.rows))).toEqual(byKey(expectedFromResults(sim.data.results, sim.data)));
     expectRawStatuses(progress.rows, sim.data, 'snake');
     // Fractional progress stays fractional; inactive users' rows are included (userStatuses asked for).
     expect(progress.rows.some((p) => p.progressPct !== null && !Number.isInteger(p.progressPct))).toBe(true);
@@ -253,7 +289,7 @@ describe('iSpring Learn connector: auth, paging, formats', () => {
     const { courses, learners, progress } = await syncAll(connector);
     expect(courses.rows).toEqual(expectedCourses(sim.data));
     expect(learners.rows).toEqual(expectedLearners(sim.data));
-    expect(byKey(withoutRaw(progress.rows))).toEqual(byKey(expectedFromResults(sim.data.results)));
+    expect(byKey(withoutRaw(progress.rows))).toEqual(byKey(expectedFromResults(sim.data.results, sim.data)));
     expect(sim.requests.some((r) => r.path === '/api/v3/token')).toBe(false);
     for (const r of sim.requests) {
       expect(r.headers).toMatchObject({
@@ -411,14 +447,14 @@ describe('iSpring Learn connector: XML and JSON traps', () => {
     const { courses, learners, progress } = await syncAll(connector);
     expect(courses.rows).toEqual(expectedCourses(sim.data));
     expect(learners.rows).toEqual(expectedLearners(sim.data));
-    expect(byKey(withoutRaw(progress.rows))).toEqual(byKey(expectedFromResults(sim.data.results)));
+    expect(byKey(withoutRaw(progress.rows))).toEqual(byKey(expectedFromResults(sim.data.results, sim.data)));
     expectRawStatuses(progress.rows, sim.data, options.statuses === 'display' ? 'display' : 'snake');
 
     // The same data through per-course final_statuses (display statuses, optional dates, one- and zero-item lists).
     sim.options.forbid = ['results'];
     const viaFinal = connect(sim, { format }).connector;
     const fallback = await collect(viaFinal.progress({ signal: signal(), courseIds: courses.rows.map((c) => c.id) }));
-    expect(byKey(withoutRaw(fallback.rows))).toEqual(byKey(expectedFromFinalStatuses(sim.data.results)));
+    expect(byKey(withoutRaw(fallback.rows))).toEqual(byKey(expectedFromFinalStatuses(sim.data.results, sim.data)));
     expectRawStatuses(fallback.rows, sim.data, options.statuses === 'snake' ? 'snake' : 'display');
   });
 
@@ -441,6 +477,9 @@ describe('iSpring Learn connector: XML and JSON traps', () => {
         email: null,
         firstName: null,
         lastName: null,
+        status: 'active',
+        department: 'Équipe Nord — <terrain>',
+        groups: ['Managers "2026"', 'Fire wardens & first aiders'],
       }); // single <field>
       expect(user(5).email).toBeNull();
       expect(user(7).name).toBe('user8'); // no names → login
@@ -552,7 +591,7 @@ describe('iSpring Learn connector: progress sources and windows', () => {
     const { progress } = await syncAll(connector, (s) => skipped.push(s));
     expect(skipped).toEqual([{ courseId: forbiddenCourse, reason: expect.stringMatching(/HTTP 403.*Can edit/) }]);
     const expected = sim.data.results.filter((r) => r.courseId !== forbiddenCourse);
-    expect(byKey(withoutRaw(progress.rows))).toEqual(byKey(expectedFromFinalStatuses(expected)));
+    expect(byKey(withoutRaw(progress.rows))).toEqual(byKey(expectedFromFinalStatuses(expected, sim.data)));
     expect(
       progress.rows.some((p) => p.rawStatus === 'In progress') &&
         progress.rows.some((p) => p.rawStatus === 'In Progress'),
@@ -602,7 +641,9 @@ describe('iSpring Learn connector: progress sources and windows', () => {
     const { sim, connector } = await setup({ courses: 5, learners: 12, results: 40, bearerOnly }, { mode: 'legacy' });
     const { progress } = await syncAll(connector);
     const viaResults = bearerOnly.length === 0;
-    const expected = viaResults ? expectedFromResults(sim.data.results) : expectedFromFinalStatuses(sim.data.results);
+    const expected = viaResults
+      ? expectedFromResults(sim.data.results, sim.data)
+      : expectedFromFinalStatuses(sim.data.results, sim.data);
     expect(byKey(withoutRaw(progress.rows))).toEqual(byKey(expected));
     expect(finalRequests(sim).length > 0).toBe(!viaResults);
     const info = await connector.testConnection(signal());
@@ -721,14 +762,17 @@ describe('iSpring Learn connector: faults', () => {
       const courses = await collect(connector.courses({ signal: signal() }));
       expect(courses.rows).toEqual(expectedCourses(sim.data));
       const learners = await collect(connector.learners({ signal: signal() }));
-      expect(learners.rows).toEqual(expectedLearners(sim.data));
-      expect(sim.requests.map((r) => `${r.status} ${r.path.split('?')[0]}`)).toEqual([
+      expect(learners.rows).toEqual(expectedLearners(sim.data, false));
+      const paths = sim.requests.map((r) => `${r.status} ${r.path.split('?')[0]}`);
+      const directory = (p: string) => /\/(departments|groups)$/.test(p);
+      expect(paths.filter((p) => !directory(p))).toEqual([
         '200 /api/v3/token',
         '404 /contents',
         '200 /content',
         '404 /users/v2',
         '200 /users',
       ]);
+      expect(paths.filter(directory).sort()).toEqual(['200 /departments', '200 /groups']);
 
       const wrongBase = await failure(
         collect(connect(sim, { mode: 'legacy', baseUrl: (u) => `${u}/lms` }).connector.courses({ signal: signal() })),
@@ -900,9 +944,11 @@ describe('iSpring Learn connector: streaming', () => {
         growth = Math.max(growth, process.memoryUsage().heapUsed - start);
       }
     }
+    // Earlier enrollments' rows are served too (10k) and left out; the enrollment index stays small.
+    expect(sim.data.pastResults).toHaveLength(10_000);
     expect(rows).toBe(100_000);
-    expect(pages).toBe(100);
-    expect(largest).toBe(1000);
+    expect(pages).toBe(110);
+    expect(largest).toBeLessThanOrEqual(1000);
     // Holding 100k normalised rows would retain ~40 MB; streaming holds about one page.
     expect(growth).toBeLessThan(12 * 2 ** 20);
   }, 120_000);
@@ -1008,7 +1054,7 @@ describe('iSpring Learn simulator as strict as the reference, and the connector 
       const { courses, learners, progress } = await syncAll(connector);
       expect(courses.rows.map((c) => c.id).sort()).toEqual(sim.data.courses.map((c) => c.contentItemId).sort());
       expect(learners.rows).toEqual(expectedLearners(sim.data));
-      expect(progress.rows.map(key).sort()).toEqual(expectedFromResults(sim.data.results).map(key).sort());
+      expect(progress.rows.map(key).sort()).toEqual(expectedFromResults(sim.data.results, sim.data).map(key).sort());
       // Refused once, then the server's own default for the rest of the connector's life.
       expect(
         sim.requests.filter((r) => r.status === 400),
@@ -1034,5 +1080,241 @@ describe('iSpring Learn simulator as strict as the reference, and the connector 
     for (const id of read) expect(everExisted.has(id)).toBe(true);
     for (const id of stayed) expect(read.has(id), id).toBe(true);
     expect(sim.requests.every((r) => r.status === 200 || r.path.startsWith('/api/v3/token'))).toBe(true);
+  });
+});
+
+describe('iSpring Learn: enrollments, dates and the directory', () => {
+  /** What the cache keeps of rows read in this order: the last row per learner × course. */
+  const lastWins = (rows: Progress[]) => [...new Map(rows.map((p) => [key(p), p])).values()];
+  /** The current enrollment per learner × course: the one each current result row names. */
+  const currentIds = (data: IspringFixture) => new Set(data.results.map((r) => r.enrollmentId));
+
+  it.each(['json', 'xml'] as const)(
+    're-enrolment (%s): one row per learner × course, the current enrollment, however the rows are ordered',
+    async (format) => {
+      const { sim, connector } = await setup(
+        { courses: 6, learners: 12, results: 50, reenrolledShare: 0.5, pageSizeCap: 4 },
+        { format },
+      );
+      expect(sim.data.pastResults.length).toBeGreaterThanOrEqual(20);
+      const { rows } = await collect(connector.progress({ signal: signal(), courseIds: [] }));
+      expect(rows.map(key).sort()).toEqual(sim.data.results.map(key).sort());
+      const current = currentIds(sim.data);
+      expect(rows.every((p) => current.has(p.enrollmentId!))).toBe(true);
+      expect(byKey(withoutRaw(rows))).toEqual(byKey(expectedFromResults(sim.data.results, sim.data)));
+      // One paged listing of enrollments, not a request per learner or course.
+      const listings = sim.requests.filter((r) => r.path.startsWith('/enrollment'));
+      expect(listings).toHaveLength(Math.ceil(sim.data.enrollments.length / 4));
+      expect(listings.every((r) => r.path.startsWith('/enrollments?') && !r.path.includes('learnerIds'))).toBe(true);
+    },
+  );
+
+  it('re-enrolment without an enrollment list (403): the later assignment still wins, dates from the results', async () => {
+    const { sim, connector } = await setup(
+      { courses: 5, learners: 10, results: 40, reenrolledShare: 0.5, pageSizeCap: 3, forbid: ['enrollments'] },
+      { format: 'xml' },
+    );
+    const read = await collect(connector.progress({ signal: signal(), courseIds: [] }));
+    // An earlier enrollment's row read first cannot be known as earlier yet; the later one follows and wins.
+    const rows = lastWins(read.rows);
+    expect(read.rows.length).toBeGreaterThan(rows.length);
+    expect(rows.map(key).sort()).toEqual(sim.data.results.map(key).sort());
+    const current = currentIds(sim.data);
+    expect(rows.every((p) => current.has(p.enrollmentId!))).toBe(true);
+    // The results carry the same dates; certificates are only on enrollments.
+    const expected = expectedFromResults(sim.data.results, sim.data).map((p) => ({
+      ...p,
+      certificateIssuedAt: null,
+      certificateExpiresAt: null,
+    }));
+    expect(byKey(withoutRaw(rows))).toEqual(byKey(expected));
+  });
+
+  it('the non-paged /enrollment (where /enrollments is missing) and flat certificates read the same', async () => {
+    const { sim, connector } = await setup({
+      courses: 5,
+      learners: 10,
+      results: 40,
+      missing: ['enrollments'],
+      certificates: 'flat',
+    });
+    const { rows } = await collect(connector.progress({ signal: signal(), courseIds: [] }));
+    expect(byKey(withoutRaw(rows))).toEqual(byKey(expectedFromResults(sim.data.results, sim.data)));
+    expect(rows.filter((p) => p.certificateIssuedAt !== null).length).toBeGreaterThan(0);
+    expect(rows.filter((p) => p.certificateExpiresAt !== null).length).toBeGreaterThan(0);
+    expect(sim.requests.filter((r) => r.path.startsWith('/enrollment?') || r.path === '/enrollment')).toHaveLength(1);
+  });
+
+  it('testConnection says when enrollments cannot be listed, and only then', async () => {
+    const { sim, connector } = await setup({ courses: 3, results: 6 });
+    expect((await connector.testConnection(signal())).notes).toHaveLength(1);
+    sim.options.missing = ['enrollments'];
+    expect((await connect(sim).connector.testConnection(signal())).notes).toHaveLength(1);
+    sim.options.missing = [];
+    sim.options.forbid = ['enrollments'];
+    const info = await connect(sim).connector.testConnection(signal());
+    expect(info.notes).toEqual([expect.stringMatching(/learner results API/), expect.stringMatching(/certificates/)]);
+  });
+
+  it('per-course final statuses: dates and certificates from the enrollments; none when those are refused', async () => {
+    const { sim, connector } = await setup({ courses: 5, learners: 10, results: 40, forbid: ['results'] });
+    const courseIds = sim.data.courses.map((c) => c.contentItemId);
+    const { rows } = await collect(connector.progress({ signal: signal(), courseIds }));
+    expect(byKey(withoutRaw(rows))).toEqual(byKey(expectedFromFinalStatuses(sim.data.results, sim.data)));
+    expect(rows.some((p) => p.dueAt !== null) && rows.some((p) => p.certificateIssuedAt !== null)).toBe(true);
+
+    sim.options.forbid = ['results', 'enrollments'];
+    const refused = await collect(connect(sim).connector.progress({ signal: signal(), courseIds }));
+    expect(refused.rows).toHaveLength(sim.data.results.length);
+    for (const p of refused.rows) {
+      expect([p.assignedAt, p.dueAt, p.expiresAt, p.certificateIssuedAt, p.certificateExpiresAt]).toEqual([
+        null,
+        null,
+        null,
+        null,
+        null,
+      ]);
+    }
+  });
+
+  it.each(['date', 'datetime'] as const)(
+    'date-only values stay the written date west of UTC (results dates as %s)',
+    async (resultDates) => {
+      const zone = process.env.TZ;
+      process.env.TZ = 'America/Los_Angeles';
+      try {
+        // The zone really applies: UTC midnight is the evening before here.
+        expect(new Date('2026-03-01T00:00:00Z').getDate()).toBe(28);
+        for (const forbid of [[], ['enrollments']] as IspringEndpoint[][]) {
+          const { sim, connector } = await setup({ courses: 4, learners: 8, results: 30, resultDates, forbid });
+          const rows = lastWins((await collect(connector.progress({ signal: signal(), courseIds: [] }))).rows);
+          const byPair = new Map(sim.data.results.map((r) => [key(r), r]));
+          expect(rows.some((p) => p.dueAt !== null)).toBe(true);
+          for (const p of rows) {
+            const r = byPair.get(key(p))!;
+            expect(p.assignedAt).toBe(r.accessDate);
+            expect(p.dueAt).toBe(r.dueDate ?? null);
+            expect(p.expiresAt).toBe(r.expirationDate ?? null);
+            for (const date of [p.assignedAt, p.dueAt, p.expiresAt, p.certificateIssuedAt, p.certificateExpiresAt])
+              if (date !== null) expect(date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+          }
+        }
+      } finally {
+        if (zone === undefined) delete process.env.TZ;
+        else process.env.TZ = zone;
+      }
+    },
+  );
+
+  it('calendarDate keeps the written date and refuses what is no date', () => {
+    expect(calendarDate('2026-03-01')).toBe('2026-03-01');
+    expect(calendarDate('2026-03-01T00:00:00+00:00')).toBe('2026-03-01');
+    expect(calendarDate('2026-03-01T23:30:00-08:00')).toBe('2026-03-01');
+    expect(calendarDate('2026-03-01 10:00:00')).toBe('2026-03-01');
+    for (const bad of ['2026-02-30', '2026-13-01', '01/03/2026', '', null, undefined, 20260301])
+      expect(calendarDate(bad)).toBeNull();
+  });
+
+  it('learners: status 1/3/5, department and group names, with v2 and without', async () => {
+    const { sim, connector } = await setup({ courses: 2, learners: 30, results: 10, inactiveShare: 0.6 });
+    const { rows } = await collect(connector.learners({ signal: signal() }));
+    expect(rows).toEqual(expectedLearners(sim.data));
+    const statuses = new Set(rows.map((l) => l.status));
+    expect([...statuses].sort()).toEqual(['active', 'blocked', 'deleted']);
+    expect(rows.some((l) => l.groups!.length === 2) && rows.some((l) => l.groups!.length === 1)).toBe(true);
+    expect(new Set(rows.map((l) => l.department))).toEqual(
+      new Set(['Head office', 'Sales & Marketing', 'Équipe Nord — <terrain>']),
+    );
+
+    // /users (v1) reports "employment ended" as blocked.
+    sim.options.missing = ['users/v2'];
+    const v1 = await collect(connect(sim).connector.learners({ signal: signal() }));
+    expect(v1.rows).toEqual(expectedLearners(sim.data, false));
+    expect(v1.rows.some((l) => l.status === 'deleted')).toBe(false);
+  });
+
+  it.each([
+    ['JSON, the spec wrapper', 'json', { departmentJson: 'wrapped' }],
+    ['JSON, a bare array', 'json', { departmentJson: 'bare' }],
+    ['XML, <groups><group>', 'xml', { userGroupItem: 'group' }],
+    ['XML, <groups><id>', 'xml', { userGroupItem: 'id' }],
+  ] as const)('non-paged /department and /group (%s) name departments and groups', async (_label, format, options) => {
+    const { sim, connector } = await setup(
+      { courses: 2, learners: 12, results: 6, missing: ['departments', 'groups'], ...options },
+      { format },
+    );
+    const { rows } = await collect(connector.learners({ signal: signal() }));
+    expect(rows).toEqual(expectedLearners(sim.data));
+    expect(sim.requests.filter((r) => /^\/(department|group)(\?|$)/.test(r.path)).map((r) => r.status)).toEqual([
+      200, 200,
+    ]);
+  });
+
+  it('departments and groups refused (403): learners still land, without those names', async () => {
+    const { sim, connector } = await setup({ courses: 2, learners: 12, results: 6, forbid: ['departments', 'groups'] });
+    const { rows } = await collect(connector.learners({ signal: signal() }));
+    expect(rows).toEqual(expectedLearners(sim.data).map((l) => ({ ...l, department: null, groups: [] })));
+  });
+
+  it('odd data: due before assigned, a certificate without a date, unknown statuses, unlisted learners', async () => {
+    const { sim, connector } = await setup({
+      courses: 4,
+      learners: 10,
+      results: 30,
+      oddities: true,
+      unlistedLearners: 2,
+    });
+    const learners = await collect(connector.learners({ signal: signal() }));
+    const rows: Progress[] = [];
+    const found: Learner[] = [];
+    for await (const page of connector.progress({ signal: signal(), courseIds: [] })) {
+      rows.push(...page.items);
+      found.push(...(page.learners?.items ?? []));
+    }
+    expect(rows.map(key).sort()).toEqual(sim.data.results.map(key).sort());
+    const [a, b, c] = sim.data.results;
+    const row = (r: IspringResult) => rows.find((p) => key(p) === key(r))!;
+    expect(row(a!)).toMatchObject({ assignedAt: a!.accessDate, dueAt: null });
+    expect(row(b!)).toMatchObject({ certificateIssuedAt: null, certificateExpiresAt: '2027-01-31' });
+    // A status no doc lists is read from the progress figure.
+    const pct = Number(c!.progress);
+    const fallback = pct <= 0 ? 'not_started' : pct >= 100 ? 'completed' : 'in_progress';
+    expect(row(c!)).toMatchObject({ rawStatus: 'archived', status: fallback });
+    const byId = new Map(learners.rows.map((l) => [l.id, l]));
+    expect(byId.get(sim.data.users[0]!.userId)!.status).toBeNull();
+    expect(byId.get(sim.data.users[1]!.userId)!.department).toBeNull();
+
+    // Learners no list returned come beside their progress: found by id, or under a placeholder that says so.
+    const [known, unknown] = sim.data.unlisted;
+    expect(found).toEqual([
+      {
+        id: known!.userId,
+        name: 'Rémi Leaver 1',
+        email: null,
+        firstName: 'Rémi',
+        lastName: 'Leaver 1',
+        status: 'deleted',
+        department: 'Sales & Marketing',
+        groups: [],
+      },
+      {
+        id: unknown!.userId,
+        name: `Unknown learner (${unknown!.userId})`,
+        email: null,
+        firstName: null,
+        lastName: null,
+        status: null,
+        department: null,
+        groups: [],
+      },
+    ]);
+    const byIdRequests = () => sim.requests.filter((r) => r.path.startsWith('/user/')).length;
+    expect(byIdRequests()).toBe(3); // v2 for each, then v1 for the one v2 does not know
+    // Asked once per connector; a connector that never read the user list cannot tell who is missing.
+    for await (const page of connector.progress({ signal: signal(), courseIds: [] }))
+      expect(page.learners).toBeUndefined();
+    for await (const page of connect(sim).connector.progress({ signal: signal(), courseIds: [] }))
+      expect(page.learners).toBeUndefined();
+    expect(byIdRequests()).toBe(3);
   });
 });

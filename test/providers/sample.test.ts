@@ -39,7 +39,7 @@ describe('sample provider', () => {
     expect(new Set(d.courses.map((c) => c.type))).toEqual(new Set(['course', 'learning_track', 'assessment', 'class']));
     expect(new Set(d.sessions.map((s) => s.status))).toEqual(new Set(['held', 'scheduled', 'cancelled']));
     expect(new Set(d.attendance.map((a) => a.status))).toEqual(
-      new Set(['attended', 'no_show', 'registered', 'late_cancelled']),
+      new Set(['attended', 'no_show', 'registered', 'late_cancelled', 'waitlisted']),
     );
     expect(d.progress.every((p) => learnerIds.has(p.learnerId) && courseIds.has(p.courseId))).toBe(true);
     expect(d.attendance.every((a) => sessionIds.has(a.sessionId) && learnerIds.has(a.learnerId))).toBe(true);
@@ -58,6 +58,43 @@ describe('sample provider', () => {
       expect(p.progressPct === null || (p.progressPct >= 0 && p.progressPct <= 100)).toBe(true);
       if (p.completedAt) expect(Date.parse(p.completedAt)).toBeLessThanOrEqual(anchor.getTime());
     }
+  });
+
+  it('fills every field a coordinator acts on', () => {
+    const d = generateSampleDataset(1, anchor);
+    const today = '2026-06-01';
+    const inThirtyDays = '2026-07-01';
+    const done = new Set(['completed', 'passed']);
+    const overdue = d.progress.filter((p) => p.dueAt && p.dueAt < today && !done.has(p.status));
+    expect(overdue.length).toBeGreaterThan(50);
+    // Due and expiry dates are calendar dates; assignment and issue dates instants.
+    for (const p of d.progress) {
+      for (const value of [p.dueAt, p.expiresAt, p.certificateExpiresAt]) {
+        if (value) expect(value).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      }
+      for (const value of [p.assignedAt, p.certificateIssuedAt]) if (value) expect(Date.parse(value)).not.toBeNaN();
+      if (p.dueAt && p.assignedAt) expect(p.dueAt >= p.assignedAt.slice(0, 10)).toBe(true);
+      if (p.certificateIssuedAt) expect(done.has(p.status)).toBe(true);
+    }
+    const expiring = (value: string | null | undefined) => Boolean(value && value >= today && value < inThirtyDays);
+    expect(d.progress.filter((p) => expiring(p.expiresAt)).length).toBeGreaterThan(5);
+    expect(d.progress.filter((p) => expiring(p.certificateExpiresAt)).length).toBeGreaterThan(5);
+    expect(d.progress.filter((p) => p.certificateIssuedAt && !p.certificateExpiresAt).length).toBeGreaterThan(0);
+    expect(d.progress.filter((p) => (p.timeSpentS ?? 0) > 0).length).toBeGreaterThan(500);
+    expect(d.progress.some((p) => p.passingScore === 70 && p.score !== null)).toBe(true);
+    expect(d.learners.filter((l) => l.status === 'blocked').length).toBeGreaterThan(5);
+    expect(d.learners.filter((l) => l.status === 'deleted').length).toBeGreaterThan(0);
+    expect(new Set(d.learners.map((l) => l.department)).size).toBeGreaterThan(4);
+    expect(d.learners.some((l) => (l.groups?.length ?? 0) > 1)).toBe(true);
+    expect(d.sessions.every((s) => s.timeZone && Intl.supportedValuesOf('timeZone').includes(s.timeZone))).toBe(true);
+    expect(
+      d.attendance
+        .filter((a) => a.status === 'waitlisted')
+        .every((a) => {
+          const session = d.sessions.find((s) => s.id === a.sessionId)!;
+          return session.status === 'scheduled';
+        }),
+    ).toBe(true);
   });
 
   it('streams pages through the connector interface with raw records', async () => {

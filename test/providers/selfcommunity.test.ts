@@ -85,10 +85,15 @@ const failure = async (work: Promise<unknown>): Promise<HttpError> => {
 const signal = () => AbortSignal.timeout(60_000); // a hang guard, not a time limit
 const isoOf = (s: string | null) => (s === null ? null : new Date(Date.parse(s)).toISOString());
 
-/** The expected normalisation, written out independently of the connector. */
-function expectedProgress(m: SimMember): Progress {
-  const status =
-    m.user_completion_rate === 100
+/**
+ * The expected normalisation, written out independently of the connector: `finalQuiz` is the learner's attempt at the
+ * course's final quiz, if it has one (a failed one makes the learner `failed`; its grade is the score).
+ */
+function expectedProgress(m: SimMember, finalQuiz?: { result: string; grade: number }): Progress {
+  const failed = m.user_completion_rate < 100 && finalQuiz?.result === 'failed';
+  const status = failed
+    ? 'failed'
+    : m.user_completion_rate === 100
       ? 'completed'
       : m.user_completion_rate === 0 && m.last_active_at === null
         ? 'not_started'
@@ -97,9 +102,9 @@ function expectedProgress(m: SimMember): Progress {
     learnerId: String(m.user),
     courseId: String(m.course),
     status,
-    rawStatus: `${m.user_completion_rate}%`,
+    rawStatus: `${m.user_completion_rate}%${failed ? ', final quiz failed' : ''}`,
     progressPct: m.user_completion_rate,
-    score: null,
+    score: finalQuiz && finalQuiz.result !== 'uncompleted' ? finalQuiz.grade : null,
     startedAt: isoOf(m.joined_at),
     completedAt: status === 'completed' ? isoOf(m.last_active_at) : null,
     lastActivityAt: isoOf(m.last_active_at),
@@ -135,7 +140,8 @@ describe('SelfCommunity connector', () => {
       id: '40',
       name: 'Onboarding für Führungskräfte 1',
       type: 'self-paced',
-      description: null, // the search list (Course Minimal) carries no description
+      // Search answers Course Minimal, without a description: it comes from the course's detail.
+      description: 'Über den Kurs 1 — “quoted” & <b>bold</b>',
       createdAt: '2025-01-16T13:52:24.400Z', // from 2025-01-16T14:52:24.400913+01:00
       updatedAt: null,
       url: `${sim.url}/course/40/course-1/`,
@@ -147,7 +153,16 @@ describe('SelfCommunity connector', () => {
       connector.progress({ signal: signal(), courseIds: ids, onSkip: (s) => expect.fail(`skipped ${s.courseId}`) }),
     );
     expect(progress.pages).toBe(12 * 3);
-    const expected = sim.data.courses.flatMap((c) => sim.data.learnersOf(c.id)).map(expectedProgress);
+    const expected = sim.data.courses.flatMap((c) => {
+      const finalQuiz = sim.data.quizzes(c.id).find((q) => q.name === 'Final quiz');
+      return sim.data
+        .learnersOf(c.id)
+        .map((m, k) => expectedProgress(m, finalQuiz && sim.data.attempt(c.id, k, finalQuiz.lessonId)));
+    });
+    // Both kinds of learner are in there: some failed their final quiz, some passed it with a grade.
+    expect(expected.some((p) => p.status === 'failed' && p.score !== null)).toBe(true);
+    expect(expected.some((p) => p.status === 'completed' && p.score !== null)).toBe(true);
+    expect(courses.rows.filter((c) => c.description === null)).toHaveLength(6); // odd courses have none
     expect([...progress.rows].sort(byKey)).toEqual([...expected].sort(byKey));
 
     // Every learner once, from the same pages: the learners step itself reads nothing.
@@ -198,7 +213,10 @@ describe('SelfCommunity connector', () => {
       expect(courses.rows.find((c) => c.id === '45')).toMatchObject({ name: 'Community basics 6', type: 'scheduled' });
       const { rows } = await collect(connector.progress({ signal: signal(), courseIds: ['40', '41'] }));
       const statuses = new Set(rows.map((r) => r.status));
-      expect(statuses).toEqual(new Set(['completed', 'not_started', 'in_progress']));
+      expect(statuses).toEqual(new Set(['completed', 'not_started', 'in_progress', 'failed']));
+      // Course 41 has no quiz: nobody fails there, and its quiz table is never asked for.
+      expect(rows.filter((r) => r.courseId === '41' && r.status === 'failed')).toEqual([]);
+      expect(sim.requests.some((r) => r.path.startsWith('/api/v2/course/41/quiz/'))).toBe(false);
       expect(rows.some((r) => r.status === 'in_progress' && r.progressPct === 0)).toBe(true); // 0% but active
       expect(rows.some((r) => r.progressPct !== null && !Number.isInteger(r.progressPct))).toBe(true);
       expect(rows.some((r) => r.lastActivityAt === null)).toBe(true);
@@ -325,7 +343,7 @@ describe('SelfCommunity connector', () => {
       expect(e4).toMatchObject({
         code: 'auth_failed',
         message: expect.stringMatching(
-          /^SelfCommunity rejected the access token \(HTTP 401\).*Create a new access token/,
+          /^SelfCommunity rejected the access token \(HTTP 401\).*lasts 10 hours: use "Sign in with SelfCommunity"/,
         ),
       });
       expectNoSecret(e4, secretsOf(token.sim, ['expired-token-xyz123']));
@@ -349,12 +367,14 @@ describe('SelfCommunity connector', () => {
     expect(skipped).toEqual([
       {
         courseId: '41',
-        reason: expect.stringMatching(/^this token's user is not a manager of this course \(status: joined\)/),
+        reason: expect.stringMatching(
+          /^Coordinator Ćwik \(user 7\) is not a manager of this course \(status: joined\)/,
+        ),
       },
       {
         courseId: '43',
         reason: expect.stringMatching(
-          /refused its learner table \(HTTP 403\) although this token's user is its creator/,
+          /refused its learner table \(HTTP 403\) although Coordinator Ćwik \(user 7\) is its creator/,
         ),
       },
       { courseId: '44', reason: expect.stringMatching(/no longer visible/) },
@@ -394,7 +414,10 @@ describe('SelfCommunity connector', () => {
     const info = await connector.testConnection(signal());
     expect(info.accountName).toBe(`Coordinator Ćwik on ${new URL(sim.url).host}`);
     expect(info.courseCount).toBe(7);
-    expect(info.notes).toEqual([expect.stringMatching(/manages 1 of the first 2 courses/)]);
+    expect(info.notes).toEqual([
+      'Reading as Coordinator Ćwik (user 7), with a pasted access token (OAuth tokens last 10 hours).',
+      expect.stringMatching(/manages 1 of the first 2 courses/),
+    ]);
 
     for (const variant of ['relative', 'other-scheme'] as const) {
       sim.knobs.nextLinks = variant;

@@ -107,16 +107,20 @@ describe('TeamUp connector: auth, providers, pagination', () => {
       expect(customers.pages).toBe(3);
       expect(customers.rows.map((c) => c.id)).toEqual(sim.data.customers.map((c) => String(c.id)));
       const all = paths(sim, '/customers');
-      // The deleted customers are asked for once more (an empty list here); see the deleted customers test.
+      // One row of the deleted customers first (none here, so their listing is not read): see the deleted customers
+      // test. The listing itself asks for the others.
       expect(all.filter((p) => p.includes('deleted=true'))).toHaveLength(1);
-      const requested = all.filter((p) => !p.includes('deleted='));
+      const requested = all.filter((p) => p.includes('deleted=false'));
       expect(requested).toHaveLength(3);
+      expect(customers.rows.every((c) => c.status === 'active')).toBe(true);
       expect(requested.every((p) => p.includes('page_size=100') && p.includes('fields='))).toBe(true);
       expect(requested.slice(1).map((p) => new URL(p, sim.url).searchParams.get('page'))).toEqual(['2', '3']);
 
       const attendance = await collect(connector.attendance({ signal: signal() }));
       expect(attendance.rows).toHaveLength(sim.data.attendances.length);
       expect(attendance.pages).toBe(Math.ceil(sim.data.attendances.length / 100));
+      // A business without classes: their register is one empty page.
+      expect(paths(sim, '/attendances')).toHaveLength(1);
       const scheme = authScheme === 'token' ? 'Token' : 'Bearer';
       expect(sim.requests.every((r) => r.headers.authorization === `${scheme} ${sim.options.token}`)).toBe(true);
       expect(sim.requests.some((r) => 'teamup-provider-id' in r.headers)).toBe(false);
@@ -204,6 +208,7 @@ describe('TeamUp connector: sessions, learners, attendance', () => {
         instructors: ['Maëlle Rousseau'],
         capacity: null,
         attendingCount: 8,
+        timeZone: 'Europe/Warsaw',
       });
       for (const s of rows) {
         const source = sim.data.sessions.find((x) => String(x.id) === s.id)!;
@@ -275,6 +280,7 @@ describe('TeamUp connector: sessions, learners, attendance', () => {
           instructors: [],
           capacity: null,
           attendingCount: null,
+          timeZone: null,
         },
       ]);
 
@@ -300,6 +306,7 @@ describe('TeamUp connector: sessions, learners, attendance', () => {
         email: 'customer0@studio.example',
         firstName: 'Zoë',
         lastName: 'Ångström',
+        status: 'active',
       });
       expect(learners[4]!.email).toBeNull();
       expect(learners[6]).toMatchObject({ name: 'Mensah', firstName: null }); // no first name: the last name alone
@@ -373,6 +380,16 @@ describe('TeamUp connector: sessions, learners, attendance', () => {
       expect(attendance.filter((a) => !known.has(a.learnerId))).toEqual([]);
       // One lookup per learner missing from the listings, none when the listings had everyone.
       expect(paths(sim, '/customers/')).toHaveLength(deletedFilter === 'ignored' ? deleted.length : 0);
+      // Status: from an honoured filter, active or deleted; a server ignoring it cannot say who is active, but a
+      // customer only found by id (missing from a listing that hides the deleted) is deleted.
+      const statusOf = new Map(learners.map((l) => [l.id, l.status]));
+      for (const c of sim.data.customers) {
+        const expected = c.deleted ? 'deleted' : deletedFilter === 'honoured' ? 'active' : null;
+        expect(statusOf.get(String(c.id)), `customer ${c.id}`).toBe(expected);
+      }
+      // A server ignoring the filter answers it with the whole list: it is not read a second time.
+      const listings = paths(sim, '/customers?').filter((p) => !p.includes('page_size=1&'));
+      expect(listings).toHaveLength(deletedFilter === 'honoured' ? 2 : 1);
     },
   );
 });
@@ -632,15 +649,15 @@ describe('TeamUp faults', () => {
       const { rows } = await collect(connector.learners({ signal: signal() }));
       expect(rows).toHaveLength(350);
       expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
-      // Pages 2-4 are read side by side, so each page's own attempts are compared.
+      // Pages 2-4 are read side by side, so each page's own attempts are compared. The one-row question about
+      // deleted customers goes first (none: their listing is not read) and takes the first 429.
       const attempts = (page: RegExp) =>
-        sim.requests.filter((r) => page.test(r.path) && !r.path.includes('deleted')).map((r) => r.status);
-      expect(attempts(/^[^?]*\/customers\?(?!.*page=)/)).toEqual([429, 200]);
+        sim.requests.filter((r) => page.test(r.path) && !r.path.includes('deleted=true')).map((r) => r.status);
+      expect(sim.requests.filter((r) => r.path.includes('deleted=true')).map((r) => r.status)).toEqual([429, 200]);
+      expect(attempts(/^[^?]*\/customers\?(?!.*page=)/)).toEqual([200]);
       expect(attempts(/page=2/)).toEqual([429, 429, 200]);
       expect(attempts(/page=3/)).toEqual([500, 200]);
       expect(attempts(/page=4/)).toEqual([503, 503, 200]);
-      // And the listing of deleted customers.
-      expect(sim.requests.filter((r) => r.path.includes('deleted')).map((r) => r.status)).toEqual([200]);
       expect(sim.requests).toHaveLength(11);
     },
   );
@@ -746,13 +763,13 @@ describe('TeamUp faults', () => {
         }
       }
       expect(seen).toHaveLength(100);
-      expect(sim.requests.filter((r) => !r.path.includes('deleted=')).at(-1)!.status).toBe(404);
+      expect(sim.requests.filter((r) => r.path.includes('deleted=false')).at(-1)!.status).toBe(404);
       expect(gaps).toEqual([
         expect.stringMatching(/^TeamUp's list of customers shrank while Rollbook read it \(100 read\)/),
       ]);
 
       // A next link back to a page already read would loop forever: the listing fails instead of ending short.
-      const firstPage = `${sim.url}${sim.requests[0]!.path}`;
+      const firstPage = `${sim.url}${sim.requests.find((r) => r.path.includes('deleted=false'))!.path}`;
       const page = (id: number, next: string) => JSON.stringify({ count: 2, next, previous: null, results: [{ id }] });
       const ok = (body: string) => ({ kind: 'status', status: 200, contentType: 'application/json', body }) as const;
       sim.addFault({ match: /customers.*page=2/, fault: ok(page(2, firstPage)) });
@@ -763,7 +780,10 @@ describe('TeamUp faults', () => {
         code: 'bad_response',
         message: expect.stringMatching(/same page of customers again as the next page after 2 rows/),
       });
-      expect(sim.requests.length - requestsBefore).toBe(2);
+      // Page 3 of the first listing, asked for beside page 2 and dropped when page 2 said the list had ended, may reach
+      // the server only now.
+      const asked = sim.requests.slice(requestsBefore).filter((r) => !r.path.includes('page=3'));
+      expect(asked).toHaveLength(3); // the one-row question about deleted customers, 2 pages
     },
   );
 });
@@ -967,6 +987,52 @@ describe('TeamUp simulator', () => {
   );
 });
 
+describe('TeamUp simulator: classes', () => {
+  const call = (sim: TeamupSimulator, path: string) =>
+    fetch(`${sim.url}/api/v2${path}`, { headers: { authorization: `Token ${sim.options.token}` } });
+  type List = { count: number; results: Record<string, unknown>[] };
+
+  it('serves events (250 a page), attendances with their statuses and filters, local_* in the venue zone', async () => {
+    const sim = await startTeamupSimulator({ now: NOW, classTypes: 3, eventsPerClass: 100, classSize: 4 });
+    sims.push(sim);
+    const page = (await (await call(sim, '/events?page_size=250')).json()) as List;
+    expect(page.count).toBe(300);
+    expect(page.results).toHaveLength(250);
+    expect(page.results[0]).toMatchObject({
+      object: 'event',
+      offering_type: 31,
+      waiting_count: expect.any(Number),
+      late_cancel_deadline: expect.any(String),
+    });
+    expect((await call(sim, '/events?page_size=251')).status).toBe(400);
+    expect((await call(sim, '/attendances?page_size=250')).status).toBe(400);
+
+    // local_* filters: naive times on the venue's clocks. A Toronto event at 07:00 local is 11:00 or 12:00 UTC.
+    const toronto = sim.data.events.find((e) => e.venue === 2)!;
+    const local = new Intl.DateTimeFormat('sv-SE', {
+      timeZone: 'America/Toronto',
+      dateStyle: 'short',
+      timeStyle: 'medium',
+    })
+      .format(new Date(toronto.starts_at))
+      .replace(' ', 'T');
+    const at = (await (
+      await call(sim, `/events?local_starts_at_gte=${local}&local_starts_at_lte=${local}&venues=2`)
+    ).json()) as List;
+    expect(at.results.map((e) => e.id)).toEqual([toronto.id]);
+    expect((await call(sim, `/events?local_starts_at_gte=${encodeURIComponent(toronto.starts_at)}`)).status).toBe(400);
+
+    const waiting = (await (
+      await call(sim, '/attendances?status=plans_to_attend&expand=waitlist_spot')
+    ).json()) as List;
+    expect(waiting.results.some((a) => a.status === 'not_registered' && a.waitlist_spot !== null)).toBe(true);
+    expect(waiting.results.every((a) => a.status === 'registered' || a.waitlist_spot !== null)).toBe(true);
+    const plain = (await (await call(sim, '/attendances?page_size=1')).json()) as List;
+    expect(plain.results[0]).not.toHaveProperty('waitlist_spot'); // deferred
+    expect((await call(sim, '/attendances?status=cancelled')).status).toBe(400);
+  });
+});
+
 describe('TeamUp connector against the strict simulator', () => {
   it(
     'reads every list whole whether an oversized page_size is ' + 'refused or clamped, and under a smaller maximum',
@@ -1025,4 +1091,212 @@ describe('TeamUp connector against the strict simulator', () => {
       expect(still.rows.map((r) => r.id).sort()).toEqual(sim.data.customers.map((c) => String(c.id)).sort());
     },
   );
+});
+
+describe('TeamUp classes: events and their attendances beside courses', () => {
+  const CLASSES = { courses: 2, classTypes: 2, eventsPerClass: 10, classSize: 6, customers: 30 } as const;
+
+  it('a class type is a course of type "class", each event a session in its venue’s zone', async () => {
+    const { sim, connector } = await setup(CLASSES);
+    const courses = (await collect(connector.courses({ signal: signal() }))).rows;
+    expect(courses.filter((c) => c.type === 'course').map((c) => c.id)).toEqual(['300', '301']);
+    expect(courses.filter((c) => c.type === 'class')).toEqual([
+      {
+        id: 'class-31',
+        name: 'Vinyasa Flow',
+        type: 'class',
+        description: null,
+        createdAt: null,
+        updatedAt: null,
+        url: null,
+      },
+      {
+        id: 'class-32',
+        name: 'Reformer Pilates',
+        type: 'class',
+        description: null,
+        createdAt: null,
+        updatedAt: null,
+        url: null,
+      },
+    ]);
+    const courseIds = courses.map((c) => c.id);
+    const sessions = (await collect(connector.sessions({ signal: signal(), courseIds }))).rows;
+    const events = sessions.filter((s) => s.id.startsWith('event-'));
+    expect(events).toHaveLength(sim.data.events.length);
+    const raw = sim.data.events[0]!;
+    const venue = sim.data.venues.find((v) => v.id === raw.venue)!;
+    expect(events[0]).toEqual({
+      id: `event-${raw.id}`,
+      courseId: 'class-31',
+      name: raw.name,
+      startsAt: new Date(raw.starts_at).toISOString(),
+      endsAt: new Date(raw.ends_at).toISOString(),
+      status: raw.status === 'cancelled' ? 'cancelled' : 'held',
+      rawStatus: raw.status,
+      venue: venue.name,
+      instructors: [expect.any(String)],
+      capacity: raw.max_occupancy,
+      attendingCount: raw.attending_count,
+      timeZone: venue.timezone,
+    });
+    // Course sessions carry their venue's zone too.
+    const courseSession = sessions.find((s) => s.id === String(sim.data.sessions[0]!.id))!;
+    expect(courseSession.timeZone).toBe('Europe/Warsaw');
+    expect(new Set(sessions.map((s) => s.timeZone))).toEqual(new Set(['Europe/Warsaw', 'America/Toronto', 'UTC']));
+    // Events come 250 to a page (their documented maximum), with venue and instructors expanded: no call per event.
+    const eventPaths = paths(sim, '/events').filter((p) => !p.includes('fields=id%2Coffering_type'));
+    expect(eventPaths).toHaveLength(1);
+    expect(new URL(eventPaths[0]!, sim.url).searchParams.get('page_size')).toBe('250');
+    expect(sim.requests.filter((r) => /\/(venues|instructors|offering_types)/.test(r.path))).toHaveLength(0);
+  });
+
+  it('maps every documented attendance status; a waitlisted customer is "waitlisted", not a cancellation', async () => {
+    const { sim, connector } = await setup(CLASSES);
+    const courseIds = (await collect(connector.courses({ signal: signal() }))).rows.map((c) => c.id);
+    await collect(connector.sessions({ signal: signal(), courseIds }));
+    const rows = (await collect(connector.attendance({ signal: signal() }))).rows;
+    const classRows = rows.filter((a) => a.sessionId.startsWith('event-'));
+    expect(classRows).toHaveLength(sim.data.eventAttendances.length);
+    expect(rows).toHaveLength(sim.data.eventAttendances.length + sim.data.attendances.length);
+    const expected = (a: (typeof sim.data.eventAttendances)[number]) =>
+      a.waitlist
+        ? 'waitlisted'
+        : ((
+            {
+              not_registered: 'cancelled',
+              registered: 'registered',
+              attended: 'attended',
+              no_show: 'no_show',
+            } as Record<string, string>
+          )[a.status] ?? a.status);
+    for (const a of sim.data.eventAttendances) {
+      const row = classRows.find((r) => r.sessionId === `event-${a.event}` && r.learnerId === String(a.customer));
+      expect(row, `attendance ${a.id}`).toMatchObject({
+        courseId: `class-${sim.data.events.find((e) => e.id === a.event)!.offering_type}`,
+        status: expected(a),
+      });
+    }
+    expect(new Set(classRows.map((r) => r.status))).toEqual(
+      new Set(['attended', 'no_show', 'late_cancelled', 'cancelled', 'registered', 'waitlisted']),
+    );
+    // Read whole, 100 to a page, with the waitlist spot asked for (it is deferred).
+    const requested = paths(sim, '/attendances');
+    expect(requested).toHaveLength(Math.ceil(sim.data.eventAttendances.length / 100));
+    expect(new URL(requested[0]!, sim.url).searchParams.get('expand')).toContain('waitlist_spot');
+  });
+
+  it('bad input lands: an event without a venue or a type, an unknown status, an unexpanded class type', async () => {
+    const { sim, connector } = await setup(CLASSES);
+    const [noVenue, noType] = sim.data.events;
+    noVenue!.venue = null;
+    noType!.offering_type = null;
+    const odd = sim.data.eventAttendances.find((a) => a.event === noVenue!.id)!;
+    odd.status = 'checked_in_late';
+    const courses = (await collect(connector.courses({ signal: signal() }))).rows;
+    expect(courses.filter((c) => c.type === 'class').map((c) => [c.id, c.name])).toEqual([
+      ['class-31', 'Vinyasa Flow'],
+      ['class-untyped', 'Classes without a type'],
+      ['class-32', 'Reformer Pilates'],
+    ]);
+    const courseIds = courses.map((c) => c.id);
+    const sessions = (await collect(connector.sessions({ signal: signal(), courseIds }))).rows;
+    expect(sessions.find((s) => s.id === `event-${noVenue!.id}`)).toMatchObject({ venue: null, timeZone: null });
+    expect(sessions.find((s) => s.id === `event-${noType!.id}`)).toMatchObject({ courseId: 'class-untyped' });
+    const attendance = (await collect(connector.attendance({ signal: signal() }))).rows;
+    expect(
+      attendance.find((a) => a.sessionId === `event-${noVenue!.id}` && a.learnerId === String(odd.customer)),
+    ).toMatchObject({ status: 'registered', rawStatus: 'checked_in_late' });
+    expect(
+      attendance.filter((a) => a.sessionId === `event-${noType!.id}`).every((a) => a.courseId === 'class-untyped'),
+    ).toBe(true);
+
+    // A server that leaves the class type unexpanded: one lookup per type for its name, none per event.
+    const bare = await setup({ ...CLASSES, fieldsImplyExpand: false });
+    bare.sim.addFault({
+      match: /\/events\?/,
+      times: 1,
+      fault: {
+        kind: 'malformed',
+        body: JSON.stringify({
+          count: bare.sim.data.events.length,
+          next: null,
+          previous: null,
+          results: bare.sim.data.events.map((e) => ({ id: e.id, offering_type: e.offering_type })),
+        }),
+      },
+    });
+    const bareCourses = (await collect(bare.connector.courses({ signal: signal() }))).rows;
+    expect(bareCourses.filter((c) => c.type === 'class').map((c) => c.name)).toEqual([
+      'Vinyasa Flow',
+      'Reformer Pilates',
+    ]);
+    expect(paths(bare.sim, '/offering_types/')).toHaveLength(2);
+  });
+
+  /** The class rule read straight from the simulator's data: attended ÷ the learner's own held bookings. */
+  function expectedClassProgress(sim: TeamupSimulator, thresholdPct: number) {
+    const out = new Map<string, { status: string; rawStatus: string }>();
+    const booked = new Set(['registered', 'attended', 'no_show', 'late_cancelled']);
+    for (const type of new Set(sim.data.events.map((e) => e.offering_type))) {
+      const live = sim.data.events.filter((e) => e.offering_type === type && e.status === 'active');
+      const held = new Set(live.filter((e) => Date.parse(e.starts_at) <= NOW.getTime()).map((e) => e.id));
+      const ended = held.size > 0 && Math.max(...live.map((e) => Date.parse(e.ends_at))) <= NOW.getTime();
+      const rows = sim.data.eventAttendances.filter(
+        (a) => live.some((e) => e.id === a.event) && booked.has(a.status) && !a.waitlist,
+      );
+      for (const customer of new Set(rows.map((a) => a.customer))) {
+        const mine = rows.filter((a) => a.customer === customer && held.has(a.event));
+        const attended = mine.filter((a) => a.status === 'attended').length;
+        const pct = mine.length ? (attended / mine.length) * 100 : 0;
+        const status =
+          mine.length === 0 ? 'not_started' : !ended ? 'in_progress' : pct >= thresholdPct ? 'completed' : 'incomplete';
+        out.set(`class-${type}/${customer}`, { status, rawStatus: `${attended}/${mine.length} attended` });
+      }
+    }
+    return out;
+  }
+
+  it('class progress: attended ÷ the learner’s own held bookings, completed once the type’s last event ended', async () => {
+    // Every event in the past: the class types have ended.
+    const { sim, connector } = await setup({ ...CLASSES, now: new Date(NOW.getTime() - 30 * 86_400_000) });
+    const rows = (await collect(connector.progress({ signal: signal() }))).rows.filter((r) =>
+      r.courseId.startsWith('class-'),
+    );
+    const expected = expectedClassProgress(sim, 80);
+    expect(
+      new Map(rows.map((r) => [`${r.courseId}/${r.learnerId}`, { status: r.status, rawStatus: r.rawStatus }])),
+    ).toEqual(expected);
+    expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['completed', 'incomplete']));
+
+    // Mid-way (events on both sides of now): in progress, with waitlisted-only customers left out.
+    const running = await setup(CLASSES);
+    const mid = (await collect(running.connector.progress({ signal: signal() }))).rows.filter((r) =>
+      r.courseId.startsWith('class-'),
+    );
+    expect(
+      new Map(mid.map((r) => [`${r.courseId}/${r.learnerId}`, { status: r.status, rawStatus: r.rawStatus }])),
+    ).toEqual(expectedClassProgress(running.sim, 80));
+    expect(new Set(mid.map((r) => r.status))).toContain('in_progress');
+  });
+
+  it('incremental: events in the sessions window; both registers read whole, and what a run costs', async () => {
+    const { sim, connector } = await setup({ ...CLASSES, eventsPerClass: 40, requestsPerMinute: 1_000_000 });
+    const courseIds = (await collect(connector.courses({ signal: signal() }))).rows.map((c) => c.id);
+    const since = '2026-05-25T00:00:00.000Z';
+    const before = sim.requests.length;
+    const sessions = (await collect(connector.sessions({ signal: signal(), since, courseIds }))).rows;
+    const events = sessions.filter((s) => s.id.startsWith('event-'));
+    const windowStart = Date.parse('2026-05-18T00:00:00Z');
+    expect(events).toHaveLength(sim.data.events.filter((e) => Date.parse(e.starts_at) >= windowStart).length);
+    expect(paths(sim, '/events?').at(-1)).toContain('starts_at_gte=2026-05-18T00%3A00%3A00%2B00%3A00');
+    const attendance = (await collect(connector.attendance({ signal: signal(), since }))).rows;
+    expect(attendance).toHaveLength(sim.data.attendances.length + sim.data.eventAttendances.length);
+    // An incremental run: courses + every event's type (⌈events/250⌉), sessions and events in the window, both
+    // registers whole (⌈rows/100⌉ each).
+    const cost = sim.requests.length - before;
+    expect(cost).toBe(
+      1 + 1 + Math.ceil(sim.data.attendances.length / 100) + Math.ceil(sim.data.eventAttendances.length / 100),
+    );
+  });
 });

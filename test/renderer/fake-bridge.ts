@@ -88,6 +88,7 @@ export function account(id: string, platform: Platform, label: string): Account 
     settings: { platform: 'sample', seed: 1 },
     secretLocation: 'none',
     needsReconnect: false,
+    reconnectReason: null,
     liveGeneration: 1,
     lastSyncedAt: null,
     createdAt: '2026-01-01T00:00:00.000Z',

@@ -219,7 +219,9 @@ describe('CSV in worker threads', () => {
         ['acc-a', 1],
         ['acc-c', 1],
       ]);
-      expect(queries.completionsCourses({ kind: 'completions', accountIds: null }).courses).toHaveLength(33);
+      expect(
+        queries.completionsCourses({ kind: 'completions', accountIds: null }, NOW.toISOString()).courses,
+      ).toHaveLength(33);
     } finally {
       db.close();
     }
@@ -407,14 +409,14 @@ describe('CSV in worker threads', () => {
             if (at === 'scope') swapped = (swap(generation), true);
             return scope;
           },
-          completionsCourses: (def) => {
+          completionsCourses: (def, now) => {
             if (at === 'courses') {
               // Long enough for both workers to have opened their snapshots at the old generation.
               const until = Date.now() + 1_500;
               while (Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
               swapped = (swap(generation), true);
             }
-            const read = queries.completionsCourses(def);
+            const read = queries.completionsCourses(def, now);
             if (at === 'booting') swapped = (swap(generation), true);
             return read;
           },

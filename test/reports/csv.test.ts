@@ -40,6 +40,15 @@ describe('CSV reports', () => {
         'Progress %',
         'Completed at',
         'Last activity',
+        'Assigned',
+        'Due',
+        'Overdue',
+        'Expires',
+        'Certificate issued',
+        'Certificate expires',
+        'Time spent (min)',
+        'Score',
+        'Department',
       ]);
       const db = new Database(join(t.dataDir, DB_FILE_NAME), { readonly: true });
       const expected = db

@@ -9,12 +9,18 @@ import { openDatabase, type Db } from '../../electron/core/store/db';
 import { computeStats } from '../../electron/core/store/cache-writer';
 import { buildReportQuery, createReportQueries } from '../../electron/core/store/report-queries';
 import { tempDir } from '../support/tmp';
+import { localDay } from '../../electron/core/store/due-dates';
 import { insertLiveAccount } from '../support/live-account';
 
 /** The report as one full sort: what the preview order means. */
 const FULL_SORT = `SELECT a.label, a.platform, p.course_id, coalesce(c.name, p.course_id) AS course_name, p.learner_id,
     coalesce(l.name, p.learner_id) AS learner_name, l.email, p.status, p.raw_status, p.progress_pct, p.completed_at,
-  p.last_activity_at
+  p.last_activity_at, p.assigned_at, p.due_at,
+  CASE WHEN p.status NOT IN ('completed', 'passed')
+    AND (p.due_at < @today AND length(p.due_at) = 10 OR length(p.due_at) > 10 AND p.due_at < @now)
+    THEN 'yes' ELSE 'no' END,
+  p.expires_at, p.certificate_issued_at, p.certificate_expires_at, round(p.time_spent_s / 60.0, 1), p.score,
+  l.department
   FROM progress p JOIN accounts a ON a.id = p.account_id AND p.generation = a.live_generation
   LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
   LEFT JOIN courses c ON c.account_id = p.account_id AND c.generation = p.generation AND c.id = p.course_id
@@ -34,12 +40,13 @@ describe('completions order', () => {
       `INSERT INTO courses (account_id, generation, id, name, type, raw_json) VALUES (?, ?, ?, ?, 'course', '{}')`,
     );
     const learner = db.prepare(
-      `INSERT INTO learners (account_id, generation, id, name, email, raw_json) VALUES (?, ?, ?, ?, ?, '{}')`,
+      `INSERT INTO learners (account_id, generation, id, name, email, status, department, raw_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, '{}')`,
     );
     const progress =
       db.prepare(`INSERT INTO progress (account_id, generation, course_id, learner_id, status, raw_status, progress_pct,
-      completed_at, last_activity_at, raw_json)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')`);
+      completed_at, last_activity_at, due_at, expires_at, certificate_expires_at, time_spent_s, raw_json)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')`);
     const names = ['Same name', 'SAME NAME', 'same name', 'Ångström', 'angstrom', 'Zebra', '=cmd', 'b', 'B', 'a'];
     // NOCASE folds ASCII only: 'É' sorts before 'é' although its id is later.
     // 'Ángel 𝒜' and 'Ángel ﬀ': UTF-16 order puts the astral 𝒜 (a surrogate pair) first, SQLite's code point order last.
@@ -56,10 +63,19 @@ describe('completions order', () => {
         account.run(id, label, generation);
         // An old generation that must never show.
         course.run(id, generation - 1, 'c0', 'Old generation');
-        progress.run(id, generation - 1, 'c0', 'l0', 'passed', 'passed', 100, null, null);
+        progress.run(id, generation - 1, 'c0', 'l0', 'passed', 'passed', 100, null, null, null, null, null, null);
         names.forEach((name, c) => course.run(id, generation, `c${c}`, name));
         learners.forEach((name, l) =>
-          learner.run(id, generation, `l${l}`, name, l === 3 ? null : `${name}@example.com`),
+          learner.run(
+            id,
+            generation,
+            `l${l}`,
+            name,
+            l === 3 ? null : `${name}@example.com`,
+            // Leavers (l1 blocked, l6 deleted) hide unless asked for; l2 has no status at all.
+            l === 1 ? 'blocked' : l === 6 ? 'deleted' : l === 2 ? null : 'active',
+            l % 4 === 0 ? null : `Dept ${l % 4}`,
+          ),
         );
         for (let c = 0; c < names.length + 2; c += 1) {
           // c10 and c11 are not in `courses`; l12 and l13 are not in `learners`.
@@ -76,6 +92,11 @@ describe('completions order', () => {
               (c * 7 + l) % 3 === 0 ? 100 : 12.5,
               status === 'completed' ? day : null,
               day,
+              // Due: a calendar date, an instant (either side of "now") or none; expiries on either end.
+              [`2026-05-${10 + (l % 20)}`, '2026-06-01T08:00:00.000Z', '2026-06-02T08:00:00.000Z', null][(c + 2 * l) % 4],
+              (c + l) % 3 === 0 ? `2026-0${6 + (l % 3)}-15` : null,
+              (c + l) % 5 === 0 ? `2026-0${6 + (c % 3)}-01` : null,
+              (c + l) % 2 === 0 ? 60 * (c + l) + 29 : null,
             );
           }
         }
@@ -97,6 +118,10 @@ describe('completions order', () => {
     { kind: 'completions', accountIds: ['acc-b'], statuses: ['in_progress', 'passed'], courseIds: ['c1', 'c3', 'c10'] },
     { kind: 'completions', accountIds: null, learnerSearch: 'ángel' },
     { kind: 'completions', accountIds: null, learnerSearch: 'zo' },
+    { kind: 'completions', accountIds: null, includeLeavers: true },
+    { kind: 'completions', accountIds: null, overdue: true },
+    { kind: 'completions', accountIds: ['acc-a'], dueBefore: '2026-05-20', includeLeavers: true },
+    { kind: 'completions', accountIds: null, expiresBefore: '2026-07-01', learnerSearch: 'zo' },
   ];
 
   // Exports read learners into a map and sort each block in JS (completions-stream.ts); past the map's limit they
@@ -152,7 +177,10 @@ describe('completions export with more learners than one read slice', () => {
       const rows = [
         ...createReportQueries(db).iterateValues({ kind: 'completions', accountIds: null }, '2026-06-01T00:00:00.000Z'),
       ];
-      const expected = db.prepare(FULL_SORT.replace('%where', '1')).raw().all() as unknown[][];
+      const expected = db
+        .prepare(FULL_SORT.replace('%where', '1'))
+        .raw()
+        .all({ now: '2026-06-01T00:00:00.000Z', today: localDay('2026-06-01T00:00:00.000Z') }) as unknown[][];
       expect(rows).toHaveLength(total);
       expect(rows.filter((r) => r[6] === null)).toEqual([]);
       expect(rows.map((r) => JSON.stringify(r))).toEqual(expected.map((r) => JSON.stringify(r)));

@@ -9,7 +9,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPORT_COLUMNS, type ReportRow } from '../../electron/core/store/report-queries';
+import type { ReportRow } from '../../electron/core/store/report-queries';
+import { printedColumns } from '../../electron/core/reports/export-pdf';
 import { contentBox } from '../../electron/core/reports/page-geometry';
 import { PAGINATE_TABLE, printShown, SHOW_IF_STILL_HIDDEN } from '../../electron/core/reports/paginate-table';
 import { renderReportHtml } from '../../electron/core/reports/pdf-template';
@@ -40,7 +41,7 @@ function reportHtml(rows: number): string {
   }));
   return renderReportHtml({
     definition: { kind: 'completions', accountIds: null },
-    columns: REPORT_COLUMNS.completions.filter((c) => !c.key.endsWith('_id')),
+    columns: printedColumns('completions', data),
     rows: data,
     total: rows,
     truncatedAt: null,

@@ -56,6 +56,7 @@ describe('report queries', () => {
         session_id: mark.sessionId,
         session_start: session.startsAt,
         session_end: session.endsAt,
+        time_zone: null,
         session_status: session.status,
         learner_id: mark.learnerId,
         learner_name: nameOf(mark.learnerId),

@@ -16,7 +16,21 @@
 import type { IncomingMessage } from 'node:http';
 import { seededRandom, startSimServer, type SimResponse, type SimServer } from './server';
 
-export type IspringEndpoint = 'token' | 'contents' | 'content' | 'users/v2' | 'users' | 'results' | 'final_statuses';
+export type IspringEndpoint =
+  | 'token'
+  | 'contents'
+  | 'content'
+  | 'users/v2'
+  | 'users'
+  | 'user'
+  | 'results'
+  | 'final_statuses'
+  | 'enrollments'
+  | 'enrollment'
+  | 'departments'
+  | 'department'
+  | 'groups'
+  | 'group';
 
 export interface IspringSimOptions {
   seed?: number;
@@ -101,6 +115,32 @@ export interface IspringSimOptions {
   dateFilters?: 'accept' | 'refuse';
   /** Live data: after each page of `/users` or `/users/v2` that has a next page, users are added and removed. */
   churn?: { add: number; remove: number } | null;
+  /**
+   * Re-enrolments: this share of learner × course pairs also has an earlier enrollment (kept by iSpring, with its own
+   * result row), served just before or just after the current one.
+   */
+  reenrolledShare?: number;
+  /**
+   * `/learners/results` types accessDate, dueDate and expirationDate as `datetime` while enrollments type them as
+   * `date`: whether results send `2026-03-01` or `2026-03-01T00:00:00+00:00` is unsettled, so both are offered.
+   */
+  resultDates?: 'date' | 'datetime';
+  /** Certificates nested (`certificate {issuedCertificateId, issueDate, expiryDate}`) or flat (older docs). */
+  certificates?: 'nested' | 'flat';
+  /** JSON of the non-paged `/department` list: the spec's `{departments: […]}` or the bare array a client reads. */
+  departmentJson?: 'wrapped' | 'bare';
+  /** A user's groups in XML: `<groups><id>…` (the spec's ArrayOfIds) or `<groups><group>…`. */
+  userGroupItem?: 'id' | 'group';
+  /**
+   * Learners with results and enrollments whom no user list returns (outside the caller's departments, say). All but
+   * the last answer `/user/{id}/v2`; the last (when there are two or more) is unknown everywhere (404).
+   */
+  unlistedLearners?: number;
+  /**
+   * Bad input the reference does not rule out: a due date before the assignment date, a certificate without a date, a
+   * user status no doc lists (7), a department id no department list has, a completion status no doc lists.
+   */
+  oddities?: boolean;
 }
 
 /** Path prefixes seen in the docs and in client code (bare paths are the documented form); any other is a 404. */
@@ -119,6 +159,7 @@ const ARRAY_PARAMS = [
   'groups',
   'logins',
   'emails',
+  'learnerIds',
 ];
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -146,12 +187,18 @@ export interface IspringUser {
 export interface IspringResult {
   userId: string;
   courseId: string;
+  /** The enrollment this result belongs to (each re-enrolment has its own). */
+  enrollmentId: string;
   /** snake_case, as the results API sends it. */
   completionStatus: string;
   /** Text, possibly fractional (`90.91`). */
   progress: string;
-  /** Date only. */
+  /** Date only (the assignment date). */
   accessDate: string;
+  /** Date only; only when a due date is set. */
+  dueDate?: string;
+  /** Date only; only when a due date is set and access locks after it. */
+  expirationDate?: string;
   /** Canonical `…+00:00`; rendered in the chosen date style. Only for finished rows. */
   completionDate?: string;
   /** Only for rows ever opened (final_statuses). */
@@ -160,11 +207,45 @@ export interface IspringResult {
   passingScore?: string;
   timeSpent?: number;
   isOverdue: boolean;
+  viewsCount?: number;
+}
+export interface IspringEnrollment {
+  enrollmentId: string;
+  courseId: string;
+  learnerId: string;
+  /** Date only, as every enrollment date. */
+  accessDate: string;
+  dueDate?: string;
+  expirationDate?: string;
+  shouldLockAfterDueDate: boolean;
+  enrollmentTypeGroup: 0 | 1;
+  /** Only for active enrollments; `issueDate` is required by the spec (left out by `oddities`). */
+  certificate?: { issuedCertificateId: string; issueDate?: string; expiryDate?: string };
+}
+export interface IspringDepartment {
+  departmentId: string;
+  name: string;
+  parentDepartmentId?: string;
+  code?: string;
+}
+export interface IspringGroup {
+  groupId: string;
+  name: string;
+  isSmart: boolean;
 }
 export interface IspringFixture {
   courses: IspringCourse[];
   users: IspringUser[];
+  /** The current enrollment's result per learner × course (what Rollbook should hold). */
   results: IspringResult[];
+  /** Results of earlier enrollments that iSpring keeps: served by /learners/results beside the current ones. */
+  pastResults: IspringResult[];
+  /** Every enrollment, past ones included. */
+  enrollments: IspringEnrollment[];
+  departments: IspringDepartment[];
+  groups: IspringGroup[];
+  /** Users no list returns; all but the last (when ≥ 2) answer `/user/{id}/v2`. */
+  unlisted: IspringUser[];
 }
 
 type ResolvedOptions = Required<Omit<IspringSimOptions, 'ignoreAccept' | 'churn'>> & {
@@ -260,6 +341,9 @@ export function generateIspringFixture(o: {
   results: number;
   inactiveShare?: number;
   accountUrl?: string;
+  reenrolledShare?: number;
+  unlistedLearners?: number;
+  oddities?: boolean;
 }): IspringFixture {
   const random = seededRandom(o.seed);
   const account = o.accountUrl ?? 'https://acme.ispringlearn.com';
@@ -305,7 +389,7 @@ export function generateIspringFixture(o: {
       addedDate: offsetDate(Date.UTC(2024, i % 12, 1 + (i % 27), 8)),
       ...(i % 5 === 4 ? {} : { lastLoginDate: offsetDate(Date.UTC(2026, 0, 1 + (i % 27), 7, 45)) }),
       fields,
-      groups: i % 6 === 0 ? [] : i % 6 === 1 ? [departmentId] : [departmentId, authorId],
+      groups: [], // below, from a stream of its own so the rest of the dataset stays what the seed always gave
     };
   });
 
@@ -333,6 +417,7 @@ export function generateIspringFixture(o: {
     return {
       userId: users[(c * 31 + k) % L]!.userId,
       courseId: courses[c]!.contentItemId,
+      enrollmentId: '', // below
       completionStatus: status,
       progress,
       // The reference calls accessDate the course assignment date: days before the learner's first view.
@@ -348,7 +433,144 @@ export function generateIspringFixture(o: {
   };
   for (let r = 0; r < target; r += 1) results.push(row(r % shared, Math.floor(r / shared)));
   if (single) results.push(row(o.courses - 2, 0));
-  return { courses, users, results };
+
+  // Departments, groups, enrollments, earlier enrollments and unlisted learners: their own random stream.
+  const more = seededRandom(o.seed * 7919 + 13);
+  const departments: IspringDepartment[] = [
+    { departmentId, name: 'Head office', code: 'HQ' },
+    { departmentId: uuid(more), name: 'Sales & Marketing', parentDepartmentId: departmentId },
+    { departmentId: uuid(more), name: 'Équipe Nord — <terrain>', parentDepartmentId: departmentId, code: 'N1' },
+    { departmentId: uuid(more), name: 'Nobody here', parentDepartmentId: departmentId },
+  ];
+  const groups: IspringGroup[] = [
+    { groupId: uuid(more), name: 'New starters', isSmart: false },
+    { groupId: uuid(more), name: 'Managers "2026"', isSmart: true },
+    { groupId: uuid(more), name: 'Fire wardens & first aiders', isSmart: false },
+  ];
+  users.forEach((u, i) => {
+    u.departmentId = departments[i % 3]!.departmentId;
+    // None, one (a one-element list), two.
+    u.groups = [[], [groups[0]!.groupId], [groups[1]!.groupId, groups[2]!.groupId]][i % 3]!;
+  });
+
+  const day = (date: string, days: number) => new Date(Date.parse(date) + days * 86_400_000).toISOString().slice(0, 10);
+  const enrollments: IspringEnrollment[] = [];
+  results.forEach((r, i) => {
+    r.enrollmentId = uuid(more);
+    // A due date on most, some already past; access locks after it (an expiration date) on some of those.
+    const due = i % 4 !== 3;
+    const lock = due && i % 3 === 0;
+    if (due) r.dueDate = day(r.accessDate, 14 + (i % 40));
+    if (lock) r.expirationDate = day(r.dueDate!, 30);
+    const done = r.completionStatus === 'passed' || r.completionStatus === 'complete';
+    const certified = done && i % 2 === 0 && r.completionDate !== undefined;
+    enrollments.push({
+      enrollmentId: r.enrollmentId,
+      courseId: r.courseId,
+      learnerId: r.userId,
+      accessDate: r.accessDate,
+      ...(due ? { dueDate: r.dueDate } : {}),
+      ...(lock ? { expirationDate: r.expirationDate } : {}),
+      shouldLockAfterDueDate: lock,
+      enrollmentTypeGroup: i % 5 === 0 ? 1 : 0,
+      ...(certified
+        ? {
+            certificate: {
+              issuedCertificateId: uuid(more),
+              issueDate: r.completionDate!.slice(0, 10),
+              ...(i % 4 === 0 ? { expiryDate: day(r.completionDate!, 365) } : {}),
+            },
+          }
+        : {}),
+    });
+    r.viewsCount = r.completionStatus === 'not_started' ? 0 : 1 + (i % 9);
+  });
+
+  // Earlier enrollments of some pairs: assigned a year before, left open or failed, never certified.
+  const pastResults: IspringResult[] = [];
+  const share = o.reenrolledShare ?? 0.1;
+  const every = share > 0 ? Math.max(1, Math.round(1 / share)) : 0;
+  results.forEach((r, i) => {
+    if (!every || i % every !== every - 1) return;
+    const accessDate = day(r.accessDate, -365);
+    const past: IspringResult = {
+      userId: r.userId,
+      courseId: r.courseId,
+      enrollmentId: uuid(more),
+      completionStatus: i % 2 ? 'in_progress' : 'failed',
+      progress: i % 2 ? '40' : '100',
+      accessDate,
+      dueDate: day(accessDate, 30),
+      ...(i % 2 ? {} : { completionDate: `${day(accessDate, 20)}T10:00:00+00:00` }),
+      lastViewDate: `${day(accessDate, 20)}T10:00:00+00:00`,
+      timeSpent: 600,
+      isOverdue: true,
+      viewsCount: 3,
+    };
+    pastResults.push(past);
+    enrollments.push({
+      enrollmentId: past.enrollmentId,
+      courseId: past.courseId,
+      learnerId: past.userId,
+      accessDate,
+      dueDate: past.dueDate,
+      shouldLockAfterDueDate: false,
+      enrollmentTypeGroup: 0,
+    });
+  });
+
+  // Learners no list returns, each with one result on the first course.
+  const unlisted: IspringUser[] = [];
+  for (let i = 0; i < (o.unlistedLearners ?? 0) && courses.length > 0; i += 1) {
+    const user: IspringUser = {
+      userId: uuid(more),
+      status: 5,
+      departmentId: departments[1]!.departmentId,
+      addedDate: '2024-02-01T08:00:00+00:00',
+      fields: [
+        ['LOGIN', `leaver${i + 1}`],
+        ['FIRST_NAME', 'Rémi'],
+        ['LAST_NAME', `Leaver ${i + 1}`],
+      ],
+      groups: [],
+    };
+    unlisted.push(user);
+    const result: IspringResult = {
+      userId: user.userId,
+      courseId: courses[0]!.contentItemId,
+      enrollmentId: uuid(more),
+      completionStatus: 'complete',
+      progress: '100',
+      accessDate: '2025-06-02',
+      completionDate: '2025-06-20T11:00:00+00:00',
+      lastViewDate: '2025-06-20T11:00:00+00:00',
+      isOverdue: false,
+    };
+    results.push(result);
+    enrollments.push({
+      enrollmentId: result.enrollmentId,
+      courseId: result.courseId,
+      learnerId: user.userId,
+      accessDate: result.accessDate,
+      shouldLockAfterDueDate: false,
+      enrollmentTypeGroup: 0,
+    });
+  }
+
+  if (o.oddities && results.length >= 3 && users.length >= 2) {
+    const current = (r: IspringResult) => enrollments.find((e) => e.enrollmentId === r.enrollmentId)!;
+    // Due before assigned.
+    const [a, b, c] = results;
+    a!.dueDate = day(a!.accessDate, -10);
+    current(a!).dueDate = a!.dueDate;
+    // A certificate without its (required) issue date.
+    current(b!).certificate = { issuedCertificateId: uuid(more), expiryDate: '2027-01-31' };
+    // A completion status no doc lists.
+    c!.completionStatus = 'archived';
+    users[0]!.status = 7 as IspringUser['status'];
+    users[1]!.departmentId = uuid(more);
+  }
+  return { courses, users, results, pastResults, enrollments, departments, groups, unlisted };
 }
 
 // --------------------------------------------------------------------------------------------------- rendering
@@ -452,11 +674,33 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     arrayParams: 'brackets',
     fractionalSeconds: 'accept',
     dateFilters: 'accept',
+    reenrolledShare: 0.1,
+    resultDates: 'date',
+    certificates: 'nested',
+    departmentJson: 'wrapped',
+    userGroupItem: 'id',
+    unlistedLearners: 0,
+    oddities: false,
     ...options,
     churn: options.churn ?? null,
   };
   const data = generateIspringFixture(o);
-  const userStatus = new Map(data.users.map((u) => [u.userId, u.status]));
+  const userStatus = new Map([...data.users, ...data.unlisted].map((u) => [u.userId, u.status]));
+  /**
+   * What /learners/results serves: every current result, each earlier enrollment's result just before or just after
+   * its current one (alternately), so a client that lets the last row win is wrong either way.
+   */
+  const served: IspringResult[] = [];
+  {
+    const past = new Map(data.pastResults.map((r) => [`${r.userId}/${r.courseId}`, r]));
+    let n = 0;
+    for (const r of data.results) {
+      const earlier = past.get(`${r.userId}/${r.courseId}`);
+      if (earlier && n++ % 2 === 0) served.push(earlier, r);
+      else if (earlier) served.push(r, earlier);
+      else served.push(r);
+    }
+  }
   const courseTitle = new Map(data.courses.map((c) => [c.contentItemId, c.title]));
   const courseIds = new Set(data.courses.map((c) => c.contentItemId));
   /** Result rows per course, built once (final_statuses is not paged: a course's rows go out in one answer). */
@@ -628,6 +872,25 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     return send(req, format, doc, null);
   }
 
+  /**
+   * A non-paged list: XML items straight under `<response>`; JSON the spec's wrapper object or the bare array.
+   */
+  function bareList(
+    req: IncomingMessage,
+    wrapper: string,
+    item: string,
+    values: Value[],
+    json: 'wrapped' | 'bare',
+  ): SimResponse {
+    const list = jsonOf(new List(item, values), renderer(0));
+    return send(
+      req,
+      formatOf(req),
+      `<response>${values.map((v, i) => xmlOf(item, v, renderer(i))).join('')}</response>`,
+      json === 'wrapped' ? { [wrapper]: list } : list,
+    );
+  }
+
   const courseValue = (c: IspringCourse): Value => ({
     contentItemId: c.contentItemId,
     title: c.title,
@@ -654,11 +917,42 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     addedDate: dt(u.addedDate),
     lastLoginDate: dt(u.lastLoginDate),
     userRoles: new List('userRole', [{ roleId: '00000000-0000-0000-0000-000000000001', roleType: 'learner' }]),
-    groups: u.groups.length ? new List('id', u.groups) : undefined,
+    groups: u.groups.length ? new List(o.userGroupItem, u.groups) : undefined,
   });
 
+  /** A date-only value of a result, in the chosen style (see `resultDates`). */
+  const resultDate = (date: string | undefined) =>
+    date === undefined || o.resultDates === 'date' ? date : `${date}T00:00:00+00:00`;
+
+  const enrollmentValue = (e: IspringEnrollment): Value => ({
+    enrollmentId: e.enrollmentId,
+    courseId: e.courseId,
+    learnerId: e.learnerId,
+    accessDate: e.accessDate,
+    dueDate: e.dueDate,
+    expirationDate: e.expirationDate,
+    shouldLockAfterDueDate: e.shouldLockAfterDueDate,
+    enrollmentTypeGroup: e.enrollmentTypeGroup,
+    ...(o.certificates === 'nested'
+      ? { certificate: e.certificate }
+      : {
+          issuedCertificateId: e.certificate?.issuedCertificateId,
+          certIssueDate: e.certificate?.issueDate,
+          certExpiryDate: e.certificate?.expiryDate,
+        }),
+  });
+  const departmentValue = (d: IspringDepartment): Value => ({
+    departmentId: d.departmentId,
+    name: d.name,
+    parentDepartmentId: d.parentDepartmentId,
+    code: d.code,
+    subordination: { subordinationType: 'no_supervisor' },
+    coSubordination: { subordinationType: 'no_supervisor' },
+  });
+  const groupValue = (g: IspringGroup): Value => ({ groupId: g.groupId, name: g.name, isSmart: g.isSmart });
+
   const displayStatus = (r: IspringResult, i: number) => {
-    const texts = ISPRING_DISPLAY[r.completionStatus]!;
+    const texts = ISPRING_DISPLAY[r.completionStatus] ?? [r.completionStatus];
     return texts[i % texts.length]!;
   };
 
@@ -666,7 +960,10 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     userId: r.userId,
     courseId: r.courseId,
     courseTitle: courseTitle.get(r.courseId),
-    accessDate: r.accessDate,
+    enrollmentId: r.enrollmentId,
+    accessDate: resultDate(r.accessDate),
+    dueDate: resultDate(r.dueDate),
+    expirationDate: resultDate(r.expirationDate),
     completionStatus: o.statuses === 'display' ? displayStatus(r, i) : r.completionStatus,
     isOverdue: r.isOverdue,
     completionDate: dt(r.completionDate),
@@ -674,6 +971,7 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     awardedScore: r.awardedScore,
     passingScore: r.passingScore,
     progress: r.progress,
+    viewsCount: r.viewsCount,
   });
 
   const finalStatusValue = (r: IspringResult, i: number): Value => ({
@@ -730,7 +1028,7 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
     const everyone = [1, 3, 5].every((s) => statuses.has(s));
     const rows =
       !everyone || users.size || coursesWanted.size || wanted.size || times.some((t) => t !== null)
-        ? data.results.filter(
+        ? served.filter(
             (r) =>
               statuses.has(userStatus.get(r.userId) ?? 1) &&
               (!users.size || users.has(r.userId)) &&
@@ -739,7 +1037,7 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
               inRange(r.completionDate, tcFrom!, tcTo!) &&
               inRange(r.accessDate, taFrom!, taTo!),
           )
-        : data.results; // the full list is served as is: no copy of a 100k-row array per query
+        : served; // the full list is served as is: no copy of a 100k-row array per query
     if (queryCache.size >= 16) queryCache.clear();
     queryCache.set(key, rows);
     return rows;
@@ -839,11 +1137,73 @@ export async function startIspringSimulator(options: IspringSimOptions = {}): Pr
       if (refused) return refused;
       const rows = filteredResults(url);
       if (typeof rows === 'string') return error(req, 400, `Bad Request: ${rows}`);
-      const p = pageOf(rows, (r) => `${r.userId}/${r.courseId}`, url);
+      const p = pageOf(rows, (r) => r.enrollmentId, url);
       if (p === 'bad') return error(req, 400, 'Bad Request');
       if (p === 'oversized') return error(req, 400, `Bad Request: pageSize must be at most ${o.pageSizeCap}`);
       const items = p.rows.map(resultValue);
       return listAnswer(req, 'results', 'result', items, items, p.next);
+    }
+    if (path === '/enrollments' || path === '/enrollment') {
+      const paged = path === '/enrollments';
+      const refused = gate(paged ? 'enrollments' : 'enrollment');
+      if (refused) return refused;
+      const wanted = (name: string) => new Set(many(url, name));
+      const [courses, learners, ids] = [wanted('courseIds'), wanted('learnerIds'), wanted('enrollmentIds')];
+      const rows =
+        courses.size || learners.size || ids.size
+          ? data.enrollments.filter(
+              (e) =>
+                (!courses.size || courses.has(e.courseId)) &&
+                (!learners.size || learners.has(e.learnerId)) &&
+                (!ids.size || ids.has(e.enrollmentId)),
+            )
+          : data.enrollments;
+      if (!paged) return bareList(req, 'enrollments', 'enrollment', rows.map(enrollmentValue), 'wrapped');
+      const p = pageOf(rows, (e) => e.enrollmentId, url);
+      if (p === 'bad') return error(req, 400, 'Bad Request');
+      if (p === 'oversized') return error(req, 400, `Bad Request: pageSize must be at most ${o.pageSizeCap}`);
+      const items = p.rows.map(enrollmentValue);
+      return listAnswer(req, 'enrollments', 'enrollment', items, items, p.next);
+    }
+    if (path === '/departments' || path === '/department') {
+      const paged = path === '/departments';
+      const refused = gate(paged ? 'departments' : 'department');
+      if (refused) return refused;
+      if (!paged)
+        return bareList(req, 'departments', 'department', data.departments.map(departmentValue), o.departmentJson);
+      const p = pageOf(data.departments, (d) => d.departmentId, url);
+      if (p === 'bad') return error(req, 400, 'Bad Request');
+      if (p === 'oversized') return error(req, 400, `Bad Request: pageSize must be at most ${o.pageSizeCap}`);
+      const items = p.rows.map(departmentValue);
+      return listAnswer(req, 'departments', 'department', items, items, p.next);
+    }
+    if (path === '/groups' || path === '/group') {
+      const paged = path === '/groups';
+      const refused = gate(paged ? 'groups' : 'group');
+      if (refused) return refused;
+      if (!paged) return bareList(req, 'groups', 'group', data.groups.map(groupValue), 'bare');
+      const p = pageOf(data.groups, (g) => g.groupId, url);
+      if (p === 'bad') return error(req, 400, 'Bad Request');
+      if (p === 'oversized') return error(req, 400, `Bad Request: pageSize must be at most ${o.pageSizeCap}`);
+      const items = p.rows.map(groupValue);
+      return listAnswer(req, 'groups', 'group', items, items, p.next);
+    }
+    const single = /^\/user\/([^/]+?)(\/v2)?$/.exec(path);
+    if (single) {
+      const refused = gate('user');
+      if (refused) return refused;
+      const id = decodeURIComponent(single[1]!);
+      const fetchable = data.unlisted.slice(0, data.unlisted.length >= 2 ? -1 : undefined);
+      const user = [...data.users, ...fetchable].find((u) => u.userId === id);
+      if (!user) return notFound('User not found');
+      // XML `<response><userProfile>…`; JSON a bare User (what a real client reads; the spec wraps it in `response`).
+      const value = userValue(user, single[2] !== undefined);
+      return send(
+        req,
+        formatOf(req),
+        `<response>${xmlOf('userProfile', value, renderer(0))}</response>`,
+        jsonOf(value, renderer(0)),
+      );
     }
     const finals = /^\/content\/([^/]+)\/final_statuses$/.exec(path);
     if (finals) {

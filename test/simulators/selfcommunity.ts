@@ -12,11 +12,18 @@
  * Where the doc only guesses, a knob picks the variant (error body style, next-link form, the shape of
  * /user/{id}/courses/, whether an admin may read courses it does not manage, an oversized `limit` clamped or refused).
  *
+ * OAuth 2.0 as django-oauth-toolkit serves it (docs/api/authentication/oauth.md): `/oauth/authorize/` approves at once
+ * and redirects to the (loopback) redirect_uri with `code` and `state`, as a browser already signed in would;
+ * `/oauth/token/` takes the authorization_code (verifying PKCE S256 when the authorize request carried a challenge),
+ * password and refresh_token grants, answers `{access_token, expires_in: 36000, token_type, scope, refresh_token}`,
+ * rotates the refresh token (the old one, and its access token, stop working) and a stale access token is a 401.
+ *
  * Scale: course members are not stored but computed from (seed, course, position), and pages are slices of virtual
  * lists, so a page costs O(limit) whatever the dataset size (only `search=` and last_active_at ordering scan, the
  * latter once per course).
  */
 import { jwtVerify } from 'jose';
+import { createHash, randomBytes } from 'node:crypto';
 import { seededRandom, startSimServer, type SimResponse, type SimServer } from './server';
 
 export type JoinStatus = 'creator' | 'manager' | 'joined' | 'invited' | 'requested' | null;
@@ -42,6 +49,12 @@ export interface SelfcommunitySimOptions {
   unmanagedCourses?: number[];
   maxLimit?: number;
   defaultLimit?: number;
+  /** The OAuth application registered in make.selfcommunity.io. */
+  oauthClientId?: string;
+  /** null: a public client (no secret, as a desktop app should be registered); else a confidential one. */
+  oauthClientSecret?: string | null;
+  /** username → password, for the password grant (the coordinator's by default). */
+  passwords?: Record<string, string>;
 }
 
 /** Switchable at runtime. */
@@ -70,6 +83,26 @@ export interface SelfcommunityKnobs {
   oversizedLimit: 'clamp' | 'error';
   /** Live data: after each page of a course's dashboard that has a next page, learners join and leave. */
   churn: { add: number; remove: number } | null;
+  /** OAuth: the user a browser sign-in approves as (the coordinator by default). */
+  authorizeAs: number;
+  /** OAuth: the signed-in user clicks "Deny" (redirects with error=access_denied). */
+  authorizeDenied: boolean;
+  /** OAuth: seconds an access token lives (DOT's default, as documented). */
+  accessTokenLifetimeS: number;
+  /** OAuth: whether the server knows PKCE (an older server ignores code_challenge and code_verifier). */
+  pkce: boolean;
+}
+
+/** What the OAuth server holds. */
+export interface SelfcommunityOauthState {
+  /** access token → its user and expiry (ms). */
+  access: Map<string, { user: number; expiresAt: number }>;
+  /** refresh token → its user and the access token issued with it. */
+  refresh: Map<string, { user: number; access: string }>;
+  /** Every POST /oauth/token/ grant_type, in order (including refused ones). */
+  grants: string[];
+  /** What the last /oauth/authorize/ request carried. */
+  lastAuthorize: URLSearchParams | null;
 }
 
 export interface SimUser {
@@ -129,6 +162,17 @@ export interface SelfcommunityDataset {
   learnersOf(courseId: number): SimMember[];
   /** Live data: `add` learners join the course (last in join order) and its `remove` earliest learners leave. */
   churn(courseId: number, add: number, remove: number): void;
+  /** The course's published quiz lessons in course order (a check-in quiz on some, a final quiz on every other). */
+  quizzes(courseId: number): { lessonId: number; sectionId: number; name: string }[];
+  /**
+   * The k-th learner's attempt on a quiz lesson (one each; `uncompleted` = started, not finished). A learner at
+   * 100% passed every quiz; some others failed the final one, so they can never reach 100%.
+   */
+  attempt(
+    courseId: number,
+    k: number,
+    lessonId: number,
+  ): { result: 'uncompleted' | 'completed' | 'failed'; grade: number };
   /** Staff join statuses per course (creator, plus the coordinator as "joined" where it does not manage). */
   staffStatus(courseId: number, userId: number): JoinStatus;
   isLearner(courseId: number, userId: number): boolean;
@@ -140,6 +184,7 @@ export interface SelfcommunitySimulator extends SimServer {
   knobs: SelfcommunityKnobs;
   /** `user_id` of every JWT accepted, in order. */
   jwtSubjects: number[];
+  oauth: SelfcommunityOauthState;
 }
 
 const FIRST_COURSE = 40;
@@ -263,10 +308,28 @@ export function generateSelfcommunityDataset(o: Required<SelfcommunitySimOptions
     };
   };
 
+  const quizzes = (courseId: number) => {
+    const i = courseId - FIRST_COURSE;
+    const list: { lessonId: number; sectionId: number; name: string }[] = [];
+    if (i % 4 === 0) list.push({ lessonId: courseId * 100 + 13, sectionId: courseId * 10 + 1, name: 'Check-in quiz' });
+    if (i % 2 === 0) list.push({ lessonId: courseId * 100 + 23, sectionId: courseId * 10 + 2, name: 'Final quiz' });
+    return list;
+  };
+
   return {
     courses,
     users,
     staff,
+    quizzes,
+    attempt(courseId, k, lessonId) {
+      const rate = learner(courseId, span(courseId).from + k).user_completion_rate;
+      const final = lessonId % 100 === 23;
+      if (rate === 100) return { result: 'completed', grade: 60 + ((k * 7) % 41) };
+      if (final && rate >= 50 && k % 3 === 0) return { result: 'failed', grade: 20 + (k % 39) };
+      if (!final && rate > 0 && k % 5 === 1) return { result: 'failed', grade: 10 + (k % 40) };
+      if (!final && rate >= 50) return { result: 'completed', grade: 75 };
+      return { result: 'uncompleted', grade: 0 };
+    },
     course: (id) => courseById.get(id),
     user: (id) => userById.get(id),
     learnerCount: (courseId) => (courseById.has(courseId) ? span(courseId).to - span(courseId).from : 0),
@@ -328,6 +391,9 @@ export async function startSelfcommunitySimulator(
     unmanagedCourses: [],
     maxLimit: 100,
     defaultLimit: 20,
+    oauthClientId: 'rollbook-desktop-app',
+    oauthClientSecret: null,
+    passwords: { coordinator: 'coordinator-pässword' },
     ...options,
   };
   const data = generateSelfcommunityDataset(o);
@@ -348,8 +414,15 @@ export async function startSelfcommunitySimulator(
     defaultLimit: o.defaultLimit,
     oversizedLimit: 'clamp',
     churn: null,
+    authorizeAs: o.managerId,
+    authorizeDenied: false,
+    accessTokenLifetimeS: 36_000,
+    pkce: true,
   };
   const jwtSubjects: number[] = [];
+  const oauth: SelfcommunityOauthState = { access: new Map(), refresh: new Map(), grants: [], lastAuthorize: null };
+  /** code → what it was issued for (one use each). */
+  const codes = new Map<string, { user: number; redirectUri: string; challenge: string | null }>();
   const jwtKey = new TextEncoder().encode(o.jwtSecret);
   let origin = '';
 
@@ -378,6 +451,11 @@ export async function startSelfcommunitySimulator(
     if (!token) return fail(401, 'authentication_failed', 'Invalid Authorization header. Use "Bearer <token>".');
     const fixed = knobs.tokens.get(token);
     if (fixed !== undefined) return { caller: fixed };
+    const issued = oauth.access.get(token);
+    if (issued) {
+      if (issued.expiresAt <= knobs.now().getTime()) return json(401, { detail: 'Access token expired.' });
+      return { caller: issued.user };
+    }
     if (token.split('.').length !== 3) return fail(401, 'authentication_failed', 'Invalid token.');
     try {
       const { payload } = await jwtVerify(token, jwtKey, {
@@ -514,6 +592,19 @@ export async function startSelfcommunitySimulator(
       drip_delay: c.type === 'structured' ? (s - 1) * 7 : 0,
       lessons_order: [1, 2, 3].map((l) => c.id * 100 + s * 10 + l),
       num_lessons: 3,
+      lessons: [1, 2, 3].map((l) => {
+        const id = c.id * 100 + s * 10 + l;
+        const quiz = data.quizzes(c.id).find((q) => q.lessonId === id);
+        return {
+          id,
+          name: quiz?.name ?? `Lezione ${s}.${l}`,
+          type: quiz ? 'quiz' : 'lesson',
+          status: 'published',
+          comments_enabled: true,
+          completion_status: completed !== null && (s - 1) * 3 + l <= completed ? 'completed' : 'uncompleted',
+          ...(completed === null ? {} : { locked: false }),
+        };
+      }),
       ...(completed === null
         ? {}
         : {
@@ -668,6 +759,119 @@ export async function startSelfcommunitySimulator(
     joined_at: r.member?.joined_at ?? c.created_at,
   });
 
+  // ---- OAuth 2.0 ------------------------------------------------------------------------------------------------
+
+  const oauthError = (status: number, error: string, description: string): SimResponse =>
+    json(status, { error, error_description: description });
+  const opaque = () => randomBytes(20).toString('base64url');
+  /** RFC 8252 §7.3: a loopback redirect may use any port; the registered one is http://127.0.0.1/… */
+  const loopback = (uri: string) => {
+    try {
+      const u = new URL(uri);
+      return u.protocol === 'http:' && (u.hostname === '127.0.0.1' || u.hostname === '[::1]');
+    } catch {
+      return false;
+    }
+  };
+
+  function authorize(method: string, url: URL): SimResponse {
+    if (method !== 'GET') return fail(405, 'method_not_allowed', `Method "${method}" not allowed.`);
+    oauth.lastAuthorize = new URLSearchParams(url.searchParams);
+    const q = url.searchParams;
+    const redirectUri = q.get('redirect_uri') ?? '';
+    // DOT shows an error page (no redirect) when the client or its redirect URI is wrong.
+    if (q.get('client_id') !== o.oauthClientId)
+      return { status: 400, contentType: 'text/html', body: '<h1>Error: invalid_client</h1>' };
+    if (!loopback(redirectUri))
+      return {
+        status: 400,
+        contentType: 'text/html',
+        body: '<h1>Error: invalid_request (Mismatching redirect URI)</h1>',
+      };
+    const back = new URL(redirectUri);
+    const state = q.get('state');
+    if (state !== null) back.searchParams.set('state', state);
+    const challenge = knobs.pkce ? q.get('code_challenge') : null;
+    if (q.get('response_type') !== 'code') back.searchParams.set('error', 'unsupported_response_type');
+    else if (challenge !== null && q.get('code_challenge_method') !== 'S256')
+      back.searchParams.set('error', 'invalid_request');
+    else if (knobs.authorizeDenied) back.searchParams.set('error', 'access_denied');
+    else {
+      const code = opaque();
+      codes.set(code, { user: knobs.authorizeAs, redirectUri, challenge });
+      back.searchParams.set('code', code);
+    }
+    return { status: 302, contentType: 'text/html', body: '', headers: { location: back.toString() } };
+  }
+
+  function issue(user: number): SimResponse {
+    const access = opaque();
+    const refresh = opaque();
+    oauth.access.set(access, { user, expiresAt: knobs.now().getTime() + knobs.accessTokenLifetimeS * 1000 });
+    oauth.refresh.set(refresh, { user, access });
+    return json(200, {
+      access_token: access,
+      expires_in: knobs.accessTokenLifetimeS,
+      token_type: 'Bearer',
+      scope: 'read write',
+      refresh_token: refresh,
+    });
+  }
+
+  function token(req: { method?: string; headers: Record<string, unknown> }, body: string): SimResponse {
+    if (req.method !== 'POST') return fail(405, 'method_not_allowed', `Method "${req.method}" not allowed.`);
+    if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'))
+      return oauthError(400, 'invalid_request', 'The token request must be form-encoded.');
+    const form = new URLSearchParams(body);
+    const grant = form.get('grant_type') ?? '';
+    oauth.grants.push(grant);
+    // Client authentication: client_id in the body (public client), plus the secret for a confidential one
+    // (in the body or as HTTP Basic).
+    let clientId = form.get('client_id');
+    let clientSecret = form.get('client_secret');
+    const basic = /^Basic\s+(\S+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    if (basic) {
+      const [id, secret] = Buffer.from(basic, 'base64').toString('utf8').split(':');
+      clientId = decodeURIComponent(id ?? '');
+      clientSecret = decodeURIComponent(secret ?? '');
+    }
+    if (clientId !== o.oauthClientId || (o.oauthClientSecret !== null && clientSecret !== o.oauthClientSecret))
+      return oauthError(401, 'invalid_client', 'Client authentication failed.');
+    switch (grant) {
+      case 'authorization_code': {
+        const code = codes.get(form.get('code') ?? '');
+        if (!code) return oauthError(400, 'invalid_grant', 'Invalid code.');
+        codes.delete(form.get('code')!);
+        if (form.get('redirect_uri') !== code.redirectUri)
+          return oauthError(400, 'invalid_grant', 'Mismatching redirect URI.');
+        if (code.challenge !== null) {
+          const verifier = form.get('code_verifier') ?? '';
+          const computed = createHash('sha256').update(verifier).digest('base64url');
+          if (computed !== code.challenge) return oauthError(400, 'invalid_grant', 'Code verifier mismatch.');
+        }
+        return issue(code.user);
+      }
+      case 'password': {
+        const username = form.get('username') ?? '';
+        const user = [...data.staff, ...data.users].find((u) => u.username === username);
+        if (!user || o.passwords[username] === undefined || o.passwords[username] !== form.get('password'))
+          return oauthError(400, 'invalid_grant', 'Invalid credentials given.');
+        return issue(user.id);
+      }
+      case 'refresh_token': {
+        const presented = form.get('refresh_token') ?? '';
+        const held = oauth.refresh.get(presented);
+        if (!held) return oauthError(400, 'invalid_grant', 'Invalid refresh token.');
+        // Rotation (DOT's ROTATE_REFRESH_TOKEN): the old pair stops working.
+        oauth.refresh.delete(presented);
+        oauth.access.delete(held.access);
+        return issue(held.user);
+      }
+      default:
+        return oauthError(400, 'unsupported_grant_type', `Grant type "${grant}" is not supported.`);
+    }
+  }
+
   // ---- routes ---------------------------------------------------------------------------------------------------
 
   const sim = await startSimServer(async (req, url, body) => {
@@ -678,6 +882,9 @@ export async function startSelfcommunitySimulator(
         contentType: 'text/html',
         body: '<h1>Not Found</h1><p>The requested resource was not found on this server.</p>',
       };
+
+    if (path === '/oauth/authorize/') return authorize(req.method ?? 'GET', url);
+    if (path === '/oauth/token/') return token(req, body);
 
     if (path === '/api/v2/jwt/verify_token/') {
       if (req.method !== 'POST') return fail(405, 'method_not_allowed', `Method "${req.method}" not allowed.`);
@@ -756,7 +963,7 @@ export async function startSelfcommunitySimulator(
       );
     }
 
-    const coursePath = /^\/api\/v2\/course\/(\d+)\/(?:(status|users|join)\/)?$/.exec(path);
+    const coursePath = /^\/api\/v2\/course\/(\d+)\/(?:(status|users|join|quiz)\/)?$/.exec(path);
     if (!coursePath) return notFound();
     const c = data.course(Number(coursePath[1]));
     if (!c || !visible(c, caller)) return notFound();
@@ -785,6 +992,34 @@ export async function startSelfcommunitySimulator(
           activeOrder.delete(c.id);
         }
         return json(200, page);
+      }
+      case 'quiz': {
+        // Course Quiz Dashboard (course/get_course_dashboard_quiz.md): every attempt, quiz by quiz, for managers.
+        if (!manages(c, caller)) return denied();
+        const quizzes = data.quizzes(c.id);
+        const n = data.learnerCount(c.id);
+        const rows: Rows<{ quiz: (typeof quizzes)[number]; k: number; block: number }> = {
+          length: quizzes.length * n,
+          at: (i) => ({ quiz: quizzes[Math.floor(i / n)]!, k: i % n, block: Math.floor(i / n) }),
+        };
+        return json(
+          200,
+          paginate(url, rows, ({ quiz, k, block }) => {
+            const member = data.learner(c.id, k);
+            const attempt = data.attempt(c.id, k, quiz.lessonId);
+            return {
+              id: c.id * 1_000_000 + block * 100_000 + k,
+              course_id: c.id,
+              section_id: quiz.sectionId,
+              lesson_id: quiz.lessonId,
+              name: quiz.name,
+              created_at: scTime(Date.parse(member.joined_at) + (block + 1) * 2 * DAY),
+              grade: attempt.grade,
+              result: attempt.result,
+              user: userMinimal(data.user(member.user)!),
+            };
+          }),
+        );
       }
       case 'join': {
         if (c.hide_member_count && !manages(c, caller)) return denied();
@@ -832,5 +1067,5 @@ export async function startSelfcommunitySimulator(
     }
   });
   origin = sim.url;
-  return Object.assign(sim, { data, options: o, knobs, jwtSubjects }) as SelfcommunitySimulator;
+  return Object.assign(sim, { data, options: o, knobs, jwtSubjects, oauth }) as SelfcommunitySimulator;
 }

@@ -12,6 +12,11 @@
  * timestamp style, whether dotted `fields` expand by themselves, oversized page sizes clamped, XML by default).
  * Filtered lists are computed once per distinct query and then sliced per page, so a 100k-row list costs
  * O(page) per request.
+ *
+ * Classes (off by default: `classTypes`): `/events` (one per class occurrence, `offering_type`, `waiting_count`,
+ * `late_cancel_deadline`, a venue or none) and `/attendances` with the documented statuses, waitlisted customers
+ * as `not_registered` plus the deferred `waitlist_spot`, and the `plans_to_attend` filter. Venues carry IANA zones;
+ * `local_*` filters take naive times in the venue's zone (the provider's for an event without a venue).
  */
 import type { IncomingMessage } from 'node:http';
 import { seededRandom, startSimServer, type SimResponse, type SimServer } from './server';
@@ -69,6 +74,14 @@ export interface TeamupSimOptions {
   oversizedPageSize?: 'clamp' | 'error';
   /** Live data: customers added and removed between the pages of one listing (see TeamupChurn). */
   churn?: TeamupChurn | null;
+  /** Class types (offering types with events); 0 = a business that runs courses only. */
+  classTypes?: number;
+  /** Events per class type, one a day, centred on `now` (earlier ones held). */
+  eventsPerClass?: number;
+  /** Customers booked per event; future events also get one waitlisted customer. */
+  classSize?: number;
+  /** The documented maximum `page_size` of `/events`. */
+  maxEventsPageSize?: number;
 }
 
 /**
@@ -114,6 +127,30 @@ export interface TeamupFixture {
   venues: { id: number; name: string; timezone: string }[];
   instructors: { id: number; name: string }[];
   offeringTypes: { id: number; name: string }[];
+  events: {
+    id: number;
+    name: string;
+    offering_type: number | null;
+    starts_at: string;
+    ends_at: string;
+    status: 'active' | 'cancelled';
+    max_occupancy: number | null;
+    attending_count: number;
+    waiting_count: number;
+    venue: number | null;
+    instructors: number[];
+    registrations_open_at: string;
+    registrations_close_at: string;
+    late_cancel_deadline: string;
+  }[];
+  eventAttendances: {
+    id: number;
+    event: number;
+    customer: number | null;
+    /** As documented, plus anything a test puts there (an unknown status). */
+    status: 'not_registered' | 'registered' | 'attended' | 'no_show' | 'late_cancelled' | (string & {});
+    waitlist: { status: 'on_waitlist' | 'spot_reserved' | 'expired' | 'rejected'; added_at: string } | null;
+  }[];
 }
 
 type ResolvedOptions = Required<Omit<TeamupSimOptions, 'providers' | 'forbid' | 'retryAfterSeconds' | 'churn'>> & {
@@ -151,13 +188,13 @@ export function generateTeamupFixture(
     ResolvedOptions,
     'seed' | 'courses' | 'sessionsPerCourse' | 'customers' | 'deletedCustomers' | 'rosterSize' | 'now'
   > &
-    Partial<Pick<ResolvedOptions, 'timestamps' | 'cancellationRate'>>,
+    Partial<Pick<ResolvedOptions, 'timestamps' | 'cancellationRate' | 'classTypes' | 'eventsPerClass' | 'classSize'>>,
 ): TeamupFixture {
   const random = seededRandom(o.seed);
   const style = o.timestamps ?? 'offset';
   const venues = [
     { id: 1, name: 'Studio A', timezone: 'Europe/Warsaw' },
-    { id: 2, name: 'Main Hall', timezone: 'Europe/Warsaw' },
+    { id: 2, name: 'Main Hall', timezone: 'America/Toronto' },
     { id: 3, name: 'Online (Zoom)', timezone: 'UTC' },
   ];
   const instructors = [
@@ -165,10 +202,12 @@ export function generateTeamupFixture(
     { id: 12, name: 'Jonas Lindqvist' },
     { id: 13, name: 'Adaeze Nwosu' },
   ];
-  const offeringTypes = [
-    { id: 21, name: 'Teacher training' },
-    { id: 22, name: 'Beginner course' },
-  ];
+  const CLASS_NAMES = ['Vinyasa Flow', 'Reformer Pilates', 'Spin 45', 'Barre Basics'];
+  const classTypes = Array.from({ length: o.classTypes ?? 0 }, (_, t) => ({
+    id: 31 + t,
+    name: CLASS_NAMES[t % CLASS_NAMES.length]! + (t >= CLASS_NAMES.length ? ` ${t + 1}` : ''),
+  }));
+  const offeringTypes = [{ id: 21, name: 'Teacher training' }, { id: 22, name: 'Beginner course' }, ...classTypes];
   const customers = Array.from({ length: o.customers }, (_, i) => ({
     id: 5000 + i,
     first_name: FIRST[i % FIRST.length]!,
@@ -234,7 +273,83 @@ export function generateTeamupFixture(
       }
     }
   }
-  return { courses, sessions, customers, attendances, venues, instructors, offeringTypes };
+  const { events, eventAttendances } = generateClasses(o, classTypes, customers, venues, instructors, random, style);
+  return { courses, sessions, customers, attendances, venues, instructors, offeringTypes, events, eventAttendances };
+}
+
+/** One event a day per class type around `now`; held ones marked, future ones booked with one waitlisted. */
+function generateClasses(
+  o: Pick<ResolvedOptions, 'now'> & Partial<Pick<ResolvedOptions, 'eventsPerClass' | 'classSize'>>,
+  classTypes: { id: number }[],
+  customers: { id: number }[],
+  venues: { id: number }[],
+  instructors: { id: number }[],
+  random: () => number,
+  style: ResolvedOptions['timestamps'],
+): Pick<TeamupFixture, 'events' | 'eventAttendances'> {
+  const events: TeamupFixture['events'] = [];
+  const eventAttendances: TeamupFixture['eventAttendances'] = [];
+  const perClass = o.eventsPerClass ?? 6;
+  const size = Math.min(o.classSize ?? 6, Math.max(0, customers.length - 1));
+  const day = 86_400_000;
+  const hour = 3_600_000;
+  let eventId = 4000;
+  let attendanceId = 120_000;
+  classTypes.forEach((type, t) => {
+    for (let k = 0; k < perClass; k += 1) {
+      eventId += 1;
+      const start = o.now.getTime() + (k - Math.floor(perClass / 2)) * day + (7 + t) * hour;
+      const held = start <= o.now.getTime();
+      const cancelled = random() < 0.08;
+      const booked = Array.from({ length: size }, (_, j) => customers[(t * 7 + k * 3 + j) % customers.length]!.id);
+      const rows: TeamupFixture['eventAttendances'] = booked.map((customer) => {
+        const roll = random();
+        const status = !held
+          ? 'registered'
+          : roll < 0.6
+            ? 'attended'
+            : roll < 0.75
+              ? 'no_show'
+              : roll < 0.88
+                ? 'late_cancelled'
+                : roll < 0.95
+                  ? 'not_registered'
+                  : 'registered';
+        return { id: (attendanceId += 1), event: eventId, customer, status, waitlist: null };
+      });
+      if (!held && !cancelled && size > 0) {
+        const customer = customers[(t * 7 + k * 3 + size) % customers.length]!.id;
+        const added = stamp(start - 2 * day, style);
+        rows.push({
+          id: (attendanceId += 1),
+          event: eventId,
+          customer,
+          status: 'not_registered',
+          waitlist: { status: 'on_waitlist', added_at: added },
+        });
+      }
+      if (!cancelled) eventAttendances.push(...rows);
+      events.push({
+        id: eventId,
+        name: `${(type as { name?: string }).name ?? 'Class'} ${k + 1}`,
+        offering_type: type.id,
+        starts_at: stamp(start, style),
+        ends_at: stamp(start + 45 * 60_000, style),
+        status: cancelled ? 'cancelled' : 'active',
+        max_occupancy: size,
+        attending_count: cancelled
+          ? 0
+          : rows.filter((r) => r.status === 'registered' || r.status === 'attended').length,
+        waiting_count: cancelled ? 0 : rows.filter((r) => r.waitlist?.status === 'on_waitlist').length,
+        venue: venues[(t + k) % venues.length]!.id,
+        instructors: [instructors[(t + k) % instructors.length]!.id],
+        registrations_open_at: stamp(start - 14 * day, style),
+        registrations_close_at: stamp(start, style),
+        late_cancel_deadline: stamp(start - 12 * hour, style),
+      });
+    }
+  });
+  return { events, eventAttendances };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -331,6 +446,10 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     defaultFormat: 'json',
     maxPageSize: 100,
     oversizedPageSize: 'error',
+    classTypes: 0,
+    eventsPerClass: 6,
+    classSize: 6,
+    maxEventsPageSize: 250,
     ...options,
     providers,
     forbid: options.forbid ?? [],
@@ -345,7 +464,10 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
   type Session = TeamupFixture['sessions'][number];
   type Attendance = TeamupFixture['attendances'][number];
   type CourseRow = TeamupFixture['courses'][number];
+  type Event = TeamupFixture['events'][number];
+  type EventAttendance = TeamupFixture['eventAttendances'][number];
   let byId: {
+    event: Map<number, Event>;
     course: Map<number, CourseRow>;
     session: Map<number, Session>;
     customer: Map<number, Customer>;
@@ -357,6 +479,7 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
   const queryCache = new Map<string, unknown[]>();
   const reindex = () => {
     byId = {
+      event: new Map(data.events.map((r) => [r.id, r])),
       course: new Map(data.courses.map((r) => [r.id, r])),
       session: new Map(data.sessions.map((r) => [r.id, r])),
       customer: new Map(data.customers.map((r) => [r.id, r])),
@@ -443,6 +566,63 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
           get: (s: Session) => s.instructors.map((i) => byId.instructor.get(i)!).filter(Boolean),
           url: (s: Session) => `${api()}/instructors?course_session=${s.id}`,
         },
+      },
+    },
+    event: {
+      object: 'event',
+      base: (e: Event) => ({
+        name: e.name,
+        starts_at: e.starts_at,
+        ends_at: e.ends_at,
+        status: e.status,
+        max_occupancy: e.max_occupancy,
+        waitlist_max_override: null,
+        attending_count: e.attending_count,
+        waiting_count: e.waiting_count,
+        is_appointment: false,
+        venue_room: null,
+        registrations_open_at: e.registrations_open_at,
+        registrations_close_at: e.registrations_close_at,
+        late_cancel_deadline: e.late_cancel_deadline,
+        customer_url: `/p/${o.providers[0]!.id}-studio/e/${e.id}`,
+        provider_url: `/dashboard/events/${e.id}`,
+        description: '',
+        category: null,
+      }),
+      one: {
+        venue: { kind: 'venue', get: (e: Event) => (e.venue === null ? undefined : byId.venue.get(e.venue)) },
+        offering_type: {
+          kind: 'offering_type',
+          get: (e: Event) => (e.offering_type === null ? undefined : byId.offeringType.get(e.offering_type)),
+        },
+      },
+      many: {
+        instructors: {
+          kind: 'instructor',
+          get: (e: Event) => e.instructors.map((i) => byId.instructor.get(i)!).filter(Boolean),
+          url: (e: Event) => `${api()}/instructors?event=${e.id}`,
+        },
+      },
+    },
+    attendance: {
+      object: 'attendance',
+      base: (a: EventAttendance) => ({ status: a.status, customer_membership: null, booking_source: null }),
+      one: {
+        event: { kind: 'event', get: (a: EventAttendance) => byId.event.get(a.event) },
+        customer: {
+          kind: 'customer',
+          get: (a: EventAttendance) => (a.customer === null ? undefined : byId.customer.get(a.customer)),
+        },
+      },
+      deferred: {
+        waitlist_spot: (a: EventAttendance) =>
+          a.waitlist && {
+            status: a.waitlist.status,
+            added_at: a.waitlist.added_at,
+            spot_reserved_at: null,
+            reserved_spot_expires_at: null,
+          },
+        gympass_booking: () => null,
       },
     },
     course_session_attendance: {
@@ -576,6 +756,7 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     kind: string,
     filterKey: string,
     compute: () => T[],
+    maxPageSize = o.maxPageSize,
   ): { count: number; next: string | null; previous: string | null; results: unknown[] } {
     const asked = url.searchParams.get('page_size');
     if (asked !== null && !(/^\d+$/.test(asked) && Number(asked) > 0)) {
@@ -583,13 +764,14 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
         page_size: ['A valid integer is required.'],
       });
     }
-    let pageSize = asked ? Number(asked) : o.maxPageSize;
-    if (pageSize > o.maxPageSize) {
+    // The default page is 100 everywhere; only the maximum differs (250 on /events).
+    let pageSize = asked ? Number(asked) : Math.min(100, maxPageSize);
+    if (pageSize > maxPageSize) {
       if (o.oversizedPageSize === 'error')
-        throw new ApiError(400, 'parameter_invalid', `page_size must be at most ${o.maxPageSize}.`, {
-          page_size: [`Ensure this value is less than or equal to ${o.maxPageSize}.`],
+        throw new ApiError(400, 'parameter_invalid', `page_size must be at most ${maxPageSize}.`, {
+          page_size: [`Ensure this value is less than or equal to ${maxPageSize}.`],
         });
-      pageSize = o.maxPageSize;
+      pageSize = maxPageSize;
     }
     const shape = shaper(kind, url);
     const key = `${url.pathname}?${filterKey}`;
@@ -625,6 +807,8 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
       'starts_at_lte',
       'ends_at_gte',
       'ends_at_lte',
+      'local_starts_at_gte',
+      'local_starts_at_lte',
       'status',
       'venues',
       'instructors',
@@ -632,6 +816,31 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     ],
     '/course_session_attendances': ['customer', 'course_session_starts_at_gte', 'course_session_starts_at_lte'],
     '/customers': ['ids', 'query', 'deleted'],
+    '/events': [
+      'ids',
+      'starts_at_gte',
+      'starts_at_lte',
+      'ends_at_gte',
+      'ends_at_lte',
+      'local_starts_at_gte',
+      'local_starts_at_lte',
+      'status',
+      'venues',
+      'offering_types',
+      'sort',
+    ],
+    '/attendances': [
+      'event',
+      'customer',
+      'status',
+      'venue',
+      'offering_types',
+      'event_starts_at_gte',
+      'event_starts_at_lte',
+      'event_local_starts_at_gte',
+      'event_local_starts_at_lte',
+      'sort',
+    ],
   };
   const filterKey = (path: string, url: URL) =>
     (FILTERS[path] ?? []).map((f) => `${f}=${url.searchParams.get(f) ?? ''}`).join('&');
@@ -662,6 +871,114 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
   const within = (ms: number, gte: number | null, lte: number | null) =>
     (gte === null || ms >= gte) && (lte === null || ms <= lte);
 
+  /** `local_*` filters: a naive wall-clock time (no offset), read in the venue's zone [D]. */
+  const NAIVE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?$/;
+  const naive = (url: URL, name: string): string | null => {
+    const value = url.searchParams.get(name);
+    if (value === null) return null;
+    if (!NAIVE.test(value))
+      throw new ApiError(400, 'parameter_invalid', `Enter a local date/time without an offset for ${name}.`, {
+        [name]: ['Enter a valid date/time.'],
+      });
+    return value.length === 16 ? `${value}:00` : value;
+  };
+  const PROVIDER_ZONE = 'Europe/Warsaw';
+  const wallClock = new Map<string, Intl.DateTimeFormat>();
+  /** The instant as `YYYY-MM-DDTHH:MM:SS` on the clocks of `zone`. */
+  const localTime = (iso: string, zone: string): string => {
+    let f = wallClock.get(zone);
+    if (!f) {
+      f = new Intl.DateTimeFormat('en-CA', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      });
+      wallClock.set(zone, f);
+    }
+    const p = Object.fromEntries(f.formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
+    return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
+  };
+  const zoneOfVenue = (venue: number | null) =>
+    (venue === null ? undefined : data.venues.find((v) => v.id === venue)?.timezone) ?? PROVIDER_ZONE;
+  const withinLocal = (iso: string, venue: number | null, gte: string | null, lte: string | null) => {
+    if (gte === null && lte === null) return true;
+    const local = localTime(iso, zoneOfVenue(venue));
+    return (gte === null || local >= gte) && (lte === null || local <= lte);
+  };
+
+  function eventRows(url: URL): Event[] {
+    const only = ids(url, 'ids');
+    const venues = ids(url, 'venues');
+    const types = ids(url, 'offering_types');
+    const [sg, sl, eg, el] = ['starts_at_gte', 'starts_at_lte', 'ends_at_gte', 'ends_at_lte'].map((n) =>
+      instant(url, n),
+    );
+    const [lg, ll] = ['local_starts_at_gte', 'local_starts_at_lte'].map((n) => naive(url, n));
+    const status = url.searchParams.get('status');
+    const rows = data.events.filter(
+      (e) =>
+        (!only || only.has(e.id)) &&
+        (!venues || (e.venue !== null && venues.has(e.venue))) &&
+        (!types || (e.offering_type !== null && types.has(e.offering_type))) &&
+        (!status || status.split(',').includes(e.status)) &&
+        within(Date.parse(e.starts_at), sg!, sl!) &&
+        within(Date.parse(e.ends_at), eg!, el!) &&
+        withinLocal(e.starts_at, e.venue, lg!, ll!),
+    );
+    const sort = url.searchParams.get('sort');
+    const key = sort?.replace(/^-/, '');
+    if (key === 'start' || key === 'end') {
+      const field = key === 'start' ? 'starts_at' : 'ends_at';
+      rows.sort((a, b) => (Date.parse(a[field]) - Date.parse(b[field])) * (sort!.startsWith('-') ? -1 : 1));
+    }
+    return rows;
+  }
+
+  const EVENT_ATTENDANCE_STATUSES = [
+    'not_registered',
+    'registered',
+    'attended',
+    'no_show',
+    'late_cancelled',
+    'plans_to_attend',
+  ];
+  function eventAttendanceRows(url: URL): EventAttendance[] {
+    const event = ids(url, 'event');
+    const customer = ids(url, 'customer');
+    const venue = ids(url, 'venue');
+    const types = ids(url, 'offering_types');
+    const statuses = url.searchParams.get('status')?.split(',');
+    if (statuses?.some((x) => !EVENT_ATTENDANCE_STATUSES.includes(x)))
+      throw new ApiError(400, 'parameter_invalid', 'Select a valid choice for status.', {
+        status: ['Select a valid choice.'],
+      });
+    const gte = instant(url, 'event_starts_at_gte');
+    const lte = instant(url, 'event_starts_at_lte');
+    const [lg, ll] = ['event_local_starts_at_gte', 'event_local_starts_at_lte'].map((n) => naive(url, n));
+    // "plans_to_attend will include any attendances where the customer has registered or is on the waitlist."
+    const statusMatches = (a: EventAttendance) =>
+      !statuses ||
+      statuses.includes(a.status) ||
+      (statuses.includes('plans_to_attend') && (a.status === 'registered' || a.waitlist?.status === 'on_waitlist'));
+    return data.eventAttendances.filter((a) => {
+      const e = byId.event.get(a.event)!;
+      return (
+        (!event || event.has(a.event)) &&
+        (!customer || (a.customer !== null && customer.has(a.customer))) &&
+        (!venue || (e.venue !== null && venue.has(e.venue))) &&
+        (!types || (e.offering_type !== null && types.has(e.offering_type))) &&
+        statusMatches(a) &&
+        within(Date.parse(e.starts_at), gte, lte) &&
+        withinLocal(e.starts_at, e.venue, lg!, ll!)
+      );
+    });
+  }
+
   function sessionRows(url: URL): Session[] {
     const course = ids(url, 'course');
     const venues = ids(url, 'venues');
@@ -669,9 +986,11 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     const [sg, sl, eg, el] = ['starts_at_gte', 'starts_at_lte', 'ends_at_gte', 'ends_at_lte'].map((n) =>
       instant(url, n),
     );
+    const [lg, ll] = ['local_starts_at_gte', 'local_starts_at_lte'].map((n) => naive(url, n));
     const status = url.searchParams.get('status');
     const rows = data.sessions.filter(
       (s) =>
+        withinLocal(s.starts_at, s.venue, lg!, ll!) &&
         (!course || course.has(s.course)) &&
         (!venues || venues.has(s.venue)) &&
         (!instructor || s.instructors.some((i) => instructor.has(i))) &&
@@ -741,6 +1060,7 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
       rows: (url: URL) => { id: number }[];
       one: (id: number) => { id: number } | undefined;
       needsProvider: boolean;
+      maxPageSize?: number;
     }
   > = {
     '/courses': {
@@ -763,6 +1083,19 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
       kind: 'course_session_attendance',
       rows: attendanceRows,
       one: (id) => data.attendances.find((a) => a.id === id),
+      needsProvider: true,
+    },
+    '/events': {
+      kind: 'event',
+      rows: eventRows,
+      one: (id) => byId.event.get(id),
+      needsProvider: true,
+      maxPageSize: o.maxEventsPageSize,
+    },
+    '/attendances': {
+      kind: 'attendance',
+      rows: eventAttendanceRows,
+      one: (id) => data.eventAttendances.find((a) => a.id === id),
       needsProvider: true,
     },
     '/customers': { kind: 'customer', rows: customerRows, one: (id) => byId.customer.get(id), needsProvider: true },
@@ -852,7 +1185,7 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
       if (!row) throw new ApiError(404, 'not_found', 'Not found.');
       return respond(format, 200, shaper(def.kind, url)(row));
     }
-    const page = list(url, def.kind, filterKey(collection!, url), () => def.rows(url));
+    const page = list(url, def.kind, filterKey(collection!, url), () => def.rows(url), def.maxPageSize);
     if (o.churn && o.churn.path === collection && page.next) churn(o.churn);
     return respond(format, 200, page);
   }

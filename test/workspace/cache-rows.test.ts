@@ -58,7 +58,7 @@ function seed(db: Db) {
         lastActivityAt: '2026-05-29T10:00:00.000Z',
         progressPct: 100,
       }),
-      // Started in March, silent since April: overdue at a 2026-06-01 sync.
+      // Started in March, silent since April: inactive at a 2026-06-01 sync (not overdue: no due date).
       progress('IC1', 'IL3', 'in_progress', {
         startedAt: '2026-03-01T09:00:00.000Z',
         lastActivityAt: '2026-04-01T09:00:00.000Z',
@@ -162,13 +162,15 @@ describe('workspace queries over exact cache rows', () => {
       learners: 4,
       completionRate: 50,
       counts: { not_started: 1, in_progress: 1, completed: 1, passed: 1, failed: 0, incomplete: 0 },
-      overdue: 1,
+      inactive: 1,
+      overdue: 0,
       nextSessionAt: null,
       lastActivityAt: '2026-05-30T10:00:00.000Z',
     });
     expect(rows.find((r) => r.id === 'IC3')).toMatchObject({
       learners: 0,
       completionRate: null,
+      inactive: 0,
       overdue: 0,
       lastActivityAt: null,
     });
@@ -245,7 +247,7 @@ describe('workspace queries over exact cache rows', () => {
       'Ångström Basics',
       'Data & GDPR',
     ]);
-    expect((await names({ accountIds: null, sort: { column: 'overdue', direction: 'desc' } }))[0]).toBe(
+    expect((await names({ accountIds: null, sort: { column: 'inactive', direction: 'desc' } }))[0]).toBe(
       'Sécurité incendie',
     );
   });
@@ -306,6 +308,9 @@ describe('workspace queries over exact cache rows', () => {
       startedAt: '2026-05-01T09:00:00.000Z',
       completedAt: '2026-05-30T10:00:00.000Z',
       lastActivityAt: '2026-05-30T10:00:00.000Z',
+      dueAt: null,
+      overdue: false,
+      learnerStatus: null,
     });
     const done = await t.core.call('workspace.courseLearners', {
       accountId: A,
@@ -397,7 +402,9 @@ describe('workspace queries over exact cache rows', () => {
       ['Zoë Ångström', 'Sécurité incendie'],
       ['Ana Núñez', 'Sécurité incendie'],
     ]);
-    expect(all.mostOverdue).toEqual([{ accountId: A, id: 'IC1', name: 'Sécurité incendie', learners: 4, overdue: 1 }]);
+    expect(all.mostInactive).toEqual([
+      { accountId: A, id: 'IC1', name: 'Sécurité incendie', learners: 4, inactive: 1 },
+    ]);
     // Most learners first (ties by plain name: this is a top-12 chart, not a list to scan alphabetically).
     expect(all.completionByCourse.map((c) => [c.name, c.completionRate])).toEqual([
       ['Sécurité incendie', 50],
@@ -441,6 +448,8 @@ describe('workspace queries over exact cache rows', () => {
       learnerId: 'IL2',
       name: 'Ana Núñez',
       email: 'ana@acme.example',
+      status: null,
+      department: null,
       courses: 2,
       completed: 1,
       lastActivityAt: '2026-05-29T10:00:00.000Z',

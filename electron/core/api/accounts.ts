@@ -7,9 +7,12 @@ import { credentialOrigins, type AccountSettings } from '../contract/accounts';
 import type { Account, accountChannels, ConnectionReport } from '../contract/channels/accounts';
 import { RollbookError } from '../contract/errors';
 import type { ConnectionInfo } from '../providers/types';
+import { markReconnectNeeded } from '../secrets/account-secrets';
 import { writeTransaction } from '../store/db';
 import type { CoreContext } from './context';
 import type { HandlersFor } from './handlers';
+import { oauthHandlers, takeOauthSecret } from './oauth';
+import { seedSampleRequirements } from '../compliance/sample-requirements';
 
 export function resolveAccount(ctx: CoreContext, ref: string): Account {
   const account = ctx.accounts.get(ref) ?? ctx.accounts.findByLabel(ref);
@@ -29,13 +32,35 @@ function toReport(info: ConnectionInfo): ConnectionReport {
   };
 }
 
-async function testConnection(ctx: CoreContext, settings: AccountSettings, secret: string | undefined) {
+async function testConnection(
+  ctx: CoreContext,
+  settings: AccountSettings,
+  secret: string | undefined,
+  saveSecret?: (secret: string) => Promise<void>,
+) {
   if (needsSecret(settings) && !secret) {
-    throw new RollbookError('invalid_input', 'This platform needs a secret (client secret, password or token).');
+    throw new RollbookError(
+      'invalid_input',
+      settings.platform === 'selfcommunity' && settings.authMode === 'oauth'
+        ? 'Sign in with SelfCommunity first.'
+        : 'This platform needs a secret (client secret, password or token).',
+    );
   }
-  const connector = ctx.connectorFor(settings, secret ?? '');
+  const connector = ctx.connectorFor(settings, secret ?? '', undefined, saveSecret);
   const signal = AbortSignal.timeout(60_000);
   return toReport(await connector.testConnection(signal));
+}
+
+/** The secret a request gives: typed in, or the credential of a finished "Sign in with SelfCommunity". */
+function givenSecret(
+  ctx: CoreContext,
+  input: { secret?: string; oauthFlow?: string },
+  settings: AccountSettings,
+): string | undefined {
+  if (input.oauthFlow === undefined) return input.secret;
+  if (input.secret !== undefined)
+    throw new RollbookError('invalid_input', 'Give either a secret or a sign-in, not both.');
+  return takeOauthSecret(ctx, input.oauthFlow, settings);
 }
 
 function assertLabelFree(ctx: CoreContext, label: string, exceptId?: string) {
@@ -84,12 +109,24 @@ export const accountHandlers = {
   'accounts.test': async (ctx, input) => {
     const account = resolveAccount(ctx, input.account);
     const secret = await ctx.secretOf(account);
-    return testConnection(ctx, account.settings, secret ?? undefined);
+    try {
+      // A test may renew an OAuth access token: the rotated refresh token is kept, as a sync would keep it.
+      return await testConnection(ctx, account.settings, secret ?? undefined, (renewed) =>
+        ctx.saveSecret(account.id, renewed),
+      );
+    } catch (error) {
+      if (error instanceof RollbookError && error.code === 'reconnect_needed')
+        markReconnectNeeded(ctx, account.id, error.message);
+      throw error;
+    }
   },
+
+  ...oauthHandlers((ctx, settings, secret) => testConnection(ctx, settings, secret)),
 
   'accounts.add': async (ctx, input) => {
     assertLabelFree(ctx, input.label);
-    const connection = await testConnection(ctx, input.settings, input.secret);
+    const secret = givenSecret(ctx, input, input.settings);
+    const connection = await testConnection(ctx, input.settings, secret);
     const id = randomUUID();
     const now = ctx.now().toISOString();
     const withSecret = needsSecret(input.settings);
@@ -100,12 +137,13 @@ export const accountHandlers = {
     ctx.accounts.insert({ id, label: input.label, settings: input.settings, secretLocation, now });
     if (withSecret) {
       try {
-        await ctx.secrets.set(id, input.secret!, input.storage);
+        await ctx.secrets.set(id, secret!, input.storage);
       } catch (error) {
         writeTransaction(ctx.db, () => ctx.accounts.remove(id))();
         throw error;
       }
     }
+    if (input.settings.platform === 'sample') seedSampleRequirements(ctx, id);
     changed(ctx);
     return { account: ctx.accounts.get(id)!, connection };
   },
@@ -121,7 +159,7 @@ export const accountHandlers = {
         `An account cannot change platform (${account.platform} → ${settings.platform}). Add a new account instead.`,
       );
     }
-    if (input.secret === undefined) {
+    if (input.secret === undefined && input.oauthFlow === undefined) {
       // The stored secret was given for the old address; sending it to a new one (a typo, or a host that asks for
       // it) could hand it to a stranger. An account without a secret has nothing to send.
       const before = credentialOrigins(account.settings);
@@ -139,10 +177,11 @@ export const accountHandlers = {
       return ctx.accounts.get(account.id)!;
     }
     if (!needsSecret(settings)) throw new RollbookError('invalid_input', 'Sample accounts have no secret.');
+    const secret = givenSecret(ctx, input, settings)!;
     // The new settings with the new secret, tested before anything is saved.
-    await testConnection(ctx, settings, input.secret);
+    await testConnection(ctx, settings, secret);
     const storage = input.storage ?? (account.secretLocation === 'session' ? 'session' : 'keychain');
-    await storeSecret(ctx, account.id, input.secret, storage);
+    await storeSecret(ctx, account.id, secret, storage);
     try {
       writeTransaction(ctx.db, () => {
         const now = ctx.now().toISOString();
@@ -164,8 +203,9 @@ export const accountHandlers = {
   'accounts.replaceSecret': async (ctx, input) => {
     const account = resolveAccount(ctx, input.account);
     if (!needsSecret(account.settings)) throw new RollbookError('invalid_input', 'Sample accounts have no secret.');
-    const connection = await testConnection(ctx, account.settings, input.secret);
-    await storeSecret(ctx, account.id, input.secret, input.storage);
+    const secret = givenSecret(ctx, input, account.settings);
+    const connection = await testConnection(ctx, account.settings, secret);
+    await storeSecret(ctx, account.id, secret!, input.storage);
     ctx.accounts.setSecretLocation(account.id, input.storage, ctx.now().toISOString());
     changed(ctx);
     return { account: ctx.accounts.get(account.id)!, connection };

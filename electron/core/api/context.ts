@@ -17,6 +17,8 @@ import type { SchedulesRepo } from '../store/schedules-repo';
 import type { PdfRenderer } from '../reports/pdf-renderer';
 import type { CsvWorkers } from '../reports/csv-in-workers';
 import type { Logger } from '../log/log';
+import type { RequirementsRepo } from '../store/requirements-repo';
+import type { ComplianceService } from '../compliance/service';
 
 /**
  * What the hosting app can do natively. In the Electron app these decide what the window may touch: the window
@@ -35,6 +37,11 @@ export interface HostAbilities {
   fileWritten?: (path: string) => void;
   /** Throws RollbookError('forbidden_path') for anything the host will not open. */
   openPath?: (path: string, reveal: boolean) => Promise<void>;
+  /**
+   * Opens a sign-in page (SelfCommunity's /oauth/authorize/) in the system browser. The host opens only http(s)
+   * addresses; absent (the CLI), the user is shown the address to open.
+   */
+  openSignInPage?: (url: string) => Promise<void>;
   /** Opens the core's own log folder (never a path from the window: the core passes its `logDir`). */
   openLogFolder?: (dir: string) => Promise<void>;
 }
@@ -55,14 +62,25 @@ export interface CoreContext {
   stats: ReturnType<typeof createStatsRepo>;
   secrets: SecretStore;
   /** A connector for settings + secret (the wizard's test, and sync). */
-  connectorFor: (settings: AccountSettings, secret: string, onWait?: (info: HttpWaitInfo) => void) => Connector;
+  connectorFor: (
+    settings: AccountSettings,
+    secret: string,
+    onWait?: (info: HttpWaitInfo) => void,
+    saveSecret?: (secret: string) => Promise<void>,
+  ) => Connector;
   /** The account's secret; marks the account "needs reconnecting" and throws secret_missing if it is gone. */
   secretOf: (account: Account) => Promise<string>;
+  /** Writes a renewed secret (a rotated OAuth refresh token) back where the account keeps its secret. */
+  saveSecret: (accountId: string, secret: string) => Promise<void>;
   runs: SyncRunsRepo;
   workspace: WorkspaceQueries;
   reports: ReportQueries;
   savedReports: SavedReportsRepo;
   schedules: SchedulesRepo;
+  /** Requirements and exemptions (user data). */
+  requirements: RequirementsRepo;
+  /** Every person's status per requirement, computed once per change of the cache or the requirements. */
+  compliance: ComplianceService;
   pdf: PdfRenderer;
   /** Absent: CSV exports run on the calling thread. */
   csvWorkers?: CsvWorkers;

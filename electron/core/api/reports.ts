@@ -17,7 +17,10 @@ function accountLabels(ctx: CoreContext, ids: string[] | null): string {
 type ExportInput = ParsedInputOf<'reports.export'>;
 
 /** The file an export writes: the caller's path, or the one behind a token the host's Save dialog issued. */
-function exportTarget(ctx: CoreContext, input: ExportInput): { path: string; force: boolean } {
+export function exportTarget(
+  ctx: CoreContext,
+  input: { path?: string; saveToken?: string; options: { force: boolean } },
+): { path: string; force: boolean } {
   if (input.path !== undefined) return { path: input.path, force: input.options.force };
   const path = input.saveToken !== undefined ? (ctx.host?.claimSavePath?.(input.saveToken) ?? null) : null;
   if (path === null) {

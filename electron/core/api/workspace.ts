@@ -53,8 +53,8 @@ export const workspaceHandlers = {
   },
   'workspace.facets': (ctx, { accountIds }) => ctx.workspace.facets(accountIds),
   'workspace.learners': (ctx, input) => ctx.workspace.learners(input),
-  'workspace.courseLearners': (ctx, input) => ctx.workspace.courseLearners(input),
+  'workspace.courseLearners': (ctx, input) => ctx.workspace.courseLearners({ ...input, now: ctx.now().toISOString() }),
   'workspace.courseSessions': (ctx, { accountId, courseId }) => ctx.workspace.courseSessions(accountId, courseId),
-  'workspace.learner': (ctx, ref) => ctx.workspace.learner(ref),
+  'workspace.learner': (ctx, ref) => ctx.workspace.learner(ref, ctx.now().toISOString()),
   'workspace.search': (ctx, { accountIds, query, limit }) => ctx.workspace.search(accountIds, query, limit),
 } satisfies HandlersFor<keyof typeof workspaceChannels>;

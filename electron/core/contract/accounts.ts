@@ -63,13 +63,21 @@ export const teamupSettingsSchema = z.object({
 });
 export type TeamupSettings = z.infer<typeof teamupSettingsSchema>;
 
-export const selfcommunitySettingsSchema = z.object({
-  platform: z.literal('selfcommunity'),
-  baseUrl: baseUrlSchema,
-  authMode: z.enum(['token', 'jwt']).default('token'),
-  /** JWT mode: the user id the signed token acts as (must be a community manager to read learner progress). */
-  jwtUserId: z.number().int().positive().nullable().default(null),
-});
+export const selfcommunitySettingsSchema = z
+  .object({
+    platform: z.literal('selfcommunity'),
+    baseUrl: baseUrlSchema,
+    /** token: a pasted access token; jwt: Rollbook signs its own; oauth: "Sign in with SelfCommunity" (renewed). */
+    authMode: z.enum(['token', 'jwt', 'oauth']).default('token'),
+    /** JWT mode: the user id the signed token acts as (must be a community manager to read learner progress). */
+    jwtUserId: z.number().int().positive().nullable().default(null),
+    /** OAuth mode: the client ID of the OAuth application registered in make.selfcommunity.io. */
+    oauthClientId: z.string().trim().min(1).max(200).optional(),
+  })
+  .refine((s) => s.authMode !== 'oauth' || !!s.oauthClientId, {
+    message: 'Signing in with SelfCommunity needs the OAuth client ID',
+    path: ['oauthClientId'],
+  });
 export type SelfcommunitySettings = z.infer<typeof selfcommunitySettingsSchema>;
 
 export const sampleSettingsSchema = z.object({

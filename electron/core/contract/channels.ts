@@ -10,6 +10,7 @@ import { syncChannels, type SyncEvents } from './channels/sync';
 import { workspaceChannels } from './channels/workspace';
 import { reportChannels, type ReportEvents } from './channels/reports';
 import { scheduleChannels, type ScheduleEvents } from './channels/schedules';
+import { complianceChannels, type ComplianceEvents } from './channels/compliance';
 
 export type { Account, SecretLocation } from './channels/accounts';
 export type { AppInfo } from './channels/app';
@@ -17,6 +18,7 @@ export type * from './channels/sync';
 export type * from './channels/workspace';
 export type * from './channels/reports';
 export type * from './channels/schedules';
+export type * from './channels/compliance';
 
 export const contract = {
   ...appChannels,
@@ -25,10 +27,12 @@ export const contract = {
   ...workspaceChannels,
   ...reportChannels,
   ...scheduleChannels,
+  ...complianceChannels,
 } as const;
 
 /** Events the core pushes to every host (renderer via IPC, CLI to stderr). */
-export interface EventMap extends AppEvents, AccountEvents, SyncEvents, ReportEvents, ScheduleEvents {}
+export interface EventMap
+  extends AppEvents, AccountEvents, SyncEvents, ReportEvents, ScheduleEvents, ComplianceEvents {}
 
 export type Contract = typeof contract;
 export type ChannelName = keyof Contract;

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'keychain_unavailable'
   | 'secret_missing'
   | 'secret_required'
+  /** A sign-in the platform no longer accepts (an OAuth refresh refused): the user must sign in again. */
+  | 'reconnect_needed'
   | 'sync_running'
   | 'chromium_missing'
   | 'export_failed'

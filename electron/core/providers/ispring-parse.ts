@@ -6,7 +6,7 @@
  * out, display-text vs snake_case statuses, date-times with offsets next to date-only values.
  */
 import { XMLParser, type MatcherView } from 'fast-xml-parser';
-import type { Course, Learner, Progress, ProgressStatus } from '../contract/domain';
+import type { Course, IsoDate, Learner, LearnerStatus, Progress, ProgressStatus } from '../contract/domain';
 import { HttpError } from '../http/errors';
 import type { HttpResponse } from '../http/types';
 
@@ -257,6 +257,22 @@ export function isoDate(value: unknown): string | null {
   return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : null;
 }
 
+/**
+ * A calendar date (`YYYY-MM-DD`) for values that are dates, not moments: enrollment and certificate dates are typed
+ * `date`, and the results page sends the same assignment, due and expiry dates (typed `datetime` there). A date-time
+ * gives the date it was written in (its own offset), never one shifted through UTC or the computer's zone.
+ */
+export function calendarDate(value: unknown): IsoDate | null {
+  const s = text(value);
+  const m = s ? /^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])/.exec(s) : null;
+  if (!m) return null;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const check = new Date(Date.UTC(year, month - 1, day));
+  // 2026-02-30 is no date: refused rather than rolled over into March.
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return null;
+  return `${m[1]}-${m[2]}-${m[3]}`;
+}
+
 // ------------------------------------------------------------------------------------------------------ statuses
 
 const STATUS_WORDS: Record<string, ProgressStatus> = {
@@ -354,7 +370,48 @@ export function userFields(item: Raw): Map<string, string> {
   return fields;
 }
 
-export function toLearner(item: Raw): Learner {
+/** Department and group names by id, for turning a user's ids into names. */
+export interface DirectoryNames {
+  departments: ReadonlyMap<string, string>;
+  groups: ReadonlyMap<string, string>;
+}
+
+/**
+ * User status: 1 active, 3 blocked, 5 employment ended (shown as deleted: the user is gone). The non-v2 endpoints
+ * report 5 as 3, so there a 3 may be either; it reads as blocked. Values no doc lists are unknown.
+ */
+export function learnerStatus(value: unknown): LearnerStatus | null {
+  switch (decimal(value)) {
+    case 1:
+      return 'active';
+    case 3:
+      return 'blocked';
+    case 5:
+      return 'deleted';
+    default:
+      return null;
+  }
+}
+
+/**
+ * A user's groups, as ids or as `{groupId, name}` objects: a JSON array, `<groups><id>…` (the spec's ArrayOfIds),
+ * `<groups><group>…`, or a one-element list collapsed into its element.
+ */
+export function groupRefsOf(value: unknown): { id: string | null; name: string | null }[] {
+  const record = asRecord(value);
+  const inner = Array.isArray(value) ? value : (record.id ?? record.groupId ?? record.group ?? value);
+  const items = Array.isArray(inner) ? inner : [inner];
+  const refs: { id: string | null; name: string | null }[] = [];
+  for (const item of items) {
+    if (isObject(item)) {
+      const ref = { id: text(item.groupId ?? item.id), name: text(item.name) };
+      if (ref.id || ref.name) refs.push(ref);
+    } else if (text(item)) refs.push({ id: text(item), name: null });
+  }
+  return refs;
+}
+
+export function toLearner(item: Raw, names?: DirectoryNames): Learner {
   const id = required(item, 'userId');
   const fields = userFields(item);
   const firstName = fields.get('FIRST_NAME') ?? text(item.firstName) ?? null;
@@ -362,13 +419,81 @@ export function toLearner(item: Raw): Learner {
   const email = fields.get('EMAIL') ?? text(item.email) ?? null;
   const login = fields.get('LOGIN') ?? text(item.login);
   const fullName = [firstName, lastName].filter(Boolean).join(' ');
-  return { id, name: fullName || login || email || id, email, firstName, lastName };
+  const departmentId = text(item.departmentId);
+  // Names only: an id that no list names stays unknown rather than showing as a UUID.
+  const groups = groupRefsOf(item.groups)
+    .map((ref) => ref.name ?? (ref.id ? names?.groups.get(ref.id) : undefined))
+    .filter((name): name is string => !!name);
+  return {
+    id,
+    name: fullName || login || email || id,
+    email,
+    firstName,
+    lastName,
+    status: learnerStatus(item.status),
+    department: (departmentId && names?.departments.get(departmentId)) || null,
+    groups: [...new Set(groups)],
+  };
+}
+
+/** A department or group of a directory list (an item without an id names nothing and is passed over). */
+export function toNamed(idField: 'departmentId' | 'groupId') {
+  return (item: Raw): { id: string | null; name: string | null } => ({
+    id: text(item[idField]),
+    name: text(item.name),
+  });
 }
 
 const percent = (value: unknown): number | null => {
   const n = decimal(value);
   return n === null ? null : Math.min(100, Math.max(0, n));
 };
+
+/** The dates an enrollment sets: assignment, due and expiry, with a due date before the assignment left unknown. */
+export interface EnrollmentDates {
+  assignedAt: IsoDate | null;
+  dueAt: IsoDate | null;
+  expiresAt: IsoDate | null;
+}
+
+function enrollmentDates(item: Raw): EnrollmentDates {
+  const assignedAt = calendarDate(item.accessDate);
+  const dueAt = calendarDate(item.dueDate);
+  // Due before assigned cannot both be right; the assignment date is the required one, so the due date is dropped.
+  return {
+    assignedAt,
+    dueAt: dueAt && assignedAt && dueAt < assignedAt ? null : dueAt,
+    expiresAt: calendarDate(item.expirationDate),
+  };
+}
+
+/** An enrollment of `/enrollments` (one per assignment of a course to a learner; re-enrolments are new ones). */
+export interface Enrollment extends EnrollmentDates {
+  enrollmentId: string;
+  learnerId: string;
+  courseId: string;
+  certificateIssuedAt: IsoDate | null;
+  certificateExpiresAt: IsoDate | null;
+}
+
+export function toEnrollment(item: Raw): Enrollment {
+  // The certificate is nested in the spec and flat (`certIssueDate`, `certExpiryDate`) in older docs.
+  const certificate = asRecord(item.certificate);
+  return {
+    enrollmentId: required(item, 'enrollmentId'),
+    learnerId: required(item, 'learnerId'),
+    courseId: required(item, 'courseId'),
+    ...enrollmentDates(item),
+    certificateIssuedAt: calendarDate(certificate.issueDate ?? item.certIssueDate),
+    certificateExpiresAt: calendarDate(certificate.expiryDate ?? item.certExpiryDate),
+  };
+}
+
+/** Whole seconds from the results' `timeSpent` (documented as integer seconds; a fraction is rounded). */
+function seconds(value: unknown): number | null {
+  const n = decimal(value);
+  return n === null || n < 0 ? null : Math.round(n);
+}
 
 /** A row of `/learners/results` (snake_case statuses). */
 export function toProgressFromResult(item: Raw): Progress {
@@ -377,7 +502,8 @@ export function toProgressFromResult(item: Raw): Progress {
   const status = normaliseStatus(rawStatus, progressPct);
   const completedAt = isoDate(item.completionDate);
   // accessDate is the course assignment date (the reference's filter is "time range for course assignment date"),
-  // not a start or an activity: it is left out. The results API has no view date, so the only activity is completion.
+  // not a start or an activity: it is the assignment date only. The results API has no view date, so the only
+  // activity is completion.
   return {
     learnerId: required(item, 'userId'),
     courseId: required(item, 'courseId'),
@@ -388,6 +514,13 @@ export function toProgressFromResult(item: Raw): Progress {
     startedAt: null,
     completedAt,
     lastActivityAt: isoDate(item.lastViewDate) ?? completedAt,
+    ...enrollmentDates(item),
+    timeSpentS: seconds(item.timeSpent),
+    passingScore: decimal(item.passingScore),
+    enrollmentId: text(item.enrollmentId),
+    // Certificates are only on enrollments.
+    certificateIssuedAt: null,
+    certificateExpiresAt: null,
   };
 }
 
@@ -407,6 +540,15 @@ export function toProgressFromFinalStatus(item: Raw, courseId: string): Progress
     startedAt: null,
     completedAt,
     lastActivityAt: latest(lastViewedAt, completedAt),
+    // Not on this page; the enrollments fill them in where they can be read.
+    assignedAt: null,
+    dueAt: null,
+    expiresAt: null,
+    timeSpentS: null,
+    passingScore: null,
+    enrollmentId: null,
+    certificateIssuedAt: null,
+    certificateExpiresAt: null,
   };
 }
 

@@ -7,6 +7,7 @@ import type { IspringSettings } from '../contract/accounts';
 import type { Course, Learner, Progress } from '../contract/domain';
 import { HttpError } from '../http/errors';
 import type { HttpResponse } from '../http/types';
+import { EnrollmentIndex } from './ispring-enrollments';
 import {
   listOf,
   MissingIdError,
@@ -14,10 +15,14 @@ import {
   parseBody,
   text,
   toCourse,
+  toEnrollment,
   toLearner,
+  toNamed,
   toProgressFromFinalStatus,
   toProgressFromResult,
   tokenOf,
+  type DirectoryNames,
+  type Enrollment,
   type Raw,
 } from './ispring-parse';
 import { ListingCheck } from './listing';
@@ -57,6 +62,20 @@ const USERS: Endpoint[] = [
   { path: '/users/v2', wrapper: 'userProfiles', item: 'userProfile', idField: 'userId', paged: true },
   { path: '/users', wrapper: 'userProfiles', item: 'userProfile', idField: 'userId', paged: true },
 ];
+const ENROLLMENTS: Endpoint[] = [
+  { path: '/enrollments', wrapper: 'enrollments', item: 'enrollment', idField: 'enrollmentId', paged: true },
+  { path: '/enrollment', wrapper: 'enrollments', item: 'enrollment', idField: 'enrollmentId' },
+];
+const DEPARTMENTS: Endpoint[] = [
+  { path: '/departments', wrapper: 'departments', item: 'department', idField: 'departmentId', paged: true },
+  { path: '/department', wrapper: 'departments', item: 'department', idField: 'departmentId' },
+];
+const GROUPS: Endpoint[] = [
+  { path: '/groups', wrapper: 'groups', item: 'group', idField: 'groupId', paged: true },
+  { path: '/group', wrapper: 'groups', item: 'group', idField: 'groupId' },
+];
+/** A user's own record, for learners with results whom no user list returned; v2 tells blocked from deleted. */
+const USER_PATHS = (id: string) => [`/user/${encodeURIComponent(id)}/v2`, `/user/${encodeURIComponent(id)}`];
 const RESULTS: Endpoint = {
   path: '/learners/results',
   wrapper: 'results',
@@ -594,17 +613,162 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
     }
   }
 
+  // --------------------------------------------------------------------------------------- learners and names
+
+  /**
+   * Whether an error means "this list is not for this user" rather than a failed sync: a 403 (department admins and
+   * custom roles), a 404 (an older host), or a legacy login turned away (401) where the reference documents only Bearer
+   * tokens. A login that is wrong everywhere fails on the lists read before.
+   */
+  const unreadable = (error: unknown): boolean =>
+    error instanceof HttpError &&
+    (error.code === 'forbidden' ||
+      error.code === 'not_found' ||
+      (error.code === 'auth_failed' && settings.authMode === 'legacy'));
+
+  /** Department or group names by id; none when the list is not readable (the learners then have no names for them). */
+  async function namesFrom(
+    endpoints: Endpoint[],
+    idField: 'departmentId' | 'groupId',
+    signal: AbortSignal,
+  ): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    try {
+      for await (const page of firstAvailable(endpoints, toNamed(idField), signal))
+        for (const { id, name } of page.items) if (id && name) names.set(id, name);
+    } catch (error) {
+      if (!unreadable(error)) throw error;
+    }
+    return names;
+  }
+
+  /** Names for the learners read last (a learner fetched by id later is named the same way). */
+  let directory: DirectoryNames = { departments: new Map(), groups: new Map() };
+  /** Ids of every learner the user list returned, once it has been read whole in this connector's life. */
+  let listedLearners: Set<string> | null = null;
+
+  async function* learners(scope: ResourceScope): AsyncGenerator<Page<Learner>> {
+    const [departments, groups] = await Promise.all([
+      namesFrom(DEPARTMENTS, 'departmentId', scope.signal),
+      namesFrom(GROUPS, 'groupId', scope.signal),
+    ]);
+    directory = { departments, groups };
+    const seen = new Set<string>();
+    for await (const page of firstAvailable(USERS, (item) => toLearner(item, directory), scope.signal)) {
+      for (const learner of page.items) seen.add(learner.id);
+      yield page;
+    }
+    listedLearners = seen;
+  }
+
+  /**
+   * A learner that progress names but no user list returned (outside the caller's departments, deleted, joined since):
+   * asked for by id, and if iSpring has no record either, kept under a name that says so. Never a nameless row.
+   */
+  async function learnerById(id: string, signal: AbortSignal): Promise<{ learner: Learner; raw: unknown }> {
+    for (const path of USER_PATHS(id)) {
+      try {
+        const doc = await get(path, new URLSearchParams(), signal);
+        const item = listOf(doc, 'userProfiles', 'userProfile', 'userId')?.find((u) => text(u.userId) === id);
+        if (item) return { learner: toLearner(item, directory), raw: item };
+      } catch (error) {
+        if (!unreadable(error)) throw error;
+      }
+    }
+    const learner: Learner = {
+      id,
+      name: `Unknown learner (${id})`,
+      email: null,
+      firstName: null,
+      lastName: null,
+      status: null,
+      department: null,
+      groups: [],
+    };
+    return { learner, raw: { userId: id, note: 'Not in any iSpring Learn user list, and not found by id.' } };
+  }
+
+  /** Adds to a page the learners it names that the user list did not return (see learnerById). */
+  async function withUnlistedLearners(page: Page<Progress>, signal: AbortSignal): Promise<Page<Progress>> {
+    const known = listedLearners;
+    if (!known) return page;
+    const missing = [...new Set(page.items.map((p) => p.learnerId))].filter((id) => !known.has(id));
+    if (missing.length === 0) return page;
+    const found = { items: [] as Learner[], raw: [] as unknown[] };
+    for (const id of missing) {
+      const { learner, raw } = await learnerById(id, signal);
+      known.add(id);
+      found.items.push(learner);
+      found.raw.push(raw);
+    }
+    return { ...page, learners: found };
+  }
+
+  // ------------------------------------------------------------------------------------------------ enrollments
+
+  /**
+   * Every enrollment, one paged listing (the API has no date filter for it, so incremental runs read it whole too),
+   * into a compact index of each learner × course's current enrollment. Null when this user cannot list enrollments:
+   * progress then keeps the results' own dates, and no certificates.
+   */
+  async function readEnrollments(signal: AbortSignal): Promise<EnrollmentIndex | null> {
+    const index = new EnrollmentIndex();
+    // An enrollment without its ids cannot be placed; it is passed over rather than failing the sync.
+    const lenient = (item: Raw): Enrollment | null => {
+      try {
+        return toEnrollment(item);
+      } catch (error) {
+        if (error instanceof MissingIdError) return null;
+        throw error;
+      }
+    };
+    try {
+      for await (const page of firstAvailable(ENROLLMENTS, lenient, signal))
+        for (const enrollment of page.items) if (enrollment) index.add(enrollment);
+    } catch (error) {
+      if (!unreadable(error)) throw error;
+      return null;
+    }
+    return index;
+  }
+
+  /**
+   * Keeps, of a page's rows, the current enrollment's (an earlier enrollment's row never overwrites a later one), and
+   * fills in the enrollment's dates and certificate. Without an enrollment list the rows themselves are compared.
+   */
+  function current(page: Page<Progress>, index: EnrollmentIndex, listed: boolean): Page<Progress> | null {
+    const items: Progress[] = [];
+    const raw: unknown[] = [];
+    page.items.forEach((row, i) => {
+      if (!index.admits(row, !listed)) return;
+      const e = listed ? index.current(row.learnerId, row.courseId, row.enrollmentId) : null;
+      items.push(
+        e
+          ? {
+              ...row,
+              // The enrollment's dates are typed `date`; they win over the results' copies.
+              assignedAt: e.assignedAt ?? row.assignedAt ?? null,
+              dueAt: e.dueAt ?? row.dueAt ?? null,
+              expiresAt: e.expiresAt ?? row.expiresAt ?? null,
+              certificateIssuedAt: e.certificateIssuedAt,
+              certificateExpiresAt: e.certificateExpiresAt,
+            }
+          : row,
+      );
+      raw.push(page.raw[i]);
+    });
+    return items.length > 0 ? { items, raw } : null;
+  }
+
   // ----------------------------------------------------------------------------------------------- connector
 
   async function* courses(scope: ResourceScope): AsyncGenerator<Page<Course>> {
     yield* firstAvailable(CONTENTS, toCourse, scope.signal);
   }
 
-  async function* learners(scope: ResourceScope): AsyncGenerator<Page<Learner>> {
-    yield* firstAvailable(USERS, toLearner, scope.signal);
-  }
-
   async function* progress(scope: ResourceScope): AsyncGenerator<Page<Progress>> {
+    const enrollments = await readEnrollments(scope.signal);
+    const index = enrollments ?? new EnrollmentIndex();
     // Two sources. /learners/results is one paged call for every course, with snake_case statuses, scores and date
     // filters (so incremental windows work): preferred. /content/{id}/final_statuses is one call per course and only
     // needs "Can edit" on each item, so users whose role cannot read results (403) still get progress that way. A
@@ -614,7 +778,8 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
       try {
         for await (const page of progressFromResults(scope)) {
           started = true;
-          yield page;
+          const kept = current(page, index, enrollments !== null);
+          if (kept) yield await withUnlistedLearners(kept, scope.signal);
         }
         resultsAvailable = true;
         return;
@@ -623,8 +788,12 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
         resultsAvailable = false;
       }
     }
-    // final_statuses has no date filter: an incremental run reads it in full (the sync upserts what it gets).
-    yield* progressFromFinalStatuses(scope);
+    // final_statuses has no date filter: an incremental run reads it in full (the sync upserts what it gets). It gives
+    // one row per learner, the current one; the enrollments add the dates where they could be read.
+    for await (const page of progressFromFinalStatuses(scope)) {
+      const kept = enrollments ? current(page, enrollments, true) : page;
+      if (kept) yield await withUnlistedLearners(kept, scope.signal);
+    }
   }
 
   /** Which progress source this account can use, in words for the user. */
@@ -666,6 +835,23 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
     );
   }
 
+  /** Whether the enrollment list (certificates, date-only due dates) can be read; null when it can. */
+  async function enrollmentNote(signal: AbortSignal): Promise<string | null> {
+    try {
+      // The paged list only: the older non-paged one answers with every enrollment at once.
+      await get(ENROLLMENTS[0]!.path, new URLSearchParams([['pageSize', '1']]), signal);
+      return null;
+    } catch (error) {
+      // Missing here, the older non-paged list may still answer when progress is read.
+      if (error instanceof HttpError && error.code === 'not_found') return null;
+      if (!unreadable(error)) throw error;
+    }
+    return (
+      'This user cannot list enrollments, so certificates are not synced; assignment, due and expiry dates come ' +
+      'from the learner results where those are readable. Use an account administrator for certificates.'
+    );
+  }
+
   return {
     platform: 'ispring',
     incremental: new Set(['progress']),
@@ -681,6 +867,8 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
         if (!accountHost) for (const course of page.items) if (course.url) accountHost = hostOf(course.url);
       }
       const notes = [await progressNote(signal, firstCourseId)];
+      const enrollments = await enrollmentNote(signal);
+      if (enrollments) notes.push(enrollments);
       return { accountName: accountHost ?? host, courseCount, notes };
     },
     courses,

@@ -18,6 +18,8 @@ export interface ConnectorDeps {
   /** App-wide default for TeamUp's completion threshold (an account setting may override it). */
   teamupCompletionThreshold: number;
   onWait?: (info: HttpWaitInfo) => void;
+  /** Where a connector writes a renewed secret (SelfCommunity's rotated OAuth refresh token). */
+  saveSecret?: (secret: string) => Promise<void>;
   /** Overrides for the HTTP client (timeouts, retry policy); tests shorten them. */
   httpOptions?: Partial<HttpClientOptions>;
 }
@@ -57,7 +59,13 @@ export const createConnector: CreateConnector = (settings, secret, deps) => {
     case 'ispring':
       return createIspringConnector({ settings, secret, http: http(), now: deps.now });
     case 'selfcommunity':
-      return createSelfcommunityConnector({ settings, secret, http: http(), now: deps.now });
+      return createSelfcommunityConnector({
+        settings,
+        secret,
+        http: http(),
+        now: deps.now,
+        saveSecret: deps.saveSecret,
+      });
     case 'teamup':
       return createTeamupConnector({
         settings,

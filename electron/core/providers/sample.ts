@@ -137,6 +137,38 @@ const CLASS_COURSES = [
   'Mindfulness for Managers',
 ];
 const VENUES = ['Studio A', 'Studio B', 'Main Hall', 'Rooftop Terrace', 'Online (Zoom)'];
+/** Each class runs in its venue's zone; the sessions' times stay UTC (CourseSession.timeZone). */
+const CLASS_TIME_ZONES = ['Europe/Dublin', 'America/New_York', 'Europe/Rome', 'Australia/Sydney'];
+const DEPARTMENTS = ['Operations', 'Sales', 'Customer Care', 'Finance', 'People & Culture', 'Engineering', 'Kitchen'];
+const GROUPS = ['New starters', 'Managers', 'First aiders', 'Fire wardens', 'Night shift', 'Lisbon office'];
+
+/**
+ * What each LMS course asks of a learner, by its index in LMS_COURSES: days to finish after assignment (null: no due
+ * date), how long a completion stays valid (null: for good), whether it issues a certificate, and its pass mark.
+ */
+interface CourseRules {
+  dueDays: number | null;
+  validDays: number | null;
+  certificate: boolean;
+  passingScore: number | null;
+}
+const NO_RULES: CourseRules = { dueDays: null, validDays: null, certificate: false, passingScore: null };
+const COURSE_RULES: Record<number, Partial<CourseRules>> = {
+  0: { dueDays: 30, validDays: 120, certificate: true },
+  1: { dueDays: 45, validDays: 365, certificate: true },
+  2: { dueDays: 60, validDays: 365 },
+  3: { dueDays: 30, validDays: 150, certificate: true },
+  4: { dueDays: 30 },
+  5: { dueDays: 40, validDays: 180, certificate: true },
+  7: { dueDays: 14 },
+  8: { certificate: true },
+  10: { dueDays: 21, validDays: 90, certificate: true },
+  11: { dueDays: 30, validDays: 100, certificate: true },
+  12: { dueDays: 20, validDays: 120, passingScore: 70 },
+  14: { validDays: 365, certificate: true },
+};
+/** The class that certifies (instructors): its certificate lasts two years. */
+const CERTIFYING_CLASS = 2;
 const INSTRUCTORS = [
   'Maëlle Rousseau',
   'Jonas Lindqvist',
@@ -178,8 +210,64 @@ export interface SampleDataset {
   progress: Progress[];
 }
 
+/**
+ * The fields coordinators act on (due dates, expiry, certificates, departments, leavers) come from a second stream, so
+ * adding them left every earlier field of a seed's dataset as it was.
+ */
+function coordinatorRandom(seed: number) {
+  const random = prng(seed * 7919 + 101);
+  return {
+    random,
+    pick: <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!,
+    int: (min: number, max: number) => min + Math.floor(random() * (max - min + 1)),
+  };
+}
+
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Status, department and groups: about one in twenty-five blocked and one in sixty deleted (leavers). */
+function learnerDetails(
+  extra: ReturnType<typeof coordinatorRandom>,
+): Pick<Learner, 'status' | 'department' | 'groups'> {
+  const roll = extra.random();
+  const status = roll < 0.04 ? 'blocked' : roll < 0.057 ? 'deleted' : 'active';
+  const department = extra.random() < 0.05 ? null : extra.pick(DEPARTMENTS);
+  const groups = new Set<string>();
+  for (let n = extra.int(0, 2); n > 0; n -= 1) groups.add(extra.pick(GROUPS));
+  return { status, department, groups: [...groups].sort() };
+}
+
+/**
+ * Assignment, due and expiry dates, certificates and time spent for one LMS progress row. Due and expiry dates are
+ * calendar dates (as iSpring gives them); assignment and issue dates are instants.
+ */
+function lmsCoordinatorFields(
+  extra: ReturnType<typeof coordinatorRandom>,
+  rules: CourseRules,
+  row: Pick<Progress, 'status' | 'startedAt' | 'completedAt' | 'progressPct'> & { learnerId: string; courseId: string },
+  day0: number,
+): Partial<Progress> {
+  const started = row.startedAt === null ? null : Date.parse(row.startedAt);
+  const assigned = (started ?? day0 - extra.int(0, 100) * DAY) - extra.int(0, 14) * DAY;
+  const finished = row.status === 'completed' || row.status === 'passed';
+  const completed = finished && row.completedAt !== null ? Date.parse(row.completedAt) : null;
+  const expires = completed !== null && rules.validDays !== null ? isoDay(completed + rules.validDays * DAY) : null;
+  const minutes = started === null ? 0 : Math.max(1, Math.round(((row.progressPct ?? 0) / 100) * extra.int(20, 180)));
+  return {
+    assignedAt: new Date(assigned).toISOString(),
+    dueAt: rules.dueDays === null ? null : isoDay(assigned + rules.dueDays * DAY),
+    expiresAt: expires,
+    timeSpentS: started === null ? null : minutes * 60 + extra.int(0, 59),
+    passingScore: rules.passingScore,
+    enrollmentId: `E-${row.courseId}-${row.learnerId}`,
+    certificateIssuedAt: rules.certificate && completed !== null ? new Date(completed).toISOString() : null,
+    certificateExpiresAt: rules.certificate ? expires : null,
+  };
+}
+
 export function generateSampleDataset(seed: number, anchor: Date): SampleDataset {
   const random = prng(seed * 7919 + 17);
+  const extra = coordinatorRandom(seed);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
   const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
   const day0 = Math.floor(anchor.getTime() / DAY) * DAY;
@@ -201,7 +289,7 @@ export function generateSampleDataset(seed: number, anchor: Date): SampleDataset
     while (usedEmails.has(email)) email = email.replace('@', `${int(1, 9)}@`);
     usedEmails.add(email);
     if (random() < 0.03) email = null; // some platforms do not expose every e-mail
-    learners.push({ id, name, email, firstName, lastName });
+    learners.push({ id, name, email, firstName, lastName, ...learnerDetails(extra) });
   }
 
   const courses: Course[] = [];
@@ -240,7 +328,7 @@ export function generateSampleDataset(seed: number, anchor: Date): SampleDataset
       const completedAt = done && startedAt !== null ? startedAt + int(0, 20) * DAY : null;
       const lastActivityAt = completedAt ?? (startedAt !== null ? startedAt + int(0, 40) * DAY : null);
       const pct = done ? 100 : status === 'not_started' ? 0 : Math.round(random() * 950) / 10;
-      progress.push({
+      const row: Progress = {
         learnerId: learner.id,
         courseId: id,
         status,
@@ -250,7 +338,8 @@ export function generateSampleDataset(seed: number, anchor: Date): SampleDataset
         startedAt: startedAt === null ? null : iso(startedAt),
         completedAt: completedAt === null ? null : iso(Math.min(completedAt, day0)),
         lastActivityAt: lastActivityAt === null ? null : iso(Math.min(lastActivityAt, day0)),
-      });
+      };
+      progress.push({ ...row, ...lmsCoordinatorFields(extra, { ...NO_RULES, ...COURSE_RULES[index] }, row, day0) });
     }
   });
 
@@ -276,6 +365,12 @@ export function generateSampleDataset(seed: number, anchor: Date): SampleDataset
     );
     const held = new Map<string, number>();
     const attended = new Map<string, number>();
+    const timeZone = extra.pick(CLASS_TIME_ZONES);
+    // Learners past the roster wait for a place in upcoming sessions.
+    const waitlist = Array.from(
+      { length: extra.int(0, 3) },
+      (_, k) => learners[(index * 37 + (roster.length + k) * 11) % learners.length]!,
+    );
     for (let n = 0; n < count; n += 1) {
       const startsAt = firstSession + n * 7 * DAY;
       const cancelled = random() < 0.08;
@@ -293,8 +388,20 @@ export function generateSampleDataset(seed: number, anchor: Date): SampleDataset
         instructors: [pick(INSTRUCTORS)],
         capacity,
         attendingCount: cancelled ? 0 : roster.length,
+        timeZone,
       });
       if (cancelled) continue;
+      if (!isHeld) {
+        for (const learner of waitlist) {
+          attendance.push({
+            learnerId: learner.id,
+            sessionId,
+            courseId: id,
+            status: 'waitlisted',
+            rawStatus: 'waiting',
+          });
+        }
+      }
       for (const learner of roster) {
         let status: AttendanceStatus = 'registered';
         if (isHeld) {
@@ -314,6 +421,7 @@ export function generateSampleDataset(seed: number, anchor: Date): SampleDataset
       const share = h === 0 ? 0 : (a / h) * 100;
       const status: ProgressStatus =
         h === 0 ? 'not_started' : ended ? (share >= 80 ? 'completed' : 'incomplete') : 'in_progress';
+      const certified = index === CERTIFYING_CLASS && status === 'completed' && lastSession;
       progress.push({
         learnerId: learner.id,
         courseId: id,
@@ -324,6 +432,11 @@ export function generateSampleDataset(seed: number, anchor: Date): SampleDataset
         startedAt: iso(firstSession),
         completedAt: status === 'completed' && lastSession ? lastSession.endsAt : null,
         lastActivityAt: h > 0 ? iso(Math.min(day0, firstSession + (h - 1) * 7 * DAY)) : null,
+        assignedAt: iso(firstSession - extra.int(7, 21) * DAY),
+        timeSpentS: a * 75 * 60,
+        enrollmentId: `E-${id}-${learner.id}`,
+        certificateIssuedAt: certified ? lastSession.endsAt : null,
+        certificateExpiresAt: certified ? isoDay(Date.parse(lastSession.endsAt!) + 730 * DAY) : null,
       });
     }
   });

@@ -1,9 +1,14 @@
 /**
  * SelfCommunity connector (API v2, courses; see shared/api/selfcommunity.md). Authenticates with a user's Bearer
- * access token, or signs its own short-lived HS256 JWT with the community's secret, acting as a chosen user.
+ * access token, or signs its own short-lived HS256 JWT with the community's secret, acting as a chosen user, or
+ * through an OAuth sign-in whose access token it renews (selfcommunity-oauth.ts).
  *
  * - Courses: `/course/search/` = every course the identity can see, so the report lists all of them and the run
- *   names the ones whose learners it could not read.
+ *   names the ones whose learners it could not read. Search answers "Course Minimal", which has no description:
+ *   each course's detail (`/course/{id}/`, one request per course) brings it, and the course's lesson tree.
+ * - Quiz results: for a course with a published quiz, its attempts table (`/course/{id}/quiz/`, managers only, paged)
+ *   is read before its learners; a learner whose latest attempt at the course's final quiz (its last published quiz
+ *   lesson) failed, and who has not completed the course, is `failed`, and that attempt's grade is the score.
  * - Progress: each course's dashboard table (`/course/{id}/users/`), which only the course's creator or managers may
  *   read. A 403 there is reported through `onSkip` (the course is skipped, the run goes on).
  * - Learners: the same dashboard rows (id, username, real name), so every progress row has its learner and members
@@ -26,6 +31,7 @@ import { HttpError } from '../http/errors';
 import type { HttpResponse } from '../http/types';
 import { ListingCheck, reportGap } from './listing';
 import { inOrder } from './parallel';
+import { communityRoot, oauthBearer, parseCredential } from './selfcommunity-oauth';
 import type { Connector, ConnectorInit, Page, ResourceScope } from './types';
 
 /** The docs name no maximum page size; 100 is what DRF deployments commonly allow, and `next` is followed anyway. */
@@ -36,6 +42,15 @@ const SDK_PAGE_SIZE = 20;
 export const SELFCOMMUNITY_JWT_LIFETIME_S = 10 * 60;
 const JWT_RENEW_MARGIN_S = 60;
 const MANAGER = new Set(['creator', 'manager']);
+const QUIZ_RESULTS = new Set(['uncompleted', 'completed', 'failed']);
+
+/** A learner's latest attempt at a course's final quiz. */
+interface QuizOutcome {
+  result: 'uncompleted' | 'completed' | 'failed';
+  grade: number | null;
+  /** When it was made (ms), to keep the latest. */
+  at: number;
+}
 
 type Raw = Record<string, unknown>;
 const rec = (v: unknown): Raw => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : {});
@@ -75,8 +90,8 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
   // Secrets pasted from the admin console often carry a trailing newline.
   const secret = init.secret.trim();
   const now = init.now ?? (() => new Date());
-  const base = new URL(settings.baseUrl.replace(/\/+$/, '').replace(/\/api\/v2$/, ''));
-  const root = base.toString().replace(/\/+$/, '');
+  const root = communityRoot(settings.baseUrl);
+  const base = new URL(root);
   const host = base.host;
   http.redact(init.secret);
   http.redact(secret);
@@ -87,6 +102,26 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
   };
 
   // ---- auth ------------------------------------------------------------------------------------------------------
+
+  const oauth = settings.authMode === 'oauth' ? oauthSession() : null;
+
+  function oauthSession() {
+    const credential = parseCredential(init.secret);
+    if (!credential || !settings.oauthClientId) {
+      throw new RollbookError(
+        'reconnect_needed',
+        'This SelfCommunity account signs in with OAuth, but its saved sign-in is missing or unreadable. ' +
+          'Sign in with SelfCommunity again to reconnect.',
+      );
+    }
+    return oauthBearer({
+      http,
+      client: { root, clientId: settings.oauthClientId },
+      credential,
+      now,
+      save: init.saveSecret,
+    });
+  }
 
   let jwt: { token: string; exp: number } | null = null;
   let signing: Promise<string> | null = null;
@@ -113,7 +148,8 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     return token;
   }
 
-  async function bearer(): Promise<string> {
+  async function bearer(signal: AbortSignal): Promise<string> {
+    if (oauth) return oauth.token(signal);
     if (settings.authMode !== 'jwt') return secret;
     const nowS = Math.floor(now().getTime() / 1000);
     if (jwt && jwt.exp - JWT_RENEW_MARGIN_S > nowS) return jwt.token;
@@ -171,10 +207,17 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     const make = (message: string) => new HttpError(error.code, message, error.status, error.excerpt, { cause: error });
     switch (error.code) {
       case 'auth_failed': {
+        if (settings.authMode === 'oauth') {
+          throw make(
+            'SelfCommunity rejected the access token it had just renewed (HTTP 401). The OAuth application may ' +
+              'have lost its access to the Community APIs; sign in with SelfCommunity again.',
+          );
+        }
         if (settings.authMode !== 'jwt') {
           throw make(
-            'SelfCommunity rejected the access token (HTTP 401): it is wrong, expired or revoked. ' +
-              'Create a new access token for this community and save it in the account settings.',
+            'SelfCommunity rejected the access token (HTTP 401): it is wrong, expired or revoked. A pasted OAuth ' +
+              'access token lasts 10 hours: use "Sign in with SelfCommunity" (renewed automatically) or a JWT ' +
+              'secret key instead, or save a new token in the account settings.',
           );
         }
         const why = await diagnoseJwt(signal);
@@ -237,19 +280,25 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
   // ---- transport ---------------------------------------------------------------------------------------------------
 
   async function getJson(url: string, signal: AbortSignal): Promise<unknown> {
-    const send = async () =>
-      http.request({ url, headers: { Authorization: `Bearer ${await bearer()}`, Accept: 'application/json' }, signal });
+    let used = '';
+    const send = async (token?: string) => {
+      used = token ?? (await bearer(signal));
+      return http.request({ url, headers: { Authorization: `Bearer ${used}`, Accept: 'application/json' }, signal });
+    };
     let response: HttpResponse;
     try {
       try {
         response = await send();
       } catch (error) {
-        // A JWT can be refused for clock drift or a secret rotated mid-run: sign a fresh one once, as the SDK refreshes
-        // once on 401. Static tokens cannot be renewed, so their 401 is final.
-        if (!(error instanceof HttpError && error.code === 'auth_failed' && settings.authMode === 'jwt' && jwt))
-          throw error;
-        jwt = null;
-        response = await send();
+        // A JWT can be refused for clock drift or a secret rotated mid-run: sign a fresh one once; an OAuth access
+        // token revoked or expired early is renewed once, as the SDK refreshes once on 401. Static tokens cannot be
+        // renewed, so their 401 is final.
+        if (!(error instanceof HttpError && error.code === 'auth_failed')) throw error;
+        if (oauth) response = await send(await oauth.renew(signal, used));
+        else if (settings.authMode === 'jwt' && jwt) {
+          jwt = null;
+          response = await send();
+        } else throw error;
       }
     } catch (error) {
       return explain(error, url, signal);
@@ -377,18 +426,22 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
   };
 
   const toProgress =
-    (courseId: string) =>
+    (courseId: string, finalQuiz: ReadonlyMap<string, QuizOutcome>) =>
     (raw: Raw): Progress => {
       const pct = rate(raw.user_completion_rate);
       const lastActiveAt = iso(raw.last_active_at);
-      const status = selfcommunityStatus(pct, lastActiveAt);
+      const quiz = finalQuiz.get(String(raw.id));
+      let status = selfcommunityStatus(pct, lastActiveAt);
+      // A failed final quiz keeps the rate under 100% for good: without this the learner is "in progress" forever.
+      if (status !== 'completed' && quiz?.result === 'failed') status = 'failed';
+      const rawPct = pct !== null ? `${pct}%` : str(raw.join_status);
       return {
         learnerId: String(raw.id),
         courseId,
         status,
-        rawStatus: pct !== null ? `${pct}%` : str(raw.join_status),
+        rawStatus: status === 'failed' ? `${rawPct}, final quiz failed` : rawPct,
         progressPct: pct,
-        score: null,
+        score: quiz && quiz.result !== 'uncompleted' ? quiz.grade : null,
         // Joining is the closest SelfCommunity has to "started".
         startedAt: iso(raw.joined_at),
         // No completion timestamp exists; the last lesson completion (last_active_at) is when the rate reached 100%.
@@ -397,7 +450,92 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
       };
     };
 
+  // ---- course details and quiz results -------------------------------------------------------------------------
+
+  /** A course's detail (default view): its description, and the id of its final quiz (last published quiz lesson). */
+  interface Detail {
+    description: string | null;
+    finalQuiz: string | null;
+  }
+  const details = new Map<string, Detail | null>();
+
+  /** Null when the detail is closed or unreadable: the course keeps its search row and no quiz is read. */
+  async function detailOf(courseId: string, signal: AbortSignal): Promise<Detail | null> {
+    if (details.has(courseId)) return details.get(courseId)!;
+    let raw: Raw;
+    try {
+      raw = rec(await getJson(api(`course/${encodeURIComponent(courseId)}/`), signal));
+    } catch (error) {
+      const tolerable = error instanceof HttpError && !error.stoppedBy;
+      if (!(tolerable && ['forbidden', 'not_found', 'bad_response'].includes(error.code))) throw error;
+      details.set(courseId, null);
+      return null;
+    }
+    // Sections and lessons come ordered (as the manager arranged them); drafts are hidden in this view.
+    const lessons = (Array.isArray(raw.sections) ? raw.sections : []).flatMap((section) => {
+      const list = rec(section).lessons;
+      return Array.isArray(list) ? list.map(rec) : [];
+    });
+    const quizzes = lessons.filter((l) => str(l.type) === 'quiz' && (l.status ?? 'published') === 'published');
+    const detail = {
+      description: str(raw.description)?.trim() || null,
+      finalQuiz: quizzes.length > 0 ? String(quizzes.at(-1)!.id) : null,
+    };
+    details.set(courseId, detail);
+    return detail;
+  }
+
+  /**
+   * Each learner's latest attempt at the course's final quiz. Empty when the course has none, or when the attempts
+   * table is closed or missing (it is documented but absent from the SDK, so a server may not have it).
+   */
+  async function finalQuizOutcomes(courseId: string, scope: ResourceScope): Promise<Map<string, QuizOutcome>> {
+    const outcomes = new Map<string, QuizOutcome>();
+    const finalQuiz = (await detailOf(courseId, scope.signal))?.finalQuiz;
+    if (!finalQuiz) return outcomes;
+    try {
+      const attempts = list(
+        `course/${encodeURIComponent(courseId)}/quiz/`,
+        {},
+        (raw) => raw,
+        `quiz attempts of course ${courseId}`,
+        scope.signal,
+        scope.onGap,
+      );
+      for await (const page of attempts) {
+        for (const attempt of page.items) {
+          const learnerId = str(rec(attempt.user).id);
+          const result = str(attempt.result);
+          if (str(attempt.lesson_id) !== finalQuiz || !learnerId || !QUIZ_RESULTS.has(result ?? '')) continue;
+          const at = Date.parse(str(attempt.created_at) ?? '') || 0;
+          const previous = outcomes.get(learnerId);
+          if (previous && previous.at > at) continue;
+          outcomes.set(learnerId, { result: result as QuizOutcome['result'], grade: rate(attempt.grade), at });
+        }
+      }
+    } catch (error) {
+      if (error instanceof HttpError && (error.code === 'forbidden' || error.code === 'not_found')) return outcomes;
+      throw error;
+    }
+    return outcomes;
+  }
+
   // ---- per-course dashboards ---------------------------------------------------------------------------------------
+
+  /** "Name (user 7)": who the credentials act as, from the profile of a user object. */
+  const nameOf = (user: Raw) => {
+    const name = str(user.real_name)?.trim() || str(user.username);
+    return name ? `${name} (user ${str(user.id)})` : `user ${str(user.id)}`;
+  };
+  let me: Promise<string> | null = null;
+  /** Who this run reads as (`/user/me/`, asked once, only when a reason needs it). */
+  function identity(signal: AbortSignal): Promise<string> {
+    me ??= getJson(api('user/me/'), signal).then(
+      (raw) => nameOf(rec(raw)),
+      () => (settings.authMode === 'jwt' ? `user ${settings.jwtUserId}` : "this account's user"),
+    );
+    return me;
+  }
 
   /**
    * Why a course's learner table is closed. The dashboard's own 403 is what decides (the docs do not say whether a
@@ -417,7 +555,7 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
         'only the course creator or its managers can read learner progress.'
       );
     }
-    const who = settings.authMode === 'jwt' ? `user ${settings.jwtUserId}` : "this token's user";
+    const who = await identity(signal);
     if (status && MANAGER.has(status)) {
       return (
         'SelfCommunity refused its learner table (HTTP 403) ' +
@@ -466,16 +604,18 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     type Opened = { courseId: string; pages: AsyncIterator<Page<Progress>>; first: IteratorResult<Page<Progress>> };
     const closed = (error: unknown): error is HttpError =>
       error instanceof HttpError && (error.code === 'forbidden' || error.code === 'not_found');
+    // A course's final-quiz outcomes come first (its detail, then its attempts), inside its own task.
     const open = (courseId: string) => async (signal: AbortSignal) => {
-      const pages = list(
-        `course/${encodeURIComponent(courseId)}/users/`,
-        { statuses: JSON.stringify(['joined']), ordering: 'joined_at' },
-        toProgress(courseId),
-        `learners of course ${courseId}`,
-        signal,
-        scope.onGap,
-      )[Symbol.asyncIterator]();
       try {
+        const finalQuiz = await finalQuizOutcomes(courseId, { ...scope, signal });
+        const pages = list(
+          `course/${encodeURIComponent(courseId)}/users/`,
+          { statuses: JSON.stringify(['joined']), ordering: 'joined_at' },
+          toProgress(courseId, finalQuiz),
+          `learners of course ${courseId}`,
+          signal,
+          scope.onGap,
+        )[Symbol.asyncIterator]();
         return { courseId, pages, first: await pages.next() };
       } catch (error) {
         if (closed(error)) return { courseId, error };
@@ -522,7 +662,9 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     )) {
       const keep = page.items.map((c) => !seen.has(c.id));
       for (const c of page.items) seen.add(c.id);
-      const items = page.items.filter((_, i) => keep[i]);
+      const found = page.items.filter((_, i) => keep[i]);
+      const described = await Promise.all(found.map((c) => detailOf(c.id, scope.signal)));
+      const items = found.map((c, i) => ({ ...c, description: described[i]?.description ?? c.description }));
       if (items.length > 0) yield { items, raw: page.raw.filter((_, i) => keep[i]), total: page.total };
     }
   }
@@ -545,8 +687,13 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
       const managed = rows.filter((r) => MANAGER.has(String(r.join_status))).length;
       const who = str(user.real_name) ?? str(user.username) ?? `user ${str(user.id)}`;
       const notes: string[] = [];
-      if (settings.authMode === 'jwt')
-        notes.push(`Acting as user ${settings.jwtUserId} through a token Rollbook signs itself.`);
+      // Permissions follow the user the credentials act as: say who, so a skipped course can be put right.
+      const how = {
+        jwt: 'through a token Rollbook signs itself',
+        oauth: 'signed in with OAuth; the access token is renewed automatically',
+        token: 'with a pasted access token (OAuth tokens last 10 hours)',
+      }[settings.authMode];
+      notes.push(`Reading as ${nameOf(user)}, ${how}.`);
       if (rows.length > 0) {
         notes.push(
           managed === rows.length

@@ -3,6 +3,12 @@
  * so course progress is derived from course-session attendance (attended ÷ held sessions; completed at or above the
  * account's threshold once the course's last session has ended).
  *
+ * Classes run beside courses: each class type (the offering type of `/events`) is a Rollbook course of type `class`
+ * (id `class-<offering type>`), each event one of its sessions (id `event-<event>`; the prefixes keep TeamUp's separate
+ * id series apart), and `/attendances` its register. Class progress follows the course rule with one difference: a
+ * class has no roster, so the share is attended ÷ the learner's own held bookings (late cancels and no-shows count
+ * against it), not ÷ every held event.
+ *
  * Format: TeamUp answers JSON by default and that is what the connector asks for. `format=xml` exists but carries
  * nothing JSON lacks; an XML body (a proxy or server ignoring `Accept`) is still read, in the DRF shape the docs
  * imply (`<root>`, `<list-item>`, empty element = null), because values there arrive as strings the mappers coerce.
@@ -16,6 +22,7 @@ import type {
   Course,
   CourseSession,
   Learner,
+  LearnerStatus,
   Progress,
   ProgressStatus,
   SessionStatus,
@@ -30,6 +37,8 @@ import type { Connector, ConnectorInit, Page, ResourceScope } from './types';
 export const TEAMUP_REQUESTS_PER_MINUTE = 250;
 /** Documented default and maximum `page_size` for list endpoints. */
 export const TEAMUP_PAGE_SIZE = 100;
+/** `/events` documents a larger maximum. */
+export const TEAMUP_EVENTS_PAGE_SIZE = 250;
 export const TEAMUP_DEFAULT_COMPLETION_THRESHOLD = 80;
 /** Sessions change around their start (cancellations, moves): an incremental run re-reads them from a week back. */
 const LATE_MARKING_MS = 7 * 86_400_000;
@@ -103,6 +112,8 @@ const envelopeSchema = z.object({
 
 const ATTENDANCE: Record<string, AttendanceStatus> = {
   registered: 'registered',
+  // Documented as a filter only ("registered or on the waitlist"); read as a booking should a row ever carry it.
+  plans_to_attend: 'registered',
   attended: 'attended',
   no_show: 'no_show',
   // Event attendances only; course-session attendances have no cancellation status.
@@ -112,24 +123,36 @@ const ATTENDANCE: Record<string, AttendanceStatus> = {
   cancelled: 'cancelled',
 };
 
+/** Statuses that put a learner on a session's register (a waitlist spot or a cancellation does not). */
+const BOOKED: ReadonlySet<AttendanceStatus> = new Set(['registered', 'attended', 'no_show', 'late_cancelled']);
+
+const CLASS_PREFIX = 'class-';
+const EVENT_PREFIX = 'event-';
+/** The Rollbook course of a class type; events without an offering type share one. */
+const classCourseId = (offeringTypeId: string | null) => `${CLASS_PREFIX}${offeringTypeId ?? 'untyped'}`;
+export const isClassCourse = (courseId: string) => courseId.startsWith(CLASS_PREFIX);
+
 /** Why a row is unusable; the page is refused as a whole (a half-read page would be a silent gap). */
 class BadRow extends Error {}
 
-export function toSession(raw: Raw, now: Date): CourseSession {
-  const id = idOf(raw.id);
-  const courseId = idOf(raw.course);
-  const startsAt = iso(raw.starts_at);
-  if (!id || !courseId || !startsAt)
-    throw new BadRow(`a course session without ${!id ? 'an id' : !courseId ? 'a course' : 'a start time'}`);
+/** A venue's IANA zone, if it is one this runtime knows (anything else is shown in the computer's zone). */
+function zoneOf(venue: unknown): string | null {
+  const zone = str(rec(venue).timezone);
+  if (!zone) return null;
+  try {
+    return new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
+
+function sessionFields(raw: Raw, now: Date, startsAt: string): Omit<CourseSession, 'id' | 'courseId' | 'startsAt'> {
   const rawStatus = str(raw.status);
   const status: SessionStatus =
     rawStatus === 'cancelled' ? 'cancelled' : Date.parse(startsAt) <= now.getTime() ? 'held' : 'scheduled';
   const max = num(raw.max_occupancy);
   return {
-    id,
-    courseId,
     name: str(raw.name),
-    startsAt,
     endsAt: iso(raw.ends_at),
     status,
     rawStatus,
@@ -138,7 +161,53 @@ export function toSession(raw: Raw, now: Date): CourseSession {
     // null and 0 both mean "unlimited" in TeamUp.
     capacity: max !== null && max > 0 ? max : null,
     attendingCount: num(raw.attending_count),
+    timeZone: zoneOf(raw.venue),
   };
+}
+
+export function toSession(raw: Raw, now: Date): CourseSession {
+  const id = idOf(raw.id);
+  const courseId = idOf(raw.course);
+  const startsAt = iso(raw.starts_at);
+  if (!id || !courseId || !startsAt)
+    throw new BadRow(`a course session without ${!id ? 'an id' : !courseId ? 'a course' : 'a start time'}`);
+  return { id, courseId, startsAt, ...sessionFields(raw, now, startsAt) };
+}
+
+/** An event as a session of its class type. No venue is fine: the session is shown in the computer's zone. */
+export function toEventSession(raw: Raw, now: Date): CourseSession {
+  const id = idOf(raw.id);
+  const startsAt = iso(raw.starts_at);
+  if (!id || !startsAt) throw new BadRow(`an event without ${!id ? 'an id' : 'a start time'}`);
+  const courseId = classCourseId(idOf(raw.offering_type));
+  return { id: `${EVENT_PREFIX}${id}`, courseId, startsAt, ...sessionFields(raw, now, startsAt) };
+}
+
+function toClassCourse(offeringType: unknown, name: string | null): Course {
+  const typeId = idOf(offeringType);
+  return {
+    id: classCourseId(typeId),
+    name: name ?? (typeId ? `Class type ${typeId}` : 'Classes without a type'),
+    type: 'class',
+    description: null,
+    createdAt: null,
+    updatedAt: null,
+    url: null,
+  };
+}
+
+/**
+ * An event attendance's status. A waitlisted customer is `not_registered` with a live `waitlist_spot` (deferred);
+ * what a server without the spot sends is unknown, so a spot still waiting wins over any status short of a booking.
+ */
+function eventAttendanceStatus(raw: Raw): { status: AttendanceStatus; rawStatus: string } {
+  const rawStatus = str(raw.status);
+  const spot = str(rec(raw.waitlist_spot).status);
+  const mapped = rawStatus === null ? undefined : ATTENDANCE[rawStatus];
+  if ((spot === 'on_waitlist' || spot === 'spot_reserved') && (mapped === undefined || mapped === 'cancelled'))
+    return { status: 'waitlisted', rawStatus: `${rawStatus ?? 'no status'} (waitlist: ${spot})` };
+  // An unknown status still lands, kept as TeamUp spelled it, as a booking whose outcome Rollbook cannot read.
+  return { status: mapped ?? 'registered', rawStatus: rawStatus ?? 'registered' };
 }
 
 function toCourse(raw: Raw): Course {
@@ -155,7 +224,7 @@ function toCourse(raw: Raw): Course {
   };
 }
 
-function toLearner(raw: Raw): Learner {
+function toLearner(raw: Raw, status: LearnerStatus | null = null): Learner {
   const id = idOf(raw.id);
   if (!id) throw new BadRow('a customer without an id');
   const firstName = str(raw.first_name);
@@ -163,7 +232,7 @@ function toLearner(raw: Raw): Learner {
   const email = str(raw.email);
   // Customers have no single name field.
   const name = [firstName, lastName].filter(Boolean).join(' ') || email || `Customer ${id}`;
-  return { id, name, email, firstName, lastName };
+  return { id, name, email, firstName, lastName, status };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -172,6 +241,8 @@ function toLearner(raw: Raw): Learner {
 interface LearnerTally {
   enrolled: boolean;
   attended: number;
+  /** Held sessions the learner was booked on (classes: the share's denominator). */
+  booked: number;
   firstAttendedMs: number;
   lastAttendedMs: number;
 }
@@ -216,9 +287,11 @@ export class TeamupProgressTally {
     if (!learner)
       course.learners.set(
         row.learnerId,
-        (learner = { enrolled: false, attended: 0, firstAttendedMs: Infinity, lastAttendedMs: -Infinity }),
+        (learner = { enrolled: false, attended: 0, booked: 0, firstAttendedMs: Infinity, lastAttendedMs: -Infinity }),
       );
-    if (row.status !== 'cancelled') learner.enrolled = true;
+    if (!BOOKED.has(row.status)) return;
+    learner.enrolled = true;
+    if (session.held) learner.booked += 1;
     if (session.held && row.status === 'attended') {
       learner.attended += 1;
       learner.firstAttendedMs = Math.min(learner.firstAttendedMs, session.startMs);
@@ -234,25 +307,22 @@ export class TeamupProgressTally {
     const course = this.courses.get(courseId);
     if (!course) return [];
     const ended = course.held > 0 && course.lastEndMs <= this.now.getTime();
+    const perBooking = isClassCourse(courseId);
     const out: Progress[] = [];
     for (const [learnerId, t] of course.learners) {
       if (!t.enrolled) continue;
+      // A class has no roster: what counts is the learner's own bookings, not every event of the type.
+      const held = perBooking ? Math.min(t.booked, course.held) : course.held;
       // Offset pages can repeat a row when data shifts mid-read: never report more than everything.
-      const attended = Math.min(t.attended, course.held);
-      const share = course.held === 0 ? 0 : (attended / course.held) * 100;
+      const attended = Math.min(t.attended, held);
+      const share = held === 0 ? 0 : (attended / held) * 100;
       const status: ProgressStatus =
-        course.held === 0
-          ? 'not_started'
-          : ended
-            ? share >= thresholdPct
-              ? 'completed'
-              : 'incomplete'
-            : 'in_progress';
+        held === 0 ? 'not_started' : ended ? (share >= thresholdPct ? 'completed' : 'incomplete') : 'in_progress';
       out.push({
         learnerId,
         courseId,
         status,
-        rawStatus: `${attended}/${course.held} attended`,
+        rawStatus: `${attended}/${held} attended`,
         progressPct: Math.round(share * 100) / 100,
         score: null,
         startedAt: Number.isFinite(t.firstAttendedMs) ? new Date(t.firstAttendedMs).toISOString() : null,
@@ -269,7 +339,9 @@ export class TeamupProgressTally {
  * - held = not cancelled and already started (relative to `now`); share = attended ÷ held;
  * - once the course's last non-cancelled session has ended: `completed` at or above `thresholdPct`, else `incomplete`;
  * - before that `in_progress`, or `not_started` while nothing has been held yet;
- * - a learner counts as registered with any attendance row that is not a cancellation.
+ * - a learner counts as registered with a booking: registered, attended, no-show or late cancel (not a waitlist spot
+ *   or a cancellation);
+ * - classes (course ids `class-…`): held = the learner's own held bookings, so share = attendance rate.
  */
 export function deriveTeamupProgress(input: {
   courseId: string;
@@ -315,6 +387,10 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
   const sessionCourse = new Map<string, string>();
   /** Customer ids of this run's whole learner listing: attendance naming others looks them up. */
   let listedLearners: Set<string> | null = null;
+  /** Whether `/customers` honoured its `deleted` filter in this run's listing (then each learner's status is known). */
+  let deletedFilterHonoured = false;
+  /** Offering type id → name, for events whose type came back unexpanded. */
+  const classTypeNames = new Map<string, string | null>();
 
   const headers = (withProvider = true): Record<string, string> => ({
     Authorization: `${SCHEME_WORD[scheme]} ${secret}`,
@@ -497,9 +573,10 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
 
   /**
    * Streams a DRF-style list page by page: `page_size`=100, then absolute `next` links (which keep the query) until
-   * null; numbered pages after the first are read a few at a time (see numberedPages), never more held than that. Every page must be the documented envelope (`count`, `next`, `results`);
-   * anything else is an unreadable answer, not the end of the list. At the end the rows read must match `count`
-   * (see ListingCheck): a listing that changed while it was read goes to `onGap`.
+   * null; numbered pages after the first are read a few at a time (see numberedPages), never more held than that.
+   * Every page must be the documented envelope (`count`, `next`, `results`); anything else is an unreadable answer,
+   * not the end of the list. At the end the rows read must match `count` (see ListingCheck): a listing that changed
+   * while it was read goes to `onGap`.
    */
   async function* pages(
     path: string,
@@ -508,7 +585,7 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     onGap: ((reason: string) => void) | undefined,
     withProvider = true,
   ): AsyncGenerator<{ rows: Raw[]; total: number | null }> {
-    let url: URL | null = urlFor(path, { ...params, page_size: String(TEAMUP_PAGE_SIZE) });
+    let url: URL | null = urlFor(path, { page_size: String(TEAMUP_PAGE_SIZE), ...params });
     let first = true;
     const check = new ListingCheck({
       platform: 'TeamUp',
@@ -645,10 +722,28 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
       : new Date(Math.floor((ms - LATE_MARKING_MS) / 1000) * 1000).toISOString().replace('.000Z', '+00:00');
   };
 
-  // `expand` + dotted `fields` bring venue and instructor names with each session page: no call per session.
+  // `expand` + dotted `fields` bring venue (name, zone) and instructor names with each session page: no call per
+  // session.
   const SESSION_QUERY = {
     expand: 'venue,instructors',
-    fields: 'id,name,starts_at,ends_at,status,attending_count,max_occupancy,course,venue.name,instructors.name',
+    fields:
+      'id,name,starts_at,ends_at,status,attending_count,max_occupancy,course,' +
+      'venue.name,venue.timezone,instructors.name',
+  };
+  // The same for events, 250 to a page (their documented maximum). Waiting count and late-cancel deadline have no
+  // column yet; asking for them keeps them in the cached raw rows.
+  const EVENT_QUERY = {
+    page_size: String(TEAMUP_EVENTS_PAGE_SIZE),
+    expand: 'venue,instructors',
+    fields:
+      'id,name,starts_at,ends_at,status,attending_count,waiting_count,max_occupancy,late_cancel_deadline,' +
+      'offering_type,venue.name,venue.timezone,instructors.name',
+  };
+  /** Only each event's class type, for the list of class types. */
+  const EVENT_TYPE_QUERY = {
+    page_size: String(TEAMUP_EVENTS_PAGE_SIZE),
+    expand: 'offering_type',
+    fields: 'id,offering_type.id,offering_type.name',
   };
   const CUSTOMER_FIELDS = { fields: 'id,first_name,last_name,email' };
   // Rosters cannot be filtered by session or course: read by date window, each row carrying its session's course.
@@ -656,16 +751,66 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     expand: 'course_session',
     fields: 'id,status,customer,course_session.id,course_session.course',
   };
+  // The waitlist spot is deferred: without it a waitlisted customer reads as `not_registered`.
+  const EVENT_ATTENDANCE_QUERY = {
+    expand: 'event,waitlist_spot',
+    fields: 'id,status,customer,event.id,event.offering_type,waitlist_spot.status',
+  };
 
+  /** Session id → course id when the server ignored the expansion: one lookup per unknown session, remembered. */
   async function courseOfSession(sessionId: string, signal: AbortSignal): Promise<string> {
     const known = sessionCourse.get(sessionId);
     if (known) return known;
-    // Only when the server ignored the expansion: one lookup per unknown session, remembered.
-    const session = await get(urlFor(`/course_sessions/${sessionId}`, { fields: 'id,course' }), signal);
-    const courseId = idOf(session.course);
+    let courseId: string | null;
+    if (sessionId.startsWith(EVENT_PREFIX)) {
+      const eventId = sessionId.slice(EVENT_PREFIX.length);
+      const event = await get(urlFor(`/events/${eventId}`, { fields: 'id,offering_type' }), signal);
+      courseId = classCourseId(idOf(event.offering_type));
+    } else {
+      const session = await get(urlFor(`/course_sessions/${sessionId}`, { fields: 'id,course' }), signal);
+      courseId = idOf(session.course);
+    }
     if (!courseId) throw new BadRow(`course session ${sessionId} without a course`);
     sessionCourse.set(sessionId, courseId);
     return courseId;
+  }
+
+  /** A class type's name, looked up once when events came back with the type unexpanded. */
+  async function classTypeName(offeringType: unknown, signal: AbortSignal): Promise<string | null> {
+    const named = str(rec(offeringType).name);
+    const id = idOf(offeringType);
+    if (named || !id) return named;
+    if (!classTypeNames.has(id)) {
+      try {
+        classTypeNames.set(id, str((await get(urlFor(`/offering_types/${id}`, { fields: 'id,name' }), signal)).name));
+      } catch (error) {
+        // Gone or not readable: the class type is still listed, under its id.
+        if (!(error instanceof HttpError) || (error.code !== 'not_found' && error.code !== 'forbidden')) throw error;
+        classTypeNames.set(id, null);
+      }
+    }
+    return classTypeNames.get(id) ?? null;
+  }
+
+  /**
+   * Courses, then the class types: the offering types events refer to (each listed once). Every event is read for
+   * this (250 to a page, two fields each): `/offering_types` lists course types too and cannot say which have classes.
+   */
+  async function* courses(scope: ResourceScope): AsyncGenerator<Page<Course>> {
+    yield* mapped('/courses', {}, scope, toCourse);
+    const listed = new Set<string>();
+    yield* mapped(
+      '/events',
+      EVENT_TYPE_QUERY,
+      scope,
+      async (raw) => {
+        const id = classCourseId(idOf(raw.offering_type));
+        if (listed.has(id)) return null;
+        listed.add(id);
+        return toClassCourse(raw.offering_type, await classTypeName(raw.offering_type, scope.signal));
+      },
+      false,
+    );
   }
 
   async function* sessions(scope: ResourceScope): AsyncGenerator<Page<CourseSession>> {
@@ -673,7 +818,8 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     const window: Record<string, string> = from ? { starts_at_gte: from } : {};
     const at = now();
     // With the run's course ids, read only those courses' sessions (a course created mid-run is left for next time).
-    const groups = scope.courseIds ? [...chunks(scope.courseIds, COURSE_FILTER_CHUNK)] : [null];
+    const courseIds = scope.courseIds?.filter((id) => !isClassCourse(id));
+    const groups = courseIds ? [...chunks(courseIds, COURSE_FILTER_CHUNK)] : [null];
     for (const group of groups) {
       const filter: Record<string, string> = group ? { course: group.join(',') } : {};
       for await (const page of mapped(
@@ -686,6 +832,30 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
         for (const s of page.items) sessionCourse.set(s.id, s.courseId);
         yield page;
       }
+    }
+    yield* events(scope, window, at);
+  }
+
+  /** Events in the same window, as sessions of the run's class types (a type first seen mid-run waits a run). */
+  async function* events(
+    scope: ResourceScope,
+    window: Record<string, string>,
+    at: Date,
+  ): AsyncGenerator<Page<CourseSession>> {
+    const classes = scope.courseIds ? new Set(scope.courseIds.filter(isClassCourse)) : null;
+    if (classes && classes.size === 0) return; // a business without classes: no request
+    for await (const page of mapped(
+      '/events',
+      { ...EVENT_QUERY, ...window },
+      scope,
+      (raw) => {
+        const session = toEventSession(raw, at);
+        return classes && !classes.has(session.courseId) ? null : session;
+      },
+      false,
+    )) {
+      for (const s of page.items) sessionCourse.set(s.id, s.courseId);
+      yield page;
     }
   }
 
@@ -700,7 +870,24 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     }
   }
 
-  function attendancePages(scope: ResourceScope): AsyncGenerator<Page<Attendance>> {
+  async function* attendancePages(scope: ResourceScope): AsyncGenerator<Page<Attendance>> {
+    yield* courseAttendancePages(scope);
+    yield* mapped('/attendances', EVENT_ATTENDANCE_QUERY, scope, async (raw) => {
+      const eventId = idOf(raw.event);
+      if (!eventId) throw new BadRow('an attendance without an event');
+      const learnerId = idOf(raw.customer);
+      if (!learnerId) return null; // no customer attached: nothing to report on
+      const sessionId = `${EVENT_PREFIX}${eventId}`;
+      const event = rec(raw.event);
+      const courseId =
+        'offering_type' in event
+          ? classCourseId(idOf(event.offering_type))
+          : await courseOfSession(sessionId, scope.signal);
+      return { learnerId, sessionId, courseId, ...eventAttendanceStatus(raw) };
+    });
+  }
+
+  function courseAttendancePages(scope: ResourceScope): AsyncGenerator<Page<Attendance>> {
     return mapped('/course_session_attendances', ATTENDANCE_QUERY, scope, async (raw) => {
       const sessionId = idOf(raw.course_session);
       if (!sessionId) throw new BadRow('an attendance without a course session');
@@ -714,28 +901,48 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
 
   /**
    * Every customer, deleted ones too: their past attendance stays, and a learner never synced leaves nameless rows.
-   * What `/customers` lists without its `deleted` filter is undocumented, so the deleted ones are asked for as well
-   * and any already listed are passed over.
+   * Customers carry no status of their own, so it comes from the `deleted` filter (named, not described, in the
+   * reference): `deleted=false` lists the active ones and `deleted=true` the deleted ones, if the server honours it.
+   * One request first (`deleted=true`, one row) tells: a server ignoring the filter answers it with the same list as
+   * `deleted=false`, and then the statuses stay unknown and the second listing is not read (it would repeat the first).
    */
   async function* learners(scope: ResourceScope): AsyncGenerator<Page<Learner>> {
     listedLearners = null;
+    deletedFilterHonoured = false;
     const seen = new Set<string>();
-    for await (const page of mapped('/customers', CUSTOMER_FIELDS, scope, toLearner)) {
-      for (const learner of page.items) seen.add(learner.id);
+    let probe: { count: number | null; first: string | null } | null = null;
+    try {
+      const body = await get(urlFor('/customers', { deleted: 'true', page_size: '1', fields: 'id' }), scope.signal);
+      const rows = Array.isArray(body.results) ? body.results : [];
+      probe = { count: num(body.count), first: idOf(rec(rows[0]).id) };
+    } catch (error) {
+      // A server refusing the filter itself (400): one plain listing is all there is, statuses unknown.
+      if (!(error instanceof HttpError) || error.status !== 400) throw error;
+    }
+    let first = true;
+    const params = probe ? { ...CUSTOMER_FIELDS, deleted: 'false' } : CUSTOMER_FIELDS;
+    for await (const page of mapped('/customers', params, scope, (raw) => toLearner(raw))) {
+      if (first && probe) {
+        const same = probe.count !== null && probe.count > 0 && probe.count === page.total;
+        deletedFilterHonoured = !(same && probe.first === page.items[0]?.id);
+      }
+      first = false;
+      for (const learner of page.items) {
+        seen.add(learner.id);
+        if (deletedFilterHonoured) learner.status = 'active';
+      }
       yield page;
     }
-    let started = false;
-    try {
-      for await (const page of mapped('/customers', { ...CUSTOMER_FIELDS, deleted: 'true' }, scope, toLearner, false)) {
-        started = true;
+    // An empty first listing (nobody active) leaves the question open; the probe's own answer then decides.
+    if (first && probe) deletedFilterHonoured = true;
+    if (deletedFilterHonoured && probe && probe.count !== 0) {
+      const deleted = { ...CUSTOMER_FIELDS, deleted: 'true' };
+      for await (const page of mapped('/customers', deleted, scope, (raw) => toLearner(raw, 'deleted'), false)) {
         const fresh = page.items.map((l) => !seen.has(l.id));
         const items = page.items.filter((_, i) => fresh[i]);
         for (const learner of items) seen.add(learner.id);
         if (items.length > 0) yield { items, raw: page.raw.filter((_, i) => fresh[i]), total: null };
       }
-    } catch (error) {
-      // A server refusing the filter itself (400 on its first page): the listing above is all there is.
-      if (started || !(error instanceof HttpError) || error.status !== 400) throw error;
     }
     listedLearners = seen;
   }
@@ -754,7 +961,9 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
       listed.add(id); // asked once, found or not
       try {
         const raw = await get(urlFor(`/customers/${encodeURIComponent(id)}`, CUSTOMER_FIELDS), signal);
-        out.items.push(toLearner(raw));
+        // Missing from listings that hide deleted customers: deleted. Missing from both halves of an honoured
+        // `deleted` filter: most likely added since, so unknown.
+        out.items.push(toLearner(raw, deletedFilterHonoured ? null : 'deleted'));
         out.raw.push(raw);
       } catch (error) {
         if (error instanceof BadRow) continue;
@@ -772,8 +981,7 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
       let courseIds = scope.courseIds;
       if (!courseIds) {
         const ids: string[] = [];
-        for await (const page of mapped('/courses', { fields: 'id' }, scope, (r) => idOf(r.id)))
-          ids.push(...page.items);
+        for await (const page of courses(scope)) ids.push(...page.items.map((c) => c.id));
         courseIds = ids;
       }
       for (const courseId of courseIds) {
@@ -852,7 +1060,7 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
       return { accountName: name, courseCount: num(courses.count), providers, notes: [...notes] };
     },
 
-    courses: (scope) => mapped('/courses', {}, scope, toCourse),
+    courses,
     learners,
     sessions,
     attendance,

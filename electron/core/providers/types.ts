@@ -85,4 +85,9 @@ export interface ConnectorInit<S> {
   now?: () => Date;
   /** Pages per listing before it counts as a runaway (tests lower it); default MAX_LISTING_PAGES. */
   maxPages?: number;
+  /**
+   * Replaces the account's stored secret (a renewed OAuth credential with a rotated refresh token). Absent for a
+   * draft being tested: its credential lives only as long as the test.
+   */
+  saveSecret?: (secret: string) => Promise<void>;
 }

@@ -2,6 +2,7 @@
 import type { ReportColumn } from '../contract/channels/reports';
 import type { ReportValue } from '../store/report-queries';
 import { dateTimeFormat } from './intl-cache';
+import { isoInZone } from './zoned';
 
 const FORMULA_START = /^[=+\-@\t\r\0]/;
 /**
@@ -26,22 +27,36 @@ export function csvField(text: string): string {
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-export function formatDate(iso: string, locale: string | null): string {
-  if (!locale) return iso;
+/** A calendar date without a time (`2026-06-30`: due and expiry dates), not an instant. */
+export const isCalendarDay = (value: string): boolean => value.length === 10 && /^\d{4}-\d{2}-\d{2}$/.test(value);
+
+export function formatDate(iso: string, locale: string | null, zone: string | null = null): string {
+  const day = isCalendarDay(iso);
+  if (!locale) return zone && !day ? isoInZone(iso, zone) : iso;
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : dateTimeFormat(locale, CSV_DATE).format(date);
+  if (Number.isNaN(date.getTime())) return iso;
+  // A calendar date is read as UTC midnight: shown in UTC it stays the same day west of Greenwich too.
+  if (day) return dateTimeFormat(locale, CSV_DAY).format(date);
+  return dateTimeFormat(locale, zone ? { ...CSV_DATE, timeZone: zone } : CSV_DATE).format(date);
 }
 
 const CSV_DATE: Intl.DateTimeFormatOptions = { dateStyle: 'short', timeStyle: 'short' };
+const CSV_DAY: Intl.DateTimeFormatOptions = { dateStyle: 'short', timeZone: 'UTC' };
 
 /**
  * One value as CSV text: numbers as they are, dates in the locale if asked, text through the formula guard, then
  * RFC 4180 quoting. Most cells need neither, and one regular
  * expression test tells, so the common case allocates nothing.
  */
-export function csvCell(value: ReportValue | undefined, column: ReportColumn, locale: string | null): string {
+export function csvCell(
+  value: ReportValue | undefined,
+  column: ReportColumn,
+  locale: string | null,
+  /** A session's own zone: its times written on that zone's clocks (ISO with the zone's offset, or localised). */
+  zone: string | null = null,
+): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return String(value);
-  const text = column.type === 'date' && locale ? formatDate(value, locale) : value;
+  const text = column.type === 'date' && (locale || zone) ? formatDate(value, locale, zone) : value;
   return NEEDS_CARE.test(text) ? csvField(neutralise(text)) : text;
 }

@@ -6,6 +6,7 @@
 import type { ReportColumn } from '../contract/channels/reports';
 import type { ReportValue } from '../store/report-queries';
 import { csvCell, csvField } from './cells';
+import { zoneAt, zoneIndexes } from './zoned';
 import { createChunkedFile } from './chunked-file';
 
 const PROGRESS_EVERY = 20_000;
@@ -26,9 +27,11 @@ export function csvHeader(columns: ReportColumn[], bom: boolean): string {
 /** Turns a value array in `columns` order into one CSV record, CRLF included. */
 export function csvRecord(columns: ReportColumn[], locale: string | null): (row: ReportValue[]) => string {
   const width = columns.length;
+  const zones = zoneIndexes(columns);
+  const cell = (row: ReportValue[], i: number) => csvCell(row[i], columns[i]!, locale, zoneAt(row, zones[i]!));
   return (row) => {
-    let line = csvCell(row[0], columns[0]!, locale);
-    for (let i = 1; i < width; i += 1) line += `,${csvCell(row[i], columns[i]!, locale)}`;
+    let line = cell(row, 0);
+    for (let i = 1; i < width; i += 1) line += `,${cell(row, i)}`;
     return `${line}\r\n`;
   };
 }

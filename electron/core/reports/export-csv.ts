@@ -22,7 +22,7 @@ export const writeCsvExport: FormatWriter = async (deps, { definition, options, 
     // The workers load their learner maps while this thread reads the course list.
     const group = startCsvWorkers(workers, threads, scope);
     try {
-      const { query, courses } = deps.queries.completionsCourses(definition);
+      const { query, courses } = deps.queries.completionsCourses(definition, now);
       const generations = new Map(scope.accounts);
       // Courses read at another generation than the workers' (a sync committed in between): written here instead.
       if (courses.every((c) => generations.get(c.accountId) === c.generation)) {

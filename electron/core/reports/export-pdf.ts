@@ -1,6 +1,7 @@
 /** A report as PDF: the summary and its charts, then the first PDF_ROW_LIMIT rows, printed by Chromium. */
 import { promises as fs } from 'node:fs';
-import { REPORT_COLUMNS, type ReportRow } from '../store/report-queries';
+import type { ReportColumn, ReportKind } from '../contract/channels/reports';
+import { COORDINATOR_KEYS, REPORT_COLUMNS, type ReportRow } from '../store/report-queries';
 import type { FormatWriter } from './export';
 import { FOOTER_TEMPLATE, paperFor, renderReportHtml } from './pdf-template';
 import { createStatusTally } from './summary';
@@ -9,6 +10,17 @@ import { createStatusTally } from './summary';
 export const PDF_ROW_LIMIT = 10_000;
 /** Rows read between two turns of the event loop while a PDF's rows are collected. */
 const YIELD_EVERY = 1_000;
+
+/**
+ * Ids are for machines: the CSV has them, the printed table stays readable without them. So does a coordinator column
+ * (due, expiry, certificates…) no row of this PDF fills: a platform that has none keeps its table as wide as before.
+ */
+export function printedColumns(kind: ReportKind, rows: ReportRow[]): ReportColumn[] {
+  const filled = (key: string) => rows.some((row) => row[key] !== null && row[key] !== undefined && row[key] !== '');
+  return REPORT_COLUMNS[kind].filter(
+    (c) => !c.key.endsWith('_id') && (!COORDINATOR_KEYS.has(c.key) || filled(c.key === 'overdue' ? 'due_at' : c.key)),
+  );
+}
 
 export const writePdfExport: FormatWriter = async (deps, { definition, options, now, temp }) => {
   // Chromium starts while the rows are read (the loop yields now and then, which also keeps IPC answering).
@@ -29,8 +41,7 @@ export const writePdfExport: FormatWriter = async (deps, { definition, options, 
     ...summary,
     definition,
     page,
-    // Ids are for machines: the CSV has them, the printed table stays readable without them.
-    columns: REPORT_COLUMNS[definition.kind].filter((c) => !c.key.endsWith('_id')),
+    columns: printedColumns(definition.kind, rows),
     rows,
     truncatedAt: total > PDF_ROW_LIMIT ? PDF_ROW_LIMIT : null,
     locale,

@@ -30,6 +30,10 @@ const STATUS_COLORS: Record<ProgressStatus, string> = {
 /** What the PDF prints: the summary, then the rows (the first PDF_ROW_LIMIT of `total`). */
 export interface PdfReportInput extends ReportSummary {
   definition: ReportDefinition;
+  /** Another status chart than the learner statuses' (the compliance reports'), with its own colours. */
+  statusChart?: { counts: Record<string, number>; colors: Record<string, string> };
+  /** The bar chart's heading (default: completion rate by course). */
+  barsTitle?: string;
   columns: ReportColumn[];
   rows: ReportRow[];
   truncatedAt: number | null;
@@ -47,6 +51,21 @@ function formatDay(iso: string | null, locale: string): string {
   return Number.isNaN(d.getTime()) ? iso : dateTimeFormat(locale, DAY).format(d);
 }
 
+/** A session time on its venue's clocks (the row's Time zone column names the zone), else in UTC, saying so. */
+function formatSessionTime(iso: string | null, zone: unknown, locale: string): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  if (typeof zone === 'string' && zone) {
+    try {
+      return dateTimeFormat(locale, { ...DAY_TIME, timeZone: zone }).format(d);
+    } catch {
+      // Not a zone this runtime knows: UTC below.
+    }
+  }
+  return formatDate(iso, locale);
+}
+
 function formatDate(iso: string | null, locale: string): string {
   if (!iso) return '';
   const d = new Date(iso);
@@ -54,8 +73,11 @@ function formatDate(iso: string | null, locale: string): string {
 }
 
 /** Horizontal stacked bar of the status distribution. Plain SVG: prints identically in every Chromium. */
-export function statusBarSvg(counts: Partial<Record<ProgressStatus, number>>): string {
-  const entries = (Object.keys(STATUS_COLORS) as ProgressStatus[])
+export function statusBarSvg(
+  counts: Partial<Record<string, number>>,
+  colors: Record<string, string> = STATUS_COLORS,
+): string {
+  const entries = Object.keys(colors)
     .map((s) => [s, counts[s] ?? 0] as const)
     .filter(([, n]) => n > 0);
   const total = entries.reduce((sum, [, n]) => sum + n, 0);
@@ -65,7 +87,7 @@ export function statusBarSvg(counts: Partial<Record<ProgressStatus, number>>): s
     .map(([status, n]) => {
       const w = (n / total) * 600;
       const r =
-        `<rect x="${x.toFixed(2)}" y="0" width="${w.toFixed(2)}" height="18" fill="${STATUS_COLORS[status]}">` +
+        `<rect x="${x.toFixed(2)}" y="0" width="${w.toFixed(2)}" height="18" fill="${colors[status]}">` +
         `<title>${status}: ${n}</title></rect>`;
       x += w;
       return r;
@@ -76,7 +98,7 @@ export function statusBarSvg(counts: Partial<Record<ProgressStatus, number>>): s
       const text = `${escapeHtml(status.replace('_', ' '))}: ${n} (${Math.round((n / total) * 100)}%)`;
       return (
         `<g transform="translate(${(i % 3) * 200},${30 + Math.floor(i / 3) * 16})">` +
-        `<rect width="10" height="10" fill="${STATUS_COLORS[status]}"/><text x="14" y="9">${text}</text></g>`
+        `<rect width="10" height="10" fill="${colors[status]}"/><text x="14" y="9">${text}</text></g>`
       );
     })
     .join('');
@@ -218,11 +240,13 @@ export function renderReportHtml(input: PdfReportInput): string {
           .map((c, i) => {
             const v = row[c.key];
             const text = String(
-              c.type === 'date'
-                ? formatDay(v as string | null, input.locale)
-                : typeof v === 'number'
-                  ? numberFormat(input.locale).format(v)
-                  : (v ?? ''),
+              c.type === 'date' && c.zoneKey
+                ? formatSessionTime(v as string | null, row[c.zoneKey], input.locale)
+                : c.type === 'date'
+                  ? formatDay(v as string | null, input.locale)
+                  : typeof v === 'number'
+                    ? numberFormat(input.locale).format(v)
+                    : (v ?? ''),
             );
             widthCounts[i]![Math.min(MAX_HALF_EMS, Math.ceil(textEms(text) * 2))]! += 1;
             return `<td>${escapeHtml(text)}</td>`;
@@ -251,7 +275,10 @@ export function renderReportHtml(input: PdfReportInput): string {
         `${escapeHtml(f.label)}: ${escapeHtml(f.dataAsOf ? formatDate(f.dataAsOf, input.locale) : 'never synced')}`,
     )
     .join(' · ');
-  const statusChart = statusBarSvg(input.statusCounts) || '<p>No learner statuses in this report.</p>';
+  const statusChart =
+    (input.statusChart
+      ? statusBarSvg(input.statusChart.counts, input.statusChart.colors)
+      : statusBarSvg(input.statusCounts)) || '<p>No learner statuses in this report.</p>';
   const generated = formatDate(input.generatedAt.toISOString(), input.locale);
   const truncatedNote =
     input.truncatedAt !== null
@@ -305,7 +332,7 @@ export function renderReportHtml(input: PdfReportInput): string {
 </header>
 <section class="summary">
   <div><h2>Status distribution</h2>${statusChart}</div>
-  <div><h2>Completion rate by course</h2>${barChartSvg(input.bars) || '<p>No courses in this report.</p>'}</div>
+  <div><h2>${escapeHtml(input.barsTitle ?? 'Completion rate by course')}</h2>${barChartSvg(input.bars) || '<p>No courses in this report.</p>'}</div>
 </section>
 ${truncatedNote}
 <table>

@@ -11,7 +11,8 @@ import type { ReportColumn } from '../contract/channels/reports';
 import type { AttendanceStatus, ProgressStatus } from '../contract/domain';
 import { PROGRESS_STATUSES } from '../contract/domain';
 import type { ReportValue } from '../store/report-queries';
-import { neutralise } from './cells';
+import { isCalendarDay, neutralise } from './cells';
+import { wallClockDate, zoneAt, zoneIndexes } from './zoned';
 import type { ReportSummary } from './summary';
 
 /** Excel's last row: past it the data continues on another sheet. */
@@ -33,6 +34,11 @@ const AFTER_LAST_EXCEL_DAY = Date.UTC(10_000, 0, 1);
 
 /** Every date in a report is a UTC timestamp; the format says so in each cell. */
 const DATE_FORMAT = 'yyyy-mm-dd hh:mm "UTC"';
+/** …except calendar dates (due, expiry), which have no time to show. */
+const DAY_FORMAT = 'yyyy-mm-dd';
+
+/** A calendar date's cell: its day at UTC midnight, which Excel shows as that day whatever the zone. */
+class CalendarDay extends Date {}
 const DATE_CHARS = 20;
 const PERCENT_FORMAT = '0.0%';
 
@@ -85,11 +91,12 @@ export interface XlsxOptions {
 type Cell = string | number | Date | null;
 
 /** One value as a typed cell: what csvCell writes as text, with its type kept. */
-function xlsxCell(value: ReportValue | undefined, column: ReportColumn): Cell {
+function xlsxCell(value: ReportValue | undefined, column: ReportColumn, zone: string | null = null): Cell {
   if (value === null || value === undefined) return null;
   if (column.type === 'number' && typeof value === 'number') return column.percent ? value / 100 : value;
   if (column.type === 'date' && typeof value === 'string') {
-    const date = new Date(value);
+    // Spreadsheet dates carry no zone: a session's is written as its venue's wall clock (the row names the zone).
+    const date = isCalendarDay(value) ? new CalendarDay(value) : zone ? wallClockDate(value, zone) : new Date(value);
     const time = date.getTime();
     // Outside the days Excel shows right, a value stays as its text.
     if (time >= FIRST_EXCEL_DAY && time < AFTER_LAST_EXCEL_DAY) return date;
@@ -146,6 +153,7 @@ export async function writeXlsx(
   out.once('error', (error) => broken.abort(error));
   (workbook as unknown as { zip?: NodeJS.EventEmitter }).zip?.once('error', (error: unknown) => broken.abort(error));
   const iterator = rows[Symbol.iterator]();
+  const zones = zoneIndexes(columns);
   let count = 0;
   try {
     await opened;
@@ -154,7 +162,7 @@ export async function writeXlsx(
     while (sample.length < SAMPLE_ROWS) {
       const next = iterator.next();
       if (next.done) break;
-      sample.push(columns.map((c, i) => xlsxCell(next.value[i], c)));
+      sample.push(columns.map((c, i) => xlsxCell(next.value[i], c, zoneAt(next.value, zones[i]!))));
     }
     const widths = columns.map((c, i) =>
       Math.max(MIN_WIDTH, c.label.length + 3, ...sample.map((r) => cellChars(r[i]!))),
@@ -171,6 +179,7 @@ export async function writeXlsx(
         ? new Map([...TONE_STYLES].map(([status, tone]) => [status, { ...cellStyles[i], ...tone }]))
         : null,
     );
+    const dayStyles = cellStyles.map((style) => ({ ...style, numFmt: DAY_FORMAT }));
     const sheets: string[] = [];
     let sheet: ExcelJS.Worksheet | null = null;
     let inSheet = 0;
@@ -197,7 +206,7 @@ export async function writeXlsx(
       row.eachCell({ includeEmpty: true }, (cell, n) => {
         const tones = toneStyles[n - 1];
         const tone = tones && typeof cell.value === 'string' ? tones.get(cell.value) : undefined;
-        cell.style = tone ?? cellStyles[n - 1]!;
+        cell.style = tone ?? (cells[n - 1] instanceof CalendarDay ? dayStyles[n - 1]! : cellStyles[n - 1]!);
       });
       row.commit();
       inSheet += 1;
@@ -211,11 +220,11 @@ export async function writeXlsx(
     };
     for (const cells of sample) await write(cells);
     for (let next = iterator.next(); !next.done; next = iterator.next()) {
-      await write(columns.map((c, i) => xlsxCell(next.value[i], c)));
+      await write(columns.map((c, i) => xlsxCell(next.value[i], c, zoneAt(next.value, zones[i]!))));
     }
     if (!sheet) startSheet();
     finishSheet();
-    writeSummary(workbook, options.title, options.summary(), sheets);
+    writeSummary(workbook, options.title, options.summary(), sheets, columns);
     await workbook.commit();
   } catch (error) {
     // The write's own error, when it broke first: closing the file below may make the zip fail too.
@@ -247,11 +256,23 @@ async function abandon(out: WriteStream): Promise<void> {
   await closed;
 }
 
+/** What the workbook's dates mean: UTC, or for session times the zone their row names. */
+function zoneNote(columns: ReportColumn[]): string {
+  const zoned = columns.filter((c) => c.zoneKey);
+  if (zoned.length === 0) return 'UTC: every date and time in this workbook is in UTC';
+  const zoneColumn = columns.find((c) => c.key === zoned[0]!.zoneKey)?.label ?? 'time zone';
+  return (
+    `UTC, except ${zoned.map((c) => c.label).join(' and ')}: on the clocks of the zone in each row's ` +
+    `"${zoneColumn}" column (UTC where it is empty)`
+  );
+}
+
 function writeSummary(
   workbook: ExcelJS.stream.xlsx.WorkbookWriter,
   title: string,
   summary: ReportSummary,
   sheets: string[],
+  columns: ReportColumn[],
 ) {
   const sheet = workbook.addWorksheet('Summary');
   const wrap: Partial<ExcelJS.Style> = { alignment: { wrapText: true, vertical: 'top' } };
@@ -268,7 +289,7 @@ function writeSummary(
   label('Selection', neutralise(summary.selection));
   label('Filters', neutralise(summary.filters.length ? summary.filters.join(' · ') : 'none'));
   label('Generated', summary.generatedAt, DATE_FORMAT);
-  label('Time zone', 'UTC: every date and time in this workbook is in UTC');
+  label('Time zone', zoneNote(columns));
   label('Rows', summary.total, '#,##0');
   label('Data sheets', sheets.join(', '));
   sheet.addRow([]).commit();

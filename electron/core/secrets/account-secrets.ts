@@ -21,6 +21,12 @@ export interface AccountSecretsDeps {
 export function accountSecrets(deps: AccountSecretsDeps): (account: Account) => Promise<string> {
   return async (account) => {
     if (account.platform === 'sample') return '';
+    // The platform refused this account's sign-in: asking it again with the same credential would fail the same
+    // way (and count against it), so nothing is sent until the user reconnects.
+    const current = deps.accounts.get(account.id) ?? account;
+    if (current.needsReconnect && current.reconnectReason) {
+      throw new RollbookError('reconnect_needed', `"${account.label}" needs reconnecting. ${current.reconnectReason}`);
+    }
     const secret = await deps.secrets.get(account.id).catch(() => null);
     if (secret) {
       deps.scrubber.add(secret);
@@ -37,4 +43,29 @@ export function accountSecrets(deps: AccountSecretsDeps): (account: Account) => 
         'Reconnect the account (replace its secret) to sync again; its cached data is still here.',
     );
   };
+}
+
+/**
+ * Writes a renewed secret back where the account keeps it (a rotated OAuth refresh token). The account may have been
+ * removed meanwhile: then there is nothing to write it for.
+ */
+export function accountSecretWriter(deps: AccountSecretsDeps): (accountId: string, secret: string) => Promise<void> {
+  return async (accountId, secret) => {
+    deps.scrubber.add(secret);
+    const account = deps.accounts.get(accountId);
+    if (!account || account.secretLocation === 'none') return;
+    await deps.secrets.set(accountId, secret, account.secretLocation);
+  };
+}
+
+/** Marks an account whose sign-in the platform refused (`reconnect_needed`), once, with the platform's reason. */
+export function markReconnectNeeded(
+  deps: Omit<AccountSecretsDeps, 'secrets' | 'scrubber'>,
+  accountId: string,
+  reason: string,
+) {
+  const account = deps.accounts.get(accountId);
+  if (!account || account.needsReconnect) return;
+  deps.accounts.setNeedsReconnect(accountId, true, reason);
+  deps.events.emit('accounts.changed', { accounts: deps.accounts.list() });
 }

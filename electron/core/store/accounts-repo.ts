@@ -10,6 +10,7 @@ interface AccountRow {
   settings_json: string;
   secret_location: SecretLocation;
   needs_reconnect: number;
+  reconnect_reason: string | null;
   live_generation: number;
   last_synced_at: string | null;
   created_at: string;
@@ -24,6 +25,7 @@ function toAccount(row: AccountRow): Account {
     settings: JSON.parse(row.settings_json) as AccountSettings,
     secretLocation: row.secret_location,
     needsReconnect: row.needs_reconnect === 1,
+    reconnectReason: row.needs_reconnect === 1 ? row.reconnect_reason : null,
     liveGeneration: row.live_generation,
     lastSyncedAt: row.last_synced_at,
     createdAt: row.created_at,
@@ -44,10 +46,11 @@ export function createAccountsRepo(db: Db) {
   const update = db.prepare(
     `UPDATE accounts SET label = @label, settings_json = @settings_json, updated_at = @now WHERE id = @id`,
   );
+  // A new secret (or a new sign-in) is the reconnection: the reason it was needed goes with the flag.
   const setSecret = db.prepare(
-    'UPDATE accounts SET secret_location = ?, needs_reconnect = ?, updated_at = ? WHERE id = ?',
+    'UPDATE accounts SET secret_location = ?, needs_reconnect = ?, reconnect_reason = NULL, updated_at = ? WHERE id = ?',
   );
-  const setReconnect = db.prepare('UPDATE accounts SET needs_reconnect = ? WHERE id = ?');
+  const setReconnect = db.prepare('UPDATE accounts SET needs_reconnect = ?, reconnect_reason = ? WHERE id = ?');
   const remove = db.prepare('DELETE FROM accounts WHERE id = ?');
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM accounts');
 
@@ -80,7 +83,9 @@ export function createAccountsRepo(db: Db) {
     update: (a: { id: string; label: string; settings: AccountSettings; now: string }) =>
       update.run({ id: a.id, label: a.label, settings_json: JSON.stringify(a.settings), now: a.now }),
     setSecretLocation: (id: string, location: SecretLocation, now: string) => setSecret.run(location, 0, now, id),
-    setNeedsReconnect: (id: string, needs: boolean) => setReconnect.run(needs ? 1 : 0, id),
+    /** `reason`: what the platform said (an OAuth sign-in it no longer accepts); kept until the account reconnects. */
+    setNeedsReconnect: (id: string, needs: boolean, reason: string | null = null) =>
+      setReconnect.run(needs ? 1 : 0, needs ? reason : null, id),
     remove: (id: string) => remove.run(id).changes > 0,
   };
 }

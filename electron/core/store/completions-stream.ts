@@ -42,6 +42,8 @@ function sqliteCompare(a: string, b: string, nocase: boolean): number {
 const LEARNER_NAME = 5;
 const LEARNER_ID = 4;
 const COURSE_ID = 2;
+const LEARNER_EMAIL = 6;
+const DEPARTMENT = 20;
 
 /** ORDER BY learner_name COLLATE NOCASE, learner_id, course_id: the SQL path's order within a block. */
 function compareRows(a: ReportValue[], b: ReportValue[]): number {
@@ -55,11 +57,14 @@ function compareRows(a: ReportValue[], b: ReportValue[]): number {
 /** Block boundaries: equal under NOCASE. */
 const nocaseEqual = (a: string, b: string) => a === b || (a.length === b.length && sqliteCompare(a, b, true) === 0);
 
-/** Per account: learner id → index into `names` and `emails` (small integers: no object per learner). */
+/** Per account: learner id → index into the arrays below (small integers: no object per learner). */
 export interface Learners {
   byAccount: Map<string, Map<string, number>>;
   names: string[];
   emails: (string | null)[];
+  departments: (string | null)[];
+  /** Blocked or deleted on the platform (1), else 0. */
+  leavers: number[];
 }
 
 /** One course of the report, in report order, with the generation of its account the report reads. */
@@ -97,6 +102,9 @@ export function learnersFit(db: Db, scope: Map<string, number>, limit: number): 
   return true;
 }
 
+/** id, name, e-mail, department, leaver (1/0; null without a status). */
+type LearnerTuple = [string, string, string | null, string | null, number | null];
+
 /**
  * The learners of the accounts in `scope`, at its generations. `onSlice` runs between reads (a worker's stop check).
  */
@@ -105,23 +113,25 @@ export function loadLearners(db: Db, scope: Map<string, number>, onSlice?: () =>
   // at a time keeps all() from building one array of every learner.
   const sliceOf = (after: string) =>
     db
-      .prepare<[string, number, ...string[]], [string, string, string | null]>(
-        'SELECT id, name, email FROM learners WHERE account_id = ? ' +
+      .prepare<[string, number, ...string[]], LearnerTuple>(
+        "SELECT id, name, email, department, status IN ('blocked', 'deleted') FROM learners WHERE account_id = ? " +
           `AND generation = ?${after} ORDER BY id LIMIT ${LEARNER_SLICE}`,
       )
       .raw();
   const first = sliceOf('');
   const next = sliceOf(' AND id > ?');
-  const learners: Learners = { byAccount: new Map(), names: [], emails: [] };
+  const learners: Learners = { byAccount: new Map(), names: [], emails: [], departments: [], leavers: [] };
   for (const [account, generation] of scope) {
     const byId = new Map<string, number>();
     for (let after: string | null = null; ;) {
-      const rows: [string, string, string | null][] =
+      const rows: LearnerTuple[] =
         after === null ? first.all(account, generation) : next.all(account, generation, after);
-      for (const [id, name, email] of rows) {
+      for (const [id, name, email, department, leaver] of rows) {
         byId.set(id, learners.names.length);
         learners.names.push(name);
         learners.emails.push(email);
+        learners.departments.push(department);
+        learners.leavers.push(leaver ?? 0);
       }
       if (rows.length < LEARNER_SLICE) break;
       onSlice?.();
@@ -160,7 +170,8 @@ export function completionsReader(
   learners: Learners,
 ): (courses: CourseRow[]) => Generator<ReportValue[]> {
   const progress = db.prepare(query.progress).raw();
-  const { names, emails } = learners;
+  const { names, emails, departments, leavers } = learners;
+  const { hideLeavers } = query;
   return function* (courses) {
     let block: ReportValue[][] = [];
     let previous: CourseRow | null = null;
@@ -185,12 +196,16 @@ export function completionsReader(
       for (const row of rows) {
         const learnerId = row[LEARNER_ID] as string;
         const at = ids?.get(learnerId);
+        if (hideLeavers && at !== undefined && leavers[at] === 1) continue;
         row[0] = course.label;
         row[1] = course.platform;
         row[COURSE_ID] = course.courseId;
         row[3] = course.courseName;
         row[LEARNER_NAME] = at === undefined ? learnerId : names[at]!;
-        if (at !== undefined) row[6] = emails[at]!;
+        if (at !== undefined) {
+          row[LEARNER_EMAIL] = emails[at]!;
+          row[DEPARTMENT] = departments[at]!;
+        }
         block.push(row);
       }
     }

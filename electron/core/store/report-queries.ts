@@ -9,12 +9,35 @@ import { beginReadSnapshot, type Db } from './db';
 import { LEARNER_MAP_LIMIT, learnersFit, readCourses, streamCompletions, type CourseRow } from './completions-stream';
 import { textMatch } from './text-match';
 import { liveJoin } from './live-rows';
+import { dueParams, notLeaverSql, overdueSql } from './due-dates';
 
 export type ReportValue = string | number | null;
 export type ReportRow = Record<string, ReportValue>;
 
 const col = (key: string, label: string, type: ReportColumn['type'] = 'text'): ReportColumn => ({ key, label, type });
 const pct = (key: string, label: string): ReportColumn => ({ key, label, type: 'number', percent: true });
+/** A session time, shown in the session's own time zone (the `time_zone` column). */
+const sessionTime = (key: string, label: string): ReportColumn => ({
+  ...col(key, label, 'date'),
+  zoneKey: 'time_zone',
+});
+
+/**
+ * What coordinators act on (issue #22), which many platforms leave empty. Appended to the completions columns, so the
+ * positions completions-stream fills stay put.
+ */
+const COORDINATOR_COLUMNS: ReportColumn[] = [
+  col('assigned_at', 'Assigned', 'date'),
+  col('due_at', 'Due', 'date'),
+  col('overdue', 'Overdue'),
+  col('expires_at', 'Expires', 'date'),
+  col('certificate_issued_at', 'Certificate issued', 'date'),
+  col('certificate_expires_at', 'Certificate expires', 'date'),
+  col('time_spent_min', 'Time spent (min)', 'number'),
+  col('score', 'Score', 'number'),
+  col('department', 'Department'),
+];
+export const COORDINATOR_KEYS: ReadonlySet<string> = new Set(COORDINATOR_COLUMNS.map((c) => c.key));
 
 export const REPORT_COLUMNS: Record<ReportKind, ReportColumn[]> = {
   completions: [
@@ -30,13 +53,15 @@ export const REPORT_COLUMNS: Record<ReportKind, ReportColumn[]> = {
     pct('progress_pct', 'Progress %'),
     col('completed_at', 'Completed at', 'date'),
     col('last_activity_at', 'Last activity', 'date'),
+    ...COORDINATOR_COLUMNS,
   ],
   attendance: [
     col('account', 'Account'),
     col('course_name', 'Course'),
     col('session_id', 'Session ID'),
-    col('session_start', 'Session start', 'date'),
-    col('session_end', 'Session end', 'date'),
+    sessionTime('session_start', 'Session start'),
+    sessionTime('session_end', 'Session end'),
+    col('time_zone', 'Time zone'),
     col('session_status', 'Session status'),
     col('learner_id', 'Learner ID'),
     col('learner_name', 'Learner'),
@@ -85,6 +110,8 @@ interface Built {
 
 export interface CompletionsByCourse {
   courses: string;
+  /** The progress query has no learner join: the reader drops leavers' rows from its learner map instead. */
+  hideLeavers: boolean;
   /**
    * One course's rows, with NULL where the course's and the learner's columns go: binds @kAccount, @kGeneration and
    * @kCourse besides `params`.
@@ -137,13 +164,45 @@ function common(def: ReportDefinition, where: string[], params: Record<string, u
   courseFilter(def, where, params, courseColumn);
 }
 
-/** The filters on progress rows (p) and their learners (l) shared by completions and transcripts. */
-function progressWhere(def: ReportDefinition, where: string[], params: Record<string, unknown>) {
+/** The completions columns after `last_activity_at`, from progress (p); the department comes from the learner. */
+const COORDINATOR_SQL = `p.assigned_at, p.due_at, CASE WHEN ${overdueSql('p')} THEN 'yes' ELSE 'no' END AS overdue,
+  p.expires_at, p.certificate_issued_at, p.certificate_expires_at,
+  round(p.time_spent_s / 60.0, 1) AS time_spent_min, p.score`;
+
+/** Whether a report drops learners who left (blocked or deleted): completions and attendance, unless asked. */
+const hidesLeavers = (def: ReportDefinition) => def.kind !== 'learner' && def.kind !== 'courses' && !def.includeLeavers;
+
+/**
+ * The filters on progress rows (p) shared by completions and transcripts, without the learner's. Binds @now and
+ * @today always: the Overdue column needs them even unfiltered.
+ */
+function progressOnlyWhere(def: ReportDefinition, now: string, where: string[], params: Record<string, unknown>) {
+  Object.assign(params, dueParams(now));
   if (def.statuses?.length) {
     where.push('p.status IN (SELECT value FROM json_each(@statuses))');
     params.statuses = JSON.stringify(def.statuses);
   }
+  if (def.overdue) where.push(overdueSql('p'));
+  if (def.dueBefore) {
+    where.push('p.due_at < @dueBefore');
+    params.dueBefore = def.dueBefore;
+  }
+  if (def.expiresBefore) {
+    // Either end counts: a coordinator asking "what runs out before …" means access and certificates alike.
+    where.push('(p.expires_at < @expiresBefore OR p.certificate_expires_at < @expiresBefore)');
+    params.expiresBefore = def.expiresBefore;
+  }
   periodFilter(def, 'coalesce(p.completed_at, p.last_activity_at)', where, params);
+}
+
+/** The filters on progress rows (p) and their learners (l) shared by completions and transcripts. */
+function progressWhere(def: ReportDefinition, now: string, where: string[], params: Record<string, unknown>) {
+  progressOnlyWhere(def, now, where, params);
+  if (hidesLeavers(def)) where.push(notLeaverSql('l'));
+  learnerWhere(def, where, params);
+}
+
+function learnerWhere(def: ReportDefinition, where: string[], params: Record<string, unknown>) {
   if (def.kind === 'learner') {
     where.push('lower(l.email) = lower(@email)');
     params.email = def.learnerEmail;
@@ -176,7 +235,7 @@ function completionsInCourseOrder(def: ReportDefinition, where: string[], params
   return `${courseOrder(def, params)}
     SELECT k.label AS account, k.platform, p.course_id, k.course_name, p.learner_id,
       coalesce(l.name, p.learner_id) AS learner_name, l.email AS learner_email, p.status, p.raw_status, p.progress_pct,
-      p.completed_at, p.last_activity_at
+      p.completed_at, p.last_activity_at, ${COORDINATOR_SQL}, l.department
     FROM k CROSS JOIN progress p INDEXED BY sqlite_autoindex_progress_1
       ON p.account_id = k.account_id AND p.generation = k.generation AND p.course_id = k.course_id
     LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
@@ -217,20 +276,21 @@ function courseOrder(def: ReportDefinition, params: Record<string, unknown>): st
  * The completions report for exports as two queries (completions-stream.ts): its courses in report order, and one
  * course's progress rows, with no learner join.
  */
-function completionsByCourse(def: ReportDefinition): CompletionsByCourse {
+function completionsByCourse(def: ReportDefinition, now: string): CompletionsByCourse {
   const params: Record<string, unknown> = {};
   const where: string[] = [];
-  progressWhere(def, where, params);
+  // Learner filters: a learner search never comes this way (see iterateValues), leavers are the reader's.
+  progressOnlyWhere(def, now, where, params);
   const courses = `${courseOrder(def, params)}
     SELECT account_id AS accountId, generation, label, platform, course_id AS courseId, course_name AS courseName
     FROM k ORDER BY label, course_name`;
   // Rows come in REPORT_COLUMNS.completions shape; the NULLs are the course's and learner's, filled in by the caller.
   const progress = `SELECT NULL, NULL, NULL, NULL, p.learner_id, NULL, NULL, p.status, p.raw_status, p.progress_pct,
-    p.completed_at, p.last_activity_at
+    p.completed_at, p.last_activity_at, ${COORDINATOR_SQL}, NULL
     FROM progress p INDEXED BY sqlite_autoindex_progress_1
     WHERE
       ${['p.account_id = @kAccount', 'p.generation = @kGeneration', 'p.course_id = @kCourse', ...where].join(' AND ')}`;
-  return { courses, progress, params };
+  return { courses, progress, params, hideLeavers: hidesLeavers(def) };
 }
 
 /**
@@ -241,18 +301,28 @@ function completionsByCourse(def: ReportDefinition): CompletionsByCourse {
  */
 function completionsCountFromStats(def: ReportDefinition): Built | null {
   if (def.kind !== 'completions' || def.from || def.to || def.learnerSearch) return null;
+  if (def.overdue || def.dueBefore || def.expiresBefore) return null;
   const where: string[] = [];
   const params: Record<string, unknown> = {};
   common(def, where, params, 's.course_id');
   // Column names from the enum, never from the definition's strings.
   const statuses = def.statuses?.length ? PROGRESS_STATUSES.filter((s) => def.statuses!.includes(s)) : null;
   const rows = statuses ? statuses.map((s) => `s.${s}`).join(' + ') || '0' : 's.learners';
-  return {
-    sql:
-      `SELECT coalesce(sum(${rows}), 0) AS n FROM course_stats s ${liveJoin('s')} ` +
-      `${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
-    params,
-  };
+  const total =
+    `SELECT coalesce(sum(${rows}), 0) FROM course_stats s ${liveJoin('s')} ` +
+    `${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+  if (!hidesLeavers(def)) return { sql: `SELECT (${total}) AS n`, params };
+  // Less the leavers' rows: leavers are few, and each one's rows are an index range (progress_by_learner).
+  const leaverWhere = ["l.status IN ('blocked', 'deleted')"];
+  common(def, leaverWhere, params, 'p.course_id');
+  if (statuses) {
+    leaverWhere.push('p.status IN (SELECT value FROM json_each(@statuses))');
+    params.statuses = JSON.stringify(statuses);
+  }
+  const leavers = `SELECT count(*) FROM learners l ${liveJoin('l')}
+    JOIN progress p ON p.account_id = l.account_id AND p.generation = l.generation AND p.learner_id = l.id
+    WHERE ${leaverWhere.join(' AND ')}`;
+  return { sql: `SELECT (${total}) - (${leavers}) AS n`, params };
 }
 
 /**
@@ -276,17 +346,17 @@ export function buildReportQuery(
     case 'completions':
     case 'learner': {
       if (def.kind === 'completions' && shape === 'sorted') {
-        progressWhere(def, where, params);
+        progressWhere(def, now, where, params);
         return { sql: completionsInCourseOrder(def, where, params), params };
       }
       common(def, where, params, 'p.course_id');
-      progressWhere(def, where, params);
+      progressWhere(def, now, where, params);
       const learners = `${def.kind === 'learner' ? 'JOIN' : 'LEFT JOIN'} learners l
         ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id`;
       const filters = where.length ? `WHERE ${where.join(' AND ')}` : '';
       if (shape === 'count') {
         // A course always joins one row or none, so it cannot change the count; a learner only when filtered on.
-        const joinLearners = def.kind === 'learner' || Boolean(def.learnerSearch);
+        const joinLearners = def.kind === 'learner' || Boolean(def.learnerSearch) || hidesLeavers(def);
         return {
           sql: `SELECT count(*) AS n FROM progress p ${liveJoin('p')} ${joinLearners ? learners : ''} ${filters}`,
           params,
@@ -299,7 +369,7 @@ export function buildReportQuery(
              p.started_at, p.completed_at, p.last_activity_at`
           : `a.label AS account, a.platform, p.course_id, coalesce(c.name, p.course_id) AS course_name, p.learner_id,
              coalesce(l.name, p.learner_id) AS learner_name, l.email AS learner_email, p.status, p.raw_status,
-             p.progress_pct, p.completed_at, p.last_activity_at`;
+             p.progress_pct, p.completed_at, p.last_activity_at, ${COORDINATOR_SQL}, l.department`;
       return {
         sql: `SELECT ${select} FROM progress p ${liveJoin('p')}
           ${learners}
@@ -312,10 +382,11 @@ export function buildReportQuery(
     case 'attendance': {
       common(def, where, params, 'x.course_id');
       periodFilter(def, 's.starts_at', where, params);
+      if (hidesLeavers(def)) where.push(notLeaverSql('l'));
       learnerFilter(def, where, params);
       return {
         sql: `SELECT a.label AS account, coalesce(c.name, x.course_id) AS course_name, x.session_id,
-            s.starts_at AS session_start, s.ends_at AS session_end, s.status AS session_status, x.learner_id,
+            s.starts_at AS session_start, s.ends_at AS session_end, s.time_zone, s.status AS session_status, x.learner_id,
             coalesce(l.name, x.learner_id) AS learner_name, l.email AS learner_email, x.status AS attendance_status
           FROM attendance x ${liveJoin('x')}
           JOIN course_sessions s
@@ -427,7 +498,7 @@ export function createReportQueries(db: Db, options: { learnerMapLimit?: number 
     ): IterableIterator<ReportValue[]> {
       return readSnapshot(db, (reader) => {
         if (def.kind === 'completions' && !def.learnerSearch && options.learnerMap !== false) {
-          const rows = streamCompletions(reader, completionsByCourse(def), learnerMapLimit);
+          const rows = streamCompletions(reader, completionsByCourse(def, now), learnerMapLimit);
           if (rows) return rows;
         }
         const { sql, params } = buildReportQuery(def, now);
@@ -468,8 +539,8 @@ export function createReportQueries(db: Db, options: { learnerMapLimit?: number 
       return learnersFit(db, new Map(accounts), learnerMapLimit) ? { databasePath: db.name, accounts } : null;
     },
     /** A completions export's courses in report order, for CSV workers: one statement, so one snapshot. */
-    completionsCourses(def: ReportDefinition): { query: CompletionsByCourse; courses: CourseRow[] } {
-      const query = completionsByCourse(def);
+    completionsCourses(def: ReportDefinition, now: string): { query: CompletionsByCourse; courses: CourseRow[] } {
+      const query = completionsByCourse(def, now);
       return { query, courses: readCourses(db, query) };
     },
     /** The first rows only: with LIMIT, SQLite keeps a top-N sorter instead of sorting every row. */

@@ -13,11 +13,12 @@ import type {
   SessionRow,
   StatusCounts,
 } from '../contract/channels/workspace';
-import type { Platform, ProgressStatus } from '../contract/domain';
+import type { LearnerStatus, Platform, ProgressStatus } from '../contract/domain';
 import { PROGRESS_STATUSES } from '../contract/domain';
 import type { Db } from './db';
 import { textMatch, textSource } from './text-match';
 import { liveJoin, liveLearnerTotalSql } from './live-rows';
+import { dueParams, notLeaverSql, overdueSql } from './due-dates';
 
 type Scope = string[] | null;
 
@@ -40,6 +41,7 @@ interface CourseDbRow {
   passed: number | null;
   failed: number | null;
   incomplete: number | null;
+  inactive: number | null;
   overdue: number | null;
   last_activity_at: string | null;
   next_session_at: string | null;
@@ -62,6 +64,7 @@ function toCourseRow(r: CourseDbRow): CourseRow {
     learners,
     completionRate: rate(c.completed + c.passed, learners),
     counts: c,
+    inactive: r.inactive ?? 0,
     overdue: r.overdue ?? 0,
     nextSessionAt: r.next_session_at,
     lastActivityAt: r.last_activity_at,
@@ -71,13 +74,19 @@ function toCourseRow(r: CourseDbRow): CourseRow {
 const NEXT_SESSION_SQL = `(SELECT min(cs.starts_at) FROM course_sessions cs
       WHERE cs.account_id = c.account_id AND cs.generation = c.generation AND cs.course_id = c.id
         AND cs.starts_at > @now AND cs.status <> 'cancelled')`;
+/**
+ * Overdue depends on today, so it is counted when asked (course_stats holds what a sync fixed): over one course's
+ * progress rows through the primary key, for the rows of a page, or for every course only when that is the sort.
+ */
+const OVERDUE_SQL = `(SELECT count(*) FROM progress p
+      WHERE p.account_id = c.account_id AND p.generation = c.generation AND p.course_id = c.id AND ${overdueSql('p')})`;
 const COURSE_FROM = `
   FROM courses c
   ${liveJoin('c')}
   LEFT JOIN course_stats s ON s.account_id = c.account_id AND s.generation = c.generation AND s.course_id = c.id`;
 const COURSE_COLUMNS = `c.account_id, a.label, a.platform, c.id, c.name, c.type, s.learners, s.not_started,
-    s.in_progress, s.completed, s.passed, s.failed, s.incomplete, s.overdue, s.last_activity_at,
-    ${NEXT_SESSION_SQL} AS next_session_at`;
+    s.in_progress, s.completed, s.passed, s.failed, s.incomplete, s.overdue AS inactive, s.last_activity_at,
+    ${NEXT_SESSION_SQL} AS next_session_at, ${OVERDUE_SQL} AS overdue`;
 const COURSE_SELECT = `SELECT ${COURSE_COLUMNS} ${COURSE_FROM}`;
 
 /**
@@ -96,7 +105,8 @@ const COURSE_SORT: Record<string, string> = {
   completionRate: 'CASE WHEN coalesce(s.learners, 0) = 0 THEN -1 ELSE (s.completed + s.passed) * 1.0 / s.learners END',
   nextSessionAt: `coalesce(${NEXT_SESSION_SQL}, '9999')`,
   lastActivityAt: "coalesce(s.last_activity_at, '')",
-  overdue: 'coalesce(s.overdue, 0)',
+  inactive: 'coalesce(s.overdue, 0)',
+  overdue: OVERDUE_SQL,
 };
 const LEARNER_SORT: Record<string, string> = {
   name: 'rb_fold(coalesce(l.name, p.learner_id))',
@@ -105,6 +115,7 @@ const LEARNER_SORT: Record<string, string> = {
   progressPct: 'coalesce(p.progress_pct, -1)',
   completedAt: "coalesce(p.completed_at, '')",
   lastActivityAt: "coalesce(p.last_activity_at, '')",
+  dueAt: "coalesce(p.due_at, '9999')",
 };
 
 const SEARCH_CANDIDATES = 20;
@@ -180,7 +191,7 @@ export function createWorkspaceQueries(db: Db) {
   /** WHERE, ORDER BY and parameters of a Courses-view question; shared by the full list and the paged one. */
   function courseQuery(input: CourseQuery): { where: string; order: string; params: Record<string, unknown> } {
     const where = [scopeSql('c.account_id')];
-    const params: Record<string, unknown> = { ...scopeParams(input.accountIds), now: input.now };
+    const params: Record<string, unknown> = { ...scopeParams(input.accountIds), ...dueParams(input.now) };
     if (input.search) {
       const match = textMatch('course', 'c', input.search);
       where.push(match.sql);
@@ -225,8 +236,8 @@ export function createWorkspaceQueries(db: Db) {
     const { where, order, params } = courseQuery(input);
     const sortSql = `SELECT c.rowid AS id ${COURSE_FROM} WHERE ${where} ORDER BY ${order}`;
     // `now` changes on every call. Unless the order depends on it, it is left out so the next page reuses the order;
-    // when it does (next session), it counts in whole minutes, so the pages of one scroll agree on what "next" is.
-    const { now: _, ...timeless } = params;
+    // when it does (next session, overdue), it counts in whole minutes, so the pages of one scroll agree on it.
+    const { now: _, today: _t, ...timeless } = params;
     const ids = orderedRowids(
       sortSql,
       sortSql.includes('@now') ? { ...params, now: `${input.now.slice(0, 16)}:00.000Z` } : timeless,
@@ -235,7 +246,7 @@ export function createWorkspaceQueries(db: Db) {
       ids,
       input,
       `SELECT c.rowid AS _id, ${COURSE_COLUMNS} ${COURSE_FROM} WHERE c.rowid IN (SELECT value FROM json_each(@ids))`,
-      { now: input.now },
+      dueParams(input.now),
     );
     return { total: ids.length, rows: rows.map(toCourseRow) };
   }
@@ -258,6 +269,7 @@ export function createWorkspaceQueries(db: Db) {
     sort: { column: string; direction: 'asc' | 'desc' };
     offset: number;
     limit: number;
+    now: string;
   }): { total: number; rows: CourseLearnerRow[] } {
     const where = ['p.account_id = @accountId', 'p.course_id = @courseId'];
     const params: Record<string, unknown> = { accountId: input.accountId, courseId: input.courseId };
@@ -282,12 +294,14 @@ export function createWorkspaceQueries(db: Db) {
       input,
       `SELECT p.rowid AS _id, p.learner_id AS learnerId, coalesce(l.name, p.learner_id) AS name, l.email, p.status,
          p.raw_status AS rawStatus, p.progress_pct AS progressPct, p.started_at AS startedAt,
-         p.completed_at AS completedAt, p.last_activity_at AS lastActivityAt
+         p.completed_at AS completedAt, p.last_activity_at AS lastActivityAt, p.due_at AS dueAt,
+         ${overdueSql('p')} AS overdue, l.status AS learnerStatus
        FROM progress p
        LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
        WHERE p.rowid IN (SELECT value FROM json_each(@ids))`,
+      dueParams(input.now),
     );
-    return { total: ids.length, rows };
+    return { total: ids.length, rows: rows.map((r) => ({ ...r, overdue: Boolean(r.overdue) })) };
   }
 
   const sessionsOf = db.prepare<
@@ -302,9 +316,10 @@ export function createWorkspaceQueries(db: Db) {
       instructors_json: string;
       capacity: number | null;
       attending: number;
+      time_zone: string | null;
     }
   >(
-    `SELECT cs.id, cs.name, cs.starts_at, cs.ends_at, cs.status, cs.venue, cs.instructors_json, cs.capacity,
+    `SELECT cs.id, cs.name, cs.starts_at, cs.ends_at, cs.status, cs.venue, cs.instructors_json, cs.capacity, cs.time_zone,
        (SELECT count(*) FROM attendance x WHERE x.account_id = cs.account_id AND x.generation = cs.generation
           AND x.session_id = cs.id AND x.status IN ('registered', 'attended')) AS attending
      FROM course_sessions cs ${liveJoin('cs')}
@@ -331,6 +346,7 @@ export function createWorkspaceQueries(db: Db) {
       instructors: JSON.parse(s.instructors_json) as string[],
       capacity: s.capacity,
       attending: s.attending,
+      timeZone: s.time_zone,
     }));
     const learners = new Map<string, string>();
     const cells: Record<string, Record<string, string>> = {};
@@ -364,14 +380,15 @@ export function createWorkspaceQueries(db: Db) {
   );
   const overviewCourses = (order: string, where = '1 = 1') =>
     db.prepare(
-      `SELECT c.account_id AS accountId, c.id, c.name, s.learners, s.completed + s.passed AS done, s.overdue
+      `SELECT c.account_id AS accountId, c.id, c.name, s.learners, s.completed + s.passed AS done,
+         s.overdue AS inactive
        FROM courses c ${liveJoin('c')}
        JOIN course_stats s ON s.account_id = c.account_id AND s.generation = c.generation AND s.course_id = c.id
        WHERE ${scopeSql('c.account_id')} AND ${where} ORDER BY ${order} LIMIT @limit`,
     );
   const byLearners = overviewCourses('s.learners DESC, c.name COLLATE NOCASE, c.account_id');
   const lowest = overviewCourses('(s.completed + s.passed) * 1.0 / s.learners ASC, s.learners DESC', 's.learners >= 5');
-  const overdue = overviewCourses('s.overdue DESC, s.learners DESC', 's.overdue > 0');
+  const inactive = overviewCourses('s.overdue DESC, s.learners DESC', 's.overdue > 0');
   const recent = db.prepare(
     `SELECT p.account_id AS accountId, p.course_id AS courseId, coalesce(c.name, p.course_id) AS courseName,
        p.learner_id AS learnerId,
@@ -393,14 +410,14 @@ export function createWorkspaceQueries(db: Db) {
       name: string;
       learners: number;
       done: number;
-      overdue: number;
+      inactive: number;
     }) => ({
       accountId: r.accountId,
       id: r.id,
       name: r.name,
       learners: r.learners,
       completionRate: rate(r.done, r.learners),
-      overdue: r.overdue,
+      inactive: r.inactive,
     });
     type R = Parameters<typeof pick>[0];
     return {
@@ -413,9 +430,9 @@ export function createWorkspaceQueries(db: Db) {
         upcomingSessions: (overviewUpcoming.get({ ...scope, now }) as { n: number }).n,
       },
       statusDistribution: counts(t as Partial<Record<ProgressStatus, number>>),
-      completionByCourse: (byLearners.all({ ...scope, limit: 12 }) as R[]).map(pick).map(({ overdue: _o, ...r }) => r),
-      lowestCompletion: (lowest.all({ ...scope, limit: 5 }) as R[]).map(pick).map(({ overdue: _o, ...r }) => r),
-      mostOverdue: (overdue.all({ ...scope, limit: 5 }) as R[]).map(pick).map(({ completionRate: _c, ...r }) => r),
+      completionByCourse: (byLearners.all({ ...scope, limit: 12 }) as R[]).map(pick).map(({ inactive: _i, ...r }) => r),
+      lowestCompletion: (lowest.all({ ...scope, limit: 5 }) as R[]).map(pick).map(({ inactive: _i, ...r }) => r),
+      mostInactive: (inactive.all({ ...scope, limit: 5 }) as R[]).map(pick).map(({ completionRate: _c, ...r }) => r),
       recentCompletions: recent.all(scope) as Overview['recentCompletions'],
     };
   }
@@ -424,7 +441,11 @@ export function createWorkspaceQueries(db: Db) {
     `SELECT p.account_id AS accountId, a.label AS accountLabel, a.platform, p.learner_id AS learnerId,
        p.course_id AS courseId,
        coalesce(c.name, p.course_id) AS courseName, p.status, p.raw_status AS rawStatus, p.progress_pct AS progressPct,
-       p.started_at AS startedAt, p.completed_at AS completedAt, p.last_activity_at AS lastActivityAt, l.name, l.email
+       p.started_at AS startedAt, p.completed_at AS completedAt, p.last_activity_at AS lastActivityAt,
+       p.assigned_at AS assignedAt, p.due_at AS dueAt, ${overdueSql('p')} AS overdue,
+       p.expires_at AS expiresAt, p.certificate_issued_at AS certificateIssuedAt,
+       p.certificate_expires_at AS certificateExpiresAt, p.time_spent_s AS timeSpentS, p.score,
+       p.passing_score AS passingScore, l.status AS learnerStatus, l.department, l.groups_json AS groupsJson, l.name, l.email
      FROM learners l ${liveJoin('l')}
      JOIN progress p ON p.account_id = l.account_id AND p.generation = l.generation AND p.learner_id = l.id
      LEFT JOIN courses c ON c.account_id = p.account_id AND c.generation = p.generation AND c.id = p.course_id
@@ -436,6 +457,10 @@ export function createWorkspaceQueries(db: Db) {
        p.course_id AS courseId,
        coalesce(c.name, p.course_id) AS courseName, p.status, p.raw_status AS rawStatus, p.progress_pct AS progressPct,
        p.started_at AS startedAt, p.completed_at AS completedAt, p.last_activity_at AS lastActivityAt,
+       p.assigned_at AS assignedAt, p.due_at AS dueAt, ${overdueSql('p')} AS overdue,
+       p.expires_at AS expiresAt, p.certificate_issued_at AS certificateIssuedAt,
+       p.certificate_expires_at AS certificateExpiresAt, p.time_spent_s AS timeSpentS, p.score,
+       p.passing_score AS passingScore, l.status AS learnerStatus, l.department, l.groups_json AS groupsJson,
        coalesce(l.name, p.learner_id) AS name, l.email
      FROM progress p ${liveJoin('p')}
      LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
@@ -444,26 +469,56 @@ export function createWorkspaceQueries(db: Db) {
      ORDER BY coalesce(p.last_activity_at, '') DESC, courseName`,
   );
   const learnerEmail = db.prepare(
-    `SELECT l.name, l.email FROM learners l ${liveJoin('l')}
+    `SELECT l.name, l.email, l.status, l.department, l.groups_json FROM learners l ${liveJoin('l')}
      WHERE l.account_id = ? AND l.id = ?`,
   );
 
   /** One person: by e-mail across every account and platform (case-insensitive), else one account's learner. */
-  function learner(ref: { email: string } | { accountId: string; learnerId: string }): LearnerProfile {
+  function learner(ref: { email: string } | { accountId: string; learnerId: string }, now: string): LearnerProfile {
     let email = 'email' in ref ? ref.email : null;
-    let fallbackName: string | null = null;
+    let fallback: {
+      name: string;
+      status: LearnerStatus | null;
+      department: string | null;
+      groups_json: string;
+    } | null = null;
     if (!('email' in ref)) {
-      const row = learnerEmail.get(ref.accountId, ref.learnerId) as { name: string; email: string | null } | undefined;
+      const row = learnerEmail.get(ref.accountId, ref.learnerId) as
+        | {
+            name: string;
+            email: string | null;
+            status: LearnerStatus | null;
+            department: string | null;
+            groups_json: string;
+          }
+        | undefined;
       email = row?.email ?? null;
-      fallbackName = row?.name ?? ref.learnerId;
+      fallback = { name: ref.learnerId, status: null, department: null, groups_json: '[]', ...row };
     }
-    type Row = LearnerProfile['courses'][number] & { name: string; email: string | null };
-    const rows = (email ? learnerByEmail.all({ email }) : learnerById.all(ref)) as Row[];
+    type Row = Omit<LearnerProfile['courses'][number], 'overdue'> & {
+      overdue: number;
+      name: string;
+      email: string | null;
+      learnerStatus: LearnerStatus | null;
+      department: string | null;
+      groupsJson: string | null;
+    };
+    const params = dueParams(now);
+    const rows = (email ? learnerByEmail.all({ email, ...params }) : learnerById.all({ ...ref, ...params })) as Row[];
+    const first = rows[0];
     return {
-      name: rows[0]?.name ?? fallbackName ?? email ?? '',
-      email: rows[0]?.email ?? email,
+      name: first?.name ?? fallback?.name ?? email ?? '',
+      email: first?.email ?? email,
       accounts: new Set(rows.map((r) => r.accountId)).size,
-      courses: rows.map(({ name: _n, email: _e, ...course }) => course),
+      status: first ? first.learnerStatus : (fallback?.status ?? null),
+      department: first ? first.department : (fallback?.department ?? null),
+      groups: JSON.parse((first ? first.groupsJson : fallback?.groups_json) ?? '[]') as string[],
+      courses: rows.map(
+        ({ name: _n, email: _e, learnerStatus: _s, department: _d, groupsJson: _g, overdue, ...course }) => ({
+          ...course,
+          overdue: Boolean(overdue),
+        }),
+      ),
     };
   }
 
@@ -502,10 +557,12 @@ export function createWorkspaceQueries(db: Db) {
     accountIds: Scope;
     search?: string;
     sort: { column: string; direction: 'asc' | 'desc' };
+    includeLeavers?: boolean;
     offset: number;
     limit: number;
   }): { total: number; rows: LearnerRow[] } {
     const where = [scopeSql('l.account_id')];
+    if (!input.includeLeavers) where.push(notLeaverSql('l'));
     const params: Record<string, unknown> = scopeParams(input.accountIds);
     if (input.search) {
       const match = textMatch('learner', 'l', input.search);
@@ -521,7 +578,7 @@ export function createWorkspaceQueries(db: Db) {
       ids,
       input,
       `SELECT l.rowid AS _id, l.account_id AS accountId, a.label AS accountLabel, a.platform, l.id AS learnerId,
-         l.name, l.email,
+         l.name, l.email, l.status, l.department,
          (SELECT count(*) FROM progress p
             WHERE p.account_id = l.account_id AND p.generation = l.generation AND p.learner_id = l.id) AS courses,
          (SELECT count(*) FROM progress p
@@ -562,7 +619,7 @@ export function createWorkspaceQueries(db: Db) {
     courses,
     coursePage,
     course: (accountId: string, courseId: string, now: string) => {
-      const row = courseOne.get({ accountId, courseId, now }) as CourseDbRow | undefined;
+      const row = courseOne.get({ accountId, courseId, ...dueParams(now) }) as CourseDbRow | undefined;
       if (!row) return undefined;
       return { ...toCourseRow(row), ...courseExtra.get(accountId, courseId)! };
     },

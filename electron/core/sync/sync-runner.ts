@@ -26,8 +26,15 @@ export interface SyncRunnerDeps {
   log: Pick<RollbookLog, 'logger' | 'writeLine'>;
   /** The account's secret (secrets/account-secrets.ts); throws secret_missing if it is gone. */
   secretOf: (account: Account) => Promise<string>;
+  /** Writes a renewed secret back (a rotated OAuth refresh token), from this thread or a worker's. */
+  saveSecret: (accountId: string, secret: string) => Promise<void>;
   /** Connectors for runs on this thread. */
-  connectorFor: (settings: AccountSettings, secret: string, onWait?: (info: HttpWaitInfo) => void) => Connector;
+  connectorFor: (
+    settings: AccountSettings,
+    secret: string,
+    onWait?: (info: HttpWaitInfo) => void,
+    saveSecret?: (secret: string) => Promise<void>,
+  ) => Connector;
   /** Read as each worker run starts, so a changed setting applies to the next sync. */
   teamupCompletionThreshold: () => number;
   httpOptions?: SyncJob['httpOptions'];
@@ -53,7 +60,10 @@ export function createSyncRunner(deps: SyncRunnerDeps): SyncRunner {
     runs: deps.runs,
     locks: deps.locks,
     now: deps.now,
-    connect: async (account, onWait) => deps.connectorFor(account.settings, await deps.secretOf(account), onWait),
+    connect: async (account, onWait) =>
+      deps.connectorFor(account.settings, await deps.secretOf(account), onWait, (secret) =>
+        deps.saveSecret(account.id, secret),
+      ),
     emitProgress: deps.emitProgress,
     onInternalError: deps.onInternalError,
     log: deps.log.logger,
@@ -67,6 +77,7 @@ export function createSyncRunner(deps: SyncRunnerDeps): SyncRunner {
     emitProgress: deps.emitProgress,
     onInternalError: deps.onInternalError,
     writeLog: deps.log.writeLine,
+    saveSecret: deps.saveSecret,
     isClosed: () => closed,
   };
   // Account locks of runs on this thread: closing the cache under one leaves it no connection to release its own.

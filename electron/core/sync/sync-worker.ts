@@ -42,6 +42,11 @@ async function run(job: number, input: SyncJob): Promise<void> {
             teamupCompletionThreshold: input.teamupCompletionThreshold,
             onWait,
             httpOptions: { ...input.httpOptions, log },
+            // The keychain is the core's thread's: the renewed secret goes there, in order with the run's messages.
+            saveSecret: async (secret) => {
+              scrubber.add(secret);
+              post({ type: 'secret', job, secret });
+            },
           }),
         emitProgress: (progress) => post({ type: 'progress', job, progress }),
         onInternalError: (error) =>

@@ -26,4 +26,6 @@ export type FromWorker =
   | { type: 'done'; job: number; run: SyncRun }
   | { type: 'internal-error'; job: number; name: string; message: string; stack?: string }
   /** A whole log line from the worker's logger; the core's thread writes it to the log file. */
-  | { type: 'log'; job: number; line: string };
+  | { type: 'log'; job: number; line: string }
+  /** A renewed secret (a rotated OAuth refresh token): the core's thread writes it to the account's secret store. */
+  | { type: 'secret'; job: number; secret: string };

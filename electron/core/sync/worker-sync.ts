@@ -38,6 +38,8 @@ export interface SyncJobHost {
   onInternalError?: (error: unknown) => void;
   /** Writes a whole log line the worker's logger made to the core's log file. */
   writeLog?: (line: string) => void;
+  /** Writes a renewed secret of the job's account where the account keeps it (the keychain lives on this thread). */
+  saveSecret?: (accountId: string, secret: string) => Promise<void>;
   /** A closed core's cache is closed too: nothing more is written for it. */
   isClosed: () => boolean;
 }
@@ -126,6 +128,10 @@ export class SyncWorkerPool {
       if (!job) return;
       if (message.type === 'log') {
         job.host.writeLog?.(message.line);
+      } else if (message.type === 'secret') {
+        job.host
+          .saveSecret?.(job.accountId, message.secret)
+          .catch((error: unknown) => job.host.onInternalError?.(error));
       } else if (message.type === 'progress') {
         // 0 while the run waits for another process's sync of the account: no run row yet.
         if (message.progress.runId > 0) job.runId = message.progress.runId;

@@ -31,11 +31,43 @@ const FAILURE_TITLES: Partial<Record<ErrorCode, string>> = {
   conflict: 'That label is taken',
   invalid_input: 'Check the form',
   secret_required: 'Enter the secret again',
+  reconnect_needed: 'Sign in again',
+  cancelled: 'Sign-in cancelled',
 };
 
 export function toFailure(error: unknown): Failure {
   const code = error instanceof CoreError ? error.code : 'unknown';
   return { code, title: FAILURE_TITLES[code as ErrorCode] ?? 'Connection failed', message: errorMessage(error) };
+}
+
+/**
+ * "Sign in with SelfCommunity": the core opens the browser and waits on its loopback port; this holds the sign-in
+ * while it runs (to cancel it) and its id once done, which stands for the tokens the core keeps.
+ */
+export class OauthSignIn {
+  running = $state(false);
+  /** Set when the core could not open the browser: the address to open by hand. */
+  authorizeUrl = $state<string | null>(null);
+  private pending: string | null = null;
+
+  async run(client: { baseUrl: string; clientId: string; clientSecret?: string }) {
+    this.running = true;
+    this.authorizeUrl = null;
+    try {
+      const start = await call('accounts.oauthStart', client);
+      this.pending = start.flow;
+      if (!start.opened) this.authorizeUrl = start.authorizeUrl;
+      return await call('accounts.oauthFinish', { flow: start.flow });
+    } finally {
+      this.pending = null;
+      this.running = false;
+      this.authorizeUrl = null;
+    }
+  }
+
+  cancel(): void {
+    if (this.pending) void call('accounts.oauthCancel', { flow: this.pending }).catch(() => undefined);
+  }
 }
 
 export const DEFAULT_URLS: Record<Exclude<Platform, 'sample'>, string> = {
@@ -60,8 +92,12 @@ export class AccountDraft {
   providers = $state.raw<{ id: string; name: string }[]>([]);
   threshold = $state('');
   // SelfCommunity
-  scAuth = $state<'token' | 'jwt'>('token');
+  scAuth = $state<'token' | 'jwt' | 'oauth'>('token');
   jwtUserId = $state('');
+  oauthClientId = $state('');
+  readonly signIn = new OauthSignIn();
+  /** A finished sign-in the core holds for this draft (accounts.add takes it instead of a secret). */
+  oauthFlow = $state<string | null>(null);
   // Sample
   seed = $state(1);
 
@@ -81,7 +117,9 @@ export class AccountDraft {
   failure = $state.raw<Failure | null>(null);
   saving = $state(false);
 
-  readonly needsSecret = $derived(this.platform !== 'sample');
+  /** SelfCommunity's OAuth: the sign-in is the credential, a client secret is optional. */
+  readonly signsIn = $derived(this.platform === 'selfcommunity' && this.scAuth === 'oauth');
+  readonly needsSecret = $derived(this.platform !== 'sample' && !this.signsIn);
   readonly secretLabel = $derived.by(() => {
     switch (this.platform) {
       case 'ispring':
@@ -89,7 +127,11 @@ export class AccountDraft {
       case 'teamup':
         return 'API token';
       case 'selfcommunity':
-        return this.scAuth === 'token' ? 'Access token' : 'JWT signing secret';
+        return this.scAuth === 'token'
+          ? 'Access token'
+          : this.scAuth === 'jwt'
+            ? 'JWT signing secret'
+            : 'Client secret (only if the application has one)';
       default:
         return 'Secret';
     }
@@ -131,6 +173,7 @@ export class AccountDraft {
     if (this.platform === 'selfcommunity' && this.scAuth === 'jwt' && !/^\d+$/.test(this.jwtUserId.trim())) {
       p.jwtUserId = 'The user ID is a number.';
     }
+    if (this.signsIn && !this.oauthClientId.trim()) p.oauthClientId = 'The OAuth client ID is required.';
     if (this.movesServer && !this.secret)
       p.secret = 'This is another server: enter its secret to save the new address.';
     return p;
@@ -180,6 +223,7 @@ export class AccountDraft {
     if (s.platform === 'selfcommunity') {
       d.scAuth = s.authMode;
       d.jwtUserId = s.jwtUserId === null ? '' : String(s.jwtUserId);
+      d.oauthClientId = s.oauthClientId ?? '';
     }
     return d;
   }
@@ -212,6 +256,7 @@ export class AccountDraft {
           baseUrl,
           authMode: this.scAuth,
           jwtUserId: this.scAuth === 'jwt' ? Number(this.jwtUserId) : null,
+          ...(this.scAuth === 'oauth' ? { oauthClientId: this.oauthClientId.trim() } : {}),
         };
       default:
         return { platform: 'sample', seed: this.seed };
@@ -242,6 +287,29 @@ export class AccountDraft {
       return false;
     } finally {
       this.testing = false;
+    }
+  }
+
+  /** "Sign in with SelfCommunity": the browser, then what the sign-in reaches. Saves nothing. */
+  async signInWithBrowser(): Promise<boolean> {
+    this.touched = true;
+    if (!this.settingsValid) return false;
+    this.failure = null;
+    this.report = null;
+    this.oauthFlow = null;
+    try {
+      const { flow, connection } = await this.signIn.run({
+        baseUrl: this.baseUrl.trim(),
+        clientId: this.oauthClientId.trim(),
+        clientSecret: this.secret || undefined,
+      });
+      this.oauthFlow = flow;
+      this.report = connection;
+      if (!this.label.trim()) this.label = suggestLabel(this.platform, connection.accountName);
+      return true;
+    } catch (error) {
+      this.failure = toFailure(error);
+      return false;
     }
   }
 

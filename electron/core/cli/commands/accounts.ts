@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { accountSettingsSchema, credentialOrigins, type AccountSettings } from '../../contract/accounts';
 import type { Account, ConnectionReport } from '../../contract/channels/accounts';
 import { PLATFORM_LABELS, PLATFORMS, type Platform } from '../../contract/domain';
+import type { Core } from '../../core';
 import { UsageError, type CliIo, type CommandContext, type GlobalOptions } from '../program';
 import { oneLine, terminalJson } from '../output';
 import { readSecret } from '../secret-input';
@@ -18,6 +19,8 @@ interface PlatformFlags {
   providerId?: string;
   completionThreshold?: string;
   jwtUserId?: string;
+  oauthClientId?: string;
+  username?: string;
   seed?: string;
 }
 
@@ -62,8 +65,18 @@ function settingsFrom(platform: Platform, flags: PlatformFlags, base?: AccountSe
         draft.completionThreshold = integer('--completion-threshold', flags.completionThreshold);
       break;
     case 'selfcommunity':
+      if (flags.jwtUserId !== undefined && flags.oauthClientId !== undefined)
+        throw new UsageError('Use either --jwt-user-id (a JWT secret key) or --oauth-client-id (sign in), not both.');
+      if (flags.username !== undefined && flags.oauthClientId === undefined && draft.authMode !== 'oauth')
+        throw new UsageError('--username signs in with OAuth: give --oauth-client-id ID as well.');
       if (flags.jwtUserId !== undefined)
-        Object.assign(draft, { authMode: 'jwt', jwtUserId: integer('--jwt-user-id', flags.jwtUserId) });
+        Object.assign(draft, {
+          authMode: 'jwt',
+          jwtUserId: integer('--jwt-user-id', flags.jwtUserId),
+          oauthClientId: undefined,
+        });
+      if (flags.oauthClientId !== undefined)
+        Object.assign(draft, { authMode: 'oauth', oauthClientId: flags.oauthClientId, jwtUserId: null });
       break;
     case 'sample':
       if (flags.seed !== undefined) draft.seed = integer('--seed', flags.seed);
@@ -72,6 +85,49 @@ function settingsFrom(platform: Platform, flags: PlatformFlags, base?: AccountSe
   const parsed = accountSettingsSchema.safeParse(draft);
   if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));
   return parsed.data;
+}
+
+const signsIn = (settings: AccountSettings) => settings.platform === 'selfcommunity' && settings.authMode === 'oauth';
+
+/**
+ * What a SelfCommunity OAuth sign-in needs from the user, read before the core opens: with --username the password
+ * (ROLLBOOK_SECRET or stdin; a confidential application's secret in ROLLBOOK_CLIENT_SECRET), else the application's
+ * secret if it has one (ROLLBOOK_SECRET, or asked; empty for a public client).
+ */
+async function signInSecrets(io: CliIo, username: string | undefined) {
+  if (username !== undefined) {
+    return {
+      password: await readSecret(io, 'SelfCommunity password'),
+      clientSecret: io.env.ROLLBOOK_CLIENT_SECRET || undefined,
+    };
+  }
+  const given =
+    io.env.ROLLBOOK_SECRET ??
+    (io.readSecret ? await io.readSecret('OAuth client secret (press Enter if the application has none): ') : '');
+  return { password: undefined, clientSecret: given.replace(/\r?\n$/, '') || undefined };
+}
+
+/**
+ * Signs in to SelfCommunity: the password grant with --username, else the browser code flow, whose address is
+ * printed (the CLI opens no browser) while the core waits on its loopback port. Resolves with the finished flow.
+ */
+async function signIn(
+  io: CliIo,
+  core: Core,
+  settings: AccountSettings,
+  username: string | undefined,
+  secrets: Awaited<ReturnType<typeof signInSecrets>>,
+): Promise<string> {
+  if (settings.platform !== 'selfcommunity' || !settings.oauthClientId) throw new UsageError('Nothing to sign in to.');
+  const client = { baseUrl: settings.baseUrl, clientId: settings.oauthClientId, clientSecret: secrets.clientSecret };
+  if (username !== undefined) {
+    const { flow } = await core.call('accounts.oauthPassword', { ...client, username, password: secrets.password! });
+    return flow;
+  }
+  const { flow, authorizeUrl } = await core.call('accounts.oauthStart', client);
+  io.stdout(`Open this address in your browser and sign in to SelfCommunity:\n\n  ${authorizeUrl}\n\n`);
+  io.stderr('Waiting for the browser to come back (up to 10 minutes; Ctrl+C to stop)…\n');
+  return (await core.call('accounts.oauthFinish', { flow })).flow;
 }
 
 function printConnection(io: CliIo, report: ConnectionReport) {
@@ -99,6 +155,15 @@ function addPlatformOptions(command: Command): Command {
     .option('--provider-id <n>', 'TeamUp: provider (business) id')
     .option('--completion-threshold <percent>', 'TeamUp: attendance share that completes a course')
     .option('--jwt-user-id <n>', 'SelfCommunity: sign JWTs acting as this user id (else the secret is an access token)')
+    .option(
+      '--oauth-client-id <id>',
+      'SelfCommunity: sign in with OAuth through this application (prints the address to open in a browser)',
+    )
+    .option(
+      '--username <name>',
+      'SelfCommunity with --oauth-client-id: sign in with this user and the password from ROLLBOOK_SECRET or stdin ' +
+        '(only the tokens are kept)',
+    )
     .option('--seed <n>', 'sample: dataset seed');
 }
 
@@ -113,9 +178,16 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
       .requiredOption('--label <label>', 'a unique name for the account'),
   ).action(async (platform: Platform, flags: PlatformFlags, cmd: Command) => {
     const settings = settingsFrom(platform, flags);
-    const secret = platform === 'sample' ? undefined : await readSecret(io, SECRET_NAME[platform]);
+    const oauth = signsIn(settings) ? await signInSecrets(io, flags.username) : null;
+    const secret = platform === 'sample' || oauth ? undefined : await readSecret(io, SECRET_NAME[platform]);
     await withCore(cmd.optsWithGlobals<GlobalOptions>(), async (core) => {
-      const { account, connection } = await core.call('accounts.add', { label: flags.label!, settings, secret });
+      const oauthFlow = oauth ? await signIn(io, core, settings, flags.username, oauth) : undefined;
+      const { account, connection } = await core.call('accounts.add', {
+        label: flags.label!,
+        settings,
+        secret,
+        oauthFlow,
+      });
       printConnection(io, connection);
       const saved = `account "${oneLine(account.label)}" (${account.id})`;
       io.stdout(`Saved ${PLATFORM_LABELS[platform]} ${saved}; secret: ${where(account)}.\n`);
@@ -138,6 +210,7 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
               settings: a.settings,
               secretLocation: a.secretLocation,
               needsReconnect: a.needsReconnect,
+              reconnectReason: a.reconnectReason,
               lastSyncedAt: a.lastSyncedAt,
               createdAt: a.createdAt,
             })),
@@ -157,6 +230,7 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
         ];
         const state = flags.filter(Boolean).join(', ');
         io.stdout(`${oneLine(a.label)}\t${PLATFORM_LABELS[a.platform]}\t${a.id}\t${state}\n`);
+        if (a.reconnectReason) io.stdout(`  why: ${oneLine(a.reconnectReason)}\n`);
       }
     });
 
@@ -198,6 +272,20 @@ export function registerAccounts(program: Command, { io, withCore }: CommandCont
           'The new address is another server; Rollbook does not send the saved ' +
             'secret there, so it needs the secret again.\n',
         );
+      }
+      const target = settings ?? current.settings;
+      // An OAuth account's "secret" is a sign-in: replacing it (reconnecting) means signing in again.
+      if (signsIn(target) && (replaceSecret || moved)) {
+        const oauth = await signInSecrets(io, platformFlags.username);
+        const oauthFlow = await signIn(io, core, target, platformFlags.username, oauth);
+        if (settings !== undefined || label !== undefined) {
+          await core.call('accounts.update', { account: current.id, label, settings, oauthFlow });
+        } else {
+          const { connection } = await core.call('accounts.replaceSecret', { account: current.id, oauthFlow });
+          printConnection(io, connection);
+        }
+        io.stdout(`Signed in again; "${oneLine(label ?? current.label)}" is connected.\n`);
+        return;
       }
       const secret = replaceSecret || moved ? await readSecret(io, SECRET_NAME[current.platform]) : undefined;
       if (secret !== undefined && settings === undefined && label === undefined) {

@@ -3,6 +3,7 @@ import type { CommandContext } from '../program';
 import { registerAccounts } from './accounts';
 import { registerInfo } from './info';
 import { registerReport } from './report';
+import { registerRequirements } from './requirements';
 import { registerSchedules } from './schedules';
 import { registerSync } from './sync';
 
@@ -13,4 +14,5 @@ export const COMMANDS: ((program: Command, ctx: CommandContext) => void)[] = [
   registerSync,
   registerReport,
   registerSchedules,
+  registerRequirements,
 ];

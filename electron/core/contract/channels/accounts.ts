@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accountSettingsSchema, type AccountSettings } from '../accounts';
+import { accountSettingsSchema, baseUrlSchema, type AccountSettings } from '../accounts';
 import type { Platform } from '../domain';
 import { channel } from './define';
 
@@ -14,6 +14,8 @@ export interface Account {
   secretLocation: SecretLocation;
   /** The secret is missing or unreadable (or was removed with "keep data"): cached data stays browsable. */
   needsReconnect: boolean;
+  /** Why, when the platform said so (e.g. SelfCommunity no longer accepts the OAuth sign-in); else null. */
+  reconnectReason: string | null;
   liveGeneration: number;
   lastSyncedAt: string | null;
   createdAt: string;
@@ -33,6 +35,17 @@ const label = z.string().trim().min(1, 'A label is required').max(80, 'Keep the 
 const secret = z.string().min(1, 'The secret is empty').max(8192, 'That secret is implausibly long');
 const storage = z.enum(['keychain', 'session']).default('keychain');
 const accountRef = z.string().trim().min(1);
+/**
+ * A finished OAuth sign-in the core holds (accounts.oauthFinish / oauthPassword): what accounts.add and
+ * replaceSecret take instead of a secret, so the tokens never leave the core.
+ */
+const oauthFlow = z.string().trim().min(1).max(100);
+const oauthClient = {
+  baseUrl: baseUrlSchema,
+  clientId: z.string().trim().min(1, 'The OAuth client ID is required').max(200),
+  /** A confidential application's secret; a desktop app is normally registered without one. */
+  clientSecret: secret.optional(),
+};
 
 export const accountChannels = {
   'accounts.list': channel<Account[]>()(z.undefined()),
@@ -45,7 +58,30 @@ export const accountChannels = {
   'accounts.test': channel<ConnectionReport>()(z.strictObject({ account: accountRef })),
   /** Tests the connection first; saves nothing if it fails. */
   'accounts.add': channel<{ account: Account; connection: ConnectionReport }>()(
-    z.strictObject({ label, settings: accountSettingsSchema, secret: secret.optional(), storage }),
+    z.strictObject({
+      label,
+      settings: accountSettingsSchema,
+      secret: secret.optional(),
+      oauthFlow: oauthFlow.optional(),
+      storage,
+    }),
+  ),
+  /**
+   * "Sign in with SelfCommunity": the core listens on a loopback port and the host opens the authorize page in the
+   * system browser (`opened`; a host that cannot, the CLI, shows `authorizeUrl` to the user instead).
+   */
+  'accounts.oauthStart': channel<{ flow: string; authorizeUrl: string; opened: boolean }>()(
+    z.strictObject(oauthClient),
+  ),
+  /** Waits for the browser to come back, exchanges the code and tests the connection with the new tokens. */
+  'accounts.oauthFinish': channel<{ flow: string; connection: ConnectionReport }>()(
+    z.strictObject({ flow: oauthFlow }),
+  ),
+  /** Stops waiting for a browser sign-in (the user closed the dialog). */
+  'accounts.oauthCancel': channel<{ cancelled: boolean }>()(z.strictObject({ flow: oauthFlow })),
+  /** The password grant (CLI): the password is used once and never kept; only the tokens are. */
+  'accounts.oauthPassword': channel<{ flow: string; connection: ConnectionReport }>()(
+    z.strictObject({ ...oauthClient, username: z.string().trim().min(1).max(200), password: secret }),
   ),
   /**
    * A change of address that moves the account to another origin (scheme, host or port) needs the secret again:
@@ -58,11 +94,12 @@ export const accountChannels = {
       label: label.optional(),
       settings: accountSettingsSchema.optional(),
       secret: secret.optional(),
+      oauthFlow: oauthFlow.optional(),
       storage: z.enum(['keychain', 'session']).optional(),
     }),
   ),
   'accounts.replaceSecret': channel<{ account: Account; connection: ConnectionReport }>()(
-    z.strictObject({ account: accountRef, secret, storage }),
+    z.strictObject({ account: accountRef, secret: secret.optional(), oauthFlow: oauthFlow.optional(), storage }),
   ),
   /** Deletes the keychain entry; with keepData the account stays (disconnected) so its cache remains browsable. */
   'accounts.remove': channel<{ removed: string; keptData: boolean }>()(

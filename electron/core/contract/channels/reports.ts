@@ -53,12 +53,31 @@ export const reportDefinitionSchema = z
     learnerSearch: z.string().trim().max(200).optional(),
     /** The person for a learner transcript. */
     learnerEmail: z.string().trim().max(320).optional(),
+    /** Only rows whose due date has passed and that are not completed or passed (completions, transcripts). */
+    overdue: z.boolean().optional(),
+    /** Only rows due before this day (exclusive). */
+    dueBefore: day.optional(),
+    /** Only rows whose access or certificate expires before this day (exclusive). */
+    expiresBefore: day.optional(),
+    /**
+     * Completions and attendance hide learners the platform marks blocked or deleted (leavers) unless this is set.
+     * A transcript always shows the person asked for.
+     */
+    includeLeavers: z.boolean().optional(),
   })
   .refine((d) => d.kind !== 'learner' || Boolean(d.learnerEmail), {
     message: "A learner transcript needs the learner's e-mail",
     path: ['learnerEmail'],
   })
-  .refine((d) => !d.from || !d.to || d.from <= d.to, { message: '"from" is after "to"', path: ['from'] });
+  .refine((d) => !d.from || !d.to || d.from <= d.to, { message: '"from" is after "to"', path: ['from'] })
+  .refine((d) => d.kind === 'completions' || d.kind === 'learner' || !(d.overdue || d.dueBefore || d.expiresBefore), {
+    message: 'Due and expiry filters apply to completions and learner transcripts only',
+    path: ['overdue'],
+  })
+  .refine((d) => d.kind === 'completions' || d.kind === 'attendance' || !d.includeLeavers, {
+    message: 'Leavers are hidden only from completions and attendance: include-leavers applies to those',
+    path: ['includeLeavers'],
+  });
 export type ReportDefinition = z.infer<typeof reportDefinitionSchema>;
 export type ReportDefinitionInput = z.input<typeof reportDefinitionSchema>;
 
@@ -68,6 +87,11 @@ export interface ReportColumn {
   type: 'text' | 'number' | 'date';
   /** A number in 0..100 that is a percentage (spreadsheets show it with a % format). */
   percent?: boolean;
+  /**
+   * A date shown on the clocks of the IANA zone in this row's `zoneKey` column (a session in its venue's zone); rows
+   * without one keep UTC.
+   */
+  zoneKey?: string;
 }
 
 export interface ReportPreview {

@@ -3,7 +3,15 @@
  * (`accountIds`: some accounts, or null for all).
  */
 import { z } from 'zod';
-import { PLATFORMS, PROGRESS_STATUSES, type Platform, type ProgressStatus } from '../domain';
+import {
+  PLATFORMS,
+  PROGRESS_STATUSES,
+  type IsoDate,
+  type IsoDateTime,
+  type LearnerStatus,
+  type Platform,
+  type ProgressStatus,
+} from '../domain';
 import { channel } from './define';
 
 export type StatusCounts = Record<ProgressStatus, number>;
@@ -20,9 +28,11 @@ export interface CourseRow {
   completionRate: number | null;
   counts: StatusCounts;
   /**
-   * Learners who started but have not finished (in_progress, not_started with a start date, incomplete) and show no
-   * activity in the 30 days before the sync that produced the data: the ones a coordinator should chase.
+   * Inactive: learners who started but have not finished (in_progress, not_started with a start date, incomplete) and
+   * show no activity in the 30 days before the sync that produced the data.
    */
+  inactive: number;
+  /** Overdue: learners whose due date has passed and who have not completed or passed (store/due-dates.ts). */
   overdue: number;
   nextSessionAt: string | null;
   lastActivityAt: string | null;
@@ -33,7 +43,7 @@ export interface Overview {
   statusDistribution: StatusCounts;
   completionByCourse: Pick<CourseRow, 'accountId' | 'id' | 'name' | 'learners' | 'completionRate'>[];
   lowestCompletion: Pick<CourseRow, 'accountId' | 'id' | 'name' | 'learners' | 'completionRate'>[];
-  mostOverdue: Pick<CourseRow, 'accountId' | 'id' | 'name' | 'learners' | 'overdue'>[];
+  mostInactive: Pick<CourseRow, 'accountId' | 'id' | 'name' | 'learners' | 'inactive'>[];
   recentCompletions: {
     accountId: string;
     courseId: string;
@@ -64,6 +74,9 @@ export interface CourseLearnerRow {
   startedAt: string | null;
   completedAt: string | null;
   lastActivityAt: string | null;
+  dueAt: IsoDate | IsoDateTime | null;
+  overdue: boolean;
+  learnerStatus: LearnerStatus | null;
 }
 
 export interface SessionRow {
@@ -76,13 +89,33 @@ export interface SessionRow {
   instructors: string[];
   capacity: number | null;
   attending: number;
+  /** The venue's IANA zone: the session's times are shown on its clocks. Null: the computer's zone. */
+  timeZone: string | null;
+}
+
+/** The dates and figures a coordinator acts on, per learner × course (null where the platform does not say). */
+export interface CoordinatorFields {
+  assignedAt: IsoDate | IsoDateTime | null;
+  dueAt: IsoDate | IsoDateTime | null;
+  /** The due date has passed and the course is not completed or passed. */
+  overdue: boolean;
+  expiresAt: IsoDate | IsoDateTime | null;
+  certificateIssuedAt: IsoDate | IsoDateTime | null;
+  certificateExpiresAt: IsoDate | IsoDateTime | null;
+  timeSpentS: number | null;
+  score: number | null;
+  passingScore: number | null;
 }
 
 export interface LearnerProfile {
   name: string;
   email: string | null;
   accounts: number;
-  courses: {
+  /** As the first account that lists the person says (null where it does not). */
+  status: LearnerStatus | null;
+  department: string | null;
+  groups: string[];
+  courses: (CoordinatorFields & {
     accountId: string;
     accountLabel: string;
     platform: Platform;
@@ -95,7 +128,7 @@ export interface LearnerProfile {
     startedAt: string | null;
     completedAt: string | null;
     lastActivityAt: string | null;
-  }[];
+  })[];
 }
 
 /** One person in one account (the Learners directory); the profile merges accounts by e-mail. */
@@ -106,6 +139,8 @@ export interface LearnerRow {
   learnerId: string;
   name: string;
   email: string | null;
+  status: LearnerStatus | null;
+  department: string | null;
   courses: number;
   /** Completed or passed. */
   completed: number;
@@ -128,6 +163,7 @@ export const COURSE_SORT_COLUMNS = [
   'nextSessionAt',
   'lastActivityAt',
   'overdue',
+  'inactive',
 ] as const;
 export const LEARNER_SORT_COLUMNS = [
   'name',
@@ -136,6 +172,7 @@ export const LEARNER_SORT_COLUMNS = [
   'progressPct',
   'completedAt',
   'lastActivityAt',
+  'dueAt',
 ] as const;
 
 const scope = z.array(z.string().min(1)).max(200).nullable().default(null);
@@ -199,6 +236,8 @@ export const workspaceChannels = {
       sort: z
         .strictObject({ column: z.enum(['name', 'email']), direction })
         .default({ column: 'name', direction: 'asc' }),
+      /** Blocked and deleted learners are hidden unless asked for. */
+      includeLeavers: z.boolean().default(false),
       ...page,
     }),
   ),

@@ -6,6 +6,8 @@ import * as generationStats from './005-generation-stats';
 import * as syncLocks from './006-sync-locks';
 import * as reportSchedules from './007-report-schedules';
 import * as fidelityColumns from './008-fidelity-columns';
+import * as requirements from './009-requirements';
+import * as selfcommunityOauth from './011-selfcommunity-oauth';
 
 /** Ordered; a database's `user_version` is the number of migrations it has applied. Never edit a shipped one. */
 export const MIGRATIONS: readonly { name: string; up: string }[] = [
@@ -17,6 +19,8 @@ export const MIGRATIONS: readonly { name: string; up: string }[] = [
   { name: '006-sync-locks', up: syncLocks.up },
   { name: '007-report-schedules', up: reportSchedules.up },
   { name: '008-fidelity-columns', up: fidelityColumns.up },
+  { name: '009-requirements', up: requirements.up },
+  { name: '011-selfcommunity-oauth', up: selfcommunityOauth.up },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,180 @@
+/**
+ * Reads of the computed model (model.ts) for the views and reports: filtered people, counts, matrix pages and the
+ * action list. All are scans of the model's typed arrays.
+ */
+import {
+  ACTION_STATUSES,
+  COMPLIANCE_STATUSES,
+  type ActionRow,
+  type ComplianceCell,
+  type ComplianceCounts,
+  type ComplianceFilter,
+  type ComplianceSummary,
+  type CompliancePerson,
+  type MatrixRow,
+} from '../contract/channels/compliance';
+import { isoDay } from './rules';
+import { NONE, STATUS_CODE, type ComplianceModel, type ComputedRequirement, type Person } from './model';
+
+export interface Selection {
+  columns: ComputedRequirement[];
+  /** Person indexes, in name order. */
+  rows: number[];
+}
+
+/** The requirements shown and the people that pass every filter (in at least one shown requirement's audience). */
+export function select(model: ComplianceModel, filters: ComplianceFilter): Selection {
+  const wanted = filters.requirementIds ? new Set(filters.requirementIds) : null;
+  const columns = model.requirements.filter((r) => !wanted || wanted.has(r.requirement.id));
+  const accounts = filters.accountIds?.length ? new Set(filters.accountIds) : null;
+  const departments = filters.departments?.length ? new Set(filters.departments.map((d) => d.toLowerCase())) : null;
+  const statuses = filters.statuses?.length ? new Set(filters.statuses.map((s) => STATUS_CODE[s])) : null;
+  const search = filters.search?.toLowerCase() || null;
+  const rows: number[] = [];
+  for (let p = 0; p < model.people.length; p += 1) {
+    let inAny = false;
+    let statusHit = statuses === null;
+    for (const column of columns) {
+      const code = column.status[p]!;
+      if (code === NONE) continue;
+      inAny = true;
+      if (!statusHit && statuses!.has(code)) statusHit = true;
+    }
+    if (!inAny || !statusHit) continue;
+    const person = model.people[p]!;
+    if (accounts && !person.accountIds.some((id) => accounts.has(id))) continue;
+    if (departments && !(person.department && departments.has(person.department.toLowerCase()))) continue;
+    if (search && !person.haystack.includes(search)) continue;
+    rows.push(p);
+  }
+  return { columns, rows };
+}
+
+/** Whether `select` would keep everyone in the shown audiences: counts can then come precomputed. */
+const narrowsPeople = (f: ComplianceFilter) =>
+  Boolean(f.accountIds?.length || f.departments?.length || f.statuses?.length || f.search);
+
+const zeroCounts = (): ComplianceCounts =>
+  Object.fromEntries(COMPLIANCE_STATUSES.map((s) => [s, 0])) as ComplianceCounts;
+
+const countsOf = (codes: readonly number[]): ComplianceCounts => {
+  const counts = zeroCounts();
+  COMPLIANCE_STATUSES.forEach((s, i) => (counts[s] = codes[i] ?? 0));
+  return counts;
+};
+
+export function summary(model: ComplianceModel, filters: ComplianceFilter): ComplianceSummary {
+  const selection = select(model, filters);
+  const narrowed = narrowsPeople(filters);
+  const totals = zeroCounts();
+  const requirements = selection.columns.map((column) => {
+    let codes = column.counts;
+    let people = column.people;
+    if (narrowed) {
+      codes = new Array<number>(COMPLIANCE_STATUSES.length).fill(0);
+      people = 0;
+      for (const p of selection.rows) {
+        const code = column.status[p]!;
+        if (code === NONE) continue;
+        people += 1;
+        codes[code]! += 1;
+      }
+    }
+    const counts = countsOf(codes);
+    for (const s of COMPLIANCE_STATUSES) totals[s] += counts[s];
+    const eligible = people - counts.exempt;
+    const r = column.requirement;
+    return {
+      id: r.id,
+      name: r.name,
+      people,
+      counts,
+      compliantShare: eligible > 0 ? Math.round(((counts.compliant + counts.expiring) / eligible) * 1000) / 10 : null,
+      coursesNotInCache: r.courses.filter((c) => !model.courseNames.has(`${c.accountId}\u0000${c.courseId}`)).length,
+    };
+  });
+  return { asOf: isoDay(model.today)!, requirements, totals, people: selection.rows.length };
+}
+
+export const personOf = (p: Person): CompliancePerson => ({
+  key: p.key,
+  name: p.name,
+  email: p.email,
+  accountIds: p.accountIds,
+  department: p.department,
+});
+
+export function cellOf(column: ComputedRequirement, p: number): ComplianceCell | null {
+  const code = column.status[p]!;
+  return code === NONE ? null : { status: COMPLIANCE_STATUSES[code]!, date: isoDay(column.date[p]!) };
+}
+
+export function matrixPage(model: ComplianceModel, selection: Selection, offset: number, limit: number) {
+  const rows: MatrixRow[] = selection.rows.slice(offset, offset + limit).map((p) => ({
+    ...personOf(model.people[p]!),
+    cells: selection.columns.map((column) => cellOf(column, p)),
+  }));
+  return {
+    asOf: isoDay(model.today)!,
+    requirements: selection.columns.map((c) => ({ id: c.requirement.id, name: c.requirement.name })),
+    total: selection.rows.length,
+    offset,
+    rows,
+  };
+}
+
+const ACTION_CODES = new Set(ACTION_STATUSES.map((s) => STATUS_CODE[s]));
+const LATE = new Set([STATUS_CODE.overdue, STATUS_CODE.expired]);
+
+/**
+ * Every cell that asks for action, most urgent first: overdue and expired (the longest late first), then due and
+ * expiring by date. A status filter narrows to those statuses.
+ */
+export function actionCells(model: ComplianceModel, filters: ComplianceFilter): { column: number; person: number }[] {
+  const selection = select(model, { ...filters, statuses: undefined });
+  const only = filters.statuses?.length ? new Set(filters.statuses.map((s) => STATUS_CODE[s])) : null;
+  const cells: { column: number; person: number; late: boolean; date: number }[] = [];
+  selection.columns.forEach((column, ci) => {
+    for (const p of selection.rows) {
+      const code = column.status[p]!;
+      if (!ACTION_CODES.has(code) || (only && !only.has(code))) continue;
+      const date = column.date[p]!;
+      cells.push({ column: ci, person: p, late: LATE.has(code), date: Number.isNaN(date) ? Infinity : date });
+    }
+  });
+  cells.sort((a, b) => Number(b.late) - Number(a.late) || a.date - b.date || a.person - b.person);
+  // Column indexes are into the selection's columns; return model indexes.
+  const index = new Map(selection.columns.map((c, i) => [i, model.requirements.indexOf(c)]));
+  return cells.map((c) => ({ column: index.get(c.column)!, person: c.person }));
+}
+
+export function actionRow(model: ComplianceModel, column: number, p: number): ActionRow {
+  const computed = model.requirements[column]!;
+  const person = model.people[p]!;
+  const date = computed.date[p]!;
+  return {
+    requirementId: computed.requirement.id,
+    requirement: computed.requirement.name,
+    key: person.key,
+    name: person.name,
+    email: person.email,
+    status: COMPLIANCE_STATUSES[computed.status[p]!] as ActionRow['status'],
+    date: isoDay(date),
+    days: Number.isNaN(date) ? null : date - model.today,
+  };
+}
+
+export function attention(model: ComplianceModel, accountIds: string[] | null) {
+  const selection = select(model, accountIds ? { accountIds } : {});
+  const counts = { overdue: 0, expired: 0, due: 0, expiring: 0 };
+  const people = new Set<number>();
+  for (const column of selection.columns) {
+    for (const p of selection.rows) {
+      const code = column.status[p]!;
+      if (!ACTION_CODES.has(code)) continue;
+      counts[COMPLIANCE_STATUSES[code] as keyof typeof counts] += 1;
+      people.add(p);
+    }
+  }
+  return { asOf: isoDay(model.today)!, counts, people: people.size };
+}
