@@ -8,12 +8,13 @@ export default defineConfig({
       outDir: 'out/main',
       rollupOptions: {
         // The CLI ships in the same build: it is the core's second host and needs no Electron. Both run syncs and large
-        // CSV exports in worker threads whose entries sit beside them (core/worker-entry.ts finds them).
+        // CSV and XLSX exports in worker threads whose entries sit beside them (core/worker-entry.ts finds them).
         input: {
           index: resolve('electron/main/index.ts'),
           cli: resolve('electron/core/cli/main.ts'),
           'sync-worker': resolve('electron/core/sync/sync-worker.ts'),
           'csv-worker': resolve('electron/core/reports/csv-worker.ts'),
+          'xlsx-worker': resolve('electron/core/reports/xlsx-worker.ts'),
         },
         output: { banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : '') },
       },

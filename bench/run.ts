@@ -2,7 +2,7 @@
  * `npm run bench` — Rollbook's benchmark suite. Each figure is measured in the same run beside a hand-written
  * baseline where one makes sense, as the median of several repetitions, and written to bench/results.json.
  * `npm run bench -- --quick` runs the same suite at 10k rows (same output shape) in under two minutes.
- * `--only a,b` runs some sections (sync, network, memory, queries, exports, renderer, startup, compliance).
+ * `--only a,b` runs some sections (sync, network, memory, queries, exports, renderer, startup, compliance, changes).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -7,6 +7,7 @@ import { queriesSection } from './queries';
 import { exportsSection } from './exports';
 import { rendererSection } from './renderer';
 import { complianceSection } from './compliance';
+import { changesSection } from './changes';
 
 export type Figure = Record<string, number | string | boolean | undefined>;
 
@@ -29,4 +30,5 @@ export const SECTIONS: Record<string, (ctx: BenchContext) => Promise<Record<stri
   renderer: rendererSection,
   startup: startupSection,
   compliance: complianceSection,
+  changes: changesSection,
 };

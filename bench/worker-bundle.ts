@@ -28,10 +28,13 @@ export const SYNC_WORKER_SOURCE = join(import.meta.dirname, '..', 'electron', 'c
 
 export const CSV_WORKER_SOURCE = join(import.meta.dirname, '..', 'electron', 'core', 'reports', 'csv-worker.ts');
 
-/** The CSV export worker, bundled as the app and the CLI ship it. */
-export async function bundledCsvWorker(): Promise<WorkerEntry> {
-  await bundle({ 'csv-worker': CSV_WORKER_SOURCE });
-  return { url: pathToFileURL(join(BENCH_BUILD_DIR, 'csv-worker.js')) };
+export const XLSX_WORKER_SOURCE = join(import.meta.dirname, '..', 'electron', 'core', 'reports', 'xlsx-worker.ts');
+
+/** The CSV and XLSX export workers, bundled as the app and the CLI ship them (and as findCsvWorkers finds them). */
+export async function bundledExportWorkers(): Promise<{ entry: WorkerEntry; xlsx: WorkerEntry }> {
+  await bundle({ 'csv-worker': CSV_WORKER_SOURCE, 'xlsx-worker': XLSX_WORKER_SOURCE });
+  const url = (name: string) => pathToFileURL(join(BENCH_BUILD_DIR, `${name}.js`));
+  return { entry: { url: url('csv-worker') }, xlsx: { url: url('xlsx-worker') } };
 }
 
 export async function bundledSyncWorker(): Promise<SyncWorkerEntry> {

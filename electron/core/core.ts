@@ -38,6 +38,8 @@ import { scheduleHandlers } from './api/schedules';
 import { complianceHandlers } from './api/compliance';
 import { createRequirementsRepo } from './store/requirements-repo';
 import { createComplianceService } from './compliance/service';
+import { changeHandlers } from './api/changes';
+import { createChangeQueries } from './store/change-queries';
 import { createReportQueries } from './store/report-queries';
 import { createSavedReportsRepo } from './store/saved-reports-repo';
 import { createSchedulesRepo } from './store/schedules-repo';
@@ -118,6 +120,7 @@ const handlers: Handlers = {
   ...reportHandlers,
   ...scheduleHandlers,
   ...complianceHandlers,
+  ...changeHandlers,
 };
 
 export interface Core {
@@ -254,6 +257,7 @@ export function createCore(options: CoreOptions): Core {
     runs,
     workspace: createWorkspaceQueries(db),
     reports: createReportQueries(db),
+    changes: createChangeQueries(db),
     savedReports: createSavedReportsRepo(db),
     schedules: createSchedulesRepo(db),
     requirements,

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReportDelivery } from '../../electron/core/contract/channels/schedules';
 import { fileNameFor, latestDue, nextRunAfter } from '../../electron/core/reports/schedules';
 import { startScheduler } from '../../electron/core/reports/schedules';
+import type { PdfRenderer } from '../../electron/core/reports/pdf-renderer';
 import { testCore } from '../support/core';
 import { fakeClock } from '../support/fake-clock';
 import { makeDataset, scriptedConnector, type Script } from '../support/scripted-connector';
@@ -38,13 +39,14 @@ describe('scheduled reports', () => {
   const cleanups: (() => void)[] = [];
   afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
-  async function setup() {
+  async function setup(options: { pdf?: PdfRenderer } = {}) {
     const time = fakeClock(at(3, 2, 6));
     const script: Script = { data: makeDataset(2, 5) };
     const t = testCore({
       inlineSync: true,
       now: () => new Date(time.clock.now()),
       createConnector: () => scriptedConnector(script),
+      pdfRenderer: options.pdf,
     });
     cleanups.push(t.cleanup);
     const out = tempDir('rollbook-schedules-');
@@ -188,6 +190,82 @@ describe('scheduled reports', () => {
       expect(existsSync(join(gone, 'Gone.csv'))).toBe(true);
     } finally {
       scheduler.stop();
+    }
+  });
+
+  it('a run whose file cannot be written (a full disk) keeps the previous file whole and says why', async () => {
+    // The disk fills up on the second day: the write fails part way, as a full share does.
+    let full = false;
+    const pdf: PdfRenderer = {
+      render: () =>
+        full
+          ? Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }))
+          : Promise.resolve(Buffer.from('%PDF-1.7 the first delivery\n%%EOF\n')),
+    };
+    const { core, time, out, history } = await setup({ pdf });
+    await core.call('schedules.add', {
+      reportName: 'Completions',
+      frequency: 'daily',
+      time: '07:00',
+      format: 'pdf',
+      folder: out,
+      filePattern: 'Completions.pdf',
+    });
+    const scheduler = startScheduler(core, { clock: time.clock });
+    try {
+      time.awake(HOUR);
+      await scheduler.idle();
+      const file = join(out, 'Completions.pdf');
+      const before = readFileSync(file);
+
+      full = true;
+      time.awake(DAY);
+      await scheduler.idle();
+      const failed = (await history()).at(-1)!;
+      expect(failed).toMatchObject({ outcome: 'failed', file });
+      expect(failed.message).toMatch(/the disk that holds .* is full \(ENOSPC/);
+      expect(failed.message).toMatch(/Free some space there.*previous file, if any, is unchanged/s);
+      expect(readFileSync(file).equals(before)).toBe(true);
+      expect(readdirSync(out)).toEqual(['Completions.pdf']);
+
+      // Space again the next day: the run proceeds and replaces the file.
+      full = false;
+      time.awake(DAY);
+      await scheduler.idle();
+      expect((await history()).map((d) => d.outcome)).toEqual(['ok', 'failed', 'ok']);
+    } finally {
+      scheduler.stop();
+    }
+  });
+
+  // Root writes into a read-only folder all the same: the check only means something for another user.
+  it.skipIf(process.getuid?.() === 0)('a read-only folder gives a failed delivery that names it', async () => {
+    const { core, time, out, history } = await setup();
+    const locked = join(out, 'locked');
+    mkdirSync(locked);
+    chmodSync(locked, 0o555);
+    try {
+      await core.call('schedules.add', {
+        reportName: 'Completions',
+        frequency: 'daily',
+        time: '07:00',
+        format: 'xlsx',
+        folder: locked,
+        filePattern: 'Completions.xlsx',
+      });
+      const scheduler = startScheduler(core, { clock: time.clock });
+      try {
+        time.awake(HOUR);
+        await scheduler.idle();
+      } finally {
+        scheduler.stop();
+      }
+      expect(await history()).toMatchObject([
+        { outcome: 'failed', message: expect.stringMatching(/Cannot write to the folder .*locked: permission denied/) },
+      ]);
+      expect(readdirSync(locked)).toEqual([]);
+    } finally {
+      chmodSync(locked, 0o755);
     }
   });
 

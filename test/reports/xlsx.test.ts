@@ -233,6 +233,34 @@ describe('XLSX reports', () => {
     expect(sheets.map((rows) => rows.length)).toEqual([4, 4, 2]);
   });
 
+  it('text keeps what XML must escape and its outer spaces; characters XML cannot hold are dropped', async () => {
+    const file = join(out.path, 'escapes.xlsx');
+    const columns = [REPORT_COLUMNS.completions[5]!, REPORT_COLUMNS.completions[9]!];
+    const texts = [
+      'a < b & c > d "quoted" \'single\'',
+      '  padded  ',
+      'Tabbed\tcell\nlines\n',
+      'bell\u0007 and escape\u001b gone\uFFFF',
+      'Ångström 王芳 𝒜 😀',
+      '</t></is></c><c><v>1</v></c>',
+    ];
+    await writeXlsx(
+      file,
+      columns,
+      texts.map((text, i) => [text, i + 0.5]),
+      { sheetName: 'Completions', title: 'Completions', summary: () => emptySummary(texts.length) },
+    );
+    const rows = XLSX.utils.sheet_to_json<unknown[]>(readBook(file).Sheets.Completions!, { header: 1, raw: true });
+    expect(rows.slice(1)).toEqual([
+      [texts[0], 0.005],
+      [texts[1], 0.015],
+      [texts[2], 0.025],
+      ['bell and escape gone', 0.035],
+      [texts[4], 0.045],
+      [texts[5], 0.055],
+    ]);
+  });
+
   it('days Excel cannot show stay text; text past its cell limit is cut there', async () => {
     const file = join(out.path, 'limits.xlsx');
     const columns = [REPORT_COLUMNS.completions[5]!, REPORT_COLUMNS.completions[10]!];

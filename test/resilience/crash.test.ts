@@ -16,6 +16,7 @@ import { tempDir } from '../support/tmp';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const KILLS = Number(process.env.ROLLBOOK_CRASH_KILLS ?? 20);
+const FLIP_KILLS = Number(process.env.ROLLBOOK_CRASH_FLIP_KILLS ?? 8);
 
 /** Starts the child sync and SIGKILLs it after `afterEvents` progress lines; resolves with what it printed. */
 function killMidSync(
@@ -154,6 +155,94 @@ describe('crash safety', () => {
       expect(history.filter((r) => r.errorMessage?.includes('interrupted')).length).toBeGreaterThan(0);
     } finally {
       rerun.core.close();
+    }
+  }, 600_000);
+
+  it(`a SIGKILL inside the flip leaves the new data and its changes, or neither (${FLIP_KILLS} kills)`, async () => {
+    const flipDir = tempDir('rollbook-crash-flip-');
+    try {
+      // 20k progress rows: every flip changes all of them, so its change log takes a while to write.
+      const seed = testCore({
+        dataDir: flipDir.path,
+        inlineSync: true,
+        createConnector: () => scriptedConnector({ data: makeDataset(20, 1000), pageSize: 1000 }),
+      });
+      await seed.core.call('accounts.add', { label: 'Acme', settings: { platform: 'sample', seed: 1 } });
+      expect((await seed.core.call('sync.run', {}))[0]!.outcome).toBe('ok');
+      seed.core.close();
+      const rows = 20_000;
+
+      /** Runs the child; with `killAfterMs`, SIGKILLs it that long after it begins the commit. */
+      const flip = (killAfterMs?: number) =>
+        new Promise<{ flipMs: number; killed: boolean }>((resolvePromise, reject) => {
+          const child = spawn(
+            process.execPath,
+            ['--import', 'tsx', join(ROOT, 'test/support/flip-child.ts'), flipDir.path],
+            {
+              cwd: ROOT,
+              stdio: ['ignore', 'pipe', 'pipe'],
+            },
+          );
+          let started = 0;
+          let flipMs = 0;
+          let stderr = '';
+          child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+          child.stdout.on('data', (chunk: Buffer) => {
+            const text = chunk.toString();
+            if (text.includes('flip') && started === 0) {
+              started = performance.now();
+              if (killAfterMs !== undefined) setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+            }
+            if (text.includes('done')) flipMs = performance.now() - started;
+          });
+          child.on('error', reject);
+          child.on('exit', (code, signal) => {
+            if (signal !== 'SIGKILL' && code !== 0) reject(new Error(`flip child failed (${code}): ${stderr}`));
+            else resolvePromise({ flipMs, killed: signal === 'SIGKILL' });
+          });
+        });
+
+      /** The live generation, and whether its changes are there: all of them (it was flipped) or none (baseline). */
+      const state = () => {
+        const db = new Database(join(flipDir.path, DB_FILE_NAME));
+        try {
+          expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+          const live = db.prepare('SELECT live_generation FROM accounts').pluck().get() as number;
+          const syncs = db.prepare('SELECT generation, baseline, total FROM change_syncs ORDER BY id').all() as {
+            generation: number;
+            baseline: number;
+            total: number;
+          }[];
+          const changes = db.prepare('SELECT count(*) FROM changes').pluck().get() as number;
+          return { live, syncs, changes };
+        } finally {
+          db.close();
+        }
+      };
+
+      // Calibration: one whole flip, to aim the kills inside it.
+      const whole = await flip();
+      let expected = state();
+      expect(expected.syncs.at(-1)).toMatchObject({ generation: expected.live, baseline: 0, total: rows });
+      let inside = 0;
+      for (let i = 0; i < FLIP_KILLS; i += 1) {
+        const { killed } = await flip(Math.random() * whole.flipMs * 1.2);
+        const now = state();
+        if (now.live === expected.live) {
+          // Not flipped: no trace of the killed run's changes.
+          expect(now.syncs).toEqual(expected.syncs);
+          expect(now.changes).toBe(expected.changes);
+          if (killed) inside += 1;
+        } else {
+          // Flipped: its changes came with it, every one.
+          expect(now.syncs.at(-1)).toMatchObject({ generation: now.live, baseline: 0, total: rows });
+          expect(now.changes).toBe(expected.changes + rows);
+        }
+        expected = now;
+      }
+      expect(inside).toBeGreaterThan(0);
+    } finally {
+      flipDir.cleanup();
     }
   }, 600_000);
 });

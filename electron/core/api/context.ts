@@ -12,6 +12,7 @@ import type { createStatsRepo } from '../store/stats-repo';
 import type { SyncRunsRepo } from '../store/sync-runs-repo';
 import type { WorkspaceQueries } from '../store/workspace-queries';
 import type { ReportQueries } from '../store/report-queries';
+import type { ChangeQueries } from '../store/change-queries';
 import type { SavedReportsRepo } from '../store/saved-reports-repo';
 import type { SchedulesRepo } from '../store/schedules-repo';
 import type { PdfRenderer } from '../reports/pdf-renderer';
@@ -75,6 +76,8 @@ export interface CoreContext {
   runs: SyncRunsRepo;
   workspace: WorkspaceQueries;
   reports: ReportQueries;
+  /** The change log, the timeline and trends (store/change-queries.ts). */
+  changes: ChangeQueries;
   savedReports: SavedReportsRepo;
   schedules: SchedulesRepo;
   /** Requirements and exemptions (user data). */

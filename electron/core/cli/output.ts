@@ -42,8 +42,8 @@ export function oneLine(text: string): string {
  * JSON for a terminal. JSON.stringify already escapes C0 controls; C1 and bidi controls are escaped the same way
  * (\u009b, \u202e) so a program reading the output gets the stored text unchanged.
  */
-export function terminalJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(
+export function terminalJson(value: unknown, indent: number | undefined = 2): string {
+  return JSON.stringify(value, null, indent).replace(
     /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );

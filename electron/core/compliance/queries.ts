@@ -93,7 +93,18 @@ export function summary(model: ComplianceModel, filters: ComplianceFilter): Comp
       coursesNotInCache: r.courses.filter((c) => !model.courseNames.has(`${c.accountId}\u0000${c.courseId}`)).length,
     };
   });
-  return { asOf: isoDay(model.today)!, requirements, totals, people: selection.rows.length };
+  const departments = new Set<string>();
+  for (const p of selection.rows) {
+    const department = model.people[p]!.department;
+    if (department) departments.add(department);
+  }
+  return {
+    asOf: isoDay(model.today)!,
+    requirements,
+    totals,
+    people: selection.rows.length,
+    departments: [...departments].sort((a, b) => a.localeCompare(b)),
+  };
 }
 
 export const personOf = (p: Person): CompliancePerson => ({

@@ -11,6 +11,7 @@ import { workspaceChannels } from './channels/workspace';
 import { reportChannels, type ReportEvents } from './channels/reports';
 import { scheduleChannels, type ScheduleEvents } from './channels/schedules';
 import { complianceChannels, type ComplianceEvents } from './channels/compliance';
+import { changeChannels } from './channels/changes';
 
 export type { Account, SecretLocation } from './channels/accounts';
 export type { AppInfo } from './channels/app';
@@ -19,6 +20,7 @@ export type * from './channels/workspace';
 export type * from './channels/reports';
 export type * from './channels/schedules';
 export type * from './channels/compliance';
+export type * from './channels/changes';
 
 export const contract = {
   ...appChannels,
@@ -28,6 +30,7 @@ export const contract = {
   ...reportChannels,
   ...scheduleChannels,
   ...complianceChannels,
+  ...changeChannels,
 } as const;
 
 /** Events the core pushes to every host (renderer via IPC, CLI to stderr). */

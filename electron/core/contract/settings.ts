@@ -19,6 +19,8 @@ export const appSettingsSchema = z.object({
         .max(24 * 60),
     })
     .default({ onStart: false, everyMinutes: 0 }),
+  /** How long the change log and course trends are kept (pruned after each sync). */
+  historyRetentionDays: z.number().int().min(30).max(3650).default(400),
 });
 export type AppSettings = z.infer<typeof appSettingsSchema>;
 export const appSettingsPatchSchema = appSettingsSchema.partial().strict();

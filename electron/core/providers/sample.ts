@@ -14,7 +14,8 @@ import type {
   Progress,
   ProgressStatus,
 } from '../contract/domain';
-import type { Connector, ConnectorInit, Page } from './types';
+import type { Connector, ConnectorInit, Page, ResourceScope } from './types';
+import { applySampleDrift } from './sample-drift';
 
 const PAGE_SIZE = 100;
 const DAY = 86_400_000;
@@ -455,7 +456,13 @@ async function* paged<T>(rows: T[], signal: AbortSignal): AsyncIterable<Page<T>>
 
 export function createSampleConnector(init: ConnectorInit<SampleSettings>): Connector {
   let dataset: SampleDataset | undefined;
-  const data = () => (dataset ??= generateSampleDataset(init.settings.seed, init.now?.() ?? SAMPLE_FIXED_ANCHOR));
+  // Each sync after the first is the sample's "next day" (sample-drift.ts), counted from the syncs already committed.
+  const data = (scope?: ResourceScope) =>
+    (dataset ??= applySampleDrift(
+      generateSampleDataset(init.settings.seed, init.now?.() ?? SAMPLE_FIXED_ANCHOR),
+      init.settings.seed,
+      scope?.cached?.syncsBefore?.() ?? 0,
+    ));
   return {
     platform: 'sample',
     incremental: new Set(),
@@ -464,7 +471,7 @@ export function createSampleConnector(init: ConnectorInit<SampleSettings>): Conn
       courseCount: data().courses.length,
       notes: ['Built-in demo data: no network or secret needed.'],
     }),
-    courses: (scope) => paged(data().courses, scope.signal),
+    courses: (scope) => paged(data(scope).courses, scope.signal),
     sessions: (scope) => paged(data().sessions, scope.signal),
     learners: (scope) => paged(data().learners, scope.signal),
     attendance: (scope) => paged(data().attendance, scope.signal),

@@ -59,6 +59,8 @@ export interface ResourceScope {
 export interface CachedRunReader {
   sessionsOf(courseId: string): CourseSession[];
   attendanceOf(courseId: string): Attendance[];
+  /** How many syncs of this account have committed before this run (the sample provider's "next day" drift). */
+  syncsBefore?(): number;
 }
 
 export interface Connector {

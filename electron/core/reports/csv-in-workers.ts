@@ -48,12 +48,22 @@ export interface CsvWorkers {
   minRows?: number;
   /** Courses per segment, at least (tests). Default: the course list over threads × SEGMENTS_PER_THREAD. */
   segmentCourses?: number;
+  /**
+   * The XLSX export's worker (xlsx-in-worker.ts), found beside the CSV worker: both are the exports' threads, and
+   * hosts pass them as one. Without it workbooks are written on the calling thread.
+   */
+  xlsx?: WorkerEntry;
+  /** Rows from which a workbook goes to the XLSX worker (tests). Default 10,000. */
+  xlsxMinRows?: number;
 }
 
-/** The bundled `csv-worker.js` beside the app's and the CLI's entries, or the TypeScript source under tsx. */
+/**
+ * The bundled `csv-worker.js` (and `xlsx-worker.js`) beside the app's and the CLI's entries, or the TypeScript
+ * sources under tsx.
+ */
 export function findCsvWorkers(from: string = import.meta.url): CsvWorkers | undefined {
   const entry = findWorker('csv-worker', './csv-worker.ts', from);
-  return entry && { entry };
+  return entry && { entry, xlsx: findWorker('xlsx-worker', './xlsx-worker.ts', from) };
 }
 
 /** How many threads this export gets; 0 = write it on the calling thread. */

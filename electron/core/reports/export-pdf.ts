@@ -5,6 +5,8 @@ import { COORDINATOR_KEYS, REPORT_COLUMNS, type ReportRow } from '../store/repor
 import type { FormatWriter } from './export';
 import { FOOTER_TEMPLATE, paperFor, renderReportHtml } from './pdf-template';
 import { createStatusTally } from './summary';
+import { createChangeDigest } from './change-digest';
+import type { ChangeKind } from '../contract/channels/changes';
 
 /** PDFs are for reading: past this many rows the PDF says so and points to the CSV. */
 export const PDF_ROW_LIMIT = 10_000;
@@ -28,8 +30,11 @@ export const writePdfExport: FormatWriter = async (deps, { definition, options, 
   const locale = options.locale ?? Intl.DateTimeFormat().resolvedOptions().locale;
   const rows: ReportRow[] = [];
   const tally = createStatusTally(definition);
+  // The changes report opens with its digest instead of the learner-status charts.
+  const digest = definition.kind === 'changes' ? createChangeDigest(definition) : null;
   for (const row of deps.queries.iterate(definition, now)) {
     tally.add((key) => row[key]);
+    digest?.add(row.kind as ChangeKind, row.to_value ?? null);
     if (tally.total % YIELD_EVERY === 0) await new Promise(setImmediate);
     if (rows.length < PDF_ROW_LIMIT) rows.push(row);
   }
@@ -45,6 +50,7 @@ export const writePdfExport: FormatWriter = async (deps, { definition, options, 
     rows,
     truncatedAt: total > PDF_ROW_LIMIT ? PDF_ROW_LIMIT : null,
     locale,
+    digest: digest?.digest(locale),
   });
   deps.onProgress?.(total, total, false);
   const pdf = await deps.pdf.render(html, { ...page, footerTemplate: FOOTER_TEMPLATE });

@@ -2,6 +2,7 @@
  * Runs a report definition into a file of one format, written to a temp file and renamed into place
  * (atomic-file.ts): the format's writer (export-csv.ts, export-pdf.ts, export-xlsx.ts) fills the temp file.
  */
+import { dirname } from 'node:path';
 import { REPORT_TITLES, type ExportFormat, type ReportDefinition } from '../contract/channels/reports';
 import { RollbookError } from '../contract/errors';
 import type { ReportQueries } from '../store/report-queries';
@@ -41,6 +42,30 @@ export type FormatWriter = (
   job: { definition: ReportDefinition; options: ExportOptions; now: string; temp: string },
 ) => Promise<{ rows: number; read: number; truncated: boolean; logFields?: Record<string, unknown> }>;
 
+/**
+ * A write that the folder refused, in words: from the error's code, or from its message when it crossed from a worker
+ * thread (which keeps only the message, "ENOSPC: no space left on device, write").
+ */
+function diskProblem(error: unknown, dir: string): { problem: string; remedy: string } | null {
+  const code =
+    (error as NodeJS.ErrnoException).code ?? /\b(ENOSPC|EDQUOT|EROFS|EACCES|EPERM)\b/.exec(String(error))?.[1];
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return {
+        problem: `the disk that holds ${dir} is full`,
+        remedy: 'Free some space there, or choose another folder.',
+      };
+    case 'EROFS':
+      return { problem: `${dir} is on a read-only drive`, remedy: 'Choose a folder you can write to.' };
+    case 'EACCES':
+    case 'EPERM':
+      return { problem: `writing in ${dir} was not permitted`, remedy: 'Choose a folder you can write to.' };
+    default:
+      return null;
+  }
+}
+
 const WRITERS: Record<ExportFormat, FormatWriter> = { csv: writeCsvExport, pdf: writePdfExport, xlsx: writeXlsxExport };
 
 export async function exportReport(
@@ -64,10 +89,13 @@ export async function exportReport(
     // Reported as export_failed, which the core does not log as a bug: the cause (a CSV worker's crash, a disk
     // error) and its stack are logged here.
     log?.error({ err: error, ms: Math.round(performance.now() - started) }, 'export failed');
+    const disk = diskProblem(error, dirname(path));
     throw new RollbookError(
       'export_failed',
       `The ${REPORT_TITLES[definition.kind]} export failed: ` +
-        `${(error as Error).message}. Nothing was written to ${path}.`,
+        (disk
+          ? `${disk.problem} (${(error as Error).message}). Nothing was written to ${path}. ${disk.remedy}`
+          : `${(error as Error).message}. Nothing was written to ${path}.`),
       { cause: error },
     );
   }

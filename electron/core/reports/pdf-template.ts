@@ -2,6 +2,7 @@
  * The one HTML/CSS template every PDF report uses (rendered by Chromium in the app and in Node hosts). Everything
  * from the cache is escaped: names are user data.
  */
+import type { ChangeDigest } from './change-digest';
 import type { ReportColumn, ReportDefinition } from '../contract/channels/reports';
 import { REPORT_TITLES } from '../contract/channels/reports';
 import type { ProgressStatus } from '../contract/domain';
@@ -40,6 +41,8 @@ export interface PdfReportInput extends ReportSummary {
   locale: string;
   /** The page it will print on: the table's columns are sized to its width. */
   page: { format: PaperFormat; landscape: boolean };
+  /** The changes report's digest, shown instead of the status and completion charts (change-digest.ts). */
+  digest?: ChangeDigest;
 }
 
 const DAY: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeZone: 'UTC' };
@@ -306,6 +309,9 @@ export function renderReportHtml(input: PdfReportInput): string {
   .summary h2 { font-size: 10pt; margin: 0 0 6px; }
   .chart { width: 100%; font-size: 9px; }
   .chart text { fill: #2d3748; }
+  .digest { margin: 12px 0 14px; break-inside: avoid; }
+  .digest h2 { font-size: 12pt; margin: 0 0 6px; }
+  .digest ul { columns: 3; margin: 0; padding-left: 16px; }
   .note { background: #fffbea; border: 1px solid #f6e05e; padding: 6px 8px; margin: 8px 0; }
   table { width: 100%; border-collapse: collapse; table-layout: fixed; }
   thead { display: table-header-group; }
@@ -330,10 +336,15 @@ export function renderReportHtml(input: PdfReportInput): string {
     <dt>Generated</dt><dd>${escapeHtml(generated)} · ${input.total.toLocaleString(input.locale)} rows</dd>
   </dl>
 </header>
-<section class="summary">
+${
+  input.digest
+    ? `<section class="digest"><h2>${escapeHtml(input.digest.headline)}</h2>
+  <ul>${input.digest.lines.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul></section>`
+    : `<section class="summary">
   <div><h2>Status distribution</h2>${statusChart}</div>
   <div><h2>${escapeHtml(input.barsTitle ?? 'Completion rate by course')}</h2>${barChartSvg(input.bars) || '<p>No courses in this report.</p>'}</div>
-</section>
+</section>`
+}
 ${truncatedNote}
 <table>
 <colgroup>${cols}</colgroup>

@@ -8,6 +8,7 @@
 import type { SyncResource } from '../contract/channels/sync';
 import type { Page } from '../providers/types';
 import { RESOURCE_TABLES, type ResourceTable, type SqlValue } from './columns';
+import { createChangeLog } from './change-log';
 import { tempTransaction, writeTransaction, type Db } from './db';
 
 const RESOURCES = Object.keys(RESOURCE_TABLES) as SyncResource[];
@@ -87,8 +88,10 @@ function rowWriter<T>(db: Db, resource: ResourceTable<T>): RowWriter<T> {
   };
 }
 
-export function createCacheWriter(db: Db) {
+export function createCacheWriter(db: Db, options: { changeLog?: boolean } = {}) {
   ensureStaging(db);
+  // Off only for the bench's side-by-side measure of what the change log costs a sync.
+  const changeLog = options.changeLog === false ? null : createChangeLog(db);
   const rowWriters = Object.fromEntries(
     RESOURCES.map((resource) => [resource, rowWriter(db, RESOURCE_TABLES[resource] as ResourceTable<unknown>)]),
   ) as Record<SyncResource, RowWriter<unknown>>;
@@ -100,6 +103,12 @@ export function createCacheWriter(db: Db) {
     'SELECT max(generation) AS g FROM sync_runs WHERE account_id = ?',
   );
   const flip = db.prepare('UPDATE accounts SET live_generation = ?, last_synced_at = ? WHERE id = ?');
+  const lastSyncedAt = db.prepare<[string], string | null>('SELECT last_synced_at FROM accounts WHERE id = ?').pluck();
+  const runOf = db
+    .prepare<[string, number], number>(
+      'SELECT id FROM sync_runs WHERE account_id = ? AND generation = ? ORDER BY id DESC LIMIT 1',
+    )
+    .pluck();
   const upsertCursor = db.prepare(
     'INSERT INTO sync_cursors (account_id, resource, cursor) VALUES (?, ?, ?) ' +
       'ON CONFLICT (account_id, resource) DO UPDATE SET cursor = excluded.cursor',
@@ -189,8 +198,9 @@ export function createCacheWriter(db: Db) {
     ),
 
     /**
-     * Makes `generation` the account's visible data, saving the cursors it covers in the same transaction, then
-     * sweeps the superseded rows (invisible already; a crash before the sweep only delays it to the next run).
+     * Makes `generation` the account's visible data, saving the cursors it covers and recording what changed since
+     * the previous generation (change-log.ts) in the same transaction, then sweeps the superseded rows (invisible
+     * already; a crash before the sweep only delays it to the next run).
      */
     commit(accountId: string, generation: number, at: string, newCursors: Record<string, string> | null): void {
       const overdueBefore = new Date(Date.parse(at) - 30 * 86_400_000).toISOString();
@@ -198,6 +208,14 @@ export function createCacheWriter(db: Db) {
       for (const resource of RESOURCES) moveStaged[resource]();
       writeTransaction(db, () => {
         computeStats(db, { account: accountId, generation, before: overdueBefore });
+        changeLog?.record({
+          account: accountId,
+          from: live(accountId),
+          to: generation,
+          at,
+          prevAt: lastSyncedAt.get(accountId) ?? null,
+          runId: runOf.get(accountId, generation) ?? null,
+        });
         flip.run(generation, at, accountId);
         if (newCursors === null) deleteCursors.run(accountId);
         else for (const [resource, cursor] of Object.entries(newCursors)) upsertCursor.run(accountId, resource, cursor);
@@ -220,7 +238,9 @@ export function createCacheWriter(db: Db) {
 export function clearCache(db: Db): number {
   return writeTransaction(db, () => {
     let removed = 0;
-    for (const table of [...TABLES, 'course_stats', 'generation_stats', 'sync_cursors', 'sync_runs']) {
+    const tables = [...TABLES, 'course_stats', 'generation_stats', 'sync_cursors', 'sync_runs'];
+    // The change log and trends go too: the next sync of each account starts again from a baseline.
+    for (const table of [...tables, 'changes', 'change_syncs', 'course_history']) {
       removed += db.prepare(`DELETE FROM ${table}`).run().changes;
     }
     db.prepare('UPDATE accounts SET live_generation = 0, last_synced_at = NULL').run();

@@ -101,6 +101,21 @@ export const REPORT_COLUMNS: Record<ReportKind, ReportColumn[]> = {
     col('completed_at', 'Completed at', 'date'),
     col('last_activity_at', 'Last activity', 'date'),
   ],
+  changes: [
+    col('at', 'When', 'date'),
+    col('account', 'Account'),
+    col('platform', 'Platform'),
+    col('kind', 'Change'),
+    col('course_id', 'Course ID'),
+    col('course_name', 'Course'),
+    col('learner_id', 'Learner ID'),
+    col('learner_name', 'Learner'),
+    col('learner_email', 'Email'),
+    col('session_id', 'Session ID'),
+    col('session_name', 'Session'),
+    col('from_value', 'From'),
+    col('to_value', 'To'),
+  ],
 };
 
 interface Built {
@@ -398,6 +413,28 @@ export function buildReportQuery(
         params,
       };
     }
+    case 'changes': {
+      // The log keeps removed accounts' changes no longer (they go with the account), so every row has an account.
+      accountScope(def, where, params);
+      courseFilter(def, where, params, 'x.course_id');
+      periodFilter(def, 'x.at', where, params);
+      if (def.learnerSearch) {
+        where.push("(x.learner_name LIKE @learnerLike ESCAPE '\\' OR x.learner_email LIKE @learnerLike ESCAPE '\\')");
+        params.learnerLike = `%${def.learnerSearch.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      }
+      if (def.learnerEmail) {
+        where.push('lower(x.learner_email) = lower(@learnerEmail)');
+        params.learnerEmail = def.learnerEmail;
+      }
+      return {
+        sql: `SELECT x.at, a.label AS account, a.platform, x.kind, x.course_id, x.course_name, x.learner_id,
+            x.learner_name, x.learner_email, x.session_id, x.session_name, x.from_value, x.to_value
+          FROM changes x JOIN accounts a ON a.id = x.account_id
+          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+          ${orderBy('x.at, x.id')}`,
+        params,
+      };
+    }
     case 'courses': {
       common(def, where, params, 'c.id');
       if (def.statuses?.length) where.push(`(${def.statuses.map((s) => `coalesce(st.${s}, 0) > 0`).join(' OR ')})`);
@@ -481,6 +518,8 @@ export function createReportQueries(db: Db, options: { learnerMapLimit?: number 
      ORDER BY a.label COLLATE NOCASE`,
   );
   return {
+    /** The cache file, for exports that read it from a worker thread; null for an in-memory cache. */
+    databasePath: db.memory ? null : db.name,
     /** Streams rows as objects (the PDF), through the export's own snapshot: the caller may yield between rows. */
     iterate(def: ReportDefinition, now: string): IterableIterator<ReportRow> {
       const { sql, params } = buildReportQuery(def, now);
@@ -562,7 +601,7 @@ export function createReportQueries(db: Db, options: { learnerMapLimit?: number 
           .get(params) as Record<string, number>;
         return { total: total!, breakdown };
       }
-      const column = def.kind === 'attendance' ? 'attendance_status' : 'status';
+      const column = def.kind === 'attendance' ? 'attendance_status' : def.kind === 'changes' ? 'kind' : 'status';
       const rows = db.prepare(`SELECT ${column} AS status, count(*) AS n FROM (${sql}) GROUP BY 1`).all(params) as {
         status: string;
         n: number;

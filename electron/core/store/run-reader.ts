@@ -36,7 +36,9 @@ export function createRunReader(db: Db, accountId: string, generation: number): 
     'SELECT session_id, learner_id, course_id, status, raw_status FROM attendance ' +
       'WHERE account_id = ? AND generation = ? AND course_id = ?',
   );
+  const syncsBefore = db.prepare<[string], number>('SELECT count(*) FROM change_syncs WHERE account_id = ?').pluck();
   return {
+    syncsBefore: () => syncsBefore.get(accountId) ?? 0,
     sessionsOf: (courseId): CourseSession[] =>
       sessions.all(accountId, generation, courseId).map((r) => ({
         id: r.id,

@@ -10,6 +10,7 @@ import type { HttpWaitInfo } from '../http/types';
 import type { RollbookLog } from '../log/log';
 import type { Connector } from '../providers/types';
 import { createCacheWriter } from '../store/cache-writer';
+import { pruneByRetention } from '../store/change-log';
 import type { Db } from '../store/db';
 import type { SyncLocks } from '../store/sync-locks-repo';
 import type { SyncRunsRepo } from '../store/sync-runs-repo';
@@ -86,7 +87,19 @@ export function createSyncRunner(deps: SyncRunnerDeps): SyncRunner {
     const owner = randomUUID();
     inlineLocks.set(owner, account.id);
     try {
-      return await runAccountSync(runDeps, account, { ...run, owner });
+      const result = await runAccountSync(runDeps, account, { ...run, owner });
+      // Old changes and trend points go after the run is reported, on a later turn (the worker does the same).
+      if (result.outcome === 'ok' || result.outcome === 'partial') {
+        setImmediate(() => {
+          if (closed || !deps.db.open) return;
+          try {
+            pruneByRetention(deps.db, deps.now());
+          } catch (error) {
+            deps.log.logger.warn({ err: error }, 'history pruning failed');
+          }
+        });
+      }
+      return result;
     } finally {
       inlineLocks.delete(owner);
     }

@@ -6,6 +6,7 @@ import { parentPort, threadId } from 'node:worker_threads';
 import { forwardingLogger, Scrubber } from '../log/log';
 import { createConnector } from '../providers/registry';
 import { createCacheWriter } from '../store/cache-writer';
+import { pruneByRetention } from '../store/change-log';
 import { openDatabase } from '../store/db';
 import { createSyncLocks } from '../store/sync-locks-repo';
 import { createSyncRunsRepo } from '../store/sync-runs-repo';
@@ -63,9 +64,22 @@ async function run(job: number, input: SyncJob): Promise<void> {
       { mode: input.mode, signal: controller.signal, owner: input.owner },
     );
     post({ type: 'done', job, run: result });
+    // After the run is reported: old changes and trend points go while the window already shows the new data.
+    if (result.outcome === 'ok' || result.outcome === 'partial') pruneQuietly(db, log);
   } finally {
     controllers.delete(job);
     db.close();
+  }
+}
+
+function pruneQuietly(db: ReturnType<typeof openDatabase>, log: ReturnType<typeof forwardingLogger>): void {
+  try {
+    const started = performance.now();
+    const pruned = pruneByRetention(db, now());
+    log.info({ ...pruned, ms: Math.round(performance.now() - started) }, 'history pruned');
+  } catch (error) {
+    // Pruning is housekeeping: the next sync tries again.
+    log.warn({ err: error }, 'history pruning failed');
   }
 }
 

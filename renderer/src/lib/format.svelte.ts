@@ -29,6 +29,15 @@ class Formats {
   time = (iso: string | null | undefined) => (iso ? this.#time.format(new Date(iso)) : '—');
   /** "Mon 8 Jun": session columns. */
   day = (iso: string | null | undefined) => (iso ? this.#weekday.format(new Date(iso)) : '—');
+  /**
+   * A calendar date: `2026-01-31` is that day wherever the computer is (as UTC midnight it would show the 30th west of
+   * UTC); a timestamp shows its local day.
+   */
+  calendar = (value: string | null | undefined): string => {
+    if (!value) return '—';
+    const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+    return this.#date.format(day ? new Date(Number(day[1]), Number(day[2]) - 1, Number(day[3])) : new Date(value));
+  };
   number = (value: number | null | undefined) =>
     value === null || value === undefined ? '—' : this.#number.format(value);
   /** `rate` is 0..100. */

@@ -4,8 +4,9 @@
  */
 import { loadPref, savePref } from './persisted';
 
-export type Section = 'overview' | 'courses' | 'learners' | 'sync' | 'reports' | 'settings' | 'about';
-export type CourseTab = 'learners' | 'sessions' | 'attendance';
+export type Section =
+  'overview' | 'courses' | 'learners' | 'compliance' | 'changes' | 'sync' | 'reports' | 'settings' | 'about';
+export type CourseTab = 'learners' | 'sessions' | 'attendance' | 'history';
 
 export type Route =
   | { name: Section }
@@ -16,6 +17,8 @@ export const SECTION_TITLES: Record<Section, string> = {
   overview: 'Overview',
   courses: 'Courses',
   learners: 'Learners',
+  compliance: 'Compliance',
+  changes: 'Changes',
   sync: 'Sync',
   reports: 'Reports',
   settings: 'Settings',

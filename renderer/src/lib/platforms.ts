@@ -55,4 +55,5 @@ export const REPORT_TITLES: Record<ReportKind, string> = {
   attendance: 'Attendance',
   courses: 'Course summary',
   learner: 'Learner transcript',
+  changes: 'Changes',
 };

@@ -52,6 +52,13 @@ export const REPORT_KINDS: Record<
     statuses: true,
     learnerSearch: false,
   },
+  changes: {
+    title: REPORT_TITLES.changes,
+    description: 'One row per change a sync recorded: completions, failures, no-shows, enrolments, sessions.',
+    dateField: 'the sync that recorded the change',
+    statuses: false,
+    learnerSearch: true,
+  },
 };
 
 const PREVIEW_ROWS = 50;

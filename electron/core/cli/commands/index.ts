@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../program';
 import { registerAccounts } from './accounts';
+import { registerChanges } from './changes';
 import { registerInfo } from './info';
 import { registerReport } from './report';
 import { registerRequirements } from './requirements';
@@ -12,6 +13,7 @@ export const COMMANDS: ((program: Command, ctx: CommandContext) => void)[] = [
   registerInfo,
   registerAccounts,
   registerSync,
+  registerChanges,
   registerReport,
   registerSchedules,
   registerRequirements,

@@ -58,7 +58,7 @@ export function registerReport(program: Command, { io, withCore }: CommandContex
     .addArgument(
       new Argument(
         '[kind]',
-        'completions, attendance, courses, learner (transcript), compliance (the training matrix) or actions',
+        'completions, attendance, courses, learner (transcript), changes, compliance (the training matrix) or actions',
       ).choices([...REPORT_KINDS, ...COMPLIANCE_REPORT_KINDS]),
     )
     .addOption(new Option('--format <format>', 'csv, pdf or xlsx').choices([...EXPORT_FORMATS]).default('csv'))
@@ -108,7 +108,9 @@ export function registerReport(program: Command, { io, withCore }: CommandContex
           base = saved.definition;
         }
         if (!kind && !base.kind)
-          throw new UsageError('Say which report: completions, attendance, courses or learner (or --saved NAME).');
+          throw new UsageError(
+            'Say which report: completions, attendance, courses, learner or changes (or --saved NAME).',
+          );
         const accounts = await core.call('accounts.list');
         const accountIds = flags.account.map((ref) => {
           const found = accounts.find((a) => a.id === ref || a.label.toLowerCase() === ref.toLowerCase());

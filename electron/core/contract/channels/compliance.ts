@@ -208,6 +208,8 @@ export interface ComplianceSummary {
   totals: ComplianceCounts;
   /** Distinct people in any shown requirement's audience. */
   people: number;
+  /** Their departments, sorted (the department filter's choices). */
+  departments: string[];
 }
 
 export interface ComplianceCell {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PLATFORMS, PROGRESS_STATUSES } from '../domain';
 import { channel } from './define';
 
-export const REPORT_KINDS = ['completions', 'attendance', 'courses', 'learner'] as const;
+export const REPORT_KINDS = ['completions', 'attendance', 'courses', 'learner', 'changes'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 
 export const REPORT_TITLES: Record<ReportKind, string> = {
@@ -10,6 +10,7 @@ export const REPORT_TITLES: Record<ReportKind, string> = {
   attendance: 'Attendance',
   courses: 'Course summary',
   learner: 'Learner transcript',
+  changes: 'Changes',
 };
 
 /**
@@ -47,7 +48,7 @@ export const reportDefinitionSchema = z
     courseIds: z.array(z.string().min(1)).max(500).optional(),
     statuses: z.array(z.enum(PROGRESS_STATUSES)).max(6).optional(),
     /** Inclusive day range on: completed-at (else last activity) for completions and transcripts, session start for
-     * attendance, last activity for the course summary. */
+     * attendance, last activity for the course summary, the sync that saw it for changes. */
     from: day.optional(),
     to: day.optional(),
     learnerSearch: z.string().trim().max(200).optional(),

@@ -7,6 +7,7 @@ import * as syncLocks from './006-sync-locks';
 import * as reportSchedules from './007-report-schedules';
 import * as fidelityColumns from './008-fidelity-columns';
 import * as requirements from './009-requirements';
+import * as changeLog from './010-change-log';
 import * as selfcommunityOauth from './011-selfcommunity-oauth';
 
 /** Ordered; a database's `user_version` is the number of migrations it has applied. Never edit a shipped one. */
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly { name: string; up: string }[] = [
   { name: '007-report-schedules', up: reportSchedules.up },
   { name: '008-fidelity-columns', up: fidelityColumns.up },
   { name: '009-requirements', up: requirements.up },
+  { name: '010-change-log', up: changeLog.up },
   { name: '011-selfcommunity-oauth', up: selfcommunityOauth.up },
 ];
 

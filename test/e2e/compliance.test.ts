@@ -1,0 +1,133 @@
+/**
+ * Compliance in the built renderer against a real core with two synced sample accounts and a requirement whose
+ * course exists in both (people matched by e-mail across them): the summary cards, the action list and the training
+ * matrix show what the core computes, agree with one another, and the matrix works by keyboard alone.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ComplianceStatus } from '../../electron/core/contract/channels/compliance';
+import { closeBrowser, openApp, type AppHarness } from './harness';
+import { axeViolations, describeViolations, screenshot, shownText, tableRows } from './helpers';
+import { seedSampleAccounts } from './seed';
+
+describe('compliance view (two sample accounts, one shared requirement)', () => {
+  let app: AppHarness;
+
+  beforeAll(async () => {
+    app = await openApp();
+    const [north, south] = await seedSampleAccounts(app.core, [
+      { label: 'North Campus', seed: 1 },
+      { label: 'South Studio', seed: 2 },
+    ]);
+    const courseIn = async (accountId: string) =>
+      (await app.core.call('workspace.courses', { accountIds: [accountId], search: 'fire saf' }))[0]!.id;
+    await app.core.call('requirements.add', {
+      name: 'Fire safety',
+      courses: [
+        { account: north!, courseId: await courseIn(north!) },
+        { account: south!, courseId: await courseIn(south!) },
+      ],
+      renewMonths: 12,
+      dueDays: 60,
+    });
+    await app.page.reload();
+    await app.page.getByTestId('total-courses').waitFor();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await closeBrowser();
+  });
+
+  /** Opens Compliance on its summary tab (the section remembers the tab last shown). */
+  const open = async () => {
+    await app.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Compliance' }).click();
+    await app.page.getByRole('tab', { name: 'Summary and actions' }).click();
+    await app.page.getByTestId('requirement-card').first().waitFor();
+  };
+
+  it('summary and action list show the core’s counts, and agree', async () => {
+    const { page, core } = app;
+    await open();
+    const summary = await core.call('compliance.summary', { filters: {} });
+    const [fire] = summary.requirements;
+    expect(fire!.people).toBeGreaterThan(0);
+    const card = page.getByTestId('requirement-card').first();
+    for (const [status, count] of Object.entries(fire!.counts) as [ComplianceStatus, number][]) {
+      const shown = card.locator(`[data-status="${status}"]`);
+      if (count === 0) expect(await shown.count()).toBe(0);
+      else expect(await shownText(shown)).toBe(count.toLocaleString('en-US'));
+    }
+    const actions = await core.call('compliance.actions', { filters: {}, limit: 5 });
+    const needing = fire!.counts.overdue + fire!.counts.expired + fire!.counts.due + fire!.counts.expiring;
+    expect(actions.total).toBe(needing);
+    if (needing > 0) {
+      await page.getByTestId('compliance-actions').locator('[role="row"][data-index="0"]').waitFor();
+      const [first] = await tableRows(page, 'compliance-actions');
+      expect(first![0]).toContain(actions.rows[0]!.name);
+    }
+    expect(describeViolations(await axeViolations(page))).toBe('');
+    await screenshot(page, 'compliance-summary');
+  });
+
+  it('the matrix shows each person’s cell as the core computes it, and opens a person by keyboard', async () => {
+    const { page, core } = app;
+    await open();
+    await page.getByRole('tab', { name: 'Training matrix' }).click();
+    const grid = page.getByTestId('training-matrix');
+    await grid.locator('[data-row="0"][data-col="0"]').waitFor();
+    const matrix = await core.call('compliance.matrix', { filters: {}, limit: 10 });
+    const summary = await core.call('compliance.summary', { filters: {} });
+    expect(matrix.total).toBe(summary.people);
+    for (let row = 0; row < 3; row += 1) {
+      const cell = grid.locator(`[data-row="${row}"][data-col="0"]`);
+      expect(await cell.getAttribute('data-status')).toBe(matrix.rows[row]!.cells[0]?.status ?? null);
+    }
+    // Only the rows in view are in the DOM.
+    expect(await grid.locator('[role="row"]').count()).toBeLessThan(Math.min(matrix.total, 80));
+    await screenshot(page, 'compliance-matrix');
+
+    await grid.focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    const second = matrix.rows[1]!;
+    await page.waitForFunction((name) => document.querySelector('#view-title')?.textContent === name, second.name);
+    const standing = page.getByTestId('person-requirements');
+    await standing.waitFor();
+    expect(await standing.locator('li').getAttribute('data-status')).toBe(second.cells[0]!.status);
+    await page.keyboard.press('Escape');
+    await grid.waitFor();
+  });
+
+  it('filters narrow all three answers alike', async () => {
+    const { page, core } = app;
+    await open();
+    const status = (await core.call('compliance.summary', { filters: {} })).requirements[0]!.counts.in_progress
+      ? 'in_progress'
+      : 'not_started';
+    await page.getByRole('combobox', { name: 'Status' }).selectOption(status);
+    const expected = await core.call('compliance.summary', { filters: { statuses: [status] } });
+    await page.waitForFunction(
+      (people) => document.querySelector('[data-testid="compliance-people"]')?.textContent?.startsWith(`${people} `),
+      expected.people.toLocaleString('en-US'),
+    );
+    await page.getByRole('tab', { name: 'Training matrix' }).click();
+    const grid = page.getByTestId('training-matrix');
+    await grid.locator('[data-row="0"][data-col="0"]').waitFor();
+    expect(Number(await grid.getAttribute('aria-rowcount'))).toBe(expected.people + 1);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+  });
+
+  it('the Overview’s "Needs attention" counts the training that needs action', async () => {
+    const { page, core } = app;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Overview' }).click();
+    await page.getByTestId('total-courses').waitFor();
+    const attention = await core.call('compliance.attention', { accountIds: null });
+    const total = Object.values(attention.counts).reduce((a, b) => a + b, 0);
+    const list = page.getByTestId('attention-training');
+    if (total === 0) return expect(await list.count()).toBe(0);
+    await list.waitFor();
+    for (const [status, count] of Object.entries(attention.counts)) {
+      if (count > 0)
+        expect(await shownText(list.locator(`[data-status="${status}"]`))).toBe(count.toLocaleString('en-US'));
+    }
+  });
+});
