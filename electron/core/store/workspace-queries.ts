@@ -42,7 +42,7 @@ interface CourseDbRow {
   failed: number | null;
   incomplete: number | null;
   inactive: number | null;
-  overdue: number | null;
+  generation: number;
   last_activity_at: string | null;
   next_session_at: string | null;
 }
@@ -51,7 +51,7 @@ const counts = (r: Partial<Record<ProgressStatus, number | null>>): StatusCounts
   Object.fromEntries(PROGRESS_STATUSES.map((s) => [s, r[s] ?? 0])) as StatusCounts;
 const rate = (done: number, learners: number) => (learners > 0 ? Math.round((done / learners) * 1000) / 10 : null);
 
-function toCourseRow(r: CourseDbRow): CourseRow {
+function toCourseRow(r: CourseDbRow, overdue: number): CourseRow {
   const c = counts(r);
   const learners = r.learners ?? 0;
   return {
@@ -65,7 +65,7 @@ function toCourseRow(r: CourseDbRow): CourseRow {
     completionRate: rate(c.completed + c.passed, learners),
     counts: c,
     inactive: r.inactive ?? 0,
-    overdue: r.overdue ?? 0,
+    overdue,
     nextSessionAt: r.next_session_at,
     lastActivityAt: r.last_activity_at,
   };
@@ -74,10 +74,7 @@ function toCourseRow(r: CourseDbRow): CourseRow {
 const NEXT_SESSION_SQL = `(SELECT min(cs.starts_at) FROM course_sessions cs
       WHERE cs.account_id = c.account_id AND cs.generation = c.generation AND cs.course_id = c.id
         AND cs.starts_at > @now AND cs.status <> 'cancelled')`;
-/**
- * Overdue depends on today, so it is counted when asked (course_stats holds what a sync fixed): over one course's
- * progress rows through the primary key, for the rows of a page, or for every course only when that is the sort.
- */
+/** Overdue in SQL, for sorting by it (rows shown count it through overdueCounter instead). */
 const OVERDUE_SQL = `(SELECT count(*) FROM progress p
       WHERE p.account_id = c.account_id AND p.generation = c.generation AND p.course_id = c.id AND ${overdueSql('p')})`;
 const COURSE_FROM = `
@@ -86,7 +83,7 @@ const COURSE_FROM = `
   LEFT JOIN course_stats s ON s.account_id = c.account_id AND s.generation = c.generation AND s.course_id = c.id`;
 const COURSE_COLUMNS = `c.account_id, a.label, a.platform, c.id, c.name, c.type, s.learners, s.not_started,
     s.in_progress, s.completed, s.passed, s.failed, s.incomplete, s.overdue AS inactive, s.last_activity_at,
-    ${NEXT_SESSION_SQL} AS next_session_at, ${OVERDUE_SQL} AS overdue`;
+    ${NEXT_SESSION_SQL} AS next_session_at, c.generation`;
 const COURSE_SELECT = `SELECT ${COURSE_COLUMNS} ${COURSE_FROM}`;
 
 /**
@@ -120,6 +117,50 @@ const LEARNER_SORT: Record<string, string> = {
 
 const SEARCH_CANDIDATES = 20;
 
+/** How many sorted `values` are below `bound` (binary search). */
+function countBelow(values: string[], bound: string): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (values[mid]! < bound) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
+ * Overdue depends on today, so course_stats (what a sync fixed) cannot hold it. Each course's unfinished due dates
+ * are read once per generation (a generation's rows never change) and kept sorted, so counting them against today is
+ * a binary search: a 100k-learner course on the first page of Courses costs one read, not one per keystroke.
+ * Calendar days and instants are kept apart because they compare against different bounds (store/due-dates.ts).
+ */
+function overdueCounter(db: Db) {
+  const dueDates = db
+    .prepare<[string, number, string], string>(
+      `SELECT due_at FROM progress WHERE account_id = ? AND generation = ? AND course_id = ?
+         AND due_at IS NOT NULL AND status NOT IN ('completed', 'passed')`,
+    )
+    .pluck();
+  const cache = new Map<string, { days: string[]; instants: string[] }>();
+  return (course: { account_id: string; generation: number; id: string }, now: string): number => {
+    const key = `${course.account_id}\u0000${course.generation}\u0000${course.id}`;
+    let dues = cache.get(key);
+    if (!dues) {
+      if (cache.size >= 50_000) cache.clear();
+      dues = { days: [], instants: [] };
+      for (const due of dueDates.all(course.account_id, course.generation, course.id)) {
+        (due.length === 10 ? dues.days : dues.instants).push(due);
+      }
+      dues.days.sort();
+      dues.instants.sort();
+      cache.set(key, dues);
+    }
+    const { today } = dueParams(now);
+    return countBelow(dues.days, today) + countBelow(dues.instants, now);
+  };
+}
+
 export type WorkspaceQueries = ReturnType<typeof createWorkspaceQueries>;
 
 export function createWorkspaceQueries(db: Db) {
@@ -134,6 +175,7 @@ export function createWorkspaceQueries(db: Db) {
     }
     return key;
   });
+  const overdueOf = overdueCounter(db);
   const cache = new Map<string, ReturnType<Db['prepare']>>();
   const prepare = (sql: string) => {
     let statement = cache.get(sql);
@@ -224,7 +266,9 @@ export function createWorkspaceQueries(db: Db) {
 
   function courses(input: CourseQuery): CourseRow[] {
     const { where, order, params } = courseQuery(input);
-    return (prepare(`${COURSE_SELECT} WHERE ${where} ORDER BY ${order}`).all(params) as CourseDbRow[]).map(toCourseRow);
+    return (prepare(`${COURSE_SELECT} WHERE ${where} ORDER BY ${order}`).all(params) as CourseDbRow[]).map((r) =>
+      toCourseRow(r, overdueOf(r, input.now)),
+    );
   }
 
   /**
@@ -248,7 +292,7 @@ export function createWorkspaceQueries(db: Db) {
       `SELECT c.rowid AS _id, ${COURSE_COLUMNS} ${COURSE_FROM} WHERE c.rowid IN (SELECT value FROM json_each(@ids))`,
       dueParams(input.now),
     );
-    return { total: ids.length, rows: rows.map(toCourseRow) };
+    return { total: ids.length, rows: rows.map((r) => toCourseRow(r, overdueOf(r, input.now))) };
   }
 
   const courseOne = db.prepare(`${COURSE_SELECT} WHERE c.account_id = @accountId AND c.id = @courseId`);
@@ -619,7 +663,7 @@ export function createWorkspaceQueries(db: Db) {
     course: (accountId: string, courseId: string, now: string) => {
       const row = courseOne.get({ accountId, courseId, ...dueParams(now) }) as CourseDbRow | undefined;
       if (!row) return undefined;
-      return { ...toCourseRow(row), ...courseExtra.get(accountId, courseId)! };
+      return { ...toCourseRow(row, overdueOf(row, now)), ...courseExtra.get(accountId, courseId)! };
     },
     courseLearners,
     courseSessions,
