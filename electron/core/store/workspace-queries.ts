@@ -142,22 +142,36 @@ function overdueCounter(db: Db) {
          AND due_at IS NOT NULL AND status NOT IN ('completed', 'passed')`,
     )
     .pluck();
-  const cache = new Map<string, { days: string[]; instants: string[] }>();
-  return (course: { account_id: string; generation: number; id: string }, now: string): number => {
-    const key = `${course.account_id}\u0000${course.generation}\u0000${course.id}`;
-    let dues = cache.get(key);
-    if (!dues) {
-      if (cache.size >= 50_000) cache.clear();
-      dues = { days: [], instants: [] };
-      for (const due of dueDates.all(course.account_id, course.generation, course.id)) {
-        (due.length === 10 ? dues.days : dues.instants).push(due);
-      }
-      dues.days.sort();
-      dues.instants.sort();
-      cache.set(key, dues);
-    }
-    const { today } = dueParams(now);
-    return countBelow(dues.days, today) + countBelow(dues.instants, now);
+  const accountDueDates = db.prepare<[string, number], [string, string]>(
+    `SELECT course_id, due_at FROM progress WHERE account_id = ? AND generation = ?
+       AND due_at IS NOT NULL AND status NOT IN ('completed', 'passed')`,
+  );
+  type Dues = { days: string[]; instants: string[] };
+  const cache = new Map<string, Dues>();
+  const keyOf = (account: string, generation: number, course: string) => `${account}\u0000${generation}\u0000${course}`;
+  const keep = (key: string, dates: Iterable<string>) => {
+    if (cache.size >= 50_000) cache.clear();
+    const dues: Dues = { days: [], instants: [] };
+    for (const due of dates) (due.length === 10 ? dues.days : dues.instants).push(due);
+    dues.days.sort();
+    dues.instants.sort();
+    cache.set(key, dues);
+    return dues;
+  };
+  return {
+    count(course: { account_id: string; generation: number; id: string }, now: string): number {
+      const key = keyOf(course.account_id, course.generation, course.id);
+      const dues = cache.get(key) ?? keep(key, dueDates.all(course.account_id, course.generation, course.id));
+      return countBelow(dues.days, dueParams(now).today) + countBelow(dues.instants, now);
+    },
+    /** Reads the due dates of many courses of one account generation in one pass (sorting every course by them). */
+    preload(account: string, generation: number, courses: string[]): void {
+      const missing = courses.filter((course) => !cache.has(keyOf(account, generation, course)));
+      if (missing.length < 50) return;
+      const byCourse = new Map<string, string[]>(missing.map((course) => [course, []]));
+      for (const [course, due] of accountDueDates.raw().iterate(account, generation)) byCourse.get(course)?.push(due);
+      for (const [course, dates] of byCourse) keep(keyOf(account, generation, course), dates);
+    },
   };
 }
 
@@ -175,7 +189,8 @@ export function createWorkspaceQueries(db: Db) {
     }
     return key;
   });
-  const overdueOf = overdueCounter(db);
+  const overdue = overdueCounter(db);
+  const overdueOf = overdue.count;
   const cache = new Map<string, ReturnType<Db['prepare']>>();
   const prepare = (sql: string) => {
     let statement = cache.get(sql);
@@ -276,16 +291,54 @@ export function createWorkspaceQueries(db: Db) {
    * The sort runs over rowids only (no per-row "next session" lookup unless that is the sort), and the rows of the
    * page are read by rowid.
    */
+  /**
+   * Courses by overdue count: the counts come from the per-generation due dates (overdueCounter), not from counting
+   * every progress row in SQL for each sort. Ties keep the SQL sort's order (name, account); kept like orderedRowids.
+   */
+  function overdueOrder(where: string, params: Record<string, unknown>, input: CourseQuery): number[] {
+    const minute = `${input.now.slice(0, 16)}:00.000Z`;
+    const key = JSON.stringify([generations.get()?.sig, 'overdue', where, params, input.sort.direction, minute]);
+    let ids = ordered.get(key);
+    if (ids) ordered.delete(key);
+    else {
+      const rows = prepare(
+        `SELECT c.rowid, c.account_id, c.generation, c.id ${COURSE_FROM} WHERE ${where}
+         ORDER BY rb_fold(c.name), a.label COLLATE NOCASE, c.account_id, c.id`,
+      )
+        .raw(true)
+        .all(params) as [number, string, number, string][];
+      const perAccount = new Map<string, { generation: number; courses: string[] }>();
+      for (const [, account, generation, id] of rows) {
+        const entry = perAccount.get(account) ?? { generation, courses: [] };
+        entry.courses.push(id);
+        perAccount.set(account, entry);
+      }
+      for (const [account, { generation, courses }] of perAccount) overdue.preload(account, generation, courses);
+      const sign = input.sort.direction === 'desc' ? -1 : 1;
+      ids = rows
+        .map(([rowid, account_id, generation, id]) => [rowid, overdueOf({ account_id, generation, id }, minute)])
+        // Array sort is stable: equal counts stay in name order.
+        .sort((x, y) => sign * (x[1]! - y[1]!))
+        .map(([rowid]) => rowid!);
+    }
+    ordered.set(key, ids);
+    if (ordered.size > 6) ordered.delete(ordered.keys().next().value!);
+    return ids;
+  }
+
   function coursePage(input: CourseQuery & { offset: number; limit: number }): { total: number; rows: CourseRow[] } {
     const { where, order, params } = courseQuery(input);
     const sortSql = `SELECT c.rowid AS id ${COURSE_FROM} WHERE ${where} ORDER BY ${order}`;
     // `now` changes on every call. Unless the order depends on it, it is left out so the next page reuses the order;
     // when it does (next session, overdue), it counts in whole minutes, so the pages of one scroll agree on it.
     const { now: _, today: _t, ...timeless } = params;
-    const ids = orderedRowids(
-      sortSql,
-      sortSql.includes('@now') ? { ...params, now: `${input.now.slice(0, 16)}:00.000Z` } : timeless,
-    );
+    const ids =
+      input.sort.column === 'overdue'
+        ? overdueOrder(where, timeless, input)
+        : orderedRowids(
+            sortSql,
+            sortSql.includes('@now') ? { ...params, now: `${input.now.slice(0, 16)}:00.000Z` } : timeless,
+          );
     const rows = rowsAt<CourseDbRow>(
       ids,
       input,
