@@ -302,7 +302,7 @@ export function createChangeQueries(db: Db) {
       return prepare(
         `SELECT at, learners, completed, passed, failed, in_progress AS inProgress, not_started AS notStarted,
            incomplete, completion_rate AS completionRate, attendance_rate AS attendanceRate
-         FROM course_history WHERE account_id = @accountId AND course_id = @courseId AND at >= @since ORDER BY at, id`,
+         FROM course_history WHERE account_id = @accountId AND course_id = @courseId AND at >= @since ORDER BY at`,
       ).all({ accountId, courseId, since }) as CoursePoint[];
     },
   };
