@@ -223,6 +223,22 @@ export const complianceHandlers = {
     changed(ctx);
     return { added, replaced, notInCache };
   },
+  'compliance.audienceChoices': (ctx) => {
+    const rows = ctx.db
+      .prepare<[], { department: string | null; groups_json: string }>(
+        `SELECT DISTINCT l.department, l.groups_json FROM learners l ${liveJoin('l')}
+         WHERE l.status IS NULL OR l.status = 'active'`,
+      )
+      .all();
+    const departments = new Set<string>();
+    const groups = new Set<string>();
+    for (const row of rows) {
+      if (row.department) departments.add(row.department);
+      if (row.groups_json !== '[]') for (const g of JSON.parse(row.groups_json) as string[]) groups.add(g);
+    }
+    const sorted = (set: Set<string>) => [...set].sort((a, b) => a.localeCompare(b));
+    return { departments: sorted(departments), groups: sorted(groups) };
+  },
   'exemptions.list': (ctx, { requirement }) => {
     const only = requirement === undefined ? null : findRequirement(ctx, requirement).id;
     return exemptionViews(

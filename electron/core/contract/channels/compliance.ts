@@ -310,6 +310,8 @@ export const complianceChannels = {
   'requirements.import': channel<{ added: string[]; replaced: string[]; notInCache: string[] }>()(
     z.strictObject({ document: z.unknown() }),
   ),
+  /** What an audience can name: the departments and groups of active learners in any account, sorted. */
+  'compliance.audienceChoices': channel<{ departments: string[]; groups: string[] }>()(z.undefined()),
   'exemptions.list': channel<Exemption[]>()(z.strictObject({ requirement: requirementRef.optional() }).default({})),
   'exemptions.add': channel<Exemption>()(
     z.strictObject({
