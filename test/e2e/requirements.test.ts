@@ -127,7 +127,7 @@ describe('requirements management (two sample accounts)', () => {
     const before = person.cells[0]!.status;
     await page.getByRole('tab', { name: 'Training matrix' }).click();
     await page.getByRole('combobox', { name: 'Requirement' }).selectOption(String(requirementId));
-    await page.getByTestId('compliance-search').locator('input').fill(person.email!);
+    await page.getByTestId('compliance-search').fill(person.email!);
     const grid = page.getByTestId('training-matrix');
     await page.waitForFunction(
       () => document.querySelector('[data-testid="training-matrix"]')?.getAttribute('aria-rowcount') === '2',
@@ -179,7 +179,7 @@ describe('requirements management (two sample accounts)', () => {
 
     await page.getByRole('tab', { name: 'Training matrix' }).click();
     await grid.waitFor();
-    await page.getByTestId('compliance-search').locator('input').fill(person.email!);
+    await page.getByTestId('compliance-search').fill(person.email!);
     await page.waitForFunction(
       () => document.querySelector('[data-testid="training-matrix"]')?.getAttribute('aria-rowcount') === '2',
     );
