@@ -1,13 +1,20 @@
 /**
  * Managing requirements in the built renderer against a real core with two synced sample accounts: a requirement
  * defined through the dialog (a cached course from each account, a department as audience) shows the counts the core
- * computes; it is edited, a person is exempted from the learner view and shows as exempt, and it is removed.
+ * computes; it is edited, a person is exempted from the learner view and shows as exempt, and it is removed. The
+ * requirements file goes out and back in through the host's file dialogs (as the main process answers them: one-time
+ * tokens for the chosen file).
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SaveGrants } from '../../electron/main/trusted-files';
+import type { HostAbilities } from '../../electron/core/api/context';
 import type { ComplianceStatus, RequirementSummary } from '../../electron/core/contract/channels/compliance';
 import { closeBrowser, openApp, type AppHarness } from './harness';
 import { axeViolations, describeViolations, screenshot, shownText } from './helpers';
 import { seedSampleAccounts } from './seed';
+import { tempDir } from '../support/tmp';
 
 const NAME = 'First aid';
 
@@ -15,9 +22,22 @@ describe('requirements management (two sample accounts)', () => {
   let app: AppHarness;
   /** Console errors from before Compliance opened (other views) are not this test's. */
   let errorsBefore = 0;
+  const files = tempDir('rollbook-requirements-');
+  /** What the next Save or Open dialog answers (null: cancelled). */
+  let dialogAnswer: string | null = null;
+  const saves = new SaveGrants();
+  const opens = new SaveGrants();
+  const host: HostAbilities = {
+    chooseRequirementsFile: async (mode) => {
+      if (dialogAnswer === null) return null;
+      return { path: dialogAnswer, token: (mode === 'save' ? saves : opens).grant(dialogAnswer) };
+    },
+    claimSavePath: (token) => saves.claim(token),
+    claimOpenPath: (token) => opens.claim(token),
+  };
 
   beforeAll(async () => {
-    app = await openApp();
+    app = await openApp({ core: { host } });
     await seedSampleAccounts(app.core, [
       { label: 'North Campus', seed: 1 },
       { label: 'South Studio', seed: 2 },
@@ -30,6 +50,7 @@ describe('requirements management (two sample accounts)', () => {
   afterAll(async () => {
     await app?.close();
     await closeBrowser();
+    files.cleanup();
   });
 
   const card = () =>
@@ -217,5 +238,42 @@ describe('requirements management (two sample accounts)', () => {
     await card().waitFor({ state: 'detached' });
     expect((await core.call('requirements.list')).some((r) => r.name === NAME)).toBe(false);
     expect(app.consoleErrors.slice(errorsBefore)).toEqual([]);
+  });
+
+  it('exports the requirements file where the Save dialog points, and imports it back', async () => {
+    const { page, core } = app;
+    const file = join(files.path, 'requirements.json');
+    dialogAnswer = file;
+    await page.getByRole('button', { name: 'Export…' }).click();
+    await page.getByText(/^Exported 2 requirements/).waitFor();
+    const written = JSON.parse(readFileSync(file, 'utf8')) as { exportedAt: string };
+    expect({ ...written, exportedAt: undefined }).toEqual({
+      ...(await core.call('requirements.export')),
+      exportedAt: undefined,
+    });
+
+    // Remove one, then import the file: it comes back, the other is replaced by its copy.
+    const [gone, kept] = (await core.call('requirements.list')).map((r) => r.name);
+    await core.call('requirements.remove', { requirement: gone! });
+    await page.getByRole('button', { name: 'Import…' }).click();
+    const dialog = page.getByTestId('import-requirements');
+    expect(describeViolations(await axeViolations(page))).toBe('');
+
+    // A file that is not JSON changes nothing, and says why.
+    const broken = join(files.path, 'broken.json');
+    writeFileSync(broken, '{ "format": "rollbook-requirements", ');
+    dialogAnswer = broken;
+    await dialog.getByRole('button', { name: 'Choose file…' }).click();
+    expect(await shownText(dialog.getByRole('alert'))).toMatch(
+      /broken\.json is not a JSON file .*nothing was imported/,
+    );
+    expect((await core.call('requirements.list')).map((r) => r.name)).toEqual([kept]);
+
+    dialogAnswer = file;
+    await dialog.getByRole('button', { name: 'Choose file…' }).click();
+    expect(await shownText(dialog.getByRole('status'))).toBe('Imported: 1 added, 1 replaced.');
+    expect((await core.call('requirements.list')).map((r) => r.name).sort()).toEqual([gone, kept].sort());
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('heading', { name: gone! }).waitFor();
   });
 });
