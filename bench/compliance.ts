@@ -5,6 +5,7 @@
  * one matrix screen (60 people × 30 requirements), the full recompute after a sync, and the compliance CSV.
  */
 import { statSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Learner, Progress, ProgressStatus } from '../electron/core/contract/domain';
 import { computeModel } from '../electron/core/compliance/model';
@@ -128,19 +129,35 @@ function fill(dataDir: string, people: number, progress: number): string[] {
   return ids;
 }
 
-async function timeIt(times: number, fn: (i: number) => Promise<unknown> | unknown): Promise<number[]> {
-  const out: number[] = [];
+/**
+ * Wall time and this process's CPU time per call. On a shared machine (the bench's 2 cores often run several jobs)
+ * wall time includes waiting for a core; CPU time is what the call itself costs, the wall time on an idle machine.
+ */
+async function timeIt(times: number, fn: (i: number) => Promise<unknown> | unknown) {
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < times; i += 1) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await fn(i);
-    out.push(performance.now() - t0);
+    wall.push(performance.now() - t0);
+    const used = process.cpuUsage(c0);
+    cpu.push((used.user + used.system) / 1000);
   }
-  return out;
+  return { wall, cpu };
 }
 
-const figure = (samples: number[], target: number): Figure => {
-  const p95 = round(percentile(samples, 95));
-  return { p95_ms: p95, median_ms: round(percentile(samples, 50)), target: `p95 ≤ ${target} ms`, met: p95 <= target };
+const figure = (s: { wall: number[]; cpu: number[] }, target: number): Figure => {
+  const p95 = round(percentile(s.wall, 95));
+  const cpu95 = round(percentile(s.cpu, 95));
+  return {
+    p95_ms: p95,
+    median_ms: round(percentile(s.wall, 50)),
+    p95_cpu_ms: cpu95,
+    target: `p95 ≤ ${target} ms`,
+    met: p95 <= target,
+    met_cpu: cpu95 <= target,
+  };
 };
 
 export async function complianceSection(ctx: BenchContext): Promise<Record<string, Figure>> {
@@ -183,30 +200,37 @@ export async function complianceSection(ctx: BenchContext): Promise<Record<strin
       );
       const actions = await timeIt(10, () => core.call('compliance.actions', { limit: 100 }));
       const csv = join(out.path, 'compliance.csv');
-      const t1 = performance.now();
-      await core.call('compliance.export', { kind: 'compliance', format: 'csv', path: csv, options: { force: true } });
-      const seconds = (performance.now() - t1) / 1000;
+      const exported = await timeIt(1, () =>
+        core.call('compliance.export', { kind: 'compliance', format: 'csv', path: csv, options: { force: true } }),
+      );
+      const seconds = exported.wall[0]! / 1000;
       const rate = Math.round(cells / seconds);
+      const cpuRate = Math.round(cells / (exported.cpu[0]! / 1000));
       return {
         compliance_summary: figure(summary, 100),
         compliance_matrix_screen_60x30: figure(screens, 30),
         compliance_actions_page: figure(actions, 100),
         compliance_full_recompute: {
-          median_ms: round(percentile(recompute, 50)),
-          max_ms: round(Math.max(...recompute)),
+          median_ms: round(percentile(recompute.wall, 50)),
+          max_ms: round(Math.max(...recompute.wall)),
+          max_cpu_ms: round(Math.max(...recompute.cpu)),
           target: '≤ 1000 ms',
-          met: Math.max(...recompute) <= 1000,
+          met: Math.max(...recompute.wall) <= 1000,
+          met_cpu: Math.max(...recompute.cpu) <= 1000,
           people: model.people.length,
           cells,
           progress_rows: progress,
         },
         compliance_csv: {
           cells_per_s: rate,
+          cells_per_cpu_s: cpuRate,
           seconds: round(seconds),
           bytes: statSync(csv).size,
           target: '≥ 200000 cells/s',
           met: rate >= 200_000,
+          met_cpu: cpuRate >= 200_000,
         },
+        machine_load: { load_average_1min: round(loadavg()[0]!), cores: cpus().length },
       };
     } finally {
       core.close();

@@ -236,6 +236,12 @@ describe('compliance through the core', () => {
     expect((await cells())['Bob Baker']).toEqual({ status: 'overdue', date: '2026-06-01' });
     const summary = await core.call('compliance.summary', {});
     expect(summary.requirements[0]!.coursesNotInCache).toBe(1);
+    // The requirement stays editable: the missing course is kept as it was.
+    const edited = await core.call('requirements.update', { requirement: 'First Aid', changes: { windowDays: 7 } });
+    expect(edited).toMatchObject({
+      windowDays: 7,
+      courses: [expect.anything(), expect.objectContaining({ courseId: 'X1' })],
+    });
   });
 
   it('restricts the audience to departments and e-mails, and recomputes after an edit', async () => {

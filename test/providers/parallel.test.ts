@@ -127,7 +127,7 @@ describe('readAhead', () => {
     ]);
   });
 
-  it('passes on a failure of the source after the pages before it, and closes the source when the consumer stops', async () => {
+  it('passes a failure on after the pages before it, and closes the source when the consumer stops', async () => {
     const failing = async function* () {
       yield 1;
       throw new Error('page 2 unreadable');

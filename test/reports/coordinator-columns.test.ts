@@ -43,8 +43,28 @@ const row = (courseId: string, learnerId: string, status: Progress['status'], ex
 function dataset(): Dataset {
   return {
     courses: [course('C1', 'Fire Safety'), course('C2', 'GDPR')],
-    sessions: [],
-    attendance: [],
+    sessions: [
+      {
+        id: 'S1',
+        courseId: 'C1',
+        name: 'Drill',
+        startsAt: '2026-03-02T09:00:00.000Z',
+        endsAt: '2026-03-02T10:00:00.000Z',
+        status: 'held',
+        rawStatus: 'active',
+        venue: null,
+        instructors: [],
+        capacity: null,
+        attendingCount: null,
+      },
+    ],
+    attendance: (['A1', 'B1', 'D1', 'N1'] as const).map((learnerId) => ({
+      learnerId,
+      sessionId: 'S1',
+      courseId: 'C1',
+      status: 'attended' as const,
+      rawStatus: 'attended',
+    })),
     learners: [
       person('A1', 'Ada Active', 'active', 'Sales'),
       person('B1', 'Ben Blocked', 'blocked', 'Operations'),
@@ -164,6 +184,22 @@ describe('completions: dates and certificates coordinators act on', () => {
     const preview = await t.core.call('reports.preview', { definition: { kind: 'completions' } });
     expect(preview.total).toBe(4);
     expect(preview.columns.map((c) => c.label)).toEqual(expect.arrayContaining(HEADERS));
+  });
+
+  it('the attendance report hides leavers too, unless asked', async () => {
+    const learnersIn = async (includeLeavers: boolean) => {
+      const file = join(out.path, `attendance-${includeLeavers}.csv`);
+      await t.core.call('reports.export', {
+        definition: { kind: 'attendance', ...(includeLeavers ? { includeLeavers } : {}) },
+        format: 'csv',
+        path: file,
+        options: { bom: false },
+      });
+      const rows = parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
+      return rows.map((r) => r['Learner ID']).sort();
+    };
+    expect(await learnersIn(false)).toEqual(['A1', 'N1']);
+    expect(await learnersIn(true)).toEqual(['A1', 'B1', 'D1', 'N1']);
   });
 
   it('filters on overdue, due before and expires before (access or certificate)', async () => {

@@ -93,7 +93,9 @@ describe('completions order', () => {
               status === 'completed' ? day : null,
               day,
               // Due: a calendar date, an instant (either side of "now") or none; expiries on either end.
-              [`2026-05-${10 + (l % 20)}`, '2026-06-01T08:00:00.000Z', '2026-06-02T08:00:00.000Z', null][(c + 2 * l) % 4],
+              [`2026-05-${10 + (l % 20)}`, '2026-06-01T08:00:00.000Z', '2026-06-02T08:00:00.000Z', null][
+                (c + 2 * l) % 4
+              ],
               (c + l) % 3 === 0 ? `2026-0${6 + (l % 3)}-15` : null,
               (c + l) % 5 === 0 ? `2026-0${6 + (c % 3)}-01` : null,
               (c + l) % 2 === 0 ? 60 * (c + l) + 29 : null,

@@ -92,20 +92,28 @@ function accountId(ctx: CoreContext, ref: string, field: string, strict: boolean
   );
 }
 
+function resolveCourses(ctx: CoreContext, courses: RequirementInput['courses'], strict: boolean) {
+  return courses.map((c, i) => ({
+    accountId: accountId(ctx, c.account, `courses[${i}].account`, strict),
+    courseId: c.courseId,
+  }));
+}
+
+function resolveAudience(ctx: CoreContext, audience: RequirementInput['audience'], strict: boolean) {
+  return {
+    ...audience,
+    accounts: audience.accounts.map((a, i) => accountId(ctx, a, `audience.accounts[${i}]`, strict)),
+  };
+}
+
 function toWrite(ctx: CoreContext, input: RequirementInput, strict: boolean): RequirementWrite {
   return {
     name: input.name,
     dueDays: input.dueDays,
     renewMonths: input.renewMonths,
     windowDays: input.windowDays,
-    courses: input.courses.map((c, i) => ({
-      accountId: accountId(ctx, c.account, `courses[${i}].account`, strict),
-      courseId: c.courseId,
-    })),
-    audience: {
-      ...input.audience,
-      accounts: input.audience.accounts.map((a, i) => accountId(ctx, a, `audience.accounts[${i}]`, strict)),
-    },
+    courses: resolveCourses(ctx, input.courses, strict),
+    audience: resolveAudience(ctx, input.audience, strict),
   };
 }
 
@@ -219,9 +227,16 @@ export const complianceHandlers = {
   },
   'requirements.update': (ctx, { requirement, changes }) => {
     const current = findRequirement(ctx, requirement);
-    const merged: RequirementInput = { ...asInput(ctx, current), ...changes };
     if (changes.name !== undefined) assertNameFree(ctx, changes.name, current.id);
-    const write = toWrite(ctx, merged, true);
+    // Lists not given stay as stored: a course of a removed account must not stop an edit of the window.
+    const write: RequirementWrite = {
+      name: changes.name ?? current.name,
+      dueDays: changes.dueDays !== undefined ? changes.dueDays : current.dueDays,
+      renewMonths: changes.renewMonths !== undefined ? changes.renewMonths : current.renewMonths,
+      windowDays: changes.windowDays ?? current.windowDays,
+      courses: changes.courses ? resolveCourses(ctx, changes.courses, true) : current.courses,
+      audience: changes.audience ? resolveAudience(ctx, changes.audience, true) : current.audience,
+    };
     writeTransaction(ctx.db, () => ctx.requirements.update(current.id, write, ctx.now().toISOString()))();
     changed(ctx);
     return view(ctx, ctx.requirements.find(String(current.id))!, ctx.requirements.exemptions());

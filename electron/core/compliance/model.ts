@@ -10,7 +10,11 @@ import { COMPLIANCE_STATUSES } from '../contract/channels/compliance';
 import type { ProgressStatus } from '../contract/domain';
 import { writeTransaction, type Db } from '../store/db';
 import type { RequirementsRepo, StoredExemption, StoredRequirement } from '../store/requirements-repo';
-import { dayOf, decide, isDone, isoDay, localDay, type Evidence } from './rules';
+import { dayOf, decide, isoDay, localDay, type Evidence } from './rules';
+
+/** The Julian day of 1970-01-01: SQLite's julianday() minus this is a day number as rules.ts counts them. */
+const UNIX_EPOCH_JULIAN = 2_440_587.5;
+type Day = number | null;
 
 /** A status's index in COMPLIANCE_STATUSES, as the typed arrays hold it; NONE = not in the audience. */
 export const NONE = 255;
@@ -53,6 +57,8 @@ export interface ComplianceModel {
   learners: Map<number, { accountId: string; learnerId: string }[]>;
   courseNames: Map<string, string>;
   accounts: Map<string, { label: string; generation: number }>;
+  /** Every action cell in urgency order (queries.ts sortedActions), made on first use. */
+  actionOrder?: Float64Array;
 }
 
 const courseKey = (accountId: string, courseId: string) => `${accountId}\u0000${courseId}`;
@@ -214,8 +220,17 @@ export function computeModel(db: Db, repo: RequirementsRepo, now: Date): Complia
   );
   const rowsOf = db
     .prepare<[string, number, string]>(
-      `SELECT learner_id, status, completed_at, assigned_at, due_at, expires_at, certificate_expires_at
-       FROM progress WHERE account_id = ? AND generation = ? AND course_id = ?`,
+      // Day numbers computed by SQLite (julianday of the text's first ten characters: the UTC date of a timestamp,
+      // or the date itself; NULL for junk), and only those the rules read for the row's status: turning millions of
+      // date strings into JavaScript strings and parsing them was most of a recompute.
+      `SELECT learner_id, status,
+         CASE WHEN done THEN julianday(substr(completed_at, 1, 10)) - ${UNIX_EPOCH_JULIAN} END,
+         CASE WHEN NOT done THEN julianday(substr(assigned_at, 1, 10)) - ${UNIX_EPOCH_JULIAN} END,
+         CASE WHEN NOT done THEN julianday(substr(due_at, 1, 10)) - ${UNIX_EPOCH_JULIAN} END,
+         CASE WHEN done THEN julianday(substr(expires_at, 1, 10)) - ${UNIX_EPOCH_JULIAN} END,
+         CASE WHEN done THEN julianday(substr(certificate_expires_at, 1, 10)) - ${UNIX_EPOCH_JULIAN} END
+       FROM (SELECT *, status IN ('completed', 'passed') AS done FROM progress
+             WHERE account_id = ? AND generation = ? AND course_id = ?)`,
     )
     .raw();
   for (const [key, requirementIndexes] of users) {
@@ -229,26 +244,16 @@ export function computeModel(db: Db, repo: RequirementsRepo, now: Date): Complia
     if (!index) continue;
     // All of a course's rows at once: better-sqlite3's all() costs markedly less per row than iterate().
     for (const raw of rowsOf.all(accountId, account.generation, courseId)) {
-      const row = raw as [
-        string,
-        ProgressStatus,
-        string | null,
-        string | null,
-        string | null,
-        string | null,
-        string | null,
-      ];
+      const row = raw as [string, ProgressStatus, Day, Day, Day, Day, Day];
       const person = index.get(row[0]);
       if (person === undefined) continue;
-      // Only the dates the rules read for this status are parsed.
-      const done = isDone(row[1]);
       const item: Evidence = {
         status: row[1],
-        completed: done ? dayOf(row[2]) : NaN,
-        assigned: done ? NaN : dayOf(row[3]),
-        due: done ? NaN : dayOf(row[4]),
-        expires: done ? dayOf(row[5]) : NaN,
-        certificateExpires: done ? dayOf(row[6]) : NaN,
+        completed: row[2] ?? NaN,
+        assigned: row[3] ?? NaN,
+        due: row[4] ?? NaN,
+        expires: row[5] ?? NaN,
+        certificateExpires: row[6] ?? NaN,
       };
       for (const ri of requirementIndexes) {
         if (members[ri]![person] !== 1) continue;

@@ -137,26 +137,51 @@ export function matrixPage(model: ComplianceModel, selection: Selection, offset:
 const ACTION_CODES = new Set(ACTION_STATUSES.map((s) => STATUS_CODE[s]));
 const LATE = new Set([STATUS_CODE.overdue, STATUS_CODE.expired]);
 
+/** A sort key packs the late flag, the day (shifted to be positive) and the cell (requirement × person). */
+const DAY_BITS = 2 ** 20;
+const DAY_SHIFT = 2 ** 19;
+
 /**
- * Every cell that asks for action, most urgent first: overdue and expired (the longest late first), then due and
- * expiring by date. A status filter narrows to those statuses.
+ * Every action cell of the model, most urgent first: overdue and expired (the longest late first), then due and
+ * expiring by date. Sorted once per model as numbers (late flag, day, cell packed into one double), so a filter is
+ * a pass over this list, not a sort.
  */
-export function actionCells(model: ComplianceModel, filters: ComplianceFilter): { column: number; person: number }[] {
-  const selection = select(model, { ...filters, statuses: undefined });
-  const only = filters.statuses?.length ? new Set(filters.statuses.map((s) => STATUS_CODE[s])) : null;
-  const cells: { column: number; person: number; late: boolean; date: number }[] = [];
-  selection.columns.forEach((column, ci) => {
-    for (const p of selection.rows) {
+export function sortedActions(model: ComplianceModel): Float64Array {
+  const people = model.people.length;
+  const cells = model.requirements.length * people;
+  const keys: number[] = [];
+  model.requirements.forEach((column, ci) => {
+    for (let p = 0; p < people; p += 1) {
       const code = column.status[p]!;
-      if (!ACTION_CODES.has(code) || (only && !only.has(code))) continue;
+      if (!ACTION_CODES.has(code)) continue;
       const date = column.date[p]!;
-      cells.push({ column: ci, person: p, late: LATE.has(code), date: Number.isNaN(date) ? Infinity : date });
+      const day = Number.isNaN(date) ? DAY_BITS - 1 : Math.min(DAY_BITS - 1, Math.max(0, date + DAY_SHIFT));
+      keys.push(((LATE.has(code) ? 0 : DAY_BITS) + day) * cells + ci * people + p);
     }
   });
-  cells.sort((a, b) => Number(b.late) - Number(a.late) || a.date - b.date || a.person - b.person);
-  // Column indexes are into the selection's columns; return model indexes.
-  const index = new Map(selection.columns.map((c, i) => [i, model.requirements.indexOf(c)]));
-  return cells.map((c) => ({ column: index.get(c.column)!, person: c.person }));
+  return Float64Array.from(keys).sort();
+}
+
+/** The action cells `filters` keep, in `sortedActions` order; a status filter narrows to those statuses. */
+export function actionCells(model: ComplianceModel, filters: ComplianceFilter): { column: number; person: number }[] {
+  const sorted = (model.actionOrder ??= sortedActions(model));
+  const selection = select(model, { ...filters, statuses: undefined });
+  const people = model.people.length;
+  const cells = model.requirements.length * people;
+  const chosen = new Uint8Array(people);
+  for (const p of selection.rows) chosen[p] = 1;
+  const columns = new Set(selection.columns.map((c) => model.requirements.indexOf(c)));
+  const only = filters.statuses?.length ? new Set(filters.statuses.map((s) => STATUS_CODE[s])) : null;
+  const out: { column: number; person: number }[] = [];
+  for (const key of sorted) {
+    const cell = key % cells;
+    const column = Math.floor(cell / people);
+    const person = cell - column * people;
+    if (chosen[person] !== 1 || !columns.has(column)) continue;
+    if (only && !only.has(model.requirements[column]!.status[person]!)) continue;
+    out.push({ column, person });
+  }
+  return out;
 }
 
 export function actionRow(model: ComplianceModel, column: number, p: number): ActionRow {

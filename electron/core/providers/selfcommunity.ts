@@ -604,9 +604,9 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     type Opened = { courseId: string; pages: AsyncIterator<Page<Progress>>; first: IteratorResult<Page<Progress>> };
     const closed = (error: unknown): error is HttpError =>
       error instanceof HttpError && (error.code === 'forbidden' || error.code === 'not_found');
+    // A course's final-quiz outcomes come first (its detail, then its attempts), inside its own task.
     const open = (courseId: string) => async (signal: AbortSignal) => {
       try {
-        // The final quiz's attempts first: a learner who failed it is `failed`, not "in progress" for ever.
         const finalQuiz = await finalQuizOutcomes(courseId, { ...scope, signal });
         const pages = list(
           `course/${encodeURIComponent(courseId)}/users/`,

@@ -573,9 +573,10 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
 
   /**
    * Streams a DRF-style list page by page: `page_size`=100, then absolute `next` links (which keep the query) until
-   * null; numbered pages after the first are read a few at a time (see numberedPages), never more held than that. Every page must be the documented envelope (`count`, `next`, `results`);
-   * anything else is an unreadable answer, not the end of the list. At the end the rows read must match `count`
-   * (see ListingCheck): a listing that changed while it was read goes to `onGap`.
+   * null; numbered pages after the first are read a few at a time (see numberedPages), never more held than that.
+   * Every page must be the documented envelope (`count`, `next`, `results`); anything else is an unreadable answer,
+   * not the end of the list. At the end the rows read must match `count` (see ListingCheck): a listing that changed
+   * while it was read goes to `onGap`.
    */
   async function* pages(
     path: string,

@@ -34,6 +34,11 @@ export function describeFilters(def: ReportDefinition): string[] {
   if (def.statuses?.length) out.push(`statuses: ${def.statuses.join(', ')}`);
   if (def.from || def.to) out.push(`dates: ${def.from ?? '…'} to ${def.to ?? '…'}`);
   if (def.learnerSearch) out.push(`learner: "${def.learnerSearch}"`);
+  if (def.overdue) out.push('overdue only');
+  if (def.dueBefore) out.push(`due before ${def.dueBefore}`);
+  if (def.expiresBefore) out.push(`expires before ${def.expiresBefore}`);
+  // Hidden is the default, so only the exception is named.
+  if (def.includeLeavers) out.push('leavers (blocked, deleted) shown');
   if (def.learnerEmail) out.push(`learner e-mail: ${def.learnerEmail}`);
   return out;
 }

@@ -9,7 +9,10 @@ import type { ReportDefinition } from '../contract/channels/reports';
 import type { WorkerEntry } from '../worker-entry';
 import type { CsvWorkers } from './csv-in-workers';
 
-/** Below this many rows a workbook takes a moment on the calling thread; a worker first spends ~0.3 s loading. */
+/**
+ * Below this many rows a workbook takes a moment on the calling thread (its garbage stays small), and a worker would
+ * first have to load exceljs and open the cache.
+ */
 const MIN_ROWS = 10_000;
 
 /**

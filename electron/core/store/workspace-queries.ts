@@ -42,7 +42,7 @@ interface CourseDbRow {
   failed: number | null;
   incomplete: number | null;
   inactive: number | null;
-  overdue: number | null;
+  generation: number;
   last_activity_at: string | null;
   next_session_at: string | null;
 }
@@ -51,7 +51,7 @@ const counts = (r: Partial<Record<ProgressStatus, number | null>>): StatusCounts
   Object.fromEntries(PROGRESS_STATUSES.map((s) => [s, r[s] ?? 0])) as StatusCounts;
 const rate = (done: number, learners: number) => (learners > 0 ? Math.round((done / learners) * 1000) / 10 : null);
 
-function toCourseRow(r: CourseDbRow): CourseRow {
+function toCourseRow(r: CourseDbRow, overdue: number): CourseRow {
   const c = counts(r);
   const learners = r.learners ?? 0;
   return {
@@ -65,7 +65,7 @@ function toCourseRow(r: CourseDbRow): CourseRow {
     completionRate: rate(c.completed + c.passed, learners),
     counts: c,
     inactive: r.inactive ?? 0,
-    overdue: r.overdue ?? 0,
+    overdue,
     nextSessionAt: r.next_session_at,
     lastActivityAt: r.last_activity_at,
   };
@@ -74,10 +74,7 @@ function toCourseRow(r: CourseDbRow): CourseRow {
 const NEXT_SESSION_SQL = `(SELECT min(cs.starts_at) FROM course_sessions cs
       WHERE cs.account_id = c.account_id AND cs.generation = c.generation AND cs.course_id = c.id
         AND cs.starts_at > @now AND cs.status <> 'cancelled')`;
-/**
- * Overdue depends on today, so it is counted when asked (course_stats holds what a sync fixed): over one course's
- * progress rows through the primary key, for the rows of a page, or for every course only when that is the sort.
- */
+/** Overdue in SQL, for sorting by it (rows shown count it through overdueCounter instead). */
 const OVERDUE_SQL = `(SELECT count(*) FROM progress p
       WHERE p.account_id = c.account_id AND p.generation = c.generation AND p.course_id = c.id AND ${overdueSql('p')})`;
 const COURSE_FROM = `
@@ -86,7 +83,7 @@ const COURSE_FROM = `
   LEFT JOIN course_stats s ON s.account_id = c.account_id AND s.generation = c.generation AND s.course_id = c.id`;
 const COURSE_COLUMNS = `c.account_id, a.label, a.platform, c.id, c.name, c.type, s.learners, s.not_started,
     s.in_progress, s.completed, s.passed, s.failed, s.incomplete, s.overdue AS inactive, s.last_activity_at,
-    ${NEXT_SESSION_SQL} AS next_session_at, ${OVERDUE_SQL} AS overdue`;
+    ${NEXT_SESSION_SQL} AS next_session_at, c.generation`;
 const COURSE_SELECT = `SELECT ${COURSE_COLUMNS} ${COURSE_FROM}`;
 
 /**
@@ -120,6 +117,64 @@ const LEARNER_SORT: Record<string, string> = {
 
 const SEARCH_CANDIDATES = 20;
 
+/** How many sorted `values` are below `bound` (binary search). */
+function countBelow(values: string[], bound: string): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (values[mid]! < bound) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
+ * Overdue depends on today, so course_stats (what a sync fixed) cannot hold it. Each course's unfinished due dates
+ * are read once per generation (a generation's rows never change) and kept sorted, so counting them against today is
+ * a binary search: a 100k-learner course on the first page of Courses costs one read, not one per keystroke.
+ * Calendar days and instants are kept apart because they compare against different bounds (store/due-dates.ts).
+ */
+function overdueCounter(db: Db) {
+  const dueDates = db
+    .prepare<[string, number, string], string>(
+      `SELECT due_at FROM progress WHERE account_id = ? AND generation = ? AND course_id = ?
+         AND due_at IS NOT NULL AND status NOT IN ('completed', 'passed')`,
+    )
+    .pluck();
+  const accountDueDates = db.prepare<[string, number], [string, string]>(
+    `SELECT course_id, due_at FROM progress WHERE account_id = ? AND generation = ?
+       AND due_at IS NOT NULL AND status NOT IN ('completed', 'passed')`,
+  );
+  type Dues = { days: string[]; instants: string[] };
+  const cache = new Map<string, Dues>();
+  const keyOf = (account: string, generation: number, course: string) => `${account}\u0000${generation}\u0000${course}`;
+  const keep = (key: string, dates: Iterable<string>) => {
+    if (cache.size >= 50_000) cache.clear();
+    const dues: Dues = { days: [], instants: [] };
+    for (const due of dates) (due.length === 10 ? dues.days : dues.instants).push(due);
+    dues.days.sort();
+    dues.instants.sort();
+    cache.set(key, dues);
+    return dues;
+  };
+  return {
+    count(course: { account_id: string; generation: number; id: string }, now: string): number {
+      const key = keyOf(course.account_id, course.generation, course.id);
+      const dues = cache.get(key) ?? keep(key, dueDates.all(course.account_id, course.generation, course.id));
+      return countBelow(dues.days, dueParams(now).today) + countBelow(dues.instants, now);
+    },
+    /** Reads the due dates of many courses of one account generation in one pass (sorting every course by them). */
+    preload(account: string, generation: number, courses: string[]): void {
+      const missing = courses.filter((course) => !cache.has(keyOf(account, generation, course)));
+      if (missing.length < 50) return;
+      const byCourse = new Map<string, string[]>(missing.map((course) => [course, []]));
+      for (const [course, due] of accountDueDates.raw().iterate(account, generation)) byCourse.get(course)?.push(due);
+      for (const [course, dates] of byCourse) keep(keyOf(account, generation, course), dates);
+    },
+  };
+}
+
 export type WorkspaceQueries = ReturnType<typeof createWorkspaceQueries>;
 
 export function createWorkspaceQueries(db: Db) {
@@ -134,6 +189,8 @@ export function createWorkspaceQueries(db: Db) {
     }
     return key;
   });
+  const overdue = overdueCounter(db);
+  const overdueOf = overdue.count;
   const cache = new Map<string, ReturnType<Db['prepare']>>();
   const prepare = (sql: string) => {
     let statement = cache.get(sql);
@@ -224,7 +281,9 @@ export function createWorkspaceQueries(db: Db) {
 
   function courses(input: CourseQuery): CourseRow[] {
     const { where, order, params } = courseQuery(input);
-    return (prepare(`${COURSE_SELECT} WHERE ${where} ORDER BY ${order}`).all(params) as CourseDbRow[]).map(toCourseRow);
+    return (prepare(`${COURSE_SELECT} WHERE ${where} ORDER BY ${order}`).all(params) as CourseDbRow[]).map((r) =>
+      toCourseRow(r, overdueOf(r, input.now)),
+    );
   }
 
   /**
@@ -232,23 +291,61 @@ export function createWorkspaceQueries(db: Db) {
    * The sort runs over rowids only (no per-row "next session" lookup unless that is the sort), and the rows of the
    * page are read by rowid.
    */
+  /**
+   * Courses by overdue count: the counts come from the per-generation due dates (overdueCounter), not from counting
+   * every progress row in SQL for each sort. Ties keep the SQL sort's order (name, account); kept like orderedRowids.
+   */
+  function overdueOrder(where: string, params: Record<string, unknown>, input: CourseQuery): number[] {
+    const minute = `${input.now.slice(0, 16)}:00.000Z`;
+    const key = JSON.stringify([generations.get()?.sig, 'overdue', where, params, input.sort.direction, minute]);
+    let ids = ordered.get(key);
+    if (ids) ordered.delete(key);
+    else {
+      const rows = prepare(
+        `SELECT c.rowid, c.account_id, c.generation, c.id ${COURSE_FROM} WHERE ${where}
+         ORDER BY rb_fold(c.name), a.label COLLATE NOCASE, c.account_id, c.id`,
+      )
+        .raw(true)
+        .all(params) as [number, string, number, string][];
+      const perAccount = new Map<string, { generation: number; courses: string[] }>();
+      for (const [, account, generation, id] of rows) {
+        const entry = perAccount.get(account) ?? { generation, courses: [] };
+        entry.courses.push(id);
+        perAccount.set(account, entry);
+      }
+      for (const [account, { generation, courses }] of perAccount) overdue.preload(account, generation, courses);
+      const sign = input.sort.direction === 'desc' ? -1 : 1;
+      ids = rows
+        .map(([rowid, account_id, generation, id]) => [rowid, overdueOf({ account_id, generation, id }, minute)])
+        // Array sort is stable: equal counts stay in name order.
+        .sort((x, y) => sign * (x[1]! - y[1]!))
+        .map(([rowid]) => rowid!);
+    }
+    ordered.set(key, ids);
+    if (ordered.size > 6) ordered.delete(ordered.keys().next().value!);
+    return ids;
+  }
+
   function coursePage(input: CourseQuery & { offset: number; limit: number }): { total: number; rows: CourseRow[] } {
     const { where, order, params } = courseQuery(input);
     const sortSql = `SELECT c.rowid AS id ${COURSE_FROM} WHERE ${where} ORDER BY ${order}`;
     // `now` changes on every call. Unless the order depends on it, it is left out so the next page reuses the order;
     // when it does (next session, overdue), it counts in whole minutes, so the pages of one scroll agree on it.
     const { now: _, today: _t, ...timeless } = params;
-    const ids = orderedRowids(
-      sortSql,
-      sortSql.includes('@now') ? { ...params, now: `${input.now.slice(0, 16)}:00.000Z` } : timeless,
-    );
+    const ids =
+      input.sort.column === 'overdue'
+        ? overdueOrder(where, timeless, input)
+        : orderedRowids(
+            sortSql,
+            sortSql.includes('@now') ? { ...params, now: `${input.now.slice(0, 16)}:00.000Z` } : timeless,
+          );
     const rows = rowsAt<CourseDbRow>(
       ids,
       input,
       `SELECT c.rowid AS _id, ${COURSE_COLUMNS} ${COURSE_FROM} WHERE c.rowid IN (SELECT value FROM json_each(@ids))`,
       dueParams(input.now),
     );
-    return { total: ids.length, rows: rows.map(toCourseRow) };
+    return { total: ids.length, rows: rows.map((r) => toCourseRow(r, overdueOf(r, input.now))) };
   }
 
   const courseOne = db.prepare(`${COURSE_SELECT} WHERE c.account_id = @accountId AND c.id = @courseId`);
@@ -621,7 +718,7 @@ export function createWorkspaceQueries(db: Db) {
     course: (accountId: string, courseId: string, now: string) => {
       const row = courseOne.get({ accountId, courseId, ...dueParams(now) }) as CourseDbRow | undefined;
       if (!row) return undefined;
-      return { ...toCourseRow(row), ...courseExtra.get(accountId, courseId)! };
+      return { ...toCourseRow(row, overdueOf(row, now)), ...courseExtra.get(accountId, courseId)! };
     },
     courseLearners,
     courseSessions,

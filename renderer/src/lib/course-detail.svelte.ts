@@ -9,7 +9,15 @@ import { loadPref, savePref } from './persisted';
 import { Resource } from './resource.svelte';
 import { call } from './rollbook';
 
-export const LEARNER_COLUMNS = ['name', 'email', 'status', 'progressPct', 'completedAt', 'lastActivityAt'] as const;
+export const LEARNER_COLUMNS = [
+  'name',
+  'email',
+  'status',
+  'progressPct',
+  'completedAt',
+  'lastActivityAt',
+  'dueAt',
+] as const;
 export type LearnerColumn = (typeof LEARNER_COLUMNS)[number];
 const FIRST: Record<LearnerColumn, 'asc' | 'desc'> = {
   name: 'asc',
@@ -18,6 +26,7 @@ const FIRST: Record<LearnerColumn, 'asc' | 'desc'> = {
   progressPct: 'desc',
   completedAt: 'desc',
   lastActivityAt: 'desc',
+  dueAt: 'asc',
 };
 const isLearnerSort = (v: unknown): v is Sort<LearnerColumn> =>
   typeof v === 'object' &&

@@ -18,6 +18,7 @@ export const COURSE_COLUMNS = [
   'nextSessionAt',
   'lastActivityAt',
   'overdue',
+  'inactive',
 ] as const;
 export type CourseColumn = (typeof COURSE_COLUMNS)[number];
 export interface Sort<C extends string> {
@@ -41,6 +42,7 @@ export const FIRST_DIRECTION: Record<CourseColumn, 'asc' | 'desc'> = {
   nextSessionAt: 'asc',
   lastActivityAt: 'desc',
   overdue: 'desc',
+  inactive: 'desc',
 };
 
 export class CoursesState {

@@ -2,7 +2,7 @@
  * Dates and numbers in the user's locale (the OS's unless Settings picks one) and time zone. Every timestamp from
  * the core is UTC ISO-8601; the window shows local time and keeps the UTC value for a hover title.
  */
-import { sameLocalDay } from './dates';
+import { isCalendarDay, sameLocalDay } from './dates';
 
 export { utcTitle } from './dates';
 
@@ -13,6 +13,8 @@ class Formats {
   now = $state(Date.now());
 
   readonly #date = $derived(new Intl.DateTimeFormat(this.locale, { dateStyle: 'medium' }));
+  /** A calendar date is parsed as UTC midnight: shown in UTC it is that day in every zone (no shift west of UTC). */
+  readonly #calendarDay = $derived(new Intl.DateTimeFormat(this.locale, { dateStyle: 'medium', timeZone: 'UTC' }));
   readonly #dateTime = $derived(new Intl.DateTimeFormat(this.locale, { dateStyle: 'medium', timeStyle: 'short' }));
   readonly #time = $derived(new Intl.DateTimeFormat(this.locale, { timeStyle: 'short' }));
   readonly #weekday = $derived(
@@ -24,8 +26,18 @@ class Formats {
 
   readonly effectiveLocale = $derived(this.#number.resolvedOptions().locale);
 
-  date = (iso: string | null | undefined) => (iso ? this.#date.format(new Date(iso)) : '—');
-  dateTime = (iso: string | null | undefined) => (iso ? this.#dateTime.format(new Date(iso)) : '—');
+  date = (iso: string | null | undefined) =>
+    iso ? (isCalendarDay(iso) ? this.#calendarDay : this.#date).format(new Date(iso)) : '—';
+  /** Time spent, from seconds: "1 h 05 min", "12 min". */
+  duration = (seconds: number | null | undefined): string => {
+    if (seconds === null || seconds === undefined) return '—';
+    const minutes = Math.round(seconds / 60);
+    if (minutes < 60) return `${this.#number.format(minutes)} min`;
+    return `${this.#number.format(Math.floor(minutes / 60))} h ${String(minutes % 60).padStart(2, '0')} min`;
+  };
+  /** A calendar date (no time to show) as `date` does. */
+  dateTime = (iso: string | null | undefined) =>
+    iso ? (isCalendarDay(iso) ? this.date(iso) : this.#dateTime.format(new Date(iso))) : '—';
   time = (iso: string | null | undefined) => (iso ? this.#time.format(new Date(iso)) : '—');
   /** "Mon 8 Jun": session columns. */
   day = (iso: string | null | undefined) => (iso ? this.#weekday.format(new Date(iso)) : '—');

@@ -3,7 +3,7 @@
  * may not import, so the lists live here, checked against the core's types.
  */
 import type { ReportKind } from '$contract/channels';
-import type { AttendanceStatus, Platform, ProgressStatus } from '$contract/domain';
+import type { AttendanceStatus, LearnerStatus, Platform, ProgressStatus } from '$contract/domain';
 
 export const PLATFORM_ORDER = ['ispring', 'teamup', 'selfcommunity', 'sample'] as const satisfies readonly Platform[];
 
@@ -12,6 +12,14 @@ export const PLATFORMS: Record<Platform, { label: string; mark: string; hue: str
   teamup: { label: 'TeamUp', mark: 'TU', hue: 'var(--p-teamup)', product: 'TeamUp' },
   selfcommunity: { label: 'SelfCommunity', mark: 'SC', hue: 'var(--p-selfcommunity)', product: 'SelfCommunity' },
   sample: { label: 'Sample data', mark: 'Sa', hue: 'var(--p-sample)', product: 'the sample data set' },
+};
+
+/** A learner's standing on the platform; "unknown" where the platform does not say. */
+export const LEARNER_STATUS_LABELS: Record<LearnerStatus | 'unknown', string> = {
+  active: 'Active',
+  blocked: 'Blocked',
+  deleted: 'Deleted',
+  unknown: '—',
 };
 
 export const STATUS_ORDER = [

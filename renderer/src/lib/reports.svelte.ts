@@ -22,7 +22,17 @@ export const REPORT_KIND_ORDER = [
 /** What each report is, which date its range applies to, and which filters mean something for it. */
 export const REPORT_KINDS: Record<
   ReportKind,
-  { title: string; description: string; dateField: string; statuses: boolean; learnerSearch: boolean }
+  {
+    title: string;
+    description: string;
+    dateField: string;
+    statuses: boolean;
+    learnerSearch: boolean;
+    /** Overdue, due-before and expires-before filters. */
+    dueFilters: boolean;
+    /** Leavers (blocked, deleted learners) are hidden unless shown. */
+    leavers: boolean;
+  }
 > = {
   completions: {
     title: REPORT_TITLES.completions,
@@ -30,6 +40,8 @@ export const REPORT_KINDS: Record<
     dateField: 'completion date (last activity when not completed)',
     statuses: true,
     learnerSearch: true,
+    dueFilters: true,
+    leavers: true,
   },
   attendance: {
     title: REPORT_TITLES.attendance,
@@ -37,6 +49,8 @@ export const REPORT_KINDS: Record<
     dateField: 'session start',
     statuses: false,
     learnerSearch: true,
+    dueFilters: false,
+    leavers: true,
   },
   courses: {
     title: REPORT_TITLES.courses,
@@ -44,6 +58,8 @@ export const REPORT_KINDS: Record<
     dateField: 'course activity (first to last)',
     statuses: true,
     learnerSearch: false,
+    dueFilters: false,
+    leavers: false,
   },
   learner: {
     title: REPORT_TITLES.learner,
@@ -51,6 +67,8 @@ export const REPORT_KINDS: Record<
     dateField: 'completion date (last activity when not completed)',
     statuses: true,
     learnerSearch: false,
+    dueFilters: true,
+    leavers: false,
   },
   changes: {
     title: REPORT_TITLES.changes,
@@ -58,6 +76,8 @@ export const REPORT_KINDS: Record<
     dateField: 'the sync that recorded the change',
     statuses: false,
     learnerSearch: true,
+    dueFilters: false,
+    leavers: false,
   },
 };
 
@@ -106,6 +126,10 @@ export class ReportBuilder {
   to = $state('');
   learnerSearch = $state('');
   learnerEmail = $state('');
+  overdue = $state(false);
+  dueBefore = $state('');
+  expiresBefore = $state('');
+  includeLeavers = $state(false);
   /** CSV options. */
   bom = $state(true);
   localeDates = $state(false);
@@ -137,7 +161,11 @@ export class ReportBuilder {
 
   /** Field → what is wrong with it. The preview and exports wait until this is empty. */
   readonly problems = $derived.by(() => {
-    const problems: Partial<Record<'from' | 'to' | 'learnerEmail' | 'accounts', string>> = {};
+    const problems: Partial<
+      Record<'from' | 'to' | 'learnerEmail' | 'accounts' | 'dueBefore' | 'expiresBefore', string>
+    > = {};
+    if (this.dueBefore && !DAY.test(this.dueBefore)) problems.dueBefore = 'Use a date like 2026-03-01.';
+    if (this.expiresBefore && !DAY.test(this.expiresBefore)) problems.expiresBefore = 'Use a date like 2026-03-01.';
     if (this.from && !DAY.test(this.from)) problems.from = 'Use a date like 2026-03-01.';
     if (this.to && !DAY.test(this.to)) problems.to = 'Use a date like 2026-03-31.';
     if (!problems.from && !problems.to && this.from && this.to && this.from > this.to)
@@ -163,6 +191,10 @@ export class ReportBuilder {
     if (this.to) definition.to = this.to;
     if (info.learnerSearch && this.learnerSearch.trim()) definition.learnerSearch = this.learnerSearch.trim();
     if (this.kind === 'learner' && this.learnerEmail.trim()) definition.learnerEmail = this.learnerEmail.trim();
+    if (info.dueFilters && this.overdue) definition.overdue = true;
+    if (info.dueFilters && this.dueBefore) definition.dueBefore = this.dueBefore;
+    if (info.dueFilters && this.expiresBefore) definition.expiresBefore = this.expiresBefore;
+    if (info.leavers && this.includeLeavers) definition.includeLeavers = true;
     return definition;
   });
 
@@ -288,6 +320,10 @@ export class ReportBuilder {
     this.to = definition.to ?? '';
     this.learnerSearch = definition.learnerSearch ?? '';
     this.learnerEmail = definition.learnerEmail ?? '';
+    this.overdue = definition.overdue ?? false;
+    this.dueBefore = definition.dueBefore ?? '';
+    this.expiresBefore = definition.expiresBefore ?? '';
+    this.includeLeavers = definition.includeLeavers ?? false;
     this.result = null;
     this.exportError = null;
   }
