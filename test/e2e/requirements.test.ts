@@ -123,11 +123,20 @@ describe('requirements management (two sample accounts)', () => {
     expect(describeViolations(await axeViolations(page))).toBe('');
   });
 
-  it('edits it: the dialog starts from what is saved', async () => {
+  it('edits it: the dialog starts from what is saved, a course not in the cache included', async () => {
     const { page, core } = app;
+    // A course another computer's file named, say: kept, and shown as such.
+    const before = (await core.call('requirements.list')).find((r) => r.name === NAME)!;
+    const courses = [
+      ...before.courses.map((c) => ({ account: c.accountId, courseId: c.courseId })),
+      { account: 'North Campus', courseId: 'NOT-CACHED-9' },
+    ];
+    await core.call('requirements.update', { requirement: NAME, changes: { courses } });
     await page.getByRole('button', { name: `Edit ${NAME}` }).click();
     const dialog = page.getByTestId('requirement-dialog');
     await dialog.waitFor();
+    const missing = dialog.getByTestId('requirement-courses').locator('li').filter({ hasText: 'NOT-CACHED-9' });
+    expect(await shownText(missing)).toContain('not in the cache');
     expect(await dialog.getByLabel('Name').inputValue()).toBe(NAME);
     expect(await dialog.getByRole('group', { name: 'Departments' }).getByLabel('Operations').isChecked()).toBe(true);
     expect(await dialog.getByLabel('Renew every (months)').inputValue()).toBe('12');
@@ -137,7 +146,10 @@ describe('requirements management (two sample accounts)', () => {
     await dialog.waitFor({ state: 'detached' });
     const saved = (await core.call('requirements.list')).find((r) => r.name === NAME)!;
     expect([saved.renewMonths, saved.windowDays, saved.dueDays]).toEqual([24, 60, 45]);
+    expect(saved.courses.map((c) => c.courseId)).toEqual(courses.map((c) => c.courseId));
+    expect(saved.courses.find((c) => c.courseId === 'NOT-CACHED-9')).toMatchObject({ inCache: false });
     await expectCardCounts();
+    await card().getByText('1 course is not in the cache', { exact: false }).waitFor();
   });
 
   it('exempts a person from the learner view, and removes the exemption', async () => {
