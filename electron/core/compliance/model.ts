@@ -210,7 +210,7 @@ export function computeModel(db: Db, repo: RequirementsRepo, now: Date): Complia
 
   // Progress rows of every required course, read once per course however many requirements share it, and folded
   // straight into each requirement's tally.
-  const tallies = requirements.map(() => new Tally(count));
+  const tallies = rules.map((rule) => new Tally(count, rule));
   const users = new Map<string, number[]>();
   requirements.forEach((r, ri) => {
     for (const c of r.courses) {
@@ -259,8 +259,8 @@ export function computeModel(db: Db, repo: RequirementsRepo, now: Date): Complia
       const third = kind === 2 ? dayOf(row[4]) : NaN;
       for (const ri of requirementIndexes) {
         if (members[ri]![person] !== 1) continue;
-        if (kind === 2) tallies[ri]!.done(person, rules[ri]!, first, second, third);
-        else tallies[ri]!.open(person, rules[ri]!, Math.max(firstSeen[person]!, created[ri]!), kind === 1, first, second);
+        if (kind === 2) tallies[ri]!.done(person, first, second, third);
+        else tallies[ri]!.open(person, Math.max(firstSeen[person]!, created[ri]!), kind === 1, first, second);
       }
     }
   }
@@ -278,7 +278,6 @@ export function computeModel(db: Db, repo: RequirementsRepo, now: Date): Complia
     const counts = new Array<number>(COMPLIANCE_STATUSES.length).fill(0);
     const inAudience = members[ri]!;
     const tally = tallies[ri]!;
-    const rule = rules[ri]!;
     const exempt = exemptionsBy.get(requirement.id) ?? new Map<string, StoredExemption>();
     const situation = { today, since: today, exemptUntil: NaN };
     let audience = 0;
@@ -290,7 +289,7 @@ export function computeModel(db: Db, repo: RequirementsRepo, now: Date): Complia
       const exemption = email ? exempt.get(email.toLowerCase()) : undefined;
       const ends = exemption ? (exemption.endsOn === null ? Infinity : dayOf(exemption.endsOn)) : NaN;
       situation.exemptUntil = ends >= today ? ends : NaN;
-      const verdict = tally.verdict(p, rule, situation);
+      const verdict = tally.verdict(p, situation);
       const code = STATUS_CODE[verdict.status];
       status[p] = code;
       date[p] = verdict.date;

@@ -33,6 +33,12 @@ export function civilOf(dayNumber: number): [year: number, month: number, day: n
   return [yoe + era * 400 + (month <= 2 ? 1 : 0), month, day];
 }
 
+/** The day number of each month's first day, 1900 to 2199: most dates dayOf reads are in these years. */
+const MONTHS_FROM = 1900;
+const MONTH_STARTS = Int32Array.from({ length: 300 * 12 }, (_, i) =>
+  civilDay(MONTHS_FROM + Math.floor(i / 12), (i % 12) + 1, 1),
+);
+
 /** The digit at `at`, or NaN for any other character: junk then fails every range check below. */
 const digit = (value: string, at: number) => {
   const d = value.charCodeAt(at) - 48;
@@ -49,7 +55,9 @@ export function dayOf(value: string | null | undefined): number {
   const m = digit(value, 5) * 10 + digit(value, 6);
   const d = digit(value, 8) * 10 + digit(value, 9);
   if (!(y >= 0 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= 31)) return NaN;
-  return civilDay(y, m, d);
+  const slot = (y - MONTHS_FROM) * 12 + m - 1;
+  // civilDay is linear in the day of the month, so a month's first day plus the rest is the same number.
+  return slot >= 0 && slot < MONTH_STARTS.length ? MONTH_STARTS[slot]! + d - 1 : civilDay(y, m, d);
 }
 
 const ISO_DAYS = new Map<number, string>();
@@ -114,17 +122,6 @@ export interface Verdict {
 
 export const isDone = (status: ProgressStatus) => status === 'completed' || status === 'passed';
 
-/**
- * The last day a completion is valid. A renewal period counts from the completion; without one the platform's
- * expiry, then the certificate's. A completion without a date under a renewal rule, or with nothing that ends it,
- * is valid for ever (Infinity): the platform says it is done and nothing says until when.
- */
-function validUntil(completed: number, expires: number, certificateExpires: number, rule: Rule): number {
-  if (rule.renewMonths !== null && !Number.isNaN(completed)) return addMonths(completed, rule.renewMonths);
-  if (!Number.isNaN(expires)) return expires;
-  if (!Number.isNaN(certificateExpires)) return certificateExpires;
-  return Infinity;
-}
 
 /** Tally flags: the cell has rows, one of them done, one of them started (not done). */
 const ROWS = 1;
@@ -141,22 +138,45 @@ export class Tally {
   private readonly flags: Uint8Array;
   private readonly best: Float64Array;
   private readonly deadline: Float64Array;
+  /** The end of a renewal period by completion day: many rows share a completion day. */
+  private readonly renewed = new Map<number, number>();
 
-  constructor(cells: number) {
+  constructor(
+    cells: number,
+    private readonly rule: Rule,
+  ) {
     this.flags = new Uint8Array(cells);
     this.best = new Float64Array(cells).fill(-Infinity);
     this.deadline = new Float64Array(cells).fill(NaN);
   }
 
+  /**
+   * The last day a completion is valid. A renewal period counts from the completion; without one the platform's
+   * expiry, then the certificate's. A completion without a date under a renewal rule, or with nothing that ends it,
+   * is valid for ever (Infinity): the platform says it is done and nothing says until when.
+   */
+  private validUntil(completed: number, expires: number, certificateExpires: number): number {
+    const months = this.rule.renewMonths;
+    if (months !== null && !Number.isNaN(completed)) {
+      let until = this.renewed.get(completed);
+      if (until === undefined) this.renewed.set(completed, (until = addMonths(completed, months)));
+      return until;
+    }
+    if (!Number.isNaN(expires)) return expires;
+    if (!Number.isNaN(certificateExpires)) return certificateExpires;
+    return Infinity;
+  }
+
   /** A completed (or passed) row of the cell's person. */
-  done(cell: number, rule: Rule, completed: number, expires: number, certificateExpires: number): void {
+  done(cell: number, completed: number, expires: number, certificateExpires: number): void {
     this.flags[cell]! |= ROWS | DONE;
-    const until = validUntil(completed, expires, certificateExpires, rule);
+    const until = this.validUntil(completed, expires, certificateExpires);
     if (until > this.best[cell]!) this.best[cell] = until;
   }
 
   /** A row not done: `since` stands in for a missing assignment date (Situation.since). */
-  open(cell: number, rule: Rule, since: number, started: boolean, assigned: number, due: number): void {
+  open(cell: number, since: number, started: boolean, assigned: number, due: number): void {
+    const rule = this.rule;
     this.flags[cell]! |= started ? ROWS | STARTED : ROWS;
     const deadline = Number.isNaN(due)
       ? rule.dueDays === null
@@ -173,7 +193,8 @@ export class Tally {
    * latest deadline any row gives (a platform's due date, else assignment + dueDays, else `since` + dueDays) against
    * the window decides between overdue, due and the progress made.
    */
-  verdict(cell: number, rule: Rule, at: Situation): Verdict {
+  verdict(cell: number, at: Situation): Verdict {
+    const rule = this.rule;
     if (!Number.isNaN(at.exemptUntil)) {
       return { status: 'exempt', date: Number.isFinite(at.exemptUntil) ? at.exemptUntil : NaN };
     }
@@ -196,10 +217,10 @@ export class Tally {
 
 /** One person's status on one requirement from all their rows on its courses (see Tally.verdict). */
 export function decide(rows: readonly Evidence[], rule: Rule, at: Situation): Verdict {
-  const tally = new Tally(1);
+  const tally = new Tally(1, rule);
   for (const row of rows) {
-    if (isDone(row.status)) tally.done(0, rule, row.completed, row.expires, row.certificateExpires);
-    else tally.open(0, rule, at.since, row.status !== 'not_started', row.assigned, row.due);
+    if (isDone(row.status)) tally.done(0, row.completed, row.expires, row.certificateExpires);
+    else tally.open(0, at.since, row.status !== 'not_started', row.assigned, row.due);
   }
-  return tally.verdict(0, rule, at);
+  return tally.verdict(0, at);
 }
