@@ -11,7 +11,6 @@ import { writeTransaction, type Db } from '../store/db';
 import type { RequirementsRepo, StoredExemption, StoredRequirement } from '../store/requirements-repo';
 import { dayOf, isoDay, localDay, Tally, type Rule } from './rules';
 
-
 /** A status's index in COMPLIANCE_STATUSES, as the typed arrays hold it; NONE = not in the audience. */
 export const NONE = 255;
 export const STATUS_CODE = Object.fromEntries(COMPLIANCE_STATUSES.map((s, i) => [s, i])) as Record<

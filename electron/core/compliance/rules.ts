@@ -122,7 +122,6 @@ export interface Verdict {
 
 export const isDone = (status: ProgressStatus) => status === 'completed' || status === 'passed';
 
-
 /** Tally flags: the cell has rows, one of them done, one of them started (not done). */
 const ROWS = 1;
 const DONE = 2;
