@@ -167,10 +167,16 @@ export async function changesSection(ctx: BenchContext): Promise<Record<string, 
           `INSERT INTO course_history (account_id, course_id, at, learners, not_started, in_progress, completed,
              passed, failed, incomplete, completion_rate, attendance_rate)
            WITH RECURSIVE series(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM series WHERE value < @n)
-           SELECT @account, 'c' || (value % 1000), strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || (500 + value % 300) || ' days'),
+           SELECT @account, 'c' || (value % 1000),
+             strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || (1500 - value / 1000) || ' days'),
              100, 10, 20, 50, 10, 5, 5, 60.0, NULL
            FROM series`,
         ).run({ account: accounts[0]!.id, n: ctx.bigRows });
+        // The sync those snapshots came with (pruning looks for old syncs before it scans the snapshots).
+        db.prepare(
+          `INSERT INTO change_syncs (account_id, generation, at, total)
+           VALUES (?, 0, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1500 days'), 0)`,
+        ).run(accounts[0]!.id);
       })();
       const before = new Date(now - 400 * DAY - DAY).toISOString();
       const p0 = performance.now();

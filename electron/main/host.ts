@@ -19,10 +19,13 @@ const SAVE_FILTERS: Record<ExportFormat, { name: string; extensions: string[] }>
   xlsx: { name: 'Excel workbook', extensions: ['xlsx'] },
 };
 
+const REQUIREMENTS_FILTER = { name: 'Rollbook requirements (JSON)', extensions: ['json'] };
+
 export function electronHost(
   trusted: TrustedFiles,
   grants = new SaveGrants(),
   folderGrants = new SaveGrants(),
+  openGrants = new SaveGrants(),
 ): HostAbilities {
   return {
     async chooseSavePath(suggestedName, format) {
@@ -53,6 +56,32 @@ export function electronHost(
       return { path: folder, folderToken: folderGrants.grant(folder) };
     },
     claimFolder: (folderToken) => folderGrants.claim(folderToken),
+    // The requirements file: saved where the user says (a save token, as for exports), or read from the file the
+    // user opened (an open token, so the window can never have another file read).
+    async chooseRequirementsFile(mode) {
+      const parent = BrowserWindow.getFocusedWindow() ?? undefined;
+      if (mode === 'save') {
+        const options = {
+          defaultPath: join(app.getPath('documents'), 'requirements.json'),
+          properties: ['showOverwriteConfirmation' as const, 'createDirectory' as const],
+          filters: [REQUIREMENTS_FILTER],
+        };
+        const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
+        if (result.canceled || !result.filePath) return null;
+        return { path: result.filePath, token: grants.grant(result.filePath) };
+      }
+      const options = {
+        title: 'Import requirements',
+        defaultPath: app.getPath('documents'),
+        properties: ['openFile' as const],
+        filters: [REQUIREMENTS_FILTER],
+      };
+      const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+      const file = result.filePaths[0];
+      if (result.canceled || !file) return null;
+      return { path: file, token: openGrants.grant(file) };
+    },
+    claimOpenPath: (openToken) => openGrants.claim(openToken),
     fileWritten: (path) => trusted.add(path),
     async openPath(path, reveal) {
       const file = resolve(path);

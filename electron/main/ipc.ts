@@ -30,7 +30,7 @@ export function createSenderCheck(allowedOrigins: readonly string[]) {
  * Channels whose input may name a file to write for in-process hosts (the CLI's --out, tests). The window may not:
  * it presents the token the Save dialog gave it (host.ts), so a compromised renderer cannot pick a file to overwrite.
  */
-const WRITES_A_FILE = new Set(['reports.export', 'reports.saved.run', 'compliance.export']);
+const WRITES_A_FILE = new Set(['reports.export', 'reports.saved.run', 'compliance.export', 'requirements.exportFile']);
 
 /** Why the window may not send this input, or null. */
 export function windowInputRefusal(channel: unknown, input: unknown): string | null {
@@ -39,6 +39,13 @@ export function windowInputRefusal(channel: unknown, input: unknown): string | n
     const { folder, folderToken } = input as { folder?: unknown; folderToken?: unknown };
     if (folder !== undefined || typeof folderToken !== 'string') {
       return 'The window may only schedule reports into a folder chosen in the folder dialog; choose it again.';
+    }
+  }
+  // A file to read: only the one the Open dialog pointed to (its token), never a path the window names.
+  if (channel === 'requirements.importFile' && typeof input === 'object' && input !== null) {
+    const { path, openToken } = input as { path?: unknown; openToken?: unknown };
+    if (path !== undefined || typeof openToken !== 'string') {
+      return 'The window may only import a file chosen in the Open dialog; choose "Import…" again.';
     }
   }
   if (typeof channel !== 'string' || !WRITES_A_FILE.has(channel)) return null;

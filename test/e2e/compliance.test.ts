@@ -3,17 +3,36 @@
  * course exists in both (people matched by e-mail across them): the summary cards, the action list and the training
  * matrix show what the core computes, agree with one another, and the matrix works by keyboard alone.
  */
+import { parse } from 'csv-parse/sync';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as XLSX from 'xlsx';
 import type { ComplianceStatus } from '../../electron/core/contract/channels/compliance';
+import { SaveGrants } from '../../electron/main/trusted-files';
+import { tempDir } from '../support/tmp';
 import { closeBrowser, openApp, type AppHarness } from './harness';
 import { axeViolations, describeViolations, screenshot, shownText, tableRows } from './helpers';
 import { seedSampleAccounts } from './seed';
 
 describe('compliance view (two sample accounts, one shared requirement)', () => {
   let app: AppHarness;
+  const out = tempDir('rollbook-e2e-compliance-');
+  /** What the stubbed Save dialog answers next. */
+  let savePath = '';
 
   beforeAll(async () => {
-    app = await openApp();
+    // The host's Save dialog answers with a one-time token the export presents, as the app's does (main/host.ts).
+    const grants = new SaveGrants();
+    app = await openApp({
+      core: {
+        host: {
+          chooseSavePath: () => Promise.resolve({ path: savePath, saveToken: grants.grant(savePath) }),
+          claimSavePath: (token) => grants.claim(token),
+          openPath: () => Promise.resolve(),
+        },
+      },
+    });
     const [north, south] = await seedSampleAccounts(app.core, [
       { label: 'North Campus', seed: 1 },
       { label: 'South Studio', seed: 2 },
@@ -21,7 +40,7 @@ describe('compliance view (two sample accounts, one shared requirement)', () => 
     const courseIn = async (accountId: string) =>
       (await app.core.call('workspace.courses', { accountIds: [accountId], search: 'fire saf' }))[0]!.id;
     await app.core.call('requirements.add', {
-      name: 'Fire safety',
+      name: 'Fire safety, both sites',
       courses: [
         { account: north!, courseId: await courseIn(north!) },
         { account: south!, courseId: await courseIn(south!) },
@@ -38,6 +57,7 @@ describe('compliance view (two sample accounts, one shared requirement)', () => 
   });
 
   /** Opens Compliance on its summary tab (the section remembers the tab last shown). */
+  const findCard = (name: string) => app.page.getByTestId('requirement-card').filter({ hasText: name });
   const open = async () => {
     await app.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Compliance' }).click();
     await app.page.getByRole('tab', { name: 'Summary and actions' }).click();
@@ -48,16 +68,16 @@ describe('compliance view (two sample accounts, one shared requirement)', () => 
     const { page, core } = app;
     await open();
     const summary = await core.call('compliance.summary', { filters: {} });
-    const [fire] = summary.requirements;
+    const fire = summary.requirements.find((r) => r.name === 'Fire safety, both sites');
     expect(fire!.people).toBeGreaterThan(0);
-    const card = page.getByTestId('requirement-card').first();
+    const card = findCard('Fire safety, both sites');
     for (const [status, count] of Object.entries(fire!.counts) as [ComplianceStatus, number][]) {
       const shown = card.locator(`[data-status="${status}"]`);
       if (count === 0) expect(await shown.count()).toBe(0);
       else expect(await shownText(shown)).toBe(count.toLocaleString('en-US'));
     }
     const actions = await core.call('compliance.actions', { filters: {}, limit: 5 });
-    const needing = fire!.counts.overdue + fire!.counts.expired + fire!.counts.due + fire!.counts.expiring;
+    const needing = summary.totals.overdue + summary.totals.expired + summary.totals.due + summary.totals.expiring;
     expect(actions.total).toBe(needing);
     if (needing > 0) {
       await page.getByTestId('compliance-actions').locator('[role="row"][data-index="0"]').waitFor();
@@ -78,8 +98,10 @@ describe('compliance view (two sample accounts, one shared requirement)', () => 
     const summary = await core.call('compliance.summary', { filters: {} });
     expect(matrix.total).toBe(summary.people);
     for (let row = 0; row < 3; row += 1) {
-      const cell = grid.locator(`[data-row="${row}"][data-col="0"]`);
-      expect(await cell.getAttribute('data-status')).toBe(matrix.rows[row]!.cells[0]?.status ?? null);
+      for (let col = 0; col < matrix.requirements.length; col += 1) {
+        const cell = grid.locator(`[data-row="${row}"][data-col="${col}"]`);
+        expect(await cell.getAttribute('data-status')).toBe(matrix.rows[row]!.cells[col]?.status ?? null);
+      }
     }
     // Only the rows in view are in the DOM.
     expect(await grid.locator('[role="row"]').count()).toBeLessThan(Math.min(matrix.total, 80));
@@ -92,7 +114,10 @@ describe('compliance view (two sample accounts, one shared requirement)', () => 
     await page.waitForFunction((name) => document.querySelector('#view-title')?.textContent === name, second.name);
     const standing = page.getByTestId('person-requirements');
     await standing.waitFor();
-    expect(await standing.locator('li').getAttribute('data-status')).toBe(second.cells[0]!.status);
+    const shown = await standing
+      .locator('li')
+      .evaluateAll((items) => items.map((li) => li.getAttribute('data-status')));
+    expect(shown).toEqual(second.cells.filter((c) => c !== null).map((c) => c.status));
     await page.keyboard.press('Escape');
     await grid.waitFor();
   });
@@ -114,6 +139,32 @@ describe('compliance view (two sample accounts, one shared requirement)', () => 
     await grid.locator('[data-row="0"][data-col="0"]').waitFor();
     expect(Number(await grid.getAttribute('aria-rowcount'))).toBe(expected.people + 1);
     await page.getByRole('button', { name: 'Clear filters' }).click();
+  });
+
+  it('exports the action list as CSV and the matrix as XLSX, with the filters shown', async () => {
+    const { page, core } = app;
+    await open();
+    savePath = join(out.path, 'actions.csv');
+    await page.getByTestId('compliance-export-csv').click();
+    await page.getByTestId('compliance-exported').waitFor();
+    const actions = await core.call('compliance.actions', { filters: {}, limit: 1 });
+    const records = parse(readFileSync(savePath), { bom: true }) as string[][];
+    expect(records[0]).toEqual(['Requirement', 'Learner', 'Email', 'Status', 'Date', 'Days']);
+    expect(records.length - 1).toBe(actions.total);
+
+    await page.getByRole('tab', { name: 'Training matrix' }).click();
+    savePath = join(out.path, 'matrix.xlsx');
+    await page.getByTestId('compliance-export-xlsx').click();
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="compliance-exported"]')?.textContent?.includes('matrix.xlsx'),
+    );
+    const summary = await core.call('compliance.summary', { filters: {} });
+    const book = XLSX.read(readFileSync(savePath), { type: 'buffer' });
+    const data = book.Sheets[book.SheetNames.find((n) => n !== 'Summary')!]!;
+    const rows = XLSX.utils.sheet_to_json<string[]>(data, { header: 1 });
+    expect(rows[0]!.slice(0, 2)).toEqual(['Learner', 'Email']);
+    for (const r of summary.requirements) expect(rows[0]).toContain(r.name);
+    expect(rows.length - 1).toBe(summary.people);
   });
 
   it('the Overview’s "Needs attention" counts the training that needs action', async () => {

@@ -228,4 +228,48 @@ describe('a compromised renderer', () => {
       chosen.cleanup();
     }
   });
+
+  it('reads a requirements file only as the Open dialog pointed to, once; writes one only where Save pointed', async () => {
+    const shared = tempDir('rollbook-requirements-');
+    try {
+      // The export: only with the Save dialog's token, into the file it named.
+      const file = join(shared.path, 'requirements.json');
+      expect(await app.invoke('requirements.exportFile', { path: join(victim.path, 'notes.txt') })).toMatchObject(
+        FORBIDDEN,
+      );
+      app.fake.state.saveDialogAnswer = { canceled: false, filePath: file };
+      const saved = await app.invoke('host.chooseRequirementsFile', { mode: 'save' });
+      expect(saved).toMatchObject({ ok: true, value: { path: file, token: expect.any(String) } });
+      const saveToken = (saved as { value: { token: string } }).value.token;
+      expect(await app.invoke('requirements.exportFile', { saveToken })).toMatchObject({
+        ok: true,
+        value: { path: file },
+      });
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ format: 'rollbook-requirements' });
+      expect(await app.invoke('requirements.exportFile', { saveToken })).toMatchObject(FORBIDDEN);
+
+      // The import: never a path from the window (its error text could leak another file's content), nor a save
+      // token, nor an open token twice.
+      for (const path of [join(victim.path, 'notes.txt'), file, '/etc/passwd']) {
+        expect(await app.invoke('requirements.importFile', { path })).toMatchObject(FORBIDDEN);
+      }
+      app.fake.state.saveDialogAnswer = { canceled: false, filePath: file };
+      const saveAgain = (await app.invoke('host.chooseRequirementsFile', { mode: 'save' })) as {
+        value: { token: string };
+      };
+      expect(await app.invoke('requirements.importFile', { openToken: saveAgain.value.token })).toMatchObject(
+        FORBIDDEN,
+      );
+      app.fake.state.openDialogAnswer = { canceled: false, filePaths: [file] };
+      const opened = await app.invoke('host.chooseRequirementsFile', { mode: 'open' });
+      expect(opened).toMatchObject({ ok: true, value: { path: file, token: expect.any(String) } });
+      const openToken = (opened as { value: { token: string } }).value.token;
+      expect(await app.invoke('requirements.importFile', { openToken, path: file })).toMatchObject(FORBIDDEN);
+      expect(await app.invoke('requirements.importFile', { openToken })).toMatchObject({ ok: true });
+      expect(await app.invoke('requirements.importFile', { openToken })).toMatchObject(FORBIDDEN);
+      expect(snapshot(victim.path)).toEqual(victimBefore);
+    } finally {
+      shared.cleanup();
+    }
+  });
 });

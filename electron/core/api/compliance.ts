@@ -26,7 +26,9 @@ import type { CoreContext } from './context';
 import type { HandlersFor } from './handlers';
 import { exportTarget } from './reports';
 import { rememberExportFolder } from '../reports/leftovers';
+import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
+import { commitTarget, discard, prepareTarget } from '../reports/atomic-file';
 
 function courseName(ctx: CoreContext, accountId: string, courseId: string): string | null {
   const row = ctx.db
@@ -142,6 +144,75 @@ function asInput(ctx: CoreContext, r: StoredRequirement): RequirementInput {
 const invalidFile = (error: z.ZodError) =>
   new RollbookError('invalid_input', `The requirements file was not imported: ${z.prettifyError(error)}`);
 
+/** Every requirement with its exemptions, as the shareable document (labels for accounts). */
+function exportDocument(ctx: CoreContext): z.output<typeof requirementsDocumentSchema> {
+  const exemptions = ctx.requirements.exemptions();
+  return {
+    format: 'rollbook-requirements' as const,
+    version: REQUIREMENTS_FILE_VERSION,
+    exportedAt: ctx.now().toISOString(),
+    requirements: ctx.requirements.list().map((r) => ({
+      ...asInput(ctx, r),
+      exemptions: exemptions
+        .filter((e) => e.requirementId === r.id)
+        .map((e) => ({ email: e.email, reason: e.reason, note: e.note, endsOn: e.endsOn })),
+    })),
+  };
+}
+
+/** Reads a requirements document in one transaction: all or nothing; same names are replaced. */
+function importDocument(ctx: CoreContext, document: unknown) {
+  const parsed = requirementsDocumentSchema.safeParse(document);
+  if (!parsed.success) throw invalidFile(parsed.error);
+  const seen = new Set<string>();
+  parsed.data.requirements.forEach((r, i) => {
+    const key = r.name.toLowerCase();
+    if (seen.has(key)) {
+      throw new RollbookError(
+        'invalid_input',
+        `The requirements file was not imported: requirements[${i}].name: "${r.name}" appears twice.`,
+      );
+    }
+    seen.add(key);
+  });
+  const added: string[] = [];
+  const replaced: string[] = [];
+  const notInCache: string[] = [];
+  const now = ctx.now().toISOString();
+  writeTransaction(ctx.db, () => {
+    for (const r of parsed.data.requirements) {
+      const write = toWrite(ctx, r, false);
+      for (const c of write.courses) {
+        if (courseName(ctx, c.accountId, c.courseId) === null)
+          notInCache.push(`${r.name}: ${c.accountId}:${c.courseId}`);
+      }
+      const existing = ctx.requirements.find(r.name);
+      let id: number;
+      if (existing && existing.name.toLowerCase() === r.name.toLowerCase()) {
+        id = existing.id;
+        ctx.requirements.update(id, write, now);
+        for (const e of ctx.requirements.exemptions())
+          if (e.requirementId === id) ctx.requirements.removeExemption(e.id);
+        replaced.push(r.name);
+      } else {
+        id = ctx.requirements.insert(write, now);
+        added.push(r.name);
+      }
+      for (const e of r.exemptions) {
+        ctx.requirements.putExemption(
+          { requirementId: id, email: e.email.toLowerCase(), reason: e.reason, note: e.note, endsOn: e.endsOn },
+          now,
+        );
+      }
+    }
+  })();
+  changed(ctx);
+  return { added, replaced, notInCache };
+}
+
+/** Beyond this a file is not a requirements file someone exported (a typo'd pick, a video): refused before reading. */
+const MAX_REQUIREMENTS_FILE = 200_000_000;
+
 export const complianceHandlers = {
   'requirements.list': (ctx) => {
     const exemptions = ctx.requirements.exemptions();
@@ -176,67 +247,74 @@ export const complianceHandlers = {
     changed(ctx);
     return { removed };
   },
-  'requirements.export': (ctx) => {
-    const exemptions = ctx.requirements.exemptions();
-    return {
-      format: 'rollbook-requirements' as const,
-      version: REQUIREMENTS_FILE_VERSION,
-      exportedAt: ctx.now().toISOString(),
-      requirements: ctx.requirements.list().map((r) => ({
-        ...asInput(ctx, r),
-        exemptions: exemptions
-          .filter((e) => e.requirementId === r.id)
-          .map((e) => ({ email: e.email, reason: e.reason, note: e.note, endsOn: e.endsOn })),
-      })),
-    };
+  'requirements.export': (ctx) => exportDocument(ctx),
+  'requirements.import': (ctx, { document }) => importDocument(ctx, document),
+  'requirements.exportFile': async (ctx, input) => {
+    const { path, force } = exportTarget(ctx, { ...input, options: { force: false } });
+    const document = exportDocument(ctx);
+    const temp = await prepareTarget(path, force);
+    try {
+      await fs.writeFile(temp, JSON.stringify(document, null, 2) + '\n');
+      await commitTarget(temp, path);
+    } catch (error) {
+      await discard(temp);
+      throw new RollbookError('export_failed', `Could not write ${path}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    return { path, requirements: document.requirements.length };
   },
-  'requirements.import': (ctx, { document }) => {
-    const parsed = requirementsDocumentSchema.safeParse(document);
-    if (!parsed.success) throw invalidFile(parsed.error);
-    const seen = new Set<string>();
-    parsed.data.requirements.forEach((r, i) => {
-      const key = r.name.toLowerCase();
-      if (seen.has(key)) {
-        throw new RollbookError(
-          'invalid_input',
-          `The requirements file was not imported: requirements[${i}].name: "${r.name}" appears twice.`,
-        );
-      }
-      seen.add(key);
-    });
-    const added: string[] = [];
-    const replaced: string[] = [];
-    const notInCache: string[] = [];
-    const now = ctx.now().toISOString();
-    writeTransaction(ctx.db, () => {
-      for (const r of parsed.data.requirements) {
-        const write = toWrite(ctx, r, false);
-        for (const c of write.courses) {
-          if (courseName(ctx, c.accountId, c.courseId) === null)
-            notInCache.push(`${r.name}: ${c.accountId}:${c.courseId}`);
-        }
-        const existing = ctx.requirements.find(r.name);
-        let id: number;
-        if (existing && existing.name.toLowerCase() === r.name.toLowerCase()) {
-          id = existing.id;
-          ctx.requirements.update(id, write, now);
-          for (const e of ctx.requirements.exemptions())
-            if (e.requirementId === id) ctx.requirements.removeExemption(e.id);
-          replaced.push(r.name);
-        } else {
-          id = ctx.requirements.insert(write, now);
-          added.push(r.name);
-        }
-        for (const e of r.exemptions) {
-          ctx.requirements.putExemption(
-            { requirementId: id, email: e.email.toLowerCase(), reason: e.reason, note: e.note, endsOn: e.endsOn },
-            now,
-          );
-        }
-      }
-    })();
-    changed(ctx);
-    return { added, replaced, notInCache };
+  'requirements.importFile': async (ctx, input) => {
+    const path = input.path ?? ctx.host?.claimOpenPath?.(input.openToken!) ?? null;
+    if (path === null) {
+      throw new RollbookError(
+        'forbidden_path',
+        'This import was not started from the Open dialog (or was already read). Choose "Import…" again.',
+      );
+    }
+    const size = await fs.stat(path).then(
+      (stat) => (stat.isFile() ? stat.size : null),
+      () => null,
+    );
+    if (size === null) throw new RollbookError('invalid_input', `${path} cannot be read: it is not a file there.`);
+    if (size > MAX_REQUIREMENTS_FILE) {
+      throw new RollbookError(
+        'invalid_input',
+        `${path} is ${Math.round(size / 1_000_000)} MB: too large for a requirements file; nothing was imported.`,
+      );
+    }
+    let document: unknown;
+    try {
+      document = JSON.parse(await fs.readFile(path, 'utf8'));
+    } catch (error) {
+      throw new RollbookError(
+        'invalid_input',
+        `${path} is not a JSON file (${(error as Error).message}); nothing was imported.`,
+      );
+    }
+    return importDocument(ctx, document);
+  },
+  'host.chooseRequirementsFile': async (ctx, { mode }) => {
+    if (!ctx.host?.chooseRequirementsFile) {
+      throw new RollbookError('unsupported', 'This program has no file dialog; pass the file path directly.');
+    }
+    return (await ctx.host.chooseRequirementsFile(mode)) ?? { path: null, token: null };
+  },
+  'compliance.audienceChoices': (ctx) => {
+    const rows = ctx.db
+      .prepare<[], { department: string | null; groups_json: string }>(
+        `SELECT DISTINCT l.department, l.groups_json FROM learners l ${liveJoin('l')}
+         WHERE l.status IS NULL OR l.status = 'active'`,
+      )
+      .all();
+    const departments = new Set<string>();
+    const groups = new Set<string>();
+    for (const row of rows) {
+      if (row.department) departments.add(row.department);
+      if (row.groups_json !== '[]') for (const g of JSON.parse(row.groups_json) as string[]) groups.add(g);
+    }
+    const sorted = (set: Set<string>) => [...set].sort((a, b) => a.localeCompare(b));
+    return { departments: sorted(departments), groups: sorted(groups) };
   },
   'exemptions.list': (ctx, { requirement }) => {
     const only = requirement === undefined ? null : findRequirement(ctx, requirement).id;

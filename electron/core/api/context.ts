@@ -34,6 +34,13 @@ export interface HostAbilities {
   chooseFolder?: () => Promise<{ path: string; folderToken: string } | null>;
   /** The folder behind a token chooseFolder issued, once; null for any other token. */
   claimFolder?: (folderToken: string) => string | null;
+  /**
+   * The native Save or Open dialog for a requirements file (JSON). A save's token is claimed by claimSavePath, an
+   * open's by claimOpenPath.
+   */
+  chooseRequirementsFile?: (mode: 'save' | 'open') => Promise<{ path: string; token: string } | null>;
+  /** The file behind a token an Open dialog issued, once; null for any other token. */
+  claimOpenPath?: (openToken: string) => string | null;
   /** Told of every file an export wrote, so the host may open it later. */
   fileWritten?: (path: string) => void;
   /** Throws RollbookError('forbidden_path') for anything the host will not open. */

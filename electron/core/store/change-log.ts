@@ -174,7 +174,7 @@ const ATTENDANCE_KINDS = `${INSERT}
  * (computed just before, in the same transaction), and the share of marked attendances that were attended.
  */
 const COURSE_HISTORY = `
-  INSERT INTO course_history (account_id, course_id, at, learners, not_started, in_progress, completed, passed,
+  INSERT OR REPLACE INTO course_history (account_id, course_id, at, learners, not_started, in_progress, completed, passed,
     failed, incomplete, completion_rate, attendance_rate)
   SELECT s.account_id, s.course_id, @at, s.learners, s.not_started, s.in_progress, s.completed, s.passed, s.failed,
     s.incomplete,
@@ -271,10 +271,18 @@ export function createChangeLog(db: Db) {
 const PRUNE_BATCH = 20_000;
 
 /**
- * Deletes trend snapshots, changes and sync entries older than `before` (ISO), in batches, each its own transaction.
- * Run after a sync's flip, off the flip's transaction: the sync's data is visible already.
+ * Deletes trend snapshots, changes and sync entries older than `before` (ISO). Run after a sync's flip, off the flip's
+ * transaction: the sync's data is visible already. Snapshots and sync entries are written together with the same
+ * time, so while no sync entry is that old there is nothing to prune and nothing is scanned.
  */
 export function pruneHistory(db: Db, before: string): { history: number; changes: number } {
+  const old = db.prepare<[string], number>('SELECT EXISTS (SELECT 1 FROM change_syncs WHERE at < ?)').pluck();
+  if (!old.get(before)) return { history: 0, changes: 0 };
+  // One pass over the snapshots, deleting in key order (history: one row per course and sync, no other index).
+  const history = writeTransaction(db, () =>
+    db.prepare<[string]>('DELETE FROM course_history WHERE at < ?').run(before),
+  )().changes;
+  // Changes in batches, each its own transaction: the write lock is let go between them.
   const batch = (table: string) =>
     writeTransaction(db, () =>
       db
@@ -287,9 +295,8 @@ export function pruneHistory(db: Db, before: string): { history: number; changes
     for (let n = run().changes; n > 0; n = run().changes) removed += n;
     return removed;
   };
-  const history = drain('course_history');
   const changes = drain('changes');
-  // Syncs whose changes are all gone (a sync's changes share its time, so they went together).
+  // Last: while any remain, the next prune looks again.
   drain('change_syncs');
   return { history, changes };
 }

@@ -67,6 +67,36 @@ export function dayRange(from?: string, to?: string): { from: string | null; to:
   };
 }
 
+/** The inclusive days on `column` (a sync's or a change's `at`). */
+function addDays(
+  column: string,
+  days: { from?: string; to?: string },
+  where: string[],
+  params: Record<string, unknown>,
+) {
+  const { from, to } = dayRange(days.from, days.to);
+  if (from) {
+    where.push(`${column} >= @from`);
+    params.from = from;
+  }
+  if (to) {
+    where.push(`${column} < @to`);
+    params.to = to;
+  }
+}
+
+/** The WHERE of a filter on `change_syncs s`: accounts and days. */
+function syncWhere(scope: { accountIds: string[] | null; from?: string; to?: string }) {
+  const where: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (scope.accountIds) {
+    where.push('s.account_id IN (SELECT value FROM json_each(@accountIds))');
+    params.accountIds = JSON.stringify(scope.accountIds);
+  }
+  addDays('s.at', scope, where, params);
+  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
 const escapeLike = (query: string) => query.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** The WHERE of a filter on `changes c` (and `accounts a`), with its parameters. */
@@ -92,15 +122,7 @@ export function changeWhere(filter: ChangeFilter): { sql: string; params: Record
     where.push('c.kind IN (SELECT value FROM json_each(@kinds))');
     params.kinds = JSON.stringify(filter.kinds);
   }
-  const { from, to } = dayRange(filter.from, filter.to);
-  if (from) {
-    where.push('c.at >= @from');
-    params.from = from;
-  }
-  if (to) {
-    where.push('c.at < @to');
-    params.to = to;
-  }
+  addDays('c.at', filter, where, params);
   // Filters a sync's per-kind counts can answer (see count): everything above.
   const simple = !filter.platforms?.length;
   let narrow = false;
@@ -208,29 +230,13 @@ export function createChangeQueries(db: Db) {
 
   /** Totals of filters on accounts, kinds and days come from the syncs' per-kind counts: no scan of the changes. */
   const countFromSyncs = (filter: ChangeFilter): number => {
-    const where: string[] = [];
-    const params: Record<string, unknown> = {};
-    if (filter.accountIds) {
-      where.push('s.account_id IN (SELECT value FROM json_each(@accountIds))');
-      params.accountIds = JSON.stringify(filter.accountIds);
-    }
-    const { from, to } = dayRange(filter.from, filter.to);
-    if (from) {
-      where.push('s.at >= @from');
-      params.from = from;
-    }
-    if (to) {
-      where.push('s.at < @to');
-      params.to = to;
-    }
+    const { sql, params } = syncWhere(filter);
     let measure = 's.total';
     if (filter.kinds?.length) {
       measure = "(SELECT coalesce(sum(json_extract(s.counts_json, '$.' || k.value)), 0) FROM json_each(@kinds) k)";
       params.kinds = JSON.stringify(filter.kinds);
     }
-    const sql = `SELECT coalesce(sum(${measure}), 0) FROM change_syncs s JOIN accounts a ON a.id = s.account_id
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
-    return prepare(sql).pluck().get(params) as number;
+    return prepare(`SELECT coalesce(sum(${measure}), 0) FROM change_syncs s ${sql}`).pluck().get(params) as number;
   };
 
   const list = (filter: ChangeFilter, offset: number, limit: number) => {
@@ -251,31 +257,9 @@ export function createChangeQueries(db: Db) {
   return {
     list,
 
-    /** Every change matching, newest first, streamed (CLI, reports). */
-    *iterate(filter: ChangeFilter): Generator<ChangeRow> {
-      const { sql, params } = changeWhere(filter);
-      for (const row of prepare(`${SELECT} ${sql} ${ORDER}`).iterate(params) as IterableIterator<ChangeDbRow>) {
-        yield toChange(row);
-      }
-    },
-
     syncs(input: { accountIds: string[] | null; from?: string; to?: string; offset: number; limit: number }) {
-      const where: string[] = [];
-      const params: Record<string, unknown> = { limit: input.limit, offset: input.offset };
-      if (input.accountIds) {
-        where.push('s.account_id IN (SELECT value FROM json_each(@accountIds))');
-        params.accountIds = JSON.stringify(input.accountIds);
-      }
-      const { from, to } = dayRange(input.from, input.to);
-      if (from) {
-        where.push('s.at >= @from');
-        params.from = from;
-      }
-      if (to) {
-        where.push('s.at < @to');
-        params.to = to;
-      }
-      const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      const { sql: filter, params } = syncWhere(input);
+      Object.assign(params, { limit: input.limit, offset: input.offset });
       const rows = prepare(`${SYNC_SELECT} ${filter} ORDER BY s.at DESC, s.id DESC LIMIT @limit OFFSET @offset`).all(
         params,
       ) as SyncDbRow[];
@@ -318,7 +302,7 @@ export function createChangeQueries(db: Db) {
       return prepare(
         `SELECT at, learners, completed, passed, failed, in_progress AS inProgress, not_started AS notStarted,
            incomplete, completion_rate AS completionRate, attendance_rate AS attendanceRate
-         FROM course_history WHERE account_id = @accountId AND course_id = @courseId AND at >= @since ORDER BY at, id`,
+         FROM course_history WHERE account_id = @accountId AND course_id = @courseId AND at >= @since ORDER BY at`,
       ).all({ accountId, courseId, since }) as CoursePoint[];
     },
   };

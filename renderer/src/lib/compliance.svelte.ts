@@ -11,9 +11,14 @@ import type {
   ComplianceSummary,
   MatrixRow,
 } from '$contract/channels/compliance';
+import type { ExportResult } from '$contract/channels';
 import { PagedRows } from './paged.svelte';
+import { suggestedFileName, type ExportFormat } from './file-names';
 import { Resource } from './resource.svelte';
-import { call } from './rollbook';
+import { call, errorMessage } from './rollbook';
+
+export type ComplianceReport = 'compliance' | 'actions';
+const REPORT_TITLES: Record<ComplianceReport, string> = { compliance: 'Training matrix', actions: 'Actions' };
 
 export type ComplianceTab = 'summary' | 'matrix';
 
@@ -49,6 +54,9 @@ export class ComplianceState {
   /** The matrix's columns, from its latest page. */
   requirements = $state.raw<{ id: number; name: string }[]>([]);
   activeAction = $state(0);
+  exporting = $state<{ report: ComplianceReport; format: ExportFormat } | null>(null);
+  exported = $state.raw<(ExportResult & { report: ComplianceReport }) | null>(null);
+  exportError = $state<string | null>(null);
 
   filters(scope: string[] | null): ComplianceFilter {
     return {
@@ -71,6 +79,34 @@ export class ComplianceState {
       this.requirements = page.requirements;
       return page;
     });
+  }
+
+  /**
+   * The training matrix or the action list, with the filters shown, as CSV, XLSX or PDF. The app asks where (native
+   * dialog) and writes only there: the export presents the dialog's token, never a path.
+   */
+  async exportAs(report: ComplianceReport, format: ExportFormat, scope: string[] | null): Promise<void> {
+    if (this.exporting) return;
+    this.exportError = null;
+    this.exported = null;
+    try {
+      const suggestedName = suggestedFileName(REPORT_TITLES[report], format);
+      const chosen = await call('host.chooseSavePath', { suggestedName, format });
+      if (chosen.path === null) return;
+      this.exporting = { report, format };
+      const written = await call('compliance.export', {
+        kind: report,
+        format,
+        filters: this.filters(scope),
+        saveToken: chosen.saveToken,
+        options: {},
+      });
+      this.exported = { report, ...written };
+    } catch (error) {
+      this.exportError = errorMessage(error);
+    } finally {
+      this.exporting = null;
+    }
   }
 
   clearFilters(): void {

@@ -8,15 +8,17 @@ import type { Platform, ProgressStatus } from '$contract/domain';
 import type { AppState } from './app-state.svelte';
 import { REPORT_TITLES, STATUS_ORDER } from './platforms';
 import { Resource } from './resource.svelte';
+import { suggestedFileName, type ExportFormat } from './file-names';
 import { call, errorMessage, subscribe } from './rollbook';
 
-export type ExportFormat = 'csv' | 'pdf' | 'xlsx';
+export { suggestedFileName, type ExportFormat } from './file-names';
 
 export const REPORT_KIND_ORDER = [
   'completions',
   'attendance',
   'courses',
   'learner',
+  'changes',
 ] as const satisfies readonly ReportKind[];
 
 /** What each report is, which date its range applies to, and which filters mean something for it. */
@@ -101,14 +103,6 @@ export interface ExportResult {
   rows: number;
   bytes: number;
   truncated: boolean;
-}
-
-/** "Completions 2026-06-01.csv" (today, local time): a file name without characters any OS refuses. */
-export function suggestedFileName(title: string, format: ExportFormat, now = Date.now()): string {
-  const printable = [...title].map((c) => (c.charCodeAt(0) < 32 || '\\/:*?"<>|'.includes(c) ? ' ' : c)).join('');
-  const safe = printable.replace(/\s+/g, ' ').trim().slice(0, 80) || 'Report';
-  // en-CA writes dates as YYYY-MM-DD.
-  return `${safe} ${new Intl.DateTimeFormat('en-CA').format(now)}.${format}`;
 }
 
 /** What the builder reads from the window: the accounts (one copy, the app's) and when the cached data changed. */

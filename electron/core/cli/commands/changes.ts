@@ -1,9 +1,9 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { CHANGE_KINDS, type ChangeFilterInput, type ChangeRow, type ChangeSync } from '../../contract/channels/changes';
-import { dayProblem } from '../../contract/channels/reports';
 import type { Core } from '../../core';
 import { oneLine, terminalJson } from '../output';
 import { UsageError, type CommandContext, type GlobalOptions } from '../program';
+import { collect, day } from './report';
 
 interface ChangesFlags {
   since?: string;
@@ -12,13 +12,6 @@ interface ChangesFlags {
   kind: string[];
   json?: boolean;
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-const day = (value: string) => {
-  const problem = dayProblem(value);
-  if (problem) throw new InvalidArgumentError(`${problem}.`);
-  return value;
-};
 
 /** Rows asked for per call while the whole selection is printed. */
 const PAGE = 1000;

@@ -42,10 +42,10 @@ interface ReportFlags {
   department: string[];
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** Commander names the flag in its message: "option '--to <YYYY-MM-DD>' argument '…' is invalid. …". */
-const day = (value: string) => {
+export const day = (value: string) => {
   const problem = dayProblem(value);
   if (problem) throw new InvalidArgumentError(`${problem}.`);
   return value;

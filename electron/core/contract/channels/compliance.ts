@@ -303,6 +303,38 @@ export const complianceChannels = {
   'requirements.remove': channel<{ removed: boolean }>()(z.strictObject({ requirement: requirementRef })),
   /** Every requirement with its exemptions, as the shareable versioned document. */
   'requirements.export': channel<z.output<typeof requirementsDocumentSchema>>()(z.undefined()),
+  /** The export document written as a JSON file: where `path` says (CLI, tests) or the Save dialog pointed. */
+  'requirements.exportFile': channel<{ path: string; requirements: number }>()(
+    z
+      .strictObject({
+        path: z.string().min(1).max(4096).optional(),
+        saveToken: z.string().min(1).max(100).optional(),
+      })
+      .refine((input) => (input.path === undefined) !== (input.saveToken === undefined), {
+        message: 'Give either "path" or "saveToken" (from host.chooseRequirementsFile), not both',
+        path: ['path'],
+      }),
+  ),
+  /** requirements.import of a JSON file: `path` (CLI, tests) or the file the Open dialog pointed to (`openToken`). */
+  'requirements.importFile': channel<{ added: string[]; replaced: string[]; notInCache: string[] }>()(
+    z
+      .strictObject({
+        path: z.string().min(1).max(4096).optional(),
+        openToken: z.string().min(1).max(100).optional(),
+      })
+      .refine((input) => (input.path === undefined) !== (input.openToken === undefined), {
+        message: 'Give either "path" or "openToken" (from host.chooseRequirementsFile), not both',
+        path: ['path'],
+      }),
+  ),
+  /**
+   * The app's native Save or Open dialog for a requirements file (JSON). The token stands for the chosen file, once:
+   * `save` → requirements.exportFile's saveToken, `open` → requirements.importFile's openToken. Hosts without
+   * dialogs (CLI) refuse.
+   */
+  'host.chooseRequirementsFile': channel<{ path: string; token: string } | { path: null; token: null }>()(
+    z.strictObject({ mode: z.enum(['save', 'open']) }),
+  ),
   /**
    * One transaction: all or nothing. A requirement of the same name is replaced; courses of unknown accounts or
    * courses are kept (listed in `notInCache`). Accounts are matched by id, then by label.
@@ -310,6 +342,8 @@ export const complianceChannels = {
   'requirements.import': channel<{ added: string[]; replaced: string[]; notInCache: string[] }>()(
     z.strictObject({ document: z.unknown() }),
   ),
+  /** What an audience can name: the departments and groups of active learners in any account, sorted. */
+  'compliance.audienceChoices': channel<{ departments: string[]; groups: string[] }>()(z.undefined()),
   'exemptions.list': channel<Exemption[]>()(z.strictObject({ requirement: requirementRef.optional() }).default({})),
   'exemptions.add': channel<Exemption>()(
     z.strictObject({

@@ -54,8 +54,9 @@ CREATE INDEX changes_by_course ON changes (account_id, course_id, at, id);
 CREATE INDEX changes_by_learner ON changes (account_id, learner_id, at, id);
 CREATE INDEX changes_by_email ON changes (lower(learner_email), at, id);
 
+-- Keyed by course then time, with no other index: a trend is one key range, and pruning (a scan that deletes in key
+-- order) costs a tenth of deleting through a second index's scattered entries.
 CREATE TABLE course_history (
-  id               INTEGER PRIMARY KEY,
   account_id       TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
   course_id        TEXT NOT NULL,
   at               TEXT NOT NULL,
@@ -67,8 +68,7 @@ CREATE TABLE course_history (
   failed           INTEGER NOT NULL,
   incomplete       INTEGER NOT NULL,
   completion_rate  REAL,
-  attendance_rate  REAL
-);
-CREATE INDEX course_history_by_course ON course_history (account_id, course_id, at);
-CREATE INDEX course_history_by_at ON course_history (at);
+  attendance_rate  REAL,
+  PRIMARY KEY (account_id, course_id, at)
+) WITHOUT ROWID;
 `;
