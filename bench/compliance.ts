@@ -27,7 +27,7 @@ const REQUIREMENTS = 30;
 const day = (offset: number) => new Date(NOW.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
 
 /** Writes both accounts through the cache writer (the sync's own path); returns their ids. */
-export function fill(dataDir: string, people: number, progress: number): string[] {
+function fill(dataDir: string, people: number, progress: number): string[] {
   const db = openDatabase(dataDir);
   const accounts = createAccountsRepo(db);
   const writer = createCacheWriter(db);
