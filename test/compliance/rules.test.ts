@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import type { ComplianceStatus } from '../../electron/core/contract/channels/compliance';
 import type { ProgressStatus } from '../../electron/core/contract/domain';
 import {
@@ -252,6 +253,36 @@ describe('compliance rules', () => {
     expect(dayOf('yesterday')).toBeNaN();
     expect(dayOf(null)).toBeNaN();
     expect(isoDay(addMonths(dayOf('2024-02-29'), 12))).toBe('2025-02-28');
+  });
+
+  it('reads a date as SQLite does (julianday of the first ten characters), junk included', () => {
+    const db = new Database(':memory:');
+    const sqlite = db.prepare<[string], { day: number | null }>(
+      "SELECT julianday(substr(?, 1, 10)) - julianday('1970-01-01') AS day",
+    );
+    const values = [
+      '2026-06-15',
+      '2026-06-15T23:59:59+02:00',
+      '2026-02-31',
+      '2026-02-29 10:00',
+      '0000-01-01',
+      '9999-12-31',
+      '20a6-01-01',
+      '2026-1x-01',
+      '2026-13-01',
+      '2026-00-10',
+      '2026-01-00',
+      '2026-01-32',
+      '2026/01/01',
+      ' 2026-01-01',
+      '2026-01-0',
+      '+026-01-01',
+    ];
+    try {
+      for (const value of values) expect([value, dayOf(value)]).toEqual([value, sqlite.get(value)!.day ?? NaN]);
+    } finally {
+      db.close();
+    }
   });
 });
 

@@ -358,7 +358,7 @@ export const complianceHandlers = {
       asOf: matrixPage(model, { columns: [], rows: [] }, 0, 0).asOf,
       total: cells.length,
       offset,
-      rows: cells.slice(offset, offset + limit).map((c) => actionRow(model, c.column, c.person)),
+      rows: Array.from(cells.subarray(offset, offset + limit), (cell) => actionRow(model, cell)),
     };
   },
   'compliance.person': (ctx, { key }) => {

@@ -92,8 +92,8 @@ export function actionsTable(model: ComplianceModel, filters: ComplianceFilter):
     ],
     total: cells.length,
     *rows() {
-      for (const c of cells) {
-        const a = actionRow(model, c.column, c.person);
+      for (const cell of cells) {
+        const a = actionRow(model, cell);
         yield [a.requirement, a.name, a.email, a.status, a.date, a.days];
       }
     },

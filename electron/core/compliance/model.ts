@@ -7,14 +7,9 @@
  */
 import type { ComplianceStatus } from '../contract/channels/compliance';
 import { COMPLIANCE_STATUSES } from '../contract/channels/compliance';
-import type { ProgressStatus } from '../contract/domain';
 import { writeTransaction, type Db } from '../store/db';
 import type { RequirementsRepo, StoredExemption, StoredRequirement } from '../store/requirements-repo';
-import { dayOf, decide, isoDay, localDay, type Evidence } from './rules';
-
-/** The Julian day of 1970-01-01: SQLite's julianday() minus this is a day number as rules.ts counts them. */
-const UNIX_EPOCH_JULIAN = 2_440_587.5;
-type Day = number | null;
+import { dayOf, isoDay, localDay, Tally, type Rule } from './rules';
 
 /** A status's index in COMPLIANCE_STATUSES, as the typed arrays hold it; NONE = not in the audience. */
 export const NONE = 255;
@@ -202,8 +197,19 @@ export function computeModel(db: Db, repo: RequirementsRepo, now: Date): Complia
     }
   }
 
-  // Progress rows of every required course, read once per course however many requirements share it.
-  const evidence = requirements.map(() => new Map<number, Evidence[]>());
+  // Each requirement's rule, and per person the day they became required to do it (Situation.since) before that.
+  const rules: Rule[] = requirements.map((r) => ({
+    dueDays: r.dueDays,
+    renewMonths: r.renewMonths,
+    windowDays: r.windowDays,
+  }));
+  const created = requirements.map((r) => dayOf(r.createdAt));
+  const firstSeen = new Float64Array(count);
+  for (let p = 0; p < count; p += 1) firstSeen[p] = seen.get(sorted[p]!.key) ?? today;
+
+  // Progress rows of every required course, read once per course however many requirements share it, and folded
+  // straight into each requirement's tally.
+  const tallies = rules.map((rule) => new Tally(count, rule));
   const users = new Map<string, number[]>();
   requirements.forEach((r, ri) => {
     for (const c of r.courses) {
@@ -220,17 +226,16 @@ export function computeModel(db: Db, repo: RequirementsRepo, now: Date): Complia
   );
   const rowsOf = db
     .prepare<[string, number, string]>(
-      // Day numbers computed by SQLite (julianday of the text's first ten characters: the UTC date of a timestamp,
-      // or the date itself; NULL for junk), and only those the rules read for the row's status: turning millions of
-      // date strings into JavaScript strings and parsing them was most of a recompute.
-      `SELECT learner_id, status,
-         CASE WHEN done THEN julianday(substr(completed_at, 1, 10)) - ${UNIX_EPOCH_JULIAN} END,
-         CASE WHEN NOT done THEN julianday(substr(assigned_at, 1, 10)) - ${UNIX_EPOCH_JULIAN} END,
-         CASE WHEN NOT done THEN julianday(substr(due_at, 1, 10)) - ${UNIX_EPOCH_JULIAN} END,
-         CASE WHEN done THEN julianday(substr(expires_at, 1, 10)) - ${UNIX_EPOCH_JULIAN} END,
-         CASE WHEN done THEN julianday(substr(certificate_expires_at, 1, 10)) - ${UNIX_EPOCH_JULIAN} END
-       FROM (SELECT *, status IN ('completed', 'passed') AS done FROM progress
-             WHERE account_id = ? AND generation = ? AND course_id = ?)`,
+      // Only what the rules read for the row's kind (2 done, 1 started, 0 not started): a done row's completion,
+      // expiry and certificate expiry, another row's assignment and due date. Dates come as text and dayOf reads
+      // them: cheaper than SQLite's julianday() and fewer values to hand over than one column per date.
+      `SELECT learner_id, kind,
+         CASE WHEN kind = 2 THEN completed_at ELSE assigned_at END,
+         CASE WHEN kind = 2 THEN expires_at ELSE due_at END,
+         CASE WHEN kind = 2 THEN certificate_expires_at END
+       FROM (SELECT *, CASE WHEN status IN ('completed', 'passed') THEN 2 WHEN status = 'not_started' THEN 0 ELSE 1 END
+               AS kind
+             FROM progress WHERE account_id = ? AND generation = ? AND course_id = ?)`,
     )
     .raw();
   for (const [key, requirementIndexes] of users) {
@@ -244,23 +249,17 @@ export function computeModel(db: Db, repo: RequirementsRepo, now: Date): Complia
     if (!index) continue;
     // All of a course's rows at once: better-sqlite3's all() costs markedly less per row than iterate().
     for (const raw of rowsOf.all(accountId, account.generation, courseId)) {
-      const row = raw as [string, ProgressStatus, Day, Day, Day, Day, Day];
+      const row = raw as [string, number, string | null, string | null, string | null];
       const person = index.get(row[0]);
       if (person === undefined) continue;
-      const item: Evidence = {
-        status: row[1],
-        completed: row[2] ?? NaN,
-        assigned: row[3] ?? NaN,
-        due: row[4] ?? NaN,
-        expires: row[5] ?? NaN,
-        certificateExpires: row[6] ?? NaN,
-      };
+      const kind = row[1];
+      const first = dayOf(row[2]);
+      const second = dayOf(row[3]);
+      const third = kind === 2 ? dayOf(row[4]) : NaN;
       for (const ri of requirementIndexes) {
         if (members[ri]![person] !== 1) continue;
-        const map = evidence[ri]!;
-        const list = map.get(person);
-        if (list) list.push(item);
-        else map.set(person, [item]);
+        if (kind === 2) tallies[ri]!.done(person, first, second, third);
+        else tallies[ri]!.open(person, Math.max(firstSeen[person]!, created[ri]!), kind === 1, first, second);
       }
     }
   }
@@ -272,32 +271,24 @@ export function computeModel(db: Db, repo: RequirementsRepo, now: Date): Complia
     map.set(e.email, e);
   }
 
-  const NO_ROWS: Evidence[] = [];
   const computed = requirements.map((requirement, ri): ComputedRequirement => {
     const status = new Uint8Array(count).fill(NONE);
     const date = new Float64Array(count).fill(NaN);
     const counts = new Array<number>(COMPLIANCE_STATUSES.length).fill(0);
     const inAudience = members[ri]!;
-    const rows = evidence[ri]!;
+    const tally = tallies[ri]!;
     const exempt = exemptionsBy.get(requirement.id) ?? new Map<string, StoredExemption>();
-    const created = dayOf(requirement.createdAt);
-    const rule = {
-      dueDays: requirement.dueDays,
-      renewMonths: requirement.renewMonths,
-      windowDays: requirement.windowDays,
-    };
     const situation = { today, since: today, exemptUntil: NaN };
     let audience = 0;
     for (let p = 0; p < count; p += 1) {
       if (inAudience[p] !== 1) continue;
       audience += 1;
-      const person = sorted[p]!;
-      const firstSeen = seen.get(person.key) ?? today;
-      situation.since = Math.max(firstSeen, created);
-      const exemption = person.email ? exempt.get(person.email.toLowerCase()) : undefined;
+      situation.since = Math.max(firstSeen[p]!, created[ri]!);
+      const email = exempt.size ? sorted[p]!.email : null;
+      const exemption = email ? exempt.get(email.toLowerCase()) : undefined;
       const ends = exemption ? (exemption.endsOn === null ? Infinity : dayOf(exemption.endsOn)) : NaN;
       situation.exemptUntil = ends >= today ? ends : NaN;
-      const verdict = decide(rows.get(p) ?? NO_ROWS, rule, situation);
+      const verdict = tally.verdict(p, situation);
       const code = STATUS_CODE[verdict.status];
       status[p] = code;
       date[p] = verdict.date;

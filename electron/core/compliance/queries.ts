@@ -135,7 +135,10 @@ export function matrixPage(model: ComplianceModel, selection: Selection, offset:
 }
 
 const ACTION_CODES = new Set(ACTION_STATUSES.map((s) => STATUS_CODE[s]));
-const LATE = new Set([STATUS_CODE.overdue, STATUS_CODE.expired]);
+/** Per status code (0–255): 1 for an action status, 2 for a late one (overdue, expired); a lookup in the hot loop. */
+const ACTION_KIND = new Uint8Array(256);
+for (const code of ACTION_CODES) ACTION_KIND[code] = 1;
+ACTION_KIND[STATUS_CODE.overdue] = ACTION_KIND[STATUS_CODE.expired] = 2;
 
 /** A sort key packs the late flag, the day (shifted to be positive) and the cell (requirement × person). */
 const DAY_BITS = 2 ** 20;
@@ -149,42 +152,56 @@ const DAY_SHIFT = 2 ** 19;
 export function sortedActions(model: ComplianceModel): Float64Array {
   const people = model.people.length;
   const cells = model.requirements.length * people;
-  const keys: number[] = [];
+  let count = 0;
+  for (const { status } of model.requirements)
+    for (let p = 0; p < people; p += 1) if (ACTION_KIND[status[p]!]) count += 1;
+  const keys = new Float64Array(count);
+  let k = 0;
   model.requirements.forEach((column, ci) => {
+    const { status, date } = column;
     for (let p = 0; p < people; p += 1) {
-      const code = column.status[p]!;
-      if (!ACTION_CODES.has(code)) continue;
-      const date = column.date[p]!;
-      const day = Number.isNaN(date) ? DAY_BITS - 1 : Math.min(DAY_BITS - 1, Math.max(0, date + DAY_SHIFT));
-      keys.push(((LATE.has(code) ? 0 : DAY_BITS) + day) * cells + ci * people + p);
+      const kind = ACTION_KIND[status[p]!]!;
+      if (kind === 0) continue;
+      const at = date[p]!;
+      const day = Number.isNaN(at) ? DAY_BITS - 1 : Math.min(DAY_BITS - 1, Math.max(0, at + DAY_SHIFT));
+      keys[k++] = ((kind === 2 ? 0 : DAY_BITS) + day) * cells + ci * people + p;
     }
   });
-  return Float64Array.from(keys).sort();
+  return keys.sort();
 }
 
-/** The action cells `filters` keep, in `sortedActions` order; a status filter narrows to those statuses. */
-export function actionCells(model: ComplianceModel, filters: ComplianceFilter): { column: number; person: number }[] {
+/**
+ * The action cells `filters` keep, in `sortedActions` order, as cell numbers (column × people + person: see
+ * actionRow); a status filter narrows to those statuses. Numbers, not objects: a big cache has ~200k action cells.
+ */
+export function actionCells(model: ComplianceModel, filters: ComplianceFilter): Int32Array {
   const sorted = (model.actionOrder ??= sortedActions(model));
   const selection = select(model, { ...filters, statuses: undefined });
   const people = model.people.length;
   const cells = model.requirements.length * people;
   const chosen = new Uint8Array(people);
   for (const p of selection.rows) chosen[p] = 1;
-  const columns = new Set(selection.columns.map((c) => model.requirements.indexOf(c)));
+  const columns = new Uint8Array(model.requirements.length);
+  for (const c of selection.columns) columns[model.requirements.indexOf(c)] = 1;
   const only = filters.statuses?.length ? new Set(filters.statuses.map((s) => STATUS_CODE[s])) : null;
-  const out: { column: number; person: number }[] = [];
-  for (const key of sorted) {
-    const cell = key % cells;
+  const out = new Int32Array(sorted.length);
+  let n = 0;
+  for (let i = 0; i < sorted.length; i += 1) {
+    const cell = sorted[i]! % cells;
     const column = Math.floor(cell / people);
     const person = cell - column * people;
-    if (chosen[person] !== 1 || !columns.has(column)) continue;
+    if (chosen[person] !== 1 || columns[column] !== 1) continue;
     if (only && !only.has(model.requirements[column]!.status[person]!)) continue;
-    out.push({ column, person });
+    out[n++] = cell;
   }
-  return out;
+  return out.slice(0, n);
 }
 
-export function actionRow(model: ComplianceModel, column: number, p: number): ActionRow {
+/** The action row of a cell number from actionCells. */
+export function actionRow(model: ComplianceModel, cell: number): ActionRow {
+  const people = model.people.length;
+  const column = Math.floor(cell / people);
+  const p = cell - column * people;
   const computed = model.requirements[column]!;
   const person = model.people[p]!;
   const date = computed.date[p]!;

@@ -33,11 +33,21 @@ export function civilOf(dayNumber: number): [year: number, month: number, day: n
   return [yoe + era * 400 + (month <= 2 ? 1 : 0), month, day];
 }
 
-const digit = (value: string, at: number) => value.charCodeAt(at) - 48;
+/** The day number of each month's first day, 1900 to 2199: most dates dayOf reads are in these years. */
+const MONTHS_FROM = 1900;
+const MONTH_STARTS = Int32Array.from({ length: 300 * 12 }, (_, i) =>
+  civilDay(MONTHS_FROM + Math.floor(i / 12), (i % 12) + 1, 1),
+);
+
+/** The digit at `at`, or NaN for any other character: junk then fails every range check below. */
+const digit = (value: string, at: number) => {
+  const d = value.charCodeAt(at) - 48;
+  return d >= 0 && d <= 9 ? d : NaN;
+};
 
 /**
- * A day number from `YYYY-MM-DD…` (a date or a timestamp's UTC date); NaN for null or anything else. Read digit by
- * digit: a recompute parses millions of these.
+ * A day number from `YYYY-MM-DD…` (a date or a timestamp's UTC date); NaN for null or anything else (as SQLite's
+ * julianday() of the first ten characters would be NULL). Read digit by digit: a recompute parses millions of these.
  */
 export function dayOf(value: string | null | undefined): number {
   if (!value || value.length < 10 || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45) return NaN;
@@ -45,7 +55,9 @@ export function dayOf(value: string | null | undefined): number {
   const m = digit(value, 5) * 10 + digit(value, 6);
   const d = digit(value, 8) * 10 + digit(value, 9);
   if (!(y >= 0 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= 31)) return NaN;
-  return civilDay(y, m, d);
+  const slot = (y - MONTHS_FROM) * 12 + m - 1;
+  // civilDay is linear in the day of the month, so a month's first day plus the rest is the same number.
+  return slot >= 0 && slot < MONTH_STARTS.length ? MONTH_STARTS[slot]! + d - 1 : civilDay(y, m, d);
 }
 
 const ISO_DAYS = new Map<number, string>();
@@ -110,56 +122,104 @@ export interface Verdict {
 
 export const isDone = (status: ProgressStatus) => status === 'completed' || status === 'passed';
 
-/**
- * The last day a completion is valid. A renewal period counts from the completion; without one the platform's
- * expiry, then the certificate's. A completion without a date under a renewal rule, or with nothing that ends it,
- * is valid for ever (Infinity): the platform says it is done and nothing says until when.
- */
-function validUntil(row: Evidence, rule: Rule): number {
-  if (rule.renewMonths !== null && !Number.isNaN(row.completed)) return addMonths(row.completed, rule.renewMonths);
-  if (!Number.isNaN(row.expires)) return row.expires;
-  if (!Number.isNaN(row.certificateExpires)) return row.certificateExpires;
-  return Infinity;
-}
+/** Tally flags: the cell has rows, one of them done, one of them started (not done). */
+const ROWS = 1;
+const DONE = 2;
+const STARTED = 4;
 
 /**
- * Best result wins across rows (accounts): the completion valid longest decides a valid status; with none valid
- * now, an ended completion makes it `expired` (the renewal is late, whatever else is under way); otherwise the
- * latest deadline any row gives (a platform's due date, else assignment + dueDays, else `since` + dueDays) against
- * the window decides between overdue, due and the progress made.
+ * decide() for many cells at once, fed one row at a time: what it keeps of a cell's rows (whether it has any, the
+ * longest validity of a completion, whether one is under way, the latest deadline) in typed arrays. A recompute
+ * folds a million rows straight from SQLite into these, with no object per row; the result cannot depend on the
+ * order of the rows.
  */
-export function decide(rows: readonly Evidence[], rule: Rule, at: Situation): Verdict {
-  if (!Number.isNaN(at.exemptUntil)) {
-    return { status: 'exempt', date: Number.isFinite(at.exemptUntil) ? at.exemptUntil : NaN };
+export class Tally {
+  private readonly flags: Uint8Array;
+  private readonly best: Float64Array;
+  private readonly deadline: Float64Array;
+  /** The end of a renewal period by completion day: many rows share a completion day. */
+  private readonly renewed = new Map<number, number>();
+
+  constructor(
+    cells: number,
+    private readonly rule: Rule,
+  ) {
+    this.flags = new Uint8Array(cells);
+    this.best = new Float64Array(cells).fill(-Infinity);
+    this.deadline = new Float64Array(cells).fill(NaN);
   }
-  let best = -Infinity;
-  let done = false;
-  let started = false;
-  let deadline = NaN;
-  for (const row of rows) {
-    if (isDone(row.status)) {
-      done = true;
-      const until = validUntil(row, rule);
-      if (until > best) best = until;
-      continue;
+
+  /**
+   * The last day a completion is valid. A renewal period counts from the completion; without one the platform's
+   * expiry, then the certificate's. A completion without a date under a renewal rule, or with nothing that ends it,
+   * is valid for ever (Infinity): the platform says it is done and nothing says until when.
+   */
+  private validUntil(completed: number, expires: number, certificateExpires: number): number {
+    const months = this.rule.renewMonths;
+    if (months !== null && !Number.isNaN(completed)) {
+      let until = this.renewed.get(completed);
+      if (until === undefined) this.renewed.set(completed, (until = addMonths(completed, months)));
+      return until;
     }
-    if (row.status !== 'not_started') started = true;
-    const due = Number.isNaN(row.due)
+    if (!Number.isNaN(expires)) return expires;
+    if (!Number.isNaN(certificateExpires)) return certificateExpires;
+    return Infinity;
+  }
+
+  /** A completed (or passed) row of the cell's person. */
+  done(cell: number, completed: number, expires: number, certificateExpires: number): void {
+    this.flags[cell]! |= ROWS | DONE;
+    const until = this.validUntil(completed, expires, certificateExpires);
+    if (until > this.best[cell]!) this.best[cell] = until;
+  }
+
+  /** A row not done: `since` stands in for a missing assignment date (Situation.since). */
+  open(cell: number, since: number, started: boolean, assigned: number, due: number): void {
+    const rule = this.rule;
+    this.flags[cell]! |= started ? ROWS | STARTED : ROWS;
+    const deadline = Number.isNaN(due)
       ? rule.dueDays === null
         ? NaN
-        : (Number.isNaN(row.assigned) ? at.since : row.assigned) + rule.dueDays
-      : row.due;
-    if (!Number.isNaN(due) && (Number.isNaN(deadline) || due > deadline)) deadline = due;
+        : (Number.isNaN(assigned) ? since : assigned) + rule.dueDays
+      : due;
+    const latest = this.deadline[cell]!;
+    if (!Number.isNaN(deadline) && (Number.isNaN(latest) || deadline > latest)) this.deadline[cell] = deadline;
   }
-  if (done && best >= at.today) {
-    if (best === Infinity) return { status: 'compliant', date: NaN };
-    return { status: best - at.today <= rule.windowDays ? 'expiring' : 'compliant', date: best };
+
+  /**
+   * Best result wins across rows (accounts): the completion valid longest decides a valid status; with none valid
+   * now, an ended completion makes it `expired` (the renewal is late, whatever else is under way); otherwise the
+   * latest deadline any row gives (a platform's due date, else assignment + dueDays, else `since` + dueDays) against
+   * the window decides between overdue, due and the progress made.
+   */
+  verdict(cell: number, at: Situation): Verdict {
+    const rule = this.rule;
+    if (!Number.isNaN(at.exemptUntil)) {
+      return { status: 'exempt', date: Number.isFinite(at.exemptUntil) ? at.exemptUntil : NaN };
+    }
+    const flags = this.flags[cell]!;
+    const best = this.best[cell]!;
+    if (flags & DONE && best >= at.today) {
+      if (best === Infinity) return { status: 'compliant', date: NaN };
+      return { status: best - at.today <= rule.windowDays ? 'expiring' : 'compliant', date: best };
+    }
+    if (flags & DONE) return { status: 'expired', date: best };
+    let deadline = this.deadline[cell]!;
+    if (!(flags & ROWS) && rule.dueDays !== null) deadline = at.since + rule.dueDays;
+    const progress: ComplianceStatus = flags & STARTED ? 'in_progress' : 'not_started';
+    if (Number.isNaN(deadline)) return { status: progress, date: NaN };
+    if (at.today > deadline) return { status: 'overdue', date: deadline };
+    if (deadline - at.today <= rule.windowDays) return { status: 'due', date: deadline };
+    return { status: progress, date: deadline };
   }
-  if (done) return { status: 'expired', date: best };
-  if (rows.length === 0 && rule.dueDays !== null) deadline = at.since + rule.dueDays;
-  const progress: ComplianceStatus = started ? 'in_progress' : 'not_started';
-  if (Number.isNaN(deadline)) return { status: progress, date: NaN };
-  if (at.today > deadline) return { status: 'overdue', date: deadline };
-  if (deadline - at.today <= rule.windowDays) return { status: 'due', date: deadline };
-  return { status: progress, date: deadline };
+}
+
+/** One person's status on one requirement from all their rows on its courses (see Tally.verdict). */
+export function decide(rows: readonly Evidence[], rule: Rule, at: Situation): Verdict {
+  const tally = new Tally(1, rule);
+  for (const row of rows) {
+    if (isDone(row.status)) tally.done(0, row.completed, row.expires, row.certificateExpires);
+    else tally.open(0, at.since, row.status !== 'not_started', row.assigned, row.due);
+  }
+  return tally.verdict(0, at);
 }
