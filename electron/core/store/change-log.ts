@@ -278,10 +278,34 @@ const PRUNE_BATCH = 20_000;
 export function pruneHistory(db: Db, before: string): { history: number; changes: number } {
   const old = db.prepare<[string], number>('SELECT EXISTS (SELECT 1 FROM change_syncs WHERE at < ?)').pluck();
   if (!old.get(before)) return { history: 0, changes: 0 };
-  // One pass over the snapshots, deleting in key order (history: one row per course and sync, no other index).
-  const history = writeTransaction(db, () =>
-    db.prepare<[string]>('DELETE FROM course_history WHERE at < ?').run(before),
-  )().changes;
+  // The snapshots in key order (one row per course and sync, no other index), in batches: each batch ends at the key
+  // of its PRUNE_BATCH-th old row and the next starts after it, so no batch rescans what one before it kept.
+  type Key = { account: string; course: string; at: string };
+  const KEY = '(account_id, course_id, at)';
+  const bound = db.prepare<Key & { before: string; skip: number }, { account: string; course: string; at: string }>(
+    `SELECT account_id AS account, course_id AS course, at FROM course_history
+     WHERE ${KEY} > (@account, @course, @at) AND at < @before ORDER BY account_id, course_id, at LIMIT 1 OFFSET @skip`,
+  );
+  const upTo = db.prepare<Key & { before: string; last: string; lastCourse: string; lastAt: string }>(
+    `DELETE FROM course_history WHERE ${KEY} > (@account, @course, @at)
+       AND ${KEY} <= (@last, @lastCourse, @lastAt) AND at < @before`,
+  );
+  const rest = db.prepare<Key & { before: string }>(
+    `DELETE FROM course_history WHERE ${KEY} > (@account, @course, @at) AND at < @before`,
+  );
+  let history = 0;
+  for (let from: Key | undefined = { account: '', course: '', at: '' }; from;) {
+    const start: Key = from;
+    from = writeTransaction(db, () => {
+      const end = bound.get({ ...start, before, skip: PRUNE_BATCH - 1 });
+      if (!end) {
+        history += rest.run({ ...start, before }).changes;
+        return undefined;
+      }
+      history += upTo.run({ ...start, before, last: end.account, lastCourse: end.course, lastAt: end.at }).changes;
+      return end;
+    })();
+  }
   // Changes in batches, each its own transaction: the write lock is let go between them.
   const batch = (table: string) =>
     writeTransaction(db, () =>

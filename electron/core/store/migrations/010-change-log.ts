@@ -50,9 +50,13 @@ CREATE INDEX changes_by_at ON changes (at, id);
 CREATE INDEX changes_by_sync ON changes (sync_id);
 CREATE INDEX changes_by_account ON changes (account_id, at, id);
 CREATE INDEX changes_by_kind ON changes (kind, at, id);
-CREATE INDEX changes_by_course ON changes (account_id, course_id, at, id);
-CREATE INDEX changes_by_learner ON changes (account_id, learner_id, at, id);
-CREATE INDEX changes_by_email ON changes (lower(learner_email), at, id);
+-- A course's, a learner's or an e-mail's changes: one seek per month (change-queries.ts lists the months). The month
+-- comes first so that pruning, which deletes the oldest changes, and a sync, which adds changes at one time, touch
+-- only one month's part of these indexes; keyed by course or learner alone, each would touch pages across the whole
+-- index (1M changes pruned: 95 s of CPU, mostly reading and rewriting those pages).
+CREATE INDEX changes_by_course ON changes (substr(at, 1, 7), account_id, course_id, at, id);
+CREATE INDEX changes_by_learner ON changes (substr(at, 1, 7), account_id, learner_id, at, id);
+CREATE INDEX changes_by_email ON changes (substr(at, 1, 7), lower(learner_email), at, id);
 
 -- Keyed by course then time, with no other index: a trend is one key range, and pruning (a scan that deletes in key
 -- order) costs a tenth of deleting through a second index's scattered entries.
