@@ -37,7 +37,8 @@ import { reportHandlers } from './api/reports';
 import { scheduleHandlers } from './api/schedules';
 import { complianceHandlers } from './api/compliance';
 import { createRequirementsRepo } from './store/requirements-repo';
-import { createComplianceService } from './compliance/service';
+import { recordComplianceSnapshot, snapshotAfterSyncs } from './compliance/history';
+import { createComplianceService, type ComplianceService } from './compliance/service';
 import { changeHandlers } from './api/changes';
 import { createChangeQueries } from './store/change-queries';
 import { createReportQueries } from './store/report-queries';
@@ -223,6 +224,15 @@ export function createCore(options: CoreOptions): Core {
     onInternalError: internalError,
     worker: options.syncWorker,
   });
+  // Compliance over time: one point per requirement once a moment's syncs have settled (compliance/history.ts).
+  let compliance: ComplianceService | null = null;
+  const complianceSnapshots = snapshotAfterSyncs(() => {
+    try {
+      if (compliance && !db.readonly) recordComplianceSnapshot(db, compliance, now());
+    } catch (error) {
+      internalError(error);
+    }
+  });
   const sync = new SyncCoordinator({
     runAccount: async (account, run) => {
       const result = await runner.run(account, run);
@@ -234,6 +244,7 @@ export function createCore(options: CoreOptions): Core {
     },
     emitFinished: (run) => {
       events.emit('sync.finished', run);
+      if (run.outcome === 'ok' || run.outcome === 'partial') complianceSnapshots.schedule();
       // last_synced_at (and possibly needs-reconnect) changed: the sidebar's "as of" times follow.
       events.emit('accounts.changed', { accounts: accountsRepo.list() });
     },
@@ -261,7 +272,7 @@ export function createCore(options: CoreOptions): Core {
     savedReports: createSavedReportsRepo(db),
     schedules: createSchedulesRepo(db),
     requirements,
-    compliance: createComplianceService(db, requirements, now),
+    compliance: (compliance = createComplianceService(db, requirements, now)),
     pdf: options.pdfRenderer ?? chromiumPdfRenderer(),
     // Worker threads open the cache by its path; a read-only cache read from a copy in memory has none.
     csvWorkers: db.memory ? undefined : options.csvWorkers,
@@ -325,6 +336,7 @@ export function createCore(options: CoreOptions): Core {
     log: logger,
     logInternalError: internalError,
     close: () => {
+      complianceSnapshots.flush();
       // Running syncs are told to stop (a worker's job closes its own connection when it does).
       sync.cancel();
       runner.close();

@@ -1,3 +1,4 @@
+import { complianceHistory } from '../compliance/history';
 import { z } from 'zod';
 import {
   REQUIREMENTS_FILE_VERSION,
@@ -416,6 +417,10 @@ export const complianceHandlers = {
       ];
     });
     return { person: personOf(model.people[p]!), requirements };
+  },
+  'compliance.history': (ctx, { requirement, days }) => {
+    const since = new Date(ctx.now().getTime() - days * 86_400_000).toISOString();
+    return complianceHistory(ctx.db, findRequirement(ctx, requirement).id, since);
   },
   'compliance.attention': (ctx, { accountIds }) => attention(ctx.compliance.model(), accountIds),
   'compliance.export': async (ctx, input) => {

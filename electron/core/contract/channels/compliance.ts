@@ -271,6 +271,14 @@ export interface PersonRequirement extends ComplianceCell {
   }[];
 }
 
+/** A requirement's standing after a sync (its trend). */
+export interface CompliancePoint {
+  at: string;
+  people: number;
+  counts: ComplianceCounts;
+  compliantShare: number | null;
+}
+
 const page = {
   offset: z.number().int().min(0).default(0),
   limit: z.number().int().min(1).max(1000).default(100),
@@ -372,6 +380,10 @@ export const complianceChannels = {
     z.strictObject({ key: z.string().trim().min(1).max(400) }),
   ),
   /** The Overview's "Needs attention": cells per action status, and the people they concern. */
+  /** A requirement's standing after each sync, oldest first (kept as long as the change log's history). */
+  'compliance.history': channel<CompliancePoint[]>()(
+    z.strictObject({ requirement: requirementRef, days: z.number().int().min(1).max(3650).default(400) }),
+  ),
   'compliance.attention': channel<{
     asOf: IsoDate;
     counts: Record<(typeof ACTION_STATUSES)[number], number>;

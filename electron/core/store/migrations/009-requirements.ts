@@ -53,4 +53,14 @@ CREATE TABLE compliance_revision (
   revision  INTEGER NOT NULL
 );
 INSERT INTO compliance_revision (id, revision) VALUES (1, 0);
+
+-- Each requirement's standing after the syncs (issue #24's trends), kept as long as the change log's history.
+CREATE TABLE compliance_history (
+  requirement_id  INTEGER NOT NULL REFERENCES requirements(id) ON DELETE CASCADE,
+  at              TEXT NOT NULL,
+  people          INTEGER NOT NULL,
+  counts_json     TEXT NOT NULL,
+  compliant_share REAL,
+  PRIMARY KEY (requirement_id, at)
+) WITHOUT ROWID;
 `;
