@@ -88,5 +88,17 @@ describe('changes (a sample account synced twice)', () => {
     await page.getByTestId('learners-table').locator('[role="row"][data-index="0"]').click();
     await page.getByTestId('learner-history').waitFor();
     expect(await page.getByTestId('learner-history').locator('li').count()).toBe(Math.min(8, history.total));
+
+    await page.keyboard.press('Escape');
+    await page.getByRole('tab', { name: 'History' }).click();
+    // "All changes of this course" opens the Changes view filtered to it.
+    const ofCourse = await core.call('changes.list', {
+      filter: { accountIds: null, course: { accountId: account, courseId: change!.courseId! } },
+    });
+    await page.getByRole('button', { name: 'All changes of this course' }).click();
+    await page.waitForFunction(
+      (text) => document.querySelector('[data-testid="change-count"]')?.textContent?.trim() === text,
+      `${ofCourse.total.toLocaleString('en-US')} ${ofCourse.total === 1 ? 'change' : 'changes'}`,
+    );
   });
 });
