@@ -16,7 +16,14 @@ export function dbSnapshot(dataDir: string, exclude: string[] = []): string {
       .all() as { name: string }[];
     for (const { name } of tables.filter((t) => !exclude.includes(t.name))) {
       hash.update(name);
-      for (const row of db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()) hash.update(JSON.stringify(row));
+      // Ordered by every column, not rowid: some tables are WITHOUT ROWID.
+      const columns = db
+        .prepare<[string], string>('SELECT name FROM pragma_table_info(?)')
+        .pluck()
+        .all(name)
+        .map((c) => `"${c}"`);
+      for (const row of db.prepare(`SELECT * FROM "${name}" ORDER BY ${columns.join(', ')}`).all())
+        hash.update(JSON.stringify(row));
     }
     return hash.digest('hex');
   } finally {
