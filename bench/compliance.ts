@@ -20,6 +20,7 @@ import { installBridge } from '../test/bridge/install-bridge';
 import { launchChromium } from '../test/support/chromium';
 import { RENDERER_DIR, serveRenderer } from '../test/support/static-server';
 import { tempDir } from '../test/support/tmp';
+import { scrollFrames } from './scroll-frames';
 import type { BenchContext, Figure } from './sections';
 import { percentile, round } from './stats';
 
@@ -182,28 +183,7 @@ async function scrollMatrix(core: Core, ctx: BenchContext): Promise<Figure> {
     await page.getByRole('tab', { name: 'Training matrix' }).click(slow);
     const grid = page.getByTestId('training-matrix');
     await grid.locator('[data-row="0"][data-col="0"]').waitFor(slow);
-    const result = await grid.evaluate(async (el) => {
-      const frames: number[] = [];
-      let last = performance.now();
-      let running = true;
-      const tick = (now: number) => {
-        frames.push(now - last);
-        last = now;
-        if (running) requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
-      const down = el.scrollHeight - el.clientHeight;
-      const across = el.scrollWidth - el.clientWidth;
-      const steps = 120;
-      for (let i = 1; i <= steps; i += 1) {
-        el.scrollTop = (down * i) / steps;
-        el.scrollLeft = (across * i) / steps;
-        await new Promise((r) => requestAnimationFrame(() => r(null)));
-      }
-      await new Promise((r) => setTimeout(r, 500));
-      running = false;
-      return { frames, cells: el.querySelectorAll('[role="gridcell"]').length };
-    });
+    const result = await scrollFrames(grid, true);
     await page.context().close();
     const long = result.frames.filter((f) => f > 50);
     ctx.log(`matrix scroll: ${result.frames.length} frames, ${long.length} over 50 ms, ${result.cells} cells in DOM`);

@@ -14,6 +14,7 @@ import { launchChromium } from '../test/support/chromium';
 import { RENDERER_DIR, serveRenderer } from '../test/support/static-server';
 import { tempDir } from '../test/support/tmp';
 import { fillCache } from './fill-cache';
+import { scrollFrames } from './scroll-frames';
 import type { BenchContext, Figure } from './sections';
 import { median, round } from './stats';
 
@@ -88,31 +89,7 @@ export async function rendererSection(ctx: BenchContext): Promise<Record<string,
     await page.locator('[data-testid="courses-table"] [role="row"][data-index="0"]').click();
     const table = page.locator('[data-testid="learners-table"]');
     await table.locator('[role="row"][data-index="0"]').waitFor();
-    const scroll = await table.evaluate(async (el) => {
-      const frames: number[] = [];
-      let last = performance.now();
-      let running = true;
-      const tick = (now: number) => {
-        frames.push(now - last);
-        last = now;
-        if (running) requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
-      const total = el.scrollHeight - el.clientHeight;
-      const steps = 120;
-      for (let i = 1; i <= steps; i += 1) {
-        el.scrollTop = (total * i) / steps;
-        await new Promise((r) => requestAnimationFrame(() => r(null)));
-      }
-      // How long the rows in view stay placeholders once the scroll stops (a jump fetches when the view rests).
-      const stopped = performance.now();
-      while (el.querySelector('.skeleton') && performance.now() - stopped < 5_000)
-        await new Promise((r) => requestAnimationFrame(() => r(null)));
-      const filledMs = performance.now() - stopped;
-      await new Promise((r) => setTimeout(r, 500));
-      running = false;
-      return { frames, rows: el.querySelectorAll('[role="row"]').length, filledMs };
-    });
+    const scroll = await scrollFrames(table);
     const lastRow = await table.locator('[role="row"]').last().getAttribute('aria-rowindex');
     await page.context().close();
     core.close();
