@@ -80,6 +80,18 @@ export function computeModel(db: Db, repo: RequirementsRepo, now: Date): Complia
     .all();
   const accounts = new Map(accountRows.map((a) => [a.id, { label: a.label, generation: a.live_generation }]));
   const requirements = repo.list();
+  // Nobody is in an audience: the Overview asks after every sync, and reading every learner would be wasted.
+  if (requirements.length === 0) {
+    return {
+      today,
+      people: [],
+      byKey: new Map(),
+      requirements: [],
+      learners: new Map(),
+      courseNames: new Map(),
+      accounts,
+    };
+  }
   const exemptions = repo.exemptions();
 
   // People: one per lower-case e-mail across accounts; a learner without one is a person of its own.
