@@ -96,6 +96,33 @@ describe('compliance view (two sample accounts, one shared requirement)', () => 
     await screenshot(page, 'compliance-summary');
   });
 
+  it('the section tabs move by keyboard (arrows wrap, Home/End) and name their panel', async () => {
+    const { page } = app;
+    await open();
+    const summaryTab = page.getByRole('tab', { name: 'Summary and actions' });
+    const matrixTab = page.getByRole('tab', { name: 'Training matrix' });
+    const selectedAndFocused = async () =>
+      page.evaluate(() => {
+        const focused = document.activeElement;
+        const selected = document.querySelector('[role="tab"][aria-selected="true"]');
+        return focused === selected ? selected?.textContent?.trim() : `focus on ${focused?.textContent?.trim()}`;
+      });
+    await summaryTab.focus();
+    await page.keyboard.press('End');
+    await expect.poll(selectedAndFocused).toBe('Training matrix');
+    await page.getByTestId('training-matrix').waitFor();
+    await page.keyboard.press('Home');
+    await expect.poll(selectedAndFocused).toBe('Summary and actions');
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(selectedAndFocused).toBe('Training matrix');
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(selectedAndFocused).toBe('Summary and actions');
+    const panel = page.getByRole('tabpanel');
+    expect(await summaryTab.getAttribute('aria-controls')).toBe(await panel.getAttribute('id'));
+    expect(await panel.getAttribute('aria-labelledby')).toBe(await summaryTab.getAttribute('id'));
+    expect(await matrixTab.getAttribute('tabindex')).toBe('-1');
+  });
+
   it('the matrix shows each person’s cell as the core computes it, and opens a person by keyboard', async () => {
     const { page, core } = app;
     await open();

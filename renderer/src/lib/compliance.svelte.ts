@@ -13,9 +13,10 @@ import type {
 } from '$contract/channels/compliance';
 import type { ExportResult } from '$contract/channels';
 import { PagedRows } from './paged.svelte';
-import { suggestedFileName, type ExportFormat } from './file-names';
+import { exportToChosenFile } from './export-flow';
+import type { ExportFormat } from './file-names';
 import { Resource } from './resource.svelte';
-import { call, errorMessage } from './rollbook';
+import { call } from './rollbook';
 
 export type ComplianceReport = 'compliance' | 'actions';
 const REPORT_TITLES: Record<ComplianceReport, string> = { compliance: 'Training matrix', actions: 'Actions' };
@@ -82,31 +83,20 @@ export class ComplianceState {
   }
 
   /**
-   * The training matrix or the action list, with the filters shown, as CSV, XLSX or PDF. The app asks where (native
-   * dialog) and writes only there: the export presents the dialog's token, never a path.
+   * The training matrix or the action list, with the filters shown, as CSV, XLSX or PDF, where the Save dialog points.
    */
   async exportAs(report: ComplianceReport, format: ExportFormat, scope: string[] | null): Promise<void> {
     if (this.exporting) return;
     this.exportError = null;
     this.exported = null;
-    try {
-      const suggestedName = suggestedFileName(REPORT_TITLES[report], format);
-      const chosen = await call('host.chooseSavePath', { suggestedName, format });
-      if (chosen.path === null) return;
-      this.exporting = { report, format };
-      const written = await call('compliance.export', {
-        kind: report,
-        format,
-        filters: this.filters(scope),
-        saveToken: chosen.saveToken,
-        options: {},
-      });
-      this.exported = { report, ...written };
-    } catch (error) {
-      this.exportError = errorMessage(error);
-    } finally {
-      this.exporting = null;
-    }
+    await exportToChosenFile(REPORT_TITLES[report], format, {
+      begin: () => (this.exporting = { report, format }),
+      write: (saveToken) =>
+        call('compliance.export', { kind: report, format, filters: this.filters(scope), saveToken, options: {} }),
+      done: (written) => (this.exported = { report, ...written }),
+      failed: (message) => (this.exportError = message),
+      end: () => (this.exporting = null),
+    });
   }
 
   clearFilters(): void {

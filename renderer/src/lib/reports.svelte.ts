@@ -8,7 +8,8 @@ import type { Platform, ProgressStatus } from '$contract/domain';
 import type { AppState } from './app-state.svelte';
 import { REPORT_TITLES, STATUS_ORDER } from './platforms';
 import { Resource } from './resource.svelte';
-import { suggestedFileName, type ExportFormat } from './file-names';
+import { exportToChosenFile } from './export-flow';
+import type { ExportFormat } from './file-names';
 import { call, errorMessage, subscribe } from './rollbook';
 
 export { suggestedFileName, type ExportFormat } from './file-names';
@@ -394,31 +395,19 @@ export class ReportBuilder {
     this.exportError = null;
     this.result = null;
     const definition = this.definition;
-    let chosen: { path: string; saveToken: string } | { path: null; saveToken: null };
-    try {
-      const suggestedName = suggestedFileName(this.reportTitle, format);
-      chosen = await call('host.chooseSavePath', { suggestedName, format });
-    } catch (error) {
-      this.exportError = errorMessage(error);
-      return;
-    }
-    if (chosen.path === null) return;
-    this.exporting = { format, path: chosen.path, rows: 0, total: this.preview.value?.total ?? null };
-    try {
-      // The app writes only where its Save dialog pointed: the export presents the dialog's token, not a path (the
-      // dialog also asked before replacing an existing file).
-      const written = await call('reports.export', {
-        definition,
-        format,
-        saveToken: chosen.saveToken,
-        options: { bom: this.bom, localeDates: this.localeDates },
-      });
-      this.result = { format, ...written };
-    } catch (error) {
-      this.exportError = errorMessage(error);
-    } finally {
-      this.exporting = null;
-    }
+    await exportToChosenFile(this.reportTitle, format, {
+      begin: (path) => (this.exporting = { format, path, rows: 0, total: this.preview.value?.total ?? null }),
+      write: (saveToken) =>
+        call('reports.export', {
+          definition,
+          format,
+          saveToken,
+          options: { bom: this.bom, localeDates: this.localeDates },
+        }),
+      done: (written) => (this.result = { format, ...written }),
+      failed: (message) => (this.exportError = message),
+      end: () => (this.exporting = null),
+    });
   }
 
   async openResult(reveal: boolean): Promise<void> {
