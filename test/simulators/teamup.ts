@@ -911,14 +911,34 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     return (gte === null || local >= gte) && (lte === null || local <= lte);
   };
 
-  function eventRows(url: URL): Event[] {
-    const only = ids(url, 'ids');
-    const venues = ids(url, 'venues');
-    const types = ids(url, 'offering_types');
+  type Timed = { starts_at: string; ends_at: string; venue: number | null };
+  /** The `starts_at_*`, `ends_at_*` and `local_starts_at_*` filters, which /events and /course_sessions share. */
+  function timeWindow(url: URL): (row: Timed) => boolean {
     const [sg, sl, eg, el] = ['starts_at_gte', 'starts_at_lte', 'ends_at_gte', 'ends_at_lte'].map((n) =>
       instant(url, n),
     );
     const [lg, ll] = ['local_starts_at_gte', 'local_starts_at_lte'].map((n) => naive(url, n));
+    return (r) =>
+      within(Date.parse(r.starts_at), sg!, sl!) &&
+      within(Date.parse(r.ends_at), eg!, el!) &&
+      withinLocal(r.starts_at, r.venue, lg!, ll!);
+  }
+  /** `sort=key` or `sort=-key` for the keys a collection documents; any other value keeps the id order. */
+  function sortByTime<T extends Timed>(rows: T[], url: URL, keys: ('start' | 'end')[]): T[] {
+    const sort = url.searchParams.get('sort');
+    const key = keys.find((k) => sort === k || sort === `-${k}`);
+    if (key) {
+      const field = key === 'start' ? 'starts_at' : 'ends_at';
+      rows.sort((a, b) => (Date.parse(a[field]) - Date.parse(b[field])) * (sort!.startsWith('-') ? -1 : 1));
+    }
+    return rows;
+  }
+
+  function eventRows(url: URL): Event[] {
+    const only = ids(url, 'ids');
+    const venues = ids(url, 'venues');
+    const types = ids(url, 'offering_types');
+    const inWindow = timeWindow(url);
     const status = url.searchParams.get('status');
     const rows = data.events.filter(
       (e) =>
@@ -926,17 +946,9 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
         (!venues || (e.venue !== null && venues.has(e.venue))) &&
         (!types || (e.offering_type !== null && types.has(e.offering_type))) &&
         (!status || status.split(',').includes(e.status)) &&
-        within(Date.parse(e.starts_at), sg!, sl!) &&
-        within(Date.parse(e.ends_at), eg!, el!) &&
-        withinLocal(e.starts_at, e.venue, lg!, ll!),
+        inWindow(e),
     );
-    const sort = url.searchParams.get('sort');
-    const key = sort?.replace(/^-/, '');
-    if (key === 'start' || key === 'end') {
-      const field = key === 'start' ? 'starts_at' : 'ends_at';
-      rows.sort((a, b) => (Date.parse(a[field]) - Date.parse(b[field])) * (sort!.startsWith('-') ? -1 : 1));
-    }
-    return rows;
+    return sortByTime(rows, url, ['start', 'end']);
   }
 
   const EVENT_ATTENDANCE_STATUSES = [
@@ -983,25 +995,18 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     const course = ids(url, 'course');
     const venues = ids(url, 'venues');
     const instructor = ids(url, 'instructors');
-    const [sg, sl, eg, el] = ['starts_at_gte', 'starts_at_lte', 'ends_at_gte', 'ends_at_lte'].map((n) =>
-      instant(url, n),
-    );
-    const [lg, ll] = ['local_starts_at_gte', 'local_starts_at_lte'].map((n) => naive(url, n));
+    const inWindow = timeWindow(url);
     const status = url.searchParams.get('status');
     const rows = data.sessions.filter(
       (s) =>
-        withinLocal(s.starts_at, s.venue, lg!, ll!) &&
         (!course || course.has(s.course)) &&
         (!venues || venues.has(s.venue)) &&
         (!instructor || s.instructors.some((i) => instructor.has(i))) &&
         (!status || s.status === status) &&
-        within(Date.parse(s.starts_at), sg!, sl!) &&
-        within(Date.parse(s.ends_at), eg!, el!),
+        inWindow(s),
     );
-    const sort = url.searchParams.get('sort');
-    if (sort === 'start' || sort === '-start')
-      rows.sort((a, b) => (Date.parse(a.starts_at) - Date.parse(b.starts_at)) * (sort === 'start' ? 1 : -1));
-    return rows;
+    // Course sessions document `start` only.
+    return sortByTime(rows, url, ['start']);
   }
 
   function attendanceRows(url: URL): Attendance[] {
