@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RollbookError } from '../../electron/core/contract/errors';
+import type { Core } from '../../electron/core/core';
 import { startTeamupSimulator, type TeamupSimulator } from '../simulators/teamup';
 import { testCore } from '../support/core';
 import { rejectionOf } from '../support/rejection';
@@ -27,17 +28,25 @@ const settingsAt = (sim: TeamupSimulator, path = '/api/v2') => ({
   providerId: '123',
 });
 
+/** A core of its own with one account, "TU", on `home` with its secret kept for the session. */
+async function withHomeAccount(use: (core: Core, accountId: string) => Promise<void>): Promise<void> {
+  const t = testCore();
+  try {
+    const { account } = await t.core.call('accounts.add', {
+      label: 'TU',
+      settings: settingsAt(home),
+      secret: home.options.token,
+      storage: 'session',
+    });
+    await use(t.core, account.id);
+  } finally {
+    t.cleanup();
+  }
+}
+
 describe('changing an account address', () => {
   it('refuses to move the saved secret to another server; the new server hears nothing', async () => {
-    const t = testCore();
-    try {
-      const { core } = t;
-      const { account } = await core.call('accounts.add', {
-        label: 'TU',
-        settings: settingsAt(home),
-        secret: home.options.token,
-        storage: 'session',
-      });
+    await withHomeAccount(async (core, accountId) => {
       const heardElsewhere = elsewhere.requests.length;
 
       const error = await rejection(core.call('accounts.update', { account: 'TU', settings: settingsAt(elsewhere) }));
@@ -58,7 +67,7 @@ describe('changing an account address', () => {
         (
           await rejection(
             core.call('accounts.update', {
-              account: account.id,
+              account: accountId,
               settings: { ...settingsAt(home), baseUrl: `${otherPort.origin}/api/v2` },
             }),
           )
@@ -72,22 +81,11 @@ describe('changing an account address', () => {
         settings: settingsAt(home, '/api/v2/'),
       });
       expect(relabelled).toMatchObject({ label: 'Studio', secretLocation: 'session', needsReconnect: false });
-    } finally {
-      t.cleanup();
-    }
+    });
   });
 
   it('moves with the secret given again: tested against the new server first, saved only if it works', async () => {
-    const t = testCore();
-    try {
-      const { core } = t;
-      await core.call('accounts.add', {
-        label: 'TU',
-        settings: settingsAt(home),
-        secret: home.options.token,
-        storage: 'session',
-      });
-
+    await withHomeAccount(async (core) => {
       // The wrong secret for the new server: refused there, nothing saved.
       const wrong = await rejection(
         core.call('accounts.update', { account: 'TU', settings: settingsAt(elsewhere), secret: 'not-the-token-000' }),
@@ -116,21 +114,11 @@ describe('changing an account address', () => {
       await core.call('accounts.test', { account: 'TU' });
       expect(home.requests.length).toBe(homeAfter);
       expect(elsewhere.requests.at(-1)!.headers.authorization).toContain(elsewhere.options.token);
-    } finally {
-      t.cleanup();
-    }
+    });
   });
 
   it('lets an account without a saved secret move (there is nothing to send)', async () => {
-    const t = testCore();
-    try {
-      const { core } = t;
-      await core.call('accounts.add', {
-        label: 'TU',
-        settings: settingsAt(home),
-        secret: home.options.token,
-        storage: 'session',
-      });
+    await withHomeAccount(async (core) => {
       await core.call('accounts.remove', { account: 'TU', keepData: true });
       const moved = await core.call('accounts.update', { account: 'TU', settings: settingsAt(elsewhere) });
       expect(moved).toMatchObject({
@@ -138,8 +126,6 @@ describe('changing an account address', () => {
         needsReconnect: true,
         settings: { baseUrl: `${elsewhere.url}/api/v2` },
       });
-    } finally {
-      t.cleanup();
-    }
+    });
   });
 });

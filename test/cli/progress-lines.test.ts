@@ -10,41 +10,29 @@ import type { SyncProgress } from '../../electron/core/contract/channels/sync';
 function event(over: Partial<SyncProgress>): SyncProgress {
   return { ...startProgress('a1', 1), resource: 'courses', step: 1, ...over };
 }
+/** An event of the last step, progress (5/5). */
+const progressEvent = (over: Partial<SyncProgress>) => event({ resource: 'progress', step: 5, ...over });
+
+/** A printer for account a1, named `label`, writing to no terminal; and the lines it wrote. */
+function printer(label: string) {
+  const lines: string[] = [];
+  const print = progressPrinter(
+    { stdout: () => undefined, stderr: (text) => lines.push(text), env: {}, isTty: false },
+    new Map([['a1', label]]),
+  );
+  return { lines, print };
+}
 
 describe('CLI sync progress lines', () => {
   it('prints each step as it ends, a heartbeat in a long step, and each wait once', () => {
-    const lines: string[] = [];
-    const print = progressPrinter(
-      { stdout: () => undefined, stderr: (text) => lines.push(text), env: {}, isTty: false },
-      new Map([['a1', 'Acme']]),
-    );
+    const { lines, print } = printer('Acme');
     print(event({ elapsedMs: 0 }));
     print(event({ rows: 40, pages: 1, counts: { courses: 40 }, elapsedMs: 200 }));
-    print(event({ resource: 'progress', step: 5, counts: { courses: 40 }, elapsedMs: 300 }));
+    print(progressEvent({ counts: { courses: 40 }, elapsedMs: 300 }));
+    print(progressEvent({ rows: 1_000, pages: 10, counts: { courses: 40, progress: 1_000 }, elapsedMs: 20_000 }));
+    print(progressEvent({ rows: 3_000, pages: 30, counts: { courses: 40, progress: 3_000 }, elapsedMs: 31_000 }));
     print(
-      event({
-        resource: 'progress',
-        step: 5,
-        rows: 1_000,
-        pages: 10,
-        counts: { courses: 40, progress: 1_000 },
-        elapsedMs: 20_000,
-      }),
-    );
-    print(
-      event({
-        resource: 'progress',
-        step: 5,
-        rows: 3_000,
-        pages: 30,
-        counts: { courses: 40, progress: 3_000 },
-        elapsedMs: 31_000,
-      }),
-    );
-    print(
-      event({
-        resource: 'progress',
-        step: 5,
+      progressEvent({
         state: 'waiting',
         rows: 3_000,
         counts: { courses: 40, progress: 3_000 },
@@ -53,9 +41,7 @@ describe('CLI sync progress lines', () => {
       }),
     );
     print(
-      event({
-        resource: 'progress',
-        step: 5,
+      progressEvent({
         state: 'waiting',
         rows: 3_000,
         counts: { courses: 40, progress: 3_000 },
@@ -63,19 +49,9 @@ describe('CLI sync progress lines', () => {
         elapsedMs: 33_000,
       }),
     );
+    print(progressEvent({ rows: 5_000, counts: { courses: 40, progress: 5_000 }, elapsedMs: 55_000 }));
     print(
-      event({
-        resource: 'progress',
-        step: 5,
-        rows: 5_000,
-        counts: { courses: 40, progress: 5_000 },
-        elapsedMs: 55_000,
-      }),
-    );
-    print(
-      event({
-        resource: 'progress',
-        step: 5,
+      progressEvent({
         state: 'done',
         outcome: 'ok',
         rows: 5_000,
@@ -92,27 +68,15 @@ describe('CLI sync progress lines', () => {
   });
 
   it('says which rows of other resources a step brought (SelfCommunity lists learners beside their progress)', () => {
-    const lines: string[] = [];
-    const print = progressPrinter(
-      { stdout: () => undefined, stderr: (text) => lines.push(text), env: {}, isTty: false },
-      new Map([['a1', 'Community']]),
-    );
+    const { lines, print } = printer('Community');
     print(event({ resource: 'learners', step: 3, counts: { courses: 4 }, elapsedMs: 100 }));
     print(event({ resource: 'attendance', step: 4, counts: { courses: 4, learners: 0 }, elapsedMs: 110 }));
-    print(event({ resource: 'progress', step: 5, counts: { courses: 4, learners: 0, attendance: 0 }, elapsedMs: 120 }));
+    print(progressEvent({ counts: { courses: 4, learners: 0, attendance: 0 }, elapsedMs: 120 }));
     print(
-      event({
-        resource: 'progress',
-        step: 5,
-        rows: 200,
-        counts: { courses: 4, learners: 30, attendance: 0, progress: 200 },
-        elapsedMs: 400,
-      }),
+      progressEvent({ rows: 200, counts: { courses: 4, learners: 30, attendance: 0, progress: 200 }, elapsedMs: 400 }),
     );
     print(
-      event({
-        resource: 'progress',
-        step: 5,
+      progressEvent({
         state: 'done',
         outcome: 'ok',
         rows: 250,

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeBrowser, openApp, type AppHarness } from './harness';
-import { axeViolations, describeViolations, screenshot, shownText, tableRows } from './helpers';
+import { axeViolations, describeViolations, screenshot, showSeeded, shownText, tableRows } from './helpers';
 import { seedSampleAccounts } from './seed';
 
 describe('changes (a sample account synced twice)', () => {
@@ -17,8 +17,7 @@ describe('changes (a sample account synced twice)', () => {
     account = (await seedSampleAccounts(app.core, [{ label: 'North Campus', seed: 1 }]))[0]!;
     const [second] = await app.core.call('sync.run', { accountIds: [account] });
     expect(second!.outcome).toBe('ok');
-    await app.page.reload();
-    await app.page.getByTestId('total-courses').waitFor();
+    await showSeeded(app.page);
   });
   afterAll(async () => {
     await app?.close();

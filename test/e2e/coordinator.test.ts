@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeBrowser, openApp, type AppHarness } from './harness';
-import { shownText, tableRows } from './helpers';
+import { goTo, showSeeded, shownText, tableRows } from './helpers';
 import { seedSampleAccounts } from './seed';
 
 /** West of UTC: a calendar date read as a UTC instant would show the day before here. */
@@ -21,8 +21,7 @@ describe('coordinator columns with sample data', () => {
     account = (await seedSampleAccounts(app.core, [{ label: 'Demo', seed: 1 }]))[0]!;
     const cdp = await app.page.context().newCDPSession(app.page);
     await cdp.send('Emulation.setTimezoneOverride', { timezoneId: ZONE });
-    await app.page.reload();
-    await app.page.getByTestId('total-courses').waitFor();
+    await showSeeded(app.page);
   });
   afterAll(async () => {
     await app?.close();
@@ -30,13 +29,7 @@ describe('coordinator columns with sample data', () => {
   });
 
   const heading = () => app.page.locator('#view-title');
-  const go = async (section: string) => {
-    await app.page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('button', { name: section, exact: true })
-      .click();
-    await app.page.waitForFunction((title) => document.querySelector('#view-title')?.textContent === title, section);
-  };
+  const go = (section: string) => goTo(app.page, section);
   const headers = (testid: string) =>
     app.page
       .getByTestId(testid)

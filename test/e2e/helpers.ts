@@ -1,6 +1,6 @@
 /**
- * Shared steps of the workspace E2E tests: reading virtualised table rows, accessibility checks with axe-core,
- * screenshots.
+ * Shared steps of the workspace E2E tests: reloading onto a seeded cache, moving between the main sections, reading
+ * virtualised table rows, accessibility checks with axe-core, screenshots.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,6 +16,18 @@ let axeSource: string | undefined;
  */
 export async function shownText(locator: Locator): Promise<string> {
   return ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/** Reloads the window onto a cache seeded after it opened, and waits until the overview shows its totals. */
+export async function showSeeded(page: Page): Promise<void> {
+  await page.reload();
+  await page.getByTestId('total-courses').waitFor();
+}
+
+/** Opens a main section from the navigation and waits until the view's title names it. */
+export async function goTo(page: Page, section: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: section, exact: true }).click();
+  await page.waitForFunction((title) => document.querySelector('#view-title')?.textContent === title, section);
 }
 
 export const SCREENSHOT_DIR = join(import.meta.dirname, '../../test-results/screenshots');

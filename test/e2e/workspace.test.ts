@@ -5,7 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeBrowser, openApp, type AppHarness } from './harness';
-import { axeViolations, describeViolations, firstColumn, screenshot, tableRows, shownText } from './helpers';
+import {
+  axeViolations,
+  describeViolations,
+  firstColumn,
+  goTo,
+  screenshot,
+  showSeeded,
+  tableRows,
+  shownText,
+} from './helpers';
 import { seedSampleAccounts } from './seed';
 
 describe('workspace (two sample accounts)', () => {
@@ -21,8 +30,7 @@ describe('workspace (two sample accounts)', () => {
     ]);
     north = ids[0]!;
     south = ids[1]!;
-    await app.page.reload();
-    await app.page.getByTestId('total-courses').waitFor();
+    await showSeeded(app.page);
   });
   afterAll(async () => {
     await app?.close();
@@ -30,13 +38,7 @@ describe('workspace (two sample accounts)', () => {
   });
 
   const heading = () => app.page.locator('#view-title');
-  const go = async (section: string) => {
-    await app.page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('button', { name: section, exact: true })
-      .click();
-    await app.page.waitForFunction((title) => document.querySelector('#view-title')?.textContent === title, section);
-  };
+  const go = (section: string) => goTo(app.page, section);
   const courseRows = () => tableRows(app.page, 'courses-table');
 
   it('by mouse: Overview → Courses → search → course → learner → back', async () => {

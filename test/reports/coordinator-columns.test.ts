@@ -3,14 +3,13 @@
  * headers and values, Overdue as the calendar and the clock say, the due/expiry filters, leavers hidden unless asked
  * for, calendar dates kept as dates in XLSX, and the same data in the PDF.
  */
-import { parse } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as XLSX from 'xlsx';
 import type { ReportDefinitionInput } from '../../electron/core/contract/channels/reports';
 import type { Learner, Progress } from '../../electron/core/contract/domain';
-import { syncedReportCore } from '../support/report-core';
+import { exportCsv, syncedReportCore } from '../support/report-core';
 import { pdfFlatText } from '../support/pdf-read';
 import { course, type Dataset } from '../support/scripted-connector';
 
@@ -116,25 +115,13 @@ describe('completions: dates and certificates coordinators act on', () => {
 
   async function csv(definition: Omit<ReportDefinitionInput, 'kind'>): Promise<Record<string, string>[]> {
     const file = join(out.path, `completions-${(n += 1)}.csv`);
-    await t.core.call('reports.export', {
-      definition: { kind: 'completions', ...definition },
-      format: 'csv',
-      path: file,
-      options: { bom: false },
-    });
-    return parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
+    return (await exportCsv(t.core, file, { kind: 'completions', ...definition }, { bom: false })).records;
   }
   const pairs = (rows: Record<string, string>[]) => rows.map((r) => `${r['Course ID']}/${r['Learner ID']}`).sort();
 
   it('writes the new headers exactly, with ISO dates and calendar dates as YYYY-MM-DD', async () => {
     const file = join(out.path, 'headers.csv');
-    await t.core.call('reports.export', {
-      definition: { kind: 'completions' },
-      format: 'csv',
-      path: file,
-      options: { bom: false },
-    });
-    const [header] = parse(readFileSync(file, 'utf8'), { to: 1 }) as string[][];
+    const [header] = (await exportCsv(t.core, file, { kind: 'completions' }, { bom: false })).rows;
     for (const label of HEADERS) expect(header).toContain(label);
     const rows = await csv({});
     const ada = rows.find((r) => r['Course ID'] === 'C1' && r['Learner ID'] === 'A1')!;
@@ -189,14 +176,9 @@ describe('completions: dates and certificates coordinators act on', () => {
   it('the attendance report hides leavers too, unless asked', async () => {
     const learnersIn = async (includeLeavers: boolean) => {
       const file = join(out.path, `attendance-${includeLeavers}.csv`);
-      await t.core.call('reports.export', {
-        definition: { kind: 'attendance', ...(includeLeavers ? { includeLeavers } : {}) },
-        format: 'csv',
-        path: file,
-        options: { bom: false },
-      });
-      const rows = parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
-      return rows.map((r) => r['Learner ID']).sort();
+      const definition = { kind: 'attendance' as const, ...(includeLeavers ? { includeLeavers } : {}) };
+      const { records } = await exportCsv(t.core, file, definition, { bom: false });
+      return records.map((r) => r['Learner ID']).sort();
     };
     expect(await learnersIn(false)).toEqual(['A1', 'N1']);
     expect(await learnersIn(true)).toEqual(['A1', 'B1', 'D1', 'N1']);

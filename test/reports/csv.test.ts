@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DB_FILE_NAME } from '../../electron/core/store/db';
 import { neutralise } from '../../electron/core/reports/cells';
 import { testCore } from '../support/core';
-import { syncedReportCore } from '../support/report-core';
+import { exportCsv, syncedReportCore } from '../support/report-core';
 import { reportDataset } from '../support/report-fixture';
 import { gc } from '../support/memory';
 import { scriptedConnector } from '../support/scripted-connector';
@@ -81,16 +81,9 @@ describe('CSV reports', () => {
 
   it('neutralises formula cells but leaves numbers alone', async () => {
     const file = join(out.path, 'inject.csv');
-    await t.core.call('reports.export', {
-      definition: { kind: 'completions' },
-      format: 'csv',
-      path: file,
-      options: { bom: false },
-    });
-    const text = readFileSync(file, 'utf8');
+    const { text, rows } = await exportCsv(t.core, file, { kind: 'completions' }, { bom: false });
     expect(text.charCodeAt(0)).not.toBe(0xfeff);
-    const records = parse(text) as string[][];
-    const flat = records.flat();
+    const flat = rows.flat();
     expect(flat).toContain('\'=HYPERLINK("http://evil.example","click")');
     expect(flat).toContain("'+evil@example.com");
     expect(flat).toContain("'@SUM(A1:A9)");
@@ -107,14 +100,13 @@ describe('CSV reports', () => {
 
   it('filters by status and date range and writes locale dates on request', async () => {
     const file = join(out.path, 'filtered.csv');
-    await t.core.call('reports.export', {
-      definition: { kind: 'completions', statuses: ['completed', 'passed'], from: '2026-03-10', to: '2026-03-13' },
-      format: 'csv',
-      path: file,
-      options: { localeDates: true, locale: 'de-DE' },
-    });
-    const records = parse(readFileSync(file), { bom: true }) as string[][];
-    const body = records.slice(1);
+    const { rows } = await exportCsv(
+      t.core,
+      file,
+      { kind: 'completions', statuses: ['completed', 'passed'], from: '2026-03-10', to: '2026-03-13' },
+      { localeDates: true, locale: 'de-DE' },
+    );
+    const body = rows.slice(1);
     expect(body.length).toBeGreaterThan(0);
     expect(body.every((r) => ['completed', 'passed'].includes(r[7]!))).toBe(true);
     expect(body.every((r) => /^\d{2}\.\d{2}\.\d{2}, \d{2}:\d{2}$/.test(r[10]!))).toBe(true);

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReportDefinitionInput } from '../../electron/core/contract/channels/reports';
 import { testCore } from '../support/core';
 import { reportDataset } from '../support/report-fixture';
 import { scriptedConnector } from '../support/scripted-connector';
@@ -32,6 +33,12 @@ describe('PDF reports (Chromium via playwright-core)', () => {
     big.cleanup();
     out.cleanup();
   });
+  /** Exports `definition` from the small cache as `name`.pdf and reads its text back, white space folded. */
+  const pdfOf = async (name: string, definition: ReportDefinitionInput) => {
+    const file = join(out.path, `${name}.pdf`);
+    await t.core.call('reports.export', { definition, format: 'pdf', path: file });
+    return pdfFlatText(file);
+  };
 
   it(
     'a small report: title, filters, every learner as real text, ' + 'page X of Y; page 1 rendered as an artifact',
@@ -65,34 +72,17 @@ describe('PDF reports (Chromium via playwright-core)', () => {
   );
 
   it('renders Unicode names and a transcript for one person', async () => {
-    const file = join(out.path, 'transcript.pdf');
-    await t.core.call('reports.export', {
-      definition: { kind: 'learner', learnerEmail: 'ZOE@example.com' },
-      format: 'pdf',
-      path: file,
-    });
-    const text = pdfFlatText(file);
+    const text = await pdfOf('transcript', { kind: 'learner', learnerEmail: 'ZOE@example.com' });
     expect(text).toContain('Learner transcript');
     expect(text).toContain('Zoë Ångström');
     expect(text).toContain('zoe@example.com');
-    const unicode = join(out.path, 'unicode.pdf');
-    await t.core.call('reports.export', {
-      definition: { kind: 'completions', courseIds: ['C1', 'C2'], learnerSearch: 'Ολυμπία' },
-      format: 'pdf',
-      path: unicode,
-    });
-    expect(pdfFlatText(unicode)).toContain('Ολυμπία Παπαδοπούλου');
-    expect(pdfFlatText(unicode)).not.toContain('Zoë');
+    const unicode = await pdfOf('unicode', { kind: 'completions', courseIds: ['C1', 'C2'], learnerSearch: 'Ολυμπία' });
+    expect(unicode).toContain('Ολυμπία Παπαδοπούλου');
+    expect(unicode).not.toContain('Zoë');
   }, 120_000);
 
   it('shows bidi controls in names as visible markers instead of letting them reorder the text', async () => {
-    const file = join(out.path, 'bidi.pdf');
-    await t.core.call('reports.export', {
-      definition: { kind: 'courses', title: 'Invoice \u202eexe.fdp\u202c \u2067x\u2069' },
-      format: 'pdf',
-      path: file,
-    });
-    const text = pdfFlatText(file);
+    const text = await pdfOf('bidi', { kind: 'courses', title: 'Invoice \u202eexe.fdp\u202c \u2067x\u2069' });
     expect(text).toContain('Invoice ⟪RLO⟫exe.fdp⟪PDF⟫ ⟪RLI⟫x⟪PDI⟫');
     expect(text).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
   });

@@ -2,7 +2,6 @@
  * XLSX exports, read back with SheetJS (a different library than the exceljs that writes them) and compared cell by
  * cell with the CSV of the same report.
  */
-import { parse } from 'csv-parse/sync';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +13,7 @@ import { createReportQueries, REPORT_COLUMNS } from '../../electron/core/store/r
 import { exportReport } from '../../electron/core/reports/export';
 import { writeXlsx } from '../../electron/core/reports/xlsx';
 import { REPORT_NOW, sessionsDataset } from '../support/report-fixture';
-import { syncedReportCore } from '../support/report-core';
+import { exportCsv, syncedReportCore } from '../support/report-core';
 import type { Dataset } from '../support/scripted-connector';
 
 /** The sessions dataset plus learners whose ids a spreadsheet would mangle as numbers. */
@@ -79,9 +78,8 @@ describe('XLSX reports', () => {
   it.each(definitions)("a $kind workbook has the CSV's cells, with real types", async (definition) => {
     const csvFile = join(out.path, `${definition.kind}.csv`);
     const xlsxFile = join(out.path, `${definition.kind}.xlsx`);
-    await t.core.call('reports.export', { definition, format: 'csv', path: csvFile, options: { bom: false } });
+    const { rows: records } = await exportCsv(t.core, csvFile, definition, { bom: false });
     const result = await t.core.call('reports.export', { definition, format: 'xlsx', path: xlsxFile });
-    const records = parse(readFileSync(csvFile, 'utf8')) as string[][];
     expect(result.rows).toBe(records.length - 1);
     expect(result.rows).toBeGreaterThan(0);
     expect(result.truncated).toBe(false);

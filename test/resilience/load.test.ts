@@ -4,11 +4,12 @@
  * (no request storm).
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import type { AccountSettings } from '../../electron/core/contract/accounts';
 import { testCore } from '../support/core';
-import { startIspringSimulator } from '../simulators/ispring';
+import { startIspringSimulator, type IspringSimulator } from '../simulators/ispring';
 import { startSelfcommunitySimulator } from '../simulators/selfcommunity';
 import { seededRandom, type SimServer } from '../simulators/server';
-import { startTeamupSimulator } from '../simulators/teamup';
+import { startTeamupSimulator, type TeamupSimulator } from '../simulators/teamup';
 
 const BUDGET = 40;
 const WINDOW_MS = 1_000;
@@ -30,7 +31,7 @@ describe('load with 30% 429/503', () => {
 
   it('every sync completes, budgets hold, no storm', async () => {
     const random = seededRandom(42);
-    const flaky = (sim: SimServer) => {
+    const flaky = <S extends SimServer>(sim: S): S => {
       sim.addFault({ match: /./, probability: 0.15, random, fault: { kind: 'status', status: 429 } });
       sim.addFault({ match: /./, probability: 0.15 / 0.85, random, fault: { kind: 'status', status: 503 } });
       sims.push(sim);
@@ -48,58 +49,30 @@ describe('load with 30% 429/503', () => {
       await startSelfcommunitySimulator({ seed: 5, courses: 5, users: 2000, membersPerCourse: 300 }),
     );
 
-    const add = (label: string, settings: never, secret: string) =>
+    const add = (label: string, settings: AccountSettings, secret: string) =>
       t.core.call('accounts.add', { label, settings, secret, storage: 'session' });
+    const addIspring = (label: string, sim: IspringSimulator, format: 'json' | 'xml') =>
+      add(
+        label,
+        { platform: 'ispring', baseUrl: sim.url, authMode: 'token', clientId: sim.options.clientId, format },
+        sim.options.clientSecret,
+      );
+    const addTeamup = (label: string, sim: TeamupSimulator, authScheme: 'bearer' | 'token') =>
+      add(
+        label,
+        { platform: 'teamup', baseUrl: `${sim.url}/api/v2`, authScheme, providerId: null, completionThreshold: null },
+        sim.options.token,
+      );
     // Connection tests are made before the faults matter: clear them, add, then re-arm.
     const armed = sims.map((s) => [...s.faults]);
     sims.forEach((s) => s.clearFaults());
-    await add(
-      'iSpring A',
-      {
-        platform: 'ispring',
-        baseUrl: ispringA.url,
-        authMode: 'token',
-        clientId: (ispringA as never as { options: { clientId: string } }).options.clientId,
-        format: 'json',
-      } as never,
-      (ispringA as never as { options: { clientSecret: string } }).options.clientSecret,
-    );
-    await add(
-      'iSpring B',
-      {
-        platform: 'ispring',
-        baseUrl: ispringB.url,
-        authMode: 'token',
-        clientId: (ispringB as never as { options: { clientId: string } }).options.clientId,
-        format: 'xml',
-      } as never,
-      (ispringB as never as { options: { clientSecret: string } }).options.clientSecret,
-    );
-    await add(
-      'TeamUp A',
-      {
-        platform: 'teamup',
-        baseUrl: `${teamupA.url}/api/v2`,
-        authScheme: 'bearer',
-        providerId: null,
-        completionThreshold: null,
-      } as never,
-      'tu-m2m-token-7Gk2pQ9x',
-    );
-    await add(
-      'TeamUp B',
-      {
-        platform: 'teamup',
-        baseUrl: `${teamupB.url}/api/v2`,
-        authScheme: 'token',
-        providerId: null,
-        completionThreshold: null,
-      } as never,
-      'tu-m2m-token-7Gk2pQ9x',
-    );
+    await addIspring('iSpring A', ispringA, 'json');
+    await addIspring('iSpring B', ispringB, 'xml');
+    await addTeamup('TeamUp A', teamupA, 'bearer');
+    await addTeamup('TeamUp B', teamupB, 'token');
     await add(
       'Community',
-      { platform: 'selfcommunity', baseUrl: community.url, authMode: 'token', jwtUserId: null } as never,
+      { platform: 'selfcommunity', baseUrl: community.url, authMode: 'token', jwtUserId: null },
       'sc-access-token-Qm93x1',
     );
     sims.forEach((s, i) => armed[i]!.forEach((rule) => s.addFault(rule)));

@@ -492,6 +492,12 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
   };
   reindex();
 
+  /** The instructors of a session or an event, expanded or as the link /instructors filters by `param`. */
+  const instructorsOf = (param: string) => ({
+    kind: 'instructor',
+    get: (r: { instructors: number[] }) => r.instructors.map((i) => byId.instructor.get(i)!).filter(Boolean),
+    url: (r: { id: number }) => `${api()}/instructors?${param}=${r.id}`,
+  });
   const KINDS: Record<string, Kind> = {
     provider: {
       object: 'provider',
@@ -560,13 +566,7 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
         venue: { kind: 'venue', get: (s: Session) => byId.venue.get(s.venue) },
         course: { kind: 'course', get: (s: Session) => byId.course.get(s.course) },
       },
-      many: {
-        instructors: {
-          kind: 'instructor',
-          get: (s: Session) => s.instructors.map((i) => byId.instructor.get(i)!).filter(Boolean),
-          url: (s: Session) => `${api()}/instructors?course_session=${s.id}`,
-        },
-      },
+      many: { instructors: instructorsOf('course_session') },
     },
     event: {
       object: 'event',
@@ -596,13 +596,7 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
           get: (e: Event) => (e.offering_type === null ? undefined : byId.offeringType.get(e.offering_type)),
         },
       },
-      many: {
-        instructors: {
-          kind: 'instructor',
-          get: (e: Event) => e.instructors.map((i) => byId.instructor.get(i)!).filter(Boolean),
-          url: (e: Event) => `${api()}/instructors?event=${e.id}`,
-        },
-      },
+      many: { instructors: instructorsOf('event') },
     },
     attendance: {
       object: 'attendance',
@@ -799,36 +793,20 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
   }
 
   // ---- filters
+  const WINDOW_FILTERS = [
+    'starts_at_gte',
+    'starts_at_lte',
+    'ends_at_gte',
+    'ends_at_lte',
+    'local_starts_at_gte',
+    'local_starts_at_lte',
+  ];
   const FILTERS: Record<string, string[]> = {
     '/courses': ['published'],
-    '/course_sessions': [
-      'course',
-      'starts_at_gte',
-      'starts_at_lte',
-      'ends_at_gte',
-      'ends_at_lte',
-      'local_starts_at_gte',
-      'local_starts_at_lte',
-      'status',
-      'venues',
-      'instructors',
-      'sort',
-    ],
+    '/course_sessions': ['course', ...WINDOW_FILTERS, 'status', 'venues', 'instructors', 'sort'],
     '/course_session_attendances': ['customer', 'course_session_starts_at_gte', 'course_session_starts_at_lte'],
     '/customers': ['ids', 'query', 'deleted'],
-    '/events': [
-      'ids',
-      'starts_at_gte',
-      'starts_at_lte',
-      'ends_at_gte',
-      'ends_at_lte',
-      'local_starts_at_gte',
-      'local_starts_at_lte',
-      'status',
-      'venues',
-      'offering_types',
-      'sort',
-    ],
+    '/events': ['ids', ...WINDOW_FILTERS, 'status', 'venues', 'offering_types', 'sort'],
     '/attendances': [
       'event',
       'customer',
@@ -911,32 +889,46 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     return (gte === null || local >= gte) && (lte === null || local <= lte);
   };
 
-  function eventRows(url: URL): Event[] {
-    const only = ids(url, 'ids');
-    const venues = ids(url, 'venues');
-    const types = ids(url, 'offering_types');
-    const [sg, sl, eg, el] = ['starts_at_gte', 'starts_at_lte', 'ends_at_gte', 'ends_at_lte'].map((n) =>
-      instant(url, n),
-    );
-    const [lg, ll] = ['local_starts_at_gte', 'local_starts_at_lte'].map((n) => naive(url, n));
-    const status = url.searchParams.get('status');
-    const rows = data.events.filter(
-      (e) =>
-        (!only || only.has(e.id)) &&
-        (!venues || (e.venue !== null && venues.has(e.venue))) &&
-        (!types || (e.offering_type !== null && types.has(e.offering_type))) &&
-        (!status || status.split(',').includes(e.status)) &&
-        within(Date.parse(e.starts_at), sg!, sl!) &&
-        within(Date.parse(e.ends_at), eg!, el!) &&
-        withinLocal(e.starts_at, e.venue, lg!, ll!),
-    );
+  type Timed = { starts_at: string; ends_at: string; venue: number | null };
+  /** The `starts_at_*`, `ends_at_*` and `local_starts_at_*` filters, which /events and /course_sessions share. */
+  function timeWindow(url: URL): (row: Timed) => boolean {
+    const [sg, sl, eg, el] = WINDOW_FILTERS.slice(0, 4).map((n) => instant(url, n));
+    const [lg, ll] = WINDOW_FILTERS.slice(4).map((n) => naive(url, n));
+    return (r) =>
+      within(Date.parse(r.starts_at), sg!, sl!) &&
+      within(Date.parse(r.ends_at), eg!, el!) &&
+      withinLocal(r.starts_at, r.venue, lg!, ll!);
+  }
+  /** `sort=key` or `sort=-key` for the keys a collection documents; any other value keeps the id order. */
+  function sortByTime<T extends Timed>(rows: T[], url: URL, keys: ('start' | 'end')[]): T[] {
     const sort = url.searchParams.get('sort');
-    const key = sort?.replace(/^-/, '');
-    if (key === 'start' || key === 'end') {
+    const key = keys.find((k) => sort === k || sort === `-${k}`);
+    if (key) {
       const field = key === 'start' ? 'starts_at' : 'ends_at';
       rows.sort((a, b) => (Date.parse(a[field]) - Date.parse(b[field])) * (sort!.startsWith('-') ? -1 : 1));
     }
     return rows;
+  }
+
+  /** The venue and offering-type filters on events; /events names the venue one `venues`, /attendances `venue`. */
+  function eventPlace(url: URL, venueParam: string): (e: Event) => boolean {
+    const venues = ids(url, venueParam);
+    const types = ids(url, 'offering_types');
+    return (e) =>
+      (!venues || (e.venue !== null && venues.has(e.venue))) &&
+      (!types || (e.offering_type !== null && types.has(e.offering_type)));
+  }
+
+  function eventRows(url: URL): Event[] {
+    const only = ids(url, 'ids');
+    const inPlace = eventPlace(url, 'venues');
+    const inWindow = timeWindow(url);
+    const status = url.searchParams.get('status');
+    const rows = data.events.filter(
+      (e) =>
+        (!only || only.has(e.id)) && inPlace(e) && (!status || status.split(',').includes(e.status)) && inWindow(e),
+    );
+    return sortByTime(rows, url, ['start', 'end']);
   }
 
   const EVENT_ATTENDANCE_STATUSES = [
@@ -950,8 +942,7 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
   function eventAttendanceRows(url: URL): EventAttendance[] {
     const event = ids(url, 'event');
     const customer = ids(url, 'customer');
-    const venue = ids(url, 'venue');
-    const types = ids(url, 'offering_types');
+    const inPlace = eventPlace(url, 'venue');
     const statuses = url.searchParams.get('status')?.split(',');
     if (statuses?.some((x) => !EVENT_ATTENDANCE_STATUSES.includes(x)))
       throw new ApiError(400, 'parameter_invalid', 'Select a valid choice for status.', {
@@ -970,8 +961,7 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
       return (
         (!event || event.has(a.event)) &&
         (!customer || (a.customer !== null && customer.has(a.customer))) &&
-        (!venue || (e.venue !== null && venue.has(e.venue))) &&
-        (!types || (e.offering_type !== null && types.has(e.offering_type))) &&
+        inPlace(e) &&
         statusMatches(a) &&
         within(Date.parse(e.starts_at), gte, lte) &&
         withinLocal(e.starts_at, e.venue, lg!, ll!)
@@ -983,25 +973,18 @@ export async function startTeamupSimulator(options: TeamupSimOptions = {}): Prom
     const course = ids(url, 'course');
     const venues = ids(url, 'venues');
     const instructor = ids(url, 'instructors');
-    const [sg, sl, eg, el] = ['starts_at_gte', 'starts_at_lte', 'ends_at_gte', 'ends_at_lte'].map((n) =>
-      instant(url, n),
-    );
-    const [lg, ll] = ['local_starts_at_gte', 'local_starts_at_lte'].map((n) => naive(url, n));
+    const inWindow = timeWindow(url);
     const status = url.searchParams.get('status');
     const rows = data.sessions.filter(
       (s) =>
-        withinLocal(s.starts_at, s.venue, lg!, ll!) &&
         (!course || course.has(s.course)) &&
         (!venues || venues.has(s.venue)) &&
         (!instructor || s.instructors.some((i) => instructor.has(i))) &&
         (!status || s.status === status) &&
-        within(Date.parse(s.starts_at), sg!, sl!) &&
-        within(Date.parse(s.ends_at), eg!, el!),
+        inWindow(s),
     );
-    const sort = url.searchParams.get('sort');
-    if (sort === 'start' || sort === '-start')
-      rows.sort((a, b) => (Date.parse(a.starts_at) - Date.parse(b.starts_at)) * (sort === 'start' ? 1 : -1));
-    return rows;
+    // Course sessions document `start` only.
+    return sortByTime(rows, url, ['start']);
   }
 
   function attendanceRows(url: URL): Attendance[] {

@@ -11,7 +11,7 @@ import { testCore } from '../support/core';
 import { startIspringSimulator } from '../simulators/ispring';
 import { startSelfcommunitySimulator } from '../simulators/selfcommunity';
 import type { SimServer } from '../simulators/server';
-import { startTeamupSimulator } from '../simulators/teamup';
+import { startTeamupSimulator, type TeamupSimOptions } from '../simulators/teamup';
 
 function live(dataDir: string, sql: string): Record<string, unknown>[] {
   const db = new Database(join(dataDir, DB_FILE_NAME), { readonly: true });
@@ -32,6 +32,10 @@ const liveTable = (dataDir: string, table: string, columns = '*') =>
       )} FROM ${table} t JOIN accounts a ON a.id = t.account_id AND t.generation = a.live_generation ORDER BY 1, 2, 3`,
   );
 
+/** The columns compared between runs. */
+const ATTENDANCE = 'session_id, learner_id, status';
+const PROGRESS = 'course_id, learner_id, status, raw_status, progress_pct';
+
 describe('sync per platform', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
@@ -45,6 +49,19 @@ describe('sync per platform', () => {
     cleanups.push(t.cleanup);
     await t.core.call('accounts.add', { label: 'Acct', settings, secret, storage: 'session' });
     return t;
+  }
+
+  /** A TeamUp simulator and a core with one token account on its first provider. */
+  async function teamupCore(options: TeamupSimOptions) {
+    const sim = await startTeamupSimulator(options);
+    const settings: AccountSettings = {
+      platform: 'teamup',
+      baseUrl: `${sim.url}/api/v2`,
+      authScheme: 'token',
+      providerId: '123',
+      completionThreshold: null,
+    };
+    return { sim, ...(await coreWith(settings, sim.options.token, sim)) };
   }
 
   it.each([
@@ -62,7 +79,7 @@ describe('sync per platform', () => {
       outcome: 'ok',
       counts: { courses: size.courses, learners: size.learners, progress: sim.data.results.length },
     });
-    const progress = liveTable(dataDir, 'progress', 'course_id, learner_id, status, raw_status, progress_pct');
+    const progress = liveTable(dataDir, 'progress', PROGRESS);
     expect(progress).toHaveLength(sim.data.results.length);
     const sample = sim.data.results[Math.floor(sim.data.results.length / 2)]!;
     expect(progress.find((p) => p.course_id === sample.courseId && p.learner_id === sample.userId)).toMatchObject({
@@ -79,18 +96,12 @@ describe('sync per platform', () => {
     'TeamUp: sessions, attendance and derived progress land; ' +
       'an incremental run fetches less and ends equal to a full one',
     async () => {
-      const sim = await startTeamupSimulator({ courses: 6, sessionsPerCourse: 20, customers: 150, rosterSize: 12 });
-      const { core, dataDir } = await coreWith(
-        {
-          platform: 'teamup',
-          baseUrl: `${sim.url}/api/v2`,
-          authScheme: 'token',
-          providerId: '123',
-          completionThreshold: null,
-        },
-        sim.options.token,
-        sim,
-      );
+      const { sim, core, dataDir } = await teamupCore({
+        courses: 6,
+        sessionsPerCourse: 20,
+        customers: 150,
+        rosterSize: 12,
+      });
       const [first] = await core.call('sync.run', { mode: 'full' });
       expect(first).toMatchObject({
         outcome: 'ok',
@@ -119,8 +130,8 @@ describe('sync per platform', () => {
       const incrementalRequests = sim.requests.length - firstRequests;
       expect(incrementalRequests).toBeLessThan(firstRequests);
       const afterIncremental = {
-        attendance: liveTable(dataDir, 'attendance', 'session_id, learner_id, status'),
-        progress: liveTable(dataDir, 'progress', 'course_id, learner_id, status, raw_status, progress_pct'),
+        attendance: liveTable(dataDir, 'attendance', ATTENDANCE),
+        progress: liveTable(dataDir, 'progress', PROGRESS),
       };
       if (recent)
         expect(
@@ -130,26 +141,18 @@ describe('sync per platform', () => {
         ).toMatchObject({ status: 'attended' });
 
       await core.call('sync.run', { mode: 'full' });
-      expect(liveTable(dataDir, 'attendance', 'session_id, learner_id, status')).toEqual(afterIncremental.attendance);
-      expect(liveTable(dataDir, 'progress', 'course_id, learner_id, status, raw_status, progress_pct')).toEqual(
-        afterIncremental.progress,
-      );
+      expect(liveTable(dataDir, 'attendance', ATTENDANCE)).toEqual(afterIncremental.attendance);
+      expect(liveTable(dataDir, 'progress', PROGRESS)).toEqual(afterIncremental.progress);
     },
   );
 
   it('TeamUp: a register corrected or a booking removed weeks later is right after an incremental run', async () => {
-    const sim = await startTeamupSimulator({ courses: 4, sessionsPerCourse: 8, customers: 60, rosterSize: 10 });
-    const { core, dataDir } = await coreWith(
-      {
-        platform: 'teamup',
-        baseUrl: `${sim.url}/api/v2`,
-        authScheme: 'token',
-        providerId: '123',
-        completionThreshold: null,
-      },
-      sim.options.token,
-      sim,
-    );
+    const { sim, core, dataDir } = await teamupCore({
+      courses: 4,
+      sessionsPerCourse: 8,
+      customers: 60,
+      rosterSize: 10,
+    });
     const [first] = await core.call('sync.run', { mode: 'full' });
     expect(first).toMatchObject({ outcome: 'ok' });
 
@@ -170,46 +173,31 @@ describe('sync per platform', () => {
     const upstream = sim.data.attendances
       .map((a) => ({ session_id: String(a.course_session), learner_id: String(a.customer), status: a.status }))
       .sort((a, b) => (a.session_id + a.learner_id < b.session_id + b.learner_id ? -1 : 1));
-    const stored = liveTable(dataDir, 'attendance', 'session_id, learner_id, status').sort((a, b) =>
+    const stored = liveTable(dataDir, 'attendance', ATTENDANCE).sort((a, b) =>
       String(a.session_id) + String(a.learner_id) < String(b.session_id) + String(b.learner_id) ? -1 : 1,
     );
     expect(stored).toEqual(upstream);
-    const progressAfter = liveTable(dataDir, 'progress', 'course_id, learner_id, status, raw_status, progress_pct');
+    const progressAfter = liveTable(dataDir, 'progress', PROGRESS);
     await core.call('sync.run', { mode: 'full' });
-    expect(liveTable(dataDir, 'progress', 'course_id, learner_id, status, raw_status, progress_pct')).toEqual(
-      progressAfter,
-    );
+    expect(liveTable(dataDir, 'progress', PROGRESS)).toEqual(progressAfter);
   });
 
   it.each(['honoured', 'ignored'] as const)(
     'TeamUp: deleted customers with past attendance are stored as learners (deleted filter %s)',
     async (deletedFilter) => {
-      const sim = await startTeamupSimulator({
+      const { sim, core, dataDir } = await teamupCore({
         courses: 3,
         customers: 30,
         rosterSize: 30,
         deletedCustomers: 4,
         deletedFilter,
       });
-      const { core, dataDir } = await coreWith(
-        {
-          platform: 'teamup',
-          baseUrl: `${sim.url}/api/v2`,
-          authScheme: 'token',
-          providerId: '123',
-          completionThreshold: null,
-        },
-        sim.options.token,
-        sim,
-      );
       const [run] = await core.call('sync.run', { mode: 'full' });
       expect(run).toMatchObject({ outcome: 'ok', counts: { learners: 30 } });
       const learners = liveTable(dataDir, 'learners', 'id, name, email');
       expect(learners.map((l) => l.id).sort()).toEqual(sim.data.customers.map((c) => String(c.id)).sort());
       const named = new Set(learners.map((l) => l.id));
-      expect(
-        liveTable(dataDir, 'attendance', 'session_id, learner_id, status').filter((a) => !named.has(a.learner_id)),
-      ).toEqual([]);
+      expect(liveTable(dataDir, 'attendance', ATTENDANCE).filter((a) => !named.has(a.learner_id))).toEqual([]);
     },
   );
 

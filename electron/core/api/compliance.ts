@@ -25,10 +25,8 @@ import type { RequirementWrite, StoredExemption, StoredRequirement } from '../st
 import { liveJoin } from '../store/live-rows';
 import type { CoreContext } from './context';
 import type { HandlersFor } from './handlers';
-import { exportTarget } from './reports';
-import { rememberExportFolder } from '../reports/leftovers';
+import { exportTarget, prepareExport } from './reports';
 import { promises as fs } from 'node:fs';
-import { dirname } from 'node:path';
 import { commitTarget, discard, prepareTarget } from '../reports/atomic-file';
 
 function courseName(ctx: CoreContext, accountId: string, courseId: string): string | null {
@@ -424,18 +422,13 @@ export const complianceHandlers = {
   },
   'compliance.attention': (ctx, { accountIds }) => attention(ctx.compliance.model(), accountIds),
   'compliance.export': async (ctx, input) => {
-    const { path, force } = exportTarget(ctx, input);
-    rememberExportFolder(ctx.dataDir, dirname(path));
+    const { path, options } = prepareExport(ctx, input);
     const result = await exportCompliance(ctx, {
       kind: input.kind,
       format: input.format,
       filters: input.filters,
       path,
-      options: {
-        ...input.options,
-        force,
-        locale: input.options.locale ?? (ctx.settings.all().locale as string | undefined),
-      },
+      options,
     });
     ctx.host?.fileWritten?.(result.path);
     return result;

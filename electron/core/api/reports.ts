@@ -33,10 +33,23 @@ export function exportTarget(
   return { path, force: true };
 }
 
-export async function runExport(ctx: CoreContext, input: ExportInput) {
+/**
+ * A report or compliance export's file (see exportTarget), remembered so that a start finds the partial files an
+ * interrupted export left there, and its options: PDFs and locale dates follow the app's format setting unless the
+ * caller names a locale.
+ */
+export function prepareExport<O extends { force: boolean; locale?: string }>(
+  ctx: CoreContext,
+  input: { path?: string; saveToken?: string; options: O },
+): { path: string; options: O } {
   const { path, force } = exportTarget(ctx, input);
-  // Where a start looks for partial files that an interrupted export left.
   rememberExportFolder(ctx.dataDir, dirname(path));
+  const locale = input.options.locale ?? (ctx.settings.all().locale as string | undefined);
+  return { path, options: { ...input.options, force, locale } };
+}
+
+export async function runExport(ctx: CoreContext, input: ExportInput) {
+  const { path, options } = prepareExport(ctx, input);
   const result = await exportReport(
     {
       queries: ctx.reports,
@@ -47,17 +60,7 @@ export async function runExport(ctx: CoreContext, input: ExportInput) {
       accountLabels: (ids) => accountLabels(ctx, ids),
       onProgress: (rows, total, done) => ctx.events.emit('reports.progress', { path, rows, total, done }),
     },
-    // PDFs and locale dates follow the app's format setting unless the caller names a locale.
-    {
-      definition: input.definition,
-      format: input.format,
-      path,
-      options: {
-        ...input.options,
-        force,
-        locale: input.options.locale ?? (ctx.settings.all().locale as string | undefined),
-      },
-    },
+    { definition: input.definition, format: input.format, path, options },
   );
   ctx.host?.fileWritten?.(result.path);
   return result;

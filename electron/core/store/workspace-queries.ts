@@ -534,15 +534,17 @@ export function createWorkspaceQueries(db: Db) {
     };
   }
 
-  const learnerByEmail = db.prepare(
-    `SELECT p.account_id AS accountId, a.label AS accountLabel, a.platform, p.learner_id AS learnerId,
+  /** A learner profile's rows, one a course, whichever way the learner is found; name and email are the caller's. */
+  const profileColumns = `p.account_id AS accountId, a.label AS accountLabel, a.platform, p.learner_id AS learnerId,
        p.course_id AS courseId,
        coalesce(c.name, p.course_id) AS courseName, p.status, p.raw_status AS rawStatus, p.progress_pct AS progressPct,
        p.started_at AS startedAt, p.completed_at AS completedAt, p.last_activity_at AS lastActivityAt,
        p.assigned_at AS assignedAt, p.due_at AS dueAt, ${overdueSql('p')} AS overdue,
        p.expires_at AS expiresAt, p.certificate_issued_at AS certificateIssuedAt,
        p.certificate_expires_at AS certificateExpiresAt, p.time_spent_s AS timeSpentS, p.score,
-       p.passing_score AS passingScore, l.status AS learnerStatus, l.department, l.groups_json AS groupsJson, l.name, l.email
+       p.passing_score AS passingScore, l.status AS learnerStatus, l.department, l.groups_json AS groupsJson`;
+  const learnerByEmail = db.prepare(
+    `SELECT ${profileColumns}, l.name, l.email
      FROM learners l ${liveJoin('l')}
      JOIN progress p ON p.account_id = l.account_id AND p.generation = l.generation AND p.learner_id = l.id
      LEFT JOIN courses c ON c.account_id = p.account_id AND c.generation = p.generation AND c.id = p.course_id
@@ -550,15 +552,7 @@ export function createWorkspaceQueries(db: Db) {
      ORDER BY coalesce(p.last_activity_at, '') DESC, courseName`,
   );
   const learnerById = db.prepare(
-    `SELECT p.account_id AS accountId, a.label AS accountLabel, a.platform, p.learner_id AS learnerId,
-       p.course_id AS courseId,
-       coalesce(c.name, p.course_id) AS courseName, p.status, p.raw_status AS rawStatus, p.progress_pct AS progressPct,
-       p.started_at AS startedAt, p.completed_at AS completedAt, p.last_activity_at AS lastActivityAt,
-       p.assigned_at AS assignedAt, p.due_at AS dueAt, ${overdueSql('p')} AS overdue,
-       p.expires_at AS expiresAt, p.certificate_issued_at AS certificateIssuedAt,
-       p.certificate_expires_at AS certificateExpiresAt, p.time_spent_s AS timeSpentS, p.score,
-       p.passing_score AS passingScore, l.status AS learnerStatus, l.department, l.groups_json AS groupsJson,
-       coalesce(l.name, p.learner_id) AS name, l.email
+    `SELECT ${profileColumns}, coalesce(l.name, p.learner_id) AS name, l.email
      FROM progress p ${liveJoin('p')}
      LEFT JOIN learners l ON l.account_id = p.account_id AND l.generation = p.generation AND l.id = p.learner_id
      LEFT JOIN courses c ON c.account_id = p.account_id AND c.generation = p.generation AND c.id = p.course_id
