@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AccountSettings } from '../../electron/core/contract/accounts';
 import { IN_FLIGHT_PER_ACCOUNT } from '../../electron/core/providers/parallel';
 import { testCore } from '../support/core';
+import { startIspringSimulator } from '../simulators/ispring';
 import { startSelfcommunitySimulator } from '../simulators/selfcommunity';
 import type { SimServer } from '../simulators/server';
 import { startTeamupSimulator } from '../simulators/teamup';
@@ -20,11 +21,21 @@ describe('requests in flight', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  async function teamup() {
-    // The simulator enforces TeamUp's documented 250 requests a minute.
-    const sim = await startTeamupSimulator({ courses: 6, sessionsPerCourse: 20, customers: 450, rosterSize: 12 });
+  /**
+   * A simulator behind the round trip, closed after the test. `perMinute`: the limit it enforces where the platform
+   * documents none (as many as the client assumes it may send); TeamUp's simulator enforces its documented 250.
+   */
+  function behindNetwork<S extends SimServer>(sim: S, perMinute?: number): S {
     cleanups.push(() => sim.close());
     sim.latencyMs = LATENCY_MS;
+    if (perMinute) sim.requestsPerMinute = perMinute;
+    return sim;
+  }
+
+  async function teamup() {
+    const sim = behindNetwork(
+      await startTeamupSimulator({ courses: 6, sessionsPerCourse: 20, customers: 450, rosterSize: 12 }),
+    );
     const settings: AccountSettings = {
       platform: 'teamup',
       baseUrl: `${sim.url}/api/v2`,
@@ -36,11 +47,7 @@ describe('requests in flight', () => {
   }
 
   async function community() {
-    const sim = await startSelfcommunitySimulator({ courses: 16, users: 60, membersPerCourse: 30 });
-    cleanups.push(() => sim.close());
-    sim.latencyMs = LATENCY_MS;
-    // As many as the client assumes it may send (600 a minute), enforced.
-    sim.requestsPerMinute = 600;
+    const sim = behindNetwork(await startSelfcommunitySimulator({ courses: 16, users: 60, membersPerCourse: 30 }), 600);
     const settings: AccountSettings = {
       platform: 'selfcommunity',
       baseUrl: sim.url,
@@ -48,6 +55,23 @@ describe('requests in flight', () => {
       jwtUserId: null,
     };
     return { sim, settings, secret: sim.options.accessToken };
+  }
+
+  async function ispring() {
+    // Pages of 10, so the enrollment and results lists are chains of page tokens several pages long.
+    const sim = behindNetwork(
+      await startIspringSimulator({ courses: 8, learners: 40, results: 160, pageSizeCap: 10 }),
+      600,
+    );
+    const { clientId, clientSecret } = sim.options;
+    const settings: AccountSettings = {
+      platform: 'ispring',
+      baseUrl: sim.url,
+      authMode: 'token',
+      clientId,
+      format: 'json',
+    };
+    return { sim, settings, secret: clientSecret };
   }
 
   function core() {
@@ -81,6 +105,27 @@ describe('requests in flight', () => {
     const [run] = await c.call('sync.run', { mode: 'full' });
     expect(run).toMatchObject({ outcome: 'ok', counts: { courses: 16, progress: 16 * 30 } });
     overlapped(sim);
+  });
+
+  it('iSpring: the enrollment and results token chains overlap, and progress is the same as read one after the other', async () => {
+    const { sim, settings, secret } = await ispring();
+    const c = core();
+    await c.call('accounts.add', { label: 'iSpring', settings, secret, storage: 'session' });
+    // Adding the account tested the connection (a one-row page of each list): only the sync's requests count.
+    sim.requests.length = 0;
+    const [run] = await c.call('sync.run', { mode: 'full' });
+    expect(run).toMatchObject({ outcome: 'ok', counts: { courses: 8 } });
+    const times = (path: string) => sim.requests.filter((r) => r.path.startsWith(path)).map((r) => r.at);
+    const enrollments = times('/enrollments');
+    const results = times('/learners/results');
+    expect(enrollments.length).toBeGreaterThan(3);
+    expect(results.length).toBeGreaterThan(3);
+    // Each chain starts before the other ends; the old sync read the results only after the last enrollment page.
+    expect(results[0]!).toBeLessThan(enrollments.at(-1)!);
+    expect(enrollments[0]!).toBeLessThan(results.at(-1)!);
+    overlapped(sim);
+    // Every learner × course once, with the current enrollment's row: as many rows as the simulator's results.
+    expect(run!.counts.progress).toBe(sim.data.results.length);
   });
 
   it('two accounts syncing together each keep to their own limit', async () => {
