@@ -47,7 +47,11 @@ describe('requests in flight', () => {
   }
 
   async function community() {
-    const sim = behindNetwork(await startSelfcommunitySimulator({ courses: 16, users: 60, membersPerCourse: 30 }), 600);
+    // Pages of 10: each course's learners are three pages.
+    const sim = behindNetwork(
+      await startSelfcommunitySimulator({ courses: 16, users: 60, membersPerCourse: 30, maxLimit: 10 }),
+      600,
+    );
     const settings: AccountSettings = {
       platform: 'selfcommunity',
       baseUrl: sim.url,
@@ -80,6 +84,16 @@ describe('requests in flight', () => {
     return t.core;
   }
 
+  /** Adds the account and syncs it in full; the simulator's log then holds the sync's requests only. */
+  async function fullSync(label: string, account: { sim: SimServer; settings: AccountSettings; secret: string }) {
+    const c = core();
+    await c.call('accounts.add', { label, settings: account.settings, secret: account.secret, storage: 'session' });
+    // Adding the account tested the connection (a page or two of some lists): only the sync's requests count.
+    account.sim.requests.length = 0;
+    const [run] = await c.call('sync.run', { mode: 'full' });
+    return run!;
+  }
+
   const overlapped = (sim: SimServer) => {
     expect(sim.inFlight.max).toBeGreaterThan(1);
     expect(sim.inFlight.max).toBeLessThanOrEqual(IN_FLIGHT_PER_ACCOUNT);
@@ -87,33 +101,44 @@ describe('requests in flight', () => {
   };
 
   it('TeamUp: numbered pages overlap, up to the limit, and the cache holds every row', async () => {
-    const { sim, settings, secret } = await teamup();
-    const c = core();
-    await c.call('accounts.add', { label: 'TeamUp', settings, secret, storage: 'session' });
-    const [run] = await c.call('sync.run', { mode: 'full' });
+    const account = await teamup();
+    const { sim } = account;
+    const run = await fullSync('TeamUp', account);
     expect(run).toMatchObject({
       outcome: 'ok',
       counts: { courses: 6, sessions: 120, learners: 450, attendance: sim.data.attendances.length },
     });
     overlapped(sim);
+    // The customers' and the rosters' first pages leave with the first steps' requests, not after them, and no page
+    // is asked for twice.
+    const paths = sim.requests.map((r) => r.path);
+    const first = (list: string) => paths.findIndex((p) => p.startsWith(`/api/v2/${list}?`));
+    const lastSessions = paths.findLastIndex((p) => p.startsWith('/api/v2/course_sessions?'));
+    expect(first('customers')).toBeLessThan(lastSessions);
+    expect(first('course_session_attendances')).toBeLessThan(lastSessions);
+    expect(new Set(paths).size).toBe(paths.length);
   });
 
-  it('SelfCommunity: course dashboards overlap, up to the limit, and the cache holds every row', async () => {
-    const { sim, settings, secret } = await community();
-    const c = core();
-    await c.call('accounts.add', { label: 'Community', settings, secret, storage: 'session' });
-    const [run] = await c.call('sync.run', { mode: 'full' });
+  it("SelfCommunity: course dashboards overlap, up to the limit, the next courses' requests keep the slots busy while a course's later pages are read, and the cache holds every row", async () => {
+    const account = await community();
+    const { sim } = account;
+    const run = await fullSync('Community', account);
     expect(run).toMatchObject({ outcome: 'ok', counts: { courses: 16, progress: 16 * 30 } });
     overlapped(sim);
+    const paths = sim.requests.map((r) => r.path);
+    const later = paths.findIndex((p) => /\/course\/\d+\/users\/.*offset=[1-9]/.test(p));
+    expect(later).toBeGreaterThan(0);
+    const courseOf = (p: string) => /\/course\/(\d+)\/(users|quiz)\//.exec(p)?.[1];
+    const opened = new Set(paths.slice(0, later).map(courseOf).filter(Boolean));
+    // Reading one course at a time beside the few that fill the slots, as many as the slots (and one refill) would be
+    // open when the first course's second page is asked for; the slots stay full only if more are.
+    expect(opened.size).toBeGreaterThan(IN_FLIGHT_PER_ACCOUNT + 1);
   });
 
   it('iSpring: the enrollment and results token chains overlap, and progress is the same as read one after the other', async () => {
-    const { sim, settings, secret } = await ispring();
-    const c = core();
-    await c.call('accounts.add', { label: 'iSpring', settings, secret, storage: 'session' });
-    // Adding the account tested the connection (a one-row page of each list): only the sync's requests count.
-    sim.requests.length = 0;
-    const [run] = await c.call('sync.run', { mode: 'full' });
+    const account = await ispring();
+    const { sim } = account;
+    const run = await fullSync('iSpring', account);
     expect(run).toMatchObject({ outcome: 'ok', counts: { courses: 8 } });
     const times = (path: string) => sim.requests.filter((r) => r.path.startsWith(path)).map((r) => r.at);
     const enrollments = times('/enrollments');
@@ -125,7 +150,7 @@ describe('requests in flight', () => {
     expect(enrollments[0]!).toBeLessThan(results.at(-1)!);
     overlapped(sim);
     // Every learner × course once, with the current enrollment's row: as many rows as the simulator's results.
-    expect(run!.counts.progress).toBe(sim.data.results.length);
+    expect(run.counts.progress).toBe(sim.data.results.length);
   });
 
   it('two accounts syncing together each keep to their own limit', async () => {
