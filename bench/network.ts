@@ -46,7 +46,8 @@ function idFilter(key: string): boolean {
  * is a chain of all its pages; one paged by number or offset needs only its first page (which gives the count)
  * before the rest can go at once, so at most 2. A listing under or filtered by ids (a course's members, the
  * sessions of some courses) needs the first page of the list naming them (+1), and a token request precedes
- * everything (+1).
+ * everything (+1). Different listings' chains can run side by side (iSpring's enrollments beside its results), so
+ * the bound is the longest single one, not their sum.
  */
 export function longestChain(requests: RecordedRequest[]): { chain: number; listing: string } {
   const listings = new Map<string, { pages: number; tokens: boolean }>();
