@@ -386,17 +386,24 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
   ): AsyncGenerator<Page<T>> {
     let pageToken: string | null = null;
     let empties = 0;
+    /** The next page, asked for before this one was mapped and handed on. */
+    let ahead: Promise<unknown> | null = null;
     const check = new ListingCheck({ platform: 'iSpring Learn', what: endpoint.wrapper, maxPages: init.maxPages });
+    const ask = (sized: boolean) => {
+      const params = new URLSearchParams([...(sized ? [['pageSize', String(PAGE_SIZE)]] : []), ...filters]);
+      if (pageToken) params.set('pageToken', pageToken);
+      return get(endpoint.path, params, signal);
+    };
     for (;;) {
-      check.visit(pageToken ?? '');
+      const asked = ahead;
+      ahead = null;
+      if (!asked) check.visit(pageToken ?? '');
       signal.throwIfAborted();
       // Two lists read side by side may both be refused; each asks again without a size, once.
       const sized = sendPageSize;
-      const params = new URLSearchParams([...(sized ? [['pageSize', String(PAGE_SIZE)]] : []), ...filters]);
-      if (pageToken) params.set('pageToken', pageToken);
       let doc: unknown;
       try {
-        doc = await get(endpoint.path, params, signal);
+        doc = await (asked ?? ask(sized));
       } catch (error) {
         // The maximum pageSize is undocumented: a server refusing ours is asked again without one (its own default,
         // which it must accept), and is never sent one again.
@@ -422,6 +429,11 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
             'Rollbook stopped reading it and kept the previous data; try again later.',
         );
       }
+      // The chain of page tokens is a listing's whole wait over a network: the next page leaves before this one is
+      // mapped and handed on, so that work is not on the chain. One page more is held.
+      check.visit(pageToken);
+      ahead = ask(sendPageSize);
+      ahead.catch(() => undefined);
       if (raw.length > 0) yield* slices(mapPage(raw, map, endpoint.path));
     }
   }
