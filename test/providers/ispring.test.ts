@@ -359,20 +359,34 @@ describe('iSpring Learn connector: auth, paging, formats', () => {
     expect(sim.requests.map((r) => r.path.split('?')[0])).toEqual(['/api/v3/token', `${prefix}/contents`]);
   });
 
+  it('asks for the next page of a token chain while this one is with its consumer', async () => {
+    const { sim, connector } = await setup({ courses: 6, pageSizeCap: 2 });
+    const asked: number[] = [];
+    for await (const _page of connector.courses({ signal: signal() })) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      asked.push(sim.requests.filter((r) => r.path.startsWith('/contents')).length);
+    }
+    // Page n + 1 is asked for before page n is handed on; the last page names no next one.
+    expect(asked).toEqual([2, 3, 3]);
+  });
+
   it('renews the token before its expiry by the clock, without a 401', async () => {
     let clock = Date.parse('2026-03-01T09:00:00Z');
-    const { sim, connector } = await setup({ courses: 6, pageSizeCap: 2 }, { now: () => new Date(clock) });
+    const { sim, connector } = await setup({ courses: 8, pageSizeCap: 2 }, { now: () => new Date(clock) });
     let pages = 0;
+    // Each page is asked for while the one before it is handed on: the clock moved at page n is the one page n + 2
+    // is asked for at.
     for await (const _page of connector.courses({ signal: signal() })) {
       pages += 1;
       if (pages === 1) clock += 24 * 60_000; // still fresh: no new token
       if (pages === 2) clock += 2 * 60_000; // 26 min: inside the renewal margin of a 30-min token
     }
-    expect(pages).toBe(3);
+    expect(pages).toBe(4);
     expect(sim.tokensIssued).toBe(2);
     expect(sim.expiredTokenHits).toBe(0);
     expect(sim.requests.map((r) => r.path.split('?')[0])).toEqual([
       '/api/v3/token',
+      '/contents',
       '/contents',
       '/contents',
       '/api/v3/token',

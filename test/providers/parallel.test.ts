@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inOrder, readAhead, type Task } from '../../electron/core/providers/parallel';
+import { inOrder, readAhead, ReadingAhead, type Task } from '../../electron/core/providers/parallel';
 
 /** A task answering `value` after `ms`, counting how many run at once; it ends early (rejects) when aborted. */
 function counter() {
@@ -151,5 +151,55 @@ describe('readAhead', () => {
     for await (const page of readAhead(endless())) if (page === 2) break;
     await new Promise((r) => setTimeout(r, 10));
     expect(closed).toBe(true);
+  });
+});
+
+describe('ReadingAhead', () => {
+  /** Pages 1…n, each after `ms`, noting when each was asked for; fails at `failAt`; notes when it was closed. */
+  function source(n: number, ms: number, failAt?: number) {
+    const asked: number[] = [];
+    let closed = false;
+    async function* pages() {
+      try {
+        for (let i = 1; i <= n; i += 1) {
+          asked.push(i);
+          await new Promise((r) => setTimeout(r, ms));
+          if (i === failAt) throw new Error(`page ${i} failed`);
+          yield i;
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    return { asked, pages, closed: () => closed };
+  }
+
+  it('reads before anyone asks, up to its depth, and hands every page on in order', async () => {
+    const s = source(6, 5);
+    const ahead = new ReadingAhead(s.pages(), 3);
+    await new Promise((r) => setTimeout(r, 60));
+    // Three held, the fourth waiting for room.
+    expect(s.asked).toEqual([1, 2, 3]);
+    const got: number[] = [];
+    for await (const page of ahead) got.push(page);
+    expect(got).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('throws a failure after the pages read before it, and stopping closes the source', async () => {
+    const failing = new ReadingAhead(source(5, 2, 3).pages(), 10);
+    const got: number[] = [];
+    await expect(
+      (async () => {
+        for await (const page of failing) got.push(page);
+      })(),
+    ).rejects.toThrow('page 3 failed');
+    expect(got).toEqual([1, 2]);
+
+    const s = source(100, 2);
+    const stopped = new ReadingAhead(s.pages(), 2);
+    for await (const page of stopped) if (page === 2) break;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(s.closed()).toBe(true);
+    expect(s.asked.length).toBeLessThan(6);
   });
 });

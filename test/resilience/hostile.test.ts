@@ -279,9 +279,12 @@ describe('hostile responses', () => {
   let community: SelfcommunitySimulator;
   beforeAll(async () => {
     ispring = await startIspringSimulator({ courses: 5, learners: 60, results: 200, pageSizeCap: 30 });
-    teamup = await startTeamupSimulator({ courses: 3, customers: 250, rosterSize: 12 });
+    // Two targets share it for some sixty syncs within a minute, each starting lists it may not reach (the first
+    // pages a sync asks for at once): past TeamUp's 250 a minute. The limit has its own tests (test/sync/in-flight).
+    const size = { courses: 3, customers: 250, rosterSize: 12, requestsPerMinute: 1e9 };
+    teamup = await startTeamupSimulator(size);
     // A server (or proxy) answering DRF's XML whatever was asked: the connector reads it too, count and all.
-    teamupXml = await startTeamupSimulator({ courses: 3, customers: 250, rosterSize: 12, defaultFormat: 'xml' });
+    teamupXml = await startTeamupSimulator({ ...size, defaultFormat: 'xml' });
     community = await startSelfcommunitySimulator({ courses: 3, users: 400, membersPerCourse: 250 });
     const ispringSettings = (format: 'xml' | 'json') => () => ({
       platform: 'ispring',

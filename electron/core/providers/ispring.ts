@@ -26,8 +26,8 @@ import {
   type Raw,
 } from './ispring-parse';
 import { ListingCheck } from './listing';
-import { inOrder } from './parallel';
-import type { ConnectionInfo, Connector, ConnectorInit, Page, ResourceScope } from './types';
+import { inOrder, ReadingAhead } from './parallel';
+import type { ConnectionInfo, Connector, ConnectorInit, Page, ResourceScope, RunPlan } from './types';
 
 export { normaliseStatus, parseBody } from './ispring-parse';
 
@@ -35,6 +35,11 @@ export { normaliseStatus, parseBody } from './ispring-parse';
 const PAGE_SIZE = 1000;
 /** Empty pages that still carry a token, in a row, before a listing counts as a runaway. */
 const MAX_EMPTY_PAGES = 3;
+/**
+ * Results pages read ahead while the enrollment list is still being read (progress needs that list whole before its
+ * first row is kept). About 1.5 MB a page held; past these the results chain waits for the enrollments.
+ */
+const RESULTS_AHEAD_PAGES = 16;
 /** Documented token life when the answer leaves `expires_in` out. */
 const DEFAULT_TOKEN_TTL_S = 1800;
 /**
@@ -381,20 +386,29 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
   ): AsyncGenerator<Page<T>> {
     let pageToken: string | null = null;
     let empties = 0;
+    /** The next page, asked for before this one was mapped and handed on. */
+    let ahead: Promise<unknown> | null = null;
     const check = new ListingCheck({ platform: 'iSpring Learn', what: endpoint.wrapper, maxPages: init.maxPages });
-    for (;;) {
-      check.visit(pageToken ?? '');
-      signal.throwIfAborted();
-      const params = new URLSearchParams([...(sendPageSize ? [['pageSize', String(PAGE_SIZE)]] : []), ...filters]);
+    const ask = (sized: boolean) => {
+      const params = new URLSearchParams([...(sized ? [['pageSize', String(PAGE_SIZE)]] : []), ...filters]);
       if (pageToken) params.set('pageToken', pageToken);
+      return get(endpoint.path, params, signal);
+    };
+    for (;;) {
+      const asked = ahead;
+      ahead = null;
+      if (!asked) check.visit(pageToken ?? '');
+      signal.throwIfAborted();
+      // Two lists read side by side may both be refused; each asks again without a size, once.
+      const sized = sendPageSize;
       let doc: unknown;
       try {
-        doc = await get(endpoint.path, params, signal);
+        doc = await (asked ?? ask(sized));
       } catch (error) {
         // The maximum pageSize is undocumented: a server refusing ours is asked again without one (its own default,
         // which it must accept), and is never sent one again.
         const refused = error instanceof HttpError && error.status === 400 && /pageSize/i.test(error.excerpt ?? '');
-        if (!(refused && sendPageSize && pageToken === null)) throw error;
+        if (!(refused && sized && pageToken === null)) throw error;
         sendPageSize = false;
         check.forget('');
         continue;
@@ -415,6 +429,11 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
             'Rollbook stopped reading it and kept the previous data; try again later.',
         );
       }
+      // The chain of page tokens is a listing's whole wait over a network: the next page leaves before this one is
+      // mapped and handed on, so that work is not on the chain. One page more is held.
+      check.visit(pageToken);
+      ahead = ask(sendPageSize);
+      ahead.catch(() => undefined);
       if (raw.length > 0) yield* slices(mapPage(raw, map, endpoint.path));
     }
   }
@@ -766,8 +785,42 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
     yield* firstAvailable(CONTENTS, toCourse, scope.signal);
   }
 
+  /**
+   * The enrollment list and the results, started by beginRun beside the courses and learners: two chains of page
+   * tokens that depend on nothing read before them, so they need not wait for those steps or for each other.
+   */
+  let early: {
+    since: string | null;
+    enrollments: Promise<EnrollmentIndex | null>;
+    results: ReadingAhead<Page<Progress>> | null;
+  } | null = null;
+
+  function beginRun(plan: RunPlan): () => void {
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(plan.signal.reason);
+    plan.signal.addEventListener('abort', onAbort, { once: true });
+    const since = plan.since.progress ?? null;
+    const enrollments = readEnrollments(stop.signal);
+    // Its failure is the progress step's to report, when that step takes it.
+    enrollments.catch(() => undefined);
+    const results =
+      resultsAvailable === false
+        ? null
+        : new ReadingAhead(progressFromResults({ signal: stop.signal, since }), RESULTS_AHEAD_PAGES);
+    early = { since, enrollments, results };
+    return () => {
+      plan.signal.removeEventListener('abort', onAbort);
+      early = null;
+      results?.stop();
+      stop.abort(new Error('The sync ended before these lists were used.'));
+    };
+  }
+
   async function* progress(scope: ResourceScope): AsyncGenerator<Page<Progress>> {
-    const enrollments = await readEnrollments(scope.signal);
+    const ahead = early?.since === (scope.since ?? null) ? early : null;
+    if (early && !ahead) early.results?.stop();
+    early = null;
+    const enrollments = await (ahead?.enrollments ?? readEnrollments(scope.signal));
     const index = enrollments ?? new EnrollmentIndex();
     // Two sources. /learners/results is one paged call for every course, with snake_case statuses, scores and date
     // filters (so incremental windows work): preferred. /content/{id}/final_statuses is one call per course and only
@@ -776,7 +829,7 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
     if (resultsAvailable !== false) {
       let started = false;
       try {
-        for await (const page of progressFromResults(scope)) {
+        for await (const page of ahead?.results ?? progressFromResults(scope)) {
           started = true;
           const kept = current(page, index, enrollments !== null);
           if (kept) yield await withUnlistedLearners(kept, scope.signal);
@@ -876,5 +929,6 @@ export function createIspringConnector(init: ConnectorInit<IspringSettings>): Co
     attendance: async function* () {},
     learners,
     progress,
+    beginRun,
   };
 }

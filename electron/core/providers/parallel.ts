@@ -106,3 +106,75 @@ export async function* readAhead<T>(pages: AsyncIterable<T>): AsyncGenerator<T> 
     if (!finished) void source.return?.(undefined)?.catch(() => undefined);
   }
 }
+
+/**
+ * A listing read ahead of its consumer by up to `depth` items, from the moment it is made: for a chain of pages that
+ * does not depend on what is read before it is used (iSpring's results, read while its enrollments are), so the two
+ * chains of round trips overlap instead of adding up. Holds at most `depth` items; a failure is thrown where its item
+ * would have been, after the items read before it. `stop` ends the reading (the source is closed once the page it is
+ * reading arrives; abort the source's requests separately to end them at once). Iterated once.
+ */
+export class ReadingAhead<T> implements AsyncIterable<T> {
+  private readonly buffer: IteratorResult<T>[] = [];
+  private failure: { error: unknown } | null = null;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private room: (() => void) | null = null;
+  private readonly source: AsyncIterator<T>;
+
+  constructor(
+    source: AsyncIterable<T>,
+    private readonly depth: number,
+  ) {
+    this.source = source[Symbol.asyncIterator]();
+    void this.pump();
+  }
+
+  private notify(): void {
+    this.wake?.();
+    this.wake = null;
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      for (;;) {
+        while (this.buffer.length >= this.depth && !this.stopped) {
+          await new Promise<void>((resolve) => (this.room = resolve));
+        }
+        if (this.stopped) break;
+        const next = await this.source.next();
+        this.buffer.push(next);
+        this.notify();
+        if (next.done) return;
+      }
+      await this.source.return?.(undefined);
+    } catch (error) {
+      this.failure = { error };
+      this.notify();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.room?.();
+    this.room = null;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    try {
+      for (;;) {
+        while (this.buffer.length === 0 && !this.failure) {
+          await new Promise<void>((resolve) => (this.wake = resolve));
+        }
+        const next = this.buffer.shift();
+        if (!next) throw this.failure!.error;
+        this.room?.();
+        this.room = null;
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      this.stop();
+    }
+  }
+}

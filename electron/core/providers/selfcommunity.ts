@@ -30,7 +30,7 @@ import { RollbookError } from '../contract/errors';
 import { HttpError } from '../http/errors';
 import type { HttpResponse } from '../http/types';
 import { ListingCheck, reportGap } from './listing';
-import { inOrder } from './parallel';
+import { IN_FLIGHT_PER_ACCOUNT, inOrder } from './parallel';
 import { communityRoot, oauthBearer, parseCredential } from './selfcommunity-oauth';
 import type { Connector, ConnectorInit, Page, ResourceScope } from './types';
 
@@ -625,7 +625,14 @@ export function createSelfcommunityConnector(init: ConnectorInit<SelfcommunitySe
     const opening = async function* () {
       for await (const courseId of courseIdsOf(scope)) yield open(courseId);
     };
-    for await (const opened of inOrder<Opened | { courseId: string; error: HttpError }>(opening(), scope.signal)) {
+    // Twice the account's requests in flight: while the consumer follows the head course's further pages, the next
+    // courses' quiz attempts and first pages keep the HTTP client's slots busy (it holds them to its cap, in turn).
+    const width = 2 * IN_FLIGHT_PER_ACCOUNT;
+    for await (const opened of inOrder<Opened | { courseId: string; error: HttpError }>(
+      opening(),
+      scope.signal,
+      width,
+    )) {
       try {
         if ('error' in opened) throw opened.error;
         for (let next = opened.first; !next.done; next = await opened.pages.next()) {

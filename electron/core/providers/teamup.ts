@@ -31,7 +31,7 @@ import { HttpError } from '../http/errors';
 import type { HttpResponse } from '../http/types';
 import { ListingCheck, MAX_LISTING_PAGES, reportGap } from './listing';
 import { inOrder } from './parallel';
-import type { Connector, ConnectorInit, Page, ResourceScope } from './types';
+import type { Connector, ConnectorInit, Page, ResourceScope, RunPlan } from './types';
 
 /** Documented: 250 requests per minute per caller. The core gives TeamUp accounts a client with this budget. */
 export const TEAMUP_REQUESTS_PER_MINUTE = 250;
@@ -534,8 +534,35 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     }
   }
 
-  const get = async (url: URL, signal: AbortSignal, withProvider = true): Promise<Raw> =>
-    parse(await send(url, signal, withProvider), url);
+  /**
+   * First pages asked for when the run began (beginRun), by provider header and URL: lists every run reads whose first
+   * page depends on nothing read before, fetched while the earlier steps leave slots free, so the steps reading them do
+   * not each open with a round trip of their own. Each answer is used once; the run drops the rest when it ends.
+   */
+  const primed = new Map<string, Promise<Raw>>();
+  const primedKey = (url: URL, withProvider: boolean) => `${withProvider ? 'p' : '-'} ${url.href}`;
+
+  const get = async (url: URL, signal: AbortSignal, withProvider = true): Promise<Raw> => {
+    const key = primedKey(url, withProvider);
+    const early = primed.get(key);
+    if (early) {
+      primed.delete(key);
+      return early;
+    }
+    return parse(await send(url, signal, withProvider), url);
+  };
+
+  /** Asks for a page now that a step will ask for later (see `primed`). */
+  function prime(url: URL, signal: AbortSignal): void {
+    const answer = send(url, signal, true).then((response) => parse(response, url));
+    // Its failure is the step's to report, when that step asks for the page.
+    answer.catch(() => undefined);
+    primed.set(primedKey(url, true), answer);
+  }
+
+  /** A list's first page: the page size, then the list's own parameters. */
+  const firstPageOf = (path: string, params: Record<string, string>) =>
+    urlFor(path, { page_size: String(TEAMUP_PAGE_SIZE), ...params });
 
   function urlFor(path: string, params: Record<string, string> = {}): URL {
     const url = new URL(`${base}${path}`);
@@ -585,7 +612,7 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     onGap: ((reason: string) => void) | undefined,
     withProvider = true,
   ): AsyncGenerator<{ rows: Raw[]; total: number | null }> {
-    let url: URL | null = urlFor(path, { page_size: String(TEAMUP_PAGE_SIZE), ...params });
+    let url: URL | null = firstPageOf(path, params);
     let first = true;
     const check = new ListingCheck({
       platform: 'TeamUp',
@@ -746,6 +773,8 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     fields: 'id,offering_type.id,offering_type.name',
   };
   const CUSTOMER_FIELDS = { fields: 'id,first_name,last_name,email' };
+  /** One deleted customer, if any: whether the server honours the `deleted` filter (see learners). */
+  const DELETED_PROBE = () => urlFor('/customers', { deleted: 'true', page_size: '1', fields: 'id' });
   // Rosters cannot be filtered by session or course: read by date window, each row carrying its session's course.
   const ATTENDANCE_QUERY = {
     expand: 'course_session',
@@ -820,11 +849,18 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     // With the run's course ids, read only those courses' sessions (a course created mid-run is left for next time).
     const courseIds = scope.courseIds?.filter((id) => !isClassCourse(id));
     const groups = courseIds ? [...chunks(courseIds, COURSE_FILTER_CHUNK)] : [null];
-    for (const group of groups) {
-      const filter: Record<string, string> = group ? { course: group.join(',') } : {};
+    const query = (group: string[] | null) => ({
+      ...SESSION_QUERY,
+      ...window,
+      ...(group ? { course: group.join(',') } : {}),
+    });
+    for (const [i, group] of groups.entries()) {
+      // The next group's first page leaves beside this group's pages, so it does not open with a round trip alone.
+      const next = groups[i + 1];
+      if (next) prime(firstPageOf('/course_sessions', query(next)), scope.signal);
       for await (const page of mapped(
         '/course_sessions',
-        { ...SESSION_QUERY, ...window, ...filter },
+        query(group),
         scope,
         (r) => toSession(r, at),
         groups.length === 1,
@@ -912,7 +948,7 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     const seen = new Set<string>();
     let probe: { count: number | null; first: string | null } | null = null;
     try {
-      const body = await get(urlFor('/customers', { deleted: 'true', page_size: '1', fields: 'id' }), scope.signal);
+      const body = await get(DELETED_PROBE(), scope.signal);
       const rows = Array.isArray(body.results) ? body.results : [];
       probe = { count: num(body.count), first: idOf(rec(rows[0]).id) };
     } catch (error) {
@@ -972,6 +1008,33 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
       }
     }
     return out.items.length > 0 ? out : undefined;
+  }
+
+  /**
+   * Primes the first pages every run reads whatever came before (see `primed`): the class types' events, the customer
+   * probe and first page, and both attendance lists. Sent once the run's first request has queued, so the course list
+   * does not wait behind them; always used, so they cost no request of the per-minute budget the run would not spend.
+   */
+  function beginRun(plan: RunPlan): () => void {
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(plan.signal.reason);
+    plan.signal.addEventListener('abort', onAbort, { once: true });
+    const firsts = [
+      firstPageOf('/events', EVENT_TYPE_QUERY),
+      DELETED_PROBE(),
+      firstPageOf('/customers', { ...CUSTOMER_FIELDS, deleted: 'false' }),
+      firstPageOf('/course_session_attendances', ATTENDANCE_QUERY),
+      firstPageOf('/attendances', EVENT_ATTENDANCE_QUERY),
+    ];
+    const timer = setImmediate(() => {
+      for (const url of firsts) prime(url, stop.signal);
+    });
+    return () => {
+      clearImmediate(timer);
+      plan.signal.removeEventListener('abort', onAbort);
+      primed.clear();
+      stop.abort(new Error('The sync ended before these pages were used.'));
+    };
   }
 
   async function* progress(scope: ResourceScope): AsyncGenerator<Page<Progress>> {
@@ -1065,6 +1128,7 @@ export function createTeamupConnector(init: ConnectorInit<TeamupSettings> & { de
     sessions,
     attendance,
     progress,
+    beginRun,
   };
   return connector;
 }

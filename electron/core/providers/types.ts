@@ -74,8 +74,20 @@ export interface Connector {
   /** Platforms without attendance yield nothing. */
   attendance(scope: ResourceScope): AsyncIterable<Page<Attendance>>;
   progress(scope: ResourceScope): AsyncIterable<Page<Progress>>;
+  /**
+   * Called once by a sync before its first resource, with the window each resource will be read with, so a connector
+   * can start lists that do not depend on the resources read before them and keep them in flight beside those (within
+   * its HTTP client's limits). Returns what ends the reading early: the run calls it when it ends, however it ends.
+   */
+  beginRun?(plan: RunPlan): () => void;
   /** Which resources honour `since` (so sync knows whether an incremental run is possible). */
   readonly incremental: ReadonlySet<'sessions' | 'attendance' | 'progress'>;
+}
+
+export interface RunPlan {
+  signal: AbortSignal;
+  /** The `since` each resource's scope will carry (null: read in full). */
+  since: Partial<Record<'sessions' | 'attendance' | 'progress', string | null>>;
 }
 
 /** What the core hands a connector factory. */

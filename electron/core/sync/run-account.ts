@@ -243,6 +243,8 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
     return run;
   };
 
+  /** Ends what the connector started ahead of its step (beginRun), whether the run ends well or not. */
+  let endEarlyReads: (() => void) | undefined;
   try {
     const connector = await deps.connect(account, (info) => {
       progress.state = 'waiting';
@@ -252,12 +254,18 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
     const courseIds: string[] = [];
     const newCursors: Record<string, string> = {};
     let stepIndex = 0;
+    const resumes = (resource: SyncResource) =>
+      options.mode === 'incremental' && isIncremental(connector, resource) && cursors[resource] !== undefined;
+    const since = (resource: SyncResource) => (resumes(resource) ? cursors[resource]! : null);
+    endEarlyReads = connector.beginRun?.({
+      signal: options.signal,
+      since: { sessions: since('sessions'), attendance: since('attendance'), progress: since('progress') },
+    });
 
     for (const resource of SYNC_RESOURCES) {
       stepIndex += 1;
       options.signal.throwIfAborted();
-      const canResume =
-        options.mode === 'incremental' && isIncremental(connector, resource) && cursors[resource] !== undefined;
+      const canResume = resumes(resource);
       if (canResume) writer.copyLive(account.id, generation, [resource]);
       Object.assign(progress, {
         resource,
@@ -273,7 +281,7 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
 
       const scope = {
         signal: options.signal,
-        since: canResume ? cursors[resource]! : null,
+        since: since(resource),
         courseIds,
         onSkip: (skip: SkippedCourse) => skipped.push(skip),
         onGap: (reason: string) => gaps.push(reason),
@@ -353,6 +361,8 @@ async function syncAccount(deps: RunAccountDeps, account: Account, options: RunA
         `The sync stopped on an unexpected error (${describeCause(error)}). ` +
         'The previous data was kept; details are in the log.',
     });
+  } finally {
+    endEarlyReads?.();
   }
 }
 
