@@ -1,5 +1,5 @@
 /**
- * Two processes on one cache: this process syncs six accounts again and again (two at a time, in the real sync
+ * Two processes on one cache: this process syncs six accounts again and again (all at once, in the real sync
  * worker) while a second process, the `rollbook` CLI, syncs three of the same accounts and exports reports from the
  * same cache. No run may fail ("database is locked", a swept generation), no two runs of one account may overlap, the
  * file must stay sound, and every account must end with exactly the rows its provider serves.

@@ -165,6 +165,32 @@ describe('requests in flight', () => {
     overlapped(b.sim);
   });
 
+  it("slow platforms do not hold up another account's sync", async () => {
+    // Two accounts behind twenty times the round trip, listed before a quick one: each slow sync takes several
+    // times the quick one's.
+    const slow = [await teamup(), await teamup()];
+    for (const s of slow) s.sim.latencyMs = LATENCY_MS * 20;
+    const quick = await community();
+    const c = core();
+    const add = async (label: string, a: { settings: AccountSettings; secret: string }) =>
+      (await c.call('accounts.add', { label, settings: a.settings, secret: a.secret, storage: 'session' })).account.id;
+    const ids = [await add('Slow 1', slow[0]!), await add('Slow 2', slow[1]!), await add('Quick', quick)];
+    // Adding an account tests its connection: count the sync's requests only.
+    const before = slow.map((s) => s.sim.requests.length);
+    let slowSentWhenQuickFinished: number[] = [];
+    c.on('sync.finished', (run) => {
+      if (run.accountId === ids[2]) slowSentWhenQuickFinished = slow.map((s, i) => s.sim.requests.length - before[i]!);
+    });
+    const runs = await c.call('sync.run', { mode: 'full', accountIds: ids });
+    expect(runs.map((r) => r.outcome)).toEqual(['ok', 'ok', 'ok']);
+    // The quick account finished while both slow ones were still sending requests: it waited for neither (with
+    // fewer slots than accounts it would have started only once a slow one had finished).
+    slow.forEach((s, i) => {
+      expect(slowSentWhenQuickFinished[i]).toBeGreaterThan(0);
+      expect(slowSentWhenQuickFinished[i]).toBeLessThan(s.sim.requests.length - before[i]!);
+    });
+  });
+
   it('cancelling stops every request in flight and sends no more', async () => {
     const { sim, settings, secret } = await teamup();
     const c = core();

@@ -6,8 +6,13 @@ import type { Account } from '../contract/channels/accounts';
 import type { SyncMode, SyncRun } from '../contract/channels/sync';
 import { RollbookError } from '../contract/errors';
 
-/** Two accounts at a time: enough to overlap network waits, gentle on a laptop and on the providers. */
-export const ACCOUNT_CONCURRENCY = 2;
+/**
+ * Accounts synced at once. A sync mostly waits on its platform (round trips, rate-limit pauses), which costs this
+ * machine nothing, so an account held up by a slow or rate-limited platform must not keep the others waiting for a
+ * slot: six covers a coordinator's usual accounts. Each platform's own limits are kept per account by its HTTP client;
+ * writes to the cache take turns whatever this number is.
+ */
+export const ACCOUNT_CONCURRENCY = 6;
 
 export class SyncCoordinator {
   private readonly running = new Map<string, AbortController>();
