@@ -33,6 +33,7 @@ describe('changes (a sample account synced twice)', () => {
     expect(headline).toContain(`${summary.failures.toLocaleString('en-US')} failed`);
     expect(headline).toContain(`${summary.noShows.toLocaleString('en-US')} no-shows`);
     expect(await page.getByTestId('since-last-sync').locator('li').count()).toBe(summary.top.length);
+    await screenshot(page, 'overview-since-last-sync');
   });
 
   it('the Changes view lists every change, newest first, and filters by kind', async () => {
@@ -75,6 +76,7 @@ describe('changes (a sample account synced twice)', () => {
     await chart.waitFor();
     expect(Number(await chart.getAttribute('data-points'))).toBe(trend.points.length);
     expect(await page.getByTestId('course-recent-changes').locator('li').count()).toBe(trend.recent.length);
+    await screenshot(page, 'course-history');
 
     const history = await core.call('changes.learnerHistory', {
       learner: change!.learnerEmail
@@ -86,6 +88,7 @@ describe('changes (a sample account synced twice)', () => {
     await page.getByTestId('learner-search').fill(change!.learnerEmail ?? change!.learnerName!);
     await page.getByTestId('learners-table').locator('[role="row"][data-index="0"]').click();
     await page.getByTestId('learner-history').waitFor();
+    await screenshot(page, 'learner-history');
     expect(await page.getByTestId('learner-history').locator('li').count()).toBe(Math.min(8, history.total));
 
     await page.keyboard.press('Escape');
