@@ -2,6 +2,7 @@
  * One course: its header facts, its learners (paged: a course may have 100k), its sessions and attendance.
  */
 import type { CourseLearnerRow, CourseRow, OutputOf } from '$contract/channels';
+import type { LEARNER_SORT_COLUMNS } from '$contract/channels/workspace';
 import type { ProgressStatus } from '$contract/domain';
 import type { Sort } from './courses.svelte';
 import { PagedRows } from './paged.svelte';
@@ -9,16 +10,9 @@ import { loadPref, savePref } from './persisted';
 import { Resource } from './resource.svelte';
 import { call } from './rollbook';
 
-export const LEARNER_COLUMNS = [
-  'name',
-  'email',
-  'status',
-  'progressPct',
-  'completedAt',
-  'lastActivityAt',
-  'dueAt',
-] as const;
-export type LearnerColumn = (typeof LEARNER_COLUMNS)[number];
+/** The columns the core sorts a course's learners by (the contract declares them). */
+export type LearnerColumn = (typeof LEARNER_SORT_COLUMNS)[number];
+/** Each column's first direction; its keys are every sortable column, checked against the contract's list. */
 const FIRST: Record<LearnerColumn, 'asc' | 'desc'> = {
   name: 'asc',
   email: 'asc',
@@ -31,7 +25,7 @@ const FIRST: Record<LearnerColumn, 'asc' | 'desc'> = {
 const isLearnerSort = (v: unknown): v is Sort<LearnerColumn> =>
   typeof v === 'object' &&
   v !== null &&
-  LEARNER_COLUMNS.includes((v as Sort<string>).column as LearnerColumn) &&
+  Object.hasOwn(FIRST, (v as Sort<string>).column) &&
   ['asc', 'desc'].includes((v as Sort<string>).direction);
 
 export type CourseDetailRow = CourseRow & { description: string | null; url: string | null; sessions: number };
